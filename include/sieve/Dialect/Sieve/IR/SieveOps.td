@@ -1,0 +1,194 @@
+//===- SieveOps.td - Sieve operations ----------------------*- tablegen -*-===//
+
+#ifndef SIEVE_DIALECT_SIEVE_IR_SIEVEOPS_TD
+#define SIEVE_DIALECT_SIEVE_IR_SIEVEOPS_TD
+
+include "sieve/Dialect/Sieve/IR/SieveAttrs.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+/// A 1-D tensor of neuron indices, as produced by `sieve.active_set` and
+/// `sieve.predict`.
+def Sieve_IndexVector : 1DTensorOf<[Index]>;
+
+//===----------------------------------------------------------------------===//
+// ActiveSetOp
+//===----------------------------------------------------------------------===//
+
+def Sieve_ActiveSetOp : Sieve_Op<"active_set", [Pure]> {
+  let summary = "Indices of the active neurons of a batch of activations";
+  let description = [{
+    Returns, in ascending order, the indices `j` of the neurons (the last
+    dimension of `input`) that are active in at least one row of the batch:
+    `|input[i, j]| > threshold` for some `i`. Taking the union over the batch
+    makes batch sizes above 1 work (chunk-level sparsity). The result has one
+    element per active neuron, so its length is usually dynamic.
+
+    `input` is a rank-1 (one row) or rank-2 (batch x neurons) tensor of
+    floats. `threshold` is a non-negative float; with the default 0.0 exactly
+    the non-zero neurons are active, which keeps a rewrite that uses the set
+    exact.
+
+    Example:
+
+    ```mlir
+    %idx = sieve.active_set %h : tensor<1x4096xf32> -> tensor<?xindex>
+    %big = sieve.active_set %h threshold 0.01 : tensor<8x4096xf32> -> tensor<?xindex>
+    ```
+  }];
+  let arguments = (ins
+    RankedTensorOf<[AnyFloat]>:$input,
+    DefaultValuedAttr<F32Attr, "0.0">:$threshold
+  );
+  let results = (outs Sieve_IndexVector:$indices);
+  let assemblyFormat = [{
+    $input (`threshold` $threshold^)? attr-dict `:` type($input) `->`
+    type($indices)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// GatherMatmulOp
+//===----------------------------------------------------------------------===//
+
+def Sieve_GatherMatmulOp : Sieve_Op<"gather_matmul", [Pure]> {
+  let summary = "Matrix product over a subset of the reduction dimension";
+  let description = [{
+    Computes `input[:, indices] @ weight[indices, :]`: the product of the
+    activations with the weight rows of the selected neurons only. When
+    `indices` holds every neuron that is non-zero in `input` (as
+    `sieve.active_set` with threshold 0 gives), the result equals
+    `input @ weight` exactly while reading only the active rows of `weight`.
+
+    `input` is `M x K` (or `K` for a single row, giving an `N` result),
+    `weight` is `K x N`, `indices` is a 1-D `index` tensor with values in
+    `[0, K)`, and the result is `M x N` of the same element type.
+
+    Example:
+
+    ```mlir
+    %idx = sieve.active_set %h : tensor<1x11008xf32> -> tensor<?xindex>
+    %y = sieve.gather_matmul %h, %w, %idx
+        : tensor<1x11008xf32>, tensor<11008x4096xf32>, tensor<?xindex>
+          -> tensor<1x4096xf32>
+    ```
+  }];
+  let arguments = (ins
+    RankedTensorOf<[AnyFloat]>:$input,
+    RankedTensorOf<[AnyFloat]>:$weight,
+    Sieve_IndexVector:$indices
+  );
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $indices attr-dict `:` type($input) `,`
+    type($weight) `,` type($indices) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// PredictOp
+//===----------------------------------------------------------------------===//
+
+def Sieve_PredictOp : Sieve_Op<"predict", [Pure]> {
+  let summary = "Low-rank prediction of the neurons a ReLU will leave active";
+  let description = [{
+    Estimates which neurons of `relu(input @ W)` are active without computing
+    `input @ W`: with a low-rank factorization `W ~ u @ v` (for example a
+    truncated SVD computed at compile time), the score `(input @ u) @ v` is
+    cheap, and neuron `j` is predicted active when `score[i, j] > -margin` for
+    some row `i`. Returns the predicted-active indices in ascending order.
+
+    A larger `margin` predicts more neurons active: fewer misses, less
+    saving. A prediction may miss active neurons, so rewrites that use it are
+    approximate and opt-in.
+
+    `input` is `M x D` (or `D`), `u` is `D x R`, `v` is `R x N`, all of the
+    same float element type; `margin` is a finite float (default 0.0).
+
+    Example:
+
+    ```mlir
+    %idx = sieve.predict %x, %u, %v margin 0.5
+        : tensor<1x4096xf32>, tensor<4096x128xf32>, tensor<128x11008xf32>
+          -> tensor<?xindex>
+    ```
+  }];
+  let arguments = (ins
+    RankedTensorOf<[AnyFloat]>:$input,
+    RankedTensorOf<[AnyFloat]>:$u,
+    RankedTensorOf<[AnyFloat]>:$v,
+    DefaultValuedAttr<F32Attr, "0.0">:$margin
+  );
+  let results = (outs Sieve_IndexVector:$indices);
+  let assemblyFormat = [{
+    $input `,` $u `,` $v (`margin` $margin^)? attr-dict `:` type($input) `,`
+    type($u) `,` type($v) `->` type($indices)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// BranchOp
+//===----------------------------------------------------------------------===//
+
+def Sieve_BranchOp : Sieve_Op<"branch", [
+    DeclareOpInterfaceMethods<RegionBranchOpInterface>,
+    RecursiveMemoryEffects, NoRegionArguments,
+    AllTypesMatch<["density", "limit"]>]> {
+  let summary = "Run-time choice between a sparse and a dense computation";
+  let description = [{
+    Runs the `sparse` region when `density <= limit` and the `dense` region
+    otherwise, and returns the values the chosen region yields. `density` is
+    measured at run time (for example the fraction of active neurons given by
+    `sieve.active_set`, or predicted by `sieve.predict`) and `limit` comes
+    from the cost model: above it the sparse path would be slower, so nothing
+    gets slower when sparsity is low. A NaN density takes the dense path.
+
+    Both regions hold one block, end in `sieve.yield`, and yield values of the
+    result types. `density` and `limit` are floats of the same type.
+
+    Example:
+
+    ```mlir
+    %y = sieve.branch %density, %limit : f32 -> tensor<1x4096xf32> {
+      %s = sieve.gather_matmul %h, %w, %idx
+          : tensor<1x11008xf32>, tensor<11008x4096xf32>, tensor<?xindex>
+            -> tensor<1x4096xf32>
+      sieve.yield %s : tensor<1x4096xf32>
+    } else {
+      %d = linalg.matmul ins(%h, %w : tensor<1x11008xf32>, tensor<11008x4096xf32>)
+                         outs(%init : tensor<1x4096xf32>) -> tensor<1x4096xf32>
+      sieve.yield %d : tensor<1x4096xf32>
+    }
+    ```
+  }];
+  let arguments = (ins AnyFloat:$density, AnyFloat:$limit);
+  let results = (outs Variadic<AnyType>:$results);
+  let regions = (region SizedRegion<1>:$sparse, SizedRegion<1>:$dense);
+  let assemblyFormat = [{
+    $density `,` $limit `:` type($density) (`->` type($results)^)?
+    $sparse `else` $dense attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def Sieve_YieldOp : Sieve_Op<"yield", [
+    Pure, ReturnLike, Terminator, HasParent<"BranchOp">]> {
+  let summary = "Yields the results of a `sieve.branch` region";
+  let description = [{
+    Terminates a region of `sieve.branch`; its operands become the results
+    of the branch.
+
+    Example:
+
+    ```mlir
+    sieve.yield %y : tensor<1x4096xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyType>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
+#endif // SIEVE_DIALECT_SIEVE_IR_SIEVEOPS_TD

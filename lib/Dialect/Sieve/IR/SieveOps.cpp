@@ -1,0 +1,175 @@
+//===- SieveOps.cpp - Sieve operations --------------------------*- C++ -*-===//
+
+#include "sieve/Dialect/Sieve/IR/SieveOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::sieve;
+
+#define GET_OP_CLASSES
+#include "sieve/Dialect/Sieve/IR/SieveOps.cpp.inc"
+
+/// True when two dimension sizes can be equal at run time.
+static bool compatibleDims(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+static std::string dimString(int64_t dim) {
+  return ShapedType::isDynamic(dim) ? "?" : std::to_string(dim);
+}
+
+/// Checks that an activation operand is a batch (rank 2) or a single row
+/// (rank 1) of neurons.
+static LogicalResult verifyActivationRank(Operation *op, RankedTensorType type,
+                                          StringRef name) {
+  if (type.getRank() != 1 && type.getRank() != 2)
+    return op->emitOpError() << "expects " << name
+                             << " of rank 1 or 2 (neurons or batch x "
+                                "neurons), got rank "
+                             << type.getRank();
+  return success();
+}
+
+/// Checks that a result index vector can hold no more than `limit` indices.
+static LogicalResult verifyIndexCount(Operation *op, RankedTensorType indices,
+                                      int64_t limit, StringRef what) {
+  int64_t count = indices.getDimSize(0);
+  if (!ShapedType::isDynamic(count) && !ShapedType::isDynamic(limit) &&
+      count > limit)
+    return op->emitOpError()
+           << "has " << count << " indices but only " << limit << " " << what;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ActiveSetOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ActiveSetOp::verify() {
+  auto inputType = getInput().getType();
+  if (failed(verifyActivationRank(*this, inputType, "input")))
+    return failure();
+  float threshold = getThreshold().convertToFloat();
+  if (!std::isfinite(threshold) || threshold < 0.0f)
+    return emitOpError() << "expects a finite, non-negative threshold, got "
+                         << threshold;
+  return verifyIndexCount(*this, getIndices().getType(),
+                          inputType.getShape().back(), "neurons");
+}
+
+//===----------------------------------------------------------------------===//
+// GatherMatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GatherMatmulOp::verify() {
+  auto inputType = getInput().getType();
+  auto weightType = getWeight().getType();
+  auto resultType = getResult().getType();
+  if (failed(verifyActivationRank(*this, inputType, "input")))
+    return failure();
+  if (weightType.getRank() != 2)
+    return emitOpError() << "expects a rank-2 weight (K x N), got rank "
+                         << weightType.getRank();
+  if (inputType.getElementType() != weightType.getElementType() ||
+      inputType.getElementType() != resultType.getElementType())
+    return emitOpError() << "expects input, weight and result of one element "
+                            "type, got "
+                         << inputType.getElementType() << ", "
+                         << weightType.getElementType() << " and "
+                         << resultType.getElementType();
+
+  int64_t k = inputType.getShape().back();
+  if (!compatibleDims(k, weightType.getDimSize(0)))
+    return emitOpError() << "reduction sizes differ: input has " << dimString(k)
+                         << " neurons but weight has "
+                         << dimString(weightType.getDimSize(0)) << " rows";
+
+  SmallVector<int64_t, 2> expected;
+  if (inputType.getRank() == 2)
+    expected.push_back(inputType.getDimSize(0));
+  expected.push_back(weightType.getDimSize(1));
+  if (resultType.getRank() != static_cast<int64_t>(expected.size()))
+    return emitOpError() << "expects a result of rank " << expected.size()
+                         << " (the rank of input), got rank "
+                         << resultType.getRank();
+  for (auto [dim, want] : llvm::zip(resultType.getShape(), expected))
+    if (!compatibleDims(dim, want))
+      return emitOpError() << "result shape " << resultType
+                           << " does not match the product shape";
+  return verifyIndexCount(*this, getIndices().getType(), k, "neurons");
+}
+
+//===----------------------------------------------------------------------===//
+// PredictOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PredictOp::verify() {
+  auto inputType = getInput().getType();
+  auto uType = getU().getType();
+  auto vType = getV().getType();
+  if (failed(verifyActivationRank(*this, inputType, "input")))
+    return failure();
+  if (uType.getRank() != 2 || vType.getRank() != 2)
+    return emitOpError() << "expects rank-2 factors u (D x R) and v (R x N)";
+  if (inputType.getElementType() != uType.getElementType() ||
+      inputType.getElementType() != vType.getElementType())
+    return emitOpError() << "expects input, u and v of one element type";
+  int64_t d = inputType.getShape().back();
+  if (!compatibleDims(d, uType.getDimSize(0)))
+    return emitOpError() << "input has " << dimString(d)
+                         << " features but u has "
+                         << dimString(uType.getDimSize(0)) << " rows";
+  if (!compatibleDims(uType.getDimSize(1), vType.getDimSize(0)))
+    return emitOpError() << "rank mismatch between factors: u has "
+                         << dimString(uType.getDimSize(1))
+                         << " columns but v has "
+                         << dimString(vType.getDimSize(0)) << " rows";
+  if (!std::isfinite(getMargin().convertToFloat()))
+    return emitOpError() << "expects a finite margin";
+  return verifyIndexCount(*this, getIndices().getType(), vType.getDimSize(1),
+                          "neurons");
+}
+
+//===----------------------------------------------------------------------===//
+// BranchOp
+//===----------------------------------------------------------------------===//
+
+// Runs before the nested ops and the RegionBranchOpInterface are verified, so
+// that a mismatched yield gets this message rather than the generic one about
+// control-flow edges. A block without a terminator is left to the generic
+// region verifier.
+LogicalResult BranchOp::verify() {
+  for (Region *region : {&getSparse(), &getDense()}) {
+    if (region->empty() || region->front().empty())
+      continue;
+    Operation &last = region->front().back();
+    if (!last.hasTrait<OpTrait::IsTerminator>())
+      continue;
+    auto yield = dyn_cast<YieldOp>(last);
+    if (!yield)
+      return emitOpError() << "expects its regions to end in 'sieve.yield', "
+                              "found '"
+                           << last.getName() << "'";
+    if (yield.getValues().getTypes() != getResultTypes())
+      return emitOpError() << "yields (" << yield.getValues().getTypes()
+                           << ") from its "
+                           << (region == &getSparse() ? "sparse" : "dense")
+                           << " region, but its results are ("
+                           << getResultTypes() << ")";
+  }
+  return success();
+}
+
+void BranchOp::getSuccessorRegions(RegionBranchPoint point,
+                                   SmallVectorImpl<RegionSuccessor> &regions) {
+  if (point.isParent()) {
+    regions.push_back(RegionSuccessor(&getSparse()));
+    regions.push_back(RegionSuccessor(&getDense()));
+    return;
+  }
+  regions.push_back(RegionSuccessor(getOperation(), getResults()));
+}

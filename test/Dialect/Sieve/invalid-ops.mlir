@@ -1,0 +1,240 @@
+// RUN: sieve-opt %s --split-input-file --verify-diagnostics
+// Every verifier error of the sieve ops.
+
+func.func @active_set_rank(%h: tensor<2x3x4xf32>) -> tensor<?xindex> {
+  // expected-error @+1 {{'sieve.active_set' op expects input of rank 1 or 2 (neurons or batch x neurons), got rank 3}}
+  %0 = sieve.active_set %h : tensor<2x3x4xf32> -> tensor<?xindex>
+  return %0 : tensor<?xindex>
+}
+
+// -----
+
+func.func @active_set_threshold(%h: tensor<4xf32>) -> tensor<?xindex> {
+  // expected-error @+1 {{'sieve.active_set' op expects a finite, non-negative threshold, got -1}}
+  %0 = sieve.active_set %h threshold -1.0 : tensor<4xf32> -> tensor<?xindex>
+  return %0 : tensor<?xindex>
+}
+
+// -----
+
+func.func @active_set_infinite_threshold(%h: tensor<4xf32>) -> tensor<?xindex> {
+  // expected-error @+1 {{'sieve.active_set' op expects a finite, non-negative threshold, got INF}}
+  %0 = sieve.active_set %h threshold 0x7F800000 : tensor<4xf32> -> tensor<?xindex>
+  return %0 : tensor<?xindex>
+}
+
+// -----
+
+func.func @active_set_too_many(%h: tensor<1x4xf32>) -> tensor<5xindex> {
+  // expected-error @+1 {{'sieve.active_set' op has 5 indices but only 4 neurons}}
+  %0 = sieve.active_set %h : tensor<1x4xf32> -> tensor<5xindex>
+  return %0 : tensor<5xindex>
+}
+
+// -----
+
+func.func @active_set_not_index(%h: tensor<1x4xf32>) -> tensor<?xi32> {
+  // expected-error @+1 {{'sieve.active_set' op result #0 must be 1D tensor of index values}}
+  %0 = sieve.active_set %h : tensor<1x4xf32> -> tensor<?xi32>
+  return %0 : tensor<?xi32>
+}
+
+// -----
+
+func.func @active_set_integer_input(%h: tensor<1x4xi32>) -> tensor<?xindex> {
+  // expected-error @+1 {{'sieve.active_set' op operand #0 must be ranked tensor of floating-point values}}
+  %0 = sieve.active_set %h : tensor<1x4xi32> -> tensor<?xindex>
+  return %0 : tensor<?xindex>
+}
+
+// -----
+
+func.func @gather_input_rank(%h: tensor<1x1x8xf32>, %w: tensor<8x4xf32>, %i: tensor<?xindex>) -> tensor<1x4xf32> {
+  // expected-error @+1 {{'sieve.gather_matmul' op expects input of rank 1 or 2 (neurons or batch x neurons), got rank 3}}
+  %0 = sieve.gather_matmul %h, %w, %i : tensor<1x1x8xf32>, tensor<8x4xf32>, tensor<?xindex> -> tensor<1x4xf32>
+  return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @gather_weight_rank(%h: tensor<1x8xf32>, %w: tensor<8xf32>, %i: tensor<?xindex>) -> tensor<1x4xf32> {
+  // expected-error @+1 {{'sieve.gather_matmul' op expects a rank-2 weight (K x N), got rank 1}}
+  %0 = sieve.gather_matmul %h, %w, %i : tensor<1x8xf32>, tensor<8xf32>, tensor<?xindex> -> tensor<1x4xf32>
+  return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @gather_element_types(%h: tensor<1x8xf16>, %w: tensor<8x4xf32>, %i: tensor<?xindex>) -> tensor<1x4xf32> {
+  // expected-error @+1 {{'sieve.gather_matmul' op expects input, weight and result of one element type, got 'f16', 'f32' and 'f32'}}
+  %0 = sieve.gather_matmul %h, %w, %i : tensor<1x8xf16>, tensor<8x4xf32>, tensor<?xindex> -> tensor<1x4xf32>
+  return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @gather_reduction(%h: tensor<1x8xf32>, %w: tensor<6x4xf32>, %i: tensor<?xindex>) -> tensor<1x4xf32> {
+  // expected-error @+1 {{'sieve.gather_matmul' op reduction sizes differ: input has 8 neurons but weight has 6 rows}}
+  %0 = sieve.gather_matmul %h, %w, %i : tensor<1x8xf32>, tensor<6x4xf32>, tensor<?xindex> -> tensor<1x4xf32>
+  return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @gather_result_rank(%h: tensor<8xf32>, %w: tensor<8x4xf32>, %i: tensor<?xindex>) -> tensor<1x4xf32> {
+  // expected-error @+1 {{'sieve.gather_matmul' op expects a result of rank 1 (the rank of input), got rank 2}}
+  %0 = sieve.gather_matmul %h, %w, %i : tensor<8xf32>, tensor<8x4xf32>, tensor<?xindex> -> tensor<1x4xf32>
+  return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @gather_result_shape(%h: tensor<2x8xf32>, %w: tensor<8x4xf32>, %i: tensor<?xindex>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{'sieve.gather_matmul' op result shape 'tensor<2x5xf32>' does not match the product shape}}
+  %0 = sieve.gather_matmul %h, %w, %i : tensor<2x8xf32>, tensor<8x4xf32>, tensor<?xindex> -> tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @gather_too_many(%h: tensor<2x8xf32>, %w: tensor<8x4xf32>, %i: tensor<9xindex>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'sieve.gather_matmul' op has 9 indices but only 8 neurons}}
+  %0 = sieve.gather_matmul %h, %w, %i : tensor<2x8xf32>, tensor<8x4xf32>, tensor<9xindex> -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @predict_input_rank(%x: tensor<1x1x8xf32>, %u: tensor<8x2xf32>, %v: tensor<2x16xf32>) -> tensor<?xindex> {
+  // expected-error @+1 {{'sieve.predict' op expects input of rank 1 or 2 (neurons or batch x neurons), got rank 3}}
+  %0 = sieve.predict %x, %u, %v : tensor<1x1x8xf32>, tensor<8x2xf32>, tensor<2x16xf32> -> tensor<?xindex>
+  return %0 : tensor<?xindex>
+}
+
+// -----
+
+func.func @predict_factor_rank(%x: tensor<1x8xf32>, %u: tensor<8x2xf32>, %v: tensor<32xf32>) -> tensor<?xindex> {
+  // expected-error @+1 {{'sieve.predict' op expects rank-2 factors u (D x R) and v (R x N)}}
+  %0 = sieve.predict %x, %u, %v : tensor<1x8xf32>, tensor<8x2xf32>, tensor<32xf32> -> tensor<?xindex>
+  return %0 : tensor<?xindex>
+}
+
+// -----
+
+func.func @predict_element_types(%x: tensor<1x8xf32>, %u: tensor<8x2xf16>, %v: tensor<2x16xf32>) -> tensor<?xindex> {
+  // expected-error @+1 {{'sieve.predict' op expects input, u and v of one element type}}
+  %0 = sieve.predict %x, %u, %v : tensor<1x8xf32>, tensor<8x2xf16>, tensor<2x16xf32> -> tensor<?xindex>
+  return %0 : tensor<?xindex>
+}
+
+// -----
+
+func.func @predict_features(%x: tensor<1x8xf32>, %u: tensor<7x2xf32>, %v: tensor<2x16xf32>) -> tensor<?xindex> {
+  // expected-error @+1 {{'sieve.predict' op input has 8 features but u has 7 rows}}
+  %0 = sieve.predict %x, %u, %v : tensor<1x8xf32>, tensor<7x2xf32>, tensor<2x16xf32> -> tensor<?xindex>
+  return %0 : tensor<?xindex>
+}
+
+// -----
+
+func.func @predict_rank_mismatch(%x: tensor<1x8xf32>, %u: tensor<8x2xf32>, %v: tensor<3x16xf32>) -> tensor<?xindex> {
+  // expected-error @+1 {{'sieve.predict' op rank mismatch between factors: u has 2 columns but v has 3 rows}}
+  %0 = sieve.predict %x, %u, %v : tensor<1x8xf32>, tensor<8x2xf32>, tensor<3x16xf32> -> tensor<?xindex>
+  return %0 : tensor<?xindex>
+}
+
+// -----
+
+func.func @predict_margin(%x: tensor<1x8xf32>, %u: tensor<8x2xf32>, %v: tensor<2x16xf32>) -> tensor<?xindex> {
+  // expected-error @+1 {{'sieve.predict' op expects a finite margin}}
+  %0 = sieve.predict %x, %u, %v margin 0x7FC00000 : tensor<1x8xf32>, tensor<8x2xf32>, tensor<2x16xf32> -> tensor<?xindex>
+  return %0 : tensor<?xindex>
+}
+
+// -----
+
+func.func @predict_too_many(%x: tensor<1x8xf32>, %u: tensor<8x2xf32>, %v: tensor<2x16xf32>) -> tensor<17xindex> {
+  // expected-error @+1 {{'sieve.predict' op has 17 indices but only 16 neurons}}
+  %0 = sieve.predict %x, %u, %v : tensor<1x8xf32>, tensor<8x2xf32>, tensor<2x16xf32> -> tensor<17xindex>
+  return %0 : tensor<17xindex>
+}
+
+// -----
+
+func.func @branch_yield_types(%d: f32, %l: f32, %a: f32, %b: f64) -> f32 {
+  // expected-error @+1 {{'sieve.branch' op yields ('f64') from its dense region, but its results are ('f32')}}
+  %r = sieve.branch %d, %l : f32 -> f32 {
+    sieve.yield %a : f32
+  } else {
+    sieve.yield %b : f64
+  }
+  return %r : f32
+}
+
+// -----
+
+func.func @branch_yield_count(%d: f32, %l: f32, %a: f32) -> f32 {
+  // expected-error @+1 {{'sieve.branch' op yields () from its sparse region, but its results are ('f32')}}
+  %r = sieve.branch %d, %l : f32 -> f32 {
+    sieve.yield
+  } else {
+    sieve.yield %a : f32
+  }
+  return %r : f32
+}
+
+// -----
+
+func.func @branch_terminator(%d: f32, %l: f32) {
+  // expected-error @+1 {{'sieve.branch' op expects its regions to end in 'sieve.yield', found 'llvm.unreachable'}}
+  sieve.branch %d, %l : f32 {
+    llvm.unreachable
+  } else {
+    sieve.yield
+  }
+  return
+}
+
+// -----
+
+// expected-note @+1 {{prior use here}}
+func.func @branch_density_types(%d: f32, %l: f64) {
+  // expected-error @+1 {{use of value '%l' expects different type than prior uses: 'f32' vs 'f64'}}
+  sieve.branch %d, %l : f32 {
+    sieve.yield
+  } else {
+    sieve.yield
+  }
+  return
+}
+
+// -----
+
+func.func @branch_integer_density(%d: i32, %l: i32) {
+  // expected-error @+1 {{'sieve.branch' op operand #0 must be floating-point}}
+  "sieve.branch"(%d, %l) ({
+    sieve.yield
+  }, {
+    sieve.yield
+  }) : (i32, i32) -> ()
+  return
+}
+
+// -----
+
+func.func @branch_generic_density_types(%d: f32, %l: f64) {
+  // expected-error @+1 {{'sieve.branch' op failed to verify that all of {density, limit} have same type}}
+  "sieve.branch"(%d, %l) ({
+    sieve.yield
+  }, {
+    sieve.yield
+  }) : (f32, f64) -> ()
+  return
+}
+
+// -----
+
+func.func @yield_outside_branch() {
+  // expected-error @+1 {{'sieve.yield' op expects parent op 'sieve.branch'}}
+  sieve.yield
+}

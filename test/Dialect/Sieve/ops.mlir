@@ -1,0 +1,95 @@
+// RUN: sieve-opt %s | sieve-opt | FileCheck %s
+// RUN: sieve-opt %s --mlir-print-op-generic | sieve-opt | FileCheck %s
+// Every sieve op round-trips, in custom and in generic form.
+
+// CHECK-LABEL: func.func @active_set
+func.func @active_set(%row: tensor<4096xf32>, %batch: tensor<?x4096xf16>)
+    -> (tensor<?xindex>, tensor<?xindex>, tensor<16xindex>) {
+  // CHECK: sieve.active_set %{{.*}} : tensor<4096xf32> -> tensor<?xindex>
+  %0 = sieve.active_set %row : tensor<4096xf32> -> tensor<?xindex>
+  // CHECK: sieve.active_set %{{.*}} threshold 0.00999999977 : tensor<?x4096xf16> -> tensor<?xindex>
+  %1 = sieve.active_set %batch threshold 0.01 : tensor<?x4096xf16> -> tensor<?xindex>
+  // A statically sized set is allowed (for example after shape refinement).
+  // CHECK: sieve.active_set %{{.*}} : tensor<4096xf32> -> tensor<16xindex>
+  %2 = sieve.active_set %row : tensor<4096xf32> -> tensor<16xindex>
+  return %0, %1, %2 : tensor<?xindex>, tensor<?xindex>, tensor<16xindex>
+}
+
+// CHECK-LABEL: func.func @gather_matmul
+func.func @gather_matmul(%h: tensor<8x256xf32>, %w: tensor<256x64xf32>,
+                         %row: tensor<256xf32>, %dyn: tensor<?x?xf32>,
+                         %idx: tensor<?xindex>)
+    -> (tensor<8x64xf32>, tensor<64xf32>, tensor<?x64xf32>) {
+  // CHECK: sieve.gather_matmul %{{.*}}, %{{.*}}, %{{.*}} : tensor<8x256xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<8x64xf32>
+  %0 = sieve.gather_matmul %h, %w, %idx
+      : tensor<8x256xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<8x64xf32>
+  // CHECK: sieve.gather_matmul %{{.*}}, %{{.*}}, %{{.*}} : tensor<256xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<64xf32>
+  %1 = sieve.gather_matmul %row, %w, %idx
+      : tensor<256xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<64xf32>
+  // CHECK: sieve.gather_matmul %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x?xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<?x64xf32>
+  %2 = sieve.gather_matmul %dyn, %w, %idx
+      : tensor<?x?xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<?x64xf32>
+  return %0, %1, %2 : tensor<8x64xf32>, tensor<64xf32>, tensor<?x64xf32>
+}
+
+// CHECK-LABEL: func.func @predict
+func.func @predict(%x: tensor<1x512xf32>, %u: tensor<512x32xf32>,
+                   %v: tensor<32x2048xf32>) -> (tensor<?xindex>, tensor<?xindex>) {
+  // CHECK: sieve.predict %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x512xf32>, tensor<512x32xf32>, tensor<32x2048xf32> -> tensor<?xindex>
+  %0 = sieve.predict %x, %u, %v
+      : tensor<1x512xf32>, tensor<512x32xf32>, tensor<32x2048xf32> -> tensor<?xindex>
+  // CHECK: sieve.predict %{{.*}}, %{{.*}}, %{{.*}} margin 5.000000e-01 : tensor<1x512xf32>, tensor<512x32xf32>, tensor<32x2048xf32> -> tensor<?xindex>
+  %1 = sieve.predict %x, %u, %v margin 0.5
+      : tensor<1x512xf32>, tensor<512x32xf32>, tensor<32x2048xf32> -> tensor<?xindex>
+  return %0, %1 : tensor<?xindex>, tensor<?xindex>
+}
+
+// CHECK-LABEL: func.func @branch
+func.func @branch(%h: tensor<1x256xf32>, %w: tensor<256x64xf32>,
+                  %idx: tensor<?xindex>, %density: f32, %limit: f32,
+                  %init: tensor<1x64xf32>) -> tensor<1x64xf32> {
+  // CHECK: %[[R:.*]] = sieve.branch %{{.*}}, %{{.*}} : f32 -> tensor<1x64xf32> {
+  // CHECK:   %[[S:.*]] = sieve.gather_matmul
+  // CHECK:   sieve.yield %[[S]] : tensor<1x64xf32>
+  // CHECK: } else {
+  // CHECK:   %[[D:.*]] = linalg.matmul
+  // CHECK:   sieve.yield %[[D]] : tensor<1x64xf32>
+  // CHECK: }
+  // CHECK: return %[[R]]
+  %r = sieve.branch %density, %limit : f32 -> tensor<1x64xf32> {
+    %s = sieve.gather_matmul %h, %w, %idx
+        : tensor<1x256xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<1x64xf32>
+    sieve.yield %s : tensor<1x64xf32>
+  } else {
+    %d = linalg.matmul ins(%h, %w : tensor<1x256xf32>, tensor<256x64xf32>)
+                       outs(%init : tensor<1x64xf32>) -> tensor<1x64xf32>
+    sieve.yield %d : tensor<1x64xf32>
+  }
+  return %r : tensor<1x64xf32>
+}
+
+// A branch may yield several values, or none (for side effects on memrefs).
+// CHECK-LABEL: func.func @branch_results
+func.func @branch_results(%d: f64, %l: f64, %a: i32, %b: index,
+                          %m: memref<4xf32>, %x: f32) -> (i32, index) {
+  // CHECK: sieve.branch %{{.*}}, %{{.*}} : f64 -> i32, index {
+  // CHECK:   sieve.yield %{{.*}}, %{{.*}} : i32, index
+  %r:2 = sieve.branch %d, %l : f64 -> i32, index {
+    sieve.yield %a, %b : i32, index
+  } else {
+    sieve.yield %a, %b : i32, index
+  }
+  // CHECK: sieve.branch %{{.*}}, %{{.*}} : f64 {
+  // CHECK:   memref.store
+  // CHECK:   sieve.yield{{$}}
+  // CHECK: } else {
+  // CHECK:   sieve.yield{{$}}
+  sieve.branch %d, %l : f64 {
+    %c0 = arith.constant 0 : index
+    memref.store %x, %m[%c0] : memref<4xf32>
+    sieve.yield
+  } else {
+    sieve.yield
+  }
+  return %r#0, %r#1 : i32, index
+}
