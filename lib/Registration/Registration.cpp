@@ -5,6 +5,7 @@
 #include "sieve/Conversion/Passes.h"
 #include "sieve/Dialect/Sieve/IR/SieveDialect.h"
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
+#include "sieve/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 
@@ -15,4 +16,5 @@ void mlir::sieve::registerSieveDialects(DialectRegistry &registry) {
 void mlir::sieve::registerSievePassesAndPipelines() {
   registerSievePasses();
   registerSieveConversionPasses();
+  registerCPUPipeline();
 }

@@ -1,0 +1,37 @@
+//===- Pipelines.h - Sieve's named pass pipelines ---------------*- C++ -*-===//
+//
+// sieve-cpu-pipeline: linalg on tensors (as imported from ONNX) to the LLVM
+// dialect for the host CPU. The same options reach the command line
+// (`sieve-opt --sieve-cpu-pipeline="..."`), the drivers and the C API.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SIEVE_PIPELINES_PIPELINES_H
+#define SIEVE_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class OpPassManager;
+} // namespace mlir
+
+namespace mlir::sieve {
+
+struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  PassOptions::Option<bool> vectorize{
+      *this, "vectorize",
+      llvm::cl::desc("Tile and vectorize contractions, convolutions and "
+                     "elementwise loops (off: plain scalar loops, for "
+                     "debugging)"),
+      llvm::cl::init(true)};
+};
+
+/// Adds the passes of sieve-cpu-pipeline to `pm` (anchored on a module).
+void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
+
+/// Registers sieve-cpu-pipeline with the global pass registry.
+void registerCPUPipeline();
+
+} // namespace mlir::sieve
+
+#endif // SIEVE_PIPELINES_PIPELINES_H

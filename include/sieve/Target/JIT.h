@@ -1,0 +1,49 @@
+//===- JIT.h - Run compiled models in-process -------------------*- C++ -*-===//
+//
+// JIT-compiles a module lowered by sieve-cpu-pipeline with MLIR's
+// ExecutionEngine for the host CPU and calls its entry function with host
+// tensors.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SIEVE_TARGET_JIT_H
+#define SIEVE_TARGET_JIT_H
+
+#include "sieve/Import/ONNX/Importer.h"
+#include "sieve/Support/HostTensor.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+class ModuleOp;
+} // namespace mlir
+
+namespace mlir::sieve {
+
+class JitModel {
+public:
+  /// Compiles `module` (in the LLVM dialect). Returns null with `error` set.
+  static std::unique_ptr<JitModel>
+  compile(ModuleOp module, const onnx_import::ModelSignature &sig,
+          std::string &error);
+  ~JitModel();
+
+  /// Runs the model. Inputs must match the signature (in order); outputs
+  /// are allocated by the model and copied into `outputs`.
+  bool run(const std::vector<HostTensor> &inputs,
+           std::vector<HostTensor> &outputs, std::string &error);
+
+  const onnx_import::ModelSignature &signature() const { return sig; }
+
+private:
+  JitModel() = default;
+  std::unique_ptr<ExecutionEngine> engine;
+  onnx_import::ModelSignature sig;
+};
+
+} // namespace mlir::sieve
+
+#endif // SIEVE_TARGET_JIT_H

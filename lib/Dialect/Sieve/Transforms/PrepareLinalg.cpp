@@ -1,0 +1,83 @@
+//===- PrepareLinalg.cpp - Decompose and fuse linalg ------------*- C++ -*-===//
+
+#include "sieve/Dialect/Sieve/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::sieve {
+#define GEN_PASS_DEF_SIEVEPREPARELINALG
+#include "sieve/Dialect/Sieve/Transforms/Passes.h.inc"
+} // namespace mlir::sieve
+
+using namespace mlir;
+
+namespace {
+
+/// Ops that later passes schedule as whole ops: they stay named.
+bool keepsNamedForm(Operation *op) {
+  return isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::GenericOp,
+             linalg::ConvolutionOpInterface>(op) ||
+         isa<linalg::PoolingNchwMaxOp, linalg::PoolingNchwSumOp>(op);
+}
+
+struct DecomposeAggregate
+    : OpInterfaceRewritePattern<linalg::AggregatedOpInterface> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+  LogicalResult matchAndRewrite(linalg::AggregatedOpInterface op,
+                                PatternRewriter &rewriter) const override {
+    FailureOr<SmallVector<Value>> values = op.decomposeOperation(rewriter);
+    if (failed(values))
+      return failure();
+    rewriter.replaceOp(op, *values);
+    return success();
+  }
+};
+
+struct GeneralizeElementwise : OpInterfaceRewritePattern<linalg::LinalgOp> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (keepsNamedForm(op))
+      return failure();
+    if (auto fill = dyn_cast<linalg::FillOp>(op.getOperation())) {
+      // A fill that initializes a contraction's accumulator stays a fill.
+      for (Operation *user : fill->getUsers())
+        if (!isa<linalg::GenericOp>(user) ||
+            llvm::any_of(user->getOpOperands(), [&](OpOperand &use) {
+              return use.get() == fill.getResult(0) &&
+                     cast<linalg::GenericOp>(user).isDpsInit(&use);
+            }))
+          return failure();
+    }
+    if (!op.hasPureTensorSemantics())
+      return failure();
+    return linalg::generalizeNamedOp(rewriter, op);
+  }
+};
+
+struct SievePrepareLinalgPass
+    : sieve::impl::SievePrepareLinalgBase<SievePrepareLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    patterns.add<DecomposeAggregate, GeneralizeElementwise>(ctx);
+    linalg::populateElementwiseOpsFusionPatterns(
+        patterns, [](OpOperand *fused) {
+          Operation *producer = fused->get().getDefiningOp();
+          return producer && producer->hasOneUse();
+        });
+    linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::EmptyOp::getCanonicalizationPatterns(patterns, ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

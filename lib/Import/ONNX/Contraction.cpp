@@ -1,0 +1,280 @@
+//===- Contraction.cpp - MatMul and Gemm ------------------------*- C++ -*-===//
+//
+// MatMul (numpy semantics: 1-D operands, batched and broadcast batch
+// dimensions) and Gemm (alpha, beta, transA, transB, broadcast C) as
+// linalg.matmul / linalg.batch_matmul. Transposed constant weights are
+// transposed at import, so every weight reaches codegen row-major [K, N].
+//
+//===----------------------------------------------------------------------===//
+
+#include "NodeContext.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::sieve::onnx_import;
+
+namespace {
+
+/// A zero-filled accumulator of `type`.
+Value zeros(OpBuilder &b, Location loc, RankedTensorType type,
+            ValueRange dynamicDims) {
+  return filledTensor(b, loc, type, dynamicDims,
+                      scalarConstant(b, loc, type.getElementType(), 0.0));
+}
+
+/// linalg.matmul of 2-D `lhs` [M, K] and `rhs` [K, N] accumulating into
+/// `init` (or zeros).
+Value buildMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                  Value init = {}) {
+  auto lt = cast<RankedTensorType>(lhs.getType());
+  auto rt = cast<RankedTensorType>(rhs.getType());
+  auto type = RankedTensorType::get({lt.getDimSize(0), rt.getDimSize(1)},
+                                    lt.getElementType());
+  if (!init) {
+    SmallVector<Value> dyn;
+    if (type.isDynamicDim(0))
+      dyn.push_back(tensor::DimOp::create(b, loc, lhs, 0));
+    if (type.isDynamicDim(1))
+      dyn.push_back(tensor::DimOp::create(b, loc, rhs, 1));
+    init = zeros(b, loc, type, dyn);
+  }
+  return linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
+                                  ValueRange{lhs, rhs}, ValueRange{init})
+      .getResult(0);
+}
+
+/// The transpose of 2-D `value`: on the host for constants, linalg.transpose
+/// otherwise.
+Value transpose2D(NodeContext &ctx, size_t input) {
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  const GraphValue &gv = ctx.input(input);
+  RankedTensorType type = gv.type;
+  auto resultType = RankedTensorType::get(
+      {type.getDimSize(1), type.getDimSize(0)}, type.getElementType());
+  if (gv.constant && type.hasStaticShape()) {
+    SmallVector<double> values = elementsAsDoubles(gv.constant);
+    SmallVector<double> transposed(values.size());
+    int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        transposed[c * rows + r] = values[r * cols + c];
+    ElementsAttr attr = makeElements(resultType, transposed);
+    return arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
+  }
+  Value source = ctx.operand(input);
+  Value init =
+      emptyTensor(b, loc, resultType,
+                  llvm::to_vector(llvm::reverse(dynamicSizes(b, loc, source))));
+  return linalg::TransposeOp::create(b, loc, source, init,
+                                     ArrayRef<int64_t>{1, 0})
+      .getResult()[0];
+}
+
+LogicalResult importMatMul(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({})))
+    return failure();
+  if (ctx.inputKind(0) != ctx.inputKind(1))
+    return ctx.emitError() << "inputs have different element types";
+  if (ctx.inputKind(0) == ElementKind::Bool)
+    return ctx.emitError() << "bool inputs are not supported";
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  Value lhs = ctx.operand(0), rhs = ctx.operand(1);
+  RankedTensorType lt = ctx.inputType(0), rt = ctx.inputType(1);
+  Type et = lt.getElementType();
+  if (lt.getRank() == 0 || rt.getRank() == 0)
+    return ctx.emitError() << "operands must have rank >= 1";
+
+  // Promote 1-D operands to matrices; the extra dimension is dropped at the
+  // end.
+  bool lhsVector = lt.getRank() == 1, rhsVector = rt.getRank() == 1;
+  if (lhsVector) {
+    lt = RankedTensorType::get({1, lt.getDimSize(0)}, et);
+    lhs = reshapeTo(b, loc, lhs, lt);
+  }
+  if (rhsVector) {
+    rt = RankedTensorType::get({rt.getDimSize(0), 1}, et);
+    rhs = reshapeTo(b, loc, rhs, rt);
+  }
+  int64_t k = lt.getShape().back(), k2 = rt.getShape()[rt.getRank() - 2];
+  if (!ShapedType::isDynamic(k) && !ShapedType::isDynamic(k2) && k != k2)
+    return ctx.emitError() << "cannot multiply " << ctx.inputType(0) << " by "
+                           << ctx.inputType(1) << ": reduction sizes " << k
+                           << " and " << k2 << " differ";
+  int64_t m = lt.getShape()[lt.getRank() - 2], n = rt.getShape().back();
+  ArrayRef<int64_t> lb = lt.getShape().drop_back(2);
+  ArrayRef<int64_t> rb = rt.getShape().drop_back(2);
+  FailureOr<SmallVector<int64_t>> batch = broadcastShapes(lb, rb);
+  if (failed(batch))
+    return ctx.emitError() << "batch dimensions of " << ctx.inputType(0)
+                           << " and " << ctx.inputType(1)
+                           << " do not broadcast";
+
+  Value result;
+  SmallVector<int64_t> resultShape(*batch);
+  resultShape.push_back(m);
+  resultShape.push_back(n);
+  auto resultType = RankedTensorType::get(resultShape, et);
+  if (rb.empty() || llvm::all_of(rb, [](int64_t d) { return d == 1; })) {
+    // [batch..., M, K] x [K, N]: fold the batch into M.
+    if (!rb.empty())
+      rhs = reshapeTo(b, loc, rhs, RankedTensorType::get({k2, n}, et));
+    if (lb.empty()) {
+      result = buildMatmul(b, loc, lhs, rhs);
+    } else {
+      int64_t rows = ShapedType::isDynamic(m) ? ShapedType::kDynamic : m;
+      for (int64_t d : lb)
+        rows = ShapedType::isDynamic(d) || ShapedType::isDynamic(rows)
+                   ? ShapedType::kDynamic
+                   : rows * d;
+      Value flat = reshapeTo(b, loc, lhs, RankedTensorType::get({rows, k}, et));
+      Value product = buildMatmul(b, loc, flat, rhs);
+      SmallVector<int64_t> shape(lb);
+      shape.push_back(m);
+      shape.push_back(n);
+      result = reshapeTo(b, loc, product, RankedTensorType::get(shape, et));
+    }
+  } else {
+    // Broadcast both operands to the common batch shape, collapse it to one
+    // dimension, and use linalg.batch_matmul.
+    int64_t total = 1;
+    for (int64_t d : *batch)
+      total = ShapedType::isDynamic(d) || ShapedType::isDynamic(total)
+                  ? ShapedType::kDynamic
+                  : total * d;
+    auto expandBatch = [&](Value v, RankedTensorType t) {
+      SmallVector<int64_t> shape(*batch);
+      shape.append(t.getShape().take_back(2).begin(),
+                   t.getShape().take_back(2).end());
+      auto type = RankedTensorType::get(shape, et);
+      SmallVector<Value> dyn = broadcastDynamicSizes(b, loc, type, {v});
+      Value full = broadcastTo(b, loc, v, type, dyn);
+      auto flatType = RankedTensorType::get(
+          {total, t.getShape()[t.getRank() - 2], t.getShape().back()}, et);
+      return reshapeTo(b, loc, full, flatType);
+    };
+    Value l3 = expandBatch(lhs, lt), r3 = expandBatch(rhs, rt);
+    auto flatResult = RankedTensorType::get({total, m, n}, et);
+    SmallVector<Value> dyn;
+    if (flatResult.isDynamicDim(0))
+      dyn.push_back(tensor::DimOp::create(b, loc, l3, 0));
+    if (flatResult.isDynamicDim(1))
+      dyn.push_back(tensor::DimOp::create(b, loc, l3, 1));
+    if (flatResult.isDynamicDim(2))
+      dyn.push_back(tensor::DimOp::create(b, loc, r3, 2));
+    Value init = zeros(b, loc, flatResult, dyn);
+    Value product =
+        linalg::BatchMatmulOp::create(b, loc, TypeRange{flatResult},
+                                      ValueRange{l3, r3}, ValueRange{init})
+            .getResult(0);
+    result = reshapeTo(b, loc, product, resultType);
+  }
+
+  // Drop the dimensions added for 1-D operands.
+  SmallVector<int64_t> finalShape(*batch);
+  if (!lhsVector)
+    finalShape.push_back(m);
+  if (!rhsVector)
+    finalShape.push_back(n);
+  result = reshapeTo(b, loc, result, RankedTensorType::get(finalShape, et));
+  ctx.setOutput(0, result, ctx.inputKind(0));
+  return success();
+}
+
+LogicalResult importGemm(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes(
+          {"alpha", "beta", "transA", "transB", "broadcast"})))
+    return failure();
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  if (!isFloatKind(ctx.inputKind(0)) || ctx.inputKind(0) != ctx.inputKind(1))
+    return ctx.emitError() << "inputs must be floating point of one type";
+  if (ctx.inputType(0).getRank() != 2 || ctx.inputType(1).getRank() != 2)
+    return ctx.emitError() << "A and B must be matrices, got "
+                           << ctx.inputType(0) << " and " << ctx.inputType(1);
+  double alpha = ctx.attrFloat("alpha", 1.0f);
+  double beta = ctx.attrFloat("beta", 1.0f);
+  Value a = ctx.attrInt("transA", 0) ? transpose2D(ctx, 0) : ctx.operand(0);
+  Value w = ctx.attrInt("transB", 0) ? transpose2D(ctx, 1) : ctx.operand(1);
+  auto at = cast<RankedTensorType>(a.getType());
+  auto wt = cast<RankedTensorType>(w.getType());
+  Type et = at.getElementType();
+  int64_t k = at.getDimSize(1), k2 = wt.getDimSize(0);
+  if (!ShapedType::isDynamic(k) && !ShapedType::isDynamic(k2) && k != k2)
+    return ctx.emitError() << "A (" << ctx.inputType(0) << ") and B ("
+                           << ctx.inputType(1)
+                           << ") have different reduction sizes " << k
+                           << " and " << k2;
+  auto resultType =
+      RankedTensorType::get({at.getDimSize(0), wt.getDimSize(1)}, et);
+  SmallVector<Value> dyn;
+  if (resultType.isDynamicDim(0))
+    dyn.push_back(tensor::DimOp::create(b, loc, a, 0));
+  if (resultType.isDynamicDim(1))
+    dyn.push_back(tensor::DimOp::create(b, loc, w, 1));
+
+  // The accumulator: beta * C broadcast to [M, N], or zeros.
+  Value init;
+  bool hasC = ctx.hasInput(2) && beta != 0.0;
+  if (hasC) {
+    RankedTensorType ct = ctx.inputType(2);
+    if (ct.getElementType() != et)
+      return ctx.emitError() << "C has a different element type";
+    if (failed(broadcastShapes(ct.getShape(), resultType.getShape())) ||
+        ct.getRank() > 2)
+      return ctx.emitError()
+             << "C (" << ct << ") does not broadcast to the result "
+             << resultType;
+    Value c = ctx.operand(2);
+    if (beta != 1.0) {
+      const GraphValue &cv = ctx.input(2);
+      if (cv.constant) {
+        SmallVector<double> values = elementsAsDoubles(cv.constant);
+        for (double &v : values)
+          v *= beta;
+        c = arith::ConstantOp::create(
+            b, loc, cast<TypedAttr>(makeElements(ct, values)));
+      } else {
+        c = buildElementwise(b, loc, ValueRange{c}, ct,
+                             [&](OpBuilder &nb, Location nl, ValueRange args) {
+                               return arith::MulFOp::create(
+                                   nb, nl, args[0],
+                                   scalarConstant(nb, nl, et, beta));
+                             });
+      }
+    }
+    // Tensors are values: accumulating into C does not change C.
+    init = broadcastTo(b, loc, c, resultType, dyn);
+  }
+  if (alpha == 1.0) {
+    ctx.setOutput(0, buildMatmul(b, loc, a, w, init ? init : Value()),
+                  ctx.inputKind(0));
+    return success();
+  }
+  Value product = buildMatmul(b, loc, a, w);
+  SmallVector<Value> operands{product};
+  if (init)
+    operands.push_back(init);
+  Value result = buildElementwise(
+      b, loc, operands, resultType,
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+        Value scaled = arith::MulFOp::create(nb, nl, args[0],
+                                             scalarConstant(nb, nl, et, alpha));
+        return args.size() > 1 ? arith::AddFOp::create(nb, nl, scaled, args[1])
+                               : scaled;
+      });
+  ctx.setOutput(0, result, ctx.inputKind(0));
+  return success();
+}
+
+} // namespace
+
+void mlir::sieve::onnx_import::registerContractionImporters(
+    OpImporterTable &table) {
+  table["MatMul"] = importMatMul;
+  table["Gemm"] = importGemm;
+}

@@ -1,0 +1,464 @@
+//===- GraphImporter.cpp - Imports one ONNX graph ---------------*- C++ -*-===//
+//
+// The driver of the importer: model and graph checks, initializers, the
+// entry function's signature, and dispatch of each node to its op family.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GraphImporter.h"
+
+#include "sieve/Support/HostTensor.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include "onnx/onnx_pb.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::sieve::onnx_import;
+
+//===----------------------------------------------------------------------===//
+// Element kinds
+//===----------------------------------------------------------------------===//
+
+llvm::StringRef
+mlir::sieve::onnx_import::stringifyElementKind(ElementKind kind) {
+  switch (kind) {
+  case ElementKind::Float:
+    return "float32";
+  case ElementKind::UInt8:
+    return "uint8";
+  case ElementKind::Int8:
+    return "int8";
+  case ElementKind::UInt16:
+    return "uint16";
+  case ElementKind::Int16:
+    return "int16";
+  case ElementKind::Int32:
+    return "int32";
+  case ElementKind::Int64:
+    return "int64";
+  case ElementKind::String:
+    return "string";
+  case ElementKind::Bool:
+    return "bool";
+  case ElementKind::Float16:
+    return "float16";
+  case ElementKind::Double:
+    return "float64";
+  case ElementKind::UInt32:
+    return "uint32";
+  case ElementKind::UInt64:
+    return "uint64";
+  case ElementKind::BFloat16:
+    return "bfloat16";
+  case ElementKind::Undefined:
+    break;
+  }
+  return "unsupported";
+}
+
+int64_t mlir::sieve::onnx_import::elementByteWidth(ElementKind kind) {
+  switch (kind) {
+  case ElementKind::Bool:
+  case ElementKind::UInt8:
+  case ElementKind::Int8:
+    return 1;
+  case ElementKind::UInt16:
+  case ElementKind::Int16:
+  case ElementKind::Float16:
+  case ElementKind::BFloat16:
+    return 2;
+  case ElementKind::Float:
+  case ElementKind::Int32:
+  case ElementKind::UInt32:
+    return 4;
+  case ElementKind::Int64:
+  case ElementKind::UInt64:
+  case ElementKind::Double:
+    return 8;
+  default:
+    return 0;
+  }
+}
+
+static std::string dataTypeName(int32_t dataType) {
+  llvm::StringRef name =
+      stringifyElementKind(static_cast<ElementKind>(dataType));
+  if (name != "unsupported")
+    return name.str();
+  return "data type " + std::to_string(dataType);
+}
+
+//===----------------------------------------------------------------------===//
+// GraphImporter
+//===----------------------------------------------------------------------===//
+
+GraphImporter::GraphImporter(MLIRContext *context,
+                             const ::onnx::ModelProto &model,
+                             llvm::StringRef sourceName,
+                             const ImportOptions &options)
+    : context(context), model(model), source(sourceName.str()), opts(options),
+      b(context) {
+  registerElementwiseImporters(importers);
+  registerContractionImporters(importers);
+  registerConvImporters(importers);
+  registerPoolingImporters(importers);
+  registerNormalizationImporters(importers);
+  registerShapeImporters(importers);
+}
+
+GraphValue *GraphImporter::lookup(llvm::StringRef name) {
+  auto it = values.find(name);
+  return it == values.end() ? nullptr : &it->second;
+}
+
+void GraphImporter::define(llvm::StringRef name, GraphValue value) {
+  values[name] = std::move(value);
+}
+
+Value GraphImporter::materialize(GraphValue &gv) {
+  if (!gv.value) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(entryBlock);
+    gv.value = arith::ConstantOp::create(b, UnknownLoc::get(context), gv.type,
+                                         cast<TypedAttr>(gv.constant));
+  }
+  return gv.value;
+}
+
+FailureOr<ElementsAttr>
+GraphImporter::convertTensor(const ::onnx::TensorProto &tensor, Location loc,
+                             llvm::StringRef what, ElementKind *kindOut) {
+  auto kind = static_cast<ElementKind>(tensor.data_type());
+  Type elementType = getElementType(context, kind);
+  if (!elementType)
+    return emitError(loc) << what << " has element type "
+                          << dataTypeName(tensor.data_type())
+                          << ", which Sieve does not support";
+  HostTensor host;
+  std::string error;
+  if (!decodeTensorProto(tensor, host, error))
+    return emitError(loc) << what << ": " << error;
+  auto type = RankedTensorType::get(host.shape, elementType);
+  if (kindOut)
+    *kindOut = kind;
+  if (kind == ElementKind::Bool) {
+    SmallVector<bool> flags;
+    for (char c : host.data)
+      flags.push_back(c != 0);
+    return cast<ElementsAttr>(DenseElementsAttr::get(type, flags));
+  }
+  if (host.numElements() > opts.resourceThreshold)
+    return makeResourceElements(type, host.data);
+  bool isSplat = false;
+  if (!DenseElementsAttr::isValidRawBuffer(type, host.data, isSplat))
+    return emitError(loc) << what << " has malformed data";
+  return cast<ElementsAttr>(
+      DenseElementsAttr::getFromRawBuffer(type, host.data));
+}
+
+FailureOr<RankedTensorType>
+GraphImporter::convertValueInfo(const ::onnx::ValueInfoProto &info,
+                                ElementKind *kind, llvm::StringRef what) {
+  Location loc = NameLoc::get(StringAttr::get(context, info.name()));
+  if (!info.has_type() || !info.type().has_tensor_type())
+    return emitError(loc) << what << " '" << info.name()
+                          << "' is not a tensor (sequences, maps and "
+                             "optionals are not supported)";
+  const auto &tensorType = info.type().tensor_type();
+  *kind = static_cast<ElementKind>(tensorType.elem_type());
+  Type elementType = getElementType(context, *kind);
+  if (!elementType)
+    return emitError(loc) << what << " '" << info.name()
+                          << "' has element type "
+                          << dataTypeName(tensorType.elem_type())
+                          << ", which Sieve does not support";
+  if (!tensorType.has_shape())
+    return emitError(loc) << what << " '" << info.name()
+                          << "' has no shape; Sieve needs at least the rank";
+  SmallVector<int64_t> shape;
+  for (const auto &dim : tensorType.shape().dim()) {
+    if (dim.has_dim_value() && dim.dim_value() >= 0)
+      shape.push_back(dim.dim_value());
+    else
+      shape.push_back(ShapedType::kDynamic);
+  }
+  return RankedTensorType::get(shape, elementType);
+}
+
+LogicalResult GraphImporter::importSignature(func::FuncOp &func,
+                                             ModelSignature *signature) {
+  const ::onnx::GraphProto &graph = model.graph();
+  Location graphLoc = NameLoc::get(StringAttr::get(context, source));
+
+  // Initializers are constants (also those that old models list as inputs).
+  for (const ::onnx::TensorProto &init : graph.initializer()) {
+    if (init.name().empty())
+      return emitError(graphLoc) << "an initializer has no name";
+    ElementKind kind;
+    Location loc = NameLoc::get(StringAttr::get(context, init.name()));
+    FailureOr<ElementsAttr> attr =
+        convertTensor(init, loc, "initializer '" + init.name() + "'", &kind);
+    if (failed(attr))
+      return failure();
+    GraphValue gv;
+    gv.type = cast<RankedTensorType>(attr->getShapedType());
+    gv.kind = kind;
+    gv.constant = *attr;
+    define(init.name(), gv);
+  }
+
+  // Inputs that the caller binds to constant values.
+  for (const auto &[name, serialized] : opts.constantInputs) {
+    Location loc = NameLoc::get(StringAttr::get(context, name));
+    ::onnx::TensorProto proto;
+    if (!proto.ParseFromString(serialized))
+      return emitError(loc) << "the constant value of input '" << name
+                            << "' is not a TensorProto";
+    ElementKind kind;
+    FailureOr<ElementsAttr> attr =
+        convertTensor(proto, loc, "constant input '" + name + "'", &kind);
+    if (failed(attr))
+      return failure();
+    GraphValue gv;
+    gv.type = cast<RankedTensorType>(attr->getShapedType());
+    gv.kind = kind;
+    gv.constant = *attr;
+    define(name, gv);
+  }
+
+  SmallVector<Type> inputTypes;
+  SmallVector<std::pair<std::string, ElementKind>> inputs;
+  for (const ::onnx::ValueInfoProto &input : graph.input()) {
+    if (lookup(input.name()))
+      continue; // An initializer.
+    ElementKind kind;
+    FailureOr<RankedTensorType> type =
+        convertValueInfo(input, &kind, "graph input");
+    if (failed(type))
+      return failure();
+    inputTypes.push_back(*type);
+    inputs.push_back({input.name(), kind});
+  }
+  if (graph.output_size() == 0)
+    return emitError(graphLoc) << "the graph has no outputs";
+
+  func = func::FuncOp::create(b, graphLoc, opts.entryName,
+                              b.getFunctionType(inputTypes, {}));
+  entryBlock = func.addEntryBlock();
+  for (auto [i, input] : llvm::enumerate(inputs)) {
+    GraphValue gv;
+    gv.type = cast<RankedTensorType>(inputTypes[i]);
+    gv.kind = input.second;
+    gv.value = entryBlock->getArgument(i);
+    define(input.first, gv);
+    if (signature) {
+      TensorSignature sig{input.first, input.second, {}};
+      for (int64_t d : gv.type.getShape())
+        sig.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+      signature->inputs.push_back(std::move(sig));
+    }
+    func.setArgAttr(i, "onnx.name", b.getStringAttr(input.first));
+  }
+  return success();
+}
+
+LogicalResult GraphImporter::importNodes() {
+  const ::onnx::GraphProto &graph = model.graph();
+  for (auto [index, node] : llvm::enumerate(graph.node())) {
+    std::string name = node.name();
+    if (name.empty())
+      name = node.op_type() + "_" + std::to_string(index);
+    Location loc = NameLoc::get(StringAttr::get(context, name));
+    auto fail = [&]() {
+      return emitError(loc)
+             << "node '" << name << "' (" << node.op_type() << "): ";
+    };
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      return fail() << "op domain '" << node.domain()
+                    << "' is not supported (only the default ONNX domain)";
+    auto it = importers.find(node.op_type());
+    if (it == importers.end())
+      return fail() << "op '" << node.op_type()
+                    << "' is not supported by Sieve";
+    for (const std::string &input : node.input())
+      if (!input.empty() && !lookup(input))
+        return fail() << "input '" << input
+                      << "' is not defined (no graph input, initializer or "
+                         "earlier node produces it)";
+    NodeContext ctx(*this, node, loc, opset);
+    if (failed(it->second(ctx)))
+      return failure();
+    for (auto [i, output] : llvm::enumerate(node.output()))
+      if (!output.empty() && !lookup(output))
+        return fail() << "output #" << i << " ('" << output
+                      << "') is not supported";
+  }
+  return success();
+}
+
+OwningOpRef<ModuleOp> GraphImporter::run(ModelSignature *signature) {
+  Location moduleLoc = NameLoc::get(StringAttr::get(context, source));
+  if (!model.has_graph())
+    return emitError(moduleLoc) << "the model has no graph", nullptr;
+  for (const auto &opsetId : model.opset_import())
+    if (opsetId.domain().empty() || opsetId.domain() == "ai.onnx")
+      opset = opsetId.version();
+  if (opset == 0)
+    opset = model.ir_version() >= 3 ? 1 : 1;
+  if (opset < 6 || opset > 23)
+    return emitError(moduleLoc) << "the model uses ONNX opset " << opset
+                                << "; Sieve supports opsets 6 to 23",
+           nullptr;
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(moduleLoc);
+  b.setInsertionPointToEnd(module->getBody());
+  func::FuncOp func;
+  if (signature)
+    signature->entryName = opts.entryName;
+  if (failed(importSignature(func, signature)))
+    return nullptr;
+  b.setInsertionPointToEnd(entryBlock);
+  if (failed(importNodes()))
+    return nullptr;
+
+  SmallVector<Value> results;
+  SmallVector<Type> resultTypes;
+  for (const ::onnx::ValueInfoProto &output : model.graph().output()) {
+    GraphValue *gv = lookup(output.name());
+    Location loc = NameLoc::get(StringAttr::get(context, output.name()));
+    if (!gv)
+      return emitError(loc) << "graph output '" << output.name()
+                            << "' is not produced by any node",
+             nullptr;
+    Value value = materialize(*gv);
+    // Use the declared static shape where the importer's is less precise.
+    if (output.has_type() && output.type().has_tensor_type() &&
+        output.type().tensor_type().has_shape()) {
+      const auto &dims = output.type().tensor_type().shape().dim();
+      if (dims.size() == gv->type.getRank()) {
+        SmallVector<int64_t> shape(gv->type.getShape());
+        bool refine = false;
+        for (auto [i, dim] : llvm::enumerate(dims)) {
+          if (!dim.has_dim_value())
+            continue;
+          if (ShapedType::isDynamic(shape[i])) {
+            shape[i] = dim.dim_value();
+            refine = true;
+          } else if (shape[i] != dim.dim_value()) {
+            return emitError(loc)
+                       << "graph output '" << output.name()
+                       << "' is declared with dimension " << dim.dim_value()
+                       << " at " << i << " but the model computes " << gv->type,
+                   nullptr;
+          }
+        }
+        if (refine)
+          value = tensor::CastOp::create(
+              b, loc, RankedTensorType::get(shape, gv->type.getElementType()),
+              value);
+      }
+    }
+    results.push_back(value);
+    resultTypes.push_back(value.getType());
+    if (signature) {
+      TensorSignature sig{output.name(), gv->kind, {}};
+      for (int64_t d : cast<RankedTensorType>(value.getType()).getShape())
+        sig.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+      signature->outputs.push_back(std::move(sig));
+    }
+  }
+  func::ReturnOp::create(b, func.getLoc(), results);
+  func.setType(b.getFunctionType(func.getArgumentTypes(), resultTypes));
+  for (auto [i, output] : llvm::enumerate(model.graph().output()))
+    func.setResultAttr(i, "onnx.name", b.getStringAttr(output.name()));
+  func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  return module;
+}
+
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+void mlir::sieve::onnx_import::registerImportDialects(
+    DialectRegistry &registry) {
+  registry.insert<arith::ArithDialect, bufferization::BufferizationDialect,
+                  func::FuncDialect, linalg::LinalgDialect, math::MathDialect,
+                  tensor::TensorDialect>();
+}
+
+OwningOpRef<ModuleOp> mlir::sieve::onnx_import::importModel(
+    llvm::StringRef bytes, llvm::StringRef sourceName, MLIRContext *context,
+    const ImportOptions &options, ModelSignature *signature) {
+  DialectRegistry registry;
+  registerImportDialects(registry);
+  context->appendDialectRegistry(registry);
+  context->loadAllAvailableDialects();
+
+  Location loc = NameLoc::get(StringAttr::get(context, sourceName));
+  ::onnx::ModelProto model;
+  if (bytes.empty())
+    return emitError(loc) << "'" << sourceName
+                          << "' is empty, not an ONNX model",
+           nullptr;
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return emitError(loc) << "'" << sourceName
+                          << "' is not a valid ONNX model (the protobuf "
+                             "could not be parsed; truncated or not ONNX?)",
+           nullptr;
+  if (!model.has_graph() || model.ir_version() <= 0)
+    return emitError(loc) << "'" << sourceName
+                          << "' is not a valid ONNX model (no graph or IR "
+                             "version)",
+           nullptr;
+  GraphImporter importer(context, model, sourceName, options);
+  return importer.run(signature);
+}
+
+OwningOpRef<ModuleOp> mlir::sieve::onnx_import::importModelFile(
+    llvm::StringRef path, MLIRContext *context, const ImportOptions &options,
+    ModelSignature *signature) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    emitError(NameLoc::get(StringAttr::get(context, path)))
+        << "cannot read '" << path << "': " << buffer.getError().message();
+    return nullptr;
+  }
+  return importModel((*buffer)->getBuffer(), path, context, options, signature);
+}
+
+bool mlir::sieve::onnx_import::readGraphInputNames(
+    llvm::StringRef path, std::vector<std::string> &names, std::string &error) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    error = "cannot read '" + path.str() + "': " + buffer.getError().message();
+    return false;
+  }
+  ::onnx::ModelProto model;
+  if (!model.ParseFromArray((*buffer)->getBufferStart(),
+                            static_cast<int>((*buffer)->getBufferSize()))) {
+    error = "'" + path.str() + "' is not a valid ONNX model";
+    return false;
+  }
+  llvm::StringSet<> initializers;
+  for (const auto &init : model.graph().initializer())
+    initializers.insert(init.name());
+  names.clear();
+  for (const auto &input : model.graph().input())
+    if (!initializers.contains(input.name()))
+      names.push_back(input.name());
+  return true;
+}

@@ -1,0 +1,151 @@
+//===- NodeContext.cpp - What an ONNX op importer sees ----------*- C++ -*-===//
+
+#include "NodeContext.h"
+#include "GraphImporter.h"
+
+#include "onnx/onnx_pb.h"
+
+using namespace mlir;
+using namespace mlir::sieve::onnx_import;
+
+NodeContext::NodeContext(GraphImporter &importer, const ::onnx::NodeProto &node,
+                         Location loc, int64_t opset)
+    : importer(importer), node(node), location(loc), opsetVersion(opset) {}
+
+OpBuilder &NodeContext::builder() { return importer.builder(); }
+MLIRContext *NodeContext::getContext() { return importer.getContext(); }
+llvm::StringRef NodeContext::opType() const { return node.op_type(); }
+llvm::StringRef NodeContext::nodeName() const {
+  return cast<NameLoc>(location).getName().getValue();
+}
+const ImportOptions &NodeContext::options() const { return importer.options(); }
+
+InFlightDiagnostic NodeContext::emitError() {
+  return mlir::emitError(location)
+         << "node '" << nodeName() << "' (" << opType() << "): ";
+}
+
+size_t NodeContext::numInputs() const { return node.input_size(); }
+
+bool NodeContext::hasInput(size_t i) const {
+  return i < static_cast<size_t>(node.input_size()) && !node.input(i).empty();
+}
+
+const GraphValue &NodeContext::input(size_t i) {
+  GraphValue *gv = importer.lookup(node.input(i));
+  assert(gv && "inputs are checked before the handler runs");
+  return *gv;
+}
+
+Value NodeContext::operand(size_t i) {
+  return importer.materialize(*importer.lookup(node.input(i)));
+}
+
+std::optional<SmallVector<int64_t>> NodeContext::constantInts(size_t i) {
+  if (!hasInput(i))
+    return std::nullopt;
+  const GraphValue &gv = input(i);
+  if (!gv.constant || isFloatKind(gv.kind))
+    return std::nullopt;
+  return elementsAsInts(gv.constant);
+}
+
+FailureOr<SmallVector<int64_t>>
+NodeContext::requireConstantInts(size_t i, llvm::StringRef what) {
+  if (!hasInput(i))
+    return emitError() << "the " << what << " input is missing";
+  std::optional<SmallVector<int64_t>> ints = constantInts(i);
+  if (!ints)
+    return emitError() << "the " << what << " ('" << node.input(i)
+                       << "') must be a compile-time constant integer tensor";
+  return *ints;
+}
+
+std::optional<SmallVector<double>> NodeContext::constantFloats(size_t i) {
+  if (!hasInput(i))
+    return std::nullopt;
+  const GraphValue &gv = input(i);
+  if (!gv.constant)
+    return std::nullopt;
+  return elementsAsDoubles(gv.constant);
+}
+
+const ::onnx::AttributeProto *
+NodeContext::attribute(llvm::StringRef name) const {
+  for (const auto &attr : node.attribute())
+    if (attr.name() == name)
+      return &attr;
+  return nullptr;
+}
+
+int64_t NodeContext::attrInt(llvm::StringRef name, int64_t defaultValue) const {
+  const auto *attr = attribute(name);
+  return attr ? attr->i() : defaultValue;
+}
+
+float NodeContext::attrFloat(llvm::StringRef name, float defaultValue) const {
+  const auto *attr = attribute(name);
+  return attr ? attr->f() : defaultValue;
+}
+
+std::string NodeContext::attrString(llvm::StringRef name,
+                                    llvm::StringRef defaultValue) const {
+  const auto *attr = attribute(name);
+  return attr ? attr->s() : defaultValue.str();
+}
+
+std::optional<SmallVector<int64_t>>
+NodeContext::attrInts(llvm::StringRef name) const {
+  const auto *attr = attribute(name);
+  if (!attr)
+    return std::nullopt;
+  return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
+}
+
+std::optional<SmallVector<float>>
+NodeContext::attrFloats(llvm::StringRef name) const {
+  const auto *attr = attribute(name);
+  if (!attr)
+    return std::nullopt;
+  return SmallVector<float>(attr->floats().begin(), attr->floats().end());
+}
+
+const ::onnx::TensorProto *NodeContext::attrTensor(llvm::StringRef name) const {
+  const auto *attr = attribute(name);
+  return attr && attr->has_t() ? &attr->t() : nullptr;
+}
+
+LogicalResult NodeContext::checkAttributes(ArrayRef<llvm::StringRef> known) {
+  for (const auto &attr : node.attribute())
+    if (!llvm::is_contained(known, attr.name()))
+      return emitError() << "attribute '" << attr.name()
+                         << "' is not supported";
+  return success();
+}
+
+size_t NodeContext::numOutputs() const { return node.output_size(); }
+
+bool NodeContext::hasOutput(size_t i) const {
+  return i < static_cast<size_t>(node.output_size()) && !node.output(i).empty();
+}
+
+void NodeContext::setOutput(size_t i, Value value, ElementKind kind) {
+  if (!hasOutput(i))
+    return;
+  GraphValue gv;
+  gv.type = cast<RankedTensorType>(value.getType());
+  gv.kind = kind;
+  gv.value = value;
+  importer.define(node.output(i), gv);
+}
+
+void NodeContext::setConstantOutput(size_t i, ElementsAttr value,
+                                    ElementKind kind) {
+  if (!hasOutput(i))
+    return;
+  GraphValue gv;
+  gv.type = cast<RankedTensorType>(value.getShapedType());
+  gv.kind = kind;
+  gv.constant = value;
+  importer.define(node.output(i), gv);
+}

@@ -1,0 +1,211 @@
+//===- NodeContext.h - What an ONNX op importer sees ------------*- C++ -*-===//
+//
+// Internal to lib/Import/ONNX. Each op family file (Elementwise.cpp,
+// Contraction.cpp, ...) registers one handler per ONNX op type; a handler
+// reads its node's inputs and attributes through a NodeContext and defines
+// the node's outputs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SIEVE_LIB_IMPORT_ONNX_NODECONTEXT_H
+#define SIEVE_LIB_IMPORT_ONNX_NODECONTEXT_H
+
+#include "sieve/Import/ONNX/Importer.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <functional>
+#include <optional>
+
+namespace onnx {
+class NodeProto;
+class TensorProto;
+class AttributeProto;
+} // namespace onnx
+
+namespace mlir::sieve::onnx_import {
+
+/// A value of the ONNX graph as the importer knows it: its type, and when it
+/// is known at compile time, its contents. Constants are materialized as SSA
+/// values only when an op needs them as operands.
+struct GraphValue {
+  RankedTensorType type;
+  ElementKind kind = ElementKind::Undefined;
+  /// The SSA value; null until a constant is first used as an operand.
+  Value value;
+  /// The contents, for initializers, Constant nodes and folded shape math.
+  ElementsAttr constant;
+};
+
+class GraphImporter;
+
+/// The node being imported, its operands, attributes and results.
+class NodeContext {
+public:
+  NodeContext(GraphImporter &importer, const ::onnx::NodeProto &node,
+              Location loc, int64_t opset);
+
+  OpBuilder &builder();
+  MLIRContext *getContext();
+  Location loc() const { return location; }
+  int64_t opset() const { return opsetVersion; }
+  llvm::StringRef opType() const;
+  llvm::StringRef nodeName() const;
+  const ::onnx::NodeProto &proto() const { return node; }
+  const ImportOptions &options() const;
+
+  /// Reports an error that names the node and its op type.
+  InFlightDiagnostic emitError();
+
+  //===--- Inputs ---------------------------------------------------------===//
+  /// Number of inputs, including trailing optional ones that are present.
+  size_t numInputs() const;
+  /// True when input `i` exists and is not the empty name (omitted optional).
+  bool hasInput(size_t i) const;
+  /// The graph value of input `i`; it must exist (checked by the importer).
+  const GraphValue &input(size_t i);
+  /// Input `i` as an SSA value, materializing a constant if needed.
+  Value operand(size_t i);
+  RankedTensorType inputType(size_t i) { return input(i).type; }
+  ElementKind inputKind(size_t i) { return input(i).kind; }
+  /// The contents of input `i` as integers, if it is a known constant.
+  std::optional<SmallVector<int64_t>> constantInts(size_t i);
+  /// As constantInts, but reports an error naming `what` when unknown.
+  FailureOr<SmallVector<int64_t>> requireConstantInts(size_t i,
+                                                      llvm::StringRef what);
+  /// The contents of input `i` as doubles, if it is a known constant.
+  std::optional<SmallVector<double>> constantFloats(size_t i);
+
+  //===--- Attributes -----------------------------------------------------===//
+  const ::onnx::AttributeProto *attribute(llvm::StringRef name) const;
+  bool hasAttr(llvm::StringRef name) const { return attribute(name); }
+  int64_t attrInt(llvm::StringRef name, int64_t defaultValue) const;
+  float attrFloat(llvm::StringRef name, float defaultValue) const;
+  std::string attrString(llvm::StringRef name,
+                         llvm::StringRef defaultValue) const;
+  std::optional<SmallVector<int64_t>> attrInts(llvm::StringRef name) const;
+  std::optional<SmallVector<float>> attrFloats(llvm::StringRef name) const;
+  const ::onnx::TensorProto *attrTensor(llvm::StringRef name) const;
+  /// Reports attributes that this handler does not know.
+  LogicalResult checkAttributes(ArrayRef<llvm::StringRef> known);
+
+  //===--- Outputs --------------------------------------------------------===//
+  size_t numOutputs() const;
+  /// True when output `i` exists and is used by name.
+  bool hasOutput(size_t i) const;
+  void setOutput(size_t i, Value value, ElementKind kind);
+  /// Defines output `i` as a compile-time constant.
+  void setConstantOutput(size_t i, ElementsAttr value, ElementKind kind);
+
+  GraphImporter &graph() { return importer; }
+
+private:
+  GraphImporter &importer;
+  const ::onnx::NodeProto &node;
+  Location location;
+  int64_t opsetVersion;
+};
+
+/// An importer for one ONNX op type.
+using OpImporter = std::function<LogicalResult(NodeContext &)>;
+using OpImporterTable = llvm::StringMap<OpImporter>;
+
+// Each op family registers its importers.
+void registerElementwiseImporters(OpImporterTable &table);
+void registerContractionImporters(OpImporterTable &table);
+void registerConvImporters(OpImporterTable &table);
+void registerPoolingImporters(OpImporterTable &table);
+void registerNormalizationImporters(OpImporterTable &table);
+void registerShapeImporters(OpImporterTable &table);
+
+//===----------------------------------------------------------------------===//
+// Helpers shared by the op families (Builders.cpp)
+//===----------------------------------------------------------------------===//
+
+/// The MLIR element type of an ONNX element kind (null if unsupported).
+Type getElementType(MLIRContext *ctx, ElementKind kind);
+bool isFloatKind(ElementKind kind);
+bool isSignedIntKind(ElementKind kind);
+bool isUnsignedIntKind(ElementKind kind);
+
+/// Dynamic sizes of `value` for the dynamic dimensions of `type`.
+SmallVector<Value> dynamicSizes(OpBuilder &b, Location loc, Value value);
+/// tensor.empty of `type`, taking dynamic sizes from the given dims.
+Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                  ValueRange dynamicDims);
+/// tensor.empty of `type` filled with `fill`.
+Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                   ValueRange dynamicDims, Value fill);
+/// An arith.constant scalar of `type` with value `value`.
+Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);
+
+/// The shape of the numpy-style broadcast of `a` and `b`, or failure.
+FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
+                                                ArrayRef<int64_t> b);
+/// Broadcasts `value` to `shape` (rank-extending on the left) with
+/// linalg.broadcast / expand; `like` provides dynamic sizes.
+Value broadcastTo(OpBuilder &b, Location loc, Value value,
+                  RankedTensorType resultType, ValueRange dynamicDims);
+/// Dynamic sizes for a broadcast result of `operands`.
+SmallVector<Value> broadcastDynamicSizes(OpBuilder &b, Location loc,
+                                         RankedTensorType resultType,
+                                         ValueRange operands);
+
+/// Body of an elementwise computation: scalar arguments in, scalar out.
+using ScalarBody = llvm::function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// A linalg.generic applying `body` to the numpy-style broadcast of
+/// `operands` (no materialized broadcasts). `resultType` is the broadcast
+/// shape with the body's result element type.
+Value buildElementwise(OpBuilder &b, Location loc, ValueRange operands,
+                       RankedTensorType resultType, ScalarBody body);
+
+/// Reshapes `value` to `resultType` with collapse/expand when possible,
+/// tensor.reshape otherwise.
+Value reshapeTo(OpBuilder &b, Location loc, Value value,
+                RankedTensorType resultType);
+
+/// Casts between element types following ONNX Cast semantics.
+Value convertScalar(OpBuilder &b, Location loc, Value value, ElementKind from,
+                    ElementKind to);
+
+/// Normalizes a possibly negative axis; failure if out of range.
+FailureOr<int64_t> normalizeAxis(NodeContext &ctx, int64_t axis, int64_t rank,
+                                 llvm::StringRef what);
+
+/// Geometry of a sliding window (Conv, MaxPool, AveragePool) over the
+/// spatial dimensions: from kernel_shape/strides/dilations/pads/auto_pad.
+struct WindowGeometry {
+  SmallVector<int64_t> kernel, strides, dilations, padBegin, padEnd, output;
+  /// Padding added at the end only to complete ceil_mode windows.
+  SmallVector<int64_t> extraEnd;
+};
+FailureOr<WindowGeometry> computeWindow(NodeContext &ctx,
+                                        ArrayRef<int64_t> spatialInput,
+                                        ArrayRef<int64_t> kernel,
+                                        bool ceilMode);
+
+/// tensor.pad of the spatial dimensions (all after the first two) with a
+/// constant.
+Value padSpatial(OpBuilder &b, Location loc, Value value,
+                 ArrayRef<int64_t> padBegin, ArrayRef<int64_t> padEnd,
+                 Value padValue);
+
+/// Reads the values of a constant as doubles or int64s.
+SmallVector<double> elementsAsDoubles(ElementsAttr attr);
+SmallVector<int64_t> elementsAsInts(ElementsAttr attr);
+/// A dense_resource attribute holding `bytes` (little-endian elements).
+ElementsAttr makeResourceElements(RankedTensorType type,
+                                  llvm::ArrayRef<char> bytes);
+/// Builds an ElementsAttr of `type` from doubles / int64s; large float
+/// tensors become dense_resource blobs.
+ElementsAttr makeElements(RankedTensorType type, ArrayRef<double> values);
+ElementsAttr makeIntElements(RankedTensorType type, ArrayRef<int64_t> values);
+
+} // namespace mlir::sieve::onnx_import
+
+#endif // SIEVE_LIB_IMPORT_ONNX_NODECONTEXT_H

@@ -1,0 +1,736 @@
+//===- Shape.cpp - Shape and data-movement ops ------------------*- C++ -*-===//
+//
+// Constant, ConstantOfShape, Shape, Reshape, Flatten, Squeeze, Unsqueeze,
+// Transpose, Concat, Gather, Pad. Shape computations on constants (Shape ->
+// Gather -> Concat -> Reshape, as PyTorch exports emit them) fold at import.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GraphImporter.h"
+#include "NodeContext.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include "onnx/onnx_pb.h"
+
+using namespace mlir;
+using namespace mlir::sieve::onnx_import;
+
+namespace {
+
+/// Constants up to this many elements are folded by shape ops at import.
+constexpr int64_t kFoldLimit = 1 << 16;
+
+bool foldable(const GraphValue &gv) {
+  return gv.constant && isa<DenseElementsAttr>(gv.constant) &&
+         gv.type.getNumElements() <= kFoldLimit;
+}
+
+/// Defines output 0 as `input(0)` reshaped to `shape` (folded for constants).
+LogicalResult defineReshaped(NodeContext &ctx, ArrayRef<int64_t> shape) {
+  const GraphValue &in = ctx.input(0);
+  auto type = RankedTensorType::get(shape, in.type.getElementType());
+  if (foldable(in) && type.hasStaticShape()) {
+    ctx.setConstantOutput(0, cast<DenseElementsAttr>(in.constant).reshape(type),
+                          in.kind);
+    return success();
+  }
+  ctx.setOutput(0, reshapeTo(ctx.builder(), ctx.loc(), ctx.operand(0), type),
+                in.kind);
+  return success();
+}
+
+LogicalResult importConstant(NodeContext &ctx) {
+  if (ctx.numOutputs() != 1)
+    return ctx.emitError() << "expects one output";
+  MLIRContext *mctx = ctx.getContext();
+  OpBuilder &b = ctx.builder();
+  if (const ::onnx::TensorProto *t = ctx.attrTensor("value")) {
+    ElementKind kind;
+    FailureOr<ElementsAttr> attr = ctx.graph().convertTensor(
+        *t, ctx.loc(), "the value of node '" + ctx.nodeName().str() + "'",
+        &kind);
+    if (failed(attr))
+      return failure();
+    ctx.setConstantOutput(0, *attr, kind);
+    return success();
+  }
+  if (ctx.hasAttr("value_float")) {
+    auto type = RankedTensorType::get({}, b.getF32Type());
+    ctx.setConstantOutput(0,
+                          makeElements(type, {ctx.attrFloat("value_float", 0)}),
+                          ElementKind::Float);
+    return success();
+  }
+  if (auto floats = ctx.attrFloats("value_floats")) {
+    auto type =
+        RankedTensorType::get({(int64_t)floats->size()}, b.getF32Type());
+    SmallVector<double> values(floats->begin(), floats->end());
+    ctx.setConstantOutput(0, makeElements(type, values), ElementKind::Float);
+    return success();
+  }
+  if (ctx.hasAttr("value_int")) {
+    auto type = RankedTensorType::get({}, IntegerType::get(mctx, 64));
+    ctx.setConstantOutput(0,
+                          makeIntElements(type, {ctx.attrInt("value_int", 0)}),
+                          ElementKind::Int64);
+    return success();
+  }
+  if (auto ints = ctx.attrInts("value_ints")) {
+    auto type = RankedTensorType::get({(int64_t)ints->size()},
+                                      IntegerType::get(mctx, 64));
+    ctx.setConstantOutput(0, makeIntElements(type, *ints), ElementKind::Int64);
+    return success();
+  }
+  return ctx.emitError() << "only the value, value_float(s) and value_int(s) "
+                            "attributes are supported";
+}
+
+LogicalResult importConstantOfShape(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"value"})))
+    return failure();
+  FailureOr<SmallVector<int64_t>> shape = ctx.requireConstantInts(0, "shape");
+  if (failed(shape))
+    return failure();
+  for (int64_t d : *shape)
+    if (d < 0)
+      return ctx.emitError() << "shape has a negative dimension " << d;
+  ElementKind kind = ElementKind::Float;
+  double value = 0.0;
+  if (const ::onnx::TensorProto *t = ctx.attrTensor("value")) {
+    FailureOr<ElementsAttr> attr =
+        ctx.graph().convertTensor(*t, ctx.loc(), "the value attribute", &kind);
+    if (failed(attr))
+      return failure();
+    if (attr->getShapedType().getNumElements() != 1)
+      return ctx.emitError() << "the value attribute must hold one element";
+    value = elementsAsDoubles(*attr)[0];
+  }
+  auto type =
+      RankedTensorType::get(*shape, getElementType(ctx.getContext(), kind));
+  Attribute element;
+  if (auto ft = dyn_cast<FloatType>(type.getElementType()))
+    element = FloatAttr::get(ft, value);
+  else
+    element =
+        IntegerAttr::get(type.getElementType(), static_cast<int64_t>(value));
+  ctx.setConstantOutput(0, DenseElementsAttr::get(type, element), kind);
+  return success();
+}
+
+LogicalResult importShape(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"start", "end"})))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  auto clampIndex = [&](int64_t i) {
+    if (i < 0)
+      i += rank;
+    return std::clamp<int64_t>(i, 0, rank);
+  };
+  int64_t start = clampIndex(ctx.attrInt("start", 0));
+  int64_t end = clampIndex(ctx.attrInt("end", rank));
+  SmallVector<int64_t> dims;
+  for (int64_t i = start; i < end; ++i)
+    dims.push_back(type.getDimSize(i));
+  auto resultType =
+      RankedTensorType::get({(int64_t)dims.size()}, ctx.builder().getI64Type());
+  if (llvm::none_of(dims, ShapedType::isDynamic)) {
+    ctx.setConstantOutput(0, makeIntElements(resultType, dims),
+                          ElementKind::Int64);
+    return success();
+  }
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  SmallVector<Value> elements;
+  for (int64_t i = start; i < end; ++i)
+    elements.push_back(arith::IndexCastOp::create(
+        b, loc, b.getI64Type(),
+        tensor::DimOp::create(b, loc, ctx.operand(0), i)));
+  ctx.setOutput(0, tensor::FromElementsOp::create(b, loc, resultType, elements),
+                ElementKind::Int64);
+  return success();
+}
+
+LogicalResult importReshape(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"allowzero", "shape"})))
+    return failure();
+  SmallVector<int64_t> target;
+  if (ctx.opset() < 5) {
+    auto attr = ctx.attrInts("shape");
+    if (!attr)
+      return ctx.emitError() << "the shape attribute is required";
+    target = *attr;
+  } else {
+    FailureOr<SmallVector<int64_t>> shape = ctx.requireConstantInts(1, "shape");
+    if (failed(shape))
+      return failure();
+    target = *shape;
+  }
+  RankedTensorType in = ctx.inputType(0);
+  bool allowZero = ctx.attrInt("allowzero", 0) != 0;
+  int64_t inferred = -1;
+  int64_t known = 1;
+  SmallVector<int64_t> shape;
+  for (auto [i, d] : llvm::enumerate(target)) {
+    if (d == 0 && !allowZero) {
+      if (static_cast<int64_t>(i) >= in.getRank())
+        return ctx.emitError() << "shape copies dimension " << i
+                               << " of a rank-" << in.getRank() << " input";
+      d = in.getDimSize(i);
+    } else if (d == -1) {
+      if (inferred >= 0)
+        return ctx.emitError() << "shape has more than one -1";
+      inferred = i;
+    } else if (d < -1) {
+      return ctx.emitError() << "shape has an invalid dimension " << d;
+    }
+    shape.push_back(d);
+    if (d != -1) {
+      if (ShapedType::isDynamic(d))
+        known = ShapedType::kDynamic;
+      else if (!ShapedType::isDynamic(known))
+        known *= d;
+    }
+  }
+  if (inferred >= 0) {
+    if (in.hasStaticShape() && !ShapedType::isDynamic(known)) {
+      if (known == 0 || in.getNumElements() % known != 0)
+        return ctx.emitError()
+               << "cannot reshape " << in << " to ["
+               << llvm::make_range(target.begin(), target.end()) << "]";
+      shape[inferred] = in.getNumElements() / known;
+    } else {
+      shape[inferred] = ShapedType::kDynamic;
+    }
+  } else if (in.hasStaticShape() && !ShapedType::isDynamic(known) &&
+             known != in.getNumElements()) {
+    return ctx.emitError() << "cannot reshape " << in << " ("
+                           << in.getNumElements() << " elements) to " << known
+                           << " elements";
+  }
+  return defineReshaped(ctx, shape);
+}
+
+LogicalResult importFlatten(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"axis"})))
+    return failure();
+  RankedTensorType in = ctx.inputType(0);
+  int64_t rank = in.getRank();
+  int64_t axis = ctx.attrInt("axis", 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis > rank)
+    return ctx.emitError() << "axis " << ctx.attrInt("axis", 1)
+                           << " is out of range for rank " << rank;
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t &p = i < axis ? outer : inner;
+    p = ShapedType::isDynamic(p) || in.isDynamicDim(i) ? ShapedType::kDynamic
+                                                       : p * in.getDimSize(i);
+  }
+  return defineReshaped(ctx, {outer, inner});
+}
+
+FailureOr<SmallVector<int64_t>> readAxes(NodeContext &ctx, int64_t rank) {
+  SmallVector<int64_t> axes;
+  if (ctx.opset() >= 13) {
+    if (ctx.hasInput(1)) {
+      FailureOr<SmallVector<int64_t>> values =
+          ctx.requireConstantInts(1, "axes");
+      if (failed(values))
+        return failure();
+      axes = *values;
+    }
+  } else if (auto attr = ctx.attrInts("axes")) {
+    axes = *attr;
+  }
+  for (int64_t &a : axes) {
+    FailureOr<int64_t> axis = normalizeAxis(ctx, a, rank, "axis");
+    if (failed(axis))
+      return failure();
+    a = *axis;
+  }
+  llvm::sort(axes);
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end())
+    return ctx.emitError() << "axes contain duplicates";
+  return axes;
+}
+
+LogicalResult importSqueeze(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"axes"})))
+    return failure();
+  RankedTensorType in = ctx.inputType(0);
+  FailureOr<SmallVector<int64_t>> axes = readAxes(ctx, in.getRank());
+  if (failed(axes))
+    return failure();
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < in.getRank(); ++i) {
+    bool listed = llvm::is_contained(*axes, i);
+    if (listed && in.getDimSize(i) != 1)
+      return ctx.emitError() << "cannot squeeze dimension " << i << " of " << in
+                             << " (size is not 1)";
+    if (listed || (axes->empty() && in.getDimSize(i) == 1))
+      continue;
+    shape.push_back(in.getDimSize(i));
+  }
+  return defineReshaped(ctx, shape);
+}
+
+LogicalResult importUnsqueeze(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"axes"})))
+    return failure();
+  RankedTensorType in = ctx.inputType(0);
+  int64_t count = 0;
+  if (ctx.opset() >= 13) {
+    auto values = ctx.constantInts(1);
+    if (!values)
+      return ctx.emitError() << "the axes input must be a constant";
+    count = values->size();
+  } else {
+    count = ctx.attrInts("axes").value_or(SmallVector<int64_t>{}).size();
+  }
+  if (count == 0)
+    return ctx.emitError() << "axes must not be empty";
+  int64_t rank = in.getRank() + count;
+  FailureOr<SmallVector<int64_t>> axes = readAxes(ctx, rank);
+  if (failed(axes))
+    return failure();
+  SmallVector<int64_t> shape;
+  int64_t next = 0;
+  for (int64_t i = 0; i < rank; ++i)
+    shape.push_back(llvm::is_contained(*axes, i) ? 1 : in.getDimSize(next++));
+  return defineReshaped(ctx, shape);
+}
+
+LogicalResult importTranspose(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"perm"})))
+    return failure();
+  const GraphValue &in = ctx.input(0);
+  int64_t rank = in.type.getRank();
+  SmallVector<int64_t> perm;
+  if (auto attr = ctx.attrInts("perm"))
+    perm = *attr;
+  else
+    for (int64_t i = rank - 1; i >= 0; --i)
+      perm.push_back(i);
+  SmallVector<int64_t> sorted(perm);
+  llvm::sort(sorted);
+  for (int64_t i = 0; i < rank; ++i)
+    if (static_cast<int64_t>(sorted.size()) != rank || sorted[i] != i)
+      return ctx.emitError() << "perm is not a permutation of 0.." << rank - 1;
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(in.type.getDimSize(p));
+  auto resultType = RankedTensorType::get(shape, in.type.getElementType());
+  if (foldable(in)) {
+    SmallVector<double> values = elementsAsDoubles(in.constant);
+    SmallVector<double> out(values.size());
+    SmallVector<int64_t> inStrides(rank, 1);
+    for (int64_t i = rank - 2; i >= 0; --i)
+      inStrides[i] = inStrides[i + 1] * in.type.getDimSize(i + 1);
+    SmallVector<int64_t> index(rank, 0);
+    for (size_t flat = 0; flat < out.size(); ++flat) {
+      int64_t src = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        src += index[d] * inStrides[perm[d]];
+      out[flat] = values[src];
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        if (++index[d] < shape[d])
+          break;
+        index[d] = 0;
+      }
+    }
+    ctx.setConstantOutput(0, makeElements(resultType, out), in.kind);
+    return success();
+  }
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  Value source = ctx.operand(0);
+  SmallVector<Value> dyn;
+  for (int64_t p : perm)
+    if (in.type.isDynamicDim(p))
+      dyn.push_back(tensor::DimOp::create(b, loc, source, p));
+  Value init = emptyTensor(b, loc, resultType, dyn);
+  ctx.setOutput(
+      0, linalg::TransposeOp::create(b, loc, source, init, perm).getResult()[0],
+      in.kind);
+  return success();
+}
+
+LogicalResult importConcat(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"axis"})))
+    return failure();
+  if (!ctx.hasAttr("axis") && ctx.opset() >= 4)
+    return ctx.emitError() << "the axis attribute is required";
+  RankedTensorType first = ctx.inputType(0);
+  int64_t rank = first.getRank();
+  FailureOr<int64_t> axis =
+      normalizeAxis(ctx, ctx.attrInt("axis", 1), rank, "axis");
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> shape(first.getShape());
+  shape[*axis] = 0;
+  bool allConstant = true;
+  for (size_t i = 0; i < ctx.numInputs(); ++i) {
+    RankedTensorType t = ctx.inputType(i);
+    if (t.getRank() != rank || ctx.inputKind(i) != ctx.inputKind(0))
+      return ctx.emitError() << "input #" << i << " " << t
+                             << " does not match input #0 " << first;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d == *axis)
+        continue;
+      if (!ShapedType::isDynamic(t.getDimSize(d)) &&
+          !ShapedType::isDynamic(shape[d]) && t.getDimSize(d) != shape[d])
+        return ctx.emitError()
+               << "input #" << i << " " << t << " does not match input #0 "
+               << first << " outside the axis";
+    }
+    shape[*axis] = ShapedType::isDynamic(shape[*axis]) || t.isDynamicDim(*axis)
+                       ? ShapedType::kDynamic
+                       : shape[*axis] + t.getDimSize(*axis);
+    allConstant &= foldable(ctx.input(i));
+  }
+  auto resultType = RankedTensorType::get(shape, first.getElementType());
+  if (allConstant && resultType.hasStaticShape()) {
+    // Row-major concatenation: blocks of `inner` elements per outer index.
+    int64_t outer = 1;
+    for (int64_t d = 0; d < *axis; ++d)
+      outer *= shape[d];
+    SmallVector<SmallVector<double>> parts;
+    SmallVector<int64_t> blocks;
+    for (size_t i = 0; i < ctx.numInputs(); ++i) {
+      parts.push_back(elementsAsDoubles(ctx.input(i).constant));
+      blocks.push_back(outer ? parts.back().size() / std::max<int64_t>(outer, 1)
+                             : 0);
+    }
+    SmallVector<double> out;
+    for (int64_t o = 0; o < outer; ++o)
+      for (size_t i = 0; i < parts.size(); ++i)
+        out.append(parts[i].begin() + o * blocks[i],
+                   parts[i].begin() + (o + 1) * blocks[i]);
+    ctx.setConstantOutput(0, makeElements(resultType, out), ctx.inputKind(0));
+    return success();
+  }
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  SmallVector<Value> dyn;
+  Value offset = arith::ConstantIndexOp::create(b, loc, 0);
+  SmallVector<Value> operands;
+  for (size_t i = 0; i < ctx.numInputs(); ++i)
+    operands.push_back(ctx.operand(i));
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!resultType.isDynamicDim(d))
+      continue;
+    if (d != *axis) {
+      dyn.push_back(tensor::DimOp::create(b, loc, operands[0], d));
+      continue;
+    }
+    Value total = arith::ConstantIndexOp::create(b, loc, 0);
+    for (Value v : operands)
+      total = arith::AddIOp::create(b, loc, total,
+                                    tensor::DimOp::create(b, loc, v, d));
+    dyn.push_back(total);
+  }
+  Value result = emptyTensor(b, loc, resultType, dyn);
+  for (Value v : operands) {
+    auto t = cast<RankedTensorType>(v.getType());
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
+        strides(rank, b.getIndexAttr(1));
+    offsets[*axis] = offset;
+    for (int64_t d = 0; d < rank; ++d)
+      sizes.push_back(
+          t.isDynamicDim(d)
+              ? OpFoldResult(tensor::DimOp::create(b, loc, v, d).getResult())
+              : OpFoldResult(b.getIndexAttr(t.getDimSize(d))));
+    result = tensor::InsertSliceOp::create(b, loc, v, result, offsets, sizes,
+                                           strides);
+    Value size = t.isDynamicDim(*axis)
+                     ? Value(tensor::DimOp::create(b, loc, v, *axis))
+                     : Value(arith::ConstantIndexOp::create(
+                           b, loc, t.getDimSize(*axis)));
+    offset = arith::AddIOp::create(b, loc, offset, size);
+  }
+  ctx.setOutput(0, result, ctx.inputKind(0));
+  return success();
+}
+
+LogicalResult importGather(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"axis"})))
+    return failure();
+  const GraphValue &data = ctx.input(0);
+  const GraphValue &indices = ctx.input(1);
+  if (isFloatKind(indices.kind) || indices.kind == ElementKind::Bool)
+    return ctx.emitError() << "indices must be integers";
+  int64_t rank = data.type.getRank();
+  if (rank == 0)
+    return ctx.emitError() << "data must have rank >= 1";
+  FailureOr<int64_t> axis =
+      normalizeAxis(ctx, ctx.attrInt("axis", 0), rank, "axis");
+  if (failed(axis))
+    return failure();
+  int64_t axisSize = data.type.getDimSize(*axis);
+  SmallVector<int64_t> shape(data.type.getShape().take_front(*axis));
+  shape.append(indices.type.getShape().begin(), indices.type.getShape().end());
+  shape.append(data.type.getShape().begin() + *axis + 1,
+               data.type.getShape().end());
+  auto resultType = RankedTensorType::get(shape, data.type.getElementType());
+
+  if (foldable(data) && foldable(indices)) {
+    SmallVector<double> values = elementsAsDoubles(data.constant);
+    SmallVector<int64_t> idx = elementsAsInts(indices.constant);
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < *axis; ++d)
+      outer *= data.type.getDimSize(d);
+    for (int64_t d = *axis + 1; d < rank; ++d)
+      inner *= data.type.getDimSize(d);
+    SmallVector<double> out;
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i : idx) {
+        int64_t j = i < 0 ? i + axisSize : i;
+        if (j < 0 || j >= axisSize)
+          return ctx.emitError() << "index " << i << " is out of range for "
+                                 << "dimension size " << axisSize;
+        for (int64_t k = 0; k < inner; ++k)
+          out.push_back(values[(o * axisSize + j) * inner + k]);
+      }
+    ctx.setConstantOutput(0, makeElements(resultType, out), data.kind);
+    return success();
+  }
+
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  Value source = ctx.operand(0);
+  Value index = ctx.operand(1);
+  int64_t outRank = resultType.getRank();
+  int64_t idxRank = indices.type.getRank();
+  SmallVector<Value> dyn;
+  for (int64_t d = 0; d < outRank; ++d) {
+    if (!resultType.isDynamicDim(d))
+      continue;
+    if (d < *axis)
+      dyn.push_back(tensor::DimOp::create(b, loc, source, d));
+    else if (d < *axis + idxRank)
+      dyn.push_back(tensor::DimOp::create(b, loc, index, d - *axis));
+    else
+      dyn.push_back(tensor::DimOp::create(b, loc, source, d - idxRank + 1));
+  }
+  SmallVector<AffineExpr> idxExprs;
+  for (int64_t d = 0; d < idxRank; ++d)
+    idxExprs.push_back(b.getAffineDimExpr(*axis + d));
+  SmallVector<AffineMap> maps{
+      AffineMap::get(outRank, 0, idxExprs, b.getContext()),
+      b.getMultiDimIdentityMap(outRank)};
+  SmallVector<utils::IteratorType> iterators(outRank,
+                                             utils::IteratorType::parallel);
+  Value init = emptyTensor(b, loc, resultType, dyn);
+  Value result =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{resultType}, ValueRange{index}, ValueRange{init},
+          maps, iterators,
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value i =
+                arith::IndexCastOp::create(nb, nl, nb.getIndexType(), args[0]);
+            Value size = tensor::DimOp::create(nb, nl, source, *axis);
+            Value zero = arith::ConstantIndexOp::create(nb, nl, 0);
+            Value negative = arith::CmpIOp::create(
+                nb, nl, arith::CmpIPredicate::slt, i, zero);
+            Value wrapped = arith::AddIOp::create(nb, nl, i, size);
+            i = arith::SelectOp::create(nb, nl, negative, wrapped, i);
+            SmallVector<Value> coords;
+            for (int64_t d = 0; d < rank; ++d) {
+              if (d < *axis)
+                coords.push_back(linalg::IndexOp::create(nb, nl, d));
+              else if (d == *axis)
+                coords.push_back(i);
+              else
+                coords.push_back(
+                    linalg::IndexOp::create(nb, nl, d - 1 + idxRank));
+            }
+            Value v = tensor::ExtractOp::create(nb, nl, source, coords);
+            linalg::YieldOp::create(nb, nl, v);
+          })
+          .getResult(0);
+  ctx.setOutput(0, result, data.kind);
+  return success();
+}
+
+LogicalResult importPad(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"mode", "pads", "value"})))
+    return failure();
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  RankedTensorType in = ctx.inputType(0);
+  int64_t rank = in.getRank();
+  Type et = in.getElementType();
+  std::string mode = ctx.attrString("mode", "constant");
+  if (mode != "constant" && mode != "reflect" && mode != "edge" &&
+      mode != "wrap")
+    return ctx.emitError() << "mode '" << mode << "' is not supported";
+
+  SmallVector<int64_t> pads;
+  double padValue = 0.0;
+  Value padScalar;
+  if (ctx.opset() < 11) {
+    auto attr = ctx.attrInts("pads");
+    if (!attr)
+      return ctx.emitError() << "the pads attribute is required";
+    pads = *attr;
+    padValue = ctx.attrFloat("value", 0.0f);
+  } else {
+    FailureOr<SmallVector<int64_t>> values = ctx.requireConstantInts(1, "pads");
+    if (failed(values))
+      return failure();
+    pads = *values;
+    if (ctx.hasInput(2)) {
+      if (auto c = ctx.constantFloats(2))
+        padValue = c->empty() ? 0.0 : (*c)[0];
+      else
+        padScalar = tensor::ExtractOp::create(
+            b, loc,
+            reshapeTo(b, loc, ctx.operand(2), RankedTensorType::get({}, et)),
+            ValueRange{});
+    }
+  }
+  // Optional axes (opset 18): pads lists begin/end for those axes only.
+  SmallVector<int64_t> axes;
+  if (ctx.hasInput(3)) {
+    FailureOr<SmallVector<int64_t>> values = ctx.requireConstantInts(3, "axes");
+    if (failed(values))
+      return failure();
+    for (int64_t a : *values) {
+      FailureOr<int64_t> axis = normalizeAxis(ctx, a, rank, "axis");
+      if (failed(axis))
+        return failure();
+      axes.push_back(*axis);
+    }
+  } else {
+    for (int64_t i = 0; i < rank; ++i)
+      axes.push_back(i);
+  }
+  int64_t n = axes.size();
+  if (static_cast<int64_t>(pads.size()) != 2 * n)
+    return ctx.emitError() << "pads has " << pads.size() << " values, expected "
+                           << 2 * n;
+  SmallVector<int64_t> low(rank, 0), high(rank, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    low[axes[i]] = pads[i];
+    high[axes[i]] = pads[n + i];
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (in.isDynamicDim(d)) {
+      if (low[d] || high[d])
+        return ctx.emitError() << "padding a dynamic dimension is not "
+                                  "supported";
+      shape.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t size = in.getDimSize(d) + low[d] + high[d];
+    if (size < 0)
+      return ctx.emitError()
+             << "pads remove more than dimension " << d << " holds";
+    if (mode != "constant" && in.getDimSize(d) == 0 && (low[d] || high[d]))
+      return ctx.emitError() << "cannot " << mode << "-pad an empty dimension";
+    if (mode == "reflect" &&
+        (low[d] >= in.getDimSize(d) || high[d] >= in.getDimSize(d)) &&
+        (low[d] > 0 || high[d] > 0))
+      return ctx.emitError() << "reflect padding must be smaller than the "
+                                "dimension";
+    shape.push_back(size);
+  }
+  auto resultType = RankedTensorType::get(shape, et);
+  Value source = ctx.operand(0);
+  Value fill = padScalar ? padScalar : scalarConstant(b, loc, et, padValue);
+  bool negative = llvm::any_of(low, [](int64_t p) { return p < 0; }) ||
+                  llvm::any_of(high, [](int64_t p) { return p < 0; });
+  if (mode == "constant" && !negative) {
+    SmallVector<OpFoldResult> lo, hi;
+    for (int64_t d = 0; d < rank; ++d) {
+      lo.push_back(b.getIndexAttr(low[d]));
+      hi.push_back(b.getIndexAttr(high[d]));
+    }
+    ctx.setOutput(
+        0, tensor::PadOp::create(b, loc, resultType, source, lo, hi, fill),
+        ctx.inputKind(0));
+    return success();
+  }
+  // General case: each output element reads a clamped/reflected/wrapped
+  // source index.
+  SmallVector<Value> dyn = dynamicSizes(b, loc, source);
+  Value init = emptyTensor(b, loc, resultType, dyn);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  Value result =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{resultType}, ValueRange{}, ValueRange{init},
+          SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank)}, iterators,
+          [&](OpBuilder &nb, Location nl, ValueRange) {
+            Value inside = arith::ConstantIntOp::create(nb, nl, 1, 1);
+            SmallVector<Value> coords;
+            for (int64_t d = 0; d < rank; ++d) {
+              Value i = linalg::IndexOp::create(nb, nl, d);
+              Value size = tensor::DimOp::create(nb, nl, source, d);
+              Value j = arith::SubIOp::create(
+                  nb, nl, i, arith::ConstantIndexOp::create(nb, nl, low[d]));
+              Value zero = arith::ConstantIndexOp::create(nb, nl, 0);
+              Value one = arith::ConstantIndexOp::create(nb, nl, 1);
+              Value last = arith::SubIOp::create(nb, nl, size, one);
+              Value below = arith::CmpIOp::create(
+                  nb, nl, arith::CmpIPredicate::slt, j, zero);
+              Value above = arith::CmpIOp::create(
+                  nb, nl, arith::CmpIPredicate::sgt, j, last);
+              Value clamped = arith::MaxSIOp::create(
+                  nb, nl, zero, arith::MinSIOp::create(nb, nl, j, last));
+              if (mode == "constant" || mode == "edge") {
+                if (mode == "constant") {
+                  Value out = arith::OrIOp::create(nb, nl, below, above);
+                  Value in = arith::XOrIOp::create(
+                      nb, nl, out, arith::ConstantIntOp::create(nb, nl, 1, 1));
+                  inside = arith::AndIOp::create(nb, nl, inside, in);
+                }
+                coords.push_back(clamped);
+              } else if (mode == "reflect") {
+                Value neg = arith::SubIOp::create(nb, nl, zero, j);
+                Value twice = arith::SubIOp::create(
+                    nb, nl, arith::AddIOp::create(nb, nl, last, last), j);
+                Value r = arith::SelectOp::create(nb, nl, below, neg, j);
+                r = arith::SelectOp::create(nb, nl, above, twice, r);
+                coords.push_back(r);
+              } else { // wrap
+                Value m = arith::RemSIOp::create(nb, nl, j, size);
+                Value wrapped = arith::SelectOp::create(
+                    nb, nl,
+                    arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, m,
+                                          zero),
+                    arith::AddIOp::create(nb, nl, m, size), m);
+                coords.push_back(wrapped);
+              }
+            }
+            Value v = tensor::ExtractOp::create(nb, nl, source, coords);
+            if (mode == "constant")
+              v = arith::SelectOp::create(nb, nl, inside, v, fill);
+            linalg::YieldOp::create(nb, nl, v);
+          })
+          .getResult(0);
+  ctx.setOutput(0, result, ctx.inputKind(0));
+  return success();
+}
+
+} // namespace
+
+void mlir::sieve::onnx_import::registerShapeImporters(OpImporterTable &table) {
+  table["Constant"] = importConstant;
+  table["ConstantOfShape"] = importConstantOfShape;
+  table["Shape"] = importShape;
+  table["Reshape"] = importReshape;
+  table["Flatten"] = importFlatten;
+  table["Squeeze"] = importSqueeze;
+  table["Unsqueeze"] = importUnsqueeze;
+  table["Transpose"] = importTranspose;
+  table["Concat"] = importConcat;
+  table["Gather"] = importGather;
+  table["Pad"] = importPad;
+}

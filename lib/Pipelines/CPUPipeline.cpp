@@ -1,0 +1,65 @@
+//===- CPUPipeline.cpp - sieve-cpu-pipeline ---------------------*- C++ -*-===//
+
+#include "sieve/Pipelines/Pipelines.h"
+
+#include "sieve/Dialect/Sieve/Transforms/Passes.h"
+
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+/// The pipelines are written as text: the passes they name must be known to
+/// the pass registry, whichever tool or library builds them.
+static void registerPipelinePasses() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    registerAllPasses();
+    sieve::registerSievePasses();
+  });
+}
+
+/// Appends a textual pipeline (the nested part of a builtin.module pipeline).
+static void addPipeline(OpPassManager &pm, llvm::StringRef pipeline) {
+  registerPipelinePasses();
+  std::string error;
+  llvm::raw_string_ostream os(error);
+  if (failed(parsePassPipeline(pipeline, pm, os)))
+    llvm::report_fatal_error(llvm::Twine("invalid built-in pipeline: ") +
+                             error);
+}
+
+void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
+                                   const CPUPipelineOptions &options) {
+  // Prepare linalg on tensors.
+  addPipeline(pm, "canonicalize,cse,func.func(sieve-prepare-linalg),"
+                  "canonicalize,cse");
+  // Bufferize; results returned by the entry function are owned by the
+  // caller (the runtime frees them).
+  addPipeline(pm, "one-shot-bufferize{bufferize-function-boundaries "
+                  "function-boundary-type-conversion=identity-layout-map},"
+                  "canonicalize,buffer-deallocation-pipeline,"
+                  "convert-bufferization-to-memref,"
+                  "func.func(sieve-expand-strided-copies)");
+  // Loops and the LLVM dialect.
+  addPipeline(pm, "func.func(convert-linalg-to-loops),lower-affine,"
+                  "convert-scf-to-cf,canonicalize,cse,"
+                  "convert-math-to-llvm,convert-math-to-libm,"
+                  "expand-strided-metadata,lower-affine,"
+                  "finalize-memref-to-llvm,convert-arith-to-llvm,"
+                  "convert-index-to-llvm,convert-cf-to-llvm,"
+                  "convert-func-to-llvm,reconcile-unrealized-casts,"
+                  "canonicalize,cse");
+}
+
+void mlir::sieve::registerCPUPipeline() {
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "sieve-cpu-pipeline",
+      "Compile linalg on tensors to the LLVM dialect for the host CPU",
+      buildCPUPipeline);
+}

@@ -1,0 +1,151 @@
+//===- JIT.cpp - Run compiled models in-process -----------------*- C++ -*-===//
+
+#include "sieve/Target/JIT.h"
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <cstdlib>
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::sieve;
+
+JitModel::~JitModel() = default;
+
+std::unique_ptr<JitModel>
+JitModel::compile(ModuleOp module, const onnx_import::ModelSignature &sig,
+                  std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  registerBuiltinDialectTranslation(*module->getContext());
+  registerLLVMDialectTranslation(*module->getContext());
+
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder) {
+    error = llvm::toString(builder.takeError());
+    return nullptr;
+  }
+  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  auto machine = builder->createTargetMachine();
+  if (!machine) {
+    error = llvm::toString(machine.takeError());
+    return nullptr;
+  }
+  auto transformer = makeOptimizingTransformer(3, 0, machine->get());
+  ExecutionEngineOptions options;
+  options.transformer = transformer;
+  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  auto engine = ExecutionEngine::create(module, options, std::move(*machine));
+  if (!engine) {
+    error = llvm::toString(engine.takeError());
+    return nullptr;
+  }
+  std::unique_ptr<JitModel> model(new JitModel());
+  model->engine = std::move(*engine);
+  model->sig = sig;
+  return model;
+}
+
+namespace {
+/// A memref descriptor as the LLVM lowering lays it out: allocated and
+/// aligned pointers, offset, sizes[rank], strides[rank] (all 8 bytes).
+int64_t descriptorWords(size_t rank) { return 3 + 2 * rank; }
+} // namespace
+
+bool JitModel::run(const std::vector<HostTensor> &inputs,
+                   std::vector<HostTensor> &outputs, std::string &error) {
+  if (inputs.size() != sig.inputs.size()) {
+    error = "the model takes " + std::to_string(sig.inputs.size()) +
+            " inputs, got " + std::to_string(inputs.size());
+    return false;
+  }
+  std::vector<std::vector<int64_t>> inDescs;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const HostTensor &t = inputs[i];
+    const onnx_import::TensorSignature &s = sig.inputs[i];
+    bool shapeOk = t.shape.size() == s.shape.size();
+    for (size_t d = 0; shapeOk && d < t.shape.size(); ++d)
+      shapeOk = s.shape[d] < 0 || s.shape[d] == t.shape[d];
+    if (t.kind != s.kind || !shapeOk) {
+      HostTensor expected;
+      expected.kind = s.kind;
+      expected.shape = s.shape;
+      error = "input '" + s.name + "' must be " + expected.describe() +
+              " (-1: any size), got " + t.describe();
+      return false;
+    }
+    std::vector<int64_t> desc(descriptorWords(t.shape.size()));
+    auto *ptr = const_cast<char *>(t.data.data());
+    std::memcpy(&desc[0], &ptr, sizeof(ptr));
+    std::memcpy(&desc[1], &ptr, sizeof(ptr));
+    desc[2] = 0;
+    int64_t stride = 1;
+    for (size_t d = t.shape.size(); d-- > 0;) {
+      desc[3 + d] = t.shape[d];
+      desc[3 + t.shape.size() + d] = stride;
+      stride *= t.shape[d];
+    }
+    inDescs.push_back(std::move(desc));
+  }
+
+  // Results come back through one struct of descriptors.
+  size_t resultWords = 0;
+  for (const auto &o : sig.outputs)
+    resultWords += descriptorWords(o.shape.size());
+  std::vector<int64_t> results(resultWords, 0);
+  void *resultPtr = results.data();
+  std::vector<void *> inPtrs;
+  for (auto &d : inDescs)
+    inPtrs.push_back(d.data());
+  std::vector<void *> args;
+  args.push_back(&resultPtr);
+  for (auto &p : inPtrs)
+    args.push_back(&p);
+
+  if (llvm::Error err =
+          engine->invokePacked("_mlir_ciface_" + sig.entryName, args)) {
+    error = llvm::toString(std::move(err));
+    return false;
+  }
+
+  outputs.clear();
+  size_t at = 0;
+  for (const auto &o : sig.outputs) {
+    size_t rank = o.shape.size();
+    const int64_t *desc = results.data() + at;
+    at += descriptorWords(rank);
+    void *allocated, *aligned;
+    std::memcpy(&allocated, &desc[0], sizeof(void *));
+    std::memcpy(&aligned, &desc[1], sizeof(void *));
+    HostTensor t;
+    t.name = o.name;
+    t.kind = o.kind;
+    for (size_t d = 0; d < rank; ++d)
+      t.shape.push_back(desc[3 + d]);
+    int64_t width = onnx_import::elementByteWidth(o.kind);
+    t.data.resize(t.numElements() * width);
+    // Copy honouring strides (results may be views).
+    std::vector<int64_t> index(rank, 0);
+    const char *base = static_cast<const char *>(aligned) + desc[2] * width;
+    for (int64_t i = 0, n = t.numElements(); i < n; ++i) {
+      int64_t offset = 0;
+      for (size_t d = 0; d < rank; ++d)
+        offset += index[d] * desc[3 + rank + d];
+      std::memcpy(t.data.data() + i * width, base + offset * width, width);
+      for (size_t d = rank; d-- > 0;) {
+        if (++index[d] < t.shape[d])
+          break;
+        index[d] = 0;
+      }
+    }
+    std::free(allocated);
+    outputs.push_back(std::move(t));
+  }
+  return true;
+}
