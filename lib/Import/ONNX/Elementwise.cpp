@@ -75,20 +75,44 @@ LogicalResult requireFloat(NodeContext &ctx, size_t i) {
 
 enum class Arith { Add, Sub, Mul, Div };
 
+/// The second operand, with legacy (opset < 7) broadcasting applied: with
+/// broadcast=1, B's dimensions align with A's starting at `axis` instead of
+/// at the end.
+FailureOr<Value> legacyBroadcastOperand(NodeContext &ctx) {
+  Value rhs = ctx.operand(1);
+  if (ctx.opset() >= 7 || !ctx.attrInt("broadcast", 0))
+    return rhs;
+  RankedTensorType lt = ctx.inputType(0), rt = ctx.inputType(1);
+  int64_t axis = ctx.attrInt("axis", lt.getRank() - rt.getRank());
+  if (axis < 0)
+    axis += lt.getRank();
+  if (axis < 0 || axis + rt.getRank() > lt.getRank())
+    return ctx.emitError() << "axis " << axis << " does not place " << rt
+                           << " inside " << lt;
+  SmallVector<int64_t> shape(rt.getShape());
+  shape.append(lt.getRank() - axis - rt.getRank(), 1);
+  return reshapeTo(ctx.builder(), ctx.loc(), rhs,
+                   RankedTensorType::get(shape, rt.getElementType()));
+}
+
 LogicalResult importArithmetic(NodeContext &ctx, Arith op) {
-  if (failed(ctx.checkAttributes({})) || failed(checkSameKinds(ctx, 0, 1)))
+  if (failed(ctx.checkAttributes({"broadcast", "axis"})) ||
+      failed(checkSameKinds(ctx, 0, 1)))
     return failure();
   ElementKind kind = ctx.inputKind(0);
   if (kind == ElementKind::Bool)
     return ctx.emitError() << "bool operands are not supported";
-  FailureOr<RankedTensorType> resultType =
-      broadcastResultType(ctx, ctx.inputType(0), ctx.inputType(1),
-                          ctx.inputType(0).getElementType());
-  if (failed(resultType))
+  FailureOr<Value> rhsOr = legacyBroadcastOperand(ctx);
+  if (failed(rhsOr))
     return failure();
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
-  Value lhs = ctx.operand(0), rhs = ctx.operand(1);
+  Value lhs = ctx.operand(0), rhs = *rhsOr;
+  FailureOr<RankedTensorType> resultType = broadcastResultType(
+      ctx, ctx.inputType(0), cast<RankedTensorType>(rhs.getType()),
+      ctx.inputType(0).getElementType());
+  if (failed(resultType))
+    return failure();
   Value result;
   switch (op) {
   case Arith::Add:
@@ -134,14 +158,18 @@ LogicalResult importSum(NodeContext &ctx) {
 }
 
 LogicalResult importPow(NodeContext &ctx) {
-  if (failed(ctx.checkAttributes({})))
+  if (failed(ctx.checkAttributes({"broadcast", "axis"})))
     return failure();
   ElementKind baseKind = ctx.inputKind(0), expKind = ctx.inputKind(1);
   if (baseKind == ElementKind::Bool || expKind == ElementKind::Bool)
     return ctx.emitError() << "bool operands are not supported";
+  FailureOr<Value> exponent = legacyBroadcastOperand(ctx);
+  if (failed(exponent))
+    return failure();
   Type baseType = ctx.inputType(0).getElementType();
-  FailureOr<RankedTensorType> resultType =
-      broadcastResultType(ctx, ctx.inputType(0), ctx.inputType(1), baseType);
+  FailureOr<RankedTensorType> resultType = broadcastResultType(
+      ctx, ctx.inputType(0), cast<RankedTensorType>(exponent->getType()),
+      baseType);
   if (failed(resultType))
     return failure();
   OpBuilder &b = ctx.builder();
@@ -149,7 +177,7 @@ LogicalResult importPow(NodeContext &ctx) {
   if (isFloatKind(baseKind) && baseKind == expKind) {
     ctx.setOutput(0,
                   buildNamedBinary<linalg::PowFOp>(b, loc, ctx.operand(0),
-                                                   ctx.operand(1), *resultType),
+                                                   *exponent, *resultType),
                   baseKind);
     return success();
   }
@@ -158,7 +186,7 @@ LogicalResult importPow(NodeContext &ctx) {
   ElementKind computeKind =
       isFloatKind(baseKind) ? baseKind : ElementKind::Double;
   Value result = buildElementwise(
-      b, loc, ValueRange{ctx.operand(0), ctx.operand(1)}, *resultType,
+      b, loc, ValueRange{ctx.operand(0), *exponent}, *resultType,
       [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
         Value base = convertScalar(nb, nloc, args[0], baseKind, computeKind);
         Value exp = convertScalar(nb, nloc, args[1], expKind, computeKind);
@@ -428,6 +456,114 @@ LogicalResult importCast(NodeContext &ctx) {
   return success();
 }
 
+/// CastLike: Cast to the element type of the second input.
+LogicalResult importCastLike(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"saturate"})))
+    return failure();
+  ElementKind from = ctx.inputKind(0), to = ctx.inputKind(1);
+  auto resultType = RankedTensorType::get(ctx.inputType(0).getShape(),
+                                          ctx.inputType(1).getElementType());
+  Value result = buildElementwise(
+      ctx.builder(), ctx.loc(), ValueRange{ctx.operand(0)}, resultType,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        return convertScalar(b, loc, args[0], from, to);
+      });
+  ctx.setOutput(0, result, to);
+  return success();
+}
+
+enum class Compare { Equal, Less, LessOrEqual, Greater, GreaterOrEqual };
+
+LogicalResult importCompare(NodeContext &ctx, Compare op) {
+  if (failed(ctx.checkAttributes({"broadcast", "axis"})) ||
+      failed(checkSameKinds(ctx, 0, 1)))
+    return failure();
+  ElementKind kind = ctx.inputKind(0);
+  FailureOr<Value> rhs = legacyBroadcastOperand(ctx);
+  if (failed(rhs))
+    return failure();
+  FailureOr<RankedTensorType> resultType = broadcastResultType(
+      ctx, ctx.inputType(0), cast<RankedTensorType>(rhs->getType()),
+      ctx.builder().getI1Type());
+  if (failed(resultType))
+    return failure();
+  bool isFloat = isFloatKind(kind);
+  bool isUnsigned = isUnsignedIntKind(kind) || kind == ElementKind::Bool;
+  Value result = buildElementwise(
+      ctx.builder(), ctx.loc(), ValueRange{ctx.operand(0), *rhs}, *resultType,
+      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        if (isFloat) {
+          arith::CmpFPredicate p;
+          switch (op) {
+          case Compare::Equal:
+            p = arith::CmpFPredicate::OEQ;
+            break;
+          case Compare::Less:
+            p = arith::CmpFPredicate::OLT;
+            break;
+          case Compare::LessOrEqual:
+            p = arith::CmpFPredicate::OLE;
+            break;
+          case Compare::Greater:
+            p = arith::CmpFPredicate::OGT;
+            break;
+          case Compare::GreaterOrEqual:
+            p = arith::CmpFPredicate::OGE;
+            break;
+          }
+          return arith::CmpFOp::create(b, loc, p, args[0], args[1]);
+        }
+        arith::CmpIPredicate p;
+        switch (op) {
+        case Compare::Equal:
+          p = arith::CmpIPredicate::eq;
+          break;
+        case Compare::Less:
+          p = isUnsigned ? arith::CmpIPredicate::ult
+                         : arith::CmpIPredicate::slt;
+          break;
+        case Compare::LessOrEqual:
+          p = isUnsigned ? arith::CmpIPredicate::ule
+                         : arith::CmpIPredicate::sle;
+          break;
+        case Compare::Greater:
+          p = isUnsigned ? arith::CmpIPredicate::ugt
+                         : arith::CmpIPredicate::sgt;
+          break;
+        case Compare::GreaterOrEqual:
+          p = isUnsigned ? arith::CmpIPredicate::uge
+                         : arith::CmpIPredicate::sge;
+          break;
+        }
+        return arith::CmpIOp::create(b, loc, p, args[0], args[1]);
+      });
+  ctx.setOutput(0, result, ElementKind::Bool);
+  return success();
+}
+
+LogicalResult importWhere(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({})) || failed(checkSameKinds(ctx, 1, 2)))
+    return failure();
+  if (ctx.inputKind(0) != ElementKind::Bool)
+    return ctx.emitError() << "the condition must be bool";
+  FailureOr<SmallVector<int64_t>> shape =
+      broadcastShapes(ctx.inputType(0).getShape(), ctx.inputType(1).getShape());
+  if (succeeded(shape))
+    shape = broadcastShapes(*shape, ctx.inputType(2).getShape());
+  if (failed(shape))
+    return ctx.emitError() << "inputs do not broadcast";
+  auto resultType =
+      RankedTensorType::get(*shape, ctx.inputType(1).getElementType());
+  Value result = buildElementwise(
+      ctx.builder(), ctx.loc(),
+      ValueRange{ctx.operand(0), ctx.operand(1), ctx.operand(2)}, resultType,
+      [](OpBuilder &b, Location loc, ValueRange args) {
+        return arith::SelectOp::create(b, loc, args[0], args[1], args[2]);
+      });
+  ctx.setOutput(0, result, ctx.inputKind(1));
+  return success();
+}
+
 LogicalResult importIdentity(NodeContext &ctx) {
   if (failed(ctx.checkAttributes({})))
     return failure();
@@ -490,6 +626,23 @@ void mlir::sieve::onnx_import::registerElementwiseImporters(
   table["Clip"] = importClip;
   table["Softmax"] = importSoftmax;
   table["Cast"] = importCast;
+  table["CastLike"] = importCastLike;
+  table["Equal"] = [](NodeContext &c) {
+    return importCompare(c, Compare::Equal);
+  };
+  table["Less"] = [](NodeContext &c) {
+    return importCompare(c, Compare::Less);
+  };
+  table["LessOrEqual"] = [](NodeContext &c) {
+    return importCompare(c, Compare::LessOrEqual);
+  };
+  table["Greater"] = [](NodeContext &c) {
+    return importCompare(c, Compare::Greater);
+  };
+  table["GreaterOrEqual"] = [](NodeContext &c) {
+    return importCompare(c, Compare::GreaterOrEqual);
+  };
+  table["Where"] = importWhere;
   table["Identity"] = importIdentity;
   table["Dropout"] = importDropout;
 }

@@ -316,10 +316,10 @@ OwningOpRef<ModuleOp> GraphImporter::run(ModelSignature *signature) {
     if (opsetId.domain().empty() || opsetId.domain() == "ai.onnx")
       opset = opsetId.version();
   if (opset == 0)
-    opset = model.ir_version() >= 3 ? 1 : 1;
-  if (opset < 6 || opset > 23)
+    opset = 1;
+  if (opset > 25)
     return emitError(moduleLoc) << "the model uses ONNX opset " << opset
-                                << "; Sieve supports opsets 6 to 23",
+                                << "; Sieve supports opsets 1 to 25",
            nullptr;
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(moduleLoc);

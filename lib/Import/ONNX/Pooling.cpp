@@ -1,7 +1,7 @@
 //===- Pooling.cpp - Pooling and reductions ---------------------*- C++ -*-===//
 //
 // MaxPool, AveragePool (linalg pooling named ops on padded inputs),
-// GlobalAveragePool and ReduceMean (linalg.reduce).
+// GlobalAveragePool and ReduceMean/Sum/Max/Min/Prod (linalg.reduce).
 //
 //===----------------------------------------------------------------------===//
 
@@ -190,12 +190,15 @@ LogicalResult importAveragePool(NodeContext &ctx) {
   return success();
 }
 
-/// Mean of `input` over `axes` (sorted, unique), keeping them as size 1 when
-/// `keepDims`.
-Value buildMean(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
-                bool keepDims) {
+enum class Reduction { Sum, Mean, Max, Min, Prod };
+
+/// Reduces `input` of element kind `kind` over `axes` (sorted, unique),
+/// keeping them as size 1 when `keepDims`.
+Value buildReduction(OpBuilder &b, Location loc, Value input, ElementKind kind,
+                     ArrayRef<int64_t> axes, bool keepDims, Reduction op) {
   auto type = cast<RankedTensorType>(input.getType());
   Type et = type.getElementType();
+  bool isFloat = isFloatKind(kind), isUnsigned = isUnsignedIntKind(kind);
   SmallVector<int64_t> reducedShape;
   SmallVector<Value> dyn;
   double count = 1;
@@ -209,27 +212,82 @@ Value buildMean(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
       dyn.push_back(tensor::DimOp::create(b, loc, input, i));
   }
   auto reducedType = RankedTensorType::get(reducedShape, et);
-  Value init =
-      filledTensor(b, loc, reducedType, dyn, scalarConstant(b, loc, et, 0.0));
-  Value sum = linalg::ReduceOp::create(
-                  b, loc, ValueRange{input}, ValueRange{init}, axes,
-                  [](OpBuilder &nb, Location nl, ValueRange args) {
-                    Value s = arith::AddFOp::create(nb, nl, args[0], args[1]);
-                    linalg::YieldOp::create(nb, nl, s);
-                  })
-                  .getResult(0);
-  Value mean = buildElementwise(
-      b, loc, ValueRange{sum}, reducedType,
-      [&](OpBuilder &nb, Location nl, ValueRange args) {
-        return arith::DivFOp::create(nb, nl, args[0],
-                                     scalarConstant(nb, nl, et, count));
-      });
+  Value identity;
+  switch (op) {
+  case Reduction::Sum:
+  case Reduction::Mean:
+    identity = scalarConstant(b, loc, et, 0.0);
+    break;
+  case Reduction::Prod:
+    identity = scalarConstant(b, loc, et, 1.0);
+    break;
+  case Reduction::Max:
+  case Reduction::Min: {
+    bool max = op == Reduction::Max;
+    if (isFloat) {
+      identity = arith::ConstantOp::create(
+          b, loc,
+          b.getFloatAttr(
+              et, APFloat::getInf(cast<FloatType>(et).getFloatSemantics(),
+                                  /*Negative=*/max)));
+    } else {
+      unsigned width = et.getIntOrFloatBitWidth();
+      APInt value = isUnsigned ? (max ? APInt::getMinValue(width)
+                                      : APInt::getMaxValue(width))
+                               : (max ? APInt::getSignedMinValue(width)
+                                      : APInt::getSignedMaxValue(width));
+      identity = arith::ConstantOp::create(b, loc, b.getIntegerAttr(et, value));
+    }
+    break;
+  }
+  }
+  Value init = filledTensor(b, loc, reducedType, dyn, identity);
+  Value reduced =
+      linalg::ReduceOp::create(
+          b, loc, ValueRange{input}, ValueRange{init}, axes,
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value x = args[0], acc = args[1], r;
+            switch (op) {
+            case Reduction::Sum:
+            case Reduction::Mean:
+              r = isFloat ? Value(arith::AddFOp::create(nb, nl, x, acc))
+                          : Value(arith::AddIOp::create(nb, nl, x, acc));
+              break;
+            case Reduction::Prod:
+              r = isFloat ? Value(arith::MulFOp::create(nb, nl, x, acc))
+                          : Value(arith::MulIOp::create(nb, nl, x, acc));
+              break;
+            case Reduction::Max:
+              r = isFloat ? Value(arith::MaximumFOp::create(nb, nl, x, acc))
+                  : isUnsigned ? Value(arith::MaxUIOp::create(nb, nl, x, acc))
+                               : Value(arith::MaxSIOp::create(nb, nl, x, acc));
+              break;
+            case Reduction::Min:
+              r = isFloat ? Value(arith::MinimumFOp::create(nb, nl, x, acc))
+                  : isUnsigned ? Value(arith::MinUIOp::create(nb, nl, x, acc))
+                               : Value(arith::MinSIOp::create(nb, nl, x, acc));
+              break;
+            }
+            linalg::YieldOp::create(nb, nl, r);
+          })
+          .getResult(0);
+  if (op == Reduction::Mean)
+    reduced = buildElementwise(
+        b, loc, ValueRange{reduced}, reducedType,
+        [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+          if (isFloat)
+            return arith::DivFOp::create(nb, nl, args[0],
+                                         scalarConstant(nb, nl, et, count));
+          Value n = scalarConstant(nb, nl, et, count);
+          return isUnsigned ? Value(arith::DivUIOp::create(nb, nl, args[0], n))
+                            : Value(arith::DivSIOp::create(nb, nl, args[0], n));
+        });
   if (!keepDims)
-    return mean;
+    return reduced;
   SmallVector<int64_t> keptShape(type.getShape());
   for (int64_t a : axes)
     keptShape[a] = 1;
-  return reshapeTo(b, loc, mean, RankedTensorType::get(keptShape, et));
+  return reshapeTo(b, loc, reduced, RankedTensorType::get(keptShape, et));
 }
 
 LogicalResult importGlobalAveragePool(NodeContext &ctx) {
@@ -245,19 +303,25 @@ LogicalResult importGlobalAveragePool(NodeContext &ctx) {
   for (int64_t i = 2; i < xt.getRank(); ++i)
     axes.push_back(i);
   ctx.setOutput(0,
-                buildMean(ctx.builder(), ctx.loc(), ctx.operand(0), axes, true),
+                buildReduction(ctx.builder(), ctx.loc(), ctx.operand(0),
+                               ctx.inputKind(0), axes, true, Reduction::Mean),
                 ctx.inputKind(0));
   return success();
 }
 
-LogicalResult importReduceMean(NodeContext &ctx) {
+LogicalResult importReduce(NodeContext &ctx, Reduction op) {
   if (failed(ctx.checkAttributes({"axes", "keepdims", "noop_with_empty_axes"})))
     return failure();
   RankedTensorType xt = ctx.inputType(0);
-  if (!isFloatKind(ctx.inputKind(0)))
-    return ctx.emitError() << "only floating-point inputs are supported";
+  ElementKind kind = ctx.inputKind(0);
+  if (kind == ElementKind::Bool ||
+      (!isFloatKind(kind) && op == Reduction::Mean && isUnsignedIntKind(kind)))
+    return ctx.emitError() << "element type " << stringifyElementKind(kind)
+                           << " is not supported";
+  // Axes: an attribute, or an input since opset 13 (ReduceSum) / 18 (rest).
+  int64_t axesInputSince = ctx.opType() == "ReduceSum" ? 13 : 18;
   SmallVector<int64_t> axes;
-  if (ctx.opset() >= 18) {
+  if (ctx.opset() >= axesInputSince) {
     if (ctx.hasInput(1)) {
       FailureOr<SmallVector<int64_t>> values =
           ctx.requireConstantInts(1, "axes");
@@ -270,7 +334,7 @@ LogicalResult importReduceMean(NodeContext &ctx) {
   }
   if (axes.empty()) {
     if (ctx.attrInt("noop_with_empty_axes", 0)) {
-      ctx.setOutput(0, ctx.operand(0), ctx.inputKind(0));
+      ctx.setOutput(0, ctx.operand(0), kind);
       return success();
     }
     for (int64_t i = 0; i < xt.getRank(); ++i)
@@ -281,15 +345,16 @@ LogicalResult importReduceMean(NodeContext &ctx) {
     if (failed(axis))
       return failure();
     a = *axis;
-    if (xt.isDynamicDim(a))
-      return ctx.emitError() << "reducing a dynamic dimension is not supported";
+    if (xt.isDynamicDim(a) && op == Reduction::Mean)
+      return ctx.emitError() << "the mean over a dynamic dimension is not "
+                                "supported";
   }
   llvm::sort(axes);
   axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
   ctx.setOutput(0,
-                buildMean(ctx.builder(), ctx.loc(), ctx.operand(0), axes,
-                          ctx.attrInt("keepdims", 1) != 0),
-                ctx.inputKind(0));
+                buildReduction(ctx.builder(), ctx.loc(), ctx.operand(0), kind,
+                               axes, ctx.attrInt("keepdims", 1) != 0, op),
+                kind);
   return success();
 }
 
@@ -300,5 +365,19 @@ void mlir::sieve::onnx_import::registerPoolingImporters(
   table["MaxPool"] = importMaxPool;
   table["AveragePool"] = importAveragePool;
   table["GlobalAveragePool"] = importGlobalAveragePool;
-  table["ReduceMean"] = importReduceMean;
+  table["ReduceMean"] = [](NodeContext &c) {
+    return importReduce(c, Reduction::Mean);
+  };
+  table["ReduceSum"] = [](NodeContext &c) {
+    return importReduce(c, Reduction::Sum);
+  };
+  table["ReduceMax"] = [](NodeContext &c) {
+    return importReduce(c, Reduction::Max);
+  };
+  table["ReduceMin"] = [](NodeContext &c) {
+    return importReduce(c, Reduction::Min);
+  };
+  table["ReduceProd"] = [](NodeContext &c) {
+    return importReduce(c, Reduction::Prod);
+  };
 }

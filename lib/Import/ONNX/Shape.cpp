@@ -285,9 +285,9 @@ LogicalResult importUnsqueeze(NodeContext &ctx) {
   RankedTensorType in = ctx.inputType(0);
   int64_t count = 0;
   if (ctx.opset() >= 13) {
-    auto values = ctx.constantInts(1);
-    if (!values)
-      return ctx.emitError() << "the axes input must be a constant";
+    FailureOr<SmallVector<int64_t>> values = ctx.requireConstantInts(1, "axes");
+    if (failed(values))
+      return failure();
     count = values->size();
   } else {
     count = ctx.attrInts("axes").value_or(SmallVector<int64_t>{}).size();
