@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job: installs, builds, and runs Sieve on the bundled example.
-# For now this shows the sieve dialect: an FFN down projection guarded by a
-# run-time sparsity branch, parsed, verified and printed back by sieve-opt,
-# then lowered to scf.if.
+# The main job: installs, builds, and runs Sieve on the bundled example, the
+# MNIST MLP (test/models/mnist_mlp): compiled for this CPU, checked against
+# its expected output, timed; then a ReLU FFN block timed side by side with
+# onnxruntime. (The sparsity report and the sparse speed-up join this job
+# with the sparsity passes.)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${SIEVE_BUILD_DIR:-$root/build}"
@@ -10,9 +11,18 @@ build="${SIEVE_BUILD_DIR:-$root/build}"
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh"
 
-example="$root/examples/ffn_down_projection.mlir"
-echo "== sieve-opt $example (round trip)"
-"$build/bin/sieve-opt" "$example"
+model="$root/test/models/mnist_mlp/mnist.onnx"
 echo
-echo "== sieve-opt --convert-sieve-branch-to-scf $example"
-"$build/bin/sieve-opt" --convert-sieve-branch-to-scf "$example"
+echo "== sieve-run $model --test-data (JIT, compared with the expected output)"
+"$build/bin/sieve-run" "$model" --test-data "$root/test/models/mnist_mlp" --bench 100
+
+echo
+echo "== sievec: ahead-of-time shared library and C header"
+out="$(mktemp -d)"
+"$build/bin/sievec" "$model" -o "$out/mnist.so" --mcpu=native
+ls -l "$out"
+rm -rf "$out"
+
+echo
+echo "== Sieve dense vs onnxruntime (1 thread): ReLU FFN d=1024, d_ff=4096, batch 1"
+python3 "$root/benchmarks/run.py" --sievec "$build/bin/sievec" --only ffn-1024x4096-b1 --reps 20

@@ -36,9 +36,12 @@ static void addPipeline(OpPassManager &pm, llvm::StringRef pipeline) {
 
 void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
                                    const CPUPipelineOptions &options) {
-  // Prepare linalg on tensors.
+  // Prepare linalg on tensors, then tile and vectorize it.
   addPipeline(pm, "canonicalize,cse,func.func(sieve-prepare-linalg),"
                   "canonicalize,cse");
+  if (options.vectorize)
+    addPipeline(pm, "func.func(sieve-conv-to-matmul,sieve-tile-and-vectorize),"
+                    "canonicalize,cse");
   // Bufferize; results returned by the entry function are owned by the
   // caller (the runtime frees them).
   addPipeline(pm, "one-shot-bufferize{bufferize-function-boundaries "
@@ -46,14 +49,20 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
                   "canonicalize,buffer-deallocation-pipeline,"
                   "convert-bufferization-to-memref,"
                   "func.func(sieve-expand-strided-copies)");
+  if (options.vectorize)
+    addPipeline(pm, "func.func(sieve-hoist-vector-transfers),canonicalize,"
+                    "convert-vector-to-scf");
   // Loops and the LLVM dialect.
   addPipeline(pm, "func.func(convert-linalg-to-loops),lower-affine,"
                   "convert-scf-to-cf,canonicalize,cse,"
                   "convert-math-to-llvm,convert-math-to-libm,"
+                  "convert-vector-to-llvm{vector-contract-lowering="
+                  "outerproduct},"
                   "expand-strided-metadata,lower-affine,"
                   "finalize-memref-to-llvm,convert-arith-to-llvm,"
                   "convert-index-to-llvm,convert-cf-to-llvm,"
-                  "convert-func-to-llvm,reconcile-unrealized-casts,"
+                  "convert-func-to-llvm,convert-ub-to-llvm,"
+                  "reconcile-unrealized-casts,"
                   "canonicalize,cse");
 }
 

@@ -11,6 +11,7 @@
 #include "onnx/onnx_pb.h"
 
 #include <cstring>
+#include <limits>
 
 using namespace mlir::sieve;
 using mlir::sieve::onnx_import::elementByteWidth;
@@ -23,6 +24,38 @@ int64_t HostTensor::numElements() const {
   return n;
 }
 
+/// The value of the `width`-bit pattern `bits` in float format `semantics`.
+static double floatBitsToDouble(const llvm::fltSemantics &semantics,
+                                unsigned width, uint64_t bits) {
+  llvm::APFloat f(semantics, llvm::APInt(width, bits));
+  if (f.isNaN()) // APFloat turns FLOAT8E8M0's NaN into infinity.
+    return std::numeric_limits<double>::quiet_NaN();
+  bool lost;
+  f.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven,
+            &lost);
+  return f.convertToDouble();
+}
+
+/// The format of an 8- or 4-bit float kind, or null.
+static const llvm::fltSemantics *lowPrecisionSemantics(ElementKind kind) {
+  switch (kind) {
+  case ElementKind::Float8E4M3FN:
+    return &llvm::APFloat::Float8E4M3FN();
+  case ElementKind::Float8E4M3FNUZ:
+    return &llvm::APFloat::Float8E4M3FNUZ();
+  case ElementKind::Float8E5M2:
+    return &llvm::APFloat::Float8E5M2();
+  case ElementKind::Float8E5M2FNUZ:
+    return &llvm::APFloat::Float8E5M2FNUZ();
+  case ElementKind::Float8E8M0:
+    return &llvm::APFloat::Float8E8M0FNU();
+  case ElementKind::Float4E2M1:
+    return &llvm::APFloat::Float4E2M1FN();
+  default:
+    return nullptr;
+  }
+}
+
 double HostTensor::at(int64_t i) const {
   const char *p = data.data() + i * elementByteWidth(kind);
   auto load = [&](auto tag) {
@@ -30,6 +63,11 @@ double HostTensor::at(int64_t i) const {
     std::memcpy(&v, p, sizeof(v));
     return v;
   };
+  if (const llvm::fltSemantics *semantics = lowPrecisionSemantics(kind)) {
+    unsigned width = kind == ElementKind::Float4E2M1 ? 4 : 8;
+    return floatBitsToDouble(*semantics, width,
+                             load(uint8_t()) & ((1u << width) - 1));
+  }
   switch (kind) {
   case ElementKind::Float:
     return load(float());
@@ -47,8 +85,12 @@ double HostTensor::at(int64_t i) const {
   }
   case ElementKind::Bool:
   case ElementKind::UInt8:
+  case ElementKind::UInt4: // Unpacked, one per byte.
+  case ElementKind::UInt2:
     return load(uint8_t());
   case ElementKind::Int8:
+  case ElementKind::Int4: // Unpacked and sign-extended.
+  case ElementKind::Int2:
     return load(int8_t());
   case ElementKind::UInt16:
     return load(uint16_t());
@@ -72,6 +114,54 @@ std::string HostTensor::describe() const {
   for (size_t i = 0; i < shape.size(); ++i)
     s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";
+}
+
+/// Bits per element of the kinds that ONNX packs several to a byte (0 for
+/// the others).
+static unsigned packedBits(ElementKind kind) {
+  switch (kind) {
+  case ElementKind::UInt4:
+  case ElementKind::Int4:
+  case ElementKind::Float4E2M1:
+    return 4;
+  case ElementKind::UInt2:
+  case ElementKind::Int2:
+    return 2;
+  default:
+    return 0;
+  }
+}
+
+/// Unpacks `n` elements of `bits` bits (the first in the low bits of the
+/// first byte) from raw_data or int32_data, one per byte; the signed integer
+/// kinds are sign-extended.
+static bool decodePacked(const ::onnx::TensorProto &proto, HostTensor &tensor,
+                         int64_t n, unsigned bits, std::string &error) {
+  int64_t perByte = 8 / bits;
+  int64_t size = (n + perByte - 1) / perByte;
+  std::vector<uint8_t> packed;
+  if (proto.has_raw_data())
+    packed.assign(proto.raw_data().begin(), proto.raw_data().end());
+  else
+    for (int32_t v : proto.int32_data())
+      packed.push_back(static_cast<uint8_t>(v));
+  if (static_cast<int64_t>(packed.size()) != size) {
+    error = "holds " + std::to_string(packed.size()) + " bytes but " +
+            std::to_string(n) + " elements of " + std::to_string(bits) +
+            " bits need " + std::to_string(size);
+    return false;
+  }
+  bool isSigned =
+      tensor.kind == ElementKind::Int4 || tensor.kind == ElementKind::Int2;
+  unsigned mask = (1u << bits) - 1;
+  tensor.data.resize(n);
+  for (int64_t i = 0; i < n; ++i) {
+    unsigned v = (packed[i / perByte] >> ((i % perByte) * bits)) & mask;
+    if (isSigned && (v >> (bits - 1)))
+      v |= ~mask;
+    tensor.data[i] = static_cast<char>(v);
+  }
+  return true;
 }
 
 bool mlir::sieve::decodeTensorProto(const ::onnx::TensorProto &proto,
@@ -99,6 +189,8 @@ bool mlir::sieve::decodeTensorProto(const ::onnx::TensorProto &proto,
     tensor.shape.push_back(d);
     n *= d;
   }
+  if (unsigned bits = packedBits(tensor.kind))
+    return decodePacked(proto, tensor, n, bits, error);
   tensor.data.assign(static_cast<size_t>(n * width), 0);
   if (proto.has_raw_data()) {
     const std::string &raw = proto.raw_data();
@@ -146,6 +238,11 @@ bool mlir::sieve::decodeTensorProto(const ::onnx::TensorProto &proto,
   case ElementKind::Int8:
   case ElementKind::UInt8:
   case ElementKind::Bool:
+  case ElementKind::Float8E4M3FN:
+  case ElementKind::Float8E4M3FNUZ:
+  case ElementKind::Float8E5M2:
+  case ElementKind::Float8E5M2FNUZ:
+  case ElementKind::Float8E8M0:
     return copy(proto.int32_data(),
                 [](int32_t v) { return static_cast<uint8_t>(v); });
   default:

@@ -27,7 +27,8 @@ struct HostTensor {
   std::string name;
   onnx_import::ElementKind kind = onnx_import::ElementKind::Undefined;
   std::vector<int64_t> shape;
-  /// numElements() * elementByteWidth(kind) bytes; bools take one byte.
+  /// numElements() * elementByteWidth(kind) bytes; bools take one byte, and
+  /// so do the 4- and 2-bit kinds (unpacked; INT4 and INT2 sign-extended).
   std::vector<char> data;
 
   int64_t numElements() const;

@@ -29,6 +29,17 @@ Type mlir::sieve::onnx_import::getElementType(MLIRContext *ctx,
   case ElementKind::Int8:
   case ElementKind::UInt8:
     return IntegerType::get(ctx, 8);
+  case ElementKind::Float8E4M3FN:
+  case ElementKind::Float8E4M3FNUZ:
+  case ElementKind::Float8E5M2:
+  case ElementKind::Float8E5M2FNUZ:
+  case ElementKind::Float8E8M0:
+  case ElementKind::Float4E2M1:
+  case ElementKind::UInt4:
+  case ElementKind::Int4:
+  case ElementKind::UInt2:
+  case ElementKind::Int2:
+    return IntegerType::get(ctx, 8); // See LowPrecision.cpp.
   case ElementKind::Int16:
   case ElementKind::UInt16:
     return IntegerType::get(ctx, 16);
@@ -253,6 +264,8 @@ Value mlir::sieve::onnx_import::reshapeTo(OpBuilder &b, Location loc,
 Value mlir::sieve::onnx_import::convertScalar(OpBuilder &b, Location loc,
                                               Value value, ElementKind from,
                                               ElementKind to) {
+  if (isLowPrecisionKind(from) || isLowPrecisionKind(to))
+    return convertLowPrecision(b, loc, value, from, to, CastMode{});
   Type dstType = getElementType(b.getContext(), to);
   Type srcType = value.getType();
   if (from == to ||
@@ -580,4 +593,20 @@ Value mlir::sieve::onnx_import::padSpatial(OpBuilder &b, Location loc,
   }
   return tensor::PadOp::create(b, loc, resultType, value, lowOfr, highOfr,
                                padValue);
+}
+
+Value mlir::sieve::onnx_import::transposeTo(OpBuilder &b, Location loc,
+                                            Value value,
+                                            ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dyn;
+  for (int64_t p : perm) {
+    shape.push_back(type.getDimSize(p));
+    if (type.isDynamicDim(p))
+      dyn.push_back(tensor::DimOp::create(b, loc, value, p));
+  }
+  Value init = emptyTensor(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), dyn);
+  return linalg::TransposeOp::create(b, loc, value, init, perm).getResult()[0];
 }

@@ -157,6 +157,62 @@ LogicalResult importSum(NodeContext &ctx) {
   return success();
 }
 
+enum class Variadic { Max, Min, Mean };
+
+/// Max, Min and Mean of any number of broadcast inputs.
+LogicalResult importVariadic(NodeContext &ctx, Variadic op) {
+  if (failed(ctx.checkAttributes({})))
+    return failure();
+  if (ctx.numInputs() == 0)
+    return ctx.emitError() << "needs at least one input";
+  ElementKind kind = ctx.inputKind(0);
+  if (kind == ElementKind::Bool || (op == Variadic::Mean && !isFloatKind(kind)))
+    return ctx.emitError() << "element type " << stringifyElementKind(kind)
+                           << " is not supported";
+  SmallVector<int64_t> shape(ctx.inputType(0).getShape());
+  SmallVector<Value> operands;
+  for (size_t i = 0; i < ctx.numInputs(); ++i) {
+    if (failed(checkSameKinds(ctx, 0, i)))
+      return failure();
+    FailureOr<SmallVector<int64_t>> next =
+        broadcastShapes(shape, ctx.inputType(i).getShape());
+    if (failed(next))
+      return ctx.emitError() << "inputs do not broadcast";
+    shape = *next;
+    operands.push_back(ctx.operand(i));
+  }
+  Type et = ctx.inputType(0).getElementType();
+  bool isFloat = isFloatKind(kind), isUnsigned = isUnsignedIntKind(kind);
+  Value result = buildElementwise(
+      ctx.builder(), ctx.loc(), operands, RankedTensorType::get(shape, et),
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        Value acc = args[0];
+        for (Value x : args.drop_front()) {
+          switch (op) {
+          case Variadic::Max:
+            acc = isFloat ? Value(arith::MaximumFOp::create(b, loc, acc, x))
+                  : isUnsigned ? Value(arith::MaxUIOp::create(b, loc, acc, x))
+                               : Value(arith::MaxSIOp::create(b, loc, acc, x));
+            break;
+          case Variadic::Min:
+            acc = isFloat ? Value(arith::MinimumFOp::create(b, loc, acc, x))
+                  : isUnsigned ? Value(arith::MinUIOp::create(b, loc, acc, x))
+                               : Value(arith::MinSIOp::create(b, loc, acc, x));
+            break;
+          case Variadic::Mean:
+            acc = arith::AddFOp::create(b, loc, acc, x);
+            break;
+          }
+        }
+        if (op == Variadic::Mean)
+          acc = arith::DivFOp::create(b, loc, acc,
+                                      scalarConstant(b, loc, et, args.size()));
+        return acc;
+      });
+  ctx.setOutput(0, result, kind);
+  return success();
+}
+
 LogicalResult importPow(NodeContext &ctx) {
   if (failed(ctx.checkAttributes({"broadcast", "axis"})))
     return failure();
@@ -431,7 +487,10 @@ LogicalResult importSoftmax(NodeContext &ctx) {
 }
 
 LogicalResult importCast(NodeContext &ctx) {
-  if (failed(ctx.checkAttributes({"to", "saturate"})))
+  if (failed(ctx.checkAttributes({"to", "saturate", "round_mode"})))
+    return failure();
+  FailureOr<CastMode> mode = readCastMode(ctx);
+  if (failed(mode))
     return failure();
   auto to = static_cast<ElementKind>(ctx.attrInt("to", 0));
   ElementKind from = ctx.inputKind(0);
@@ -441,7 +500,8 @@ LogicalResult importCast(NodeContext &ctx) {
                            << " is not supported";
   auto resultType = RankedTensorType::get(ctx.inputType(0).getShape(), dstType);
   // Fold casts of constants (shape computations).
-  if (ctx.input(0).constant && !isFloatKind(from) && !isFloatKind(to)) {
+  if (ctx.input(0).constant && !isFloatKind(from) && !isFloatKind(to) &&
+      !isLowPrecisionKind(from) && !isLowPrecisionKind(to)) {
     ctx.setConstantOutput(
         0, makeIntElements(resultType, elementsAsInts(ctx.input(0).constant)),
         to);
@@ -450,7 +510,7 @@ LogicalResult importCast(NodeContext &ctx) {
   Value result = buildElementwise(
       ctx.builder(), ctx.loc(), ValueRange{ctx.operand(0)}, resultType,
       [&](OpBuilder &b, Location loc, ValueRange args) {
-        return convertScalar(b, loc, args[0], from, to);
+        return convertLowPrecision(b, loc, args[0], from, to, *mode);
       });
   ctx.setOutput(0, result, to);
   return success();
@@ -458,7 +518,10 @@ LogicalResult importCast(NodeContext &ctx) {
 
 /// CastLike: Cast to the element type of the second input.
 LogicalResult importCastLike(NodeContext &ctx) {
-  if (failed(ctx.checkAttributes({"saturate"})))
+  if (failed(ctx.checkAttributes({"saturate", "round_mode"})))
+    return failure();
+  FailureOr<CastMode> mode = readCastMode(ctx);
+  if (failed(mode))
     return failure();
   ElementKind from = ctx.inputKind(0), to = ctx.inputKind(1);
   auto resultType = RankedTensorType::get(ctx.inputType(0).getShape(),
@@ -466,7 +529,7 @@ LogicalResult importCastLike(NodeContext &ctx) {
   Value result = buildElementwise(
       ctx.builder(), ctx.loc(), ValueRange{ctx.operand(0)}, resultType,
       [&](OpBuilder &b, Location loc, ValueRange args) {
-        return convertScalar(b, loc, args[0], from, to);
+        return convertLowPrecision(b, loc, args[0], from, to, *mode);
       });
   ctx.setOutput(0, result, to);
   return success();
@@ -615,6 +678,15 @@ void mlir::sieve::onnx_import::registerElementwiseImporters(
   table["Div"] = [](NodeContext &c) { return importArithmetic(c, Arith::Div); };
   table["Sum"] = importSum;
   table["Pow"] = importPow;
+  table["Max"] = [](NodeContext &c) {
+    return importVariadic(c, Variadic::Max);
+  };
+  table["Min"] = [](NodeContext &c) {
+    return importVariadic(c, Variadic::Min);
+  };
+  table["Mean"] = [](NodeContext &c) {
+    return importVariadic(c, Variadic::Mean);
+  };
   table["Sqrt"] = [](NodeContext &c) { return importUnary(c, Unary::Sqrt); };
   table["Exp"] = [](NodeContext &c) { return importUnary(c, Unary::Exp); };
   table["Tanh"] = [](NodeContext &c) { return importUnary(c, Unary::Tanh); };

@@ -62,6 +62,26 @@ mlir::sieve::onnx_import::stringifyElementKind(ElementKind kind) {
     return "uint64";
   case ElementKind::BFloat16:
     return "bfloat16";
+  case ElementKind::Float8E4M3FN:
+    return "float8e4m3fn";
+  case ElementKind::Float8E4M3FNUZ:
+    return "float8e4m3fnuz";
+  case ElementKind::Float8E5M2:
+    return "float8e5m2";
+  case ElementKind::Float8E5M2FNUZ:
+    return "float8e5m2fnuz";
+  case ElementKind::UInt4:
+    return "uint4";
+  case ElementKind::Int4:
+    return "int4";
+  case ElementKind::Float4E2M1:
+    return "float4e2m1";
+  case ElementKind::Float8E8M0:
+    return "float8e8m0";
+  case ElementKind::UInt2:
+    return "uint2";
+  case ElementKind::Int2:
+    return "int2";
   case ElementKind::Undefined:
     break;
   }
@@ -74,6 +94,17 @@ int64_t mlir::sieve::onnx_import::elementByteWidth(ElementKind kind) {
   case ElementKind::UInt8:
   case ElementKind::Int8:
     return 1;
+  case ElementKind::Float8E4M3FN:
+  case ElementKind::Float8E4M3FNUZ:
+  case ElementKind::Float8E5M2:
+  case ElementKind::Float8E5M2FNUZ:
+  case ElementKind::Float8E8M0:
+  case ElementKind::Float4E2M1:
+  case ElementKind::UInt4:
+  case ElementKind::Int4:
+  case ElementKind::UInt2:
+  case ElementKind::Int2:
+    return 1; // Unpacked: one element per byte.
   case ElementKind::UInt16:
   case ElementKind::Int16:
   case ElementKind::Float16:
@@ -280,7 +311,11 @@ LogicalResult GraphImporter::importNodes() {
     std::string name = node.name();
     if (name.empty())
       name = node.op_type() + "_" + std::to_string(index);
-    Location loc = NameLoc::get(StringAttr::get(context, name));
+    // The location names the node and, nested, its op type:
+    // loc("relu1"("Relu")).
+    Location loc =
+        NameLoc::get(StringAttr::get(context, name),
+                     NameLoc::get(StringAttr::get(context, node.op_type())));
     auto fail = [&]() {
       return emitError(loc)
              << "node '" << name << "' (" << node.op_type() << "): ";
@@ -298,7 +333,7 @@ LogicalResult GraphImporter::importNodes() {
                       << "' is not defined (no graph input, initializer or "
                          "earlier node produces it)";
     NodeContext ctx(*this, node, loc, opset);
-    if (failed(it->second(ctx)))
+    if (failed(checkLowPrecisionOperands(ctx)) || failed(it->second(ctx)))
       return failure();
     for (auto [i, output] : llvm::enumerate(node.output()))
       if (!output.empty() && !lookup(output))

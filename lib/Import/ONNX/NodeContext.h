@@ -173,6 +173,36 @@ Value reshapeTo(OpBuilder &b, Location loc, Value value,
 Value convertScalar(OpBuilder &b, Location loc, Value value, ElementKind from,
                     ElementKind to);
 
+//===----------------------------------------------------------------------===//
+// Low-precision element kinds (LowPrecision.cpp)
+//===----------------------------------------------------------------------===//
+
+/// FLOAT8* and FLOAT4E2M1: floats that compiled code keeps as their bit
+/// patterns in i8 (arith cannot compute on them).
+bool isLowPrecisionFloatKind(ElementKind kind);
+/// INT4, UINT4, INT2, UINT2: one per i8, sign- or zero-extended.
+bool isLowPrecisionIntKind(ElementKind kind);
+bool isLowPrecisionKind(ElementKind kind);
+
+/// Rounding of casts to FLOAT8E8M0 (Cast's round_mode).
+enum class E8M0Rounding { Up, Down, Nearest };
+/// Cast's saturate and round_mode attributes.
+struct CastMode {
+  /// Out-of-range values become the largest finite value of a FLOAT8 type
+  /// (else infinity or NaN).
+  bool saturate = true;
+  E8M0Rounding rounding = E8M0Rounding::Up;
+};
+/// Reads saturate and round_mode of a Cast or CastLike node.
+FailureOr<CastMode> readCastMode(NodeContext &ctx);
+/// convertScalar where `from` or `to` may be a low-precision kind.
+Value convertLowPrecision(OpBuilder &b, Location loc, Value value,
+                          ElementKind from, ElementKind to,
+                          const CastMode &mode);
+/// Fails for a node with low-precision inputs unless it is a Cast, a
+/// CastLike or an op that only moves data.
+LogicalResult checkLowPrecisionOperands(NodeContext &ctx);
+
 /// Normalizes a possibly negative axis; failure if out of range.
 FailureOr<int64_t> normalizeAxis(NodeContext &ctx, int64_t axis, int64_t rank,
                                  llvm::StringRef what);
@@ -194,6 +224,10 @@ FailureOr<WindowGeometry> computeWindow(NodeContext &ctx,
 Value padSpatial(OpBuilder &b, Location loc, Value value,
                  ArrayRef<int64_t> padBegin, ArrayRef<int64_t> padEnd,
                  Value padValue);
+
+/// linalg.transpose of `value` by `perm` (result dim i = input dim perm[i]).
+Value transposeTo(OpBuilder &b, Location loc, Value value,
+                  ArrayRef<int64_t> perm);
 
 /// Reads the values of a constant as doubles or int64s.
 SmallVector<double> elementsAsDoubles(ElementsAttr attr);

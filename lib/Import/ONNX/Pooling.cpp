@@ -19,20 +19,24 @@ using namespace mlir::sieve::onnx_import;
 namespace {
 
 struct PoolSetup {
-  WindowGeometry g;
-  Value input; // padded, 4-D (1-D pools are lifted)
+  /// The geometry as the node describes it, and as the pooling op sees it
+  /// (1-D pools are lifted to 2-D).
+  WindowGeometry original, g;
+  /// The padded input: NCHW for 1-D/2-D pools, NDHWC for 3-D pools.
+  Value input;
   RankedTensorType outType;
   SmallVector<Value> dyn;
-  bool oneD = false;
+  bool oneD = false, threeD = false;
 };
 
-FailureOr<PoolSetup> setupPool(NodeContext &ctx, bool ceilMode,
-                               Value padValue) {
+FailureOr<PoolSetup> setupPool(NodeContext &ctx, bool ceilMode, Value padValue,
+                               Value input = {}) {
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
   RankedTensorType xt = ctx.inputType(0);
-  if (xt.getRank() != 3 && xt.getRank() != 4)
-    return ctx.emitError() << "only 1-D and 2-D pooling are supported, got "
+  if (xt.getRank() < 3 || xt.getRank() > 5)
+    return ctx.emitError() << "only 1-D, 2-D and 3-D pooling are supported, "
+                              "got "
                            << xt;
   auto kernel = ctx.attrInts("kernel_shape");
   if (!kernel)
@@ -42,12 +46,14 @@ FailureOr<PoolSetup> setupPool(NodeContext &ctx, bool ceilMode,
       computeWindow(ctx, xt.getShape().drop_front(2), *kernel, ceilMode);
   if (failed(g))
     return failure();
-  s.g = *g;
+  s.g = s.original = *g;
   SmallVector<int64_t> end(s.g.padEnd);
   for (size_t i = 0; i < end.size(); ++i)
     end[i] += s.g.extraEnd[i];
-  Value x = padSpatial(b, loc, ctx.operand(0), s.g.padBegin, end, padValue);
-  Type et = xt.getElementType();
+  if (!input)
+    input = ctx.operand(0);
+  Value x = padSpatial(b, loc, input, s.g.padBegin, end, padValue);
+  Type et = cast<RankedTensorType>(input.getType()).getElementType();
   if (xt.getRank() == 3) {
     s.oneD = true;
     auto t = cast<RankedTensorType>(x.getType());
@@ -65,18 +71,24 @@ FailureOr<PoolSetup> setupPool(NodeContext &ctx, bool ceilMode,
     for (auto *list : {&s.g.kernel, &s.g.strides, &s.g.dilations, &s.g.output})
       list->insert(list->begin(), 1);
   }
-  s.input = x;
   SmallVector<int64_t> shape{xt.getDimSize(0), xt.getDimSize(1)};
   shape.append(s.g.output.begin(), s.g.output.end());
+  if (xt.getRank() == 5) {
+    // linalg pools 3-D windows in NDHWC layout only.
+    s.threeD = true;
+    x = transposeTo(b, loc, x, {0, 2, 3, 4, 1});
+    shape = {shape[0], shape[2], shape[3], shape[4], shape[1]};
+  }
+  s.input = x;
   s.outType = RankedTensorType::get(shape, et);
   if (s.outType.isDynamicDim(0))
     s.dyn.push_back(tensor::DimOp::create(b, loc, x, 0));
-  if (s.outType.isDynamicDim(1))
-    s.dyn.push_back(tensor::DimOp::create(b, loc, x, 1));
   return s;
 }
 
 Value finishPool(NodeContext &ctx, PoolSetup &s, Value result) {
+  if (s.threeD)
+    return transposeTo(ctx.builder(), ctx.loc(), result, {0, 4, 1, 2, 3});
   if (!s.oneD)
     return result;
   auto t = s.outType;
@@ -87,7 +99,7 @@ Value finishPool(NodeContext &ctx, PoolSetup &s, Value result) {
       result, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
 }
 
-template <typename PoolOp>
+template <typename PoolOp, typename Pool3DOp>
 Value buildPool(NodeContext &ctx, PoolSetup &s, Value init) {
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
@@ -96,9 +108,56 @@ Value buildPool(NodeContext &ctx, PoolSetup &s, Value init) {
   SmallVector<NamedAttribute> attrs{
       b.getNamedAttr("strides", b.getI64TensorAttr(s.g.strides)),
       b.getNamedAttr("dilations", b.getI64TensorAttr(s.g.dilations))};
+  if (s.threeD)
+    return Pool3DOp::create(b, loc, TypeRange{s.outType},
+                            ValueRange{s.input, window}, ValueRange{init},
+                            attrs)
+        .getResult(0);
   return PoolOp::create(b, loc, TypeRange{s.outType},
                         ValueRange{s.input, window}, ValueRange{init}, attrs)
       .getResult(0);
+}
+
+LogicalResult importMaxPool(NodeContext &ctx);
+
+/// linalg has no unsigned NCHW max pool: pool the values zero-extended to a
+/// signed type of twice the width, then truncate back.
+LogicalResult importUnsignedMaxPool(NodeContext &ctx) {
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  RankedTensorType xt = ctx.inputType(0);
+  unsigned width = xt.getElementTypeBitWidth();
+  Type wide = b.getIntegerType(2 * width);
+  ElementKind kind = ctx.inputKind(0);
+  ElementKind wideKind = width == 8    ? ElementKind::Int16
+                         : width == 16 ? ElementKind::Int32
+                                       : ElementKind::Int64;
+  Value widened =
+      buildElementwise(b, loc, ValueRange{ctx.operand(0)},
+                       RankedTensorType::get(xt.getShape(), wide),
+                       [&](OpBuilder &nb, Location nl, ValueRange args) {
+                         return convertScalar(nb, nl, args[0], kind, wideKind);
+                       });
+  Value lowest = arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(wide, APInt::getSignedMinValue(2 * width)));
+  FailureOr<PoolSetup> s =
+      setupPool(ctx, ctx.attrInt("ceil_mode", 0), lowest, widened);
+  if (failed(s))
+    return failure();
+  Value init = filledTensor(b, loc, s->outType, s->dyn, lowest);
+  Value pooled =
+      finishPool(ctx, *s,
+                 buildPool<linalg::PoolingNchwMaxOp, linalg::PoolingNdhwcMaxOp>(
+                     ctx, *s, init));
+  auto pooledType = cast<RankedTensorType>(pooled.getType());
+  Value result = buildElementwise(
+      b, loc, ValueRange{pooled},
+      RankedTensorType::get(pooledType.getShape(), xt.getElementType()),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        return convertScalar(nb, nl, args[0], wideKind, kind);
+      });
+  ctx.setOutput(0, result, kind);
+  return success();
 }
 
 LogicalResult importMaxPool(NodeContext &ctx) {
@@ -108,21 +167,35 @@ LogicalResult importMaxPool(NodeContext &ctx) {
     return failure();
   if (ctx.hasOutput(1))
     return ctx.emitError() << "the Indices output is not supported";
-  if (!isFloatKind(ctx.inputKind(0)))
-    return ctx.emitError() << "only floating-point inputs are supported";
+  ElementKind kind = ctx.inputKind(0);
+  if (kind == ElementKind::Bool || kind == ElementKind::UInt64)
+    return ctx.emitError() << "element type " << stringifyElementKind(kind)
+                           << " is not supported";
+  if (isUnsignedIntKind(kind))
+    return importUnsignedMaxPool(ctx);
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
   Type et = ctx.inputType(0).getElementType();
-  Value lowest = arith::ConstantOp::create(
-      b, loc,
-      b.getFloatAttr(et,
-                     APFloat::getInf(cast<FloatType>(et).getFloatSemantics(),
-                                     /*Negative=*/true)));
+  Value lowest;
+  if (auto ft = dyn_cast<FloatType>(et)) {
+    lowest = arith::ConstantOp::create(
+        b, loc,
+        b.getFloatAttr(et, APFloat::getInf(ft.getFloatSemantics(),
+                                           /*Negative=*/true)));
+  } else {
+    unsigned width = et.getIntOrFloatBitWidth();
+    lowest = arith::ConstantOp::create(
+        b, loc,
+        b.getIntegerAttr(et, isUnsignedIntKind(kind)
+                                 ? APInt::getMinValue(width)
+                                 : APInt::getSignedMinValue(width)));
+  }
   FailureOr<PoolSetup> s = setupPool(ctx, ctx.attrInt("ceil_mode", 0), lowest);
   if (failed(s))
     return failure();
   Value init = filledTensor(b, loc, s->outType, s->dyn, lowest);
-  Value result = buildPool<linalg::PoolingNchwMaxOp>(ctx, *s, init);
+  Value result = buildPool<linalg::PoolingNchwMaxOp, linalg::PoolingNdhwcMaxOp>(
+      ctx, *s, init);
   ctx.setOutput(0, finishPool(ctx, *s, result), ctx.inputKind(0));
   return success();
 }
@@ -142,51 +215,51 @@ LogicalResult importAveragePool(NodeContext &ctx) {
   if (failed(s))
     return failure();
   Value init = filledTensor(b, loc, s->outType, s->dyn, zero);
-  Value sum = buildPool<linalg::PoolingNchwSumOp>(ctx, *s, init);
+  Value sum =
+      finishPool(ctx, *s,
+                 buildPool<linalg::PoolingNchwSumOp, linalg::PoolingNdhwcSumOp>(
+                     ctx, *s, init));
 
   // The divisor of each output position, computed at compile time: the
   // window elements inside the input (count_include_pad=0) or inside the
   // input and its explicit pads (count_include_pad=1).
   bool includePad = ctx.attrInt("count_include_pad", 0) != 0;
-  RankedTensorType xt = ctx.inputType(0);
-  SmallVector<int64_t> spatial(xt.getShape().drop_front(2));
-  if (s->oneD)
-    spatial.insert(spatial.begin(), 1);
-  SmallVector<int64_t> padBegin(s->g.padBegin), padEnd(s->g.padEnd);
-  if (s->oneD) {
-    padBegin.insert(padBegin.begin(), 0);
-    padEnd.insert(padEnd.begin(), 0);
-  }
-  int64_t oh = s->g.output[0], ow = s->g.output[1];
+  const WindowGeometry &g = s->original;
+  ArrayRef<int64_t> spatial = ctx.inputType(0).getShape().drop_front(2);
+  size_t n = spatial.size();
+  SmallVector<int64_t> pos(n, 0);
   SmallVector<double> divisor;
-  for (int64_t y = 0; y < oh; ++y) {
-    for (int64_t x = 0; x < ow; ++x) {
-      int64_t count = 1;
-      int64_t pos[2] = {y, x};
-      for (int d = 0; d < 2; ++d) {
-        int64_t lo = includePad ? -padBegin[d] : 0;
-        int64_t hi = includePad ? spatial[d] + padEnd[d] : spatial[d];
-        int64_t inside = 0;
-        for (int64_t k = 0; k < s->g.kernel[d]; ++k) {
-          int64_t at =
-              pos[d] * s->g.strides[d] + k * s->g.dilations[d] - padBegin[d];
-          if (at >= lo && at < hi)
-            ++inside;
-        }
-        count *= inside;
+  int64_t positions = 1;
+  for (int64_t o : g.output)
+    positions *= o;
+  for (int64_t flat = 0; flat < positions; ++flat) {
+    int64_t count = 1;
+    for (size_t d = 0; d < n; ++d) {
+      int64_t lo = includePad ? -g.padBegin[d] : 0;
+      int64_t hi = includePad ? spatial[d] + g.padEnd[d] : spatial[d];
+      int64_t inside = 0;
+      for (int64_t k = 0; k < g.kernel[d]; ++k) {
+        int64_t at = pos[d] * g.strides[d] + k * g.dilations[d] - g.padBegin[d];
+        inside += at >= lo && at < hi;
       }
-      divisor.push_back(count > 0 ? 1.0 / count : 0.0);
+      count *= inside;
+    }
+    divisor.push_back(count > 0 ? 1.0 / count : 0.0);
+    for (size_t d = n; d-- > 0;) {
+      if (++pos[d] < g.output[d])
+        break;
+      pos[d] = 0;
     }
   }
-  auto divType = RankedTensorType::get({oh, ow}, et);
+  auto divType = RankedTensorType::get(g.output, et);
   Value scale = arith::ConstantOp::create(
       b, loc, cast<TypedAttr>(makeElements(divType, divisor)));
-  Value result =
-      buildElementwise(b, loc, ValueRange{sum, scale}, s->outType,
-                       [](OpBuilder &nb, Location nl, ValueRange args) {
-                         return arith::MulFOp::create(nb, nl, args[0], args[1]);
-                       });
-  ctx.setOutput(0, finishPool(ctx, *s, result), ctx.inputKind(0));
+  Value result = buildElementwise(
+      b, loc, ValueRange{sum, scale}, cast<RankedTensorType>(sum.getType()),
+      [](OpBuilder &nb, Location nl, ValueRange args) {
+        return arith::MulFOp::create(nb, nl, args[0], args[1]);
+      });
+  ctx.setOutput(0, result, ctx.inputKind(0));
   return success();
 }
 

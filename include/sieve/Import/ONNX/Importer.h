@@ -54,6 +54,19 @@ enum class ElementKind : int32_t {
   UInt32 = 12,
   UInt64 = 13,
   BFloat16 = 16,
+  // Low-precision kinds: compiled code holds them as i8, one element per
+  // byte (the 8-bit floats as bit patterns, FLOAT4E2M1 as its 4-bit code,
+  // the narrow integers sign- or zero-extended); see LowPrecision.cpp.
+  Float8E4M3FN = 17,
+  Float8E4M3FNUZ = 18,
+  Float8E5M2 = 19,
+  Float8E5M2FNUZ = 20,
+  UInt4 = 21,
+  Int4 = 22,
+  Float4E2M1 = 23,
+  Float8E8M0 = 24,
+  UInt2 = 25,
+  Int2 = 26,
 };
 
 /// Describes one input or output of the imported entry function.

@@ -66,6 +66,74 @@ def SieveExpandStridedCopies
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def SieveTileAndVectorize
+    : Pass<"sieve-tile-and-vectorize", "::mlir::func::FuncOp"> {
+  let summary = "Tile linalg ops on tensors to register-sized tiles and "
+                "vectorize them";
+  let description = [{
+    Code generation for the CPU, on tensors (before bufferization):
+
+    * `linalg.matmul` and `linalg.batch_matmul` with static shapes are tiled
+      into a register tile (`tile-m` x `tile-n` output elements, the
+      reduction in steps of `tile-k`) and vectorized into `vector.contract`,
+      which later lowers to broadcasts and FMAs. The reduction loop is
+      innermost so that, after bufferization and
+      `sieve-hoist-vector-transfers`, the accumulator tile stays in
+      registers. Tile sizes that do not divide the shape are shrunk to the
+      largest power of two that does.
+    * Elementwise `linalg.generic` and `linalg.fill` ops with static shapes
+      are tiled to one vector of `vector-width` elements along the
+      innermost dimension and vectorized.
+
+    Ops with dynamic shapes, convolutions and pooling are left for the
+    scalar fallback (`convert-linalg-to-loops`).
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "Elements per vector for elementwise ops (16 f32 = AVX-512)">,
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
+           "Rows of the matmul register tile">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"32",
+           "Columns of the matmul register tile">,
+    Option<"tileK", "tile-k", "int64_t", /*default=*/"1",
+           "Reduction step of the matmul register tile">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite NCHW convolutions as image-to-column and a matmul";
+  let description = [{
+    Rewrites a `linalg.conv_2d_nchw_fchw` with static shapes and batch 1
+    into a matrix product that `sieve-tile-and-vectorize` turns into
+    register-tiled FMA code:
+
+    * 1x1 kernels with unit strides: `W[F, C] @ X[C, H*W]`, reshapes only;
+    * other kernels: an image-to-column `linalg.generic` that gathers every
+      receptive field into `col[C*KH*KW, OH*OW]`, then `W[F, C*KH*KW] @ col`.
+
+    The convolution's accumulator (the broadcast bias) becomes the matmul's.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def SieveHoistVectorTransfers
+    : Pass<"sieve-hoist-vector-transfers", "::mlir::func::FuncOp"> {
+  let summary = "Hoist loop-invariant vector transfers out of loops";
+  let description = [{
+    After bufferization, moves each `vector.transfer_read` /
+    `vector.transfer_write` pair on a loop-invariant buffer out of the loop
+    (upstream `linalg::hoistRedundantVectorTransfers`), so that a matmul's
+    accumulator tile lives in registers across the reduction loop instead of
+    being loaded and stored at every step.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect"];
+}
+
 // The analyses and rewrites of the sparsity issues are added here.
 
 #endif // SIEVE_DIALECT_SIEVE_TRANSFORMS_PASSES_TD

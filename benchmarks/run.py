@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Sieve's benchmark harness: Sieve (dense) against onnxruntime.
+
+Every workload is an ONNX model with random weights. Sieve compiles it with
+`sievec -o model.so --mcpu=native`; onnxruntime runs it with the same number
+of threads (1 by default). Both run on the same inputs in one process,
+alternating, with warm-up runs first; the table gives medians over the
+repetitions and the ratio Sieve / onnxruntime (below 1: Sieve is faster).
+Outputs are checked against each other before timing.
+
+  benchmarks/run.py --sievec build/bin/sievec [--reps 20] [--only ffn]
+                    [--markdown out.md]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sieve_model import SieveModel  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def make_model(nodes, inputs, outputs, initializers):
+    graph = helper.make_graph(nodes, "bench", inputs, outputs, initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    return model
+
+
+def ffn(batch, d, d_ff, rng):
+    """MatMul d -> d_ff, Relu, MatMul d_ff -> d (a ReLU FFN block)."""
+    w1 = (rng.standard_normal((d, d_ff)) / np.sqrt(d)).astype(np.float32)
+    w2 = (rng.standard_normal((d_ff, d)) / np.sqrt(d_ff)).astype(np.float32)
+    model = make_model(
+        [helper.make_node("MatMul", ["x", "w1"], ["h"]),
+         helper.make_node("Relu", ["h"], ["a"]),
+         helper.make_node("MatMul", ["a", "w2"], ["y"])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, d])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, d])],
+        [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2")])
+    return model, {"x": rng.standard_normal((batch, d)).astype(np.float32)}
+
+
+def conv(cin, cout, k, hw, rng):
+    """One ResNet-50-sized convolution with bias and Relu (NCHW, batch 1)."""
+    w = (rng.standard_normal((cout, cin, k, k)) / np.sqrt(cin * k * k)).astype(np.float32)
+    b = rng.standard_normal(cout).astype(np.float32)
+    pad = k // 2
+    model = make_model(
+        [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[pad] * 4),
+         helper.make_node("Relu", ["c"], ["y"])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, cin, hw, hw])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, cout, hw, hw])],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    return model, {"x": rng.standard_normal((1, cin, hw, hw)).astype(np.float32)}
+
+
+def mnist(rng):
+    path = os.path.join(ROOT, "test", "models", "mnist_mlp", "mnist.onnx")
+    return onnx.load(path), {"image": rng.standard_normal((1, 1, 28, 28)).astype(np.float32)}
+
+
+WORKLOADS = {
+    "mnist-mlp": lambda rng: mnist(rng),
+    "ffn-1024x4096-b1": lambda rng: ffn(1, 1024, 4096, rng),
+    "ffn-1024x4096-b32": lambda rng: ffn(32, 1024, 4096, rng),
+    "ffn-4096x11008-b1": lambda rng: ffn(1, 4096, 11008, rng),
+    "conv3x3-64-56": lambda rng: conv(64, 64, 3, 56, rng),
+    "conv1x1-256to64-56": lambda rng: conv(256, 64, 1, 56, rng),
+}
+
+
+def time_runs(fn, reps):
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1e3)
+    return times
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sievec", default=os.path.join(ROOT, "build", "bin", "sievec"))
+    parser.add_argument("--reps", type=int, default=20, help="timed runs per engine")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--only", help="run workloads whose name contains this")
+    parser.add_argument("--markdown", help="also write the table as markdown here")
+    args = parser.parse_args()
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, build in WORKLOADS.items():
+            if args.only and args.only not in name:
+                continue
+            rng = np.random.default_rng(0)
+            model, feeds = build(rng)
+            path = os.path.join(tmp, f"{name}.onnx")
+            onnx.save(model, path)
+            print(f"{name}: compiling", file=sys.stderr, flush=True)
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = args.threads
+            opts.inter_op_num_threads = 1
+            opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+            sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+            specs = [(len(o.shape), np.float32) for o in sess.get_outputs()]
+            lib = os.path.join(tmp, f"{name.replace('-', '_')}.so")
+            sieve = SieveModel.compile(args.sievec, path, lib, "bench", specs)
+            inputs = [feeds[i.name] for i in sess.get_inputs()]
+
+            want = sess.run(None, feeds)
+            got = sieve(*inputs)
+            for g, w in zip(got, want):
+                if not np.allclose(g, w, rtol=1e-3, atol=1e-4):
+                    sys.exit(f"{name}: Sieve and onnxruntime disagree "
+                             f"(max abs diff {np.max(np.abs(g - w))})")
+
+            # Both engines get their inputs bound once, so that timing
+            # measures the models rather than Python argument handling.
+            run_sieve = sieve.prepare(*inputs)
+            binding = sess.io_binding()
+            for input_name, value in feeds.items():
+                binding.bind_cpu_input(input_name, value)
+            for out in sess.get_outputs():
+                binding.bind_output(out.name)
+            run_ort = lambda: sess.run_with_iobinding(binding)  # noqa: E731
+            for _ in range(args.warmup):
+                run_sieve()
+                run_ort()
+            sieve_times, ort_times = [], []
+            for _ in range(args.reps):  # alternate, so drift hits both alike
+                sieve_times += time_runs(run_sieve, 1)
+                ort_times += time_runs(run_ort, 1)
+            s, o = statistics.median(sieve_times), statistics.median(ort_times)
+            rows.append((name, s, o, s / o))
+            print(f"{name:24s} sieve {s:9.3f} ms   onnxruntime {o:9.3f} ms   "
+                  f"ratio {s / o:6.2f}", flush=True)
+
+    table = ["| workload | Sieve dense (ms) | onnxruntime (ms) | Sieve / onnxruntime |",
+             "|---|---|---|---|"]
+    table += [f"| {n} | {s:.3f} | {o:.3f} | {r:.2f} |" for n, s, o, r in rows]
+    print("\n" + "\n".join(table))
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write("\n".join(table) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+//===- ObjectEmitter.h - Ahead-of-time code for CPU targets -----*- C++ -*-===//
+//
+// Turns a module lowered by sieve-cpu-pipeline into LLVM IR, an object file
+// or a shared library for x86-64 or AArch64, and writes the C header that
+// describes the compiled model's entry point.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SIEVE_TARGET_OBJECTEMITTER_H
+#define SIEVE_TARGET_OBJECTEMITTER_H
+
+#include "sieve/Import/ONNX/Importer.h"
+
+#include "llvm/ADT/StringRef.h"
+
+#include <memory>
+#include <string>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+class TargetMachine;
+} // namespace llvm
+
+namespace mlir {
+class ModuleOp;
+} // namespace mlir
+
+namespace mlir::sieve {
+
+struct CPUTarget {
+  /// "x86_64" or "aarch64" (or a full triple).
+  std::string arch = "x86_64";
+  /// -mcpu: "native" means the host CPU when it matches `arch`.
+  std::string cpu = "generic";
+  /// -mattr: comma-separated LLVM features, e.g. "+avx2,+fma".
+  std::string features;
+};
+
+/// The target machine for `target`; null with `error` set.
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const CPUTarget &target, std::string &error);
+
+/// Translates `module` (LLVM dialect) to LLVM IR for `machine` and runs the
+/// LLVM optimizer at -O3.
+std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module,
+                                                   llvm::LLVMContext &context,
+                                                   llvm::TargetMachine &machine,
+                                                   std::string &error);
+
+/// Writes an object file of `module` to `path`.
+bool writeObjectFile(llvm::Module &module, llvm::TargetMachine &machine,
+                     llvm::StringRef path, std::string &error);
+
+/// Links the object at `objectPath` into a shared library at `path` with
+/// the system C compiler driver (`cc`, or $SIEVE_CC).
+bool linkSharedLibrary(llvm::StringRef objectPath, llvm::StringRef path,
+                       std::string &error);
+
+/// The C header for the model: memref descriptor structs, the
+/// `_mlir_ciface_<entry>` declaration, and a convenience function
+/// `<entry>_run` that takes plain pointers (and the sizes of dynamic
+/// dimensions) and copies results into caller buffers.
+std::string generateHeader(const onnx_import::ModelSignature &signature);
+
+} // namespace mlir::sieve
+
+#endif // SIEVE_TARGET_OBJECTEMITTER_H

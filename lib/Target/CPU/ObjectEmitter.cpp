@@ -1,0 +1,329 @@
+//===- ObjectEmitter.cpp - Ahead-of-time code for CPU targets ---*- C++ -*-===//
+
+#include "sieve/Target/ObjectEmitter.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+using namespace mlir::sieve;
+using onnx_import::ElementKind;
+
+std::unique_ptr<llvm::TargetMachine>
+mlir::sieve::createTargetMachine(const CPUTarget &target, std::string &error) {
+  llvm::InitializeAllTargetInfos();
+  llvm::InitializeAllTargets();
+  llvm::InitializeAllTargetMCs();
+  llvm::InitializeAllAsmPrinters();
+
+  std::string tripleName = target.arch;
+  if (target.arch == "x86_64" || target.arch == "x86-64")
+    tripleName = "x86_64-unknown-linux-gnu";
+  else if (target.arch == "aarch64" || target.arch == "arm64")
+    tripleName = "aarch64-unknown-linux-gnu";
+  llvm::Triple triple(tripleName);
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!llvmTarget)
+    return nullptr;
+  std::string cpu = target.cpu, features = target.features;
+  llvm::Triple host(llvm::sys::getProcessTriple());
+  if (cpu == "native") {
+    if (host.getArch() != triple.getArch()) {
+      error = "--mcpu=native needs the host architecture (" +
+              host.getArchName().str() + "), not " + triple.getArchName().str();
+      return nullptr;
+    }
+    cpu = llvm::sys::getHostCPUName().str();
+    if (features.empty()) {
+      llvm::StringMap<bool> hostFeatures = llvm::sys::getHostCPUFeatures();
+      for (const auto &f : hostFeatures)
+        features += (features.empty() ? "" : ",") +
+                    std::string(f.second ? "+" : "-") + f.first().str();
+    }
+  }
+  llvm::TargetOptions options;
+  std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
+      triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    error = "cannot create a target machine for " + tripleName;
+  return machine;
+}
+
+std::unique_ptr<llvm::Module>
+mlir::sieve::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
+                                  llvm::TargetMachine &machine,
+                                  std::string &error) {
+  registerBuiltinDialectTranslation(*module->getContext());
+  registerLLVMDialectTranslation(*module->getContext());
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context);
+  if (!llvmModule) {
+    error = "translation to LLVM IR failed";
+    return nullptr;
+  }
+  llvmModule->setTargetTriple(machine.getTargetTriple());
+  llvmModule->setDataLayout(machine.createDataLayout());
+  auto optimize = makeOptimizingTransformer(3, 0, &machine);
+  if (llvm::Error err = optimize(llvmModule.get())) {
+    error = llvm::toString(std::move(err));
+    return nullptr;
+  }
+  return llvmModule;
+}
+
+bool mlir::sieve::writeObjectFile(llvm::Module &module,
+                                  llvm::TargetMachine &machine,
+                                  llvm::StringRef path, std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = "cannot write '" + path.str() + "': " + ec.message();
+    return false;
+  }
+  llvm::legacy::PassManager pm;
+  if (machine.addPassesToEmitFile(pm, os, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit object files";
+    return false;
+  }
+  pm.run(module);
+  return true;
+}
+
+bool mlir::sieve::linkSharedLibrary(llvm::StringRef objectPath,
+                                    llvm::StringRef path, std::string &error) {
+  const char *env = std::getenv("SIEVE_CC");
+  std::string compiler = env ? env : "cc";
+  auto program = llvm::sys::findProgramByName(compiler);
+  if (!program) {
+    error = "cannot find the C compiler '" + compiler +
+            "' to link a shared library (set SIEVE_CC)";
+    return false;
+  }
+  std::string output = path.str(), object = objectPath.str();
+  llvm::SmallVector<llvm::StringRef> args{*program, "-shared", "-o",
+                                          output,   object,    "-lm"};
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(*program, args, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0) {
+    error = "linking the shared library failed" +
+            (message.empty() ? "" : ": " + message);
+    return false;
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Header
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+const char *cType(ElementKind kind) {
+  switch (kind) {
+  case ElementKind::Float:
+    return "float";
+  case ElementKind::Double:
+    return "double";
+  case ElementKind::Float16:
+  case ElementKind::BFloat16:
+  case ElementKind::UInt16:
+    return "uint16_t";
+  case ElementKind::Int8:
+    return "int8_t";
+  case ElementKind::UInt8:
+  case ElementKind::Bool:
+    return "uint8_t";
+  case ElementKind::Int16:
+    return "int16_t";
+  case ElementKind::Int32:
+    return "int32_t";
+  case ElementKind::UInt32:
+    return "uint32_t";
+  case ElementKind::Int64:
+    return "int64_t";
+  case ElementKind::UInt64:
+    return "uint64_t";
+  default:
+    return "uint8_t";
+  }
+}
+
+/// A C identifier for `name`, unique among `used`.
+std::string identifier(llvm::StringRef name, llvm::StringSet<> &used) {
+  std::string id;
+  for (char c : name)
+    id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (id.empty() || std::isdigit(static_cast<unsigned char>(id[0])))
+    id = "t_" + id;
+  std::string unique = id;
+  for (int i = 2; !used.insert(unique).second; ++i)
+    unique = id + "_" + std::to_string(i);
+  return unique;
+}
+
+std::string shapeText(const onnx_import::TensorSignature &t) {
+  std::string s = onnx_import::stringifyElementKind(t.kind).str() + "[";
+  for (size_t i = 0; i < t.shape.size(); ++i)
+    s += (i ? ", " : "") +
+         (t.shape[i] < 0 ? std::string("?") : std::to_string(t.shape[i]));
+  return s + "]";
+}
+
+} // namespace
+
+std::string
+mlir::sieve::generateHeader(const onnx_import::ModelSignature &sig) {
+  std::string e = sig.entryName;
+  std::string guard = "SIEVE_MODEL_" + llvm::StringRef(e).upper() + "_H";
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  os << "/* Generated by sievec: the entry point of the compiled model '" << e
+     << "'. */\n"
+     << "#ifndef " << guard << "\n#define " << guard << "\n\n"
+     << "#include <stdint.h>\n#include <stdlib.h>\n#include <string.h>\n\n"
+     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+
+  llvm::StringSet<> used;
+  std::vector<std::string> inNames, outNames;
+  os << "/* Inputs (row-major; ? is a dynamic dimension):\n";
+  for (auto [i, t] : llvm::enumerate(sig.inputs)) {
+    inNames.push_back(identifier(t.name, used));
+    os << " *   " << inNames.back() << " (\"" << t.name
+       << "\"): " << shapeText(t) << "\n";
+  }
+  os << " * Outputs:\n";
+  for (auto [i, t] : llvm::enumerate(sig.outputs)) {
+    outNames.push_back(identifier(t.name, used));
+    os << " *   " << outNames.back() << " (\"" << t.name
+       << "\"): " << shapeText(t) << "\n";
+  }
+  os << " */\n\n";
+
+  // One descriptor struct per tensor, as MLIR's LLVM lowering lays it out.
+  auto descriptor = [&](const onnx_import::TensorSignature &t,
+                        const std::string &name) {
+    std::string type = e + "_" + name + "_memref";
+    os << "typedef struct {\n  " << cType(t.kind) << " *allocated;\n  "
+       << cType(t.kind) << " *aligned;\n  int64_t offset;\n";
+    if (!t.shape.empty())
+      os << "  int64_t sizes[" << t.shape.size() << "];\n  int64_t strides["
+         << t.shape.size() << "];\n";
+    os << "} " << type << ";\n\n";
+    return type;
+  };
+  std::vector<std::string> inTypes, outTypes;
+  for (auto [i, t] : llvm::enumerate(sig.inputs))
+    inTypes.push_back(descriptor(t, inNames[i]));
+  for (auto [i, t] : llvm::enumerate(sig.outputs))
+    outTypes.push_back(descriptor(t, outNames[i]));
+  os << "typedef struct {\n";
+  for (auto [i, t] : llvm::enumerate(sig.outputs))
+    os << "  " << outTypes[i] << " " << outNames[i] << ";\n";
+  os << "} " << e << "_results;\n\n";
+
+  os << "/* The compiled entry point. Result buffers are allocated with "
+        "malloc\n"
+        " * and owned by the caller: free(results->X.allocated). */\n"
+     << "void _mlir_ciface_" << e << "(" << e << "_results *results";
+  for (auto [i, t] : llvm::enumerate(sig.inputs))
+    os << ", " << inTypes[i] << " *" << inNames[i];
+  os << ");\n\n";
+
+  // Convenience wrapper.
+  os << "/* Runs the model on dense row-major arrays. Dynamic input "
+        "dimensions\n"
+        " * are passed in <input>_dims; each output buffer must hold the\n"
+        " * output's elements, and <output>_dims (may be NULL) receives its\n"
+        " * sizes. Returns 0. */\n"
+     << "static inline int " << e << "_run(";
+  bool first = true;
+  auto sep = [&]() -> llvm::raw_ostream & {
+    if (!first)
+      os << ", ";
+    first = false;
+    return os;
+  };
+  for (auto [i, t] : llvm::enumerate(sig.inputs)) {
+    sep() << "const " << cType(t.kind) << " *" << inNames[i];
+    if (llvm::is_contained(t.shape, -1))
+      sep() << "const int64_t " << inNames[i] << "_dims[" << t.shape.size()
+            << "]";
+  }
+  for (auto [i, t] : llvm::enumerate(sig.outputs)) {
+    sep() << cType(t.kind) << " *" << outNames[i];
+    if (!t.shape.empty())
+      sep() << "int64_t *" << outNames[i] << "_dims";
+  }
+  if (first)
+    os << "void";
+  os << ") {\n";
+  for (auto [i, t] : llvm::enumerate(sig.inputs)) {
+    const std::string &n = inNames[i];
+    bool dynamic = llvm::is_contained(t.shape, -1);
+    os << "  " << inTypes[i] << " in_" << n << ";\n"
+       << "  in_" << n << ".allocated = in_" << n << ".aligned = ("
+       << cType(t.kind) << " *)" << n << ";\n"
+       << "  in_" << n << ".offset = 0;\n";
+    for (size_t d = 0; d < t.shape.size(); ++d)
+      os << "  in_" << n << ".sizes[" << d << "] = "
+         << (dynamic ? n + "_dims[" + std::to_string(d) + "]"
+                     : std::to_string(t.shape[d]))
+         << ";\n";
+    for (size_t d = t.shape.size(); d-- > 0;)
+      os << "  in_" << n << ".strides[" << d << "] = "
+         << (d + 1 == t.shape.size()
+                 ? std::string("1")
+                 : "in_" + n + ".strides[" + std::to_string(d + 1) + "] * in_" +
+                       n + ".sizes[" + std::to_string(d + 1) + "]")
+         << ";\n";
+  }
+  os << "  " << e << "_results results;\n  _mlir_ciface_" << e << "(&results";
+  for (const std::string &n : inNames)
+    os << ", &in_" << n;
+  os << ");\n";
+  for (auto [i, t] : llvm::enumerate(sig.outputs)) {
+    const std::string &n = outNames[i];
+    size_t rank = t.shape.size();
+    os << "  {\n    int64_t count = 1;\n";
+    for (size_t d = 0; d < rank; ++d)
+      os << "    count *= results." << n << ".sizes[" << d << "];\n";
+    if (rank)
+      os << "    if (" << n << "_dims)\n      memcpy(" << n << "_dims, results."
+         << n << ".sizes, sizeof(results." << n << ".sizes));\n";
+    os << "    /* Results are dense unless the model returns a view. */\n"
+       << "    int64_t index = 0;\n"
+       << "    for (int64_t flat = 0; flat < count; ++flat) {\n"
+       << "      int64_t rest = flat, at = 0;\n";
+    for (size_t d = rank; d-- > 0;)
+      os << "      at += (rest % results." << n << ".sizes[" << d
+         << "]) * results." << n << ".strides[" << d << "];\n"
+         << "      rest /= results." << n << ".sizes[" << d << "];\n";
+    os << "      " << n << "[index++] = results." << n << ".aligned[results."
+       << n << ".offset + at];\n"
+       << "    }\n"
+       << "    free(results." << n << ".allocated);\n  }\n";
+  }
+  os << "  return 0;\n}\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard
+     << " */\n";
+  return out;
+}

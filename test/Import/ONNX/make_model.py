@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Writes a small ONNX model for the importer's lit tests.
+
+  make_model.py NAME OUTPUT.onnx
+
+NAME picks one of the models below; the bad_* models are malformed on
+purpose (the importer must reject them with a clear error).
+"""
+
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+def graph_model(nodes, inputs, outputs, initializers=(), opset=17):
+    graph = helper.make_graph(nodes, "g", inputs, outputs, list(initializers))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def tensor(name, shape, dtype=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, dtype, shape)
+
+
+def const(name, array):
+    return numpy_helper.from_array(np.asarray(array), name)
+
+
+rng = np.random.default_rng(0)
+W = rng.standard_normal((8, 4)).astype(np.float32)
+
+MODELS = {
+    # Elementwise family.
+    "elementwise": lambda: graph_model(
+        [helper.make_node("Add", ["x", "b"], ["a"], name="add"),
+         helper.make_node("Relu", ["a"], ["r"], name="relu"),
+         helper.make_node("Clip", ["r", "lo", "hi"], ["c"], name="clip6"),
+         helper.make_node("Sigmoid", ["c"], ["s"], name="sigmoid"),
+         helper.make_node("Gelu", ["s"], ["y"], name="gelu", approximate="tanh")],
+        [tensor("x", ["batch", 4])], [tensor("y", ["batch", 4])],
+        [const("b", np.ones(4, np.float32)), const("lo", np.float32(0)),
+         const("hi", np.float32(6))], opset=20),
+    # Contraction family.
+    "contraction": lambda: graph_model(
+        [helper.make_node("MatMul", ["x", "w"], ["m"], name="matmul"),
+         helper.make_node("Gemm", ["m", "w2", "c"], ["y"], name="gemm", transB=1,
+                          alpha=2.0)],
+        [tensor("x", [2, 8])], [tensor("y", [2, 3])],
+        [const("w", W), const("w2", rng.standard_normal((3, 4)).astype(np.float32)),
+         const("c", np.zeros(3, np.float32))]),
+    # Conv family.
+    "conv": lambda: graph_model(
+        [helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv3x3",
+                          pads=[1, 1, 1, 1], strides=[2, 2]),
+         helper.make_node("Conv", ["c", "dw"], ["y"], name="depthwise", group=4,
+                          auto_pad="SAME_UPPER")],
+        [tensor("x", [1, 3, 8, 8])], [tensor("y", [1, 4, 4, 4])],
+        [const("w", rng.standard_normal((4, 3, 3, 3)).astype(np.float32)),
+         const("b", np.zeros(4, np.float32)),
+         const("dw", rng.standard_normal((4, 1, 3, 3)).astype(np.float32))]),
+    # Pooling family.
+    "pooling": lambda: graph_model(
+        [helper.make_node("MaxPool", ["x"], ["m"], name="maxpool", kernel_shape=[2, 2],
+                          strides=[2, 2]),
+         helper.make_node("AveragePool", ["m"], ["a"], name="avgpool",
+                          kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+         helper.make_node("GlobalAveragePool", ["a"], ["g"], name="gap"),
+         helper.make_node("ReduceMean", ["g", "axes"], ["y"], name="mean", keepdims=0)],
+        [tensor("x", [1, 2, 8, 8])], [tensor("y", [1, 2])],
+        [const("axes", np.array([2, 3], np.int64))], opset=18),
+    # Shape family: a PyTorch-style dynamic flatten folds at import.
+    "shape": lambda: graph_model(
+        [helper.make_node("Shape", ["x"], ["s"], name="shape"),
+         helper.make_node("Gather", ["s", "zero"], ["n"], name="gather", axis=0),
+         helper.make_node("Unsqueeze", ["n", "axes"], ["n1"], name="unsqueeze"),
+         helper.make_node("Concat", ["n1", "minus1"], ["target"], name="concat", axis=0),
+         helper.make_node("Reshape", ["x", "target"], ["r"], name="reshape"),
+         helper.make_node("Transpose", ["r"], ["y"], name="transpose", perm=[1, 0])],
+        [tensor("x", [2, 3, 4])], [tensor("y", [12, 2])],
+        [const("zero", np.array(0, np.int64)), const("axes", np.array([0], np.int64)),
+         const("minus1", np.array([-1], np.int64))]),
+    # Normalization family.
+    "normalization": lambda: graph_model(
+        [helper.make_node("BatchNormalization", ["x", "scale", "bias", "mean", "var"],
+                          ["bn"], name="bn", epsilon=1e-5),
+         helper.make_node("LRN", ["bn"], ["y"], name="lrn", size=3)],
+        [tensor("x", [1, 4, 2, 2])], [tensor("y", [1, 4, 2, 2])],
+        [const("scale", np.full(4, 2, np.float32)), const("bias", np.ones(4, np.float32)),
+         const("mean", np.zeros(4, np.float32)), const("var", np.ones(4, np.float32))]),
+    # Malformed models.
+    "bad_unknown_op": lambda: graph_model(
+        [helper.make_node("FancyOp", ["x"], ["y"], name="fancy_1")],
+        [tensor("x", [2])], [tensor("y", [2])]),
+    "bad_missing_initializer": lambda: graph_model(
+        [helper.make_node("MatMul", ["x", "weights"], ["y"], name="proj")],
+        [tensor("x", [2, 8])], [tensor("y", [2, 4])]),
+    "bad_rank_mismatch": lambda: graph_model(
+        [helper.make_node("MatMul", ["x", "w"], ["y"], name="proj")],
+        [tensor("x", [2, 5])], [tensor("y", [2, 4])], [const("w", W)]),
+    "bad_type_mismatch": lambda: graph_model(
+        [helper.make_node("Add", ["x", "i"], ["y"], name="add_mixed")],
+        [tensor("x", [2])], [tensor("y", [2])],
+        [const("i", np.array([1, 2], np.int64))]),
+    "bad_attribute_value": lambda: graph_model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv_bad_pad",
+                          auto_pad="SOMETIMES")],
+        [tensor("x", [1, 8, 4, 4])], [tensor("y", [1, 4, 4, 4])],
+        [const("w", rng.standard_normal((4, 8, 1, 1)).astype(np.float32))]),
+    "bad_output_shape": lambda: graph_model(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+        [tensor("x", [2, 3])], [tensor("y", [2, 4])]),
+    # Low-precision element types (float8 as i8 bit patterns, int4 one per
+    # byte).
+    "lowprecision": lambda: graph_model(
+        [helper.make_node("Cast", ["x"], ["f8"], name="to_f8",
+                          to=TensorProto.FLOAT8E4M3FN, saturate=0),
+         helper.make_node("Cast", ["f8"], ["y"], name="from_f8",
+                          to=TensorProto.FLOAT),
+         helper.make_node("CastLike", ["x", "like"], ["z"], name="like_int4")],
+        [tensor("x", [4]), tensor("like", [1], TensorProto.INT4)],
+        [tensor("y", [4]), tensor("z", [4], TensorProto.INT4)], opset=25),
+    "bad_lowprecision_add": lambda: graph_model(
+        [helper.make_node("Add", ["a", "b"], ["y"], name="add_f8")],
+        [tensor("a", [4], TensorProto.FLOAT8E5M2),
+         tensor("b", [4], TensorProto.FLOAT8E5M2)],
+        [tensor("y", [4], TensorProto.FLOAT8E5M2)], opset=25),
+    "bad_round_mode": lambda: graph_model(
+        [helper.make_node("Cast", ["x"], ["y"], name="to_e8m0",
+                          to=TensorProto.FLOAT8E8M0, round_mode="sideways")],
+        [tensor("x", [4])], [tensor("y", [4], TensorProto.FLOAT8E8M0)],
+        opset=25),
+}
+
+
+def main():
+    name, path = sys.argv[1], sys.argv[2]
+    model = MODELS[name]()
+    if name.startswith("bad_"):
+        onnx.save(model, path)  # skip the checker: these are wrong on purpose
+    else:
+        onnx.checker.check_model(model)
+        onnx.save(model, path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-conv-to-matmul))" | FileCheck %s
+
+// A 1x1 convolution is W[F, C] @ X[C, H*W], by reshapes only.
+// CHECK-LABEL: func.func @pointwise
+// CHECK-DAG:   %[[X:.*]] = tensor.collapse_shape %arg0 {{\[}}[0, 1], [2, 3]] : tensor<1x16x7x7xf32> into tensor<16x49xf32>
+// CHECK-DAG:   %[[W:.*]] = tensor.collapse_shape %arg1 {{\[}}[0], [1, 2, 3]] : tensor<8x16x1x1xf32> into tensor<8x16xf32>
+// CHECK-DAG:   %[[O:.*]] = tensor.collapse_shape %arg2 {{\[}}[0, 1], [2, 3]] : tensor<1x8x7x7xf32> into tensor<8x49xf32>
+// CHECK:       %[[P:.*]] = linalg.matmul ins(%[[W]], %[[X]] : tensor<8x16xf32>, tensor<16x49xf32>) outs(%[[O]] : tensor<8x49xf32>)
+// CHECK:       tensor.expand_shape %[[P]] {{\[}}[0, 1], [2, 3]] output_shape [1, 8, 7, 7]
+func.func @pointwise(%x: tensor<1x16x7x7xf32>, %w: tensor<8x16x1x1xf32>, %o: tensor<1x8x7x7xf32>) -> tensor<1x8x7x7xf32> {
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x16x7x7xf32>, tensor<8x16x1x1xf32>) outs(%o : tensor<1x8x7x7xf32>) -> tensor<1x8x7x7xf32>
+  return %c : tensor<1x8x7x7xf32>
+}
+
+// -----
+
+// A strided 3x3 convolution gathers receptive fields (image to column).
+// CHECK-DAG:   #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (0, d0, d3 * 2 + d1, d4 * 2 + d2)>
+// CHECK-LABEL: func.func @strided
+// CHECK:       %[[COL:.*]] = linalg.generic {indexing_maps = [#[[IN]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%arg0 : tensor<1x3x9x9xf32>) outs(%{{.*}} : tensor<3x3x3x4x4xf32>)
+// CHECK:       %[[C2:.*]] = tensor.collapse_shape %[[COL]] {{\[}}[0, 1, 2], [3, 4]] : tensor<3x3x3x4x4xf32> into tensor<27x16xf32>
+// CHECK:       linalg.matmul ins(%{{.*}}, %[[C2]] : tensor<4x27xf32>, tensor<27x16xf32>)
+func.func @strided(%x: tensor<1x3x9x9xf32>, %w: tensor<4x3x3x3xf32>, %o: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x3x9x9xf32>, tensor<4x3x3x3xf32>) outs(%o : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  return %c : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// Batches other than 1 and dynamic shapes are left alone.
+// CHECK-LABEL: func.func @batch2
+// CHECK:       linalg.conv_2d_nchw_fchw
+// CHECK-NOT:   linalg.matmul
+func.func @batch2(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %o: tensor<2x4x6x6xf32>) -> tensor<2x4x6x6xf32> {
+  %c = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<2x3x8x8xf32>, tensor<4x3x3x3xf32>) outs(%o : tensor<2x4x6x6xf32>) -> tensor<2x4x6x6xf32>
+  return %c : tensor<2x4x6x6xf32>
+}

@@ -1,0 +1,50 @@
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-prepare-linalg))" | FileCheck %s
+
+// Bias add and ReLU after a matmul fuse into one generic; the matmul and
+// its accumulator fill stay named.
+// CHECK-LABEL: func.func @bias_relu
+// CHECK:       %[[FILL:.*]] = linalg.fill
+// CHECK:       %[[MM:.*]] = linalg.matmul {{.*}} outs(%[[FILL]]
+// CHECK:       %[[R:.*]] = linalg.generic {{.*}} ins(%[[MM]], %{{.*}} : tensor<2x4xf32>, tensor<4xf32>)
+// CHECK:         arith.addf
+// CHECK:         arith.maximumf
+// CHECK-NOT:   linalg.generic
+// CHECK:       return %[[R]]
+func.func @bias_relu(%x: tensor<2x8xf32>, %w: tensor<8x4xf32>, %b: tensor<4xf32>) -> tensor<2x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<2x8xf32>, tensor<8x4xf32>) outs(%acc : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %bb = linalg.broadcast ins(%b : tensor<4xf32>) outs(%e : tensor<2x4xf32>) dimensions = [0]
+  %sum = linalg.add ins(%mm, %bb : tensor<2x4xf32>, tensor<2x4xf32>) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %zeros = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %relu = linalg.max ins(%sum, %zeros : tensor<2x4xf32>, tensor<2x4xf32>) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
+  return %relu : tensor<2x4xf32>
+}
+
+// -----
+
+// linalg.softmax decomposes into reductions and elementwise ops.
+// CHECK-LABEL: func.func @softmax
+// CHECK-NOT:   linalg.softmax
+// CHECK:       linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK:         arith.maxnumf
+// CHECK:       math.exp
+// CHECK:       linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK:         arith.addf
+// CHECK:       arith.divf
+func.func @softmax(%x: tensor<2x10xf32>) -> tensor<2x10xf32> {
+  %e = tensor.empty() : tensor<2x10xf32>
+  %s = linalg.softmax dimension(1) ins(%x : tensor<2x10xf32>) outs(%e : tensor<2x10xf32>) -> tensor<2x10xf32>
+  return %s : tensor<2x10xf32>
+}
+
+// -----
+
+// Convolutions and pooling stay named.
+// CHECK-LABEL: func.func @conv_stays
+// CHECK:       linalg.conv_2d_nchw_fchw
+func.func @conv_stays(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %o: tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32> {
+  %c = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) outs(%o : tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32>
+  return %c : tensor<1x4x6x6xf32>
+}

@@ -1,0 +1,59 @@
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize))" | FileCheck %s
+
+// A batch matmul: 8x32 register tiles, n outer, m inside, k innermost; the
+// tile is a vector.contract.
+// CHECK-LABEL: func.func @matmul
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c64 step %c32
+// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %c16 step %c8
+// CHECK:           scf.for %{{.*}} = %c0{{.*}} to %c128 step %c1
+// CHECK:             vector.transfer_read {{.*}} : tensor<8x1xf32>, vector<8x1xf32>
+// CHECK:             vector.transfer_read {{.*}} : tensor<1x32xf32>, vector<1x32xf32>
+// CHECK:             vector.contract {{.*}} vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+func.func @matmul(%a: tensor<16x128xf32>, %b: tensor<128x64xf32>, %c: tensor<16x64xf32>) -> tensor<16x64xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<16x128xf32>, tensor<128x64xf32>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
+  return %r : tensor<16x64xf32>
+}
+
+// -----
+
+// A matrix-vector product streams weight rows: k outer, n inner, wide tiles.
+// CHECK-LABEL: func.func @matvec
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c256 step %c1
+// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %c512 step %c128
+// CHECK:           vector.contract {{.*}} into vector<1x128xf32>
+func.func @matvec(%a: tensor<1x256xf32>, %b: tensor<256x512xf32>, %c: tensor<1x512xf32>) -> tensor<1x512xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<1x256xf32>, tensor<256x512xf32>) outs(%c : tensor<1x512xf32>) -> tensor<1x512xf32>
+  return %r : tensor<1x512xf32>
+}
+
+// -----
+
+// Elementwise ops become loops over 16-wide vectors.
+// CHECK-LABEL: func.func @relu
+// CHECK:       scf.for
+// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %c64 step %c16
+// CHECK:           vector.transfer_read {{.*}} vector<1x16xf32>
+// CHECK:           arith.maximumf {{.*}} : vector<1x16xf32>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @relu(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x64xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x64xf32>) outs(%e : tensor<4x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<4x64xf32>
+  return %r : tensor<4x64xf32>
+}
+
+// -----
+
+// Dynamic shapes stay scalar (no vectors).
+// CHECK-LABEL: func.func @dynamic
+// CHECK-NOT:   vector.
+// CHECK:       linalg.matmul
+func.func @dynamic(%a: tensor<?x128xf32>, %b: tensor<128x64xf32>, %c: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<?x128xf32>, tensor<128x64xf32>) outs(%c : tensor<?x64xf32>) -> tensor<?x64xf32>
+  return %r : tensor<?x64xf32>
+}
