@@ -50,8 +50,10 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
                   "convert-bufferization-to-memref,"
                   "func.func(sieve-expand-strided-copies)");
   if (options.vectorize)
-    addPipeline(pm, "func.func(sieve-hoist-vector-transfers),canonicalize,"
-                    "convert-vector-to-scf");
+    addPipeline(
+        pm, "canonicalize,fold-memref-alias-ops,lower-affine,canonicalize,cse,"
+            "func.func(sieve-hoist-vector-transfers),canonicalize,"
+            "convert-vector-to-scf");
   // Loops and the LLVM dialect.
   addPipeline(pm, "func.func(convert-linalg-to-loops),lower-affine,"
                   "convert-scf-to-cf,canonicalize,cse,"

@@ -1,14 +1,15 @@
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize))" | FileCheck %s
 
-// A batch matmul: 8x32 register tiles, n outer, m inside, k innermost; the
-// tile is a vector.contract.
+// A matmul: cache blocks of 128 columns x 256 reduction steps (capped by
+// the shape), then 8x32 register tiles with the reduction innermost; the
+// tile is a vector.contract of an 8x1 and a 1x32 slice.
 // CHECK-LABEL: func.func @matmul
-// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c64 step %c32
-// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %c16 step %c8
-// CHECK:           scf.for %{{.*}} = %c0{{.*}} to %c128 step %c1
-// CHECK:             vector.transfer_read {{.*}} : tensor<8x1xf32>, vector<8x1xf32>
-// CHECK:             vector.transfer_read {{.*}} : tensor<1x32xf32>, vector<1x32xf32>
-// CHECK:             vector.contract {{.*}} vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c64 step %c64
+// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %c128 step %c128
+// CHECK:           scf.for %{{.*}} = %c0{{.*}} to %c64{{.*}} step %c32
+// CHECK:             scf.for %{{.*}} = %c0{{.*}} to %c16 step %c8
+// CHECK:               scf.for %{{.*}} = %c0{{.*}} to %c128{{.*}} step %c1
+// CHECK:                 vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
 func.func @matmul(%a: tensor<16x128xf32>, %b: tensor<128x64xf32>, %c: tensor<16x64xf32>) -> tensor<16x64xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<16x128xf32>, tensor<128x64xf32>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
   return %r : tensor<16x64xf32>
@@ -16,11 +17,14 @@ func.func @matmul(%a: tensor<16x128xf32>, %b: tensor<128x64xf32>, %c: tensor<16x
 
 // -----
 
-// A matrix-vector product streams weight rows: k outer, n inner, wide tiles.
+// A one-row matmul becomes linalg.vecmat (no unit dimension in its tiles):
+// 8 weight rows per step (k outer), 256-wide accumulators over the row.
 // CHECK-LABEL: func.func @matvec
-// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c256 step %c1
-// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %c512 step %c128
-// CHECK:           vector.contract {{.*}} into vector<1x128xf32>
+// CHECK:       tensor.collapse_shape %arg0 {{\[}}[0, 1]] : tensor<1x256xf32> into tensor<256xf32>
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c256 step %c8
+// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %c512 step %c256
+// CHECK:           vector.contract {{.*}} : vector<8xf32>, vector<8x256xf32> into vector<256xf32>
+// CHECK:       tensor.expand_shape {{.*}} into tensor<1x512xf32>
 func.func @matvec(%a: tensor<1x256xf32>, %b: tensor<256x512xf32>, %c: tensor<1x512xf32>) -> tensor<1x512xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<1x256xf32>, tensor<256x512xf32>) outs(%c : tensor<1x512xf32>) -> tensor<1x512xf32>
   return %r : tensor<1x512xf32>

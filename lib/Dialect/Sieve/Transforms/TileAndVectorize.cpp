@@ -30,6 +30,27 @@ int64_t fittingTile(int64_t size, int64_t want) {
   return tile;
 }
 
+/// Tiles `op` with `sizes` (0: not tiled) in loop order `interchange`;
+/// returns the tiled op.
+FailureOr<linalg::LinalgOp> tileOnly(RewriterBase &rewriter,
+                                     linalg::LinalgOp op,
+                                     ArrayRef<int64_t> sizes,
+                                     ArrayRef<int64_t> interchange) {
+  rewriter.setInsertionPoint(op);
+  scf::SCFTilingOptions options;
+  options.setInterchange(interchange);
+  SmallVector<OpFoldResult> tileSizes;
+  for (int64_t s : sizes)
+    tileSizes.push_back(rewriter.getIndexAttr(s));
+  options.setTileSizes(tileSizes);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return failure();
+  rewriter.replaceOp(op, tiled->replacements);
+  return cast<linalg::LinalgOp>(tiled->tiledOps.back());
+}
+
 /// Tiles `op` with `sizes` (0: not tiled) and vectorizes the tiled op.
 LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
                                ArrayRef<int64_t> sizes,
@@ -60,6 +81,34 @@ LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
   return success();
 }
 
+/// Rewrites a one-row linalg.matmul [1, K] x [K, N] as linalg.vecmat, so
+/// that its tiles carry no unit dimension (which would defeat the
+/// outer-product lowering of vector.contract).
+FailureOr<linalg::LinalgOp> matmulToVecmat(RewriterBase &rewriter,
+                                           linalg::MatmulOp op) {
+  auto at = cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto ct = cast<RankedTensorType>(op.getOutputs()[0].getType());
+  if (at.getDimSize(0) != 1 ||
+      !linalg::MatmulOp::isDefaultIndexingMaps(op.getIndexingMaps()))
+    return failure();
+  rewriter.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  SmallVector<ReassociationIndices> all{{0, 1}};
+  auto vec = [&](Value v, RankedTensorType t) {
+    return tensor::CollapseShapeOp::create(
+        rewriter, loc,
+        RankedTensorType::get({t.getDimSize(1)}, t.getElementType()), v, all);
+  };
+  Value a = vec(op.getInputs()[0], at);
+  Value c = vec(op.getOutputs()[0], ct);
+  auto vecmat =
+      linalg::VecmatOp::create(rewriter, loc, TypeRange{c.getType()},
+                               ValueRange{a, op.getInputs()[1]}, ValueRange{c});
+  rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, ct,
+                                                     vecmat.getResult(0), all);
+  return cast<linalg::LinalgOp>(vecmat.getOperation());
+}
+
 struct SieveTileAndVectorizePass
     : sieve::impl::SieveTileAndVectorizeBase<SieveTileAndVectorizePass> {
   using Base::Base;
@@ -75,25 +124,45 @@ struct SieveTileAndVectorizePass
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       if (llvm::any_of(ranges, [](int64_t r) { return r <= 0; }))
         continue;
+      if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation());
+          matmul && ranges[0] == 1) {
+        // Matrix-vector: 16-vector accumulator tiles over the output row,
+        // a few weight rows per step; weight rows stream in order (k outer).
+        FailureOr<linalg::LinalgOp> vecmat = matmulToVecmat(rewriter, matmul);
+        if (failed(vecmat))
+          continue;
+        SmallVector<int64_t> sizes{fittingTile(ranges[1], 16 * vectorWidth),
+                                   fittingTile(ranges[2], 8)};
+        (void)tileAndVectorize(rewriter, *vecmat, sizes, {1, 0});
+        continue;
+      }
       if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op)) {
-        // Loops: [batch,] m, n, k.
+        // Loops: [batch,] m, n, k. Register tiles, n outer so that a column
+        // panel of the weight stays in cache while every row tile uses it,
+        // and the reduction innermost so that the accumulator tile stays in
+        // registers once sieve-hoist-vector-transfers has run.
         size_t m = ranges.size() - 3;
-        SmallVector<int64_t> sizes(ranges.size(), 1);
-        int64_t want = ranges[m] == 1 ? 4 * tileN : tileN;
+        SmallVector<int64_t> sizes(ranges.size(), 1), order;
         sizes[m] = fittingTile(ranges[m], tileM);
-        sizes[m + 1] = fittingTile(ranges[m + 1], want);
+        sizes[m + 1] = fittingTile(ranges[m + 1], tileN);
         sizes[m + 2] = fittingTile(ranges[m + 2], tileK);
-        // Loop order: for one row (matrix-vector), stream the weight rows
-        // (k outer, n inner); otherwise keep a column panel of the weight
-        // in cache while all row tiles use it (n, m, k).
-        SmallVector<int64_t> order;
         for (size_t i = 0; i < m; ++i)
           order.push_back(i);
-        if (ranges[m] == 1)
-          order.append({int64_t(m), int64_t(m + 2), int64_t(m + 1)});
-        else
-          order.append({int64_t(m + 1), int64_t(m), int64_t(m + 2)});
-        (void)tileAndVectorize(rewriter, op, sizes, order);
+        order.append({int64_t(m + 1), int64_t(m + 2), int64_t(m)});
+        // Cache blocks: a panel of `kc` weight rows and `nc` columns is
+        // reused by every row tile.
+        SmallVector<int64_t> cache(ranges.size(), 0);
+        cache[m + 1] = fittingTile(ranges[m + 1], 128);
+        cache[m + 2] = fittingTile(ranges[m + 2], 256);
+        FailureOr<linalg::LinalgOp> block =
+            tileOnly(rewriter, op, cache, order);
+        if (failed(block))
+          continue;
+        SmallVector<int64_t> inner{};
+        for (size_t i = 0; i < m; ++i)
+          inner.push_back(i);
+        inner.append({int64_t(m + 1), int64_t(m), int64_t(m + 2)});
+        (void)tileAndVectorize(rewriter, *block, sizes, inner);
         continue;
       }
       bool elementwise = isa<linalg::GenericOp, linalg::FillOp>(op) &&

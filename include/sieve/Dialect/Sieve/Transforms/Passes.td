@@ -74,13 +74,18 @@ def SieveTileAndVectorize
     Code generation for the CPU, on tensors (before bufferization):
 
     * `linalg.matmul` and `linalg.batch_matmul` with static shapes are tiled
-      into a register tile (`tile-m` x `tile-n` output elements, the
-      reduction in steps of `tile-k`) and vectorized into `vector.contract`,
-      which later lowers to broadcasts and FMAs. The reduction loop is
-      innermost so that, after bufferization and
-      `sieve-hoist-vector-transfers`, the accumulator tile stays in
-      registers. Tile sizes that do not divide the shape are shrunk to the
-      largest power of two that does.
+      in cache blocks (128 output columns by 256 reduction steps: a panel of
+      the weight stays in cache while every row tile uses it), then into
+      register tiles (`tile-m` x `tile-n` outputs, the reduction in steps of
+      `tile-k`, innermost so that after bufferization and
+      `sieve-hoist-vector-transfers` the accumulator stays in registers),
+      and vectorized into `vector.contract`, which lowers to broadcasts and
+      FMAs.
+    * A one-row `linalg.matmul` (batch-1 inference) becomes `linalg.vecmat`
+      and is tiled into 16-vector accumulators over the output row, 8 weight
+      rows per step, the weight rows streamed in order.
+    * Tile sizes that do not divide the shape shrink to the largest power
+      of two that does.
     * Elementwise `linalg.generic` and `linalg.fill` ops with static shapes
       are tiled to one vector of `vector-width` elements along the
       innermost dimension and vectorized.
@@ -129,7 +134,9 @@ def SieveHoistVectorTransfers
     `vector.transfer_write` pair on a loop-invariant buffer out of the loop
     (upstream `linalg::hoistRedundantVectorTransfers`), so that a matmul's
     accumulator tile lives in registers across the reduction loop instead of
-    being loaded and stored at every step.
+    being loaded and stored at every step. Run `fold-memref-alias-ops`,
+    `canonicalize` and `cse` first: transfers through subviews, or whose
+    read and write indices are different SSA values, are not hoisted.
   }];
   let dependentDialects = ["::mlir::vector::VectorDialect"];
 }
