@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace mlir::sieve {
 #define GEN_PASS_DEF_SIEVETILEANDVECTORIZE
@@ -28,6 +29,16 @@ int64_t fittingTile(int64_t size, int64_t want) {
   while (tile * 2 <= want && size % (tile * 2) == 0)
     tile *= 2;
   return tile;
+}
+
+/// The largest multiple of `step` that is at most `want` and divides
+/// `size` (for cache blocks, which need not be powers of two), or
+/// fittingTile(size, want) when there is none.
+int64_t blockTile(int64_t size, int64_t want, int64_t step) {
+  for (int64_t tile = want - want % step; tile >= step; tile -= step)
+    if (size % tile == 0)
+      return tile;
+  return fittingTile(size, want);
 }
 
 /// Tiles `op` with `sizes` (0: not tiled) in loop order `interchange`;
@@ -54,7 +65,8 @@ FailureOr<linalg::LinalgOp> tileOnly(RewriterBase &rewriter,
 /// Tiles `op` with `sizes` (0: not tiled) and vectorizes the tiled op.
 LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
                                ArrayRef<int64_t> sizes,
-                               ArrayRef<int64_t> interchange = {}) {
+                               ArrayRef<int64_t> interchange = {},
+                               bool hoistFromInnermost = false) {
   rewriter.setInsertionPoint(op);
   scf::SCFTilingOptions options;
   options.setInterchange(interchange);
@@ -78,6 +90,15 @@ LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
   if (failed(vectorized))
     return failure();
   rewriter.replaceOp(tile, vectorized->replacements);
+  // Keep the accumulator tile in registers across the innermost (reduction)
+  // loop: its read and write move out of the loop, the vector becomes an
+  // iter_arg. Done on tensors, where views do not block it.
+  if (hoistFromInnermost && !tiled->loops.empty()) {
+    LoopLikeOpInterface loop = tiled->loops.back();
+    // Constants first, so that the transfers' indices are invariant too.
+    moveLoopInvariantCode(loop);
+    hoistLoopInvariantSubsets(rewriter, loop);
+  }
   return success();
 }
 
@@ -152,8 +173,8 @@ struct SieveTileAndVectorizePass
         // Cache blocks: a panel of `kc` weight rows and `nc` columns is
         // reused by every row tile.
         SmallVector<int64_t> cache(ranges.size(), 0);
-        cache[m + 1] = fittingTile(ranges[m + 1], 128);
-        cache[m + 2] = fittingTile(ranges[m + 2], 256);
+        cache[m + 1] = blockTile(ranges[m + 1], 256, sizes[m + 1]);
+        cache[m + 2] = blockTile(ranges[m + 2], 256, sizes[m + 2]);
         FailureOr<linalg::LinalgOp> block =
             tileOnly(rewriter, op, cache, order);
         if (failed(block))
@@ -162,7 +183,8 @@ struct SieveTileAndVectorizePass
         for (size_t i = 0; i < m; ++i)
           inner.push_back(i);
         inner.append({int64_t(m + 1), int64_t(m), int64_t(m + 2)});
-        (void)tileAndVectorize(rewriter, *block, sizes, inner);
+        (void)tileAndVectorize(rewriter, *block, sizes, inner,
+                               /*hoistFromInnermost=*/true);
         continue;
       }
       bool elementwise = isa<linalg::GenericOp, linalg::FillOp>(op) &&
