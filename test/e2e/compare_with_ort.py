@@ -25,6 +25,8 @@ def main():
     p.add_argument("--rtol", type=float, default=1e-4)
     p.add_argument("--atol", type=float, default=1e-5)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dynamic-size", type=int, default=1,
+                   help="size given to dynamic (symbolic) input dimensions")
     args = p.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
 
@@ -35,7 +37,7 @@ def main():
     cmd = [args.sieve_run, args.model, "--output-dir", args.workdir, "--quiet"]
     feeds = {}
     for i, inp in enumerate(sess.get_inputs()):
-        shape = [d if isinstance(d, int) else 1 for d in inp.shape]
+        shape = [d if isinstance(d, int) else args.dynamic_size for d in inp.shape]
         dtype = DTYPES[inp.type]
         value = rng.standard_normal(shape).astype(dtype)
         feeds[inp.name] = value

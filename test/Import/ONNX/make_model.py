@@ -88,6 +88,14 @@ MODELS = {
         [tensor("x", [1, 4, 2, 2])], [tensor("y", [1, 4, 2, 2])],
         [const("scale", np.full(4, 2, np.float32)), const("bias", np.ones(4, np.float32)),
          const("mean", np.zeros(4, np.float32)), const("var", np.ones(4, np.float32))]),
+    # A ReLU FFN with a symbolic batch dimension.
+    "dynamic_ffn": lambda: graph_model(
+        [helper.make_node("MatMul", ["x", "w1"], ["h"], name="up"),
+         helper.make_node("Relu", ["h"], ["a"], name="relu"),
+         helper.make_node("MatMul", ["a", "w2"], ["y"], name="down")],
+        [tensor("x", ["batch", 8])], [tensor("y", ["batch", 8])],
+        [const("w1", rng.standard_normal((8, 32)).astype(np.float32)),
+         const("w2", rng.standard_normal((32, 8)).astype(np.float32))]),
     # Malformed models.
     "bad_unknown_op": lambda: graph_model(
         [helper.make_node("FancyOp", ["x"], ["y"], name="fancy_1")],
