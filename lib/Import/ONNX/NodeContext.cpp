@@ -61,6 +61,15 @@ NodeContext::requireConstantInts(size_t i, llvm::StringRef what) {
   return *ints;
 }
 
+FailureOr<SmallVector<int64_t>> NodeContext::axesOperand(size_t i,
+                                                         int64_t inputSince) {
+  if (opsetVersion < inputSince)
+    return attrInts("axes").value_or(SmallVector<int64_t>{});
+  if (!hasInput(i))
+    return SmallVector<int64_t>{};
+  return requireConstantInts(i, "axes");
+}
+
 std::optional<SmallVector<double>> NodeContext::constantFloats(size_t i) {
   if (!hasInput(i))
     return std::nullopt;

@@ -77,6 +77,9 @@ public:
   /// As constantInts, but reports an error naming `what` when unknown.
   FailureOr<SmallVector<int64_t>> requireConstantInts(size_t i,
                                                       llvm::StringRef what);
+  /// An `axes` list: the attribute before opset `inputSince`, input `i`
+  /// (optional, a compile-time constant) from then on. Not normalized.
+  FailureOr<SmallVector<int64_t>> axesOperand(size_t i, int64_t inputSince);
   /// The contents of input `i` as doubles, if it is a known constant.
   std::optional<SmallVector<double>> constantFloats(size_t i);
 

@@ -392,19 +392,11 @@ LogicalResult importReduce(NodeContext &ctx, Reduction op) {
     return ctx.emitError() << "element type " << stringifyElementKind(kind)
                            << " is not supported";
   // Axes: an attribute, or an input since opset 13 (ReduceSum) / 18 (rest).
-  int64_t axesInputSince = ctx.opType() == "ReduceSum" ? 13 : 18;
-  SmallVector<int64_t> axes;
-  if (ctx.opset() >= axesInputSince) {
-    if (ctx.hasInput(1)) {
-      FailureOr<SmallVector<int64_t>> values =
-          ctx.requireConstantInts(1, "axes");
-      if (failed(values))
-        return failure();
-      axes = *values;
-    }
-  } else if (auto attr = ctx.attrInts("axes")) {
-    axes = *attr;
-  }
+  FailureOr<SmallVector<int64_t>> read =
+      ctx.axesOperand(1, ctx.opType() == "ReduceSum" ? 13 : 18);
+  if (failed(read))
+    return failure();
+  SmallVector<int64_t> axes = *read;
   if (axes.empty()) {
     if (ctx.attrInt("noop_with_empty_axes", 0)) {
       ctx.setOutput(0, ctx.operand(0), kind);

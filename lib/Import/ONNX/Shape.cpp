@@ -235,18 +235,10 @@ LogicalResult importFlatten(NodeContext &ctx) {
 }
 
 FailureOr<SmallVector<int64_t>> readAxes(NodeContext &ctx, int64_t rank) {
-  SmallVector<int64_t> axes;
-  if (ctx.opset() >= 13) {
-    if (ctx.hasInput(1)) {
-      FailureOr<SmallVector<int64_t>> values =
-          ctx.requireConstantInts(1, "axes");
-      if (failed(values))
-        return failure();
-      axes = *values;
-    }
-  } else if (auto attr = ctx.attrInts("axes")) {
-    axes = *attr;
-  }
+  FailureOr<SmallVector<int64_t>> read = ctx.axesOperand(1, 13);
+  if (failed(read))
+    return failure();
+  SmallVector<int64_t> axes = *read;
   for (int64_t &a : axes) {
     FailureOr<int64_t> axis = normalizeAxis(ctx, a, rank, "axis");
     if (failed(axis))
@@ -283,15 +275,12 @@ LogicalResult importUnsqueeze(NodeContext &ctx) {
   if (failed(ctx.checkAttributes({"axes"})))
     return failure();
   RankedTensorType in = ctx.inputType(0);
-  int64_t count = 0;
-  if (ctx.opset() >= 13) {
-    FailureOr<SmallVector<int64_t>> values = ctx.requireConstantInts(1, "axes");
-    if (failed(values))
-      return failure();
-    count = values->size();
-  } else {
-    count = ctx.attrInts("axes").value_or(SmallVector<int64_t>{}).size();
-  }
+  if (ctx.opset() >= 13 && !ctx.hasInput(1))
+    return ctx.emitError() << "the axes input is missing";
+  FailureOr<SmallVector<int64_t>> raw = ctx.axesOperand(1, 13);
+  if (failed(raw))
+    return failure();
+  int64_t count = raw->size();
   if (count == 0)
     return ctx.emitError() << "axes must not be empty";
   int64_t rank = in.getRank() + count;

@@ -41,9 +41,9 @@ int64_t blockTile(int64_t size, int64_t want, int64_t step) {
   return fittingTile(size, want);
 }
 
-/// Tiles `op` with `sizes` (0: not tiled) in loop order `interchange`;
-/// returns the tiled op.
-FailureOr<linalg::LinalgOp> tileOnly(RewriterBase &rewriter,
+/// Tiles `op` with `sizes` (0: not tiled) in loop order `interchange` and
+/// replaces it with the tiled loops.
+FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter,
                                      linalg::LinalgOp op,
                                      ArrayRef<int64_t> sizes,
                                      ArrayRef<int64_t> interchange) {
@@ -56,9 +56,20 @@ FailureOr<linalg::LinalgOp> tileOnly(RewriterBase &rewriter,
   options.setTileSizes(tileSizes);
   FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
       rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (succeeded(tiled))
+    rewriter.replaceOp(op, tiled->replacements);
+  return tiled;
+}
+
+/// As tile(), returning the tiled op.
+FailureOr<linalg::LinalgOp> tileOnly(RewriterBase &rewriter,
+                                     linalg::LinalgOp op,
+                                     ArrayRef<int64_t> sizes,
+                                     ArrayRef<int64_t> interchange) {
+  FailureOr<scf::SCFTilingResult> tiled =
+      tile(rewriter, op, sizes, interchange);
   if (failed(tiled))
     return failure();
-  rewriter.replaceOp(op, tiled->replacements);
   return cast<linalg::LinalgOp>(tiled->tiledOps.back());
 }
 
@@ -67,29 +78,21 @@ LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
                                ArrayRef<int64_t> sizes,
                                ArrayRef<int64_t> interchange = {},
                                bool hoistFromInnermost = false) {
-  rewriter.setInsertionPoint(op);
-  scf::SCFTilingOptions options;
-  options.setInterchange(interchange);
-  SmallVector<OpFoldResult> tileSizes;
-  for (int64_t s : sizes)
-    tileSizes.push_back(rewriter.getIndexAttr(s));
-  options.setTileSizes(tileSizes);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  FailureOr<scf::SCFTilingResult> tiled =
+      tile(rewriter, op, sizes, interchange);
   if (failed(tiled))
     return failure();
-  rewriter.replaceOp(op, tiled->replacements);
-  Operation *tile = tiled->tiledOps.back();
+  Operation *tiledOp = tiled->tiledOps.back();
   // Contractions become vector.contract (later outer products of FMAs)
   // rather than a broadcast multiply and a reduction.
   FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
-      rewriter, tile, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+      rewriter, tiledOp, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
       /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
       /*assumeDynamicDimsMatchVecSizes=*/false,
       /*createNamedContraction=*/true);
   if (failed(vectorized))
     return failure();
-  rewriter.replaceOp(tile, vectorized->replacements);
+  rewriter.replaceOp(tiledOp, vectorized->replacements);
   // Keep the accumulator tile in registers across the innermost (reduction)
   // loop: its read and write move out of the loop, the vector becomes an
   // iter_arg. Done on tensors, where views do not block it.
