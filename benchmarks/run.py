@@ -52,6 +52,34 @@ def ffn(batch, d, d_ff, rng):
     return model, {"x": rng.standard_normal((batch, d)).astype(np.float32)}
 
 
+def relu_ffn_at_density(batch, d, d_ff, density, rng):
+    """MatMul d -> d_ff, Add bias, Relu, MatMul d_ff -> d, with the bias
+    chosen so that exactly `density` of the neurons are active for the
+    benchmark input (every row of the batch shares the active set, so the
+    union over the batch has the same density)."""
+    w1 = (rng.standard_normal((d, d_ff)) / np.sqrt(d)).astype(np.float32)
+    w2 = (rng.standard_normal((d_ff, d)) / np.sqrt(d_ff)).astype(np.float32)
+    x0 = rng.standard_normal((1, d)).astype(np.float32)
+    x = np.repeat(x0, batch, axis=0)
+    x += 1e-4 * rng.standard_normal(x.shape).astype(np.float32)
+    pre = (x0 @ w1)[0]
+    active = rng.permutation(d_ff)[: int(round(density * d_ff))]
+    margin = 0.5 * np.abs(pre).mean()
+    b1 = -pre - margin
+    b1[active] = -pre[active] + margin
+    model = make_model(
+        [helper.make_node("MatMul", ["x", "w1"], ["p"]),
+         helper.make_node("Add", ["p", "b1"], ["h"]),
+         helper.make_node("Relu", ["h"], ["a"]),
+         helper.make_node("MatMul", ["a", "w2"], ["y"])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, d])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, d])],
+        [numpy_helper.from_array(w1, "w1"),
+         numpy_helper.from_array(b1.astype(np.float32), "b1"),
+         numpy_helper.from_array(w2, "w2")])
+    return model, {"x": x}
+
+
 def conv(cin, cout, k, hw, rng):
     """One ResNet-50-sized convolution with bias and Relu (NCHW, batch 1)."""
     w = (rng.standard_normal((cout, cin, k, k)) / np.sqrt(cin * k * k)).astype(np.float32)
@@ -71,6 +99,10 @@ def mnist(rng):
     return onnx.load(path), {"image": rng.standard_normal((1, 1, 28, 28)).astype(np.float32)}
 
 
+# Activation sparsity: (batch, d, d_ff) at each density.
+SPARSE_SHAPES = [(1, 4096, 11008), (1, 1024, 4096), (8, 4096, 11008), (8, 1024, 4096)]
+SPARSE_DENSITIES = [1.0, 0.5, 0.2, 0.1, 0.05]
+
 WORKLOADS = {
     "mnist-mlp": lambda rng: mnist(rng),
     "ffn-1024x4096-b1": lambda rng: ffn(1, 1024, 4096, rng),
@@ -79,6 +111,10 @@ WORKLOADS = {
     "conv3x3-64-56": lambda rng: conv(64, 64, 3, 56, rng),
     "conv1x1-256to64-56": lambda rng: conv(256, 64, 1, 56, rng),
 }
+for _b, _d, _f in SPARSE_SHAPES:
+    for _p in SPARSE_DENSITIES:
+        WORKLOADS[f"relu-ffn-{_d}x{_f}-b{_b}-d{int(_p * 100)}"] = (
+            lambda rng, b=_b, d=_d, f=_f, p=_p: relu_ffn_at_density(b, d, f, p, rng))
 
 
 def time_runs(fn, reps):
@@ -101,7 +137,7 @@ def main():
     parser.add_argument("--markdown", help="also write the table as markdown here")
     args = parser.parse_args()
 
-    rows = []
+    rows, sparse_rows = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for name, build in WORKLOADS.items():
             if args.only and args.only not in name:
@@ -119,18 +155,24 @@ def main():
             specs = [(len(o.shape), np.float32) for o in sess.get_outputs()]
             lib = os.path.join(tmp, f"{name.replace('-', '_')}.so")
             sieve = SieveModel.compile(args.sievec, path, lib, "bench", specs)
+            sparse = None
+            if name.startswith("relu-ffn"):
+                sparse_lib = lib.replace(".so", "_exact.so")
+                sparse = SieveModel.compile(args.sievec, path, sparse_lib, "bench",
+                                            specs, ["--sparsity=exact"])
             inputs = [feeds[i.name] for i in sess.get_inputs()]
 
             want = sess.run(None, feeds)
-            got = sieve(*inputs)
-            for g, w in zip(got, want):
-                if not np.allclose(g, w, rtol=1e-3, atol=1e-4):
-                    sys.exit(f"{name}: Sieve and onnxruntime disagree "
-                             f"(max abs diff {np.max(np.abs(g - w))})")
+            for engine in [sieve] + ([sparse] if sparse else []):
+                for g, w in zip(engine(*inputs), want):
+                    if not np.allclose(g, w, rtol=1e-3, atol=1e-4):
+                        sys.exit(f"{name}: Sieve and onnxruntime disagree "
+                                 f"(max abs diff {np.max(np.abs(g - w))})")
 
             # Both engines get their inputs bound once, so that timing
             # measures the models rather than Python argument handling.
             run_sieve = sieve.prepare(*inputs, collect=False)
+            run_sparse = sparse.prepare(*inputs, collect=False) if sparse else None
             binding = sess.io_binding()
             for input_name, value in feeds.items():
                 binding.bind_cpu_input(input_name, value)
@@ -140,18 +182,40 @@ def main():
             for _ in range(args.warmup):
                 run_sieve()
                 run_ort()
-            sieve_times, ort_times = [], []
-            for _ in range(args.reps):  # alternate, so drift hits both alike
+                if run_sparse:
+                    run_sparse()
+            sieve_times, ort_times, sparse_times = [], [], []
+            for _ in range(args.reps):  # alternate, so drift hits all alike
                 sieve_times += time_runs(run_sieve, 1)
                 ort_times += time_runs(run_ort, 1)
+                if run_sparse:
+                    sparse_times += time_runs(run_sparse, 1)
             s, o = statistics.median(sieve_times), statistics.median(ort_times)
-            rows.append((name, s, o, s / o))
-            print(f"{name:24s} sieve {s:9.3f} ms   onnxruntime {o:9.3f} ms   "
-                  f"ratio {s / o:6.2f}", flush=True)
+            if run_sparse:
+                x = statistics.median(sparse_times)
+                density = int(name.rsplit("-d", 1)[1]) / 100
+                ideal = 2 / (1 + density)
+                sparse_rows.append((name, s, x, o, s / x, ideal, (s / x) / ideal,
+                                    x / o))
+                print(f"{name:30s} dense {s:8.3f} ms  exact {x:8.3f} ms  "
+                      f"onnxruntime {o:8.3f} ms  speed-up {s / x:5.2f} "
+                      f"(ideal {ideal:4.2f})", flush=True)
+            else:
+                rows.append((name, s, o, s / o))
+                print(f"{name:24s} sieve {s:9.3f} ms   onnxruntime {o:9.3f} ms   "
+                      f"ratio {s / o:6.2f}", flush=True)
 
     table = ["| workload | Sieve dense (ms) | onnxruntime (ms) | Sieve / onnxruntime |",
              "|---|---|---|---|"]
     table += [f"| {n} | {s:.3f} | {o:.3f} | {r:.2f} |" for n, s, o, r in rows]
+    if sparse_rows:
+        table += ["", "| workload | Sieve dense (ms) | Sieve exact (ms) | onnxruntime (ms) "
+                  "| exact speed-up over dense | ideal 2/(1+d) | of ideal "
+                  "| exact / onnxruntime |",
+                  "|---|---|---|---|---|---|---|---|"]
+        table += [f"| {n} | {s:.3f} | {x:.3f} | {o:.3f} | {sp:.2f} | {i:.2f} | "
+                  f"{f * 100:.0f}% | {r:.2f} |"
+                  for n, s, x, o, sp, i, f, r in sparse_rows]
     print("\n" + "\n".join(table))
     if args.markdown:
         with open(args.markdown, "w") as f:

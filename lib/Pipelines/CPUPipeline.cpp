@@ -2,6 +2,7 @@
 
 #include "sieve/Pipelines/Pipelines.h"
 
+#include "sieve/Conversion/Passes.h"
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
 #include "mlir/InitAllPasses.h"
@@ -21,6 +22,7 @@ static void registerPipelinePasses() {
   std::call_once(once, [] {
     registerAllPasses();
     sieve::registerSievePasses();
+    sieve::registerSieveConversionPasses();
   });
 }
 
@@ -36,9 +38,15 @@ static void addPipeline(OpPassManager &pm, llvm::StringRef pipeline) {
 
 void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
                                    const CPUPipelineOptions &options) {
-  // Prepare linalg on tensors, then tile and vectorize it.
-  addPipeline(pm, "canonicalize,cse,func.func(sieve-prepare-linalg),"
-                  "canonicalize,cse");
+  // Sparsity rewrites (on the named ops the importer emits), then prepare
+  // linalg on tensors, lower the sieve ops, and tile and vectorize.
+  addPipeline(pm, "canonicalize,cse");
+  if (options.sparsity == "exact")
+    addPipeline(pm, "func.func(sieve-sparsify-activations{density-limit=" +
+                        std::to_string(double(options.densityLimit)) + "})");
+  addPipeline(pm, "func.func(sieve-prepare-linalg),canonicalize,cse,"
+                  "func.func(convert-sieve-activation-ops-to-scf),"
+                  "convert-sieve-branch-to-scf");
   if (options.vectorize)
     addPipeline(pm, "func.func(sieve-conv-to-matmul,sieve-tile-and-vectorize),"
                     "canonicalize,cse");

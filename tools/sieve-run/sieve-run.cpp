@@ -86,6 +86,12 @@ static cl::opt<bool> constantInputs(
              "arguments (Reshape shapes, Squeeze axes, Pad pads) as graph "
              "inputs"),
     cl::init(false), cl::cat(category));
+static cl::opt<std::string> sparsity(
+    "sparsity",
+    cl::desc("Sparsity rewrites: off (default), or exact (a matmul that "
+             "consumes a ReLU reads only the weight rows of active neurons, "
+             "with a run-time fallback to the dense matmul)"),
+    cl::init("off"), cl::cat(category));
 static cl::opt<bool> quiet("quiet",
                            cl::desc("Print only errors and the "
                                     "comparison summary"),
@@ -286,6 +292,11 @@ int main(int argc, char **argv) {
   PassManager pm(&context);
   CPUPipelineOptions pipelineOptions;
   pipelineOptions.vectorize = !noVectorize;
+  if (sparsity != "off" && sparsity != "exact")
+    return fail("--sparsity=" + sparsity +
+                " is not supported (use off or exact; auto and approx are "
+                "not available yet)");
+  pipelineOptions.sparsity = sparsity;
   buildCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module)))
     return fail("compilation failed");

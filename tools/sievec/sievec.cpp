@@ -67,8 +67,10 @@ static cl::opt<std::string> entryName(
     cl::init(""), cl::cat(category));
 static cl::opt<std::string> sparsity(
     "sparsity",
-    cl::desc("Sparsity rewrites: off (default; the sparse modes come with "
-             "the sparsity passes)"),
+    cl::desc("Sparsity rewrites: off (default), or exact (a matmul that "
+             "consumes a ReLU reads only the weight rows of active neurons, "
+             "with a run-time fallback to the dense matmul; results equal "
+             "the dense ones)"),
     cl::init("off"), cl::cat(category));
 
 static int fail(const llvm::Twine &message) {
@@ -112,9 +114,10 @@ int main(int argc, char **argv) {
   if (ext != ".o" && ext != ".so" && ext != ".ll" && ext != ".mlir")
     return fail("unknown output format '" + ext +
                 "' (use .o, .so, .ll or .mlir)");
-  if (sparsity != "off")
+  if (sparsity != "off" && sparsity != "exact")
     return fail("--sparsity=" + sparsity +
-                " is not available yet; only 'off' is");
+                " is not supported (use off or exact; auto and approx are "
+                "not available yet)");
   if (targetArch == "nvptx")
     return fail("--target=nvptx is not available yet");
   if (targetArch != "x86_64" && targetArch != "aarch64")
@@ -139,7 +142,9 @@ int main(int argc, char **argv) {
 
   llvm::errs() << "sievec: compiling for " << targetArch << "\n";
   PassManager pm(&context);
-  buildCPUPipeline(pm, CPUPipelineOptions());
+  CPUPipelineOptions pipelineOptions;
+  pipelineOptions.sparsity = sparsity;
+  buildCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module)))
     return fail("compilation failed");
 

@@ -24,6 +24,17 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "elementwise loops (off: plain scalar loops, for "
                      "debugging)"),
       llvm::cl::init(true)};
+  PassOptions::Option<std::string> sparsity{
+      *this, "sparsity",
+      llvm::cl::desc("Sparsity rewrites: off, or exact (ReLU -> matmul "
+                     "gathers the weight rows of active neurons, with a "
+                     "run-time fallback to the dense matmul)"),
+      llvm::cl::init("off")};
+  PassOptions::Option<double> densityLimit{
+      *this, "density-limit",
+      llvm::cl::desc("With sparsity=exact: the fraction of active neurons "
+                     "above which the dense path runs"),
+      llvm::cl::init(0.6)};
 };
 
 /// Adds the passes of sieve-cpu-pipeline to `pm` (anchored on a module).

@@ -4,6 +4,7 @@
 #define SIEVE_DIALECT_SIEVE_TRANSFORMS_PASSES_H
 
 #include "mlir/Pass/Pass.h"
+#include "sieve/Dialect/Sieve/IR/SieveDialect.h"
 
 namespace mlir::sieve {
 

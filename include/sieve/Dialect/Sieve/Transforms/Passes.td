@@ -141,6 +141,44 @@ def SieveHoistVectorTransfers
   let dependentDialects = ["::mlir::vector::VectorDialect"];
 }
 
-// The analyses and rewrites of the sparsity issues are added here.
+//===----------------------------------------------------------------------===//
+// Sparsity rewrites
+//===----------------------------------------------------------------------===//
+
+def SieveSparsifyActivations
+    : Pass<"sieve-sparsify-activations", "::mlir::func::FuncOp"> {
+  let summary = "Skip the weight rows of inactive ReLU neurons (exact)";
+  let description = [{
+    Finds a `linalg.matmul` whose left operand is produced by a ReLU
+    (`linalg.max` with a zero fill, or a `linalg.generic` computing
+    `maximumf(x, 0)`, optionally clamped above as ReLU6/Clip do) and
+    rewrites it into:
+
+    ```mlir
+    %idx = sieve.active_set %h {sieve.site = #sieve.activation_site<relu>}
+    %density = <number of active neurons> / <neurons>
+    %y = sieve.branch %density, %limit : f32 -> tensor<MxNxf32> {
+      %s = sieve.gather_matmul %h, %w, %idx   // (+ the matmul's accumulator)
+      sieve.yield %s
+    } else {
+      %d = linalg.matmul ins(%h, %w) outs(%init)  // the original
+      sieve.yield %d
+    }
+    ```
+
+    The rewrite is exact: the active set holds every neuron that is
+    non-zero in any row of the batch, so the gathered product equals the
+    dense one. `density-limit` is where the dense path takes over: above it
+    the gather would not pay.
+  }];
+  let options = [
+    Option<"densityLimit", "density-limit", "double", /*default=*/"0.6",
+           "Fraction of active neurons above which the dense path runs">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::sieve::SieveDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
 
 #endif // SIEVE_DIALECT_SIEVE_TRANSFORMS_PASSES_TD

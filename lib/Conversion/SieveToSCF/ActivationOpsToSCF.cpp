@@ -1,0 +1,208 @@
+//===- ActivationOpsToSCF.cpp - Lower active_set / gather_matmul -*- C++
+//-*-===//
+
+#include "sieve/Conversion/Passes.h"
+#include "sieve/Dialect/Sieve/IR/SieveOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
+namespace mlir::sieve {
+#define GEN_PASS_DEF_CONVERTSIEVEACTIVATIONOPSTOSCF
+#include "sieve/Conversion/Passes.h.inc"
+} // namespace mlir::sieve
+
+using namespace mlir;
+using namespace mlir::sieve;
+
+namespace {
+
+Value dim(OpBuilder &b, Location loc, Value tensor, int64_t i) {
+  return tensor::DimOp::create(b, loc, tensor, i);
+}
+
+Value constIndex(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+/// Indices of the active neurons, by a compaction loop.
+struct LowerActiveSet : OpRewritePattern<ActiveSetOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ActiveSetOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value h = op.getInput();
+    auto ht = cast<RankedTensorType>(h.getType());
+    bool batched = ht.getRank() == 2;
+    Type et = ht.getElementType();
+    Value zero = constIndex(rewriter, loc, 0),
+          one = constIndex(rewriter, loc, 1);
+    Value neurons = dim(rewriter, loc, h, ht.getRank() - 1);
+    Value rows = batched ? dim(rewriter, loc, h, 0) : one;
+    Value threshold = arith::ConstantOp::create(
+        rewriter, loc,
+        rewriter.getFloatAttr(et, op.getThreshold().convertToDouble()));
+    Value buffer = tensor::EmptyOp::create(
+        rewriter, loc, ArrayRef<int64_t>{ShapedType::kDynamic},
+        rewriter.getIndexType(), ValueRange{neurons});
+
+    auto loop = scf::ForOp::create(
+        rewriter, loc, zero, neurons, one, ValueRange{zero, buffer},
+        [&](OpBuilder &b, Location l, Value k, ValueRange args) {
+          Value falseVal = arith::ConstantIntOp::create(b, l, 0, 1);
+          auto any = scf::ForOp::create(
+              b, l, zero, rows, one, ValueRange{falseVal},
+              [&](OpBuilder &ib, Location il, Value m, ValueRange acc) {
+                SmallVector<Value> coords;
+                if (batched)
+                  coords.push_back(m);
+                coords.push_back(k);
+                Value v = tensor::ExtractOp::create(ib, il, h, coords);
+                Value mag = math::AbsFOp::create(ib, il, v);
+                Value active = arith::CmpFOp::create(
+                    ib, il, arith::CmpFPredicate::OGT, mag, threshold);
+                Value result = arith::OrIOp::create(ib, il, acc[0], active);
+                scf::YieldOp::create(ib, il, result);
+              });
+          auto append = scf::IfOp::create(
+              b, l, any.getResult(0),
+              [&](OpBuilder &tb, Location tl) {
+                Value stored =
+                    tensor::InsertOp::create(tb, tl, k, args[1], args[0]);
+                Value next = arith::AddIOp::create(tb, tl, args[0], one);
+                scf::YieldOp::create(tb, tl, ValueRange{next, stored});
+              },
+              [&](OpBuilder &eb, Location el) {
+                scf::YieldOp::create(eb, el, ValueRange{args[0], args[1]});
+              });
+          scf::YieldOp::create(b, l, append.getResults());
+        });
+    Value count = loop.getResult(0);
+    Value indices = tensor::ExtractSliceOp::create(
+        rewriter, loc, loop.getResult(1), ArrayRef<OpFoldResult>{zero},
+        ArrayRef<OpFoldResult>{count}, ArrayRef<OpFoldResult>{one});
+    if (indices.getType() != op.getType())
+      indices = tensor::CastOp::create(rewriter, loc, op.getType(), indices);
+    rewriter.replaceOp(op, indices);
+    return success();
+  }
+};
+
+/// For each selected neuron and batch row: y[m, :] += h[m, k] * w[k, :].
+struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
+  LowerGatherMatmul(MLIRContext *ctx, int64_t vectorWidth)
+      : OpRewritePattern(ctx), vectorWidth(vectorWidth) {}
+
+  LogicalResult matchAndRewrite(GatherMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value h = op.getInput(), w = op.getWeight(), idx = op.getIndices();
+    auto ht = cast<RankedTensorType>(h.getType());
+    auto rt = cast<RankedTensorType>(op.getType());
+    bool batched = ht.getRank() == 2;
+    Type et = rt.getElementType();
+    Value zero = constIndex(rewriter, loc, 0),
+          one = constIndex(rewriter, loc, 1);
+    Value step = constIndex(rewriter, loc, vectorWidth);
+    Value rows = batched ? dim(rewriter, loc, h, 0) : one;
+    Value columns = dim(rewriter, loc, w, 1);
+    Value count = dim(rewriter, loc, idx, 0);
+    // Columns covered by whole vectors; a scalar loop does the rest.
+    Value vectorEnd = arith::MulIOp::create(
+        rewriter, loc, arith::DivUIOp::create(rewriter, loc, columns, step),
+        step);
+
+    SmallVector<Value> dynamicSizes;
+    if (rt.isDynamicDim(0))
+      dynamicSizes.push_back(batched ? rows : columns);
+    if (batched && rt.isDynamicDim(1))
+      dynamicSizes.push_back(columns);
+    Value empty =
+        tensor::EmptyOp::create(rewriter, loc, rt.getShape(), et, dynamicSizes);
+    Value zeroF = arith::ConstantOp::create(rewriter, loc,
+                                            rewriter.getFloatAttr(et, 0.0));
+    Value init =
+        linalg::FillOp::create(rewriter, loc, zeroF, empty).getResult(0);
+    auto vecType = VectorType::get({vectorWidth}, et);
+
+    auto outer = scf::ForOp::create(
+        rewriter, loc, zero, count, one, ValueRange{init},
+        [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
+          Value k = tensor::ExtractOp::create(b, l, idx, ValueRange{j});
+          auto perRow = scf::ForOp::create(
+              b, l, zero, rows, one, ValueRange{acc[0]},
+              [&](OpBuilder &rb, Location rl, Value m, ValueRange racc) {
+                SmallVector<Value> hc;
+                if (batched)
+                  hc.push_back(m);
+                hc.push_back(k);
+                Value hk = tensor::ExtractOp::create(rb, rl, h, hc);
+                auto coords = [&](Value n) {
+                  SmallVector<Value> c;
+                  if (batched)
+                    c.push_back(m);
+                  c.push_back(n);
+                  return c;
+                };
+                Value hv = vector::BroadcastOp::create(rb, rl, vecType, hk);
+                auto vectorLoop = scf::ForOp::create(
+                    rb, rl, zero, vectorEnd, step, ValueRange{racc[0]},
+                    [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
+                      Value wv = vector::TransferReadOp::create(
+                          vb, vl, vecType, w, ValueRange{k, n},
+                          /*padding=*/std::nullopt, ArrayRef<bool>{true});
+                      Value yv = vector::TransferReadOp::create(
+                          vb, vl, vecType, vacc[0], coords(n),
+                          /*padding=*/std::nullopt, ArrayRef<bool>{true});
+                      Value f = vector::FMAOp::create(vb, vl, hv, wv, yv);
+                      Value t = vector::TransferWriteOp::create(
+                                    vb, vl, f, vacc[0], coords(n),
+                                    ArrayRef<bool>{true})
+                                    .getResult();
+                      scf::YieldOp::create(vb, vl, t);
+                    });
+                auto scalarLoop = scf::ForOp::create(
+                    rb, rl, vectorEnd, columns, one,
+                    ValueRange{vectorLoop.getResult(0)},
+                    [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
+                      Value wk = tensor::ExtractOp::create(sb, sl, w,
+                                                           ValueRange{k, n});
+                      Value y =
+                          tensor::ExtractOp::create(sb, sl, sacc[0], coords(n));
+                      Value f = math::FmaOp::create(sb, sl, hk, wk, y);
+                      Value t = tensor::InsertOp::create(sb, sl, f, sacc[0],
+                                                         coords(n));
+                      scf::YieldOp::create(sb, sl, t);
+                    });
+                scf::YieldOp::create(rb, rl, scalarLoop.getResult(0));
+              });
+          scf::YieldOp::create(b, l, perRow.getResult(0));
+        });
+    rewriter.replaceOp(op, outer.getResult(0));
+    return success();
+  }
+
+  int64_t vectorWidth;
+};
+
+struct ConvertSieveActivationOpsToSCFPass
+    : sieve::impl::ConvertSieveActivationOpsToSCFBase<
+          ConvertSieveActivationOpsToSCFPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<LowerActiveSet>(&getContext());
+    patterns.add<LowerGatherMatmul>(&getContext(), vectorWidth);
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+  }
+};
+
+} // namespace

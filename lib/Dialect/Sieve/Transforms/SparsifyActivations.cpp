@@ -1,0 +1,137 @@
+//===- SparsifyActivations.cpp - Exact activation gather --------*- C++ -*-===//
+
+#include "sieve/Dialect/Sieve/Transforms/Passes.h"
+
+#include "sieve/Dialect/Sieve/IR/SieveAttrs.h"
+#include "sieve/Dialect/Sieve/IR/SieveOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
+namespace mlir::sieve {
+#define GEN_PASS_DEF_SIEVESPARSIFYACTIVATIONS
+#include "sieve/Dialect/Sieve/Transforms/Passes.h.inc"
+} // namespace mlir::sieve
+
+using namespace mlir;
+using namespace mlir::sieve;
+
+namespace {
+
+bool isZeroFill(Value value) {
+  auto fill = value.getDefiningOp<linalg::FillOp>();
+  return fill && matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
+}
+
+/// The activation kind of a ReLU-like producer of `value`, if any.
+std::optional<ActivationKind> reluKind(Value value) {
+  Operation *op = value.getDefiningOp();
+  if (auto max = dyn_cast_or_null<linalg::MaxOp>(op))
+    if (isZeroFill(max.getInputs()[0]) || isZeroFill(max.getInputs()[1]))
+      return ActivationKind::Relu;
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
+  if (!generic || generic.getNumDpsInputs() < 1 || generic.getNumResults() != 1)
+    return std::nullopt;
+  // maximumf(x, 0), possibly followed by minimumf(., c): zeros stay zeros.
+  auto yield = cast<linalg::YieldOp>(generic.getBody()->getTerminator());
+  Value v = yield.getValues()[0];
+  bool clamped = false;
+  if (auto min = v.getDefiningOp<arith::MinimumFOp>()) {
+    v = min.getLhs();
+    clamped = true;
+  }
+  auto max = v.getDefiningOp<arith::MaximumFOp>();
+  if (!max)
+    return std::nullopt;
+  bool zeroRhs = matchPattern(max.getRhs(), m_AnyZeroFloat());
+  bool zeroLhs = matchPattern(max.getLhs(), m_AnyZeroFloat());
+  if (!zeroRhs && !zeroLhs)
+    return std::nullopt;
+  return clamped ? ActivationKind::Clip : ActivationKind::Relu;
+}
+
+struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
+  GatherActiveRows(MLIRContext *ctx, double limit)
+      : OpRewritePattern(ctx), limit(limit) {}
+
+  LogicalResult matchAndRewrite(linalg::MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op->getParentOfType<BranchOp>() || !op.hasPureTensorSemantics() ||
+        !linalg::MatmulOp::isDefaultIndexingMaps(op.getIndexingMaps()))
+      return failure();
+    Value h = op.getInputs()[0], w = op.getInputs()[1];
+    Value init = op.getOutputs()[0];
+    std::optional<ActivationKind> kind = reluKind(h);
+    if (!kind)
+      return rewriter.notifyMatchFailure(op, "lhs is not a ReLU output");
+    auto ht = cast<RankedTensorType>(h.getType());
+    if (!isa<FloatType>(ht.getElementType()) || ht.isDynamicDim(1))
+      return failure();
+    Location loc = op.getLoc();
+    Type resultType = op.getResult(0).getType();
+
+    auto indexType =
+        RankedTensorType::get({ShapedType::kDynamic}, rewriter.getIndexType());
+    auto activeSet = ActiveSetOp::create(rewriter, loc, indexType, h,
+                                         rewriter.getF32FloatAttr(0.0f));
+    activeSet->setAttr("sieve.site",
+                       ActivationSiteAttr::get(getContext(), *kind));
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value active = tensor::DimOp::create(rewriter, loc, activeSet, zero);
+    Value activeF = arith::UIToFPOp::create(
+        rewriter, loc, rewriter.getF32Type(),
+        arith::IndexCastUIOp::create(rewriter, loc, rewriter.getI64Type(),
+                                     active));
+    Value neurons = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getF32FloatAttr(ht.getDimSize(1)));
+    Value density = arith::DivFOp::create(rewriter, loc, activeF, neurons);
+    Value limitValue = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getF32FloatAttr(static_cast<float>(limit)));
+
+    auto branch = BranchOp::create(rewriter, loc, TypeRange{resultType},
+                                   density, limitValue);
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      Block *sparse = rewriter.createBlock(&branch.getSparse());
+      (void)sparse;
+      Value product = GatherMatmulOp::create(rewriter, loc, resultType, h, w,
+                                             activeSet.getResult());
+      if (!isZeroFill(init)) {
+        Value empty = tensor::EmptyOp::create(
+            rewriter, loc, tensor::getMixedSizes(rewriter, loc, init),
+            cast<RankedTensorType>(resultType).getElementType());
+        product =
+            linalg::AddOp::create(rewriter, loc, TypeRange{resultType},
+                                  ValueRange{product, init}, ValueRange{empty})
+                .getResult(0);
+      }
+      YieldOp::create(rewriter, loc, product);
+
+      rewriter.createBlock(&branch.getDense());
+      Operation *dense = rewriter.clone(*op);
+      YieldOp::create(rewriter, loc, dense->getResult(0));
+    }
+    rewriter.replaceOp(op, branch.getResults());
+    return success();
+  }
+
+  double limit;
+};
+
+struct SieveSparsifyActivationsPass
+    : sieve::impl::SieveSparsifyActivationsBase<SieveSparsifyActivationsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<GatherActiveRows>(&getContext(), densityLimit);
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+  }
+};
+
+} // namespace

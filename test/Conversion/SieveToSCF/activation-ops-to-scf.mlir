@@ -1,0 +1,41 @@
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(convert-sieve-activation-ops-to-scf{vector-width=16}))" | FileCheck %s
+
+// active_set: a compaction loop over the neurons, an "any row active" loop
+// over the batch, and the filled prefix of the index buffer.
+// CHECK-LABEL: func.func @active_set
+// CHECK:       %[[BUF:.*]] = tensor.empty(%{{.*}}) : tensor<?xindex>
+// CHECK:       %[[LOOP:.*]]:2 = scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[CNT:.*]] = %{{.*}}, %[[B:.*]] = %[[BUF]])
+// CHECK:         scf.for {{.*}} -> (i1)
+// CHECK:           math.absf
+// CHECK:           arith.cmpf ogt
+// CHECK:         scf.if %{{.*}} -> (index, tensor<?xindex>)
+// CHECK:           tensor.insert %[[K]] into %[[B]][%[[CNT]]]
+// CHECK:       tensor.extract_slice %[[LOOP]]#1[%{{.*}}] [%[[LOOP]]#0] [%{{.*}}]
+// CHECK-NOT:   sieve.active_set
+func.func @active_set(%h: tensor<2x100xf32>) -> tensor<?xindex> {
+  %idx = sieve.active_set %h : tensor<2x100xf32> -> tensor<?xindex>
+  return %idx : tensor<?xindex>
+}
+
+// -----
+
+// gather_matmul: for each selected neuron and row, a vector AXPY of the
+// weight row into the output row, then a scalar loop for the remainder.
+// CHECK-LABEL: func.func @gather_matmul
+// CHECK:       %[[INIT:.*]] = linalg.fill
+// CHECK:       scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[INIT]])
+// CHECK:         %[[K:.*]] = tensor.extract %arg2
+// CHECK:         scf.for
+// CHECK:           %[[HK:.*]] = tensor.extract %arg0[%{{.*}}, %[[K]]]
+// CHECK:           vector.broadcast %[[HK]] : f32 to vector<16xf32>
+// CHECK:           scf.for
+// CHECK:             vector.transfer_read %arg1[%[[K]], %{{.*}}]{{.*}} : tensor<100x40xf32>, vector<16xf32>
+// CHECK:             vector.fma
+// CHECK:             vector.transfer_write
+// CHECK:           scf.for
+// CHECK:             math.fma
+// CHECK-NOT:   sieve.gather_matmul
+func.func @gather_matmul(%h: tensor<2x100xf32>, %w: tensor<100x40xf32>, %idx: tensor<?xindex>) -> tensor<2x40xf32> {
+  %y = sieve.gather_matmul %h, %w, %idx : tensor<2x100xf32>, tensor<100x40xf32>, tensor<?xindex> -> tensor<2x40xf32>
+  return %y : tensor<2x40xf32>
+}

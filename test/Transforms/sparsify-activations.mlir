@@ -1,0 +1,72 @@
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-sparsify-activations{density-limit=0.5}))" | FileCheck %s
+
+// ReLU (linalg.max with zeros) feeding a matmul: the matmul reads only the
+// weight rows of active neurons, behind a run-time density check.
+// CHECK-LABEL: func.func @relu_matmul
+// CHECK:       %[[H:.*]] = linalg.max
+// CHECK:       %[[IDX:.*]] = sieve.active_set %[[H]] {sieve.site = #sieve.activation_site<relu>} : tensor<1x64xf32> -> tensor<?xindex>
+// CHECK:       %[[N:.*]] = tensor.dim %[[IDX]], %{{.*}} : tensor<?xindex>
+// CHECK:       %[[D:.*]] = arith.divf %{{.*}}, %{{.*}} : f32
+// CHECK:       %[[LIMIT:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK:       %[[R:.*]] = sieve.branch %[[D]], %[[LIMIT]] : f32 -> tensor<1x16xf32> {
+// CHECK:         %[[S:.*]] = sieve.gather_matmul %[[H]], %arg1, %[[IDX]]
+// CHECK:         sieve.yield %[[S]]
+// CHECK:       } else {
+// CHECK:         %[[M:.*]] = linalg.matmul ins(%[[H]], %arg1
+// CHECK:         sieve.yield %[[M]]
+// CHECK:       return %[[R]]
+func.func @relu_matmul(%x: tensor<1x64xf32>, %w: tensor<64x16xf32>) -> tensor<1x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x64xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x64xf32>) -> tensor<1x64xf32>
+  %h = linalg.max ins(%x, %z : tensor<1x64xf32>, tensor<1x64xf32>) outs(%e : tensor<1x64xf32>) -> tensor<1x64xf32>
+  %o = tensor.empty() : tensor<1x16xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%o : tensor<1x16xf32>) -> tensor<1x16xf32>
+  %y = linalg.matmul ins(%h, %w : tensor<1x64xf32>, tensor<64x16xf32>) outs(%acc : tensor<1x16xf32>) -> tensor<1x16xf32>
+  return %y : tensor<1x16xf32>
+}
+
+// -----
+
+// A clamped ReLU (ReLU6/Clip) keeps zeros too; a non-zero accumulator (a
+// bias) is added to the gathered product.
+// CHECK-LABEL: func.func @relu6_with_bias
+// CHECK:       sieve.active_set %{{.*}} {sieve.site = #sieve.activation_site<clip>}
+// CHECK:       sieve.branch
+// CHECK:         %[[S:.*]] = sieve.gather_matmul
+// CHECK:         %[[B:.*]] = linalg.add ins(%[[S]], %arg2 : tensor<4x16xf32>, tensor<4x16xf32>)
+// CHECK:         sieve.yield %[[B]]
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @relu6_with_bias(%x: tensor<4x64xf32>, %w: tensor<64x16xf32>, %bias: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  %e = tensor.empty() : tensor<4x64xf32>
+  %h = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x64xf32>) outs(%e : tensor<4x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    %c = arith.minimumf %m, %six : f32
+    linalg.yield %c : f32
+  } -> tensor<4x64xf32>
+  %y = linalg.matmul ins(%h, %w : tensor<4x64xf32>, tensor<64x16xf32>) outs(%bias : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// Not a ReLU output (Sigmoid never gives zeros): no rewrite.
+// CHECK-LABEL: func.func @not_relu
+// CHECK-NOT:   sieve.
+// CHECK:       linalg.matmul
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @not_relu(%x: tensor<1x64xf32>, %w: tensor<64x16xf32>, %acc: tensor<1x16xf32>) -> tensor<1x16xf32> {
+  %e = tensor.empty() : tensor<1x64xf32>
+  %h = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<1x64xf32>) outs(%e : tensor<1x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = math.exp %in : f32
+    linalg.yield %s : f32
+  } -> tensor<1x64xf32>
+  %y = linalg.matmul ins(%h, %w : tensor<1x64xf32>, tensor<64x16xf32>) outs(%acc : tensor<1x16xf32>) -> tensor<1x16xf32>
+  return %y : tensor<1x16xf32>
+}
