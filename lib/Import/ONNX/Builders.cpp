@@ -367,9 +367,9 @@ static T readAs(ElementsAttr attr, int64_t index, bool isSplat,
   }
 }
 
-SmallVector<double>
-mlir::sieve::onnx_import::elementsAsDoubles(ElementsAttr attr) {
-  SmallVector<double> values;
+/// The elements of a constant converted to T.
+template <typename T> static SmallVector<T> readElements(ElementsAttr attr) {
+  SmallVector<T> values;
   int64_t n = attr.getShapedType().getNumElements();
   if (attr.getShapedType().getElementType().isInteger(1)) {
     for (bool v : cast<DenseElementsAttr>(attr).getValues<bool>())
@@ -380,25 +380,18 @@ mlir::sieve::onnx_import::elementsAsDoubles(ElementsAttr attr) {
   ArrayRef<char> data = rawData(attr, isSplat);
   values.reserve(n);
   for (int64_t i = 0; i < n; ++i)
-    values.push_back(readAs<double>(attr, i, isSplat, data));
+    values.push_back(readAs<T>(attr, i, isSplat, data));
   return values;
+}
+
+SmallVector<double>
+mlir::sieve::onnx_import::elementsAsDoubles(ElementsAttr attr) {
+  return readElements<double>(attr);
 }
 
 SmallVector<int64_t>
 mlir::sieve::onnx_import::elementsAsInts(ElementsAttr attr) {
-  SmallVector<int64_t> values;
-  int64_t n = attr.getShapedType().getNumElements();
-  if (attr.getShapedType().getElementType().isInteger(1)) {
-    for (bool v : cast<DenseElementsAttr>(attr).getValues<bool>())
-      values.push_back(v);
-    return values;
-  }
-  bool isSplat;
-  ArrayRef<char> data = rawData(attr, isSplat);
-  values.reserve(n);
-  for (int64_t i = 0; i < n; ++i)
-    values.push_back(readAs<int64_t>(attr, i, isSplat, data));
-  return values;
+  return readElements<int64_t>(attr);
 }
 
 ElementsAttr
