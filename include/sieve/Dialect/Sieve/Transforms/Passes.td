@@ -142,6 +142,38 @@ def SieveHoistVectorTransfers
 }
 
 //===----------------------------------------------------------------------===//
+// Sparsity analyses
+//===----------------------------------------------------------------------===//
+
+def SieveAnnotateWeightPatterns
+    : Pass<"sieve-annotate-weight-patterns", "::mlir::func::FuncOp"> {
+  let summary = "Measure the zeros of constant weights and annotate them";
+  let description = [{
+    For every `linalg.matmul` (weight `[K, N]`, the second operand) and
+    `linalg.conv_2d_nchw_fchw` (filter `[F, C, KH, KW]`, seen as the matrix
+    `[F, C*KH*KW]`) whose weight is an f32 constant, measures the density and
+    attaches `sieve.weight_pattern = #sieve.weight_pattern<...>` to the op,
+    with the most specific pattern that holds, in this order:
+
+    * `dense`: no zeros;
+    * `rows` / `columns`: every zero lies in a whole zero row / column of
+      the weight matrix (for a matmul, a zero row is an input neuron no
+      output uses; a zero column is an output that is always zero) —
+      for a convolution, whole zero output channels are `channels`;
+    * `block<RxC>`: every zero lies in an all-zero RxC block; the largest of
+      8x8, 4x4, 1x4 and 4x1 that holds;
+    * `n_m<N, M>`: at most N non-zeros in every group of M consecutive
+      elements along the reduction dimension; the sparsest of 1:4, 2:8,
+      2:4 and 4:8 that holds;
+    * `unstructured` otherwise.
+
+    Example: a `[4, 8]` weight whose zeros fill rows 1 and 3 gets
+    `#sieve.weight_pattern<rows, density = 0.5>`.
+  }];
+  let dependentDialects = ["::mlir::sieve::SieveDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Sparsity rewrites
 //===----------------------------------------------------------------------===//
 

@@ -1,0 +1,85 @@
+//===- WeightPattern.cpp - The structure of a weight's zeros ----*- C++ -*-===//
+
+#include "sieve/Analysis/WeightPattern.h"
+
+using namespace mlir;
+using namespace mlir::sieve;
+
+namespace {
+
+struct Matrix {
+  const WeightMatrix &m;
+  bool zero(int64_t r, int64_t c) const {
+    return m.values[r * m.cols + c] == 0;
+  }
+};
+
+/// Every zero lies in an all-zero `bh` x `bw` block (of a grid that tiles
+/// the matrix exactly).
+bool blocksHold(const Matrix &mat, int64_t bh, int64_t bw) {
+  const WeightMatrix &m = mat.m;
+  if (m.rows % bh || m.cols % bw)
+    return false;
+  for (int64_t br = 0; br < m.rows; br += bh)
+    for (int64_t bc = 0; bc < m.cols; bc += bw) {
+      int64_t zeros = 0;
+      for (int64_t r = br; r < br + bh; ++r)
+        for (int64_t c = bc; c < bc + bw; ++c)
+          zeros += mat.zero(r, c);
+      if (zeros != 0 && zeros != bh * bw)
+        return false;
+    }
+  return true;
+}
+
+/// At most `n` non-zeros in every group of `m` along the reduction.
+bool nmHolds(const Matrix &mat, int64_t n, int64_t group) {
+  const WeightMatrix &w = mat.m;
+  int64_t length = w.reductionAlongRows ? w.rows : w.cols;
+  int64_t lanes = w.reductionAlongRows ? w.cols : w.rows;
+  if (length % group)
+    return false;
+  for (int64_t lane = 0; lane < lanes; ++lane)
+    for (int64_t start = 0; start < length; start += group) {
+      int64_t nonzeros = 0;
+      for (int64_t i = start; i < start + group; ++i)
+        nonzeros +=
+            w.reductionAlongRows ? !mat.zero(i, lane) : !mat.zero(lane, i);
+      if (nonzeros > n)
+        return false;
+    }
+  return true;
+}
+
+} // namespace
+
+WeightPatternAttr mlir::sieve::analyzeWeightPattern(MLIRContext *context,
+                                                    const WeightMatrix &w) {
+  Matrix mat{w};
+  int64_t total = w.rows * w.cols, zeros = 0;
+  for (float v : w.values)
+    zeros += v == 0;
+  double density = total ? double(total - zeros) / total : 1.0;
+  if (zeros == 0)
+    return WeightPatternAttr::get(context, WeightPatternKind::Dense, density);
+  if (blocksHold(mat, 1, w.cols))
+    return WeightPatternAttr::get(context,
+                                  w.rowsAreChannels
+                                      ? WeightPatternKind::Channels
+                                      : WeightPatternKind::Rows,
+                                  density);
+  if (blocksHold(mat, w.rows, 1))
+    return WeightPatternAttr::get(context, WeightPatternKind::Columns, density);
+  const int64_t blocks[][2] = {{8, 8}, {4, 4}, {1, 4}, {4, 1}};
+  for (const auto &b : blocks)
+    if (blocksHold(mat, b[0], b[1]))
+      return WeightPatternAttr::get(context, ArrayRef<int64_t>{b[0], b[1]},
+                                    density);
+  const int64_t nm[][2] = {{1, 4}, {2, 8}, {2, 4}, {4, 8}};
+  for (const auto &p : nm)
+    if (nmHolds(mat, p[0], p[1]))
+      return WeightPatternAttr::get(context, unsigned(p[0]), unsigned(p[1]),
+                                    density);
+  return WeightPatternAttr::get(context, WeightPatternKind::Unstructured,
+                                density);
+}
