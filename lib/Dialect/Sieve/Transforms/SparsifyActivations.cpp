@@ -2,6 +2,7 @@
 
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
+#include "sieve/Analysis/ActivationSites.h"
 #include "sieve/Dialect/Sieve/IR/SieveAttrs.h"
 #include "sieve/Dialect/Sieve/IR/SieveOps.h"
 
@@ -29,33 +30,6 @@ bool isZeroFill(Value value) {
   return fill && matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
 }
 
-/// The activation kind of a ReLU-like producer of `value`, if any.
-std::optional<ActivationKind> reluKind(Value value) {
-  Operation *op = value.getDefiningOp();
-  if (auto max = dyn_cast_or_null<linalg::MaxOp>(op))
-    if (isZeroFill(max.getInputs()[0]) || isZeroFill(max.getInputs()[1]))
-      return ActivationKind::Relu;
-  auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
-  if (!generic || generic.getNumDpsInputs() < 1 || generic.getNumResults() != 1)
-    return std::nullopt;
-  // maximumf(x, 0), possibly followed by minimumf(., c): zeros stay zeros.
-  auto yield = cast<linalg::YieldOp>(generic.getBody()->getTerminator());
-  Value v = yield.getValues()[0];
-  bool clamped = false;
-  if (auto min = v.getDefiningOp<arith::MinimumFOp>()) {
-    v = min.getLhs();
-    clamped = true;
-  }
-  auto max = v.getDefiningOp<arith::MaximumFOp>();
-  if (!max)
-    return std::nullopt;
-  bool zeroRhs = matchPattern(max.getRhs(), m_AnyZeroFloat());
-  bool zeroLhs = matchPattern(max.getLhs(), m_AnyZeroFloat());
-  if (!zeroRhs && !zeroLhs)
-    return std::nullopt;
-  return clamped ? ActivationKind::Clip : ActivationKind::Relu;
-}
-
 struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
   GatherActiveRows(MLIRContext *ctx, double limit)
       : OpRewritePattern(ctx), limit(limit) {}
@@ -67,7 +41,7 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
       return failure();
     Value h = op.getInputs()[0], w = op.getInputs()[1];
     Value init = op.getOutputs()[0];
-    std::optional<ActivationKind> kind = reluKind(h);
+    std::optional<ActivationKind> kind = reluLikeKind(h);
     if (!kind)
       return rewriter.notifyMatchFailure(op, "lhs is not a ReLU output");
     auto ht = cast<RankedTensorType>(h.getType());

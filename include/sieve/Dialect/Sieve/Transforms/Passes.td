@@ -173,6 +173,26 @@ def SieveAnnotateWeightPatterns
   let dependentDialects = ["::mlir::sieve::SieveDialect"];
 }
 
+def SieveFindActivationSites
+    : Pass<"sieve-find-activation-sites", "::mlir::func::FuncOp"> {
+  let summary = "Mark ReLU-like outputs that reach a contraction";
+  let description = [{
+    Attaches `sieve.activation_site = #sieve.activation_site<kind>` to every
+    op producing a ReLU-like value — `linalg.max` with zeros (`relu`), a
+    `linalg.generic` computing `maximumf(x, 0)` (`relu`), the same clamped
+    above (`clip`, as ReLU6 and Clip(min=0) import), or the square of such a
+    value (`squared_relu`) — when the value reaches an operand of a
+    `linalg.matmul`, `linalg.batch_matmul` or a `linalg` convolution,
+    directly or through ops that keep zeros zero: reshapes
+    (`tensor.collapse_shape`, `tensor.expand_shape`), `linalg.transpose`,
+    zero padding (`tensor.pad` with 0) and max pooling.
+
+    The density of a site is `unknown` (read as 1.0) until calibration
+    measures it.
+  }];
+  let dependentDialects = ["::mlir::sieve::SieveDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Sparsity rewrites
 //===----------------------------------------------------------------------===//
