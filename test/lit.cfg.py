@@ -24,5 +24,5 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.sieve_tools_dir, config.llvm_tools_dir]
-tools = ["sieve-opt", "sieve-translate", "sieve-run", "sievec"]
+tools = ["sieve-opt", "sieve-translate", "sieve-run", "sievec", "sieve-analyze"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
