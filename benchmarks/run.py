@@ -205,11 +205,14 @@ def main():
                 print(f"{name:24s} sieve {s:9.3f} ms   onnxruntime {o:9.3f} ms   "
                       f"ratio {s / o:6.2f}", flush=True)
 
-    table = ["| workload | Sieve dense (ms) | onnxruntime (ms) | Sieve / onnxruntime |",
-             "|---|---|---|---|"]
-    table += [f"| {n} | {s:.3f} | {o:.3f} | {r:.2f} |" for n, s, o, r in rows]
+    table = []
+    if rows:
+        table += ["| workload | Sieve dense (ms) | onnxruntime (ms) | Sieve / onnxruntime |",
+                  "|---|---|---|---|"]
+        table += [f"| {n} | {s:.3f} | {o:.3f} | {r:.2f} |" for n, s, o, r in rows]
     if sparse_rows:
-        table += ["", "| workload | Sieve dense (ms) | Sieve exact (ms) | onnxruntime (ms) "
+        table += ["" if table else "",
+                  "| workload | Sieve dense (ms) | Sieve exact (ms) | onnxruntime (ms) "
                   "| exact speed-up over dense | ideal 2/(1+d) | of ideal "
                   "| exact / onnxruntime |",
                   "|---|---|---|---|---|---|---|---|"]
