@@ -1,4 +1,12 @@
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-sparsify-activations{density-limit=0.5}))" | FileCheck %s
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-sparsify-activations))" | FileCheck %s --check-prefix=COST
+
+// The cost model: one row and a weight that fits in cache -> limit 0.15;
+// several rows -> 0.5.
+// COST-LABEL: func.func @relu_matmul
+// COST:       arith.constant 1.500000e-01 : f32
+// COST-LABEL: func.func @relu6_with_bias
+// COST:       arith.constant 5.000000e-01 : f32
 
 // ReLU (linalg.max with zeros) feeding a matmul: the matmul reads only the
 // weight rows of active neurons, behind a run-time density check.

@@ -33,8 +33,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<double> densityLimit{
       *this, "density-limit",
       llvm::cl::desc("With sparsity=exact: the fraction of active neurons "
-                     "above which the dense path runs"),
-      llvm::cl::init(0.6)};
+                     "above which the dense path runs (negative: chosen by "
+                     "the cost model from the shapes)"),
+      llvm::cl::init(-1.0)};
 };
 
 /// Adds the passes of sieve-cpu-pipeline to `pm` (anchored on a module).

@@ -30,6 +30,19 @@ bool isZeroFill(Value value) {
   return fill && matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
 }
 
+/// The density below which gathering active weight rows beats the dense
+/// product (break-even points measured with benchmarks/run.py; see the
+/// pass description).
+double costModelLimit(RankedTensorType activations, Value weight) {
+  constexpr int64_t kCacheBytes = 32 << 20;
+  auto wt = cast<RankedTensorType>(weight.getType());
+  int64_t bytes = wt.hasStaticShape()
+                      ? wt.getNumElements() * (wt.getElementTypeBitWidth() / 8)
+                      : kCacheBytes + 1;
+  bool oneRow = activations.getDimSize(0) == 1;
+  return oneRow && bytes <= kCacheBytes ? 0.15 : 0.5;
+}
+
 struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
   GatherActiveRows(MLIRContext *ctx, double limit)
       : OpRewritePattern(ctx), limit(limit) {}
@@ -65,8 +78,9 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
     Value neurons = arith::ConstantOp::create(
         rewriter, loc, rewriter.getF32FloatAttr(ht.getDimSize(1)));
     Value density = arith::DivFOp::create(rewriter, loc, activeF, neurons);
+    double chosen = limit >= 0 ? limit : costModelLimit(ht, w);
     Value limitValue = arith::ConstantOp::create(
-        rewriter, loc, rewriter.getF32FloatAttr(static_cast<float>(limit)));
+        rewriter, loc, rewriter.getF32FloatAttr(static_cast<float>(chosen)));
 
     auto branch = BranchOp::create(rewriter, loc, TypeRange{resultType},
                                    density, limitValue);

@@ -221,11 +221,18 @@ def SieveSparsifyActivations
     The rewrite is exact: the active set holds every neuron that is
     non-zero in any row of the batch, so the gathered product equals the
     dense one. `density-limit` is where the dense path takes over: above it
-    the gather would not pay.
+    the gather would not pay. By default (a negative limit) a cost model
+    picks it from the shapes: a batch-1 product whose weight fits in the
+    last-level cache (32 MiB) runs densely at full speed from cache, so the
+    gather pays only below 15% density; otherwise (weights streamed from
+    memory, or several rows sharing each gathered weight row) it pays below
+    50%. The thresholds are break-even points measured with
+    `benchmarks/run.py` on the development machine (docs/sparsity.md).
   }];
   let options = [
-    Option<"densityLimit", "density-limit", "double", /*default=*/"0.6",
-           "Fraction of active neurons above which the dense path runs">,
+    Option<"densityLimit", "density-limit", "double", /*default=*/"-1.0",
+           "Fraction of active neurons above which the dense path runs "
+           "(negative: chosen by the cost model)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
