@@ -28,6 +28,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
@@ -340,7 +341,19 @@ int main(int argc, char **argv) {
   if (sites.empty())
     llvm::outs() << "  (none)\n";
 
-  if (!jsonPath.empty()) {
+  // --plot reads the JSON report; without --json it goes to a temporary
+  // file.
+  std::string reportPath = jsonPath;
+  llvm::SmallString<128> tempReport;
+  std::optional<llvm::FileRemover> removeTemp;
+  if (reportPath.empty() && !plotPath.empty()) {
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "sieve-analyze", "json", tempReport))
+      return fail("cannot create a temporary file: " + ec.message());
+    removeTemp.emplace(tempReport);
+    reportPath = tempReport.str().str();
+  }
+  if (!reportPath.empty()) {
     llvm::json::Array weightArray, siteArray;
     for (const WeightLayer &w : weights)
       weightArray.push_back(llvm::json::Object{{"node", w.node},
@@ -366,9 +379,9 @@ int main(int argc, char **argv) {
                             {"weights", std::move(weightArray)},
                             {"activation_sites", std::move(siteArray)}};
     std::error_code ec;
-    llvm::ToolOutputFile out(jsonPath, ec, llvm::sys::fs::OF_Text);
+    llvm::ToolOutputFile out(reportPath, ec, llvm::sys::fs::OF_Text);
     if (ec)
-      return fail("cannot write '" + jsonPath + "': " + ec.message());
+      return fail("cannot write '" + reportPath + "': " + ec.message());
     out.os() << llvm::formatv("{0:2}", llvm::json::Value(std::move(root)))
              << "\n";
     out.keep();
@@ -377,11 +390,7 @@ int main(int argc, char **argv) {
   if (!plotPath.empty()) {
     // The drawing is a small Python script next to this tool's sources,
     // installed beside the binary by CMake.
-    std::string json = jsonPath;
-    llvm::SmallString<128> temp;
-    if (json.empty()) {
-      return fail("--plot needs --json (the plot reads the report from it)");
-    }
+    std::string json = reportPath;
     llvm::SmallString<256> script(llvm::sys::path::parent_path(
         llvm::sys::fs::getMainExecutable(argv[0], (void *)&fail)));
     llvm::sys::path::append(script, "sieve-analyze-plot.py");
