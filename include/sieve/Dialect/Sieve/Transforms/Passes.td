@@ -74,8 +74,9 @@ def SieveTileAndVectorize
     Code generation for the CPU, on tensors (before bufferization):
 
     * `linalg.matmul` and `linalg.batch_matmul` with static shapes are tiled
-      in cache blocks (128 output columns by 256 reduction steps: a panel of
-      the weight stays in cache while every row tile uses it), then into
+      in cache blocks (up to 256 output columns by 256 reduction steps, the
+      largest multiples of the register tile that divide the shape: a panel
+      of the weight stays in cache while every row tile uses it), then into
       register tiles (`tile-m` x `tile-n` outputs, the reduction in steps of
       `tile-k`, innermost so that after bufferization and
       `sieve-hoist-vector-transfers` the accumulator stays in registers),
@@ -84,8 +85,10 @@ def SieveTileAndVectorize
     * A one-row `linalg.matmul` (batch-1 inference) becomes `linalg.vecmat`
       and is tiled into 16-vector accumulators over the output row, 8 weight
       rows per step, the weight rows streamed in order.
-    * Tile sizes that do not divide the shape shrink to the largest power
-      of two that does.
+    * Register tile sizes that do not divide the shape shrink to the largest
+      power of two that does; after vectorization the accumulator tile is
+      hoisted out of the reduction loop on tensors
+      (`hoistLoopInvariantSubsets`).
     * Elementwise `linalg.generic` and `linalg.fill` ops with static shapes
       are tiled to one vector of `vector-width` elements along the
       innermost dimension and vectorized.
