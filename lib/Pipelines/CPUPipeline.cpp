@@ -41,7 +41,7 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   // Sparsity rewrites (on the named ops the importer emits), then prepare
   // linalg on tensors, lower the sieve ops, and tile and vectorize.
   addPipeline(pm, "canonicalize,cse");
-  if (options.sparsity == "exact")
+  if (options.sparsity == "exact" || options.sparsity == "auto")
     addPipeline(pm, "func.func(sieve-sparsify-activations{density-limit=" +
                         std::to_string(double(options.densityLimit)) + "})");
   addPipeline(pm, "func.func(sieve-prepare-linalg),canonicalize,cse,"

@@ -78,3 +78,23 @@ func.func @not_relu(%x: tensor<1x64xf32>, %w: tensor<64x16xf32>, %acc: tensor<1x
   %y = linalg.matmul ins(%h, %w : tensor<1x64xf32>, tensor<64x16xf32>) outs(%acc : tensor<1x16xf32>) -> tensor<1x16xf32>
   return %y : tensor<1x16xf32>
 }
+
+// -----
+
+// A site that a profile measured denser than the limit stays dense; one
+// measured sparser is rewritten.
+// CHECK-LABEL: func.func @profiled
+// CHECK:       linalg.max {sieve.activation_site = #sieve.activation_site<relu, measured = 0.9>}
+// CHECK-NEXT:  linalg.matmul
+// CHECK:       sieve.active_set
+// CHECK:       sieve.branch
+func.func @profiled(%x: tensor<1x64xf32>, %w: tensor<64x16xf32>, %acc: tensor<1x16xf32>) -> (tensor<1x16xf32>, tensor<1x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x64xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x64xf32>) -> tensor<1x64xf32>
+  %dense = linalg.max {sieve.activation_site = #sieve.activation_site<relu, measured = 0.9>} ins(%x, %z : tensor<1x64xf32>, tensor<1x64xf32>) outs(%e : tensor<1x64xf32>) -> tensor<1x64xf32>
+  %y1 = linalg.matmul ins(%dense, %w : tensor<1x64xf32>, tensor<64x16xf32>) outs(%acc : tensor<1x16xf32>) -> tensor<1x16xf32>
+  %sparse = linalg.max {sieve.activation_site = #sieve.activation_site<relu, measured = 0.1>} ins(%x, %z : tensor<1x64xf32>, tensor<1x64xf32>) outs(%e : tensor<1x64xf32>) -> tensor<1x64xf32>
+  %y2 = linalg.matmul ins(%sparse, %w : tensor<1x64xf32>, tensor<64x16xf32>) outs(%acc : tensor<1x16xf32>) -> tensor<1x16xf32>
+  return %y1, %y2 : tensor<1x16xf32>, tensor<1x16xf32>
+}

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sieve/Analysis/Profile.h"
 #include "sieve/Import/ONNX/Importer.h"
 #include "sieve/Pipelines/Pipelines.h"
 #include "sieve/Registration.h"
@@ -86,9 +87,16 @@ static cl::opt<bool> constantInputs(
              "arguments (Reshape shapes, Squeeze axes, Pad pads) as graph "
              "inputs"),
     cl::init(false), cl::cat(category));
+static cl::opt<std::string> profilePath(
+    "profile",
+    cl::desc("With --sparsity=auto: the measured activation densities of a "
+             "`sieve-analyze --json` report; sites measured denser than the "
+             "cost model's limit stay dense"),
+    cl::value_desc("profile.json"), cl::init(""), cl::cat(category));
 static cl::opt<std::string> sparsity(
     "sparsity",
-    cl::desc("Sparsity rewrites: off (default), or exact (a matmul that "
+    cl::desc("Sparsity rewrites: off (default), auto (exact where the "
+             "cost model and --profile say it pays), or exact (a matmul that "
              "consumes a ReLU reads only the weight rows of active neurons, "
              "with a run-time fallback to the dense matmul)"),
     cl::init("off"), cl::cat(category));
@@ -292,11 +300,24 @@ int main(int argc, char **argv) {
   PassManager pm(&context);
   CPUPipelineOptions pipelineOptions;
   pipelineOptions.vectorize = !noVectorize;
-  if (sparsity != "off" && sparsity != "exact")
+  if (sparsity != "off" && sparsity != "exact" && sparsity != "auto")
     return fail("--sparsity=" + sparsity +
-                " is not supported (use off or exact; auto and approx are "
-                "not available yet)");
+                " is not supported (use off, exact or auto; approx is not "
+                "available yet)");
+  if (!profilePath.empty() && sparsity != "auto")
+    return fail("--profile is used by --sparsity=auto");
   pipelineOptions.sparsity = sparsity;
+  if (!profilePath.empty()) {
+    std::string profileError;
+    int marked = applyProfile(*module, profilePath, profileError);
+    if (marked < 0)
+      return fail(profileError);
+    if (!quiet)
+      llvm::errs() << "sieve-run: " << marked
+                   << " activation sites with measured densities from "
+                   << profilePath << "\n";
+  }
+
   buildCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module)))
     return fail("compilation failed");

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sieve/Analysis/Profile.h"
 #include "sieve/Import/ONNX/Importer.h"
 #include "sieve/Pipelines/Pipelines.h"
 #include "sieve/Registration.h"
@@ -65,9 +66,16 @@ static cl::opt<std::string> entryName(
     cl::desc("Name of the entry function (default: the model file's name "
              "as a C identifier)"),
     cl::init(""), cl::cat(category));
+static cl::opt<std::string> profilePath(
+    "profile",
+    cl::desc("With --sparsity=auto: the measured activation densities of a "
+             "`sieve-analyze --json` report; sites measured denser than the "
+             "cost model's limit stay dense"),
+    cl::value_desc("profile.json"), cl::init(""), cl::cat(category));
 static cl::opt<std::string> sparsity(
     "sparsity",
-    cl::desc("Sparsity rewrites: off (default), or exact (a matmul that "
+    cl::desc("Sparsity rewrites: off (default), auto (exact where the "
+             "cost model and --profile say it pays), or exact (a matmul that "
              "consumes a ReLU reads only the weight rows of active neurons, "
              "with a run-time fallback to the dense matmul; results equal "
              "the dense ones)"),
@@ -114,10 +122,12 @@ int main(int argc, char **argv) {
   if (ext != ".o" && ext != ".so" && ext != ".ll" && ext != ".mlir")
     return fail("unknown output format '" + ext +
                 "' (use .o, .so, .ll or .mlir)");
-  if (sparsity != "off" && sparsity != "exact")
+  if (sparsity != "off" && sparsity != "exact" && sparsity != "auto")
     return fail("--sparsity=" + sparsity +
-                " is not supported (use off or exact; auto and approx are "
-                "not available yet)");
+                " is not supported (use off, exact or auto; approx is not "
+                "available yet)");
+  if (!profilePath.empty() && sparsity != "auto")
+    return fail("--profile is used by --sparsity=auto");
   if (targetArch == "nvptx")
     return fail("--target=nvptx is not available yet");
   if (targetArch != "x86_64" && targetArch != "aarch64")
@@ -139,6 +149,15 @@ int main(int argc, char **argv) {
       modelPath, &context, importOptions, &signature);
   if (!module)
     return 1;
+  if (!profilePath.empty()) {
+    std::string profileError;
+    int marked = applyProfile(*module, profilePath, profileError);
+    if (marked < 0)
+      return fail(profileError);
+    llvm::errs() << "sievec: " << marked
+                 << " activation sites with measured densities from "
+                 << profilePath << "\n";
+  }
 
   llvm::errs() << "sievec: compiling for " << targetArch << "\n";
   PassManager pm(&context);

@@ -26,9 +26,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(true)};
   PassOptions::Option<std::string> sparsity{
       *this, "sparsity",
-      llvm::cl::desc("Sparsity rewrites: off, or exact (ReLU -> matmul "
+      llvm::cl::desc("Sparsity rewrites: off; exact (ReLU -> matmul "
                      "gathers the weight rows of active neurons, with a "
-                     "run-time fallback to the dense matmul)"),
+                     "run-time fallback to the dense matmul); auto (the same "
+                     "where the cost model and the measured densities "
+                     "attached from a profile say it pays)"),
       llvm::cl::init("off")};
   PassOptions::Option<double> densityLimit{
       *this, "density-limit",

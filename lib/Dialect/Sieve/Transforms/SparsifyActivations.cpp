@@ -55,6 +55,18 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
     Value h = op.getInputs()[0], w = op.getInputs()[1];
     Value init = op.getOutputs()[0];
     std::optional<ActivationKind> kind = reluLikeKind(h);
+    // A site whose density a profile measured (or a user assumed) above the
+    // limit is left dense: the branch would always take the dense path.
+    if (auto site = h.getDefiningOp()
+                        ? h.getDefiningOp()->getAttrOfType<ActivationSiteAttr>(
+                              "sieve.activation_site")
+                        : ActivationSiteAttr();
+        site && site.getSource() != DensitySource::Unknown) {
+      auto ht = cast<RankedTensorType>(h.getType());
+      double chosen = limit >= 0 ? limit : costModelLimit(ht, w);
+      if (site.getDensityValue() > chosen)
+        return rewriter.notifyMatchFailure(op, "measured density too high");
+    }
     if (!kind)
       return rewriter.notifyMatchFailure(op, "lhs is not a ReLU output");
     auto ht = cast<RankedTensorType>(h.getType());

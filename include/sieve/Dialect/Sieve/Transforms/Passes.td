@@ -231,6 +231,10 @@ def SieveSparsifyActivations
     memory, or several rows sharing each gathered weight row) it pays below
     50%. The thresholds are break-even points measured with
     `benchmarks/run.py` on the development machine (docs/sparsity.md).
+
+    A ReLU whose producer carries `sieve.activation_site` with a measured or
+    assumed density above the limit (from a calibration profile) is left
+    dense: its branch would always take the dense path.
   }];
   let options = [
     Option<"densityLimit", "density-limit", "double", /*default=*/"-1.0",
