@@ -61,3 +61,18 @@ func.func @dynamic(%a: tensor<?x128xf32>, %b: tensor<128x64xf32>, %c: tensor<?x6
   %r = linalg.matmul ins(%a, %b : tensor<?x128xf32>, tensor<128x64xf32>) outs(%c : tensor<?x64xf32>) -> tensor<?x64xf32>
   return %r : tensor<?x64xf32>
 }
+
+// -----
+
+// A few rows (small-batch inference) stream the weight 16 rows at a time in
+// order, over the whole output row, with 4x32 register tiles.
+// CHECK-LABEL: func.func @few_rows
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c64 step %c16
+// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %c128 step %c32
+// CHECK:           scf.for %{{.*}} = %c0{{.*}} to %c4 step %c4
+// CHECK:             scf.for %{{.*}} = %c0{{.*}} to %c16{{.*}} step %c1
+// CHECK:               vector.contract {{.*}} : vector<4x1xf32>, vector<1x32xf32> into vector<4x32xf32>
+func.func @few_rows(%a: tensor<4x64xf32>, %b: tensor<64x128xf32>, %c: tensor<4x128xf32>) -> tensor<4x128xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<4x64xf32>, tensor<64x128xf32>) outs(%c : tensor<4x128xf32>) -> tensor<4x128xf32>
+  return %r : tensor<4x128xf32>
+}

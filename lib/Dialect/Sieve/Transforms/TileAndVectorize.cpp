@@ -176,8 +176,17 @@ struct SieveTileAndVectorizePass
         // Cache blocks: a panel of `kc` weight rows and `nc` columns is
         // reused by every row tile.
         SmallVector<int64_t> cache(ranges.size(), 0);
-        cache[m + 1] = blockTile(ranges[m + 1], 256, sizes[m + 1]);
-        cache[m + 2] = blockTile(ranges[m + 2], 256, sizes[m + 2]);
+        bool fewRows = ranges[m] <= tileM && m == 0;
+        if (fewRows) {
+          // A few rows (small-batch inference) are memory-bound like a
+          // matrix-vector product: stream the weight 16 rows at a time,
+          // in order, over the whole output row.
+          cache[m + 2] = fittingTile(ranges[m + 2], 16);
+          order = {int64_t(m + 2), int64_t(m + 1), int64_t(m)};
+        } else {
+          cache[m + 1] = blockTile(ranges[m + 1], 256, sizes[m + 1]);
+          cache[m + 2] = blockTile(ranges[m + 2], 256, sizes[m + 2]);
+        }
         FailureOr<linalg::LinalgOp> block =
             tileOnly(rewriter, op, cache, order);
         if (failed(block))

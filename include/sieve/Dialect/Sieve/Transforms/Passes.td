@@ -82,6 +82,9 @@ def SieveTileAndVectorize
       `sieve-hoist-vector-transfers` the accumulator stays in registers),
       and vectorized into `vector.contract`, which lowers to broadcasts and
       FMAs.
+    * A matmul of at most `tile-m` rows (small-batch inference, memory-bound
+      like a matrix-vector product) streams the weight 16 rows at a time,
+      in order, over the whole output row, instead of cache blocks.
     * A one-row `linalg.matmul` (batch-1 inference) becomes `linalg.vecmat`
       and is tiled into 16-vector accumulators over the output row, 8 weight
       rows per step, the weight rows streamed in order.
