@@ -13,13 +13,14 @@
 using namespace mlir;
 using namespace mlir::sieve;
 
-static std::string nodeName(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (auto name = dyn_cast<NameLoc>(inner))
-        return name.getName().str();
+std::string mlir::sieve::checkSparsityFlags(llvm::StringRef sparsity,
+                                            llvm::StringRef profilePath) {
+  if (sparsity != "off" && sparsity != "exact" && sparsity != "auto")
+    return "--sparsity=" + sparsity.str() +
+           " is not supported (use off, exact or auto; approx is not "
+           "available yet)";
+  if (!profilePath.empty() && sparsity != "auto")
+    return "--profile is used by --sparsity=auto";
   return "";
 }
 
@@ -58,7 +59,7 @@ int mlir::sieve::applyProfile(ModuleOp module, llvm::StringRef path,
   module.walk([&](Operation *op) {
     if (op->getNumResults() != 1)
       return;
-    auto it = densities.find(nodeName(op->getLoc()));
+    auto it = densities.find(onnxNodeName(op->getLoc()));
     if (it == densities.end())
       return;
     std::optional<ActivationKind> kind = reluLikeKind(op->getResult(0));

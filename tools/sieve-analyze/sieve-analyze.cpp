@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sieve/Analysis/ActivationSites.h"
 #include "sieve/Dialect/Sieve/IR/SieveAttrs.h"
 #include "sieve/Import/ONNX/Importer.h"
 #include "sieve/Pipelines/Pipelines.h"
@@ -74,16 +75,6 @@ namespace {
 int fail(const llvm::Twine &message) {
   llvm::errs() << "sieve-analyze: error: " << message << "\n";
   return 1;
-}
-
-std::string nodeName(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (auto name = dyn_cast<NameLoc>(inner))
-        return name.getName().str();
-  return "?";
 }
 
 std::string shapeText(ShapedType type) {
@@ -217,14 +208,14 @@ int main(int argc, char **argv) {
                                 p.getBlockShape()[1])
                       .str();
       weights.push_back(
-          {nodeName(op->getLoc()), op->getName().stripDialect().str(),
+          {onnxNodeName(op->getLoc()), op->getName().stripDialect().str(),
            shapeText(cast<ShapedType>(op->getOperand(1).getType())), pattern,
            p.getDensityValue()});
     }
     if (auto site =
             op->getAttrOfType<ActivationSiteAttr>("sieve.activation_site")) {
       Site s;
-      s.node = nodeName(op->getLoc());
+      s.node = onnxNodeName(op->getLoc());
       s.kind = stringifyActivationKind(site.getActivation()).str();
       auto type = cast<ShapedType>(op->getResult(0).getType());
       s.shape = shapeText(type);

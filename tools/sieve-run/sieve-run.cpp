@@ -300,12 +300,9 @@ int main(int argc, char **argv) {
   PassManager pm(&context);
   CPUPipelineOptions pipelineOptions;
   pipelineOptions.vectorize = !noVectorize;
-  if (sparsity != "off" && sparsity != "exact" && sparsity != "auto")
-    return fail("--sparsity=" + sparsity +
-                " is not supported (use off, exact or auto; approx is not "
-                "available yet)");
-  if (!profilePath.empty() && sparsity != "auto")
-    return fail("--profile is used by --sparsity=auto");
+  if (std::string message = checkSparsityFlags(sparsity, profilePath);
+      !message.empty())
+    return fail(message);
   pipelineOptions.sparsity = sparsity;
   if (!profilePath.empty()) {
     std::string profileError;

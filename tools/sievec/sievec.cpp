@@ -122,12 +122,9 @@ int main(int argc, char **argv) {
   if (ext != ".o" && ext != ".so" && ext != ".ll" && ext != ".mlir")
     return fail("unknown output format '" + ext +
                 "' (use .o, .so, .ll or .mlir)");
-  if (sparsity != "off" && sparsity != "exact" && sparsity != "auto")
-    return fail("--sparsity=" + sparsity +
-                " is not supported (use off, exact or auto; approx is not "
-                "available yet)");
-  if (!profilePath.empty() && sparsity != "auto")
-    return fail("--profile is used by --sparsity=auto");
+  if (std::string message = checkSparsityFlags(sparsity, profilePath);
+      !message.empty())
+    return fail(message);
   if (targetArch == "nvptx")
     return fail("--target=nvptx is not available yet");
   if (targetArch != "x86_64" && targetArch != "aarch64")

@@ -5,11 +5,20 @@
 
 #include "sieve/Dialect/Sieve/IR/SieveAttrs.h"
 
+#include "mlir/IR/Location.h"
 #include "mlir/IR/Value.h"
 
 #include <optional>
+#include <string>
 
 namespace mlir::sieve {
+
+/// The ONNX node name that a location carries (the importer's NameLoc,
+/// possibly inside a FusedLoc), or an empty string.
+std::string onnxNodeName(Location loc);
+
+/// True when `value` is a linalg.fill of floating-point zero.
+bool isZeroFill(Value value);
 
 /// The kind of ReLU-like op that produces `value`: linalg.max with a zero
 /// fill (relu); a linalg.generic yielding maximumf(x, 0) (relu), clamped

@@ -18,6 +18,11 @@ class ModuleOp;
 
 namespace mlir::sieve {
 
+/// Checks the --sparsity and --profile values that sievec and sieve-run take;
+/// returns the error message, or an empty string when they are valid.
+std::string checkSparsityFlags(llvm::StringRef sparsity,
+                               llvm::StringRef profilePath);
+
 /// Marks every ReLU-like op whose node the profile at `path` lists with
 /// `sieve.activation_site = #sieve.activation_site<kind, measured = d>`.
 /// Returns the number of sites marked, or -1 with `error` set.

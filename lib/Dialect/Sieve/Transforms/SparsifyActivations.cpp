@@ -25,11 +25,6 @@ using namespace mlir::sieve;
 
 namespace {
 
-bool isZeroFill(Value value) {
-  auto fill = value.getDefiningOp<linalg::FillOp>();
-  return fill && matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
-}
-
 /// The density below which gathering active weight rows beats the dense
 /// product (break-even points measured with benchmarks/run.py; see the
 /// pass description).
