@@ -130,18 +130,27 @@ bool JitModel::run(const std::vector<HostTensor> &inputs,
       t.shape.push_back(desc[3 + d]);
     int64_t width = onnx_import::elementByteWidth(o.kind);
     t.data.resize(t.numElements() * width);
-    // Copy honouring strides (results may be views).
-    std::vector<int64_t> index(rank, 0);
+    // Results are usually dense: one copy. Views are copied element-wise.
     const char *base = static_cast<const char *>(aligned) + desc[2] * width;
-    for (int64_t i = 0, n = t.numElements(); i < n; ++i) {
-      int64_t offset = 0;
-      for (size_t d = 0; d < rank; ++d)
-        offset += index[d] * desc[3 + rank + d];
-      std::memcpy(t.data.data() + i * width, base + offset * width, width);
-      for (size_t d = rank; d-- > 0;) {
-        if (++index[d] < t.shape[d])
-          break;
-        index[d] = 0;
+    bool contiguous = true;
+    for (int64_t d = rank, stride = 1; d-- > 0;) {
+      contiguous &= t.shape[d] == 1 || desc[3 + rank + d] == stride;
+      stride *= t.shape[d];
+    }
+    if (contiguous) {
+      std::memcpy(t.data.data(), base, t.data.size());
+    } else {
+      std::vector<int64_t> index(rank, 0);
+      for (int64_t i = 0, n = t.numElements(); i < n; ++i) {
+        int64_t offset = 0;
+        for (size_t d = 0; d < rank; ++d)
+          offset += index[d] * desc[3 + rank + d];
+        std::memcpy(t.data.data() + i * width, base + offset * width, width);
+        for (size_t d = rank; d-- > 0;) {
+          if (++index[d] < t.shape[d])
+            break;
+          index[d] = 0;
+        }
       }
     }
     std::free(allocated);
