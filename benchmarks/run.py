@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Sieve's benchmark harness: Sieve (dense) against onnxruntime.
+"""Sieve's benchmark harness: Sieve (dense, sparse) against onnxruntime.
 
 Every workload is an ONNX model with random weights. Sieve compiles it with
 `sievec -o model.so --mcpu=native`; onnxruntime runs it with the same number
@@ -7,6 +7,13 @@ of threads (1 by default). Both run on the same inputs in one process,
 alternating, with warm-up runs first; the table gives medians over the
 repetitions and the ratio Sieve / onnxruntime (below 1: Sieve is faster).
 Outputs are checked against each other before timing.
+
+Sparse workloads add columns: `relu-ffn-*` (activation sparsity) times
+`sievec --sparsity=exact` as well; `pruned-gemm-*` (a Gemm whose constant
+weight has 90% / 95% random zeros) times Sieve's packed kernel
+(`--sparsity=exact`) and the upstream MLIR sparsifier on the same weight in
+CSR (scalar) and CSC (vl=16) form (benchmarks/upstream_sparse.py; the
+sparsifier's kernel computes x @ W without the bias).
 
   benchmarks/run.py --sievec build/bin/sievec [--reps 20] [--only ffn]
                     [--markdown out.md]
@@ -80,6 +87,20 @@ def relu_ffn_at_density(batch, d, d_ff, density, rng):
     return model, {"x": x}
 
 
+def pruned_gemm(batch, k, n, density, rng):
+    """Gemm (transB=1, as exporters write Linear layers) with bias, whose
+    weight keeps a random `density` of its elements (unstructured)."""
+    w = (rng.standard_normal((n, k)) / np.sqrt(density * k)).astype(np.float32)
+    w[rng.random((n, k)) >= density] = 0
+    b = rng.standard_normal(n).astype(np.float32)
+    model = make_model(
+        [helper.make_node("Gemm", ["x", "W", "b"], ["y"], transB=1)],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, n])],
+        [numpy_helper.from_array(w, "W"), numpy_helper.from_array(b, "b")])
+    return model, {"x": rng.standard_normal((batch, k)).astype(np.float32)}
+
+
 def conv(cin, cout, k, hw, rng):
     """One ResNet-50-sized convolution with bias and Relu (NCHW, batch 1)."""
     w = (rng.standard_normal((cout, cin, k, k)) / np.sqrt(cin * k * k)).astype(np.float32)
@@ -111,6 +132,13 @@ WORKLOADS = {
     "conv3x3-64-56": lambda rng: conv(64, 64, 3, 56, rng),
     "conv1x1-256to64-56": lambda rng: conv(256, 64, 1, 56, rng),
 }
+# Weight sparsity: (batch, K, N) at each fraction of zeros.
+PRUNED_SHAPES = [(1, 4096, 4096), (8, 4096, 4096), (1, 1024, 1024), (8, 1024, 1024)]
+PRUNED_SPARSITIES = [0.9, 0.95]
+for _b, _k, _n in PRUNED_SHAPES:
+    for _s in PRUNED_SPARSITIES:
+        WORKLOADS[f"pruned-gemm-{_k}x{_n}-b{_b}-w{int(_s * 100)}"] = (
+            lambda rng, b=_b, k=_k, n=_n, s=_s: pruned_gemm(b, k, n, 1 - s, rng))
 for _b, _d, _f in SPARSE_SHAPES:
     for _p in SPARSE_DENSITIES:
         WORKLOADS[f"relu-ffn-{_d}x{_f}-b{_b}-d{int(_p * 100)}"] = (
@@ -137,7 +165,7 @@ def main():
     parser.add_argument("--markdown", help="also write the table as markdown here")
     args = parser.parse_args()
 
-    rows, sparse_rows = [], []
+    rows, sparse_rows, pruned_rows = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for name, build in WORKLOADS.items():
             if args.only and args.only not in name:
@@ -155,7 +183,19 @@ def main():
             specs = [(len(o.shape), np.float32) for o in sess.get_outputs()]
             lib = os.path.join(tmp, f"{name.replace('-', '_')}.so")
             sieve = SieveModel.compile(args.sievec, path, lib, "bench", specs)
-            sparse = None
+            sparse, upstream = None, []
+            if name.startswith("pruned-gemm"):
+                import upstream_sparse  # needs only numpy and the LLVM tools
+                sparse = SieveModel.compile(args.sievec, path,
+                                            lib.replace(".so", "_packed.so"), "bench",
+                                            specs, ["--sparsity=exact"])
+                weight = np.ascontiguousarray(
+                    numpy_helper.to_array(model.graph.initializer[0]).T)
+                bias = numpy_helper.to_array(model.graph.initializer[1])
+                for fmt in ("csr", "csc"):
+                    kernel = upstream_sparse.build(weight, feeds["x"].shape[0], tmp, fmt)
+                    got = kernel(feeds["x"]) + bias
+                    upstream.append((fmt, got, kernel.prepare(feeds["x"])))
             if name.startswith("relu-ffn"):
                 sparse_lib = lib.replace(".so", "_exact.so")
                 sparse = SieveModel.compile(args.sievec, path, sparse_lib, "bench",
@@ -163,8 +203,10 @@ def main():
             inputs = [feeds[i.name] for i in sess.get_inputs()]
 
             want = sess.run(None, feeds)
-            for engine in [sieve] + ([sparse] if sparse else []):
-                for g, w in zip(engine(*inputs), want):
+            outputs = [engine(*inputs) for engine in [sieve] + ([sparse] if sparse else [])]
+            outputs += [[got] for _, got, _ in upstream]
+            for got_all in outputs:
+                for g, w in zip(got_all, want):
                     if not np.allclose(g, w, rtol=1e-3, atol=1e-4):
                         sys.exit(f"{name}: Sieve and onnxruntime disagree "
                                  f"(max abs diff {np.max(np.abs(g - w))})")
@@ -184,14 +226,27 @@ def main():
                 run_ort()
                 if run_sparse:
                     run_sparse()
+                for _, _, run_upstream in upstream:
+                    run_upstream()
             sieve_times, ort_times, sparse_times = [], [], []
+            upstream_times = [[] for _ in upstream]
             for _ in range(args.reps):  # alternate, so drift hits all alike
                 sieve_times += time_runs(run_sieve, 1)
                 ort_times += time_runs(run_ort, 1)
                 if run_sparse:
                     sparse_times += time_runs(run_sparse, 1)
+                for times, (_, _, run_upstream) in zip(upstream_times, upstream):
+                    times += time_runs(run_upstream, 1)
             s, o = statistics.median(sieve_times), statistics.median(ort_times)
-            if run_sparse:
+            if upstream:
+                x = statistics.median(sparse_times)
+                u = [statistics.median(t) for t in upstream_times]
+                pruned_rows.append((name, s, x, *u, o, s / x, s / u[0], s / u[1]))
+                print(f"{name:32s} dense {s:8.3f} ms  packed {x:8.3f} ms  "
+                      f"upstream csr {u[0]:8.3f} ms  csc {u[1]:8.3f} ms  "
+                      f"onnxruntime {o:8.3f} ms  packed speed-up {s / x:5.2f}",
+                      flush=True)
+            elif run_sparse:
                 x = statistics.median(sparse_times)
                 density = int(name.rsplit("-d", 1)[1]) / 100
                 ideal = 2 / (1 + density)
@@ -219,6 +274,16 @@ def main():
         table += [f"| {n} | {s:.3f} | {x:.3f} | {o:.3f} | {sp:.2f} | {i:.2f} | "
                   f"{f * 100:.0f}% | {r:.2f} |"
                   for n, s, x, o, sp, i, f, r in sparse_rows]
+    if pruned_rows:
+        table += ["" if table else "",
+                  "| workload | Sieve dense (ms) | Sieve packed (ms) "
+                  "| upstream CSR (ms) | upstream CSC (ms) | onnxruntime (ms) "
+                  "| packed speed-up over dense | upstream CSR speed-up "
+                  "| upstream CSC speed-up |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        table += [f"| {n} | {s:.3f} | {x:.3f} | {u0:.3f} | {u1:.3f} | {o:.3f} "
+                  f"| {a:.2f} | {b:.2f} | {c:.2f} |"
+                  for n, s, x, u0, u1, o, a, b, c in pruned_rows]
     print("\n" + "\n".join(table))
     if args.markdown:
         with open(args.markdown, "w") as f:

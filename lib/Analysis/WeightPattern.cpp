@@ -2,6 +2,12 @@
 
 #include "sieve/Analysis/WeightPattern.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cstring>
+
 using namespace mlir;
 using namespace mlir::sieve;
 
@@ -83,3 +89,31 @@ WeightPatternAttr mlir::sieve::analyzeWeightPattern(MLIRContext *context,
   return WeightPatternAttr::get(context, WeightPatternKind::Unstructured,
                                 density);
 }
+
+std::optional<SmallVector<float>> mlir::sieve::constantFloats(Value value) {
+  auto cst = value.getDefiningOp<arith::ConstantOp>();
+  if (!cst)
+    return std::nullopt;
+  auto type = dyn_cast<RankedTensorType>(cst.getType());
+  if (!type || !type.getElementType().isF32())
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(cst.getValue())) {
+    SmallVector<float> values;
+    if (dense.isSplat())
+      values.assign(type.getNumElements(), dense.getSplatValue<float>());
+    else
+      values.assign(dense.getValues<float>().begin(),
+                    dense.getValues<float>().end());
+    return values;
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(cst.getValue())) {
+    ArrayRef<char> data = resource.getData();
+    if (data.size() != type.getNumElements() * sizeof(float))
+      return std::nullopt;
+    SmallVector<float> values(type.getNumElements());
+    std::memcpy(values.data(), data.data(), data.size());
+    return values;
+  }
+  return std::nullopt;
+}
+

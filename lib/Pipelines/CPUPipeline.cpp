@@ -41,11 +41,17 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   // Sparsity rewrites (on the named ops the importer emits), then prepare
   // linalg on tensors, lower the sieve ops, and tile and vectorize.
   addPipeline(pm, "canonicalize,cse");
+  // Sparse constant weights are packed first: a packed matmul is no longer
+  // a linalg.matmul, so the activation gather leaves it alone.
   if (options.sparsity == "exact" || options.sparsity == "auto")
-    addPipeline(pm, "func.func(sieve-sparsify-activations{density-limit=" +
-                        std::to_string(double(options.densityLimit)) + "})");
+    addPipeline(pm,
+                "func.func(sieve-sparsify-weights{density-limit=" +
+                    std::to_string(double(options.weightDensityLimit)) +
+                    "},sieve-sparsify-activations{density-limit=" +
+                    std::to_string(double(options.densityLimit)) + "})");
   addPipeline(pm, "func.func(sieve-prepare-linalg),canonicalize,cse,"
-                  "func.func(convert-sieve-activation-ops-to-scf),"
+                  "func.func(convert-sieve-activation-ops-to-scf,"
+                  "convert-sieve-weight-ops-to-scf),"
                   "convert-sieve-branch-to-scf");
   if (options.vectorize)
     addPipeline(pm, "func.func(sieve-conv-to-matmul,sieve-tile-and-vectorize),"

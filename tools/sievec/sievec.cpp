@@ -80,6 +80,12 @@ static cl::opt<std::string> sparsity(
              "with a run-time fallback to the dense matmul; results equal "
              "the dense ones)"),
     cl::init("off"), cl::cat(category));
+static cl::opt<double> weightDensityLimit(
+    "weight-density-limit",
+    cl::desc("With --sparsity=exact|auto: pack constant matmul weights whose "
+             "density is at most this fraction, overriding the cost model "
+             "(default: the cost model decides; for experiments)"),
+    cl::init(-1.0), cl::cat(category));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "sievec: error: " << message << "\n";
@@ -160,6 +166,7 @@ int main(int argc, char **argv) {
   PassManager pm(&context);
   CPUPipelineOptions pipelineOptions;
   pipelineOptions.sparsity = sparsity;
+  pipelineOptions.weightDensityLimit = weightDensityLimit;
   buildCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module)))
     return fail("compilation failed");

@@ -5,7 +5,10 @@
 
 #include "sieve/Dialect/Sieve/IR/SieveAttrs.h"
 
+#include "mlir/IR/Value.h"
 #include "llvm/ADT/SmallVector.h"
+
+#include <optional>
 
 namespace mlir::sieve {
 
@@ -25,6 +28,10 @@ struct WeightMatrix {
 /// the sieve-annotate-weight-patterns pass for the order).
 WeightPatternAttr analyzeWeightPattern(MLIRContext *context,
                                        const WeightMatrix &matrix);
+
+/// The contents of `value` in row-major order when it is an f32 tensor
+/// constant (`arith.constant` with dense or dense_resource data).
+std::optional<llvm::SmallVector<float>> constantFloats(Value value);
 
 } // namespace mlir::sieve
 

@@ -66,4 +66,32 @@ def ConvertSieveActivationOpsToSCF
                            "::mlir::math::MathDialect"];
 }
 
+def ConvertSieveWeightOpsToSCF
+    : Pass<"convert-sieve-weight-ops-to-scf", "::mlir::func::FuncOp"> {
+  let summary = "Lower sieve.sparse_matmul to loops and vectors on tensors";
+  let description = [{
+    Lowers `sieve.sparse_matmul` (a weight packed column by column) to one
+    of two kernels, both reading the packed weight once per batch chunk:
+
+    * one batch row: for each output column, `group` entries at a time, the
+      activations at the entries' rows are gathered (`vector.gather`, the
+      index vector read contiguously from `rows`) and multiplied with the
+      values into a vector accumulator, reduced once per column;
+    * several rows: the input is transposed to `K x M`, so that one entry
+      updates a whole batch vector (16 rows when the batch has at least 16,
+      else 8; the last vector is masked when the batch is not a multiple):
+      `acc += broadcast(values[j]) * xT[rows[j], m0:m0+width]`, unrolled
+      over the `group` entries with four accumulators; the result is built
+      transposed (`N x M`) and transposed back.
+
+    A dynamic batch gets both, behind `scf.if` on the batch size. Everything
+    stays on tensors for bufferization to place.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 #endif // SIEVE_CONVERSION_PASSES_TD

@@ -28,7 +28,8 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "sparsity",
       llvm::cl::desc("Sparsity rewrites: off; exact (ReLU -> matmul "
                      "gathers the weight rows of active neurons, with a "
-                     "run-time fallback to the dense matmul); auto (the same "
+                     "run-time fallback to the dense matmul; sparse constant "
+                     "weights are packed); auto (the same "
                      "where the cost model and the measured densities "
                      "attached from a profile say it pays)"),
       llvm::cl::init("off")};
@@ -37,6 +38,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("With sparsity=exact: the fraction of active neurons "
                      "above which the dense path runs (negative: chosen by "
                      "the cost model from the shapes)"),
+      llvm::cl::init(-1.0)};
+  PassOptions::Option<double> weightDensityLimit{
+      *this, "weight-density-limit",
+      llvm::cl::desc("With sparsity=exact or auto: the largest density of a "
+                     "constant matmul weight that is packed into "
+                     "sieve.sparse_matmul (negative: chosen by the cost "
+                     "model from the batch)"),
       llvm::cl::init(-1.0)};
 };
 

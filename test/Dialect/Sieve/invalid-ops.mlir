@@ -238,3 +238,87 @@ func.func @yield_outside_branch() {
   // expected-error @+1 {{'sieve.yield' op expects parent op 'sieve.branch'}}
   sieve.yield
 }
+
+// -----
+
+func.func @sparse_element_types(%x: tensor<2x4xf16>, %v: tensor<2xf32>, %r: tensor<2xi32>, %o: tensor<3xi32>, %i: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{'sieve.sparse_matmul' op expects input, values, init and result of one element type, got 'f16', 'f32', 'f32' and 'f32'}}
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %i : tensor<2x4xf16>, tensor<2xf32>, tensor<2xi32>, tensor<3xi32> -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @sparse_batch(%x: tensor<3x4xf32>, %v: tensor<2xf32>, %r: tensor<2xi32>, %o: tensor<3xi32>, %i: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{'sieve.sparse_matmul' op input has 3 rows but the result has 2}}
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %i : tensor<3x4xf32>, tensor<2xf32>, tensor<2xi32>, tensor<3xi32> -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @sparse_rows_count(%x: tensor<2x4xf32>, %v: tensor<2xf32>, %r: tensor<3xi32>, %o: tensor<3xi32>, %i: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{'sieve.sparse_matmul' op expects one row index per value, got 2 values and 3 rows}}
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %i : tensor<2x4xf32>, tensor<2xf32>, tensor<3xi32>, tensor<3xi32> -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @sparse_offsets_count(%x: tensor<2x4xf32>, %v: tensor<2xf32>, %r: tensor<2xi32>, %o: tensor<2xi32>, %i: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{'sieve.sparse_matmul' op expects 3 offsets (result columns + 1), got 2}}
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %i : tensor<2x4xf32>, tensor<2xf32>, tensor<2xi32>, tensor<2xi32> -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @sparse_rows_type(%x: tensor<2x4xf32>, %v: tensor<2xf32>, %r: tensor<2xf32>, %o: tensor<3xi32>, %i: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{'sieve.sparse_matmul' op operand #2 must be 1D tensor of signless integer values}}
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %i : tensor<2x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<3xi32> -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @sparse_group(%x: tensor<2x4xf32>, %v: tensor<2xf32>, %r: tensor<2xi32>, %o: tensor<3xi32>, %i: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{'sieve.sparse_matmul' op attribute 'group' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %i group 0 : tensor<2x4xf32>, tensor<2xf32>, tensor<2xi32>, tensor<3xi32> -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @sparse_offsets_start(%x: tensor<2x4xf32>, %v: tensor<2xf32>, %r: tensor<2xi32>, %i: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %o = arith.constant dense<[1, 1, 2]> : tensor<3xi32>
+  // expected-error @+1 {{'sieve.sparse_matmul' op expects offsets to start at 0, got 1}}
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %i : tensor<2x4xf32>, tensor<2xf32>, tensor<2xi32>, tensor<3xi32> -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @sparse_offsets_order(%x: tensor<2x4xf32>, %v: tensor<2xf32>, %r: tensor<2xi32>, %i: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %o = arith.constant dense<[0, 2, 1]> : tensor<3xi32>
+  // expected-error @+1 {{'sieve.sparse_matmul' op expects non-decreasing offsets, got 1 after 2 at column 1}}
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %i : tensor<2x4xf32>, tensor<2xf32>, tensor<2xi32>, tensor<3xi32> -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @sparse_offsets_group(%x: tensor<2x4xf32>, %v: tensor<4xf32>, %r: tensor<4xi32>, %i: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %o = arith.constant dense<[0, 1, 4]> : tensor<3xi32>
+  // expected-error @+1 {{'sieve.sparse_matmul' op column 0 holds 1 entries, not a multiple of the group 2}}
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %i group 2 : tensor<2x4xf32>, tensor<4xf32>, tensor<4xi32>, tensor<3xi32> -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @sparse_offsets_end(%x: tensor<2x4xf32>, %v: tensor<4xf32>, %r: tensor<4xi32>, %i: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %o = arith.constant dense<[0, 1, 2]> : tensor<3xi32>
+  // expected-error @+1 {{'sieve.sparse_matmul' op expects the last offset to equal the number of entries (4), got 2}}
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %i : tensor<2x4xf32>, tensor<4xf32>, tensor<4xi32>, tensor<3xi32> -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}

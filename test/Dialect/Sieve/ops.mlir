@@ -32,6 +32,25 @@ func.func @gather_matmul(%h: tensor<8x256xf32>, %w: tensor<256x64xf32>,
   return %0, %1, %2 : tensor<8x64xf32>, tensor<64xf32>, tensor<?x64xf32>
 }
 
+// CHECK-LABEL: func.func @sparse_matmul
+func.func @sparse_matmul(%x: tensor<8x4xf32>, %init: tensor<8x2xf32>,
+                         %xd: tensor<?x4xf32>, %initd: tensor<?x2xf32>,
+                         %v: tensor<?xf32>, %r: tensor<?xi16>, %o: tensor<3xi64>)
+    -> (tensor<8x2xf32>, tensor<?x2xf32>) {
+  %values = arith.constant dense<[2.0, -1.0]> : tensor<2xf32>
+  %rows = arith.constant dense<[1, 3]> : tensor<2xi32>
+  %offsets = arith.constant dense<[0, 1, 2]> : tensor<3xi32>
+  // The default group (1) is not printed.
+  // CHECK: sieve.sparse_matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<8x4xf32>, tensor<2xf32>, tensor<2xi32>, tensor<3xi32> -> tensor<8x2xf32>
+  %0 = sieve.sparse_matmul %x, %values, %rows, %offsets, %init
+      : tensor<8x4xf32>, tensor<2xf32>, tensor<2xi32>, tensor<3xi32> -> tensor<8x2xf32>
+  // Dynamic batch and entry count, other index widths, a group.
+  // CHECK: sieve.sparse_matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} group 16 : tensor<?x4xf32>, tensor<?xf32>, tensor<?xi16>, tensor<3xi64> -> tensor<?x2xf32>
+  %1 = sieve.sparse_matmul %xd, %v, %r, %o, %initd group 16
+      : tensor<?x4xf32>, tensor<?xf32>, tensor<?xi16>, tensor<3xi64> -> tensor<?x2xf32>
+  return %0, %1 : tensor<8x2xf32>, tensor<?x2xf32>
+}
+
 // CHECK-LABEL: func.func @predict
 func.func @predict(%x: tensor<1x512xf32>, %u: tensor<512x32xf32>,
                    %v: tensor<32x2048xf32>) -> (tensor<?xindex>, tensor<?xindex>) {

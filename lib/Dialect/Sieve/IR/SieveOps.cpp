@@ -3,6 +3,7 @@
 #include "sieve/Dialect/Sieve/IR/SieveOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 
 #include <cmath>
@@ -101,6 +102,71 @@ LogicalResult GatherMatmulOp::verify() {
       return emitOpError() << "result shape " << resultType
                            << " does not match the product shape";
   return verifyIndexCount(*this, getIndices().getType(), k, "neurons");
+}
+
+//===----------------------------------------------------------------------===//
+// SparseMatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SparseMatmulOp::verify() {
+  auto inputType = getInput().getType();
+  auto valuesType = getValues().getType();
+  auto rowsType = getRows().getType();
+  auto offsetsType = getOffsets().getType();
+  auto initType = getInit().getType();
+  auto resultType = getResult().getType();
+  Type et = inputType.getElementType();
+  if (valuesType.getElementType() != et || initType.getElementType() != et ||
+      resultType.getElementType() != et)
+    return emitOpError() << "expects input, values, init and result of one "
+                            "element type, got "
+                         << et << ", " << valuesType.getElementType() << ", "
+                         << initType.getElementType() << " and "
+                         << resultType.getElementType();
+  if (!compatibleDims(inputType.getDimSize(0), resultType.getDimSize(0)))
+    return emitOpError() << "input has " << dimString(inputType.getDimSize(0))
+                         << " rows but the result has "
+                         << dimString(resultType.getDimSize(0));
+  if (!compatibleDims(valuesType.getDimSize(0), rowsType.getDimSize(0)))
+    return emitOpError() << "expects one row index per value, got "
+                         << dimString(valuesType.getDimSize(0))
+                         << " values and "
+                         << dimString(rowsType.getDimSize(0)) << " rows";
+  int64_t columns = resultType.getDimSize(1);
+  if (!ShapedType::isDynamic(columns) &&
+      !compatibleDims(offsetsType.getDimSize(0), columns + 1))
+    return emitOpError() << "expects " << columns + 1
+                         << " offsets (result columns + 1), got "
+                         << dimString(offsetsType.getDimSize(0));
+
+  // Constant offsets (as the packing produces) are checked in full: this
+  // is one integer per output column.
+  DenseIntElementsAttr offsets;
+  if (!matchPattern(getOffsets(), m_Constant(&offsets)))
+    return success();
+  int64_t group = getGroup(), previous = 0, index = 0;
+  for (const APInt &value : offsets.getValues<APInt>()) {
+    int64_t offset = value.getSExtValue();
+    if (index == 0 && offset != 0)
+      return emitOpError() << "expects offsets to start at 0, got " << offset;
+    if (offset < previous)
+      return emitOpError() << "expects non-decreasing offsets, got " << offset
+                           << " after " << previous << " at column "
+                           << index - 1;
+    if ((offset - previous) % group != 0)
+      return emitOpError() << "column " << index - 1 << " holds "
+                           << offset - previous
+                           << " entries, not a multiple of the group "
+                           << group;
+    previous = offset;
+    ++index;
+  }
+  if (!ShapedType::isDynamic(valuesType.getDimSize(0)) &&
+      previous != valuesType.getDimSize(0))
+    return emitOpError() << "expects the last offset to equal the number of "
+                            "entries ("
+                         << valuesType.getDimSize(0) << "), got " << previous;
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -88,6 +88,62 @@ def Sieve_GatherMatmulOp : Sieve_Op<"gather_matmul", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// SparseMatmulOp
+//===----------------------------------------------------------------------===//
+
+def Sieve_SparseMatmulOp : Sieve_Op<"sparse_matmul", [Pure,
+    AllTypesMatch<["init", "result"]>]> {
+  let summary = "Matrix product with a weight in Sieve's packed column format";
+  let description = [{
+    Computes `init + input @ W` for a `K x N` weight `W` given by its
+    non-zeros, packed column by column: the entries of output column `n` are
+    `values[j]` at reduction row `rows[j]` for `j` in
+    `[offsets[n], offsets[n + 1])`. `input` is `M x K`, `init` and the result
+    are `M x N`.
+
+    Every column holds a multiple of `group` entries: the packing pads a
+    column with zero values (whose row is any valid row) so that the
+    lowering can consume a column `group` entries at a time without a
+    remainder loop. `sieve-sparsify-weights` produces this op from a matmul
+    with a sparse constant weight; `convert-sieve-weight-ops-to-scf` lowers
+    it (a gather kernel over 16 output-column entries for one row, a
+    broadcast kernel over the batch for more rows).
+
+    `values` is a 1-D float tensor of the element type of `input`; `rows`
+    and `offsets` are 1-D signless integer tensors; `offsets` has `N + 1`
+    elements, starts at 0, never decreases, and ends at the number of
+    entries.
+
+    Example (a `4 x 2` weight with entries `W[1, 0] = 2.0` and
+    `W[3, 1] = -1.0`, one entry per column):
+
+    ```mlir
+    %values = arith.constant dense<[2.0, -1.0]> : tensor<2xf32>
+    %rows = arith.constant dense<[1, 3]> : tensor<2xi32>
+    %offsets = arith.constant dense<[0, 1, 2]> : tensor<3xi32>
+    %y = sieve.sparse_matmul %x, %values, %rows, %offsets, %init group 1
+        : tensor<8x4xf32>, tensor<2xf32>, tensor<2xi32>, tensor<3xi32>
+          -> tensor<8x2xf32>
+    ```
+  }];
+  let arguments = (ins
+    2DTensorOf<[AnyFloat]>:$input,
+    1DTensorOf<[AnyFloat]>:$values,
+    1DTensorOf<[AnySignlessInteger]>:$rows,
+    1DTensorOf<[AnySignlessInteger]>:$offsets,
+    2DTensorOf<[AnyFloat]>:$init,
+    DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>, "1">:$group
+  );
+  let results = (outs 2DTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $input `,` $values `,` $rows `,` $offsets `,` $init (`group` $group^)?
+    attr-dict `:` type($input) `,` type($values) `,` type($rows) `,`
+    type($offsets) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // PredictOp
 //===----------------------------------------------------------------------===//
 

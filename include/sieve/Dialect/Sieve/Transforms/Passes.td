@@ -250,4 +250,46 @@ def SieveSparsifyActivations
                            "::mlir::tensor::TensorDialect"];
 }
 
+def SieveSparsifyWeights
+    : Pass<"sieve-sparsify-weights", "::mlir::func::FuncOp"> {
+  let summary = "Pack sparse constant matmul weights into sieve.sparse_matmul";
+  let description = [{
+    Rewrites a `linalg.matmul` whose weight (the `K x N` second operand) is
+    an f32 constant with few enough non-zeros into `sieve.sparse_matmul`
+    over the weight packed column by column: for each output column, the
+    values of its non-zeros and their reduction rows (i32), padded with
+    zeros to a multiple of 16 entries (the lowering's vector width), and
+    one offset per column. The matmul's accumulator becomes the op's
+    `init`. The rewrite is exact: only zero products are skipped (the sum
+    runs in another order, so results differ by float rounding only).
+
+    `density-limit` is the largest weight density that is packed. By
+    default (a negative limit) a cost model picks it from the batch and the
+    weight size: for one row, 25% when the weight is streamed from memory
+    (over 8 MiB: the packed form moves 8 bytes per non-zero against 4 per
+    dense element) and 10% when it sits in cache (the dense vecmat is then
+    compute-bound); 20% for 2-15 rows or a dynamic batch; 30% for 16 rows
+    and more. The thresholds are measured break-even points with a margin
+    (`benchmarks/run.py`, docs/sparsity.md). Any pattern of zeros packs (unstructured, N:M,
+    blocks, rows); the annotation `sieve.weight_pattern`, when present, is
+    carried over.
+
+    Example: a `4 x 2` weight with two non-zeros becomes
+
+    ```mlir
+    %v = arith.constant dense<[2.0, 0.0, ...]> : tensor<32xf32>
+    %r = arith.constant dense<[1, 1, ...]> : tensor<32xi32>
+    %o = arith.constant dense<[0, 16, 32]> : tensor<3xi32>
+    %y = sieve.sparse_matmul %x, %v, %r, %o, %init group 16 : ...
+    ```
+  }];
+  let options = [
+    Option<"densityLimit", "density-limit", "double", /*default=*/"-1.0",
+           "Largest weight density that is packed (negative: chosen by the "
+           "cost model)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::sieve::SieveDialect"];
+}
+
 #endif // SIEVE_DIALECT_SIEVE_TRANSFORMS_PASSES_TD

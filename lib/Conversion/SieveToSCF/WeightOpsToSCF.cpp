@@ -1,0 +1,239 @@
+//===- WeightOpsToSCF.cpp - Lower sieve.sparse_matmul -----------*- C++ -*-===//
+//
+// Two kernels over the packed columns of a sparse weight, both on tensors:
+//
+//  * one row (M == 1): for each output column, `group`-wide vectors of its
+//    entries; the activations at the entries' rows are gathered
+//    (`vector.gather`) and multiplied with the values, and the accumulator is
+//    reduced once per column. The weight is read once, as packed.
+//  * several rows: the input is transposed (K x M) so that the activations
+//    of one reduction row for the whole batch are one contiguous vector; each
+//    entry of a column is then a broadcast of its value times that vector,
+//    accumulated into four independent vectors (to hide the FMA latency).
+//    The result is produced transposed (N x M) and transposed back.
+//
+// With a dynamic batch both kernels are emitted behind `scf.if M == 1`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sieve/Conversion/Passes.h"
+#include "sieve/Dialect/Sieve/IR/SieveOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+
+namespace mlir::sieve {
+#define GEN_PASS_DEF_CONVERTSIEVEWEIGHTOPSTOSCF
+#include "sieve/Conversion/Passes.h.inc"
+} // namespace mlir::sieve
+
+using namespace mlir;
+using namespace mlir::sieve;
+
+namespace {
+
+Value constIndex(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+/// `tensor[i]` of an integer tensor, as an index.
+Value extractIndex(OpBuilder &b, Location loc, Value tensor, Value i) {
+  Value v = tensor::ExtractOp::create(b, loc, tensor, ValueRange{i});
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
+/// `source` (R x C) transposed into a new C x R tensor.
+Value transpose(OpBuilder &b, Location loc, Value source) {
+  auto type = cast<RankedTensorType>(source.getType());
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, source);
+  std::swap(sizes[0], sizes[1]);
+  Value empty =
+      tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, source, empty,
+                                     ArrayRef<int64_t>{1, 0})
+      ->getResult(0);
+}
+
+struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  /// The one-row kernel: result[0, n] = init[0, n] + sum over the entries of
+  /// column n of values[j] * input[0, rows[j]].
+  Value oneRow(OpBuilder &b, Location loc, SparseMatmulOp op) const {
+    Value x = op.getInput(), values = op.getValues(), rows = op.getRows(),
+          offsets = op.getOffsets(), init = op.getInit();
+    int64_t group = op.getGroup();
+    Type et = cast<RankedTensorType>(x.getType()).getElementType();
+    Type it = cast<RankedTensorType>(rows.getType()).getElementType();
+    auto vecType = VectorType::get({group}, et);
+    auto idxType = VectorType::get({group}, it);
+    auto maskType = VectorType::get({group}, b.getI1Type());
+    Value zero = constIndex(b, loc, 0), one = constIndex(b, loc, 1),
+          step = constIndex(b, loc, group);
+    Value columns = tensor::DimOp::create(b, loc, init, 1);
+    Value zeroVec = arith::ConstantOp::create(
+        b, loc, vecType, DenseElementsAttr::get(vecType, b.getZeroAttr(et)));
+    Value allTrue = arith::ConstantOp::create(
+        b, loc, maskType, DenseElementsAttr::get(maskType, true));
+    auto loop = scf::ForOp::create(
+        b, loc, zero, columns, one, ValueRange{init},
+        [&](OpBuilder &cb, Location cl, Value n, ValueRange acc) {
+          Value begin = extractIndex(cb, cl, offsets, n);
+          Value end = extractIndex(
+              cb, cl, offsets, arith::AddIOp::create(cb, cl, n, one));
+          auto entries = scf::ForOp::create(
+              cb, cl, begin, end, step, ValueRange{zeroVec},
+              [&](OpBuilder &eb, Location el, Value j, ValueRange vacc) {
+                Value idx = vector::TransferReadOp::create(
+                    eb, el, idxType, rows, ValueRange{j},
+                    /*padding=*/std::nullopt, ArrayRef<bool>{true});
+                Value w = vector::TransferReadOp::create(
+                    eb, el, vecType, values, ValueRange{j},
+                    /*padding=*/std::nullopt, ArrayRef<bool>{true});
+                Value xs = vector::GatherOp::create(
+                    eb, el, vecType, x, ValueRange{zero, zero}, idx, allTrue,
+                    zeroVec);
+                Value f = vector::FMAOp::create(eb, el, xs, w, vacc[0]);
+                scf::YieldOp::create(eb, el, f);
+              });
+          Value sum = vector::ReductionOp::create(
+              cb, cl, vector::CombiningKind::ADD, entries.getResult(0));
+          Value prev =
+              tensor::ExtractOp::create(cb, cl, acc[0], ValueRange{zero, n});
+          Value total = arith::AddFOp::create(cb, cl, prev, sum);
+          Value next = tensor::InsertOp::create(cb, cl, total, acc[0],
+                                                ValueRange{zero, n});
+          scf::YieldOp::create(cb, cl, next);
+        });
+    return loop.getResult(0);
+  }
+
+  /// The batch kernel: with xT = input^T (K x M), column n of the result is
+  /// init[:, n] + sum over the entries j of values[j] * xT[rows[j], :],
+  /// computed `width` rows of the batch at a time.
+  Value batch(OpBuilder &b, Location loc, SparseMatmulOp op,
+              int64_t width) const {
+    Value values = op.getValues(), rows = op.getRows(),
+          offsets = op.getOffsets();
+    int64_t group = op.getGroup();
+    Type et = cast<RankedTensorType>(values.getType()).getElementType();
+    auto vecType = VectorType::get({width}, et);
+    Value zero = constIndex(b, loc, 0), one = constIndex(b, loc, 1),
+          step = constIndex(b, loc, group),
+          widthStep = constIndex(b, loc, width);
+    Value xT = transpose(b, loc, op.getInput());
+    Value yT = transpose(b, loc, op.getInit());
+    Value batchRows = tensor::DimOp::create(b, loc, op.getInit(), 0);
+    Value columns = tensor::DimOp::create(b, loc, op.getInit(), 1);
+    Value zeroVec = arith::ConstantOp::create(
+        b, loc, vecType, DenseElementsAttr::get(vecType, b.getZeroAttr(et)));
+    Value zeroF = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
+    // Whole vectors when the static batch is a multiple of the width;
+    // otherwise the last vector of a column is masked.
+    int64_t staticRows = op.getInit().getType().getDimSize(0);
+    bool inBounds =
+        !ShapedType::isDynamic(staticRows) && staticRows % width == 0;
+    constexpr int64_t kAccumulators = 4;
+
+    auto perColumn = scf::ForOp::create(
+        b, loc, zero, columns, one, ValueRange{yT},
+        [&](OpBuilder &cb, Location cl, Value n, ValueRange cacc) {
+          Value begin = extractIndex(cb, cl, offsets, n);
+          Value end = extractIndex(
+              cb, cl, offsets, arith::AddIOp::create(cb, cl, n, one));
+          auto perChunk = scf::ForOp::create(
+              cb, cl, zero, batchRows, widthStep, ValueRange{cacc[0]},
+              [&](OpBuilder &mb, Location ml, Value m0, ValueRange macc) {
+                SmallVector<Value> init(kAccumulators, zeroVec);
+                auto entries = scf::ForOp::create(
+                    mb, ml, begin, end, step, init,
+                    [&](OpBuilder &eb, Location el, Value j,
+                        ValueRange vacc) {
+                      SmallVector<Value> accs(vacc.begin(), vacc.end());
+                      for (int64_t u = 0; u < group; ++u) {
+                        Value ju = arith::AddIOp::create(
+                            eb, el, j, constIndex(eb, el, u));
+                        Value k = extractIndex(eb, el, rows, ju);
+                        Value w = tensor::ExtractOp::create(eb, el, values,
+                                                            ValueRange{ju});
+                        Value wv = vector::BroadcastOp::create(eb, el,
+                                                               vecType, w);
+                        Value xv = vector::TransferReadOp::create(
+                            eb, el, vecType, xT, ValueRange{k, m0}, zeroF,
+                            ArrayRef<bool>{inBounds});
+                        Value &a = accs[u % kAccumulators];
+                        a = vector::FMAOp::create(eb, el, xv, wv, a);
+                      }
+                      scf::YieldOp::create(eb, el, accs);
+                    });
+                Value sum = vector::TransferReadOp::create(
+                    mb, ml, vecType, macc[0], ValueRange{n, m0}, zeroF,
+                    ArrayRef<bool>{inBounds});
+                for (Value partial : entries.getResults())
+                  sum = arith::AddFOp::create(mb, ml, sum, partial);
+                Value next = vector::TransferWriteOp::create(
+                                 mb, ml, sum, macc[0], ValueRange{n, m0},
+                                 ArrayRef<bool>{inBounds})
+                                 .getResult();
+                scf::YieldOp::create(mb, ml, next);
+              });
+          scf::YieldOp::create(cb, cl, perChunk.getResult(0));
+        });
+    return transpose(b, loc, perColumn.getResult(0));
+  }
+
+  LogicalResult matchAndRewrite(SparseMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    int64_t rowsStatic = op.getInit().getType().getDimSize(0);
+    // Batch rows per vector: 16 (one AVX-512 register of f32) when the batch
+    // fills it, else the smallest power of two that holds the batch; 8 for
+    // a dynamic batch.
+    int64_t width = 8;
+    if (!ShapedType::isDynamic(rowsStatic))
+      width = std::min<int64_t>(16, llvm::PowerOf2Ceil(rowsStatic));
+    Value result;
+    if (rowsStatic == 1) {
+      result = oneRow(rewriter, loc, op);
+    } else if (!ShapedType::isDynamic(rowsStatic)) {
+      result = batch(rewriter, loc, op, width);
+    } else {
+      Value batchRows = tensor::DimOp::create(rewriter, loc, op.getInit(), 0);
+      Value isOne = arith::CmpIOp::create(rewriter, loc,
+                                          arith::CmpIPredicate::eq, batchRows,
+                                          constIndex(rewriter, loc, 1));
+      auto choice = scf::IfOp::create(
+          rewriter, loc, isOne,
+          [&](OpBuilder &b, Location l) {
+            scf::YieldOp::create(b, l, oneRow(b, l, op));
+          },
+          [&](OpBuilder &b, Location l) {
+            scf::YieldOp::create(b, l, batch(b, l, op, width));
+          });
+      result = choice.getResult(0);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ConvertSieveWeightOpsToSCFPass
+    : sieve::impl::ConvertSieveWeightOpsToSCFBase<
+          ConvertSieveWeightOpsToSCFPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<LowerSparseMatmul>(&getContext());
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+  }
+};
+
+} // namespace

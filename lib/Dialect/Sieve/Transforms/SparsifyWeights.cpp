@@ -1,0 +1,140 @@
+//===- SparsifyWeights.cpp - Sparse constant weights ------------*- C++ -*-===//
+
+#include "sieve/Dialect/Sieve/Transforms/Passes.h"
+
+#include "sieve/Analysis/WeightPattern.h"
+#include "sieve/Dialect/Sieve/IR/SieveOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
+#include <limits>
+
+namespace mlir::sieve {
+#define GEN_PASS_DEF_SIEVESPARSIFYWEIGHTS
+#include "sieve/Dialect/Sieve/Transforms/Passes.h.inc"
+} // namespace mlir::sieve
+
+using namespace mlir;
+using namespace mlir::sieve;
+
+namespace {
+
+/// Entries consumed at a time by the lowering of sieve.sparse_matmul: one
+/// AVX-512 vector of f32 (the one-row kernel gathers this many).
+constexpr int64_t kGroup = 16;
+
+/// The weight density at or below which the packed kernel beats the dense
+/// matmul, for `batchRows` rows (dynamic: unknown) and a weight of
+/// `weightBytes` bytes. Break-even points measured with benchmarks/run.py
+/// on 1024x1024 and 4096x4096 weights (docs/sparsity.md), with a margin:
+///  * one row, weight streamed from memory (> 8 MiB): the packed form moves
+///    8 bytes per non-zero against 4 per dense element; break-even ~30%;
+///  * one row, weight in cache: the dense vecmat runs at full vector speed,
+///    the gather kernel pays below ~15%;
+///  * 2-15 rows: break-even ~30% (large) and ~28% (small);
+///  * 16 rows and more: ~45% (large) and ~35% (small).
+double costModelLimit(int64_t batchRows, int64_t weightBytes) {
+  constexpr int64_t kStreamedBytes = 8 << 20;
+  if (batchRows == 1)
+    return weightBytes > kStreamedBytes ? 0.25 : 0.1;
+  if (!ShapedType::isDynamic(batchRows) && batchRows >= 16)
+    return 0.3;
+  return 0.2;
+}
+
+struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
+  PackSparseWeight(MLIRContext *ctx, double limit)
+      : OpRewritePattern(ctx), limit(limit) {}
+
+  LogicalResult matchAndRewrite(linalg::MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() ||
+        !linalg::MatmulOp::isDefaultIndexingMaps(op.getIndexingMaps()))
+      return failure();
+    Value x = op.getInputs()[0], w = op.getInputs()[1];
+    Value init = op.getOutputs()[0];
+    auto xt = cast<RankedTensorType>(x.getType());
+    auto wt = cast<RankedTensorType>(w.getType());
+    auto rt = cast<RankedTensorType>(init.getType());
+    if (!wt.hasStaticShape() || !wt.getElementType().isF32() ||
+        xt.getElementType() != wt.getElementType() ||
+        rt.getElementType() != wt.getElementType())
+      return rewriter.notifyMatchFailure(op, "weight is not a static f32");
+    int64_t k = wt.getDimSize(0), n = wt.getDimSize(1);
+    if (k * n >= std::numeric_limits<int32_t>::max())
+      return rewriter.notifyMatchFailure(op, "weight too large for i32");
+    std::optional<SmallVector<float>> values = constantFloats(w);
+    if (!values)
+      return rewriter.notifyMatchFailure(op, "weight is not a constant");
+
+    int64_t nonZeros = llvm::count_if(*values, [](float v) { return v != 0; });
+    double density = double(nonZeros) / double(k * n);
+    double chosen = limit >= 0 ? limit
+                               : costModelLimit(xt.getDimSize(0),
+                                                k * n * int64_t(sizeof(float)));
+    if (density > chosen)
+      return rewriter.notifyMatchFailure(op, "weight too dense to pay");
+
+    // Column by column; each column padded with zeros to whole groups.
+    SmallVector<float> packedValues;
+    SmallVector<int32_t> packedRows, offsets{0};
+    packedValues.reserve(nonZeros + n * kGroup);
+    packedRows.reserve(nonZeros + n * kGroup);
+    for (int64_t col = 0; col < n; ++col) {
+      int32_t lastRow = 0;
+      for (int64_t row = 0; row < k; ++row) {
+        float v = (*values)[row * n + col];
+        if (v == 0)
+          continue;
+        packedValues.push_back(v);
+        packedRows.push_back(static_cast<int32_t>(row));
+        lastRow = static_cast<int32_t>(row);
+      }
+      // Padding repeats the column's last row (its cache line is hot).
+      while ((packedValues.size() - offsets.back()) % kGroup != 0) {
+        packedValues.push_back(0.0f);
+        packedRows.push_back(lastRow);
+      }
+      offsets.push_back(static_cast<int32_t>(packedValues.size()));
+    }
+
+    Location loc = op.getLoc();
+    auto entries = static_cast<int64_t>(packedValues.size());
+    auto valuesType = RankedTensorType::get({entries}, rewriter.getF32Type());
+    auto rowsType = RankedTensorType::get({entries}, rewriter.getI32Type());
+    auto offsetsType = RankedTensorType::get({n + 1}, rewriter.getI32Type());
+    Value valuesCst = arith::ConstantOp::create(
+        rewriter, loc, valuesType,
+        DenseElementsAttr::get(valuesType, ArrayRef<float>(packedValues)));
+    Value rowsCst = arith::ConstantOp::create(
+        rewriter, loc, rowsType,
+        DenseElementsAttr::get(rowsType, ArrayRef<int32_t>(packedRows)));
+    Value offsetsCst = arith::ConstantOp::create(
+        rewriter, loc, offsetsType,
+        DenseElementsAttr::get(offsetsType, ArrayRef<int32_t>(offsets)));
+    auto sparse = SparseMatmulOp::create(rewriter, loc, rt, x, valuesCst,
+                                         rowsCst, offsetsCst, init, kGroup);
+    if (Attribute pattern = op->getAttr("sieve.weight_pattern"))
+      sparse->setAttr("sieve.weight_pattern", pattern);
+    rewriter.replaceOp(op, sparse.getResult());
+    return success();
+  }
+
+  double limit;
+};
+
+struct SieveSparsifyWeightsPass
+    : sieve::impl::SieveSparsifyWeightsBase<SieveSparsifyWeightsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<PackSparseWeight>(&getContext(), densityLimit);
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+  }
+};
+
+} // namespace
