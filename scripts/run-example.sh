@@ -4,7 +4,10 @@
 #     against its expected output (dense and with --sparsity=exact), timed;
 #  2. a ReLU FFN block (d=1024, d_ff=4096, batch 1) whose ReLU leaves 10%
 #     of the neurons active: Sieve dense, Sieve exact (skipping the weight
-#     rows of inactive neurons) and onnxruntime, timed side by side.
+#     rows of inactive neurons) and onnxruntime, timed side by side;
+#  3. a Gemm whose 4096x4096 weight has 90% zeros (pruned): Sieve dense,
+#     Sieve's packed sparse kernel, the upstream MLIR sparsifier and
+#     onnxruntime.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${SIEVE_BUILD_DIR:-$root/build}"
@@ -31,3 +34,8 @@ echo
 echo "== ReLU FFN at 10% activation density: Sieve dense vs Sieve exact vs onnxruntime (1 thread)"
 python3 "$root/benchmarks/run.py" --sievec "$build/bin/sievec" \
   --only relu-ffn-1024x4096-b1-d10 --reps 20
+
+echo
+echo "== Gemm with a 90%-sparse 4096x4096 weight: Sieve dense vs packed vs upstream sparsifier vs onnxruntime"
+python3 "$root/benchmarks/run.py" --sievec "$build/bin/sievec" \
+  --only pruned-gemm-4096x4096-b1-w90 --reps 20
