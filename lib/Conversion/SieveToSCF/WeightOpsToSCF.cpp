@@ -45,10 +45,10 @@ Value constIndex(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
-/// `tensor[i]` of an integer tensor, as an index.
+/// `tensor[i]` of an integer tensor, read as unsigned, as an index.
 Value extractIndex(OpBuilder &b, Location loc, Value tensor, Value i) {
   Value v = tensor::ExtractOp::create(b, loc, tensor, ValueRange{i});
-  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), v);
 }
 
 /// `source` (R x C) transposed into a new C x R tensor.
@@ -96,6 +96,11 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
                 Value idx = vector::TransferReadOp::create(
                     eb, el, idxType, rows, ValueRange{j},
                     /*padding=*/std::nullopt, ArrayRef<bool>{true});
+                // Narrow (e.g. 16-bit) rows are unsigned; gathers take
+                // 32-bit offsets.
+                if (it.getIntOrFloatBitWidth() < 32)
+                  idx = arith::ExtUIOp::create(
+                      eb, el, VectorType::get({group}, eb.getI32Type()), idx);
                 Value w = vector::TransferReadOp::create(
                     eb, el, vecType, values, ValueRange{j},
                     /*padding=*/std::nullopt, ArrayRef<bool>{true});
@@ -105,11 +110,13 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
                 Value f = vector::FMAOp::create(eb, el, xs, w, vacc[0]);
                 scf::YieldOp::create(eb, el, f);
               });
-          Value sum = vector::ReductionOp::create(
-              cb, cl, vector::CombiningKind::ADD, entries.getResult(0));
+          // A tree reduction (reassoc): a strictly ordered one is a chain
+          // of 16 dependent adds per column.
           Value prev =
               tensor::ExtractOp::create(cb, cl, acc[0], ValueRange{zero, n});
-          Value total = arith::AddFOp::create(cb, cl, prev, sum);
+          Value total = vector::ReductionOp::create(
+              cb, cl, vector::CombiningKind::ADD, entries.getResult(0), prev,
+              arith::FastMathFlags::reassoc);
           Value next = tensor::InsertOp::create(cb, cl, total, acc[0],
                                                 ValueRange{zero, n});
           scf::YieldOp::create(cb, cl, next);

@@ -2,24 +2,24 @@
 
 // One row: for each output column, the column's entries 16 at a time; the
 // activations at their rows are gathered and multiplied with the values,
-// and the vector accumulator is reduced once per column into init.
+// and the vector accumulator is reduced once per column into init (a tree
+// reduction: reassoc).
 // CHECK-LABEL: func.func @one_row
 // CHECK-SAME:    (%[[X:.*]]: tensor<1x64xf32>, %[[V:.*]]: tensor<?xf32>, %[[R:.*]]: tensor<?xi32>, %[[O:.*]]: tensor<33xi32>, %[[I:.*]]: tensor<1x32xf32>)
 // CHECK:       %[[C16:.*]] = arith.constant 16 : index
 // CHECK:       scf.for %[[N:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[Y:.*]] = %[[I]]) -> (tensor<1x32xf32>)
 // CHECK:         %[[B:.*]] = tensor.extract %[[O]][%[[N]]] : tensor<33xi32>
-// CHECK:         %[[BEGIN:.*]] = arith.index_cast %[[B]] : i32 to index
+// CHECK:         %[[BEGIN:.*]] = arith.index_castui %[[B]] : i32 to index
 // CHECK:         %[[E:.*]] = tensor.extract %[[O]][%{{.*}}] : tensor<33xi32>
-// CHECK:         %[[END:.*]] = arith.index_cast %[[E]] : i32 to index
+// CHECK:         %[[END:.*]] = arith.index_castui %[[E]] : i32 to index
 // CHECK:         %[[ACC:.*]] = scf.for %[[J:.*]] = %[[BEGIN]] to %[[END]] step %[[C16]] iter_args(%[[A:.*]] = %{{.*}}) -> (vector<16xf32>)
 // CHECK:           %[[IDX:.*]] = vector.transfer_read %[[R]][%[[J]]]{{.*}} : tensor<?xi32>, vector<16xi32>
 // CHECK:           %[[W:.*]] = vector.transfer_read %[[V]][%[[J]]]{{.*}} : tensor<?xf32>, vector<16xf32>
 // CHECK:           %[[G:.*]] = vector.gather %[[X]][%{{.*}}, %{{.*}}] [%[[IDX]]], %{{.*}}, %{{.*}} : tensor<1x64xf32>, vector<16xi32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
 // CHECK:           %[[F:.*]] = vector.fma %[[G]], %[[W]], %[[A]] : vector<16xf32>
 // CHECK:           scf.yield %[[F]]
-// CHECK:         %[[SUM:.*]] = vector.reduction <add>, %[[ACC]] : vector<16xf32> into f32
 // CHECK:         %[[PREV:.*]] = tensor.extract %[[Y]]
-// CHECK:         %[[T:.*]] = arith.addf %[[PREV]], %[[SUM]] : f32
+// CHECK:         %[[T:.*]] = vector.reduction <add>, %[[ACC]], %[[PREV]] fastmath<reassoc> : vector<16xf32> into f32
 // CHECK:         tensor.insert %[[T]] into %[[Y]]
 func.func @one_row(%x: tensor<1x64xf32>, %v: tensor<?xf32>, %r: tensor<?xi32>,
                    %o: tensor<33xi32>, %init: tensor<1x32xf32>) -> tensor<1x32xf32> {
@@ -40,7 +40,7 @@ func.func @one_row(%x: tensor<1x64xf32>, %v: tensor<?xf32>, %r: tensor<?xi32>,
 // CHECK:       %[[YT:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[IT]]) -> (tensor<32x8xf32>)
 // CHECK:         scf.for {{.*}} -> (tensor<32x8xf32>)
 // CHECK:           %[[ACC:.*]]:4 = scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// CHECK:             %[[K:.*]] = arith.index_cast %{{.*}} : i32 to index
+// CHECK:             %[[K:.*]] = arith.index_castui %{{.*}} : i32 to index
 // CHECK:             %[[W:.*]] = tensor.extract %arg1
 // CHECK:             %[[WV:.*]] = vector.broadcast %[[W]] : f32 to vector<8xf32>
 // CHECK:             %[[XV:.*]] = vector.transfer_read %[[XT]][%[[K]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<64x8xf32>, vector<8xf32>
@@ -89,4 +89,24 @@ func.func @dynamic_batch(%x: tensor<?x64xf32>, %v: tensor<?xf32>, %r: tensor<?xi
   %0 = sieve.sparse_matmul %x, %v, %r, %o, %init group 16
       : tensor<?x64xf32>, tensor<?xf32>, tensor<?xi32>, tensor<33xi32> -> tensor<?x32xf32>
   return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+// Narrow rows are unsigned: widened with extui (not sign-extended) before
+// they index the gather or the batch vector.
+// CHECK-LABEL: func.func @narrow_rows
+// CHECK:       %[[IDX:.*]] = vector.transfer_read %arg2[%{{.*}}]{{.*}} : tensor<?xi16>, vector<16xi16>
+// CHECK:       %[[WIDE:.*]] = arith.extui %[[IDX]] : vector<16xi16> to vector<16xi32>
+// CHECK:       vector.gather %arg0[%{{.*}}, %{{.*}}] [%[[WIDE]]]
+// CHECK:       arith.index_castui %{{.*}} : i16 to index
+func.func @narrow_rows(%x: tensor<1x40000xf32>, %v: tensor<?xf32>, %r: tensor<?xi16>,
+                       %o: tensor<33xi32>, %init: tensor<1x32xf32>,
+                       %x2: tensor<2x40000xf32>, %init2: tensor<2x32xf32>)
+    -> (tensor<1x32xf32>, tensor<2x32xf32>) {
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %init group 16
+      : tensor<1x40000xf32>, tensor<?xf32>, tensor<?xi16>, tensor<33xi32> -> tensor<1x32xf32>
+  %1 = sieve.sparse_matmul %x2, %v, %r, %o, %init2 group 16
+      : tensor<2x40000xf32>, tensor<?xf32>, tensor<?xi16>, tensor<33xi32> -> tensor<2x32xf32>
+  return %0, %1 : tensor<1x32xf32>, tensor<2x32xf32>
 }

@@ -110,9 +110,10 @@ def Sieve_SparseMatmulOp : Sieve_Op<"sparse_matmul", [Pure,
     broadcast kernel over the batch for more rows).
 
     `values` is a 1-D float tensor of the element type of `input`; `rows`
-    and `offsets` are 1-D signless integer tensors; `offsets` has `N + 1`
-    elements, starts at 0, never decreases, and ends at the number of
-    entries.
+    and `offsets` are 1-D signless integer tensors of any width, read as
+    unsigned (16-bit rows address up to 65536 reduction rows); `offsets`
+    has `N + 1` elements, starts at 0, never decreases, and ends at the
+    number of entries.
 
     Example (a `4 x 2` weight with entries `W[1, 0] = 2.0` and
     `W[3, 1] = -1.0`, one entry per column):
