@@ -2,6 +2,9 @@
 
 #include "sieve/Analysis/ActivationSites.h"
 
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -18,6 +21,19 @@ std::string mlir::sieve::onnxNodeName(Location loc) {
       if (auto name = dyn_cast<NameLoc>(inner))
         return name.getName().str();
   return "";
+}
+
+std::string mlir::sieve::describeNode(Operation *op,
+                                      llvm::StringRef fallback) {
+  std::string name = op ? onnxNodeName(op->getLoc()) : "";
+  return name.empty() ? fallback.str() : "node '" + name + "'";
+}
+
+std::string mlir::sieve::formatPercent(double fraction, int decimals) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::format("%.*f%%", decimals, 100 * fraction);
+  return text;
 }
 
 bool mlir::sieve::isZeroFill(Value value) {

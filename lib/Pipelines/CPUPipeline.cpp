@@ -43,12 +43,15 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   addPipeline(pm, "canonicalize,cse");
   // Sparse constant weights are packed first: a packed matmul is no longer
   // a linalg.matmul, so the activation gather leaves it alone.
-  if (options.sparsity == "exact" || options.sparsity == "auto")
+  if (options.sparsity == "exact" || options.sparsity == "auto") {
+    std::string report = options.report ? " report=true" : "";
     addPipeline(pm,
                 "func.func(sieve-sparsify-weights{density-limit=" +
                     std::to_string(double(options.weightDensityLimit)) +
-                    "},sieve-sparsify-activations{density-limit=" +
-                    std::to_string(double(options.densityLimit)) + "})");
+                    report + "},sieve-sparsify-activations{density-limit=" +
+                    std::to_string(double(options.densityLimit)) + report +
+                    "})");
+  }
   addPipeline(pm, "func.func(sieve-prepare-linalg),canonicalize,cse,"
                   "func.func(convert-sieve-activation-ops-to-scf,"
                   "convert-sieve-weight-ops-to-scf),"

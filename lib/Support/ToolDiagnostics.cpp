@@ -38,6 +38,9 @@ static void printDiagnostic(llvm::StringRef tool, Diagnostic &diag) {
 std::unique_ptr<ScopedDiagnosticHandler>
 mlir::sieve::installToolDiagnostics(MLIRContext &context,
                                     llvm::StringRef toolName) {
+  // Remarks name the ONNX node; the op they are attached to (which may
+  // hold a large constant) is not printed with them.
+  context.printOpOnDiagnostic(false);
   std::string tool = toolName.str();
   return std::make_unique<ScopedDiagnosticHandler>(
       &context, [tool](Diagnostic &diag) {

@@ -304,6 +304,7 @@ int main(int argc, char **argv) {
       !message.empty())
     return fail(message);
   pipelineOptions.sparsity = sparsity;
+  pipelineOptions.report = !quiet;
   if (!profilePath.empty()) {
     std::string profileError;
     int marked = applyProfile(*module, profilePath, profileError);

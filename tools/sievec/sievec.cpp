@@ -166,6 +166,7 @@ int main(int argc, char **argv) {
   PassManager pm(&context);
   CPUPipelineOptions pipelineOptions;
   pipelineOptions.sparsity = sparsity;
+  pipelineOptions.report = true;
   pipelineOptions.weightDensityLimit = weightDensityLimit;
   buildCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module)))

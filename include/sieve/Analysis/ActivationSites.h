@@ -17,6 +17,13 @@ namespace mlir::sieve {
 /// possibly inside a FusedLoc), or an empty string.
 std::string onnxNodeName(Location loc);
 
+/// "node 'NAME'" when `op` carries an ONNX node name, else `fallback`; for
+/// remarks that name what a pass did.
+std::string describeNode(Operation *op, llvm::StringRef fallback);
+
+/// `fraction` as a percentage with `decimals` decimals ("12.5%").
+std::string formatPercent(double fraction, int decimals);
+
 /// True when `value` is a linalg.fill of floating-point zero.
 bool isZeroFill(Value value);
 

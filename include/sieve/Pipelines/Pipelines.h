@@ -46,6 +46,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "sieve.sparse_matmul (negative: chosen by the cost "
                      "model from the batch)"),
       llvm::cl::init(-1.0)};
+  PassOptions::Option<bool> report{
+      *this, "report",
+      llvm::cl::desc("Emit a remark for each sparsity decision (which "
+                     "matmuls are rewritten, which stay dense and why)"),
+      llvm::cl::init(false)};
 };
 
 /// Adds the passes of sieve-cpu-pipeline to `pm` (anchored on a module).

@@ -39,8 +39,8 @@ double costModelLimit(RankedTensorType activations, Value weight) {
 }
 
 struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
-  GatherActiveRows(MLIRContext *ctx, double limit)
-      : OpRewritePattern(ctx), limit(limit) {}
+  GatherActiveRows(MLIRContext *ctx, double limit, bool report)
+      : OpRewritePattern(ctx), limit(limit), report(report) {}
 
   LogicalResult matchAndRewrite(linalg::MatmulOp op,
                                 PatternRewriter &rewriter) const override {
@@ -59,8 +59,16 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
         site && site.getSource() != DensitySource::Unknown) {
       auto ht = cast<RankedTensorType>(h.getType());
       double chosen = limit >= 0 ? limit : costModelLimit(ht, w);
-      if (site.getDensityValue() > chosen)
+      if (site.getDensityValue() > chosen) {
+        if (report)
+          op->emitRemark()
+              << describeNode(op, "matmul") << " after ReLU "
+              << describeNode(h.getDefiningOp(), "output") << ": density "
+              << formatPercent(site.getDensityValue(), 1)
+              << " (profile) above the gather limit "
+              << formatPercent(chosen, 0) << ": kept dense";
         return rewriter.notifyMatchFailure(op, "measured density too high");
+      }
     }
     if (!kind)
       return rewriter.notifyMatchFailure(op, "lhs is not a ReLU output");
@@ -112,11 +120,19 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
       Operation *dense = rewriter.clone(*op);
       YieldOp::create(rewriter, loc, dense->getResult(0));
     }
+    if (report)
+      op->emitRemark() << describeNode(op, "matmul") << " after ReLU "
+                       << describeNode(h.getDefiningOp(), "output")
+                       << ": gathers the weight rows of active neurons, "
+                          "dense path above "
+                       << formatPercent(chosen, 0)
+                       << " active (checked at run time)";
     rewriter.replaceOp(op, branch.getResults());
     return success();
   }
 
   double limit;
+  bool report;
 };
 
 struct SieveSparsifyActivationsPass
@@ -124,7 +140,7 @@ struct SieveSparsifyActivationsPass
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<GatherActiveRows>(&getContext(), densityLimit);
+    patterns.add<GatherActiveRows>(&getContext(), densityLimit, report);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -2,6 +2,7 @@
 
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
+#include "sieve/Analysis/ActivationSites.h"
 #include "sieve/Analysis/WeightPattern.h"
 #include "sieve/Dialect/Sieve/IR/SieveOps.h"
 
@@ -10,6 +11,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
 
 #include <limits>
 
@@ -47,8 +49,8 @@ double costModelLimit(int64_t batchRows, int64_t weightBytes) {
 }
 
 struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
-  PackSparseWeight(MLIRContext *ctx, double limit)
-      : OpRewritePattern(ctx), limit(limit) {}
+  PackSparseWeight(MLIRContext *ctx, double limit, bool report)
+      : OpRewritePattern(ctx), limit(limit), report(report) {}
 
   LogicalResult matchAndRewrite(linalg::MatmulOp op,
                                 PatternRewriter &rewriter) const override {
@@ -76,8 +78,16 @@ struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
     double chosen = limit >= 0 ? limit
                                : costModelLimit(xt.getDimSize(0),
                                                 k * n * int64_t(sizeof(float)));
-    if (density > chosen)
+    if (density > chosen) {
+      if (report && nonZeros < k * n)
+        op->emitRemark() << describeNode(op, "matmul") << ": " << k << "x" << n
+                         << " weight "
+                         << formatPercent(density, 1)
+                         << " non-zero, above the packing limit "
+                         << formatPercent(chosen, 0)
+                         << " for this batch: kept dense";
       return rewriter.notifyMatchFailure(op, "weight too dense to pay");
+    }
 
     // Column by column; each column padded with zeros to whole groups.
     SmallVector<float> packedValues;
@@ -124,11 +134,20 @@ struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
                                          rowsCst, offsetsCst, init, kGroup);
     if (Attribute pattern = op->getAttr("sieve.weight_pattern"))
       sparse->setAttr("sieve.weight_pattern", pattern);
+    if (report)
+      op->emitRemark() << describeNode(op, "matmul") << ": " << k << "x" << n
+                       << " weight " << formatPercent(density, 1)
+                       << " non-zero (limit "
+                       << formatPercent(chosen, 0)
+                       << "): packed into sieve.sparse_matmul ("
+                       << entries * 8 / 1024 << " KiB, dense "
+                       << k * n * 4 / 1024 << " KiB)";
     rewriter.replaceOp(op, sparse.getResult());
     return success();
   }
 
   double limit;
+  bool report;
 };
 
 struct SieveSparsifyWeightsPass
@@ -136,7 +155,7 @@ struct SieveSparsifyWeightsPass
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<PackSparseWeight>(&getContext(), densityLimit);
+    patterns.add<PackSparseWeight>(&getContext(), densityLimit, report);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -243,6 +243,9 @@ def SieveSparsifyActivations
     Option<"densityLimit", "density-limit", "double", /*default=*/"-1.0",
            "Fraction of active neurons above which the dense path runs "
            "(negative: chosen by the cost model)">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark for every ReLU-fed matmul: rewritten, or kept "
+           "dense and why">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
@@ -287,6 +290,9 @@ def SieveSparsifyWeights
     Option<"densityLimit", "density-limit", "double", /*default=*/"-1.0",
            "Largest weight density that is packed (negative: chosen by the "
            "cost model)">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark for every constant weight with zeros: packed, or "
+           "kept dense and why">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::sieve::SieveDialect"];

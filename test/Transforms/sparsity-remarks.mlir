@@ -1,0 +1,50 @@
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-sparsify-weights{report=true},sieve-sparsify-activations{report=true}))" -o /dev/null 2>&1 | FileCheck %s
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-sparsify-weights,sieve-sparsify-activations))" 2>&1 | FileCheck %s --check-prefix=QUIET
+
+// With report=true each sparsity decision is a remark naming the ONNX node
+// (sievec and sieve-run turn it on); without it the passes are silent.
+// QUIET-NOT: remark
+
+func.func @packed_weight(%x: tensor<1x8xf32>, %init: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %w = arith.constant dense<[[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0],
+                             [0.0, 0.0], [3.0, 0.0], [0.0, 0.0], [0.0, 0.0]]> : tensor<8x2xf32>
+  // CHECK: remark: {{.*}}node 'fc': 8x2 weight 6.2% non-zero (limit 10%): packed into sieve.sparse_matmul (0 KiB, dense 0 KiB)
+  %0 = linalg.matmul ins(%x, %w : tensor<1x8xf32>, tensor<8x2xf32>) outs(%init : tensor<1x2xf32>) -> tensor<1x2xf32> loc("fc"("Gemm"))
+  return %0 : tensor<1x2xf32>
+}
+
+// -----
+
+func.func @dense_weight(%x: tensor<1x2xf32>, %init: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %w = arith.constant dense<[[0.0, 1.0], [2.0, 3.0]]> : tensor<2x2xf32>
+  // CHECK: remark: {{.*}}node 'proj': 2x2 weight 75.0% non-zero, above the packing limit 10% for this batch: kept dense
+  %0 = linalg.matmul ins(%x, %w : tensor<1x2xf32>, tensor<2x2xf32>) outs(%init : tensor<1x2xf32>) -> tensor<1x2xf32> loc("proj"("MatMul"))
+  return %0 : tensor<1x2xf32>
+}
+
+// -----
+
+// A ReLU feeding a matmul with a weight argument: the gather rewrite.
+func.func @relu_gather(%x: tensor<1x4xf32>, %w: tensor<4x2xf32>, %init: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4xf32>) -> tensor<1x4xf32>
+  %h = linalg.max ins(%x, %z : tensor<1x4xf32>, tensor<1x4xf32>) outs(%e : tensor<1x4xf32>) -> tensor<1x4xf32> loc("Relu_4"("Relu"))
+  // CHECK: remark: {{.*}}node 'Gemm_5' after ReLU node 'Relu_4': gathers the weight rows of active neurons, dense path above 15% active (checked at run time)
+  %0 = linalg.matmul ins(%h, %w : tensor<1x4xf32>, tensor<4x2xf32>) outs(%init : tensor<1x2xf32>) -> tensor<1x2xf32> loc("Gemm_5"("Gemm"))
+  return %0 : tensor<1x2xf32>
+}
+
+// -----
+
+// A ReLU whose profiled density is above the limit stays dense.
+func.func @relu_profiled_dense(%x: tensor<1x4xf32>, %w: tensor<4x2xf32>, %init: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4xf32>) -> tensor<1x4xf32>
+  %h = linalg.max {sieve.activation_site = #sieve.activation_site<relu, measured = 0.625>}
+      ins(%x, %z : tensor<1x4xf32>, tensor<1x4xf32>) outs(%e : tensor<1x4xf32>) -> tensor<1x4xf32> loc("Relu_4"("Relu"))
+  // CHECK: remark: {{.*}}node 'Gemm_5' after ReLU node 'Relu_4': density 62.5% (profile) above the gather limit 15%: kept dense
+  %0 = linalg.matmul ins(%h, %w : tensor<1x4xf32>, tensor<4x2xf32>) outs(%init : tensor<1x2xf32>) -> tensor<1x2xf32> loc("Gemm_5"("Gemm"))
+  return %0 : tensor<1x2xf32>
+}
