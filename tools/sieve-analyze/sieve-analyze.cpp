@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sieve/Analysis/ActivationSites.h"
+#include "sieve/Analysis/CostModel.h"
 #include "sieve/Dialect/Sieve/IR/SieveAttrs.h"
 #include "sieve/Import/ONNX/Importer.h"
 #include "sieve/Pipelines/Pipelines.h"
@@ -96,6 +97,8 @@ struct Site {
 struct WeightLayer {
   std::string node, op, shape, pattern;
   double density;
+  /// What --sparsity=exact does with the weight ("packed", "dense", ...).
+  std::string exact;
 };
 
 HostTensor randomTensor(const onnx_import::TensorSignature &sig,
@@ -207,10 +210,21 @@ int main(int argc, char **argv) {
         pattern = llvm::formatv("block {0}x{1}", p.getBlockShape()[0],
                                 p.getBlockShape()[1])
                       .str();
-      weights.push_back(
-          {onnxNodeName(op->getLoc()), op->getName().stripDialect().str(),
-           shapeText(cast<ShapedType>(op->getOperand(1).getType())), pattern,
-           p.getDensityValue()});
+      // What --sparsity=exact will do (sieve-sparsify-weights' cost model).
+      auto wt = cast<ShapedType>(op->getOperand(1).getType());
+      std::string exact = "dense";
+      if (op->getName().getStringRef() != "linalg.matmul") {
+        exact = "dense (no sparse kernel)";
+      } else if (p.getDensityValue() < 1) {
+        auto xt = cast<ShapedType>(op->getOperand(0).getType());
+        double limit =
+            weightPackingLimit(xt.getDimSize(0), wt.getNumElements() * 4);
+        exact = (p.getDensityValue() <= limit ? "packed" : "dense") +
+                std::string(" (limit ") + formatPercent(limit, 0) + ")";
+      }
+      weights.push_back({onnxNodeName(op->getLoc()),
+                         op->getName().stripDialect().str(), shapeText(wt),
+                         pattern, p.getDensityValue(), exact});
     }
     if (auto site =
             op->getAttrOfType<ActivationSiteAttr>("sieve.activation_site")) {
@@ -304,11 +318,13 @@ int main(int argc, char **argv) {
 
   // The report.
   llvm::outs() << "Weights (" << modelPath << ")\n";
-  llvm::outs() << llvm::formatv("  {0,-28} {1,-20} {2,-14} {3,-14} {4}\n",
-                                "node", "op", "shape", "pattern", "density");
+  llvm::outs() << llvm::formatv(
+      "  {0,-28} {1,-20} {2,-14} {3,-14} {4,-9} {5}\n", "node", "op", "shape",
+      "pattern", "density", "--sparsity=exact");
   for (const WeightLayer &w : weights)
-    llvm::outs() << llvm::formatv("  {0,-28} {1,-20} {2,-14} {3,-14} {4:P}\n",
-                                  w.node, w.op, w.shape, w.pattern, w.density);
+    llvm::outs() << llvm::formatv(
+        "  {0,-28} {1,-20} {2,-14} {3,-14} {4,-9} {5}\n", w.node, w.op,
+        w.shape, w.pattern, formatPercent(w.density, 2), w.exact);
   if (weights.empty())
     llvm::outs() << "  (no constant contraction weights)\n";
   llvm::outs() << "\nActivation sites (ReLU-like outputs feeding a "
@@ -351,7 +367,8 @@ int main(int argc, char **argv) {
                                                {"op", w.op},
                                                {"shape", w.shape},
                                                {"pattern", w.pattern},
-                                               {"density", w.density}});
+                                               {"density", w.density},
+                                               {"exact", w.exact}});
     for (const Site &s : sites) {
       llvm::json::Object site{
           {"node", s.node}, {"activation", s.kind}, {"shape", s.shape}};

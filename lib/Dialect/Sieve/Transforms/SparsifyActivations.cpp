@@ -3,6 +3,7 @@
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
 #include "sieve/Analysis/ActivationSites.h"
+#include "sieve/Analysis/CostModel.h"
 #include "sieve/Dialect/Sieve/IR/SieveAttrs.h"
 #include "sieve/Dialect/Sieve/IR/SieveOps.h"
 
@@ -25,17 +26,13 @@ using namespace mlir::sieve;
 
 namespace {
 
-/// The density below which gathering active weight rows beats the dense
-/// product (break-even points measured with benchmarks/run.py; see the
-/// pass description).
+/// The cost model's gather limit for a matmul of `activations` by `weight`.
 double costModelLimit(RankedTensorType activations, Value weight) {
-  constexpr int64_t kCacheBytes = 32 << 20;
   auto wt = cast<RankedTensorType>(weight.getType());
-  int64_t bytes = wt.hasStaticShape()
-                      ? wt.getNumElements() * (wt.getElementTypeBitWidth() / 8)
-                      : kCacheBytes + 1;
-  bool oneRow = activations.getDimSize(0) == 1;
-  return oneRow && bytes <= kCacheBytes ? 0.15 : 0.5;
+  int64_t bytes = wt.hasStaticShape() ? wt.getNumElements() *
+                                            (wt.getElementTypeBitWidth() / 8)
+                                      : -1;
+  return activationGatherLimit(activations.getDimSize(0), bytes);
 }
 
 struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {

@@ -3,6 +3,7 @@
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
 #include "sieve/Analysis/ActivationSites.h"
+#include "sieve/Analysis/CostModel.h"
 #include "sieve/Analysis/WeightPattern.h"
 #include "sieve/Dialect/Sieve/IR/SieveOps.h"
 
@@ -28,25 +29,6 @@ namespace {
 /// Entries consumed at a time by the lowering of sieve.sparse_matmul: one
 /// AVX-512 vector of f32 (the one-row kernel gathers this many).
 constexpr int64_t kGroup = 16;
-
-/// The weight density at or below which the packed kernel beats the dense
-/// matmul, for `batchRows` rows (dynamic: unknown) and a weight of
-/// `weightBytes` bytes. Break-even points measured with benchmarks/run.py
-/// on 1024x1024 and 4096x4096 weights (docs/sparsity.md), with a margin:
-///  * one row, weight streamed from memory (> 8 MiB): the packed form moves
-///    8 bytes per non-zero against 4 per dense element; break-even ~30%;
-///  * one row, weight in cache: the dense vecmat runs at full vector speed,
-///    the gather kernel pays below ~15%;
-///  * 2-15 rows: break-even ~30% (large) and ~28% (small);
-///  * 16 rows and more: ~45% (large) and ~35% (small).
-double costModelLimit(int64_t batchRows, int64_t weightBytes) {
-  constexpr int64_t kStreamedBytes = 8 << 20;
-  if (batchRows == 1)
-    return weightBytes > kStreamedBytes ? 0.25 : 0.1;
-  if (!ShapedType::isDynamic(batchRows) && batchRows >= 16)
-    return 0.3;
-  return 0.2;
-}
 
 struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
   PackSparseWeight(MLIRContext *ctx, double limit, bool report)
@@ -76,7 +58,7 @@ struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
     int64_t nonZeros = llvm::count_if(*values, [](float v) { return v != 0; });
     double density = double(nonZeros) / double(k * n);
     double chosen = limit >= 0 ? limit
-                               : costModelLimit(xt.getDimSize(0),
+                               : weightPackingLimit(xt.getDimSize(0),
                                                 k * n * int64_t(sizeof(float)));
     if (density > chosen) {
       if (report && nonZeros < k * n)
