@@ -82,12 +82,17 @@ def ConvertSieveWeightOpsToSCF
       else 8; the last vector is masked when the batch is not a multiple):
       `acc += broadcast(values[j]) * xT[rows[j], m0:m0+width]`, unrolled
       over the `group` entries with four accumulators; the result is built
-      transposed (`N x M`) and transposed back.
+      transposed (`N x M`) and transposed back. The packed rows and values
+      are prefetched 512 entries ahead (`memref.prefetch` on a read-only
+      `bufferization.to_buffer` of each): a few instructions per entry leave
+      the out-of-order window too short to hide memory latency otherwise.
 
     A dynamic batch gets both, behind `scf.if` on the batch size. Everything
-    stays on tensors for bufferization to place.
+    else stays on tensors for bufferization to place.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",

@@ -20,8 +20,10 @@
 #include "sieve/Dialect/Sieve/IR/SieveOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -40,6 +42,10 @@ using namespace mlir;
 using namespace mlir::sieve;
 
 namespace {
+
+/// How far ahead (in entries) the batch kernel prefetches the packed rows
+/// and values: 2 KiB of each.
+constexpr int64_t kPrefetchEntries = 512;
 
 Value constIndex(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
@@ -137,6 +143,19 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
     Value zero = constIndex(b, loc, 0), one = constIndex(b, loc, 1),
           step = constIndex(b, loc, group),
           widthStep = constIndex(b, loc, width);
+    // The packed weight is streamed once, but each entry costs a few
+    // instructions (scalar row and value, a vector load, an FMA), so the
+    // out-of-order window covers too few entries to hide memory latency:
+    // prefetch both streams a fixed distance ahead (4096x4096 at 90% zeros,
+    // batch 8, caches flushed between runs: 1.19 ms -> 0.71 ms).
+    auto bufferOf = [&](Value tensor) -> Value {
+      auto type = cast<RankedTensorType>(tensor.getType());
+      return bufferization::ToBufferOp::create(
+          b, loc, MemRefType::get(type.getShape(), type.getElementType()),
+          tensor, b.getUnitAttr());
+    };
+    Value rowsBuffer = bufferOf(rows), valuesBuffer = bufferOf(values);
+    Value distance = constIndex(b, loc, kPrefetchEntries);
     Value xT = transpose(b, loc, op.getInput());
     Value yT = transpose(b, loc, op.getInit());
     Value batchRows = tensor::DimOp::create(b, loc, op.getInit(), 0);
@@ -165,6 +184,12 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
                     mb, ml, begin, end, step, init,
                     [&](OpBuilder &eb, Location el, Value j,
                         ValueRange vacc) {
+                      Value ahead = arith::AddIOp::create(eb, el, j, distance);
+                      for (Value buffer : {rowsBuffer, valuesBuffer})
+                        memref::PrefetchOp::create(eb, el, buffer, ahead,
+                                                   /*isWrite=*/false,
+                                                   /*localityHint=*/3,
+                                                   /*isDataCache=*/true);
                       SmallVector<Value> accs(vacc.begin(), vacc.end());
                       for (int64_t u = 0; u < group; ++u) {
                         Value ju = arith::AddIOp::create(

@@ -32,14 +32,20 @@ func.func @one_row(%x: tensor<1x64xf32>, %v: tensor<?xf32>, %r: tensor<?xi32>,
 
 // Eight rows: the input and init are transposed; each entry is a broadcast
 // of its value times the batch vector of its row (whole 8-wide vectors,
-// in bounds), unrolled over the group into rotating accumulators; the
-// result is transposed back.
+// in bounds), unrolled over the group into rotating accumulators, with the
+// packed rows and values prefetched 512 entries ahead; the result is
+// transposed back.
 // CHECK-LABEL: func.func @batch_of_eight
+// CHECK:       %[[RB:.*]] = bufferization.to_buffer %arg2 read_only : tensor<?xi32> to memref<?xi32>
+// CHECK:       %[[VB:.*]] = bufferization.to_buffer %arg1 read_only : tensor<?xf32> to memref<?xf32>
 // CHECK:       %[[XT:.*]] = linalg.transpose ins(%arg0 : tensor<8x64xf32>) outs(%{{.*}} : tensor<64x8xf32>) permutation = [1, 0]
 // CHECK:       %[[IT:.*]] = linalg.transpose ins(%arg4 : tensor<8x32xf32>) outs(%{{.*}} : tensor<32x8xf32>) permutation = [1, 0]
 // CHECK:       %[[YT:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[IT]]) -> (tensor<32x8xf32>)
 // CHECK:         scf.for {{.*}} -> (tensor<32x8xf32>)
-// CHECK:           %[[ACC:.*]]:4 = scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK:           %[[ACC:.*]]:4 = scf.for %[[J:[a-z0-9_]+]] = {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK:             %[[AHEAD:.*]] = arith.addi %[[J]], %c512
+// CHECK:             memref.prefetch %[[RB]][%[[AHEAD]]], read, locality<3>, data : memref<?xi32>
+// CHECK:             memref.prefetch %[[VB]][%[[AHEAD]]], read, locality<3>, data : memref<?xf32>
 // CHECK:             %[[K:.*]] = arith.index_castui %{{.*}} : i32 to index
 // CHECK:             %[[W:.*]] = tensor.extract %arg1
 // CHECK:             %[[WV:.*]] = vector.broadcast %[[W]] : f32 to vector<8xf32>
