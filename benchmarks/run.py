@@ -4,8 +4,9 @@
 Every workload is an ONNX model with random weights. Sieve compiles it with
 `sievec -o model.so --mcpu=native`; onnxruntime runs it with the same number
 of threads (1 by default). Both run on the same inputs in one process,
-alternating, with warm-up runs first; the table gives medians over the
-repetitions and the ratio Sieve / onnxruntime (below 1: Sieve is faster).
+alternating run by run in a rotating order, with warm-up runs first; the
+table gives medians over the repetitions and the ratio Sieve / onnxruntime
+(below 1: Sieve is faster).
 Outputs are checked against each other before timing.
 
 Sparse workloads add columns: `relu-ffn-*` (activation sparsity) times
@@ -230,13 +231,19 @@ def main():
                     run_upstream()
             sieve_times, ort_times, sparse_times = [], [], []
             upstream_times = [[] for _ in upstream]
-            for _ in range(args.reps):  # alternate, so drift hits all alike
-                sieve_times += time_runs(run_sieve, 1)
-                ort_times += time_runs(run_ort, 1)
-                if run_sparse:
-                    sparse_times += time_runs(run_sparse, 1)
-                for times, (_, _, run_upstream) in zip(upstream_times, upstream):
-                    times += time_runs(run_upstream, 1)
+            # Alternate run by run, so that drift hits all engines alike, and
+            # rotate the order every repetition, so that each engine follows
+            # each other one equally often (the one before leaves the caches
+            # full of its own weights).
+            engines = [(run_sieve, sieve_times), (run_ort, ort_times)]
+            if run_sparse:
+                engines.append((run_sparse, sparse_times))
+            engines += [(run_upstream, times) for times, (_, _, run_upstream)
+                        in zip(upstream_times, upstream)]
+            for rep in range(args.reps):
+                for i in range(len(engines)):
+                    fn, times = engines[(rep + i) % len(engines)]
+                    times += time_runs(fn, 1)
             s, o = statistics.median(sieve_times), statistics.median(ort_times)
             if upstream:
                 x = statistics.median(sparse_times)
