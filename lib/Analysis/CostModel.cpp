@@ -2,7 +2,12 @@
 
 #include "sieve/Analysis/CostModel.h"
 
+#include "sieve/Analysis/WeightPattern.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/BuiltinTypeInterfaces.h"
+
+#include <limits>
 
 using namespace mlir;
 
@@ -33,4 +38,46 @@ double mlir::sieve::activationGatherLimit(int64_t batchRows,
   constexpr int64_t kCacheBytes = 32 << 20;
   bool inCache = weightBytes >= 0 && weightBytes <= kCacheBytes;
   return batchRows == 1 && inCache ? 0.15 : 0.5;
+}
+
+std::optional<mlir::sieve::WeightPackingPlan>
+mlir::sieve::planWeightPacking(linalg::MatmulOp op, double limitOverride) {
+  if (!op.hasPureTensorSemantics() ||
+      !linalg::MatmulOp::isDefaultIndexingMaps(op.getIndexingMaps()))
+    return std::nullopt;
+  auto xt = cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto wt = cast<RankedTensorType>(op.getInputs()[1].getType());
+  auto rt = cast<RankedTensorType>(op.getOutputs()[0].getType());
+  if (!wt.hasStaticShape() || !wt.getElementType().isF32() ||
+      xt.getElementType() != wt.getElementType() ||
+      rt.getElementType() != wt.getElementType())
+    return std::nullopt;
+  WeightPackingPlan plan;
+  plan.rows = wt.getDimSize(0);
+  plan.cols = wt.getDimSize(1);
+  int64_t batch = xt.getDimSize(0);
+  if (plan.rows == 0 || plan.cols == 0 || batch == 0)
+    return std::nullopt;
+  std::optional<SmallVector<float>> values = constantFloats(op.getInputs()[1]);
+  if (!values)
+    return std::nullopt;
+  plan.values = std::move(*values);
+  for (int64_t col = 0; col < plan.cols; ++col) {
+    int64_t inColumn = 0;
+    for (int64_t row = 0; row < plan.rows; ++row)
+      inColumn += plan.values[row * plan.cols + col] != 0;
+    plan.nonZeros += inColumn;
+    plan.entries += llvm::divideCeil(inColumn, kSparseMatmulGroup) *
+                    kSparseMatmulGroup;
+  }
+  if (plan.entries >= std::numeric_limits<int32_t>::max())
+    return std::nullopt;
+  double size = double(plan.rows) * double(plan.cols);
+  plan.density = double(plan.nonZeros) / size;
+  plan.packedDensity = double(plan.entries) / size;
+  plan.limit = limitOverride >= 0
+                   ? limitOverride
+                   : weightPackingLimit(batch, plan.rows * plan.cols * 4);
+  plan.pack = plan.packedDensity <= plan.limit;
+  return plan;
 }

@@ -106,6 +106,13 @@ std::optional<SmallVector<float>> mlir::sieve::constantFloats(Value value) {
                     dense.getValues<float>().end());
     return values;
   }
+  if (auto sparse = dyn_cast<SparseElementsAttr>(cst.getValue())) {
+    SmallVector<float> values;
+    values.reserve(type.getNumElements());
+    for (float v : sparse.getValues<float>())
+      values.push_back(v);
+    return values;
+  }
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(cst.getValue())) {
     ArrayRef<char> data = resource.getData();
     if (data.size() != type.getNumElements() * sizeof(float))

@@ -21,6 +21,7 @@
 #include "sieve/Target/JIT.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
@@ -210,17 +211,18 @@ int main(int argc, char **argv) {
         pattern = llvm::formatv("block {0}x{1}", p.getBlockShape()[0],
                                 p.getBlockShape()[1])
                       .str();
-      // What --sparsity=exact will do (sieve-sparsify-weights' cost model).
+      // What --sparsity=exact will do (sieve-sparsify-weights' plan).
       auto wt = cast<ShapedType>(op->getOperand(1).getType());
-      std::string exact = "dense";
-      if (op->getName().getStringRef() != "linalg.matmul") {
-        exact = "dense (no sparse kernel)";
-      } else if (p.getDensityValue() < 1) {
-        auto xt = cast<ShapedType>(op->getOperand(0).getType());
-        double limit =
-            weightPackingLimit(xt.getDimSize(0), wt.getNumElements() * 4);
-        exact = (p.getDensityValue() <= limit ? "packed" : "dense") +
-                std::string(" (limit ") + formatPercent(limit, 0) + ")";
+      std::string exact = "dense (no sparse kernel)";
+      if (auto matmul = dyn_cast<linalg::MatmulOp>(op)) {
+        std::optional<WeightPackingPlan> plan =
+            planWeightPacking(matmul, /*limitOverride=*/-1);
+        if (!plan || plan->nonZeros == plan->rows * plan->cols)
+          exact = "dense";
+        else
+          exact = (plan->pack ? "packed" : "dense") + std::string(" (") +
+                  formatPercent(plan->packedDensity, 1) + " packed, limit " +
+                  formatPercent(plan->limit, 0) + ")";
       }
       weights.push_back({onnxNodeName(op->getLoc()),
                          op->getName().stripDialect().str(), shapeText(wt),

@@ -77,13 +77,15 @@ static cl::opt<std::string> sparsity(
     cl::desc("Sparsity rewrites: off (default), auto (exact where the "
              "cost model and --profile say it pays), or exact (a matmul that "
              "consumes a ReLU reads only the weight rows of active neurons, "
-             "with a run-time fallback to the dense matmul; results equal "
-             "the dense ones)"),
+             "with a run-time fallback to the dense matmul; a MatMul/Gemm "
+             "with a sparse constant weight runs a packed sparse kernel; "
+             "results equal the dense ones up to float rounding)"),
     cl::init("off"), cl::cat(category));
 static cl::opt<double> weightDensityLimit(
     "weight-density-limit",
     cl::desc("With --sparsity=exact|auto: pack constant matmul weights whose "
-             "density is at most this fraction, overriding the cost model "
+             "packed density (non-zeros padded to groups of 16, over the "
+             "weight's size) is at most this, overriding the cost model "
              "(default: the cost model decides; for experiments)"),
     cl::init(-1.0), cl::cat(category));
 

@@ -9,15 +9,51 @@
 #ifndef SIEVE_ANALYSIS_COSTMODEL_H
 #define SIEVE_ANALYSIS_COSTMODEL_H
 
+#include "llvm/ADT/SmallVector.h"
+
 #include <cstdint>
+#include <optional>
+
+namespace mlir::linalg {
+class MatmulOp;
+} // namespace mlir::linalg
 
 namespace mlir::sieve {
+
+/// Entries per group of sieve.sparse_matmul's packed format as
+/// sieve-sparsify-weights writes it (one AVX-512 vector of f32): every
+/// column is padded to a multiple of this.
+constexpr int64_t kSparseMatmulGroup = 16;
 
 /// The largest density of a constant `K x N` matmul weight for which the
 /// packed kernel (sieve.sparse_matmul) beats the dense matmul, for
 /// `batchRows` rows (ShapedType::kDynamic: unknown) and a weight of
 /// `weightBytes` bytes.
 double weightPackingLimit(int64_t batchRows, int64_t weightBytes);
+
+/// What sieve-sparsify-weights would do with a matmul's constant weight.
+struct WeightPackingPlan {
+  int64_t rows = 0, cols = 0; // K and N.
+  int64_t nonZeros = 0;
+  /// Packed entries, the padding of every column to whole groups included.
+  int64_t entries = 0;
+  /// nonZeros / (K * N).
+  double density = 0;
+  /// entries / (K * N): the fraction of the dense weight the packed kernel
+  /// reads (8 bytes per entry); this is what the limit is compared with.
+  double packedDensity = 0;
+  double limit = 0;
+  bool pack = false;
+  /// The weight, row-major (K x N).
+  llvm::SmallVector<float> values;
+};
+
+/// The plan for `op`, or nullopt when it is no candidate: a matmul with
+/// default indexing maps on tensors, f32 throughout, whose weight is a
+/// static constant with no zero dimension and whose packed form fits i32
+/// offsets. `limitOverride` >= 0 replaces the cost model's limit.
+std::optional<WeightPackingPlan> planWeightPacking(linalg::MatmulOp op,
+                                                   double limitOverride);
 
 /// The fraction of active neurons above which gathering the active weight
 /// rows of a ReLU-fed matmul no longer pays, for `batchRows` rows and a

@@ -30,7 +30,7 @@ WeightPatternAttr analyzeWeightPattern(MLIRContext *context,
                                        const WeightMatrix &matrix);
 
 /// The contents of `value` in row-major order when it is an f32 tensor
-/// constant (`arith.constant` with dense or dense_resource data).
+/// constant (`arith.constant` with dense, sparse or dense_resource data).
 std::optional<llvm::SmallVector<float>> constantFloats(Value value);
 
 } // namespace mlir::sieve

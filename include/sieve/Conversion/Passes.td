@@ -79,7 +79,8 @@ def ConvertSieveWeightOpsToSCF
       values into a vector accumulator, reduced once per column;
     * several rows: the input is transposed to `K x M`, so that one entry
       updates a whole batch vector (16 rows when the batch has at least 16,
-      else 8; the last vector is masked when the batch is not a multiple):
+      else the batch rounded up to a power of two, 8 for a dynamic batch;
+      the last vector is masked when the batch is not a multiple):
       `acc += broadcast(values[j]) * xT[rows[j], m0:m0+width]`, unrolled
       over the `group` entries with four accumulators; the result is built
       transposed (`N x M`) and transposed back. The packed rows and values
@@ -87,8 +88,9 @@ def ConvertSieveWeightOpsToSCF
       `bufferization.to_buffer` of each): a few instructions per entry leave
       the out-of-order window too short to hide memory latency otherwise.
 
-    A dynamic batch gets both, behind `scf.if` on the batch size. Everything
-    else stays on tensors for bufferization to place.
+    A dynamic batch gets both, behind `scf.if` on the batch size; an empty
+    batch or reduction gives `init`. Everything else stays on tensors for
+    bufferization to place.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

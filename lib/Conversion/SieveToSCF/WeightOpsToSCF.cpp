@@ -156,6 +156,10 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
     };
     Value rowsBuffer = bufferOf(rows), valuesBuffer = bufferOf(values);
     Value distance = constIndex(b, loc, kPrefetchEntries);
+    // The last entry: prefetches near the end stay inside the arrays (the
+    // loop does not run when there are no entries).
+    Value lastEntry = arith::SubIOp::create(
+        b, loc, tensor::DimOp::create(b, loc, rows, 0), one);
     Value xT = transpose(b, loc, op.getInput());
     Value yT = transpose(b, loc, op.getInit());
     Value batchRows = tensor::DimOp::create(b, loc, op.getInit(), 0);
@@ -184,7 +188,9 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
                     mb, ml, begin, end, step, init,
                     [&](OpBuilder &eb, Location el, Value j,
                         ValueRange vacc) {
-                      Value ahead = arith::AddIOp::create(eb, el, j, distance);
+                      Value ahead = arith::MinUIOp::create(
+                          eb, el, arith::AddIOp::create(eb, el, j, distance),
+                          lastEntry);
                       for (Value buffer : {rowsBuffer, valuesBuffer})
                         memref::PrefetchOp::create(eb, el, buffer, ahead,
                                                    /*isWrite=*/false,
@@ -227,6 +233,11 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     int64_t rowsStatic = op.getInit().getType().getDimSize(0);
+    // An empty batch or reduction: the product is `init`.
+    if (rowsStatic == 0 || op.getInput().getType().getDimSize(1) == 0) {
+      rewriter.replaceOp(op, op.getInit());
+      return success();
+    }
     // Batch rows per vector: 16 (one AVX-512 register of f32) when the batch
     // fills it, else the smallest power of two that holds the batch; 8 for
     // a dynamic batch.

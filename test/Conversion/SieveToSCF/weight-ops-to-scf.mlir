@@ -38,12 +38,15 @@ func.func @one_row(%x: tensor<1x64xf32>, %v: tensor<?xf32>, %r: tensor<?xi32>,
 // CHECK-LABEL: func.func @batch_of_eight
 // CHECK:       %[[RB:.*]] = bufferization.to_buffer %arg2 read_only : tensor<?xi32> to memref<?xi32>
 // CHECK:       %[[VB:.*]] = bufferization.to_buffer %arg1 read_only : tensor<?xf32> to memref<?xf32>
+// CHECK:       %[[N:.*]] = tensor.dim %arg2, %{{.*}} : tensor<?xi32>
+// CHECK:       %[[LAST:.*]] = arith.subi %[[N]], %{{.*}} : index
 // CHECK:       %[[XT:.*]] = linalg.transpose ins(%arg0 : tensor<8x64xf32>) outs(%{{.*}} : tensor<64x8xf32>) permutation = [1, 0]
 // CHECK:       %[[IT:.*]] = linalg.transpose ins(%arg4 : tensor<8x32xf32>) outs(%{{.*}} : tensor<32x8xf32>) permutation = [1, 0]
 // CHECK:       %[[YT:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[IT]]) -> (tensor<32x8xf32>)
 // CHECK:         scf.for {{.*}} -> (tensor<32x8xf32>)
 // CHECK:           %[[ACC:.*]]:4 = scf.for %[[J:[a-z0-9_]+]] = {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// CHECK:             %[[AHEAD:.*]] = arith.addi %[[J]], %c512
+// CHECK:             %[[FAR:.*]] = arith.addi %[[J]], %c512
+// CHECK:             %[[AHEAD:.*]] = arith.minui %[[FAR]], %[[LAST]] : index
 // CHECK:             memref.prefetch %[[RB]][%[[AHEAD]]], read, locality<3>, data : memref<?xi32>
 // CHECK:             memref.prefetch %[[VB]][%[[AHEAD]]], read, locality<3>, data : memref<?xf32>
 // CHECK:             %[[K:.*]] = arith.index_castui %{{.*}} : i32 to index
@@ -69,8 +72,13 @@ func.func @batch_of_eight(%x: tensor<8x64xf32>, %v: tensor<?xf32>, %r: tensor<?x
 
 // Three rows: 4-wide vectors, the reads and writes masked (not in bounds).
 // CHECK-LABEL: func.func @batch_of_three
-// CHECK:       vector.transfer_read %{{.*}}[%{{.*}}, %{{.*}}], %{{.*}} : tensor<64x3xf32>, vector<4xf32>
+// CHECK-NOT:   in_bounds
+// CHECK:       vector.transfer_read %{{.*}}[%{{.*}}, %{{.*}}], %{{[a-z0-9_]+}} : tensor<64x3xf32>, vector<4xf32>
+// CHECK-NOT:   in_bounds
+// CHECK:       vector.transfer_read %{{.*}}[%{{.*}}, %{{.*}}], %{{[a-z0-9_]+}} : tensor<32x3xf32>, vector<4xf32>
+// CHECK-NOT:   in_bounds
 // CHECK:       vector.transfer_write %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] : vector<4xf32>, tensor<32x3xf32>
+// CHECK-LABEL: return
 func.func @batch_of_three(%x: tensor<3x64xf32>, %v: tensor<?xf32>, %r: tensor<?xi32>,
                           %o: tensor<33xi32>, %init: tensor<3x32xf32>) -> tensor<3x32xf32> {
   %0 = sieve.sparse_matmul %x, %v, %r, %o, %init
@@ -88,7 +96,8 @@ func.func @batch_of_three(%x: tensor<3x64xf32>, %v: tensor<?xf32>, %r: tensor<?x
 // CHECK:         vector.gather
 // CHECK:       } else {
 // CHECK:         linalg.transpose
-// CHECK:         vector.transfer_read {{.*}} : tensor<64x?xf32>, vector<8xf32>
+// CHECK-NOT:     in_bounds
+// CHECK:         vector.transfer_read %{{.*}}[%{{.*}}, %{{.*}}], %{{[a-z0-9_]+}} : tensor<64x?xf32>, vector<8xf32>
 // CHECK:       return %[[R]]
 func.func @dynamic_batch(%x: tensor<?x64xf32>, %v: tensor<?xf32>, %r: tensor<?xi32>,
                          %o: tensor<33xi32>, %init: tensor<?x32xf32>) -> tensor<?x32xf32> {
@@ -115,4 +124,21 @@ func.func @narrow_rows(%x: tensor<1x40000xf32>, %v: tensor<?xf32>, %r: tensor<?x
   %1 = sieve.sparse_matmul %x2, %v, %r, %o, %init2 group 16
       : tensor<2x40000xf32>, tensor<?xf32>, tensor<?xi16>, tensor<33xi32> -> tensor<2x32xf32>
   return %0, %1 : tensor<1x32xf32>, tensor<2x32xf32>
+}
+
+// -----
+
+// An empty batch or reduction: the product is init.
+// CHECK-LABEL: func.func @empty
+// CHECK-NOT:   scf.for
+// CHECK:       return %arg4, %arg7
+func.func @empty(%x: tensor<0x64xf32>, %v: tensor<?xf32>, %r: tensor<?xi32>,
+                 %o: tensor<33xi32>, %init: tensor<0x32xf32>,
+                 %xk: tensor<2x0xf32>, %ok: tensor<33xi32>, %initk: tensor<2x32xf32>)
+    -> (tensor<0x32xf32>, tensor<2x32xf32>) {
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %init group 16
+      : tensor<0x64xf32>, tensor<?xf32>, tensor<?xi32>, tensor<33xi32> -> tensor<0x32xf32>
+  %1 = sieve.sparse_matmul %xk, %v, %r, %ok, %initk group 16
+      : tensor<2x0xf32>, tensor<?xf32>, tensor<?xi32>, tensor<33xi32> -> tensor<2x32xf32>
+  return %0, %1 : tensor<0x32xf32>, tensor<2x32xf32>
 }

@@ -322,3 +322,28 @@ func.func @sparse_offsets_end(%x: tensor<2x4xf32>, %v: tensor<4xf32>, %r: tensor
   %0 = sieve.sparse_matmul %x, %v, %r, %o, %i : tensor<2x4xf32>, tensor<4xf32>, tensor<4xi32>, tensor<3xi32> -> tensor<2x2xf32>
   return %0 : tensor<2x2xf32>
 }
+
+// -----
+
+func.func @sparse_row_range(%x: tensor<2x4xf32>, %v: tensor<2xf32>, %o: tensor<3xi32>, %i: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %r = arith.constant dense<[1, 4]> : tensor<2xi32>
+  // expected-error @+1 {{'sieve.sparse_matmul' op row 4 of entry 1 is outside the 4 reduction rows of the input}}
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %i : tensor<2x4xf32>, tensor<2xf32>, tensor<2xi32>, tensor<3xi32> -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @sparse_group_too_large(%x: tensor<2x4xf32>, %v: tensor<2xf32>, %r: tensor<2xi32>, %o: tensor<3xi32>, %i: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{'sieve.sparse_matmul' op attribute 'group' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive whose maximum value is 64}}
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %i group 128 : tensor<2x4xf32>, tensor<2xf32>, tensor<2xi32>, tensor<3xi32> -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @sparse_float8(%x: tensor<2x4xf8E4M3FN>, %v: tensor<2xf8E4M3FN>, %r: tensor<2xi32>, %o: tensor<3xi32>, %i: tensor<2x2xf8E4M3FN>) -> tensor<2x2xf8E4M3FN> {
+  // expected-error @+1 {{'sieve.sparse_matmul' op operand #0 must be 2D tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values}}
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %i : tensor<2x4xf8E4M3FN>, tensor<2xf8E4M3FN>, tensor<2xi32>, tensor<3xi32> -> tensor<2x2xf8E4M3FN>
+  return %0 : tensor<2x2xf8E4M3FN>
+}

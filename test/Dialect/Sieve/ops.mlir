@@ -48,7 +48,12 @@ func.func @sparse_matmul(%x: tensor<8x4xf32>, %init: tensor<8x2xf32>,
   // CHECK: sieve.sparse_matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} group 16 : tensor<?x4xf32>, tensor<?xf32>, tensor<?xi16>, tensor<3xi64> -> tensor<?x2xf32>
   %1 = sieve.sparse_matmul %xd, %v, %r, %o, %initd group 16
       : tensor<?x4xf32>, tensor<?xf32>, tensor<?xi16>, tensor<3xi64> -> tensor<?x2xf32>
-  return %0, %1 : tensor<8x2xf32>, tensor<?x2xf32>
+  // Offsets are unsigned: 128 and 144 fit an i8 offset.
+  // CHECK: sieve.sparse_matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} group 16 : tensor<?x4xf32>, tensor<?xf32>, tensor<?xi16>, tensor<3xi8> -> tensor<?x2xf32>
+  %o8 = arith.constant dense<[0, 128, 144]> : tensor<3xi8>
+  %2 = sieve.sparse_matmul %xd, %v, %r, %o8, %initd group 16
+      : tensor<?x4xf32>, tensor<?xf32>, tensor<?xi16>, tensor<3xi8> -> tensor<?x2xf32>
+  return %0, %2 : tensor<8x2xf32>, tensor<?x2xf32>
 }
 
 // CHECK-LABEL: func.func @predict

@@ -108,6 +108,56 @@ LogicalResult GatherMatmulOp::verify() {
 // SparseMatmulOp
 //===----------------------------------------------------------------------===//
 
+/// Constant offsets (as the packing produces) are checked in full: one
+/// integer per output column.
+static LogicalResult verifyConstantOffsets(SparseMatmulOp op,
+                                           int64_t entries) {
+  DenseIntElementsAttr offsets;
+  if (!matchPattern(op.getOffsets(), m_Constant(&offsets)))
+    return success();
+  int64_t group = op.getGroup(), previous = 0, index = 0;
+  for (const APInt &value : offsets.getValues<APInt>()) {
+    int64_t offset = static_cast<int64_t>(value.getZExtValue());
+    if (index == 0 && offset != 0)
+      return op.emitOpError()
+             << "expects offsets to start at 0, got " << offset;
+    if (offset < previous)
+      return op.emitOpError()
+             << "expects non-decreasing offsets, got " << offset << " after "
+             << previous << " at column " << index - 1;
+    if ((offset - previous) % group != 0)
+      return op.emitOpError()
+             << "column " << index - 1 << " holds " << offset - previous
+             << " entries, not a multiple of the group " << group;
+    previous = offset;
+    ++index;
+  }
+  if (!ShapedType::isDynamic(entries) && previous != entries)
+    return op.emitOpError()
+           << "expects the last offset to equal the number of entries ("
+           << entries << "), got " << previous;
+  return success();
+}
+
+/// Constant rows must index the `reduction` rows of the input.
+static LogicalResult verifyConstantRows(SparseMatmulOp op,
+                                        int64_t reduction) {
+  DenseIntElementsAttr rows;
+  if (ShapedType::isDynamic(reduction) ||
+      !matchPattern(op.getRows(), m_Constant(&rows)))
+    return success();
+  int64_t index = 0;
+  for (const APInt &value : rows.getValues<APInt>()) {
+    uint64_t row = value.getZExtValue();
+    if (row >= static_cast<uint64_t>(reduction))
+      return op.emitOpError()
+             << "row " << row << " of entry " << index << " is outside the "
+             << reduction << " reduction rows of the input";
+    ++index;
+  }
+  return success();
+}
+
 LogicalResult SparseMatmulOp::verify() {
   auto inputType = getInput().getType();
   auto valuesType = getValues().getType();
@@ -139,34 +189,9 @@ LogicalResult SparseMatmulOp::verify() {
                          << " offsets (result columns + 1), got "
                          << dimString(offsetsType.getDimSize(0));
 
-  // Constant offsets (as the packing produces) are checked in full: this
-  // is one integer per output column.
-  DenseIntElementsAttr offsets;
-  if (!matchPattern(getOffsets(), m_Constant(&offsets)))
-    return success();
-  int64_t group = getGroup(), previous = 0, index = 0;
-  for (const APInt &value : offsets.getValues<APInt>()) {
-    int64_t offset = value.getSExtValue();
-    if (index == 0 && offset != 0)
-      return emitOpError() << "expects offsets to start at 0, got " << offset;
-    if (offset < previous)
-      return emitOpError() << "expects non-decreasing offsets, got " << offset
-                           << " after " << previous << " at column "
-                           << index - 1;
-    if ((offset - previous) % group != 0)
-      return emitOpError() << "column " << index - 1 << " holds "
-                           << offset - previous
-                           << " entries, not a multiple of the group "
-                           << group;
-    previous = offset;
-    ++index;
-  }
-  if (!ShapedType::isDynamic(valuesType.getDimSize(0)) &&
-      previous != valuesType.getDimSize(0))
-    return emitOpError() << "expects the last offset to equal the number of "
-                            "entries ("
-                         << valuesType.getDimSize(0) << "), got " << previous;
-  return success();
+  if (failed(verifyConstantOffsets(*this, valuesType.getDimSize(0))))
+    return failure();
+  return verifyConstantRows(*this, inputType.getDimSize(1));
 }
 
 //===----------------------------------------------------------------------===//

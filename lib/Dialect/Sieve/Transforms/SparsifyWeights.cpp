@@ -14,7 +14,6 @@
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 
-#include <limits>
 
 namespace mlir::sieve {
 #define GEN_PASS_DEF_SIEVESPARSIFYWEIGHTS
@@ -26,61 +25,40 @@ using namespace mlir::sieve;
 
 namespace {
 
-/// Entries consumed at a time by the lowering of sieve.sparse_matmul: one
-/// AVX-512 vector of f32 (the one-row kernel gathers this many).
-constexpr int64_t kGroup = 16;
-
 struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
   PackSparseWeight(MLIRContext *ctx, double limit, bool report)
       : OpRewritePattern(ctx), limit(limit), report(report) {}
 
   LogicalResult matchAndRewrite(linalg::MatmulOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!op.hasPureTensorSemantics() ||
-        !linalg::MatmulOp::isDefaultIndexingMaps(op.getIndexingMaps()))
-      return failure();
-    Value x = op.getInputs()[0], w = op.getInputs()[1];
-    Value init = op.getOutputs()[0];
-    auto xt = cast<RankedTensorType>(x.getType());
-    auto wt = cast<RankedTensorType>(w.getType());
-    auto rt = cast<RankedTensorType>(init.getType());
-    if (!wt.hasStaticShape() || !wt.getElementType().isF32() ||
-        xt.getElementType() != wt.getElementType() ||
-        rt.getElementType() != wt.getElementType())
-      return rewriter.notifyMatchFailure(op, "weight is not a static f32");
-    int64_t k = wt.getDimSize(0), n = wt.getDimSize(1);
-    if (k * n >= std::numeric_limits<int32_t>::max())
-      return rewriter.notifyMatchFailure(op, "weight too large for i32");
-    std::optional<SmallVector<float>> values = constantFloats(w);
-    if (!values)
-      return rewriter.notifyMatchFailure(op, "weight is not a constant");
-
-    int64_t nonZeros = llvm::count_if(*values, [](float v) { return v != 0; });
-    double density = double(nonZeros) / double(k * n);
-    double chosen = limit >= 0 ? limit
-                               : weightPackingLimit(xt.getDimSize(0),
-                                                k * n * int64_t(sizeof(float)));
-    if (density > chosen) {
-      if (report && nonZeros < k * n)
-        op->emitRemark() << describeNode(op, "matmul") << ": " << k << "x" << n
-                         << " weight "
-                         << formatPercent(density, 1)
-                         << " non-zero, above the packing limit "
-                         << formatPercent(chosen, 0)
+    std::optional<WeightPackingPlan> plan = planWeightPacking(op, limit);
+    if (!plan)
+      return rewriter.notifyMatchFailure(op, "not a static f32 constant weight");
+    int64_t k = plan->rows, n = plan->cols;
+    auto rt = cast<RankedTensorType>(op.getOutputs()[0].getType());
+    if (!plan->pack) {
+      if (report && plan->nonZeros < k * n)
+        op->emitRemark() << describeNode(op, "matmul") << ": " << k << "x"
+                         << n << " weight " << formatPercent(plan->density, 1)
+                         << " non-zero (" << formatPercent(plan->packedDensity, 1)
+                         << " packed), above the packing limit "
+                         << formatPercent(plan->limit, 0)
                          << " for this batch: kept dense";
       return rewriter.notifyMatchFailure(op, "weight too dense to pay");
     }
+    Value x = op.getInputs()[0], init = op.getOutputs()[0];
+    const SmallVector<float> &values = plan->values;
 
     // Column by column; each column padded with zeros to whole groups.
     SmallVector<float> packedValues;
     SmallVector<uint32_t> packedRows;
     SmallVector<int32_t> offsets{0};
-    packedValues.reserve(nonZeros + n * kGroup);
-    packedRows.reserve(nonZeros + n * kGroup);
+    packedValues.reserve(plan->entries);
+    packedRows.reserve(plan->entries);
     for (int64_t col = 0; col < n; ++col) {
       uint32_t lastRow = 0;
       for (int64_t row = 0; row < k; ++row) {
-        float v = (*values)[row * n + col];
+        float v = values[row * n + col];
         if (v == 0)
           continue;
         packedValues.push_back(v);
@@ -88,7 +66,7 @@ struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
         lastRow = static_cast<uint32_t>(row);
       }
       // Padding repeats the column's last row (its cache line is hot).
-      while ((packedValues.size() - offsets.back()) % kGroup != 0) {
+      while ((packedValues.size() - offsets.back()) % kSparseMatmulGroup != 0) {
         packedValues.push_back(0.0f);
         packedRows.push_back(lastRow);
       }
@@ -113,14 +91,14 @@ struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
         rewriter, loc, offsetsType,
         DenseElementsAttr::get(offsetsType, ArrayRef<int32_t>(offsets)));
     auto sparse = SparseMatmulOp::create(rewriter, loc, rt, x, valuesCst,
-                                         rowsCst, offsetsCst, init, kGroup);
+                                         rowsCst, offsetsCst, init, kSparseMatmulGroup);
     if (Attribute pattern = op->getAttr("sieve.weight_pattern"))
       sparse->setAttr("sieve.weight_pattern", pattern);
     if (report)
       op->emitRemark() << describeNode(op, "matmul") << ": " << k << "x" << n
-                       << " weight " << formatPercent(density, 1)
-                       << " non-zero (limit "
-                       << formatPercent(chosen, 0)
+                       << " weight " << formatPercent(plan->density, 1)
+                       << " non-zero (" << formatPercent(plan->packedDensity, 1)
+                       << " packed, limit " << formatPercent(plan->limit, 0)
                        << "): packed into sieve.sparse_matmul ("
                        << entries * 8 / 1024 << " KiB, dense "
                        << k * n * 4 / 1024 << " KiB)";

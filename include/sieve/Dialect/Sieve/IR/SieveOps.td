@@ -101,15 +101,21 @@ def Sieve_SparseMatmulOp : Sieve_Op<"sparse_matmul", [Pure,
     `[offsets[n], offsets[n + 1])`. `input` is `M x K`, `init` and the result
     are `M x N`.
 
-    Every column holds a multiple of `group` entries: the packing pads a
-    column with zero values (whose row is any valid row) so that the
+    Every column holds a multiple of `group` (1 to 64) entries: the packing
+    pads a column with zero values (whose row is any valid row) so that the
     lowering can consume a column `group` entries at a time without a
-    remainder loop. `sieve-sparsify-weights` produces this op from a matmul
+    remainder loop. Rows must lie in `[0, K)` (and below 2^31); the verifier
+    checks the offsets and rows when they are constants, and the behaviour
+    is undefined otherwise if they break these rules. Only non-zero products
+    are computed, in another order than a dense matmul: results equal
+    `init + input @ W` up to float rounding (and, with infinite or NaN
+    inputs, the zeros of `W` do not propagate them). `sieve-sparsify-weights` produces this op from a matmul
     with a sparse constant weight; `convert-sieve-weight-ops-to-scf` lowers
     it (a gather kernel over 16 output-column entries for one row, a
     broadcast kernel over the batch for more rows).
 
-    `values` is a 1-D float tensor of the element type of `input`; `rows`
+    `values` is a 1-D tensor of the element type of `input` (f16, bf16, f32
+    or f64); `rows`
     and `offsets` are 1-D signless integer tensors of any width, read as
     unsigned (16-bit rows address up to 65536 reduction rows); `offsets`
     has `N + 1` elements, starts at 0, never decreases, and ends at the
@@ -128,14 +134,15 @@ def Sieve_SparseMatmulOp : Sieve_Op<"sparse_matmul", [Pure,
     ```
   }];
   let arguments = (ins
-    2DTensorOf<[AnyFloat]>:$input,
-    1DTensorOf<[AnyFloat]>:$values,
+    2DTensorOf<[F16, BF16, F32, F64]>:$input,
+    1DTensorOf<[F16, BF16, F32, F64]>:$values,
     1DTensorOf<[AnySignlessInteger]>:$rows,
     1DTensorOf<[AnySignlessInteger]>:$offsets,
-    2DTensorOf<[AnyFloat]>:$init,
-    DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>, "1">:$group
+    2DTensorOf<[F16, BF16, F32, F64]>:$init,
+    DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive, IntMaxValue<64>]>,
+                      "1">:$group
   );
-  let results = (outs 2DTensorOf<[AnyFloat]>:$result);
+  let results = (outs 2DTensorOf<[F16, BF16, F32, F64]>:$result);
   let assemblyFormat = [{
     $input `,` $values `,` $rows `,` $offsets `,` $init (`group` $group^)?
     attr-dict `:` type($input) `,` type($values) `,` type($rows) `,`

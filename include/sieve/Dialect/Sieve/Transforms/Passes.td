@@ -263,11 +263,15 @@ def SieveSparsifyWeights
     values of its non-zeros and their reduction rows (i32), padded with
     zeros to a multiple of 16 entries (the lowering's vector width), and
     one offset per column. The matmul's accumulator becomes the op's
-    `init`. The rewrite is exact: only zero products are skipped (the sum
-    runs in another order, so results differ by float rounding only).
+    `init`. The rewrite is exact for finite inputs: only zero products are
+    skipped and the sum runs in another order, so results differ by float
+    rounding only (an infinite or NaN activation meeting a zero weight no
+    longer gives NaN).
 
-    `density-limit` is the largest weight density that is packed. By
-    default (a negative limit) a cost model picks it from the batch and the
+    The decision compares the packed density (entries, padding included,
+    over `K * N`: the fraction of the dense weight's bytes the kernel reads,
+    at twice the bytes per entry) with `density-limit`. By default (a
+    negative limit) a cost model picks the limit from the batch and the
     weight size: for one row, 25% when the weight is streamed from memory
     (over 8 MiB: the packed form moves 8 bytes per non-zero against 4 per
     dense element) and 10% when it sits in cache (the dense vecmat is then
@@ -275,7 +279,8 @@ def SieveSparsifyWeights
     and more. The thresholds are measured break-even points with a margin
     (`benchmarks/run.py`, docs/sparsity.md). Any pattern of zeros packs (unstructured, N:M,
     blocks, rows); the annotation `sieve.weight_pattern`, when present, is
-    carried over.
+    carried over. Weights with a zero dimension, non-f32 element types,
+    non-constant weights and transposed-operand matmuls are left alone.
 
     Example: a `4 x 2` weight with two non-zeros becomes
 
