@@ -19,12 +19,25 @@ _CTYPES = {np.float32: ctypes.c_float, np.float64: ctypes.c_double,
            np.int64: ctypes.c_int64, np.int32: ctypes.c_int32}
 
 
-def _descriptor_type(rank):
+def descriptor_type(rank):
+    """The ctypes struct of an MLIR memref descriptor of `rank`."""
     fields = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
               ("offset", ctypes.c_int64)]
     if rank:
         fields += [("sizes", ctypes.c_int64 * rank), ("strides", ctypes.c_int64 * rank)]
     return type(f"MemRef{rank}D", (ctypes.Structure,), {"_fields_": fields})
+
+
+def descriptor(a):
+    """A memref descriptor viewing the C-contiguous numpy array `a`."""
+    assert a.flags["C_CONTIGUOUS"]
+    d = descriptor_type(a.ndim)()
+    d.allocated = d.aligned = a.ctypes.data
+    d.offset = 0
+    for i, (size, stride) in enumerate(zip(a.shape, a.strides)):
+        d.sizes[i] = size
+        d.strides[i] = stride // a.itemsize
+    return d
 
 
 class SieveModel:
@@ -36,7 +49,7 @@ class SieveModel:
         self.fn = getattr(self.lib, f"_mlir_ciface_{entry}")
         self.fn.restype = None
         self.output_specs = output_specs
-        fields = [(f"r{i}", _descriptor_type(rank)) for i, (rank, _) in enumerate(output_specs)]
+        fields = [(f"r{i}", descriptor_type(rank)) for i, (rank, _) in enumerate(output_specs)]
         self.Results = type("Results", (ctypes.Structure,), {"_fields_": fields})
 
     @staticmethod
@@ -54,16 +67,7 @@ class SieveModel:
         descriptors are built once, so that timing measures the model and
         not Python. With collect=False the outputs are freed, not copied
         out (as onnxruntime's run_with_iobinding leaves them in place)."""
-        descs = []
-        for a in arrays:
-            assert a.flags["C_CONTIGUOUS"]
-            d = _descriptor_type(a.ndim)()
-            d.allocated = d.aligned = a.ctypes.data
-            d.offset = 0
-            for i, (size, stride) in enumerate(zip(a.shape, a.strides)):
-                d.sizes[i] = size
-                d.strides[i] = stride // a.itemsize
-            descs.append(d)
+        descs = [descriptor(a) for a in arrays]
         results = self.Results()
         args = [ctypes.byref(results)] + [ctypes.byref(d) for d in descs]
 

@@ -29,11 +29,15 @@ if __name__ == "__main__":
 
 import ctypes
 import hashlib
+import sys
 import subprocess
 import time
 from typing import Callable
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sieve_model import descriptor  # noqa: E402  (memref descriptors)
 
 LLVM_BIN = os.environ.get("SIEVE_LLVM_BIN", "/usr/lib/llvm-22/bin")
 
@@ -48,25 +52,6 @@ DEFAULT_VL = {"csr": 0, "csc": 16, "bsr": 4}
 
 def _tool(name):
     return os.path.join(LLVM_BIN, name)
-
-
-def _descriptor_type(rank):
-    fields = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
-              ("offset", ctypes.c_int64)]
-    if rank:
-        fields += [("sizes", ctypes.c_int64 * rank), ("strides", ctypes.c_int64 * rank)]
-    return type(f"MemRef{rank}D", (ctypes.Structure,), {"_fields_": fields})
-
-
-def _descriptor(a):
-    assert a.flags["C_CONTIGUOUS"]
-    d = _descriptor_type(a.ndim)()
-    d.allocated = d.aligned = a.ctypes.data
-    d.offset = 0
-    for i, (size, stride) in enumerate(zip(a.shape, a.strides)):
-        d.sizes[i] = size
-        d.strides[i] = stride // a.itemsize
-    return d
 
 
 def pack(weight, fmt="csr", block=4):
@@ -184,7 +169,7 @@ class SparseMatmul:
         self.fn.restype = None
         self.storage = pack(w, fmt, block)
         self.nnz = int(np.count_nonzero(w))
-        self._weight_descs = [_descriptor(a) for a in self.storage]
+        self._weight_descs = [descriptor(a) for a in self.storage]
 
     def prepare(self, x, out=None):
         """A no-argument callable running the kernel on x into `out` (made
@@ -195,7 +180,7 @@ class SparseMatmul:
             out = np.empty((self.batch, self.n), dtype=np.float32)
         assert out.shape == (self.batch, self.n) and out.dtype == np.float32
         assert out.flags["C_CONTIGUOUS"]
-        descs = [_descriptor(x)] + self._weight_descs + [_descriptor(out)]
+        descs = [descriptor(x)] + self._weight_descs + [descriptor(out)]
         args = [ctypes.byref(d) for d in descs]
         fn = self.fn
 

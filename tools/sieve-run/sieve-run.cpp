@@ -89,25 +89,15 @@ static cl::opt<bool> constantInputs(
     cl::init(false), cl::cat(category));
 static cl::opt<std::string> profilePath(
     "profile",
-    cl::desc("With --sparsity=auto: the measured activation densities of a "
-             "`sieve-analyze --json` report; sites measured denser than the "
-             "cost model's limit stay dense"),
+    cl::desc(flag_help::kProfile),
     cl::value_desc("profile.json"), cl::init(""), cl::cat(category));
 static cl::opt<std::string> sparsity(
     "sparsity",
-    cl::desc("Sparsity rewrites: off (default), auto (exact where the "
-             "cost model and --profile say it pays), or exact (a matmul that "
-             "consumes a ReLU reads only the weight rows of active neurons, "
-             "with a run-time fallback to the dense matmul; a MatMul/Gemm "
-             "with a sparse constant weight runs a packed sparse kernel; "
-             "results equal the dense ones up to float rounding)"),
+    cl::desc(flag_help::kSparsity),
     cl::init("off"), cl::cat(category));
 static cl::opt<double> weightDensityLimit(
     "weight-density-limit",
-    cl::desc("With --sparsity=exact|auto: pack constant matmul weights whose "
-             "packed density (non-zeros padded to groups of 16, over the "
-             "weight's size) is at most this, overriding the cost model "
-             "(default: the cost model decides; for experiments)"),
+    cl::desc(flag_help::kWeightDensityLimit),
     cl::init(-1.0), cl::cat(category));
 static cl::opt<bool> quiet("quiet",
                            cl::desc("Print only errors and the "

@@ -18,6 +18,25 @@ class ModuleOp;
 
 namespace mlir::sieve {
 
+/// The help texts of the sparsity flags that sievec and sieve-run share.
+namespace flag_help {
+inline constexpr const char kSparsity[] =
+    "Sparsity rewrites: off (default), auto (exact where the cost model and "
+    "--profile say it pays), or exact (a matmul that consumes a ReLU reads "
+    "only the weight rows of active neurons, with a run-time fallback to the "
+    "dense matmul; a MatMul/Gemm with a sparse constant weight runs a packed "
+    "sparse kernel; results equal the dense ones up to float rounding)";
+inline constexpr const char kProfile[] =
+    "With --sparsity=auto: the measured activation densities of a "
+    "`sieve-analyze --json` report; sites measured denser than the cost "
+    "model's limit stay dense";
+inline constexpr const char kWeightDensityLimit[] =
+    "With --sparsity=exact|auto: pack constant matmul weights whose packed "
+    "density (non-zeros padded to groups of 16, over the weight's size) is "
+    "at most this, overriding the cost model (default: the cost model "
+    "decides; for experiments)";
+} // namespace flag_help
+
 /// Checks the --sparsity and --profile values that sievec and sieve-run take;
 /// returns the error message, or an empty string when they are valid.
 std::string checkSparsityFlags(llvm::StringRef sparsity,

@@ -57,6 +57,14 @@ Value extractIndex(OpBuilder &b, Location loc, Value tensor, Value i) {
   return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), v);
 }
 
+/// The entries `[begin, end)` of packed column `n`.
+std::pair<Value, Value> columnEntries(OpBuilder &b, Location loc,
+                                      Value offsets, Value n) {
+  Value next = arith::AddIOp::create(b, loc, n, constIndex(b, loc, 1));
+  return {extractIndex(b, loc, offsets, n),
+          extractIndex(b, loc, offsets, next)};
+}
+
 /// `source` (R x C) transposed into a new C x R tensor.
 Value transpose(OpBuilder &b, Location loc, Value source) {
   auto type = cast<RankedTensorType>(source.getType());
@@ -93,9 +101,7 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
     auto loop = scf::ForOp::create(
         b, loc, zero, columns, one, ValueRange{init},
         [&](OpBuilder &cb, Location cl, Value n, ValueRange acc) {
-          Value begin = extractIndex(cb, cl, offsets, n);
-          Value end = extractIndex(
-              cb, cl, offsets, arith::AddIOp::create(cb, cl, n, one));
+          auto [begin, end] = columnEntries(cb, cl, offsets, n);
           auto entries = scf::ForOp::create(
               cb, cl, begin, end, step, ValueRange{zeroVec},
               [&](OpBuilder &eb, Location el, Value j, ValueRange vacc) {
@@ -177,9 +183,7 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
     auto perColumn = scf::ForOp::create(
         b, loc, zero, columns, one, ValueRange{yT},
         [&](OpBuilder &cb, Location cl, Value n, ValueRange cacc) {
-          Value begin = extractIndex(cb, cl, offsets, n);
-          Value end = extractIndex(
-              cb, cl, offsets, arith::AddIOp::create(cb, cl, n, one));
+          auto [begin, end] = columnEntries(cb, cl, offsets, n);
           auto perChunk = scf::ForOp::create(
               cb, cl, zero, batchRows, widthStep, ValueRange{cacc[0]},
               [&](OpBuilder &mb, Location ml, Value m0, ValueRange macc) {
