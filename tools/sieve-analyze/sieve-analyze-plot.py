@@ -31,7 +31,8 @@ def main():
     ax.set_xticks(range(len(sites)))
     ax.set_xticklabels([f'{s["node"]}\n{s["activation"]}' for s in sites], fontsize=8)
     ax.set_ylim(0, 1.05)
-    ax.set_title(f'Measured activation density ({report["calibration_runs"]} runs)')
+    runs = report["calibration_runs"]
+    ax.set_title(f'Measured activation density ({runs} run{"" if runs == 1 else "s"})')
     fig.suptitle(report["model"].split("/")[-1])
     fig.tight_layout()
     fig.savefig(sys.argv[2], dpi=100)
