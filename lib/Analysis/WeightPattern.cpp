@@ -76,11 +76,27 @@ WeightPatternAttr mlir::sieve::analyzeWeightPattern(MLIRContext *context,
                                   density);
   if (blocksHold(mat, w.rows, 1))
     return WeightPatternAttr::get(context, WeightPatternKind::Columns, density);
-  const int64_t blocks[][2] = {{8, 8}, {4, 4}, {1, 4}, {4, 1}};
-  for (const auto &b : blocks)
-    if (blocksHold(mat, b[0], b[1]))
-      return WeightPatternAttr::get(context, ArrayRef<int64_t>{b[0], b[1]},
-                                    density);
+  // The largest block (by area; power-of-two sides up to kMaxBlockSide)
+  // that holds: 1x4, 4x1, 4x4 and 8x8 included. If a block fails, the block
+  // twice as tall fails too (its halves would hold), so each column of the
+  // search stops at the first failure.
+  constexpr int64_t kMaxBlockSide = 64;
+  int64_t bestRows = 0, bestCols = 0;
+  for (int64_t bw = 1; bw <= kMaxBlockSide && w.cols % bw == 0; bw *= 2) {
+    for (int64_t bh = 1; bh <= kMaxBlockSide && w.rows % bh == 0; bh *= 2) {
+      if (bh * bw == 1)
+        continue;
+      if (!blocksHold(mat, bh, bw))
+        break;
+      if (bh * bw > bestRows * bestCols) {
+        bestRows = bh;
+        bestCols = bw;
+      }
+    }
+  }
+  if (bestRows * bestCols >= 4)
+    return WeightPatternAttr::get(
+        context, ArrayRef<int64_t>{bestRows, bestCols}, density);
   const int64_t nm[][2] = {{1, 4}, {2, 8}, {2, 4}, {4, 8}};
   for (const auto &p : nm)
     if (nmHolds(mat, p[0], p[1]))

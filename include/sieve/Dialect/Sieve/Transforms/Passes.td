@@ -166,8 +166,10 @@ def SieveAnnotateWeightPatterns
       the weight matrix (for a matmul, a zero row is an input neuron no
       output uses; a zero column is an output that is always zero) —
       for a convolution, whole zero output channels are `channels`;
-    * `block<RxC>`: every zero lies in an all-zero RxC block; the largest of
-      8x8, 4x4, 1x4 and 4x1 that holds;
+    * `block<RxC>`: every zero lies in an all-zero RxC block (of the grid
+      that tiles the matrix); the largest block that holds, by area, among
+      power-of-two sides up to 64 (1x4, 4x1, 4x4 and 8x8 among them; at
+      least 4 elements);
     * `n_m<N, M>`: at most N non-zeros in every group of M consecutive
       elements along the reduction dimension; the sparsest of 1:4, 2:8,
       2:4 and 4:8 that holds;
