@@ -13,51 +13,6 @@
 using namespace mlir;
 using namespace mlir::sieve::onnx_import;
 
-Type mlir::sieve::onnx_import::getElementType(MLIRContext *ctx,
-                                              ElementKind kind) {
-  switch (kind) {
-  case ElementKind::Float:
-    return Float32Type::get(ctx);
-  case ElementKind::Double:
-    return Float64Type::get(ctx);
-  case ElementKind::Float16:
-    return Float16Type::get(ctx);
-  case ElementKind::BFloat16:
-    return BFloat16Type::get(ctx);
-  case ElementKind::Bool:
-    return IntegerType::get(ctx, 1);
-  case ElementKind::Int8:
-  case ElementKind::UInt8:
-    return IntegerType::get(ctx, 8);
-  case ElementKind::Float8E4M3FN:
-  case ElementKind::Float8E4M3FNUZ:
-  case ElementKind::Float8E5M2:
-  case ElementKind::Float8E5M2FNUZ:
-  case ElementKind::Float8E8M0:
-  case ElementKind::Float4E2M1:
-  case ElementKind::UInt4:
-  case ElementKind::Int4:
-  case ElementKind::UInt2:
-  case ElementKind::Int2:
-    return IntegerType::get(ctx, 8); // See LowPrecision.cpp.
-  case ElementKind::Int16:
-  case ElementKind::UInt16:
-    return IntegerType::get(ctx, 16);
-  case ElementKind::Int32:
-  case ElementKind::UInt32:
-    return IntegerType::get(ctx, 32);
-  case ElementKind::Int64:
-  case ElementKind::UInt64:
-    return IntegerType::get(ctx, 64);
-  default:
-    return {};
-  }
-}
-
-bool mlir::sieve::onnx_import::isFloatKind(ElementKind kind) {
-  return kind == ElementKind::Float || kind == ElementKind::Double ||
-         kind == ElementKind::Float16 || kind == ElementKind::BFloat16;
-}
 
 bool mlir::sieve::onnx_import::isSignedIntKind(ElementKind kind) {
   return kind == ElementKind::Int8 || kind == ElementKind::Int16 ||

@@ -19,24 +19,6 @@
 using namespace mlir;
 using namespace mlir::sieve::onnx_import;
 
-bool mlir::sieve::onnx_import::isLowPrecisionFloatKind(ElementKind kind) {
-  switch (kind) {
-  case ElementKind::Float8E4M3FN:
-  case ElementKind::Float8E4M3FNUZ:
-  case ElementKind::Float8E5M2:
-  case ElementKind::Float8E5M2FNUZ:
-  case ElementKind::Float8E8M0:
-  case ElementKind::Float4E2M1:
-    return true;
-  default:
-    return false;
-  }
-}
-
-bool mlir::sieve::onnx_import::isLowPrecisionIntKind(ElementKind kind) {
-  return kind == ElementKind::Int4 || kind == ElementKind::UInt4 ||
-         kind == ElementKind::Int2 || kind == ElementKind::UInt2;
-}
 
 bool mlir::sieve::onnx_import::isLowPrecisionKind(ElementKind kind) {
   return isLowPrecisionFloatKind(kind) || isLowPrecisionIntKind(kind);
