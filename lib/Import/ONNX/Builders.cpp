@@ -385,6 +385,36 @@ ElementsAttr mlir::sieve::onnx_import::makeElements(RankedTensorType type,
   return makeIntElements(type, ints);
 }
 
+std::optional<ArrayRef<char>>
+mlir::sieve::onnx_import::constantBytes(ElementsAttr attr) {
+  auto type = cast<ShapedType>(attr.getType());
+  unsigned bits = type.getElementTypeBitWidth();
+  if (bits % 8 != 0)
+    return std::nullopt;
+  size_t size = type.getNumElements() * (bits / 8);
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    if (dense.isSplat() || dense.getRawData().size() != size)
+      return std::nullopt;
+    return dense.getRawData();
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    ArrayRef<char> data = resource.getData();
+    if (data.size() != size)
+      return std::nullopt;
+    return data;
+  }
+  return std::nullopt;
+}
+
+ElementsAttr
+mlir::sieve::onnx_import::makeElementsFromBytes(RankedTensorType type,
+                                                ArrayRef<char> bytes) {
+  if (type.getElementType().isF32() &&
+      type.getNumElements() > kResourceThreshold)
+    return makeResourceElements(type, bytes);
+  return DenseElementsAttr::getFromRawBuffer(type, bytes);
+}
+
 ElementsAttr
 mlir::sieve::onnx_import::makeIntElements(RankedTensorType type,
                                           ArrayRef<int64_t> values) {

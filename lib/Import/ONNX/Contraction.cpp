@@ -13,6 +13,9 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <cstring>
+#include <vector>
+
 using namespace mlir;
 using namespace mlir::sieve::onnx_import;
 
@@ -56,9 +59,22 @@ Value transpose2D(NodeContext &ctx, size_t input) {
   auto resultType = RankedTensorType::get(
       {type.getDimSize(1), type.getDimSize(0)}, type.getElementType());
   if (gv.constant && type.hasStaticShape()) {
+    int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+    // Byte-wide elements are moved as bytes: no copy through doubles (a
+    // large weight would take twice its size again).
+    if (std::optional<ArrayRef<char>> bytes = constantBytes(gv.constant)) {
+      size_t width = type.getElementTypeBitWidth() / 8;
+      std::vector<char> transposed(bytes->size());
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c)
+          std::memcpy(&transposed[(c * rows + r) * width],
+                      bytes->data() + (r * cols + c) * width, width);
+      return arith::ConstantOp::create(
+          b, loc,
+          cast<TypedAttr>(makeElementsFromBytes(resultType, transposed)));
+    }
     SmallVector<double> values = elementsAsDoubles(gv.constant);
     SmallVector<double> transposed(values.size());
-    int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t c = 0; c < cols; ++c)
         transposed[c * rows + r] = values[r * cols + c];

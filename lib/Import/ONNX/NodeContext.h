@@ -235,6 +235,13 @@ Value transposeTo(OpBuilder &b, Location loc, Value value,
 /// Reads the values of a constant as doubles or int64s.
 SmallVector<double> elementsAsDoubles(ElementsAttr attr);
 SmallVector<int64_t> elementsAsInts(ElementsAttr attr);
+/// The raw little-endian bytes of a non-splat constant whose elements are
+/// whole bytes wide (dense or dense_resource), if it is one.
+std::optional<ArrayRef<char>> constantBytes(ElementsAttr attr);
+/// An ElementsAttr of `type` holding `bytes`: dense_resource for large f32
+/// tensors (as makeElements), dense otherwise.
+ElementsAttr makeElementsFromBytes(RankedTensorType type,
+                                   ArrayRef<char> bytes);
 /// A dense_resource attribute holding `bytes` (little-endian elements).
 ElementsAttr makeResourceElements(RankedTensorType type,
                                   llvm::ArrayRef<char> bytes);
