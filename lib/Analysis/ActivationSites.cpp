@@ -23,8 +23,7 @@ std::string mlir::sieve::onnxNodeName(Location loc) {
   return "";
 }
 
-std::string mlir::sieve::describeNode(Operation *op,
-                                      llvm::StringRef fallback) {
+std::string mlir::sieve::describeNode(Operation *op, llvm::StringRef fallback) {
   std::string name = op ? onnxNodeName(op->getLoc()) : "";
   return name.empty() ? fallback.str() : "node '" + name + "'";
 }

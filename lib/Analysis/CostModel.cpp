@@ -19,8 +19,7 @@ using namespace mlir;
 ///    the gather kernel pays below ~13%;
 ///  * 2-15 rows: break-even ~30% (large) and ~28% (small);
 ///  * 16 rows and more: ~45% (large) and ~35% (small).
-double mlir::sieve::weightPackingLimit(int64_t batchRows,
-                                       int64_t weightBytes) {
+double mlir::sieve::weightPackingLimit(int64_t batchRows, int64_t weightBytes) {
   constexpr int64_t kStreamedBytes = 8 << 20;
   if (batchRows == 1)
     return weightBytes > kStreamedBytes ? 0.25 : 0.1;
@@ -67,8 +66,8 @@ mlir::sieve::planWeightPacking(linalg::MatmulOp op, double limitOverride) {
     for (int64_t row = 0; row < plan.rows; ++row)
       inColumn += plan.values[row * plan.cols + col] != 0;
     plan.nonZeros += inColumn;
-    plan.entries += llvm::divideCeil(inColumn, kSparseMatmulGroup) *
-                    kSparseMatmulGroup;
+    plan.entries +=
+        llvm::divideCeil(inColumn, kSparseMatmulGroup) * kSparseMatmulGroup;
   }
   if (plan.entries >= std::numeric_limits<int32_t>::max())
     return std::nullopt;

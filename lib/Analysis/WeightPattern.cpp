@@ -139,4 +139,3 @@ std::optional<SmallVector<float>> mlir::sieve::constantFloats(Value value) {
   }
   return std::nullopt;
 }
-

@@ -45,12 +45,11 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   // a linalg.matmul, so the activation gather leaves it alone.
   if (options.sparsity == "exact" || options.sparsity == "auto") {
     std::string report = options.report ? " report=true" : "";
-    addPipeline(pm,
-                "func.func(sieve-sparsify-weights{density-limit=" +
-                    std::to_string(double(options.weightDensityLimit)) +
-                    report + "},sieve-sparsify-activations{density-limit=" +
-                    std::to_string(double(options.densityLimit)) + report +
-                    "})");
+    addPipeline(pm, "func.func(sieve-sparsify-weights{density-limit=" +
+                        std::to_string(double(options.weightDensityLimit)) +
+                        report + "},sieve-sparsify-activations{density-limit=" +
+                        std::to_string(double(options.densityLimit)) + report +
+                        "})");
   }
   addPipeline(pm, "func.func(sieve-prepare-linalg),canonicalize,cse,"
                   "func.func(convert-sieve-activation-ops-to-scf,"

@@ -325,8 +325,8 @@ int main(int argc, char **argv) {
       "pattern", "density", "--sparsity=exact");
   for (const WeightLayer &w : weights)
     llvm::outs() << llvm::formatv(
-        "  {0,-28} {1,-20} {2,-14} {3,-14} {4,-9} {5}\n", w.node, w.op,
-        w.shape, w.pattern, formatPercent(w.density, 2), w.exact);
+        "  {0,-28} {1,-20} {2,-14} {3,-14} {4,-9} {5}\n", w.node, w.op, w.shape,
+        w.pattern, formatPercent(w.density, 2), w.exact);
   if (weights.empty())
     llvm::outs() << "  (no constant contraction weights)\n";
   llvm::outs() << "\nActivation sites (ReLU-like outputs feeding a "

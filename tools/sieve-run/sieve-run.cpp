@@ -87,18 +87,16 @@ static cl::opt<bool> constantInputs(
              "arguments (Reshape shapes, Squeeze axes, Pad pads) as graph "
              "inputs"),
     cl::init(false), cl::cat(category));
-static cl::opt<std::string> profilePath(
-    "profile",
-    cl::desc(flag_help::kProfile),
-    cl::value_desc("profile.json"), cl::init(""), cl::cat(category));
-static cl::opt<std::string> sparsity(
-    "sparsity",
-    cl::desc(flag_help::kSparsity),
-    cl::init("off"), cl::cat(category));
-static cl::opt<double> weightDensityLimit(
-    "weight-density-limit",
-    cl::desc(flag_help::kWeightDensityLimit),
-    cl::init(-1.0), cl::cat(category));
+static cl::opt<std::string> profilePath("profile",
+                                        cl::desc(flag_help::kProfile),
+                                        cl::value_desc("profile.json"),
+                                        cl::init(""), cl::cat(category));
+static cl::opt<std::string> sparsity("sparsity", cl::desc(flag_help::kSparsity),
+                                     cl::init("off"), cl::cat(category));
+static cl::opt<double>
+    weightDensityLimit("weight-density-limit",
+                       cl::desc(flag_help::kWeightDensityLimit), cl::init(-1.0),
+                       cl::cat(category));
 static cl::opt<bool> quiet("quiet",
                            cl::desc("Print only errors and the "
                                     "comparison summary"),

@@ -66,18 +66,16 @@ static cl::opt<std::string> entryName(
     cl::desc("Name of the entry function (default: the model file's name "
              "as a C identifier)"),
     cl::init(""), cl::cat(category));
-static cl::opt<std::string> profilePath(
-    "profile",
-    cl::desc(flag_help::kProfile),
-    cl::value_desc("profile.json"), cl::init(""), cl::cat(category));
-static cl::opt<std::string> sparsity(
-    "sparsity",
-    cl::desc(flag_help::kSparsity),
-    cl::init("off"), cl::cat(category));
-static cl::opt<double> weightDensityLimit(
-    "weight-density-limit",
-    cl::desc(flag_help::kWeightDensityLimit),
-    cl::init(-1.0), cl::cat(category));
+static cl::opt<std::string> profilePath("profile",
+                                        cl::desc(flag_help::kProfile),
+                                        cl::value_desc("profile.json"),
+                                        cl::init(""), cl::cat(category));
+static cl::opt<std::string> sparsity("sparsity", cl::desc(flag_help::kSparsity),
+                                     cl::init("off"), cl::cat(category));
+static cl::opt<double>
+    weightDensityLimit("weight-density-limit",
+                       cl::desc(flag_help::kWeightDensityLimit), cl::init(-1.0),
+                       cl::cat(category));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "sievec: error: " << message << "\n";

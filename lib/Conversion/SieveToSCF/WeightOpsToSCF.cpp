@@ -58,8 +58,8 @@ Value extractIndex(OpBuilder &b, Location loc, Value tensor, Value i) {
 }
 
 /// The entries `[begin, end)` of packed column `n`.
-std::pair<Value, Value> columnEntries(OpBuilder &b, Location loc,
-                                      Value offsets, Value n) {
+std::pair<Value, Value> columnEntries(OpBuilder &b, Location loc, Value offsets,
+                                      Value n) {
   Value next = arith::AddIOp::create(b, loc, n, constIndex(b, loc, 1));
   return {extractIndex(b, loc, offsets, n),
           extractIndex(b, loc, offsets, next)};
@@ -70,8 +70,7 @@ Value transpose(OpBuilder &b, Location loc, Value source) {
   auto type = cast<RankedTensorType>(source.getType());
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, source);
   std::swap(sizes[0], sizes[1]);
-  Value empty =
-      tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
   return linalg::TransposeOp::create(b, loc, source, empty,
                                      ArrayRef<int64_t>{1, 0})
       ->getResult(0);
@@ -116,9 +115,9 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
                 Value w = vector::TransferReadOp::create(
                     eb, el, vecType, values, ValueRange{j},
                     /*padding=*/std::nullopt, ArrayRef<bool>{true});
-                Value xs = vector::GatherOp::create(
-                    eb, el, vecType, x, ValueRange{zero, zero}, idx, allTrue,
-                    zeroVec);
+                Value xs = vector::GatherOp::create(eb, el, vecType, x,
+                                                    ValueRange{zero, zero}, idx,
+                                                    allTrue, zeroVec);
                 Value f = vector::FMAOp::create(eb, el, xs, w, vacc[0]);
                 scf::YieldOp::create(eb, el, f);
               });
@@ -190,8 +189,7 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
                 SmallVector<Value> init(kAccumulators, zeroVec);
                 auto entries = scf::ForOp::create(
                     mb, ml, begin, end, step, init,
-                    [&](OpBuilder &eb, Location el, Value j,
-                        ValueRange vacc) {
+                    [&](OpBuilder &eb, Location el, Value j, ValueRange vacc) {
                       Value ahead = arith::MinUIOp::create(
                           eb, el, arith::AddIOp::create(eb, el, j, distance),
                           lastEntry);
@@ -202,13 +200,13 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
                                                    /*isDataCache=*/true);
                       SmallVector<Value> accs(vacc.begin(), vacc.end());
                       for (int64_t u = 0; u < group; ++u) {
-                        Value ju = arith::AddIOp::create(
-                            eb, el, j, constIndex(eb, el, u));
+                        Value ju = arith::AddIOp::create(eb, el, j,
+                                                         constIndex(eb, el, u));
                         Value k = extractIndex(eb, el, rows, ju);
                         Value w = tensor::ExtractOp::create(eb, el, values,
                                                             ValueRange{ju});
-                        Value wv = vector::BroadcastOp::create(eb, el,
-                                                               vecType, w);
+                        Value wv =
+                            vector::BroadcastOp::create(eb, el, vecType, w);
                         Value xv = vector::TransferReadOp::create(
                             eb, el, vecType, xT, ValueRange{k, m0}, zeroF,
                             ArrayRef<bool>{inBounds});
@@ -255,9 +253,9 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
       result = batch(rewriter, loc, op, width);
     } else {
       Value batchRows = tensor::DimOp::create(rewriter, loc, op.getInit(), 0);
-      Value isOne = arith::CmpIOp::create(rewriter, loc,
-                                          arith::CmpIPredicate::eq, batchRows,
-                                          constIndex(rewriter, loc, 1));
+      Value isOne =
+          arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
+                                batchRows, constIndex(rewriter, loc, 1));
       auto choice = scf::IfOp::create(
           rewriter, loc, isOne,
           [&](OpBuilder &b, Location l) {

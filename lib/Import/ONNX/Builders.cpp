@@ -13,7 +13,6 @@
 using namespace mlir;
 using namespace mlir::sieve::onnx_import;
 
-
 bool mlir::sieve::onnx_import::isSignedIntKind(ElementKind kind) {
   return kind == ElementKind::Int8 || kind == ElementKind::Int16 ||
          kind == ElementKind::Int32 || kind == ElementKind::Int64;

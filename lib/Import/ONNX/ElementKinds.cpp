@@ -111,10 +111,9 @@ Type mlir::sieve::onnx_import::getElementType(MLIRContext *ctx,
 
 bool mlir::sieve::onnx_import::isFloatKind(ElementKind kind) {
   const KindInfo *info = lookup(kind);
-  return info && (info->storage == Storage::F16 ||
-                  info->storage == Storage::BF16 ||
-                  info->storage == Storage::F32 ||
-                  info->storage == Storage::F64);
+  return info &&
+         (info->storage == Storage::F16 || info->storage == Storage::BF16 ||
+          info->storage == Storage::F32 || info->storage == Storage::F64);
 }
 
 bool mlir::sieve::onnx_import::isLowPrecisionFloatKind(ElementKind kind) {

@@ -19,7 +19,6 @@
 using namespace mlir;
 using namespace mlir::sieve::onnx_import;
 
-
 bool mlir::sieve::onnx_import::isLowPrecisionKind(ElementKind kind) {
   return isLowPrecisionFloatKind(kind) || isLowPrecisionIntKind(kind);
 }

@@ -240,8 +240,7 @@ SmallVector<int64_t> elementsAsInts(ElementsAttr attr);
 std::optional<ArrayRef<char>> constantBytes(ElementsAttr attr);
 /// An ElementsAttr of `type` holding `bytes`: dense_resource for large f32
 /// tensors (as makeElements), dense otherwise.
-ElementsAttr makeElementsFromBytes(RankedTensorType type,
-                                   ArrayRef<char> bytes);
+ElementsAttr makeElementsFromBytes(RankedTensorType type, ArrayRef<char> bytes);
 /// A dense_resource attribute holding `bytes` (little-endian elements).
 ElementsAttr makeResourceElements(RankedTensorType type,
                                   llvm::ArrayRef<char> bytes);

@@ -110,8 +110,7 @@ LogicalResult GatherMatmulOp::verify() {
 
 /// Constant offsets (as the packing produces) are checked in full: one
 /// integer per output column.
-static LogicalResult verifyConstantOffsets(SparseMatmulOp op,
-                                           int64_t entries) {
+static LogicalResult verifyConstantOffsets(SparseMatmulOp op, int64_t entries) {
   DenseIntElementsAttr offsets;
   if (!matchPattern(op.getOffsets(), m_Constant(&offsets)))
     return success();
@@ -140,8 +139,7 @@ static LogicalResult verifyConstantOffsets(SparseMatmulOp op,
 }
 
 /// Constant rows must index the `reduction` rows of the input.
-static LogicalResult verifyConstantRows(SparseMatmulOp op,
-                                        int64_t reduction) {
+static LogicalResult verifyConstantRows(SparseMatmulOp op, int64_t reduction) {
   DenseIntElementsAttr rows;
   if (ShapedType::isDynamic(reduction) ||
       !matchPattern(op.getRows(), m_Constant(&rows)))
@@ -180,8 +178,8 @@ LogicalResult SparseMatmulOp::verify() {
   if (!compatibleDims(valuesType.getDimSize(0), rowsType.getDimSize(0)))
     return emitOpError() << "expects one row index per value, got "
                          << dimString(valuesType.getDimSize(0))
-                         << " values and "
-                         << dimString(rowsType.getDimSize(0)) << " rows";
+                         << " values and " << dimString(rowsType.getDimSize(0))
+                         << " rows";
   int64_t columns = resultType.getDimSize(1);
   if (!ShapedType::isDynamic(columns) &&
       !compatibleDims(offsetsType.getDimSize(0), columns + 1))

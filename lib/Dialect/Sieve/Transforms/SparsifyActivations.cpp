@@ -29,9 +29,9 @@ namespace {
 /// The cost model's gather limit for a matmul of `activations` by `weight`.
 double costModelLimit(RankedTensorType activations, Value weight) {
   auto wt = cast<RankedTensorType>(weight.getType());
-  int64_t bytes = wt.hasStaticShape() ? wt.getNumElements() *
-                                            (wt.getElementTypeBitWidth() / 8)
-                                      : -1;
+  int64_t bytes = wt.hasStaticShape()
+                      ? wt.getNumElements() * (wt.getElementTypeBitWidth() / 8)
+                      : -1;
   return activationGatherLimit(activations.getDimSize(0), bytes);
 }
 
@@ -58,12 +58,12 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
       double chosen = limit >= 0 ? limit : costModelLimit(ht, w);
       if (site.getDensityValue() > chosen) {
         if (report)
-          op->emitRemark()
-              << describeNode(op, "matmul") << " after ReLU "
-              << describeNode(h.getDefiningOp(), "output") << ": density "
-              << formatPercent(site.getDensityValue(), 1)
-              << " (profile) above the gather limit "
-              << formatPercent(chosen, 0) << ": kept dense";
+          op->emitRemark() << describeNode(op, "matmul") << " after ReLU "
+                           << describeNode(h.getDefiningOp(), "output")
+                           << ": density "
+                           << formatPercent(site.getDensityValue(), 1)
+                           << " (profile) above the gather limit "
+                           << formatPercent(chosen, 0) << ": kept dense";
         return rewriter.notifyMatchFailure(op, "measured density too high");
       }
     }

@@ -13,8 +13,6 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
-
-
 namespace mlir::sieve {
 #define GEN_PASS_DEF_SIEVESPARSIFYWEIGHTS
 #include "sieve/Dialect/Sieve/Transforms/Passes.h.inc"
@@ -33,14 +31,16 @@ struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
                                 PatternRewriter &rewriter) const override {
     std::optional<WeightPackingPlan> plan = planWeightPacking(op, limit);
     if (!plan)
-      return rewriter.notifyMatchFailure(op, "not a static f32 constant weight");
+      return rewriter.notifyMatchFailure(op,
+                                         "not a static f32 constant weight");
     int64_t k = plan->rows, n = plan->cols;
     auto rt = cast<RankedTensorType>(op.getOutputs()[0].getType());
     if (!plan->pack) {
       if (report && plan->nonZeros < k * n)
-        op->emitRemark() << describeNode(op, "matmul") << ": " << k << "x"
-                         << n << " weight " << formatPercent(plan->density, 1)
-                         << " non-zero (" << formatPercent(plan->packedDensity, 1)
+        op->emitRemark() << describeNode(op, "matmul") << ": " << k << "x" << n
+                         << " weight " << formatPercent(plan->density, 1)
+                         << " non-zero ("
+                         << formatPercent(plan->packedDensity, 1)
                          << " packed), above the packing limit "
                          << formatPercent(plan->limit, 0)
                          << " for this batch: kept dense";
@@ -86,12 +86,14 @@ struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
         DenseElementsAttr::get(valuesType, ArrayRef<float>(packedValues)));
     DenseElementsAttr rowsAttr =
         DenseElementsAttr::get(rowsType, ArrayRef<uint32_t>(packedRows));
-    Value rowsCst = arith::ConstantOp::create(rewriter, loc, rowsType, rowsAttr);
+    Value rowsCst =
+        arith::ConstantOp::create(rewriter, loc, rowsType, rowsAttr);
     Value offsetsCst = arith::ConstantOp::create(
         rewriter, loc, offsetsType,
         DenseElementsAttr::get(offsetsType, ArrayRef<int32_t>(offsets)));
-    auto sparse = SparseMatmulOp::create(rewriter, loc, rt, x, valuesCst,
-                                         rowsCst, offsetsCst, init, kSparseMatmulGroup);
+    auto sparse =
+        SparseMatmulOp::create(rewriter, loc, rt, x, valuesCst, rowsCst,
+                               offsetsCst, init, kSparseMatmulGroup);
     if (Attribute pattern = op->getAttr("sieve.weight_pattern"))
       sparse->setAttr("sieve.weight_pattern", pattern);
     if (report)
