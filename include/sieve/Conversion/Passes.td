@@ -48,7 +48,9 @@ def ConvertSieveActivationOpsToSCF
       row `m`, an AXPY of the contiguous weight row `w[k, :]` scaled by
       `h[m, k]` into the output row, in `vector-width`-element vectors (a
       scalar loop handles the remainder of the row). Only the rows of the
-      active neurons are read, each once per batch row, in order.
+      active neurons are read, each once per batch row, in order; while a
+      row streams, the next active row is prefetched (`memref.prefetch` on
+      a read-only `bufferization.to_buffer` of the weight, one per vector).
 
     Both stay on tensors (`tensor.extract`, `vector.transfer_read` /
     `transfer_write` on loop-carried tensors), so that bufferization places
@@ -59,6 +61,8 @@ def ConvertSieveActivationOpsToSCF
            "Elements per vector in the gather-matmul row update">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",

@@ -5,9 +5,11 @@
 #include "sieve/Dialect/Sieve/IR/SieveOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -132,11 +134,22 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
     Value init =
         linalg::FillOp::create(rewriter, loc, zeroF, empty).getResult(0);
     auto vecType = VectorType::get({vectorWidth}, et);
+    // The rows of active neurons are read one after the other, each
+    // contiguous but at unpredictable distances: while a row streams, the
+    // next active row is prefetched alongside (one prefetch per vector).
+    auto wt = cast<RankedTensorType>(w.getType());
+    Value wBuffer = bufferization::ToBufferOp::create(
+        rewriter, loc, MemRefType::get(wt.getShape(), wt.getElementType()), w,
+        rewriter.getUnitAttr());
+    Value lastIndex = arith::SubIOp::create(rewriter, loc, count, one);
 
     auto outer = scf::ForOp::create(
         rewriter, loc, zero, count, one, ValueRange{init},
         [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
           Value k = tensor::ExtractOp::create(b, l, idx, ValueRange{j});
+          Value nextJ = arith::MinUIOp::create(
+              b, l, arith::AddIOp::create(b, l, j, one), lastIndex);
+          Value nextK = tensor::ExtractOp::create(b, l, idx, ValueRange{nextJ});
           auto perRow = scf::ForOp::create(
               b, l, zero, rows, one, ValueRange{acc[0]},
               [&](OpBuilder &rb, Location rl, Value m, ValueRange racc) {
@@ -156,6 +169,11 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
                 auto vectorLoop = scf::ForOp::create(
                     rb, rl, zero, vectorEnd, step, ValueRange{racc[0]},
                     [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
+                      memref::PrefetchOp::create(vb, vl, wBuffer,
+                                                 ValueRange{nextK, n},
+                                                 /*isWrite=*/false,
+                                                 /*localityHint=*/3,
+                                                 /*isDataCache=*/true);
                       Value wv = vector::TransferReadOp::create(
                           vb, vl, vecType, w, ValueRange{k, n},
                           /*padding=*/std::nullopt, ArrayRef<bool>{true});

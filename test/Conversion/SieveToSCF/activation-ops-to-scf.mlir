@@ -21,15 +21,20 @@ func.func @active_set(%h: tensor<2x100xf32>) -> tensor<?xindex> {
 
 // gather_matmul: for each selected neuron and row, a vector AXPY of the
 // weight row into the output row, then a scalar loop for the remainder.
+// While a row streams, the next active row is prefetched.
 // CHECK-LABEL: func.func @gather_matmul
 // CHECK:       %[[INIT:.*]] = linalg.fill
-// CHECK:       scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[INIT]])
-// CHECK:         %[[K:.*]] = tensor.extract %arg2
+// CHECK:       %[[WB:.*]] = bufferization.to_buffer %arg1 read_only : tensor<100x40xf32> to memref<100x40xf32>
+// CHECK:       scf.for %[[J:[a-z0-9_]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[INIT]])
+// CHECK:         %[[K:[a-z0-9_]+]] = tensor.extract %arg2[%[[J]]]
+// CHECK:         %[[NEXTJ:.*]] = arith.minui
+// CHECK:         %[[NEXTK:[a-z0-9_]+]] = tensor.extract %arg2[%[[NEXTJ]]]
 // CHECK:         scf.for
 // CHECK:           %[[HK:.*]] = tensor.extract %arg0[%{{.*}}, %[[K]]]
 // CHECK:           vector.broadcast %[[HK]] : f32 to vector<16xf32>
-// CHECK:           scf.for
-// CHECK:             vector.transfer_read %arg1[%[[K]], %{{.*}}]{{.*}} : tensor<100x40xf32>, vector<16xf32>
+// CHECK:           scf.for %[[N:[a-z0-9_]+]] =
+// CHECK:             memref.prefetch %[[WB]][%[[NEXTK]], %[[N]]], read, locality<3>, data : memref<100x40xf32>
+// CHECK:             vector.transfer_read %arg1[%[[K]], %[[N]]]{{.*}} : tensor<100x40xf32>, vector<16xf32>
 // CHECK:             vector.fma
 // CHECK:             vector.transfer_write
 // CHECK:           scf.for
