@@ -43,7 +43,7 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   addPipeline(pm, "canonicalize,cse");
   // Sparse constant weights are packed first: a packed matmul is no longer
   // a linalg.matmul, so the activation gather leaves it alone.
-  if (options.sparsity == "exact" || options.sparsity == "auto") {
+  if (options.sparsity != SparsityMode::Off) {
     std::string report = options.report ? " report=true" : "";
     addPipeline(pm, "func.func(sieve-sparsify-weights{density-limit=" +
                         std::to_string(double(options.weightDensityLimit)) +

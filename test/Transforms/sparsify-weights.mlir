@@ -5,7 +5,7 @@
 // packed column by column: column 0 holds its two entries padded with zeros
 // to a whole group of 16 (the padding repeats the column's last row);
 // column 1 holds nothing. Packed density 16 / 256 = 6.25%, below the limit
-// for one row and an in-cache weight (10%). The matmul's accumulator
+// for one row and an in-cache weight (12%). The matmul's accumulator
 // becomes the op's init.
 // CHECK-LABEL: func.func @packed
 // CHECK-DAG:   %[[V:.*]] = arith.constant dense<[3.000000e+00, 4.000000e+00, 0.000000e+00, {{.*}}]> : tensor<16xf32>
@@ -37,7 +37,7 @@ func.func @annotated_dynamic_batch(%x: tensor<?x128xf32>, %init: tensor<?x1xf32>
 
 // Cost model: a 64x4 weight with 16 non-zeros per column is 25% dense
 // (packed: 25%, whole groups). Above the limit for one row with an
-// in-cache weight (10%), below the limit for 16 rows (30%); both pack with
+// in-cache weight (12%), below the limit for 16 rows (30%); both pack with
 // density-limit=0.5.
 // CHECK-LABEL: func.func @quarter_dense
 // CHECK:       %[[ONE:.*]] = linalg.matmul

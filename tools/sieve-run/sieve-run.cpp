@@ -94,6 +94,10 @@ static cl::opt<std::string> profilePath("profile",
 static cl::opt<std::string> sparsity("sparsity", cl::desc(flag_help::kSparsity),
                                      cl::init("off"), cl::cat(category));
 static cl::opt<double>
+    activationDensityLimit("activation-density-limit",
+                           cl::desc(flag_help::kActivationDensityLimit),
+                           cl::init(-1.0), cl::cat(category));
+static cl::opt<double>
     weightDensityLimit("weight-density-limit",
                        cl::desc(flag_help::kWeightDensityLimit), cl::init(-1.0),
                        cl::cat(category));
@@ -240,6 +244,20 @@ bool readNumbered(llvm::StringRef dir, llvm::StringRef prefix,
 
 } // namespace
 
+/// The value of a density-limit flag when the user gave it.
+static std::optional<double> givenLimit(const cl::opt<double> &flag) {
+  if (flag.getNumOccurrences() == 0)
+    return std::nullopt;
+  return double(flag);
+}
+
+/// --sparsity as the pipeline's mode (checked by checkSparsityFlags).
+static SparsityMode parseSparsityMode(llvm::StringRef value) {
+  return value == "exact"  ? SparsityMode::Exact
+         : value == "auto" ? SparsityMode::Auto
+                           : SparsityMode::Off;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
@@ -250,6 +268,13 @@ int main(int argc, char **argv) {
       "expected outputs\n"
       "  sieve-run model.onnx --input x=x.npy --output-dir out/\n"
       "  sieve-run model.onnx --bench 20             # time 20 runs\n");
+
+  // Flags are checked before any work.
+  if (std::string message = checkSparsityFlags(
+          sparsity, profilePath, givenLimit(weightDensityLimit),
+          givenLimit(activationDensityLimit));
+      !message.empty())
+    return fail(message);
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -297,10 +322,8 @@ int main(int argc, char **argv) {
   PassManager pm(&context);
   CPUPipelineOptions pipelineOptions;
   pipelineOptions.vectorize = !noVectorize;
-  if (std::string message = checkSparsityFlags(sparsity, profilePath);
-      !message.empty())
-    return fail(message);
-  pipelineOptions.sparsity = sparsity;
+  pipelineOptions.sparsity = parseSparsityMode(sparsity);
+  pipelineOptions.densityLimit = activationDensityLimit;
   pipelineOptions.report = !quiet;
   pipelineOptions.weightDensityLimit = weightDensityLimit;
   if (!profilePath.empty()) {

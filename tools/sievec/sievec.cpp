@@ -73,9 +73,27 @@ static cl::opt<std::string> profilePath("profile",
 static cl::opt<std::string> sparsity("sparsity", cl::desc(flag_help::kSparsity),
                                      cl::init("off"), cl::cat(category));
 static cl::opt<double>
+    activationDensityLimit("activation-density-limit",
+                           cl::desc(flag_help::kActivationDensityLimit),
+                           cl::init(-1.0), cl::cat(category));
+static cl::opt<double>
     weightDensityLimit("weight-density-limit",
                        cl::desc(flag_help::kWeightDensityLimit), cl::init(-1.0),
                        cl::cat(category));
+
+/// The value of a density-limit flag when the user gave it.
+static std::optional<double> givenLimit(const cl::opt<double> &flag) {
+  if (flag.getNumOccurrences() == 0)
+    return std::nullopt;
+  return double(flag);
+}
+
+/// --sparsity as the pipeline's mode (checked by checkSparsityFlags).
+static SparsityMode parseSparsityMode(llvm::StringRef value) {
+  return value == "exact"  ? SparsityMode::Exact
+         : value == "auto" ? SparsityMode::Auto
+                           : SparsityMode::Off;
+}
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "sievec: error: " << message << "\n";
@@ -118,7 +136,9 @@ int main(int argc, char **argv) {
   if (ext != ".o" && ext != ".so" && ext != ".ll" && ext != ".mlir")
     return fail("unknown output format '" + ext +
                 "' (use .o, .so, .ll or .mlir)");
-  if (std::string message = checkSparsityFlags(sparsity, profilePath);
+  if (std::string message = checkSparsityFlags(
+          sparsity, profilePath, givenLimit(weightDensityLimit),
+          givenLimit(activationDensityLimit));
       !message.empty())
     return fail(message);
   if (targetArch == "nvptx")
@@ -155,7 +175,8 @@ int main(int argc, char **argv) {
   llvm::errs() << "sievec: compiling for " << targetArch << "\n";
   PassManager pm(&context);
   CPUPipelineOptions pipelineOptions;
-  pipelineOptions.sparsity = sparsity;
+  pipelineOptions.sparsity = parseSparsityMode(sparsity);
+  pipelineOptions.densityLimit = activationDensityLimit;
   pipelineOptions.report = true;
   pipelineOptions.weightDensityLimit = weightDensityLimit;
   buildCPUPipeline(pm, pipelineOptions);

@@ -10,6 +10,7 @@
 
 #include "llvm/ADT/StringRef.h"
 
+#include <optional>
 #include <string>
 
 namespace mlir {
@@ -30,6 +31,11 @@ inline constexpr const char kProfile[] =
     "With --sparsity=auto: the measured activation densities of a "
     "`sieve-analyze --json` report; sites measured denser than the cost "
     "model's limit stay dense";
+inline constexpr const char kActivationDensityLimit[] =
+    "With --sparsity=exact|auto: the fraction of active neurons above which "
+    "a ReLU-fed matmul takes its dense path at run time, overriding the "
+    "cost model (default: the cost model decides; 1 always gathers; for "
+    "experiments)";
 inline constexpr const char kWeightDensityLimit[] =
     "With --sparsity=exact|auto: pack constant matmul weights whose packed "
     "density (non-zeros padded to groups of 16, over the weight's size) is "
@@ -37,10 +43,14 @@ inline constexpr const char kWeightDensityLimit[] =
     "decides; for experiments)";
 } // namespace flag_help
 
-/// Checks the --sparsity and --profile values that sievec and sieve-run take;
-/// returns the error message, or an empty string when they are valid.
-std::string checkSparsityFlags(llvm::StringRef sparsity,
-                               llvm::StringRef profilePath);
+/// Checks the sparsity flags that sievec and sieve-run take (--sparsity,
+/// --profile, and the density limits when given: finite, non-negative, and
+/// only with --sparsity=exact or auto); returns the error message, or an
+/// empty string when they are valid.
+std::string
+checkSparsityFlags(llvm::StringRef sparsity, llvm::StringRef profilePath,
+                   std::optional<double> weightDensityLimit = {},
+                   std::optional<double> activationDensityLimit = {});
 
 /// Marks every ReLU-like op whose node the profile at `path` lists with
 /// `sieve.activation_site = #sieve.activation_site<kind, measured = d>`.

@@ -17,6 +17,9 @@ class OpPassManager;
 
 namespace mlir::sieve {
 
+/// Which sparsity rewrites sieve-cpu-pipeline applies.
+enum class SparsityMode { Off, Exact, Auto };
+
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<bool> vectorize{
       *this, "vectorize",
@@ -24,20 +27,25 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "elementwise loops (off: plain scalar loops, for "
                      "debugging)"),
       llvm::cl::init(true)};
-  PassOptions::Option<std::string> sparsity{
+  PassOptions::Option<SparsityMode> sparsity{
       *this, "sparsity",
-      llvm::cl::desc("Sparsity rewrites: off; exact (ReLU -> matmul "
-                     "gathers the weight rows of active neurons, with a "
-                     "run-time fallback to the dense matmul; sparse constant "
-                     "weights are packed); auto (the same "
-                     "where the cost model and the measured densities "
-                     "attached from a profile say it pays)"),
-      llvm::cl::init("off")};
+      llvm::cl::desc("Sparsity rewrites (exact and auto give the dense "
+                     "results up to float rounding)"),
+      llvm::cl::init(SparsityMode::Off),
+      llvm::cl::values(
+          clEnumValN(SparsityMode::Off, "off", "none"),
+          clEnumValN(SparsityMode::Exact, "exact",
+                     "a matmul that consumes a ReLU gathers the weight rows "
+                     "of active neurons, with a run-time fallback to the "
+                     "dense matmul; sparse constant weights are packed"),
+          clEnumValN(SparsityMode::Auto, "auto",
+                     "the same where the cost model and the measured "
+                     "densities attached from a profile say it pays"))};
   PassOptions::Option<double> densityLimit{
       *this, "density-limit",
-      llvm::cl::desc("With sparsity=exact: the fraction of active neurons "
-                     "above which the dense path runs (negative: chosen by "
-                     "the cost model from the shapes)"),
+      llvm::cl::desc("With sparsity=exact or auto: the fraction of active "
+                     "neurons above which the dense path runs (negative: "
+                     "chosen by the cost model from the shapes)"),
       llvm::cl::init(-1.0)};
   PassOptions::Option<double> weightDensityLimit{
       *this, "weight-density-limit",

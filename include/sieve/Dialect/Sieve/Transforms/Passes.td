@@ -276,12 +276,12 @@ def SieveSparsifyWeights
     negative limit) a cost model picks the limit from the batch and the
     weight size: for one row, 25% when the weight is streamed from memory
     (over 8 MiB: the packed form moves 8 bytes per non-zero against 4 per
-    dense element) and 10% when it sits in cache (the dense vecmat is then
+    dense element) and 12% when it sits in cache (the dense vecmat is then
     compute-bound); 20% for 2-15 rows or a dynamic batch; 30% for 16 rows
-    and more. The thresholds are measured break-even points with a margin
-    (`benchmarks/run.py`, docs/sparsity.md). Any pattern of zeros packs (unstructured, N:M,
-    blocks, rows); the annotation `sieve.weight_pattern`, when present, is
-    carried over. Weights with a zero dimension, non-f32 element types,
+    and more. The thresholds are measured break-even points, as packed
+    densities, with a margin (`benchmarks/run.py`, docs/sparsity.md). Any
+    pattern of zeros packs (unstructured, N:M, blocks, rows); the
+    annotation `sieve.weight_pattern`, when present, is carried over. Weights with a zero dimension, non-f32 element types,
     non-constant weights and transposed-operand matmuls are left alone.
 
     Example: a `4 x 2` weight with two non-zeros becomes
