@@ -98,3 +98,26 @@ func.func @profiled(%x: tensor<1x64xf32>, %w: tensor<64x16xf32>, %acc: tensor<1x
   %y2 = linalg.matmul ins(%sparse, %w : tensor<1x64xf32>, tensor<64x16xf32>) outs(%acc : tensor<1x16xf32>) -> tensor<1x16xf32>
   return %y1, %y2 : tensor<1x16xf32>, tensor<1x16xf32>
 }
+
+// -----
+
+// A ReLU of rank 3 whose leading dimensions are collapsed into the matmul's
+// rows (as the importer does for a [batch, seq, d_ff] FFN): gathered on the
+// collapsed activations.
+// CHECK-LABEL: func.func @relu_rank3_collapsed
+// CHECK:       %[[H:.*]] = linalg.max
+// CHECK:       %[[C:.*]] = tensor.collapse_shape %[[H]] {{\[\[}}0, 1], [2]] : tensor<2x3x64xf32> into tensor<6x64xf32>
+// CHECK:       %[[IDX:.*]] = sieve.active_set %[[C]] {sieve.site = #sieve.activation_site<relu>} : tensor<6x64xf32> -> tensor<?xindex>
+// CHECK:       sieve.branch
+// CHECK:         sieve.gather_matmul %[[C]], %arg1, %[[IDX]]
+func.func @relu_rank3_collapsed(%x: tensor<2x3x64xf32>, %w: tensor<64x16xf32>) -> tensor<6x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x3x64xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x3x64xf32>) -> tensor<2x3x64xf32>
+  %h = linalg.max ins(%x, %z : tensor<2x3x64xf32>, tensor<2x3x64xf32>) outs(%e : tensor<2x3x64xf32>) -> tensor<2x3x64xf32>
+  %c = tensor.collapse_shape %h [[0, 1], [2]] : tensor<2x3x64xf32> into tensor<6x64xf32>
+  %e2 = tensor.empty() : tensor<6x16xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<6x16xf32>) -> tensor<6x16xf32>
+  %y = linalg.matmul ins(%c, %w : tensor<6x64xf32>, tensor<64x16xf32>) outs(%z2 : tensor<6x16xf32>) -> tensor<6x16xf32>
+  return %y : tensor<6x16xf32>
+}

@@ -46,21 +46,26 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
       return failure();
     Value h = op.getInputs()[0], w = op.getInputs()[1];
     Value init = op.getOutputs()[0];
-    std::optional<ActivationKind> kind = reluLikeKind(h);
+    // The ReLU itself, or the ReLU of higher rank whose leading dimensions
+    // the importer collapsed into the matmul's rows (a [batch, seq, d_ff]
+    // FFN): collapsing keeps zeros zero, and the gather works on `h`.
+    Value relu = h;
+    if (auto collapse = h.getDefiningOp<tensor::CollapseShapeOp>())
+      relu = collapse.getSrc();
+    Operation *reluOp = relu.getDefiningOp();
+    std::optional<ActivationKind> kind = reluLikeKind(relu);
     // A site whose density a profile measured (or a user assumed) above the
     // limit is left dense: the branch would always take the dense path.
-    if (auto site = h.getDefiningOp()
-                        ? h.getDefiningOp()->getAttrOfType<ActivationSiteAttr>(
-                              "sieve.activation_site")
-                        : ActivationSiteAttr();
+    if (auto site = reluOp ? reluOp->getAttrOfType<ActivationSiteAttr>(
+                                 "sieve.activation_site")
+                           : ActivationSiteAttr();
         site && site.getSource() != DensitySource::Unknown) {
       auto ht = cast<RankedTensorType>(h.getType());
       double chosen = limit >= 0 ? limit : costModelLimit(ht, w);
       if (site.getDensityValue() > chosen) {
         if (report)
           op->emitRemark() << describeNode(op, "matmul") << " after ReLU "
-                           << describeNode(h.getDefiningOp(), "output")
-                           << ": density "
+                           << describeNode(reluOp, "output") << ": density "
                            << formatPercent(site.getDensityValue(), 1)
                            << " (profile) above the gather limit "
                            << formatPercent(chosen, 0) << ": kept dense";
@@ -119,7 +124,7 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
     }
     if (report)
       op->emitRemark() << describeNode(op, "matmul") << " after ReLU "
-                       << describeNode(h.getDefiningOp(), "output")
+                       << describeNode(reluOp, "output")
                        << ": gathers the weight rows of active neurons, "
                           "dense path above "
                        << formatPercent(chosen, 0)

@@ -211,8 +211,9 @@ def SieveSparsifyActivations
   let description = [{
     Finds a `linalg.matmul` whose left operand is produced by a ReLU
     (`linalg.max` with a zero fill, or a `linalg.generic` computing
-    `maximumf(x, 0)`, optionally clamped above as ReLU6/Clip do) and
-    rewrites it into:
+    `maximumf(x, 0)`, optionally clamped above as ReLU6/Clip do, or its
+    square), directly or through a `tensor.collapse_shape` of a
+    higher-rank ReLU (a `[batch, seq, d_ff]` FFN), and rewrites it into:
 
     ```mlir
     %idx = sieve.active_set %h {sieve.site = #sieve.activation_site<relu>}
