@@ -97,9 +97,12 @@ WeightPatternAttr mlir::sieve::analyzeWeightPattern(MLIRContext *context,
   if (bestRows * bestCols >= 4)
     return WeightPatternAttr::get(
         context, ArrayRef<int64_t>{bestRows, bestCols}, density);
+  // N:M when it describes the weight: a weight far sparser than N/M (say
+  // 5% dense, where 2:4 holds by chance) is unstructured.
   const int64_t nm[][2] = {{1, 4}, {2, 8}, {2, 4}, {4, 8}};
   for (const auto &p : nm)
-    if (nmHolds(mat, p[0], p[1]))
+    if (density >= 0.75 * double(p[0]) / double(p[1]) &&
+        nmHolds(mat, p[0], p[1]))
       return WeightPatternAttr::get(context, unsigned(p[0]), unsigned(p[1]),
                                     density);
   return WeightPatternAttr::get(context, WeightPatternKind::Unstructured,

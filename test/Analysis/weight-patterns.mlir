@@ -113,3 +113,16 @@ func.func @block_16x16(%x: tensor<2x32xf32>, %acc: tensor<2x32xf32>) -> tensor<2
   %y = linalg.matmul ins(%x, %w : tensor<2x32xf32>, tensor<32x32xf32>) outs(%acc : tensor<2x32xf32>) -> tensor<2x32xf32>
   return %y : tensor<2x32xf32>
 }
+
+// -----
+
+// 1:4 holds (at most one non-zero in every group of 4 along the reduction),
+// but at 9.4% density the weight is far sparser than 1:4 describes:
+// unstructured.
+// CHECK-LABEL: func.func @sparse_not_nm
+// CHECK: linalg.matmul {sieve.weight_pattern = #sieve.weight_pattern<unstructured, density = 0.09375>}
+func.func @sparse_not_nm(%x: tensor<2x8xf32>, %acc: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %w = arith.constant dense<[[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 8.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 6.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 3.0], [0.0, 0.0, 0.0, 4.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [6.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]> : tensor<8x8xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<2x8xf32>, tensor<8x8xf32>) outs(%acc : tensor<2x8xf32>) -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}

@@ -69,7 +69,8 @@ static cl::opt<std::string> jsonPath(
 static cl::opt<std::string>
     plotPath("plot",
              cl::desc("Draw per-layer weight density and measured activation "
-                      "density (needs --json's data; uses matplotlib)"),
+                      "density (needs --random or --calibrate; uses "
+                      "matplotlib)"),
              cl::value_desc("file.png"), cl::cat(category));
 
 namespace {
@@ -175,6 +176,18 @@ int main(int argc, char **argv) {
     return fail("use either --random or --calibrate");
   if (!plotPath.empty() && !randomRuns && calibrateDir.empty())
     return fail("--plot needs measured densities (--random or --calibrate)");
+  if (randomRuns.getNumOccurrences() && randomRuns == 0)
+    return fail("--random needs at least 1 run");
+  if (!calibrateDir.empty() && !llvm::sys::fs::is_directory(calibrateDir))
+    return fail("--calibrate: '" + calibrateDir + "' is not a directory");
+  // Output locations are checked before the (possibly long) calibration.
+  for (const std::string &out : {std::string(jsonPath), std::string(plotPath)}) {
+    if (out.empty())
+      continue;
+    llvm::StringRef dir = llvm::sys::path::parent_path(out);
+    if (!dir.empty() && !llvm::sys::fs::is_directory(dir))
+      return fail("cannot write '" + out + "': no directory '" + dir + "'");
+  }
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -340,8 +353,9 @@ int main(int argc, char **argv) {
       int64_t dead = llvm::count(s.neuronActive, 0);
       density =
           llvm::formatv("{0:P} ({1} of {2} neurons never active, {3} "
-                        "rows)",
-                        double(s.nonzero) / s.total, dead, s.neurons, s.rows)
+                        "{4})",
+                        double(s.nonzero) / s.total, dead, s.neurons, s.rows,
+                        s.rows == 1 ? "row" : "rows")
               .str();
     }
     llvm::outs() << llvm::formatv("  {0,-28} {1,-14} {2,-14} {3}\n", s.node,

@@ -82,10 +82,9 @@ static cl::opt<bool> noVectorize(
     cl::init(false), cl::cat(category));
 static cl::opt<bool> constantInputs(
     "constant-inputs",
-    cl::desc("Compile the integer inputs given by --test-data (its first "
-             "set) or --input as constants; for models that pass shape "
-             "arguments (Reshape shapes, Squeeze axes, Pad pads) as graph "
-             "inputs"),
+    cl::desc("Compile the integer inputs of --test-data (its first set) as "
+             "constants; for models that pass shape arguments (Reshape "
+             "shapes, Squeeze axes, Pad pads) as graph inputs"),
     cl::init(false), cl::cat(category));
 static cl::opt<std::string> profilePath("profile",
                                         cl::desc(flag_help::kProfile),
@@ -288,9 +287,11 @@ int main(int argc, char **argv) {
   if (!onnx_import::readGraphInputNames(modelPath, graphInputs, error))
     return fail(error);
   onnx_import::ImportOptions importOptions;
+  if (constantInputs && testData.empty())
+    return fail("--constant-inputs takes the integer inputs of --test-data");
   if (constantInputs) {
-    // Integer inputs of the first test set (or --input files) become
-    // constants of the compiled model.
+    // Integer inputs of the first test set become constants of the
+    // compiled model.
     std::vector<std::pair<std::string, std::string>> files;
     if (!testData.empty()) {
       std::string set = findTestSets(testData).front();

@@ -116,7 +116,9 @@ def Sieve_ActivationSiteAttr
   let summary = "A ReLU-like activation that feeds a contraction";
   let description = [{
     Marks a value produced by a ReLU-like op (`relu`, `relu6`, `clip` with a
-    lower bound of 0, `squared_relu`) that reaches an operand of a
+    lower bound of 0, `squared_relu`; the ONNX importer writes ReLU6 as a
+    Clip, which `sieve-find-activation-sites` marks `clip`; `relu6` is for
+    front ends that keep it) that reaches an operand of a
     contraction, so that the contraction can skip the weight rows of inactive
     (zero) neurons.
 

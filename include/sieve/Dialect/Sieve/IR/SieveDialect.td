@@ -30,8 +30,11 @@ def Sieve_Dialect : Dialect {
       estimates the active neurons with a low-rank predictor, and
       `sieve.branch` chooses at run time between a sparse and a dense path.
 
-    Weight sparsity reuses upstream `sparse_tensor` encodings wherever the
-    upstream sparsifier produces good code.
+    * `sieve.sparse_matmul` multiplies by a constant weight packed column by
+      column (Sieve's format for pruned weights): on the benchmarks the
+      upstream sparsifier's CSR/CSC/BSR code was slower (it re-reads the
+      weight for every batch row), so weight sparsity uses this op; the
+      comparison stays in `benchmarks/` (docs/sparsity.md).
   }];
   let useDefaultAttributePrinterParser = 1;
   let extraClassDeclaration = [{

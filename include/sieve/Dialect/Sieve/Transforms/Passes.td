@@ -171,8 +171,9 @@ def SieveAnnotateWeightPatterns
       power-of-two sides up to 64 (1x4, 4x1, 4x4 and 8x8 among them; at
       least 4 elements);
     * `n_m<N, M>`: at most N non-zeros in every group of M consecutive
-      elements along the reduction dimension; the sparsest of 1:4, 2:8,
-      2:4 and 4:8 that holds;
+      elements along the reduction dimension, and a density of at least
+      3/4 of N/M (a much sparser weight, where the bound holds by chance,
+      is unstructured); the sparsest of 1:4, 2:8, 2:4 and 4:8 that holds;
     * `unstructured` otherwise.
 
     Example: a `[4, 8]` weight whose zeros fill rows 1 and 3 gets
