@@ -28,6 +28,13 @@ std::string mlir::sieve::describeNode(Operation *op, llvm::StringRef fallback) {
   return name.empty() ? fallback.str() : "node '" + name + "'";
 }
 
+std::string mlir::sieve::shapeText(ShapedType type) {
+  std::string s;
+  for (auto [i, d] : llvm::enumerate(type.getShape()))
+    s += (i ? "x" : "") + (ShapedType::isDynamic(d) ? "?" : std::to_string(d));
+  return s;
+}
+
 std::string mlir::sieve::formatPercent(double fraction, int decimals) {
   std::string text;
   llvm::raw_string_ostream os(text);

@@ -6,6 +6,7 @@
 #include "sieve/Dialect/Sieve/IR/SieveAttrs.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -61,30 +62,69 @@ int mlir::sieve::applyProfile(ModuleOp module, llvm::StringRef path,
             "' is not a sieve-analyze profile (no activation_sites)";
     return -1;
   }
-  llvm::StringMap<double> densities;
+  // Entries that cannot apply are warnings, not silent no-ops: a profile
+  // of another model, or one edited by hand, would otherwise change
+  // nothing without a word.
+  struct Entry {
+    double density;
+    std::string shape;
+    bool used = false;
+  };
+  llvm::StringMap<Entry> entries;
+  SmallVector<std::string> invalid;
   for (const llvm::json::Value &site : *sites) {
     const llvm::json::Object *object = site.getAsObject();
-    if (!object)
+    std::optional<llvm::StringRef> node =
+        object ? object->getString("node") : std::nullopt;
+    std::optional<double> density =
+        object ? object->getNumber("density") : std::nullopt;
+    if (!node || !density || !(*density >= 0 && *density <= 1)) {
+      invalid.push_back(node ? node->str() : "(no node)");
       continue;
-    std::optional<llvm::StringRef> node = object->getString("node");
-    std::optional<double> density = object->getNumber("density");
-    if (node && density && *density >= 0 && *density <= 1)
-      densities[*node] = *density;
+    }
+    std::optional<llvm::StringRef> shape = object->getString("shape");
+    entries[*node] = {*density, shape ? shape->str() : "", false};
   }
+  SmallVector<std::string> mismatched;
   int marked = 0;
   module.walk([&](Operation *op) {
     if (op->getNumResults() != 1)
       return;
-    auto it = densities.find(onnxNodeName(op->getLoc()));
-    if (it == densities.end())
+    auto it = entries.find(onnxNodeName(op->getLoc()));
+    if (it == entries.end())
       return;
     std::optional<ActivationKind> kind = reluLikeKind(op->getResult(0));
     if (!kind)
       return;
+    it->second.used = true;
+    std::string shape = shapeText(cast<ShapedType>(op->getResult(0).getType()));
+    if (!it->second.shape.empty() && it->second.shape != shape) {
+      mismatched.push_back(it->first().str() + " (" + it->second.shape +
+                           " in the profile, " + shape + " here)");
+      return;
+    }
     op->setAttr("sieve.activation_site",
                 ActivationSiteAttr::get(op->getContext(), *kind,
-                                        DensitySource::Measured, it->second));
+                                        DensitySource::Measured,
+                                        it->second.density));
     ++marked;
   });
+  auto warn = [&](llvm::StringRef what, ArrayRef<std::string> nodes) {
+    if (nodes.empty())
+      return;
+    std::string list;
+    for (auto [i, node] : llvm::enumerate(nodes))
+      list += (i ? ", " : "") + node;
+    emitWarning(module.getLoc()) << "profile '" << path << "': " << nodes.size()
+                                 << " " << what << ": " << list;
+  };
+  SmallVector<std::string> unused;
+  for (const auto &entry : entries)
+    if (!entry.second.used)
+      unused.push_back(entry.first().str());
+  llvm::sort(unused);
+  warn("entries without a density in [0, 1], ignored", invalid);
+  warn("entries name no ReLU-like node of this model, ignored", unused);
+  warn("entries have another shape than the node here, ignored", mismatched);
   return marked;
 }

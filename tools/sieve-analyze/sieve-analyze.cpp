@@ -80,13 +80,6 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
-std::string shapeText(ShapedType type) {
-  std::string s;
-  for (auto [i, d] : llvm::enumerate(type.getShape()))
-    s += (i ? "x" : "") + (ShapedType::isDynamic(d) ? "?" : std::to_string(d));
-  return s;
-}
-
 struct Site {
   std::string node, kind, shape;
   Value value;
@@ -181,7 +174,8 @@ int main(int argc, char **argv) {
   if (!calibrateDir.empty() && !llvm::sys::fs::is_directory(calibrateDir))
     return fail("--calibrate: '" + calibrateDir + "' is not a directory");
   // Output locations are checked before the (possibly long) calibration.
-  for (const std::string &out : {std::string(jsonPath), std::string(plotPath)}) {
+  for (const std::string &out :
+       {std::string(jsonPath), std::string(plotPath)}) {
     if (out.empty())
       continue;
     llvm::StringRef dir = llvm::sys::path::parent_path(out);
@@ -351,12 +345,11 @@ int main(int argc, char **argv) {
     std::string density = "unknown (calibrate with --random or --calibrate)";
     if (calibrated && s.total) {
       int64_t dead = llvm::count(s.neuronActive, 0);
-      density =
-          llvm::formatv("{0:P} ({1} of {2} neurons never active, {3} "
-                        "{4})",
-                        double(s.nonzero) / s.total, dead, s.neurons, s.rows,
-                        s.rows == 1 ? "row" : "rows")
-              .str();
+      density = llvm::formatv("{0:P} ({1} of {2} neurons never active, {3} "
+                              "{4})",
+                              double(s.nonzero) / s.total, dead, s.neurons,
+                              s.rows, s.rows == 1 ? "row" : "rows")
+                    .str();
     }
     llvm::outs() << llvm::formatv("  {0,-28} {1,-14} {2,-14} {3}\n", s.node,
                                   s.kind, s.shape, density);

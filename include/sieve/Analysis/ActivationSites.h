@@ -5,6 +5,7 @@
 
 #include "sieve/Dialect/Sieve/IR/SieveAttrs.h"
 
+#include "mlir/IR/BuiltinTypeInterfaces.h"
 #include "mlir/IR/Location.h"
 #include "mlir/IR/Value.h"
 
@@ -20,6 +21,9 @@ std::string onnxNodeName(Location loc);
 /// "node 'NAME'" when `op` carries an ONNX node name, else `fallback`; for
 /// remarks that name what a pass did.
 std::string describeNode(Operation *op, llvm::StringRef fallback);
+
+/// A shape as the sparsity report prints it ("1x128", "?x64").
+std::string shapeText(ShapedType type);
 
 /// `fraction` as a percentage with `decimals` decimals ("12.5%").
 std::string formatPercent(double fraction, int decimals);
