@@ -7,7 +7,7 @@
 
 func.func @packed_weight(%x: tensor<1x128xf32>, %init: tensor<1x2xf32>) -> tensor<1x2xf32> {
   %w = arith.constant sparse<[[5, 0], [40, 0]], [3.0, 4.0]> : tensor<128x2xf32>
-  // CHECK: remark: {{.*}}node 'fc': 128x2 weight 0.8% non-zero (6.2% packed, limit 12%): packed into sieve.sparse_matmul (0 KiB, dense 1 KiB)
+  // CHECK: remark: {{.*}}node 'fc': 128x2 weight 0.8% non-zero (6.2% packed, limit 12%): packed into sieve.sparse_matmul (128 B, dense 1 KiB)
   %0 = linalg.matmul ins(%x, %w : tensor<1x128xf32>, tensor<128x2xf32>) outs(%init : tensor<1x2xf32>) -> tensor<1x2xf32> loc("fc"("Gemm"))
   return %0 : tensor<1x2xf32>
 }

@@ -94,6 +94,9 @@ struct WeightLayer {
   double density;
   /// What --sparsity=exact does with the weight ("packed", "dense", ...).
   std::string exact;
+  /// The packing plan behind it, when the weight is a candidate.
+  std::optional<double> packedDensity, packingLimit;
+  bool packed = false;
 };
 
 HostTensor randomTensor(const onnx_import::TensorSignature &sig,
@@ -231,9 +234,20 @@ int main(int argc, char **argv) {
                   formatPercent(plan->packedDensity, 1) + " packed, limit " +
                   formatPercent(plan->limit, 0) + ")";
       }
-      weights.push_back({onnxNodeName(op->getLoc()),
-                         op->getName().stripDialect().str(), shapeText(wt),
-                         pattern, p.getDensityValue(), exact});
+      WeightLayer layer{onnxNodeName(op->getLoc()),
+                        op->getName().stripDialect().str(),
+                        shapeText(wt),
+                        pattern,
+                        p.getDensityValue(),
+                        exact};
+      if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
+        if (std::optional<WeightPackingPlan> plan =
+                planWeightPacking(matmul, /*limitOverride=*/-1)) {
+          layer.packedDensity = plan->packedDensity;
+          layer.packingLimit = plan->limit;
+          layer.packed = plan->pack && plan->nonZeros < plan->rows * plan->cols;
+        }
+      weights.push_back(layer);
     }
     if (auto site =
             op->getAttrOfType<ActivationSiteAttr>("sieve.activation_site")) {
@@ -316,6 +330,9 @@ int main(int argc, char **argv) {
       size_t done = n + 1, total = inputSets.size();
       if (done != total && done * 100 / total == n * 100 / total)
         continue; // Redraw the progress bar only when its percentage moves.
+      // In a log (not a terminal) only the finished bar is written.
+      if (done != total && !llvm::errs().is_displayed())
+        continue;
       llvm::errs() << llvm::formatv(
           "\rsieve-analyze: calibrating [{0,-30}] "
           "{1}/{2}",
@@ -372,12 +389,17 @@ int main(int argc, char **argv) {
   if (!reportPath.empty()) {
     llvm::json::Array weightArray, siteArray;
     for (const WeightLayer &w : weights)
-      weightArray.push_back(llvm::json::Object{{"node", w.node},
-                                               {"op", w.op},
-                                               {"shape", w.shape},
-                                               {"pattern", w.pattern},
-                                               {"density", w.density},
-                                               {"exact", w.exact}});
+      weightArray.push_back(llvm::json::Object{
+          {"node", w.node},
+          {"op", w.op},
+          {"shape", w.shape},
+          {"pattern", w.pattern},
+          {"density", w.density},
+          {"packed", w.packed},
+          {"packed_density",
+           w.packedDensity ? llvm::json::Value(*w.packedDensity) : nullptr},
+          {"packing_limit",
+           w.packingLimit ? llvm::json::Value(*w.packingLimit) : nullptr}});
     for (const Site &s : sites) {
       llvm::json::Object site{
           {"node", s.node}, {"activation", s.kind}, {"shape", s.shape}};

@@ -23,6 +23,12 @@ using namespace mlir::sieve;
 
 namespace {
 
+/// "512 B", "13335 KiB".
+std::string formatBytes(int64_t bytes) {
+  return bytes < 1024 ? std::to_string(bytes) + " B"
+                      : std::to_string(bytes / 1024) + " KiB";
+}
+
 struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
   PackSparseWeight(MLIRContext *ctx, double limit, bool report)
       : OpRewritePattern(ctx), limit(limit), report(report) {}
@@ -102,8 +108,8 @@ struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
                        << " non-zero (" << formatPercent(plan->packedDensity, 1)
                        << " packed, limit " << formatPercent(plan->limit, 0)
                        << "): packed into sieve.sparse_matmul ("
-                       << entries * 8 / 1024 << " KiB, dense "
-                       << k * n * 4 / 1024 << " KiB)";
+                       << formatBytes(entries * 8) << ", dense "
+                       << formatBytes(k * n * 4) << ")";
     rewriter.replaceOp(op, sparse.getResult());
     return success();
   }
