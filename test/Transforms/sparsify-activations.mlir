@@ -121,3 +121,30 @@ func.func @relu_rank3_collapsed(%x: tensor<2x3x64xf32>, %w: tensor<64x16xf32>) -
   %y = linalg.matmul ins(%c, %w : tensor<6x64xf32>, tensor<64x16xf32>) outs(%z2 : tensor<6x16xf32>) -> tensor<6x16xf32>
   return %y : tensor<6x16xf32>
 }
+
+// -----
+
+// A dynamic batch picks the cost model's limit at run time: 15% for one row
+// (the weight is in cache), 50% for more.
+// COST-LABEL: func.func @relu_dynamic_batch
+// COST:       sieve.active_set
+// COST:       %[[LN:.*]] = arith.constant 5.000000e-01 : f32
+// COST:       %[[ROWS:.*]] = tensor.dim %{{.*}}, %{{.*}} : tensor<?x64xf32>
+// COST:       %[[ONE:.*]] = arith.cmpi eq, %[[ROWS]], %{{.*}} : index
+// COST:       %[[L1:.*]] = arith.constant 1.500000e-01 : f32
+// COST:       %[[LIMIT:.*]] = arith.select %[[ONE]], %[[L1]], %[[LN]] : f32
+// COST:       sieve.branch %{{.*}}, %[[LIMIT]]
+// A given limit is used as it is.
+// CHECK-LABEL: func.func @relu_dynamic_batch
+// CHECK-NOT:   arith.select
+// CHECK:       sieve.branch
+func.func @relu_dynamic_batch(%x: tensor<?x64xf32>, %w: tensor<64x16xf32>, %acc: tensor<?x16xf32>) -> tensor<?x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x64xf32>
+  %e = tensor.empty(%n) : tensor<?x64xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x64xf32>) -> tensor<?x64xf32>
+  %h = linalg.max ins(%x, %z : tensor<?x64xf32>, tensor<?x64xf32>) outs(%e : tensor<?x64xf32>) -> tensor<?x64xf32>
+  %y = linalg.matmul ins(%h, %w : tensor<?x64xf32>, tensor<64x16xf32>) outs(%acc : tensor<?x16xf32>) -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}

@@ -26,13 +26,17 @@ using namespace mlir::sieve;
 
 namespace {
 
-/// The cost model's gather limit for a matmul of `activations` by `weight`.
-double costModelLimit(RankedTensorType activations, Value weight) {
+/// The cost model's gather limit for a matmul of `rows` activation rows
+/// (dynamic: unknown) by `weight`.
+double costModelLimit(int64_t rows, Value weight) {
   auto wt = cast<RankedTensorType>(weight.getType());
   int64_t bytes = wt.hasStaticShape()
                       ? wt.getNumElements() * (wt.getElementTypeBitWidth() / 8)
                       : -1;
-  return activationGatherLimit(activations.getDimSize(0), bytes);
+  return activationGatherLimit(rows, bytes);
+}
+double costModelLimit(RankedTensorType activations, Value weight) {
+  return costModelLimit(activations.getDimSize(0), weight);
 }
 
 struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
@@ -98,6 +102,24 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
     double chosen = limit >= 0 ? limit : costModelLimit(ht, w);
     Value limitValue = arith::ConstantOp::create(
         rewriter, loc, rewriter.getF32FloatAttr(static_cast<float>(chosen)));
+    // A dynamic batch (most exported models) picks the limit at run time:
+    // one row has its own break-even (a weight in cache runs densely at full
+    // speed), several rows share each gathered weight row.
+    double oneRowLimit = chosen;
+    if (limit < 0 && ht.isDynamicDim(0)) {
+      oneRowLimit = costModelLimit(1, w);
+      if (oneRowLimit != chosen) {
+        Value rows = tensor::DimOp::create(rewriter, loc, h, 0);
+        Value isOne = arith::CmpIOp::create(
+            rewriter, loc, arith::CmpIPredicate::eq, rows,
+            arith::ConstantIndexOp::create(rewriter, loc, 1));
+        Value oneRowValue = arith::ConstantOp::create(
+            rewriter, loc,
+            rewriter.getF32FloatAttr(static_cast<float>(oneRowLimit)));
+        limitValue = arith::SelectOp::create(rewriter, loc, isOne,
+                                             oneRowValue, limitValue);
+      }
+    }
 
     auto branch = BranchOp::create(rewriter, loc, TypeRange{resultType},
                                    density, limitValue);
@@ -127,8 +149,12 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
                        << describeNode(reluOp, "output")
                        << ": gathers the weight rows of active neurons, "
                           "dense path above "
-                       << formatPercent(chosen, 0)
-                       << " active (checked at run time)";
+                       << (oneRowLimit != chosen
+                               ? formatPercent(oneRowLimit, 0) +
+                                     " active for one row, " +
+                                     formatPercent(chosen, 0) + " for more"
+                               : formatPercent(chosen, 0) + " active")
+                       << " (checked at run time)";
     rewriter.replaceOp(op, branch.getResults());
     return success();
   }

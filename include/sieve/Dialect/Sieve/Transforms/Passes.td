@@ -236,8 +236,10 @@ def SieveSparsifyActivations
     last-level cache (32 MiB) runs densely at full speed from cache, so the
     gather pays only below 15% density; otherwise (weights streamed from
     memory, or several rows sharing each gathered weight row) it pays below
-    50%. The thresholds are break-even points measured with
-    `benchmarks/run.py` on the development machine (docs/sparsity.md).
+    50%. With a dynamic batch the limit is picked at run time from the
+    batch size (`arith.select` on `rows == 1`). The thresholds are
+    break-even points measured with `benchmarks/run.py` on the development
+    machine (docs/sparsity.md).
 
     A ReLU whose producer carries `sieve.activation_site` with a measured or
     assumed density above the limit (from a calibration profile) is left
