@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/BuiltinTypeInterfaces.h"
 
+#include <algorithm>
 #include <limits>
 
 using namespace mlir;
@@ -23,9 +24,14 @@ using namespace mlir;
 ///  * 16 rows and more: ~46% (large) and ~37% (small).
 double mlir::sieve::weightPackingLimit(int64_t batchRows, int64_t weightBytes) {
   constexpr int64_t kStreamedBytes = 8 << 20;
+  double oneRow = weightBytes > kStreamedBytes ? 0.25 : 0.12;
   if (batchRows == 1)
-    return weightBytes > kStreamedBytes ? 0.25 : 0.12;
-  if (!ShapedType::isDynamic(batchRows) && batchRows >= 16)
+    return oneRow;
+  // A dynamic batch may be 1 at run time: the packed kernel must not lose
+  // there either (one compiled form serves every batch size).
+  if (ShapedType::isDynamic(batchRows))
+    return std::min(oneRow, 0.2);
+  if (batchRows >= 16)
     return 0.3;
   return 0.2;
 }

@@ -97,7 +97,7 @@ CASES = [
     # 2:4 is 50% dense: above the cost model's limits, it stays dense.
     ("matmul-b1-2:4", 64, 32, 1, [1], "2:4", 0.5, False, None, 0),
     ("matmul-b4-block4x4", 256, 32, 4, [4], "block4x4", 0.1, False, None, 1),
-    ("gemm-dynamic-d10", 200, 72, "N", [1, 5], "unstructured", 0.10, True, None, 1),
+    ("gemm-dynamic-d5", 200, 72, "N", [1, 5], "unstructured", 0.05, True, None, 1),
 ]
 
 

@@ -281,8 +281,9 @@ def SieveSparsifyWeights
     weight size: for one row, 25% when the weight is streamed from memory
     (over 8 MiB: the packed form moves 8 bytes per non-zero against 4 per
     dense element) and 12% when it sits in cache (the dense vecmat is then
-    compute-bound); 20% for 2-15 rows or a dynamic batch; 30% for 16 rows
-    and more. The thresholds are measured break-even points, as packed
+    compute-bound); 20% for 2-15 rows; 30% for 16 rows and more; for a
+    dynamic batch the smaller of the one-row limit and 20% (the batch may
+    be 1 at run time). The thresholds are measured break-even points, as packed
     densities, with a margin (`benchmarks/run.py`, docs/sparsity.md). Any
     pattern of zeros packs (unstructured, N:M, blocks, rows); the
     annotation `sieve.weight_pattern`, when present, is carried over. Weights with a zero dimension, non-f32 element types,
