@@ -47,3 +47,18 @@ func.func @relu_profiled_dense(%x: tensor<1x4xf32>, %w: tensor<4x2xf32>, %init: 
   %0 = linalg.matmul ins(%h, %w : tensor<1x4xf32>, tensor<4x2xf32>) outs(%init : tensor<1x2xf32>) -> tensor<1x2xf32> loc("Gemm_5"("Gemm"))
   return %0 : tensor<1x2xf32>
 }
+
+// -----
+
+// A ReLU whose neuron count is dynamic cannot be gathered: said, not silent.
+func.func @relu_dynamic_neurons(%x: tensor<1x?xf32>, %w: tensor<?x2xf32>, %init: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c1 = arith.constant 1 : index
+  %n = tensor.dim %x, %c1 : tensor<1x?xf32>
+  %e = tensor.empty(%n) : tensor<1x?xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x?xf32>) -> tensor<1x?xf32>
+  %h = linalg.max ins(%x, %z : tensor<1x?xf32>, tensor<1x?xf32>) outs(%e : tensor<1x?xf32>) -> tensor<1x?xf32> loc("Relu_1"("Relu"))
+  // CHECK: remark: {{.*}}node 'MatMul_2' after ReLU node 'Relu_1': kept dense (the gather needs a static number of neurons and a float type, got 'tensor<1x?xf32>')
+  %0 = linalg.matmul ins(%h, %w : tensor<1x?xf32>, tensor<?x2xf32>) outs(%init : tensor<1x2xf32>) -> tensor<1x2xf32> loc("MatMul_2"("MatMul"))
+  return %0 : tensor<1x2xf32>
+}

@@ -79,8 +79,15 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
     if (!kind)
       return rewriter.notifyMatchFailure(op, "lhs is not a ReLU output");
     auto ht = cast<RankedTensorType>(h.getType());
-    if (!isa<FloatType>(ht.getElementType()) || ht.isDynamicDim(1))
-      return failure();
+    if (!isa<FloatType>(ht.getElementType()) || ht.isDynamicDim(1)) {
+      if (report)
+        op->emitRemark() << describeNode(op, "matmul") << " after ReLU "
+                         << describeNode(reluOp, "output")
+                         << ": kept dense (the gather needs a static number "
+                            "of neurons and a float type, got "
+                         << ht << ")";
+      return rewriter.notifyMatchFailure(op, "dynamic neurons or not float");
+    }
     Location loc = op.getLoc();
     Type resultType = op.getResult(0).getType();
 
@@ -116,8 +123,8 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
         Value oneRowValue = arith::ConstantOp::create(
             rewriter, loc,
             rewriter.getF32FloatAttr(static_cast<float>(oneRowLimit)));
-        limitValue = arith::SelectOp::create(rewriter, loc, isOne,
-                                             oneRowValue, limitValue);
+        limitValue = arith::SelectOp::create(rewriter, loc, isOne, oneRowValue,
+                                             limitValue);
       }
     }
 
