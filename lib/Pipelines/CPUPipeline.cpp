@@ -36,6 +36,13 @@ static void addPipeline(OpPassManager &pm, llvm::StringRef pipeline) {
                              error);
 }
 
+mlir::sieve::SparsityMode
+mlir::sieve::parseSparsityMode(llvm::StringRef value) {
+  return value == "exact"  ? SparsityMode::Exact
+         : value == "auto" ? SparsityMode::Auto
+                           : SparsityMode::Off;
+}
+
 void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
                                    const CPUPipelineOptions &options) {
   // Sparsity rewrites (on the named ops the importer emits), then prepare

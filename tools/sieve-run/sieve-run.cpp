@@ -243,20 +243,6 @@ bool readNumbered(llvm::StringRef dir, llvm::StringRef prefix,
 
 } // namespace
 
-/// The value of a density-limit flag when the user gave it.
-static std::optional<double> givenLimit(const cl::opt<double> &flag) {
-  if (flag.getNumOccurrences() == 0)
-    return std::nullopt;
-  return double(flag);
-}
-
-/// --sparsity as the pipeline's mode (checked by checkSparsityFlags).
-static SparsityMode parseSparsityMode(llvm::StringRef value) {
-  return value == "exact"  ? SparsityMode::Exact
-         : value == "auto" ? SparsityMode::Auto
-                           : SparsityMode::Off;
-}
-
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
@@ -270,8 +256,8 @@ int main(int argc, char **argv) {
 
   // Flags are checked before any work.
   if (std::string message = checkSparsityFlags(
-          sparsity, profilePath, givenLimit(weightDensityLimit),
-          givenLimit(activationDensityLimit));
+          sparsity, profilePath, givenValue(weightDensityLimit),
+          givenValue(activationDensityLimit));
       !message.empty())
     return fail(message);
 

@@ -81,20 +81,6 @@ static cl::opt<double>
                        cl::desc(flag_help::kWeightDensityLimit), cl::init(-1.0),
                        cl::cat(category));
 
-/// The value of a density-limit flag when the user gave it.
-static std::optional<double> givenLimit(const cl::opt<double> &flag) {
-  if (flag.getNumOccurrences() == 0)
-    return std::nullopt;
-  return double(flag);
-}
-
-/// --sparsity as the pipeline's mode (checked by checkSparsityFlags).
-static SparsityMode parseSparsityMode(llvm::StringRef value) {
-  return value == "exact"  ? SparsityMode::Exact
-         : value == "auto" ? SparsityMode::Auto
-                           : SparsityMode::Off;
-}
-
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "sievec: error: " << message << "\n";
   return 1;
@@ -137,8 +123,8 @@ int main(int argc, char **argv) {
     return fail("unknown output format '" + ext +
                 "' (use .o, .so, .ll or .mlir)");
   if (std::string message = checkSparsityFlags(
-          sparsity, profilePath, givenLimit(weightDensityLimit),
-          givenLimit(activationDensityLimit));
+          sparsity, profilePath, givenValue(weightDensityLimit),
+          givenValue(activationDensityLimit));
       !message.empty())
     return fail(message);
   if (targetArch == "nvptx")

@@ -43,6 +43,15 @@ inline constexpr const char kWeightDensityLimit[] =
     "decides; for experiments)";
 } // namespace flag_help
 
+/// The value of a command-line option (llvm::cl::opt<double>) when the user
+/// gave it.
+template <typename Option>
+std::optional<double> givenValue(const Option &option) {
+  if (option.getNumOccurrences() == 0)
+    return std::nullopt;
+  return double(option);
+}
+
 /// Checks the sparsity flags that sievec and sieve-run take (--sparsity,
 /// --profile, and the density limits when given: finite, non-negative, and
 /// only with --sparsity=exact or auto); returns the error message, or an

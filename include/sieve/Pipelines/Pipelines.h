@@ -61,6 +61,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(false)};
 };
 
+/// The mode named by a driver's --sparsity value ("off", "exact", "auto";
+/// anything else reads as off: drivers check the value first).
+SparsityMode parseSparsityMode(llvm::StringRef value);
+
 /// Adds the passes of sieve-cpu-pipeline to `pm` (anchored on a module).
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 
