@@ -69,10 +69,14 @@ mlir::sieve::planWeightPacking(linalg::MatmulOp op, double limitOverride) {
   if (!values)
     return std::nullopt;
   plan.values = std::move(*values);
-  for (int64_t col = 0; col < plan.cols; ++col) {
-    int64_t inColumn = 0;
-    for (int64_t row = 0; row < plan.rows; ++row)
-      inColumn += plan.values[row * plan.cols + col] != 0;
+  // One sequential pass over the (row-major, possibly large) weight.
+  plan.columnNonZeros.assign(plan.cols, 0);
+  for (int64_t row = 0; row < plan.rows; ++row) {
+    const float *rowValues = plan.values.data() + row * plan.cols;
+    for (int64_t col = 0; col < plan.cols; ++col)
+      plan.columnNonZeros[col] += rowValues[col] != 0;
+  }
+  for (int64_t inColumn : plan.columnNonZeros) {
     plan.nonZeros += inColumn;
     plan.entries +=
         llvm::divideCeil(inColumn, kSparseMatmulGroup) * kSparseMatmulGroup;

@@ -58,7 +58,9 @@ def distinct_rows_ffn(rng, batch, d, d_ff, per_row):
     return model, {"x": h.astype(np.float32)}
 
 
-def check(args, name, model, feeds, extra=()):
+def check(args, name, model, feeds, extra=(), label=None):
+    """Compiles `model` with --sparsity=off and exact (plus `extra`), runs
+    both on `feeds` and compares them with each other and onnxruntime."""
     path = os.path.join(args.workdir, f"{name}.onnx")
     onnx.save(model, path)
     x_path = os.path.join(args.workdir, f"x-{name}.npy")
@@ -72,7 +74,7 @@ def check(args, name, model, feeds, extra=()):
     scale = max(float(np.max(np.abs(dense))), 1e-30)
     rel = float(np.max(np.abs(exact - dense)) / scale)
     good = rel <= 1e-5 and np.allclose(exact, ref, rtol=1e-4, atol=1e-5)
-    print(f"{name}: exact vs dense rel error {rel:.2e}: "
+    print(f"{label or name}: exact vs dense rel error {rel:.2e}: "
           f"{'OK' if good else 'MISMATCH'}")
     return good
 
@@ -88,24 +90,8 @@ def main():
         for density in (1.0, 0.5, 0.2, 0.05, 0.0):
             rng = np.random.default_rng(int(density * 100) + batch)
             model, feeds = relu_ffn_at_density(batch, 64, 256, density, rng)
-            tag = f"b{batch}-d{int(density * 100)}"
-            path = os.path.join(args.workdir, f"ffn-{tag}.onnx")
-            onnx.save(model, path)
-            x_path = os.path.join(args.workdir, f"x-{tag}.npy")
-            np.save(x_path, feeds["x"])
-            dense = run_sieve(args.sieve_run, path, x_path,
-                              os.path.join(args.workdir, f"dense-{tag}"), "off")
-            exact = run_sieve(args.sieve_run, path, x_path,
-                              os.path.join(args.workdir, f"exact-{tag}"), "exact")
-            ref = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
-                None, feeds)[0]
-            scale = max(np.max(np.abs(dense)), 1e-30)
-            rel = float(np.max(np.abs(exact - dense)) / scale)
-            good = rel <= 1e-5 and np.allclose(exact, ref, rtol=1e-4, atol=1e-5)
-            print(f"ffn 64x256 batch {batch} density {density:.2f}: "
-                  f"exact vs dense rel error {rel:.2e}: {'OK' if good else 'MISMATCH'}")
-            ok &= good
-
+            ok &= check(args, f"ffn-b{batch}-d{int(density * 100)}", model, feeds,
+                        label=f"ffn 64x256 batch {batch} density {density:.2f}")
     # The gather path at every density (forced), batch 1 and 4.
     for batch in (1, 4):
         for density in (1.0, 0.5, 0.2, 0.05, 0.0):

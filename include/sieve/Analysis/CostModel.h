@@ -46,6 +46,8 @@ struct WeightPackingPlan {
   bool pack = false;
   /// The weight, row-major (K x N).
   llvm::SmallVector<float> values;
+  /// Non-zeros of each output column (N).
+  llvm::SmallVector<int64_t> columnNonZeros;
 };
 
 /// The plan for `op`, or nullopt when it is no candidate: a matmul with

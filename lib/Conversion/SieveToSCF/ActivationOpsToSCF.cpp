@@ -153,11 +153,7 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
           auto perRow = scf::ForOp::create(
               b, l, zero, rows, one, ValueRange{acc[0]},
               [&](OpBuilder &rb, Location rl, Value m, ValueRange racc) {
-                SmallVector<Value> hc;
-                if (batched)
-                  hc.push_back(m);
-                hc.push_back(k);
-                Value hk = tensor::ExtractOp::create(rb, rl, h, hc);
+                // (m, n) in a batch, (n) for one row.
                 auto coords = [&](Value n) {
                   SmallVector<Value> c;
                   if (batched)
@@ -165,6 +161,7 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
                   c.push_back(n);
                   return c;
                 };
+                Value hk = tensor::ExtractOp::create(rb, rl, h, coords(k));
                 Value hv = vector::BroadcastOp::create(rb, rl, vecType, hk);
                 auto vectorLoop = scf::ForOp::create(
                     rb, rl, zero, vectorEnd, step, ValueRange{racc[0]},

@@ -55,28 +55,32 @@ struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
     Value x = op.getInputs()[0], init = op.getOutputs()[0];
     const SmallVector<float> &values = plan->values;
 
-    // Column by column; each column padded with zeros to whole groups.
-    SmallVector<float> packedValues;
-    SmallVector<uint32_t> packedRows;
+    // Column by column, each column padded with zeros to whole groups:
+    // offsets from the plan's per-column counts, then one sequential pass
+    // over the weight drops each non-zero at its column's cursor (rows come
+    // in ascending order), and the padding repeats the column's last row
+    // (its cache line is hot).
     SmallVector<int32_t> offsets{0};
-    packedValues.reserve(plan->entries);
-    packedRows.reserve(plan->entries);
-    for (int64_t col = 0; col < n; ++col) {
-      uint32_t lastRow = 0;
-      for (int64_t row = 0; row < k; ++row) {
-        float v = values[row * n + col];
-        if (v == 0)
+    for (int64_t inColumn : plan->columnNonZeros)
+      offsets.push_back(offsets.back() + static_cast<int32_t>(llvm::alignTo(
+                                             inColumn, kSparseMatmulGroup)));
+    SmallVector<float> packedValues(plan->entries, 0.0f);
+    SmallVector<uint32_t> packedRows(plan->entries, 0);
+    SmallVector<int64_t> cursor(offsets.begin(), offsets.end() - 1);
+    for (int64_t row = 0; row < k; ++row) {
+      const float *rowValues = values.data() + row * n;
+      for (int64_t col = 0; col < n; ++col) {
+        if (rowValues[col] == 0)
           continue;
-        packedValues.push_back(v);
-        packedRows.push_back(static_cast<uint32_t>(row));
-        lastRow = static_cast<uint32_t>(row);
+        packedValues[cursor[col]] = rowValues[col];
+        packedRows[cursor[col]++] = static_cast<uint32_t>(row);
       }
-      // Padding repeats the column's last row (its cache line is hot).
-      while ((packedValues.size() - offsets.back()) % kSparseMatmulGroup != 0) {
-        packedValues.push_back(0.0f);
-        packedRows.push_back(lastRow);
-      }
-      offsets.push_back(static_cast<int32_t>(packedValues.size()));
+    }
+    for (int64_t col = 0; col < n; ++col) {
+      int64_t first = offsets[col];
+      uint32_t lastRow = cursor[col] > first ? packedRows[cursor[col] - 1] : 0;
+      for (int64_t j = cursor[col]; j < offsets[col + 1]; ++j)
+        packedRows[j] = lastRow;
     }
 
     Location loc = op.getLoc();
