@@ -223,30 +223,28 @@ int main(int argc, char **argv) {
                       .str();
       // What --sparsity=exact will do (sieve-sparsify-weights' plan).
       auto wt = cast<ShapedType>(op->getOperand(1).getType());
-      std::string exact = "dense (no sparse kernel)";
-      if (auto matmul = dyn_cast<linalg::MatmulOp>(op)) {
-        std::optional<WeightPackingPlan> plan =
-            planWeightPacking(matmul, /*limitOverride=*/-1);
-        if (!plan || plan->nonZeros == plan->rows * plan->cols)
-          exact = "dense";
-        else
-          exact = (plan->pack ? "packed" : "dense") + std::string(" (") +
-                  formatPercent(plan->packedDensity, 1) + " packed, limit " +
-                  formatPercent(plan->limit, 0) + ")";
-      }
       WeightLayer layer{onnxNodeName(op->getLoc()),
                         op->getName().stripDialect().str(),
                         shapeText(wt),
                         pattern,
                         p.getDensityValue(),
-                        exact};
-      if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
-        if (std::optional<WeightPackingPlan> plan =
-                planWeightPacking(matmul, /*limitOverride=*/-1)) {
+                        "dense (no sparse kernel)"};
+      if (auto matmul = dyn_cast<linalg::MatmulOp>(op)) {
+        std::optional<WeightPackingPlan> plan =
+            planWeightPacking(matmul, /*limitOverride=*/-1);
+        if (plan) {
           layer.packedDensity = plan->packedDensity;
           layer.packingLimit = plan->limit;
           layer.packed = plan->pack && plan->nonZeros < plan->rows * plan->cols;
         }
+        if (!plan || plan->nonZeros == plan->rows * plan->cols)
+          layer.exact = "dense";
+        else
+          layer.exact = (layer.packed ? "packed" : "dense") +
+                        std::string(" (") +
+                        formatPercent(plan->packedDensity, 1) +
+                        " packed, limit " + formatPercent(plan->limit, 0) + ")";
+      }
       weights.push_back(layer);
     }
     if (auto site =
