@@ -12,7 +12,8 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 # Python tests need the Python that has onnx, onnxruntime and numpy.
 config.environment["PYTHONDONTWRITEBYTECODE"] = "1"
-config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py",
+                   "Inputs"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.sieve_obj_root, "test")
 
@@ -24,5 +25,6 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.sieve_tools_dir, config.llvm_tools_dir]
-tools = ["sieve-opt", "sieve-translate", "sieve-run", "sievec", "sieve-analyze"]
+tools = ["sieve-opt", "sieve-translate", "sieve-run", "sievec", "sieve-analyze",
+         "sieve-capi-test", "mlir-opt"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

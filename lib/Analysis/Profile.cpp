@@ -16,31 +16,6 @@
 using namespace mlir;
 using namespace mlir::sieve;
 
-std::string
-mlir::sieve::checkSparsityFlags(llvm::StringRef sparsity,
-                                llvm::StringRef profilePath,
-                                std::optional<double> weightDensityLimit,
-                                std::optional<double> activationDensityLimit) {
-  if (sparsity != "off" && sparsity != "exact" && sparsity != "auto")
-    return "--sparsity=" + sparsity.str() +
-           " is not supported (use off, exact or auto; approx is not "
-           "available yet)";
-  if (!profilePath.empty() && sparsity != "auto")
-    return "--profile is used by --sparsity=auto";
-  for (auto [flag, value] :
-       {std::pair{"--weight-density-limit", weightDensityLimit},
-        std::pair{"--activation-density-limit", activationDensityLimit}}) {
-    if (!value)
-      continue;
-    if (!std::isfinite(*value) || *value < 0)
-      return std::string(flag) + " must be a non-negative number, got " +
-             std::to_string(*value);
-    if (sparsity == "off")
-      return std::string(flag) + " is used by --sparsity=exact or auto";
-  }
-  return "";
-}
-
 int mlir::sieve::applyProfile(ModuleOp module, llvm::StringRef path,
                               std::string &error) {
   auto buffer = llvm::MemoryBuffer::getFile(path);

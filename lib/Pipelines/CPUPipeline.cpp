@@ -5,95 +5,235 @@
 #include "sieve/Conversion/Passes.h"
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
-#include "mlir/InitAllPasses.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
 #include "mlir/Pass/PassRegistry.h"
-#include "llvm/Support/ErrorHandling.h"
-#include "llvm/Support/raw_ostream.h"
+#include "mlir/Transforms/Passes.h"
 
-#include <mutex>
+#include <cmath>
 
 using namespace mlir;
+using namespace mlir::sieve;
 
-/// The pipelines are written as text: the passes they name must be known to
-/// the pass registry, whichever tool or library builds them.
-static void registerPipelinePasses() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    registerAllPasses();
-    sieve::registerSievePasses();
-    sieve::registerSieveConversionPasses();
-  });
+llvm::StringRef mlir::sieve::stringifySparsityMode(SparsityMode mode) {
+  switch (mode) {
+  case SparsityMode::Off:
+    return "off";
+  case SparsityMode::Exact:
+    return "exact";
+  case SparsityMode::Auto:
+    return "auto";
+  }
+  return "off";
 }
 
-/// Appends a textual pipeline (the nested part of a builtin.module pipeline).
-static void addPipeline(OpPassManager &pm, llvm::StringRef pipeline) {
-  registerPipelinePasses();
-  std::string error;
-  llvm::raw_string_ostream os(error);
-  if (failed(parsePassPipeline(pipeline, pm, os)))
-    llvm::report_fatal_error(llvm::Twine("invalid built-in pipeline: ") +
-                             error);
+std::optional<SparsityMode>
+mlir::sieve::parseSparsityMode(llvm::StringRef name) {
+  for (SparsityMode mode :
+       {SparsityMode::Off, SparsityMode::Exact, SparsityMode::Auto})
+    if (name == stringifySparsityMode(mode))
+      return mode;
+  return std::nullopt;
 }
 
-mlir::sieve::SparsityMode
-mlir::sieve::parseSparsityMode(llvm::StringRef value) {
-  return value == "exact"  ? SparsityMode::Exact
-         : value == "auto" ? SparsityMode::Auto
-                           : SparsityMode::Off;
+std::string
+mlir::sieve::verifyCPUPipelineOptions(const CPUPipelineOptions &options) {
+  if (!options.profile.empty() && options.sparsity != SparsityMode::Auto)
+    return "--profile is used by --sparsity=auto";
+  for (auto [flag, value] :
+       {std::pair{"--weight-density-limit", options.weightDensityLimit},
+        std::pair{"--activation-density-limit",
+                  options.activationDensityLimit}}) {
+    if (!value)
+      continue;
+    if (!std::isfinite(*value) || *value < 0)
+      return std::string(flag) + " must be a non-negative number, got " +
+             std::to_string(*value);
+    if (options.sparsity == SparsityMode::Off)
+      return std::string(flag) + " is used by --sparsity=exact or auto";
+  }
+  return "";
+}
+
+static void addCleanup(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
 void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
                                    const CPUPipelineOptions &options) {
   // Sparsity rewrites (on the named ops the importer emits), then prepare
   // linalg on tensors, lower the sieve ops, and tile and vectorize.
-  addPipeline(pm, "canonicalize,cse");
-  // Sparse constant weights are packed first: a packed matmul is no longer
-  // a linalg.matmul, so the activation gather leaves it alone.
+  addCleanup(pm);
   if (options.sparsity != SparsityMode::Off) {
-    std::string report = options.report ? " report=true" : "";
-    addPipeline(pm, "func.func(sieve-sparsify-weights{density-limit=" +
-                        std::to_string(double(options.weightDensityLimit)) +
-                        report + "},sieve-sparsify-activations{density-limit=" +
-                        std::to_string(double(options.densityLimit)) + report +
-                        "})");
+    if (!options.profile.empty())
+      pm.addPass(createSieveApplyProfile(
+          SieveApplyProfileOptions{options.profile, options.report}));
+    // Sparse constant weights are packed first: a packed matmul is no
+    // longer a linalg.matmul, so the activation gather leaves it alone.
+    pm.addNestedPass<func::FuncOp>(
+        createSieveSparsifyWeights(SieveSparsifyWeightsOptions{
+            options.weightDensityLimit.value_or(-1.0), options.report}));
+    pm.addNestedPass<func::FuncOp>(
+        createSieveSparsifyActivations(SieveSparsifyActivationsOptions{
+            options.activationDensityLimit.value_or(-1.0), options.report}));
   }
-  addPipeline(pm, "func.func(sieve-prepare-linalg),canonicalize,cse,"
-                  "func.func(convert-sieve-activation-ops-to-scf,"
-                  "convert-sieve-weight-ops-to-scf),"
-                  "convert-sieve-branch-to-scf");
-  if (options.vectorize)
-    addPipeline(pm, "func.func(sieve-conv-to-matmul,sieve-tile-and-vectorize),"
-                    "canonicalize,cse");
+  pm.addNestedPass<func::FuncOp>(createSievePrepareLinalg());
+  addCleanup(pm);
+  pm.addNestedPass<func::FuncOp>(createConvertSieveActivationOpsToSCF());
+  pm.addNestedPass<func::FuncOp>(createConvertSieveWeightOpsToSCF());
+  pm.addPass(createConvertSieveBranchToSCF());
+  if (options.vectorize) {
+    pm.addNestedPass<func::FuncOp>(createSieveConvToMatmul());
+    pm.addNestedPass<func::FuncOp>(createSieveTileAndVectorize());
+    addCleanup(pm);
+  }
+
   // Bufferize; results returned by the entry function are owned by the
   // caller (the runtime frees them).
-  addPipeline(pm, "one-shot-bufferize{bufferize-function-boundaries "
-                  "function-boundary-type-conversion=identity-layout-map},"
-                  "canonicalize,buffer-deallocation-pipeline,"
-                  "convert-bufferization-to-memref,"
-                  "func.func(sieve-expand-strided-copies)");
-  if (options.vectorize)
-    addPipeline(
-        pm, "canonicalize,fold-memref-alias-ops,lower-affine,canonicalize,cse,"
-            "func.func(sieve-hoist-vector-transfers),canonicalize,"
-            "convert-vector-to-scf");
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addNestedPass<func::FuncOp>(createSieveExpandStridedCopies());
+  if (options.vectorize) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(memref::createFoldMemRefAliasOpsPass());
+    pm.addPass(createLowerAffinePass());
+    addCleanup(pm);
+    pm.addNestedPass<func::FuncOp>(createSieveHoistVectorTransfers());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createConvertVectorToSCFPass());
+  }
+
   // Loops and the LLVM dialect.
-  addPipeline(pm, "func.func(convert-linalg-to-loops),lower-affine,"
-                  "convert-scf-to-cf,canonicalize,cse,"
-                  "convert-math-to-llvm,convert-math-to-libm,"
-                  "convert-vector-to-llvm{vector-contract-lowering="
-                  "outerproduct},"
-                  "expand-strided-metadata,lower-affine,"
-                  "finalize-memref-to-llvm,convert-arith-to-llvm,"
-                  "convert-index-to-llvm,convert-cf-to-llvm,"
-                  "convert-func-to-llvm,convert-ub-to-llvm,"
-                  "reconcile-unrealized-casts,"
-                  "canonicalize,cse");
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  addCleanup(pm);
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.vectorContractLowering =
+      vector::VectorContractLowering::OuterProduct;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  addCleanup(pm);
 }
 
+namespace {
+
+/// Fails with `message`: how a pipeline whose textual options do not verify
+/// reports it (the pipeline is built before anything runs, and its builder
+/// cannot fail).
+struct InvalidOptionsPass
+    : public PassWrapper<InvalidOptionsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(InvalidOptionsPass)
+  explicit InvalidOptionsPass(std::string message)
+      : message(std::move(message)) {}
+  llvm::StringRef getArgument() const override {
+    return "sieve-invalid-pipeline-options";
+  }
+  void runOnOperation() override {
+    emitError(UnknownLoc::get(&getContext()))
+        << "sieve-cpu-pipeline: " << message;
+    signalPassFailure();
+  }
+  std::string message;
+};
+
+/// The textual form of CPUPipelineOptions, for sieve-opt and the plugin.
+struct CPUPipelineTextOptions
+    : public PassPipelineOptions<CPUPipelineTextOptions> {
+  Option<bool> vectorize{
+      *this, "vectorize",
+      llvm::cl::desc("Tile and vectorize contractions, convolutions and "
+                     "elementwise loops (off: plain scalar loops, for "
+                     "debugging)"),
+      llvm::cl::init(true)};
+  Option<SparsityMode> sparsity{
+      *this, "sparsity",
+      llvm::cl::desc("Sparsity rewrites (exact and auto give the dense "
+                     "results up to float rounding)"),
+      llvm::cl::init(SparsityMode::Off),
+      llvm::cl::values(
+          clEnumValN(SparsityMode::Off, "off", "none"),
+          clEnumValN(SparsityMode::Exact, "exact",
+                     "a matmul that consumes a ReLU gathers the weight rows "
+                     "of active neurons, with a run-time fallback to the "
+                     "dense matmul; sparse constant weights are packed"),
+          clEnumValN(SparsityMode::Auto, "auto",
+                     "the same, except where the measured densities of a "
+                     "profile say it does not pay"))};
+  Option<std::string> profile{
+      *this, "profile",
+      llvm::cl::desc("With sparsity=auto: a sieve-analyze --json report "
+                     "whose measured densities decide which sites stay "
+                     "dense")};
+  Option<double> densityLimit{
+      *this, "density-limit",
+      llvm::cl::desc("With sparsity=exact or auto: the fraction of active "
+                     "neurons above which the dense path runs (negative: "
+                     "chosen by the cost model from the shapes)"),
+      llvm::cl::init(-1.0)};
+  Option<double> weightDensityLimit{
+      *this, "weight-density-limit",
+      llvm::cl::desc("With sparsity=exact or auto: the largest density of a "
+                     "constant matmul weight that is packed into "
+                     "sieve.sparse_matmul (negative: chosen by the cost "
+                     "model from the batch)"),
+      llvm::cl::init(-1.0)};
+  Option<bool> report{
+      *this, "report",
+      llvm::cl::desc("Emit a remark for each sparsity decision (which "
+                     "matmuls are rewritten, which stay dense and why)"),
+      llvm::cl::init(false)};
+
+  CPUPipelineOptions typed() const {
+    CPUPipelineOptions options;
+    options.vectorize = vectorize;
+    options.sparsity = sparsity;
+    options.profile = profile;
+    if (densityLimit >= 0)
+      options.activationDensityLimit = densityLimit;
+    if (weightDensityLimit >= 0)
+      options.weightDensityLimit = weightDensityLimit;
+    options.report = report;
+    return options;
+  }
+};
+
+} // namespace
+
 void mlir::sieve::registerCPUPipeline() {
-  PassPipelineRegistration<CPUPipelineOptions>(
+  PassPipelineRegistration<CPUPipelineTextOptions>(
       "sieve-cpu-pipeline",
       "Compile linalg on tensors to the LLVM dialect for the host CPU",
-      buildCPUPipeline);
+      [](OpPassManager &pm, const CPUPipelineTextOptions &text) {
+        CPUPipelineOptions options = text.typed();
+        std::string message = verifyCPUPipelineOptions(options);
+        if (!message.empty())
+          pm.addPass(std::make_unique<InvalidOptionsPass>(message));
+        else
+          buildCPUPipeline(pm, options);
+      });
 }

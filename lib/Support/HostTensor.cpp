@@ -14,8 +14,6 @@
 #include <limits>
 
 using namespace mlir::sieve;
-using mlir::sieve::onnx_import::elementByteWidth;
-using mlir::sieve::onnx_import::ElementKind;
 
 int64_t HostTensor::numElements() const {
   int64_t n = 1;
@@ -110,7 +108,7 @@ double HostTensor::at(int64_t i) const {
 }
 
 std::string HostTensor::describe() const {
-  std::string s = onnx_import::stringifyElementKind(kind).str() + "[";
+  std::string s = stringifyElementKind(kind).str() + "[";
   for (size_t i = 0; i < shape.size(); ++i)
     s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";

@@ -99,17 +99,16 @@ struct WeightLayer {
   bool packed = false;
 };
 
-HostTensor randomTensor(const onnx_import::TensorSignature &sig,
-                        std::mt19937 &rng) {
+HostTensor randomTensor(const TensorSignature &sig, std::mt19937 &rng) {
   HostTensor t;
   t.name = sig.name;
   t.kind = sig.kind;
   for (int64_t d : sig.shape)
     t.shape.push_back(d < 0 ? 1 : d);
-  t.data.resize(t.numElements() * onnx_import::elementByteWidth(t.kind));
+  t.data.resize(t.numElements() * elementByteWidth(t.kind));
   std::normal_distribution<float> dist(0.0f, 1.0f);
   for (int64_t i = 0; i < t.numElements(); ++i) {
-    if (t.kind == onnx_import::ElementKind::Float) {
+    if (t.kind == ElementKind::Float) {
       float v = dist(rng);
       std::memcpy(t.data.data() + 4 * i, &v, 4);
     }
@@ -118,7 +117,7 @@ HostTensor randomTensor(const onnx_import::TensorSignature &sig,
 }
 
 /// Input sets from --calibrate DIR.
-bool readCalibrationSets(const onnx_import::ModelSignature &sig,
+bool readCalibrationSets(const ModelSignature &sig,
                          std::vector<std::vector<HostTensor>> &sets,
                          std::string &error) {
   std::vector<std::string> dirs;
@@ -195,7 +194,7 @@ int main(int argc, char **argv) {
   MLIRContext context(registry);
   auto diagnostics = installToolDiagnostics(context, "sieve-analyze");
 
-  onnx_import::ModelSignature signature;
+  ModelSignature signature;
   OwningOpRef<ModuleOp> module =
       onnx_import::importModelFile(modelPath, &context, {}, &signature);
   if (!module)
@@ -278,11 +277,10 @@ int main(int argc, char **argv) {
     auto func = *module->getOps<func::FuncOp>().begin();
     auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
     SmallVector<Value> results(ret.getOperands());
-    onnx_import::ModelSignature instrumented = signature;
+    ModelSignature instrumented = signature;
     for (Site &s : sites) {
       results.push_back(s.value);
-      onnx_import::TensorSignature t{
-          s.node, onnx_import::ElementKind::Float, {}};
+      TensorSignature t{s.node, ElementKind::Float, {}};
       for (int64_t d : cast<ShapedType>(s.value.getType()).getShape())
         t.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
       instrumented.outputs.push_back(t);

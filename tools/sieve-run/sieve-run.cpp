@@ -1,28 +1,19 @@
 //===- sieve-run.cpp - Compile an ONNX model and run it ---------*- C++ -*-===//
 //
 //   sieve-run model.onnx [--test-data DIR] [--input name=file.npy ...]
-//                        [--output-dir DIR] [--bench N]
+//                        [--output-dir DIR] [--bench N] [--sparsity=...]
 //
-// Imports the model, compiles it for the host CPU with sieve-cpu-pipeline,
-// JIT-runs it, and compares, saves or times the results.
+// JIT-compiles the model for this CPU (loadModel of the compile API) and
+// compares, saves or times its results.
 //
 //===----------------------------------------------------------------------===//
 
-#include "sieve/Analysis/Profile.h"
+#include "sieve/Compiler/CommandLine.h"
+#include "sieve/Compiler/Compiler.h"
 #include "sieve/Import/ONNX/Importer.h"
-#include "sieve/Pipelines/Pipelines.h"
-#include "sieve/Registration.h"
-#include "sieve/Support/HostTensor.h"
-#include "sieve/Support/ToolDiagnostics.h"
+#include "sieve/Support/TestData.h"
 #include "sieve/Target/JIT.h"
 
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/InitAllPasses.h"
-#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -35,216 +26,136 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <random>
 
-using namespace mlir;
 using namespace mlir::sieve;
 namespace cl = llvm::cl;
 
-static cl::OptionCategory category("sieve-run options");
-static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
-                                      cl::desc("<model.onnx>"),
-                                      cl::cat(category));
-static cl::opt<std::string> testData(
+namespace {
+
+cl::OptionCategory category("sieve-run options");
+cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                               cl::desc("<model.onnx>"), cl::cat(category));
+cl::opt<std::string> testData(
     "test-data",
     cl::desc("Directory in the ONNX backend test layout (test_data_set_*/"
              "input_*.pb, output_*.pb, or one such set): run every set and "
              "compare each output with the expected one; exit 1 on a "
              "mismatch"),
     cl::value_desc("dir"), cl::cat(category));
-static cl::list<std::string>
-    inputFiles("input",
-               cl::desc("Input tensor from a .npy or .pb file, as "
-                        "name=file (or just file, in input order); inputs "
-                        "not given are filled with random values"),
-               cl::value_desc("name=file"), cl::cat(category));
-static cl::opt<std::string>
+cl::list<std::string> inputFiles(
+    "input",
+    cl::desc("Input tensor from a .npy or .pb file, as name=file (or just "
+             "file, in input order); inputs not given are filled with "
+             "random values"),
+    cl::value_desc("name=file"), cl::cat(category));
+cl::opt<std::string>
     outputDir("output-dir", cl::desc("Write every output as <dir>/<name>.npy"),
               cl::value_desc("dir"), cl::cat(category));
-static cl::opt<unsigned>
-    benchRuns("bench",
-              cl::desc("Run the model N more times and print the median, "
-                       "minimum and maximum time"),
-              cl::value_desc("N"), cl::init(0), cl::cat(category));
-static cl::opt<double>
+cl::opt<unsigned> benchRuns(
+    "bench",
+    cl::desc("Run the model N more times and print the median, minimum and "
+             "maximum time"),
+    cl::value_desc("N"), cl::init(0), cl::cat(category));
+cl::opt<double>
     relTolerance("rtol",
-                 cl::desc("Relative tolerance of --test-data "
-                          "comparisons (default 1e-3)"),
+                 cl::desc("Relative tolerance of --test-data comparisons"),
                  cl::init(1e-3), cl::cat(category));
-static cl::opt<double>
+cl::opt<double>
     absTolerance("atol",
-                 cl::desc("Absolute tolerance of --test-data "
-                          "comparisons (default 1e-5)"),
+                 cl::desc("Absolute tolerance of --test-data comparisons"),
                  cl::init(1e-5), cl::cat(category));
-static cl::opt<bool> noVectorize(
-    "no-vectorize",
-    cl::desc("Compile to plain scalar loops (for debugging codegen)"),
-    cl::init(false), cl::cat(category));
-static cl::opt<bool> constantInputs(
+cl::opt<bool> constantInputs(
     "constant-inputs",
     cl::desc("Compile the integer inputs of --test-data (its first set) as "
              "constants; for models that pass shape arguments (Reshape "
              "shapes, Squeeze axes, Pad pads) as graph inputs"),
     cl::init(false), cl::cat(category));
-static cl::opt<std::string> profilePath("profile",
-                                        cl::desc(flag_help::kProfile),
-                                        cl::value_desc("profile.json"),
-                                        cl::init(""), cl::cat(category));
-static cl::opt<std::string> sparsity("sparsity", cl::desc(flag_help::kSparsity),
-                                     cl::init("off"), cl::cat(category));
-static cl::opt<double>
-    activationDensityLimit("activation-density-limit",
-                           cl::desc(flag_help::kActivationDensityLimit),
-                           cl::init(-1.0), cl::cat(category));
-static cl::opt<double>
-    weightDensityLimit("weight-density-limit",
-                       cl::desc(flag_help::kWeightDensityLimit), cl::init(-1.0),
-                       cl::cat(category));
-static cl::opt<bool> quiet("quiet",
-                           cl::desc("Print only errors and the "
-                                    "comparison summary"),
-                           cl::init(false), cl::cat(category));
-
-namespace {
-
-void status(const llvm::Twine &message) {
-  if (!quiet)
-    llvm::errs() << "sieve-run: " << message << "\n";
-}
+cl::opt<bool> quiet("quiet",
+                    cl::desc("Print only errors and the comparison summary"),
+                    cl::init(false), cl::cat(category));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "sieve-run: error: " << message << "\n";
   return 1;
 }
 
-/// Fills a tensor of the signature's type with reproducible random values
-/// (dynamic dimensions take size 1).
-HostTensor randomInput(const onnx_import::TensorSignature &sig, unsigned seed) {
-  HostTensor t;
-  t.name = sig.name;
-  t.kind = sig.kind;
-  for (int64_t d : sig.shape)
-    t.shape.push_back(d < 0 ? 1 : d);
-  int64_t width = onnx_import::elementByteWidth(t.kind);
-  t.data.resize(t.numElements() * width);
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  for (int64_t i = 0; i < t.numElements(); ++i) {
-    char *p = t.data.data() + i * width;
-    if (t.kind == onnx_import::ElementKind::Float) {
-      float v = dist(rng);
-      std::memcpy(p, &v, 4);
-    } else if (t.kind == onnx_import::ElementKind::Double) {
-      double v = dist(rng);
-      std::memcpy(p, &v, 8);
-    } else {
-      int64_t v = static_cast<int64_t>(rng() % 4);
-      std::memcpy(p, &v, width);
+/// --constant-inputs: the integer inputs of the first test set, by name.
+bool readConstantInputs(llvm::StringRef set,
+                        const std::vector<std::string> &graphInputs,
+                        CompileOptions &options, std::string &error) {
+  for (size_t i = 0; i < graphInputs.size(); ++i) {
+    std::string path = (set + "/input_" + llvm::Twine(i) + ".pb").str();
+    HostTensor t;
+    if (!readTensorProtoFile(path, t, error))
+      return false;
+    if (t.kind != ElementKind::Int64 && t.kind != ElementKind::Int32)
+      continue;
+    auto buffer = llvm::MemoryBuffer::getFile(path);
+    if (!buffer) {
+      error = "cannot read '" + path + "'";
+      return false;
     }
+    options.constantInputs.push_back(
+        {graphInputs[i], (*buffer)->getBuffer().str()});
   }
-  return t;
-}
-
-bool readTensorFile(llvm::StringRef path, HostTensor &t, std::string &err) {
-  if (path.ends_with(".npy"))
-    return readNpyFile(path, t, err);
-  return readTensorProtoFile(path, t, err);
-}
-
-/// ONNX 1.12's test data (Debian's libonnx-testdata) stores bfloat16
-/// tensors as their uint16 bit patterns: read such a tensor as bfloat16 where
-/// the model has bfloat16.
-void adoptLegacyBFloat16(HostTensor &t, onnx_import::ElementKind want) {
-  if (t.kind == onnx_import::ElementKind::UInt16 &&
-      want == onnx_import::ElementKind::BFloat16)
-    t.kind = want;
-}
-
-/// Compares one output with its expected value; prints a summary line.
-bool compareOutput(const HostTensor &got, const HostTensor &want,
-                   llvm::StringRef setName) {
-  llvm::outs() << setName << ": output '" << got.name << "' ";
-  if (got.shape != want.shape || got.kind != want.kind) {
-    llvm::outs() << "MISMATCH: got " << got.describe() << ", expected "
-                 << want.describe() << "\n";
-    return false;
-  }
-  bool isFloat = got.kind == onnx_import::ElementKind::Float ||
-                 got.kind == onnx_import::ElementKind::Double ||
-                 got.kind == onnx_import::ElementKind::Float16 ||
-                 got.kind == onnx_import::ElementKind::BFloat16;
-  // bfloat16 has 8 significant bits: allow one unit in the last place
-  // (ONNX 1.12 truncates to bfloat16 where newer ONNX rounds to nearest).
-  double rtol = relTolerance;
-  if (got.kind == onnx_import::ElementKind::BFloat16)
-    rtol = std::max(rtol, 1.0 / 128);
-  double maxAbs = 0, maxRel = 0;
-  int64_t bad = 0, firstBad = -1;
-  for (int64_t i = 0, n = got.numElements(); i < n; ++i) {
-    double a = got.at(i), b = want.at(i);
-    bool ok;
-    if (std::isnan(a) || std::isnan(b)) {
-      ok = std::isnan(a) && std::isnan(b);
-    } else if (std::isinf(a) || std::isinf(b)) {
-      ok = a == b;
-    } else {
-      double diff = std::fabs(a - b);
-      maxAbs = std::max(maxAbs, diff);
-      if (b != 0)
-        maxRel = std::max(maxRel, diff / std::fabs(b));
-      ok = isFloat ? diff <= absTolerance + rtol * std::fabs(b) : a == b;
-    }
-    if (!ok && bad++ == 0)
-      firstBad = i;
-  }
-  llvm::outs() << got.describe() << ": max abs error "
-               << llvm::format("%.3g", maxAbs) << ", max rel error "
-               << llvm::format("%.3g", maxRel);
-  if (bad) {
-    llvm::outs() << ": MISMATCH in " << bad << " of " << got.numElements()
-                 << " elements (first at flat index " << firstBad << ": got "
-                 << got.at(firstBad) << ", expected " << want.at(firstBad)
-                 << ")\n";
-    return false;
-  }
-  llvm::outs() << ": OK\n";
   return true;
 }
 
-/// The test-data sets under `dir`: its test_data_set_* subdirectories, or
-/// `dir` itself.
-std::vector<std::string> findTestSets(llvm::StringRef dir) {
-  std::vector<std::string> sets;
-  std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
-       it.increment(ec))
-    if (llvm::sys::path::filename(it->path()).starts_with("test_data_set_"))
-      sets.push_back(it->path());
-  llvm::sort(sets);
-  if (sets.empty())
-    sets.push_back(dir.str());
-  return sets;
-}
-
-/// Reads prefix_0.pb, prefix_1.pb, ... from `dir`.
-bool readNumbered(llvm::StringRef dir, llvm::StringRef prefix,
-                  std::vector<HostTensor> &tensors, std::string &err) {
-  for (int i = 0;; ++i) {
-    std::string path =
-        (dir + "/" + prefix + "_" + llvm::Twine(i) + ".pb").str();
-    if (!llvm::sys::fs::exists(path))
-      return true;
-    HostTensor t;
-    if (!readTensorProtoFile(path, t, err))
-      return false;
-    tensors.push_back(std::move(t));
+/// Runs every test set and compares; the exit code.
+int runTestData(JitModel &model, llvm::ArrayRef<std::string> sets,
+                const std::vector<std::string> &graphInputs,
+                const CompileOptions &options) {
+  bool allOk = true;
+  std::string error;
+  for (const std::string &set : sets) {
+    std::vector<HostTensor> inputs, expected, outputs, runtimeInputs;
+    if (!readNumberedTensors(set, "input", inputs, error) ||
+        !readNumberedTensors(set, "output", expected, error))
+      return fail(error);
+    // Test inputs follow the graph inputs; those compiled as constants are
+    // not passed.
+    for (size_t i = 0; i < inputs.size() && i < graphInputs.size(); ++i) {
+      inputs[i].name = graphInputs[i];
+      if (llvm::none_of(options.constantInputs, [&](const auto &c) {
+            return c.first == graphInputs[i];
+          }))
+        runtimeInputs.push_back(std::move(inputs[i]));
+    }
+    const ModelSignature &sig = model.signature();
+    for (size_t i = 0; i < runtimeInputs.size() && i < sig.inputs.size(); ++i)
+      adoptLegacyBFloat16(runtimeInputs[i], sig.inputs[i].kind);
+    llvm::StringRef setName = llvm::sys::path::filename(set);
+    if (!model.run(runtimeInputs, outputs, error))
+      return fail(setName + ": " + error);
+    if (outputs.size() != expected.size())
+      return fail(setName + ": the model has " + llvm::Twine(outputs.size()) +
+                  " outputs but the test data has " +
+                  llvm::Twine(expected.size()));
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      adoptLegacyBFloat16(expected[i], outputs[i].kind);
+      TensorComparison c =
+          compareTensors(outputs[i], expected[i], relTolerance, absTolerance);
+      llvm::outs() << setName << ": output '" << outputs[i].name << "' "
+                   << c.summary << "\n";
+      allOk &= c.ok;
+    }
+    // --output-dir: the outputs of each set (in a folder per set when
+    // there are several).
+    std::string dir = outputDir;
+    if (!dir.empty() && sets.size() > 1)
+      dir += "/" + setName.str();
+    if (!dir.empty() && !writeNpyFiles(dir, outputs, error))
+      return fail(error);
   }
+  llvm::outs() << (allOk ? "PASS" : "FAIL") << "\n";
+  return allOk ? 0 : 1;
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  SparsityFlags sparsityFlags(category);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
@@ -255,149 +166,68 @@ int main(int argc, char **argv) {
       "  sieve-run model.onnx --bench 20             # time 20 runs\n");
 
   // Flags are checked before any work.
-  if (std::string message = checkSparsityFlags(
-          sparsity, profilePath, givenValue(weightDensityLimit),
-          givenValue(activationDensityLimit));
+  CompileOptions options;
+  options.pipeline.report = !quiet;
+  if (std::string message = sparsityFlags.apply(options.pipeline);
       !message.empty())
     return fail(message);
-
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  sieve::registerSieveDialects(registry);
-  MLIRContext context(registry);
-  auto diagnostics = installToolDiagnostics(context, "sieve-run");
-
-  std::string error;
-  std::vector<std::string> graphInputs;
-  if (!onnx_import::readGraphInputNames(modelPath, graphInputs, error))
-    return fail(error);
-  onnx_import::ImportOptions importOptions;
+  for (auto [flag, value] : {std::pair{"--rtol", double(relTolerance)},
+                             std::pair{"--atol", double(absTolerance)}})
+    if (!std::isfinite(value) || value < 0)
+      return fail(llvm::Twine(flag) + " must be a non-negative number");
   if (constantInputs && testData.empty())
     return fail("--constant-inputs takes the integer inputs of --test-data");
-  if (constantInputs) {
-    // Integer inputs of the first test set become constants of the
-    // compiled model.
-    std::vector<std::pair<std::string, std::string>> files;
-    if (!testData.empty()) {
-      std::string set = findTestSets(testData).front();
-      for (size_t i = 0; i < graphInputs.size(); ++i)
-        files.push_back(
-            {graphInputs[i], (set + "/input_" + llvm::Twine(i) + ".pb").str()});
-    }
-    for (const auto &[name, path] : files) {
-      HostTensor t;
-      if (!readTensorProtoFile(path, t, error))
-        return fail(error);
-      if (t.kind == onnx_import::ElementKind::Int64 ||
-          t.kind == onnx_import::ElementKind::Int32) {
-        auto buffer = llvm::MemoryBuffer::getFile(path);
-        importOptions.constantInputs.push_back(
-            {name, (*buffer)->getBuffer().str()});
-      }
-    }
-  }
-  onnx_import::ModelSignature signature;
-  status("importing " + modelPath);
-  OwningOpRef<ModuleOp> module = onnx_import::importModelFile(
-      modelPath, &context, importOptions, &signature);
-  if (!module)
-    return 1;
+  if (!testData.empty() && !inputFiles.empty())
+    return fail("use either --test-data or --input");
+  std::string error;
+  std::vector<std::string> sets, graphInputs;
+  if (!testData.empty() && !findTestSets(testData, sets, error))
+    return fail("--test-data: " + error);
+  if (!onnx_import::readGraphInputNames(modelPath, graphInputs, error))
+    return fail(error);
+  if (constantInputs &&
+      !readConstantInputs(sets.front(), graphInputs, options, error))
+    return fail(error);
 
-  status("compiling for the host CPU");
   auto compileStart = std::chrono::steady_clock::now();
-  PassManager pm(&context);
-  CPUPipelineOptions pipelineOptions;
-  pipelineOptions.vectorize = !noVectorize;
-  pipelineOptions.sparsity = parseSparsityMode(sparsity);
-  pipelineOptions.densityLimit = activationDensityLimit;
-  pipelineOptions.report = !quiet;
-  pipelineOptions.weightDensityLimit = weightDensityLimit;
-  if (!profilePath.empty()) {
-    std::string profileError;
-    int marked = applyProfile(*module, profilePath, profileError);
-    if (marked < 0)
-      return fail(profileError);
-    if (!quiet)
-      llvm::errs() << "sieve-run: " << marked
-                   << " activation sites with measured densities from "
-                   << profilePath << "\n";
-  }
-
-  buildCPUPipeline(pm, pipelineOptions);
-  if (failed(pm.run(*module)))
-    return fail("compilation failed");
   std::unique_ptr<JitModel> model =
-      JitModel::compile(*module, signature, error);
+      loadModel(modelPath, options, printMessages("sieve-run", !quiet));
   if (!model)
-    return fail("JIT compilation failed: " + error);
-  double compileSeconds = std::chrono::duration<double>(
-                              std::chrono::steady_clock::now() - compileStart)
-                              .count();
-  status("compiled in " + llvm::formatv("{0:f2}", compileSeconds).str() + " s");
-
-  // --test-data: every set, compared.
-  if (!testData.empty()) {
-    bool allOk = true;
-    for (const std::string &set : findTestSets(testData)) {
-      std::vector<HostTensor> inputs, expected, outputs;
-      if (!readNumbered(set, "input", inputs, error) ||
-          !readNumbered(set, "output", expected, error))
-        return fail(error);
-      // Test inputs follow the graph inputs; drop those compiled as
-      // constants.
-      std::vector<HostTensor> runtimeInputs;
-      for (size_t i = 0; i < inputs.size() && i < graphInputs.size(); ++i) {
-        inputs[i].name = graphInputs[i];
-        if (llvm::any_of(importOptions.constantInputs, [&](const auto &c) {
-              return c.first == graphInputs[i];
-            }))
-          continue;
-        runtimeInputs.push_back(std::move(inputs[i]));
-      }
-      inputs = std::move(runtimeInputs);
-      for (size_t i = 0; i < inputs.size() && i < signature.inputs.size(); ++i)
-        adoptLegacyBFloat16(inputs[i], signature.inputs[i].kind);
-      if (!model->run(inputs, outputs, error))
-        return fail(llvm::sys::path::filename(set) + ": " + error);
-      if (outputs.size() != expected.size())
-        return fail("the model has " + llvm::Twine(outputs.size()) +
-                    " outputs but the test data has " +
-                    llvm::Twine(expected.size()));
-      for (size_t i = 0; i < outputs.size(); ++i)
-        adoptLegacyBFloat16(expected[i], outputs[i].kind);
-      for (size_t i = 0; i < outputs.size(); ++i)
-        allOk &= compareOutput(outputs[i], expected[i],
-                               llvm::sys::path::filename(set));
-    }
-    llvm::outs() << (allOk ? "PASS" : "FAIL") << "\n";
-    return allOk ? 0 : 1;
-  }
+    return 1;
+  if (!quiet)
+    llvm::errs() << llvm::formatv(
+        "sieve-run: compiled in {0:f2} s\n",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                      compileStart)
+            .count());
+  if (!testData.empty())
+    return runTestData(*model, sets, graphInputs, options);
 
   // Inputs from files, the rest random.
+  const ModelSignature &sig = model->signature();
   std::vector<HostTensor> inputs;
-  for (const auto &sig : signature.inputs)
-    inputs.push_back(randomInput(sig, inputs.size() + 1));
-  for (const std::string &spec : inputFiles) {
+  std::mt19937 rng(1);
+  for (const TensorSignature &in : sig.inputs)
+    inputs.push_back(randomTensor(in, rng));
+  for (auto [position, spec] : llvm::enumerate(inputFiles)) {
     llvm::StringRef name, path = spec;
-    if (spec.find('=') != std::string::npos)
+    if (llvm::StringRef(spec).contains('='))
       std::tie(name, path) = llvm::StringRef(spec).split('=');
-    size_t index = 0;
-    if (name.empty()) {
-      index = &spec - &inputFiles.front();
-    } else {
-      auto it = llvm::find_if(signature.inputs,
+    size_t index = position;
+    if (!name.empty()) {
+      auto it = llvm::find_if(sig.inputs,
                               [&](const auto &s) { return s.name == name; });
-      if (it == signature.inputs.end())
+      if (it == sig.inputs.end())
         return fail("the model has no input named '" + name + "'");
-      index = it - signature.inputs.begin();
+      index = it - sig.inputs.begin();
     }
     if (index >= inputs.size())
-      return fail("too many --input files");
+      return fail("too many --input files: the model takes " +
+                  llvm::Twine(inputs.size()) + " inputs");
     HostTensor t;
     if (!readTensorFile(path, t, error))
       return fail(error);
-    t.name = signature.inputs[index].name;
+    t.name = sig.inputs[index].name;
     inputs[index] = std::move(t);
   }
 
@@ -410,14 +240,9 @@ int main(int argc, char **argv) {
       sum += o.at(i);
     llvm::outs() << "output '" << o.name << "': " << o.describe() << ", sum "
                  << llvm::format("%.6g", sum) << "\n";
-    if (!outputDir.empty()) {
-      llvm::sys::fs::create_directories(outputDir);
-      std::string name = o.name;
-      std::replace(name.begin(), name.end(), '/', '_');
-      if (!writeNpyFile(outputDir + "/" + name + ".npy", o, error))
-        return fail(error);
-    }
   }
+  if (!outputDir.empty() && !writeNpyFiles(outputDir, outputs, error))
+    return fail(error);
 
   if (benchRuns > 0) {
     std::vector<double> times;

@@ -1,15 +1,20 @@
 //===- Pipelines.h - Sieve's named pass pipelines ---------------*- C++ -*-===//
 //
 // sieve-cpu-pipeline: linalg on tensors (as imported from ONNX) to the LLVM
-// dialect for the host CPU. The same options reach the command line
-// (`sieve-opt --sieve-cpu-pipeline="..."`), the drivers and the C API.
+// dialect for the host CPU. CPUPipelineOptions is the one typed definition
+// of its options: the compile API fills it from its own options, and the
+// textual form (`sieve-opt --sieve-cpu-pipeline="sparsity=auto
+// profile=p.json"`) parses into it.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef SIEVE_PIPELINES_PIPELINES_H
 #define SIEVE_PIPELINES_PIPELINES_H
 
-#include "mlir/Pass/PassOptions.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <optional>
+#include <string>
 
 namespace mlir {
 class OpPassManager;
@@ -18,57 +23,55 @@ class OpPassManager;
 namespace mlir::sieve {
 
 /// Which sparsity rewrites sieve-cpu-pipeline applies.
-enum class SparsityMode { Off, Exact, Auto };
-
-struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
-  PassOptions::Option<bool> vectorize{
-      *this, "vectorize",
-      llvm::cl::desc("Tile and vectorize contractions, convolutions and "
-                     "elementwise loops (off: plain scalar loops, for "
-                     "debugging)"),
-      llvm::cl::init(true)};
-  PassOptions::Option<SparsityMode> sparsity{
-      *this, "sparsity",
-      llvm::cl::desc("Sparsity rewrites (exact and auto give the dense "
-                     "results up to float rounding)"),
-      llvm::cl::init(SparsityMode::Off),
-      llvm::cl::values(
-          clEnumValN(SparsityMode::Off, "off", "none"),
-          clEnumValN(SparsityMode::Exact, "exact",
-                     "a matmul that consumes a ReLU gathers the weight rows "
-                     "of active neurons, with a run-time fallback to the "
-                     "dense matmul; sparse constant weights are packed"),
-          clEnumValN(SparsityMode::Auto, "auto",
-                     "the same where the cost model and the measured "
-                     "densities attached from a profile say it pays"))};
-  PassOptions::Option<double> densityLimit{
-      *this, "density-limit",
-      llvm::cl::desc("With sparsity=exact or auto: the fraction of active "
-                     "neurons above which the dense path runs (negative: "
-                     "chosen by the cost model from the shapes)"),
-      llvm::cl::init(-1.0)};
-  PassOptions::Option<double> weightDensityLimit{
-      *this, "weight-density-limit",
-      llvm::cl::desc("With sparsity=exact or auto: the largest density of a "
-                     "constant matmul weight that is packed into "
-                     "sieve.sparse_matmul (negative: chosen by the cost "
-                     "model from the batch)"),
-      llvm::cl::init(-1.0)};
-  PassOptions::Option<bool> report{
-      *this, "report",
-      llvm::cl::desc("Emit a remark for each sparsity decision (which "
-                     "matmuls are rewritten, which stay dense and why)"),
-      llvm::cl::init(false)};
+enum class SparsityMode {
+  /// None: the dense code.
+  Off,
+  /// Every ReLU-fed matmul gathers the weight rows of active neurons behind
+  /// a run-time branch to the dense matmul; sparse constant weights whose
+  /// packed density is under the cost model's limit are packed.
+  Exact,
+  /// Exact, except where measured densities (a profile) say it does not
+  /// pay: those sites stay dense.
+  Auto,
 };
 
-/// The mode named by a driver's --sparsity value ("off", "exact", "auto";
-/// anything else reads as off: drivers check the value first).
-SparsityMode parseSparsityMode(llvm::StringRef value);
+/// The spelling of `mode` on command lines and in pipeline text ("off",
+/// "exact", "auto").
+llvm::StringRef stringifySparsityMode(SparsityMode mode);
 
-/// Adds the passes of sieve-cpu-pipeline to `pm` (anchored on a module).
+/// The mode spelled `name`, if any.
+std::optional<SparsityMode> parseSparsityMode(llvm::StringRef name);
+
+struct CPUPipelineOptions {
+  /// Tile and vectorize contractions, convolutions and elementwise loops
+  /// (off: plain scalar loops, for debugging).
+  bool vectorize = true;
+  SparsityMode sparsity = SparsityMode::Off;
+  /// With sparsity=auto: a sieve-analyze --json report whose measured
+  /// densities are attached (sieve-apply-profile) before the rewrites.
+  std::string profile;
+  /// With sparsity=exact|auto: the fraction of active neurons above which a
+  /// ReLU-fed matmul takes its dense path (unset: the cost model decides).
+  std::optional<double> activationDensityLimit;
+  /// With sparsity=exact|auto: the largest packed density of a constant
+  /// matmul weight that is packed (unset: the cost model decides).
+  std::optional<double> weightDensityLimit;
+  /// Emit a remark for each sparsity decision.
+  bool report = false;
+};
+
+/// Checks that `options` are consistent (a profile only with auto, limits
+/// finite and non-negative and only with a sparsity mode). Returns the
+/// error message naming the offending option by its command-line flag, or
+/// an empty string.
+std::string verifyCPUPipelineOptions(const CPUPipelineOptions &options);
+
+/// Adds the passes of sieve-cpu-pipeline to `pm` (anchored on a module),
+/// built from typed pass constructors. `options` must verify.
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 
-/// Registers sieve-cpu-pipeline with the global pass registry.
+/// Registers sieve-cpu-pipeline (its textual options mirror
+/// CPUPipelineOptions) with the global pass registry.
 void registerCPUPipeline();
 
 } // namespace mlir::sieve

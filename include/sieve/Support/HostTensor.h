@@ -8,7 +8,7 @@
 #ifndef SIEVE_SUPPORT_HOSTTENSOR_H
 #define SIEVE_SUPPORT_HOSTTENSOR_H
 
-#include "sieve/Import/ONNX/Importer.h"
+#include "sieve/Support/ModelSignature.h"
 
 #include "llvm/ADT/StringRef.h"
 
@@ -25,7 +25,7 @@ namespace mlir::sieve {
 /// A dense row-major tensor in host memory.
 struct HostTensor {
   std::string name;
-  onnx_import::ElementKind kind = onnx_import::ElementKind::Undefined;
+  ElementKind kind = ElementKind::Undefined;
   std::vector<int64_t> shape;
   /// numElements() * elementByteWidth(kind) bytes; bools take one byte, and
   /// so do the 4- and 2-bit kinds (unpacked; INT4 and INT2 sign-extended).

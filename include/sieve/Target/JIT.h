@@ -9,8 +9,8 @@
 #ifndef SIEVE_TARGET_JIT_H
 #define SIEVE_TARGET_JIT_H
 
-#include "sieve/Import/ONNX/Importer.h"
 #include "sieve/Support/HostTensor.h"
+#include "sieve/Support/ModelSignature.h"
 
 #include <memory>
 #include <string>
@@ -27,8 +27,7 @@ class JitModel {
 public:
   /// Compiles `module` (in the LLVM dialect). Returns null with `error` set.
   static std::unique_ptr<JitModel>
-  compile(ModuleOp module, const onnx_import::ModelSignature &sig,
-          std::string &error);
+  compile(ModuleOp module, const ModelSignature &sig, std::string &error);
   ~JitModel();
 
   /// Runs the model. Inputs must match the signature (in order); outputs
@@ -36,12 +35,12 @@ public:
   bool run(const std::vector<HostTensor> &inputs,
            std::vector<HostTensor> &outputs, std::string &error);
 
-  const onnx_import::ModelSignature &signature() const { return sig; }
+  const ModelSignature &signature() const { return sig; }
 
 private:
   JitModel() = default;
   std::unique_ptr<ExecutionEngine> engine;
-  onnx_import::ModelSignature sig;
+  ModelSignature sig;
 };
 
 } // namespace mlir::sieve

@@ -9,7 +9,7 @@
 #ifndef SIEVE_TARGET_OBJECTEMITTER_H
 #define SIEVE_TARGET_OBJECTEMITTER_H
 
-#include "sieve/Import/ONNX/Importer.h"
+#include "sieve/Support/ModelSignature.h"
 
 #include "llvm/ADT/StringRef.h"
 
@@ -61,7 +61,7 @@ bool linkSharedLibrary(llvm::StringRef objectPath, llvm::StringRef path,
 /// `_mlir_ciface_<entry>` declaration, and a convenience function
 /// `<entry>_run` that takes plain pointers (and the sizes of dynamic
 /// dimensions) and copies results into caller buffers.
-std::string generateHeader(const onnx_import::ModelSignature &signature);
+std::string generateHeader(const ModelSignature &signature);
 
 } // namespace mlir::sieve
 

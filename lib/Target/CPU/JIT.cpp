@@ -18,9 +18,9 @@ using namespace mlir::sieve;
 
 JitModel::~JitModel() = default;
 
-std::unique_ptr<JitModel>
-JitModel::compile(ModuleOp module, const onnx_import::ModelSignature &sig,
-                  std::string &error) {
+std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
+                                            const ModelSignature &sig,
+                                            std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   registerBuiltinDialectTranslation(*module->getContext());
@@ -68,7 +68,7 @@ bool JitModel::run(const std::vector<HostTensor> &inputs,
   std::vector<std::vector<int64_t>> inDescs;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const HostTensor &t = inputs[i];
-    const onnx_import::TensorSignature &s = sig.inputs[i];
+    const TensorSignature &s = sig.inputs[i];
     bool shapeOk = t.shape.size() == s.shape.size();
     for (size_t d = 0; shapeOk && d < t.shape.size(); ++d)
       shapeOk = s.shape[d] < 0 || s.shape[d] == t.shape[d];
@@ -128,7 +128,7 @@ bool JitModel::run(const std::vector<HostTensor> &inputs,
     t.kind = o.kind;
     for (size_t d = 0; d < rank; ++d)
       t.shape.push_back(desc[3 + d]);
-    int64_t width = onnx_import::elementByteWidth(o.kind);
+    int64_t width = elementByteWidth(o.kind);
     t.data.resize(t.numElements() * width);
     // Results are usually dense: one copy. Views are copied element-wise.
     const char *base = static_cast<const char *>(aligned) + desc[2] * width;

@@ -23,7 +23,6 @@
 
 using namespace mlir;
 using namespace mlir::sieve;
-using onnx_import::ElementKind;
 
 std::unique_ptr<llvm::TargetMachine>
 mlir::sieve::createTargetMachine(const CPUTarget &target, std::string &error) {
@@ -181,8 +180,8 @@ std::string identifier(llvm::StringRef name, llvm::StringSet<> &used) {
   return unique;
 }
 
-std::string shapeText(const onnx_import::TensorSignature &t) {
-  std::string s = onnx_import::stringifyElementKind(t.kind).str() + "[";
+std::string shapeText(const TensorSignature &t) {
+  std::string s = stringifyElementKind(t.kind).str() + "[";
   for (size_t i = 0; i < t.shape.size(); ++i)
     s += (i ? ", " : "") +
          (t.shape[i] < 0 ? std::string("?") : std::to_string(t.shape[i]));
@@ -191,8 +190,7 @@ std::string shapeText(const onnx_import::TensorSignature &t) {
 
 } // namespace
 
-std::string
-mlir::sieve::generateHeader(const onnx_import::ModelSignature &sig) {
+std::string mlir::sieve::generateHeader(const ModelSignature &sig) {
   std::string e = sig.entryName;
   std::string guard = "SIEVE_MODEL_" + llvm::StringRef(e).upper() + "_H";
   std::string out;
@@ -220,8 +218,7 @@ mlir::sieve::generateHeader(const onnx_import::ModelSignature &sig) {
   os << " */\n\n";
 
   // One descriptor struct per tensor, as MLIR's LLVM lowering lays it out.
-  auto descriptor = [&](const onnx_import::TensorSignature &t,
-                        const std::string &name) {
+  auto descriptor = [&](const TensorSignature &t, const std::string &name) {
     std::string type = e + "_" + name + "_memref";
     os << "typedef struct {\n  " << cType(t.kind) << " *allocated;\n  "
        << cType(t.kind) << " *aligned;\n  int64_t offset;\n";

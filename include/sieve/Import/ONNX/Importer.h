@@ -10,6 +10,8 @@
 #ifndef SIEVE_IMPORT_ONNX_IMPORTER_H
 #define SIEVE_IMPORT_ONNX_IMPORTER_H
 
+#include "sieve/Support/ModelSignature.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -36,53 +38,13 @@ struct ImportOptions {
   std::vector<std::pair<std::string, std::string>> constantInputs;
 };
 
-/// Element types of ONNX tensors, as the TensorProto.DataType enum numbers
-/// them (MLIR integers are signless, so the importer keeps this alongside).
-enum class ElementKind : int32_t {
-  Undefined = 0,
-  Float = 1,
-  UInt8 = 2,
-  Int8 = 3,
-  UInt16 = 4,
-  Int16 = 5,
-  Int32 = 6,
-  Int64 = 7,
-  String = 8,
-  Bool = 9,
-  Float16 = 10,
-  Double = 11,
-  UInt32 = 12,
-  UInt64 = 13,
-  BFloat16 = 16,
-  // Low-precision kinds: compiled code holds them as i8, one element per
-  // byte (the 8-bit floats as bit patterns, FLOAT4E2M1 as its 4-bit code,
-  // the narrow integers sign- or zero-extended); see LowPrecision.cpp.
-  Float8E4M3FN = 17,
-  Float8E4M3FNUZ = 18,
-  Float8E5M2 = 19,
-  Float8E5M2FNUZ = 20,
-  UInt4 = 21,
-  Int4 = 22,
-  Float4E2M1 = 23,
-  Float8E8M0 = 24,
-  UInt2 = 25,
-  Int2 = 26,
-};
-
-/// Describes one input or output of the imported entry function.
-struct TensorSignature {
-  std::string name;
-  ElementKind kind = ElementKind::Undefined;
-  /// Dimension sizes; -1 marks a dynamic dimension.
-  std::vector<int64_t> shape;
-};
-
-/// Describes the entry function: what a caller passes and gets back.
-struct ModelSignature {
-  std::string entryName;
-  std::vector<TensorSignature> inputs;
-  std::vector<TensorSignature> outputs;
-};
+// The element kinds and the signature of the imported entry function are
+// Sieve's (sieve/Support/ModelSignature.h); the importer fills them.
+using ::mlir::sieve::elementByteWidth;
+using ::mlir::sieve::ElementKind;
+using ::mlir::sieve::ModelSignature;
+using ::mlir::sieve::stringifyElementKind;
+using ::mlir::sieve::TensorSignature;
 
 /// The dialects that imported IR uses.
 void registerImportDialects(DialectRegistry &registry);
@@ -105,12 +67,6 @@ OwningOpRef<ModuleOp> importModelFile(llvm::StringRef path,
 /// initializers, in order. Returns false with `error` set.
 bool readGraphInputNames(llvm::StringRef path, std::vector<std::string> &names,
                          std::string &error);
-
-/// The name of an element kind ("float32", "int64", ...).
-llvm::StringRef stringifyElementKind(ElementKind kind);
-
-/// Size in bytes of one element of `kind` (0 for unsupported kinds).
-int64_t elementByteWidth(ElementKind kind);
 
 } // namespace mlir::sieve::onnx_import
 

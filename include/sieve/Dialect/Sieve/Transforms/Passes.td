@@ -202,6 +202,37 @@ def SieveFindActivationSites
   let dependentDialects = ["::mlir::sieve::SieveDialect"];
 }
 
+def SieveApplyProfile : Pass<"sieve-apply-profile", "::mlir::ModuleOp"> {
+  let summary = "Attach the measured activation densities of a profile";
+  let description = [{
+    Reads the JSON report of `sieve-analyze --json` (its
+    `activation_sites`: ONNX node name, measured density, shape) and marks
+    each ReLU-like op of the module whose ONNX node the profile lists with
+    `sieve.activation_site = #sieve.activation_site<kind, measured = d>`.
+    The sparsity rewrites then keep sites measured above the cost model's
+    limit dense (`sparsity=auto` of `sieve-cpu-pipeline` runs this pass
+    when given a `profile`).
+
+    ```mlir
+    %r = linalg.max ins(%x, %zero ...) outs(...) loc("Relu_4"("Relu"))
+    // becomes, with {"node": "Relu_4", "density": 0.625} in the profile:
+    %r = linalg.max {sieve.activation_site =
+                       #sieve.activation_site<relu, measured = 0.625>} ...
+    ```
+
+    Entries that cannot apply (no density in [0, 1], no ReLU-like node of
+    that name, another shape) are ignored with a warning that names them;
+    an unreadable or malformed file is an error.
+  }];
+  let options = [
+    Option<"path", "path", "std::string", /*default=*/"",
+           "The sieve-analyze --json report to read">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark with the number of sites marked">,
+  ];
+  let dependentDialects = ["::mlir::sieve::SieveDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Sparsity rewrites
 //===----------------------------------------------------------------------===//

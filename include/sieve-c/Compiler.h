@@ -1,0 +1,115 @@
+/*===- sieve-c/Compiler.h - Compile and run ONNX models from C ----*- C -*-===*\
+|*                                                                            *|
+|* The compile API on plain buffers: compile a model to a file, or load it   *|
+|* (JIT for this CPU) and run it. Errors come back as strings (free them     *|
+|* with sieveFreeString); nothing aborts on bad input.                       *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef SIEVE_C_COMPILER_H
+#define SIEVE_C_COMPILER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define SIEVE_CAPI_EXPORTED __attribute__((visibility("default")))
+#else
+#define SIEVE_CAPI_EXPORTED
+#endif
+
+/// Options of a compilation; initialize with sieveCompileOptionsInit.
+/// String fields may be NULL (the default).
+typedef struct SieveCompileOptions {
+  /// "x86_64" (default) or "aarch64"; used by sieveCompileModel.
+  const char *target;
+  /// LLVM CPU name, or "native" (default "generic").
+  const char *cpu;
+  /// LLVM target features, e.g. "+avx2,+fma".
+  const char *features;
+  /// "off" (default), "exact" or "auto".
+  const char *sparsity;
+  /// With sparsity "auto": a sieve-analyze --json profile.
+  const char *profile;
+  /// With sparsity "exact"/"auto": overrides of the cost model's limits;
+  /// negative means unset (the default).
+  double activationDensityLimit;
+  double weightDensityLimit;
+  /// Name of the entry function (default: from the model file's name).
+  const char *entryName;
+  /// Non-zero: tile and vectorize (default 1).
+  int vectorize;
+} SieveCompileOptions;
+
+/// Sets every field of `options` to its default.
+SIEVE_CAPI_EXPORTED void sieveCompileOptionsInit(SieveCompileOptions *options);
+
+/// Frees a string returned through an `error` argument.
+SIEVE_CAPI_EXPORTED void sieveFreeString(char *string);
+
+/// Compiles the ONNX model at `modelPath` to `outputPath` (.o, .so with a
+/// .h header, .ll or .mlir). Returns 0 on success; otherwise non-zero, and
+/// `*error` (when `error` is not NULL) holds the messages.
+SIEVE_CAPI_EXPORTED int sieveCompileModel(const char *modelPath,
+                                          const char *outputPath,
+                                          const SieveCompileOptions *options,
+                                          char **error);
+
+/// A model compiled for this CPU.
+typedef struct SieveModel SieveModel;
+
+/// JIT-compiles the model at `modelPath`. Returns NULL on failure, with
+/// `*error` set.
+SIEVE_CAPI_EXPORTED SieveModel *
+sieveModelLoad(const char *modelPath, const SieveCompileOptions *options,
+               char **error);
+
+/// Frees a model. NULL is allowed.
+SIEVE_CAPI_EXPORTED void sieveModelDestroy(SieveModel *model);
+
+/// Element types are numbered as ONNX's TensorProto.DataType (1 = float32,
+/// 7 = int64, 9 = bool, 11 = float64, ...).
+typedef struct SieveTensor {
+  int32_t elementType;
+  int64_t rank;
+  /// `rank` sizes; in signatures, -1 marks a dynamic dimension.
+  const int64_t *shape;
+  /// Row-major elements (bool: one byte each).
+  void *data;
+} SieveTensor;
+
+SIEVE_CAPI_EXPORTED size_t sieveModelNumInputs(const SieveModel *model);
+SIEVE_CAPI_EXPORTED size_t sieveModelNumOutputs(const SieveModel *model);
+/// The name of input/output `i`; valid while the model lives.
+SIEVE_CAPI_EXPORTED const char *sieveModelInputName(const SieveModel *model,
+                                                    size_t i);
+SIEVE_CAPI_EXPORTED const char *sieveModelOutputName(const SieveModel *model,
+                                                     size_t i);
+/// The declared type of input/output `i` (data is NULL).
+SIEVE_CAPI_EXPORTED SieveTensor sieveModelInputType(const SieveModel *model,
+                                                    size_t i);
+SIEVE_CAPI_EXPORTED SieveTensor sieveModelOutputType(const SieveModel *model,
+                                                     size_t i);
+
+/// Runs the model on `numInputs` inputs (in signature order). On success
+/// returns 0 and fills `outputs[0 .. numOutputs)`: each output's shape and
+/// data are allocated by Sieve and freed with sieveTensorFree. On failure
+/// (wrong count, element type, rank or size) returns non-zero with
+/// `*error` set and leaves `outputs` empty.
+SIEVE_CAPI_EXPORTED int sieveModelRun(SieveModel *model,
+                                      const SieveTensor *inputs,
+                                      size_t numInputs, SieveTensor *outputs,
+                                      size_t numOutputs, char **error);
+
+/// Frees the shape and data of an output of sieveModelRun.
+SIEVE_CAPI_EXPORTED void sieveTensorFree(SieveTensor *tensor);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SIEVE_C_COMPILER_H */

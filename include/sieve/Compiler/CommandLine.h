@@ -1,0 +1,59 @@
+//===- CommandLine.h - The compile flags the tools share --------*- C++ -*-===//
+//
+// sievec, sieve-run and sieve-analyze take the same sparsity flags, and
+// sievec the target flags; each is declared here once, with its help text,
+// and read into the compile API's options.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SIEVE_COMPILER_COMMANDLINE_H
+#define SIEVE_COMPILER_COMMANDLINE_H
+
+#include "sieve/Compiler/Compiler.h"
+
+#include "llvm/Support/CommandLine.h"
+
+#include <string>
+
+namespace mlir::sieve {
+
+/// --sparsity, --profile, --activation-density-limit,
+/// --weight-density-limit, --no-vectorize.
+class SparsityFlags {
+public:
+  explicit SparsityFlags(llvm::cl::OptionCategory &category);
+
+  /// Reads the flags into `options`. Returns the error message for a bad
+  /// value or combination, or an empty string.
+  std::string apply(CPUPipelineOptions &options) const;
+
+private:
+  llvm::cl::opt<std::string> sparsity;
+  llvm::cl::opt<std::string> profile;
+  llvm::cl::opt<double> activationDensityLimit;
+  llvm::cl::opt<double> weightDensityLimit;
+  llvm::cl::opt<bool> noVectorize;
+};
+
+/// --target, --mcpu, --mattr, --entry.
+class TargetFlags {
+public:
+  explicit TargetFlags(llvm::cl::OptionCategory &category);
+
+  /// Reads the flags into `options`.
+  void apply(CompileOptions &options) const;
+
+private:
+  llvm::cl::opt<std::string> target;
+  llvm::cl::opt<std::string> cpu;
+  llvm::cl::opt<std::string> features;
+  llvm::cl::opt<std::string> entry;
+};
+
+/// A MessageHandler that prints "<tool>: <kind>: <message>" on stderr
+/// (progress lines as "<tool>: <message>", and only when `progress`).
+MessageHandler printMessages(llvm::StringRef tool, bool progress = true);
+
+} // namespace mlir::sieve
+
+#endif // SIEVE_COMPILER_COMMANDLINE_H

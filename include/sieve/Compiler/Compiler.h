@@ -1,0 +1,106 @@
+//===- Compiler.h - The Sieve compile API -----------------------*- C++ -*-===//
+//
+// One way to compile an ONNX model, used by sievec, sieve-run, sieve-analyze,
+// the C API and the Python package alike: CompileOptions is the one options
+// struct (import, sparsity pipeline, target, output), compileModel writes an
+// object file, shared library (+ C header), LLVM IR or MLIR, and loadModel
+// JIT-compiles the model for this CPU. Every diagnostic (errors naming the
+// ONNX node, sparsity remarks, progress) goes to a caller-given handler.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SIEVE_COMPILER_COMPILER_H
+#define SIEVE_COMPILER_COMPILER_H
+
+#include "sieve/Pipelines/Pipelines.h"
+#include "sieve/Support/ModelSignature.h"
+#include "sieve/Target/ObjectEmitter.h"
+
+#include "llvm/ADT/StringRef.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mlir {
+class MLIRContext;
+class ModuleOp;
+template <typename OpTy> class OwningOpRef;
+} // namespace mlir
+
+namespace mlir::sieve {
+
+class JitModel;
+
+/// What compileModel writes; picked from the output file's extension.
+enum class OutputKind {
+  /// .o: an object file, plus a C header (<output>.h).
+  ObjectFile,
+  /// .so: a shared library, plus a C header.
+  SharedLibrary,
+  /// .ll: optimized LLVM IR.
+  LLVMIR,
+  /// .mlir: the module after sieve-cpu-pipeline (LLVM dialect).
+  MLIR,
+};
+
+/// The output kind of `path`'s extension, if it names one.
+std::optional<OutputKind> outputKindForPath(llvm::StringRef path);
+
+struct CompileOptions {
+  /// The target of compileModel (loadModel always compiles for this CPU).
+  CPUTarget target;
+  /// Sparsity mode, profile, density limits, vectorization, remarks.
+  CPUPipelineOptions pipeline;
+  /// Name of the entry function (empty: the model file's name as a C
+  /// identifier for compileModel, "main" for loadModel).
+  std::string entryName;
+  /// Graph inputs compiled as constants, by name, with their serialized
+  /// TensorProto values (for models that pass shape arguments as inputs).
+  std::vector<std::pair<std::string, std::string>> constantInputs;
+};
+
+/// Checks `options` before any work: the target architecture and the
+/// pipeline options. Returns the error message, or an empty string.
+std::string verifyCompileOptions(const CompileOptions &options);
+
+enum class MessageKind { Error, Warning, Remark, Note, Progress };
+
+/// Receives every message of a compilation, one line each (without a
+/// trailing newline, without the tool name).
+using MessageHandler =
+    std::function<void(MessageKind kind, llvm::StringRef message)>;
+
+/// Imports the model at `modelPath` into `context` and runs
+/// sieve-cpu-pipeline on it, leaving the module in the LLVM dialect.
+/// Fills `signature` with the entry function's inputs and outputs. Returns
+/// null after reporting the error to the context's diagnostic handler.
+OwningOpRef<ModuleOp> importAndLower(MLIRContext &context,
+                                     llvm::StringRef modelPath,
+                                     const CompileOptions &options,
+                                     ModelSignature &signature,
+                                     const MessageHandler &onMessage = {});
+
+/// Compiles the model at `modelPath` to `outputPath` (its extension picks
+/// the OutputKind). Nothing is written unless every step succeeds (no
+/// partial output). Returns false after reporting the error.
+bool compileModel(llvm::StringRef modelPath, llvm::StringRef outputPath,
+                  const CompileOptions &options,
+                  const MessageHandler &onMessage);
+
+/// JIT-compiles the model at `modelPath` for this CPU. Returns null after
+/// reporting the error.
+std::unique_ptr<JitModel> loadModel(llvm::StringRef modelPath,
+                                    const CompileOptions &options,
+                                    const MessageHandler &onMessage);
+
+/// The C identifier that names the entry function of a model file by
+/// default: its file name without extension, other characters as '_'.
+std::string defaultEntryName(llvm::StringRef modelPath);
+
+} // namespace mlir::sieve
+
+#endif // SIEVE_COMPILER_COMPILER_H

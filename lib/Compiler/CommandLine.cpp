@@ -1,0 +1,116 @@
+//===- CommandLine.cpp - The compile flags the tools share ------*- C++ -*-===//
+
+#include "sieve/Compiler/CommandLine.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::sieve;
+namespace cl = llvm::cl;
+
+SparsityFlags::SparsityFlags(cl::OptionCategory &category)
+    : sparsity(
+          "sparsity",
+          cl::desc("Sparsity rewrites: off (default), auto (exact where the "
+                   "cost model and --profile say it pays), or exact (a "
+                   "matmul that consumes a ReLU reads only the weight rows "
+                   "of active neurons, with a run-time fallback to the "
+                   "dense matmul; a MatMul/Gemm with a sparse constant "
+                   "weight runs a packed sparse kernel; results equal the "
+                   "dense ones up to float rounding)"),
+          cl::value_desc("off|exact|auto"), cl::init("off"), cl::cat(category)),
+      profile("profile",
+              cl::desc("With --sparsity=auto: the measured activation "
+                       "densities of a `sieve-analyze --json` report; sites "
+                       "measured denser than the cost model's limit stay "
+                       "dense"),
+              cl::value_desc("profile.json"), cl::cat(category)),
+      activationDensityLimit(
+          "activation-density-limit",
+          cl::desc("With --sparsity=exact|auto: the fraction of active "
+                   "neurons above which a ReLU-fed matmul takes its dense "
+                   "path at run time, overriding the cost model (default: "
+                   "the cost model decides; 1 always gathers; for "
+                   "experiments)"),
+          cl::value_desc("fraction"), cl::cat(category)),
+      weightDensityLimit(
+          "weight-density-limit",
+          cl::desc("With --sparsity=exact|auto: pack constant matmul "
+                   "weights whose packed density (non-zeros padded to "
+                   "groups of 16, over the weight's size) is at most this, "
+                   "overriding the cost model (default: the cost model "
+                   "decides; for experiments)"),
+          cl::value_desc("fraction"), cl::cat(category)),
+      noVectorize("no-vectorize",
+                  cl::desc("Compile to plain scalar loops (for debugging "
+                           "code generation)"),
+                  cl::init(false), cl::cat(category)) {}
+
+std::string SparsityFlags::apply(CPUPipelineOptions &options) const {
+  std::optional<SparsityMode> mode = parseSparsityMode(sparsity);
+  if (!mode)
+    return "--sparsity=" + sparsity +
+           " is not supported (use off, exact or auto; approx is not "
+           "available yet)";
+  options.sparsity = *mode;
+  options.profile = profile;
+  if (activationDensityLimit.getNumOccurrences())
+    options.activationDensityLimit = activationDensityLimit;
+  if (weightDensityLimit.getNumOccurrences())
+    options.weightDensityLimit = weightDensityLimit;
+  options.vectorize = !noVectorize;
+  return verifyCPUPipelineOptions(options);
+}
+
+TargetFlags::TargetFlags(cl::OptionCategory &category)
+    : target("target",
+             cl::desc("Target architecture: x86_64 (default) or aarch64 "
+                      "(nvptx is planned)"),
+             cl::init("x86_64"), cl::cat(category)),
+      cpu("mcpu",
+          cl::desc("Target CPU (LLVM name, e.g. skylake-avx512, "
+                   "neoverse-v1), or 'native' for this machine's (default: "
+                   "generic)"),
+          cl::init("generic"), cl::cat(category)),
+      features("mattr",
+               cl::desc("Target features, e.g. +avx2,+fma (default: those "
+                        "of --mcpu)"),
+               cl::init(""), cl::cat(category)),
+      entry("entry",
+            cl::desc("Name of the entry function (default: the model "
+                     "file's name as a C identifier)"),
+            cl::init(""), cl::cat(category)) {}
+
+void TargetFlags::apply(CompileOptions &options) const {
+  options.target.arch = target;
+  options.target.cpu = cpu;
+  options.target.features = features;
+  options.entryName = entry;
+}
+
+MessageHandler mlir::sieve::printMessages(llvm::StringRef tool, bool progress) {
+  return
+      [tool = tool.str(), progress](MessageKind kind, llvm::StringRef message) {
+        const char *label = nullptr;
+        switch (kind) {
+        case MessageKind::Error:
+          label = "error: ";
+          break;
+        case MessageKind::Warning:
+          label = "warning: ";
+          break;
+        case MessageKind::Remark:
+          label = "remark: ";
+          break;
+        case MessageKind::Note:
+          label = "note: ";
+          break;
+        case MessageKind::Progress:
+          if (!progress)
+            return;
+          label = "";
+          break;
+        }
+        llvm::errs() << tool << ": " << label << message << "\n";
+      };
+}

@@ -1,0 +1,337 @@
+//===- Compiler.cpp - The Sieve compile API ---------------------*- C++ -*-===//
+
+#include "sieve/Compiler/Compiler.h"
+
+#include "sieve/Import/ONNX/Importer.h"
+#include "sieve/Registration.h"
+#include "sieve/Target/JIT.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+
+using namespace mlir;
+using namespace mlir::sieve;
+
+std::optional<OutputKind> mlir::sieve::outputKindForPath(llvm::StringRef path) {
+  llvm::StringRef ext = llvm::sys::path::extension(path);
+  if (ext == ".o")
+    return OutputKind::ObjectFile;
+  if (ext == ".so")
+    return OutputKind::SharedLibrary;
+  if (ext == ".ll")
+    return OutputKind::LLVMIR;
+  if (ext == ".mlir")
+    return OutputKind::MLIR;
+  return std::nullopt;
+}
+
+std::string mlir::sieve::verifyCompileOptions(const CompileOptions &options) {
+  const std::string &arch = options.target.arch;
+  if (arch == "nvptx")
+    return "--target=nvptx is not available yet";
+  if (arch != "x86_64" && arch != "x86-64" && arch != "aarch64" &&
+      arch != "arm64")
+    return "unknown target '" + arch + "' (use x86_64 or aarch64)";
+  return verifyCPUPipelineOptions(options.pipeline);
+}
+
+std::string mlir::sieve::defaultEntryName(llvm::StringRef modelPath) {
+  std::string name;
+  for (char c : llvm::sys::path::stem(modelPath))
+    name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])))
+    name = "model_" + name;
+  return name;
+}
+
+namespace {
+
+MessageKind messageKind(DiagnosticSeverity severity) {
+  switch (severity) {
+  case DiagnosticSeverity::Error:
+    return MessageKind::Error;
+  case DiagnosticSeverity::Warning:
+    return MessageKind::Warning;
+  case DiagnosticSeverity::Remark:
+    return MessageKind::Remark;
+  case DiagnosticSeverity::Note:
+    return MessageKind::Note;
+  }
+  return MessageKind::Error;
+}
+
+/// Forwards a diagnostic and its notes, naming the location when it is a
+/// source position (locations that are ONNX node names are already part
+/// of the importer's messages).
+void forward(Diagnostic &diag, const MessageHandler &onMessage) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (auto fileLoc = dyn_cast<FileLineColLoc>(diag.getLocation()))
+    os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine() << ":"
+       << fileLoc.getColumn() << ": ";
+  os << diag.str();
+  onMessage(messageKind(diag.getSeverity()), text);
+  for (Diagnostic &note : diag.getNotes())
+    forward(note, onMessage);
+}
+
+/// A context with every dialect the importer and the pipeline use, whose
+/// diagnostics go to `onMessage`.
+struct CompileContext {
+  explicit CompileContext(const MessageHandler &onMessage)
+      : context(makeRegistry()),
+        handler(&context, [onMessage](Diagnostic &diag) {
+          if (onMessage)
+            forward(diag, onMessage);
+          return success();
+        }) {
+    // Remarks name the ONNX node; the op they are attached to (which may
+    // hold a large constant) is not printed with them.
+    context.printOpOnDiagnostic(false);
+  }
+
+  static DialectRegistry makeRegistry() {
+    DialectRegistry registry;
+    registerAllDialects(registry);
+    registerAllExtensions(registry);
+    registerSieveDialects(registry);
+    return registry;
+  }
+
+  MLIRContext context;
+  ScopedDiagnosticHandler handler;
+};
+
+bool fail(const MessageHandler &onMessage, const llvm::Twine &message) {
+  if (onMessage)
+    onMessage(MessageKind::Error, message.str());
+  return false;
+}
+
+void progress(const MessageHandler &onMessage, const llvm::Twine &message) {
+  if (onMessage)
+    onMessage(MessageKind::Progress, message.str());
+}
+
+/// Writes `text` to a new temporary file beside `finalPath`.
+bool writeTemporary(llvm::StringRef finalPath, llvm::StringRef text,
+                    llvm::SmallVectorImpl<char> &tempPath, std::string &error) {
+  int fd;
+  llvm::SmallString<128> model(finalPath);
+  model += ".tmp%%%%%%";
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueFile(model, fd, tempPath)) {
+    error = "cannot write '" + finalPath.str() + "': " + ec.message();
+    return false;
+  }
+  llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+  os << text;
+  os.close();
+  if (os.has_error()) {
+    error = "cannot write '" + finalPath.str() + "': " + os.error().message();
+    os.clear_error();
+    return false;
+  }
+  return true;
+}
+
+/// Checks that `path` can be created, before a long compilation: its
+/// directory exists and is writable.
+bool checkWritable(llvm::StringRef path, std::string &error) {
+  llvm::SmallString<128> dir(path);
+  llvm::sys::path::remove_filename(dir);
+  if (dir.empty())
+    dir = ".";
+  if (!llvm::sys::fs::is_directory(dir)) {
+    error = "cannot write '" + path.str() + "': no directory '" +
+            std::string(dir) + "'";
+    return false;
+  }
+  if (llvm::sys::fs::access(dir, llvm::sys::fs::AccessMode::Write)) {
+    error = "cannot write '" + path.str() + "': directory '" +
+            std::string(dir) + "' is not writable";
+    return false;
+  }
+  if (llvm::sys::fs::is_directory(path)) {
+    error = "cannot write '" + path.str() + "': it is a directory";
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp>
+mlir::sieve::importAndLower(MLIRContext &context, llvm::StringRef modelPath,
+                            const CompileOptions &options,
+                            ModelSignature &signature,
+                            const MessageHandler &onMessage) {
+  onnx_import::ImportOptions importOptions;
+  importOptions.entryName =
+      options.entryName.empty() ? "main" : options.entryName;
+  importOptions.constantInputs = options.constantInputs;
+  progress(onMessage, "importing " + modelPath);
+  OwningOpRef<ModuleOp> module = onnx_import::importModelFile(
+      modelPath, &context, importOptions, &signature);
+  if (!module)
+    return nullptr;
+
+  progress(onMessage, "compiling (sparsity=" +
+                          stringifySparsityMode(options.pipeline.sparsity) +
+                          ")");
+  PassManager pm(&context);
+  buildCPUPipeline(pm, options.pipeline);
+  if (failed(pm.run(*module))) {
+    // A pass that failed has reported why; say which step it was.
+    emitError(UnknownLoc::get(&context)) << "compilation failed";
+    return nullptr;
+  }
+  return module;
+}
+
+bool mlir::sieve::compileModel(llvm::StringRef modelPath,
+                               llvm::StringRef outputPath,
+                               const CompileOptions &givenOptions,
+                               const MessageHandler &onMessage) {
+  // Everything that can be checked is checked before any work.
+  std::optional<OutputKind> kind = outputKindForPath(outputPath);
+  if (!kind)
+    return fail(onMessage, "unknown output format '" +
+                               llvm::sys::path::extension(outputPath) +
+                               "' (use .o, .so, .ll or .mlir)");
+  if (std::string message = verifyCompileOptions(givenOptions);
+      !message.empty())
+    return fail(onMessage, message);
+  std::string error;
+  if (!checkWritable(outputPath, error))
+    return fail(onMessage, error);
+  llvm::SmallString<128> headerPath(outputPath);
+  llvm::sys::path::replace_extension(headerPath, ".h");
+  bool withHeader =
+      *kind == OutputKind::ObjectFile || *kind == OutputKind::SharedLibrary;
+  if (withHeader && !checkWritable(headerPath, error))
+    return fail(onMessage, error);
+  std::unique_ptr<llvm::TargetMachine> machine;
+  if (*kind != OutputKind::MLIR) {
+    machine = createTargetMachine(givenOptions.target, error);
+    if (!machine)
+      return fail(onMessage, error);
+  }
+
+  CompileOptions options = givenOptions;
+  if (options.entryName.empty())
+    options.entryName = defaultEntryName(modelPath);
+  CompileContext compile(onMessage);
+  ModelSignature signature;
+  OwningOpRef<ModuleOp> module =
+      importAndLower(compile.context, modelPath, options, signature, onMessage);
+  if (!module)
+    return false;
+
+  // Each output is written to a temporary file beside its final path and
+  // renamed into place only when all of them are complete.
+  llvm::SmallString<128> outputTemp, headerTemp;
+  auto commit = [&]() {
+    llvm::FileRemover removeOutput(outputTemp);
+    llvm::FileRemover removeHeader(headerTemp);
+    if (withHeader && !writeTemporary(headerPath, generateHeader(signature),
+                                      headerTemp, error))
+      return fail(onMessage, error);
+    if (std::error_code ec = llvm::sys::fs::rename(outputTemp, outputPath))
+      return fail(onMessage,
+                  "cannot write '" + outputPath + "': " + ec.message());
+    removeOutput.releaseFile();
+    if (withHeader) {
+      if (std::error_code ec = llvm::sys::fs::rename(headerTemp, headerPath)) {
+        llvm::sys::fs::remove(outputPath);
+        return fail(onMessage, "cannot write '" + std::string(headerPath) +
+                                   "': " + ec.message());
+      }
+      removeHeader.releaseFile();
+      progress(onMessage, "wrote " + outputPath + " and " + headerPath);
+    } else {
+      progress(onMessage, "wrote " + outputPath);
+    }
+    return true;
+  };
+
+  if (*kind == OutputKind::MLIR) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+    if (!writeTemporary(outputPath, text, outputTemp, error))
+      return fail(onMessage, error);
+    return commit();
+  }
+
+  progress(onMessage, "generating code for " + options.target.arch + " (cpu " +
+                          options.target.cpu + ")");
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateAndOptimize(*module, llvmContext, *machine, error);
+  if (!llvmModule)
+    return fail(onMessage, error);
+  if (*kind == OutputKind::LLVMIR) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    llvmModule->print(os, nullptr);
+    if (!writeTemporary(outputPath, text, outputTemp, error))
+      return fail(onMessage, error);
+    return commit();
+  }
+
+  llvm::SmallString<128> objectPath;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("sievec", "o", objectPath))
+    return fail(onMessage, "cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeObject(objectPath);
+  if (!writeObjectFile(*llvmModule, *machine, objectPath, error))
+    return fail(onMessage, error);
+  if (!writeTemporary(outputPath, "", outputTemp, error))
+    return fail(onMessage, error);
+  if (*kind == OutputKind::ObjectFile) {
+    if (std::error_code ec = llvm::sys::fs::copy_file(objectPath, outputTemp)) {
+      llvm::sys::fs::remove(outputTemp);
+      return fail(onMessage,
+                  "cannot write '" + outputPath + "': " + ec.message());
+    }
+  } else if (!linkSharedLibrary(objectPath, outputTemp, error)) {
+    llvm::sys::fs::remove(outputTemp);
+    return fail(onMessage, error);
+  }
+  return commit();
+}
+
+std::unique_ptr<JitModel>
+mlir::sieve::loadModel(llvm::StringRef modelPath, const CompileOptions &options,
+                       const MessageHandler &onMessage) {
+  if (std::string message = verifyCPUPipelineOptions(options.pipeline);
+      !message.empty()) {
+    fail(onMessage, message);
+    return nullptr;
+  }
+  CompileContext compile(onMessage);
+  ModelSignature signature;
+  OwningOpRef<ModuleOp> module =
+      importAndLower(compile.context, modelPath, options, signature, onMessage);
+  if (!module)
+    return nullptr;
+  std::string error;
+  std::unique_ptr<JitModel> model =
+      JitModel::compile(*module, signature, error);
+  if (!model)
+    fail(onMessage, "JIT compilation failed: " + error);
+  return model;
+}

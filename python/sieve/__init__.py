@@ -1,0 +1,287 @@
+"""Sieve: compile ONNX models to native code that skips zeros.
+
+    import sieve
+    session = sieve.InferenceSession("model.onnx", sparsity="auto")
+    outputs = session.run(None, {"x": x})
+
+`InferenceSession` follows onnxruntime's surface (get_inputs, get_outputs,
+run); `compile` writes an object file or shared library; `analyze` returns
+the sparsity report of `sieve-analyze`. The package binds Sieve's C API
+(libSieveCAPI.so) with ctypes; see docs/python.md.
+"""
+
+import ctypes
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+import numpy as np
+
+from . import _capi
+
+__all__ = ["InferenceSession", "NodeArg", "SieveError", "compile", "analyze"]
+
+SPARSITY_MODES = ("off", "exact", "auto")
+
+
+class SieveError(RuntimeError):
+    """A model that cannot be compiled or run (the message names the ONNX
+    node and op where there is one)."""
+
+
+class NodeArg:
+    """An input or output of a model, as onnxruntime's NodeArg: `name`,
+    `type` ("tensor(float)"), `shape` (None for a dynamic dimension)."""
+
+    def __init__(self, name, dtype, shape):
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+        self.type = "tensor(%s)" % _ORT_TYPE_NAMES.get(dtype, dtype)
+
+    def __repr__(self):
+        return "NodeArg(name=%r, type=%r, shape=%r)" % (self.name, self.type,
+                                                        self.shape)
+
+
+_ORT_TYPE_NAMES = {"float32": "float", "float64": "double"}
+
+
+def _options(sparsity="off", profile=None, activation_density_limit=None,
+             weight_density_limit=None, target=None, cpu=None, features=None,
+             entry=None, vectorize=True):
+    if sparsity not in SPARSITY_MODES:
+        raise ValueError("sparsity must be one of %s, got %r" %
+                         (", ".join(SPARSITY_MODES), sparsity))
+    options = _capi.SieveCompileOptions()
+    _capi.lib.sieveCompileOptionsInit(ctypes.byref(options))
+    keep = []  # The encoded strings must outlive the call.
+
+    def text(value):
+        if value is None:
+            return None
+        encoded = os.fsencode(value) if isinstance(value, os.PathLike) \
+            else str(value).encode()
+        keep.append(encoded)
+        return encoded
+
+    options.sparsity = text(sparsity)
+    options.profile = text(profile)
+    options.target = text(target)
+    options.cpu = text(cpu)
+    options.features = text(features)
+    options.entryName = text(entry)
+    for field, value in (("activationDensityLimit", activation_density_limit),
+                         ("weightDensityLimit", weight_density_limit)):
+        if value is not None:
+            value = float(value)
+            if not value >= 0 or value == float("inf"):
+                raise ValueError("%s must be a finite non-negative number, "
+                                 "got %r" % (field, value))
+            setattr(options, field, value)
+    options.vectorize = 1 if vectorize else 0
+    return options, keep
+
+
+def _model_path(model, tmpdir):
+    """A path for `model` (a path, or the bytes of a serialized model)."""
+    if isinstance(model, (bytes, bytearray)):
+        path = os.path.join(tmpdir, "model.onnx")
+        with open(path, "wb") as f:
+            f.write(model)
+        return path
+    path = os.fspath(model)
+    if not os.path.isfile(path):
+        raise FileNotFoundError("no model file '%s'" % path)
+    return path
+
+
+def _check_threads(threads):
+    if threads is None or threads in (0, 1):
+        return
+    raise ValueError("threads=%r: Sieve's compiled code runs on one thread "
+                     "for now (use 0 or 1)" % (threads,))
+
+
+class InferenceSession:
+    """A model compiled for this CPU, run with onnxruntime's calls.
+
+    model: a path to an .onnx file (external data beside it), or its bytes.
+    sparsity: "off", "exact" (skip the zeros: results equal the dense ones
+      up to float rounding) or "auto" (exact where a profile says it pays).
+    profile: with sparsity="auto", a `sieve-analyze --json` report.
+    threads: 0 (Sieve's default) or 1; compiled code is single-threaded.
+    """
+
+    def __init__(self, model, sparsity="off", threads=0, profile=None,
+                 activation_density_limit=None, weight_density_limit=None,
+                 vectorize=True):
+        _check_threads(threads)
+        options, keep = _options(sparsity, profile, activation_density_limit,
+                                 weight_density_limit, vectorize=vectorize)
+        error = ctypes.c_void_p()
+        with tempfile.TemporaryDirectory(prefix="sieve-") as tmp:
+            path = _model_path(model, tmp)
+            handle = _capi.lib.sieveModelLoad(os.fsencode(path),
+                                              ctypes.byref(options),
+                                              ctypes.byref(error))
+        del keep
+        if not handle:
+            raise SieveError(_capi.take_error(error))
+        self._handle = handle
+        self._inputs = [self._arg(_capi.lib.sieveModelInputName,
+                                  _capi.lib.sieveModelInputType, i)
+                        for i in range(_capi.lib.sieveModelNumInputs(handle))]
+        self._outputs = [self._arg(_capi.lib.sieveModelOutputName,
+                                   _capi.lib.sieveModelOutputType, i)
+                         for i in range(_capi.lib.sieveModelNumOutputs(handle))]
+
+    def _arg(self, name_fn, type_fn, i):
+        name = name_fn(self._handle, i).decode()
+        t = type_fn(self._handle, i)
+        dtype = _capi.element_type_name(t.elementType) or "unsupported"
+        shape = [None if t.shape[d] < 0 else int(t.shape[d])
+                 for d in range(t.rank)]
+        return NodeArg(name, dtype, shape)
+
+    def __del__(self):
+        handle = getattr(self, "_handle", None)
+        if handle:
+            _capi.lib.sieveModelDestroy(handle)
+            self._handle = None
+
+    def get_inputs(self):
+        return list(self._inputs)
+
+    def get_outputs(self):
+        return list(self._outputs)
+
+    def _feed(self, input_feed):
+        if not isinstance(input_feed, dict):
+            raise ValueError("input_feed must be a dict {name: ndarray}")
+        names = [a.name for a in self._inputs]
+        for name in input_feed:
+            if name not in names:
+                raise ValueError("the model has no input named '%s' (its "
+                                 "inputs: %s)" % (name, ", ".join(names)))
+        arrays = []
+        for arg in self._inputs:
+            if arg.name not in input_feed:
+                raise ValueError("input '%s' is missing" % arg.name)
+            value = np.asarray(input_feed[arg.name])
+            if value.dtype.name != arg.dtype:
+                raise ValueError("input '%s' must be %s, got %s" %
+                                 (arg.name, arg.dtype, value.dtype.name))
+            if value.ndim != len(arg.shape):
+                raise ValueError("input '%s' must have rank %d (shape %s), "
+                                 "got shape %s" % (arg.name, len(arg.shape),
+                                                   arg.shape,
+                                                   list(value.shape)))
+            for d, (want, got) in enumerate(zip(arg.shape, value.shape)):
+                if want is not None and want != got:
+                    raise ValueError("input '%s' must have shape %s, got %s "
+                                     "(dimension %d)" % (arg.name, arg.shape,
+                                                         list(value.shape), d))
+            arrays.append(np.ascontiguousarray(value))
+        return arrays
+
+    def run(self, output_names, input_feed, run_options=None):
+        """Runs the model; returns the outputs named in `output_names` (all
+        of them when None), as numpy arrays, in that order."""
+        all_names = [a.name for a in self._outputs]
+        if output_names is None:
+            output_names = all_names
+        for name in output_names:
+            if name not in all_names:
+                raise ValueError("the model has no output named '%s' (its "
+                                 "outputs: %s)" % (name, ", ".join(all_names)))
+        arrays = self._feed(input_feed)
+        n_in, n_out = len(arrays), len(self._outputs)
+        inputs = (_capi.SieveTensor * max(1, n_in))()
+        shapes = []
+        for i, (arg, a) in enumerate(zip(self._inputs, arrays)):
+            shape = (ctypes.c_int64 * max(1, a.ndim))(*a.shape)
+            shapes.append(shape)
+            inputs[i] = _capi.SieveTensor(
+                _capi.element_type_code(arg.dtype), a.ndim,
+                ctypes.cast(shape, ctypes.POINTER(ctypes.c_int64)),
+                a.ctypes.data_as(ctypes.c_void_p))
+        outputs = (_capi.SieveTensor * max(1, n_out))()
+        error = ctypes.c_void_p()
+        if _capi.lib.sieveModelRun(self._handle, inputs, n_in, outputs, n_out,
+                                   ctypes.byref(error)) != 0:
+            raise SieveError(_capi.take_error(error))
+        results = {}
+        try:
+            for i, arg in enumerate(self._outputs):
+                t = outputs[i]
+                shape = tuple(t.shape[d] for d in range(t.rank))
+                dtype = np.dtype(_capi.element_type_name(t.elementType))
+                count = int(np.prod(shape, dtype=np.int64))
+                buffer = ctypes.string_at(t.data, count * dtype.itemsize) \
+                    if count else b""
+                results[arg.name] = np.frombuffer(
+                    buffer, dtype=dtype).reshape(shape).copy()
+        finally:
+            for i in range(n_out):
+                _capi.lib.sieveTensorFree(ctypes.byref(outputs[i]))
+        return [results[name] for name in output_names]
+
+
+def compile(model, output, target="x86_64", cpu="generic", features=None,
+            sparsity="off", profile=None, activation_density_limit=None,
+            weight_density_limit=None, entry=None):
+    """Compiles `model` ahead of time to `output` (.o or .so with a .h
+    header, .ll, .mlir), as `sievec` does. Returns `output`."""
+    options, keep = _options(sparsity, profile, activation_density_limit,
+                             weight_density_limit, target, cpu, features,
+                             entry)
+    error = ctypes.c_void_p()
+    with tempfile.TemporaryDirectory(prefix="sieve-") as tmp:
+        path = _model_path(model, tmp)
+        rc = _capi.lib.sieveCompileModel(os.fsencode(path),
+                                         os.fsencode(os.fspath(output)),
+                                         ctypes.byref(options),
+                                         ctypes.byref(error))
+    del keep
+    if rc != 0:
+        raise SieveError(_capi.take_error(error))
+    return output
+
+
+def _tool(name):
+    here = os.path.dirname(os.path.abspath(_capi.lib._name))
+    for candidate in (os.path.join(here, "..", "bin", name),
+                      os.path.join(here, name)):
+        if os.path.isfile(candidate):
+            return os.path.normpath(candidate)
+    found = shutil.which(name)
+    if not found:
+        raise SieveError("cannot find the %s tool beside %s or on PATH" %
+                         (name, _capi.lib._name))
+    return found
+
+
+def analyze(model, random=None, calibrate=None, plot=None):
+    """The sparsity report of `sieve-analyze`: a dict with "weights" and
+    "activation_sites" (lists of records, ready for pandas.DataFrame),
+    "model" and "calibration_runs". With `random=N` or `calibrate=DIR` the
+    activation densities are measured; `plot` also draws them to a PNG."""
+    with tempfile.TemporaryDirectory(prefix="sieve-") as tmp:
+        path = _model_path(model, tmp)
+        report = os.path.join(tmp, "report.json")
+        command = [_tool("sieve-analyze"), path, "--json", report]
+        if random is not None:
+            command += ["--random", str(int(random))]
+        if calibrate is not None:
+            command += ["--calibrate", os.fspath(calibrate)]
+        if plot is not None:
+            command += ["--plot", os.fspath(plot)]
+        done = subprocess.run(command, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            raise SieveError(done.stderr.strip())
+        with open(report) as f:
+            return json.load(f)
