@@ -253,7 +253,8 @@ def compile(model, output, target="x86_64", cpu="generic", features=None,
 
 def _tool(name):
     here = os.path.dirname(os.path.abspath(_capi.lib._name))
-    for candidate in (os.path.join(here, "..", "bin", name),
+    for candidate in (os.path.join(here, "bin", name),
+                      os.path.join(here, "..", "bin", name),
                       os.path.join(here, name)):
         if os.path.isfile(candidate):
             return os.path.normpath(candidate)

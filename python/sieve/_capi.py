@@ -44,6 +44,8 @@ def _candidates():
         yield env
     here = os.path.dirname(os.path.abspath(__file__))
     yield os.path.join(here, "libSieveCAPI.so")
+    # An installed prefix: <prefix>/python/sieve -> <prefix>/lib.
+    yield os.path.join(here, "..", "..", "lib", "libSieveCAPI.so")
     # A source checkout: python/sieve -> build/lib.
     root = os.path.dirname(os.path.dirname(here))
     build = os.environ.get("SIEVE_BUILD_DIR", os.path.join(root, "build"))
@@ -54,6 +56,13 @@ def _load():
     tried = []
     for path in _candidates():
         if os.path.exists(path):
+            # Its companion (upstream MLIR's C API) may sit beside it, as
+            # in an installed package: load that first so the dependency
+            # resolves whatever the library's run path says.
+            companion = os.path.join(os.path.dirname(path),
+                                     "libSieveMLIRCAPI.so")
+            if os.path.exists(companion):
+                ctypes.CDLL(companion, mode=ctypes.RTLD_GLOBAL)
             return ctypes.CDLL(path)
         tried.append(path)
     raise ImportError(
