@@ -1,6 +1,6 @@
 """`pip install .` builds Sieve with CMake (scripts/build.sh, into
 $SIEVE_BUILD_DIR or build/) and packages python/sieve with the C API
-libraries and the sieve-analyze tool beside it. See docs/python.md."""
+libraries beside it. See docs/python.md."""
 
 import os
 import shutil
@@ -21,10 +21,6 @@ class BuildWithCMake(build_py):
         package = os.path.join(self.build_lib, "sieve")
         for name in ("libSieveCAPI.so", "libSieveMLIRCAPI.so"):
             shutil.copy2(os.path.join(build, "lib", name), package)
-        tools = os.path.join(package, "bin")
-        os.makedirs(tools, exist_ok=True)
-        for name in ("sieve-analyze", "sieve-analyze-plot.py"):
-            shutil.copy2(os.path.join(build, "bin", name), tools)
 
 
 # setuptools builds in build-python/, apart from the CMake build in build/.

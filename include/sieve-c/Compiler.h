@@ -105,6 +105,17 @@ SIEVE_CAPI_EXPORTED int sieveModelRun(SieveModel *model,
                                       size_t numInputs, SieveTensor *outputs,
                                       size_t numOutputs, char **error);
 
+/// The sparsity report of the model at `modelPath` as JSON text (the
+/// format of `sieve-analyze --json`): weight patterns, activation sites
+/// and, with `randomRuns` > 0 random inputs or the inputs in
+/// `calibrateDir` (not both; NULL for none), their measured densities.
+/// Returns NULL on failure with `*error` set. Free the text with
+/// sieveFreeString.
+SIEVE_CAPI_EXPORTED char *sieveAnalyzeModel(const char *modelPath,
+                                            unsigned randomRuns,
+                                            const char *calibrateDir,
+                                            char **error);
+
 /// Frees the shape and data of an output of sieveModelRun.
 SIEVE_CAPI_EXPORTED void sieveTensorFree(SieveTensor *tensor);
 

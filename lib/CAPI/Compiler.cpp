@@ -3,8 +3,12 @@
 #include "sieve-c/Compiler.h"
 
 #include "sieve/Compiler/Compiler.h"
+#include "sieve/Compiler/Report.h"
 #include "sieve/Support/HostTensor.h"
 #include "sieve/Target/JIT.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -274,6 +278,33 @@ int sieveModelRun(SieveModel *model, const SieveTensor *inputs,
     setError(error, std::string("internal error: ") + e.what());
   }
   return 1;
+}
+
+char *sieveAnalyzeModel(const char *modelPath, unsigned randomRuns,
+                        const char *calibrateDir, char **error) {
+  if (error)
+    *error = nullptr;
+  if (!modelPath) {
+    setError(error, "sieveAnalyzeModel: the model path is required");
+    return nullptr;
+  }
+  try {
+    AnalyzeOptions options;
+    options.randomRuns = randomRuns;
+    if (calibrateDir)
+      options.calibrateDir = calibrateDir;
+    ErrorCollector errors;
+    std::optional<SparsityReport> report =
+        analyzeModel(modelPath, options, errors.handler());
+    if (!report) {
+      setError(error, errors.text);
+      return nullptr;
+    }
+    return copyString(llvm::formatv("{0:2}", report->toJSON()).str());
+  } catch (const std::exception &e) {
+    setError(error, std::string("internal error: ") + e.what());
+  }
+  return nullptr;
 }
 
 void sieveTensorFree(SieveTensor *tensor) {

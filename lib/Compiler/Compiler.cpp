@@ -2,16 +2,15 @@
 
 #include "sieve/Compiler/Compiler.h"
 
+#include "CompileContext.h"
+
 #include "sieve/Import/ONNX/Importer.h"
-#include "sieve/Registration.h"
 #include "sieve/Target/JIT.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -57,62 +56,6 @@ std::string mlir::sieve::defaultEntryName(llvm::StringRef modelPath) {
 }
 
 namespace {
-
-MessageKind messageKind(DiagnosticSeverity severity) {
-  switch (severity) {
-  case DiagnosticSeverity::Error:
-    return MessageKind::Error;
-  case DiagnosticSeverity::Warning:
-    return MessageKind::Warning;
-  case DiagnosticSeverity::Remark:
-    return MessageKind::Remark;
-  case DiagnosticSeverity::Note:
-    return MessageKind::Note;
-  }
-  return MessageKind::Error;
-}
-
-/// Forwards a diagnostic and its notes, naming the location when it is a
-/// source position (locations that are ONNX node names are already part
-/// of the importer's messages).
-void forward(Diagnostic &diag, const MessageHandler &onMessage) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  if (auto fileLoc = dyn_cast<FileLineColLoc>(diag.getLocation()))
-    os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine() << ":"
-       << fileLoc.getColumn() << ": ";
-  os << diag.str();
-  onMessage(messageKind(diag.getSeverity()), text);
-  for (Diagnostic &note : diag.getNotes())
-    forward(note, onMessage);
-}
-
-/// A context with every dialect the importer and the pipeline use, whose
-/// diagnostics go to `onMessage`.
-struct CompileContext {
-  explicit CompileContext(const MessageHandler &onMessage)
-      : context(makeRegistry()),
-        handler(&context, [onMessage](Diagnostic &diag) {
-          if (onMessage)
-            forward(diag, onMessage);
-          return success();
-        }) {
-    // Remarks name the ONNX node; the op they are attached to (which may
-    // hold a large constant) is not printed with them.
-    context.printOpOnDiagnostic(false);
-  }
-
-  static DialectRegistry makeRegistry() {
-    DialectRegistry registry;
-    registerAllDialects(registry);
-    registerAllExtensions(registry);
-    registerSieveDialects(registry);
-    return registry;
-  }
-
-  MLIRContext context;
-  ScopedDiagnosticHandler handler;
-};
 
 bool fail(const MessageHandler &onMessage, const llvm::Twine &message) {
   if (onMessage)

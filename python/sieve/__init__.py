@@ -13,8 +13,6 @@ the sparsity report of `sieve-analyze`. The package binds Sieve's C API
 import ctypes
 import json
 import os
-import shutil
-import subprocess
 import tempfile
 
 import numpy as np
@@ -251,38 +249,33 @@ def compile(model, output, target="x86_64", cpu="generic", features=None,
     return output
 
 
-def _tool(name):
-    here = os.path.dirname(os.path.abspath(_capi.lib._name))
-    for candidate in (os.path.join(here, "bin", name),
-                      os.path.join(here, "..", "bin", name),
-                      os.path.join(here, name)):
-        if os.path.isfile(candidate):
-            return os.path.normpath(candidate)
-    found = shutil.which(name)
-    if not found:
-        raise SieveError("cannot find the %s tool beside %s or on PATH" %
-                         (name, _capi.lib._name))
-    return found
-
-
 def analyze(model, random=None, calibrate=None, plot=None):
-    """The sparsity report of `sieve-analyze`: a dict with "weights" and
-    "activation_sites" (lists of records, ready for pandas.DataFrame),
-    "model" and "calibration_runs". With `random=N` or `calibrate=DIR` the
-    activation densities are measured; `plot` also draws them to a PNG."""
+    """The sparsity report, as `sieve-analyze --json` writes it: a dict with
+    "weights" and "activation_sites" (lists of records, ready for
+    pandas.DataFrame), "model" and "calibration_runs". With `random=N` or
+    `calibrate=DIR` the activation densities are measured; `plot` also
+    draws them to a PNG file (needs matplotlib)."""
+    if random is not None and calibrate is not None:
+        raise ValueError("use either random or calibrate")
+    if random is not None and int(random) < 1:
+        raise ValueError("random needs at least 1 run, got %r" % (random,))
+    if plot is not None and random is None and calibrate is None:
+        raise ValueError("plot needs measured densities (random or "
+                         "calibrate)")
+    if plot is not None and os.path.isdir(plot):
+        raise ValueError("cannot write the plot to '%s': it is a directory"
+                         % (plot,))
+    error = ctypes.c_void_p()
     with tempfile.TemporaryDirectory(prefix="sieve-") as tmp:
         path = _model_path(model, tmp)
-        report = os.path.join(tmp, "report.json")
-        command = [_tool("sieve-analyze"), path, "--json", report]
-        if random is not None:
-            command += ["--random", str(int(random))]
-        if calibrate is not None:
-            command += ["--calibrate", os.fspath(calibrate)]
-        if plot is not None:
-            command += ["--plot", os.fspath(plot)]
-        done = subprocess.run(command, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
-        if done.returncode != 0:
-            raise SieveError(done.stderr.strip())
-        with open(report) as f:
-            return json.load(f)
+        text = _capi.lib.sieveAnalyzeModel(
+            os.fsencode(path), int(random or 0),
+            None if calibrate is None else os.fsencode(os.fspath(calibrate)),
+            ctypes.byref(error))
+    if not text:
+        raise SieveError(_capi.take_error(error))
+    report = json.loads(_capi.take_string(text))
+    if plot is not None:
+        from . import plot as plotting
+        plotting.draw(report, os.fspath(plot))
+    return report

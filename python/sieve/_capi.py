@@ -100,6 +100,9 @@ lib.sieveModelRun.argtypes = [ctypes.c_void_p, _P(SieveTensor), ctypes.c_size_t,
                               _P(SieveTensor), ctypes.c_size_t,
                               _P(ctypes.c_void_p)]
 lib.sieveModelRun.restype = ctypes.c_int
+lib.sieveAnalyzeModel.argtypes = [ctypes.c_char_p, ctypes.c_uint,
+                                  ctypes.c_char_p, _P(ctypes.c_void_p)]
+lib.sieveAnalyzeModel.restype = ctypes.c_void_p
 lib.sieveTensorFree.argtypes = [_P(SieveTensor)]
 lib.sieveTensorFree.restype = None
 
@@ -111,6 +114,13 @@ def take_error(pointer):
     message = ctypes.string_at(pointer.value).decode("utf-8", "replace")
     lib.sieveFreeString(pointer.value)
     return message
+
+
+def take_string(pointer):
+    """The text at a returned char *, freed."""
+    text = ctypes.string_at(pointer).decode("utf-8", "replace")
+    lib.sieveFreeString(pointer)
+    return text
 
 
 def element_type_name(code):

@@ -202,3 +202,21 @@ def test_analyze_report(tmp_path):
     assert 0 < sites[0]["density"] < 1
     assert {w["node"] for w in report["weights"]} == {"Gemm_3", "Gemm_5"}
     assert plot.exists() and plot.stat().st_size > 0
+
+
+def test_analyze_checks_arguments(tmp_path):
+    with pytest.raises(ValueError, match="either random or calibrate"):
+        sieve.analyze(MNIST, random=2, calibrate=str(tmp_path))
+    with pytest.raises(ValueError, match="at least 1 run"):
+        sieve.analyze(MNIST, random=0)
+    with pytest.raises(ValueError, match="plot needs measured densities"):
+        sieve.analyze(MNIST, plot=str(tmp_path / "x.png"))
+    with pytest.raises(ValueError, match="is a directory"):
+        sieve.analyze(MNIST, random=1, plot=str(tmp_path))
+    with pytest.raises(sieve.SieveError, match="is not a directory"):
+        sieve.analyze(MNIST, calibrate=str(tmp_path / "missing"))
+    # Without calibration: the weights and the sites, no densities.
+    report = sieve.analyze(MNIST)
+    assert report["calibration_runs"] == 0
+    assert "density" not in report["activation_sites"][0]
+    assert report["activation_sites"][0]["neurons"] == 128

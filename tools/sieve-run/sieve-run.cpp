@@ -10,6 +10,7 @@
 
 #include "sieve/Compiler/CommandLine.h"
 #include "sieve/Compiler/Compiler.h"
+#include "sieve/Compiler/TestRunner.h"
 #include "sieve/Import/ONNX/Importer.h"
 #include "sieve/Support/TestData.h"
 #include "sieve/Target/JIT.h"
@@ -19,7 +20,6 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -79,78 +79,6 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
-/// --constant-inputs: the integer inputs of the first test set, by name.
-bool readConstantInputs(llvm::StringRef set,
-                        const std::vector<std::string> &graphInputs,
-                        CompileOptions &options, std::string &error) {
-  for (size_t i = 0; i < graphInputs.size(); ++i) {
-    std::string path = (set + "/input_" + llvm::Twine(i) + ".pb").str();
-    HostTensor t;
-    if (!readTensorProtoFile(path, t, error))
-      return false;
-    if (t.kind != ElementKind::Int64 && t.kind != ElementKind::Int32)
-      continue;
-    auto buffer = llvm::MemoryBuffer::getFile(path);
-    if (!buffer) {
-      error = "cannot read '" + path + "'";
-      return false;
-    }
-    options.constantInputs.push_back(
-        {graphInputs[i], (*buffer)->getBuffer().str()});
-  }
-  return true;
-}
-
-/// Runs every test set and compares; the exit code.
-int runTestData(JitModel &model, llvm::ArrayRef<std::string> sets,
-                const std::vector<std::string> &graphInputs,
-                const CompileOptions &options) {
-  bool allOk = true;
-  std::string error;
-  for (const std::string &set : sets) {
-    std::vector<HostTensor> inputs, expected, outputs, runtimeInputs;
-    if (!readNumberedTensors(set, "input", inputs, error) ||
-        !readNumberedTensors(set, "output", expected, error))
-      return fail(error);
-    // Test inputs follow the graph inputs; those compiled as constants are
-    // not passed.
-    for (size_t i = 0; i < inputs.size() && i < graphInputs.size(); ++i) {
-      inputs[i].name = graphInputs[i];
-      if (llvm::none_of(options.constantInputs, [&](const auto &c) {
-            return c.first == graphInputs[i];
-          }))
-        runtimeInputs.push_back(std::move(inputs[i]));
-    }
-    const ModelSignature &sig = model.signature();
-    for (size_t i = 0; i < runtimeInputs.size() && i < sig.inputs.size(); ++i)
-      adoptLegacyBFloat16(runtimeInputs[i], sig.inputs[i].kind);
-    llvm::StringRef setName = llvm::sys::path::filename(set);
-    if (!model.run(runtimeInputs, outputs, error))
-      return fail(setName + ": " + error);
-    if (outputs.size() != expected.size())
-      return fail(setName + ": the model has " + llvm::Twine(outputs.size()) +
-                  " outputs but the test data has " +
-                  llvm::Twine(expected.size()));
-    for (size_t i = 0; i < outputs.size(); ++i) {
-      adoptLegacyBFloat16(expected[i], outputs[i].kind);
-      TensorComparison c =
-          compareTensors(outputs[i], expected[i], relTolerance, absTolerance);
-      llvm::outs() << setName << ": output '" << outputs[i].name << "' "
-                   << c.summary << "\n";
-      allOk &= c.ok;
-    }
-    // --output-dir: the outputs of each set (in a folder per set when
-    // there are several).
-    std::string dir = outputDir;
-    if (!dir.empty() && sets.size() > 1)
-      dir += "/" + setName.str();
-    if (!dir.empty() && !writeNpyFiles(dir, outputs, error))
-      return fail(error);
-  }
-  llvm::outs() << (allOk ? "PASS" : "FAIL") << "\n";
-  return allOk ? 0 : 1;
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -185,8 +113,8 @@ int main(int argc, char **argv) {
     return fail("--test-data: " + error);
   if (!onnx_import::readGraphInputNames(modelPath, graphInputs, error))
     return fail(error);
-  if (constantInputs &&
-      !readConstantInputs(sets.front(), graphInputs, options, error))
+  if (constantInputs && !readIntegerTestInputs(sets.front(), graphInputs,
+                                               options.constantInputs, error))
     return fail(error);
 
   auto compileStart = std::chrono::steady_clock::now();
@@ -200,8 +128,20 @@ int main(int argc, char **argv) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                       compileStart)
             .count());
-  if (!testData.empty())
-    return runTestData(*model, sets, graphInputs, options);
+  if (!testData.empty()) {
+    TestDataOptions check;
+    check.rtol = relTolerance;
+    check.atol = absTolerance;
+    check.graphInputs = graphInputs;
+    for (const auto &constant : options.constantInputs)
+      check.constantInputs.push_back(constant.first);
+    check.outputDir = outputDir;
+    bool allMatch = false;
+    if (!runTestSets(*model, sets, check, llvm::outs(), allMatch, error))
+      return fail(error);
+    llvm::outs() << (allMatch ? "PASS" : "FAIL") << "\n";
+    return allMatch ? 0 : 1;
+  }
 
   // Inputs from files, the rest random.
   const ModelSignature &sig = model->signature();

@@ -10,6 +10,7 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Program.h"
@@ -55,6 +56,39 @@ mlir::sieve::createTargetMachine(const CPUTarget &target, std::string &error) {
       for (const auto &f : hostFeatures)
         features += (features.empty() ? "" : ",") +
                     std::string(f.second ? "+" : "-") + f.first().str();
+    }
+  }
+  // LLVM only warns about an unknown CPU or feature (and may then abort
+  // later): refuse them here, by name.
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      llvmTarget->createMCSubtargetInfo(triple, "", ""));
+  if (subtarget && !subtarget->isCPUStringValid(cpu)) {
+    error = "unknown CPU '" + cpu + "' for " + triple.getArchName().str() +
+            " (LLVM names such as " +
+            (triple.isAArch64() ? "neoverse-v1, cortex-a76, apple-m1"
+                                : "x86-64-v3, skylake-avx512, znver4") +
+            ", or native)";
+    return nullptr;
+  }
+  if (subtarget) {
+    llvm::StringSet<> known;
+    for (const llvm::SubtargetFeatureKV &kv :
+         subtarget->getAllProcessorFeatures())
+      known.insert(kv.Key);
+    llvm::SmallVector<llvm::StringRef> list;
+    llvm::StringRef(features).split(list, ',', -1, /*KeepEmpty=*/false);
+    for (llvm::StringRef feature : list) {
+      llvm::StringRef name = feature.ltrim("+-");
+      if (!feature.starts_with("+") && !feature.starts_with("-")) {
+        error = "feature '" + feature.str() +
+                "' must start with + or - (e.g. +avx2,-avx512f)";
+        return nullptr;
+      }
+      if (!known.contains(name)) {
+        error = "unknown feature '" + name.str() + "' for " +
+                triple.getArchName().str();
+        return nullptr;
+      }
     }
   }
   llvm::TargetOptions options;

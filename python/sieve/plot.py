@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Draws sieve-analyze's JSON report: per layer, the density of the constant
-weights and the measured density of the activation sites.
+"""Draws the sparsity report: per layer, the density of the constant weights
+and the measured density of the activation sites. sieve.analyze(plot=...)
+calls draw(); sieve-analyze runs this file (installed beside it as
+sieve-analyze-plot.py):
 
   sieve-analyze-plot.py report.json out.png
 """
@@ -8,17 +10,15 @@ weights and the measured density of the activation sites.
 import json
 import sys
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure
 
 
-def main():
-    report = json.load(open(sys.argv[1]))
+def draw(report, path):
+    """Writes the PNG to exactly `path` (no extension is added)."""
     weights = report["weights"]
     sites = [s for s in report["activation_sites"] if "density" in s]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig = Figure(figsize=(11, 4))
+    axes = fig.subplots(1, 2)
     ax = axes[0]
     ax.bar(range(len(weights)), [w["density"] for w in weights], color="tab:blue")
     ax.set_xticks(range(len(weights)))
@@ -35,7 +35,12 @@ def main():
     ax.set_title(f'Measured activation density ({runs} run{"" if runs == 1 else "s"})')
     fig.suptitle(report["model"].split("/")[-1])
     fig.tight_layout()
-    fig.savefig(sys.argv[2], dpi=100)
+    fig.savefig(path, dpi=100, format="png")
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        draw(json.load(f), sys.argv[2])
 
 
 if __name__ == "__main__":
