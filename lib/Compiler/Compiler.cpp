@@ -12,6 +12,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
@@ -43,6 +44,18 @@ std::string mlir::sieve::verifyCompileOptions(const CompileOptions &options) {
   if (arch != "x86_64" && arch != "x86-64" && arch != "aarch64" &&
       arch != "arm64")
     return "unknown target '" + arch + "' (use x86_64 or aarch64)";
+  if (!options.entryName.empty()) {
+    llvm::StringRef name = options.entryName;
+    bool valid =
+        (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
+        llvm::all_of(name, [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+        });
+    if (!valid)
+      return "--entry='" + options.entryName +
+             "' is not a C identifier (letters, digits and '_', not "
+             "starting with a digit)";
+  }
   return verifyCPUPipelineOptions(options.pipeline);
 }
 
@@ -50,7 +63,9 @@ std::string mlir::sieve::defaultEntryName(llvm::StringRef modelPath) {
   std::string name;
   for (char c : llvm::sys::path::stem(modelPath))
     name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])))
+  // "main" would clash with a C program's own main.
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) ||
+      name == "main")
     name = "model_" + name;
   return name;
 }
@@ -166,6 +181,10 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
       *kind == OutputKind::ObjectFile || *kind == OutputKind::SharedLibrary;
   if (withHeader && !checkWritable(headerPath, error))
     return fail(onMessage, error);
+  if (withHeader && givenOptions.entryName == "main")
+    return fail(onMessage, "--entry=main would clash with the main function "
+                           "of the program that links the model; choose "
+                           "another name");
   std::unique_ptr<llvm::TargetMachine> machine;
   if (*kind != OutputKind::MLIR) {
     machine = createTargetMachine(givenOptions.target, error);

@@ -7,6 +7,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
 
@@ -115,6 +116,13 @@ bool JitModel::run(const std::vector<HostTensor> &inputs,
   }
 
   outputs.clear();
+  // Two outputs may be the same buffer (`z = Identity(y)` with both
+  // returned): each distinct allocation is freed once, after every output
+  // is copied. A buffer of the caller's (an input) is never freed.
+  llvm::SmallPtrSet<void *, 8> toFree;
+  llvm::SmallPtrSet<const void *, 8> inputBuffers;
+  for (const HostTensor &t : inputs)
+    inputBuffers.insert(t.data.data());
   size_t at = 0;
   for (const auto &o : sig.outputs) {
     size_t rank = o.shape.size();
@@ -153,8 +161,11 @@ bool JitModel::run(const std::vector<HostTensor> &inputs,
         }
       }
     }
-    std::free(allocated);
+    if (allocated && !inputBuffers.count(allocated))
+      toFree.insert(allocated);
     outputs.push_back(std::move(t));
   }
+  for (void *buffer : toFree)
+    std::free(buffer);
   return true;
 }
