@@ -62,6 +62,20 @@ struct GeneralizeElementwise : OpInterfaceRewritePattern<linalg::LinalgOp> {
   }
 };
 
+/// The most ops a fused elementwise body may hold. Fusing a chain clones
+/// the growing body at every step, so unbounded fusion of an n-op chain
+/// costs O(n^2) (a 10,000-node Add chain took minutes); beyond a few dozen
+/// ops a longer body gains nothing, since each element is already read and
+/// written once per kernel.
+constexpr int64_t kMaxFusedBodyOps = 64;
+
+int64_t bodyOps(Operation *op) {
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
+  return generic ? static_cast<int64_t>(
+                       generic.getRegion().front().getOperations().size())
+                 : 1;
+}
+
 struct SievePrepareLinalgPass
     : sieve::impl::SievePrepareLinalgBase<SievePrepareLinalgPass> {
   void runOnOperation() override {
@@ -71,7 +85,9 @@ struct SievePrepareLinalgPass
     linalg::populateElementwiseOpsFusionPatterns(
         patterns, [](OpOperand *fused) {
           Operation *producer = fused->get().getDefiningOp();
-          return producer && producer->hasOneUse();
+          return producer && producer->hasOneUse() &&
+                 bodyOps(producer) + bodyOps(fused->getOwner()) <=
+                     kMaxFusedBodyOps;
         });
     linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
     tensor::EmptyOp::getCanonicalizationPatterns(patterns, ctx);
