@@ -9,18 +9,62 @@
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace mlir;
 using namespace mlir::sieve;
 
+/// The deepest nesting of arrays and objects in `text` (brackets inside
+/// strings do not count). LLVM's JSON parser recurses once per level.
+static int64_t jsonNestingDepth(llvm::StringRef text) {
+  int64_t depth = 0, deepest = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+/// A profile nests a few levels (report -> sites -> site -> frequencies).
+constexpr int64_t kMaxProfileDepth = 64;
+
 int mlir::sieve::applyProfile(ModuleOp module, llvm::StringRef path,
                               std::string &error) {
+  // Only regular files: a FIFO or a device would block or never end.
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status)) {
+    error = "cannot read '" + path.str() + "': " + ec.message();
+    return -1;
+  }
+  if (!llvm::sys::fs::is_regular_file(status)) {
+    error = "cannot read '" + path.str() + "': not a regular file";
+    return -1;
+  }
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer) {
     error = "cannot read '" + path.str() + "': " + buffer.getError().message();
+    return -1;
+  }
+  if (jsonNestingDepth((*buffer)->getBuffer()) > kMaxProfileDepth) {
+    error = "'" + path.str() + "' is not a sieve-analyze profile (JSON "
+            "nested deeper than " + std::to_string(kMaxProfileDepth) +
+            " levels)";
     return -1;
   }
   llvm::Expected<llvm::json::Value> json =

@@ -16,6 +16,7 @@
 #include "mlir/Pass/PassOptions.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FileSystem.h"
 
 #include <cmath>
 
@@ -47,6 +48,11 @@ std::string
 mlir::sieve::verifyCPUPipelineOptions(const CPUPipelineOptions &options) {
   if (!options.profile.empty() && options.sparsity != SparsityMode::Auto)
     return "--profile is used by --sparsity=auto";
+  if (!options.profile.empty() &&
+      !llvm::sys::fs::is_regular_file(options.profile))
+    return "cannot read the profile '" + options.profile + "': " +
+           (llvm::sys::fs::exists(options.profile) ? "not a regular file"
+                                                   : "no such file");
   for (auto [flag, value] :
        {std::pair{"--weight-density-limit", options.weightDensityLimit},
         std::pair{"--activation-density-limit",
