@@ -11,6 +11,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
+
 using namespace mlir::sieve;
 
 bool mlir::sieve::runTestSets(JitModel &model, llvm::ArrayRef<std::string> sets,
@@ -59,6 +61,24 @@ bool mlir::sieve::runTestSets(JitModel &model, llvm::ArrayRef<std::string> sets,
     if (!dir.empty() && !writeNpyFiles(dir, outputs, error))
       return false;
   }
+  return true;
+}
+
+bool mlir::sieve::benchmarkModel(JitModel &model,
+                                 const std::vector<HostTensor> &inputs,
+                                 unsigned runs, std::vector<double> &millis,
+                                 std::string &error) {
+  millis.clear();
+  std::vector<HostTensor> outputs;
+  for (unsigned i = 0; i < runs; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    if (!model.run(inputs, outputs, error))
+      return false;
+    millis.push_back(std::chrono::duration<double, std::milli>(
+                         std::chrono::steady_clock::now() - start)
+                         .count());
+  }
+  llvm::sort(millis);
   return true;
 }
 

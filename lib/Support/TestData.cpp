@@ -129,6 +129,42 @@ HostTensor mlir::sieve::randomTensor(const TensorSignature &sig,
   return t;
 }
 
+bool mlir::sieve::assembleInputs(const ModelSignature &sig,
+                                 llvm::ArrayRef<std::string> specs,
+                                 std::mt19937 &rng,
+                                 std::vector<HostTensor> &inputs,
+                                 std::string &error) {
+  inputs.clear();
+  for (const TensorSignature &in : sig.inputs)
+    inputs.push_back(randomTensor(in, rng));
+  for (auto [position, spec] : llvm::enumerate(specs)) {
+    llvm::StringRef name, path = spec;
+    if (path.contains('='))
+      std::tie(name, path) = path.split('=');
+    size_t index = position;
+    if (!name.empty()) {
+      auto it = llvm::find_if(
+          sig.inputs, [&](const TensorSignature &s) { return s.name == name; });
+      if (it == sig.inputs.end()) {
+        error = "the model has no input named '" + name.str() + "'";
+        return false;
+      }
+      index = it - sig.inputs.begin();
+    }
+    if (index >= inputs.size()) {
+      error = "too many input files: the model takes " +
+              std::to_string(inputs.size()) + " inputs";
+      return false;
+    }
+    HostTensor t;
+    if (!readTensorFile(path, t, error))
+      return false;
+    t.name = sig.inputs[index].name;
+    inputs[index] = std::move(t);
+  }
+  return true;
+}
+
 void mlir::sieve::adoptLegacyBFloat16(HostTensor &tensor,
                                       ElementKind modelKind) {
   if (tensor.kind == ElementKind::UInt16 && modelKind == ElementKind::BFloat16)

@@ -17,13 +17,11 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -144,33 +142,10 @@ int main(int argc, char **argv) {
   }
 
   // Inputs from files, the rest random.
-  const ModelSignature &sig = model->signature();
   std::vector<HostTensor> inputs;
   std::mt19937 rng(1);
-  for (const TensorSignature &in : sig.inputs)
-    inputs.push_back(randomTensor(in, rng));
-  for (auto [position, spec] : llvm::enumerate(inputFiles)) {
-    llvm::StringRef name, path = spec;
-    if (llvm::StringRef(spec).contains('='))
-      std::tie(name, path) = llvm::StringRef(spec).split('=');
-    size_t index = position;
-    if (!name.empty()) {
-      auto it = llvm::find_if(sig.inputs,
-                              [&](const auto &s) { return s.name == name; });
-      if (it == sig.inputs.end())
-        return fail("the model has no input named '" + name + "'");
-      index = it - sig.inputs.begin();
-    }
-    if (index >= inputs.size())
-      return fail("too many --input files: the model takes " +
-                  llvm::Twine(inputs.size()) + " inputs");
-    HostTensor t;
-    if (!readTensorFile(path, t, error))
-      return fail(error);
-    t.name = sig.inputs[index].name;
-    inputs[index] = std::move(t);
-  }
-
+  if (!assembleInputs(model->signature(), inputFiles, rng, inputs, error))
+    return fail(error);
   std::vector<HostTensor> outputs;
   if (!model->run(inputs, outputs, error))
     return fail(error);
@@ -184,20 +159,12 @@ int main(int argc, char **argv) {
   if (!outputDir.empty() && !writeNpyFiles(outputDir, outputs, error))
     return fail(error);
 
-  if (benchRuns > 0) {
-    std::vector<double> times;
-    for (unsigned i = 0; i < benchRuns; ++i) {
-      auto start = std::chrono::steady_clock::now();
-      if (!model->run(inputs, outputs, error))
-        return fail(error);
-      times.push_back(std::chrono::duration<double, std::milli>(
-                          std::chrono::steady_clock::now() - start)
-                          .count());
-    }
-    std::sort(times.begin(), times.end());
+  std::vector<double> times;
+  if (!benchmarkModel(*model, inputs, benchRuns, times, error))
+    return fail(error);
+  if (!times.empty())
     llvm::outs() << llvm::formatv(
         "bench: {0} runs, median {1:f3} ms, min {2:f3} ms, max {3:f3} ms\n",
         times.size(), times[times.size() / 2], times.front(), times.back());
-  }
   return 0;
 }

@@ -22,6 +22,7 @@ class raw_ostream;
 namespace mlir::sieve {
 
 class JitModel;
+struct HostTensor;
 
 struct TestDataOptions {
   /// Outputs match when |got - want| <= atol + rtol * |want| (integers and
@@ -45,6 +46,12 @@ struct TestDataOptions {
 bool runTestSets(JitModel &model, llvm::ArrayRef<std::string> sets,
                  const TestDataOptions &options, llvm::raw_ostream &os,
                  bool &allMatch, std::string &error);
+
+/// Times `runs` runs of `model` on `inputs`: the sorted wall times in
+/// milliseconds. Returns false with `error` set when a run fails.
+bool benchmarkModel(JitModel &model, const std::vector<HostTensor> &inputs,
+                    unsigned runs, std::vector<double> &millis,
+                    std::string &error);
 
 /// The integer (int32, int64) inputs of the test set in `set`, as
 /// serialized TensorProtos by graph input name: what --constant-inputs

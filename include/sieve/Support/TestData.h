@@ -13,6 +13,7 @@
 #include "sieve/Support/HostTensor.h"
 #include "sieve/Support/ModelSignature.h"
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -46,6 +47,14 @@ bool writeNpyFiles(llvm::StringRef dir, const std::vector<HostTensor> &tensors,
 /// reproducible values: floats uniform in [-1, 1), integers in [0, 4),
 /// bools 0 or 1.
 HostTensor randomTensor(const TensorSignature &sig, std::mt19937 &rng);
+
+/// The inputs of a model with signature `sig`: each spec is "name=file"
+/// or, by position, "file" (.npy or .pb); inputs without a spec are
+/// randomTensor()s of `rng`. Returns false with `error` set for an unknown
+/// name, too many specs or an unreadable file.
+bool assembleInputs(const ModelSignature &sig,
+                    llvm::ArrayRef<std::string> specs, std::mt19937 &rng,
+                    std::vector<HostTensor> &inputs, std::string &error);
 
 /// ONNX 1.12's test data (Debian's libonnx-testdata) stores bfloat16
 /// tensors as their uint16 bit patterns: reads such a tensor as bfloat16
