@@ -16,15 +16,17 @@ using namespace mlir;
 /// about 1.02x the density for 4096-row columns at 10%, 1.07x for 1024-row
 /// ones). Break-even points measured on 1024x1024 and 4096x4096 weights,
 /// as packed densities, with a margin:
-///  * one row, weight streamed from memory (> 8 MiB): the packed form moves
+///  * one row, weight streamed from memory (more than a quarter of the
+///    last-level cache, 8 MiB of the 32 MiB measured on): the packed form moves
 ///    8 bytes per entry against 4 per dense element; break-even ~31%;
 ///  * one row, weight in cache: the dense vecmat runs at full vector speed,
 ///    the gather kernel pays below ~14%;
 ///  * 2-15 rows: break-even ~31% (large) and ~30% (small);
 ///  * 16 rows and more: ~46% (large) and ~37% (small).
-double mlir::sieve::weightPackingLimit(int64_t batchRows, int64_t weightBytes) {
-  constexpr int64_t kStreamedBytes = 8 << 20;
-  double oneRow = weightBytes > kStreamedBytes ? 0.25 : 0.12;
+double mlir::sieve::weightPackingLimit(int64_t batchRows, int64_t weightBytes,
+                                       int64_t cacheBytes) {
+  int64_t streamedBytes = cacheBytes / 4;
+  double oneRow = weightBytes > streamedBytes ? 0.25 : 0.12;
   if (batchRows == 1)
     return oneRow;
   // A dynamic batch may be 1 at run time: the packed kernel must not lose
@@ -36,19 +38,20 @@ double mlir::sieve::weightPackingLimit(int64_t batchRows, int64_t weightBytes) {
   return 0.2;
 }
 
-/// A batch-1 product whose weight fits in the last-level cache (32 MiB)
-/// runs densely at full speed from cache, so the gather pays only below
-/// 15%; with weights streamed from memory, or several rows sharing each
-/// gathered weight row, it pays below 50%.
+/// A batch-1 product whose weight fits in the last-level cache runs densely
+/// at full speed from cache, so the gather pays only below 15%; with
+/// weights streamed from memory, or several rows sharing each gathered
+/// weight row, it pays below 50%.
 double mlir::sieve::activationGatherLimit(int64_t batchRows,
-                                          int64_t weightBytes) {
-  constexpr int64_t kCacheBytes = 32 << 20;
-  bool inCache = weightBytes >= 0 && weightBytes <= kCacheBytes;
+                                          int64_t weightBytes,
+                                          int64_t cacheBytes) {
+  bool inCache = weightBytes >= 0 && weightBytes <= cacheBytes;
   return batchRows == 1 && inCache ? 0.15 : 0.5;
 }
 
 std::optional<mlir::sieve::WeightPackingPlan>
-mlir::sieve::planWeightPacking(linalg::MatmulOp op, double limitOverride) {
+mlir::sieve::planWeightPacking(linalg::MatmulOp op, double limitOverride,
+                               int64_t cacheBytes) {
   if (!op.hasPureTensorSemantics() ||
       !linalg::MatmulOp::isDefaultIndexingMaps(op.getIndexingMaps()))
     return std::nullopt;
@@ -86,9 +89,10 @@ mlir::sieve::planWeightPacking(linalg::MatmulOp op, double limitOverride) {
   double size = double(plan.rows) * double(plan.cols);
   plan.density = double(plan.nonZeros) / size;
   plan.packedDensity = double(plan.entries) / size;
-  plan.limit = limitOverride >= 0
-                   ? limitOverride
-                   : weightPackingLimit(batch, plan.rows * plan.cols * 4);
+  plan.limit =
+      limitOverride >= 0
+          ? limitOverride
+          : weightPackingLimit(batch, plan.rows * plan.cols * 4, cacheBytes);
   plan.pack = plan.packedDensity <= plan.limit;
   return plan;
 }

@@ -6,6 +6,7 @@
 
 #include "sieve/Import/ONNX/Importer.h"
 #include "sieve/Target/JIT.h"
+#include "sieve/Target/TargetDescription.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -185,6 +186,12 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
     return fail(onMessage, "--entry=main would clash with the main function "
                            "of the program that links the model; choose "
                            "another name");
+  // The target's description gives the pipeline its vector width, tiles
+  // and cache size (and checks the CPU and features).
+  std::optional<TargetDescription> description =
+      describeTarget(givenOptions.target, error);
+  if (!description)
+    return fail(onMessage, error);
   std::unique_ptr<llvm::TargetMachine> machine;
   if (*kind != OutputKind::MLIR) {
     machine = createTargetMachine(givenOptions.target, error);
@@ -193,6 +200,7 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
   }
 
   CompileOptions options = givenOptions;
+  options.pipeline.target = description->codegenTarget();
   if (options.entryName.empty())
     options.entryName = defaultEntryName(modelPath);
   CompileContext compile(onMessage);

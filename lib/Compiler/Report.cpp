@@ -11,6 +11,7 @@
 #include "sieve/Import/ONNX/Importer.h"
 #include "sieve/Support/TestData.h"
 #include "sieve/Target/JIT.h"
+#include "sieve/Target/TargetDescription.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -100,7 +101,8 @@ bool readCalibrationSets(llvm::StringRef dir, const ModelSignature &sig,
   return true;
 }
 
-WeightReport describeWeight(Operation *op, WeightPatternAttr p) {
+WeightReport describeWeight(Operation *op, WeightPatternAttr p,
+                            int64_t cacheBytes) {
   WeightReport w;
   w.node = onnxNodeName(op->getLoc());
   w.op = op->getName().stripDialect().str();
@@ -117,7 +119,7 @@ WeightReport describeWeight(Operation *op, WeightPatternAttr p) {
   // What --sparsity=exact does: sieve-sparsify-weights' own plan.
   if (auto matmul = dyn_cast<linalg::MatmulOp>(op)) {
     std::optional<WeightPackingPlan> plan =
-        planWeightPacking(matmul, /*limitOverride=*/-1);
+        planWeightPacking(matmul, /*limitOverride=*/-1, cacheBytes);
     if (plan) {
       w.packedDensity = plan->packedDensity;
       w.packingLimit = plan->limit;
@@ -196,10 +198,12 @@ mlir::sieve::analyzeModel(llvm::StringRef modelPath,
 
   SparsityReport report;
   report.model = modelPath.str();
+  // What --sparsity=exact would do when compiling for this machine.
+  CodegenTarget host = describeHost().codegenTarget();
   std::vector<SiteCounter> counters;
   module->walk([&](Operation *op) {
     if (auto p = op->getAttrOfType<WeightPatternAttr>("sieve.weight_pattern"))
-      report.weights.push_back(describeWeight(op, p));
+      report.weights.push_back(describeWeight(op, p, host.cacheBytes));
     if (auto site =
             op->getAttrOfType<ActivationSiteAttr>("sieve.activation_site")) {
       ActivationSiteReport s;
@@ -258,7 +262,9 @@ mlir::sieve::analyzeModel(llvm::StringRef modelPath,
     op->removeAttr("sieve.activation_site");
   });
   PassManager cpm(&context);
-  buildCPUPipeline(cpm, CPUPipelineOptions());
+  CPUPipelineOptions dense;
+  dense.target = host;
+  buildCPUPipeline(cpm, dense);
   if (failed(cpm.run(*module))) {
     fail(onMessage, "compiling the instrumented model failed");
     return std::nullopt;

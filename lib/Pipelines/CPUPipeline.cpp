@@ -65,6 +65,10 @@ mlir::sieve::verifyCPUPipelineOptions(const CPUPipelineOptions &options) {
     if (options.sparsity == SparsityMode::Off)
       return std::string(flag) + " is used by --sparsity=exact or auto";
   }
+  const CodegenTarget &t = options.target;
+  if (t.vectorWidth < 1 || t.tileM < 1 || t.tileN < 1 || t.cacheBytes < 1)
+    return "the target parameters (vector width, tile sizes, cache size) "
+           "must be positive";
   return "";
 }
 
@@ -84,12 +88,14 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
           SieveApplyProfileOptions{options.profile, options.report}));
     // Sparse constant weights are packed first: a packed matmul is no
     // longer a linalg.matmul, so the activation gather leaves it alone.
-    pm.addNestedPass<func::FuncOp>(
-        createSieveSparsifyWeights(SieveSparsifyWeightsOptions{
-            options.weightDensityLimit.value_or(-1.0), options.report}));
+    pm.addNestedPass<func::FuncOp>(createSieveSparsifyWeights(
+        SieveSparsifyWeightsOptions{options.weightDensityLimit.value_or(-1.0),
+                                    options.report,
+                                    options.target.cacheBytes}));
     pm.addNestedPass<func::FuncOp>(
         createSieveSparsifyActivations(SieveSparsifyActivationsOptions{
-            options.activationDensityLimit.value_or(-1.0), options.report}));
+            options.activationDensityLimit.value_or(-1.0), options.report,
+            options.target.cacheBytes}));
   }
   pm.addNestedPass<func::FuncOp>(createSievePrepareLinalg());
   addCleanup(pm);
@@ -98,7 +104,11 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertSieveBranchToSCF());
   if (options.vectorize) {
     pm.addNestedPass<func::FuncOp>(createSieveConvToMatmul());
-    pm.addNestedPass<func::FuncOp>(createSieveTileAndVectorize());
+    SieveTileAndVectorizeOptions tiling;
+    tiling.vectorWidth = options.target.vectorWidth;
+    tiling.tileM = options.target.tileM;
+    tiling.tileN = options.target.tileN;
+    pm.addNestedPass<func::FuncOp>(createSieveTileAndVectorize(tiling));
     addCleanup(pm);
   }
 
@@ -213,6 +223,22 @@ struct CPUPipelineTextOptions
       llvm::cl::desc("Emit a remark for each sparsity decision (which "
                      "matmuls are rewritten, which stay dense and why)"),
       llvm::cl::init(false)};
+  Option<int64_t> vectorWidth{
+      *this, "vector-width",
+      llvm::cl::desc("f32 elements per vector register (16: AVX-512, 8: "
+                     "AVX2, 4: SSE/NEON)"),
+      llvm::cl::init(CodegenTarget().vectorWidth)};
+  Option<int64_t> tileM{*this, "tile-m",
+                        llvm::cl::desc("Rows of the matmul register tile"),
+                        llvm::cl::init(CodegenTarget().tileM)};
+  Option<int64_t> tileN{*this, "tile-n",
+                        llvm::cl::desc("Columns of the matmul register tile"),
+                        llvm::cl::init(CodegenTarget().tileN)};
+  Option<int64_t> cacheBytes{
+      *this, "cache-bytes",
+      llvm::cl::desc("Last-level cache in bytes, for the sparsity cost "
+                     "model (default 32 MiB)"),
+      llvm::cl::init(CodegenTarget().cacheBytes)};
 
   CPUPipelineOptions typed() const {
     CPUPipelineOptions options;
@@ -224,6 +250,10 @@ struct CPUPipelineTextOptions
     if (weightDensityLimit >= 0)
       options.weightDensityLimit = weightDensityLimit;
     options.report = report;
+    options.target.vectorWidth = vectorWidth;
+    options.target.tileM = tileM;
+    options.target.tileN = tileN;
+    options.target.cacheBytes = cacheBytes;
     return options;
   }
 };

@@ -11,9 +11,11 @@
 
 #include "sieve/Compiler/CommandLine.h"
 #include "sieve/Compiler/Compiler.h"
+#include "sieve/Target/TargetDescription.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir::sieve;
 namespace cl = llvm::cl;
@@ -21,10 +23,10 @@ namespace cl = llvm::cl;
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::OptionCategory category("sievec options");
-  cl::opt<std::string> modelPath(cl::Positional, cl::Required,
-                                 cl::desc("<model.onnx>"), cl::cat(category));
+  cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx>"),
+                                 cl::cat(category));
   cl::opt<std::string> outputPath(
-      "o", cl::Required,
+      "o",
       cl::desc("Output file; its extension picks the format: .o (object "
                "file and .h header), .so (shared library and .h header), "
                ".ll (LLVM IR), .mlir (the LLVM-dialect module)"),
@@ -32,6 +34,12 @@ int main(int argc, char **argv) {
   cl::opt<bool> quiet("quiet",
                       cl::desc("Print only errors, warnings and remarks"),
                       cl::init(false), cl::cat(category));
+  cl::opt<bool> printTarget(
+      "print-target",
+      cl::desc("Print the target's description (vector width, registers, "
+               "caches, cores) and the code-generation parameters derived "
+               "from it, and exit"),
+      cl::init(false), cl::cat(category));
   TargetFlags targetFlags(category);
   SparsityFlags sparsityFlags(category);
   cl::HideUnrelatedOptions(category);
@@ -45,6 +53,22 @@ int main(int argc, char **argv) {
   MessageHandler onMessage = printMessages("sievec", !quiet);
   CompileOptions options;
   targetFlags.apply(options);
+  if (printTarget) {
+    std::string error;
+    std::optional<TargetDescription> description =
+        describeTarget(options.target, error);
+    if (!description) {
+      onMessage(MessageKind::Error, error);
+      return 1;
+    }
+    llvm::outs() << description->str();
+    return 0;
+  }
+  if (modelPath.empty() || outputPath.empty()) {
+    onMessage(MessageKind::Error, "a model and an output (-o FILE) are "
+                                  "needed (see --help)");
+    return 1;
+  }
   // Sparsity decisions are reported as remarks.
   options.pipeline.report = true;
   if (std::string message = sparsityFlags.apply(options.pipeline);

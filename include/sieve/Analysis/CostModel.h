@@ -20,6 +20,11 @@ class MatmulOp;
 
 namespace mlir::sieve {
 
+/// The last-level cache the cost model assumes when no target is given
+/// (the development machine's, an AMD EPYC with 32 MiB of L3; the compile
+/// API passes the target's own, from its target description).
+constexpr int64_t kDefaultCacheBytes = 32 << 20;
+
 /// Entries per group of sieve.sparse_matmul's packed format as
 /// sieve-sparsify-weights writes it (one AVX-512 vector of f32): every
 /// column is padded to a multiple of this.
@@ -28,8 +33,9 @@ constexpr int64_t kSparseMatmulGroup = 16;
 /// The largest density of a constant `K x N` matmul weight for which the
 /// packed kernel (sieve.sparse_matmul) beats the dense matmul, for
 /// `batchRows` rows (ShapedType::kDynamic: unknown) and a weight of
-/// `weightBytes` bytes.
-double weightPackingLimit(int64_t batchRows, int64_t weightBytes);
+/// `weightBytes` bytes, on a target with a last-level cache of `cacheBytes`.
+double weightPackingLimit(int64_t batchRows, int64_t weightBytes,
+                          int64_t cacheBytes = kDefaultCacheBytes);
 
 /// What sieve-sparsify-weights would do with a matmul's constant weight.
 struct WeightPackingPlan {
@@ -54,13 +60,16 @@ struct WeightPackingPlan {
 /// default indexing maps on tensors, f32 throughout, whose weight is a
 /// static constant with no zero dimension and whose packed form fits i32
 /// offsets. `limitOverride` >= 0 replaces the cost model's limit.
-std::optional<WeightPackingPlan> planWeightPacking(linalg::MatmulOp op,
-                                                   double limitOverride);
+std::optional<WeightPackingPlan>
+planWeightPacking(linalg::MatmulOp op, double limitOverride,
+                  int64_t cacheBytes = kDefaultCacheBytes);
 
 /// The fraction of active neurons above which gathering the active weight
 /// rows of a ReLU-fed matmul no longer pays, for `batchRows` rows and a
-/// weight of `weightBytes` bytes (negative: unknown size).
-double activationGatherLimit(int64_t batchRows, int64_t weightBytes);
+/// weight of `weightBytes` bytes (negative: unknown size), on a target with
+/// a last-level cache of `cacheBytes`.
+double activationGatherLimit(int64_t batchRows, int64_t weightBytes,
+                             int64_t cacheBytes = kDefaultCacheBytes);
 
 } // namespace mlir::sieve
 

@@ -36,7 +36,8 @@ namespace mlir::sieve {
 struct WeightReport {
   std::string node, op, shape, pattern;
   double density = 1;
-  /// What --sparsity=exact does with the weight, as a phrase ("packed (10.2%
+  /// What --sparsity=exact does with the weight when compiling for this
+  /// machine (its cache size decides some limits), as a phrase ("packed (10.2%
   /// packed, limit 25%)", "dense").
   std::string exact;
   /// The packing plan behind it, when the weight is a candidate.

@@ -42,6 +42,21 @@ llvm::StringRef stringifySparsityMode(SparsityMode mode);
 /// The mode spelled `name`, if any.
 std::optional<SparsityMode> parseSparsityMode(llvm::StringRef name);
 
+/// The target parameters code generation and the cost model use. The
+/// defaults are the development machine's (AVX-512: 16 f32 lanes, 32
+/// vector registers; 32 MiB of last-level cache); the compile API derives
+/// them from the target's description (sieve/Target/TargetDescription.h).
+struct CodegenTarget {
+  /// f32 elements per vector register.
+  int64_t vectorWidth = 16;
+  /// Register tile of the matmul kernels: `tileM` rows by `tileN` columns
+  /// (tileM * tileN / vectorWidth accumulators).
+  int64_t tileM = 8;
+  int64_t tileN = 32;
+  /// Bytes of last-level cache (the sparsity cost model's "in cache").
+  int64_t cacheBytes = 32 << 20;
+};
+
 struct CPUPipelineOptions {
   /// Tile and vectorize contractions, convolutions and elementwise loops
   /// (off: plain scalar loops, for debugging).
@@ -58,10 +73,13 @@ struct CPUPipelineOptions {
   std::optional<double> weightDensityLimit;
   /// Emit a remark for each sparsity decision.
   bool report = false;
+  /// Vector width, register tiles and cache size.
+  CodegenTarget target;
 };
 
 /// Checks that `options` are consistent (a profile only with auto, limits
-/// finite and non-negative and only with a sparsity mode). Returns the
+/// finite and non-negative and only with a sparsity mode, target
+/// parameters positive). Returns the
 /// error message naming the offending option by its command-line flag, or
 /// an empty string.
 std::string verifyCPUPipelineOptions(const CPUPipelineOptions &options);

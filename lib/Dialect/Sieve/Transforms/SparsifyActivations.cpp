@@ -28,20 +28,23 @@ namespace {
 
 /// The cost model's gather limit for a matmul of `rows` activation rows
 /// (dynamic: unknown) by `weight`.
-double costModelLimit(int64_t rows, Value weight) {
+double costModelLimit(int64_t rows, Value weight, int64_t cacheBytes) {
   auto wt = cast<RankedTensorType>(weight.getType());
   int64_t bytes = wt.hasStaticShape()
                       ? wt.getNumElements() * (wt.getElementTypeBitWidth() / 8)
                       : -1;
-  return activationGatherLimit(rows, bytes);
+  return activationGatherLimit(rows, bytes, cacheBytes);
 }
-double costModelLimit(RankedTensorType activations, Value weight) {
-  return costModelLimit(activations.getDimSize(0), weight);
+double costModelLimit(RankedTensorType activations, Value weight,
+                      int64_t cacheBytes) {
+  return costModelLimit(activations.getDimSize(0), weight, cacheBytes);
 }
 
 struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
-  GatherActiveRows(MLIRContext *ctx, double limit, bool report)
-      : OpRewritePattern(ctx), limit(limit), report(report) {}
+  GatherActiveRows(MLIRContext *ctx, double limit, bool report,
+                   int64_t cacheBytes)
+      : OpRewritePattern(ctx), limit(limit), report(report),
+        cacheBytes(cacheBytes) {}
 
   LogicalResult matchAndRewrite(linalg::MatmulOp op,
                                 PatternRewriter &rewriter) const override {
@@ -65,7 +68,7 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
                            : ActivationSiteAttr();
         site && site.getSource() != DensitySource::Unknown) {
       auto ht = cast<RankedTensorType>(h.getType());
-      double chosen = limit >= 0 ? limit : costModelLimit(ht, w);
+      double chosen = limit >= 0 ? limit : costModelLimit(ht, w, cacheBytes);
       if (site.getDensityValue() > chosen) {
         if (report)
           op->emitRemark() << describeNode(op, "matmul") << " after ReLU "
@@ -106,7 +109,7 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
     Value neurons = arith::ConstantOp::create(
         rewriter, loc, rewriter.getF32FloatAttr(ht.getDimSize(1)));
     Value density = arith::DivFOp::create(rewriter, loc, activeF, neurons);
-    double chosen = limit >= 0 ? limit : costModelLimit(ht, w);
+    double chosen = limit >= 0 ? limit : costModelLimit(ht, w, cacheBytes);
     Value limitValue = arith::ConstantOp::create(
         rewriter, loc, rewriter.getF32FloatAttr(static_cast<float>(chosen)));
     // A dynamic batch (most exported models) picks the limit at run time:
@@ -114,7 +117,7 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
     // speed), several rows share each gathered weight row.
     double oneRowLimit = chosen;
     if (limit < 0 && ht.isDynamicDim(0)) {
-      oneRowLimit = costModelLimit(1, w);
+      oneRowLimit = costModelLimit(1, w, cacheBytes);
       if (oneRowLimit != chosen) {
         Value rows = tensor::DimOp::create(rewriter, loc, h, 0);
         Value isOne = arith::CmpIOp::create(
@@ -168,6 +171,7 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
 
   double limit;
   bool report;
+  int64_t cacheBytes;
 };
 
 struct SieveSparsifyActivationsPass
@@ -175,7 +179,8 @@ struct SieveSparsifyActivationsPass
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<GatherActiveRows>(&getContext(), densityLimit, report);
+    patterns.add<GatherActiveRows>(&getContext(), densityLimit, report,
+                                   cacheBytes);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -30,12 +30,15 @@ std::string formatBytes(int64_t bytes) {
 }
 
 struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
-  PackSparseWeight(MLIRContext *ctx, double limit, bool report)
-      : OpRewritePattern(ctx), limit(limit), report(report) {}
+  PackSparseWeight(MLIRContext *ctx, double limit, bool report,
+                   int64_t cacheBytes)
+      : OpRewritePattern(ctx), limit(limit), report(report),
+        cacheBytes(cacheBytes) {}
 
   LogicalResult matchAndRewrite(linalg::MatmulOp op,
                                 PatternRewriter &rewriter) const override {
-    std::optional<WeightPackingPlan> plan = planWeightPacking(op, limit);
+    std::optional<WeightPackingPlan> plan =
+        planWeightPacking(op, limit, cacheBytes);
     if (!plan)
       return rewriter.notifyMatchFailure(op,
                                          "not a static f32 constant weight");
@@ -120,6 +123,7 @@ struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
 
   double limit;
   bool report;
+  int64_t cacheBytes;
 };
 
 struct SieveSparsifyWeightsPass
@@ -127,7 +131,8 @@ struct SieveSparsifyWeightsPass
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<PackSparseWeight>(&getContext(), densityLimit, report);
+    patterns.add<PackSparseWeight>(&getContext(), densityLimit, report,
+                                   cacheBytes);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

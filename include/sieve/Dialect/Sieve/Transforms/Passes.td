@@ -283,6 +283,9 @@ def SieveSparsifyActivations
     Option<"report", "report", "bool", /*default=*/"false",
            "Emit a remark for every ReLU-fed matmul: rewritten, or kept "
            "dense and why">,
+    Option<"cacheBytes", "cache-bytes", "int64_t", /*default=*/"33554432",
+           "The target's last-level cache in bytes, for the cost model "
+           "(default: 32 MiB, the development machine's)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
@@ -336,6 +339,9 @@ def SieveSparsifyWeights
     Option<"report", "report", "bool", /*default=*/"false",
            "Emit a remark for every constant weight with zeros: packed, or "
            "kept dense and why">,
+    Option<"cacheBytes", "cache-bytes", "int64_t", /*default=*/"33554432",
+           "The target's last-level cache in bytes, for the cost model "
+           "(default: 32 MiB, the development machine's)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::sieve::SieveDialect"];

@@ -1,0 +1,65 @@
+//===- TargetDescription.h - What a target CPU offers -----------*- C++ -*-===//
+//
+// The facts about a CPU that code generation and the sparsity cost model
+// depend on: vector width and registers, caches, cores. Derived from LLVM's
+// view of the CPU (--mcpu / --mattr, or the host's CPU and features), the
+// host's /sys cache sizes when compiling for this machine, and a small table
+// of published cache sizes for named CPUs otherwise. Nothing here is tuned
+// to one machine: the pipeline's parameters are computed from these facts
+// (codegenTarget()).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SIEVE_TARGET_TARGETDESCRIPTION_H
+#define SIEVE_TARGET_TARGETDESCRIPTION_H
+
+#include "sieve/Pipelines/Pipelines.h"
+#include "sieve/Target/ObjectEmitter.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace mlir::sieve {
+
+struct TargetDescription {
+  /// LLVM triple and CPU name ("native" resolved to the host's).
+  std::string triple, cpu;
+  /// Width of the widest vector registers for f32 arithmetic, in bits, and
+  /// how many there are.
+  int64_t vectorBits = 128;
+  int64_t vectorRegisters = 16;
+  /// Whether the CPU has scalable vectors (SVE); code is generated for the
+  /// fixed width above.
+  bool scalableVectors = false;
+  /// Data cache per core (L1, L2) and the last-level cache one core sees.
+  int64_t l1Bytes = 32 << 10;
+  int64_t l2Bytes = 512 << 10;
+  int64_t lastLevelCacheBytes = 8 << 20;
+  /// Where the cache sizes come from: "host" (/sys), "table" (published
+  /// sizes of this CPU) or "default" (an unknown CPU: conservative sizes).
+  std::string cacheSource = "default";
+  /// Cores (physical) when known, else 0.
+  int64_t cores = 0;
+
+  /// The parameters sieve-cpu-pipeline takes, computed from the facts:
+  /// vector width = vectorBits / 32; a register tile of tileM x 2 vectors
+  /// whose accumulators use at most half the vector registers; the
+  /// last-level cache for the cost model.
+  CodegenTarget codegenTarget() const;
+
+  /// A few lines for `sievec --print-target`.
+  std::string str() const;
+};
+
+/// The description of `target` ("native" describes the host). Returns
+/// nullopt with `error` set for an unknown architecture, CPU or feature.
+std::optional<TargetDescription> describeTarget(const CPUTarget &target,
+                                                std::string &error);
+
+/// The description of the machine Sieve runs on (what the JIT compiles for).
+TargetDescription describeHost();
+
+} // namespace mlir::sieve
+
+#endif // SIEVE_TARGET_TARGETDESCRIPTION_H

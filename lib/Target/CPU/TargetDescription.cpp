@@ -1,0 +1,182 @@
+//===- TargetDescription.cpp - What a target CPU offers ---------*- C++ -*-===//
+
+#include "sieve/Target/TargetDescription.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Threading.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+#include <algorithm>
+
+using namespace mlir::sieve;
+
+namespace {
+
+/// Published cache sizes of named CPUs: L1D and L2 per core, and the
+/// last-level cache one core can use (one CCX or die for chiplet designs).
+struct CacheSizes {
+  const char *cpus; // Comma-separated LLVM CPU names.
+  int64_t l1, l2, llc;
+};
+
+constexpr int64_t KiB = 1024, MiB = 1024 * 1024;
+
+constexpr CacheSizes kCacheTable[] = {
+    // x86-64.
+    {"znver4,znver5", 32 * KiB, 1 * MiB, 32 * MiB},
+    {"znver3", 32 * KiB, 512 * KiB, 32 * MiB},
+    {"znver1,znver2", 32 * KiB, 512 * KiB, 16 * MiB},
+    {"sapphirerapids,emeraldrapids,graniterapids", 48 * KiB, 2 * MiB, 64 * MiB},
+    {"icelake-server", 48 * KiB, 1280 * KiB, 32 * MiB},
+    {"skylake-avx512,cascadelake,cooperlake", 32 * KiB, 1 * MiB, 32 * MiB},
+    {"haswell,broadwell,skylake,alderlake,raptorlake", 32 * KiB, 256 * KiB,
+     8 * MiB},
+    // AArch64.
+    {"neoverse-v2", 64 * KiB, 2 * MiB, 64 * MiB},
+    {"neoverse-v1,neoverse-n1,neoverse-n2", 64 * KiB, 1 * MiB, 32 * MiB},
+    {"cortex-a76,cortex-a78,cortex-x1", 64 * KiB, 512 * KiB, 2 * MiB},
+    {"apple-m1,apple-m2,apple-m3", 128 * KiB, 12 * MiB, 12 * MiB},
+};
+
+const CacheSizes *lookupCaches(llvm::StringRef cpu) {
+  for (const CacheSizes &entry : kCacheTable) {
+    llvm::SmallVector<llvm::StringRef> names;
+    llvm::StringRef(entry.cpus).split(names, ',');
+    if (llvm::is_contained(names, cpu))
+      return &entry;
+  }
+  return nullptr;
+}
+
+/// The host's cache sizes from /sys (Linux); false when unavailable.
+bool readHostCaches(TargetDescription &d) {
+  bool found = false;
+  for (int index = 0; index < 8; ++index) {
+    std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" +
+                      std::to_string(index) + "/";
+    auto read = [&](const char *name) -> std::string {
+      // /sys files claim a page of size: read them as streams.
+      auto buffer = llvm::MemoryBuffer::getFileAsStream(dir + name);
+      return buffer ? (*buffer)->getBuffer().trim().str() : "";
+    };
+    std::string level = read("level"), type = read("type"), size = read("size");
+    if (level.empty() || size.empty() || type == "Instruction")
+      continue;
+    int64_t bytes = 0;
+    llvm::StringRef text = size;
+    int64_t scale = 1;
+    if (text.consume_back("K"))
+      scale = KiB;
+    else if (text.consume_back("M"))
+      scale = MiB;
+    if (text.getAsInteger(10, bytes) || bytes <= 0)
+      continue;
+    bytes *= scale;
+    found = true;
+    if (level == "1")
+      d.l1Bytes = bytes;
+    else if (level == "2")
+      d.l2Bytes = bytes;
+    d.lastLevelCacheBytes = std::max(d.lastLevelCacheBytes, bytes);
+  }
+  return found;
+}
+
+void describeVectors(const llvm::MCSubtargetInfo &sti,
+                     const llvm::Triple &triple, TargetDescription &d) {
+  if (triple.isX86()) {
+    if (sti.checkFeatures("+avx512f")) {
+      d.vectorBits = 512;
+      d.vectorRegisters = 32;
+    } else if (sti.checkFeatures("+avx")) {
+      d.vectorBits = 256;
+      d.vectorRegisters = 16;
+    } else {
+      d.vectorBits = 128;
+      d.vectorRegisters = 16;
+    }
+  } else if (triple.isAArch64()) {
+    d.vectorBits = 128;
+    d.vectorRegisters = 32;
+    d.scalableVectors = sti.checkFeatures("+sve");
+  }
+}
+
+} // namespace
+
+CodegenTarget TargetDescription::codegenTarget() const {
+  CodegenTarget t;
+  t.vectorWidth = std::max<int64_t>(1, vectorBits / 32);
+  // Two vectors of columns; rows so that the accumulators take at most
+  // half of the registers (the rest hold the broadcast inputs and the
+  // weight vectors).
+  t.tileN = 2 * t.vectorWidth;
+  t.tileM = std::clamp<int64_t>(vectorRegisters / 2 / 2, 1, 8);
+  t.cacheBytes = lastLevelCacheBytes;
+  return t;
+}
+
+std::string TargetDescription::str() const {
+  CodegenTarget t = codegenTarget();
+  auto size = [](int64_t bytes) {
+    return bytes % MiB == 0 ? std::to_string(bytes / MiB) + " MiB"
+                            : std::to_string(bytes / KiB) + " KiB";
+  };
+  return llvm::formatv("target: {0} (cpu {1})\n"
+                       "vectors: {2}-bit, {3} registers{4}\n"
+                       "caches ({5}): L1D {6}, L2 {7}, last level {8}\n"
+                       "cores: {9}\n"
+                       "code generation: {10} f32 lanes, matmul register tile "
+                       "{11}x{12}, cost model cache {13}\n",
+                       triple, cpu, vectorBits, vectorRegisters,
+                       scalableVectors ? " (scalable vectors available)" : "",
+                       cacheSource, size(l1Bytes), size(l2Bytes),
+                       size(lastLevelCacheBytes),
+                       cores ? std::to_string(cores) : std::string("unknown"),
+                       t.vectorWidth, t.tileM, t.tileN, size(t.cacheBytes))
+      .str();
+}
+
+std::optional<TargetDescription>
+mlir::sieve::describeTarget(const CPUTarget &target, std::string &error) {
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createTargetMachine(target, error);
+  if (!machine)
+    return std::nullopt;
+  TargetDescription d;
+  const llvm::Triple &triple = machine->getTargetTriple();
+  d.triple = triple.str();
+  d.cpu = machine->getTargetCPU().str();
+  describeVectors(*machine->getMCSubtargetInfo(), triple, d);
+  bool host = target.cpu == "native";
+  if (host && readHostCaches(d)) {
+    d.cacheSource = "host";
+  } else if (const CacheSizes *caches = lookupCaches(d.cpu)) {
+    d.l1Bytes = caches->l1;
+    d.l2Bytes = caches->l2;
+    d.lastLevelCacheBytes = caches->llc;
+    d.cacheSource = "table";
+  }
+  if (host) {
+    int cores = llvm::get_physical_cores();
+    d.cores = cores > 0 ? cores : 0;
+  }
+  return d;
+}
+
+TargetDescription mlir::sieve::describeHost() {
+  std::string error;
+  CPUTarget host;
+  llvm::Triple triple(llvm::sys::getProcessTriple());
+  host.arch = triple.str();
+  host.cpu = "native";
+  if (std::optional<TargetDescription> d = describeTarget(host, error))
+    return *d;
+  return TargetDescription();
+}
