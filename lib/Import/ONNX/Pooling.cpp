@@ -16,6 +16,106 @@
 using namespace mlir;
 using namespace mlir::sieve::onnx_import;
 
+Value mlir::sieve::onnx_import::buildReduction(OpBuilder &b, Location loc,
+                                               Value input, ElementKind kind,
+                                               ArrayRef<int64_t> axes,
+                                               bool keepDims, Reduction op) {
+  auto type = cast<RankedTensorType>(input.getType());
+  Type et = type.getElementType();
+  // Bools reduce as unsigned i1: Max is "any", Min is "all".
+  bool isFloat = isFloatKind(kind),
+       isUnsigned = isUnsignedIntKind(kind) || kind == ElementKind::Bool;
+  SmallVector<int64_t> reducedShape;
+  SmallVector<Value> dyn;
+  double count = 1;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    if (llvm::is_contained(axes, i)) {
+      count *= type.getDimSize(i);
+      continue;
+    }
+    reducedShape.push_back(type.getDimSize(i));
+    if (type.isDynamicDim(i))
+      dyn.push_back(tensor::DimOp::create(b, loc, input, i));
+  }
+  auto reducedType = RankedTensorType::get(reducedShape, et);
+  Value identity;
+  switch (op) {
+  case Reduction::Sum:
+  case Reduction::Mean:
+    identity = scalarConstant(b, loc, et, 0.0);
+    break;
+  case Reduction::Prod:
+    identity = scalarConstant(b, loc, et, 1.0);
+    break;
+  case Reduction::Max:
+  case Reduction::Min: {
+    bool max = op == Reduction::Max;
+    if (isFloat) {
+      identity = arith::ConstantOp::create(
+          b, loc,
+          b.getFloatAttr(
+              et, APFloat::getInf(cast<FloatType>(et).getFloatSemantics(),
+                                  /*Negative=*/max)));
+    } else {
+      unsigned width = et.getIntOrFloatBitWidth();
+      APInt value = isUnsigned ? (max ? APInt::getMinValue(width)
+                                      : APInt::getMaxValue(width))
+                               : (max ? APInt::getSignedMinValue(width)
+                                      : APInt::getSignedMaxValue(width));
+      identity = arith::ConstantOp::create(b, loc, b.getIntegerAttr(et, value));
+    }
+    break;
+  }
+  }
+  Value init = filledTensor(b, loc, reducedType, dyn, identity);
+  Value reduced =
+      linalg::ReduceOp::create(
+          b, loc, ValueRange{input}, ValueRange{init}, axes,
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value x = args[0], acc = args[1], r;
+            switch (op) {
+            case Reduction::Sum:
+            case Reduction::Mean:
+              r = isFloat ? Value(arith::AddFOp::create(nb, nl, x, acc))
+                          : Value(arith::AddIOp::create(nb, nl, x, acc));
+              break;
+            case Reduction::Prod:
+              r = isFloat ? Value(arith::MulFOp::create(nb, nl, x, acc))
+                          : Value(arith::MulIOp::create(nb, nl, x, acc));
+              break;
+            case Reduction::Max:
+              r = isFloat ? Value(arith::MaximumFOp::create(nb, nl, x, acc))
+                  : isUnsigned ? Value(arith::MaxUIOp::create(nb, nl, x, acc))
+                               : Value(arith::MaxSIOp::create(nb, nl, x, acc));
+              break;
+            case Reduction::Min:
+              r = isFloat ? Value(arith::MinimumFOp::create(nb, nl, x, acc))
+                  : isUnsigned ? Value(arith::MinUIOp::create(nb, nl, x, acc))
+                               : Value(arith::MinSIOp::create(nb, nl, x, acc));
+              break;
+            }
+            linalg::YieldOp::create(nb, nl, r);
+          })
+          .getResult(0);
+  if (op == Reduction::Mean)
+    reduced = buildElementwise(
+        b, loc, ValueRange{reduced}, reducedType,
+        [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+          if (isFloat)
+            return arith::DivFOp::create(nb, nl, args[0],
+                                         scalarConstant(nb, nl, et, count));
+          Value n = scalarConstant(nb, nl, et, count);
+          return isUnsigned ? Value(arith::DivUIOp::create(nb, nl, args[0], n))
+                            : Value(arith::DivSIOp::create(nb, nl, args[0], n));
+        });
+  if (!keepDims)
+    return reduced;
+  SmallVector<int64_t> keptShape(type.getShape());
+  for (int64_t a : axes)
+    keptShape[a] = 1;
+  return reshapeTo(b, loc, reduced, RankedTensorType::get(keptShape, et));
+}
+
 namespace {
 
 struct PoolSetup {
@@ -263,106 +363,6 @@ LogicalResult importAveragePool(NodeContext &ctx) {
   return success();
 }
 
-enum class Reduction { Sum, Mean, Max, Min, Prod };
-
-/// Reduces `input` of element kind `kind` over `axes` (sorted, unique),
-/// keeping them as size 1 when `keepDims`.
-Value buildReduction(OpBuilder &b, Location loc, Value input, ElementKind kind,
-                     ArrayRef<int64_t> axes, bool keepDims, Reduction op) {
-  auto type = cast<RankedTensorType>(input.getType());
-  Type et = type.getElementType();
-  bool isFloat = isFloatKind(kind), isUnsigned = isUnsignedIntKind(kind);
-  SmallVector<int64_t> reducedShape;
-  SmallVector<Value> dyn;
-  double count = 1;
-  for (int64_t i = 0; i < type.getRank(); ++i) {
-    if (llvm::is_contained(axes, i)) {
-      count *= type.getDimSize(i);
-      continue;
-    }
-    reducedShape.push_back(type.getDimSize(i));
-    if (type.isDynamicDim(i))
-      dyn.push_back(tensor::DimOp::create(b, loc, input, i));
-  }
-  auto reducedType = RankedTensorType::get(reducedShape, et);
-  Value identity;
-  switch (op) {
-  case Reduction::Sum:
-  case Reduction::Mean:
-    identity = scalarConstant(b, loc, et, 0.0);
-    break;
-  case Reduction::Prod:
-    identity = scalarConstant(b, loc, et, 1.0);
-    break;
-  case Reduction::Max:
-  case Reduction::Min: {
-    bool max = op == Reduction::Max;
-    if (isFloat) {
-      identity = arith::ConstantOp::create(
-          b, loc,
-          b.getFloatAttr(
-              et, APFloat::getInf(cast<FloatType>(et).getFloatSemantics(),
-                                  /*Negative=*/max)));
-    } else {
-      unsigned width = et.getIntOrFloatBitWidth();
-      APInt value = isUnsigned ? (max ? APInt::getMinValue(width)
-                                      : APInt::getMaxValue(width))
-                               : (max ? APInt::getSignedMinValue(width)
-                                      : APInt::getSignedMaxValue(width));
-      identity = arith::ConstantOp::create(b, loc, b.getIntegerAttr(et, value));
-    }
-    break;
-  }
-  }
-  Value init = filledTensor(b, loc, reducedType, dyn, identity);
-  Value reduced =
-      linalg::ReduceOp::create(
-          b, loc, ValueRange{input}, ValueRange{init}, axes,
-          [&](OpBuilder &nb, Location nl, ValueRange args) {
-            Value x = args[0], acc = args[1], r;
-            switch (op) {
-            case Reduction::Sum:
-            case Reduction::Mean:
-              r = isFloat ? Value(arith::AddFOp::create(nb, nl, x, acc))
-                          : Value(arith::AddIOp::create(nb, nl, x, acc));
-              break;
-            case Reduction::Prod:
-              r = isFloat ? Value(arith::MulFOp::create(nb, nl, x, acc))
-                          : Value(arith::MulIOp::create(nb, nl, x, acc));
-              break;
-            case Reduction::Max:
-              r = isFloat ? Value(arith::MaximumFOp::create(nb, nl, x, acc))
-                  : isUnsigned ? Value(arith::MaxUIOp::create(nb, nl, x, acc))
-                               : Value(arith::MaxSIOp::create(nb, nl, x, acc));
-              break;
-            case Reduction::Min:
-              r = isFloat ? Value(arith::MinimumFOp::create(nb, nl, x, acc))
-                  : isUnsigned ? Value(arith::MinUIOp::create(nb, nl, x, acc))
-                               : Value(arith::MinSIOp::create(nb, nl, x, acc));
-              break;
-            }
-            linalg::YieldOp::create(nb, nl, r);
-          })
-          .getResult(0);
-  if (op == Reduction::Mean)
-    reduced = buildElementwise(
-        b, loc, ValueRange{reduced}, reducedType,
-        [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
-          if (isFloat)
-            return arith::DivFOp::create(nb, nl, args[0],
-                                         scalarConstant(nb, nl, et, count));
-          Value n = scalarConstant(nb, nl, et, count);
-          return isUnsigned ? Value(arith::DivUIOp::create(nb, nl, args[0], n))
-                            : Value(arith::DivSIOp::create(nb, nl, args[0], n));
-        });
-  if (!keepDims)
-    return reduced;
-  SmallVector<int64_t> keptShape(type.getShape());
-  for (int64_t a : axes)
-    keptShape[a] = 1;
-  return reshapeTo(b, loc, reduced, RankedTensorType::get(keptShape, et));
-}
-
 LogicalResult importGlobalAveragePool(NodeContext &ctx) {
   if (failed(ctx.checkAttributes({})))
     return failure();
@@ -382,43 +382,56 @@ LogicalResult importGlobalAveragePool(NodeContext &ctx) {
   return success();
 }
 
-LogicalResult importReduce(NodeContext &ctx, Reduction op) {
-  if (failed(ctx.checkAttributes({"axes", "keepdims", "noop_with_empty_axes"})))
-    return failure();
-  RankedTensorType xt = ctx.inputType(0);
-  ElementKind kind = ctx.inputKind(0);
-  if (kind == ElementKind::Bool ||
-      (!isFloatKind(kind) && op == Reduction::Mean && isUnsignedIntKind(kind)))
-    return ctx.emitError() << "element type " << stringifyElementKind(kind)
-                           << " is not supported";
-  // Axes: an attribute, or an input since opset 13 (ReduceSum) / 18 (rest).
+/// The normalized, sorted axes of a Reduce* node: the `axes` attribute, or
+/// an input since opset 13 (ReduceSum) / 18 (the rest); all axes when empty,
+/// none when also noop_with_empty_axes=1.
+FailureOr<SmallVector<int64_t>> reduceAxes(NodeContext &ctx, int64_t rank) {
   FailureOr<SmallVector<int64_t>> read =
       ctx.axesOperand(1, ctx.opType() == "ReduceSum" ? 13 : 18);
   if (failed(read))
     return failure();
   SmallVector<int64_t> axes = *read;
   if (axes.empty()) {
-    if (ctx.attrInt("noop_with_empty_axes", 0)) {
-      ctx.setOutput(0, ctx.operand(0), kind);
-      return success();
-    }
-    for (int64_t i = 0; i < xt.getRank(); ++i)
+    if (ctx.attrInt("noop_with_empty_axes", 0))
+      return axes;
+    for (int64_t i = 0; i < rank; ++i)
       axes.push_back(i);
   }
   for (int64_t &a : axes) {
-    FailureOr<int64_t> axis = normalizeAxis(ctx, a, xt.getRank(), "axis");
+    FailureOr<int64_t> axis = normalizeAxis(ctx, a, rank, "axis");
     if (failed(axis))
       return failure();
     a = *axis;
-    if (xt.isDynamicDim(a) && op == Reduction::Mean)
-      return ctx.emitError() << "the mean over a dynamic dimension is not "
-                                "supported";
   }
   llvm::sort(axes);
   axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  return axes;
+}
+
+LogicalResult importReduce(NodeContext &ctx, Reduction op) {
+  if (failed(ctx.checkAttributes({"axes", "keepdims", "noop_with_empty_axes"})))
+    return failure();
+  RankedTensorType xt = ctx.inputType(0);
+  ElementKind kind = ctx.inputKind(0);
+  if ((kind == ElementKind::Bool && op != Reduction::Max &&
+       op != Reduction::Min) ||
+      (!isFloatKind(kind) && op == Reduction::Mean && isUnsignedIntKind(kind)))
+    return ctx.emitError() << "element type " << stringifyElementKind(kind)
+                           << " is not supported";
+  FailureOr<SmallVector<int64_t>> axes = reduceAxes(ctx, xt.getRank());
+  if (failed(axes))
+    return failure();
+  if (axes->empty()) {
+    ctx.setOutput(0, ctx.operand(0), kind);
+    return success();
+  }
+  for (int64_t a : *axes)
+    if (xt.isDynamicDim(a) && op == Reduction::Mean)
+      return ctx.emitError() << "the mean over a dynamic dimension is not "
+                                "supported";
   ctx.setOutput(0,
                 buildReduction(ctx.builder(), ctx.loc(), ctx.operand(0), kind,
-                               axes, ctx.attrInt("keepdims", 1) != 0, op),
+                               *axes, ctx.attrInt("keepdims", 1) != 0, op),
                 kind);
   return success();
 }
