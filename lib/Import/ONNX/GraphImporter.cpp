@@ -60,6 +60,7 @@ static const OpFamily kOpFamilies[] = {
     {"Normalization", registerNormalizationImporters},
     {"Shape", registerShapeImporters},
     {"DataMovement", registerDataMovementImporters},
+    {"Indexing", registerIndexingImporters},
 };
 
 GraphImporter::GraphImporter(MLIRContext *context,

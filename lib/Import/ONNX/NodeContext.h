@@ -121,6 +121,7 @@ using OpImporterTable = llvm::StringMap<OpImporter>;
 void registerElementwiseImporters(OpImporterTable &table);
 void registerMathImporters(OpImporterTable &table);
 void registerDataMovementImporters(OpImporterTable &table);
+void registerIndexingImporters(OpImporterTable &table);
 void registerContractionImporters(OpImporterTable &table);
 void registerConvImporters(OpImporterTable &table);
 void registerPoolingImporters(OpImporterTable &table);

@@ -1,7 +1,9 @@
 //===- Pooling.cpp - Pooling and reductions ---------------------*- C++ -*-===//
 //
 // MaxPool, AveragePool (linalg pooling named ops on padded inputs),
-// GlobalAveragePool and ReduceMean/Sum/Max/Min/Prod (linalg.reduce).
+// GlobalAveragePool, ReduceMean/Sum/Max/Min/Prod (linalg.reduce), the
+// reductions composed from a sum (ReduceL1/L2/SumSquare/LogSum/LogSumExp),
+// ArgMax and ArgMin.
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,6 +11,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <limits>
@@ -408,6 +411,18 @@ FailureOr<SmallVector<int64_t>> reduceAxes(NodeContext &ctx, int64_t rank) {
   return axes;
 }
 
+/// `value`, whose `axes` have size 1, without those dimensions.
+Value dropKeptAxes(OpBuilder &b, Location loc, Value value,
+                   ArrayRef<int64_t> axes) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (!llvm::is_contained(axes, d))
+      shape.push_back(type.getDimSize(d));
+  return reshapeTo(b, loc, value,
+                   RankedTensorType::get(shape, type.getElementType()));
+}
+
 LogicalResult importReduce(NodeContext &ctx, Reduction op) {
   if (failed(ctx.checkAttributes({"axes", "keepdims", "noop_with_empty_axes"})))
     return failure();
@@ -436,6 +451,189 @@ LogicalResult importReduce(NodeContext &ctx, Reduction op) {
   return success();
 }
 
+enum class Composed { L1, L2, SumSquare, LogSum, LogSumExp };
+
+/// Reductions built from a sum: ReduceL1 (sum |x|), ReduceL2 (sqrt of sum
+/// x^2), ReduceSumSquare, ReduceLogSum (log of sum) and ReduceLogSumExp
+/// (max + log(sum exp(x - max)), exact for large inputs).
+LogicalResult importComposedReduce(NodeContext &ctx, Composed op) {
+  if (failed(ctx.checkAttributes({"axes", "keepdims", "noop_with_empty_axes"})))
+    return failure();
+  RankedTensorType xt = ctx.inputType(0);
+  ElementKind kind = ctx.inputKind(0);
+  bool intOk = op == Composed::L1 || op == Composed::SumSquare;
+  if (!isFloatKind(kind) &&
+      !(intOk && (isSignedIntKind(kind) || isUnsignedIntKind(kind))))
+    return ctx.emitError() << "element type " << stringifyElementKind(kind)
+                           << " is not supported";
+  FailureOr<SmallVector<int64_t>> axes = reduceAxes(ctx, xt.getRank());
+  if (failed(axes))
+    return failure();
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  bool isFloat = isFloatKind(kind), isUnsigned = isUnsignedIntKind(kind);
+  Value x = ctx.operand(0);
+  Value max;
+  if (op == Composed::LogSumExp && !axes->empty())
+    max = buildReduction(b, loc, x, kind, *axes, true, Reduction::Max);
+  // The summands.
+  Value terms = x;
+  if (op != Composed::LogSum) {
+    SmallVector<Value> operands{x};
+    if (max)
+      operands.push_back(max);
+    terms = buildElementwise(
+        b, loc, operands, xt,
+        [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+          Value v = args[0];
+          switch (op) {
+          case Composed::L1:
+            if (isFloat)
+              return math::AbsFOp::create(nb, nl, v);
+            return isUnsigned ? v : Value(math::AbsIOp::create(nb, nl, v));
+          case Composed::L2:
+          case Composed::SumSquare:
+            return isFloat ? Value(arith::MulFOp::create(nb, nl, v, v))
+                           : Value(arith::MulIOp::create(nb, nl, v, v));
+          case Composed::LogSumExp:
+            if (args.size() > 1)
+              v = arith::SubFOp::create(nb, nl, v, args[1]);
+            return math::ExpOp::create(nb, nl, v);
+          case Composed::LogSum:
+            break;
+          }
+          return v;
+        });
+  }
+  Value sum = axes->empty() ? terms
+                            : buildReduction(b, loc, terms, kind, *axes, true,
+                                             Reduction::Sum);
+  auto sumType = cast<RankedTensorType>(sum.getType());
+  if (op == Composed::L2 || op == Composed::LogSum ||
+      op == Composed::LogSumExp) {
+    SmallVector<Value> operands{sum};
+    if (max)
+      operands.push_back(max);
+    sum = buildElementwise(
+        b, loc, operands, sumType,
+        [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+          if (op == Composed::L2)
+            return math::SqrtOp::create(nb, nl, args[0]);
+          Value log = math::LogOp::create(nb, nl, args[0]);
+          if (args.size() > 1)
+            log = arith::AddFOp::create(nb, nl, log, args[1]);
+          return log;
+        });
+  }
+  if (!ctx.attrInt("keepdims", 1))
+    sum = dropKeptAxes(b, loc, sum, *axes);
+  ctx.setOutput(0, sum, kind);
+  return success();
+}
+
+/// ArgMax / ArgMin along an axis: a linalg.generic reduction carrying the
+/// best value and its index (the first one, or the last with
+/// select_last_index=1).
+LogicalResult importArgExtremum(NodeContext &ctx, bool isMax) {
+  if (failed(ctx.checkAttributes({"axis", "keepdims", "select_last_index"})))
+    return failure();
+  RankedTensorType xt = ctx.inputType(0);
+  ElementKind kind = ctx.inputKind(0);
+  if (kind == ElementKind::Bool || isLowPrecisionKind(kind))
+    return ctx.emitError() << "element type " << stringifyElementKind(kind)
+                           << " is not supported";
+  int64_t rank = xt.getRank();
+  FailureOr<int64_t> axis =
+      normalizeAxis(ctx, ctx.attrInt("axis", 0), rank, "axis");
+  if (failed(axis))
+    return failure();
+  bool last = ctx.attrInt("select_last_index", 0) != 0;
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  Type et = xt.getElementType();
+  bool isFloat = isFloatKind(kind), isUnsigned = isUnsignedIntKind(kind);
+  Value x = ctx.operand(0);
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dyn;
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d == *axis)
+      continue;
+    shape.push_back(xt.getDimSize(d));
+    outExprs.push_back(b.getAffineDimExpr(d));
+    if (xt.isDynamicDim(d))
+      dyn.push_back(tensor::DimOp::create(b, loc, x, d));
+  }
+  Value worst;
+  if (isFloat) {
+    worst = arith::ConstantOp::create(
+        b, loc,
+        b.getFloatAttr(
+            et,
+            APFloat::getInf(cast<FloatType>(et).getFloatSemantics(), isMax)));
+  } else {
+    unsigned width = et.getIntOrFloatBitWidth();
+    APInt v = isUnsigned ? (isMax ? APInt::getMinValue(width)
+                                  : APInt::getMaxValue(width))
+                         : (isMax ? APInt::getSignedMinValue(width)
+                                  : APInt::getSignedMaxValue(width));
+    worst = arith::ConstantOp::create(b, loc, b.getIntegerAttr(et, v));
+  }
+  auto valueType = RankedTensorType::get(shape, et);
+  auto indexType = RankedTensorType::get(shape, b.getI64Type());
+  Value values = filledTensor(b, loc, valueType, dyn, worst);
+  // Index 0 stays when no element beats the initial extreme (a row of
+  // -inf for ArgMax): element 0 is then an answer.
+  Value indices = filledTensor(b, loc, indexType, dyn,
+                               scalarConstant(b, loc, b.getI64Type(), 0));
+  AffineMap outMap = AffineMap::get(rank, 0, outExprs, b.getContext());
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(rank), outMap, outMap};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators[*axis] = utils::IteratorType::reduction;
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{valueType, indexType}, ValueRange{x},
+      ValueRange{values, indices}, maps, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value v = args[0], best = args[1], bestIndex = args[2];
+        Value better;
+        if (isFloat) {
+          auto p = isMax ? (last ? arith::CmpFPredicate::OGE
+                                 : arith::CmpFPredicate::OGT)
+                         : (last ? arith::CmpFPredicate::OLE
+                                 : arith::CmpFPredicate::OLT);
+          better = arith::CmpFOp::create(nb, nl, p, v, best);
+        } else {
+          arith::CmpIPredicate p;
+          if (isMax)
+            p = last ? (isUnsigned ? arith::CmpIPredicate::uge
+                                   : arith::CmpIPredicate::sge)
+                     : (isUnsigned ? arith::CmpIPredicate::ugt
+                                   : arith::CmpIPredicate::sgt);
+          else
+            p = last ? (isUnsigned ? arith::CmpIPredicate::ule
+                                   : arith::CmpIPredicate::sle)
+                     : (isUnsigned ? arith::CmpIPredicate::ult
+                                   : arith::CmpIPredicate::slt);
+          better = arith::CmpIOp::create(nb, nl, p, v, best);
+        }
+        Value i = arith::IndexCastOp::create(
+            nb, nl, nb.getI64Type(), linalg::IndexOp::create(nb, nl, *axis));
+        Value newValue = arith::SelectOp::create(nb, nl, better, v, best);
+        Value newIndex = arith::SelectOp::create(nb, nl, better, i, bestIndex);
+        linalg::YieldOp::create(nb, nl, ValueRange{newValue, newIndex});
+      });
+  Value result = generic.getResult(1);
+  if (ctx.attrInt("keepdims", 1)) {
+    SmallVector<int64_t> kept(xt.getShape());
+    kept[*axis] = 1;
+    result =
+        reshapeTo(b, loc, result, RankedTensorType::get(kept, b.getI64Type()));
+  }
+  ctx.setOutput(0, result, ElementKind::Int64);
+  return success();
+}
+
 } // namespace
 
 void mlir::sieve::onnx_import::registerPoolingImporters(
@@ -458,4 +656,21 @@ void mlir::sieve::onnx_import::registerPoolingImporters(
   table["ReduceProd"] = [](NodeContext &c) {
     return importReduce(c, Reduction::Prod);
   };
+  table["ReduceL1"] = [](NodeContext &c) {
+    return importComposedReduce(c, Composed::L1);
+  };
+  table["ReduceL2"] = [](NodeContext &c) {
+    return importComposedReduce(c, Composed::L2);
+  };
+  table["ReduceSumSquare"] = [](NodeContext &c) {
+    return importComposedReduce(c, Composed::SumSquare);
+  };
+  table["ReduceLogSum"] = [](NodeContext &c) {
+    return importComposedReduce(c, Composed::LogSum);
+  };
+  table["ReduceLogSumExp"] = [](NodeContext &c) {
+    return importComposedReduce(c, Composed::LogSumExp);
+  };
+  table["ArgMax"] = [](NodeContext &c) { return importArgExtremum(c, true); };
+  table["ArgMin"] = [](NodeContext &c) { return importArgExtremum(c, false); };
 }

@@ -142,6 +142,30 @@ MODELS = {
          const("ax", np.array(1, np.int64)), const("r0", np.array(0, np.int64)),
          const("r1", np.array(4, np.int64)), const("r2", np.array(1, np.int64)),
          const("zero", np.array([0], np.int64)), const("shape", np.array([2, 1], np.int64))]),
+    # Indexing.cpp: GatherElements, GatherND, ScatterND.
+    "indexing": lambda: graph_model(
+        [helper.make_node("GatherElements", ["x", "ei"], ["ge"], name="gather_elements",
+                          axis=1),
+         helper.make_node("GatherND", ["x", "ni"], ["gn"], name="gather_nd"),
+         helper.make_node("ScatterND", ["x", "si", "su"], ["sc"], name="scatter_nd",
+                          reduction="add")],
+        [tensor("x", [3, 4])],
+        [tensor("ge", [3, 2]), tensor("gn", [2]), tensor("sc", [3, 4])],
+        [const("ei", np.array([[0, -1]] * 3, np.int64)),
+         const("ni", np.array([[0, 1], [2, 3]], np.int64)),
+         const("si", np.array([[1]], np.int64)), const("su", np.ones((1, 4), np.float32))]),
+    # Pooling.cpp's ArgMax and composed reductions; Contraction.cpp's Einsum.
+    "reductions": lambda: graph_model(
+        [helper.make_node("ArgMax", ["x"], ["am"], name="argmax", axis=-1, keepdims=0),
+         helper.make_node("ReduceLogSumExp", ["x", "axes"], ["lse"], name="lse"),
+         helper.make_node("ReduceL2", ["x", "axes"], ["l2"], name="l2", keepdims=0),
+         helper.make_node("Einsum", ["x", "w"], ["e"], name="einsum",
+                          equation="bij,jk->bik")],
+        [tensor("x", ["batch", 3, 4])],
+        [tensor("am", ["batch", 3], TensorProto.INT64), tensor("lse", ["batch", 3, 1]),
+         tensor("l2", ["batch", 3]), tensor("e", ["batch", 3, 5])],
+        [const("axes", np.array([2], np.int64)),
+         const("w", rng.standard_normal((4, 5)).astype(np.float32))], opset=18),
     # A ReLU FFN with a symbolic batch dimension.
     "dynamic_ffn": lambda: graph_model(
         [helper.make_node("MatMul", ["x", "w1"], ["h"], name="up"),
