@@ -166,6 +166,13 @@ MODELS = {
          tensor("l2", ["batch", 3]), tensor("e", ["batch", 3, 5])],
         [const("axes", np.array([2], np.int64)),
          const("w", rng.standard_normal((4, 5)).astype(np.float32))], opset=18),
+    # ConvTranspose: stride 2, pads, output_padding, a dynamic batch.
+    "convtranspose": lambda: graph_model(
+        [helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], name="deconv",
+                          strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1])],
+        [tensor("x", ["n", 2, 3, 3])], [tensor("y", ["n", 4, 6, 6])],
+        [const("w", rng.standard_normal((2, 4, 3, 3)).astype(np.float32)),
+         const("b", np.zeros(4, np.float32))]),
     # A ReLU FFN with a symbolic batch dimension.
     "dynamic_ffn": lambda: graph_model(
         [helper.make_node("MatMul", ["x", "w1"], ["h"], name="up"),
