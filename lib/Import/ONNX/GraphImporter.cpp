@@ -61,6 +61,7 @@ static const OpFamily kOpFamilies[] = {
     {"Shape", registerShapeImporters},
     {"DataMovement", registerDataMovementImporters},
     {"Indexing", registerIndexingImporters},
+    {"Resize", registerResizeImporters},
 };
 
 GraphImporter::GraphImporter(MLIRContext *context,

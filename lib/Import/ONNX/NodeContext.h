@@ -122,6 +122,7 @@ void registerElementwiseImporters(OpImporterTable &table);
 void registerMathImporters(OpImporterTable &table);
 void registerDataMovementImporters(OpImporterTable &table);
 void registerIndexingImporters(OpImporterTable &table);
+void registerResizeImporters(OpImporterTable &table);
 void registerContractionImporters(OpImporterTable &table);
 void registerConvImporters(OpImporterTable &table);
 void registerPoolingImporters(OpImporterTable &table);

@@ -173,6 +173,17 @@ MODELS = {
         [tensor("x", ["n", 2, 3, 3])], [tensor("y", ["n", 4, 6, 6])],
         [const("w", rng.standard_normal((2, 4, 3, 3)).astype(np.float32)),
          const("b", np.zeros(4, np.float32))]),
+    # Resize: linear with constant scales (static output), nearest with
+    # run-time scales (dynamic output, refined by the declared shape).
+    "resize": lambda: graph_model(
+        [helper.make_node("Resize", ["y", "", "scales"], ["lin"], name="bilinear",
+                          mode="linear"),
+         helper.make_node("Resize", ["x", "", "s"], ["near"], name="nearest",
+                          coordinate_transformation_mode="asymmetric",
+                          nearest_mode="floor")],
+        [tensor("x", [1, 3, 4, 4]), tensor("s", [4]), tensor("y", ["n", 3, 4, 4])],
+        [tensor("lin", ["n", 3, 8, 8]), tensor("near", [None, None, None, None])],
+        [const("scales", np.array([1, 1, 2, 2], np.float32))], opset=19),
     # A ReLU FFN with a symbolic batch dimension.
     "dynamic_ffn": lambda: graph_model(
         [helper.make_node("MatMul", ["x", "w1"], ["h"], name="up"),
