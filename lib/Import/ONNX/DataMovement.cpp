@@ -228,6 +228,10 @@ LogicalResult importSlice(NodeContext &ctx) {
   Location loc = ctx.loc();
   Value source = ctx.operand(0);
   if (negativeStep) {
+    if (llvm::any_of(dynamicBounds,
+                     [](const auto &b) { return b.has_value(); }))
+      return ctx.emitError() << "a negative step together with a sliced "
+                                "dynamic dimension is not supported";
     // tensor.extract_slice has no negative strides: gather element-wise.
     SmallVector<Value> dyn;
     for (int64_t d = 0; d < rank; ++d)

@@ -211,6 +211,19 @@ MODELS = {
                           auto_pad="SOMETIMES")],
         [tensor("x", [1, 8, 4, 4])], [tensor("y", [1, 4, 4, 4])],
         [const("w", rng.standard_normal((4, 8, 1, 1)).astype(np.float32))]),
+    "bad_resize_antialias": lambda: graph_model(
+        [helper.make_node("Resize", ["x", "", "scales"], ["y"], name="smooth_down",
+                          mode="linear", antialias=1)],
+        [tensor("x", [1, 1, 4, 4])], [tensor("y", [1, 1, 2, 2])],
+        [const("scales", np.array([1, 1, 0.5, 0.5], np.float32))], opset=18),
+    "bad_float_mod": lambda: graph_model(
+        [helper.make_node("Mod", ["a", "b"], ["y"], name="mod_f32")],
+        [tensor("a", [2]), tensor("b", [2])], [tensor("y", [2])]),
+    "bad_dynamic_slice_step": lambda: graph_model(
+        [helper.make_node("Slice", ["x", "s", "e", "a", "st"], ["y"], name="every_other")],
+        [tensor("x", ["n", 4])], [tensor("y", ["m", 4])],
+        [const("s", np.array([0], np.int64)), const("e", np.array([100], np.int64)),
+         const("a", np.array([0], np.int64)), const("st", np.array([2], np.int64))]),
     "bad_output_shape": lambda: graph_model(
         [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [tensor("x", [2, 3])], [tensor("y", [2, 4])]),
