@@ -2,9 +2,10 @@
 """Runs the ONNX backend tests of the ops Sieve supports through sieve-run.
 
 Sources: Debian's libonnx-testdata (ONNX 1.12) and the node tests of the
-pinned onnx wheel. A node test belongs to an op when the op is the one the
-test is named after (its expanded variants included); pytorch-converted and
-pytorch-operator tests are run when every op they use is supported.
+pinned onnx wheel. The supported ops are read from the importer's op list,
+lib/Import/ONNX/Ops.def. A node test belongs to an op when the op is the one
+the test is named after (its expanded variants included); pytorch-converted
+and pytorch-operator tests are run when every op they use is supported.
 
 Each test is compiled and run with `sieve-run MODEL --test-data DIR`. When a
 model passes a shape argument (Reshape shape, Squeeze axes...) as a graph
@@ -29,20 +30,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEBIAN_DATA = "/usr/share/libonnx-testdata/data"
 WHEEL_DATA = os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data")
 
-# The ops of the conformance target (issue: ONNX import and dense codegen).
-LISTED_OPS = {
-    "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh", "Erf", "Gelu", "Softmax",
-    "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Exp", "MatMul", "Gemm",
-    "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
-    "BatchNormalization", "Flatten", "Reshape", "Transpose", "Concat",
-    "Gather", "Squeeze", "Unsqueeze", "Constant", "ConstantOfShape",
-    "Identity", "Pad", "ReduceMean", "Dropout", "Cast", "Shape",
-}
-# Ops the importer handles beyond the listed ones.
-EXTRA_OPS = {"Sum", "LRN", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
-             "CastLike", "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual",
-             "Where"}
-SUPPORTED_OPS = LISTED_OPS | EXTRA_OPS
+# The supported ops: the importer's op list, lib/Import/ONNX/Ops.def (the
+# importer checks that its registered importers are exactly these).
+OPS_DEF = os.path.join(HERE, "..", "..", "lib", "Import", "ONNX", "Ops.def")
+
+
+def read_ops_def(path=OPS_DEF):
+    """{op: family} from the SIEVE_ONNX_OP(Family, Op) lines of Ops.def."""
+    ops = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"\s*SIEVE_ONNX_OP\((\w+),\s*(\w+)\)", line)
+            if m:
+                ops[m.group(2)] = m.group(1)
+    return ops
+
+
+SUPPORTED_OPS = set(read_ops_def())
 
 # Test-name spellings that differ from the op name.
 NAME_ALIASES = {"batchnorm": "BatchNormalization"}
@@ -76,7 +80,7 @@ def primary_op(test_name, ops):
         if squashed.startswith(alias):
             return op
     best = None
-    for op in LISTED_OPS | ops:
+    for op in SUPPORTED_OPS | ops:
         if squashed.startswith(squash(op)) and (best is None or len(op) > len(best)):
             best = op
     return best
@@ -95,7 +99,7 @@ def collect(args):
                     continue
                 ops = model_ops(model)
                 op = primary_op(name, ops)
-                if op in LISTED_OPS:
+                if op in SUPPORTED_OPS:
                     tests.append((f"{label}/node/{name}", path, op))
         for kind in ("pytorch-converted", "pytorch-operator"):
             kind_dir = os.path.join(root, kind)
@@ -164,12 +168,20 @@ def xfail_reason(name, xfail):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sieve-run", required=True, help="path to sieve-run")
+    parser.add_argument("--sieve-run", help="path to sieve-run")
+    parser.add_argument("--list-ops", action="store_true",
+                        help="print the supported ops (from Ops.def) and exit")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--timeout", type=int, default=300)
     parser.add_argument("--filter", help="only tests whose name matches this regex")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every test")
     args = parser.parse_args()
+    if args.list_ops:
+        for op, family in sorted(read_ops_def().items()):
+            print(f"{op} {family}")
+        return 0
+    if not args.sieve_run:
+        parser.error("--sieve-run is required")
 
     tests = collect(args)
     xfail = read_xfail()

@@ -2,8 +2,9 @@
 //
 // MatMul (numpy semantics: 1-D operands, batched and broadcast batch
 // dimensions) and Gemm (alpha, beta, transA, transB, broadcast C) as
-// linalg.matmul / linalg.batch_matmul. Transposed constant weights are
-// transposed at import, so every weight reaches codegen row-major [K, N].
+// linalg.matmul / linalg.batch_matmul; Einsum as a linalg.generic. Transposed
+// constant weights are transposed at import, so every weight reaches codegen
+// row-major [K, N].
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +15,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cstring>
+#include <map>
 #include <vector>
 
 using namespace mlir;
@@ -287,10 +289,231 @@ LogicalResult importGemm(NodeContext &ctx) {
   return success();
 }
 
+/// The subscripts of one Einsum operand or of the output: a letter per
+/// dimension, '.' standing for each dimension of an ellipsis.
+struct EinsumTerm {
+  SmallVector<char> letters;
+  bool ellipsis = false;
+};
+
+/// Parses "ab,bc->ac" (spaces allowed); the output is implicit when "->" is
+/// missing.
+FailureOr<std::pair<SmallVector<EinsumTerm>, std::optional<EinsumTerm>>>
+parseEinsum(NodeContext &ctx, llvm::StringRef equation) {
+  std::string eq;
+  for (char c : equation)
+    if (c != ' ')
+      eq.push_back(c);
+  llvm::StringRef text(eq);
+  auto [lhs, rhs] = text.split("->");
+  bool explicitOutput = text.contains("->");
+  auto parseTerm = [&](llvm::StringRef term) -> FailureOr<EinsumTerm> {
+    EinsumTerm t;
+    for (size_t i = 0; i < term.size(); ++i) {
+      if (term.substr(i).starts_with("...")) {
+        if (t.ellipsis)
+          return failure();
+        t.ellipsis = true;
+        t.letters.push_back('.');
+        i += 2;
+      } else if (llvm::isAlpha(term[i])) {
+        t.letters.push_back(term[i]);
+      } else {
+        return failure();
+      }
+    }
+    return t;
+  };
+  SmallVector<EinsumTerm> inputs;
+  SmallVector<llvm::StringRef> parts;
+  lhs.split(parts, ',');
+  for (llvm::StringRef part : parts) {
+    FailureOr<EinsumTerm> t = parseTerm(part);
+    if (failed(t))
+      return ctx.emitError() << "cannot parse equation '" << equation << "'";
+    inputs.push_back(*t);
+  }
+  std::optional<EinsumTerm> output;
+  if (explicitOutput) {
+    FailureOr<EinsumTerm> t = parseTerm(rhs);
+    if (failed(t))
+      return ctx.emitError() << "cannot parse equation '" << equation << "'";
+    output = *t;
+  }
+  return std::make_pair(inputs, output);
+}
+
+/// Einsum as one linalg.generic: a loop per subscript letter (ellipsis
+/// dimensions included), parallel for the output's letters and reductions
+/// for the rest, multiplying the operands and summing. A repeated letter in
+/// an operand reads its diagonal; a size-1 dimension broadcasts.
+LogicalResult importEinsum(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"equation"})))
+    return failure();
+  std::string equation = ctx.attrString("equation", "");
+  auto parsed = parseEinsum(ctx, equation);
+  if (failed(parsed))
+    return failure();
+  auto &[inputs, explicitOutput] = *parsed;
+  if (inputs.size() != ctx.numInputs())
+    return ctx.emitError() << "equation '" << equation << "' has "
+                           << inputs.size() << " operands, the node "
+                           << ctx.numInputs();
+  ElementKind kind = ctx.inputKind(0);
+  if (kind == ElementKind::Bool || isLowPrecisionKind(kind))
+    return ctx.emitError() << "element type " << stringifyElementKind(kind)
+                           << " is not supported";
+  // Ellipsis dimensions become the letters '0', '1', ... (right-aligned).
+  int64_t ellipsisRank = 0;
+  for (auto [i, term] : llvm::enumerate(inputs)) {
+    if (ctx.inputKind(i) != kind)
+      return ctx.emitError() << "operands have different element types";
+    int64_t rank = ctx.inputType(i).getRank();
+    int64_t named = term.letters.size() - (term.ellipsis ? 1 : 0);
+    if (term.ellipsis ? named > rank : named != rank)
+      return ctx.emitError()
+             << "operand " << i << " " << ctx.inputType(i)
+             << " does not match its subscripts in '" << equation << "'";
+    if (term.ellipsis)
+      ellipsisRank = std::max(ellipsisRank, rank - named);
+  }
+  auto expand = [&](const EinsumTerm &term, int64_t rank) {
+    SmallVector<char> letters;
+    for (char c : term.letters) {
+      if (c != '.') {
+        letters.push_back(c);
+        continue;
+      }
+      int64_t n = rank - (term.letters.size() - 1);
+      for (int64_t j = ellipsisRank - n; j < ellipsisRank; ++j)
+        letters.push_back('0' + j);
+    }
+    return letters;
+  };
+  SmallVector<SmallVector<char>> operandLetters;
+  for (auto [i, term] : llvm::enumerate(inputs))
+    operandLetters.push_back(expand(term, ctx.inputType(i).getRank()));
+  SmallVector<char> outLetters;
+  if (explicitOutput) {
+    for (char c : explicitOutput->letters) {
+      if (c != '.') {
+        outLetters.push_back(c);
+        continue;
+      }
+      for (int64_t j = 0; j < ellipsisRank; ++j)
+        outLetters.push_back('0' + j);
+    }
+  } else {
+    // Implicit: the ellipsis, then the letters used once, alphabetically.
+    for (int64_t j = 0; j < ellipsisRank; ++j)
+      outLetters.push_back('0' + j);
+    std::map<char, int> counts;
+    for (auto &letters : operandLetters)
+      for (char c : letters)
+        if (llvm::isAlpha(c))
+          ++counts[c];
+    for (auto [c, n] : counts)
+      if (n == 1)
+        outLetters.push_back(c);
+  }
+  // Loop order: output letters, then the reduced ones.
+  SmallVector<char> loops(outLetters);
+  for (auto &letters : operandLetters)
+    for (char c : letters)
+      if (!llvm::is_contained(loops, c))
+        loops.push_back(c);
+  for (char c : outLetters)
+    if (llvm::count(outLetters, c) != 1 ||
+        !llvm::any_of(operandLetters,
+                      [&](auto &l) { return llvm::is_contained(l, c); }))
+      return ctx.emitError() << "output subscript '" << c
+                             << "' must appear once and in an operand";
+  // Loop sizes: the largest static size (1 broadcasts), else dynamic.
+  int64_t n = loops.size();
+  SmallVector<int64_t> sizes(n, 1);
+  SmallVector<std::pair<int64_t, int64_t>> dynamicSource(n, {-1, -1});
+  for (auto [i, letters] : llvm::enumerate(operandLetters)) {
+    RankedTensorType t = ctx.inputType(i);
+    for (auto [d, c] : llvm::enumerate(letters)) {
+      int64_t loop = llvm::find(loops, c) - loops.begin();
+      int64_t size = t.getDimSize(d);
+      if (ShapedType::isDynamic(size)) {
+        if (dynamicSource[loop].first < 0)
+          dynamicSource[loop] = {i, d};
+        continue;
+      }
+      if (size != 1 && sizes[loop] != 1 && sizes[loop] != size)
+        return ctx.emitError() << "subscript '" << c << "' has sizes "
+                               << sizes[loop] << " and " << size;
+      if (size != 1)
+        sizes[loop] = size;
+    }
+  }
+  for (int64_t l = 0; l < n; ++l)
+    if (sizes[l] == 1 && dynamicSource[l].first >= 0)
+      sizes[l] = ShapedType::kDynamic;
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  MLIRContext *mctx = b.getContext();
+  SmallVector<AffineMap> maps;
+  SmallVector<Value> operands;
+  for (auto [i, letters] : llvm::enumerate(operandLetters)) {
+    RankedTensorType t = ctx.inputType(i);
+    SmallVector<AffineExpr> exprs;
+    for (auto [d, c] : llvm::enumerate(letters)) {
+      int64_t loop = llvm::find(loops, c) - loops.begin();
+      exprs.push_back(t.getDimSize(d) == 1 && sizes[loop] != 1
+                          ? getAffineConstantExpr(0, mctx)
+                          : getAffineDimExpr(loop, mctx));
+    }
+    maps.push_back(AffineMap::get(n, 0, exprs, mctx));
+    operands.push_back(ctx.operand(i));
+  }
+  SmallVector<int64_t> outShape;
+  SmallVector<Value> dyn;
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t l = 0; l < static_cast<int64_t>(outLetters.size()); ++l) {
+    outShape.push_back(sizes[l]);
+    outExprs.push_back(getAffineDimExpr(l, mctx));
+    if (ShapedType::isDynamic(sizes[l]))
+      dyn.push_back(tensor::DimOp::create(
+          b, loc, operands[dynamicSource[l].first], dynamicSource[l].second));
+  }
+  maps.push_back(AffineMap::get(n, 0, outExprs, mctx));
+  Type et = ctx.inputType(0).getElementType();
+  auto outType = RankedTensorType::get(outShape, et);
+  SmallVector<utils::IteratorType> iterators(n, utils::IteratorType::reduction);
+  for (size_t l = 0; l < outLetters.size(); ++l)
+    iterators[l] = utils::IteratorType::parallel;
+  bool isFloat = isFloatKind(kind);
+  Value init = zeros(b, loc, outType, dyn);
+  Value result =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{outType}, operands, ValueRange{init}, maps,
+          iterators,
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value product = args[0];
+            for (Value v : args.drop_front().drop_back())
+              product = isFloat
+                            ? Value(arith::MulFOp::create(nb, nl, product, v))
+                            : Value(arith::MulIOp::create(nb, nl, product, v));
+            Value sum =
+                isFloat
+                    ? Value(arith::AddFOp::create(nb, nl, args.back(), product))
+                    : Value(
+                          arith::AddIOp::create(nb, nl, args.back(), product));
+            linalg::YieldOp::create(nb, nl, sum);
+          })
+          .getResult(0);
+  ctx.setOutput(0, result, kind);
+  return success();
+}
+
 } // namespace
 
 void mlir::sieve::onnx_import::registerContractionImporters(
     OpImporterTable &table) {
   table["MatMul"] = importMatMul;
   table["Gemm"] = importGemm;
+  table["Einsum"] = importEinsum;
 }

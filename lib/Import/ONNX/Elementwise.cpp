@@ -1,7 +1,8 @@
 //===- Elementwise.cpp - Elementwise ONNX ops -------------------*- C++ -*-===//
 //
-// Add, Sub, Mul, Div, Pow, Sum; Relu, LeakyRelu, Clip, Sigmoid, Tanh, Erf,
-// Gelu, Sqrt, Exp; Softmax; Cast, Identity, Dropout.
+// Add, Sub, Mul, Div, Pow, Sum, Max, Min, Mean; Relu, LeakyRelu, PRelu,
+// Clip, Sigmoid, HardSigmoid, HardSwish, Softplus, Tanh, Erf, Gelu, Sqrt,
+// Exp; Softmax; Cast, CastLike; comparisons, Where; Identity, Dropout.
 //
 //===----------------------------------------------------------------------===//
 
@@ -95,6 +96,59 @@ FailureOr<Value> legacyBroadcastOperand(NodeContext &ctx) {
                    RankedTensorType::get(shape, rt.getElementType()));
 }
 
+/// Folds integer arithmetic on small constants (shape computations such as
+/// `Shape -> Sub -> ConstantOfShape`); false when it does not apply.
+bool foldIntArithmetic(NodeContext &ctx, Arith op,
+                       RankedTensorType resultType) {
+  const GraphValue &lhs = ctx.input(0), &rhs = ctx.input(1);
+  ElementKind kind = lhs.kind;
+  if (!isSignedIntKind(kind) && !isUnsignedIntKind(kind))
+    return false;
+  if (!isFoldableConstant(lhs) || !isFoldableConstant(rhs) ||
+      !resultType.hasStaticShape() || resultType.getNumElements() > 1024 ||
+      (ctx.opset() < 7 && ctx.attrInt("broadcast", 0)))
+    return false;
+  SmallVector<int64_t> a = elementsAsInts(lhs.constant),
+                       b = elementsAsInts(rhs.constant);
+  ArrayRef<int64_t> shape = resultType.getShape();
+  int64_t rank = shape.size();
+  // The flat index of an operand element for result coordinates `coord`.
+  auto index = [&](RankedTensorType type, ArrayRef<int64_t> coord) {
+    int64_t flat = 0, offset = rank - type.getRank();
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      flat = flat * type.getDimSize(d) +
+             (type.getDimSize(d) == 1 ? 0 : coord[offset + d]);
+    return flat;
+  };
+  SmallVector<int64_t> out, coord(rank, 0);
+  for (int64_t n = 0; n < resultType.getNumElements(); ++n) {
+    int64_t x = a[index(lhs.type, coord)], y = b[index(rhs.type, coord)];
+    switch (op) {
+    case Arith::Add:
+      out.push_back(x + y);
+      break;
+    case Arith::Sub:
+      out.push_back(x - y);
+      break;
+    case Arith::Mul:
+      out.push_back(x * y);
+      break;
+    case Arith::Div:
+      if (y == 0)
+        return false; // Left to run time, like any division by zero.
+      out.push_back(x / y);
+      break;
+    }
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++coord[d] < shape[d])
+        break;
+      coord[d] = 0;
+    }
+  }
+  ctx.setConstantOutput(0, makeIntElements(resultType, out), kind);
+  return true;
+}
+
 LogicalResult importArithmetic(NodeContext &ctx, Arith op) {
   if (failed(ctx.checkAttributes({"broadcast", "axis"})) ||
       failed(checkSameKinds(ctx, 0, 1)))
@@ -102,6 +156,13 @@ LogicalResult importArithmetic(NodeContext &ctx, Arith op) {
   ElementKind kind = ctx.inputKind(0);
   if (kind == ElementKind::Bool)
     return ctx.emitError() << "bool operands are not supported";
+  if (FailureOr<SmallVector<int64_t>> shape = broadcastShapes(
+          ctx.inputType(0).getShape(), ctx.inputType(1).getShape());
+      succeeded(shape) &&
+      foldIntArithmetic(
+          ctx, op,
+          RankedTensorType::get(*shape, ctx.inputType(0).getElementType())))
+    return success();
   FailureOr<Value> rhsOr = legacyBroadcastOperand(ctx);
   if (failed(rhsOr))
     return failure();
@@ -329,6 +390,96 @@ LogicalResult importLeakyRelu(NodeContext &ctx) {
             arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
         return arith::SelectOp::create(b, loc, negative, scaled, x);
       });
+}
+
+LogicalResult importSoftplus(NodeContext &ctx) {
+  return importFloatElementwise(
+      ctx, {}, [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        // log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), exact for large |x|.
+        Value x = args[0];
+        Value zero = scalarConstant(b, loc, x.getType(), 0.0);
+        Value negAbs =
+            arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x));
+        Value tail =
+            math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, negAbs));
+        return arith::AddFOp::create(
+            b, loc, arith::MaximumFOp::create(b, loc, x, zero), tail);
+      });
+}
+
+/// max(0, min(1, alpha * x + beta)).
+Value hardSigmoid(OpBuilder &b, Location loc, Value x, double alpha,
+                  double beta) {
+  Type t = x.getType();
+  Value y = arith::AddFOp::create(
+      b, loc,
+      arith::MulFOp::create(b, loc, x, scalarConstant(b, loc, t, alpha)),
+      scalarConstant(b, loc, t, beta));
+  y = arith::MinimumFOp::create(b, loc, y, scalarConstant(b, loc, t, 1.0));
+  return arith::MaximumFOp::create(b, loc, y, scalarConstant(b, loc, t, 0.0));
+}
+
+LogicalResult importHardSigmoid(NodeContext &ctx) {
+  double alpha = ctx.attrFloat("alpha", 0.2f);
+  double beta = ctx.attrFloat("beta", 0.5f);
+  return importFloatElementwise(
+      ctx, {"alpha", "beta", "consumed_inputs"},
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        return hardSigmoid(b, loc, args[0], alpha, beta);
+      });
+}
+
+LogicalResult importHardSwish(NodeContext &ctx) {
+  return importFloatElementwise(
+      ctx, {}, [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        return arith::MulFOp::create(
+            b, loc, args[0], hardSigmoid(b, loc, args[0], 1.0 / 6.0, 0.5));
+      });
+}
+
+/// PRelu: x < 0 ? slope * x : x, with the slope broadcast to x.
+LogicalResult importPRelu(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"consumed_inputs"})) ||
+      failed(checkSameKinds(ctx, 0, 1)))
+    return failure();
+  ElementKind kind = ctx.inputKind(0);
+  if (!isFloatKind(kind) && !isSignedIntKind(kind))
+    return ctx.emitError() << "element type " << stringifyElementKind(kind)
+                           << " is not supported";
+  RankedTensorType xt = ctx.inputType(0), st = ctx.inputType(1);
+  Value slope = ctx.operand(1);
+  // Before opset 7 a 1-D slope of C elements applies per channel (dim 1).
+  if (ctx.opset() < 7 && st.getRank() == 1 && xt.getRank() > 2 &&
+      st.getDimSize(0) != 1) {
+    SmallVector<int64_t> shape{st.getDimSize(0)};
+    shape.append(xt.getRank() - 2, 1);
+    slope = reshapeTo(ctx.builder(), ctx.loc(), slope,
+                      RankedTensorType::get(shape, st.getElementType()));
+  }
+  auto slopeType = cast<RankedTensorType>(slope.getType());
+  FailureOr<SmallVector<int64_t>> shape =
+      broadcastShapes(xt.getShape(), slopeType.getShape());
+  if (failed(shape) || *shape != SmallVector<int64_t>(xt.getShape()))
+    return ctx.emitError() << "slope " << slopeType << " does not broadcast to "
+                           << xt;
+  Value result = buildElementwise(
+      ctx.builder(), ctx.loc(), ValueRange{ctx.operand(0), slope}, xt,
+      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        Value x = args[0];
+        Value zero = scalarConstant(b, loc, x.getType(), 0.0);
+        if (isa<FloatType>(x.getType())) {
+          Value neg =
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
+          return arith::SelectOp::create(
+              b, loc, neg, arith::MulFOp::create(b, loc, x, args[1]), x);
+        }
+        Value neg =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
+        return arith::SelectOp::create(
+            b, loc, neg, arith::MulIOp::create(b, loc, x, args[1]), x);
+      });
+  ctx.setOutput(0, result, kind);
+  return success();
 }
 
 LogicalResult importSigmoid(NodeContext &ctx) {
@@ -694,6 +845,10 @@ void mlir::sieve::onnx_import::registerElementwiseImporters(
   table["Relu"] = importRelu;
   table["LeakyRelu"] = importLeakyRelu;
   table["Sigmoid"] = importSigmoid;
+  table["Softplus"] = importSoftplus;
+  table["HardSigmoid"] = importHardSigmoid;
+  table["HardSwish"] = importHardSwish;
+  table["PRelu"] = importPRelu;
   table["Gelu"] = importGelu;
   table["Clip"] = importClip;
   table["Softmax"] = importSoftmax;

@@ -43,18 +43,64 @@ static std::string dataTypeName(int32_t dataType) {
 // GraphImporter
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// An op family: the file that registers a group of importers.
+struct OpFamily {
+  const char *name;
+  void (*registerImporters)(OpImporterTable &);
+};
+} // namespace
+
+static const OpFamily kOpFamilies[] = {
+    {"Elementwise", registerElementwiseImporters},
+    {"Math", registerMathImporters},
+    {"Contraction", registerContractionImporters},
+    {"Conv", registerConvImporters},
+    {"Pooling", registerPoolingImporters},
+    {"Normalization", registerNormalizationImporters},
+    {"Shape", registerShapeImporters},
+    {"DataMovement", registerDataMovementImporters},
+    {"Indexing", registerIndexingImporters},
+    {"Resize", registerResizeImporters},
+};
+
 GraphImporter::GraphImporter(MLIRContext *context,
                              const ::onnx::ModelProto &model,
                              llvm::StringRef sourceName,
                              const ImportOptions &options)
     : context(context), model(model), source(sourceName.str()), opts(options),
       b(context) {
-  registerElementwiseImporters(importers);
-  registerContractionImporters(importers);
-  registerConvImporters(importers);
-  registerPoolingImporters(importers);
-  registerNormalizationImporters(importers);
-  registerShapeImporters(importers);
+  static const bool checked = checkOpTable();
+  (void)checked;
+  for (const OpFamily &family : kOpFamilies)
+    family.registerImporters(importers);
+}
+
+/// Fails hard unless each family registers exactly the ops that Ops.def
+/// lists for it: Ops.def is the op list that the docs and the conformance
+/// runner read, so it must not drift from the code.
+bool GraphImporter::checkOpTable() {
+  llvm::StringMap<std::string> listed;
+#define SIEVE_ONNX_OP(family, op)                                              \
+  if (!listed.try_emplace(#op, #family).second)                                \
+    llvm::report_fatal_error("Ops.def lists " #op " twice");
+#include "Ops.def"
+  size_t registered = 0;
+  for (const OpFamily &family : kOpFamilies) {
+    OpImporterTable table;
+    family.registerImporters(table);
+    registered += table.size();
+    for (const auto &entry : table) {
+      auto it = listed.find(entry.getKey());
+      if (it == listed.end() || it->second != family.name)
+        llvm::report_fatal_error(llvm::Twine("op ") + entry.getKey() +
+                                 " registered by " + family.name +
+                                 ".cpp is not listed for it in Ops.def");
+    }
+  }
+  if (registered != listed.size())
+    llvm::report_fatal_error("Ops.def lists ops that no family registers");
+  return true;
 }
 
 GraphValue *GraphImporter::lookup(llvm::StringRef name) {

@@ -45,6 +45,7 @@ public:
                                         ElementKind *kind);
 
 private:
+  static bool checkOpTable();
   LogicalResult importSignature(func::FuncOp &func, ModelSignature *signature);
   LogicalResult importNodes();
   FailureOr<RankedTensorType>

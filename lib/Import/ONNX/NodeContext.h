@@ -117,8 +117,12 @@ private:
 using OpImporter = std::function<LogicalResult(NodeContext &)>;
 using OpImporterTable = llvm::StringMap<OpImporter>;
 
-// Each op family registers its importers.
+// Each op family registers its importers; Ops.def lists them.
 void registerElementwiseImporters(OpImporterTable &table);
+void registerMathImporters(OpImporterTable &table);
+void registerDataMovementImporters(OpImporterTable &table);
+void registerIndexingImporters(OpImporterTable &table);
+void registerResizeImporters(OpImporterTable &table);
 void registerContractionImporters(OpImporterTable &table);
 void registerConvImporters(OpImporterTable &table);
 void registerPoolingImporters(OpImporterTable &table);
@@ -205,6 +209,17 @@ Value convertLowPrecision(OpBuilder &b, Location loc, Value value,
 /// Fails for a node with low-precision inputs unless it is a Cast, a
 /// CastLike or an op that only moves data.
 LogicalResult checkLowPrecisionOperands(NodeContext &ctx);
+
+/// True for a constant small enough to fold at import (Shape.cpp).
+bool isFoldableConstant(const GraphValue &gv);
+
+/// Reductions (Pooling.cpp).
+enum class Reduction { Sum, Mean, Max, Min, Prod };
+/// Reduces `input` of element kind `kind` over `axes` (sorted, unique),
+/// keeping them as size 1 when `keepDims`. Mean divides by the static
+/// product of the reduced sizes.
+Value buildReduction(OpBuilder &b, Location loc, Value input, ElementKind kind,
+                     ArrayRef<int64_t> axes, bool keepDims, Reduction op);
 
 /// Normalizes a possibly negative axis; failure if out of range.
 FailureOr<int64_t> normalizeAxis(NodeContext &ctx, int64_t axis, int64_t rank,

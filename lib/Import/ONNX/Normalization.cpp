@@ -1,4 +1,10 @@
-//===- Normalization.cpp - BatchNormalization and LRN -----------*- C++ -*-===//
+//===- Normalization.cpp - Normalization ops --------------------*- C++ -*-===//
+//
+// BatchNormalization (inference), LRN; LayerNormalization,
+// InstanceNormalization and GroupNormalization (statistics over the
+// normalized axes: mean, then the mean of squared deviations).
+//
+//===----------------------------------------------------------------------===//
 
 #include "NodeContext.h"
 
@@ -178,10 +184,222 @@ LogicalResult importLRN(NodeContext &ctx) {
   return success();
 }
 
+/// The mean of `x` over `axes` and 1 / sqrt(variance + epsilon), both with
+/// the axes kept as size 1.
+std::pair<Value, Value> moments(OpBuilder &b, Location loc, Value x,
+                                ElementKind kind, ArrayRef<int64_t> axes,
+                                double epsilon) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  Type et = xt.getElementType();
+  Value mean = buildReduction(b, loc, x, kind, axes, true, Reduction::Mean);
+  Value squares =
+      buildElementwise(b, loc, ValueRange{x, mean}, xt,
+                       [](OpBuilder &nb, Location nl, ValueRange args) {
+                         Value d =
+                             arith::SubFOp::create(nb, nl, args[0], args[1]);
+                         return arith::MulFOp::create(nb, nl, d, d);
+                       });
+  Value var =
+      buildReduction(b, loc, squares, kind, axes, true, Reduction::Mean);
+  Value invStd = buildElementwise(
+      b, loc, ValueRange{var}, cast<RankedTensorType>(var.getType()),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        return math::RsqrtOp::create(
+            nb, nl,
+            arith::AddFOp::create(nb, nl, args[0],
+                                  scalarConstant(nb, nl, et, epsilon)));
+      });
+  return {mean, invStd};
+}
+
+/// (x - mean) * invStd * scale + bias, the statistics and the optional bias
+/// broadcast to x; scale and bias are converted from `paramKind`.
+Value normalizeAffine(OpBuilder &b, Location loc, Value x, ElementKind kind,
+                      Value mean, Value invStd, Value scale, Value bias,
+                      ElementKind paramKind) {
+  SmallVector<Value> operands{x, mean, invStd, scale};
+  if (bias)
+    operands.push_back(bias);
+  return buildElementwise(
+      b, loc, operands, cast<RankedTensorType>(x.getType()),
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+        Value y = arith::MulFOp::create(
+            nb, nl, arith::SubFOp::create(nb, nl, args[0], args[1]), args[2]);
+        y = arith::MulFOp::create(
+            nb, nl, y, convertScalar(nb, nl, args[3], paramKind, kind));
+        if (args.size() > 4)
+          y = arith::AddFOp::create(
+              nb, nl, y, convertScalar(nb, nl, args[4], paramKind, kind));
+        return y;
+      });
+}
+
+/// Converts every element of `value` from `from` to `to`.
+Value convertTensor(OpBuilder &b, Location loc, Value value, ElementKind from,
+                    ElementKind to) {
+  if (from == to)
+    return value;
+  auto type = cast<RankedTensorType>(value.getType());
+  return buildElementwise(
+      b, loc, ValueRange{value},
+      RankedTensorType::get(type.getShape(),
+                            getElementType(b.getContext(), to)),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        return convertScalar(nb, nl, args[0], from, to);
+      });
+}
+
+/// LayerNormalization over the axes from `axis` on; the statistics are
+/// computed in `stash_type` (float: half-precision inputs are widened).
+LogicalResult importLayerNormalization(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"axis", "epsilon", "stash_type"})))
+    return failure();
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  RankedTensorType xt = ctx.inputType(0);
+  ElementKind kind = ctx.inputKind(0);
+  if (!isFloatKind(kind) || !isFloatKind(ctx.inputKind(1)) ||
+      (ctx.hasInput(2) && !isFloatKind(ctx.inputKind(2))))
+    return ctx.emitError() << "expects floating-point inputs";
+  int64_t rank = xt.getRank();
+  FailureOr<int64_t> axis =
+      normalizeAxis(ctx, ctx.attrInt("axis", -1), rank, "axis");
+  if (failed(axis))
+    return failure();
+  auto stash = static_cast<ElementKind>(
+      ctx.attrInt("stash_type", static_cast<int64_t>(ElementKind::Float)));
+  if (!isFloatKind(stash))
+    return ctx.emitError() << "stash_type " << static_cast<int>(stash)
+                           << " is not supported (a floating-point type)";
+  SmallVector<int64_t> axes;
+  for (int64_t i = *axis; i < rank; ++i) {
+    if (xt.isDynamicDim(i))
+      return ctx.emitError()
+             << "normalized dimension " << i << " must be static";
+    axes.push_back(i);
+  }
+  for (size_t i = 1; i < 3 && ctx.hasInput(i); ++i) {
+    FailureOr<SmallVector<int64_t>> shape = broadcastShapes(
+        xt.getShape().drop_front(*axis), ctx.inputType(i).getShape());
+    if (failed(shape) ||
+        ArrayRef<int64_t>(*shape) != xt.getShape().drop_front(*axis))
+      return ctx.emitError() << "input #" << i << " " << ctx.inputType(i)
+                             << " does not broadcast to the normalized shape";
+  }
+  Value x = convertTensor(b, loc, ctx.operand(0), kind, stash);
+  auto [mean, invStd] =
+      moments(b, loc, x, stash, axes, ctx.attrFloat("epsilon", 1e-5f));
+  Value y = normalizeAffine(b, loc, x, stash, mean, invStd, ctx.operand(1),
+                            ctx.hasInput(2) ? ctx.operand(2) : Value(),
+                            ctx.inputKind(1));
+  ctx.setOutput(0, convertTensor(b, loc, y, stash, kind), kind);
+  ctx.setOutput(1, mean, stash);
+  ctx.setOutput(2, invStd, stash);
+  return success();
+}
+
+/// InstanceNormalization: per sample and channel over the spatial axes.
+LogicalResult importInstanceNormalization(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"epsilon"})))
+    return failure();
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  RankedTensorType xt = ctx.inputType(0);
+  ElementKind kind = ctx.inputKind(0);
+  if (!isFloatKind(kind) || xt.getRank() < 3)
+    return ctx.emitError() << "expects a floating-point input of rank >= 3";
+  int64_t rank = xt.getRank();
+  SmallVector<int64_t> axes;
+  for (int64_t i = 2; i < rank; ++i) {
+    if (xt.isDynamicDim(i))
+      return ctx.emitError() << "spatial dimension " << i << " must be static";
+    axes.push_back(i);
+  }
+  for (size_t i = 1; i <= 2; ++i)
+    if (ctx.inputType(i).getRank() != 1 ||
+        ctx.inputType(i).getDimSize(0) != xt.getDimSize(1) ||
+        ctx.inputKind(i) != kind)
+      return ctx.emitError()
+             << "input #" << i << " " << ctx.inputType(i) << " does not match "
+             << xt.getDimSize(1) << " channels";
+  Value x = ctx.operand(0);
+  auto [mean, invStd] =
+      moments(b, loc, x, kind, axes, ctx.attrFloat("epsilon", 1e-5f));
+  Value y = normalizeAffine(b, loc, x, kind, mean, invStd,
+                            perChannel(b, loc, ctx.operand(1), rank),
+                            perChannel(b, loc, ctx.operand(2), rank), kind);
+  ctx.setOutput(0, y, kind);
+  return success();
+}
+
+/// GroupNormalization: [N, C, ...] viewed as [N, G, C/G, ...], normalized
+/// over all but the first two axes; scale and bias are per channel (per
+/// group before opset 21).
+LogicalResult importGroupNormalization(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"epsilon", "num_groups", "stash_type"})))
+    return failure();
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  RankedTensorType xt = ctx.inputType(0);
+  ElementKind kind = ctx.inputKind(0);
+  if (!isFloatKind(kind) || xt.getRank() < 3)
+    return ctx.emitError() << "expects a floating-point input of rank >= 3";
+  if (!ctx.hasAttr("num_groups"))
+    return ctx.emitError() << "the num_groups attribute is required";
+  int64_t groups = ctx.attrInt("num_groups", 1);
+  int64_t rank = xt.getRank(), channels = xt.getDimSize(1);
+  if (groups <= 0 || ShapedType::isDynamic(channels) || channels % groups)
+    return ctx.emitError() << "num_groups=" << groups
+                           << " does not divide the channels of " << xt;
+  auto stash = static_cast<ElementKind>(
+      ctx.attrInt("stash_type", static_cast<int64_t>(ElementKind::Float)));
+  if (!isFloatKind(stash))
+    return ctx.emitError() << "stash_type " << static_cast<int>(stash)
+                           << " is not supported (a floating-point type)";
+  for (int64_t i = 2; i < rank; ++i)
+    if (xt.isDynamicDim(i))
+      return ctx.emitError() << "spatial dimension " << i << " must be static";
+  int64_t paramSize = ctx.opset() < 21 ? groups : channels;
+  for (size_t i = 1; i <= 2; ++i)
+    if (ctx.inputType(i).getRank() != 1 ||
+        ctx.inputType(i).getDimSize(0) != paramSize)
+      return ctx.emitError() << "input #" << i << " " << ctx.inputType(i)
+                             << " must have " << paramSize << " elements";
+  // [N, G, C/G, ...]
+  SmallVector<int64_t> groupedShape{xt.getDimSize(0), groups,
+                                    channels / groups};
+  groupedShape.append(xt.getShape().begin() + 2, xt.getShape().end());
+  Value x = convertTensor(b, loc, ctx.operand(0), kind, stash);
+  Type st = getElementType(ctx.getContext(), stash);
+  auto groupedType = RankedTensorType::get(groupedShape, st);
+  Value grouped = reshapeTo(b, loc, x, groupedType);
+  SmallVector<int64_t> axes;
+  for (int64_t i = 2; i < rank + 1; ++i)
+    axes.push_back(i);
+  auto [mean, invStd] =
+      moments(b, loc, grouped, stash, axes, ctx.attrFloat("epsilon", 1e-5f));
+  // Scale and bias as [G, C/G, 1, ...] (per channel) or [G, 1, 1, ...].
+  SmallVector<int64_t> paramShape{groups, paramSize / groups};
+  paramShape.append(rank - 2, 1);
+  auto param = [&](size_t i) {
+    RankedTensorType t = ctx.inputType(i);
+    return reshapeTo(b, loc, ctx.operand(i),
+                     RankedTensorType::get(paramShape, t.getElementType()));
+  };
+  Value y = normalizeAffine(b, loc, grouped, stash, mean, invStd, param(1),
+                            param(2), ctx.inputKind(1));
+  y = reshapeTo(b, loc, y, RankedTensorType::get(xt.getShape(), st));
+  ctx.setOutput(0, convertTensor(b, loc, y, stash, kind), kind);
+  return success();
+}
+
 } // namespace
 
 void mlir::sieve::onnx_import::registerNormalizationImporters(
     OpImporterTable &table) {
   table["BatchNormalization"] = importBatchNormalization;
   table["LRN"] = importLRN;
+  table["LayerNormalization"] = importLayerNormalization;
+  table["InstanceNormalization"] = importInstanceNormalization;
+  table["GroupNormalization"] = importGroupNormalization;
 }

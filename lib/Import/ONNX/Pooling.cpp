@@ -1,7 +1,9 @@
 //===- Pooling.cpp - Pooling and reductions ---------------------*- C++ -*-===//
 //
 // MaxPool, AveragePool (linalg pooling named ops on padded inputs),
-// GlobalAveragePool and ReduceMean/Sum/Max/Min/Prod (linalg.reduce).
+// GlobalAveragePool, ReduceMean/Sum/Max/Min/Prod (linalg.reduce), the
+// reductions composed from a sum (ReduceL1/L2/SumSquare/LogSum/LogSumExp),
+// ArgMax and ArgMin.
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,12 +11,113 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <limits>
 
 using namespace mlir;
 using namespace mlir::sieve::onnx_import;
+
+Value mlir::sieve::onnx_import::buildReduction(OpBuilder &b, Location loc,
+                                               Value input, ElementKind kind,
+                                               ArrayRef<int64_t> axes,
+                                               bool keepDims, Reduction op) {
+  auto type = cast<RankedTensorType>(input.getType());
+  Type et = type.getElementType();
+  // Bools reduce as unsigned i1: Max is "any", Min is "all".
+  bool isFloat = isFloatKind(kind),
+       isUnsigned = isUnsignedIntKind(kind) || kind == ElementKind::Bool;
+  SmallVector<int64_t> reducedShape;
+  SmallVector<Value> dyn;
+  double count = 1;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    if (llvm::is_contained(axes, i)) {
+      count *= type.getDimSize(i);
+      continue;
+    }
+    reducedShape.push_back(type.getDimSize(i));
+    if (type.isDynamicDim(i))
+      dyn.push_back(tensor::DimOp::create(b, loc, input, i));
+  }
+  auto reducedType = RankedTensorType::get(reducedShape, et);
+  Value identity;
+  switch (op) {
+  case Reduction::Sum:
+  case Reduction::Mean:
+    identity = scalarConstant(b, loc, et, 0.0);
+    break;
+  case Reduction::Prod:
+    identity = scalarConstant(b, loc, et, 1.0);
+    break;
+  case Reduction::Max:
+  case Reduction::Min: {
+    bool max = op == Reduction::Max;
+    if (isFloat) {
+      identity = arith::ConstantOp::create(
+          b, loc,
+          b.getFloatAttr(
+              et, APFloat::getInf(cast<FloatType>(et).getFloatSemantics(),
+                                  /*Negative=*/max)));
+    } else {
+      unsigned width = et.getIntOrFloatBitWidth();
+      APInt value = isUnsigned ? (max ? APInt::getMinValue(width)
+                                      : APInt::getMaxValue(width))
+                               : (max ? APInt::getSignedMinValue(width)
+                                      : APInt::getSignedMaxValue(width));
+      identity = arith::ConstantOp::create(b, loc, b.getIntegerAttr(et, value));
+    }
+    break;
+  }
+  }
+  Value init = filledTensor(b, loc, reducedType, dyn, identity);
+  Value reduced =
+      linalg::ReduceOp::create(
+          b, loc, ValueRange{input}, ValueRange{init}, axes,
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value x = args[0], acc = args[1], r;
+            switch (op) {
+            case Reduction::Sum:
+            case Reduction::Mean:
+              r = isFloat ? Value(arith::AddFOp::create(nb, nl, x, acc))
+                          : Value(arith::AddIOp::create(nb, nl, x, acc));
+              break;
+            case Reduction::Prod:
+              r = isFloat ? Value(arith::MulFOp::create(nb, nl, x, acc))
+                          : Value(arith::MulIOp::create(nb, nl, x, acc));
+              break;
+            case Reduction::Max:
+              r = isFloat ? Value(arith::MaximumFOp::create(nb, nl, x, acc))
+                  : isUnsigned ? Value(arith::MaxUIOp::create(nb, nl, x, acc))
+                               : Value(arith::MaxSIOp::create(nb, nl, x, acc));
+              break;
+            case Reduction::Min:
+              r = isFloat ? Value(arith::MinimumFOp::create(nb, nl, x, acc))
+                  : isUnsigned ? Value(arith::MinUIOp::create(nb, nl, x, acc))
+                               : Value(arith::MinSIOp::create(nb, nl, x, acc));
+              break;
+            }
+            linalg::YieldOp::create(nb, nl, r);
+          })
+          .getResult(0);
+  if (op == Reduction::Mean)
+    reduced = buildElementwise(
+        b, loc, ValueRange{reduced}, reducedType,
+        [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+          if (isFloat)
+            return arith::DivFOp::create(nb, nl, args[0],
+                                         scalarConstant(nb, nl, et, count));
+          Value n = scalarConstant(nb, nl, et, count);
+          return isUnsigned ? Value(arith::DivUIOp::create(nb, nl, args[0], n))
+                            : Value(arith::DivSIOp::create(nb, nl, args[0], n));
+        });
+  if (!keepDims)
+    return reduced;
+  SmallVector<int64_t> keptShape(type.getShape());
+  for (int64_t a : axes)
+    keptShape[a] = 1;
+  return reshapeTo(b, loc, reduced, RankedTensorType::get(keptShape, et));
+}
 
 namespace {
 
@@ -263,106 +366,6 @@ LogicalResult importAveragePool(NodeContext &ctx) {
   return success();
 }
 
-enum class Reduction { Sum, Mean, Max, Min, Prod };
-
-/// Reduces `input` of element kind `kind` over `axes` (sorted, unique),
-/// keeping them as size 1 when `keepDims`.
-Value buildReduction(OpBuilder &b, Location loc, Value input, ElementKind kind,
-                     ArrayRef<int64_t> axes, bool keepDims, Reduction op) {
-  auto type = cast<RankedTensorType>(input.getType());
-  Type et = type.getElementType();
-  bool isFloat = isFloatKind(kind), isUnsigned = isUnsignedIntKind(kind);
-  SmallVector<int64_t> reducedShape;
-  SmallVector<Value> dyn;
-  double count = 1;
-  for (int64_t i = 0; i < type.getRank(); ++i) {
-    if (llvm::is_contained(axes, i)) {
-      count *= type.getDimSize(i);
-      continue;
-    }
-    reducedShape.push_back(type.getDimSize(i));
-    if (type.isDynamicDim(i))
-      dyn.push_back(tensor::DimOp::create(b, loc, input, i));
-  }
-  auto reducedType = RankedTensorType::get(reducedShape, et);
-  Value identity;
-  switch (op) {
-  case Reduction::Sum:
-  case Reduction::Mean:
-    identity = scalarConstant(b, loc, et, 0.0);
-    break;
-  case Reduction::Prod:
-    identity = scalarConstant(b, loc, et, 1.0);
-    break;
-  case Reduction::Max:
-  case Reduction::Min: {
-    bool max = op == Reduction::Max;
-    if (isFloat) {
-      identity = arith::ConstantOp::create(
-          b, loc,
-          b.getFloatAttr(
-              et, APFloat::getInf(cast<FloatType>(et).getFloatSemantics(),
-                                  /*Negative=*/max)));
-    } else {
-      unsigned width = et.getIntOrFloatBitWidth();
-      APInt value = isUnsigned ? (max ? APInt::getMinValue(width)
-                                      : APInt::getMaxValue(width))
-                               : (max ? APInt::getSignedMinValue(width)
-                                      : APInt::getSignedMaxValue(width));
-      identity = arith::ConstantOp::create(b, loc, b.getIntegerAttr(et, value));
-    }
-    break;
-  }
-  }
-  Value init = filledTensor(b, loc, reducedType, dyn, identity);
-  Value reduced =
-      linalg::ReduceOp::create(
-          b, loc, ValueRange{input}, ValueRange{init}, axes,
-          [&](OpBuilder &nb, Location nl, ValueRange args) {
-            Value x = args[0], acc = args[1], r;
-            switch (op) {
-            case Reduction::Sum:
-            case Reduction::Mean:
-              r = isFloat ? Value(arith::AddFOp::create(nb, nl, x, acc))
-                          : Value(arith::AddIOp::create(nb, nl, x, acc));
-              break;
-            case Reduction::Prod:
-              r = isFloat ? Value(arith::MulFOp::create(nb, nl, x, acc))
-                          : Value(arith::MulIOp::create(nb, nl, x, acc));
-              break;
-            case Reduction::Max:
-              r = isFloat ? Value(arith::MaximumFOp::create(nb, nl, x, acc))
-                  : isUnsigned ? Value(arith::MaxUIOp::create(nb, nl, x, acc))
-                               : Value(arith::MaxSIOp::create(nb, nl, x, acc));
-              break;
-            case Reduction::Min:
-              r = isFloat ? Value(arith::MinimumFOp::create(nb, nl, x, acc))
-                  : isUnsigned ? Value(arith::MinUIOp::create(nb, nl, x, acc))
-                               : Value(arith::MinSIOp::create(nb, nl, x, acc));
-              break;
-            }
-            linalg::YieldOp::create(nb, nl, r);
-          })
-          .getResult(0);
-  if (op == Reduction::Mean)
-    reduced = buildElementwise(
-        b, loc, ValueRange{reduced}, reducedType,
-        [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
-          if (isFloat)
-            return arith::DivFOp::create(nb, nl, args[0],
-                                         scalarConstant(nb, nl, et, count));
-          Value n = scalarConstant(nb, nl, et, count);
-          return isUnsigned ? Value(arith::DivUIOp::create(nb, nl, args[0], n))
-                            : Value(arith::DivSIOp::create(nb, nl, args[0], n));
-        });
-  if (!keepDims)
-    return reduced;
-  SmallVector<int64_t> keptShape(type.getShape());
-  for (int64_t a : axes)
-    keptShape[a] = 1;
-  return reshapeTo(b, loc, reduced, RankedTensorType::get(keptShape, et));
-}
-
 LogicalResult importGlobalAveragePool(NodeContext &ctx) {
   if (failed(ctx.checkAttributes({})))
     return failure();
@@ -382,44 +385,252 @@ LogicalResult importGlobalAveragePool(NodeContext &ctx) {
   return success();
 }
 
-LogicalResult importReduce(NodeContext &ctx, Reduction op) {
-  if (failed(ctx.checkAttributes({"axes", "keepdims", "noop_with_empty_axes"})))
-    return failure();
-  RankedTensorType xt = ctx.inputType(0);
-  ElementKind kind = ctx.inputKind(0);
-  if (kind == ElementKind::Bool ||
-      (!isFloatKind(kind) && op == Reduction::Mean && isUnsignedIntKind(kind)))
-    return ctx.emitError() << "element type " << stringifyElementKind(kind)
-                           << " is not supported";
-  // Axes: an attribute, or an input since opset 13 (ReduceSum) / 18 (rest).
+/// The normalized, sorted axes of a Reduce* node: the `axes` attribute, or
+/// an input since opset 13 (ReduceSum) / 18 (the rest); all axes when empty,
+/// none when also noop_with_empty_axes=1.
+FailureOr<SmallVector<int64_t>> reduceAxes(NodeContext &ctx, int64_t rank) {
   FailureOr<SmallVector<int64_t>> read =
       ctx.axesOperand(1, ctx.opType() == "ReduceSum" ? 13 : 18);
   if (failed(read))
     return failure();
   SmallVector<int64_t> axes = *read;
   if (axes.empty()) {
-    if (ctx.attrInt("noop_with_empty_axes", 0)) {
-      ctx.setOutput(0, ctx.operand(0), kind);
-      return success();
-    }
-    for (int64_t i = 0; i < xt.getRank(); ++i)
+    if (ctx.attrInt("noop_with_empty_axes", 0))
+      return axes;
+    for (int64_t i = 0; i < rank; ++i)
       axes.push_back(i);
   }
   for (int64_t &a : axes) {
-    FailureOr<int64_t> axis = normalizeAxis(ctx, a, xt.getRank(), "axis");
+    FailureOr<int64_t> axis = normalizeAxis(ctx, a, rank, "axis");
     if (failed(axis))
       return failure();
     a = *axis;
-    if (xt.isDynamicDim(a) && op == Reduction::Mean)
-      return ctx.emitError() << "the mean over a dynamic dimension is not "
-                                "supported";
   }
   llvm::sort(axes);
   axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  return axes;
+}
+
+/// `value`, whose `axes` have size 1, without those dimensions.
+Value dropKeptAxes(OpBuilder &b, Location loc, Value value,
+                   ArrayRef<int64_t> axes) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (!llvm::is_contained(axes, d))
+      shape.push_back(type.getDimSize(d));
+  return reshapeTo(b, loc, value,
+                   RankedTensorType::get(shape, type.getElementType()));
+}
+
+LogicalResult importReduce(NodeContext &ctx, Reduction op) {
+  if (failed(ctx.checkAttributes({"axes", "keepdims", "noop_with_empty_axes"})))
+    return failure();
+  RankedTensorType xt = ctx.inputType(0);
+  ElementKind kind = ctx.inputKind(0);
+  if ((kind == ElementKind::Bool && op != Reduction::Max &&
+       op != Reduction::Min) ||
+      (!isFloatKind(kind) && op == Reduction::Mean && isUnsignedIntKind(kind)))
+    return ctx.emitError() << "element type " << stringifyElementKind(kind)
+                           << " is not supported";
+  FailureOr<SmallVector<int64_t>> axes = reduceAxes(ctx, xt.getRank());
+  if (failed(axes))
+    return failure();
+  if (axes->empty()) {
+    ctx.setOutput(0, ctx.operand(0), kind);
+    return success();
+  }
+  for (int64_t a : *axes)
+    if (xt.isDynamicDim(a) && op == Reduction::Mean)
+      return ctx.emitError() << "the mean over a dynamic dimension is not "
+                                "supported";
   ctx.setOutput(0,
                 buildReduction(ctx.builder(), ctx.loc(), ctx.operand(0), kind,
-                               axes, ctx.attrInt("keepdims", 1) != 0, op),
+                               *axes, ctx.attrInt("keepdims", 1) != 0, op),
                 kind);
+  return success();
+}
+
+enum class Composed { L1, L2, SumSquare, LogSum, LogSumExp };
+
+/// Reductions built from a sum: ReduceL1 (sum |x|), ReduceL2 (sqrt of sum
+/// x^2), ReduceSumSquare, ReduceLogSum (log of sum) and ReduceLogSumExp
+/// (max + log(sum exp(x - max)), exact for large inputs).
+LogicalResult importComposedReduce(NodeContext &ctx, Composed op) {
+  if (failed(ctx.checkAttributes({"axes", "keepdims", "noop_with_empty_axes"})))
+    return failure();
+  RankedTensorType xt = ctx.inputType(0);
+  ElementKind kind = ctx.inputKind(0);
+  bool intOk = op == Composed::L1 || op == Composed::SumSquare;
+  if (!isFloatKind(kind) &&
+      !(intOk && (isSignedIntKind(kind) || isUnsignedIntKind(kind))))
+    return ctx.emitError() << "element type " << stringifyElementKind(kind)
+                           << " is not supported";
+  FailureOr<SmallVector<int64_t>> axes = reduceAxes(ctx, xt.getRank());
+  if (failed(axes))
+    return failure();
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  bool isFloat = isFloatKind(kind), isUnsigned = isUnsignedIntKind(kind);
+  Value x = ctx.operand(0);
+  Value max;
+  if (op == Composed::LogSumExp && !axes->empty())
+    max = buildReduction(b, loc, x, kind, *axes, true, Reduction::Max);
+  // The summands.
+  Value terms = x;
+  if (op != Composed::LogSum) {
+    SmallVector<Value> operands{x};
+    if (max)
+      operands.push_back(max);
+    terms = buildElementwise(
+        b, loc, operands, xt,
+        [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+          Value v = args[0];
+          switch (op) {
+          case Composed::L1:
+            if (isFloat)
+              return math::AbsFOp::create(nb, nl, v);
+            return isUnsigned ? v : Value(math::AbsIOp::create(nb, nl, v));
+          case Composed::L2:
+          case Composed::SumSquare:
+            return isFloat ? Value(arith::MulFOp::create(nb, nl, v, v))
+                           : Value(arith::MulIOp::create(nb, nl, v, v));
+          case Composed::LogSumExp:
+            if (args.size() > 1)
+              v = arith::SubFOp::create(nb, nl, v, args[1]);
+            return math::ExpOp::create(nb, nl, v);
+          case Composed::LogSum:
+            break;
+          }
+          return v;
+        });
+  }
+  Value sum = axes->empty() ? terms
+                            : buildReduction(b, loc, terms, kind, *axes, true,
+                                             Reduction::Sum);
+  auto sumType = cast<RankedTensorType>(sum.getType());
+  if (op == Composed::L2 || op == Composed::LogSum ||
+      op == Composed::LogSumExp) {
+    SmallVector<Value> operands{sum};
+    if (max)
+      operands.push_back(max);
+    sum = buildElementwise(
+        b, loc, operands, sumType,
+        [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+          if (op == Composed::L2)
+            return math::SqrtOp::create(nb, nl, args[0]);
+          Value log = math::LogOp::create(nb, nl, args[0]);
+          if (args.size() > 1)
+            log = arith::AddFOp::create(nb, nl, log, args[1]);
+          return log;
+        });
+  }
+  if (!ctx.attrInt("keepdims", 1))
+    sum = dropKeptAxes(b, loc, sum, *axes);
+  ctx.setOutput(0, sum, kind);
+  return success();
+}
+
+/// ArgMax / ArgMin along an axis: a linalg.generic reduction carrying the
+/// best value and its index (the first one, or the last with
+/// select_last_index=1).
+LogicalResult importArgExtremum(NodeContext &ctx, bool isMax) {
+  if (failed(ctx.checkAttributes({"axis", "keepdims", "select_last_index"})))
+    return failure();
+  RankedTensorType xt = ctx.inputType(0);
+  ElementKind kind = ctx.inputKind(0);
+  if (kind == ElementKind::Bool || isLowPrecisionKind(kind))
+    return ctx.emitError() << "element type " << stringifyElementKind(kind)
+                           << " is not supported";
+  int64_t rank = xt.getRank();
+  FailureOr<int64_t> axis =
+      normalizeAxis(ctx, ctx.attrInt("axis", 0), rank, "axis");
+  if (failed(axis))
+    return failure();
+  bool last = ctx.attrInt("select_last_index", 0) != 0;
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  Type et = xt.getElementType();
+  bool isFloat = isFloatKind(kind), isUnsigned = isUnsignedIntKind(kind);
+  Value x = ctx.operand(0);
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dyn;
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d == *axis)
+      continue;
+    shape.push_back(xt.getDimSize(d));
+    outExprs.push_back(b.getAffineDimExpr(d));
+    if (xt.isDynamicDim(d))
+      dyn.push_back(tensor::DimOp::create(b, loc, x, d));
+  }
+  Value worst;
+  if (isFloat) {
+    worst = arith::ConstantOp::create(
+        b, loc,
+        b.getFloatAttr(
+            et,
+            APFloat::getInf(cast<FloatType>(et).getFloatSemantics(), isMax)));
+  } else {
+    unsigned width = et.getIntOrFloatBitWidth();
+    APInt v = isUnsigned ? (isMax ? APInt::getMinValue(width)
+                                  : APInt::getMaxValue(width))
+                         : (isMax ? APInt::getSignedMinValue(width)
+                                  : APInt::getSignedMaxValue(width));
+    worst = arith::ConstantOp::create(b, loc, b.getIntegerAttr(et, v));
+  }
+  auto valueType = RankedTensorType::get(shape, et);
+  auto indexType = RankedTensorType::get(shape, b.getI64Type());
+  Value values = filledTensor(b, loc, valueType, dyn, worst);
+  // Index 0 stays when no element beats the initial extreme (a row of
+  // -inf for ArgMax): element 0 is then an answer.
+  Value indices = filledTensor(b, loc, indexType, dyn,
+                               scalarConstant(b, loc, b.getI64Type(), 0));
+  AffineMap outMap = AffineMap::get(rank, 0, outExprs, b.getContext());
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(rank), outMap, outMap};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators[*axis] = utils::IteratorType::reduction;
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{valueType, indexType}, ValueRange{x},
+      ValueRange{values, indices}, maps, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value v = args[0], best = args[1], bestIndex = args[2];
+        Value better;
+        if (isFloat) {
+          auto p = isMax ? (last ? arith::CmpFPredicate::OGE
+                                 : arith::CmpFPredicate::OGT)
+                         : (last ? arith::CmpFPredicate::OLE
+                                 : arith::CmpFPredicate::OLT);
+          better = arith::CmpFOp::create(nb, nl, p, v, best);
+        } else {
+          arith::CmpIPredicate p;
+          if (isMax)
+            p = last ? (isUnsigned ? arith::CmpIPredicate::uge
+                                   : arith::CmpIPredicate::sge)
+                     : (isUnsigned ? arith::CmpIPredicate::ugt
+                                   : arith::CmpIPredicate::sgt);
+          else
+            p = last ? (isUnsigned ? arith::CmpIPredicate::ule
+                                   : arith::CmpIPredicate::sle)
+                     : (isUnsigned ? arith::CmpIPredicate::ult
+                                   : arith::CmpIPredicate::slt);
+          better = arith::CmpIOp::create(nb, nl, p, v, best);
+        }
+        Value i = arith::IndexCastOp::create(
+            nb, nl, nb.getI64Type(), linalg::IndexOp::create(nb, nl, *axis));
+        Value newValue = arith::SelectOp::create(nb, nl, better, v, best);
+        Value newIndex = arith::SelectOp::create(nb, nl, better, i, bestIndex);
+        linalg::YieldOp::create(nb, nl, ValueRange{newValue, newIndex});
+      });
+  Value result = generic.getResult(1);
+  if (ctx.attrInt("keepdims", 1)) {
+    SmallVector<int64_t> kept(xt.getShape());
+    kept[*axis] = 1;
+    result =
+        reshapeTo(b, loc, result, RankedTensorType::get(kept, b.getI64Type()));
+  }
+  ctx.setOutput(0, result, ElementKind::Int64);
   return success();
 }
 
@@ -445,4 +656,21 @@ void mlir::sieve::onnx_import::registerPoolingImporters(
   table["ReduceProd"] = [](NodeContext &c) {
     return importReduce(c, Reduction::Prod);
   };
+  table["ReduceL1"] = [](NodeContext &c) {
+    return importComposedReduce(c, Composed::L1);
+  };
+  table["ReduceL2"] = [](NodeContext &c) {
+    return importComposedReduce(c, Composed::L2);
+  };
+  table["ReduceSumSquare"] = [](NodeContext &c) {
+    return importComposedReduce(c, Composed::SumSquare);
+  };
+  table["ReduceLogSum"] = [](NodeContext &c) {
+    return importComposedReduce(c, Composed::LogSum);
+  };
+  table["ReduceLogSumExp"] = [](NodeContext &c) {
+    return importComposedReduce(c, Composed::LogSumExp);
+  };
+  table["ArgMax"] = [](NodeContext &c) { return importArgExtremum(c, true); };
+  table["ArgMin"] = [](NodeContext &c) { return importArgExtremum(c, false); };
 }

@@ -1,6 +1,6 @@
 //===- Shape.cpp - Shape and data-movement ops ------------------*- C++ -*-===//
 //
-// Constant, ConstantOfShape, Shape, Reshape, Flatten, Squeeze, Unsqueeze,
+// Constant, ConstantOfShape, Shape, Size, Reshape, Flatten, Squeeze, Unsqueeze,
 // Transpose, Concat, Gather, Pad. Shape computations on constants (Shape ->
 // Gather -> Concat -> Reshape, as PyTorch exports emit them) fold at import.
 //
@@ -150,6 +150,29 @@ LogicalResult importShape(NodeContext &ctx) {
         b, loc, b.getI64Type(),
         tensor::DimOp::create(b, loc, ctx.operand(0), i)));
   ctx.setOutput(0, tensor::FromElementsOp::create(b, loc, resultType, elements),
+                ElementKind::Int64);
+  return success();
+}
+
+/// Size: the number of elements, a constant for static shapes.
+LogicalResult importSize(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({})))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  auto resultType = RankedTensorType::get({}, ctx.builder().getI64Type());
+  if (type.hasStaticShape()) {
+    ctx.setConstantOutput(0, makeIntElements(resultType, type.getNumElements()),
+                          ElementKind::Int64);
+    return success();
+  }
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  Value count = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    count = arith::MulIOp::create(
+        b, loc, count, tensor::DimOp::create(b, loc, ctx.operand(0), i));
+  Value element = arith::IndexCastOp::create(b, loc, b.getI64Type(), count);
+  ctx.setOutput(0, tensor::FromElementsOp::create(b, loc, resultType, element),
                 ElementKind::Int64);
   return success();
 }
@@ -710,10 +733,15 @@ LogicalResult importPad(NodeContext &ctx) {
 
 } // namespace
 
+bool mlir::sieve::onnx_import::isFoldableConstant(const GraphValue &gv) {
+  return foldable(gv);
+}
+
 void mlir::sieve::onnx_import::registerShapeImporters(OpImporterTable &table) {
   table["Constant"] = importConstant;
   table["ConstantOfShape"] = importConstantOfShape;
   table["Shape"] = importShape;
+  table["Size"] = importSize;
   table["Reshape"] = importReshape;
   table["Flatten"] = importFlatten;
   table["Squeeze"] = importSqueeze;
