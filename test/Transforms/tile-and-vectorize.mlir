@@ -76,3 +76,21 @@ func.func @few_rows(%a: tensor<4x64xf32>, %b: tensor<64x128xf32>, %c: tensor<4x1
   %r = linalg.matmul ins(%a, %b : tensor<4x64xf32>, tensor<64x128xf32>) outs(%c : tensor<4x128xf32>) -> tensor<4x128xf32>
   return %r : tensor<4x128xf32>
 }
+
+// -----
+
+// Bool results stay scalar: LLVM stores a vector of i1 as packed bits, a
+// memref of i1 holds one byte per element.
+// CHECK-LABEL: func.func @bool_result
+// CHECK-NOT:   vector.transfer_write
+// CHECK:       linalg.generic
+#map = affine_map<(d0, d1) -> (d0, d1)>
+func.func @bool_result(%a: tensor<3x16xi32>, %b: tensor<3x16xi32>) -> tensor<3x16xi1> {
+  %e = tensor.empty() : tensor<3x16xi1>
+  %r = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel"]} ins(%a, %b : tensor<3x16xi32>, tensor<3x16xi32>) outs(%e : tensor<3x16xi1>) {
+  ^bb0(%x: i32, %y: i32, %o: i1):
+    %c = arith.cmpi eq, %x, %y : i32
+    linalg.yield %c : i1
+  } -> tensor<3x16xi1>
+  return %r : tensor<3x16xi1>
+}

@@ -204,6 +204,12 @@ struct SieveTileAndVectorizePass
                          op.getNumParallelLoops() == op.getNumLoops();
       if (!elementwise)
         continue;
+      // LLVM packs a vector of i1 into bits in memory, while a memref of
+      // i1 holds one byte per element: bool tensors stay scalar.
+      if (llvm::any_of(op->getOperandTypes(), [](Type t) {
+            return getElementTypeOrSelf(t).isInteger(1);
+          }))
+        continue;
       SmallVector<int64_t> sizes(ranges.size(), 1);
       sizes.back() = fittingTile(ranges.back(), vectorWidth);
       if (sizes.back() < 4)

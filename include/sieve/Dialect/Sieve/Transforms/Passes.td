@@ -94,7 +94,9 @@ def SieveTileAndVectorize
       (`hoistLoopInvariantSubsets`).
     * Elementwise `linalg.generic` and `linalg.fill` ops with static shapes
       are tiled to one vector of `vector-width` elements along the
-      innermost dimension and vectorized.
+      innermost dimension and vectorized, except those that read or write
+      bool (`i1`) tensors: LLVM stores a vector of `i1` as packed bits,
+      while a memref of `i1` holds one byte per element.
 
     Ops with dynamic shapes, convolutions and pooling are left for the
     scalar fallback (`convert-linalg-to-loops`).
