@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
@@ -109,6 +110,9 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     tiling.tileM = options.target.tileM;
     tiling.tileN = options.target.tileN;
     pm.addNestedPass<func::FuncOp>(createSieveTileAndVectorize(tiling));
+    // Partial tiles of dynamic dimensions are masked vector ops: masked
+    // transfers from here on.
+    pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
     addCleanup(pm);
   }
 

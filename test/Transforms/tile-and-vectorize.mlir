@@ -53,12 +53,48 @@ func.func @relu(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
 
 // -----
 
-// Dynamic shapes stay scalar (no vectors).
-// CHECK-LABEL: func.func @dynamic
+// Dynamic rows (a symbolic batch or sequence length) with static reduction
+// and columns: the blocked schedule of static matmuls, the row tile loop up
+// to the dynamic size, each 8x32 tile vectorized with masks for the last,
+// partial one.
+// CHECK-LABEL: func.func @dynamic_rows
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c64{{.*}} step %c32
+// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %dim step %c8
+// CHECK:           vector.create_mask %{{.*}}, %c32{{.*}} : vector<8x32xi1>
+// CHECK:           vector.mask %{{.*}} { vector.transfer_write {{.*}} : vector<8x32xf32>, tensor<?x32xf32> }
+func.func @dynamic_rows(%a: tensor<?x128xf32>, %b: tensor<128x64xf32>, %c: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<?x128xf32>, tensor<128x64xf32>) outs(%c : tensor<?x64xf32>) -> tensor<?x64xf32>
+  return %r : tensor<?x64xf32>
+}
+
+// -----
+
+// A dynamic reduction stays scalar.
+// CHECK-LABEL: func.func @dynamic_reduction
 // CHECK-NOT:   vector.
 // CHECK:       linalg.matmul
-func.func @dynamic(%a: tensor<?x128xf32>, %b: tensor<128x64xf32>, %c: tensor<?x64xf32>) -> tensor<?x64xf32> {
-  %r = linalg.matmul ins(%a, %b : tensor<?x128xf32>, tensor<128x64xf32>) outs(%c : tensor<?x64xf32>) -> tensor<?x64xf32>
+func.func @dynamic_reduction(%a: tensor<4x?xf32>, %b: tensor<?x64xf32>, %c: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<4x?xf32>, tensor<?x64xf32>) outs(%c : tensor<4x64xf32>) -> tensor<4x64xf32>
+  return %r : tensor<4x64xf32>
+}
+
+// -----
+
+// Elementwise with dynamic rows and a static innermost dimension: one row
+// at a time, full vectors.
+// CHECK-LABEL: func.func @dynamic_elementwise
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %dim step %c1
+// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %c64 step %c16
+// CHECK:           arith.maximumf {{.*}} : vector<1x16xf32>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @dynamic_elementwise(%x: tensor<?x64xf32>, %e: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %r = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x64xf32>) outs(%e : tensor<?x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<?x64xf32>
   return %r : tensor<?x64xf32>
 }
 

@@ -25,6 +25,8 @@ def main():
     p.add_argument("--rtol", type=float, default=1e-4)
     p.add_argument("--atol", type=float, default=1e-5)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--sieve-arg", action="append", default=[],
+                   help="extra sieve-run flag, e.g. --sieve-arg=--sparsity=exact")
     p.add_argument("--dynamic-size", type=int, default=1,
                    help="size given to dynamic (symbolic) input dimensions")
     args = p.parse_args()
@@ -34,7 +36,8 @@ def main():
     opts.intra_op_num_threads = 1
     sess = ort.InferenceSession(args.model, opts, providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(args.seed)
-    cmd = [args.sieve_run, args.model, "--output-dir", args.workdir, "--quiet"]
+    cmd = [args.sieve_run, args.model, "--output-dir", args.workdir, "--quiet",
+           *args.sieve_arg]
     feeds = {}
     for i, inp in enumerate(sess.get_inputs()):
         shape = [d if isinstance(d, int) else args.dynamic_size for d in inp.shape]

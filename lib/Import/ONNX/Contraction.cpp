@@ -154,7 +154,23 @@ LogicalResult importMatMul(NodeContext &ctx) {
       SmallVector<int64_t> shape(lb);
       shape.push_back(m);
       shape.push_back(n);
-      result = reshapeTo(b, loc, product, RankedTensorType::get(shape, et));
+      // The rows expand back to [batch..., m]. With more than one dynamic
+      // size among them (a symbolic batch and sequence length) their sizes
+      // come from the left operand, through a tensor.reshape.
+      auto resultType = RankedTensorType::get(shape, et);
+      if (llvm::count_if(shape, ShapedType::isDynamic) <= 1) {
+        result = reshapeTo(b, loc, product, resultType);
+      } else {
+        SmallVector<Value> sizes;
+        for (int64_t i = 0; i + 1 < lt.getRank(); ++i)
+          sizes.push_back(tensor::DimOp::create(b, loc, lhs, i));
+        sizes.push_back(tensor::DimOp::create(b, loc, product, 1));
+        for (Value &size : sizes)
+          size = arith::IndexCastOp::create(b, loc, b.getI64Type(), size);
+        Value shapeTensor = tensor::FromElementsOp::create(b, loc, sizes);
+        result =
+            tensor::ReshapeOp::create(b, loc, resultType, product, shapeTensor);
+      }
     }
   } else {
     // Broadcast both operands to the common batch shape, collapse it to one

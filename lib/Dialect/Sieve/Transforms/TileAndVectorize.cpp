@@ -77,7 +77,8 @@ FailureOr<linalg::LinalgOp> tileOnly(RewriterBase &rewriter,
 LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
                                ArrayRef<int64_t> sizes,
                                ArrayRef<int64_t> interchange = {},
-                               bool hoistFromInnermost = false) {
+                               bool hoistFromInnermost = false,
+                               ArrayRef<int64_t> vectorSizes = {}) {
   FailureOr<scf::SCFTilingResult> tiled =
       tile(rewriter, op, sizes, interchange);
   if (failed(tiled))
@@ -85,11 +86,14 @@ LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
   Operation *tiledOp = tiled->tiledOps.back();
   // Contractions become vector.contract (later outer products of FMAs)
   // rather than a broadcast multiply and a reduction.
+  // With `vectorSizes`, tiles of a dynamic dimension (a partial last tile)
+  // are vectorized at full size with masked reads and writes.
+  SmallVector<bool> scalable(vectorSizes.size(), false);
   FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
-      rewriter, tiledOp, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+      rewriter, tiledOp, vectorSizes, scalable,
       /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
       /*assumeDynamicDimsMatchVecSizes=*/false,
-      /*createNamedContraction=*/true);
+      /*createNamedContraction=*/vectorSizes.empty());
   if (failed(vectorized))
     return failure();
   rewriter.replaceOp(tiledOp, vectorized->replacements);
@@ -138,10 +142,11 @@ struct SieveTileAndVectorizePass
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<linalg::LinalgOp> ops;
+    SmallVector<linalg::LinalgOp> ops, dynamicOps;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (op.hasPureTensorSemantics() && op.hasDynamicShape() == false)
-        ops.push_back(op);
+      if (!op.hasPureTensorSemantics())
+        return;
+      (op.hasDynamicShape() ? dynamicOps : ops).push_back(op);
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops) {
@@ -216,6 +221,51 @@ struct SieveTileAndVectorizePass
         continue; // Too narrow to pay.
       (void)tileAndVectorize(rewriter, op, sizes);
     }
+    for (linalg::LinalgOp op : dynamicOps)
+      tileAndVectorizeDynamic(rewriter, op);
+  }
+
+  /// Ops with dynamic dimensions (a symbolic batch or sequence length):
+  /// a matmul whose rows are dynamic but whose reduction and columns are
+  /// static gets the blocked schedule of static matmuls, with the last row
+  /// tile masked; an elementwise op whose innermost dimension is static is
+  /// tiled one row at a time into full vectors. Others stay scalar.
+  void tileAndVectorizeDynamic(IRRewriter &rewriter, linalg::LinalgOp op) {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    auto isStatic = [](int64_t r) { return !ShapedType::isDynamic(r); };
+    if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation())) {
+      if (!linalg::MatmulOp::isDefaultIndexingMaps(matmul.getIndexingMaps()) ||
+          isStatic(ranges[0]) || !isStatic(ranges[1]) || !isStatic(ranges[2]) ||
+          ranges[1] <= 0 || ranges[2] <= 0)
+        return;
+      SmallVector<int64_t> sizes{tileM, fittingTile(ranges[1], tileN),
+                                 fittingTile(ranges[2], tileK)};
+      SmallVector<int64_t> cache{0, blockTile(ranges[1], 256, sizes[1]),
+                                 blockTile(ranges[2], 256, sizes[2])};
+      FailureOr<linalg::LinalgOp> block =
+          tileOnly(rewriter, op, cache, {1, 2, 0});
+      if (failed(block))
+        return;
+      (void)tileAndVectorize(rewriter, *block, sizes, {1, 0, 2},
+                             /*hoistFromInnermost=*/true, sizes);
+      return;
+    }
+    bool elementwise = isa<linalg::GenericOp, linalg::FillOp>(op) &&
+                       op.getNumLoops() > 0 &&
+                       op.getNumParallelLoops() == op.getNumLoops();
+    if (!elementwise || !isStatic(ranges.back()) || ranges.back() <= 0)
+      return;
+    if (llvm::any_of(op->getOperandTypes(), [](Type t) {
+          return getElementTypeOrSelf(t).isInteger(1);
+        }))
+      return;
+    // Every indexing map must be a projected permutation that keeps the
+    // innermost dimension innermost (plain elementwise and broadcasts).
+    SmallVector<int64_t> sizes(ranges.size(), 1);
+    sizes.back() = fittingTile(ranges.back(), vectorWidth);
+    if (sizes.back() < 4)
+      return;
+    (void)tileAndVectorize(rewriter, op, sizes);
   }
 };
 

@@ -98,8 +98,15 @@ def SieveTileAndVectorize
       bool (`i1`) tensors: LLVM stores a vector of `i1` as packed bits,
       while a memref of `i1` holds one byte per element.
 
-    Ops with dynamic shapes, convolutions and pooling are left for the
-    scalar fallback (`convert-linalg-to-loops`).
+    Dynamic dimensions (a symbolic batch or sequence length) keep vector
+    code where the vectorized dimensions are static: a matmul with dynamic
+    rows and static reduction and columns gets the blocked schedule, its
+    row tile loop running to the dynamic size and the last, partial tile
+    vectorized with masks (`vector.mask`, lowered to masked loads and
+    stores); an elementwise op with a static innermost dimension is tiled
+    one row at a time into full vectors. Other dynamic ops, convolutions
+    and pooling are left for the scalar fallback
+    (`convert-linalg-to-loops`).
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
