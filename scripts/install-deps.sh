@@ -13,6 +13,9 @@ APT_PACKAGES=(
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   # Build tools.
   cmake ninja-build g++ ccache libgtest-dev libzstd-dev zlib1g-dev libedit-dev libcurl4-openssl-dev
+  # AArch64: cross C compiler and sysroot (links sievec --target=aarch64 objects) and user-mode
+  # emulation (qemu-aarch64, with SVE via -cpu max) for the e2e tests under test/e2e/aarch64.test.
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
 
 missing=()

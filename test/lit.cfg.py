@@ -28,3 +28,9 @@ tool_dirs = [config.sieve_tools_dir, config.llvm_tools_dir]
 tools = ["sieve-opt", "sieve-translate", "sieve-run", "sievec", "sieve-analyze",
          "sieve-capi-test", "mlir-opt"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# AArch64 under emulation (test/e2e/aarch64-*.test): the arm64 cross compiler
+# and qemu-aarch64, both installed by scripts/install-deps.sh.
+import shutil
+if shutil.which("aarch64-linux-gnu-gcc") and shutil.which("qemu-aarch64"):
+    config.available_features.add("aarch64-qemu")
