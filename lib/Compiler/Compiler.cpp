@@ -277,7 +277,8 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
       return fail(onMessage,
                   "cannot write '" + outputPath + "': " + ec.message());
     }
-  } else if (!linkSharedLibrary(objectPath, outputTemp, error)) {
+  } else if (!linkSharedLibrary(objectPath, outputTemp,
+                                machine->getTargetTriple(), error)) {
     llvm::sys::fs::remove(outputTemp);
     return fail(onMessage, error);
   }

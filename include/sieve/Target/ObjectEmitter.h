@@ -18,6 +18,7 @@
 
 namespace llvm {
 class LLVMContext;
+class Triple;
 class Module;
 class TargetMachine;
 } // namespace llvm
@@ -52,10 +53,12 @@ std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module,
 bool writeObjectFile(llvm::Module &module, llvm::TargetMachine &machine,
                      llvm::StringRef path, std::string &error);
 
-/// Links the object at `objectPath` into a shared library at `path` with
-/// the system C compiler driver (`cc`, or $SIEVE_CC).
+/// Links the object at `objectPath` (for `triple`) into a shared library at
+/// `path` with a C compiler driver: $SIEVE_CC, else `cc` for the host's
+/// architecture and `<arch>-linux-gnu-gcc` (Debian's cross compiler) for
+/// another.
 bool linkSharedLibrary(llvm::StringRef objectPath, llvm::StringRef path,
-                       std::string &error);
+                       const llvm::Triple &triple, std::string &error);
 
 /// The C header for the model: memref descriptor structs, the
 /// `_mlir_ciface_<entry>` declaration, and a convenience function

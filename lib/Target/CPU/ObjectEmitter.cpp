@@ -142,9 +142,17 @@ bool mlir::sieve::writeObjectFile(llvm::Module &module,
 }
 
 bool mlir::sieve::linkSharedLibrary(llvm::StringRef objectPath,
-                                    llvm::StringRef path, std::string &error) {
+                                    llvm::StringRef path,
+                                    const llvm::Triple &triple,
+                                    std::string &error) {
+  // The system compiler for the host; Debian's cross compiler
+  // (<arch>-linux-gnu-gcc) for another architecture.
   const char *env = std::getenv("SIEVE_CC");
-  std::string compiler = env ? env : "cc";
+  llvm::Triple host(llvm::sys::getProcessTriple());
+  std::string compiler = env ? env
+                         : host.getArch() == triple.getArch()
+                             ? "cc"
+                             : triple.getArchName().str() + "-linux-gnu-gcc";
   auto program = llvm::sys::findProgramByName(compiler);
   if (!program) {
     error = "cannot find the C compiler '" + compiler +
