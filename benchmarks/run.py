@@ -46,16 +46,18 @@ def make_model(nodes, inputs, outputs, initializers):
     return model
 
 
-def ffn(batch, d, d_ff, rng):
-    """MatMul d -> d_ff, Relu, MatMul d_ff -> d (a ReLU FFN block)."""
+def ffn(batch, d, d_ff, rng, dynamic=False):
+    """MatMul d -> d_ff, Relu, MatMul d_ff -> d (a ReLU FFN block); with
+    `dynamic`, the rows are a symbolic dimension (as in an export with a
+    dynamic sequence axis) and `batch` rows are fed."""
     w1 = (rng.standard_normal((d, d_ff)) / np.sqrt(d)).astype(np.float32)
     w2 = (rng.standard_normal((d_ff, d)) / np.sqrt(d_ff)).astype(np.float32)
     model = make_model(
         [helper.make_node("MatMul", ["x", "w1"], ["h"]),
          helper.make_node("Relu", ["h"], ["a"]),
          helper.make_node("MatMul", ["a", "w2"], ["y"])],
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, d])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, d])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["seq" if dynamic else batch, d])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["seq" if dynamic else batch, d])],
         [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2")])
     return model, {"x": rng.standard_normal((batch, d)).astype(np.float32)}
 
@@ -130,6 +132,12 @@ WORKLOADS = {
     "ffn-1024x4096-b1": lambda rng: ffn(1, 1024, 4096, rng),
     "ffn-1024x4096-b32": lambda rng: ffn(32, 1024, 4096, rng),
     "ffn-4096x11008-b1": lambda rng: ffn(1, 4096, 11008, rng),
+    # A dynamic sequence axis against the same shapes compiled statically.
+    "ffn-1024x4096-s7": lambda rng: ffn(7, 1024, 4096, rng),
+    "ffn-1024x4096-s64": lambda rng: ffn(64, 1024, 4096, rng),
+    "ffn-dyn-1024x4096-s1": lambda rng: ffn(1, 1024, 4096, rng, dynamic=True),
+    "ffn-dyn-1024x4096-s7": lambda rng: ffn(7, 1024, 4096, rng, dynamic=True),
+    "ffn-dyn-1024x4096-s64": lambda rng: ffn(64, 1024, 4096, rng, dynamic=True),
     "conv3x3-64-56": lambda rng: conv(64, 64, 3, 56, rng),
     "conv1x1-256to64-56": lambda rng: conv(256, 64, 1, 56, rng),
 }
