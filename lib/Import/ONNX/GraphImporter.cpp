@@ -100,6 +100,16 @@ bool GraphImporter::checkOpTable() {
   }
   if (registered != listed.size())
     llvm::report_fatal_error("Ops.def lists ops that no family registers");
+  // Every op has its input arity, and only listed ops have one.
+  for (const auto &entry : listed)
+    if (!lookupInputArity(entry.getKey(), 1))
+      llvm::report_fatal_error(llvm::Twine("op ") + entry.getKey() +
+                               " has no line in OpInputs.def");
+#define SIEVE_ONNX_INPUTS(op, since, min, max)                                 \
+  if (!listed.contains(#op))                                                   \
+    llvm::report_fatal_error("OpInputs.def lists " #op                         \
+                             ", which Ops.def does not");
+#include "OpInputs.def"
   return true;
 }
 
@@ -287,7 +297,8 @@ LogicalResult GraphImporter::importNodes() {
                       << "' is not defined (no graph input, initializer or "
                          "earlier node produces it)";
     NodeContext ctx(*this, node, loc, opset);
-    if (failed(checkLowPrecisionOperands(ctx)) || failed(it->second(ctx)))
+    if (failed(ctx.checkInputs()) || failed(checkLowPrecisionOperands(ctx)) ||
+        failed(it->second(ctx)))
       return failure();
     for (auto [i, output] : llvm::enumerate(node.output()))
       if (!output.empty() && !lookup(output))

@@ -62,11 +62,17 @@ public:
   InFlightDiagnostic emitError();
 
   //===--- Inputs ---------------------------------------------------------===//
+  /// Checks the node's inputs against its op's arity (OpInputs.def): their
+  /// number, and that no required input is omitted (the empty name). The
+  /// importer calls it before the op's importer runs, so that importers can
+  /// read required inputs unchecked.
+  LogicalResult checkInputs();
   /// Number of inputs, including trailing optional ones that are present.
   size_t numInputs() const;
   /// True when input `i` exists and is not the empty name (omitted optional).
   bool hasInput(size_t i) const;
-  /// The graph value of input `i`; it must exist (checked by the importer).
+  /// The graph value of input `i`. A required input (checked by
+  /// checkInputs), or an optional one that hasInput() says is present.
   const GraphValue &input(size_t i);
   /// Input `i` as an SSA value, materializing a constant if needed.
   Value operand(size_t i);
@@ -112,6 +118,18 @@ private:
   Location location;
   int64_t opsetVersion;
 };
+
+/// The inputs a node of an op takes at an opset (OpInputs.def).
+struct InputArity {
+  /// The first `required` inputs must be present and not the empty name.
+  unsigned required = 0;
+  /// At most this many inputs; -1: any number, all required (variadic).
+  int maxInputs = 0;
+  bool isVariadic() const { return maxInputs < 0; }
+};
+/// The arity of `opType` at `opset`, if it is an op of Ops.def.
+std::optional<InputArity> lookupInputArity(llvm::StringRef opType,
+                                           int64_t opset);
 
 /// An importer for one ONNX op type.
 using OpImporter = std::function<LogicalResult(NodeContext &)>;

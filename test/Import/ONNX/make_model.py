@@ -227,6 +227,17 @@ MODELS = {
     "bad_output_shape": lambda: graph_model(
         [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [tensor("x", [2, 3])], [tensor("y", [2, 4])]),
+    # Input arity (#14 classes 1 and 2).
+    "bad_too_few_inputs": lambda: graph_model(
+        [helper.make_node("MatMul", ["x"], ["y"], name="half_matmul")],
+        [tensor("x", [2, 2])], [tensor("y", [2, 2])]),
+    "bad_omitted_required_input": lambda: graph_model(
+        [helper.make_node("Gemm", ["x", "", "c"], ["y"], name="gemm_no_b")],
+        [tensor("x", [2, 2])], [tensor("y", [2, 2])],
+        [const("c", np.zeros(2, np.float32))]),
+    "bad_too_many_inputs": lambda: graph_model(
+        [helper.make_node("Relu", ["x", "x", "x"], ["y"], name="relu3")],
+        [tensor("x", [2])], [tensor("y", [2])]),
     # Low-precision element types (float8 as i8 bit patterns, int4 one per
     # byte).
     "lowprecision": lambda: graph_model(
