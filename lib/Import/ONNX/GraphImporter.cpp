@@ -143,7 +143,7 @@ GraphImporter::convertTensor(const ::onnx::TensorProto &tensor, Location loc,
                           << ", which Sieve does not support";
   HostTensor host;
   std::string error;
-  if (!decodeTensorProto(tensor, host, error))
+  if (!decodeTensorProto(tensor, host, error, opts.maxTensorBytes))
     return emitError(loc) << what << ": " << error;
   auto type = RankedTensorType::get(host.shape, elementType);
   if (kindOut)
@@ -182,13 +182,20 @@ GraphImporter::convertValueInfo(const ::onnx::ValueInfoProto &info,
   if (!tensorType.has_shape())
     return emitError(loc) << what << " '" << info.name()
                           << "' has no shape; Sieve needs at least the rank";
-  SmallVector<int64_t> shape;
+  SmallVector<int64_t> shape, staticDims;
   for (const auto &dim : tensorType.shape().dim()) {
-    if (dim.has_dim_value() && dim.dim_value() >= 0)
+    if (dim.has_dim_value() && dim.dim_value() >= 0) {
       shape.push_back(dim.dim_value());
-    else
+      staticDims.push_back(dim.dim_value());
+    } else {
       shape.push_back(ShapedType::kDynamic);
+    }
   }
+  std::string tooLarge =
+      checkTensorSize(staticDims, std::max<int64_t>(elementByteWidth(*kind), 1),
+                      opts.maxTensorBytes);
+  if (!tooLarge.empty())
+    return emitError(loc) << what << " '" << info.name() << "': " << tooLarge;
   return RankedTensorType::get(shape, elementType);
 }
 
@@ -300,10 +307,17 @@ LogicalResult GraphImporter::importNodes() {
     if (failed(ctx.checkInputs()) || failed(checkLowPrecisionOperands(ctx)) ||
         failed(it->second(ctx)))
       return failure();
-    for (auto [i, output] : llvm::enumerate(node.output()))
-      if (!output.empty() && !lookup(output))
+    for (auto [i, output] : llvm::enumerate(node.output())) {
+      GraphValue *gv = output.empty() ? nullptr : lookup(output);
+      if (!output.empty() && !gv)
         return fail() << "output #" << i << " ('" << output
                       << "') is not supported";
+      // Every static shape is checked, so that compiled code never computes
+      // a size that wraps.
+      if (gv &&
+          failed(ctx.checkResultShape(gv->type, "output '" + output + "'")))
+        return failure();
+    }
   }
   return success();
 }

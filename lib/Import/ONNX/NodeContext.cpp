@@ -3,6 +3,8 @@
 #include "NodeContext.h"
 #include "GraphImporter.h"
 
+#include "sieve/Support/HostTensor.h"
+
 #include "llvm/Support/ErrorHandling.h"
 
 #include "onnx/onnx_pb.h"
@@ -184,6 +186,32 @@ NodeContext::attrFloats(llvm::StringRef name) const {
 const ::onnx::TensorProto *NodeContext::attrTensor(llvm::StringRef name) const {
   const auto *attr = attribute(name);
   return attr && attr->has_t() ? &attr->t() : nullptr;
+}
+
+std::optional<int64_t>
+mlir::sieve::onnx_import::staticNumElements(ShapedType type) {
+  if (!type.hasStaticShape())
+    return std::nullopt;
+  return checkedNumElements(type.getShape());
+}
+
+LogicalResult NodeContext::checkShape(ArrayRef<int64_t> shape, Type elementType,
+                                      llvm::StringRef what) {
+  SmallVector<int64_t> staticDims;
+  for (int64_t d : shape)
+    if (!ShapedType::isDynamic(d))
+      staticDims.push_back(d);
+  int64_t bytes =
+      std::max<int64_t>(1, elementType.isIntOrFloat()
+                               ? (elementType.getIntOrFloatBitWidth() + 7) / 8
+                               : 8);
+  std::string error =
+      checkTensorSize(staticDims, bytes, options().maxTensorBytes);
+  if (error.empty())
+    return success();
+  llvm::StringRef message = error;
+  message.consume_front("shape ");
+  return emitError() << what << " " << message;
 }
 
 LogicalResult NodeContext::checkAttributes(ArrayRef<llvm::StringRef> known) {

@@ -11,12 +11,14 @@
 #define SIEVE_LIB_IMPORT_ONNX_NODECONTEXT_H
 
 #include "sieve/Import/ONNX/Importer.h"
+#include "sieve/Support/HostTensor.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <functional>
 #include <optional>
@@ -99,6 +101,17 @@ public:
   std::optional<SmallVector<int64_t>> attrInts(llvm::StringRef name) const;
   std::optional<SmallVector<float>> attrFloats(llvm::StringRef name) const;
   const ::onnx::TensorProto *attrTensor(llvm::StringRef name) const;
+  //===--- Sizes ----------------------------------------------------------===//
+  /// Fails with an error naming the node and `what` when the static
+  /// dimensions of `shape` with elements of `elementType` overflow int64 or
+  /// exceed ImportOptions::maxTensorBytes. Importers call it before they
+  /// build (or fold) a tensor whose shape comes from the model's data.
+  LogicalResult checkShape(ArrayRef<int64_t> shape, Type elementType,
+                           llvm::StringRef what);
+  LogicalResult checkResultShape(RankedTensorType type, llvm::StringRef what) {
+    return checkShape(type.getShape(), type.getElementType(), what);
+  }
+
   /// Reports attributes that this handler does not know.
   LogicalResult checkAttributes(ArrayRef<llvm::StringRef> known);
 
@@ -227,6 +240,16 @@ Value convertLowPrecision(OpBuilder &b, Location loc, Value value,
 /// Fails for a node with low-precision inputs unless it is a Cast, a
 /// CastLike or an op that only moves data.
 LogicalResult checkLowPrecisionOperands(NodeContext &ctx);
+
+/// The number of elements of a static `type`; nullopt when it is dynamic or
+/// the count overflows int64 (never call getNumElements() on shapes read
+/// from a model before checking them).
+std::optional<int64_t> staticNumElements(ShapedType type);
+/// True when `type` is static and has at most `limit` elements.
+inline bool hasAtMostElements(ShapedType type, int64_t limit) {
+  std::optional<int64_t> n = staticNumElements(type);
+  return n && *n <= limit;
+}
 
 /// True for a constant small enough to fold at import (Shape.cpp).
 bool isFoldableConstant(const GraphValue &gv);

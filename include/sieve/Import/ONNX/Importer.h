@@ -36,6 +36,13 @@ struct ImportOptions {
   /// TensorProto values. Used for models that pass shape arguments (Reshape
   /// shapes, Squeeze axes, ...) as graph inputs.
   std::vector<std::pair<std::string, std::string>> constantInputs;
+  /// The most bytes of one tensor that the import materialises or that a
+  /// static shape may describe (initializers, Constant values, folded
+  /// constants, node results); larger tensors, and shapes whose element
+  /// count overflows int64, are errors naming the tensor or node. 0: the
+  /// default, a quarter of the physical memory
+  /// (sieve::defaultMaxTensorBytes()).
+  int64_t maxTensorBytes = 0;
 };
 
 // The element kinds and the signature of the imported entry function are
