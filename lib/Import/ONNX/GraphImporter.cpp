@@ -18,9 +18,13 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include "onnx/onnx_pb.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include <cstring>
 
@@ -326,10 +330,17 @@ OwningOpRef<ModuleOp> GraphImporter::run(ModelSignature *signature) {
   Location moduleLoc = NameLoc::get(StringAttr::get(context, source));
   if (!model.has_graph())
     return emitError(moduleLoc) << "the model has no graph", nullptr;
+  bool declared = false;
   for (const auto &opsetId : model.opset_import())
-    if (opsetId.domain().empty() || opsetId.domain() == "ai.onnx")
+    if (opsetId.domain().empty() || opsetId.domain() == "ai.onnx") {
       opset = opsetId.version();
-  if (opset == 0)
+      declared = true;
+    }
+  if (declared && opset <= 0)
+    return emitError(moduleLoc) << "the model declares ONNX opset " << opset
+                                << "; opsets start at 1",
+           nullptr;
+  if (!declared) // Models from before opset imports (IR version < 3).
     opset = 1;
   if (opset > 25)
     return emitError(moduleLoc) << "the model uses ONNX opset " << opset
@@ -426,6 +437,11 @@ OwningOpRef<ModuleOp> mlir::sieve::onnx_import::importModel(
     return emitError(loc) << "'" << sourceName
                           << "' is empty, not an ONNX model",
            nullptr;
+  if (bytes.size() > static_cast<size_t>(INT_MAX))
+    return emitError(loc) << "'" << sourceName
+                          << "' is larger than 2 GiB, more than a protobuf "
+                             "can hold; save its weights as external data",
+           nullptr;
   if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return emitError(loc) << "'" << sourceName
                           << "' is not a valid ONNX model (the protobuf "
@@ -440,39 +456,130 @@ OwningOpRef<ModuleOp> mlir::sieve::onnx_import::importModel(
   return importer.run(signature);
 }
 
-OwningOpRef<ModuleOp> mlir::sieve::onnx_import::importModelFile(
-    llvm::StringRef path, MLIRContext *context, const ImportOptions &options,
-    ModelSignature *signature) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer) {
-    emitError(NameLoc::get(StringAttr::get(context, path)))
-        << "cannot read '" << path << "': " << buffer.getError().message();
+/// Opens the model file at `path`: a regular file only (a device such as
+/// /dev/zero would be read until memory runs out, a FIFO would block), read
+/// through a memory map where the system allows.
+static std::unique_ptr<llvm::MemoryBuffer> openModelFile(llvm::StringRef path,
+                                                         std::string &error) {
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status)) {
+    error = "cannot read '" + path.str() + "': " + ec.message();
     return nullptr;
   }
-  return importModel((*buffer)->getBuffer(), path, context, options, signature);
-}
-
-bool mlir::sieve::onnx_import::readGraphInputNames(
-    llvm::StringRef path, std::vector<std::string> &names, std::string &error) {
+  if (status.type() != llvm::sys::fs::file_type::regular_file) {
+    error = "cannot read '" + path.str() + "': " +
+            (status.type() == llvm::sys::fs::file_type::directory_file
+                 ? "it is a directory"
+                 : "not a regular file") +
+            ", not an ONNX model";
+    return nullptr;
+  }
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer) {
     error = "cannot read '" + path.str() + "': " + buffer.getError().message();
-    return false;
+    return nullptr;
   }
-  ::onnx::ModelProto model;
-  if (!model.ParseFromArray((*buffer)->getBufferStart(),
-                            static_cast<int>((*buffer)->getBufferSize()))) {
+  return std::move(*buffer);
+}
+
+OwningOpRef<ModuleOp> mlir::sieve::onnx_import::importModelFile(
+    llvm::StringRef path, MLIRContext *context, const ImportOptions &options,
+    ModelSignature *signature) {
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> buffer = openModelFile(path, error);
+  if (!buffer) {
+    emitError(NameLoc::get(StringAttr::get(context, path))) << error;
+    return nullptr;
+  }
+  return importModel(buffer->getBuffer(), path, context, options, signature);
+}
+
+namespace {
+using google::protobuf::internal::WireFormatLite;
+
+/// Reads the names of a ValueInfoProto (field 1) or a TensorProto (field 8)
+/// from `in`, skipping everything else: tensor data is never copied.
+bool readMessageName(google::protobuf::io::CodedInputStream &in,
+                     uint32_t nameField, std::string &name) {
+  uint32_t length;
+  if (!in.ReadVarint32(&length))
+    return false;
+  auto limit = in.PushLimit(length);
+  while (uint32_t tag = in.ReadTag()) {
+    if (WireFormatLite::GetTagFieldNumber(tag) == nameField &&
+        WireFormatLite::GetTagWireType(tag) ==
+            WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      if (!WireFormatLite::ReadString(&in, &name))
+        return false;
+    } else if (!WireFormatLite::SkipField(&in, tag)) {
+      return false;
+    }
+  }
+  if (!in.ConsumedEntireMessage())
+    return false;
+  in.PopLimit(limit);
+  return true;
+}
+} // namespace
+
+bool mlir::sieve::onnx_import::readGraphInputNames(
+    llvm::StringRef path, std::vector<std::string> &names, std::string &error) {
+  std::unique_ptr<llvm::MemoryBuffer> buffer = openModelFile(path, error);
+  if (!buffer)
+    return false;
+  // Only the names are read (ModelProto.graph = 7; GraphProto.initializer =
+  // 5, .input = 11): the weights are parsed once, by the import itself.
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t *>(buffer->getBufferStart()),
+      static_cast<int>(std::min<size_t>(buffer->getBufferSize(), INT_MAX)));
+  in.SetTotalBytesLimit(INT_MAX);
+  std::vector<std::string> inputs;
+  llvm::StringSet<> initializers;
+  auto invalid = [&] {
     error = "'" + path.str() + "' is not a valid ONNX model";
     return false;
+  };
+  if (buffer->getBufferSize() == 0)
+    return invalid();
+  while (uint32_t tag = in.ReadTag()) {
+    if (WireFormatLite::GetTagFieldNumber(tag) != 7 ||
+        WireFormatLite::GetTagWireType(tag) !=
+            WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      if (!WireFormatLite::SkipField(&in, tag))
+        return invalid();
+      continue;
+    }
+    uint32_t length;
+    if (!in.ReadVarint32(&length))
+      return invalid();
+    auto limit = in.PushLimit(length);
+    while (uint32_t graphTag = in.ReadTag()) {
+      uint32_t field = WireFormatLite::GetTagFieldNumber(graphTag);
+      bool delimited = WireFormatLite::GetTagWireType(graphTag) ==
+                       WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
+      std::string name;
+      if (delimited && field == 11) {
+        if (!readMessageName(in, 1, name))
+          return invalid();
+        inputs.push_back(std::move(name));
+      } else if (delimited && field == 5) {
+        if (!readMessageName(in, 8, name))
+          return invalid();
+        initializers.insert(name);
+      } else if (!WireFormatLite::SkipField(&in, graphTag)) {
+        return invalid();
+      }
+    }
+    if (!in.ConsumedEntireMessage())
+      return invalid();
+    in.PopLimit(limit);
   }
-  llvm::StringSet<> initializers;
-  for (const auto &init : model.graph().initializer())
-    initializers.insert(init.name());
+  if (!in.ConsumedEntireMessage())
+    return invalid();
   names.clear();
-  for (const auto &input : model.graph().input())
-    if (!initializers.contains(input.name()))
-      names.push_back(input.name());
+  for (std::string &input : inputs)
+    if (!initializers.contains(input))
+      names.push_back(std::move(input));
   return true;
 }

@@ -292,6 +292,13 @@ MODELS = {
         [helper.make_node("Tile", ["x", "reps"], ["y"], name="tile_wrap")],
         [tensor("x", [3, 4])], [tensor("y", None)],
         [const("reps", np.array([2**62, 2**62], np.int64))]),
+    # Opsets start at 1 (#14).
+    "bad_opset_zero": lambda: graph_model(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+        [tensor("x", [2])], [tensor("y", [2])], opset=0),
+    "bad_opset_negative": lambda: graph_model(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+        [tensor("x", [2])], [tensor("y", [2])], opset=-1),
     # Low-precision element types (float8 as i8 bit patterns, int4 one per
     # byte).
     "lowprecision": lambda: graph_model(
