@@ -20,6 +20,7 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 
 #include "onnx/onnx_pb.h"
 
@@ -147,24 +148,161 @@ GraphImporter::convertTensor(const ::onnx::TensorProto &tensor, Location loc,
                           << ", which Sieve does not support";
   HostTensor host;
   std::string error;
-  if (!decodeTensorProto(tensor, host, error, opts.maxTensorBytes))
+  if (tensor.data_location() == ::onnx::TensorProto::EXTERNAL) {
+    // Read the bytes into a copy of the proto without its external_data,
+    // then decode that: one code path for every element kind.
+    std::unique_ptr<llvm::MemoryBuffer> data =
+        readExternalData(tensor, loc, what);
+    if (!data)
+      return failure();
+    ArrayRef<char> bytes(data->getBufferStart(), data->getBufferSize());
+    SmallVector<int64_t> dims(tensor.dims().begin(), tensor.dims().end());
+    int64_t width = elementByteWidth(kind);
+    bool packed =
+        isLowPrecisionIntKind(kind) || kind == ElementKind::Float4E2M1;
+    if (!packed && width > 0) {
+      // The mapped bytes go straight into the attribute: one copy.
+      std::string tooLarge = checkTensorSize(dims, width, opts.maxTensorBytes);
+      if (!tooLarge.empty())
+        return emitError(loc) << what << ": " << tooLarge;
+      int64_t expected = *checkedByteSize(dims, width);
+      if (static_cast<int64_t>(bytes.size()) != expected)
+        return emitError(loc) << what << ": external data has " << bytes.size()
+                              << " bytes but the shape needs " << expected;
+      if (kindOut)
+        *kindOut = kind;
+      return makeAttribute(RankedTensorType::get(dims, elementType), kind,
+                           bytes, loc, what);
+    }
+    ::onnx::TensorProto local;
+    local.set_data_type(tensor.data_type());
+    local.mutable_dims()->CopyFrom(tensor.dims());
+    local.set_name(tensor.name());
+    local.set_raw_data(data->getBufferStart(), data->getBufferSize());
+    data.reset();
+    if (!decodeTensorProto(local, host, error, opts.maxTensorBytes))
+      return emitError(loc) << what << ": " << error;
+  } else if (!decodeTensorProto(tensor, host, error, opts.maxTensorBytes)) {
     return emitError(loc) << what << ": " << error;
+  }
   auto type = RankedTensorType::get(host.shape, elementType);
   if (kindOut)
     *kindOut = kind;
+  return makeAttribute(type, kind, host.data, loc, what);
+}
+
+FailureOr<ElementsAttr> GraphImporter::makeAttribute(RankedTensorType type,
+                                                     ElementKind kind,
+                                                     ArrayRef<char> data,
+                                                     Location loc,
+                                                     llvm::StringRef what) {
   if (kind == ElementKind::Bool) {
     SmallVector<bool> flags;
-    for (char c : host.data)
+    for (char c : data)
       flags.push_back(c != 0);
     return cast<ElementsAttr>(DenseElementsAttr::get(type, flags));
   }
-  if (host.numElements() > opts.resourceThreshold)
-    return makeResourceElements(type, host.data);
+  if (type.getNumElements() > opts.resourceThreshold)
+    return makeResourceElements(type, data);
   bool isSplat = false;
-  if (!DenseElementsAttr::isValidRawBuffer(type, host.data, isSplat))
+  if (!DenseElementsAttr::isValidRawBuffer(type, data, isSplat))
     return emitError(loc) << what << " has malformed data";
-  return cast<ElementsAttr>(
-      DenseElementsAttr::getFromRawBuffer(type, host.data));
+  return cast<ElementsAttr>(DenseElementsAttr::getFromRawBuffer(type, data));
+}
+
+std::unique_ptr<llvm::MemoryBuffer>
+GraphImporter::readExternalData(const ::onnx::TensorProto &tensor, Location loc,
+                                llvm::StringRef what) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto &entry : tensor.external_data()) {
+    llvm::StringRef key = entry.key(), value = entry.value();
+    if (key == "location") {
+      location = value.str();
+    } else if (key == "offset" || key == "length") {
+      int64_t parsed;
+      if (value.getAsInteger(10, parsed) || parsed < 0) {
+        emitError(loc) << what << ": external data " << key << " '" << value
+                       << "' is not a non-negative integer";
+        return nullptr;
+      }
+      (key == "offset" ? offset : length) = parsed;
+    }
+  }
+  auto fail = [&]() -> InFlightDiagnostic {
+    return emitError(loc) << what << ": external data '" << location << "' ";
+  };
+  if (location.empty()) {
+    emitError(loc) << what << ": external data has no location";
+    return nullptr;
+  }
+  if (opts.externalDataDirectory.empty()) {
+    fail() << "cannot be found: the model was not read from a file, so "
+              "there is no directory to read it from";
+    return nullptr;
+  }
+  // The location must stay inside the model's directory: relative, no
+  // '..', and (after resolving symbolic links) still inside it.
+  namespace fs = llvm::sys::fs;
+  namespace path = llvm::sys::path;
+  bool escapes = path::is_absolute(location) ||
+                 path::is_absolute(location, path::Style::windows);
+  for (llvm::StringRef part :
+       llvm::make_range(path::begin(location), path::end(location)))
+    escapes |= part == "..";
+  if (escapes) {
+    fail() << "is outside the model's directory (an absolute path or '..')";
+    return nullptr;
+  }
+  SmallString<256> file(opts.externalDataDirectory);
+  path::append(file, location);
+  SmallString<256> realDir, realFile;
+  if (std::error_code ec = fs::real_path(file, realFile)) {
+    fail() << "cannot be read: " << ec.message();
+    return nullptr;
+  }
+  if (!fs::real_path(opts.externalDataDirectory, realDir) &&
+      !llvm::StringRef(realFile).starts_with((realDir + "/").str())) {
+    fail() << "is outside the model's directory (a symbolic link to '"
+           << realFile << "')";
+    return nullptr;
+  }
+  fs::file_status status;
+  if (std::error_code ec = fs::status(realFile, status)) {
+    fail() << "cannot be read: " << ec.message();
+    return nullptr;
+  }
+  if (status.type() != fs::file_type::regular_file) {
+    fail() << "is not a regular file";
+    return nullptr;
+  }
+  int64_t fileSize = static_cast<int64_t>(status.getSize());
+  if (offset > fileSize) {
+    fail() << "is " << fileSize << " bytes, shorter than the offset " << offset;
+    return nullptr;
+  }
+  if (length < 0)
+    length = fileSize - offset;
+  if (length > fileSize - offset) {
+    fail() << "is " << fileSize << " bytes, too short for " << length
+           << " bytes at offset " << offset;
+    return nullptr;
+  }
+  std::string tooLarge = checkTensorSize({length}, 1, opts.maxTensorBytes);
+  if (!tooLarge.empty()) {
+    fail() << "holds " << length << " bytes, more than the limit of "
+           << (opts.maxTensorBytes > 0 ? opts.maxTensorBytes
+                                       : defaultMaxTensorBytes())
+           << " bytes per tensor";
+    return nullptr;
+  }
+  // Mapped, not read, where the system allows.
+  auto buffer = llvm::MemoryBuffer::getFileSlice(realFile, length, offset);
+  if (!buffer) {
+    fail() << "cannot be read: " << buffer.getError().message();
+    return nullptr;
+  }
+  return std::move(*buffer);
 }
 
 FailureOr<RankedTensorType>
@@ -492,7 +630,13 @@ OwningOpRef<ModuleOp> mlir::sieve::onnx_import::importModelFile(
     emitError(NameLoc::get(StringAttr::get(context, path))) << error;
     return nullptr;
   }
-  return importModel(buffer->getBuffer(), path, context, options, signature);
+  ImportOptions withDirectory = options;
+  if (withDirectory.externalDataDirectory.empty()) {
+    llvm::StringRef dir = llvm::sys::path::parent_path(path);
+    withDirectory.externalDataDirectory = dir.empty() ? "." : dir.str();
+  }
+  return importModel(buffer->getBuffer(), path, context, withDirectory,
+                     signature);
 }
 
 namespace {
