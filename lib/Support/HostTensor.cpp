@@ -5,6 +5,7 @@
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -12,14 +13,69 @@
 
 #include <cstring>
 #include <limits>
+#include <unistd.h>
 
 using namespace mlir::sieve;
 
 int64_t HostTensor::numElements() const {
+  // Readers check shapes with checkedNumElements before they allocate.
+  return checkedNumElements(shape).value_or(0);
+}
+
+//===----------------------------------------------------------------------===//
+// Size limits
+//===----------------------------------------------------------------------===//
+
+std::optional<int64_t>
+mlir::sieve::checkedNumElements(llvm::ArrayRef<int64_t> shape) {
   int64_t n = 1;
   for (int64_t d : shape)
-    n *= d;
+    if (d < 0 || llvm::MulOverflow(n, d, n))
+      return std::nullopt;
   return n;
+}
+
+std::optional<int64_t>
+mlir::sieve::checkedByteSize(llvm::ArrayRef<int64_t> shape,
+                             int64_t elementBytes) {
+  std::optional<int64_t> n = checkedNumElements(shape);
+  int64_t bytes;
+  if (!n || llvm::MulOverflow(*n, elementBytes, bytes))
+    return std::nullopt;
+  return bytes;
+}
+
+int64_t mlir::sieve::defaultMaxTensorBytes() {
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || pageSize <= 0)
+    return int64_t(4) << 30;
+  return int64_t(pages) / 4 * pageSize;
+}
+
+static std::string describeShape(llvm::ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+std::string mlir::sieve::checkTensorSize(llvm::ArrayRef<int64_t> shape,
+                                         int64_t elementBytes,
+                                         int64_t maxBytes) {
+  if (maxBytes <= 0)
+    maxBytes = defaultMaxTensorBytes();
+  for (int64_t d : shape)
+    if (d < 0)
+      return "shape " + describeShape(shape) + " has a negative dimension";
+  std::optional<int64_t> bytes = checkedByteSize(shape, elementBytes);
+  if (!bytes)
+    return "shape " + describeShape(shape) +
+           " has more elements than a 64-bit size can count";
+  if (*bytes > maxBytes)
+    return "shape " + describeShape(shape) + " needs " +
+           std::to_string(*bytes) + " bytes, more than the limit of " +
+           std::to_string(maxBytes) + " bytes per tensor";
+  return "";
 }
 
 /// The value of the `width`-bit pattern `bits` in float format `semantics`.
@@ -163,7 +219,8 @@ static bool decodePacked(const ::onnx::TensorProto &proto, HostTensor &tensor,
 }
 
 bool mlir::sieve::decodeTensorProto(const ::onnx::TensorProto &proto,
-                                    HostTensor &tensor, std::string &error) {
+                                    HostTensor &tensor, std::string &error,
+                                    int64_t maxBytes) {
   tensor.name = proto.name();
   tensor.kind = static_cast<ElementKind>(proto.data_type());
   int64_t width = elementByteWidth(tensor.kind);
@@ -178,18 +235,21 @@ bool mlir::sieve::decodeTensorProto(const ::onnx::TensorProto &proto,
     return false;
   }
   tensor.shape.clear();
-  int64_t n = 1;
   for (int64_t d : proto.dims()) {
     if (d < 0) {
       error = "negative dimension " + std::to_string(d);
       return false;
     }
     tensor.shape.push_back(d);
-    n *= d;
   }
+  // Checked before anything is allocated: the shape may claim far more
+  // than the data holds.
+  error = checkTensorSize(tensor.shape, width, maxBytes);
+  if (!error.empty())
+    return false;
+  int64_t n = tensor.numElements();
   if (unsigned bits = packedBits(tensor.kind))
     return decodePacked(proto, tensor, n, bits, error);
-  tensor.data.assign(static_cast<size_t>(n * width), 0);
   if (proto.has_raw_data()) {
     const std::string &raw = proto.raw_data();
     if (static_cast<int64_t>(raw.size()) != n * width) {
@@ -197,16 +257,17 @@ bool mlir::sieve::decodeTensorProto(const ::onnx::TensorProto &proto,
               " bytes but the shape needs " + std::to_string(n * width);
       return false;
     }
-    std::memcpy(tensor.data.data(), raw.data(), raw.size());
+    tensor.data.assign(raw.begin(), raw.end());
     return true;
   }
-  char *out = tensor.data.data();
   auto copy = [&](const auto &field, auto convert) {
     if (static_cast<int64_t>(field.size()) != n) {
       error = "holds " + std::to_string(field.size()) +
               " values but the shape needs " + std::to_string(n);
       return false;
     }
+    tensor.data.assign(static_cast<size_t>(n * width), 0);
+    char *out = tensor.data.data();
     for (int64_t i = 0; i < n; ++i) {
       auto v = convert(field.Get(i));
       std::memcpy(out + i * width, &v, sizeof(v));
@@ -250,7 +311,7 @@ bool mlir::sieve::decodeTensorProto(const ::onnx::TensorProto &proto,
 }
 
 bool mlir::sieve::readTensorProtoFile(llvm::StringRef path, HostTensor &tensor,
-                                      std::string &error) {
+                                      std::string &error, int64_t maxBytes) {
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer) {
@@ -263,7 +324,7 @@ bool mlir::sieve::readTensorProtoFile(llvm::StringRef path, HostTensor &tensor,
     error = "'" + path.str() + "' is not a serialized ONNX TensorProto";
     return false;
   }
-  if (!decodeTensorProto(proto, tensor, error)) {
+  if (!decodeTensorProto(proto, tensor, error, maxBytes)) {
     error = "'" + path.str() + "': " + error;
     return false;
   }
@@ -306,7 +367,7 @@ static const char *npyDescr(ElementKind kind) {
 }
 
 bool mlir::sieve::readNpyFile(llvm::StringRef path, HostTensor &tensor,
-                              std::string &error) {
+                              std::string &error, int64_t maxBytes) {
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer) {
@@ -376,6 +437,10 @@ bool mlir::sieve::readNpyFile(llvm::StringRef path, HostTensor &tensor,
       return fail("shape");
     tensor.shape.push_back(d);
   }
+  std::string tooLarge =
+      checkTensorSize(tensor.shape, elementByteWidth(tensor.kind), maxBytes);
+  if (!tooLarge.empty())
+    return fail(tooLarge);
   size_t size = tensor.numElements() * elementByteWidth(tensor.kind);
   size_t dataStart = offset + headerLen;
   if (bytes.size() - dataStart < size)

@@ -13,6 +13,7 @@
 #include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 
 using namespace mlir;
@@ -24,8 +25,16 @@ static void registerImportONNX() {
          MLIRContext *context) -> OwningOpRef<Operation *> {
         const llvm::MemoryBuffer *buffer =
             sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+        // External tensor data lies beside the model (none for stdin).
+        sieve::onnx_import::ImportOptions options;
+        llvm::StringRef name = buffer->getBufferIdentifier();
+        if (name != "<stdin>")
+          options.externalDataDirectory =
+              llvm::sys::path::parent_path(name).empty()
+                  ? "."
+                  : llvm::sys::path::parent_path(name).str();
         OwningOpRef<ModuleOp> module = sieve::onnx_import::importModel(
-            buffer->getBuffer(), buffer->getBufferIdentifier(), context);
+            buffer->getBuffer(), name, context, options);
         return OwningOpRef<Operation *>(module.release());
       },
       [](DialectRegistry &registry) {

@@ -10,9 +10,11 @@
 
 #include "sieve/Support/ModelSignature.h"
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,12 +40,37 @@ struct HostTensor {
   std::string describe() const;
 };
 
-/// Reads a serialized ONNX TensorProto. Returns false with `error` set.
-bool readTensorProtoFile(llvm::StringRef path, HostTensor &tensor,
-                         std::string &error);
+//===--- Size limits --------------------------------------------------===//
 
-/// Reads a numpy .npy file (little-endian, C order).
-bool readNpyFile(llvm::StringRef path, HostTensor &tensor, std::string &error);
+/// The number of elements of `shape`, or nullopt when a dimension is
+/// negative (dynamic) or the product overflows int64.
+std::optional<int64_t> checkedNumElements(llvm::ArrayRef<int64_t> shape);
+/// The bytes of a dense tensor of `shape` with `elementBytes`-byte elements
+/// (as checkedNumElements; nullopt on overflow).
+std::optional<int64_t> checkedByteSize(llvm::ArrayRef<int64_t> shape,
+                                       int64_t elementBytes);
+/// The default limit on the bytes of one tensor that Sieve materialises
+/// while importing or reading data (initializers, constants, test data):
+/// a quarter of the physical memory, or 4 GiB where it cannot be
+/// determined.
+int64_t defaultMaxTensorBytes();
+/// An error message when a tensor of `shape` with `elementBytes`-byte
+/// elements overflows int64 or holds more than `maxBytes` bytes (a
+/// `maxBytes` of 0 means defaultMaxTensorBytes()); empty when it fits.
+std::string checkTensorSize(llvm::ArrayRef<int64_t> shape, int64_t elementBytes,
+                            int64_t maxBytes);
+
+//===--- Files --------------------------------------------------------===//
+
+/// Reads a serialized ONNX TensorProto. Returns false with `error` set.
+/// Tensors larger than `maxBytes` (0: defaultMaxTensorBytes()) are refused.
+bool readTensorProtoFile(llvm::StringRef path, HostTensor &tensor,
+                         std::string &error, int64_t maxBytes = 0);
+
+/// Reads a numpy .npy file (little-endian, C order); `maxBytes` as for
+/// readTensorProtoFile.
+bool readNpyFile(llvm::StringRef path, HostTensor &tensor, std::string &error,
+                 int64_t maxBytes = 0);
 
 /// Writes a numpy .npy file.
 bool writeNpyFile(llvm::StringRef path, const HostTensor &tensor,
@@ -51,9 +78,12 @@ bool writeNpyFile(llvm::StringRef path, const HostTensor &tensor,
 
 /// Decodes a TensorProto (shape, element type, and data from raw_data or the
 /// typed fields) into little-endian bytes. Used for test data and by the
-/// importer for initializers.
+/// importer for initializers. The shape is checked (no overflow, at most
+/// `maxBytes`, 0: defaultMaxTensorBytes()) before anything is allocated.
+/// Tensors whose data is in an external file (data_location EXTERNAL) are
+/// refused: the importer reads those (it knows the model's directory).
 bool decodeTensorProto(const ::onnx::TensorProto &proto, HostTensor &tensor,
-                       std::string &error);
+                       std::string &error, int64_t maxBytes = 0);
 
 } // namespace mlir::sieve
 

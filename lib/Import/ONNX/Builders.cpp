@@ -501,6 +501,17 @@ FailureOr<WindowGeometry> mlir::sieve::onnx_import::computeWindow(
       failed(readList("dilations", n, 1, g.dilations)) ||
       failed(readList("pads", 2 * n, 0, pads)))
     return failure();
+  // Bounded so that the window arithmetic below cannot overflow (spatial
+  // sizes are bounded by the tensor size limit).
+  constexpr int64_t kMaxWindowValue = int64_t(1) << 31;
+  for (ArrayRef<int64_t> list :
+       {ArrayRef<int64_t>(g.kernel), ArrayRef<int64_t>(g.strides),
+        ArrayRef<int64_t>(g.dilations), ArrayRef<int64_t>(pads)})
+    for (int64_t v : list)
+      if (v > kMaxWindowValue)
+        return ctx.emitError()
+               << "kernel_shape, strides, dilations and pads must be at most "
+               << kMaxWindowValue << ", got " << v;
   for (size_t i = 0; i < n; ++i)
     if (g.strides[i] <= 0 || g.dilations[i] <= 0 || pads[i] < 0 ||
         pads[n + i] < 0)

@@ -78,8 +78,9 @@ LogicalResult importExpand(NodeContext &ctx) {
                            << "]";
   auto resultType = RankedTensorType::get(*shape, in.getElementType());
   const GraphValue &input = ctx.input(0);
-  if (isFoldableConstant(input) && resultType.hasStaticShape() &&
-      resultType.getNumElements() <= (1 << 16)) {
+  if (failed(ctx.checkResultShape(resultType, "the expanded output")))
+    return failure();
+  if (isFoldableConstant(input) && hasAtMostElements(resultType, 1 << 16)) {
     int64_t offset = resultType.getRank() - in.getRank();
     defineGathered(ctx, resultType, [&](SmallVectorImpl<int64_t> &c) {
       c.erase(c.begin(), c.begin() + offset);
@@ -397,16 +398,20 @@ LogicalResult importTile(NodeContext &ctx) {
     int64_t r = (*repeats)[d];
     if (r < 0)
       return ctx.emitError() << "repeats must not be negative";
-    int64_t size = in.getDimSize(d);
-    shape.push_back(ShapedType::isDynamic(size) ? size : size * r);
+    int64_t size = in.getDimSize(d), tiled = size;
+    if (!ShapedType::isDynamic(size) && llvm::MulOverflow(size, r, tiled))
+      return ctx.emitError() << "repeating dimension " << d << " (" << size
+                             << ") " << r << " times overflows";
+    shape.push_back(tiled);
     addedDims.push_back(2 * d);
     wideShape.append({r, size});
     groups.push_back({2 * d, 2 * d + 1});
   }
   auto resultType = RankedTensorType::get(shape, in.getElementType());
   const GraphValue &input = ctx.input(0);
-  if (isFoldableConstant(input) && resultType.hasStaticShape() &&
-      resultType.getNumElements() <= (1 << 16)) {
+  if (failed(ctx.checkResultShape(resultType, "the tiled output")))
+    return failure();
+  if (isFoldableConstant(input) && hasAtMostElements(resultType, 1 << 16)) {
     defineGathered(ctx, resultType, [&](SmallVectorImpl<int64_t> &c) {
       for (int64_t d = 0; d < rank; ++d)
         c[d] %= in.getDimSize(d);

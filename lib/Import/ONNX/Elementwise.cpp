@@ -105,7 +105,7 @@ bool foldIntArithmetic(NodeContext &ctx, Arith op,
   if (!isSignedIntKind(kind) && !isUnsignedIntKind(kind))
     return false;
   if (!isFoldableConstant(lhs) || !isFoldableConstant(rhs) ||
-      !resultType.hasStaticShape() || resultType.getNumElements() > 1024 ||
+      !hasAtMostElements(resultType, 1024) ||
       (ctx.opset() < 7 && ctx.attrInt("broadcast", 0)))
     return false;
   SmallVector<int64_t> a = elementsAsInts(lhs.constant),

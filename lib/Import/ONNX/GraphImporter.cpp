@@ -18,9 +18,14 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 
 #include "onnx/onnx_pb.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include <cstring>
 
@@ -100,6 +105,16 @@ bool GraphImporter::checkOpTable() {
   }
   if (registered != listed.size())
     llvm::report_fatal_error("Ops.def lists ops that no family registers");
+  // Every op has its input arity, and only listed ops have one.
+  for (const auto &entry : listed)
+    if (!lookupInputArity(entry.getKey(), 1))
+      llvm::report_fatal_error(llvm::Twine("op ") + entry.getKey() +
+                               " has no line in OpInputs.def");
+#define SIEVE_ONNX_INPUTS(op, since, min, max)                                 \
+  if (!listed.contains(#op))                                                   \
+    llvm::report_fatal_error("OpInputs.def lists " #op                         \
+                             ", which Ops.def does not");
+#include "OpInputs.def"
   return true;
 }
 
@@ -133,24 +148,161 @@ GraphImporter::convertTensor(const ::onnx::TensorProto &tensor, Location loc,
                           << ", which Sieve does not support";
   HostTensor host;
   std::string error;
-  if (!decodeTensorProto(tensor, host, error))
+  if (tensor.data_location() == ::onnx::TensorProto::EXTERNAL) {
+    // Read the bytes into a copy of the proto without its external_data,
+    // then decode that: one code path for every element kind.
+    std::unique_ptr<llvm::MemoryBuffer> data =
+        readExternalData(tensor, loc, what);
+    if (!data)
+      return failure();
+    ArrayRef<char> bytes(data->getBufferStart(), data->getBufferSize());
+    SmallVector<int64_t> dims(tensor.dims().begin(), tensor.dims().end());
+    int64_t width = elementByteWidth(kind);
+    bool packed =
+        isLowPrecisionIntKind(kind) || kind == ElementKind::Float4E2M1;
+    if (!packed && width > 0) {
+      // The mapped bytes go straight into the attribute: one copy.
+      std::string tooLarge = checkTensorSize(dims, width, opts.maxTensorBytes);
+      if (!tooLarge.empty())
+        return emitError(loc) << what << ": " << tooLarge;
+      int64_t expected = *checkedByteSize(dims, width);
+      if (static_cast<int64_t>(bytes.size()) != expected)
+        return emitError(loc) << what << ": external data has " << bytes.size()
+                              << " bytes but the shape needs " << expected;
+      if (kindOut)
+        *kindOut = kind;
+      return makeAttribute(RankedTensorType::get(dims, elementType), kind,
+                           bytes, loc, what);
+    }
+    ::onnx::TensorProto local;
+    local.set_data_type(tensor.data_type());
+    local.mutable_dims()->CopyFrom(tensor.dims());
+    local.set_name(tensor.name());
+    local.set_raw_data(data->getBufferStart(), data->getBufferSize());
+    data.reset();
+    if (!decodeTensorProto(local, host, error, opts.maxTensorBytes))
+      return emitError(loc) << what << ": " << error;
+  } else if (!decodeTensorProto(tensor, host, error, opts.maxTensorBytes)) {
     return emitError(loc) << what << ": " << error;
+  }
   auto type = RankedTensorType::get(host.shape, elementType);
   if (kindOut)
     *kindOut = kind;
+  return makeAttribute(type, kind, host.data, loc, what);
+}
+
+FailureOr<ElementsAttr> GraphImporter::makeAttribute(RankedTensorType type,
+                                                     ElementKind kind,
+                                                     ArrayRef<char> data,
+                                                     Location loc,
+                                                     llvm::StringRef what) {
   if (kind == ElementKind::Bool) {
     SmallVector<bool> flags;
-    for (char c : host.data)
+    for (char c : data)
       flags.push_back(c != 0);
     return cast<ElementsAttr>(DenseElementsAttr::get(type, flags));
   }
-  if (host.numElements() > opts.resourceThreshold)
-    return makeResourceElements(type, host.data);
+  if (type.getNumElements() > opts.resourceThreshold)
+    return makeResourceElements(type, data);
   bool isSplat = false;
-  if (!DenseElementsAttr::isValidRawBuffer(type, host.data, isSplat))
+  if (!DenseElementsAttr::isValidRawBuffer(type, data, isSplat))
     return emitError(loc) << what << " has malformed data";
-  return cast<ElementsAttr>(
-      DenseElementsAttr::getFromRawBuffer(type, host.data));
+  return cast<ElementsAttr>(DenseElementsAttr::getFromRawBuffer(type, data));
+}
+
+std::unique_ptr<llvm::MemoryBuffer>
+GraphImporter::readExternalData(const ::onnx::TensorProto &tensor, Location loc,
+                                llvm::StringRef what) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto &entry : tensor.external_data()) {
+    llvm::StringRef key = entry.key(), value = entry.value();
+    if (key == "location") {
+      location = value.str();
+    } else if (key == "offset" || key == "length") {
+      int64_t parsed;
+      if (value.getAsInteger(10, parsed) || parsed < 0) {
+        emitError(loc) << what << ": external data " << key << " '" << value
+                       << "' is not a non-negative integer";
+        return nullptr;
+      }
+      (key == "offset" ? offset : length) = parsed;
+    }
+  }
+  auto fail = [&]() -> InFlightDiagnostic {
+    return emitError(loc) << what << ": external data '" << location << "' ";
+  };
+  if (location.empty()) {
+    emitError(loc) << what << ": external data has no location";
+    return nullptr;
+  }
+  if (opts.externalDataDirectory.empty()) {
+    fail() << "cannot be found: the model was not read from a file, so "
+              "there is no directory to read it from";
+    return nullptr;
+  }
+  // The location must stay inside the model's directory: relative, no
+  // '..', and (after resolving symbolic links) still inside it.
+  namespace fs = llvm::sys::fs;
+  namespace path = llvm::sys::path;
+  bool escapes = path::is_absolute(location) ||
+                 path::is_absolute(location, path::Style::windows);
+  for (llvm::StringRef part :
+       llvm::make_range(path::begin(location), path::end(location)))
+    escapes |= part == "..";
+  if (escapes) {
+    fail() << "is outside the model's directory (an absolute path or '..')";
+    return nullptr;
+  }
+  SmallString<256> file(opts.externalDataDirectory);
+  path::append(file, location);
+  SmallString<256> realDir, realFile;
+  if (std::error_code ec = fs::real_path(file, realFile)) {
+    fail() << "cannot be read: " << ec.message();
+    return nullptr;
+  }
+  if (!fs::real_path(opts.externalDataDirectory, realDir) &&
+      !llvm::StringRef(realFile).starts_with((realDir + "/").str())) {
+    fail() << "is outside the model's directory (a symbolic link to '"
+           << realFile << "')";
+    return nullptr;
+  }
+  fs::file_status status;
+  if (std::error_code ec = fs::status(realFile, status)) {
+    fail() << "cannot be read: " << ec.message();
+    return nullptr;
+  }
+  if (status.type() != fs::file_type::regular_file) {
+    fail() << "is not a regular file";
+    return nullptr;
+  }
+  int64_t fileSize = static_cast<int64_t>(status.getSize());
+  if (offset > fileSize) {
+    fail() << "is " << fileSize << " bytes, shorter than the offset " << offset;
+    return nullptr;
+  }
+  if (length < 0)
+    length = fileSize - offset;
+  if (length > fileSize - offset) {
+    fail() << "is " << fileSize << " bytes, too short for " << length
+           << " bytes at offset " << offset;
+    return nullptr;
+  }
+  std::string tooLarge = checkTensorSize({length}, 1, opts.maxTensorBytes);
+  if (!tooLarge.empty()) {
+    fail() << "holds " << length << " bytes, more than the limit of "
+           << (opts.maxTensorBytes > 0 ? opts.maxTensorBytes
+                                       : defaultMaxTensorBytes())
+           << " bytes per tensor";
+    return nullptr;
+  }
+  // Mapped, not read, where the system allows.
+  auto buffer = llvm::MemoryBuffer::getFileSlice(realFile, length, offset);
+  if (!buffer) {
+    fail() << "cannot be read: " << buffer.getError().message();
+    return nullptr;
+  }
+  return std::move(*buffer);
 }
 
 FailureOr<RankedTensorType>
@@ -172,13 +324,20 @@ GraphImporter::convertValueInfo(const ::onnx::ValueInfoProto &info,
   if (!tensorType.has_shape())
     return emitError(loc) << what << " '" << info.name()
                           << "' has no shape; Sieve needs at least the rank";
-  SmallVector<int64_t> shape;
+  SmallVector<int64_t> shape, staticDims;
   for (const auto &dim : tensorType.shape().dim()) {
-    if (dim.has_dim_value() && dim.dim_value() >= 0)
+    if (dim.has_dim_value() && dim.dim_value() >= 0) {
       shape.push_back(dim.dim_value());
-    else
+      staticDims.push_back(dim.dim_value());
+    } else {
       shape.push_back(ShapedType::kDynamic);
+    }
   }
+  std::string tooLarge =
+      checkTensorSize(staticDims, std::max<int64_t>(elementByteWidth(*kind), 1),
+                      opts.maxTensorBytes);
+  if (!tooLarge.empty())
+    return emitError(loc) << what << " '" << info.name() << "': " << tooLarge;
   return RankedTensorType::get(shape, elementType);
 }
 
@@ -287,12 +446,20 @@ LogicalResult GraphImporter::importNodes() {
                       << "' is not defined (no graph input, initializer or "
                          "earlier node produces it)";
     NodeContext ctx(*this, node, loc, opset);
-    if (failed(checkLowPrecisionOperands(ctx)) || failed(it->second(ctx)))
+    if (failed(ctx.checkInputs()) || failed(checkLowPrecisionOperands(ctx)) ||
+        failed(it->second(ctx)))
       return failure();
-    for (auto [i, output] : llvm::enumerate(node.output()))
-      if (!output.empty() && !lookup(output))
+    for (auto [i, output] : llvm::enumerate(node.output())) {
+      GraphValue *gv = output.empty() ? nullptr : lookup(output);
+      if (!output.empty() && !gv)
         return fail() << "output #" << i << " ('" << output
                       << "') is not supported";
+      // Every static shape is checked, so that compiled code never computes
+      // a size that wraps.
+      if (gv &&
+          failed(ctx.checkResultShape(gv->type, "output '" + output + "'")))
+        return failure();
+    }
   }
   return success();
 }
@@ -301,10 +468,17 @@ OwningOpRef<ModuleOp> GraphImporter::run(ModelSignature *signature) {
   Location moduleLoc = NameLoc::get(StringAttr::get(context, source));
   if (!model.has_graph())
     return emitError(moduleLoc) << "the model has no graph", nullptr;
+  bool declared = false;
   for (const auto &opsetId : model.opset_import())
-    if (opsetId.domain().empty() || opsetId.domain() == "ai.onnx")
+    if (opsetId.domain().empty() || opsetId.domain() == "ai.onnx") {
       opset = opsetId.version();
-  if (opset == 0)
+      declared = true;
+    }
+  if (declared && opset <= 0)
+    return emitError(moduleLoc) << "the model declares ONNX opset " << opset
+                                << "; opsets start at 1",
+           nullptr;
+  if (!declared) // Models from before opset imports (IR version < 3).
     opset = 1;
   if (opset > 25)
     return emitError(moduleLoc) << "the model uses ONNX opset " << opset
@@ -401,6 +575,11 @@ OwningOpRef<ModuleOp> mlir::sieve::onnx_import::importModel(
     return emitError(loc) << "'" << sourceName
                           << "' is empty, not an ONNX model",
            nullptr;
+  if (bytes.size() > static_cast<size_t>(INT_MAX))
+    return emitError(loc) << "'" << sourceName
+                          << "' is larger than 2 GiB, more than a protobuf "
+                             "can hold; save its weights as external data",
+           nullptr;
   if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return emitError(loc) << "'" << sourceName
                           << "' is not a valid ONNX model (the protobuf "
@@ -415,39 +594,136 @@ OwningOpRef<ModuleOp> mlir::sieve::onnx_import::importModel(
   return importer.run(signature);
 }
 
-OwningOpRef<ModuleOp> mlir::sieve::onnx_import::importModelFile(
-    llvm::StringRef path, MLIRContext *context, const ImportOptions &options,
-    ModelSignature *signature) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer) {
-    emitError(NameLoc::get(StringAttr::get(context, path)))
-        << "cannot read '" << path << "': " << buffer.getError().message();
+/// Opens the model file at `path`: a regular file only (a device such as
+/// /dev/zero would be read until memory runs out, a FIFO would block), read
+/// through a memory map where the system allows.
+static std::unique_ptr<llvm::MemoryBuffer> openModelFile(llvm::StringRef path,
+                                                         std::string &error) {
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status)) {
+    error = "cannot read '" + path.str() + "': " + ec.message();
     return nullptr;
   }
-  return importModel((*buffer)->getBuffer(), path, context, options, signature);
-}
-
-bool mlir::sieve::onnx_import::readGraphInputNames(
-    llvm::StringRef path, std::vector<std::string> &names, std::string &error) {
+  if (status.type() != llvm::sys::fs::file_type::regular_file) {
+    error = "cannot read '" + path.str() + "': " +
+            (status.type() == llvm::sys::fs::file_type::directory_file
+                 ? "it is a directory"
+                 : "not a regular file") +
+            ", not an ONNX model";
+    return nullptr;
+  }
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer) {
     error = "cannot read '" + path.str() + "': " + buffer.getError().message();
-    return false;
+    return nullptr;
   }
-  ::onnx::ModelProto model;
-  if (!model.ParseFromArray((*buffer)->getBufferStart(),
-                            static_cast<int>((*buffer)->getBufferSize()))) {
+  return std::move(*buffer);
+}
+
+OwningOpRef<ModuleOp> mlir::sieve::onnx_import::importModelFile(
+    llvm::StringRef path, MLIRContext *context, const ImportOptions &options,
+    ModelSignature *signature) {
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> buffer = openModelFile(path, error);
+  if (!buffer) {
+    emitError(NameLoc::get(StringAttr::get(context, path))) << error;
+    return nullptr;
+  }
+  ImportOptions withDirectory = options;
+  if (withDirectory.externalDataDirectory.empty()) {
+    llvm::StringRef dir = llvm::sys::path::parent_path(path);
+    withDirectory.externalDataDirectory = dir.empty() ? "." : dir.str();
+  }
+  return importModel(buffer->getBuffer(), path, context, withDirectory,
+                     signature);
+}
+
+namespace {
+using google::protobuf::internal::WireFormatLite;
+
+/// Reads the names of a ValueInfoProto (field 1) or a TensorProto (field 8)
+/// from `in`, skipping everything else: tensor data is never copied.
+bool readMessageName(google::protobuf::io::CodedInputStream &in,
+                     uint32_t nameField, std::string &name) {
+  uint32_t length;
+  if (!in.ReadVarint32(&length))
+    return false;
+  auto limit = in.PushLimit(length);
+  while (uint32_t tag = in.ReadTag()) {
+    if (WireFormatLite::GetTagFieldNumber(tag) == nameField &&
+        WireFormatLite::GetTagWireType(tag) ==
+            WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      if (!WireFormatLite::ReadString(&in, &name))
+        return false;
+    } else if (!WireFormatLite::SkipField(&in, tag)) {
+      return false;
+    }
+  }
+  if (!in.ConsumedEntireMessage())
+    return false;
+  in.PopLimit(limit);
+  return true;
+}
+} // namespace
+
+bool mlir::sieve::onnx_import::readGraphInputNames(
+    llvm::StringRef path, std::vector<std::string> &names, std::string &error) {
+  std::unique_ptr<llvm::MemoryBuffer> buffer = openModelFile(path, error);
+  if (!buffer)
+    return false;
+  // Only the names are read (ModelProto.graph = 7; GraphProto.initializer =
+  // 5, .input = 11): the weights are parsed once, by the import itself.
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t *>(buffer->getBufferStart()),
+      static_cast<int>(std::min<size_t>(buffer->getBufferSize(), INT_MAX)));
+  in.SetTotalBytesLimit(INT_MAX);
+  std::vector<std::string> inputs;
+  llvm::StringSet<> initializers;
+  auto invalid = [&] {
     error = "'" + path.str() + "' is not a valid ONNX model";
     return false;
+  };
+  if (buffer->getBufferSize() == 0)
+    return invalid();
+  while (uint32_t tag = in.ReadTag()) {
+    if (WireFormatLite::GetTagFieldNumber(tag) != 7 ||
+        WireFormatLite::GetTagWireType(tag) !=
+            WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      if (!WireFormatLite::SkipField(&in, tag))
+        return invalid();
+      continue;
+    }
+    uint32_t length;
+    if (!in.ReadVarint32(&length))
+      return invalid();
+    auto limit = in.PushLimit(length);
+    while (uint32_t graphTag = in.ReadTag()) {
+      uint32_t field = WireFormatLite::GetTagFieldNumber(graphTag);
+      bool delimited = WireFormatLite::GetTagWireType(graphTag) ==
+                       WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
+      std::string name;
+      if (delimited && field == 11) {
+        if (!readMessageName(in, 1, name))
+          return invalid();
+        inputs.push_back(std::move(name));
+      } else if (delimited && field == 5) {
+        if (!readMessageName(in, 8, name))
+          return invalid();
+        initializers.insert(name);
+      } else if (!WireFormatLite::SkipField(&in, graphTag)) {
+        return invalid();
+      }
+    }
+    if (!in.ConsumedEntireMessage())
+      return invalid();
+    in.PopLimit(limit);
   }
-  llvm::StringSet<> initializers;
-  for (const auto &init : model.graph().initializer())
-    initializers.insert(init.name());
+  if (!in.ConsumedEntireMessage())
+    return invalid();
   names.clear();
-  for (const auto &input : model.graph().input())
-    if (!initializers.contains(input.name()))
-      names.push_back(input.name());
+  for (std::string &input : inputs)
+    if (!initializers.contains(input))
+      names.push_back(std::move(input));
   return true;
 }

@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 namespace onnx {
 class ModelProto;
@@ -46,6 +47,14 @@ public:
 
 private:
   static bool checkOpTable();
+  /// The bytes of a tensor stored in an external file, mapped where the
+  /// system allows; null after an error naming `what`.
+  std::unique_ptr<llvm::MemoryBuffer>
+  readExternalData(const ::onnx::TensorProto &tensor, Location loc,
+                   llvm::StringRef what);
+  FailureOr<ElementsAttr> makeAttribute(RankedTensorType type, ElementKind kind,
+                                        ArrayRef<char> data, Location loc,
+                                        llvm::StringRef what);
   LogicalResult importSignature(func::FuncOp &func, ModelSignature *signature);
   LogicalResult importNodes();
   FailureOr<RankedTensorType>

@@ -3,6 +3,10 @@
 #include "NodeContext.h"
 #include "GraphImporter.h"
 
+#include "sieve/Support/HostTensor.h"
+
+#include "llvm/Support/ErrorHandling.h"
+
 #include "onnx/onnx_pb.h"
 
 using namespace mlir;
@@ -25,6 +29,59 @@ InFlightDiagnostic NodeContext::emitError() {
          << "node '" << nodeName() << "' (" << opType() << "): ";
 }
 
+std::optional<InputArity>
+mlir::sieve::onnx_import::lookupInputArity(llvm::StringRef opType,
+                                           int64_t opset) {
+  struct Row {
+    llvm::StringLiteral op;
+    int64_t since;
+    unsigned required;
+    int maxInputs;
+  };
+  static const Row rows[] = {
+#define SIEVE_ONNX_INPUTS(op, since, min, max) {#op, since, min, max},
+#include "OpInputs.def"
+  };
+  // The last line at or before `opset`; the first line for older opsets.
+  std::optional<InputArity> found;
+  for (const Row &row : rows) {
+    if (row.op != opType)
+      continue;
+    if (found && row.since > opset)
+      break;
+    found = InputArity{row.required, row.maxInputs};
+  }
+  return found;
+}
+
+LogicalResult NodeContext::checkInputs() {
+  std::optional<InputArity> arity = lookupInputArity(opType(), opsetVersion);
+  if (!arity)
+    return emitError() << "op has no input arity in OpInputs.def";
+  size_t count = numInputs();
+  auto plural = [](size_t n) { return n == 1 ? " input" : " inputs"; };
+  if (count < arity->required) {
+    InFlightDiagnostic diag = emitError();
+    if (arity->isVariadic() || arity->maxInputs == int(arity->required))
+      diag << "takes " << (arity->isVariadic() ? "at least " : "")
+           << arity->required << plural(arity->required);
+    else
+      diag << "takes " << arity->required << " to " << arity->maxInputs
+           << " inputs";
+    return diag << " (opset " << opsetVersion << "), got " << count;
+  }
+  if (!arity->isVariadic() && count > size_t(arity->maxInputs))
+    return emitError() << "takes at most " << arity->maxInputs
+                       << plural(arity->maxInputs) << " (opset " << opsetVersion
+                       << "), got " << count;
+  size_t required = arity->isVariadic() ? count : arity->required;
+  for (size_t i = 0; i < required; ++i)
+    if (node.input(i).empty())
+      return emitError() << "input #" << i
+                         << " is required but omitted (empty name)";
+  return success();
+}
+
 size_t NodeContext::numInputs() const { return node.input_size(); }
 
 bool NodeContext::hasInput(size_t i) const {
@@ -32,13 +89,20 @@ bool NodeContext::hasInput(size_t i) const {
 }
 
 const GraphValue &NodeContext::input(size_t i) {
-  GraphValue *gv = importer.lookup(node.input(i));
-  assert(gv && "inputs are checked before the handler runs");
+  // checkInputs() and the importer's check that every named input is
+  // defined make this hold for required inputs; an importer reads an
+  // optional one only after hasInput(). A failure here is an importer bug
+  // (test/Import/ONNX/op-inputs.test tries every op with inputs omitted).
+  GraphValue *gv = hasInput(i) ? importer.lookup(node.input(i)) : nullptr;
+  if (!gv)
+    llvm::report_fatal_error(llvm::Twine("importer bug: node '") + nodeName() +
+                             "' (" + opType() + ") reads input #" +
+                             llvm::Twine(i) + ", which is omitted");
   return *gv;
 }
 
 Value NodeContext::operand(size_t i) {
-  return importer.materialize(*importer.lookup(node.input(i)));
+  return importer.materialize(const_cast<GraphValue &>(input(i)));
 }
 
 std::optional<SmallVector<int64_t>> NodeContext::constantInts(size_t i) {
@@ -122,6 +186,32 @@ NodeContext::attrFloats(llvm::StringRef name) const {
 const ::onnx::TensorProto *NodeContext::attrTensor(llvm::StringRef name) const {
   const auto *attr = attribute(name);
   return attr && attr->has_t() ? &attr->t() : nullptr;
+}
+
+std::optional<int64_t>
+mlir::sieve::onnx_import::staticNumElements(ShapedType type) {
+  if (!type.hasStaticShape())
+    return std::nullopt;
+  return checkedNumElements(type.getShape());
+}
+
+LogicalResult NodeContext::checkShape(ArrayRef<int64_t> shape, Type elementType,
+                                      llvm::StringRef what) {
+  SmallVector<int64_t> staticDims;
+  for (int64_t d : shape)
+    if (!ShapedType::isDynamic(d))
+      staticDims.push_back(d);
+  int64_t bytes =
+      std::max<int64_t>(1, elementType.isIntOrFloat()
+                               ? (elementType.getIntOrFloatBitWidth() + 7) / 8
+                               : 8);
+  std::string error =
+      checkTensorSize(staticDims, bytes, options().maxTensorBytes);
+  if (error.empty())
+    return success();
+  llvm::StringRef message = error;
+  message.consume_front("shape ");
+  return emitError() << what << " " << message;
 }
 
 LogicalResult NodeContext::checkAttributes(ArrayRef<llvm::StringRef> known) {

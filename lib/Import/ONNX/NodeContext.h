@@ -11,12 +11,14 @@
 #define SIEVE_LIB_IMPORT_ONNX_NODECONTEXT_H
 
 #include "sieve/Import/ONNX/Importer.h"
+#include "sieve/Support/HostTensor.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <functional>
 #include <optional>
@@ -62,11 +64,17 @@ public:
   InFlightDiagnostic emitError();
 
   //===--- Inputs ---------------------------------------------------------===//
+  /// Checks the node's inputs against its op's arity (OpInputs.def): their
+  /// number, and that no required input is omitted (the empty name). The
+  /// importer calls it before the op's importer runs, so that importers can
+  /// read required inputs unchecked.
+  LogicalResult checkInputs();
   /// Number of inputs, including trailing optional ones that are present.
   size_t numInputs() const;
   /// True when input `i` exists and is not the empty name (omitted optional).
   bool hasInput(size_t i) const;
-  /// The graph value of input `i`; it must exist (checked by the importer).
+  /// The graph value of input `i`. A required input (checked by
+  /// checkInputs), or an optional one that hasInput() says is present.
   const GraphValue &input(size_t i);
   /// Input `i` as an SSA value, materializing a constant if needed.
   Value operand(size_t i);
@@ -93,6 +101,17 @@ public:
   std::optional<SmallVector<int64_t>> attrInts(llvm::StringRef name) const;
   std::optional<SmallVector<float>> attrFloats(llvm::StringRef name) const;
   const ::onnx::TensorProto *attrTensor(llvm::StringRef name) const;
+  //===--- Sizes ----------------------------------------------------------===//
+  /// Fails with an error naming the node and `what` when the static
+  /// dimensions of `shape` with elements of `elementType` overflow int64 or
+  /// exceed ImportOptions::maxTensorBytes. Importers call it before they
+  /// build (or fold) a tensor whose shape comes from the model's data.
+  LogicalResult checkShape(ArrayRef<int64_t> shape, Type elementType,
+                           llvm::StringRef what);
+  LogicalResult checkResultShape(RankedTensorType type, llvm::StringRef what) {
+    return checkShape(type.getShape(), type.getElementType(), what);
+  }
+
   /// Reports attributes that this handler does not know.
   LogicalResult checkAttributes(ArrayRef<llvm::StringRef> known);
 
@@ -112,6 +131,18 @@ private:
   Location location;
   int64_t opsetVersion;
 };
+
+/// The inputs a node of an op takes at an opset (OpInputs.def).
+struct InputArity {
+  /// The first `required` inputs must be present and not the empty name.
+  unsigned required = 0;
+  /// At most this many inputs; -1: any number, all required (variadic).
+  int maxInputs = 0;
+  bool isVariadic() const { return maxInputs < 0; }
+};
+/// The arity of `opType` at `opset`, if it is an op of Ops.def.
+std::optional<InputArity> lookupInputArity(llvm::StringRef opType,
+                                           int64_t opset);
 
 /// An importer for one ONNX op type.
 using OpImporter = std::function<LogicalResult(NodeContext &)>;
@@ -209,6 +240,16 @@ Value convertLowPrecision(OpBuilder &b, Location loc, Value value,
 /// Fails for a node with low-precision inputs unless it is a Cast, a
 /// CastLike or an op that only moves data.
 LogicalResult checkLowPrecisionOperands(NodeContext &ctx);
+
+/// The number of elements of a static `type`; nullopt when it is dynamic or
+/// the count overflows int64 (never call getNumElements() on shapes read
+/// from a model before checking them).
+std::optional<int64_t> staticNumElements(ShapedType type);
+/// True when `type` is static and has at most `limit` elements.
+inline bool hasAtMostElements(ShapedType type, int64_t limit) {
+  std::optional<int64_t> n = staticNumElements(type);
+  return n && *n <= limit;
+}
 
 /// True for a constant small enough to fold at import (Shape.cpp).
 bool isFoldableConstant(const GraphValue &gv);

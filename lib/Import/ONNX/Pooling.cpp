@@ -331,10 +331,11 @@ LogicalResult importAveragePool(NodeContext &ctx) {
   ArrayRef<int64_t> spatial = ctx.inputType(0).getShape().drop_front(2);
   size_t n = spatial.size();
   SmallVector<int64_t> pos(n, 0);
+  // The table is built as doubles first: check it at 8 bytes an element.
+  if (failed(ctx.checkShape(g.output, b.getF64Type(), "the divisor table")))
+    return failure();
   SmallVector<double> divisor;
-  int64_t positions = 1;
-  for (int64_t o : g.output)
-    positions *= o;
+  int64_t positions = *sieve::checkedNumElements(g.output);
   for (int64_t flat = 0; flat < positions; ++flat) {
     int64_t count = 1;
     for (size_t d = 0; d < n; ++d) {

@@ -25,7 +25,7 @@ constexpr int64_t kFoldLimit = 1 << 16;
 
 bool foldable(const GraphValue &gv) {
   return gv.constant && isa<DenseElementsAttr>(gv.constant) &&
-         gv.type.getNumElements() <= kFoldLimit;
+         hasAtMostElements(gv.type, kFoldLimit);
 }
 
 /// Defines output 0 as `input(0)` reshaped to `shape` (folded for constants).
@@ -108,8 +108,10 @@ LogicalResult importConstantOfShape(NodeContext &ctx) {
       return ctx.emitError() << "the value attribute must hold one element";
     value = elementsAsDoubles(*attr)[0];
   }
-  auto type =
-      RankedTensorType::get(*shape, getElementType(ctx.getContext(), kind));
+  Type elementType = getElementType(ctx.getContext(), kind);
+  if (failed(ctx.checkShape(*shape, elementType, "the output")))
+    return failure();
+  auto type = RankedTensorType::get(*shape, elementType);
   Attribute element;
   if (auto ft = dyn_cast<FloatType>(type.getElementType()))
     element = FloatAttr::get(ft, value);
@@ -214,8 +216,12 @@ LogicalResult importReshape(NodeContext &ctx) {
     if (d != -1) {
       if (ShapedType::isDynamic(d))
         known = ShapedType::kDynamic;
-      else if (!ShapedType::isDynamic(known))
-        known *= d;
+      else if (!ShapedType::isDynamic(known) &&
+               llvm::MulOverflow(known, d, known))
+        return ctx.emitError()
+               << "the shape ["
+               << llvm::make_range(target.begin(), target.end())
+               << "] has more elements than a 64-bit size can count";
     }
   }
   if (inferred >= 0) {

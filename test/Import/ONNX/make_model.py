@@ -27,6 +27,25 @@ def const(name, array):
     return numpy_helper.from_array(np.asarray(array), name)
 
 
+def huge_tensor(name, dims):
+    """A float tensor whose dims claim far more than its 4 bytes of data."""
+    t = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=dims)
+    t.raw_data = b"\0" * 4
+    return t
+
+
+def write_data(name, path):
+    """Test data files with shapes that no machine can hold."""
+    if name == "huge_npy":
+        header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1048576, 1048576), }"
+    else:  # overflow_npy: the element count wraps int64
+        header = "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4), }"
+    header += " " * (63 - (10 + len(header)) % 64) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode())
+        f.write(b"\0" * 16)
+
+
 rng = np.random.default_rng(0)
 W = rng.standard_normal((8, 4)).astype(np.float32)
 
@@ -227,6 +246,59 @@ MODELS = {
     "bad_output_shape": lambda: graph_model(
         [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [tensor("x", [2, 3])], [tensor("y", [2, 4])]),
+    # Input arity (#14 classes 1 and 2).
+    "bad_too_few_inputs": lambda: graph_model(
+        [helper.make_node("MatMul", ["x"], ["y"], name="half_matmul")],
+        [tensor("x", [2, 2])], [tensor("y", [2, 2])]),
+    "bad_omitted_required_input": lambda: graph_model(
+        [helper.make_node("Gemm", ["x", "", "c"], ["y"], name="gemm_no_b")],
+        [tensor("x", [2, 2])], [tensor("y", [2, 2])],
+        [const("c", np.zeros(2, np.float32))]),
+    "bad_too_many_inputs": lambda: graph_model(
+        [helper.make_node("Relu", ["x", "x", "x"], ["y"], name="relu3")],
+        [tensor("x", [2])], [tensor("y", [2])]),
+    # Sizes (#14 classes 3, 4 and 6): shapes that claim more than any
+    # machine holds, or whose element count wraps int64.
+    "bad_huge_initializer": lambda: graph_model(
+        [helper.make_node("Add", ["x", "w"], ["y"], name="add_huge")],
+        [tensor("x", [1])], [tensor("y", [1])],
+        [huge_tensor("w", [2**20, 2**20])]),
+    "bad_overflow_initializer": lambda: graph_model(
+        [helper.make_node("Add", ["x", "w"], ["y"], name="add_wrap")],
+        [tensor("x", [1])], [tensor("y", [1])],
+        [huge_tensor("w", [2**32, 2**32, 4])]),
+    "bad_huge_constant": lambda: graph_model(
+        [helper.make_node("Constant", [], ["c"], name="big_const",
+                          value=huge_tensor("v", [2**40, 2**30])),
+         helper.make_node("Add", ["x", "c"], ["y"], name="add")],
+        [tensor("x", [1])], [tensor("y", [1])]),
+    "bad_overflow_input": lambda: graph_model(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+        [tensor("x", [2**32, 2**32, 2])], [tensor("y", [2**32, 2**32, 2])]),
+    "bad_overflow_reshape": lambda: graph_model(
+        [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape_wrap")],
+        [tensor("x", [4])], [tensor("y", None)],
+        [const("shape", np.array([2**32, 2**32, 4], np.int64))]),
+    "bad_huge_constant_of_shape": lambda: graph_model(
+        [helper.make_node("ConstantOfShape", ["shape"], ["c"], name="zeros_2_62"),
+         helper.make_node("Add", ["x", "c"], ["y"], name="add")],
+        [tensor("x", [1])], [tensor("y", None)],
+        [const("shape", np.array([2**31, 2**31], np.int64))]),
+    "bad_avgpool_pads": lambda: graph_model(
+        [helper.make_node("AveragePool", ["x"], ["y"], name="pool_pads",
+                          kernel_shape=[2], pads=[2**31, 2**31])],
+        [tensor("x", [1, 1, 8])], [tensor("y", None)]),
+    "bad_tile_overflow": lambda: graph_model(
+        [helper.make_node("Tile", ["x", "reps"], ["y"], name="tile_wrap")],
+        [tensor("x", [3, 4])], [tensor("y", None)],
+        [const("reps", np.array([2**62, 2**62], np.int64))]),
+    # Opsets start at 1 (#14).
+    "bad_opset_zero": lambda: graph_model(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+        [tensor("x", [2])], [tensor("y", [2])], opset=0),
+    "bad_opset_negative": lambda: graph_model(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+        [tensor("x", [2])], [tensor("y", [2])], opset=-1),
     # Low-precision element types (float8 as i8 bit patterns, int4 one per
     # byte).
     "lowprecision": lambda: graph_model(
@@ -252,6 +324,13 @@ MODELS = {
 
 def main():
     name, path = sys.argv[1], sys.argv[2]
+    if name.endswith("_npy"):
+        write_data(name, path)
+        return
+    if name.endswith("_pb"):  # a TensorProto whose dims claim 4 TiB
+        with open(path, "wb") as f:
+            f.write(huge_tensor("x", [2**20, 2**20]).SerializeToString())
+        return
     model = MODELS[name]()
     if name.startswith("bad_"):
         onnx.save(model, path)  # skip the checker: these are wrong on purpose

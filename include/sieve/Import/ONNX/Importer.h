@@ -36,6 +36,18 @@ struct ImportOptions {
   /// TensorProto values. Used for models that pass shape arguments (Reshape
   /// shapes, Squeeze axes, ...) as graph inputs.
   std::vector<std::pair<std::string, std::string>> constantInputs;
+  /// The most bytes of one tensor that the import materialises or that a
+  /// static shape may describe (initializers, Constant values, folded
+  /// constants, node results); larger tensors, and shapes whose element
+  /// count overflows int64, are errors naming the tensor or node. 0: the
+  /// default, a quarter of the physical memory
+  /// (sieve::defaultMaxTensorBytes()).
+  int64_t maxTensorBytes = 0;
+  /// The directory that the locations of external tensor data
+  /// (data_location = EXTERNAL) are relative to. importModelFile sets it to
+  /// the model's directory when it is empty; importModel from bytes has
+  /// none unless the caller sets it, and then external data is an error.
+  std::string externalDataDirectory;
 };
 
 // The element kinds and the signature of the imported entry function are
@@ -57,7 +69,8 @@ OwningOpRef<ModuleOp> importModel(llvm::StringRef bytes,
                                   const ImportOptions &options = {},
                                   ModelSignature *signature = nullptr);
 
-/// Reads and imports the ONNX model file at `path`.
+/// Reads and imports the ONNX model file at `path` (a regular file); tensor
+/// data in external files is read from the model's directory.
 OwningOpRef<ModuleOp> importModelFile(llvm::StringRef path,
                                       MLIRContext *context,
                                       const ImportOptions &options = {},
