@@ -54,14 +54,19 @@ func.func @relu(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
 // -----
 
 // Dynamic rows (a symbolic batch or sequence length) with static reduction
-// and columns: the blocked schedule of static matmuls, the row tile loop up
-// to the dynamic size, each 8x32 tile vectorized with masks for the last,
-// partial one.
+// and columns branch on the row count at run time: one row takes the
+// matrix-vector kernel of a static one-row copy; more rows the blocked
+// schedule, the row tile loop up to the dynamic size, each 8x32 tile
+// vectorized with masks for the last, partial one.
 // CHECK-LABEL: func.func @dynamic_rows
-// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c64{{.*}} step %c32
-// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %dim step %c8
-// CHECK:           vector.create_mask %{{.*}}, %c32{{.*}} : vector<8x32xi1>
-// CHECK:           vector.mask %{{.*}} { vector.transfer_write {{.*}} : vector<8x32xf32>, tensor<?x32xf32> }
+// CHECK:       %[[ONE:.*]] = arith.cmpi eq, %{{.*}}, %c1
+// CHECK:       scf.if %[[ONE]] -> (tensor<?x64xf32>)
+// CHECK:         vector.contract {{.*}} : vector<8xf32>, vector<8x64xf32> into vector<64xf32>
+// CHECK:       } else {
+// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %c64{{.*}} step %c32
+// CHECK:           scf.for %{{.*}} = %c0{{.*}} to %dim{{.*}} step %c8
+// CHECK:             vector.create_mask %{{.*}}, %c32{{.*}} : vector<8x32xi1>
+// CHECK:             vector.mask %{{.*}} { vector.transfer_write {{.*}} : vector<8x32xf32>, tensor<?x32xf32> }
 func.func @dynamic_rows(%a: tensor<?x128xf32>, %b: tensor<128x64xf32>, %c: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<?x128xf32>, tensor<128x64xf32>) outs(%c : tensor<?x64xf32>) -> tensor<?x64xf32>
   return %r : tensor<?x64xf32>

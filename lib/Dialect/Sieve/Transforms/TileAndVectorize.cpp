@@ -2,6 +2,7 @@
 
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
@@ -155,14 +156,7 @@ struct SieveTileAndVectorizePass
         continue;
       if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation());
           matmul && ranges[0] == 1) {
-        // Matrix-vector: 16-vector accumulator tiles over the output row,
-        // a few weight rows per step; weight rows stream in order (k outer).
-        FailureOr<linalg::LinalgOp> vecmat = matmulToVecmat(rewriter, matmul);
-        if (failed(vecmat))
-          continue;
-        SmallVector<int64_t> sizes{fittingTile(ranges[1], 16 * vectorWidth),
-                                   fittingTile(ranges[2], 8)};
-        (void)tileAndVectorize(rewriter, *vecmat, sizes, {1, 0});
+        vectorizeMatvec(rewriter, matmul);
         continue;
       }
       if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op)) {
@@ -225,6 +219,56 @@ struct SieveTileAndVectorizePass
       tileAndVectorizeDynamic(rewriter, op);
   }
 
+  /// Matrix-vector (a one-row matmul): 16-vector accumulator tiles over
+  /// the output row, a few weight rows per step; weight rows stream in
+  /// order (k outer).
+  void vectorizeMatvec(IRRewriter &rewriter, linalg::MatmulOp matmul) {
+    SmallVector<int64_t> ranges =
+        cast<linalg::LinalgOp>(matmul.getOperation()).getStaticLoopRanges();
+    FailureOr<linalg::LinalgOp> vecmat = matmulToVecmat(rewriter, matmul);
+    if (failed(vecmat))
+      return;
+    SmallVector<int64_t> sizes{fittingTile(ranges[1], 16 * vectorWidth),
+                               fittingTile(ranges[2], 8)};
+    (void)tileAndVectorize(rewriter, *vecmat, sizes, {1, 0});
+  }
+
+  /// Splits a matmul with dynamic rows on the row count at run time: one
+  /// row (decoding a token) takes a static one-row copy, which gets the
+  /// matrix-vector kernel; more rows take the original. Returns the two
+  /// matmuls.
+  std::pair<linalg::MatmulOp, linalg::MatmulOp>
+  splitOneRow(IRRewriter &rewriter, linalg::MatmulOp matmul) {
+    Location loc = matmul.getLoc();
+    rewriter.setInsertionPoint(matmul);
+    Value a = matmul.getInputs()[0], w = matmul.getInputs()[1],
+          c = matmul.getOutputs()[0];
+    auto at = cast<RankedTensorType>(a.getType());
+    auto ct = cast<RankedTensorType>(c.getType());
+    Value rows = tensor::DimOp::create(rewriter, loc, a, 0);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value isOne = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
+                                        rows, one);
+    auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange{ct}, isOne,
+                                  /*withElseRegion=*/true);
+    rewriter.setInsertionPointToStart(ifOp.thenBlock());
+    auto a1 = tensor::CastOp::create(
+        rewriter, loc,
+        RankedTensorType::get({1, at.getDimSize(1)}, at.getElementType()), a);
+    auto c1Type =
+        RankedTensorType::get({1, ct.getDimSize(1)}, ct.getElementType());
+    auto c1 = tensor::CastOp::create(rewriter, loc, c1Type, c);
+    auto oneRow = linalg::MatmulOp::create(rewriter, loc, TypeRange{c1Type},
+                                           ValueRange{a1, w}, ValueRange{c1});
+    Value back = tensor::CastOp::create(rewriter, loc, ct, oneRow.getResult(0));
+    scf::YieldOp::create(rewriter, loc, back);
+    rewriter.setInsertionPointToStart(ifOp.elseBlock());
+    auto many = cast<linalg::MatmulOp>(rewriter.clone(*matmul));
+    scf::YieldOp::create(rewriter, loc, many.getResult(0));
+    rewriter.replaceOp(matmul, ifOp.getResults());
+    return {oneRow, many};
+  }
+
   /// Ops with dynamic dimensions (a symbolic batch or sequence length):
   /// a matmul whose rows are dynamic but whose reduction and columns are
   /// static gets the blocked schedule of static matmuls, with the last row
@@ -238,12 +282,15 @@ struct SieveTileAndVectorizePass
           isStatic(ranges[0]) || !isStatic(ranges[1]) || !isStatic(ranges[2]) ||
           ranges[1] <= 0 || ranges[2] <= 0)
         return;
+      auto [oneRow, many] = splitOneRow(rewriter, matmul);
+      vectorizeMatvec(rewriter, oneRow);
       SmallVector<int64_t> sizes{tileM, fittingTile(ranges[1], tileN),
                                  fittingTile(ranges[2], tileK)};
       SmallVector<int64_t> cache{0, blockTile(ranges[1], 256, sizes[1]),
                                  blockTile(ranges[2], 256, sizes[2])};
       FailureOr<linalg::LinalgOp> block =
-          tileOnly(rewriter, op, cache, {1, 2, 0});
+          tileOnly(rewriter, cast<linalg::LinalgOp>(many.getOperation()), cache,
+                   {1, 2, 0});
       if (failed(block))
         return;
       (void)tileAndVectorize(rewriter, *block, sizes, {1, 0, 2},

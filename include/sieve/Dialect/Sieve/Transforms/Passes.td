@@ -100,7 +100,9 @@ def SieveTileAndVectorize
 
     Dynamic dimensions (a symbolic batch or sequence length) keep vector
     code where the vectorized dimensions are static: a matmul with dynamic
-    rows and static reduction and columns gets the blocked schedule, its
+    rows and static reduction and columns branches on the row count at run
+    time (`scf.if`): one row (decoding a token) runs the matrix-vector
+    kernel of a static one-row copy, more rows the blocked schedule, its
     row tile loop running to the dynamic size and the last, partial tile
     vectorized with masks (`vector.mask`, lowered to masked loads and
     stores); an elementwise op with a static innermost dimension is tiled
@@ -118,7 +120,8 @@ def SieveTileAndVectorize
     Option<"tileK", "tile-k", "int64_t", /*default=*/"1",
            "Reduction step of the matmul register tile">,
   ];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect"];
