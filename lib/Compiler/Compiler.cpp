@@ -293,10 +293,14 @@ mlir::sieve::loadModel(llvm::StringRef modelPath, const CompileOptions &options,
     fail(onMessage, message);
     return nullptr;
   }
+  // The JIT compiles for this machine: its description gives the vector
+  // width, tiles and cache size.
+  CompileOptions hostOptions = options;
+  hostOptions.pipeline.target = describeHost().codegenTarget();
   CompileContext compile(onMessage);
   ModelSignature signature;
-  OwningOpRef<ModuleOp> module =
-      importAndLower(compile.context, modelPath, options, signature, onMessage);
+  OwningOpRef<ModuleOp> module = importAndLower(
+      compile.context, modelPath, hostOptions, signature, onMessage);
   if (!module)
     return nullptr;
   std::string error;

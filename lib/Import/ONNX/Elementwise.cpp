@@ -76,26 +76,6 @@ LogicalResult requireFloat(NodeContext &ctx, size_t i) {
 
 enum class Arith { Add, Sub, Mul, Div };
 
-/// The second operand, with legacy (opset < 7) broadcasting applied: with
-/// broadcast=1, B's dimensions align with A's starting at `axis` instead of
-/// at the end.
-FailureOr<Value> legacyBroadcastOperand(NodeContext &ctx) {
-  Value rhs = ctx.operand(1);
-  if (ctx.opset() >= 7 || !ctx.attrInt("broadcast", 0))
-    return rhs;
-  RankedTensorType lt = ctx.inputType(0), rt = ctx.inputType(1);
-  int64_t axis = ctx.attrInt("axis", lt.getRank() - rt.getRank());
-  if (axis < 0)
-    axis += lt.getRank();
-  if (axis < 0 || axis + rt.getRank() > lt.getRank())
-    return ctx.emitError() << "axis " << axis << " does not place " << rt
-                           << " inside " << lt;
-  SmallVector<int64_t> shape(rt.getShape());
-  shape.append(lt.getRank() - axis - rt.getRank(), 1);
-  return reshapeTo(ctx.builder(), ctx.loc(), rhs,
-                   RankedTensorType::get(shape, rt.getElementType()));
-}
-
 /// Folds integer arithmetic on small constants (shape computations such as
 /// `Shape -> Sub -> ConstantOfShape`); false when it does not apply.
 bool foldIntArithmetic(NodeContext &ctx, Arith op,
@@ -872,4 +852,25 @@ void mlir::sieve::onnx_import::registerElementwiseImporters(
   table["Where"] = importWhere;
   table["Identity"] = importIdentity;
   table["Dropout"] = importDropout;
+}
+
+/// The second operand, with legacy (opset < 7) broadcasting applied: with
+/// broadcast=1, B's dimensions align with A's starting at `axis` instead of
+/// at the end.
+FailureOr<Value>
+mlir::sieve::onnx_import::legacyBroadcastOperand(NodeContext &ctx) {
+  Value rhs = ctx.operand(1);
+  if (ctx.opset() >= 7 || !ctx.attrInt("broadcast", 0))
+    return rhs;
+  RankedTensorType lt = ctx.inputType(0), rt = ctx.inputType(1);
+  int64_t axis = ctx.attrInt("axis", lt.getRank() - rt.getRank());
+  if (axis < 0)
+    axis += lt.getRank();
+  if (axis < 0 || axis + rt.getRank() > lt.getRank())
+    return ctx.emitError() << "axis " << axis << " does not place " << rt
+                           << " inside " << lt;
+  SmallVector<int64_t> shape(rt.getShape());
+  shape.append(lt.getRank() - axis - rt.getRank(), 1);
+  return reshapeTo(ctx.builder(), ctx.loc(), rhs,
+                   RankedTensorType::get(shape, rt.getElementType()));
 }

@@ -195,24 +195,6 @@ LogicalResult importIsInf(NodeContext &ctx) {
       ElementKind::Bool);
 }
 
-/// The second operand with opset < 7's broadcast/axis attributes applied.
-FailureOr<Value> secondOperand(NodeContext &ctx) {
-  Value rhs = ctx.operand(1);
-  if (ctx.opset() >= 7 || !ctx.attrInt("broadcast", 0))
-    return rhs;
-  RankedTensorType lt = ctx.inputType(0), rt = ctx.inputType(1);
-  int64_t axis = ctx.attrInt("axis", lt.getRank() - rt.getRank());
-  if (axis < 0)
-    axis += lt.getRank();
-  if (axis < 0 || axis + rt.getRank() > lt.getRank())
-    return ctx.emitError() << "axis " << axis << " does not place " << rt
-                           << " inside " << lt;
-  SmallVector<int64_t> shape(rt.getShape());
-  shape.append(lt.getRank() - axis - rt.getRank(), 1);
-  return reshapeTo(ctx.builder(), ctx.loc(), rhs,
-                   RankedTensorType::get(shape, rt.getElementType()));
-}
-
 /// Defines output 0 as `body` over the broadcast of inputs 0 and 1.
 LogicalResult defineBinary(NodeContext &ctx, ElementKind resultKind,
                            ScalarBody body) {
@@ -220,7 +202,7 @@ LogicalResult defineBinary(NodeContext &ctx, ElementKind resultKind,
     return ctx.emitError() << "inputs have different element types ("
                            << stringifyElementKind(ctx.inputKind(0)) << " and "
                            << stringifyElementKind(ctx.inputKind(1)) << ")";
-  FailureOr<Value> rhs = secondOperand(ctx);
+  FailureOr<Value> rhs = legacyBroadcastOperand(ctx);
   if (failed(rhs))
     return failure();
   auto rt = cast<RankedTensorType>(rhs->getType());

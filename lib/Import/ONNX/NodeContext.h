@@ -202,6 +202,11 @@ using ScalarBody = llvm::function_ref<Value(OpBuilder &, Location, ValueRange)>;
 Value buildElementwise(OpBuilder &b, Location loc, ValueRange operands,
                        RankedTensorType resultType, ScalarBody body);
 
+/// The second operand of a binary op, with legacy (opset < 7)
+/// broadcasting applied: with broadcast=1, B's dimensions align with A's
+/// starting at `axis` instead of at the end.
+FailureOr<Value> legacyBroadcastOperand(NodeContext &ctx);
+
 /// Reshapes `value` to `resultType` with collapse/expand when possible,
 /// tensor.reshape otherwise.
 Value reshapeTo(OpBuilder &b, Location loc, Value value,
