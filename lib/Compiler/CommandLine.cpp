@@ -4,6 +4,8 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::sieve;
 namespace cl = llvm::cl;
@@ -86,6 +88,38 @@ void TargetFlags::apply(CompileOptions &options) const {
   options.target.cpu = cpu;
   options.target.features = features;
   options.entryName = entry;
+}
+
+LimitFlags::LimitFlags(cl::OptionCategory &category)
+    : maxTensorBytes(
+          "max-tensor-bytes",
+          cl::desc("The largest tensor the importer materialises (an "
+                   "initializer, a Constant, a folded shape computation), "
+                   "in bytes, with an optional K, M or G suffix (powers of "
+                   "1024). Larger ones are errors naming the tensor. "
+                   "Default: a quarter of this machine's memory, which "
+                   "also bounds test-data and .npy files"),
+          cl::value_desc("bytes"), cl::cat(category)) {}
+
+std::string LimitFlags::apply(CompileOptions &options) const {
+  if (maxTensorBytes.empty())
+    return "";
+  llvm::StringRef text = maxTensorBytes;
+  int64_t scale = 1;
+  if (text.consume_back("K"))
+    scale = int64_t(1) << 10;
+  else if (text.consume_back("M"))
+    scale = int64_t(1) << 20;
+  else if (text.consume_back("G"))
+    scale = int64_t(1) << 30;
+  int64_t value = 0;
+  if (text.getAsInteger(10, value) || value <= 0 ||
+      value > std::numeric_limits<int64_t>::max() / scale)
+    return "--max-tensor-bytes must be a positive number of bytes (e.g. "
+           "512M), got '" +
+           maxTensorBytes + "'";
+  options.maxTensorBytes = value * scale;
+  return "";
 }
 
 MessageHandler mlir::sieve::printMessages(llvm::StringRef tool, bool progress) {

@@ -141,6 +141,7 @@ mlir::sieve::importAndLower(MLIRContext &context, llvm::StringRef modelPath,
   importOptions.entryName =
       options.entryName.empty() ? "main" : options.entryName;
   importOptions.constantInputs = options.constantInputs;
+  importOptions.maxTensorBytes = options.maxTensorBytes;
   progress(onMessage, "importing " + modelPath);
   OwningOpRef<ModuleOp> module = onnx_import::importModelFile(
       modelPath, &context, importOptions, &signature);

@@ -82,6 +82,7 @@ int fail(const llvm::Twine &message) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   SparsityFlags sparsityFlags(category);
+  LimitFlags limitFlags(category);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
@@ -96,6 +97,8 @@ int main(int argc, char **argv) {
   options.pipeline.report = !quiet;
   if (std::string message = sparsityFlags.apply(options.pipeline);
       !message.empty())
+    return fail(message);
+  if (std::string message = limitFlags.apply(options); !message.empty())
     return fail(message);
   for (auto [flag, value] : {std::pair{"--rtol", double(relTolerance)},
                              std::pair{"--atol", double(absTolerance)}})

@@ -42,6 +42,7 @@ int main(int argc, char **argv) {
       cl::init(false), cl::cat(category));
   TargetFlags targetFlags(category);
   SparsityFlags sparsityFlags(category);
+  LimitFlags limitFlags(category);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
@@ -71,8 +72,10 @@ int main(int argc, char **argv) {
   }
   // Sparsity decisions are reported as remarks.
   options.pipeline.report = true;
-  if (std::string message = sparsityFlags.apply(options.pipeline);
-      !message.empty()) {
+  std::string message = sparsityFlags.apply(options.pipeline);
+  if (message.empty())
+    message = limitFlags.apply(options);
+  if (!message.empty()) {
     onMessage(MessageKind::Error, message);
     return 1;
   }

@@ -50,6 +50,19 @@ private:
   llvm::cl::opt<std::string> entry;
 };
 
+/// --max-tensor-bytes.
+class LimitFlags {
+public:
+  explicit LimitFlags(llvm::cl::OptionCategory &category);
+
+  /// Reads the flags into `options`. Returns the error message for a bad
+  /// value, or an empty string.
+  std::string apply(CompileOptions &options) const;
+
+private:
+  llvm::cl::opt<std::string> maxTensorBytes;
+};
+
 /// A MessageHandler that prints "<tool>: <kind>: <message>" on stderr
 /// (progress lines as "<tool>: <message>", and only when `progress`).
 MessageHandler printMessages(llvm::StringRef tool, bool progress = true);

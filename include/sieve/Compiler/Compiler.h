@@ -61,6 +61,9 @@ struct CompileOptions {
   /// Graph inputs compiled as constants, by name, with their serialized
   /// TensorProto values (for models that pass shape arguments as inputs).
   std::vector<std::pair<std::string, std::string>> constantInputs;
+  /// The largest tensor the importer materialises, in bytes (0: a quarter
+  /// of physical memory, see defaultMaxTensorBytes()).
+  int64_t maxTensorBytes = 0;
 };
 
 /// Checks `options` before any work: the target architecture and the
