@@ -8,8 +8,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/Support/JSON.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <algorithm>
@@ -62,9 +62,10 @@ int mlir::sieve::applyProfile(ModuleOp module, llvm::StringRef path,
     return -1;
   }
   if (jsonNestingDepth((*buffer)->getBuffer()) > kMaxProfileDepth) {
-    error = "'" + path.str() + "' is not a sieve-analyze profile (JSON "
-            "nested deeper than " + std::to_string(kMaxProfileDepth) +
-            " levels)";
+    error = "'" + path.str() +
+            "' is not a sieve-analyze profile (JSON "
+            "nested deeper than " +
+            std::to_string(kMaxProfileDepth) + " levels)";
     return -1;
   }
   llvm::Expected<llvm::json::Value> json =
