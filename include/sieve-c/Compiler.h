@@ -43,6 +43,9 @@ typedef struct SieveCompileOptions {
   const char *entryName;
   /// Non-zero: tile and vectorize (default 1).
   int vectorize;
+  /// The largest tensor the importer materialises, in bytes (0, the
+  /// default: a quarter of the machine's memory).
+  int64_t maxTensorBytes;
 } SieveCompileOptions;
 
 /// Sets every field of `options` to its default.

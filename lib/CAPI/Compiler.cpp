@@ -81,6 +81,11 @@ bool toOptions(const SieveCompileOptions *in, CompileOptions &out,
   if (in->weightDensityLimit >= 0)
     out.pipeline.weightDensityLimit = in->weightDensityLimit;
   out.pipeline.vectorize = in->vectorize != 0;
+  if (in->maxTensorBytes < 0) {
+    error = "maxTensorBytes must not be negative";
+    return false;
+  }
+  out.maxTensorBytes = in->maxTensorBytes;
   error = verifyCompileOptions(out);
   return error.empty();
 }

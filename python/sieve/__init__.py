@@ -49,7 +49,7 @@ _ORT_TYPE_NAMES = {"float32": "float", "float64": "double"}
 
 def _options(sparsity="off", profile=None, activation_density_limit=None,
              weight_density_limit=None, target=None, cpu=None, features=None,
-             entry=None, vectorize=True):
+             entry=None, vectorize=True, max_tensor_bytes=None):
     if sparsity not in SPARSITY_MODES:
         raise ValueError("sparsity must be one of %s, got %r" %
                          (", ".join(SPARSITY_MODES), sparsity))
@@ -80,6 +80,11 @@ def _options(sparsity="off", profile=None, activation_density_limit=None,
                                  "got %r" % (field, value))
             setattr(options, field, value)
     options.vectorize = 1 if vectorize else 0
+    if max_tensor_bytes is not None:
+        if int(max_tensor_bytes) <= 0:
+            raise ValueError("max_tensor_bytes must be positive, got %r"
+                             % (max_tensor_bytes,))
+        options.maxTensorBytes = int(max_tensor_bytes)
     return options, keep
 
 
@@ -111,14 +116,17 @@ class InferenceSession:
       up to float rounding) or "auto" (exact where a profile says it pays).
     profile: with sparsity="auto", a `sieve-analyze --json` report.
     threads: 0 (Sieve's default) or 1; compiled code is single-threaded.
+    max_tensor_bytes: the largest tensor the importer materialises
+      (default: a quarter of the machine's memory).
     """
 
     def __init__(self, model, sparsity="off", threads=0, profile=None,
                  activation_density_limit=None, weight_density_limit=None,
-                 vectorize=True):
+                 vectorize=True, max_tensor_bytes=None):
         _check_threads(threads)
         options, keep = _options(sparsity, profile, activation_density_limit,
-                                 weight_density_limit, vectorize=vectorize)
+                                 weight_density_limit, vectorize=vectorize,
+                                 max_tensor_bytes=max_tensor_bytes)
         error = ctypes.c_void_p()
         with tempfile.TemporaryDirectory(prefix="sieve-") as tmp:
             path = _model_path(model, tmp)
@@ -230,12 +238,12 @@ class InferenceSession:
 
 def compile(model, output, target="x86_64", cpu="generic", features=None,
             sparsity="off", profile=None, activation_density_limit=None,
-            weight_density_limit=None, entry=None):
+            weight_density_limit=None, entry=None, max_tensor_bytes=None):
     """Compiles `model` ahead of time to `output` (.o or .so with a .h
     header, .ll, .mlir), as `sievec` does. Returns `output`."""
     options, keep = _options(sparsity, profile, activation_density_limit,
                              weight_density_limit, target, cpu, features,
-                             entry)
+                             entry, max_tensor_bytes=max_tensor_bytes)
     error = ctypes.c_void_p()
     with tempfile.TemporaryDirectory(prefix="sieve-") as tmp:
         path = _model_path(model, tmp)

@@ -26,6 +26,7 @@ class SieveCompileOptions(ctypes.Structure):
         ("weightDensityLimit", ctypes.c_double),
         ("entryName", ctypes.c_char_p),
         ("vectorize", ctypes.c_int),
+        ("maxTensorBytes", ctypes.c_int64),
     ]
 
 

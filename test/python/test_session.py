@@ -113,6 +113,10 @@ def test_bad_arguments(tmp_path):
     bad.write_bytes(b"not a model")
     with pytest.raises(sieve.SieveError):
         sieve.InferenceSession(str(bad))
+    with pytest.raises(ValueError, match="max_tensor_bytes must be positive"):
+        sieve.InferenceSession(MNIST, max_tensor_bytes=0)
+    with pytest.raises(sieve.SieveError, match="more than the limit of 1024 bytes"):
+        sieve.InferenceSession(MNIST, max_tensor_bytes=1024)
     # A limit without a sparsity mode is refused by the compile API.
     with pytest.raises(sieve.SieveError, match="is used by --sparsity"):
         sieve.InferenceSession(MNIST, weight_density_limit=0.5)
