@@ -224,3 +224,19 @@ def test_analyze_checks_arguments(tmp_path):
     assert report["calibration_runs"] == 0
     assert "density" not in report["activation_sites"][0]
     assert report["activation_sites"][0]["neurons"] == 128
+
+
+@pytest.mark.parametrize("seq", [1, 7, 64])
+def test_dynamic_sequence_axis(tmp_path, seq):
+    """A [batch, seq, d] FFN block with symbolic batch and sequence axes
+    compiles once and runs at any length, like onnxruntime."""
+    import subprocess
+    import sys
+    model = str(tmp_path / "seq.onnx")
+    subprocess.run([sys.executable, os.path.join(ROOT, "test", "e2e", "make_seq_ffn.py"),
+                    model], check=True)
+    session = sieve.InferenceSession(model)
+    assert session.get_inputs()[0].shape == [None, None, 64]
+    x = np.random.default_rng(seq).standard_normal((2, seq, 64)).astype(np.float32)
+    got = session.run(None, {"x": x})[0]
+    np.testing.assert_allclose(got, ort_run(model, {"x": x})[0], rtol=1e-4, atol=1e-5)
