@@ -5,6 +5,7 @@
 #include "CompileContext.h"
 
 #include "sieve/Import/ONNX/Importer.h"
+#include "sieve/Support/TestData.h"
 #include "sieve/Target/JIT.h"
 #include "sieve/Target/TargetDescription.h"
 
@@ -106,30 +107,6 @@ bool writeTemporary(llvm::StringRef finalPath, llvm::StringRef text,
   return true;
 }
 
-/// Checks that `path` can be created, before a long compilation: its
-/// directory exists and is writable.
-bool checkWritable(llvm::StringRef path, std::string &error) {
-  llvm::SmallString<128> dir(path);
-  llvm::sys::path::remove_filename(dir);
-  if (dir.empty())
-    dir = ".";
-  if (!llvm::sys::fs::is_directory(dir)) {
-    error = "cannot write '" + path.str() + "': no directory '" +
-            std::string(dir) + "'";
-    return false;
-  }
-  if (llvm::sys::fs::access(dir, llvm::sys::fs::AccessMode::Write)) {
-    error = "cannot write '" + path.str() + "': directory '" +
-            std::string(dir) + "' is not writable";
-    return false;
-  }
-  if (llvm::sys::fs::is_directory(path)) {
-    error = "cannot write '" + path.str() + "': it is a directory";
-    return false;
-  }
-  return true;
-}
-
 } // namespace
 
 OwningOpRef<ModuleOp>
@@ -175,33 +152,29 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
       !message.empty())
     return fail(onMessage, message);
   std::string error;
-  if (!checkWritable(outputPath, error))
+  if (!checkOutputPath(outputPath, error))
     return fail(onMessage, error);
   llvm::SmallString<128> headerPath(outputPath);
   llvm::sys::path::replace_extension(headerPath, ".h");
   bool withHeader =
       *kind == OutputKind::ObjectFile || *kind == OutputKind::SharedLibrary;
-  if (withHeader && !checkWritable(headerPath, error))
+  if (withHeader && !checkOutputPath(headerPath, error))
     return fail(onMessage, error);
   if (withHeader && givenOptions.entryName == "main")
     return fail(onMessage, "--entry=main would clash with the main function "
                            "of the program that links the model; choose "
                            "another name");
-  // The target's description gives the pipeline its vector width, tiles
-  // and cache size (and checks the CPU and features).
-  std::optional<TargetDescription> description =
-      describeTarget(givenOptions.target, error);
-  if (!description)
+  // The target machine checks the CPU and features; its description gives
+  // the pipeline its vector width, tiles and cache size.
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createTargetMachine(givenOptions.target, error);
+  if (!machine)
     return fail(onMessage, error);
-  std::unique_ptr<llvm::TargetMachine> machine;
-  if (*kind != OutputKind::MLIR) {
-    machine = createTargetMachine(givenOptions.target, error);
-    if (!machine)
-      return fail(onMessage, error);
-  }
 
   CompileOptions options = givenOptions;
-  options.pipeline.target = description->codegenTarget();
+  options.pipeline.target =
+      describeTargetMachine(*machine, givenOptions.target.cpu == "native")
+          .codegenTarget();
   if (options.entryName.empty())
     options.entryName = defaultEntryName(modelPath);
   CompileContext compile(onMessage);

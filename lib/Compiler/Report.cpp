@@ -68,36 +68,26 @@ bool readCalibrationSets(llvm::StringRef dir, const ModelSignature &sig,
                          std::vector<std::vector<HostTensor>> &sets,
                          std::string &error) {
   std::vector<std::string> setDirs;
-  std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
-       it.increment(ec))
-    if (llvm::sys::path::filename(it->path()).starts_with("test_data_set_"))
-      setDirs.push_back(it->path());
-  llvm::sort(setDirs);
-  if (setDirs.empty()) {
-    std::vector<HostTensor> set;
-    for (const TensorSignature &in : sig.inputs) {
-      HostTensor t;
-      std::string name = in.name;
-      std::replace(name.begin(), name.end(), '/', '_');
-      if (!readNpyFile((dir + "/" + name + ".npy").str(), t, error))
+  std::string noTestData;
+  if (findTestSets(dir, setDirs, noTestData)) {
+    for (const std::string &setDir : setDirs) {
+      std::vector<HostTensor> set;
+      if (!readNumberedTensors(setDir, "input", set, error))
         return false;
-      set.push_back(std::move(t));
+      sets.push_back(std::move(set));
     }
-    sets.push_back(std::move(set));
     return true;
   }
-  for (const std::string &setDir : setDirs) {
-    std::vector<HostTensor> set;
-    for (size_t i = 0; i < sig.inputs.size(); ++i) {
-      HostTensor t;
-      if (!readTensorProtoFile(setDir + "/input_" + std::to_string(i) + ".pb",
-                               t, error))
-        return false;
-      set.push_back(std::move(t));
-    }
-    sets.push_back(std::move(set));
+  std::vector<HostTensor> set;
+  for (const TensorSignature &in : sig.inputs) {
+    HostTensor t;
+    std::string name = in.name;
+    std::replace(name.begin(), name.end(), '/', '_');
+    if (!readNpyFile((dir + "/" + name + ".npy").str(), t, error))
+      return false;
+    set.push_back(std::move(t));
   }
+  sets.push_back(std::move(set));
   return true;
 }
 

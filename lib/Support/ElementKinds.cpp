@@ -86,3 +86,9 @@ NarrowClass mlir::sieve::elementNarrowClass(ElementKind kind) {
   const KindInfo *info = lookup(kind);
   return info ? info->narrow : NarrowClass::No;
 }
+
+bool mlir::sieve::isFloatElementKind(ElementKind kind) {
+  ElementStorage storage = elementStorage(kind);
+  return storage == ElementStorage::F16 || storage == ElementStorage::BF16 ||
+         storage == ElementStorage::F32 || storage == ElementStorage::F64;
+}

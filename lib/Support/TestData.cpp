@@ -65,6 +65,27 @@ bool mlir::sieve::readTensorFile(llvm::StringRef path, HostTensor &tensor,
   return readTensorProtoFile(path, tensor, error);
 }
 
+bool mlir::sieve::checkOutputPath(llvm::StringRef path, std::string &error) {
+  llvm::StringRef dir = llvm::sys::path::parent_path(path);
+  if (dir.empty())
+    dir = ".";
+  if (!llvm::sys::fs::is_directory(dir)) {
+    error =
+        "cannot write '" + path.str() + "': no directory '" + dir.str() + "'";
+    return false;
+  }
+  if (llvm::sys::fs::is_directory(path)) {
+    error = "cannot write '" + path.str() + "': it is a directory";
+    return false;
+  }
+  if (llvm::sys::fs::access(dir, llvm::sys::fs::AccessMode::Write)) {
+    error = "cannot write '" + path.str() + "': directory '" + dir.str() +
+            "' is not writable";
+    return false;
+  }
+  return true;
+}
+
 bool mlir::sieve::writeNpyFiles(llvm::StringRef dir,
                                 const std::vector<HostTensor> &tensors,
                                 std::string &error) {
@@ -182,9 +203,7 @@ TensorComparison mlir::sieve::compareTensors(const HostTensor &got,
     return result;
   }
   result.sameType = true;
-  bool isFloat =
-      got.kind == ElementKind::Float || got.kind == ElementKind::Double ||
-      got.kind == ElementKind::Float16 || got.kind == ElementKind::BFloat16;
+  bool isFloat = isFloatElementKind(got.kind);
   // bfloat16 has 8 significant bits: allow one unit in the last place
   // (ONNX 1.12 truncates to bfloat16 where newer ONNX rounds to nearest).
   if (got.kind == ElementKind::BFloat16)

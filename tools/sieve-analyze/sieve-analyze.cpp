@@ -12,6 +12,7 @@
 
 #include "sieve/Compiler/CommandLine.h"
 #include "sieve/Compiler/Report.h"
+#include "sieve/Support/TestData.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -58,27 +59,6 @@ cl::opt<std::string>
 int fail(const llvm::Twine &message) {
   llvm::errs() << "sieve-analyze: error: " << message << "\n";
   return 1;
-}
-
-/// Checks that `path` names a file that can be created.
-bool checkOutputPath(llvm::StringRef path, std::string &error) {
-  llvm::StringRef dir = llvm::sys::path::parent_path(path);
-  if (!dir.empty() && !llvm::sys::fs::is_directory(dir)) {
-    error =
-        "cannot write '" + path.str() + "': no directory '" + dir.str() + "'";
-    return false;
-  }
-  if (llvm::sys::fs::is_directory(path)) {
-    error = "cannot write '" + path.str() + "': it is a directory";
-    return false;
-  }
-  llvm::StringRef check = dir.empty() ? "." : dir;
-  if (llvm::sys::fs::access(check, llvm::sys::fs::AccessMode::Write)) {
-    error = "cannot write '" + path.str() + "': directory '" + check.str() +
-            "' is not writable";
-    return false;
-  }
-  return true;
 }
 
 /// The progress bar: redrawn on a terminal, only its last state in a log.

@@ -74,6 +74,10 @@ ElementStorage elementStorage(ElementKind kind);
 /// Whether `kind` is a low-precision kind, and of which class.
 NarrowClass elementNarrowClass(ElementKind kind);
 
+/// Whether compiled code holds `kind` as a floating-point type (f16, bf16,
+/// f32, f64; not the low-precision floats, which are held as i8).
+bool isFloatElementKind(ElementKind kind);
+
 /// Describes one input or output of a compiled model's entry function.
 struct TensorSignature {
   std::string name;

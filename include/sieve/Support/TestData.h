@@ -38,6 +38,11 @@ bool readNumberedTensors(llvm::StringRef dir, llvm::StringRef prefix,
 bool readTensorFile(llvm::StringRef path, HostTensor &tensor,
                     std::string &error);
 
+/// Checks, before long work, that a file can be created at `path`: its
+/// directory exists and is writable, and `path` is not a directory. Returns
+/// false with `error` set ("cannot write '<path>': ...").
+bool checkOutputPath(llvm::StringRef path, std::string &error);
+
 /// Writes each tensor as <dir>/<name>.npy ('/' in names as '_'), creating
 /// `dir`. Either every file is written or none is left behind.
 bool writeNpyFiles(llvm::StringRef dir, const std::vector<HostTensor> &tensors,

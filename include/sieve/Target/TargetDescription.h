@@ -20,6 +20,10 @@
 #include <optional>
 #include <string>
 
+namespace llvm {
+class TargetMachine;
+} // namespace llvm
+
 namespace mlir::sieve {
 
 struct TargetDescription {
@@ -51,6 +55,11 @@ struct TargetDescription {
   /// A few lines for `sievec --print-target`.
   std::string str() const;
 };
+
+/// The description of the CPU `machine` compiles for; `host` when that is
+/// this machine (its caches are read from /sys).
+TargetDescription describeTargetMachine(const llvm::TargetMachine &machine,
+                                        bool host);
 
 /// The description of `target` ("native" describes the host). Returns
 /// nullopt with `error` set for an unknown architecture, CPU or feature.

@@ -43,9 +43,7 @@ Type mlir::sieve::onnx_import::getElementType(MLIRContext *ctx,
 }
 
 bool mlir::sieve::onnx_import::isFloatKind(ElementKind kind) {
-  ElementStorage storage = elementStorage(kind);
-  return storage == ElementStorage::F16 || storage == ElementStorage::BF16 ||
-         storage == ElementStorage::F32 || storage == ElementStorage::F64;
+  return isFloatElementKind(kind);
 }
 
 bool mlir::sieve::onnx_import::isLowPrecisionFloatKind(ElementKind kind) {

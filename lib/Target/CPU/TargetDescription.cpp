@@ -143,18 +143,14 @@ std::string TargetDescription::str() const {
       .str();
 }
 
-std::optional<TargetDescription>
-mlir::sieve::describeTarget(const CPUTarget &target, std::string &error) {
-  std::unique_ptr<llvm::TargetMachine> machine =
-      createTargetMachine(target, error);
-  if (!machine)
-    return std::nullopt;
+TargetDescription
+mlir::sieve::describeTargetMachine(const llvm::TargetMachine &machine,
+                                   bool host) {
   TargetDescription d;
-  const llvm::Triple &triple = machine->getTargetTriple();
+  const llvm::Triple &triple = machine.getTargetTriple();
   d.triple = triple.str();
-  d.cpu = machine->getTargetCPU().str();
-  describeVectors(*machine->getMCSubtargetInfo(), triple, d);
-  bool host = target.cpu == "native";
+  d.cpu = machine.getTargetCPU().str();
+  describeVectors(*machine.getMCSubtargetInfo(), triple, d);
   if (host && readHostCaches(d)) {
     d.cacheSource = "host";
   } else if (const CacheSizes *caches = lookupCaches(d.cpu)) {
@@ -168,6 +164,15 @@ mlir::sieve::describeTarget(const CPUTarget &target, std::string &error) {
     d.cores = cores > 0 ? cores : 0;
   }
   return d;
+}
+
+std::optional<TargetDescription>
+mlir::sieve::describeTarget(const CPUTarget &target, std::string &error) {
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createTargetMachine(target, error);
+  if (!machine)
+    return std::nullopt;
+  return describeTargetMachine(*machine, target.cpu == "native");
 }
 
 TargetDescription mlir::sieve::describeHost() {
