@@ -236,25 +236,23 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
     return commit();
   }
 
-  llvm::SmallString<128> objectPath;
-  if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("sievec", "o", objectPath))
-    return fail(onMessage, "cannot create a temporary file: " + ec.message());
-  llvm::FileRemover removeObject(objectPath);
-  if (!writeObjectFile(*llvmModule, *machine, objectPath, error))
-    return fail(onMessage, error);
   if (!writeTemporary(outputPath, "", outputTemp, error))
     return fail(onMessage, error);
+  // Until commit() renames it, the temporary output goes on any failure.
+  llvm::FileRemover removeOutputTemp(outputTemp);
   if (*kind == OutputKind::ObjectFile) {
-    if (std::error_code ec = llvm::sys::fs::copy_file(objectPath, outputTemp)) {
-      llvm::sys::fs::remove(outputTemp);
-      return fail(onMessage,
-                  "cannot write '" + outputPath + "': " + ec.message());
-    }
-  } else if (!linkSharedLibrary(objectPath, outputTemp,
-                                machine->getTargetTriple(), error)) {
-    llvm::sys::fs::remove(outputTemp);
-    return fail(onMessage, error);
+    if (!writeObjectFile(*llvmModule, *machine, outputTemp, error))
+      return fail(onMessage, error);
+  } else {
+    llvm::SmallString<128> objectPath;
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile("sievec", "o", objectPath))
+      return fail(onMessage, "cannot create a temporary file: " + ec.message());
+    llvm::FileRemover removeObject(objectPath);
+    if (!writeObjectFile(*llvmModule, *machine, objectPath, error) ||
+        !linkSharedLibrary(objectPath, outputTemp, machine->getTargetTriple(),
+                           error))
+      return fail(onMessage, error);
   }
   return commit();
 }
