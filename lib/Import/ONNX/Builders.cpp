@@ -166,8 +166,15 @@ Value mlir::sieve::onnx_import::reshapeTo(OpBuilder &b, Location loc,
       return tensor::CollapseShapeOp::create(b, loc, resultType, value,
                                              *groups);
   } else if (type.getRank() < resultType.getRank()) {
+    // expand_shape infers the sizes only with one dynamic size per group.
     if (auto groups = getReassociationIndicesForReshape(type, resultType))
-      return tensor::ExpandShapeOp::create(b, loc, resultType, value, *groups);
+      if (llvm::all_of(*groups, [&](const ReassociationIndices &g) {
+            return llvm::count_if(g, [&](int64_t i) {
+                     return resultType.isDynamicDim(i);
+                   }) <= 1;
+          }))
+        return tensor::ExpandShapeOp::create(b, loc, resultType, value,
+                                             *groups);
   }
   // General case: through a flat tensor.
   if (type.hasStaticShape() && resultType.hasStaticShape()) {
@@ -192,26 +199,92 @@ Value mlir::sieve::onnx_import::reshapeTo(OpBuilder &b, Location loc,
     return tensor::ExpandShapeOp::create(b, loc, resultType, flat,
                                          ArrayRef<ReassociationIndices>{all});
   }
-  // Dynamic shapes: tensor.reshape with the sizes as a shape tensor.
-  SmallVector<Value> sizes;
+  // Dynamic shapes: the sizes of the result's dynamic dimensions. When the
+  // two shapes agree after dropping unit dimensions, each dynamic size is
+  // the matching input dimension; with a single dynamic dimension it is the
+  // element count over the static sizes.
+  SmallVector<OpFoldResult> sizes;
+  auto nonUnit = [](RankedTensorType t) {
+    SmallVector<int64_t> dims;
+    for (int64_t i = 0; i < t.getRank(); ++i)
+      if (t.getDimSize(i) != 1)
+        dims.push_back(i);
+    return dims;
+  };
+  SmallVector<int64_t> inDims = nonUnit(type), outDims = nonUnit(resultType);
+  bool aligned = inDims.size() == outDims.size() &&
+                 llvm::all_of(llvm::zip(inDims, outDims), [&](auto pair) {
+                   return type.getDimSize(std::get<0>(pair)) ==
+                          resultType.getDimSize(std::get<1>(pair));
+                 });
+  int64_t dynamicCount =
+      llvm::count_if(resultType.getShape(), ShapedType::isDynamic);
+  if (!aligned && dynamicCount > 1) {
+    std::string types;
+    llvm::raw_string_ostream os(types);
+    os << type << " to " << resultType;
+    llvm::report_fatal_error(
+        llvm::Twine("importer bug: reshapeTo cannot infer the sizes of a "
+                    "reshape with several dynamic dimensions (") +
+        types + "); the caller must use reshapeToSizes");
+  }
   int64_t known = 1;
   for (int64_t d : resultType.getShape())
     if (!ShapedType::isDynamic(d))
       known *= d;
-  Value total = arith::ConstantIndexOp::create(b, loc, 1);
-  for (int64_t i = 0; i < type.getRank(); ++i)
-    total = arith::MulIOp::create(b, loc, total,
-                                  tensor::DimOp::create(b, loc, value, i));
-  for (int64_t d : resultType.getShape()) {
-    Value size;
-    if (!ShapedType::isDynamic(d))
-      size = arith::ConstantIndexOp::create(b, loc, d);
-    else
-      size = arith::DivUIOp::create(
-          b, loc, total, arith::ConstantIndexOp::create(b, loc, known));
-    sizes.push_back(arith::IndexCastOp::create(b, loc, b.getI64Type(), size));
+  size_t next = 0;
+  for (int64_t i = 0; i < resultType.getRank(); ++i) {
+    int64_t d = resultType.getDimSize(i);
+    if (aligned && d != 1) {
+      int64_t from = inDims[next++];
+      sizes.push_back(
+          ShapedType::isDynamic(d)
+              ? OpFoldResult(
+                    tensor::DimOp::create(b, loc, value, from).getResult())
+              : OpFoldResult(b.getIndexAttr(d)));
+      continue;
+    }
+    if (!ShapedType::isDynamic(d)) {
+      sizes.push_back(b.getIndexAttr(d));
+      continue;
+    }
+    Value total = arith::ConstantIndexOp::create(b, loc, 1);
+    for (int64_t j = 0; j < type.getRank(); ++j)
+      total = arith::MulIOp::create(b, loc, total,
+                                    tensor::DimOp::create(b, loc, value, j));
+    sizes.push_back(
+        arith::DivUIOp::create(b, loc, total,
+                               arith::ConstantIndexOp::create(b, loc, known))
+            .getResult());
   }
-  Value shape = tensor::FromElementsOp::create(b, loc, sizes);
+  return reshapeToSizes(b, loc, value, resultType, sizes);
+}
+
+Value mlir::sieve::onnx_import::reshapeToSizes(OpBuilder &b, Location loc,
+                                               Value value,
+                                               RankedTensorType resultType,
+                                               ArrayRef<OpFoldResult> sizes) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type == resultType)
+    return value;
+  if (type.getRank() < resultType.getRank()) {
+    // An expand_shape where each group holds at most one dynamic size.
+    if (auto groups = getReassociationIndicesForReshape(type, resultType)) {
+      bool simple = llvm::all_of(*groups, [&](const ReassociationIndices &g) {
+        return llvm::count_if(g, [&](int64_t i) {
+                 return resultType.isDynamicDim(i);
+               }) <= 1;
+      });
+      if (simple)
+        return tensor::ExpandShapeOp::create(b, loc, resultType, value, *groups,
+                                             sizes);
+    }
+  }
+  SmallVector<Value> elements;
+  for (OpFoldResult size : sizes)
+    elements.push_back(arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                                  indexValue(b, loc, size)));
+  Value shape = tensor::FromElementsOp::create(b, loc, elements);
   return tensor::ReshapeOp::create(b, loc, resultType, value, shape);
 }
 

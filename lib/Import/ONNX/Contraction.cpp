@@ -149,7 +149,14 @@ LogicalResult importMatMul(NodeContext &ctx) {
         rows = ShapedType::isDynamic(d) || ShapedType::isDynamic(rows)
                    ? ShapedType::kDynamic
                    : rows * d;
-      Value flat = reshapeTo(b, loc, lhs, RankedTensorType::get({rows, k}, et));
+      // [batch..., m] collapse into the rows (explicit groups: with dynamic
+      // sizes the grouping is ambiguous from the types alone).
+      ReassociationIndices rowGroup;
+      for (int64_t i = 0; i + 1 < lt.getRank(); ++i)
+        rowGroup.push_back(i);
+      SmallVector<ReassociationIndices> groups{rowGroup, {lt.getRank() - 1}};
+      Value flat = tensor::CollapseShapeOp::create(
+          b, loc, RankedTensorType::get({rows, k}, et), lhs, groups);
       Value product = buildMatmul(b, loc, flat, rhs);
       SmallVector<int64_t> shape(lb);
       shape.push_back(m);
@@ -180,6 +187,7 @@ LogicalResult importMatMul(NodeContext &ctx) {
       total = ShapedType::isDynamic(d) || ShapedType::isDynamic(total)
                   ? ShapedType::kDynamic
                   : total * d;
+    Value lhsFull;
     auto expandBatch = [&](Value v, RankedTensorType t) {
       SmallVector<int64_t> shape(*batch);
       shape.append(t.getShape().take_back(2).begin(),
@@ -187,9 +195,21 @@ LogicalResult importMatMul(NodeContext &ctx) {
       auto type = RankedTensorType::get(shape, et);
       SmallVector<Value> dyn = broadcastDynamicSizes(b, loc, type, {v});
       Value full = broadcastTo(b, loc, v, type, dyn);
+      if (!lhsFull)
+        lhsFull = full;
       auto flatType = RankedTensorType::get(
           {total, t.getShape()[t.getRank() - 2], t.getShape().back()}, et);
-      return reshapeTo(b, loc, full, flatType);
+      // The batch dimensions collapse into one (explicit groups: with
+      // dynamic sizes the grouping is ambiguous from the types alone).
+      int64_t nb = batch->size();
+      ReassociationIndices batchGroup;
+      for (int64_t i = 0; i < nb; ++i)
+        batchGroup.push_back(i);
+      if (nb == 0)
+        return reshapeTo(b, loc, full, flatType);
+      SmallVector<ReassociationIndices> groups{batchGroup, {nb}, {nb + 1}};
+      return Value(
+          tensor::CollapseShapeOp::create(b, loc, flatType, full, groups));
     };
     Value l3 = expandBatch(lhs, lt), r3 = expandBatch(rhs, rt);
     auto flatResult = RankedTensorType::get({total, m, n}, et);
@@ -205,7 +225,21 @@ LogicalResult importMatMul(NodeContext &ctx) {
         linalg::BatchMatmulOp::create(b, loc, TypeRange{flatResult},
                                       ValueRange{l3, r3}, ValueRange{init})
             .getResult(0);
-    result = reshapeTo(b, loc, product, resultType);
+    // The batch expands back with the sizes of the broadcast left operand.
+    SmallVector<OpFoldResult> sizes;
+    for (auto [i, d] : llvm::enumerate(*batch))
+      sizes.push_back(
+          ShapedType::isDynamic(d)
+              ? OpFoldResult(
+                    tensor::DimOp::create(b, loc, lhsFull, i).getResult())
+              : OpFoldResult(b.getIndexAttr(d)));
+    for (int64_t i = 1; i < 3; ++i)
+      sizes.push_back(
+          flatResult.isDynamicDim(i)
+              ? OpFoldResult(
+                    tensor::DimOp::create(b, loc, product, i).getResult())
+              : OpFoldResult(b.getIndexAttr(flatResult.getDimSize(i))));
+    result = reshapeToSizes(b, loc, product, resultType, sizes);
   }
 
   // Drop the dimensions added for 1-D operands.

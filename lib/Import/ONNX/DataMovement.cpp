@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 #include <cmath>
 #include <limits>
@@ -59,10 +60,69 @@ void defineGathered(
   ctx.setConstantOutput(0, makeElements(resultType, out), in.kind);
 }
 
+/// Expand to a shape computed from dynamic dimensions (ShapeValues.cpp).
+/// A dimension of the target that is an index value `v` gives size `v`
+/// where the input's dimension is 1 and the input's size otherwise (the
+/// two must then be equal or `v` 1, which is what broadcasting allows).
+LogicalResult expandSymbolic(NodeContext &ctx, ArrayRef<OpFoldResult> target) {
+  RankedTensorType in = ctx.inputType(0);
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  Value source = ctx.operand(0);
+  int64_t rank = std::max<int64_t>(in.getRank(), target.size());
+  int64_t inOffset = rank - in.getRank();
+  int64_t targetOffset = rank - static_cast<int64_t>(target.size());
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t inDim = d >= inOffset ? in.getDimSize(d - inOffset) : 1;
+    if (d < targetOffset) {
+      shape.push_back(inDim);
+      if (ShapedType::isDynamic(inDim))
+        dynamicSizes.push_back(
+            tensor::DimOp::create(b, loc, source, d - inOffset));
+      continue;
+    }
+    OpFoldResult t = target[d - targetOffset];
+    std::optional<int64_t> c = getConstantIntValue(t);
+    if (c && *c < 0)
+      return ctx.emitError() << "shape has a negative dimension " << *c;
+    if (inDim == 1 && !c) {
+      shape.push_back(ShapedType::kDynamic);
+      dynamicSizes.push_back(cast<Value>(t));
+    } else if (inDim == 1 || (c && *c != 1 && ShapedType::isDynamic(inDim))) {
+      shape.push_back(*c);
+    } else if (c && *c != 1 && *c != inDim) {
+      return ctx.emitError() << "cannot expand dimension " << d - inOffset
+                             << " of " << in << " to " << *c;
+    } else {
+      shape.push_back(inDim);
+      if (ShapedType::isDynamic(inDim))
+        dynamicSizes.push_back(
+            tensor::DimOp::create(b, loc, source, d - inOffset));
+    }
+  }
+  auto resultType = RankedTensorType::get(shape, in.getElementType());
+  if (failed(ctx.checkResultShape(resultType, "the expanded output")))
+    return failure();
+  Value result = broadcastTo(b, loc, source, resultType, dynamicSizes);
+  if (result.getType() != resultType)
+    result = tensor::CastOp::create(b, loc, resultType, result);
+  ctx.setOutput(0, result, ctx.inputKind(0));
+  return success();
+}
+
 /// Expand: the bidirectional broadcast of the input to a shape.
 LogicalResult importExpand(NodeContext &ctx) {
   if (failed(ctx.checkAttributes({})))
     return failure();
+  if (!ctx.constantInts(1)) {
+    FailureOr<SmallVector<OpFoldResult>> symbolic =
+        ctx.requireSymbolicInts(1, "shape");
+    if (failed(symbolic))
+      return failure();
+    return expandSymbolic(ctx, *symbolic);
+  }
   FailureOr<SmallVector<int64_t>> target = ctx.requireConstantInts(1, "shape");
   if (failed(target))
     return failure();
@@ -142,7 +202,28 @@ LogicalResult importSlice(NodeContext &ctx) {
   RankedTensorType in = ctx.inputType(0);
   int64_t rank = in.getRank();
   SmallVector<int64_t> starts, ends, axes, steps;
-  if (ctx.opset() < 10) {
+  // Starts and ends computed from dynamic dimensions (ShapeValues.cpp):
+  // index values where not constant (then the constant ones are in
+  // starts/ends too, and the others are placeholders).
+  SmallVector<OpFoldResult> symbolicStarts, symbolicEnds;
+  if (ctx.opset() >= 10 && (!ctx.constantInts(1) || !ctx.constantInts(2))) {
+    FailureOr<SmallVector<OpFoldResult>> s =
+        ctx.requireSymbolicInts(1, "starts");
+    if (failed(s))
+      return failure();
+    FailureOr<SmallVector<OpFoldResult>> e = ctx.requireSymbolicInts(2, "ends");
+    if (failed(e))
+      return failure();
+    symbolicStarts = *s;
+    symbolicEnds = *e;
+    for (OpFoldResult v : symbolicStarts)
+      starts.push_back(getConstantIntValue(v).value_or(0));
+    for (OpFoldResult v : symbolicEnds)
+      ends.push_back(getConstantIntValue(v).value_or(0));
+  }
+  if (!symbolicStarts.empty()) {
+    // Axes and steps below.
+  } else if (ctx.opset() < 10) {
     auto s = ctx.attrInts("starts"), e = ctx.attrInts("ends");
     if (!s || !e)
       return ctx.emitError() << "the starts and ends attributes are required";
@@ -159,6 +240,8 @@ LogicalResult importSlice(NodeContext &ctx) {
       return failure();
     starts = *s;
     ends = *e;
+  }
+  if (ctx.opset() >= 10) {
     if (ctx.hasInput(3)) {
       FailureOr<SmallVector<int64_t>> a = ctx.requireConstantInts(3, "axes");
       if (failed(a))
@@ -185,7 +268,19 @@ LogicalResult importSlice(NodeContext &ctx) {
 
   // Per dimension: static start/step/size, or (dynamic) run-time bounds.
   SmallVector<SliceAxis> dims(rank);
-  SmallVector<std::optional<std::pair<int64_t, int64_t>>> dynamicBounds(rank);
+  SmallVector<std::optional<std::pair<OpFoldResult, OpFoldResult>>>
+      dynamicBounds(rank);
+  OpBuilder &b = ctx.builder();
+  auto symbolicBound = [&](ArrayRef<OpFoldResult> symbolic,
+                           ArrayRef<int64_t> constant, size_t i) {
+    return symbolic.empty() ? OpFoldResult(b.getI64IntegerAttr(constant[i]))
+                            : symbolic[i];
+  };
+  auto isSymbolicAt = [&](size_t i) {
+    return (!symbolicStarts.empty() &&
+            !getConstantIntValue(symbolicStarts[i])) ||
+           (!symbolicEnds.empty() && !getConstantIntValue(symbolicEnds[i]));
+  };
   SmallVector<bool> seen(rank, false);
   for (int64_t d = 0; d < rank; ++d)
     dims[d].size = in.getDimSize(d);
@@ -199,12 +294,21 @@ LogicalResult importSlice(NodeContext &ctx) {
     seen[*axis] = true;
     if (steps[i] == 0)
       return ctx.emitError() << "steps must not be zero";
-    if (in.isDynamicDim(*axis)) {
-      if (steps[i] != 1)
+    if (in.isDynamicDim(*axis) || isSymbolicAt(i)) {
+      if (steps[i] != 1) {
+        if (in.isDynamicDim(*axis))
+          return ctx.emitError()
+                 << "a step of " << steps[i] << " on dynamic dimension "
+                 << *axis << " is not supported (step 1 only)";
         return ctx.emitError()
-               << "a step of " << steps[i] << " on dynamic dimension " << *axis
-               << " is not supported (step 1 only)";
-      dynamicBounds[*axis] = std::make_pair(starts[i], ends[i]);
+               << "a step of " << steps[i] << " on dimension " << *axis
+               << " with bounds computed from dynamic dimensions is not "
+                  "supported (step 1 only)";
+      }
+      dynamicBounds[*axis] =
+          std::make_pair(symbolicBound(symbolicStarts, starts, i),
+                         symbolicBound(symbolicEnds, ends, i));
+      dims[*axis].size = ShapedType::kDynamic;
       continue;
     }
     dims[*axis] =
@@ -225,7 +329,6 @@ LogicalResult importSlice(NodeContext &ctx) {
     return success();
   }
 
-  OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
   Value source = ctx.operand(0);
   if (negativeStep) {
@@ -277,7 +380,19 @@ LogicalResult importSlice(NodeContext &ctx) {
     // Run-time clamping: start and end into [0, dim], size end - start >= 0.
     Value dim = dimValue(b, loc, source, d);
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    auto bound = [&](int64_t v) -> Value {
+    auto bound = [&](OpFoldResult ofr) -> Value {
+      std::optional<int64_t> known = getConstantIntValue(ofr);
+      if (!known) {
+        // Computed at run time: negative counts from the end, then clamp.
+        Value v = cast<Value>(ofr);
+        Value fromEnd = arith::AddIOp::create(b, loc, v, dim);
+        Value negative =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v, zero);
+        v = arith::SelectOp::create(b, loc, negative, fromEnd, v);
+        v = arith::MaxSIOp::create(b, loc, v, zero);
+        return arith::MinSIOp::create(b, loc, v, dim);
+      }
+      int64_t v = *known;
       // Beyond the index range means "to the end" (INT64_MAX is common).
       int64_t limit = std::numeric_limits<int32_t>::max();
       if (v >= limit)

@@ -128,6 +128,31 @@ void GraphImporter::define(llvm::StringRef name, GraphValue value) {
 }
 
 Value GraphImporter::materialize(GraphValue &gv) {
+  if (!gv.value && gv.isSymbolic()) {
+    // At the current point: the elements' values are defined above it.
+    Location loc = UnknownLoc::get(context);
+    Type elementType = gv.type.getElementType();
+    SmallVector<Value> elements;
+    for (OpFoldResult e : gv.symbolic) {
+      if (auto attr = dyn_cast<Attribute>(e)) {
+        int64_t v = cast<IntegerAttr>(attr).getInt();
+        elements.push_back(arith::ConstantOp::create(
+            b, loc,
+            IntegerAttr::get(elementType,
+                             elementType.isInteger(1) ? (v != 0) : v)));
+        continue;
+      }
+      Value v = cast<Value>(e);
+      if (elementType.isInteger(1))
+        elements.push_back(
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v,
+                                  arith::ConstantIndexOp::create(b, loc, 0)));
+      else
+        elements.push_back(arith::IndexCastOp::create(b, loc, elementType, v));
+    }
+    gv.value = tensor::FromElementsOp::create(b, loc, gv.type, elements);
+    return gv.value;
+  }
   if (!gv.value) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(entryBlock);
@@ -446,8 +471,10 @@ LogicalResult GraphImporter::importNodes() {
                       << "' is not defined (no graph input, initializer or "
                          "earlier node produces it)";
     NodeContext ctx(*this, node, loc, opset);
-    if (failed(ctx.checkInputs()) || failed(checkLowPrecisionOperands(ctx)) ||
-        failed(it->second(ctx)))
+    if (failed(ctx.checkInputs()) || failed(checkLowPrecisionOperands(ctx)))
+      return failure();
+    FailureOr<bool> symbolic = importSymbolicShapeOp(ctx);
+    if (failed(symbolic) || (!*symbolic && failed(it->second(ctx))))
       return failure();
     for (auto [i, output] : llvm::enumerate(node.output())) {
       GraphValue *gv = output.empty() ? nullptr : lookup(output);

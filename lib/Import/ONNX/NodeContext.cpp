@@ -143,6 +143,33 @@ std::optional<SmallVector<double>> NodeContext::constantFloats(size_t i) {
   return elementsAsDoubles(gv.constant);
 }
 
+std::optional<SmallVector<OpFoldResult>> NodeContext::symbolicInts(size_t i) {
+  if (!hasInput(i))
+    return std::nullopt;
+  const GraphValue &gv = input(i);
+  if (gv.isSymbolic())
+    return gv.symbolic;
+  if (!gv.constant || isFloatKind(gv.kind) || gv.type.getRank() > 1 ||
+      !hasAtMostElements(gv.type, kMaxSymbolicElements))
+    return std::nullopt;
+  SmallVector<OpFoldResult> elements;
+  for (int64_t v : elementsAsInts(gv.constant))
+    elements.push_back(builder().getIndexAttr(v));
+  return elements;
+}
+
+FailureOr<SmallVector<OpFoldResult>>
+NodeContext::requireSymbolicInts(size_t i, llvm::StringRef what) {
+  if (!hasInput(i))
+    return emitError() << "the " << what << " input is missing";
+  std::optional<SmallVector<OpFoldResult>> ints = symbolicInts(i);
+  if (!ints)
+    return emitError() << "the " << what << " ('" << node.input(i)
+                       << "') must be an integer tensor known at compile time "
+                          "or computed from the input shapes";
+  return *ints;
+}
+
 const ::onnx::AttributeProto *
 NodeContext::attribute(llvm::StringRef name) const {
   for (const auto &attr : node.attribute())
@@ -235,6 +262,27 @@ void NodeContext::setOutput(size_t i, Value value, ElementKind kind) {
   gv.type = cast<RankedTensorType>(value.getType());
   gv.kind = kind;
   gv.value = value;
+  importer.define(node.output(i), gv);
+}
+
+void NodeContext::setSymbolicOutput(size_t i, ArrayRef<int64_t> shape,
+                                    ArrayRef<OpFoldResult> elements,
+                                    ElementKind kind) {
+  if (!hasOutput(i))
+    return;
+  auto type = RankedTensorType::get(shape, getElementType(getContext(), kind));
+  if (llvm::all_of(elements,
+                   [](OpFoldResult e) { return isa<Attribute>(e); })) {
+    SmallVector<int64_t> values;
+    for (OpFoldResult e : elements)
+      values.push_back(cast<IntegerAttr>(cast<Attribute>(e)).getInt());
+    setConstantOutput(i, makeIntElements(type, values), kind);
+    return;
+  }
+  GraphValue gv;
+  gv.type = type;
+  gv.kind = kind;
+  gv.symbolic.assign(elements.begin(), elements.end());
   importer.define(node.output(i), gv);
 }
 

@@ -41,9 +41,18 @@ struct GraphValue {
   Value value;
   /// The contents, for initializers, Constant nodes and folded shape math.
   ElementsAttr constant;
+  /// A shape value that depends on dynamic dimensions (ShapeValues.cpp): a
+  /// small integer or bool tensor of rank 0 or 1 whose elements are known
+  /// one by one, each an index constant or an SSA `index` value. The SSA
+  /// tensor is built from them only when an op reads it as a tensor.
+  SmallVector<OpFoldResult> symbolic;
+  bool isSymbolic() const { return !symbolic.empty(); }
 };
 
 class GraphImporter;
+
+/// Shape values with more elements than this are not tracked symbolically.
+constexpr int64_t kMaxSymbolicElements = 64;
 
 /// The node being imported, its operands, attributes and results.
 class NodeContext {
@@ -90,6 +99,15 @@ public:
   FailureOr<SmallVector<int64_t>> axesOperand(size_t i, int64_t inputSince);
   /// The contents of input `i` as doubles, if it is a known constant.
   std::optional<SmallVector<double>> constantFloats(size_t i);
+  /// The elements of input `i`, a rank-0 or rank-1 integer or bool tensor,
+  /// one by one: index attributes where known at compile time, `index`
+  /// values where they depend on dynamic dimensions (a Shape of a tensor
+  /// with dynamic dimensions, and arithmetic on it). Nullopt for other
+  /// inputs (large or float tensors, values computed by tensor ops).
+  std::optional<SmallVector<OpFoldResult>> symbolicInts(size_t i);
+  /// As symbolicInts, but reports an error naming `what` when unknown.
+  FailureOr<SmallVector<OpFoldResult>>
+  requireSymbolicInts(size_t i, llvm::StringRef what);
 
   //===--- Attributes -----------------------------------------------------===//
   const ::onnx::AttributeProto *attribute(llvm::StringRef name) const;
@@ -122,6 +140,10 @@ public:
   void setOutput(size_t i, Value value, ElementKind kind);
   /// Defines output `i` as a compile-time constant.
   void setConstantOutput(size_t i, ElementsAttr value, ElementKind kind);
+  /// Defines output `i`, an integer or bool tensor of `shape` (rank 0 or 1),
+  /// by its elements (a constant when they all are).
+  void setSymbolicOutput(size_t i, ArrayRef<int64_t> shape,
+                         ArrayRef<OpFoldResult> elements, ElementKind kind);
 
   GraphImporter &graph() { return importer; }
 
@@ -211,6 +233,11 @@ FailureOr<Value> legacyBroadcastOperand(NodeContext &ctx);
 /// tensor.reshape otherwise.
 Value reshapeTo(OpBuilder &b, Location loc, Value value,
                 RankedTensorType resultType);
+/// Reshapes `value` to `resultType` whose dimension sizes are `sizes` (index
+/// attributes or values, one per dimension): an expand_shape when that
+/// describes it, tensor.reshape otherwise.
+Value reshapeToSizes(OpBuilder &b, Location loc, Value value,
+                     RankedTensorType resultType, ArrayRef<OpFoldResult> sizes);
 
 /// Casts between element types following ONNX Cast semantics.
 Value convertScalar(OpBuilder &b, Location loc, Value value, ElementKind from,
@@ -258,6 +285,15 @@ inline bool hasAtMostElements(ShapedType type, int64_t limit) {
 
 /// True for a constant small enough to fold at import (Shape.cpp).
 bool isFoldableConstant(const GraphValue &gv);
+
+/// Shape arithmetic on symbolic shape values (ShapeValues.cpp): imports
+/// the node when it is an integer op (Gather, Concat, Add, Equal, Where,
+/// ...) on small tensors of which at least one is symbolic, computing its
+/// elements one by one. True when it imported the node, false when the
+/// node is not such an op (the op's importer then runs).
+FailureOr<bool> importSymbolicShapeOp(NodeContext &ctx);
+/// Materializes an index value or attribute as an `index` SSA value.
+Value indexValue(OpBuilder &b, Location loc, OpFoldResult ofr);
 
 /// Reductions (Pooling.cpp).
 enum class Reduction { Sum, Mean, Max, Min, Prod };

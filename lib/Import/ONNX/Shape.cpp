@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 #include "onnx/onnx_pb.h"
 
@@ -91,12 +92,22 @@ LogicalResult importConstant(NodeContext &ctx) {
 LogicalResult importConstantOfShape(NodeContext &ctx) {
   if (failed(ctx.checkAttributes({"value"})))
     return failure();
-  FailureOr<SmallVector<int64_t>> shape = ctx.requireConstantInts(0, "shape");
-  if (failed(shape))
+  FailureOr<SmallVector<OpFoldResult>> symbolic =
+      ctx.requireSymbolicInts(0, "shape");
+  if (failed(symbolic))
     return failure();
-  for (int64_t d : *shape)
-    if (d < 0)
-      return ctx.emitError() << "shape has a negative dimension " << d;
+  // Static dimensions, with kDynamic where the size is an index value.
+  SmallVector<int64_t> staticShape;
+  SmallVector<Value> dynamicSizes;
+  for (OpFoldResult e : *symbolic) {
+    std::optional<int64_t> d = getConstantIntValue(e);
+    if (d && *d < 0)
+      return ctx.emitError() << "shape has a negative dimension " << *d;
+    staticShape.push_back(d ? *d : ShapedType::kDynamic);
+    if (!d)
+      dynamicSizes.push_back(cast<Value>(e));
+  }
+  auto shape = &staticShape;
   ElementKind kind = ElementKind::Float;
   double value = 0.0;
   if (const ::onnx::TensorProto *t = ctx.attrTensor("value")) {
@@ -112,6 +123,13 @@ LogicalResult importConstantOfShape(NodeContext &ctx) {
   if (failed(ctx.checkShape(*shape, elementType, "the output")))
     return failure();
   auto type = RankedTensorType::get(*shape, elementType);
+  if (!dynamicSizes.empty()) {
+    OpBuilder &b = ctx.builder();
+    Value fill = scalarConstant(b, ctx.loc(), elementType, value);
+    ctx.setOutput(0, filledTensor(b, ctx.loc(), type, dynamicSizes, fill),
+                  kind);
+    return success();
+  }
   Attribute element;
   if (auto ft = dyn_cast<FloatType>(type.getElementType()))
     element = FloatAttr::get(ft, value);
@@ -137,22 +155,19 @@ LogicalResult importShape(NodeContext &ctx) {
   SmallVector<int64_t> dims;
   for (int64_t i = start; i < end; ++i)
     dims.push_back(type.getDimSize(i));
-  auto resultType =
-      RankedTensorType::get({(int64_t)dims.size()}, ctx.builder().getI64Type());
-  if (llvm::none_of(dims, ShapedType::isDynamic)) {
-    ctx.setConstantOutput(0, makeIntElements(resultType, dims),
-                          ElementKind::Int64);
-    return success();
-  }
+  // Dynamic dimensions make a symbolic shape value (ShapeValues.cpp): its
+  // static elements stay constants for the shape arithmetic downstream.
   OpBuilder &b = ctx.builder();
-  Location loc = ctx.loc();
-  SmallVector<Value> elements;
-  for (int64_t i = start; i < end; ++i)
-    elements.push_back(arith::IndexCastOp::create(
-        b, loc, b.getI64Type(),
-        tensor::DimOp::create(b, loc, ctx.operand(0), i)));
-  ctx.setOutput(0, tensor::FromElementsOp::create(b, loc, resultType, elements),
-                ElementKind::Int64);
+  SmallVector<OpFoldResult> elements;
+  for (int64_t i = start; i < end; ++i) {
+    if (type.isDynamicDim(i))
+      elements.push_back(
+          tensor::DimOp::create(b, ctx.loc(), ctx.operand(0), i).getResult());
+    else
+      elements.push_back(b.getIndexAttr(type.getDimSize(i)));
+  }
+  ctx.setSymbolicOutput(0, {(int64_t)elements.size()}, elements,
+                        ElementKind::Int64);
   return success();
 }
 
@@ -161,21 +176,96 @@ LogicalResult importSize(NodeContext &ctx) {
   if (failed(ctx.checkAttributes({})))
     return failure();
   RankedTensorType type = ctx.inputType(0);
-  auto resultType = RankedTensorType::get({}, ctx.builder().getI64Type());
-  if (type.hasStaticShape()) {
-    ctx.setConstantOutput(0, makeIntElements(resultType, type.getNumElements()),
-                          ElementKind::Int64);
-    return success();
-  }
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
-  Value count = arith::ConstantIndexOp::create(b, loc, 1);
-  for (int64_t i = 0; i < type.getRank(); ++i)
-    count = arith::MulIOp::create(
-        b, loc, count, tensor::DimOp::create(b, loc, ctx.operand(0), i));
-  Value element = arith::IndexCastOp::create(b, loc, b.getI64Type(), count);
-  ctx.setOutput(0, tensor::FromElementsOp::create(b, loc, resultType, element),
-                ElementKind::Int64);
+  OpFoldResult count = b.getIndexAttr(1);
+  int64_t known = 1;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    if (!type.isDynamicDim(i)) {
+      known *= type.getDimSize(i);
+      continue;
+    }
+    Value dim = tensor::DimOp::create(b, loc, ctx.operand(0), i);
+    count = isa<Attribute>(count)
+                ? OpFoldResult(dim)
+                : OpFoldResult(
+                      arith::MulIOp::create(b, loc, cast<Value>(count), dim)
+                          .getResult());
+  }
+  if (isa<Value>(count) && known != 1)
+    count = arith::MulIOp::create(b, loc, cast<Value>(count),
+                                  arith::ConstantIndexOp::create(b, loc, known))
+                .getResult();
+  else if (isa<Attribute>(count))
+    count = b.getIndexAttr(known);
+  ctx.setSymbolicOutput(0, {}, {count}, ElementKind::Int64);
+  return success();
+}
+
+/// Reshape to a shape computed from dynamic dimensions (ShapeValues.cpp):
+/// its constant elements give static dimensions, the others dynamic ones
+/// whose sizes are the elements' index values (taken to be positive).
+LogicalResult reshapeSymbolic(NodeContext &ctx, ArrayRef<OpFoldResult> target) {
+  RankedTensorType in = ctx.inputType(0);
+  bool allowZero = ctx.attrInt("allowzero", 0) != 0;
+  OpBuilder &b = ctx.builder();
+  Location loc = ctx.loc();
+  Value source = ctx.operand(0);
+  SmallVector<int64_t> shape;
+  SmallVector<OpFoldResult> sizes;
+  int64_t inferred = -1;
+  for (auto [i, e] : llvm::enumerate(target)) {
+    std::optional<int64_t> c = getConstantIntValue(e);
+    if (!c) {
+      shape.push_back(ShapedType::kDynamic);
+      sizes.push_back(e);
+    } else if (*c == 0 && !allowZero) {
+      if (static_cast<int64_t>(i) >= in.getRank())
+        return ctx.emitError() << "shape copies dimension " << i
+                               << " of a rank-" << in.getRank() << " input";
+      shape.push_back(in.getDimSize(i));
+      sizes.push_back(
+          in.isDynamicDim(i)
+              ? OpFoldResult(
+                    tensor::DimOp::create(b, loc, source, i).getResult())
+              : OpFoldResult(b.getIndexAttr(in.getDimSize(i))));
+    } else if (*c == -1) {
+      if (inferred >= 0)
+        return ctx.emitError() << "shape has more than one -1";
+      inferred = i;
+      shape.push_back(ShapedType::kDynamic);
+      sizes.push_back(OpFoldResult());
+    } else if (*c < 0) {
+      return ctx.emitError() << "shape has an invalid dimension " << *c;
+    } else {
+      shape.push_back(*c);
+      sizes.push_back(b.getIndexAttr(*c));
+    }
+  }
+  if (inferred >= 0) {
+    // The input's element count over the product of the other sizes.
+    Value total = arith::ConstantIndexOp::create(b, loc, 1);
+    for (int64_t i = 0; i < in.getRank(); ++i)
+      total = arith::MulIOp::create(b, loc, total,
+                                    tensor::DimOp::create(b, loc, source, i));
+    Value others = arith::ConstantIndexOp::create(b, loc, 1);
+    for (auto [i, size] : llvm::enumerate(sizes))
+      if (static_cast<int64_t>(i) != inferred)
+        others =
+            arith::MulIOp::create(b, loc, others, indexValue(b, loc, size));
+    sizes[inferred] = arith::DivUIOp::create(b, loc, total, others).getResult();
+  }
+  auto resultType = RankedTensorType::get(shape, in.getElementType());
+  if (failed(ctx.checkResultShape(resultType, "the reshaped output")))
+    return failure();
+  SmallVector<Value> elements;
+  for (OpFoldResult size : sizes)
+    elements.push_back(arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                                  indexValue(b, loc, size)));
+  Value shapeTensor = tensor::FromElementsOp::create(b, loc, elements);
+  ctx.setOutput(
+      0, tensor::ReshapeOp::create(b, loc, resultType, source, shapeTensor),
+      ctx.inputKind(0));
   return success();
 }
 
@@ -188,11 +278,14 @@ LogicalResult importReshape(NodeContext &ctx) {
     if (!attr)
       return ctx.emitError() << "the shape attribute is required";
     target = *attr;
-  } else {
-    FailureOr<SmallVector<int64_t>> shape = ctx.requireConstantInts(1, "shape");
-    if (failed(shape))
-      return failure();
+  } else if (std::optional<SmallVector<int64_t>> shape = ctx.constantInts(1)) {
     target = *shape;
+  } else {
+    FailureOr<SmallVector<OpFoldResult>> symbolic =
+        ctx.requireSymbolicInts(1, "shape");
+    if (failed(symbolic))
+      return failure();
+    return reshapeSymbolic(ctx, *symbolic);
   }
   RankedTensorType in = ctx.inputType(0);
   bool allowZero = ctx.attrInt("allowzero", 0) != 0;

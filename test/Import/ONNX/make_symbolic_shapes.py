@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Models whose Reshape/Expand/ConstantOfShape/Slice/Range arguments are
+computed from the shape of an input with symbolic dimensions, as PyTorch's
+exporters emit them (test/Import/ONNX/symbolic-shapes.test).
+
+  make_symbolic_shapes.py OUT_DIR     # writes OUT_DIR/<case>.onnx
+"""
+
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto as T
+from onnx import helper as h
+
+
+def const(name, values, dtype=np.int64):
+    arr = np.array(values, dtype=dtype)
+    return h.make_node("Constant", [], [name], value=onnx.numpy_helper.from_array(arr, name))
+
+
+def save(path, nodes, inputs, outputs, opset=17):
+    graph = h.make_graph(nodes, os.path.basename(path)[:-5], inputs, outputs)
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", opset)])
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    x = h.make_tensor_value_info("x", T.FLOAT, ["batch", "seq", 8])
+
+    # TorchScript's view: Shape -> Gather -> Unsqueeze -> Concat -> Reshape,
+    # then back with a product computed by Mul.
+    save(os.path.join(out, "reshape.onnx"), [
+        h.make_node("Shape", ["x"], ["shape"]),
+        const("i0", 0), const("i1", 1), const("axes", [0]), const("split", [2, 4]),
+        h.make_node("Gather", ["shape", "i0"], ["b"], axis=0),
+        h.make_node("Gather", ["shape", "i1"], ["s"], axis=0),
+        h.make_node("Unsqueeze", ["b", "axes"], ["b1"]),
+        h.make_node("Unsqueeze", ["s", "axes"], ["s1"]),
+        h.make_node("Concat", ["b1", "s1", "split"], ["target"], axis=0),
+        h.make_node("Reshape", ["x", "target"], ["heads"]),
+        h.make_node("Mul", ["b", "s"], ["bs"]),
+        h.make_node("Unsqueeze", ["bs", "axes"], ["bs1"]),
+        const("eight", [8]),
+        h.make_node("Concat", ["bs1", "eight"], ["flat_shape"], axis=0),
+        h.make_node("Reshape", ["heads", "flat_shape"], ["y"]),
+    ], [x], [h.make_tensor_value_info("y", T.FLOAT, [None, 8])])
+
+    # dynamo's form: Shape(start, end) and an Expand to [batch, seq, 8] of a
+    # [1, 1, 8] bias, plus a ConstantOfShape of the same shape.
+    bias = h.make_tensor_value_info("bias", T.FLOAT, [1, 1, 8])
+    save(os.path.join(out, "expand.onnx"), [
+        h.make_node("Shape", ["x"], ["bs"], start=0, end=2),
+        const("eight", [8]),
+        h.make_node("Concat", ["bs", "eight"], ["target"], axis=0),
+        h.make_node("Expand", ["bias", "target"], ["wide"]),
+        h.make_node("ConstantOfShape", ["target"], ["ones"],
+                    value=h.make_tensor("v", T.FLOAT, [1], [1.0])),
+        h.make_node("Add", ["wide", "ones"], ["sum"]),
+        h.make_node("Mul", ["sum", "x"], ["y"]),
+    ], [x, bias], [h.make_tensor_value_info("y", T.FLOAT, ["batch", "seq", 8])])
+
+    # A causal mask: Range(0, seq) compared with itself, Where on the scores;
+    # Slice of the sequence with an end computed as seq - 1 (at least 1).
+    save(os.path.join(out, "mask.onnx"), [
+        h.make_node("Shape", ["x"], ["shape"]),
+        const("i1", 1), const("zero", 0), const("one", 1), const("axes", [0]),
+        const("axis1", [1]), const("neg", -1e9, np.float32),
+        h.make_node("Gather", ["shape", "i1"], ["s"], axis=0),
+        h.make_node("Range", ["zero", "s", "one"], ["pos"]),
+        h.make_node("Unsqueeze", ["pos", "axes"], ["row"]),
+        h.make_node("Unsqueeze", ["pos", "axis1"], ["col"]),
+        h.make_node("LessOrEqual", ["row", "col"], ["keep"]),
+        h.make_node("Transpose", ["x"], ["xt"], perm=[0, 2, 1]),
+        h.make_node("MatMul", ["x", "xt"], ["scores"]),
+        h.make_node("Where", ["keep", "scores", "neg"], ["masked"]),
+        h.make_node("Softmax", ["masked"], ["probs"], axis=-1),
+        h.make_node("MatMul", ["probs", "x"], ["attn"]),
+        h.make_node("Sub", ["s", "one"], ["s_minus"]),
+        h.make_node("Max", ["s_minus", "one"], ["end"]),
+        h.make_node("Unsqueeze", ["end", "axes"], ["ends"]),
+        const("starts", [0]),
+        h.make_node("Slice", ["attn", "starts", "ends", "axis1"], ["y"]),
+    ], [x], [h.make_tensor_value_info("y", T.FLOAT, ["batch", None, 8])])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
