@@ -139,6 +139,8 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
 
   // Loops and the LLVM dialect.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // One function per layer: LLVM's passes are superlinear in function size.
+  pm.addPass(createSieveOutlineLoopNests());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   addCleanup(pm);

@@ -165,7 +165,7 @@ NodeContext::requireSymbolicInts(size_t i, llvm::StringRef what) {
   std::optional<SmallVector<OpFoldResult>> ints = symbolicInts(i);
   if (!ints)
     return emitError() << "the " << what << " ('" << node.input(i)
-                       << "') must be an integer tensor known at compile time "
+                       << "') must be a compile-time constant integer tensor "
                           "or computed from the input shapes";
   return *ints;
 }

@@ -66,6 +66,35 @@ def SieveExpandStridedCopies
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def SieveOutlineLoopNests
+    : Pass<"sieve-outline-loop-nests", "::mlir::ModuleOp"> {
+  let summary = "Move each top-level loop nest of a function into its own "
+                "function";
+  let description = [{
+    A whole model lowers to one function whose body is a long sequence of
+    loop nests (one per layer or fused group). LLVM's loop and memory-SSA
+    passes cost more than linearly in the size of a function: DenseNet-121
+    in one function spends minutes in them. This pass, run on memrefs and
+    loops (after bufferization, before the lowering to LLVM), moves every
+    top-level operation of a function that contains a loop (`scf.for`,
+    `scf.parallel`, `scf.forall`, or a `scf.if` around them, as
+    `sieve.branch` lowers) into a private function `<name>_nest<N>` called
+    in its place, its captured values as arguments and its results as
+    results. The new functions carry `no_inline`, so LLVM optimizes and
+    generates code for one layer at a time. Functions with fewer than
+    `min-nests` such operations are left alone.
+
+    Example: a function with the loops of a matmul and of a ReLU becomes two
+    calls, `@main_nest0(%a, %w, %buf)` and `@main_nest1(%buf, %out)`.
+  }];
+  let options = [
+    Option<"minNests", "min-nests", "unsigned", /*default=*/"2",
+           "Outline only in functions with at least this many loop nests">
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def SieveTileAndVectorize
     : Pass<"sieve-tile-and-vectorize", "::mlir::func::FuncOp"> {
   let summary = "Tile linalg ops on tensors to register-sized tiles and "

@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""Builds Sieve's real-model zoo: PyTorch architectures (torchvision CNNs,
+Hugging Face transformers) with seeded random weights, exported to ONNX with
+both torch.onnx exporters, plus test sets whose expected outputs come from
+onnxruntime on the same inputs.
+
+  make_zoo.py --out build/zoo                 # every model (cached)
+  make_zoo.py --out build/zoo --only resnet18-ts,opt-dynamo
+  make_zoo.py --list
+
+Each model lands in OUT/<name>/model.onnx (+ model.onnx.data for the dynamo
+exporter, which stores weights as external data) with
+OUT/<name>/test_data_set_<k>/{input,output}_<i>.pb, the ONNX backend test
+layout that `sieve-run --test-data` reads. Models with dynamic batch and
+sequence axes get one test set per sequence length (1, 7 and 64), so one
+compilation serves all three. A model directory is rebuilt only when this
+script or the pinned package versions change (OUT/<name>/stamp).
+
+No weights are downloaded: `weights=None` and `XxxModel(config)` with small
+configs where the full size would be slow to test, keeping every op of the
+architecture.
+"""
+
+import argparse
+import hashlib
+import os
+import shutil
+import sys
+import time
+import warnings
+
+import numpy as np
+
+SEQ_LENGTHS = (1, 7, 64)
+VOCAB = 1000
+CNN_RESOLUTION = 224
+
+
+def stamp_text():
+    import onnx
+    import onnxruntime
+    import torch
+    import torchvision
+    import transformers
+    digest = hashlib.sha256(open(__file__, "rb").read()).hexdigest()[:16]
+    return (f"{digest} torch {torch.__version__} torchvision {torchvision.__version__} "
+            f"transformers {transformers.__version__} onnx {onnx.__version__} "
+            f"onnxruntime {onnxruntime.__version__}\n")
+
+
+# --------------------------------------------------------------------------
+# Model builders: each returns (module, feeds list, input names, output names,
+# dynamic axes {input: {axis: name}}).
+# --------------------------------------------------------------------------
+
+def cnn(name):
+    def build():
+        import torch
+        import torchvision
+        kwargs = {"weights": None}
+        if name == "googlenet":
+            kwargs.update(aux_logits=False, init_weights=True)
+        model = getattr(torchvision.models, name)(**kwargs).eval()
+        rng = np.random.default_rng(1)
+        x = rng.standard_normal((1, 3, CNN_RESOLUTION, CNN_RESOLUTION)).astype(np.float32)
+        return model, [{"input": x}], ["input"], ["logits"], {}
+    return build
+
+
+class KeywordWrapper:
+    """Calls a Hugging Face model with named inputs and returns its first
+    output (last hidden state or logits), without a cache."""
+
+    def __new__(cls, model, keys):
+        import torch
+
+        class Wrapper(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.model = model
+                self.keys = keys
+
+            def forward(self, *args):
+                out = self.model(**dict(zip(self.keys, args)), use_cache=False,
+                                 return_dict=True) if "pixel_values" not in self.keys \
+                    else self.model(**dict(zip(self.keys, args)), return_dict=True)
+                return out[0]
+        return Wrapper()
+
+
+def text_feeds(keys, batch=2):
+    """Token ids, an attention mask with a padded tail in the second row,
+    token types; one feed dict per sequence length."""
+    rng = np.random.default_rng(2)
+    feeds = []
+    for seq in SEQ_LENGTHS:
+        f = {}
+        for k in keys:
+            if k == "input_ids":
+                f[k] = rng.integers(0, VOCAB, (batch, seq)).astype(np.int64)
+            elif k == "attention_mask":
+                m = np.ones((batch, seq), np.int64)
+                if seq > 2:
+                    m[1, -(seq // 3):] = 0
+                f[k] = m
+            elif k == "token_type_ids":
+                t = np.zeros((batch, seq), np.int64)
+                t[:, seq // 2:] = 1
+                f[k] = t
+        feeds.append(f)
+    return feeds
+
+
+def transformer(kind):
+    def build():
+        import torch
+        import transformers as tf
+        torch.manual_seed(0)
+        keys = ["input_ids", "attention_mask"]
+        if kind == "opt":
+            model = tf.OPTForCausalLM(tf.OPTConfig(
+                vocab_size=VOCAB, hidden_size=64, num_hidden_layers=2, ffn_dim=256,
+                num_attention_heads=4, max_position_embeddings=128,
+                word_embed_proj_dim=64))
+        elif kind == "llama-relu":
+            model = tf.LlamaForCausalLM(tf.LlamaConfig(
+                vocab_size=VOCAB, hidden_size=64, intermediate_size=176,
+                num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                hidden_act="relu", max_position_embeddings=128))
+        elif kind == "bert":
+            model = tf.BertModel(tf.BertConfig(
+                vocab_size=VOCAB, hidden_size=64, num_hidden_layers=2,
+                num_attention_heads=4, intermediate_size=256,
+                max_position_embeddings=128))
+            keys.append("token_type_ids")
+        elif kind == "gpt2":
+            model = tf.GPT2LMHeadModel(tf.GPT2Config(
+                vocab_size=VOCAB, n_embd=64, n_layer=2, n_head=4, n_positions=128))
+        elif kind == "t5-encoder":
+            model = tf.T5EncoderModel(tf.T5Config(
+                vocab_size=VOCAB, d_model=64, d_ff=256, num_layers=2, num_heads=4,
+                d_kv=16, feed_forward_proj="relu"))
+        elif kind == "vit":
+            model = tf.ViTModel(tf.ViTConfig(
+                image_size=32, patch_size=8, hidden_size=64, num_hidden_layers=2,
+                num_attention_heads=4, intermediate_size=256))
+            keys = ["pixel_values"]
+        else:
+            raise ValueError(kind)
+        model.eval()
+        wrapper = KeywordWrapper(model, keys)
+        if kind == "vit":
+            rng = np.random.default_rng(3)
+            feeds = [{"pixel_values": rng.standard_normal((b, 3, 32, 32)).astype(np.float32)}
+                     for b in (1, 3)]
+            dynamic = {"pixel_values": {0: "batch"}}
+        else:
+            feeds = text_feeds(keys)
+            dynamic = {k: {0: "batch", 1: "sequence"} for k in keys}
+        return wrapper, feeds, keys, ["output"], dynamic
+    return build
+
+
+CNNS = ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "squeezenet1_1",
+        "vgg11", "alexnet", "shufflenet_v2_x1_0", "densenet121", "efficientnet_b0",
+        "mnasnet1_0", "googlenet"]
+TRANSFORMERS = ["opt", "llama-relu", "bert", "gpt2", "t5-encoder", "vit"]
+
+MODELS = {}
+for _n in CNNS:
+    for _e in ("ts", "dynamo"):
+        MODELS[f"{_n}-{_e}"] = (cnn(_n), _e)
+for _n in TRANSFORMERS:
+    for _e in ("ts", "dynamo"):
+        MODELS[f"{_n}-{_e}"] = (transformer(_n), _e)
+
+
+def export(module, feeds, names, outputs, dynamic, exporter, path):
+    import torch
+    # The largest feed: torch.export specializes dimensions of size 1.
+    example = tuple(torch.from_numpy(feeds[-1][n]) for n in names)
+    if exporter == "ts":
+        torch.onnx.export(module, example, path, opset_version=17, dynamo=False,
+                          input_names=names, output_names=outputs,
+                          dynamic_axes=dynamic or None)
+        return
+    shapes = None
+    if dynamic:
+        dims = {}
+        spec = []
+        for n in names:
+            axes = {}
+            for axis, label in dynamic.get(n, {}).items():
+                if label not in dims:
+                    dims[label] = torch.export.Dim(label, min=1, max=128) \
+                        if label == "sequence" else torch.export.Dim(label, min=1, max=64)
+                axes[axis] = dims[label]
+            spec.append(axes)
+        # The wrappers take *args: one tuple entry holds every input's spec.
+        shapes = (tuple(spec),) if len(names) > 0 and hasattr(module, "keys") else tuple(spec)
+    torch.onnx.export(module, example, path, opset_version=18, dynamo=True,
+                      input_names=names, output_names=outputs, dynamic_shapes=shapes,
+                      external_data=True)
+
+
+def write_tensor(path, array):
+    from onnx import numpy_helper
+    with open(path, "wb") as f:
+        f.write(numpy_helper.from_array(array).SerializeToString())
+
+
+def build(name, out, stamp):
+    import onnxruntime as ort
+    import torch
+    directory = os.path.join(out, name)
+    stamp_path = os.path.join(directory, "stamp")
+    if os.path.exists(stamp_path) and open(stamp_path).read() == stamp:
+        return "cached"
+    shutil.rmtree(directory, ignore_errors=True)
+    tmp = directory + ".tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    builder, exporter = MODELS[name]
+    torch.manual_seed(0)
+    module, feeds, names, outputs, dynamic = builder()
+    path = os.path.join(tmp, "model.onnx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.no_grad():
+            export(module, feeds, names, outputs, dynamic, exporter, path)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    graph_inputs = [i.name for i in session.get_inputs()]
+    for k, feed in enumerate(feeds):
+        # The exporter may drop inputs the graph does not use.
+        feed = {n: v for n, v in feed.items() if n in graph_inputs}
+        expected = session.run(None, feed)
+        set_dir = os.path.join(tmp, f"test_data_set_{k}")
+        os.makedirs(set_dir)
+        for i, n in enumerate(graph_inputs):
+            write_tensor(os.path.join(set_dir, f"input_{i}.pb"), feed[n])
+        for i, value in enumerate(expected):
+            write_tensor(os.path.join(set_dir, f"output_{i}.pb"), value)
+    with open(os.path.join(tmp, "stamp"), "w") as f:
+        f.write(stamp)
+    os.rename(tmp, directory)
+    return "built"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", help="directory of the generated models (a cache)")
+    p.add_argument("--only", help="comma-separated model names")
+    p.add_argument("--list", action="store_true", help="print the model names")
+    args = p.parse_args()
+    if args.list:
+        print("\n".join(MODELS))
+        return 0
+    if not args.out:
+        p.error("--out is required")
+    names = args.only.split(",") if args.only else list(MODELS)
+    unknown = [n for n in names if n not in MODELS]
+    if unknown:
+        p.error(f"unknown models: {', '.join(unknown)} (see --list)")
+    stamp = stamp_text()
+    failed = []
+    for n in names:
+        start = time.time()
+        try:
+            status = build(n, args.out, stamp)
+        except Exception as e:  # An exporter failure is reported, not fatal.
+            status = f"EXPORT FAILED: {type(e).__name__}: {str(e).splitlines()[0][:200]}"
+            failed.append(n)
+        print(f"{n}: {status} ({time.time() - start:.1f} s)", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
