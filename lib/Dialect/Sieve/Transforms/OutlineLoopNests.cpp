@@ -1,6 +1,6 @@
 //===- OutlineLoopNests.cpp - One function per loop nest --------*- C++ -*-===//
 //
-// Moves each top-level loop nest of a function into its own no_inline
+// Moves each top-level loop nest of a function into its own noinline
 // function, so that LLVM optimizes a model one layer at a time (its loop
 // passes are superlinear in the size of a function).
 //
@@ -9,6 +9,7 @@
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
@@ -44,8 +45,7 @@ struct OutlineLoopNests
     SymbolTable symbols(module);
     IRRewriter rewriter(&getContext());
     for (func::FuncOp func : llvm::to_vector(module.getOps<func::FuncOp>())) {
-      if (func.isExternal() || !func.getBody().hasOneBlock() ||
-          func->hasAttr("no_inline"))
+      if (func.isExternal() || !func.getBody().hasOneBlock())
         continue;
       SmallVector<Operation *> nests;
       for (Operation &op : func.getBody().front())
@@ -96,7 +96,13 @@ struct OutlineLoopNests
           return signalPassFailure();
         }
         outlined->setPrivate();
-        (*outlined)->setAttr("no_inline", rewriter.getUnitAttr());
+        // Internal linkage: not exported from a compiled model.
+        (*outlined)->setAttr(
+            "llvm.linkage",
+            LLVM::LinkageAttr::get(&getContext(), LLVM::Linkage::Internal));
+        (*outlined)->setAttr(
+            "passthrough",
+            rewriter.getArrayAttr({rewriter.getStringAttr("noinline")}));
         symbols.insert(*outlined);
         // The execute_region now holds only the call: inline it.
         rewriter.setInsertionPoint(region);

@@ -80,7 +80,9 @@ def SieveOutlineLoopNests
     `scf.parallel`, `scf.forall`, or a `scf.if` around them, as
     `sieve.branch` lowers) into a private function `<name>_nest<N>` called
     in its place, its captured values as arguments and its results as
-    results. The new functions carry `no_inline`, so LLVM optimizes and
+    results. The new functions have internal linkage and carry LLVM's
+    `noinline` (`passthrough`), so
+    LLVM optimizes and
     generates code for one layer at a time. Functions with fewer than
     `min-nests` such operations are left alone.
 
@@ -92,6 +94,7 @@ def SieveOutlineLoopNests
            "Outline only in functions with at least this many loop nests">
   ];
   let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect",
                            "::mlir::scf::SCFDialect"];
 }
 
