@@ -90,6 +90,91 @@ def relu_ffn_at_density(batch, d, d_ff, density, rng):
     return model, {"x": x}
 
 
+# Gate activations of a gated FFN: the nodes from the gate's pre-activation
+# `g` to the gated value `r` (a ReLU-like value: zeros where g <= 0).
+GATE_ACTIVATIONS = {
+    "relu": lambda: [helper.make_node("Relu", ["g"], ["r"], name="relu")],
+    "relu6": lambda: [helper.make_node("Clip", ["g", "zero", "six"], ["r"], name="relu6")],
+    "squared": lambda: [helper.make_node("Relu", ["g"], ["r0"], name="relu"),
+                        helper.make_node("Mul", ["r0", "r0"], ["r"], name="square")],
+    "pow2": lambda: [helper.make_node("Relu", ["g"], ["r0"], name="relu"),
+                     helper.make_node("Pow", ["r0", "two"], ["r"], name="square")],
+}
+
+
+def gated_ffn_at_density(batch, d, d_ff, density, rng, seq=None, gemm=False,
+                         swapped=False, activation="relu", up_bias=False,
+                         distinct_rows=False):
+    """A gated ReLU FFN as LLaMA-style exports write it:
+    h = act(x Wg + bg) * (x Wu); y = h Wd, with the gate bias bg chosen so
+    that exactly `density` of the neurons are active for the benchmark input
+    (every row shares the active set, unless `distinct_rows`: then each row
+    has about `density` of its neurons active, different ones, and the union
+    is larger).
+
+    seq: an input [batch, seq, d] (the MatMuls see batch * seq rows);
+    gemm: Gemm nodes with transB=1 (weights stored [out, in]) instead of
+    MatMul; swapped: Mul(up, gate) instead of Mul(gate, up); activation: a
+    key of GATE_ACTIVATIONS; up_bias: the up projection has a bias too."""
+    wg = (rng.standard_normal((d, d_ff)) / np.sqrt(d)).astype(np.float32)
+    wu = (rng.standard_normal((d, d_ff)) / np.sqrt(d)).astype(np.float32)
+    wd = (rng.standard_normal((d_ff, d)) / np.sqrt(d_ff)).astype(np.float32)
+    rows = batch * (seq or 1)
+    x0 = rng.standard_normal((1, d)).astype(np.float32)
+    x = np.repeat(x0, rows, axis=0)
+    if distinct_rows:
+        x = rng.standard_normal((rows, d)).astype(np.float32)
+    else:
+        x += 1e-4 * rng.standard_normal(x.shape).astype(np.float32)
+    pre = x0 @ wg
+    margin = 0.5 * np.abs(pre).mean()
+    active = rng.permutation(d_ff)[: int(round(density * d_ff))]
+    bg = -pre[0] - margin
+    bg[active] = -pre[0][active] + margin
+    if distinct_rows:
+        # Independent rows, one shift of every neuron's bias: each row has
+        # about `density` of its neurons active, the union over the rows more.
+        pre = x @ wg
+        bg = np.full(d_ff, -np.quantile(pre, 1 - density), np.float32)
+    b_up = rng.standard_normal(d_ff).astype(np.float32) * 0.1
+    inits = [numpy_helper.from_array(bg.astype(np.float32), "bg"),
+             numpy_helper.from_array(np.array(0.0, np.float32), "zero"),
+             numpy_helper.from_array(np.array(6.0, np.float32), "six"),
+             numpy_helper.from_array(np.array(2.0, np.float32), "two")]
+    if gemm:
+        inits += [numpy_helper.from_array(np.ascontiguousarray(wg.T), "wg"),
+                  numpy_helper.from_array(np.ascontiguousarray(wu.T), "wu"),
+                  numpy_helper.from_array(np.ascontiguousarray(wd.T), "wd")]
+        if up_bias:
+            inits.append(numpy_helper.from_array(b_up, "bu"))
+        nodes = [helper.make_node("Gemm", ["x", "wg", "bg"], ["g"], name="gate", transB=1),
+                 helper.make_node("Gemm", ["x", "wu"] + (["bu"] if up_bias else []),
+                                  ["u"], name="up", transB=1)]
+    else:
+        inits += [numpy_helper.from_array(wg, "wg"), numpy_helper.from_array(wu, "wu"),
+                  numpy_helper.from_array(wd, "wd")]
+        nodes = [helper.make_node("MatMul", ["x", "wg"], ["gp"], name="gate"),
+                 helper.make_node("Add", ["gp", "bg"], ["g"], name="gate_bias")]
+        if up_bias:
+            inits.append(numpy_helper.from_array(b_up, "bu"))
+            nodes += [helper.make_node("MatMul", ["x", "wu"], ["up"], name="up"),
+                      helper.make_node("Add", ["up", "bu"], ["u"], name="up_bias")]
+        else:
+            nodes.append(helper.make_node("MatMul", ["x", "wu"], ["u"], name="up"))
+    nodes += GATE_ACTIVATIONS[activation]()
+    nodes.append(helper.make_node("Mul", ["u", "r"] if swapped else ["r", "u"], ["h"],
+                                  name="gated"))
+    nodes.append(helper.make_node("Gemm" if gemm else "MatMul", ["h", "wd"], ["y"],
+                                  name="down", **({"transB": 1} if gemm else {})))
+    shape = [batch, seq, d] if seq else [batch, d]
+    used = {i for n in nodes for i in n.input}
+    model = make_model(
+        nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, shape)],
+        [t for t in inits if t.name in used])
+    return model, {"x": x.reshape(shape)}
+
+
 def pruned_gemm(batch, k, n, density, rng):
     """Gemm (transB=1, as exporters write Linear layers) with bias, whose
     weight keeps a random `density` of its elements (unstructured)."""
