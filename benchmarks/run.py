@@ -9,7 +9,8 @@ table gives medians over the repetitions and the ratio Sieve / onnxruntime
 (below 1: Sieve is faster).
 Outputs are checked against each other before timing.
 
-Sparse workloads add columns: `relu-ffn-*` (activation sparsity) times
+Sparse workloads add columns: `relu-ffn-*` and `gated-ffn-*` (activation
+sparsity; gated: relu(x Wg + bg) * (x Wu) -> Wd) time
 `sievec --sparsity=exact` as well; `pruned-gemm-*` (a Gemm whose constant
 weight has 90% / 95% random zeros) times Sieve's packed kernel
 (`--sparsity=exact`) and the upstream MLIR sparsifier on the same weight in
@@ -233,6 +234,14 @@ for _b, _k, _n in PRUNED_SHAPES:
     for _s in PRUNED_SPARSITIES:
         WORKLOADS[f"pruned-gemm-{_k}x{_n}-b{_b}-w{int(_s * 100)}"] = (
             lambda rng, b=_b, k=_k, n=_n, s=_s: pruned_gemm(b, k, n, 1 - s, rng))
+# Gated ReLU FFNs (ReLU-LLaMA shapes and a small one): (batch, d, d_ff) at
+# each density.
+GATED_SHAPES = [(1, 4096, 11008), (1, 1024, 2816)]
+GATED_DENSITIES = [1.0, 0.5, 0.2, 0.1, 0.05]
+for _b, _d, _f in GATED_SHAPES:
+    for _p in GATED_DENSITIES:
+        WORKLOADS[f"gated-ffn-{_d}x{_f}-b{_b}-d{int(_p * 100)}"] = (
+            lambda rng, b=_b, d=_d, f=_f, p=_p: gated_ffn_at_density(b, d, f, p, rng))
 for _b, _d, _f in SPARSE_SHAPES:
     for _p in SPARSE_DENSITIES:
         WORKLOADS[f"relu-ffn-{_d}x{_f}-b{_b}-d{int(_p * 100)}"] = (
@@ -259,7 +268,7 @@ def main():
     parser.add_argument("--markdown", help="also write the table as markdown here")
     args = parser.parse_args()
 
-    rows, sparse_rows, pruned_rows = [], [], []
+    rows, sparse_rows, gated_rows, pruned_rows = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for name, build in WORKLOADS.items():
             if args.only and args.only not in name:
@@ -290,7 +299,7 @@ def main():
                     kernel = upstream_sparse.build(weight, feeds["x"].shape[0], tmp, fmt)
                     got = kernel(feeds["x"]) + bias
                     upstream.append((fmt, got, kernel.prepare(feeds["x"])))
-            if name.startswith("relu-ffn"):
+            if name.startswith(("relu-ffn", "gated-ffn")):
                 sparse_lib = lib.replace(".so", "_exact.so")
                 sparse = SieveModel.compile(args.sievec, path, sparse_lib, "bench",
                                             specs, ["--sparsity=exact"])
@@ -349,9 +358,13 @@ def main():
             elif run_sparse:
                 x = statistics.median(sparse_times)
                 density = int(name.rsplit("-d", 1)[1]) / 100
-                ideal = 2 / (1 + density)
-                sparse_rows.append((name, s, x, o, s / x, ideal, (s / x) / ideal,
-                                    x / o))
+                # The down projection alone is gathered in a plain ReLU FFN;
+                # the up and down projections of a gated one (the gate, a
+                # third of the weights, runs dense).
+                gated = name.startswith("gated-ffn")
+                ideal = 3 / (1 + 2 * density) if gated else 2 / (1 + density)
+                (gated_rows if gated else sparse_rows).append(
+                    (name, s, x, o, s / x, ideal, (s / x) / ideal, x / o, s / o))
                 print(f"{name:30s} dense {s:8.3f} ms  exact {x:8.3f} ms  "
                       f"onnxruntime {o:8.3f} ms  speed-up {s / x:5.2f} "
                       f"(ideal {ideal:4.2f})", flush=True)
@@ -373,7 +386,16 @@ def main():
                   "|---|---|---|---|---|---|---|---|"]
         table += [f"| {n} | {s:.3f} | {x:.3f} | {o:.3f} | {sp:.2f} | {i:.2f} | "
                   f"{f * 100:.0f}% | {r:.2f} |"
-                  for n, s, x, o, sp, i, f, r in sparse_rows]
+                  for n, s, x, o, sp, i, f, r, _ in sparse_rows]
+    if gated_rows:
+        table += ["" if table else "",
+                  "| workload | Sieve dense (ms) | Sieve exact (ms) | onnxruntime (ms) "
+                  "| exact speed-up over dense | ideal 3/(1+2d) | of ideal "
+                  "| dense / onnxruntime | exact / onnxruntime |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        table += [f"| {n} | {s:.3f} | {x:.3f} | {o:.3f} | {sp:.2f} | {i:.2f} | "
+                  f"{f * 100:.0f}% | {d:.2f} | {r:.2f} |"
+                  for n, s, x, o, sp, i, f, r, d in gated_rows]
     if pruned_rows:
         table += ["" if table else "",
                   "| workload | Sieve dense (ms) | Sieve packed (ms) "
