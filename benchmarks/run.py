@@ -9,7 +9,8 @@ table gives medians over the repetitions and the ratio Sieve / onnxruntime
 (below 1: Sieve is faster).
 Outputs are checked against each other before timing.
 
-Sparse workloads add columns: `relu-ffn-*` (activation sparsity) times
+Sparse workloads add columns: `relu-ffn-*` and `gated-ffn-*` (activation
+sparsity; gated: relu(x Wg + bg) * (x Wu) -> Wd) time
 `sievec --sparsity=exact` as well; `pruned-gemm-*` (a Gemm whose constant
 weight has 90% / 95% random zeros) times Sieve's packed kernel
 (`--sparsity=exact`) and the upstream MLIR sparsifier on the same weight in
@@ -90,6 +91,91 @@ def relu_ffn_at_density(batch, d, d_ff, density, rng):
     return model, {"x": x}
 
 
+# Gate activations of a gated FFN: the nodes from the gate's pre-activation
+# `g` to the gated value `r` (a ReLU-like value: zeros where g <= 0).
+GATE_ACTIVATIONS = {
+    "relu": lambda: [helper.make_node("Relu", ["g"], ["r"], name="relu")],
+    "relu6": lambda: [helper.make_node("Clip", ["g", "zero", "six"], ["r"], name="relu6")],
+    "squared": lambda: [helper.make_node("Relu", ["g"], ["r0"], name="relu"),
+                        helper.make_node("Mul", ["r0", "r0"], ["r"], name="square")],
+    "pow2": lambda: [helper.make_node("Relu", ["g"], ["r0"], name="relu"),
+                     helper.make_node("Pow", ["r0", "two"], ["r"], name="square")],
+}
+
+
+def gated_ffn_at_density(batch, d, d_ff, density, rng, seq=None, gemm=False,
+                         swapped=False, activation="relu", up_bias=False,
+                         distinct_rows=False):
+    """A gated ReLU FFN as LLaMA-style exports write it:
+    h = act(x Wg + bg) * (x Wu); y = h Wd, with the gate bias bg chosen so
+    that exactly `density` of the neurons are active for the benchmark input
+    (every row shares the active set, unless `distinct_rows`: then each row
+    has about `density` of its neurons active, different ones, and the union
+    is larger).
+
+    seq: an input [batch, seq, d] (the MatMuls see batch * seq rows);
+    gemm: Gemm nodes with transB=1 (weights stored [out, in]) instead of
+    MatMul; swapped: Mul(up, gate) instead of Mul(gate, up); activation: a
+    key of GATE_ACTIVATIONS; up_bias: the up projection has a bias too."""
+    wg = (rng.standard_normal((d, d_ff)) / np.sqrt(d)).astype(np.float32)
+    wu = (rng.standard_normal((d, d_ff)) / np.sqrt(d)).astype(np.float32)
+    wd = (rng.standard_normal((d_ff, d)) / np.sqrt(d_ff)).astype(np.float32)
+    rows = batch * (seq or 1)
+    x0 = rng.standard_normal((1, d)).astype(np.float32)
+    x = np.repeat(x0, rows, axis=0)
+    if distinct_rows:
+        x = rng.standard_normal((rows, d)).astype(np.float32)
+    else:
+        x += 1e-4 * rng.standard_normal(x.shape).astype(np.float32)
+    pre = x0 @ wg
+    margin = 0.5 * np.abs(pre).mean()
+    active = rng.permutation(d_ff)[: int(round(density * d_ff))]
+    bg = -pre[0] - margin
+    bg[active] = -pre[0][active] + margin
+    if distinct_rows:
+        # Independent rows, one shift of every neuron's bias: each row has
+        # about `density` of its neurons active, the union over the rows more.
+        pre = x @ wg
+        bg = np.full(d_ff, -np.quantile(pre, 1 - density), np.float32)
+    b_up = rng.standard_normal(d_ff).astype(np.float32) * 0.1
+    inits = [numpy_helper.from_array(bg.astype(np.float32), "bg"),
+             numpy_helper.from_array(np.array(0.0, np.float32), "zero"),
+             numpy_helper.from_array(np.array(6.0, np.float32), "six"),
+             numpy_helper.from_array(np.array(2.0, np.float32), "two")]
+    if gemm:
+        inits += [numpy_helper.from_array(np.ascontiguousarray(wg.T), "wg"),
+                  numpy_helper.from_array(np.ascontiguousarray(wu.T), "wu"),
+                  numpy_helper.from_array(np.ascontiguousarray(wd.T), "wd")]
+        if up_bias:
+            inits.append(numpy_helper.from_array(b_up, "bu"))
+        nodes = [helper.make_node("Gemm", ["x", "wg", "bg"], ["g"], name="gate", transB=1),
+                 helper.make_node("Gemm", ["x", "wu"] + (["bu"] if up_bias else []),
+                                  ["u"], name="up", transB=1)]
+    else:
+        inits += [numpy_helper.from_array(wg, "wg"), numpy_helper.from_array(wu, "wu"),
+                  numpy_helper.from_array(wd, "wd")]
+        nodes = [helper.make_node("MatMul", ["x", "wg"], ["gp"], name="gate"),
+                 helper.make_node("Add", ["gp", "bg"], ["g"], name="gate_bias")]
+        if up_bias:
+            inits.append(numpy_helper.from_array(b_up, "bu"))
+            nodes += [helper.make_node("MatMul", ["x", "wu"], ["up"], name="up"),
+                      helper.make_node("Add", ["up", "bu"], ["u"], name="up_bias")]
+        else:
+            nodes.append(helper.make_node("MatMul", ["x", "wu"], ["u"], name="up"))
+    nodes += GATE_ACTIVATIONS[activation]()
+    nodes.append(helper.make_node("Mul", ["u", "r"] if swapped else ["r", "u"], ["h"],
+                                  name="gated"))
+    nodes.append(helper.make_node("Gemm" if gemm else "MatMul", ["h", "wd"], ["y"],
+                                  name="down", **({"transB": 1} if gemm else {})))
+    shape = [batch, seq, d] if seq else [batch, d]
+    used = {i for n in nodes for i in n.input}
+    model = make_model(
+        nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, shape)],
+        [t for t in inits if t.name in used])
+    return model, {"x": x.reshape(shape)}
+
+
 def pruned_gemm(batch, k, n, density, rng):
     """Gemm (transB=1, as exporters write Linear layers) with bias, whose
     weight keeps a random `density` of its elements (unstructured)."""
@@ -148,6 +234,14 @@ for _b, _k, _n in PRUNED_SHAPES:
     for _s in PRUNED_SPARSITIES:
         WORKLOADS[f"pruned-gemm-{_k}x{_n}-b{_b}-w{int(_s * 100)}"] = (
             lambda rng, b=_b, k=_k, n=_n, s=_s: pruned_gemm(b, k, n, 1 - s, rng))
+# Gated ReLU FFNs (ReLU-LLaMA shapes and a small one): (batch, d, d_ff) at
+# each density.
+GATED_SHAPES = [(1, 4096, 11008), (1, 1024, 2816)]
+GATED_DENSITIES = [1.0, 0.5, 0.2, 0.1, 0.05]
+for _b, _d, _f in GATED_SHAPES:
+    for _p in GATED_DENSITIES:
+        WORKLOADS[f"gated-ffn-{_d}x{_f}-b{_b}-d{int(_p * 100)}"] = (
+            lambda rng, b=_b, d=_d, f=_f, p=_p: gated_ffn_at_density(b, d, f, p, rng))
 for _b, _d, _f in SPARSE_SHAPES:
     for _p in SPARSE_DENSITIES:
         WORKLOADS[f"relu-ffn-{_d}x{_f}-b{_b}-d{int(_p * 100)}"] = (
@@ -174,7 +268,7 @@ def main():
     parser.add_argument("--markdown", help="also write the table as markdown here")
     args = parser.parse_args()
 
-    rows, sparse_rows, pruned_rows = [], [], []
+    rows, sparse_rows, gated_rows, pruned_rows = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for name, build in WORKLOADS.items():
             if args.only and args.only not in name:
@@ -205,7 +299,7 @@ def main():
                     kernel = upstream_sparse.build(weight, feeds["x"].shape[0], tmp, fmt)
                     got = kernel(feeds["x"]) + bias
                     upstream.append((fmt, got, kernel.prepare(feeds["x"])))
-            if name.startswith("relu-ffn"):
+            if name.startswith(("relu-ffn", "gated-ffn")):
                 sparse_lib = lib.replace(".so", "_exact.so")
                 sparse = SieveModel.compile(args.sievec, path, sparse_lib, "bench",
                                             specs, ["--sparsity=exact"])
@@ -264,9 +358,13 @@ def main():
             elif run_sparse:
                 x = statistics.median(sparse_times)
                 density = int(name.rsplit("-d", 1)[1]) / 100
-                ideal = 2 / (1 + density)
-                sparse_rows.append((name, s, x, o, s / x, ideal, (s / x) / ideal,
-                                    x / o))
+                # The down projection alone is gathered in a plain ReLU FFN;
+                # the up and down projections of a gated one (the gate, a
+                # third of the weights, runs dense).
+                gated = name.startswith("gated-ffn")
+                ideal = 3 / (1 + 2 * density) if gated else 2 / (1 + density)
+                (gated_rows if gated else sparse_rows).append(
+                    (name, s, x, o, s / x, ideal, (s / x) / ideal, x / o, s / o))
                 print(f"{name:30s} dense {s:8.3f} ms  exact {x:8.3f} ms  "
                       f"onnxruntime {o:8.3f} ms  speed-up {s / x:5.2f} "
                       f"(ideal {ideal:4.2f})", flush=True)
@@ -288,7 +386,16 @@ def main():
                   "|---|---|---|---|---|---|---|---|"]
         table += [f"| {n} | {s:.3f} | {x:.3f} | {o:.3f} | {sp:.2f} | {i:.2f} | "
                   f"{f * 100:.0f}% | {r:.2f} |"
-                  for n, s, x, o, sp, i, f, r in sparse_rows]
+                  for n, s, x, o, sp, i, f, r, _ in sparse_rows]
+    if gated_rows:
+        table += ["" if table else "",
+                  "| workload | Sieve dense (ms) | Sieve exact (ms) | onnxruntime (ms) "
+                  "| exact speed-up over dense | ideal 3/(1+2d) | of ideal "
+                  "| dense / onnxruntime | exact / onnxruntime |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        table += [f"| {n} | {s:.3f} | {x:.3f} | {o:.3f} | {sp:.2f} | {i:.2f} | "
+                  f"{f * 100:.0f}% | {d:.2f} | {r:.2f} |"
+                  for n, s, x, o, sp, i, f, r, d in gated_rows]
     if pruned_rows:
         table += ["" if table else "",
                   "| workload | Sieve dense (ms) | Sieve packed (ms) "

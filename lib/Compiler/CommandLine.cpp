@@ -16,8 +16,9 @@ SparsityFlags::SparsityFlags(cl::OptionCategory &category)
           cl::desc("Sparsity rewrites: off (default), auto (exact where the "
                    "cost model and --profile say it pays), or exact (a "
                    "matmul that consumes a ReLU reads only the weight rows "
-                   "of active neurons, with a run-time fallback to the "
-                   "dense matmul; a MatMul/Gemm with a sparse constant "
+                   "of active neurons, and a gated FFN computes only their "
+                   "up-projection columns, with a run-time fallback to the "
+                   "dense path; a MatMul/Gemm with a sparse constant "
                    "weight runs a packed sparse kernel; results equal the "
                    "dense ones up to float rounding)"),
           cl::value_desc("off|exact|auto"), cl::init("off"), cl::cat(category)),

@@ -199,10 +199,12 @@ struct CPUPipelineTextOptions
       llvm::cl::init(SparsityMode::Off),
       llvm::cl::values(
           clEnumValN(SparsityMode::Off, "off", "none"),
-          clEnumValN(SparsityMode::Exact, "exact",
-                     "a matmul that consumes a ReLU gathers the weight rows "
-                     "of active neurons, with a run-time fallback to the "
-                     "dense matmul; sparse constant weights are packed"),
+          clEnumValN(
+              SparsityMode::Exact, "exact",
+              "a matmul that consumes a ReLU gathers the weight rows "
+              "of active neurons (a gated FFN also computes only "
+              "their up-projection columns), with a run-time "
+              "fallback to the dense path; sparse constant weights are packed"),
           clEnumValN(SparsityMode::Auto, "auto",
                      "the same, except where the measured densities of a "
                      "profile say it does not pay"))};

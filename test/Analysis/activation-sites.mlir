@@ -56,3 +56,20 @@ func.func @other_kinds(%x: tensor<1x16xf32>, %w: tensor<16x8xf32>, %acc: tensor<
   %y2 = linalg.matmul ins(%sq, %w : tensor<1x16xf32>, tensor<16x8xf32>) outs(%acc : tensor<1x8xf32>) -> tensor<1x8xf32>
   return %y1, %y2 : tensor<1x8xf32>, tensor<1x8xf32>
 }
+
+// -----
+
+// The gate of a gated FFN reaches the down projection through the product
+// with the up projection: a site.
+// CHECK-LABEL: func.func @gated_gate_site
+// CHECK:       linalg.max {sieve.activation_site = #sieve.activation_site<relu>}
+// CHECK:       linalg.mul
+func.func @gated_gate_site(%g: tensor<1x8xf32>, %u: tensor<1x8xf32>, %wd: tensor<8x4xf32>, %acc: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8xf32>) -> tensor<1x8xf32>
+  %r = linalg.max ins(%g, %z : tensor<1x8xf32>, tensor<1x8xf32>) outs(%e : tensor<1x8xf32>) -> tensor<1x8xf32>
+  %h = linalg.mul ins(%r, %u : tensor<1x8xf32>, tensor<1x8xf32>) outs(%e : tensor<1x8xf32>) -> tensor<1x8xf32>
+  %y = linalg.matmul ins(%h, %wd : tensor<1x8xf32>, tensor<8x4xf32>) outs(%acc : tensor<1x4xf32>) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}

@@ -37,8 +37,8 @@ def ConvertSieveBranchToSCF : Pass<"convert-sieve-branch-to-scf"> {
 
 def ConvertSieveActivationOpsToSCF
     : Pass<"convert-sieve-activation-ops-to-scf", "::mlir::func::FuncOp"> {
-  let summary = "Lower sieve.active_set and sieve.gather_matmul to loops and "
-                "vectors on tensors";
+  let summary = "Lower sieve.active_set, sieve.gather_matmul and "
+                "sieve.gated_gather_matmul to loops and vectors on tensors";
   let description = [{
     * `sieve.active_set` becomes a compaction loop: for each neuron, an
       inner loop over the batch rows tests `|h| > threshold`, and active
@@ -51,6 +51,14 @@ def ConvertSieveActivationOpsToSCF
       active neurons are read, each once per batch row, in order; while a
       row streams, the next active row is prefetched (`memref.prefetch` on
       a read-only `bufferization.to_buffer` of the weight, one per vector).
+    * `sieve.gated_gather_matmul` becomes, for each selected neuron `n` and
+      each row `m`, a dot product of the input row with the contiguous row
+      `n` of the transposed up weight in `vector-width`-element vectors
+      (several independent FMA chains once the backend splits the vector;
+      the next selected row prefetched, one prefetch per 64-byte line), a
+      reassociating `vector.reduction`, a scalar loop for the remainder of
+      the row, plus the bias, times `gate[m, n]`, stored at `[m, n]` of a
+      zero-filled result.
 
     Both stay on tensors (`tensor.extract`, `vector.transfer_read` /
     `transfer_write` on loop-carried tensors), so that bufferization places

@@ -1,5 +1,4 @@
-//===- ActivationOpsToSCF.cpp - Lower active_set / gather_matmul -*- C++
-//-*-===//
+//===- ActivationOpsToSCF.cpp - Lower the activation gather ops -*- C++ -*-===//
 
 #include "sieve/Conversion/Passes.h"
 #include "sieve/Dialect/Sieve/IR/SieveOps.h"
@@ -208,6 +207,135 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
   int64_t vectorWidth;
 };
 
+/// For each selected neuron `k` and row `m`: the dot product of the input
+/// row with the contiguous weight row `w[k, :]` (plus the bias), times the
+/// gate, written to `result[m, k]`; every other neuron stays zero.
+struct LowerGatedGatherMatmul : OpRewritePattern<GatedGatherMatmulOp> {
+  LowerGatedGatherMatmul(MLIRContext *ctx, int64_t vectorWidth)
+      : OpRewritePattern(ctx), vectorWidth(vectorWidth) {}
+
+  LogicalResult matchAndRewrite(GatedGatherMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value gate = op.getGate(), x = op.getInput(), w = op.getWeight(),
+          idx = op.getIndices(), bias = op.getBias();
+    auto gt = cast<RankedTensorType>(gate.getType());
+    auto rt = cast<RankedTensorType>(op.getType());
+    auto wt = cast<RankedTensorType>(w.getType());
+    bool batched = gt.getRank() == 2;
+    Type et = rt.getElementType();
+    Value zero = constIndex(rewriter, loc, 0),
+          one = constIndex(rewriter, loc, 1);
+    Value step = constIndex(rewriter, loc, vectorWidth);
+    Value rows = batched ? dim(rewriter, loc, gate, 0) : one;
+    Value reduction = dim(rewriter, loc, w, 1);
+    Value count = dim(rewriter, loc, idx, 0);
+    Value vectorEnd = arith::MulIOp::create(
+        rewriter, loc, arith::DivUIOp::create(rewriter, loc, reduction, step),
+        step);
+
+    SmallVector<Value> dynamicSizes;
+    for (int64_t i = 0; i < rt.getRank(); ++i)
+      if (rt.isDynamicDim(i))
+        dynamicSizes.push_back(dim(rewriter, loc, gate, i));
+    Value empty =
+        tensor::EmptyOp::create(rewriter, loc, rt.getShape(), et, dynamicSizes);
+    Value zeroF = arith::ConstantOp::create(rewriter, loc,
+                                            rewriter.getFloatAttr(et, 0.0));
+    Value init =
+        linalg::FillOp::create(rewriter, loc, zeroF, empty).getResult(0);
+    auto vecType = VectorType::get({vectorWidth}, et);
+    Value zeroVec = arith::ConstantOp::create(
+        rewriter, loc, vecType,
+        DenseElementsAttr::get(vecType, rewriter.getFloatAttr(et, 0.0)));
+    // As in gather_matmul: the next active weight row is prefetched while
+    // the current one streams, one prefetch per cache line.
+    Value wBuffer = bufferization::ToBufferOp::create(
+        rewriter, loc, MemRefType::get(wt.getShape(), wt.getElementType()), w,
+        rewriter.getUnitAttr());
+    int64_t lineElements = std::max<int64_t>(
+        1, 64 / std::max<int64_t>(1, et.getIntOrFloatBitWidth() / 8));
+    Value lastIndex = arith::SubIOp::create(rewriter, loc, count, one);
+
+    auto outer = scf::ForOp::create(
+        rewriter, loc, zero, count, one, ValueRange{init},
+        [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
+          Value k = tensor::ExtractOp::create(b, l, idx, ValueRange{j});
+          Value nextJ = arith::MinUIOp::create(
+              b, l, arith::AddIOp::create(b, l, j, one), lastIndex);
+          Value nextK = tensor::ExtractOp::create(b, l, idx, ValueRange{nextJ});
+          Value biasK =
+              bias ? tensor::ExtractOp::create(b, l, bias, ValueRange{k})
+                         .getResult()
+                   : Value();
+          auto perRow = scf::ForOp::create(
+              b, l, zero, rows, one, ValueRange{acc[0]},
+              [&](OpBuilder &rb, Location rl, Value m, ValueRange racc) {
+                // (m, n) in a batch, (n) for one row.
+                auto coords = [&](Value n) {
+                  SmallVector<Value> c;
+                  if (batched)
+                    c.push_back(m);
+                  c.push_back(n);
+                  return c;
+                };
+                auto vectorLoop = scf::ForOp::create(
+                    rb, rl, zero, vectorEnd, step, ValueRange{zeroVec},
+                    [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
+                      for (int64_t line = 0; line < vectorWidth;
+                           line += lineElements) {
+                        Value at =
+                            line ? arith::AddIOp::create(
+                                       vb, vl, n, constIndex(vb, vl, line))
+                                       .getResult()
+                                 : n;
+                        memref::PrefetchOp::create(vb, vl, wBuffer,
+                                                   ValueRange{nextK, at},
+                                                   /*isWrite=*/false,
+                                                   /*localityHint=*/3,
+                                                   /*isDataCache=*/true);
+                      }
+                      Value wv = vector::TransferReadOp::create(
+                          vb, vl, vecType, w, ValueRange{k, n},
+                          /*padding=*/std::nullopt, ArrayRef<bool>{true});
+                      Value xv = vector::TransferReadOp::create(
+                          vb, vl, vecType, x, coords(n),
+                          /*padding=*/std::nullopt, ArrayRef<bool>{true});
+                      Value f = vector::FMAOp::create(vb, vl, xv, wv, vacc[0]);
+                      scf::YieldOp::create(vb, vl, f);
+                    });
+                // Any order of the sum: the dense matmul's differs too.
+                Value sum = vector::ReductionOp::create(
+                    rb, rl, vector::CombiningKind::ADD, vectorLoop.getResult(0),
+                    arith::FastMathFlags::reassoc);
+                auto scalarLoop = scf::ForOp::create(
+                    rb, rl, vectorEnd, reduction, one, ValueRange{sum},
+                    [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
+                      Value wk = tensor::ExtractOp::create(sb, sl, w,
+                                                           ValueRange{k, n});
+                      Value xk =
+                          tensor::ExtractOp::create(sb, sl, x, coords(n));
+                      Value f = math::FmaOp::create(sb, sl, xk, wk, sacc[0]);
+                      scf::YieldOp::create(sb, sl, f);
+                    });
+                Value up = scalarLoop.getResult(0);
+                if (biasK)
+                  up = arith::AddFOp::create(rb, rl, up, biasK);
+                Value g = tensor::ExtractOp::create(rb, rl, gate, coords(k));
+                Value h = arith::MulFOp::create(rb, rl, g, up);
+                Value t =
+                    tensor::InsertOp::create(rb, rl, h, racc[0], coords(k));
+                scf::YieldOp::create(rb, rl, t);
+              });
+          scf::YieldOp::create(b, l, perRow.getResult(0));
+        });
+    rewriter.replaceOp(op, outer.getResult(0));
+    return success();
+  }
+
+  int64_t vectorWidth;
+};
+
 struct ConvertSieveActivationOpsToSCFPass
     : sieve::impl::ConvertSieveActivationOpsToSCFBase<
           ConvertSieveActivationOpsToSCFPass> {
@@ -215,7 +343,8 @@ struct ConvertSieveActivationOpsToSCFPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerActiveSet>(&getContext());
-    patterns.add<LowerGatherMatmul>(&getContext(), vectorWidth);
+    patterns.add<LowerGatherMatmul, LowerGatedGatherMatmul>(&getContext(),
+                                                            vectorWidth);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -44,3 +44,38 @@ func.func @gather_matmul(%h: tensor<2x100xf32>, %w: tensor<100x40xf32>, %idx: te
   %y = sieve.gather_matmul %h, %w, %idx : tensor<2x100xf32>, tensor<100x40xf32>, tensor<?xindex> -> tensor<2x40xf32>
   return %y : tensor<2x40xf32>
 }
+
+// -----
+
+// gated_gather_matmul: for each selected neuron and row, a dot product of
+// the input row with the neuron's contiguous weight row in vectors (the
+// next selected row prefetched, one prefetch per 64-byte line), a
+// reassociating reduction, a scalar loop for the remainder, the bias, and
+// the gate; the result is zero elsewhere.
+// CHECK-LABEL: func.func @gated_gather_matmul
+// CHECK:       %[[INIT:.*]] = linalg.fill
+// CHECK:       %[[WB:.*]] = bufferization.to_buffer %arg2 read_only : tensor<100x40xf32> to memref<100x40xf32>
+// CHECK:       scf.for %[[J:[a-z0-9_]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[INIT]])
+// CHECK:         %[[K:[a-z0-9_]+]] = tensor.extract %arg3[%[[J]]]
+// CHECK:         %[[NEXTK:[a-z0-9_]+]] = tensor.extract %arg3[%{{.*}}]
+// CHECK:         %[[B:.*]] = tensor.extract %arg4[%[[K]]]
+// CHECK:         scf.for %[[M:[a-z0-9_]+]] =
+// CHECK:           %[[DOT:.*]] = scf.for %[[N:[a-z0-9_]+]] = {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<16xf32>)
+// CHECK:             memref.prefetch %[[WB]][%[[NEXTK]], %[[N]]], read, locality<3>, data : memref<100x40xf32>
+// CHECK:             %[[WV:.*]] = vector.transfer_read %arg2[%[[K]], %[[N]]]{{.*}} : tensor<100x40xf32>, vector<16xf32>
+// CHECK:             %[[XV:.*]] = vector.transfer_read %arg1[%[[M]], %[[N]]]{{.*}} : tensor<2x40xf32>, vector<16xf32>
+// CHECK:             vector.fma %[[XV]], %[[WV]], %[[ACC]]
+// CHECK:           %[[SUM:.*]] = vector.reduction <add>, %[[DOT]] fastmath<reassoc> : vector<16xf32> into f32
+// CHECK:           %[[TAIL:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[SUM]]) -> (f32)
+// CHECK:             math.fma
+// CHECK:           %[[UP:.*]] = arith.addf %[[TAIL]], %[[B]]
+// CHECK:           %[[G:.*]] = tensor.extract %arg0[%[[M]], %[[K]]]
+// CHECK:           %[[H:.*]] = arith.mulf %[[G]], %[[UP]]
+// CHECK:           tensor.insert %[[H]] into %{{.*}}[%[[M]], %[[K]]]
+// CHECK-NOT:   sieve.gated_gather_matmul
+func.func @gated_gather_matmul(%g: tensor<2x100xf32>, %x: tensor<2x40xf32>, %wt: tensor<100x40xf32>,
+                               %idx: tensor<?xindex>, %b: tensor<100xf32>) -> tensor<2x100xf32> {
+  %h = sieve.gated_gather_matmul %g, %x, %wt, %idx bias %b
+      : tensor<2x100xf32>, tensor<2x40xf32>, tensor<100x40xf32>, tensor<?xindex>, tensor<100xf32> -> tensor<2x100xf32>
+  return %h : tensor<2x100xf32>
+}

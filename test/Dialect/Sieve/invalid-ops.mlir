@@ -105,6 +105,86 @@ func.func @gather_too_many(%h: tensor<2x8xf32>, %w: tensor<8x4xf32>, %i: tensor<
 
 // -----
 
+func.func @gated_gate_rank(%g: tensor<1x1x8xf32>, %x: tensor<1x4xf32>, %w: tensor<8x4xf32>, %i: tensor<?xindex>) -> tensor<1x1x8xf32> {
+  // expected-error @+1 {{'sieve.gated_gather_matmul' op expects gate of rank 1 or 2 (neurons or batch x neurons), got rank 3}}
+  %0 = sieve.gated_gather_matmul %g, %x, %w, %i : tensor<1x1x8xf32>, tensor<1x4xf32>, tensor<8x4xf32>, tensor<?xindex> -> tensor<1x1x8xf32>
+  return %0 : tensor<1x1x8xf32>
+}
+
+// -----
+
+func.func @gated_input_rank(%g: tensor<1x8xf32>, %x: tensor<4xf32>, %w: tensor<8x4xf32>, %i: tensor<?xindex>) -> tensor<1x8xf32> {
+  // expected-error @+1 {{'sieve.gated_gather_matmul' op expects input of the gate's rank (2), got rank 1}}
+  %0 = sieve.gated_gather_matmul %g, %x, %w, %i : tensor<1x8xf32>, tensor<4xf32>, tensor<8x4xf32>, tensor<?xindex> -> tensor<1x8xf32>
+  return %0 : tensor<1x8xf32>
+}
+
+// -----
+
+func.func @gated_weight_rank(%g: tensor<1x8xf32>, %x: tensor<1x4xf32>, %w: tensor<32xf32>, %i: tensor<?xindex>) -> tensor<1x8xf32> {
+  // expected-error @+1 {{'sieve.gated_gather_matmul' op expects a rank-2 weight (N x K, the up weight transposed), got rank 1}}
+  %0 = sieve.gated_gather_matmul %g, %x, %w, %i : tensor<1x8xf32>, tensor<1x4xf32>, tensor<32xf32>, tensor<?xindex> -> tensor<1x8xf32>
+  return %0 : tensor<1x8xf32>
+}
+
+// -----
+
+func.func @gated_element_type(%g: tensor<1x8xf16>, %x: tensor<1x4xf32>, %w: tensor<8x4xf32>, %i: tensor<?xindex>) -> tensor<1x8xf16> {
+  // expected-error @+1 {{'sieve.gated_gather_matmul' op expects gate, input, weight and result of one element type}}
+  %0 = sieve.gated_gather_matmul %g, %x, %w, %i : tensor<1x8xf16>, tensor<1x4xf32>, tensor<8x4xf32>, tensor<?xindex> -> tensor<1x8xf16>
+  return %0 : tensor<1x8xf16>
+}
+
+// -----
+
+func.func @gated_rows(%g: tensor<2x8xf32>, %x: tensor<3x4xf32>, %w: tensor<8x4xf32>, %i: tensor<?xindex>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'sieve.gated_gather_matmul' op gate has 2 rows but input has 3}}
+  %0 = sieve.gated_gather_matmul %g, %x, %w, %i : tensor<2x8xf32>, tensor<3x4xf32>, tensor<8x4xf32>, tensor<?xindex> -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @gated_neurons(%g: tensor<1x8xf32>, %x: tensor<1x4xf32>, %w: tensor<6x4xf32>, %i: tensor<?xindex>) -> tensor<1x8xf32> {
+  // expected-error @+1 {{'sieve.gated_gather_matmul' op gate has 8 neurons but weight has 6 rows}}
+  %0 = sieve.gated_gather_matmul %g, %x, %w, %i : tensor<1x8xf32>, tensor<1x4xf32>, tensor<6x4xf32>, tensor<?xindex> -> tensor<1x8xf32>
+  return %0 : tensor<1x8xf32>
+}
+
+// -----
+
+func.func @gated_reduction(%g: tensor<1x8xf32>, %x: tensor<1x4xf32>, %w: tensor<8x5xf32>, %i: tensor<?xindex>) -> tensor<1x8xf32> {
+  // expected-error @+1 {{'sieve.gated_gather_matmul' op reduction sizes differ: input has 4 features but weight has 5 columns}}
+  %0 = sieve.gated_gather_matmul %g, %x, %w, %i : tensor<1x8xf32>, tensor<1x4xf32>, tensor<8x5xf32>, tensor<?xindex> -> tensor<1x8xf32>
+  return %0 : tensor<1x8xf32>
+}
+
+// -----
+
+func.func @gated_bias(%g: tensor<1x8xf32>, %x: tensor<1x4xf32>, %w: tensor<8x4xf32>, %i: tensor<?xindex>, %b: tensor<4xf32>) -> tensor<1x8xf32> {
+  // expected-error @+1 {{'sieve.gated_gather_matmul' op expects one bias per neuron (8), got 4}}
+  %0 = sieve.gated_gather_matmul %g, %x, %w, %i bias %b : tensor<1x8xf32>, tensor<1x4xf32>, tensor<8x4xf32>, tensor<?xindex>, tensor<4xf32> -> tensor<1x8xf32>
+  return %0 : tensor<1x8xf32>
+}
+
+// -----
+
+func.func @gated_result_shape(%g: tensor<1x8xf32>, %x: tensor<1x4xf32>, %w: tensor<8x4xf32>, %i: tensor<?xindex>) -> tensor<1x9xf32> {
+  // expected-error @+1 {{'sieve.gated_gather_matmul' op result shape 'tensor<1x9xf32>' does not match the gate shape 'tensor<1x8xf32>'}}
+  %0 = sieve.gated_gather_matmul %g, %x, %w, %i : tensor<1x8xf32>, tensor<1x4xf32>, tensor<8x4xf32>, tensor<?xindex> -> tensor<1x9xf32>
+  return %0 : tensor<1x9xf32>
+}
+
+// -----
+
+func.func @gated_indices(%g: tensor<1x8xf32>, %x: tensor<1x4xf32>, %w: tensor<8x4xf32>, %i: tensor<9xindex>) -> tensor<1x8xf32> {
+  // expected-error @+1 {{'sieve.gated_gather_matmul' op has 9 indices but only 8 neurons}}
+  %0 = sieve.gated_gather_matmul %g, %x, %w, %i : tensor<1x8xf32>, tensor<1x4xf32>, tensor<8x4xf32>, tensor<9xindex> -> tensor<1x8xf32>
+  return %0 : tensor<1x8xf32>
+}
+
+// -----
+
 func.func @predict_input_rank(%x: tensor<1x1x8xf32>, %u: tensor<8x2xf32>, %v: tensor<2x16xf32>) -> tensor<?xindex> {
   // expected-error @+1 {{'sieve.predict' op expects input of rank 1 or 2 (neurons or batch x neurons), got rank 3}}
   %0 = sieve.predict %x, %u, %v : tensor<1x1x8xf32>, tensor<8x2xf32>, tensor<2x16xf32> -> tensor<?xindex>

@@ -32,6 +32,25 @@ func.func @gather_matmul(%h: tensor<8x256xf32>, %w: tensor<256x64xf32>,
   return %0, %1, %2 : tensor<8x64xf32>, tensor<64xf32>, tensor<?x64xf32>
 }
 
+// CHECK-LABEL: func.func @gated_gather_matmul
+func.func @gated_gather_matmul(%g: tensor<4x256xf32>, %x: tensor<4x64xf32>,
+                               %wt: tensor<256x64xf32>, %b: tensor<256xf32>,
+                               %grow: tensor<256xf32>, %xrow: tensor<64xf32>,
+                               %gd: tensor<?x256xf32>, %xd: tensor<?x64xf32>,
+                               %idx: tensor<?xindex>)
+    -> (tensor<4x256xf32>, tensor<256xf32>, tensor<?x256xf32>) {
+  // CHECK: sieve.gated_gather_matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x256xf32>, tensor<4x64xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<4x256xf32>
+  %0 = sieve.gated_gather_matmul %g, %x, %wt, %idx
+      : tensor<4x256xf32>, tensor<4x64xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<4x256xf32>
+  // CHECK: sieve.gated_gather_matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} bias %{{.*}} : tensor<256xf32>, tensor<64xf32>, tensor<256x64xf32>, tensor<?xindex>, tensor<256xf32> -> tensor<256xf32>
+  %1 = sieve.gated_gather_matmul %grow, %xrow, %wt, %idx bias %b
+      : tensor<256xf32>, tensor<64xf32>, tensor<256x64xf32>, tensor<?xindex>, tensor<256xf32> -> tensor<256xf32>
+  // CHECK: sieve.gated_gather_matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x256xf32>, tensor<?x64xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<?x256xf32>
+  %2 = sieve.gated_gather_matmul %gd, %xd, %wt, %idx
+      : tensor<?x256xf32>, tensor<?x64xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<?x256xf32>
+  return %0, %1, %2 : tensor<4x256xf32>, tensor<256xf32>, tensor<?x256xf32>
+}
+
 // CHECK-LABEL: func.func @sparse_matmul
 func.func @sparse_matmul(%x: tensor<8x4xf32>, %init: tensor<8x2xf32>,
                          %xd: tensor<?x4xf32>, %initd: tensor<?x2xf32>,

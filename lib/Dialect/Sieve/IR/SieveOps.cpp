@@ -105,6 +105,63 @@ LogicalResult GatherMatmulOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// GatedGatherMatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GatedGatherMatmulOp::verify() {
+  auto gateType = getGate().getType();
+  auto inputType = getInput().getType();
+  auto weightType = getWeight().getType();
+  auto resultType = getResult().getType();
+  if (failed(verifyActivationRank(*this, gateType, "gate")))
+    return failure();
+  if (inputType.getRank() != gateType.getRank())
+    return emitOpError() << "expects input of the gate's rank ("
+                         << gateType.getRank() << "), got rank "
+                         << inputType.getRank();
+  if (weightType.getRank() != 2)
+    return emitOpError() << "expects a rank-2 weight (N x K, the up weight "
+                            "transposed), got rank "
+                         << weightType.getRank();
+  Type et = gateType.getElementType();
+  Value bias = getBias();
+  auto biasType = bias ? cast<RankedTensorType>(bias.getType()) : nullptr;
+  if (inputType.getElementType() != et || weightType.getElementType() != et ||
+      resultType.getElementType() != et ||
+      (biasType && biasType.getElementType() != et))
+    return emitOpError() << "expects gate, input, weight"
+                         << (biasType ? ", bias" : "")
+                         << " and result of one element type";
+  if (!compatibleDims(gateType.getRank() == 2 ? gateType.getDimSize(0) : 1,
+                      inputType.getRank() == 2 ? inputType.getDimSize(0) : 1))
+    return emitOpError() << "gate has " << dimString(gateType.getDimSize(0))
+                         << " rows but input has "
+                         << dimString(inputType.getDimSize(0));
+  int64_t n = gateType.getShape().back();
+  if (!compatibleDims(n, weightType.getDimSize(0)))
+    return emitOpError() << "gate has " << dimString(n)
+                         << " neurons but weight has "
+                         << dimString(weightType.getDimSize(0)) << " rows";
+  int64_t k = inputType.getShape().back();
+  if (!compatibleDims(k, weightType.getDimSize(1)))
+    return emitOpError() << "reduction sizes differ: input has " << dimString(k)
+                         << " features but weight has "
+                         << dimString(weightType.getDimSize(1)) << " columns";
+  if (biasType && !compatibleDims(biasType.getDimSize(0), n))
+    return emitOpError() << "expects one bias per neuron (" << dimString(n)
+                         << "), got " << dimString(biasType.getDimSize(0));
+  if (resultType.getRank() != gateType.getRank())
+    return emitOpError() << "expects a result of the gate's rank ("
+                         << gateType.getRank() << "), got rank "
+                         << resultType.getRank();
+  for (auto [dim, want] : llvm::zip(resultType.getShape(), gateType.getShape()))
+    if (!compatibleDims(dim, want))
+      return emitOpError() << "result shape " << resultType
+                           << " does not match the gate shape " << gateType;
+  return verifyIndexCount(*this, getIndices().getType(), n, "neurons");
+}
+
+//===----------------------------------------------------------------------===//
 // SparseMatmulOp
 //===----------------------------------------------------------------------===//
 

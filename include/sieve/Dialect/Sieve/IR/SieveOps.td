@@ -88,6 +88,61 @@ def Sieve_GatherMatmulOp : Sieve_Op<"gather_matmul", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// GatedGatherMatmulOp
+//===----------------------------------------------------------------------===//
+
+def Sieve_GatedGatherMatmulOp : Sieve_Op<"gated_gather_matmul", [Pure]> {
+  let summary = "Selected columns of a matrix product, multiplied by a gate";
+  let description = [{
+    The up projection of a gated FFN (`h = relu(x @ Wg) * (x @ Wu)`) over
+    the active neurons only. For every index `n` in `indices` and every row
+    `m`:
+
+    ```
+    result[m, n] = gate[m, n] * (sum_k input[m, k] * weight[n, k] + bias[n])
+    ```
+
+    and `result[m, n] = 0` for the neurons `n` not in `indices`. `weight`
+    is the up weight stored transposed (`N x K`: the weights of neuron `n`
+    are the contiguous row `n`), so the product reads only the rows of the
+    selected neurons, each in one sequential pass. When `indices` holds
+    every neuron that is non-zero in `gate` (as `sieve.active_set` with
+    threshold 0 gives), the result equals `gate * (input @ transpose(weight)
+    + bias)` exactly for finite values: a neuron left out has a zero gate.
+
+    `gate` is `M x N` (or `N` for one row), `input` is `M x K` (or `K`),
+    `weight` is `N x K`, the optional `bias` has `N` elements, `indices` is
+    a 1-D `index` tensor with values in `[0, N)`, and the result has the
+    type of `gate`; all floats of one element type.
+
+    Example (the up projection of a gated FFN with `d = 4096`, `d_ff =
+    11008`; its result feeds `sieve.gather_matmul` with the down weight and
+    the same indices):
+
+    ```mlir
+    %idx = sieve.active_set %g : tensor<1x11008xf32> -> tensor<?xindex>
+    %h = sieve.gated_gather_matmul %g, %x, %wu_t, %idx
+        : tensor<1x11008xf32>, tensor<1x4096xf32>, tensor<11008x4096xf32>,
+          tensor<?xindex> -> tensor<1x11008xf32>
+    ```
+  }];
+  let arguments = (ins
+    RankedTensorOf<[AnyFloat]>:$gate,
+    RankedTensorOf<[AnyFloat]>:$input,
+    RankedTensorOf<[AnyFloat]>:$weight,
+    Sieve_IndexVector:$indices,
+    Optional<1DTensorOf<[AnyFloat]>>:$bias
+  );
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $gate `,` $input `,` $weight `,` $indices (`bias` $bias^)? attr-dict `:`
+    type($gate) `,` type($input) `,` type($weight) `,` type($indices)
+    (`,` type($bias)^)? `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // SparseMatmulOp
 //===----------------------------------------------------------------------===//
 
