@@ -96,3 +96,34 @@ mlir::sieve::planWeightPacking(linalg::MatmulOp op, double limitOverride,
   plan.pack = plan.packedDensity <= plan.limit;
   return plan;
 }
+
+int64_t mlir::sieve::minParallelChunkWork(int64_t vectorWidth) {
+  return 10 * kForkJoinCycles * std::max<int64_t>(vectorWidth, 1);
+}
+
+int64_t mlir::sieve::planParallelChunks(int64_t blocks, int64_t blockWork,
+                                        int64_t threads, int64_t minChunkWork) {
+  if (threads <= 1 || blocks <= 1 || blockWork <= 0)
+    return 1;
+  int64_t best = 1;
+  double bestTime = 1.0;
+  for (int64_t chunks = 2; chunks <= blocks; ++chunks) {
+    if (blocks % chunks != 0)
+      continue;
+    // Work of one chunk, saturating (a large op's total may overflow).
+    int64_t perChunk = blocks / chunks;
+    if (blockWork > std::numeric_limits<int64_t>::max() / perChunk)
+      perChunk = std::numeric_limits<int64_t>::max();
+    else
+      perChunk *= blockWork;
+    if (perChunk < minChunkWork)
+      break; // More chunks are smaller still.
+    // The run time, as a fraction of one thread's: rounds of chunks.
+    double time = double(llvm::divideCeil(chunks, threads)) / double(chunks);
+    if (time < bestTime - 1e-9) {
+      best = chunks;
+      bestTime = time;
+    }
+  }
+  return best;
+}

@@ -71,6 +71,30 @@ planWeightPacking(linalg::MatmulOp op, double limitOverride,
 double activationGatherLimit(int64_t batchRows, int64_t weightBytes,
                              int64_t cacheBytes = kDefaultCacheBytes);
 
+//===----------------------------------------------------------------------===//
+// Parallel loops (docs/threads.md)
+//===----------------------------------------------------------------------===//
+
+/// What starting and joining a parallel loop costs the calling thread, in
+/// cycles: libomp's fork/join of a team whose threads are spinning (about
+/// 1-2 us on an idle machine).
+constexpr int64_t kForkJoinCycles = 5000;
+
+/// The least work of one chunk of a parallel loop, in multiply-adds, on a
+/// target with `vectorWidth` f32 lanes: the work one core finishes, at one
+/// vector FMA per cycle (a lower bound of its time: memory-bound kernels
+/// take longer), in ten fork/joins, so that starting the threads costs at
+/// most a tenth of a chunk. Smaller loops stay on the calling thread.
+int64_t minParallelChunkWork(int64_t vectorWidth);
+
+/// How many chunks a loop of `blocks` equal blocks of `blockWork`
+/// multiply-adds each is split into for `threads` threads: a divisor of
+/// `blocks` whose chunks hold at least `minChunkWork`, balancing the
+/// chunks over the threads best (fewest rounds per thread for the work,
+/// then the fewest chunks). 1: the loop is not worth splitting.
+int64_t planParallelChunks(int64_t blocks, int64_t blockWork, int64_t threads,
+                           int64_t minChunkWork);
+
 } // namespace mlir::sieve
 
 #endif // SIEVE_ANALYSIS_COSTMODEL_H

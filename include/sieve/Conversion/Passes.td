@@ -55,10 +55,24 @@ def ConvertSieveActivationOpsToSCF
     Both stay on tensors (`tensor.extract`, `vector.transfer_read` /
     `transfer_write` on loop-carried tensors), so that bufferization places
     them in the surrounding buffers.
+
+    With `threads` > 1 the gather runs in parallel by output columns: an
+    `scf.forall` over chunks of whole vectors of columns, each chunk
+    running the loops above over its columns of every active row (the
+    active set is computed once, before). The chunk count is computed at
+    run time from the work, `active neurons x rows x columns`: one chunk
+    per `min-chunk-work` multiply-adds, at most `threads` (and
+    `sieve-guard-parallel-regions` keeps a single chunk on the calling
+    thread).
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"64",
            "Elements per vector in the gather-matmul row update">,
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "Threads to split the kernel's output columns over (1: one "
+           "loop)">,
+    Option<"minChunkWork", "min-chunk-work", "int64_t", /*default=*/"800000",
+           "The least multiply-adds of one parallel chunk">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
@@ -95,7 +109,19 @@ def ConvertSieveWeightOpsToSCF
     A dynamic batch gets both, behind `scf.if` on the batch size; an empty
     batch or reduction gives `init`. Everything else stays on tensors for
     bufferization to place.
+
+    With `threads` > 1 both kernels run in parallel by output columns: an
+    `scf.forall` over chunks of columns (`planParallelChunks` on the
+    packed entries times the batch rows, which are known at compile time
+    for a static batch; a dynamic batch counts as one row).
   }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "Threads to split the kernel's output columns over (1: one "
+           "loop)">,
+    Option<"minChunkWork", "min-chunk-work", "int64_t", /*default=*/"800000",
+           "The least multiply-adds of one parallel chunk">,
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::memref::MemRefDialect",
