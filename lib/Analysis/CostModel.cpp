@@ -105,8 +105,9 @@ int64_t mlir::sieve::planParallelChunks(int64_t blocks, int64_t blockWork,
                                         int64_t threads, int64_t minChunkWork) {
   if (threads <= 1 || blocks <= 1 || blockWork <= 0)
     return 1;
-  int64_t best = 1;
-  double bestTime = 1.0;
+  // The candidates: divisors of `blocks` whose chunks hold enough work, and
+  // the run time of each, as a fraction of one thread's (rounds of chunks).
+  SmallVector<std::pair<int64_t, double>> candidates;
   for (int64_t chunks = 2; chunks <= blocks; ++chunks) {
     if (blocks % chunks != 0)
       continue;
@@ -118,12 +119,18 @@ int64_t mlir::sieve::planParallelChunks(int64_t blocks, int64_t blockWork,
       perChunk *= blockWork;
     if (perChunk < minChunkWork)
       break; // More chunks are smaller still.
-    // The run time, as a fraction of one thread's: rounds of chunks.
-    double time = double(llvm::divideCeil(chunks, threads)) / double(chunks);
-    if (time < bestTime - 1e-9) {
-      best = chunks;
-      bestTime = time;
-    }
+    candidates.push_back(
+        {chunks, double(llvm::divideCeil(chunks, threads)) / double(chunks)});
   }
-  return best;
+  if (candidates.empty())
+    return 1;
+  // The fewest chunks within 5% of the best balance: more, smaller chunks
+  // lose cache blocking and pay a loop iteration each.
+  double best = 1.0;
+  for (auto [chunks, time] : candidates)
+    best = std::min(best, time);
+  for (auto [chunks, time] : candidates)
+    if (time <= best * 1.05)
+      return chunks;
+  return 1;
 }

@@ -89,9 +89,9 @@ int64_t minParallelChunkWork(int64_t vectorWidth);
 
 /// How many chunks a loop of `blocks` equal blocks of `blockWork`
 /// multiply-adds each is split into for `threads` threads: a divisor of
-/// `blocks` whose chunks hold at least `minChunkWork`, balancing the
-/// chunks over the threads best (fewest rounds per thread for the work,
-/// then the fewest chunks). 1: the loop is not worth splitting.
+/// `blocks` whose chunks hold at least `minChunkWork`; of those, the fewest
+/// whose balance over the threads (rounds of chunks per thread) is within
+/// 5% of the best. 1: the loop is not worth splitting.
 int64_t planParallelChunks(int64_t blocks, int64_t blockWork, int64_t threads,
                            int64_t minChunkWork);
 

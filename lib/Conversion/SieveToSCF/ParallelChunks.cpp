@@ -5,15 +5,18 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 using namespace mlir;
 
 Value mlir::sieve::buildParallelChunks(OpBuilder &b, Location loc, Value dest,
                                        int64_t dim, Value chunks,
                                        Value chunkSize, ChunkBody body) {
-  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{chunks},
-                                      ValueRange{dest},
-                                      /*mapping=*/std::nullopt);
+  // A constant chunk count gives a static loop.
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{getAsOpFoldResult(chunks)},
+      ValueRange{dest},
+      /*mapping=*/std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getTerminator());
   Value i = forall.getInductionVar(0);
