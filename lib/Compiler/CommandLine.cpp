@@ -112,23 +112,23 @@ ThreadFlags::ThreadFlags(cl::OptionCategory &category)
                        "targets than the host's architecture (aarch64 from "
                        "x86-64) use 1"),
               cl::value_desc("N"), cl::init(0), cl::cat(category)),
-      parallelChunkWork(
-          "parallel-chunk-work",
-          cl::desc("With several threads: split a loop only into chunks of "
-                   "at least this many multiply-adds, overriding the cost "
-                   "model (default: ten fork/joins' worth of work at the "
-                   "target's vector width; for tests and experiments)"),
+      parallelChunkCycles(
+          "parallel-chunk-cycles",
+          cl::desc("With several threads: split a loop only into chunks "
+                   "estimated to take at least this many cycles, overriding "
+                   "the cost model (default: ten fork/joins; 1 splits every "
+                   "kernel that can be; for tests and experiments)"),
           cl::value_desc("N"), cl::init(0), cl::cat(category)) {}
 
 std::string ThreadFlags::apply(CPUPipelineOptions &options) const {
   if (threads < 0)
     return "--threads must be a non-negative number (0: every core), got " +
            std::to_string(threads);
-  if (parallelChunkWork < 0)
-    return "--parallel-chunk-work must be a non-negative number, got " +
-           std::to_string(parallelChunkWork);
+  if (parallelChunkCycles < 0)
+    return "--parallel-chunk-cycles must be a non-negative number, got " +
+           std::to_string(parallelChunkCycles);
   options.threads = threads;
-  options.parallelChunkWork = parallelChunkWork;
+  options.parallelChunkCycles = parallelChunkCycles;
   return "";
 }
 

@@ -76,9 +76,9 @@ mlir::sieve::verifyCPUPipelineOptions(const CPUPipelineOptions &options) {
   if (options.threads < 0)
     return "--threads must be a non-negative number (0: every core), got " +
            std::to_string(options.threads);
-  if (options.parallelChunkWork < 0)
-    return "--parallel-chunk-work must be a non-negative number, got " +
-           std::to_string(options.parallelChunkWork);
+  if (options.parallelChunkCycles < 0)
+    return "--parallel-chunk-cycles must be a non-negative number, got " +
+           std::to_string(options.parallelChunkCycles);
   return "";
 }
 
@@ -100,13 +100,14 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
                                    const CPUPipelineOptions &options) {
   // Sparsity rewrites (on the named ops the importer emits), then prepare
   // linalg on tensors, lower the sieve ops, and tile and vectorize.
-  // Threads: large kernels become scf.forall over chunks of at least
-  // minChunkWork multiply-adds (a single chunk is not split), lowered to
+  // Threads: large kernels become scf.forall over chunks estimated at
+  // minChunkCycles or more (a single chunk is not split), lowered to
   // OpenMP below. One thread: none of this, the code of a single thread.
   int64_t threads = resolvedThreads(options);
-  int64_t minChunkWork = options.parallelChunkWork > 0
-                             ? options.parallelChunkWork
-                             : minParallelChunkWork(options.target.vectorWidth);
+  int64_t minChunkCycles = options.parallelChunkCycles > 0
+                               ? options.parallelChunkCycles
+                               : kMinParallelChunkCycles;
+  int64_t vectorWidth = options.target.vectorWidth;
   addCleanup(pm);
   if (options.sparsity != SparsityMode::Off) {
     if (!options.profile.empty())
@@ -127,11 +128,12 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   addCleanup(pm);
   ConvertSieveActivationOpsToSCFOptions activationOps;
   activationOps.threads = threads;
-  activationOps.minChunkWork = minChunkWork;
+  activationOps.minChunkCycles = minChunkCycles;
+  activationOps.targetVectorWidth = vectorWidth;
   pm.addNestedPass<func::FuncOp>(
       createConvertSieveActivationOpsToSCF(activationOps));
   pm.addNestedPass<func::FuncOp>(createConvertSieveWeightOpsToSCF(
-      ConvertSieveWeightOpsToSCFOptions{threads, minChunkWork}));
+      ConvertSieveWeightOpsToSCFOptions{threads, minChunkCycles, vectorWidth}));
   pm.addPass(createConvertSieveBranchToSCF());
   if (options.vectorize) {
     pm.addNestedPass<func::FuncOp>(createSieveConvToMatmul());
@@ -140,7 +142,7 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     tiling.tileM = options.target.tileM;
     tiling.tileN = options.target.tileN;
     tiling.threads = threads;
-    tiling.minChunkWork = minChunkWork;
+    tiling.minChunkCycles = minChunkCycles;
     pm.addNestedPass<func::FuncOp>(createSieveTileAndVectorize(tiling));
     // Partial tiles of dynamic dimensions are masked vector ops: masked
     // transfers from here on.
@@ -282,11 +284,11 @@ struct CPUPipelineTextOptions
                      "single-threaded code; 0 (default): every physical "
                      "core of this machine"),
       llvm::cl::init(0)};
-  Option<int64_t> parallelChunkWork{
-      *this, "parallel-chunk-work",
-      llvm::cl::desc("With threads > 1: the least multiply-adds of one "
-                     "parallel chunk (0: chosen by the cost model from the "
-                     "vector width; for tests)"),
+  Option<int64_t> parallelChunkCycles{
+      *this, "parallel-chunk-cycles",
+      llvm::cl::desc("With threads > 1: the least estimated cycles of one "
+                     "parallel chunk (0: the cost model's, ten fork/joins; "
+                     "for tests)"),
       llvm::cl::init(0)};
   Option<int64_t> vectorWidth{
       *this, "vector-width",
@@ -316,7 +318,7 @@ struct CPUPipelineTextOptions
       options.weightDensityLimit = weightDensityLimit;
     options.report = report;
     options.threads = threads;
-    options.parallelChunkWork = parallelChunkWork;
+    options.parallelChunkCycles = parallelChunkCycles;
     options.target.vectorWidth = vectorWidth;
     options.target.tileM = tileM;
     options.target.tileN = tileN;

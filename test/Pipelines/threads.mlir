@@ -1,6 +1,6 @@
 // RUN: sieve-opt %s --sieve-cpu-pipeline="threads=2" | FileCheck %s
 // RUN: sieve-opt %s --sieve-cpu-pipeline="threads=1" | FileCheck %s --check-prefix=ONE
-// RUN: sieve-opt %s --sieve-cpu-pipeline="threads=2 parallel-chunk-work=1000000000" | FileCheck %s --check-prefix=ONE
+// RUN: sieve-opt %s --sieve-cpu-pipeline="threads=2 parallel-chunk-cycles=1000000000" | FileCheck %s --check-prefix=ONE
 
 // threads=2: the large matmul runs on a team of two OpenMP threads (each
 // chunk a call of the outlined loop body through the OpenMP runtime once

@@ -56,8 +56,9 @@ func.func @matvec(%a: tensor<1x1024xf32>, %b: tensor<1024x4096xf32>, %c: tensor<
 
 // -----
 
-// Small ops do not pay for threads: 8x64x32 is 16K multiply-adds, under
-// the least chunk (min-chunk-work, 800K by default).
+// Small ops do not pay for threads: 8x64x32 is 16K multiply-adds (1K
+// cycles at 16 lanes; its 11 KiB of operands, 700 cycles at 16 bytes per
+// cycle), under the least chunk (min-chunk-cycles, 50K by default).
 // CHECK-LABEL: func.func @small
 // CHECK-NOT:   scf.forall
 // CHECK:       return

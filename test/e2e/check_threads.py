@@ -3,7 +3,7 @@
 
 Every model runs through `sieve-run --threads 2` twice: with the cost
 model's chunk limit (large kernels only are split) and with
-`--parallel-chunk-work=1` (every kernel that can be split is, so that the
+`--parallel-chunk-cycles=1` (every kernel that can be split is, so that the
 small models of a test exercise the parallel code: the matmul column and
 row splits, the batch-matmul batch split, the convolution and pooling
 splits, the activation gather by output columns and the packed sparse
@@ -34,7 +34,7 @@ from run import make_model, pruned_gemm, relu_ffn_at_density  # noqa: E402
 
 MNIST = os.path.join(ROOT, "test", "models", "mnist_mlp", "mnist.onnx")
 # Every kernel split, however small.
-ALL_SPLIT = ["--parallel-chunk-work=1"]
+ALL_SPLIT = ["--parallel-chunk-cycles=1"]
 
 
 def ffn(batch, d, d_ff, rng):

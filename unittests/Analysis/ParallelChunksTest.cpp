@@ -33,10 +33,16 @@ TEST(ParallelChunks, ChunksHoldTheLeastWork) {
   EXPECT_EQ(planParallelChunks(4, 100, 4, 401), 1);
 }
 
-TEST(ParallelChunks, LeastWorkFollowsTheVectorWidth) {
-  // Ten fork/joins of work at one vector FMA per cycle.
-  EXPECT_EQ(minParallelChunkWork(16), 10 * kForkJoinCycles * 16);
-  EXPECT_EQ(minParallelChunkWork(8), minParallelChunkWork(16) / 2);
+TEST(ParallelChunks, CyclesAreComputeOrStreamingWhicheverIsMore) {
+  // A batch-32 matmul 1024x4096: compute-bound at 16 lanes.
+  EXPECT_EQ(kernelCycles(32 * 1024 * 4096, 4 * 1024 * 4096, 16),
+            32 * 1024 * 4096 / 16);
+  // The same at batch 1 streams its 16 MiB weight: memory-bound.
+  EXPECT_EQ(kernelCycles(1024 * 4096, 4 * 1024 * 4096, 16),
+            4 * 1024 * 4096 / kStreamBytesPerCycle);
+  // Narrower vectors take longer.
+  EXPECT_EQ(kernelCycles(1 << 20, 0, 8), 2 * kernelCycles(1 << 20, 0, 16));
+  EXPECT_EQ(kMinParallelChunkCycles, 10 * kForkJoinCycles);
 }
 
 TEST(ParallelChunks, HugeWorkDoesNotOverflow) {

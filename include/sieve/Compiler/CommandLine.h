@@ -50,7 +50,7 @@ private:
   llvm::cl::opt<std::string> entry;
 };
 
-/// --threads, --parallel-chunk-work.
+/// --threads, --parallel-chunk-cycles.
 class ThreadFlags {
 public:
   explicit ThreadFlags(llvm::cl::OptionCategory &category);
@@ -67,7 +67,7 @@ private:
     explicit FreeOptionName(llvm::StringRef name);
   } freeThreadsName;
   llvm::cl::opt<int> threads;
-  llvm::cl::opt<int64_t> parallelChunkWork;
+  llvm::cl::opt<int64_t> parallelChunkCycles;
 };
 
 /// --max-tensor-bytes.

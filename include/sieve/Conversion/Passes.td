@@ -60,8 +60,10 @@ def ConvertSieveActivationOpsToSCF
     `scf.forall` over chunks of whole vectors of columns, each chunk
     running the loops above over its columns of every active row (the
     active set is computed once, before). The chunk count is computed at
-    run time from the work, `active neurons x rows x columns`: one chunk
-    per `min-chunk-work` multiply-adds, at most `threads` (and
+    run time from the estimated cycles (`kernelCycles`: the `active neurons
+    x rows x columns` multiply-adds at one `target-vector-width` FMA per
+    cycle, or the active weight rows' bytes at 16 per cycle, whichever is
+    more): one chunk per `min-chunk-cycles`, at most `threads` (and
     `sieve-guard-parallel-regions` keeps a single chunk on the calling
     thread).
   }];
@@ -71,8 +73,14 @@ def ConvertSieveActivationOpsToSCF
     Option<"threads", "threads", "int64_t", /*default=*/"1",
            "Threads to split the kernel's output columns over (1: one "
            "loop)">,
-    Option<"minChunkWork", "min-chunk-work", "int64_t", /*default=*/"800000",
-           "The least multiply-adds of one parallel chunk">,
+    Option<"minChunkCycles", "min-chunk-cycles", "int64_t",
+           /*default=*/"50000",
+           "The least estimated cycles of one parallel chunk (default: ten "
+           "fork/joins, kMinParallelChunkCycles)">,
+    Option<"targetVectorWidth", "target-vector-width", "int64_t",
+           /*default=*/"16",
+           "f32 lanes of the target's vectors, for the estimate of a "
+           "chunk's cycles">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
@@ -112,15 +120,22 @@ def ConvertSieveWeightOpsToSCF
 
     With `threads` > 1 both kernels run in parallel by output columns: an
     `scf.forall` over chunks of columns (`planParallelChunks` on the
-    packed entries times the batch rows, which are known at compile time
-    for a static batch; a dynamic batch counts as one row).
+    estimated cycles: the packed entries times the batch rows as
+    multiply-adds, or the packed bytes streamed, whichever is more; known
+    at compile time, a dynamic batch counting as one row).
   }];
   let options = [
     Option<"threads", "threads", "int64_t", /*default=*/"1",
            "Threads to split the kernel's output columns over (1: one "
            "loop)">,
-    Option<"minChunkWork", "min-chunk-work", "int64_t", /*default=*/"800000",
-           "The least multiply-adds of one parallel chunk">,
+    Option<"minChunkCycles", "min-chunk-cycles", "int64_t",
+           /*default=*/"50000",
+           "The least estimated cycles of one parallel chunk (default: ten "
+           "fork/joins, kMinParallelChunkCycles)">,
+    Option<"targetVectorWidth", "target-vector-width", "int64_t",
+           /*default=*/"16",
+           "f32 lanes of the target's vectors, for the estimate of a "
+           "chunk's cycles">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

@@ -79,10 +79,10 @@ struct CPUPipelineOptions {
   /// code; 0: every physical core of the machine compiling
   /// (resolvedThreads()), as onnxruntime's default.
   int64_t threads = 0;
-  /// With several threads: the least multiply-adds of one parallel chunk,
-  /// overriding the cost model's minParallelChunkWork (0: the cost model
-  /// decides; for tests and experiments).
-  int64_t parallelChunkWork = 0;
+  /// With several threads: the least estimated cycles of one parallel
+  /// chunk, overriding the cost model's kMinParallelChunkCycles (0: the
+  /// cost model decides; for tests and experiments).
+  int64_t parallelChunkCycles = 0;
   /// Vector width, register tiles and cache size.
   CodegenTarget target;
 };

@@ -1,6 +1,7 @@
 //===- ActivationOpsToSCF.cpp - Lower active_set / gather_matmul -*- C++
 //-*-===//
 
+#include "sieve/Analysis/CostModel.h"
 #include "sieve/Conversion/Passes.h"
 
 #include "ParallelChunks.h"
@@ -104,9 +105,9 @@ struct LowerActiveSet : OpRewritePattern<ActiveSetOp> {
 /// With several threads, chunks of the output columns run in parallel.
 struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
   LowerGatherMatmul(MLIRContext *ctx, int64_t vectorWidth, int64_t threads,
-                    int64_t minChunkWork)
+                    int64_t minChunkCycles, int64_t targetVectorWidth)
       : OpRewritePattern(ctx), vectorWidth(vectorWidth), threads(threads),
-        minChunkWork(minChunkWork) {}
+        minChunkCycles(minChunkCycles), targetVectorWidth(targetVectorWidth) {}
 
   /// `acc` (rows x columns, or columns) plus the products of the selected
   /// neurons' rows of `w`, whose columns from `firstColumn` (null: 0) are
@@ -229,20 +230,29 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
                                         /*firstColumn=*/nullptr));
       return success();
     }
-    // Chunks of whole vectors of columns, one per `minChunkWork` of the
-    // work this call has (active neurons x rows x columns), at most one
-    // per thread.
+    // Chunks of whole vectors of columns, one per `minChunkCycles` of the
+    // estimated cycles of this call (kernelCycles: the multiply-adds, active
+    // neurons x rows x columns, at one target vector FMA per cycle, or the
+    // active weight rows' bytes streamed), at most one per thread.
     auto index = [&](int64_t v) { return constIndex(rewriter, loc, v); };
     auto mul = [&](Value a, Value b) {
       return arith::MulIOp::create(rewriter, loc, a, b).getResult();
+    };
+    auto div = [&](Value a, int64_t b) {
+      return arith::DivUIOp::create(rewriter, loc, a, index(b)).getResult();
     };
     auto ceilDiv = [&](Value a, Value b) {
       return arith::CeilDivUIOp::create(rewriter, loc, a, b).getResult();
     };
     Value count = dim(rewriter, loc, op.getIndices(), 0);
-    Value work = mul(mul(count, rows), columns);
-    Value byWork =
-        arith::DivUIOp::create(rewriter, loc, work, index(minChunkWork));
+    Value weightElements = mul(count, columns);
+    Value computeCycles = div(mul(weightElements, rows), targetVectorWidth);
+    Value streamCycles =
+        div(mul(weightElements, index(et.getIntOrFloatBitWidth() / 8)),
+            kStreamBytesPerCycle);
+    Value cycles =
+        arith::MaxUIOp::create(rewriter, loc, computeCycles, streamCycles);
+    Value byWork = div(cycles, minChunkCycles);
     Value vectors = ceilDiv(columns, index(vectorWidth));
     Value wanted = arith::MaxUIOp::create(
         rewriter, loc, one,
@@ -261,7 +271,7 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
     return success();
   }
 
-  int64_t vectorWidth, threads, minChunkWork;
+  int64_t vectorWidth, threads, minChunkCycles, targetVectorWidth;
 };
 
 struct ConvertSieveActivationOpsToSCFPass
@@ -272,7 +282,7 @@ struct ConvertSieveActivationOpsToSCFPass
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerActiveSet>(&getContext());
     patterns.add<LowerGatherMatmul>(&getContext(), vectorWidth, threads,
-                                    minChunkWork);
+                                    minChunkCycles, targetVectorWidth);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -81,8 +81,10 @@ Value transpose(OpBuilder &b, Location loc, Value source) {
 
 struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
 
-  LowerSparseMatmul(MLIRContext *ctx, int64_t threads, int64_t minChunkWork)
-      : OpRewritePattern(ctx), threads(threads), minChunkWork(minChunkWork) {}
+  LowerSparseMatmul(MLIRContext *ctx, int64_t threads, int64_t minChunkCycles,
+                    int64_t targetVectorWidth)
+      : OpRewritePattern(ctx), threads(threads), minChunkCycles(minChunkCycles),
+        targetVectorWidth(targetVectorWidth) {}
 
   /// The packed column of result column `n` of a chunk whose columns start
   /// at `firstColumn` (null: 0).
@@ -292,18 +294,22 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
     int64_t width = 8;
     if (!ShapedType::isDynamic(rowsStatic))
       width = std::min<int64_t>(16, llvm::PowerOf2Ceil(rowsStatic));
-    // With threads: chunks of output columns, from the multiply-adds (the
-    // packed entries times the batch rows; a dynamic batch counts as one).
+    // With threads: chunks of output columns, from the estimated cycles
+    // (the packed entries times the batch rows as multiply-adds, a dynamic
+    // batch counting as one row, or the packed values and rows streamed).
     Value chunks, chunkSize;
     int64_t columnsStatic = op.getInit().getType().getDimSize(1);
     int64_t entries = op.getRows().getType().getDimSize(0);
     if (threads > 1 && !ShapedType::isDynamic(columnsStatic) &&
         !ShapedType::isDynamic(entries) && columnsStatic > 0) {
       int64_t batchRows = ShapedType::isDynamic(rowsStatic) ? 1 : rowsStatic;
-      int64_t count = planParallelChunks(
-          columnsStatic,
-          std::max<int64_t>(entries / columnsStatic, 1) * batchRows, threads,
-          minChunkWork);
+      int64_t entryBytes = (op.getValues().getType().getElementTypeBitWidth() +
+                            op.getRows().getType().getElementTypeBitWidth()) /
+                           8;
+      int64_t cycles = kernelCycles(entries * batchRows, entries * entryBytes,
+                                    targetVectorWidth);
+      int64_t count = planParallelChunks(columnsStatic, cycles / columnsStatic,
+                                         threads, minChunkCycles);
       if (count > 1) {
         chunks = constIndex(rewriter, loc, count);
         chunkSize = constIndex(rewriter, loc, columnsStatic / count);
@@ -335,7 +341,7 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
     return success();
   }
 
-  int64_t threads, minChunkWork;
+  int64_t threads, minChunkCycles, targetVectorWidth;
 };
 
 struct ConvertSieveWeightOpsToSCFPass
@@ -344,7 +350,8 @@ struct ConvertSieveWeightOpsToSCFPass
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerSparseMatmul>(&getContext(), threads, minChunkWork);
+    patterns.add<LowerSparseMatmul>(&getContext(), threads, minChunkCycles,
+                                    targetVectorWidth);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -1,18 +1,24 @@
-// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(convert-sieve-activation-ops-to-scf{vector-width=16 threads=2 min-chunk-work=1000}, convert-sieve-weight-ops-to-scf{threads=2 min-chunk-work=1}))" | FileCheck %s
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(convert-sieve-activation-ops-to-scf{vector-width=16 threads=2 min-chunk-cycles=1000}, convert-sieve-weight-ops-to-scf{threads=2 min-chunk-cycles=1}))" | FileCheck %s
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(convert-sieve-activation-ops-to-scf{vector-width=16}, convert-sieve-weight-ops-to-scf))" | FileCheck %s --check-prefix=ONE
 
 // With threads, the gather runs by chunks of output columns (whole
 // vectors), in parallel: the chunk count is computed at run time from the
-// work (active neurons x rows x columns, one chunk per min-chunk-work, at
-// most one per thread and per vector of columns). Each chunk runs the
+// estimated cycles (the multiply-adds, active neurons x rows x columns, at
+// one vector FMA per cycle, or the active rows' bytes at 16 per cycle:
+// one chunk per min-chunk-cycles, at most one per thread and per vector of
+// columns). Each chunk runs the
 // gather loops over its columns of every active row; the active set
 // (%arg2) is computed once, outside.
 // CHECK-LABEL: func.func @gather_matmul
 // CHECK:       %[[INIT:.*]] = linalg.fill
 // CHECK:       %[[COUNT:.*]] = tensor.dim %arg2
-// CHECK:       %[[W0:.*]] = arith.muli %[[COUNT]], %{{.*}} : index
-// CHECK:       %[[WORK:.*]] = arith.muli %[[W0]], %{{.*}} : index
-// CHECK:       arith.divui %[[WORK]], %c1000
+// CHECK:       %[[ELEMENTS:.*]] = arith.muli %[[COUNT]], %{{.*}} : index
+// CHECK:       %[[MACS:.*]] = arith.muli %[[ELEMENTS]], %{{.*}} : index
+// CHECK:       %[[COMPUTE:.*]] = arith.divui %[[MACS]], %c16
+// CHECK:       %[[BYTES:.*]] = arith.muli %[[ELEMENTS]], %c4
+// CHECK:       %[[STREAM:.*]] = arith.divui %[[BYTES]], %c16
+// CHECK:       %[[CYCLES:.*]] = arith.maxui %[[COMPUTE]], %[[STREAM]]
+// CHECK:       arith.divui %[[CYCLES]], %c1000
 // CHECK:       %[[SIZE:.*]] = arith.muli %{{.*}}, %c16
 // CHECK:       %[[CHUNKS:.*]] = arith.ceildivui %{{.*}}, %[[SIZE]]
 // CHECK:       scf.forall (%[[I:.*]]) in (%[[CHUNKS]]) shared_outs(%[[Y:.*]] = %[[INIT]]) -> (tensor<2x40xf32>)

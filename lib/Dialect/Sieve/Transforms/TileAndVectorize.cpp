@@ -169,21 +169,41 @@ struct SieveTileAndVectorizePass
   /// The chunk size of each loop of `op` when it is split for `threads`
   /// threads (0: not split), or an empty vector when it stays whole: one
   /// parallel dimension, in chunks of whole `steps` (0: not a candidate),
-  /// the first of `order` that pays.
-  SmallVector<int64_t> planParallel(ArrayRef<int64_t> ranges,
+  /// the first of `order` that pays (by the estimated cycles of `op`).
+  SmallVector<int64_t> planParallel(linalg::LinalgOp op,
+                                    ArrayRef<int64_t> ranges,
                                     ArrayRef<int64_t> steps,
                                     ArrayRef<int64_t> order) const {
-    int64_t work = 1;
-    for (int64_t r : ranges)
-      work = r > 0 && work > std::numeric_limits<int64_t>::max() / r
+    // Saturating products: the estimate of a large op must not overflow.
+    auto times = [](int64_t a, int64_t b) {
+      return a > 0 && b > std::numeric_limits<int64_t>::max() / a
                  ? std::numeric_limits<int64_t>::max()
-                 : work * r;
+                 : a * b;
+    };
+    int64_t multiplyAdds = 1;
+    for (int64_t r : ranges)
+      multiplyAdds = times(multiplyAdds, r);
+    int64_t bytes = 0;
+    for (Value operand : op->getOperands()) {
+      auto type = dyn_cast<ShapedType>(operand.getType());
+      if (!type || !type.hasStaticShape())
+        continue;
+      Type element = type.getElementType();
+      int64_t elementBytes =
+          element.isIntOrFloat()
+              ? std::max<int64_t>(element.getIntOrFloatBitWidth() / 8, 1)
+              : 8;
+      int64_t size = times(type.getNumElements(), elementBytes);
+      bytes =
+          std::min(std::numeric_limits<int64_t>::max() - size, bytes) + size;
+    }
+    int64_t cycles = sieve::kernelCycles(multiplyAdds, bytes, vectorWidth);
     for (int64_t d : order) {
       if (steps[d] <= 0 || ranges[d] % steps[d] != 0)
         continue;
       int64_t blocks = ranges[d] / steps[d];
-      int64_t chunks = sieve::planParallelChunks(blocks, work / blocks, threads,
-                                                 minChunkWork);
+      int64_t chunks = sieve::planParallelChunks(blocks, cycles / blocks,
+                                                 threads, minChunkCycles);
       if (chunks <= 1)
         continue;
       SmallVector<int64_t> sizes(ranges.size(), 0);
@@ -223,7 +243,7 @@ struct SieveTileAndVectorizePass
         order.push_back(d);
       }
     }
-    SmallVector<int64_t> sizes = planParallel(ranges, steps, order);
+    SmallVector<int64_t> sizes = planParallel(op, ranges, steps, order);
     if (sizes.empty())
       return op;
     FailureOr<linalg::LinalgOp> chunk = tileParallel(rewriter, op, sizes);

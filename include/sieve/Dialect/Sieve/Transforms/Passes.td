@@ -114,7 +114,10 @@ def SieveTileAndVectorize
     matmul, convolution, pooling) whose work is worth splitting is first
     tiled into an `scf.forall` over chunks of one parallel dimension
     (`planParallelChunks`: a divisor of the dimension's blocks, each chunk
-    at least `min-chunk-work` multiply-adds, balanced over the threads),
+    estimated at `min-chunk-cycles` or more, balanced over the threads; the
+    estimate, `kernelCycles`, is the op's multiply-adds at one
+    `vector-width` FMA per cycle or its operands' bytes at 16 per cycle,
+    whichever is more),
     and each chunk gets the schedule above. A matmul splits its columns
     when the weight (`K x N`) is at least as large as the input (`M x K`),
     each thread then reading its own part of the weight, else its rows,
@@ -134,9 +137,10 @@ def SieveTileAndVectorize
     Option<"threads", "threads", "int64_t", /*default=*/"1",
            "Threads to split large contractions, convolutions and pooling "
            "over (1: no parallel loops)">,
-    Option<"minChunkWork", "min-chunk-work", "int64_t", /*default=*/"800000",
-           "The least multiply-adds of one parallel chunk (the pipeline "
-           "derives it from the target: minParallelChunkWork)">,
+    Option<"minChunkCycles", "min-chunk-cycles", "int64_t",
+           /*default=*/"50000",
+           "The least estimated cycles of one parallel chunk (default: ten "
+           "fork/joins, kMinParallelChunkCycles)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
