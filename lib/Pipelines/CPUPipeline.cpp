@@ -182,8 +182,9 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     openmp.numThreads = threads;
     pm.addPass(createConvertSCFToOpenMPPass(openmp));
     // The loop bodies are wrapped in memref.alloca_scope, which must hold
-    // a single block: the canonicalizer inlines it (the bodies allocate
-    // nothing on the stack) before their loops become blocks.
+    // a single block: the canonicalizer inlines it (the vector temporaries
+    // that convert-vector-to-scf allocates sit inside the chunk's own
+    // loops, private to each thread) before those loops become blocks.
     pm.addPass(createCanonicalizerPass());
     pm.addNestedPass<func::FuncOp>(createSieveGuardParallelRegions());
   }
