@@ -11,6 +11,9 @@ APT_PACKAGES=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
   # ONNX protobuf classes and the ONNX backend node tests.
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
+  # LLVM's OpenMP runtime (libomp): code compiled for several threads (--threads) calls it; the JIT
+  # loads it and shared libraries link it.
+  libomp-22-dev
   # Build tools.
   cmake ninja-build g++ ccache libgtest-dev libzstd-dev zlib1g-dev libedit-dev libcurl4-openssl-dev
   # AArch64: cross C compiler and sysroot (links sievec --target=aarch64 objects) and user-mode

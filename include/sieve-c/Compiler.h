@@ -46,6 +46,12 @@ typedef struct SieveCompileOptions {
   /// The largest tensor the importer materialises, in bytes (0, the
   /// default: a quarter of the machine's memory).
   int64_t maxTensorBytes;
+  /// Threads the compiled code runs on (0, the default: every physical
+  /// core of this machine; 1: single-threaded code). Code for several
+  /// threads calls LLVM's OpenMP runtime (libomp): a shared library links
+  /// it, an object file needs -lomp. Another architecture than the host's
+  /// uses 1.
+  int64_t threads;
 } SieveCompileOptions;
 
 /// Sets every field of `options` to its default.

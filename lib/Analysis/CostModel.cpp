@@ -96,3 +96,44 @@ mlir::sieve::planWeightPacking(linalg::MatmulOp op, double limitOverride,
   plan.pack = plan.packedDensity <= plan.limit;
   return plan;
 }
+
+int64_t mlir::sieve::kernelCycles(int64_t multiplyAdds, int64_t streamedBytes,
+                                  int64_t vectorWidth) {
+  return std::max(multiplyAdds / std::max<int64_t>(vectorWidth, 1),
+                  streamedBytes / kStreamBytesPerCycle);
+}
+
+int64_t mlir::sieve::planParallelChunks(int64_t blocks, int64_t blockCycles,
+                                        int64_t threads,
+                                        int64_t minChunkCycles) {
+  if (threads <= 1 || blocks <= 1 || blockCycles <= 0)
+    return 1;
+  // The candidates: divisors of `blocks` whose chunks take long enough, and
+  // the run time of each, as a fraction of one thread's (rounds of chunks).
+  SmallVector<std::pair<int64_t, double>> candidates;
+  for (int64_t chunks = 2; chunks <= blocks; ++chunks) {
+    if (blocks % chunks != 0)
+      continue;
+    // Cycles of one chunk, saturating (a large op's total may overflow).
+    int64_t perChunk = blocks / chunks;
+    if (blockCycles > std::numeric_limits<int64_t>::max() / perChunk)
+      perChunk = std::numeric_limits<int64_t>::max();
+    else
+      perChunk *= blockCycles;
+    if (perChunk < minChunkCycles)
+      break; // More chunks are smaller still.
+    candidates.push_back(
+        {chunks, double(llvm::divideCeil(chunks, threads)) / double(chunks)});
+  }
+  if (candidates.empty())
+    return 1;
+  // The fewest chunks within 5% of the best balance: more, smaller chunks
+  // lose cache blocking and pay a loop iteration each.
+  double best = 1.0;
+  for (auto [chunks, time] : candidates)
+    best = std::min(best, time);
+  for (auto [chunks, time] : candidates)
+    if (time <= best * 1.05)
+      return chunks;
+  return 1;
+}

@@ -86,6 +86,11 @@ bool toOptions(const SieveCompileOptions *in, CompileOptions &out,
     return false;
   }
   out.maxTensorBytes = in->maxTensorBytes;
+  if (in->threads < 0) {
+    error = "threads must not be negative (0: every core)";
+    return false;
+  }
+  out.pipeline.threads = in->threads;
   error = verifyCompileOptions(out);
   return error.empty();
 }

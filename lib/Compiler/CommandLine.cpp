@@ -2,6 +2,8 @@
 
 #include "sieve/Compiler/CommandLine.h"
 
+#include "llvm/ADT/StringMap.h"
+
 #include "llvm/Support/raw_ostream.h"
 
 #include <limits>
@@ -89,6 +91,46 @@ void TargetFlags::apply(CompileOptions &options) const {
   options.target.cpu = cpu;
   options.target.features = features;
   options.entryName = entry;
+}
+
+ThreadFlags::FreeOptionName::FreeOptionName(llvm::StringRef name) {
+  auto &options = cl::getRegisteredOptions();
+  auto it = options.find(name);
+  if (it != options.end())
+    it->second->removeArgument();
+}
+
+ThreadFlags::ThreadFlags(cl::OptionCategory &category)
+    : freeThreadsName("threads"),
+      threads("threads",
+              cl::desc("Threads the compiled model runs on (default 0: every "
+                       "physical core of this machine, as onnxruntime). Large "
+                       "matmuls, convolutions and the sparse kernels are split "
+                       "into chunks that run in parallel through LLVM's OpenMP "
+                       "runtime (libomp: a shared library links it, an object "
+                       "file needs -lomp); small ones stay on one thread. 1: "
+                       "single-threaded code without the OpenMP runtime. Other "
+                       "targets than the host's architecture (aarch64 from "
+                       "x86-64) use 1"),
+              cl::value_desc("N"), cl::init(0), cl::cat(category)),
+      parallelChunkCycles(
+          "parallel-chunk-cycles",
+          cl::desc("With several threads: split a loop only into chunks "
+                   "estimated to take at least this many cycles, overriding "
+                   "the cost model (default: ten fork/joins; 1 splits every "
+                   "kernel that can be; for tests and experiments)"),
+          cl::value_desc("N"), cl::init(0), cl::cat(category)) {}
+
+std::string ThreadFlags::apply(CPUPipelineOptions &options) const {
+  if (threads < 0)
+    return "--threads must be a non-negative number (0: every core), got " +
+           std::to_string(threads);
+  if (parallelChunkCycles < 0)
+    return "--parallel-chunk-cycles must be a non-negative number, got " +
+           std::to_string(parallelChunkCycles);
+  options.threads = threads;
+  options.parallelChunkCycles = parallelChunkCycles;
+  return "";
 }
 
 LimitFlags::LimitFlags(cl::OptionCategory &category)

@@ -22,6 +22,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 using namespace mlir;
 using namespace mlir::sieve;
@@ -58,7 +60,22 @@ std::string mlir::sieve::verifyCompileOptions(const CompileOptions &options) {
              "' is not a C identifier (letters, digits and '_', not "
              "starting with a digit)";
   }
+  if (options.pipeline.threads > 1 && !targetsHostArchitecture(options.target))
+    return "--threads=" + std::to_string(options.pipeline.threads) +
+           " is only available for the host's architecture (the OpenMP "
+           "runtime that threads use is the host's); use --threads=1 for " +
+           arch;
   return verifyCPUPipelineOptions(options.pipeline);
+}
+
+bool mlir::sieve::targetsHostArchitecture(const CPUTarget &target) {
+  llvm::Triple host(llvm::sys::getProcessTriple());
+  llvm::StringRef arch = target.arch;
+  if (host.getArch() == llvm::Triple::x86_64)
+    return arch == "x86_64" || arch == "x86-64";
+  if (host.getArch() == llvm::Triple::aarch64)
+    return arch == "aarch64" || arch == "arm64";
+  return false;
 }
 
 std::string mlir::sieve::defaultEntryName(llvm::StringRef modelPath) {
@@ -175,6 +192,9 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
   options.pipeline.target =
       describeTargetMachine(*machine, givenOptions.target.cpu == "native")
           .codegenTarget();
+  // Another architecture runs on one thread (see verifyCompileOptions).
+  if (!targetsHostArchitecture(options.target))
+    options.pipeline.threads = 1;
   if (options.entryName.empty())
     options.entryName = defaultEntryName(modelPath);
   CompileContext compile(onMessage);
@@ -187,11 +207,13 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
   // Each output is written to a temporary file beside its final path and
   // renamed into place only when all of them are complete.
   llvm::SmallString<128> outputTemp, headerTemp;
+  bool openmp = false;
   auto commit = [&]() {
     llvm::FileRemover removeOutput(outputTemp);
     llvm::FileRemover removeHeader(headerTemp);
-    if (withHeader && !writeTemporary(headerPath, generateHeader(signature),
-                                      headerTemp, error))
+    if (withHeader &&
+        !writeTemporary(headerPath, generateHeader(signature, openmp),
+                        headerTemp, error))
       return fail(onMessage, error);
     if (std::error_code ec = llvm::sys::fs::rename(outputTemp, outputPath))
       return fail(onMessage,
@@ -227,6 +249,7 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
       translateAndOptimize(*module, llvmContext, *machine, error);
   if (!llvmModule)
     return fail(onMessage, error);
+  openmp = callsOpenMPRuntime(*llvmModule);
   if (*kind == OutputKind::LLVMIR) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -251,7 +274,7 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
     llvm::FileRemover removeObject(objectPath);
     if (!writeObjectFile(*llvmModule, *machine, objectPath, error) ||
         !linkSharedLibrary(objectPath, outputTemp, machine->getTargetTriple(),
-                           error))
+                           openmp, error))
       return fail(onMessage, error);
   }
   return commit();

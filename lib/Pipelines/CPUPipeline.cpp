@@ -2,6 +2,7 @@
 
 #include "sieve/Pipelines/Pipelines.h"
 
+#include "sieve/Analysis/CostModel.h"
 #include "sieve/Conversion/Passes.h"
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
@@ -11,6 +12,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -18,6 +20,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Threading.h"
 
 #include <cmath>
 
@@ -70,7 +73,22 @@ mlir::sieve::verifyCPUPipelineOptions(const CPUPipelineOptions &options) {
   if (t.vectorWidth < 1 || t.tileM < 1 || t.tileN < 1 || t.cacheBytes < 1)
     return "the target parameters (vector width, tile sizes, cache size) "
            "must be positive";
+  if (options.threads < 0)
+    return "--threads must be a non-negative number (0: every core), got " +
+           std::to_string(options.threads);
+  if (options.parallelChunkCycles < 0)
+    return "--parallel-chunk-cycles must be a non-negative number, got " +
+           std::to_string(options.parallelChunkCycles);
   return "";
+}
+
+int64_t mlir::sieve::resolvedThreads(const CPUPipelineOptions &options) {
+  if (options.threads > 0)
+    return options.threads;
+  int cores = llvm::get_physical_cores();
+  if (cores <= 0)
+    cores = llvm::hardware_concurrency().compute_thread_count();
+  return std::max(cores, 1);
 }
 
 static void addCleanup(OpPassManager &pm) {
@@ -82,6 +100,14 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
                                    const CPUPipelineOptions &options) {
   // Sparsity rewrites (on the named ops the importer emits), then prepare
   // linalg on tensors, lower the sieve ops, and tile and vectorize.
+  // Threads: large kernels become scf.forall over chunks estimated at
+  // minChunkCycles or more (a single chunk is not split), lowered to
+  // OpenMP below. One thread: none of this, the code of a single thread.
+  int64_t threads = resolvedThreads(options);
+  int64_t minChunkCycles = options.parallelChunkCycles > 0
+                               ? options.parallelChunkCycles
+                               : kMinParallelChunkCycles;
+  int64_t vectorWidth = options.target.vectorWidth;
   addCleanup(pm);
   if (options.sparsity != SparsityMode::Off) {
     if (!options.profile.empty())
@@ -100,8 +126,14 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   }
   pm.addNestedPass<func::FuncOp>(createSievePrepareLinalg());
   addCleanup(pm);
-  pm.addNestedPass<func::FuncOp>(createConvertSieveActivationOpsToSCF());
-  pm.addNestedPass<func::FuncOp>(createConvertSieveWeightOpsToSCF());
+  ConvertSieveActivationOpsToSCFOptions activationOps;
+  activationOps.threads = threads;
+  activationOps.minChunkCycles = minChunkCycles;
+  activationOps.targetVectorWidth = vectorWidth;
+  pm.addNestedPass<func::FuncOp>(
+      createConvertSieveActivationOpsToSCF(activationOps));
+  pm.addNestedPass<func::FuncOp>(createConvertSieveWeightOpsToSCF(
+      ConvertSieveWeightOpsToSCFOptions{threads, minChunkCycles, vectorWidth}));
   pm.addPass(createConvertSieveBranchToSCF());
   if (options.vectorize) {
     pm.addNestedPass<func::FuncOp>(createSieveConvToMatmul());
@@ -109,6 +141,8 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     tiling.vectorWidth = options.target.vectorWidth;
     tiling.tileM = options.target.tileM;
     tiling.tileN = options.target.tileN;
+    tiling.threads = threads;
+    tiling.minChunkCycles = minChunkCycles;
     pm.addNestedPass<func::FuncOp>(createSieveTileAndVectorize(tiling));
     // Partial tiles of dynamic dimensions are masked vector ops: masked
     // transfers from here on.
@@ -137,11 +171,25 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     pm.addPass(createConvertVectorToSCFPass());
   }
 
-  // Loops and the LLVM dialect.
+  // Loops and the LLVM dialect; the parallel chunk loops (scf.forall) to
+  // OpenMP (a team of `threads`, static schedule; a loop of one chunk runs
+  // on the calling thread).
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   // One function per layer: LLVM's passes are superlinear in function size.
   pm.addPass(createSieveOutlineLoopNests());
   pm.addPass(createLowerAffinePass());
+  if (threads > 1) {
+    pm.addPass(createForallToParallelLoopPass());
+    ConvertSCFToOpenMPPassOptions openmp;
+    openmp.numThreads = threads;
+    pm.addPass(createConvertSCFToOpenMPPass(openmp));
+    // The loop bodies are wrapped in memref.alloca_scope, which must hold
+    // a single block: the canonicalizer inlines it (the vector temporaries
+    // that convert-vector-to-scf allocates sit inside the chunk's own
+    // loops, private to each thread) before those loops become blocks.
+    pm.addPass(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(createSieveGuardParallelRegions());
+  }
   pm.addPass(createSCFToControlFlowPass());
   addCleanup(pm);
   pm.addPass(createConvertMathToLLVMPass());
@@ -158,6 +206,8 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
+  if (threads > 1)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   addCleanup(pm);
 }
@@ -231,6 +281,20 @@ struct CPUPipelineTextOptions
       llvm::cl::desc("Emit a remark for each sparsity decision (which "
                      "matmuls are rewritten, which stay dense and why)"),
       llvm::cl::init(false)};
+  Option<int64_t> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads the compiled code runs on: large "
+                     "contractions, convolutions and sparse kernels are "
+                     "split into parallel chunks (OpenMP). 1: "
+                     "single-threaded code; 0 (default): every physical "
+                     "core of this machine"),
+      llvm::cl::init(0)};
+  Option<int64_t> parallelChunkCycles{
+      *this, "parallel-chunk-cycles",
+      llvm::cl::desc("With threads > 1: the least estimated cycles of one "
+                     "parallel chunk (0: the cost model's, ten fork/joins; "
+                     "for tests)"),
+      llvm::cl::init(0)};
   Option<int64_t> vectorWidth{
       *this, "vector-width",
       llvm::cl::desc("f32 elements per vector register (16: AVX-512, 8: "
@@ -258,6 +322,8 @@ struct CPUPipelineTextOptions
     if (weightDensityLimit >= 0)
       options.weightDensityLimit = weightDensityLimit;
     options.report = report;
+    options.threads = threads;
+    options.parallelChunkCycles = parallelChunkCycles;
     options.target.vectorWidth = vectorWidth;
     options.target.tileM = tileM;
     options.target.tileN = tileN;

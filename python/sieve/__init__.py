@@ -49,7 +49,7 @@ _ORT_TYPE_NAMES = {"float32": "float", "float64": "double"}
 
 def _options(sparsity="off", profile=None, activation_density_limit=None,
              weight_density_limit=None, target=None, cpu=None, features=None,
-             entry=None, vectorize=True, max_tensor_bytes=None):
+             entry=None, vectorize=True, max_tensor_bytes=None, threads=0):
     if sparsity not in SPARSITY_MODES:
         raise ValueError("sparsity must be one of %s, got %r" %
                          (", ".join(SPARSITY_MODES), sparsity))
@@ -85,6 +85,7 @@ def _options(sparsity="off", profile=None, activation_density_limit=None,
             raise ValueError("max_tensor_bytes must be positive, got %r"
                              % (max_tensor_bytes,))
         options.maxTensorBytes = int(max_tensor_bytes)
+    options.threads = _check_threads(threads)
     return options, keep
 
 
@@ -102,10 +103,15 @@ def _model_path(model, tmpdir):
 
 
 def _check_threads(threads):
-    if threads is None or threads in (0, 1):
-        return
-    raise ValueError("threads=%r: Sieve's compiled code runs on one thread "
-                     "for now (use 0 or 1)" % (threads,))
+    """The thread count for the C API: None and 0 mean every core."""
+    if threads is None:
+        return 0
+    if isinstance(threads, bool) or not isinstance(threads, int) \
+            or threads < 0:
+        raise ValueError("threads must be a non-negative integer (0: every "
+                         "physical core, 1: single-threaded code), got %r"
+                         % (threads,))
+    return threads
 
 
 class InferenceSession:
@@ -115,7 +121,10 @@ class InferenceSession:
     sparsity: "off", "exact" (skip the zeros: results equal the dense ones
       up to float rounding) or "auto" (exact where a profile says it pays).
     profile: with sparsity="auto", a `sieve-analyze --json` report.
-    threads: 0 (Sieve's default) or 1; compiled code is single-threaded.
+    threads: the threads the compiled code runs on; 0 (the default, as
+      onnxruntime's): every physical core; 1: single-threaded code. Large
+      matmuls, convolutions and sparse kernels run in parallel chunks
+      (LLVM's OpenMP runtime); small ones stay on the calling thread.
     max_tensor_bytes: the largest tensor the importer materialises
       (default: a quarter of the machine's memory).
     """
@@ -123,10 +132,10 @@ class InferenceSession:
     def __init__(self, model, sparsity="off", threads=0, profile=None,
                  activation_density_limit=None, weight_density_limit=None,
                  vectorize=True, max_tensor_bytes=None):
-        _check_threads(threads)
         options, keep = _options(sparsity, profile, activation_density_limit,
                                  weight_density_limit, vectorize=vectorize,
-                                 max_tensor_bytes=max_tensor_bytes)
+                                 max_tensor_bytes=max_tensor_bytes,
+                                 threads=threads)
         error = ctypes.c_void_p()
         with tempfile.TemporaryDirectory(prefix="sieve-") as tmp:
             path = _model_path(model, tmp)
@@ -238,12 +247,16 @@ class InferenceSession:
 
 def compile(model, output, target="x86_64", cpu="generic", features=None,
             sparsity="off", profile=None, activation_density_limit=None,
-            weight_density_limit=None, entry=None, max_tensor_bytes=None):
+            weight_density_limit=None, entry=None, max_tensor_bytes=None,
+            threads=0):
     """Compiles `model` ahead of time to `output` (.o or .so with a .h
-    header, .ll, .mlir), as `sievec` does. Returns `output`."""
+    header, .ll, .mlir), as `sievec` does. Returns `output`. `threads` as
+    for InferenceSession (an object file for several threads is linked
+    with -lomp; another architecture than the host's uses 1)."""
     options, keep = _options(sparsity, profile, activation_density_limit,
                              weight_density_limit, target, cpu, features,
-                             entry, max_tensor_bytes=max_tensor_bytes)
+                             entry, max_tensor_bytes=max_tensor_bytes,
+                             threads=threads)
     error = ctypes.c_void_p()
     with tempfile.TemporaryDirectory(prefix="sieve-") as tmp:
         path = _model_path(model, tmp)

@@ -27,6 +27,7 @@ class SieveCompileOptions(ctypes.Structure):
         ("entryName", ctypes.c_char_p),
         ("vectorize", ctypes.c_int),
         ("maxTensorBytes", ctypes.c_int64),
+        ("threads", ctypes.c_int64),
     ]
 
 

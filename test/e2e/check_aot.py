@@ -171,6 +171,10 @@ def run_aot(sievec, model, workdir, feeds=None, fmt="o", target=None, mcpu=None,
     exe = os.path.join(workdir, "main")
     if fmt == "o":
         link = [lib, "-lm"]
+        # Code for several threads calls LLVM's OpenMP runtime (the header
+        # says so); a shared library links it itself.
+        if "OpenMP runtime" in open(header).read():
+            link.append("-lomp")
     else:
         link = [lib, f"-Wl,-rpath,{os.path.abspath(workdir)}"]
     subprocess.run(shlex.split(cc) + ["-std=c99", "-O1", "-Wall", "-Werror", "-o", exe,

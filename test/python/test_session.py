@@ -102,8 +102,10 @@ def test_bad_arguments(tmp_path):
                                           {"image": mnist_input()})
     with pytest.raises(ValueError, match="sparsity must be one of"):
         sieve.InferenceSession(MNIST, sparsity="fast")
-    with pytest.raises(ValueError, match="one thread"):
-        sieve.InferenceSession(MNIST, threads=4)
+    with pytest.raises(ValueError, match="threads must be a non-negative"):
+        sieve.InferenceSession(MNIST, threads=-1)
+    with pytest.raises(ValueError, match="threads must be a non-negative"):
+        sieve.InferenceSession(MNIST, threads="2")
     with pytest.raises(FileNotFoundError):
         sieve.InferenceSession(str(tmp_path / "missing.onnx"))
     with pytest.raises(ValueError, match="non-negative"):
@@ -138,18 +140,21 @@ def test_sparsity_modes_match_onnxruntime(tmp_path, sparsity, batch):
 
 
 def test_threads_and_concurrent_sessions(tmp_path):
-    """threads=0 and 1 give the same results; sessions run from several
-    Python threads at once (the GIL is released during runs)."""
-    model = make_ffn(str(tmp_path / "ffn.onnx"))
-    x = np.random.default_rng(3).standard_normal((2, 64)).astype(np.float32)
+    """threads=0, 1 and 2 give the same results, on an FFN large enough for
+    parallel loops (a static batch of 16, 256 -> 1024: 4M multiply-adds per
+    matmul); sessions run from several Python threads at once (the GIL is
+    released during runs, and OpenMP gives each calling thread its own
+    team)."""
+    model = make_ffn(str(tmp_path / "ffn.onnx"), batch=16, d=256, ff=1024)
+    x = np.random.default_rng(3).standard_normal((16, 256)).astype(np.float32)
     want = ort_run(model, {"x": x})[0]
-    sessions = [sieve.InferenceSession(model, threads=t) for t in (0, 1)]
-    results = [None] * 4
+    sessions = [sieve.InferenceSession(model, threads=t) for t in (0, 1, 2)]
+    results = [None] * 6
 
     def work(i):
-        results[i] = sessions[i % 2].run(None, {"x": x})[0]
+        results[i] = sessions[i % 3].run(None, {"x": x})[0]
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
     for t in threads:
         t.start()
     for t in threads:

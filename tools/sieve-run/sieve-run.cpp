@@ -82,6 +82,7 @@ int fail(const llvm::Twine &message) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   SparsityFlags sparsityFlags(category);
+  ThreadFlags threadFlags(category);
   LimitFlags limitFlags(category);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
@@ -90,11 +91,15 @@ int main(int argc, char **argv) {
       "  sieve-run model.onnx --test-data test_dir   # check against "
       "expected outputs\n"
       "  sieve-run model.onnx --input x=x.npy --output-dir out/\n"
-      "  sieve-run model.onnx --bench 20             # time 20 runs\n");
+      "  sieve-run model.onnx --bench 20             # time 20 runs\n"
+      "  sieve-run model.onnx --bench 20 --threads 1 # on one thread\n");
 
   // Flags are checked before any work.
   CompileOptions options;
   options.pipeline.report = !quiet;
+  if (std::string message = threadFlags.apply(options.pipeline);
+      !message.empty())
+    return fail(message);
   if (std::string message = sparsityFlags.apply(options.pipeline);
       !message.empty())
     return fail(message);

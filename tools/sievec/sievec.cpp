@@ -42,6 +42,7 @@ int main(int argc, char **argv) {
       cl::init(false), cl::cat(category));
   TargetFlags targetFlags(category);
   SparsityFlags sparsityFlags(category);
+  ThreadFlags threadFlags(category);
   LimitFlags limitFlags(category);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
@@ -49,7 +50,8 @@ int main(int argc, char **argv) {
       "sievec: compile an ONNX model ahead of time\n\n"
       "  sievec model.onnx -o model.so --mcpu=native   # library + model.h\n"
       "  sievec model.onnx -o model.o --target=aarch64 --mcpu=neoverse-v1\n"
-      "  sievec model.onnx -o model.so --sparsity=exact # skip zeros\n");
+      "  sievec model.onnx -o model.so --sparsity=exact # skip zeros\n"
+      "  sievec model.onnx -o model.so --threads=4      # on 4 threads\n");
 
   MessageHandler onMessage = printMessages("sievec", !quiet);
   CompileOptions options;
@@ -72,7 +74,9 @@ int main(int argc, char **argv) {
   }
   // Sparsity decisions are reported as remarks.
   options.pipeline.report = true;
-  std::string message = sparsityFlags.apply(options.pipeline);
+  std::string message = threadFlags.apply(options.pipeline);
+  if (message.empty())
+    message = sparsityFlags.apply(options.pipeline);
   if (message.empty())
     message = limitFlags.apply(options);
   if (!message.empty()) {

@@ -71,6 +71,41 @@ planWeightPacking(linalg::MatmulOp op, double limitOverride,
 double activationGatherLimit(int64_t batchRows, int64_t weightBytes,
                              int64_t cacheBytes = kDefaultCacheBytes);
 
+//===----------------------------------------------------------------------===//
+// Parallel loops (docs/threads.md)
+//===----------------------------------------------------------------------===//
+
+/// What starting and joining a parallel loop costs the calling thread, in
+/// cycles: libomp's fork/join of a team whose threads are spinning (about
+/// 1-2 us on an idle machine).
+constexpr int64_t kForkJoinCycles = 5000;
+
+/// The least run time of one chunk of a parallel loop, in cycles: ten
+/// fork/joins, so that starting the team costs at most a tenth of a chunk.
+/// Smaller loops stay on the calling thread.
+constexpr int64_t kMinParallelChunkCycles = 10 * kForkJoinCycles;
+
+/// Bytes one core streams per cycle in the estimate of a memory-bound
+/// kernel: 16, a cache-speed rate (from DRAM a core streams less), so that
+/// the estimate stays a lower bound.
+constexpr int64_t kStreamBytesPerCycle = 16;
+
+/// A lower bound of the cycles a kernel takes on one core: its
+/// `multiplyAdds` at one vector FMA of `vectorWidth` lanes per cycle, or the
+/// `streamedBytes` it reads once (a weight used by one row) at
+/// kStreamBytesPerCycle, whichever is more. Saturates instead of
+/// overflowing.
+int64_t kernelCycles(int64_t multiplyAdds, int64_t streamedBytes,
+                     int64_t vectorWidth);
+
+/// How many chunks a loop of `blocks` equal blocks of `blockCycles` cycles
+/// each (kernelCycles) is split into for `threads` threads: a divisor of
+/// `blocks` whose chunks take at least `minChunkCycles`; of those, the
+/// fewest whose balance over the threads (rounds of chunks per thread) is
+/// within 5% of the best. 1: the loop is not worth splitting.
+int64_t planParallelChunks(int64_t blocks, int64_t blockCycles, int64_t threads,
+                           int64_t minChunkCycles = kMinParallelChunkCycles);
+
 } // namespace mlir::sieve
 
 #endif // SIEVE_ANALYSIS_COSTMODEL_H

@@ -1,8 +1,8 @@
 //===- CommandLine.h - The compile flags the tools share --------*- C++ -*-===//
 //
-// sievec, sieve-run and sieve-analyze take the same sparsity flags, and
-// sievec the target flags; each is declared here once, with its help text,
-// and read into the compile API's options.
+// sievec, sieve-run and sieve-analyze take the same sparsity flags, sievec
+// and sieve-run the thread flag, and sievec the target flags; each is declared
+// here once, with its help text, and read into the compile API's options.
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,6 +48,26 @@ private:
   llvm::cl::opt<std::string> cpu;
   llvm::cl::opt<std::string> features;
   llvm::cl::opt<std::string> entry;
+};
+
+/// --threads, --parallel-chunk-cycles.
+class ThreadFlags {
+public:
+  explicit ThreadFlags(llvm::cl::OptionCategory &category);
+
+  /// Reads the flag into `options`. Returns the error message for a bad
+  /// value, or an empty string.
+  std::string apply(CPUPipelineOptions &options) const;
+
+private:
+  /// Unregisters the option libLLVM.so registers under `name` (an
+  /// undocumented "threads" of its own, which Sieve does not use), so that
+  /// the next member can take the name.
+  struct FreeOptionName {
+    explicit FreeOptionName(llvm::StringRef name);
+  } freeThreadsName;
+  llvm::cl::opt<int> threads;
+  llvm::cl::opt<int64_t> parallelChunkCycles;
 };
 
 /// --max-tensor-bytes.

@@ -66,9 +66,15 @@ struct CompileOptions {
   int64_t maxTensorBytes = 0;
 };
 
-/// Checks `options` before any work: the target architecture and the
-/// pipeline options. Returns the error message, or an empty string.
+/// Checks `options` before any work: the target architecture, threads
+/// (several only for the host's architecture) and the pipeline options.
+/// Returns the error message, or an empty string.
 std::string verifyCompileOptions(const CompileOptions &options);
+
+/// Whether `target` is the architecture Sieve runs on (where the OpenMP
+/// runtime of code for several threads is available). Code for another
+/// runs on one thread: compileModel compiles it with threads = 1.
+bool targetsHostArchitecture(const CPUTarget &target);
 
 enum class MessageKind { Error, Warning, Remark, Note, Progress };
 

@@ -63,10 +63,32 @@ def ConvertSieveActivationOpsToSCF
     Both stay on tensors (`tensor.extract`, `vector.transfer_read` /
     `transfer_write` on loop-carried tensors), so that bufferization places
     them in the surrounding buffers.
+
+    With `threads` > 1 the gather runs in parallel by output columns: an
+    `scf.forall` over chunks of whole vectors of columns, each chunk
+    running the loops above over its columns of every active row (the
+    active set is computed once, before). The chunk count is computed at
+    run time from the estimated cycles (`kernelCycles`: the `active neurons
+    x rows x columns` multiply-adds at one `target-vector-width` FMA per
+    cycle, or the active weight rows' bytes at 16 per cycle, whichever is
+    more): one chunk per `min-chunk-cycles`, at most `threads` (and
+    `sieve-guard-parallel-regions` keeps a single chunk on the calling
+    thread).
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"64",
            "Elements per vector in the gather-matmul row update">,
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "Threads to split the kernel's output columns over (1: one "
+           "loop)">,
+    Option<"minChunkCycles", "min-chunk-cycles", "int64_t",
+           /*default=*/"50000",
+           "The least estimated cycles of one parallel chunk (default: ten "
+           "fork/joins, kMinParallelChunkCycles)">,
+    Option<"targetVectorWidth", "target-vector-width", "int64_t",
+           /*default=*/"16",
+           "f32 lanes of the target's vectors, for the estimate of a "
+           "chunk's cycles">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
@@ -103,7 +125,26 @@ def ConvertSieveWeightOpsToSCF
     A dynamic batch gets both, behind `scf.if` on the batch size; an empty
     batch or reduction gives `init`. Everything else stays on tensors for
     bufferization to place.
+
+    With `threads` > 1 both kernels run in parallel by output columns: an
+    `scf.forall` over chunks of columns (`planParallelChunks` on the
+    estimated cycles: the packed entries times the batch rows as
+    multiply-adds, or the packed bytes streamed, whichever is more; known
+    at compile time, a dynamic batch counting as one row).
   }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "Threads to split the kernel's output columns over (1: one "
+           "loop)">,
+    Option<"minChunkCycles", "min-chunk-cycles", "int64_t",
+           /*default=*/"50000",
+           "The least estimated cycles of one parallel chunk (default: ten "
+           "fork/joins, kMinParallelChunkCycles)">,
+    Option<"targetVectorWidth", "target-vector-width", "int64_t",
+           /*default=*/"16",
+           "f32 lanes of the target's vectors, for the estimate of a "
+           "chunk's cycles">,
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::memref::MemRefDialect",

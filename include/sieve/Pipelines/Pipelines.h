@@ -73,13 +73,27 @@ struct CPUPipelineOptions {
   std::optional<double> weightDensityLimit;
   /// Emit a remark for each sparsity decision.
   bool report = false;
+  /// Threads the compiled code runs on: the outer loops of large
+  /// contractions, convolutions and sparse kernels are split into chunks
+  /// that run in parallel (OpenMP, docs/threads.md). 1: single-threaded
+  /// code; 0: every physical core of the machine compiling
+  /// (resolvedThreads()), as onnxruntime's default.
+  int64_t threads = 0;
+  /// With several threads: the least estimated cycles of one parallel
+  /// chunk, overriding the cost model's kMinParallelChunkCycles (0: the
+  /// cost model decides; for tests and experiments).
+  int64_t parallelChunkCycles = 0;
   /// Vector width, register tiles and cache size.
   CodegenTarget target;
 };
 
+/// The thread count `options.threads` stands for: itself, or for 0 the
+/// physical cores of this machine (at least 1).
+int64_t resolvedThreads(const CPUPipelineOptions &options);
+
 /// Checks that `options` are consistent (a profile only with auto, limits
 /// finite and non-negative and only with a sparsity mode, target
-/// parameters positive). Returns the
+/// parameters positive, threads non-negative). Returns the
 /// error message naming the offending option by its command-line flag, or
 /// an empty string.
 std::string verifyCPUPipelineOptions(const CPUPipelineOptions &options);

@@ -53,18 +53,30 @@ std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module,
 bool writeObjectFile(llvm::Module &module, llvm::TargetMachine &machine,
                      llvm::StringRef path, std::string &error);
 
+/// The OpenMP runtime (LLVM's libomp) that code compiled for several
+/// threads calls, as found when Sieve was built (its full path).
+llvm::StringRef openMPRuntimeLibrary();
+
+/// Whether `module` calls the OpenMP runtime (`__kmpc_*`): code compiled
+/// for several threads, which must be linked with openMPRuntimeLibrary().
+bool callsOpenMPRuntime(const llvm::Module &module);
+
 /// Links the object at `objectPath` (for `triple`) into a shared library at
 /// `path` with a C compiler driver: $SIEVE_CC, else `cc` for the host's
 /// architecture and `<arch>-linux-gnu-gcc` (Debian's cross compiler) for
-/// another.
+/// another. With `openmp`, the library depends on the OpenMP runtime (only
+/// for the host's architecture).
 bool linkSharedLibrary(llvm::StringRef objectPath, llvm::StringRef path,
-                       const llvm::Triple &triple, std::string &error);
+                       const llvm::Triple &triple, bool openmp,
+                       std::string &error);
 
 /// The C header for the model: memref descriptor structs, the
 /// `_mlir_ciface_<entry>` declaration, and a convenience function
 /// `<entry>_run` that takes plain pointers (and the sizes of dynamic
-/// dimensions) and copies results into caller buffers.
-std::string generateHeader(const ModelSignature &signature);
+/// dimensions) and copies results into caller buffers. With `openmp`, it
+/// says that the code calls the OpenMP runtime (link with -lomp).
+std::string generateHeader(const ModelSignature &signature,
+                           bool openmp = false);
 
 } // namespace mlir::sieve
 

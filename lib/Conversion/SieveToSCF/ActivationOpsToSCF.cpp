@@ -1,6 +1,9 @@
 //===- ActivationOpsToSCF.cpp - Lower the activation gather ops -*- C++ -*-===//
 
+#include "sieve/Analysis/CostModel.h"
 #include "sieve/Conversion/Passes.h"
+
+#include "ParallelChunks.h"
 #include "sieve/Dialect/Sieve/IR/SieveOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -98,52 +101,46 @@ struct LowerActiveSet : OpRewritePattern<ActiveSetOp> {
 };
 
 /// For each selected neuron and batch row: y[m, :] += h[m, k] * w[k, :].
+/// With several threads, chunks of the output columns run in parallel.
 struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
-  LowerGatherMatmul(MLIRContext *ctx, int64_t vectorWidth)
-      : OpRewritePattern(ctx), vectorWidth(vectorWidth) {}
+  LowerGatherMatmul(MLIRContext *ctx, int64_t vectorWidth, int64_t threads,
+                    int64_t minChunkCycles, int64_t targetVectorWidth)
+      : OpRewritePattern(ctx), vectorWidth(vectorWidth), threads(threads),
+        minChunkCycles(minChunkCycles), targetVectorWidth(targetVectorWidth) {}
 
-  LogicalResult matchAndRewrite(GatherMatmulOp op,
-                                PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
+  /// `acc` (rows x columns, or columns) plus the products of the selected
+  /// neurons' rows of `w`, whose columns from `firstColumn` (null: 0) are
+  /// `acc`'s.
+  Value accumulate(OpBuilder &builder, Location loc, GatherMatmulOp op,
+                   Value acc, Value columns, Value firstColumn) const {
     Value h = op.getInput(), w = op.getWeight(), idx = op.getIndices();
     auto ht = cast<RankedTensorType>(h.getType());
-    auto rt = cast<RankedTensorType>(op.getType());
     bool batched = ht.getRank() == 2;
-    Type et = rt.getElementType();
-    Value zero = constIndex(rewriter, loc, 0),
-          one = constIndex(rewriter, loc, 1);
-    Value step = constIndex(rewriter, loc, vectorWidth);
-    Value rows = batched ? dim(rewriter, loc, h, 0) : one;
-    Value columns = dim(rewriter, loc, w, 1);
-    Value count = dim(rewriter, loc, idx, 0);
+    Type et = cast<RankedTensorType>(op.getType()).getElementType();
+    Value zero = constIndex(builder, loc, 0), one = constIndex(builder, loc, 1);
+    Value step = constIndex(builder, loc, vectorWidth);
+    Value rows = batched ? dim(builder, loc, h, 0) : one;
+    Value count = dim(builder, loc, idx, 0);
     // Columns covered by whole vectors; a scalar loop does the rest.
     Value vectorEnd = arith::MulIOp::create(
-        rewriter, loc, arith::DivUIOp::create(rewriter, loc, columns, step),
+        builder, loc, arith::DivUIOp::create(builder, loc, columns, step),
         step);
-
-    SmallVector<Value> dynamicSizes;
-    if (rt.isDynamicDim(0))
-      dynamicSizes.push_back(batched ? rows : columns);
-    if (batched && rt.isDynamicDim(1))
-      dynamicSizes.push_back(columns);
-    Value empty =
-        tensor::EmptyOp::create(rewriter, loc, rt.getShape(), et, dynamicSizes);
-    Value zeroF = arith::ConstantOp::create(rewriter, loc,
-                                            rewriter.getFloatAttr(et, 0.0));
-    Value init =
-        linalg::FillOp::create(rewriter, loc, zeroF, empty).getResult(0);
     auto vecType = VectorType::get({vectorWidth}, et);
+    // The weight column of accumulator column `n`.
+    auto weightColumn = [&](OpBuilder &b, Location l, Value n) -> Value {
+      return firstColumn ? arith::AddIOp::create(b, l, firstColumn, n) : n;
+    };
     // The rows of active neurons are read one after the other, each
     // contiguous but at unpredictable distances: while a row streams, the
     // next active row is prefetched alongside (one prefetch per vector).
     auto wt = cast<RankedTensorType>(w.getType());
     Value wBuffer = bufferization::ToBufferOp::create(
-        rewriter, loc, MemRefType::get(wt.getShape(), wt.getElementType()), w,
-        rewriter.getUnitAttr());
-    Value lastIndex = arith::SubIOp::create(rewriter, loc, count, one);
+        builder, loc, MemRefType::get(wt.getShape(), wt.getElementType()), w,
+        builder.getUnitAttr());
+    Value lastIndex = arith::SubIOp::create(builder, loc, count, one);
 
     auto outer = scf::ForOp::create(
-        rewriter, loc, zero, count, one, ValueRange{init},
+        builder, loc, zero, count, one, ValueRange{acc},
         [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
           Value k = tensor::ExtractOp::create(b, l, idx, ValueRange{j});
           Value nextJ = arith::MinUIOp::create(
@@ -165,13 +162,14 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
                 auto vectorLoop = scf::ForOp::create(
                     rb, rl, zero, vectorEnd, step, ValueRange{racc[0]},
                     [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
+                      Value wn = weightColumn(vb, vl, n);
                       memref::PrefetchOp::create(vb, vl, wBuffer,
-                                                 ValueRange{nextK, n},
+                                                 ValueRange{nextK, wn},
                                                  /*isWrite=*/false,
                                                  /*localityHint=*/3,
                                                  /*isDataCache=*/true);
                       Value wv = vector::TransferReadOp::create(
-                          vb, vl, vecType, w, ValueRange{k, n},
+                          vb, vl, vecType, w, ValueRange{k, wn},
                           /*padding=*/std::nullopt, ArrayRef<bool>{true});
                       Value yv = vector::TransferReadOp::create(
                           vb, vl, vecType, vacc[0], coords(n),
@@ -187,8 +185,8 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
                     rb, rl, vectorEnd, columns, one,
                     ValueRange{vectorLoop.getResult(0)},
                     [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
-                      Value wk = tensor::ExtractOp::create(sb, sl, w,
-                                                           ValueRange{k, n});
+                      Value wk = tensor::ExtractOp::create(
+                          sb, sl, w, ValueRange{k, weightColumn(sb, sl, n)});
                       Value y =
                           tensor::ExtractOp::create(sb, sl, sacc[0], coords(n));
                       Value f = math::FmaOp::create(sb, sl, hk, wk, y);
@@ -200,11 +198,79 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
               });
           scf::YieldOp::create(b, l, perRow.getResult(0));
         });
-    rewriter.replaceOp(op, outer.getResult(0));
+    return outer.getResult(0);
+  }
+
+  LogicalResult matchAndRewrite(GatherMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value h = op.getInput(), w = op.getWeight();
+    auto ht = cast<RankedTensorType>(h.getType());
+    auto rt = cast<RankedTensorType>(op.getType());
+    bool batched = ht.getRank() == 2;
+    Type et = rt.getElementType();
+    Value one = constIndex(rewriter, loc, 1);
+    Value rows = batched ? dim(rewriter, loc, h, 0) : one;
+    Value columns = dim(rewriter, loc, w, 1);
+
+    SmallVector<Value> dynamicSizes;
+    if (rt.isDynamicDim(0))
+      dynamicSizes.push_back(batched ? rows : columns);
+    if (batched && rt.isDynamicDim(1))
+      dynamicSizes.push_back(columns);
+    Value empty =
+        tensor::EmptyOp::create(rewriter, loc, rt.getShape(), et, dynamicSizes);
+    Value zeroF = arith::ConstantOp::create(rewriter, loc,
+                                            rewriter.getFloatAttr(et, 0.0));
+    Value init =
+        linalg::FillOp::create(rewriter, loc, zeroF, empty).getResult(0);
+    if (threads <= 1) {
+      rewriter.replaceOp(op, accumulate(rewriter, loc, op, init, columns,
+                                        /*firstColumn=*/nullptr));
+      return success();
+    }
+    // Chunks of whole vectors of columns, one per `minChunkCycles` of the
+    // estimated cycles of this call (kernelCycles: the multiply-adds, active
+    // neurons x rows x columns, at one target vector FMA per cycle, or the
+    // active weight rows' bytes streamed), at most one per thread.
+    auto index = [&](int64_t v) { return constIndex(rewriter, loc, v); };
+    auto mul = [&](Value a, Value b) {
+      return arith::MulIOp::create(rewriter, loc, a, b).getResult();
+    };
+    auto div = [&](Value a, int64_t b) {
+      return arith::DivUIOp::create(rewriter, loc, a, index(b)).getResult();
+    };
+    auto ceilDiv = [&](Value a, Value b) {
+      return arith::CeilDivUIOp::create(rewriter, loc, a, b).getResult();
+    };
+    Value count = dim(rewriter, loc, op.getIndices(), 0);
+    Value weightElements = mul(count, columns);
+    Value computeCycles = div(mul(weightElements, rows), targetVectorWidth);
+    Value streamCycles =
+        div(mul(weightElements, index(et.getIntOrFloatBitWidth() / 8)),
+            kStreamBytesPerCycle);
+    Value cycles =
+        arith::MaxUIOp::create(rewriter, loc, computeCycles, streamCycles);
+    Value byWork = div(cycles, minChunkCycles);
+    Value vectors = ceilDiv(columns, index(vectorWidth));
+    Value wanted = arith::MaxUIOp::create(
+        rewriter, loc, one,
+        arith::MinUIOp::create(
+            rewriter, loc, byWork,
+            arith::MinUIOp::create(rewriter, loc, vectors, index(threads))));
+    Value chunkSize = mul(ceilDiv(vectors, wanted), index(vectorWidth));
+    Value chunks = ceilDiv(columns, chunkSize);
+    Value result = buildParallelChunks(
+        rewriter, loc, init, rt.getRank() - 1, chunks, chunkSize,
+        [&](OpBuilder &b, Location l, Value slice, Value offset) {
+          Value sliceColumns = dim(b, l, slice, rt.getRank() - 1);
+          return accumulate(b, l, op, slice, sliceColumns, offset);
+        });
+    rewriter.replaceOp(op, result);
     return success();
   }
 
-  int64_t vectorWidth;
+  int64_t vectorWidth, threads, minChunkCycles, targetVectorWidth;
 };
 
 /// For each selected neuron `k` and row `m`: the dot product of the input
@@ -343,8 +409,10 @@ struct ConvertSieveActivationOpsToSCFPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerActiveSet>(&getContext());
-    patterns.add<LowerGatherMatmul, LowerGatedGatherMatmul>(&getContext(),
-                                                            vectorWidth);
+    patterns.add<LowerGatherMatmul>(&getContext(), vectorWidth, threads,
+                                    minChunkCycles, targetVectorWidth);
+    // The gated gather runs on one thread (not split yet).
+    patterns.add<LowerGatedGatherMatmul>(&getContext(), vectorWidth);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

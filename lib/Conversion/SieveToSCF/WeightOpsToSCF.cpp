@@ -16,8 +16,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sieve/Analysis/CostModel.h"
 #include "sieve/Conversion/Passes.h"
 #include "sieve/Dialect/Sieve/IR/SieveOps.h"
+
+#include "ParallelChunks.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -77,13 +80,26 @@ Value transpose(OpBuilder &b, Location loc, Value source) {
 }
 
 struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
+
+  LowerSparseMatmul(MLIRContext *ctx, int64_t threads, int64_t minChunkCycles,
+                    int64_t targetVectorWidth)
+      : OpRewritePattern(ctx), threads(threads), minChunkCycles(minChunkCycles),
+        targetVectorWidth(targetVectorWidth) {}
+
+  /// The packed column of result column `n` of a chunk whose columns start
+  /// at `firstColumn` (null: 0).
+  static Value packedColumn(OpBuilder &b, Location loc, Value firstColumn,
+                            Value n) {
+    return firstColumn ? arith::AddIOp::create(b, loc, firstColumn, n) : n;
+  }
 
   /// The one-row kernel: result[0, n] = init[0, n] + sum over the entries of
-  /// column n of values[j] * input[0, rows[j]].
-  Value oneRow(OpBuilder &b, Location loc, SparseMatmulOp op) const {
+  /// column n of values[j] * input[0, rows[j]], for the columns of `init`
+  /// (those from `firstColumn` on; null: 0).
+  Value oneRow(OpBuilder &b, Location loc, SparseMatmulOp op, Value init,
+               Value firstColumn) const {
     Value x = op.getInput(), values = op.getValues(), rows = op.getRows(),
-          offsets = op.getOffsets(), init = op.getInit();
+          offsets = op.getOffsets();
     int64_t group = op.getGroup();
     Type et = cast<RankedTensorType>(x.getType()).getElementType();
     Type it = cast<RankedTensorType>(rows.getType()).getElementType();
@@ -100,7 +116,8 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
     auto loop = scf::ForOp::create(
         b, loc, zero, columns, one, ValueRange{init},
         [&](OpBuilder &cb, Location cl, Value n, ValueRange acc) {
-          auto [begin, end] = columnEntries(cb, cl, offsets, n);
+          auto [begin, end] = columnEntries(
+              cb, cl, offsets, packedColumn(cb, cl, firstColumn, n));
           auto entries = scf::ForOp::create(
               cb, cl, begin, end, step, ValueRange{zeroVec},
               [&](OpBuilder &eb, Location el, Value j, ValueRange vacc) {
@@ -137,9 +154,10 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
 
   /// The batch kernel: with xT = input^T (K x M), column n of the result is
   /// init[:, n] + sum over the entries j of values[j] * xT[rows[j], :],
-  /// computed `width` rows of the batch at a time.
-  Value batch(OpBuilder &b, Location loc, SparseMatmulOp op,
-              int64_t width) const {
+  /// computed `width` rows of the batch at a time; the columns in `chunks`
+  /// of `chunkSize` in parallel (null: one loop).
+  Value batch(OpBuilder &b, Location loc, SparseMatmulOp op, int64_t width,
+              Value chunks = nullptr, Value chunkSize = nullptr) const {
     Value values = op.getValues(), rows = op.getRows(),
           offsets = op.getOffsets();
     int64_t group = op.getGroup();
@@ -179,56 +197,86 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
         !ShapedType::isDynamic(staticRows) && staticRows % width == 0;
     constexpr int64_t kAccumulators = 4;
 
-    auto perColumn = scf::ForOp::create(
-        b, loc, zero, columns, one, ValueRange{yT},
-        [&](OpBuilder &cb, Location cl, Value n, ValueRange cacc) {
-          auto [begin, end] = columnEntries(cb, cl, offsets, n);
-          auto perChunk = scf::ForOp::create(
-              cb, cl, zero, batchRows, widthStep, ValueRange{cacc[0]},
-              [&](OpBuilder &mb, Location ml, Value m0, ValueRange macc) {
-                SmallVector<Value> init(kAccumulators, zeroVec);
-                auto entries = scf::ForOp::create(
-                    mb, ml, begin, end, step, init,
-                    [&](OpBuilder &eb, Location el, Value j, ValueRange vacc) {
-                      Value ahead = arith::MinUIOp::create(
-                          eb, el, arith::AddIOp::create(eb, el, j, distance),
-                          lastEntry);
-                      for (Value buffer : {rowsBuffer, valuesBuffer})
-                        memref::PrefetchOp::create(eb, el, buffer, ahead,
-                                                   /*isWrite=*/false,
-                                                   /*localityHint=*/3,
-                                                   /*isDataCache=*/true);
-                      SmallVector<Value> accs(vacc.begin(), vacc.end());
-                      for (int64_t u = 0; u < group; ++u) {
-                        Value ju = arith::AddIOp::create(eb, el, j,
-                                                         constIndex(eb, el, u));
-                        Value k = extractIndex(eb, el, rows, ju);
-                        Value w = tensor::ExtractOp::create(eb, el, values,
-                                                            ValueRange{ju});
-                        Value wv =
-                            vector::BroadcastOp::create(eb, el, vecType, w);
-                        Value xv = vector::TransferReadOp::create(
-                            eb, el, vecType, xT, ValueRange{k, m0}, zeroF,
-                            ArrayRef<bool>{inBounds});
-                        Value &a = accs[u % kAccumulators];
-                        a = vector::FMAOp::create(eb, el, xv, wv, a);
-                      }
-                      scf::YieldOp::create(eb, el, accs);
-                    });
-                Value sum = vector::TransferReadOp::create(
-                    mb, ml, vecType, macc[0], ValueRange{n, m0}, zeroF,
-                    ArrayRef<bool>{inBounds});
-                for (Value partial : entries.getResults())
-                  sum = arith::AddFOp::create(mb, ml, sum, partial);
-                Value next = vector::TransferWriteOp::create(
-                                 mb, ml, sum, macc[0], ValueRange{n, m0},
-                                 ArrayRef<bool>{inBounds})
-                                 .getResult();
-                scf::YieldOp::create(mb, ml, next);
-              });
-          scf::YieldOp::create(cb, cl, perChunk.getResult(0));
+    // Columns of yT from `firstColumn` (null: 0) on, `count` of them.
+    auto columnLoop = [&](OpBuilder &b, Location loc, Value yT, Value count,
+                          Value firstColumn) {
+      auto perColumn = scf::ForOp::create(
+          b, loc, zero, count, one, ValueRange{yT},
+          [&](OpBuilder &cb, Location cl, Value n, ValueRange cacc) {
+            auto [begin, end] = columnEntries(
+                cb, cl, offsets, packedColumn(cb, cl, firstColumn, n));
+            auto perChunk = scf::ForOp::create(
+                cb, cl, zero, batchRows, widthStep, ValueRange{cacc[0]},
+                [&](OpBuilder &mb, Location ml, Value m0, ValueRange macc) {
+                  SmallVector<Value> init(kAccumulators, zeroVec);
+                  auto entries = scf::ForOp::create(
+                      mb, ml, begin, end, step, init,
+                      [&](OpBuilder &eb, Location el, Value j,
+                          ValueRange vacc) {
+                        Value ahead = arith::MinUIOp::create(
+                            eb, el, arith::AddIOp::create(eb, el, j, distance),
+                            lastEntry);
+                        for (Value buffer : {rowsBuffer, valuesBuffer})
+                          memref::PrefetchOp::create(eb, el, buffer, ahead,
+                                                     /*isWrite=*/false,
+                                                     /*localityHint=*/3,
+                                                     /*isDataCache=*/true);
+                        SmallVector<Value> accs(vacc.begin(), vacc.end());
+                        for (int64_t u = 0; u < group; ++u) {
+                          Value ju = arith::AddIOp::create(
+                              eb, el, j, constIndex(eb, el, u));
+                          Value k = extractIndex(eb, el, rows, ju);
+                          Value w = tensor::ExtractOp::create(eb, el, values,
+                                                              ValueRange{ju});
+                          Value wv =
+                              vector::BroadcastOp::create(eb, el, vecType, w);
+                          Value xv = vector::TransferReadOp::create(
+                              eb, el, vecType, xT, ValueRange{k, m0}, zeroF,
+                              ArrayRef<bool>{inBounds});
+                          Value &a = accs[u % kAccumulators];
+                          a = vector::FMAOp::create(eb, el, xv, wv, a);
+                        }
+                        scf::YieldOp::create(eb, el, accs);
+                      });
+                  Value sum = vector::TransferReadOp::create(
+                      mb, ml, vecType, macc[0], ValueRange{n, m0}, zeroF,
+                      ArrayRef<bool>{inBounds});
+                  for (Value partial : entries.getResults())
+                    sum = arith::AddFOp::create(mb, ml, sum, partial);
+                  Value next = vector::TransferWriteOp::create(
+                                   mb, ml, sum, macc[0], ValueRange{n, m0},
+                                   ArrayRef<bool>{inBounds})
+                                   .getResult();
+                  scf::YieldOp::create(mb, ml, next);
+                });
+            scf::YieldOp::create(cb, cl, perChunk.getResult(0));
+          });
+      return perColumn.getResult(0);
+    };
+    Value result =
+        chunks
+            ? buildParallelChunks(
+                  b, loc, yT, /*dim=*/0, chunks, chunkSize,
+                  [&](OpBuilder &cb, Location cl, Value slice, Value offset) {
+                    return columnLoop(cb, cl, slice,
+                                      tensor::DimOp::create(cb, cl, slice, 0),
+                                      offset);
+                  })
+            : columnLoop(b, loc, yT, columns, nullptr);
+    return transpose(b, loc, result);
+  }
+
+  /// The one-row kernel over all columns, in `chunks` of `chunkSize` in
+  /// parallel (null: one loop).
+  Value oneRowChunked(OpBuilder &b, Location loc, SparseMatmulOp op,
+                      Value chunks, Value chunkSize) const {
+    if (!chunks)
+      return oneRow(b, loc, op, op.getInit(), nullptr);
+    return buildParallelChunks(
+        b, loc, op.getInit(), /*dim=*/1, chunks, chunkSize,
+        [&](OpBuilder &cb, Location cl, Value slice, Value offset) {
+          return oneRow(cb, cl, op, slice, offset);
         });
-    return transpose(b, loc, perColumn.getResult(0));
   }
 
   LogicalResult matchAndRewrite(SparseMatmulOp op,
@@ -246,11 +294,32 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
     int64_t width = 8;
     if (!ShapedType::isDynamic(rowsStatic))
       width = std::min<int64_t>(16, llvm::PowerOf2Ceil(rowsStatic));
+    // With threads: chunks of output columns, from the estimated cycles
+    // (the packed entries times the batch rows as multiply-adds, a dynamic
+    // batch counting as one row, or the packed values and rows streamed).
+    Value chunks, chunkSize;
+    int64_t columnsStatic = op.getInit().getType().getDimSize(1);
+    int64_t entries = op.getRows().getType().getDimSize(0);
+    if (threads > 1 && !ShapedType::isDynamic(columnsStatic) &&
+        !ShapedType::isDynamic(entries) && columnsStatic > 0) {
+      int64_t batchRows = ShapedType::isDynamic(rowsStatic) ? 1 : rowsStatic;
+      int64_t entryBytes = (op.getValues().getType().getElementTypeBitWidth() +
+                            op.getRows().getType().getElementTypeBitWidth()) /
+                           8;
+      int64_t cycles = kernelCycles(entries * batchRows, entries * entryBytes,
+                                    targetVectorWidth);
+      int64_t count = planParallelChunks(columnsStatic, cycles / columnsStatic,
+                                         threads, minChunkCycles);
+      if (count > 1) {
+        chunks = constIndex(rewriter, loc, count);
+        chunkSize = constIndex(rewriter, loc, columnsStatic / count);
+      }
+    }
     Value result;
     if (rowsStatic == 1) {
-      result = oneRow(rewriter, loc, op);
+      result = oneRowChunked(rewriter, loc, op, chunks, chunkSize);
     } else if (!ShapedType::isDynamic(rowsStatic)) {
-      result = batch(rewriter, loc, op, width);
+      result = batch(rewriter, loc, op, width, chunks, chunkSize);
     } else {
       Value batchRows = tensor::DimOp::create(rewriter, loc, op.getInit(), 0);
       Value isOne =
@@ -259,24 +328,30 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
       auto choice = scf::IfOp::create(
           rewriter, loc, isOne,
           [&](OpBuilder &b, Location l) {
-            scf::YieldOp::create(b, l, oneRow(b, l, op));
+            scf::YieldOp::create(b, l,
+                                 oneRowChunked(b, l, op, chunks, chunkSize));
           },
           [&](OpBuilder &b, Location l) {
-            scf::YieldOp::create(b, l, batch(b, l, op, width));
+            scf::YieldOp::create(b, l,
+                                 batch(b, l, op, width, chunks, chunkSize));
           });
       result = choice.getResult(0);
     }
     rewriter.replaceOp(op, result);
     return success();
   }
+
+  int64_t threads, minChunkCycles, targetVectorWidth;
 };
 
 struct ConvertSieveWeightOpsToSCFPass
     : sieve::impl::ConvertSieveWeightOpsToSCFBase<
           ConvertSieveWeightOpsToSCFPass> {
+  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerSparseMatmul>(&getContext());
+    patterns.add<LowerSparseMatmul>(&getContext(), threads, minChunkCycles,
+                                    targetVectorWidth);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

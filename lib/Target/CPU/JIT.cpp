@@ -2,11 +2,14 @@
 
 #include "sieve/Target/JIT.h"
 
+#include "sieve/Target/ObjectEmitter.h"
+
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
@@ -26,6 +29,14 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
   llvm::InitializeNativeTargetAsmPrinter();
   registerBuiltinDialectTranslation(*module->getContext());
   registerLLVMDialectTranslation(*module->getContext());
+  registerOpenMPDialectTranslation(*module->getContext());
+  // Code compiled for several threads (OpenMP ops) calls the OpenMP
+  // runtime, loaded into the process for it.
+  bool openmp = false;
+  module.walk([&](Operation *op) {
+    openmp = op->getName().getDialectNamespace() == "omp";
+    return openmp ? WalkResult::interrupt() : WalkResult::advance();
+  });
 
   auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!builder) {
@@ -42,6 +53,10 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
   ExecutionEngineOptions options;
   options.transformer = transformer;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  llvm::SmallVector<llvm::StringRef, 1> libraries;
+  if (openmp)
+    libraries.push_back(openMPRuntimeLibrary());
+  options.sharedLibPaths = libraries;
   auto engine = ExecutionEngine::create(module, options, std::move(*machine));
   if (!engine) {
     error = llvm::toString(engine.takeError());

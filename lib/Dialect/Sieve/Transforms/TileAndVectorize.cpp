@@ -2,6 +2,8 @@
 
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
+#include "sieve/Analysis/CostModel.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -13,6 +15,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+#include <limits>
 
 namespace mlir::sieve {
 #define GEN_PASS_DEF_SIEVETILEANDVECTORIZE
@@ -138,9 +142,113 @@ FailureOr<linalg::LinalgOp> matmulToVecmat(RewriterBase &rewriter,
   return cast<linalg::LinalgOp>(vecmat.getOperation());
 }
 
+/// Tiles `op` into an scf.forall of `sizes` (0: not tiled): chunks that
+/// run in parallel. Returns the op of one chunk.
+FailureOr<linalg::LinalgOp> tileParallel(RewriterBase &rewriter,
+                                         linalg::LinalgOp op,
+                                         ArrayRef<int64_t> sizes) {
+  rewriter.setInsertionPoint(op);
+  scf::SCFTilingOptions options;
+  options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  SmallVector<OpFoldResult> tileSizes;
+  for (int64_t s : sizes)
+    tileSizes.push_back(rewriter.getIndexAttr(s));
+  options.setTileSizes(tileSizes);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return failure();
+  rewriter.replaceOp(op, tiled->replacements);
+  return cast<linalg::LinalgOp>(tiled->tiledOps.back());
+}
+
 struct SieveTileAndVectorizePass
     : sieve::impl::SieveTileAndVectorizeBase<SieveTileAndVectorizePass> {
   using Base::Base;
+
+  /// The chunk size of each loop of `op` when it is split for `threads`
+  /// threads (0: not split), or an empty vector when it stays whole: one
+  /// parallel dimension, in chunks of whole `steps` (0: not a candidate),
+  /// the first of `order` that pays (by the estimated cycles of `op`).
+  SmallVector<int64_t> planParallel(linalg::LinalgOp op,
+                                    ArrayRef<int64_t> ranges,
+                                    ArrayRef<int64_t> steps,
+                                    ArrayRef<int64_t> order) const {
+    // Saturating products: the estimate of a large op must not overflow.
+    auto times = [](int64_t a, int64_t b) {
+      return a > 0 && b > std::numeric_limits<int64_t>::max() / a
+                 ? std::numeric_limits<int64_t>::max()
+                 : a * b;
+    };
+    int64_t multiplyAdds = 1;
+    for (int64_t r : ranges)
+      multiplyAdds = times(multiplyAdds, r);
+    int64_t bytes = 0;
+    for (Value operand : op->getOperands()) {
+      auto type = dyn_cast<ShapedType>(operand.getType());
+      if (!type || !type.hasStaticShape())
+        continue;
+      Type element = type.getElementType();
+      int64_t elementBytes =
+          element.isIntOrFloat()
+              ? std::max<int64_t>(element.getIntOrFloatBitWidth() / 8, 1)
+              : 8;
+      int64_t size = times(type.getNumElements(), elementBytes);
+      bytes =
+          std::min(std::numeric_limits<int64_t>::max() - size, bytes) + size;
+    }
+    int64_t cycles = sieve::kernelCycles(multiplyAdds, bytes, vectorWidth);
+    for (int64_t d : order) {
+      if (steps[d] <= 0 || ranges[d] % steps[d] != 0)
+        continue;
+      int64_t blocks = ranges[d] / steps[d];
+      int64_t chunks = sieve::planParallelChunks(blocks, cycles / blocks,
+                                                 threads, minChunkCycles);
+      if (chunks <= 1)
+        continue;
+      SmallVector<int64_t> sizes(ranges.size(), 0);
+      sizes[d] = ranges[d] / chunks;
+      return sizes;
+    }
+    return {};
+  }
+
+  /// With threads > 1: splits a static contraction, convolution or pooling
+  /// op worth it into parallel chunks (scf.forall) and returns the op of
+  /// one chunk, which gets the single-thread schedule; else `op`.
+  linalg::LinalgOp parallelize(IRRewriter &rewriter, linalg::LinalgOp op) {
+    if (threads <= 1 || op.getNumReductionLoops() == 0)
+      return op;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    SmallVector<int64_t> steps(ranges.size(), 0), order;
+    if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op)) {
+      // [batch,] m, n, k: the batch first, then the columns when the
+      // weight (K x N) is at least the input (M x K) (each thread reads
+      // its part of the weight), else the rows; whole register tiles.
+      size_t m = ranges.size() - 3;
+      for (size_t i = 0; i < m; ++i) {
+        steps[i] = 1;
+        order.push_back(i);
+      }
+      steps[m] = fittingTile(ranges[m], tileM);
+      steps[m + 1] = fittingTile(ranges[m + 1], tileN);
+      bool columnsFirst = ranges[m + 1] >= ranges[m];
+      order.push_back(columnsFirst ? m + 1 : m);
+      order.push_back(columnsFirst ? m : m + 1);
+    } else {
+      for (auto [d, type] : llvm::enumerate(op.getIteratorTypesArray())) {
+        if (type != utils::IteratorType::parallel)
+          continue;
+        steps[d] = 1;
+        order.push_back(d);
+      }
+    }
+    SmallVector<int64_t> sizes = planParallel(op, ranges, steps, order);
+    if (sizes.empty())
+      return op;
+    FailureOr<linalg::LinalgOp> chunk = tileParallel(rewriter, op, sizes);
+    return succeeded(chunk) ? *chunk : op;
+  }
 
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> ops, dynamicOps;
@@ -150,10 +258,12 @@ struct SieveTileAndVectorizePass
       (op.hasDynamicShape() ? dynamicOps : ops).push_back(op);
     });
     IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp op : ops) {
-      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    for (linalg::LinalgOp whole : ops) {
+      SmallVector<int64_t> ranges = whole.getStaticLoopRanges();
       if (llvm::any_of(ranges, [](int64_t r) { return r <= 0; }))
         continue;
+      linalg::LinalgOp op = parallelize(rewriter, whole);
+      ranges = op.getStaticLoopRanges();
       if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation());
           matmul && ranges[0] == 1) {
         vectorizeMatvec(rewriter, matmul);

@@ -141,6 +141,21 @@ def SieveTileAndVectorize
     one row at a time into full vectors. Other dynamic ops, convolutions
     and pooling are left for the scalar fallback
     (`convert-linalg-to-loops`).
+
+    With `threads` > 1, a static op with a reduction loop (matmul, batch
+    matmul, convolution, pooling) whose work is worth splitting is first
+    tiled into an `scf.forall` over chunks of one parallel dimension
+    (`planParallelChunks`: a divisor of the dimension's blocks, each chunk
+    estimated at `min-chunk-cycles` or more, balanced over the threads; the
+    estimate, `kernelCycles`, is the op's multiply-adds at one
+    `vector-width` FMA per cycle or its operands' bytes at 16 per cycle,
+    whichever is more),
+    and each chunk gets the schedule above. A matmul splits its columns
+    when the weight (`K x N`) is at least as large as the input (`M x K`),
+    each thread then reading its own part of the weight, else its rows,
+    always in whole register tiles; a batch matmul splits its batch
+    first; other ops split their outermost parallel dimension that pays.
+    `sieve-cpu-pipeline` turns the `scf.forall` into OpenMP.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
@@ -151,6 +166,13 @@ def SieveTileAndVectorize
            "Columns of the matmul register tile">,
     Option<"tileK", "tile-k", "int64_t", /*default=*/"1",
            "Reduction step of the matmul register tile">,
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "Threads to split large contractions, convolutions and pooling "
+           "over (1: no parallel loops)">,
+    Option<"minChunkCycles", "min-chunk-cycles", "int64_t",
+           /*default=*/"50000",
+           "The least estimated cycles of one parallel chunk (default: ten "
+           "fork/joins, kMinParallelChunkCycles)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
@@ -174,6 +196,27 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
+}
+
+def SieveGuardParallelRegions
+    : Pass<"sieve-guard-parallel-regions", "::mlir::func::FuncOp"> {
+  let summary = "Run an OpenMP parallel loop of one iteration on the calling "
+                "thread";
+  let description = [{
+    After `convert-scf-to-openmp`: gives each `omp.parallel` around a
+    `omp.wsloop` whose bounds are not constants an `if` clause, true when
+    the loop has more than one iteration. A parallel kernel that picks its
+    chunk count at run time from its work (the activation gather: from the
+    number of active neurons) then starts no threads when one chunk is all
+    it has (a serialized region costs well under a microsecond, a fork/join
+    several).
+
+    Example: `omp.parallel { omp.wsloop { omp.loop_nest (%i) : index =
+    (%c0) to (%n) step (%c1) {...} } }` becomes `omp.parallel if(%several)`
+    with `%several = arith.cmpi sgt, %n - %c0, %c1`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::omp::OpenMPDialect"];
 }
 
 def SieveHoistVectorTransfers

@@ -1,0 +1,80 @@
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(convert-sieve-activation-ops-to-scf{vector-width=16 threads=2 min-chunk-cycles=1000}, convert-sieve-weight-ops-to-scf{threads=2 min-chunk-cycles=1}))" | FileCheck %s
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(convert-sieve-activation-ops-to-scf{vector-width=16}, convert-sieve-weight-ops-to-scf))" | FileCheck %s --check-prefix=ONE
+
+// With threads, the gather runs by chunks of output columns (whole
+// vectors), in parallel: the chunk count is computed at run time from the
+// estimated cycles (the multiply-adds, active neurons x rows x columns, at
+// one vector FMA per cycle, or the active rows' bytes at 16 per cycle:
+// one chunk per min-chunk-cycles, at most one per thread and per vector of
+// columns). Each chunk runs the
+// gather loops over its columns of every active row; the active set
+// (%arg2) is computed once, outside.
+// CHECK-LABEL: func.func @gather_matmul
+// CHECK:       %[[INIT:.*]] = linalg.fill
+// CHECK:       %[[COUNT:.*]] = tensor.dim %arg2
+// CHECK:       %[[ELEMENTS:.*]] = arith.muli %[[COUNT]], %{{.*}} : index
+// CHECK:       %[[MACS:.*]] = arith.muli %[[ELEMENTS]], %{{.*}} : index
+// CHECK:       %[[COMPUTE:.*]] = arith.divui %[[MACS]], %c16
+// CHECK:       %[[BYTES:.*]] = arith.muli %[[ELEMENTS]], %c4
+// CHECK:       %[[STREAM:.*]] = arith.divui %[[BYTES]], %c16
+// CHECK:       %[[CYCLES:.*]] = arith.maxui %[[COMPUTE]], %[[STREAM]]
+// CHECK:       arith.divui %[[CYCLES]], %c1000
+// CHECK:       %[[SIZE:.*]] = arith.muli %{{.*}}, %c16
+// CHECK:       %[[CHUNKS:.*]] = arith.ceildivui %{{.*}}, %[[SIZE]]
+// CHECK:       scf.forall (%[[I:.*]]) in (%[[CHUNKS]]) shared_outs(%[[Y:.*]] = %[[INIT]]) -> (tensor<2x40xf32>)
+// CHECK:         %[[FIRST:.*]] = arith.muli %[[I]], %{{.*}} : index
+// CHECK:         %[[SLICE:.*]] = tensor.extract_slice %[[Y]][0, %[[FIRST]]] [2, %{{.*}}] [1, 1] : tensor<2x40xf32> to tensor<2x?xf32>
+// CHECK:         scf.for %{{.*}} iter_args(%{{.*}} = %[[SLICE]])
+// CHECK:           arith.addi %[[FIRST]], %{{.*}} : index
+// CHECK:           vector.fma
+// CHECK:         scf.forall.in_parallel
+// CHECK-NEXT:      tensor.parallel_insert_slice %{{.*}} into %[[Y]][0, %[[FIRST]]]
+// ONE-LABEL:   func.func @gather_matmul
+// ONE-NOT:     scf.forall
+// ONE:         return
+func.func @gather_matmul(%h: tensor<2x100xf32>, %w: tensor<100x40xf32>, %idx: tensor<?xindex>) -> tensor<2x40xf32> {
+  %y = sieve.gather_matmul %h, %w, %idx : tensor<2x100xf32>, tensor<100x40xf32>, tensor<?xindex> -> tensor<2x40xf32>
+  return %y : tensor<2x40xf32>
+}
+
+// -----
+
+// The packed kernels split their output columns at compile time (the
+// packed entries are known): one row into two chunks of 16 columns, each
+// reading the packed columns from its first on.
+// CHECK-LABEL: func.func @one_row
+// CHECK:       scf.forall (%[[I:.*]]) in (2) shared_outs(%[[Y:.*]] = %arg4) -> (tensor<1x32xf32>)
+// CHECK:         %[[FIRST:.*]] = arith.muli %[[I]], %c16
+// CHECK:         %[[SLICE:.*]] = tensor.extract_slice %[[Y]][0, %[[FIRST]]] [1, %{{.*}}] [1, 1]
+// CHECK:         scf.for %[[N:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[SLICE]])
+// CHECK:           %[[COLUMN:.*]] = arith.addi %[[FIRST]], %[[N]] : index
+// CHECK:           tensor.extract %arg3[%[[COLUMN]]] : tensor<33xi32>
+// CHECK:           vector.gather
+// CHECK:         scf.forall.in_parallel
+// ONE-LABEL:   func.func @one_row
+// ONE-NOT:     scf.forall
+// ONE:         return
+func.func @one_row(%x: tensor<1x64xf32>, %v: tensor<512xf32>, %r: tensor<512xi32>,
+                   %o: tensor<33xi32>, %init: tensor<1x32xf32>) -> tensor<1x32xf32> {
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %init group 16
+      : tensor<1x64xf32>, tensor<512xf32>, tensor<512xi32>, tensor<33xi32> -> tensor<1x32xf32>
+  return %0 : tensor<1x32xf32>
+}
+
+// -----
+
+// A batch: the transposed result (N x M) is split by rows, i.e. output
+// columns; the input is transposed once, before.
+// CHECK-LABEL: func.func @batch_of_eight
+// CHECK:       linalg.transpose ins(%arg0
+// CHECK:       %[[YT:.*]] = linalg.transpose ins(%arg4
+// CHECK:       %[[R:.*]] = scf.forall (%[[I:.*]]) in (2) shared_outs(%[[Y:.*]] = %[[YT]]) -> (tensor<32x8xf32>)
+// CHECK:         tensor.extract_slice %[[Y]][%{{.*}}, 0] [%{{.*}}, 8] [1, 1]
+// CHECK:         vector.fma
+// CHECK:       linalg.transpose ins(%[[R]]
+func.func @batch_of_eight(%x: tensor<8x64xf32>, %v: tensor<256xf32>, %r: tensor<256xi32>,
+                          %o: tensor<33xi32>, %init: tensor<8x32xf32>) -> tensor<8x32xf32> {
+  %0 = sieve.sparse_matmul %x, %v, %r, %o, %init group 4
+      : tensor<8x64xf32>, tensor<256xf32>, tensor<256xi32>, tensor<33xi32> -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
