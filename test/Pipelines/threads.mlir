@@ -7,12 +7,15 @@
 // translated to LLVM IR); the small one stays on the calling thread.
 // threads=1, or chunks that would need more work than the matmul has:
 // the single-threaded code, no OpenMP.
-// CHECK-LABEL: llvm.func @large
+// (Each loop nest is its own function, sieve-outline-loop-nests.)
+// CHECK:       llvm.func internal @large_nest
 // CHECK:       omp.parallel num_threads(%{{.*}} : i32) {
 // CHECK:         omp.wsloop {
 // CHECK:           omp.loop_nest
 // CHECK:             llvm.intr.fmuladd
-// CHECK-LABEL: llvm.func @small
+// CHECK-LABEL: llvm.func @large(
+// CHECK-NOT:   omp.parallel
+// CHECK-LABEL: llvm.func @small(
 // CHECK-NOT:   omp.parallel
 // CHECK:       llvm.return
 // ONE-NOT:     omp.
