@@ -79,25 +79,24 @@ def cnn(name):
     return build
 
 
-class KeywordWrapper:
-    """Calls a Hugging Face model with named inputs and returns its first
-    output (last hidden state or logits), without a cache."""
+def keyword_wrapper(model, keys):
+    """A module that calls a Hugging Face model with its positional inputs
+    as the named ones `keys` and returns the first output (last hidden state
+    or logits), without a KV cache."""
+    import torch
 
-    def __new__(cls, model, keys):
-        import torch
+    # ViT's forward takes no use_cache.
+    extra = {} if "pixel_values" in keys else {"use_cache": False}
 
-        class Wrapper(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.model = model
-                self.keys = keys
+    class Wrapper(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
 
-            def forward(self, *args):
-                out = self.model(**dict(zip(self.keys, args)), use_cache=False,
-                                 return_dict=True) if "pixel_values" not in self.keys \
-                    else self.model(**dict(zip(self.keys, args)), return_dict=True)
-                return out[0]
-        return Wrapper()
+        def forward(self, *args):
+            return self.model(**dict(zip(keys, args)), **extra, return_dict=True)[0]
+
+    return Wrapper()
 
 
 def text_feeds(keys, batch=2):
@@ -160,7 +159,7 @@ def transformer(kind):
         else:
             raise ValueError(kind)
         model.eval()
-        wrapper = KeywordWrapper(model, keys)
+        wrapper = keyword_wrapper(model, keys)
         if kind == "vit":
             rng = np.random.default_rng(3)
             feeds = [{"pixel_values": rng.standard_normal((b, 3, 32, 32)).astype(np.float32)}
@@ -208,8 +207,9 @@ def export(module, feeds, names, outputs, dynamic, exporter, path):
                         if label == "sequence" else torch.export.Dim(label, min=1, max=64)
                 axes[axis] = dims[label]
             spec.append(axes)
-        # The wrappers take *args: one tuple entry holds every input's spec.
-        shapes = (tuple(spec),) if len(names) > 0 and hasattr(module, "keys") else tuple(spec)
+        # Only the wrappers have dynamic axes; they take *args, so one tuple
+        # entry holds every input's spec.
+        shapes = (tuple(spec),)
     torch.onnx.export(module, example, path, opset_version=18, dynamo=True,
                       input_names=names, output_names=outputs, dynamic_shapes=shapes,
                       external_data=True)

@@ -280,12 +280,34 @@ Value mlir::sieve::onnx_import::reshapeToSizes(OpBuilder &b, Location loc,
                                              sizes);
     }
   }
+  return reshapeThroughShape(b, loc, value, resultType, sizes);
+}
+
+Value mlir::sieve::onnx_import::reshapeThroughShape(
+    OpBuilder &b, Location loc, Value value, RankedTensorType resultType,
+    ArrayRef<OpFoldResult> sizes) {
   SmallVector<Value> elements;
   for (OpFoldResult size : sizes)
     elements.push_back(arith::IndexCastOp::create(b, loc, b.getI64Type(),
                                                   indexValue(b, loc, size)));
   Value shape = tensor::FromElementsOp::create(b, loc, elements);
   return tensor::ReshapeOp::create(b, loc, resultType, value, shape);
+}
+
+Value mlir::sieve::onnx_import::floorRemSI(OpBuilder &b, Location loc, Value x,
+                                           Value y) {
+  Value r = arith::RemSIOp::create(b, loc, x, y);
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(x.getType()));
+  Value nonZero =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, r, zero);
+  Value rNeg =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
+  Value yNeg =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, y, zero);
+  Value differ = arith::XOrIOp::create(b, loc, rNeg, yNeg);
+  Value fix = arith::AndIOp::create(b, loc, nonZero, differ);
+  return arith::SelectOp::create(b, loc, fix,
+                                 arith::AddIOp::create(b, loc, r, y), r);
 }
 
 Value mlir::sieve::onnx_import::convertScalar(OpBuilder &b, Location loc,

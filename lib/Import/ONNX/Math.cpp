@@ -279,21 +279,10 @@ LogicalResult importMod(NodeContext &ctx) {
           return arith::RemFOp::create(b, loc, x, y);
         if (isUnsigned)
           return arith::RemUIOp::create(b, loc, x, y);
-        Value r = arith::RemSIOp::create(b, loc, x, y);
         if (fmod == 1)
-          return r;
-        // Python's %: add y when r is non-zero and its sign differs from y's.
-        Value zero = scalarConstant(b, loc, x.getType(), 0);
-        Value nonZero =
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, r, zero);
-        Value rNeg =
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
-        Value yNeg =
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, y, zero);
-        Value differ = arith::XOrIOp::create(b, loc, rNeg, yNeg);
-        Value fix = arith::AndIOp::create(b, loc, nonZero, differ);
-        return arith::SelectOp::create(b, loc, fix,
-                                       arith::AddIOp::create(b, loc, r, y), r);
+          return arith::RemSIOp::create(b, loc, x, y);
+        // Python's %: the result takes the divisor's sign.
+        return floorRemSI(b, loc, x, y);
       });
 }
 

@@ -200,6 +200,9 @@ Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
 /// tensor.empty of `type` filled with `fill`.
 Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
                    ValueRange dynamicDims, Value fill);
+/// Integer remainder with the divisor's sign (Python's %, ONNX Mod with
+/// fmod=0) of signed integers or index values.
+Value floorRemSI(OpBuilder &b, Location loc, Value x, Value y);
 /// An arith.constant scalar of `type` with value `value`.
 Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);
 
@@ -233,6 +236,11 @@ FailureOr<Value> legacyBroadcastOperand(NodeContext &ctx);
 /// tensor.reshape otherwise.
 Value reshapeTo(OpBuilder &b, Location loc, Value value,
                 RankedTensorType resultType);
+/// tensor.reshape of `value` to `resultType` with the dimension sizes
+/// `sizes` (index attributes or values) as its shape operand.
+Value reshapeThroughShape(OpBuilder &b, Location loc, Value value,
+                          RankedTensorType resultType,
+                          ArrayRef<OpFoldResult> sizes);
 /// Reshapes `value` to `resultType` whose dimension sizes are `sizes` (index
 /// attributes or values, one per dimension): an expand_shape when that
 /// describes it, tensor.reshape otherwise.

@@ -258,14 +258,10 @@ LogicalResult reshapeSymbolic(NodeContext &ctx, ArrayRef<OpFoldResult> target) {
   auto resultType = RankedTensorType::get(shape, in.getElementType());
   if (failed(ctx.checkResultShape(resultType, "the reshaped output")))
     return failure();
-  SmallVector<Value> elements;
-  for (OpFoldResult size : sizes)
-    elements.push_back(arith::IndexCastOp::create(b, loc, b.getI64Type(),
-                                                  indexValue(b, loc, size)));
-  Value shapeTensor = tensor::FromElementsOp::create(b, loc, elements);
-  ctx.setOutput(
-      0, tensor::ReshapeOp::create(b, loc, resultType, source, shapeTensor),
-      ctx.inputKind(0));
+  // A shape tensor, not an expand/collapse: nothing proves that a dynamic
+  // size equals the source dimension a reassociation would pair it with.
+  ctx.setOutput(0, reshapeThroughShape(b, loc, source, resultType, sizes),
+                ctx.inputKind(0));
   return success();
 }
 

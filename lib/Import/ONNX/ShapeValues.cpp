@@ -156,23 +156,9 @@ public:
     case ShapeOp::Div:
       // ONNX integer Div truncates (as C and onnxruntime do).
       return OpFoldResult(arith::DivSIOp::create(b, loc, a, c).getResult());
-    case ShapeOp::Mod: {
+    case ShapeOp::Mod:
       // fmod=0: the result takes the divisor's sign (Python's %).
-      Value r = arith::RemSIOp::create(b, loc, a, c);
-      Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-      Value nonZero =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, r, zero);
-      Value rNeg =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
-      Value cNeg =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, c, zero);
-      Value differ = arith::XOrIOp::create(b, loc, rNeg, cNeg);
-      Value fix = arith::AndIOp::create(b, loc, nonZero, differ);
-      return OpFoldResult(
-          arith::SelectOp::create(b, loc, fix,
-                                  arith::AddIOp::create(b, loc, r, c), r)
-              .getResult());
-    }
+      return OpFoldResult(floorRemSI(b, loc, a, c));
     case ShapeOp::Max:
       return OpFoldResult(arith::MaxSIOp::create(b, loc, a, c).getResult());
     case ShapeOp::Min:
@@ -561,7 +547,9 @@ mlir::sieve::onnx_import::importSymbolicShapeOp(NodeContext &ctx) {
   }
 
   // Binary (and variadic Max/Min) elementwise ops with broadcasting.
-  if (ctx.opset() < 7 && ctx.attrInt("broadcast", 0))
+  // (Mod with fmod=1, C's remainder, is left to the Mod importer.)
+  if ((ctx.opset() < 7 && ctx.attrInt("broadcast", 0)) ||
+      (op == ShapeOp::Mod && ctx.attrInt("fmod", 0)))
     return false;
   SmallVector<RankedTensorType> types;
   SmallVector<Elements> operands;

@@ -28,6 +28,18 @@ using namespace mlir;
 
 namespace {
 
+/// An all-parallel generic or fill that vectorizes along its innermost
+/// dimension. Bool tensors stay scalar: LLVM packs a vector of i1 into bits
+/// in memory, while a memref of i1 holds one byte per element.
+bool isVectorizableElementwise(linalg::LinalgOp op) {
+  if (!isa<linalg::GenericOp, linalg::FillOp>(op) || op.getNumLoops() == 0 ||
+      op.getNumParallelLoops() != op.getNumLoops())
+    return false;
+  return llvm::none_of(op->getOperandTypes(), [](Type t) {
+    return getElementTypeOrSelf(t).isInteger(1);
+  });
+}
+
 /// The largest power of two <= `want` that divides `size` (at least 1).
 int64_t fittingTile(int64_t size, int64_t want) {
   int64_t tile = 1;
@@ -308,16 +320,7 @@ struct SieveTileAndVectorizePass
                                /*hoistFromInnermost=*/true);
         continue;
       }
-      bool elementwise = isa<linalg::GenericOp, linalg::FillOp>(op) &&
-                         op.getNumLoops() > 0 &&
-                         op.getNumParallelLoops() == op.getNumLoops();
-      if (!elementwise)
-        continue;
-      // LLVM packs a vector of i1 into bits in memory, while a memref of
-      // i1 holds one byte per element: bool tensors stay scalar.
-      if (llvm::any_of(op->getOperandTypes(), [](Type t) {
-            return getElementTypeOrSelf(t).isInteger(1);
-          }))
+      if (!isVectorizableElementwise(op))
         continue;
       SmallVector<int64_t> sizes(ranges.size(), 1);
       sizes.back() = fittingTile(ranges.back(), vectorWidth);
@@ -407,14 +410,8 @@ struct SieveTileAndVectorizePass
                              /*hoistFromInnermost=*/true, sizes);
       return;
     }
-    bool elementwise = isa<linalg::GenericOp, linalg::FillOp>(op) &&
-                       op.getNumLoops() > 0 &&
-                       op.getNumParallelLoops() == op.getNumLoops();
-    if (!elementwise || !isStatic(ranges.back()) || ranges.back() <= 0)
-      return;
-    if (llvm::any_of(op->getOperandTypes(), [](Type t) {
-          return getElementTypeOrSelf(t).isInteger(1);
-        }))
+    if (!isVectorizableElementwise(op) || !isStatic(ranges.back()) ||
+        ranges.back() <= 0)
       return;
     // Every indexing map must be a projected permutation that keeps the
     // innermost dimension innermost (plain elementwise and broadcasts).
