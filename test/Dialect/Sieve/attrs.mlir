@@ -37,3 +37,12 @@ func.func private @activation_sites() attributes {
   clip = #sieve.activation_site<clip, assumed = 0.5>,
   squared = #sieve.activation_site<squared_relu, measured = 1.0>
 }
+
+// CHECK-LABEL: func.func private @predictor()
+// CHECK-SAME: p = #sieve.predictor<u = dense<{{\[}}[1.000000e+00], [2.000000e+00]]> : tensor<2x1xf32>, v = dense<{{\[}}[5.000000e-01, -5.000000e-01, 1.000000e+00]]> : tensor<1x3xf32>, thresholds = dense<[0.000000e+00, 1.000000e-01, 2.000000e-01]> : tensor<3xf32>, recall = 0.98999999999999999 : f64, density = 2.500000e-01 : f64>
+func.func private @predictor() attributes {
+  p = #sieve.predictor<u = dense<[[1.0], [2.0]]> : tensor<2x1xf32>,
+                       v = dense<[[0.5, -0.5, 1.0]]> : tensor<1x3xf32>,
+                       thresholds = dense<[0.0, 0.1, 0.2]> : tensor<3xf32>,
+                       recall = 0.99, density = 0.25>
+}

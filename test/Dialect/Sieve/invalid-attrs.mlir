@@ -68,3 +68,28 @@ func.func private @f() attributes {s = #sieve.activation_site<relu, guessed = 0.
 
 // expected-error @+1 {{density must be in [0, 1], got 2.0}}
 func.func private @f() attributes {s = #sieve.activation_site<relu, measured = 2.0>}
+
+// -----
+
+// expected-error @+1 {{rank mismatch between factors: u has 1 columns but v has 2 rows}}
+func.func private @f() attributes {p = #sieve.predictor<u = dense<1.0> : tensor<2x1xf32>, v = dense<1.0> : tensor<2x3xf32>, thresholds = dense<0.0> : tensor<3xf32>, recall = 1.0, density = 0.5>}
+
+// -----
+
+// expected-error @+1 {{expects one threshold per neuron (3), got 2}}
+func.func private @f() attributes {p = #sieve.predictor<u = dense<1.0> : tensor<2x1xf32>, v = dense<1.0> : tensor<1x3xf32>, thresholds = dense<0.0> : tensor<2xf32>, recall = 1.0, density = 0.5>}
+
+// -----
+
+// expected-error @+1 {{expects factors u (D x R) and v (R x N) and N thresholds}}
+func.func private @f() attributes {p = #sieve.predictor<u = dense<1.0> : tensor<2xf32>, v = dense<1.0> : tensor<1x3xf32>, thresholds = dense<0.0> : tensor<3xf32>, recall = 1.0, density = 0.5>}
+
+// -----
+
+// expected-error @+1 {{expects u, v and thresholds of one float type}}
+func.func private @f() attributes {p = #sieve.predictor<u = dense<1.0> : tensor<2x1xf16>, v = dense<1.0> : tensor<1x3xf32>, thresholds = dense<0.0> : tensor<3xf32>, recall = 1.0, density = 0.5>}
+
+// -----
+
+// expected-error @+1 {{recall must be in [0, 1], got 1.5}}
+func.func private @f() attributes {p = #sieve.predictor<u = dense<1.0> : tensor<2x1xf32>, v = dense<1.0> : tensor<1x3xf32>, thresholds = dense<0.0> : tensor<3xf32>, recall = 1.5, density = 0.5>}

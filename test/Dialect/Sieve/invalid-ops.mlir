@@ -185,58 +185,106 @@ func.func @gated_indices(%g: tensor<1x8xf32>, %x: tensor<1x4xf32>, %w: tensor<8x
 
 // -----
 
-func.func @predict_input_rank(%x: tensor<1x1x8xf32>, %u: tensor<8x2xf32>, %v: tensor<2x16xf32>) -> tensor<?xindex> {
+func.func @predict_input_rank(%x: tensor<1x1x8xf32>, %u: tensor<8x2xf32>, %v: tensor<2x16xf32>, %t: tensor<16xf32>) -> tensor<?xindex> {
   // expected-error @+1 {{'sieve.predict' op expects input of rank 1 or 2 (neurons or batch x neurons), got rank 3}}
-  %0 = sieve.predict %x, %u, %v : tensor<1x1x8xf32>, tensor<8x2xf32>, tensor<2x16xf32> -> tensor<?xindex>
+  %0 = sieve.predict %x, %u, %v, %t : tensor<1x1x8xf32>, tensor<8x2xf32>, tensor<2x16xf32>, tensor<16xf32> -> tensor<?xindex>
   return %0 : tensor<?xindex>
 }
 
 // -----
 
-func.func @predict_factor_rank(%x: tensor<1x8xf32>, %u: tensor<8x2xf32>, %v: tensor<32xf32>) -> tensor<?xindex> {
+func.func @predict_factor_rank(%x: tensor<1x8xf32>, %u: tensor<8x2xf32>, %v: tensor<32xf32>, %t: tensor<16xf32>) -> tensor<?xindex> {
   // expected-error @+1 {{'sieve.predict' op expects rank-2 factors u (D x R) and v (R x N)}}
-  %0 = sieve.predict %x, %u, %v : tensor<1x8xf32>, tensor<8x2xf32>, tensor<32xf32> -> tensor<?xindex>
+  %0 = sieve.predict %x, %u, %v, %t : tensor<1x8xf32>, tensor<8x2xf32>, tensor<32xf32>, tensor<16xf32> -> tensor<?xindex>
   return %0 : tensor<?xindex>
 }
 
 // -----
 
-func.func @predict_element_types(%x: tensor<1x8xf32>, %u: tensor<8x2xf16>, %v: tensor<2x16xf32>) -> tensor<?xindex> {
-  // expected-error @+1 {{'sieve.predict' op expects input, u and v of one element type}}
-  %0 = sieve.predict %x, %u, %v : tensor<1x8xf32>, tensor<8x2xf16>, tensor<2x16xf32> -> tensor<?xindex>
+func.func @predict_element_types(%x: tensor<1x8xf32>, %u: tensor<8x2xf16>, %v: tensor<2x16xf32>, %t: tensor<16xf32>) -> tensor<?xindex> {
+  // expected-error @+1 {{'sieve.predict' op expects input, u, v and thresholds of one element type}}
+  %0 = sieve.predict %x, %u, %v, %t : tensor<1x8xf32>, tensor<8x2xf16>, tensor<2x16xf32>, tensor<16xf32> -> tensor<?xindex>
   return %0 : tensor<?xindex>
 }
 
 // -----
 
-func.func @predict_features(%x: tensor<1x8xf32>, %u: tensor<7x2xf32>, %v: tensor<2x16xf32>) -> tensor<?xindex> {
+func.func @predict_features(%x: tensor<1x8xf32>, %u: tensor<7x2xf32>, %v: tensor<2x16xf32>, %t: tensor<16xf32>) -> tensor<?xindex> {
   // expected-error @+1 {{'sieve.predict' op input has 8 features but u has 7 rows}}
-  %0 = sieve.predict %x, %u, %v : tensor<1x8xf32>, tensor<7x2xf32>, tensor<2x16xf32> -> tensor<?xindex>
+  %0 = sieve.predict %x, %u, %v, %t : tensor<1x8xf32>, tensor<7x2xf32>, tensor<2x16xf32>, tensor<16xf32> -> tensor<?xindex>
   return %0 : tensor<?xindex>
 }
 
 // -----
 
-func.func @predict_rank_mismatch(%x: tensor<1x8xf32>, %u: tensor<8x2xf32>, %v: tensor<3x16xf32>) -> tensor<?xindex> {
+func.func @predict_rank_mismatch(%x: tensor<1x8xf32>, %u: tensor<8x2xf32>, %v: tensor<3x16xf32>, %t: tensor<16xf32>) -> tensor<?xindex> {
   // expected-error @+1 {{'sieve.predict' op rank mismatch between factors: u has 2 columns but v has 3 rows}}
-  %0 = sieve.predict %x, %u, %v : tensor<1x8xf32>, tensor<8x2xf32>, tensor<3x16xf32> -> tensor<?xindex>
+  %0 = sieve.predict %x, %u, %v, %t : tensor<1x8xf32>, tensor<8x2xf32>, tensor<3x16xf32>, tensor<16xf32> -> tensor<?xindex>
   return %0 : tensor<?xindex>
 }
 
 // -----
 
-func.func @predict_margin(%x: tensor<1x8xf32>, %u: tensor<8x2xf32>, %v: tensor<2x16xf32>) -> tensor<?xindex> {
-  // expected-error @+1 {{'sieve.predict' op expects a finite margin}}
-  %0 = sieve.predict %x, %u, %v margin 0x7FC00000 : tensor<1x8xf32>, tensor<8x2xf32>, tensor<2x16xf32> -> tensor<?xindex>
+func.func @predict_thresholds(%x: tensor<1x8xf32>, %u: tensor<8x2xf32>, %v: tensor<2x16xf32>, %t: tensor<15xf32>) -> tensor<?xindex> {
+  // expected-error @+1 {{'sieve.predict' op expects one threshold per neuron (16), got 15}}
+  %0 = sieve.predict %x, %u, %v, %t : tensor<1x8xf32>, tensor<8x2xf32>, tensor<2x16xf32>, tensor<15xf32> -> tensor<?xindex>
   return %0 : tensor<?xindex>
 }
 
 // -----
 
-func.func @predict_too_many(%x: tensor<1x8xf32>, %u: tensor<8x2xf32>, %v: tensor<2x16xf32>) -> tensor<17xindex> {
+func.func @predict_too_many(%x: tensor<1x8xf32>, %u: tensor<8x2xf32>, %v: tensor<2x16xf32>, %t: tensor<16xf32>) -> tensor<17xindex> {
   // expected-error @+1 {{'sieve.predict' op has 17 indices but only 16 neurons}}
-  %0 = sieve.predict %x, %u, %v : tensor<1x8xf32>, tensor<8x2xf32>, tensor<2x16xf32> -> tensor<17xindex>
+  %0 = sieve.predict %x, %u, %v, %t : tensor<1x8xf32>, tensor<8x2xf32>, tensor<2x16xf32>, tensor<16xf32> -> tensor<17xindex>
   return %0 : tensor<17xindex>
+}
+
+// -----
+
+func.func @column_weight_rank(%x: tensor<1x4xf32>, %w: tensor<32xf32>, %i: tensor<?xindex>) -> tensor<1x8xf32> {
+  // expected-error @+1 {{'sieve.column_gather_matmul' op expects a rank-2 weight (N x K, the up weight transposed), got rank 1}}
+  %0 = sieve.column_gather_matmul %x, %w, %i : tensor<1x4xf32>, tensor<32xf32>, tensor<?xindex> -> tensor<1x8xf32>
+  return %0 : tensor<1x8xf32>
+}
+
+// -----
+
+func.func @column_element_types(%x: tensor<1x4xf32>, %w: tensor<8x4xf16>, %i: tensor<?xindex>) -> tensor<1x8xf32> {
+  // expected-error @+1 {{'sieve.column_gather_matmul' op expects input, weight and result of one element type}}
+  %0 = sieve.column_gather_matmul %x, %w, %i : tensor<1x4xf32>, tensor<8x4xf16>, tensor<?xindex> -> tensor<1x8xf32>
+  return %0 : tensor<1x8xf32>
+}
+
+// -----
+
+func.func @column_reduction(%x: tensor<1x5xf32>, %w: tensor<8x4xf32>, %i: tensor<?xindex>) -> tensor<1x8xf32> {
+  // expected-error @+1 {{'sieve.column_gather_matmul' op reduction sizes differ: input has 5 features but weight has 4 columns}}
+  %0 = sieve.column_gather_matmul %x, %w, %i : tensor<1x5xf32>, tensor<8x4xf32>, tensor<?xindex> -> tensor<1x8xf32>
+  return %0 : tensor<1x8xf32>
+}
+
+// -----
+
+func.func @column_bias(%x: tensor<1x4xf32>, %w: tensor<8x4xf32>, %i: tensor<?xindex>, %b: tensor<7xf32>) -> tensor<1x8xf32> {
+  // expected-error @+1 {{'sieve.column_gather_matmul' op expects one bias per neuron (8), got 7}}
+  %0 = sieve.column_gather_matmul %x, %w, %i bias %b : tensor<1x4xf32>, tensor<8x4xf32>, tensor<?xindex>, tensor<7xf32> -> tensor<1x8xf32>
+  return %0 : tensor<1x8xf32>
+}
+
+// -----
+
+func.func @column_result(%x: tensor<2x4xf32>, %w: tensor<8x4xf32>, %i: tensor<?xindex>) -> tensor<3x8xf32> {
+  // expected-error @+1 {{'sieve.column_gather_matmul' op result shape 'tensor<3x8xf32>' does not match the input's rows and the 8 neurons of the weight}}
+  %0 = sieve.column_gather_matmul %x, %w, %i : tensor<2x4xf32>, tensor<8x4xf32>, tensor<?xindex> -> tensor<3x8xf32>
+  return %0 : tensor<3x8xf32>
+}
+
+// -----
+
+func.func @column_indices(%x: tensor<1x4xf32>, %w: tensor<8x4xf32>, %i: tensor<9xindex>) -> tensor<1x8xf32> {
+  // expected-error @+1 {{'sieve.column_gather_matmul' op has 9 indices but only 8 neurons}}
+  %0 = sieve.column_gather_matmul %x, %w, %i relu : tensor<1x4xf32>, tensor<8x4xf32>, tensor<9xindex> -> tensor<1x8xf32>
+  return %0 : tensor<1x8xf32>
 }
 
 // -----

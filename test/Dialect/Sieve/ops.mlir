@@ -77,14 +77,29 @@ func.func @sparse_matmul(%x: tensor<8x4xf32>, %init: tensor<8x2xf32>,
 
 // CHECK-LABEL: func.func @predict
 func.func @predict(%x: tensor<1x512xf32>, %u: tensor<512x32xf32>,
-                   %v: tensor<32x2048xf32>) -> (tensor<?xindex>, tensor<?xindex>) {
-  // CHECK: sieve.predict %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x512xf32>, tensor<512x32xf32>, tensor<32x2048xf32> -> tensor<?xindex>
-  %0 = sieve.predict %x, %u, %v
-      : tensor<1x512xf32>, tensor<512x32xf32>, tensor<32x2048xf32> -> tensor<?xindex>
-  // CHECK: sieve.predict %{{.*}}, %{{.*}}, %{{.*}} margin 5.000000e-01 : tensor<1x512xf32>, tensor<512x32xf32>, tensor<32x2048xf32> -> tensor<?xindex>
-  %1 = sieve.predict %x, %u, %v margin 0.5
-      : tensor<1x512xf32>, tensor<512x32xf32>, tensor<32x2048xf32> -> tensor<?xindex>
+                   %v: tensor<32x2048xf32>, %t: tensor<2048xf32>,
+                   %xs: tensor<?x512xf32>) -> (tensor<?xindex>, tensor<?xindex>) {
+  // CHECK: sieve.predict %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x512xf32>, tensor<512x32xf32>, tensor<32x2048xf32>, tensor<2048xf32> -> tensor<?xindex>
+  %0 = sieve.predict %x, %u, %v, %t
+      : tensor<1x512xf32>, tensor<512x32xf32>, tensor<32x2048xf32>, tensor<2048xf32> -> tensor<?xindex>
+  // CHECK: sieve.predict %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x512xf32>,
+  %1 = sieve.predict %xs, %u, %v, %t
+      : tensor<?x512xf32>, tensor<512x32xf32>, tensor<32x2048xf32>, tensor<2048xf32> -> tensor<?xindex>
   return %0, %1 : tensor<?xindex>, tensor<?xindex>
+}
+
+// CHECK-LABEL: func.func @column_gather_matmul
+func.func @column_gather_matmul(%x: tensor<?x64xf32>, %w: tensor<256x64xf32>,
+                                %idx: tensor<?xindex>, %b: tensor<256xf32>,
+                                %x1: tensor<64xf32>)
+    -> (tensor<?x256xf32>, tensor<256xf32>) {
+  // CHECK: sieve.column_gather_matmul %{{.*}}, %{{.*}}, %{{.*}} bias %{{.*}} relu : tensor<?x64xf32>, tensor<256x64xf32>, tensor<?xindex>, tensor<256xf32> -> tensor<?x256xf32>
+  %0 = sieve.column_gather_matmul %x, %w, %idx bias %b relu
+      : tensor<?x64xf32>, tensor<256x64xf32>, tensor<?xindex>, tensor<256xf32> -> tensor<?x256xf32>
+  // CHECK: sieve.column_gather_matmul %{{.*}}, %{{.*}}, %{{.*}} : tensor<64xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<256xf32>
+  %1 = sieve.column_gather_matmul %x1, %w, %idx
+      : tensor<64xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<256xf32>
+  return %0, %1 : tensor<?x256xf32>, tensor<256xf32>
 }
 
 // CHECK-LABEL: func.func @branch

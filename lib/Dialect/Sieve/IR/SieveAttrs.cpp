@@ -1,7 +1,7 @@
 //===- SieveAttrs.cpp - Sieve attributes ------------------------*- C++ -*-===//
 //
 // Custom assembly and verification of #sieve.weight_pattern and
-// #sieve.activation_site.
+// #sieve.activation_site; verification of #sieve.predictor.
 //
 //===----------------------------------------------------------------------===//
 
@@ -53,15 +53,15 @@ static void printDensity(AsmPrinter &printer, const llvm::APFloat &density) {
   printer << formatDensity(density.convertToDouble());
 }
 
-/// Checks that `density` is a fraction in [0, 1].
+/// Checks that `density` (or the fraction named `what`) is in [0, 1].
 static LogicalResult
 verifyDensity(llvm::function_ref<InFlightDiagnostic()> emitError,
-              const llvm::APFloat &density) {
+              const llvm::APFloat &density, llvm::StringRef what = "density") {
   if (&density.getSemantics() != &llvm::APFloat::IEEEdouble())
-    return emitError() << "density must be a double";
+    return emitError() << what << " must be a double";
   double value = density.convertToDouble();
   if (!(value >= 0.0 && value <= 1.0))
-    return emitError() << "density must be in [0, 1], got "
+    return emitError() << what << " must be in [0, 1], got "
                        << formatDensity(value);
   return success();
 }
@@ -217,4 +217,40 @@ void ActivationSiteAttr::print(AsmPrinter &printer) const {
     printDensity(printer, getDensity());
   }
   printer << ">";
+}
+
+//===----------------------------------------------------------------------===//
+// PredictorAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+PredictorAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
+                      ElementsAttr u, ElementsAttr v, ElementsAttr thresholds,
+                      FloatAttr recall, FloatAttr density) {
+  auto uType = dyn_cast<RankedTensorType>(u.getShapedType());
+  auto vType = dyn_cast<RankedTensorType>(v.getShapedType());
+  auto tType = dyn_cast<RankedTensorType>(thresholds.getShapedType());
+  if (!uType || !vType || !tType || uType.getRank() != 2 ||
+      vType.getRank() != 2 || tType.getRank() != 1)
+    return emitError() << "expects factors u (D x R) and v (R x N) and N "
+                          "thresholds";
+  if (!isa<FloatType>(uType.getElementType()) ||
+      uType.getElementType() != vType.getElementType() ||
+      uType.getElementType() != tType.getElementType())
+    return emitError() << "expects u, v and thresholds of one float type";
+  if (uType.getDimSize(1) != vType.getDimSize(0))
+    return emitError() << "rank mismatch between factors: u has "
+                       << uType.getDimSize(1) << " columns but v has "
+                       << vType.getDimSize(0) << " rows";
+  if (tType.getDimSize(0) != vType.getDimSize(1))
+    return emitError() << "expects one threshold per neuron ("
+                       << vType.getDimSize(1) << "), got "
+                       << tType.getDimSize(0);
+  for (auto [value, what] : {std::pair{recall, "recall"},
+                             std::pair{density, "density"}})
+    if (!value || failed(verifyDensity(emitError,
+                                       llvm::APFloat(value.getValueAsDouble()),
+                                       what)))
+      return failure();
+  return success();
 }

@@ -162,6 +162,50 @@ LogicalResult GatedGatherMatmulOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// ColumnGatherMatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ColumnGatherMatmulOp::verify() {
+  auto inputType = getInput().getType();
+  auto weightType = getWeight().getType();
+  auto resultType = getResult().getType();
+  if (failed(verifyActivationRank(*this, inputType, "input")))
+    return failure();
+  if (weightType.getRank() != 2)
+    return emitOpError() << "expects a rank-2 weight (N x K, the up weight "
+                            "transposed), got rank "
+                         << weightType.getRank();
+  Type et = inputType.getElementType();
+  Value bias = getBias();
+  auto biasType = bias ? cast<RankedTensorType>(bias.getType()) : nullptr;
+  if (weightType.getElementType() != et || resultType.getElementType() != et ||
+      (biasType && biasType.getElementType() != et))
+    return emitOpError() << "expects input, weight"
+                         << (biasType ? ", bias" : "")
+                         << " and result of one element type";
+  int64_t k = inputType.getShape().back();
+  if (!compatibleDims(k, weightType.getDimSize(1)))
+    return emitOpError() << "reduction sizes differ: input has " << dimString(k)
+                         << " features but weight has "
+                         << dimString(weightType.getDimSize(1)) << " columns";
+  int64_t n = weightType.getDimSize(0);
+  if (biasType && !compatibleDims(biasType.getDimSize(0), n))
+    return emitOpError() << "expects one bias per neuron (" << dimString(n)
+                         << "), got " << dimString(biasType.getDimSize(0));
+  if (resultType.getRank() != inputType.getRank())
+    return emitOpError() << "expects a result of the input's rank ("
+                         << inputType.getRank() << "), got rank "
+                         << resultType.getRank();
+  if (!compatibleDims(resultType.getShape().back(), n) ||
+      (inputType.getRank() == 2 &&
+       !compatibleDims(resultType.getDimSize(0), inputType.getDimSize(0))))
+    return emitOpError() << "result shape " << resultType
+                         << " does not match the input's rows and the "
+                         << dimString(n) << " neurons of the weight";
+  return verifyIndexCount(*this, getIndices().getType(), n, "neurons");
+}
+
+//===----------------------------------------------------------------------===//
 // SparseMatmulOp
 //===----------------------------------------------------------------------===//
 
@@ -257,13 +301,16 @@ LogicalResult PredictOp::verify() {
   auto inputType = getInput().getType();
   auto uType = getU().getType();
   auto vType = getV().getType();
+  auto tType = getThresholds().getType();
   if (failed(verifyActivationRank(*this, inputType, "input")))
     return failure();
   if (uType.getRank() != 2 || vType.getRank() != 2)
     return emitOpError() << "expects rank-2 factors u (D x R) and v (R x N)";
-  if (inputType.getElementType() != uType.getElementType() ||
-      inputType.getElementType() != vType.getElementType())
-    return emitOpError() << "expects input, u and v of one element type";
+  Type et = inputType.getElementType();
+  if (uType.getElementType() != et || vType.getElementType() != et ||
+      tType.getElementType() != et)
+    return emitOpError()
+           << "expects input, u, v and thresholds of one element type";
   int64_t d = inputType.getShape().back();
   if (!compatibleDims(d, uType.getDimSize(0)))
     return emitOpError() << "input has " << dimString(d)
@@ -274,10 +321,12 @@ LogicalResult PredictOp::verify() {
                          << dimString(uType.getDimSize(1))
                          << " columns but v has "
                          << dimString(vType.getDimSize(0)) << " rows";
-  if (!std::isfinite(getMargin().convertToFloat()))
-    return emitOpError() << "expects a finite margin";
-  return verifyIndexCount(*this, getIndices().getType(), vType.getDimSize(1),
-                          "neurons");
+  int64_t n = vType.getDimSize(1);
+  if (!compatibleDims(tType.getDimSize(0), n))
+    return emitOpError() << "expects one threshold per neuron ("
+                         << dimString(n) << "), got "
+                         << dimString(tType.getDimSize(0));
+  return verifyIndexCount(*this, getIndices().getType(), n, "neurons");
 }
 
 //===----------------------------------------------------------------------===//

@@ -158,4 +158,44 @@ def Sieve_ActivationSiteAttr
   let genVerifyDecl = 1;
 }
 
+def Sieve_PredictorAttr : Sieve_Attr<"Predictor", "predictor"> {
+  let summary = "A fitted low-rank predictor of a ReLU's active neurons";
+  let description = [{
+    Attached to the ReLU of an FFN (as `sieve.predictor`) by the compile
+    API with `--sparsity=approx` (docs/predictors.md), or written by a user
+    who brings their own predictor: the factors `u` (`D x R`) and `v`
+    (`R x N`) and the per-neuron `thresholds` (`N`) of a `sieve.predict` of
+    the neurons of `relu(x @ W + b)`, the ReLU's input. The thresholds fold
+    in the bias `b`: neuron `j` is predicted active when
+    `(x @ u @ v)[j] > thresholds[j]`.
+
+    `recall` is the fraction of truly active neurons the predictor kept on
+    held-out calibration rows, and `density` the fraction of neurons it
+    predicted active there (both in [0, 1]); the rewrite reports them and
+    compares the density with the cost model's limit.
+
+    `sieve-sparsify-activations{approx=true}` turns the FFN into a
+    `sieve.predict`, a `sieve.branch` on the predicted density, and gathers
+    of the predicted neurons' up and down weights.
+
+    Example:
+
+    ```mlir
+    #sieve.predictor<u = dense<...> : tensor<4096x256xf32>,
+                     v = dense<...> : tensor<256x11008xf32>,
+                     thresholds = dense<...> : tensor<11008xf32>,
+                     recall = 0.99, density = 0.14>
+    ```
+  }];
+  let parameters = (ins
+    "::mlir::ElementsAttr":$u,
+    "::mlir::ElementsAttr":$v,
+    "::mlir::ElementsAttr":$thresholds,
+    "::mlir::FloatAttr":$recall,
+    "::mlir::FloatAttr":$density
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // SIEVE_DIALECT_SIEVE_IR_SIEVEATTRS_TD

@@ -143,6 +143,61 @@ def Sieve_GatedGatherMatmulOp : Sieve_Op<"gated_gather_matmul", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// ColumnGatherMatmulOp
+//===----------------------------------------------------------------------===//
+
+def Sieve_ColumnGatherMatmulOp : Sieve_Op<"column_gather_matmul", [Pure]> {
+  let summary = "Selected columns of a matrix product, through a ReLU";
+  let description = [{
+    The up projection of a ReLU FFN (`h = relu(x @ W1 + b1)`), or the gate
+    of a gated one, over the selected neurons only. For every index `n` in
+    `indices` and every row `m`:
+
+    ```
+    result[m, n] = relu(sum_k input[m, k] * weight[n, k] + bias[n])
+    ```
+
+    (without `relu` when the attribute is absent), and `result[m, n] = 0`
+    for the neurons `n` not in `indices`. `weight` is the up weight stored
+    transposed (`N x K`: the weights of neuron `n` are the contiguous row
+    `n`), so the product reads only the rows of the selected neurons, each
+    in one sequential pass. With `relu`, the result equals
+    `relu(input @ transpose(weight) + bias)` exactly when `indices` holds
+    every neuron that is active there; with the indices of a predictor
+    (`sieve.predict`) the neurons it misses read as zero.
+
+    `input` is `M x K` (or `K` for one row), `weight` is `N x K`, the
+    optional `bias` has `N` elements, `indices` is a 1-D `index` tensor with
+    values in `[0, N)`, and the result is `M x N` (or `N`); all floats of
+    one element type.
+
+    Example (the up projection of a ReLU FFN with `d = 4096`, `d_ff =
+    11008`, over the neurons a predictor selected; the result feeds
+    `sieve.gather_matmul` with the down weight and the same indices):
+
+    ```mlir
+    %h = sieve.column_gather_matmul %x, %w1_t, %idx bias %b1 relu
+        : tensor<1x4096xf32>, tensor<11008x4096xf32>, tensor<?xindex>,
+          tensor<11008xf32> -> tensor<1x11008xf32>
+    ```
+  }];
+  let arguments = (ins
+    RankedTensorOf<[AnyFloat]>:$input,
+    RankedTensorOf<[AnyFloat]>:$weight,
+    Sieve_IndexVector:$indices,
+    Optional<1DTensorOf<[AnyFloat]>>:$bias,
+    UnitAttr:$relu
+  );
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $indices (`bias` $bias^)? (`relu` $relu^)?
+    attr-dict `:` type($input) `,` type($weight) `,` type($indices)
+    (`,` type($bias)^)? `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // SparseMatmulOp
 //===----------------------------------------------------------------------===//
 
@@ -213,37 +268,42 @@ def Sieve_SparseMatmulOp : Sieve_Op<"sparse_matmul", [Pure,
 def Sieve_PredictOp : Sieve_Op<"predict", [Pure]> {
   let summary = "Low-rank prediction of the neurons a ReLU will leave active";
   let description = [{
-    Estimates which neurons of `relu(input @ W)` are active without computing
-    `input @ W`: with a low-rank factorization `W ~ u @ v` (for example a
-    truncated SVD computed at compile time), the score `(input @ u) @ v` is
-    cheap, and neuron `j` is predicted active when `score[i, j] > -margin` for
-    some row `i`. Returns the predicted-active indices in ascending order.
+    Estimates which neurons of `relu(input @ W + b)` are active without
+    computing `input @ W`: with a low-rank factorization `W ~ u @ v` (a
+    truncated SVD computed at compile time, or a user's trained predictor),
+    the score `(input @ u) @ v` is cheap, and neuron `j` is predicted active
+    when `score[i, j] > thresholds[j]` for some row `i`. Returns the
+    predicted-active indices in ascending order (the union over the rows,
+    as `sieve.active_set`).
 
-    A larger `margin` predicts more neurons active: fewer misses, less
-    saving. A prediction may miss active neurons, so rewrites that use it are
-    approximate and opt-in.
+    The thresholds fold in the bias `b` and are chosen from calibration data
+    for a target recall by the compile API (`--sparsity=approx`,
+    docs/predictors.md): a
+    lower threshold predicts more neurons active, with fewer misses and less
+    saving. A prediction may miss active neurons, so rewrites that use it
+    are approximate and opt-in (`--sparsity=approx`).
 
-    `input` is `M x D` (or `D`), `u` is `D x R`, `v` is `R x N`, all of the
-    same float element type; `margin` is a finite float (default 0.0).
+    `input` is `M x D` (or `D`), `u` is `D x R`, `v` is `R x N`,
+    `thresholds` has `N` elements, all of one float element type.
 
     Example:
 
     ```mlir
-    %idx = sieve.predict %x, %u, %v margin 0.5
-        : tensor<1x4096xf32>, tensor<4096x128xf32>, tensor<128x11008xf32>
-          -> tensor<?xindex>
+    %idx = sieve.predict %x, %u, %v, %t
+        : tensor<1x4096xf32>, tensor<4096x128xf32>, tensor<128x11008xf32>,
+          tensor<11008xf32> -> tensor<?xindex>
     ```
   }];
   let arguments = (ins
     RankedTensorOf<[AnyFloat]>:$input,
     RankedTensorOf<[AnyFloat]>:$u,
     RankedTensorOf<[AnyFloat]>:$v,
-    DefaultValuedAttr<F32Attr, "0.0">:$margin
+    1DTensorOf<[AnyFloat]>:$thresholds
   );
   let results = (outs Sieve_IndexVector:$indices);
   let assemblyFormat = [{
-    $input `,` $u `,` $v (`margin` $margin^)? attr-dict `:` type($input) `,`
-    type($u) `,` type($v) `->` type($indices)
+    $input `,` $u `,` $v `,` $thresholds attr-dict `:` type($input) `,`
+    type($u) `,` type($v) `,` type($thresholds) `->` type($indices)
   }];
   let hasVerifier = 1;
 }
