@@ -1,0 +1,404 @@
+//===- Predictor.cpp - Low-rank predictors of active neurons ----*- C++ -*-===//
+
+#include "sieve/Analysis/Predictor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+
+using namespace mlir::sieve;
+
+namespace {
+
+/// A row-major matrix of doubles (the fit's own arithmetic; inputs and
+/// results are floats).
+struct Matrix {
+  int64_t rows = 0, cols = 0;
+  std::vector<double> data;
+  Matrix() = default;
+  Matrix(int64_t rows, int64_t cols)
+      : rows(rows), cols(cols), data(rows * cols, 0.0) {}
+  double *row(int64_t i) { return data.data() + i * cols; }
+  const double *row(int64_t i) const { return data.data() + i * cols; }
+};
+
+/// The rows of the stacked matrix `[A / |A|; W / |W|]` whose right singular
+/// vectors span the predictor's subspace: A (the pre-activations of the
+/// fitting rows, without bias) and W are given row by row as float arrays
+/// of N elements with a scale each.
+struct Stacked {
+  std::vector<const float *> rows;
+  std::vector<double> scales;
+  int64_t n = 0;
+
+  /// out = this * v, for v (N x l): (m x l).
+  Matrix times(const Matrix &v) const {
+    Matrix out(rows.size(), v.cols);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      double *o = out.row(i);
+      for (int64_t j = 0; j < n; ++j) {
+        double a = rows[i][j] * scales[i];
+        if (a == 0.0)
+          continue;
+        const double *vj = v.row(j);
+        for (int64_t c = 0; c < v.cols; ++c)
+          o[c] += a * vj[c];
+      }
+    }
+    return out;
+  }
+
+  /// out = this^T * b, for b (m x l): (N x l).
+  Matrix transposeTimes(const Matrix &b) const {
+    Matrix out(n, b.cols);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const double *bi = b.row(i);
+      for (int64_t j = 0; j < n; ++j) {
+        double a = rows[i][j] * scales[i];
+        if (a == 0.0)
+          continue;
+        double *o = out.row(j);
+        for (int64_t c = 0; c < b.cols; ++c)
+          o[c] += a * bi[c];
+      }
+    }
+    return out;
+  }
+};
+
+/// Orthonormalizes the columns of `m` in place (modified Gram-Schmidt,
+/// twice for stability); a column that vanishes becomes zero.
+void orthonormalizeColumns(Matrix &m) {
+  for (int pass = 0; pass < 2; ++pass)
+    for (int64_t c = 0; c < m.cols; ++c) {
+      for (int64_t p = 0; p < c; ++p) {
+        double dot = 0;
+        for (int64_t r = 0; r < m.rows; ++r)
+          dot += m.row(r)[c] * m.row(r)[p];
+        for (int64_t r = 0; r < m.rows; ++r)
+          m.row(r)[c] -= dot * m.row(r)[p];
+      }
+      double norm = 0;
+      for (int64_t r = 0; r < m.rows; ++r)
+        norm += m.row(r)[c] * m.row(r)[c];
+      norm = std::sqrt(norm);
+      double inv = norm > 1e-300 ? 1.0 / norm : 0.0;
+      for (int64_t r = 0; r < m.rows; ++r)
+        m.row(r)[c] *= inv;
+    }
+}
+
+/// The eigenvectors of the symmetric `a` (l x l) as the columns of the
+/// result, by descending eigenvalue (cyclic Jacobi rotations).
+Matrix symmetricEigenvectors(Matrix a) {
+  int64_t l = a.rows;
+  Matrix vecs(l, l);
+  for (int64_t i = 0; i < l; ++i)
+    vecs.row(i)[i] = 1.0;
+  for (int sweep = 0; sweep < 50; ++sweep) {
+    double off = 0, total = 0;
+    for (int64_t i = 0; i < l; ++i)
+      for (int64_t j = 0; j < l; ++j) {
+        double v = a.row(i)[j] * a.row(i)[j];
+        total += v;
+        if (i != j)
+          off += v;
+      }
+    if (off <= 1e-24 * total)
+      break;
+    for (int64_t p = 0; p < l; ++p)
+      for (int64_t q = p + 1; q < l; ++q) {
+        double apq = a.row(p)[q];
+        if (std::abs(apq) < 1e-300)
+          continue;
+        double theta = (a.row(q)[q] - a.row(p)[p]) / (2 * apq);
+        double t = (theta >= 0 ? 1.0 : -1.0) /
+                   (std::abs(theta) + std::sqrt(theta * theta + 1));
+        double c = 1 / std::sqrt(t * t + 1), s = t * c;
+        for (int64_t k = 0; k < l; ++k) {
+          double akp = a.row(k)[p], akq = a.row(k)[q];
+          a.row(k)[p] = c * akp - s * akq;
+          a.row(k)[q] = s * akp + c * akq;
+        }
+        for (int64_t k = 0; k < l; ++k) {
+          double apk = a.row(p)[k], aqk = a.row(q)[k];
+          a.row(p)[k] = c * apk - s * aqk;
+          a.row(q)[k] = s * apk + c * aqk;
+        }
+        for (int64_t k = 0; k < l; ++k) {
+          double vkp = vecs.row(k)[p], vkq = vecs.row(k)[q];
+          vecs.row(k)[p] = c * vkp - s * vkq;
+          vecs.row(k)[q] = s * vkp + c * vkq;
+        }
+      }
+  }
+  std::vector<int64_t> order(l);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
+    return a.row(x)[x] > a.row(y)[y];
+  });
+  Matrix sorted(l, l);
+  for (int64_t r = 0; r < l; ++r)
+    for (int64_t c = 0; c < l; ++c)
+      sorted.row(r)[c] = vecs.row(r)[order[c]];
+  return sorted;
+}
+
+/// What thresholds `-b - alpha sigma` give on a set of rows.
+struct Measured {
+  double recall = 1, magnitudeRecall = 1, density = 0, trueDensity = 0;
+};
+
+} // namespace
+
+std::optional<PredictorFit>
+mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
+                          const float *bias, const float *x, int64_t rows,
+                          const PredictorOptions &options, std::string &error) {
+  if (d <= 0 || n <= 0) {
+    error = "the weight has no elements";
+    return std::nullopt;
+  }
+  if (rows <= 0) {
+    error = "no calibration rows";
+    return std::nullopt;
+  }
+  if (!(options.targetRecall > 0 && options.targetRecall <= 1)) {
+    error = "the target recall must be in (0, 1]";
+    return std::nullopt;
+  }
+  int64_t heldOut =
+      rows >= 4 ? std::clamp<int64_t>(static_cast<int64_t>(
+                                          rows * options.heldOutFraction),
+                                      1, rows - 1)
+                : 0;
+  int64_t fitRows = rows - heldOut;
+  int64_t denseElements =
+      options.denseElements > 0 ? options.denseElements : 2 * d * n;
+  int64_t perNeuron =
+      options.perNeuronElements > 0 ? options.perNeuronElements : 2 * d;
+
+  // The pre-activations without bias, A = X W (rows x N).
+  std::vector<float> a(rows * n, 0.0f);
+  for (int64_t i = 0; i < rows; ++i) {
+    float *ai = a.data() + i * n;
+    for (int64_t k = 0; k < d; ++k) {
+      float xk = x[i * d + k];
+      if (xk == 0.0f)
+        continue;
+      const float *wk = w + k * n;
+      for (int64_t j = 0; j < n; ++j)
+        ai[j] += xk * wk[j];
+    }
+  }
+
+  // Candidate ranks: powers of two from 8 whose predictor reads at most a
+  // quarter of the dense weights (or the requested rank).
+  std::vector<int64_t> ranks;
+  int64_t limit = std::max<int64_t>(1, std::min(d, n));
+  if (options.rank > 0) {
+    ranks.push_back(std::min(options.rank, limit));
+  } else {
+    for (int64_t r = 8; r <= std::min<int64_t>(limit / 2, 256); r *= 2)
+      if (r * (d + n) * 4 <= denseElements)
+        ranks.push_back(r);
+    if (ranks.empty())
+      ranks.push_back(std::min<int64_t>(limit, 8));
+  }
+  int64_t maxRank = ranks.back();
+
+  // The subspace: randomized range finder on the stacked matrix.
+  auto frobenius = [](const float *p, int64_t count) {
+    double s = 0;
+    for (int64_t i = 0; i < count; ++i)
+      s += double(p[i]) * p[i];
+    return std::sqrt(s);
+  };
+  Stacked stacked;
+  stacked.n = n;
+  double aNorm = frobenius(a.data(), fitRows * n), wNorm = frobenius(w, d * n);
+  for (int64_t i = 0; i < fitRows && aNorm > 0; ++i) {
+    stacked.rows.push_back(a.data() + i * n);
+    stacked.scales.push_back(1.0 / aNorm);
+  }
+  for (int64_t k = 0; k < d && wNorm > 0; ++k) {
+    stacked.rows.push_back(w + k * n);
+    stacked.scales.push_back(1.0 / wNorm);
+  }
+  int64_t width = std::min<int64_t>(
+      n, std::min<int64_t>(maxRank + 8,
+                           std::max<int64_t>(1, stacked.rows.size())));
+  Matrix basis(n, width);
+  std::mt19937_64 rng(options.seed);
+  std::normal_distribution<double> normal;
+  for (double &v : basis.data)
+    v = normal(rng);
+  orthonormalizeColumns(basis);
+  if (!stacked.rows.empty()) {
+    for (int power = 0; power < 2; ++power) {
+      basis = stacked.transposeTimes(stacked.times(basis));
+      orthonormalizeColumns(basis);
+    }
+    // Rayleigh-Ritz: order the basis by singular value, so that every
+    // prefix is the best subspace of its size.
+    Matrix b = stacked.times(basis);
+    Matrix gram(width, width);
+    for (int64_t i = 0; i < b.rows; ++i)
+      for (int64_t p = 0; p < width; ++p)
+        for (int64_t q = 0; q < width; ++q)
+          gram.row(p)[q] += b.row(i)[p] * b.row(i)[q];
+    Matrix rotation = symmetricEigenvectors(gram);
+    Matrix rotated(n, width);
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t p = 0; p < width; ++p) {
+        double s = 0;
+        for (int64_t q = 0; q < width; ++q)
+          s += basis.row(j)[q] * rotation.row(q)[p];
+        rotated.row(j)[p] = s;
+      }
+    basis = std::move(rotated);
+  }
+  maxRank = std::min(maxRank, width);
+  for (int64_t &r : ranks)
+    r = std::min(r, maxRank);
+
+  // u = W V (D x maxRank) and the projections P = X u (rows x maxRank).
+  Matrix u(d, maxRank);
+  for (int64_t k = 0; k < d; ++k) {
+    double *uk = u.row(k);
+    const float *wk = w + k * n;
+    for (int64_t j = 0; j < n; ++j) {
+      double wkj = wk[j];
+      if (wkj == 0.0)
+        continue;
+      const double *vj = basis.row(j);
+      for (int64_t c = 0; c < maxRank; ++c)
+        uk[c] += wkj * vj[c];
+    }
+  }
+  Matrix proj(rows, maxRank);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t k = 0; k < d; ++k) {
+      double xk = x[i * d + k];
+      if (xk == 0.0)
+        continue;
+      for (int64_t c = 0; c < maxRank; ++c)
+        proj.row(i)[c] += xk * u.row(k)[c];
+    }
+
+  // Scores of every rank, built up prefix by prefix.
+  std::vector<double> scores(rows * n, 0.0);
+  auto biasAt = [&](int64_t j) { return bias ? double(bias[j]) : 0.0; };
+  double zScale = 0;
+  for (int64_t i = 0; i < fitRows * n; ++i)
+    zScale += double(a[i]) * a[i];
+  zScale = std::sqrt(zScale / std::max<int64_t>(1, fitRows * n));
+  double sigmaFloor = 1e-6 * zScale + 1e-30;
+
+  // Threshold alpha for the target recall on the fitting rows, and the
+  // measurements of rows [begin, end).
+  std::vector<double> sigma(n);
+  auto fitAlpha = [&]() {
+    for (int64_t j = 0; j < n; ++j) {
+      double s2 = 0;
+      for (int64_t i = 0; i < fitRows; ++i) {
+        double e = a[i * n + j] - scores[i * n + j];
+        s2 += e * e;
+      }
+      sigma[j] = std::max(std::sqrt(s2 / fitRows), sigmaFloor);
+    }
+    // Each truly active pair is predicted once alpha exceeds its need.
+    std::vector<double> need;
+    for (int64_t i = 0; i < fitRows; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        if (a[i * n + j] + biasAt(j) > 0)
+          need.push_back(-(scores[i * n + j] + biasAt(j)) / sigma[j]);
+    if (need.empty())
+      return 0.0;
+    auto at = need.begin() +
+              std::min<int64_t>(need.size() - 1,
+                                static_cast<int64_t>(std::ceil(
+                                    options.targetRecall * need.size())) -
+                                    1);
+    std::nth_element(need.begin(), at, need.end());
+    // Strictly above the need of the pair at the quantile.
+    return std::nextafter(*at, std::numeric_limits<double>::infinity());
+  };
+  auto measure = [&](double alpha, int64_t begin, int64_t end) {
+    Measured m;
+    int64_t active = 0, kept = 0, predicted = 0;
+    double activeSum = 0, keptSum = 0;
+    for (int64_t i = begin; i < end; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double z = a[i * n + j] + biasAt(j);
+        bool on = scores[i * n + j] + biasAt(j) + alpha * sigma[j] > 0;
+        predicted += on;
+        if (z > 0) {
+          ++active;
+          activeSum += z;
+          kept += on;
+          keptSum += on ? z : 0.0;
+        }
+      }
+    int64_t pairs = (end - begin) * n;
+    if (active) {
+      m.recall = double(kept) / active;
+      m.magnitudeRecall = activeSum > 0 ? keptSum / activeSum : 1.0;
+    }
+    m.density = pairs ? double(predicted) / pairs : 0;
+    m.trueDensity = pairs ? double(active) / pairs : 0;
+    return m;
+  };
+
+  PredictorFit best;
+  double bestCost = std::numeric_limits<double>::infinity();
+  int64_t built = 0;
+  for (int64_t r : ranks) {
+    // Add the components [built, r) to the scores.
+    for (int64_t i = 0; i < rows; ++i) {
+      double *si = scores.data() + i * n;
+      for (int64_t c = built; c < r; ++c) {
+        double p = proj.row(i)[c];
+        for (int64_t j = 0; j < n; ++j)
+          si[j] += p * basis.row(j)[c];
+      }
+    }
+    built = r;
+    double alpha = fitAlpha();
+    Measured fit = measure(alpha, 0, fitRows);
+    double cost = (double(r) * (d + n) + fit.density * n * perNeuron) /
+                  double(denseElements);
+    if (cost < bestCost) {
+      bestCost = cost;
+      best.rank = r;
+      best.thresholds.assign(n, 0.0f);
+      for (int64_t j = 0; j < n; ++j)
+        best.thresholds[j] =
+            static_cast<float>(-biasAt(j) - alpha * sigma[j]);
+      // The measurements need these scores: take them now.
+      Measured held = heldOut ? measure(alpha, fitRows, rows) : fit;
+      best.recall = held.recall;
+      best.magnitudeRecall = held.magnitudeRecall;
+      best.density = held.density;
+      best.trueDensity = held.trueDensity;
+    }
+  }
+  best.d = d;
+  best.n = n;
+  best.fitRows = fitRows;
+  best.heldOutRows = heldOut;
+  best.relativeCost =
+      (double(best.rank) * (d + n) + best.density * n * perNeuron) /
+      double(denseElements);
+  best.u.resize(d * best.rank);
+  best.v.resize(best.rank * n);
+  for (int64_t k = 0; k < d; ++k)
+    for (int64_t c = 0; c < best.rank; ++c)
+      best.u[k * best.rank + c] = static_cast<float>(u.row(k)[c]);
+  for (int64_t c = 0; c < best.rank; ++c)
+    for (int64_t j = 0; j < n; ++j)
+      best.v[c * n + j] = static_cast<float>(basis.row(j)[c]);
+  return best;
+}
