@@ -142,75 +142,115 @@ static FailureOr<Value> accumulatorBias(Value init) {
   return failure();
 }
 
-/// Completes `ffn` (whose down projection and product are set) with the
-/// ReLU-like factor `gate` and the other factor `other`; fails with a
-/// reason when `other` is not the up projection.
-static LogicalResult matchUpProjection(GatedFFN &ffn, Value gate, Value other,
-                                       std::string &why) {
-  ffn.gate = gate;
-  ffn.kind = *reluLikeKind(gate);
-  // A bias added to the up projection (MatMul + Add): a 1-D value
-  // broadcast over every dimension but the neurons.
-  if (auto add = other.getDefiningOp<linalg::AddOp>();
+/// True when `reshape` (a tensor.reshape of a 2-D `R x N` value) only splits
+/// its rows: it keeps the last dimension N, so `collapse` (grouping every
+/// leading dimension into rows) gives the rows back in order.
+static bool splitsRowsOnly(tensor::ReshapeOp reshape,
+                           tensor::CollapseShapeOp collapse) {
+  auto src = cast<RankedTensorType>(reshape.getSource().getType());
+  auto dst = cast<RankedTensorType>(reshape.getResult().getType());
+  if (src.getRank() != 2 || src.isDynamicDim(1) || dst.getRank() < 2 ||
+      dst.getShape().back() != src.getDimSize(1))
+    return false;
+  SmallVector<ReassociationIndices> groups = collapse.getReassociationIndices();
+  return collapse.getSrcType().getRank() == dst.getRank() &&
+         groups.size() == 2 &&
+         groups.back() == ReassociationIndices{dst.getRank() - 1};
+}
+
+bool mlir::sieve::hasOneUseBesidesDims(Operation *op) {
+  if (op->getNumResults() != 1)
+    return false;
+  int64_t others = 0;
+  for (Operation *user : op->getResult(0).getUsers())
+    if (!isa<tensor::DimOp>(user))
+      ++others;
+  return others == 1;
+}
+
+FailureOr<Projection>
+mlir::sieve::matchProjection(Value value, tensor::CollapseShapeOp collapse,
+                             std::string &why) {
+  Projection proj;
+  // A bias added to the projection (MatMul + Add): a 1-D value broadcast
+  // over every dimension but the neurons.
+  if (auto add = value.getDefiningOp<linalg::AddOp>();
       add && add.hasPureTensorSemantics()) {
-    int64_t rank = cast<RankedTensorType>(other.getType()).getRank();
+    int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
     auto leading = llvm::to_vector(llvm::seq<int64_t>(0, rank - 1));
     for (int i = 0; i < 2; ++i) {
       auto broadcast = add.getInputs()[i].getDefiningOp<linalg::BroadcastOp>();
       if (broadcast && broadcast.getInput().getType().getRank() == 1 &&
           broadcast.getDimensions() == ArrayRef<int64_t>(leading) &&
-          add.getInputs()[1 - i].getType() == other.getType()) {
-        ffn.upBiasAdd = add;
-        ffn.upBias = broadcast.getInput();
-        other = add.getInputs()[1 - i];
+          add.getInputs()[1 - i].getType() == value.getType()) {
+        proj.biasAdd = add;
+        proj.bias = broadcast.getInput();
+        value = add.getInputs()[1 - i];
         break;
       }
     }
   }
-  if (ffn.collapse) {
-    ffn.expand = other.getDefiningOp<tensor::ExpandShapeOp>();
-    if (!ffn.expand || ffn.expand.getReassociationIndices() !=
-                           ffn.collapse.getReassociationIndices()) {
-      why = "the other factor of the product is not a matmul reshaped like "
-            "the product";
+  if (collapse) {
+    if (auto expand = value.getDefiningOp<tensor::ExpandShapeOp>();
+        expand && expand.getReassociationIndices() ==
+                      collapse.getReassociationIndices()) {
+      proj.expand = expand;
+      value = expand.getSrc();
+    } else if (auto reshape = value.getDefiningOp<tensor::ReshapeOp>();
+               reshape && splitsRowsOnly(reshape, collapse)) {
+      proj.expand = reshape;
+      value = reshape.getSource();
+    } else {
+      why = "the projection is not reshaped like the activation";
       return failure();
     }
-    other = ffn.expand.getSrc();
   }
-  ffn.up = other.getDefiningOp<linalg::MatmulOp>();
-  if (!ffn.up || !ffn.up.hasPureTensorSemantics() ||
-      !linalg::MatmulOp::isDefaultIndexingMaps(ffn.up.getIndexingMaps())) {
-    why = "the other factor of the product is not a matmul (the up "
-          "projection)";
+  proj.matmul = value.getDefiningOp<linalg::MatmulOp>();
+  if (!proj.matmul || !proj.matmul.hasPureTensorSemantics() ||
+      !linalg::MatmulOp::isDefaultIndexingMaps(
+          proj.matmul.getIndexingMaps())) {
+    why = "the up projection is not a matmul";
     return failure();
   }
-  ffn.upInput = ffn.up.getInputs()[0];
-  ffn.upWeight = ffn.up.getInputs()[1];
-  if (auto transpose = ffn.upWeight.getDefiningOp<linalg::TransposeOp>();
+  proj.input = proj.matmul.getInputs()[0];
+  proj.weight = proj.matmul.getInputs()[1];
+  if (auto transpose = proj.weight.getDefiningOp<linalg::TransposeOp>();
       transpose && transpose.hasPureTensorSemantics() &&
       transpose.getPermutation() == ArrayRef<int64_t>{1, 0} &&
       isStaticF32Constant(transpose.getInput()))
-    ffn.upWeightTransposed = transpose.getInput();
-  else if (!isStaticF32Constant(ffn.upWeight)) {
+    proj.weightTransposed = transpose.getInput();
+  else if (!isStaticF32Constant(proj.weight)) {
     why = "the up weight is not a static f32 constant";
     return failure();
   }
-  FailureOr<Value> bias = accumulatorBias(ffn.up.getOutputs()[0]);
-  if (failed(bias) || (*bias && ffn.upBias)) {
+  FailureOr<Value> bias = accumulatorBias(proj.matmul.getOutputs()[0]);
+  if (failed(bias) || (*bias && proj.bias)) {
     why = "the up projection's accumulator is neither zero nor a bias";
     return failure();
   }
   if (*bias)
-    ffn.upBias = *bias;
-  bool singleUses = ffn.up->hasOneUse() && ffn.mul->hasOneUse() &&
-                    (!ffn.upBiasAdd || ffn.upBiasAdd->hasOneUse()) &&
-                    (!ffn.expand || ffn.expand->hasOneUse()) &&
-                    (!ffn.collapse || ffn.collapse->hasOneUse());
-  if (!singleUses) {
-    why = "the up projection or the product has other uses";
+    proj.bias = *bias;
+  if (!hasOneUseBesidesDims(proj.matmul) ||
+      (proj.biasAdd && !proj.biasAdd->hasOneUse()) ||
+      (proj.expand && !proj.expand->hasOneUse())) {
+    why = "the up projection has other uses";
     return failure();
   }
-  return success();
+  return proj;
+}
+
+/// The collapse of `hidden` (a down projection's input) from rank > 2 into
+/// rows, keeping the neurons last; null when `hidden` is not collapsed.
+/// Fails for any other collapse.
+static FailureOr<tensor::CollapseShapeOp> rowCollapse(Value hidden) {
+  auto collapse = hidden.getDefiningOp<tensor::CollapseShapeOp>();
+  if (!collapse)
+    return tensor::CollapseShapeOp();
+  SmallVector<ReassociationIndices> groups = collapse.getReassociationIndices();
+  int64_t rank = collapse.getSrcType().getRank();
+  if (groups.size() != 2 || groups.back() != ReassociationIndices{rank - 1})
+    return failure();
+  return collapse;
 }
 
 std::optional<GatedFFN> mlir::sieve::matchGatedFFN(linalg::MatmulOp down,
@@ -223,15 +263,11 @@ std::optional<GatedFFN> mlir::sieve::matchGatedFFN(linalg::MatmulOp down,
   GatedFFN ffn;
   ffn.down = down;
   Value hidden = down.getInputs()[0];
-  if ((ffn.collapse = hidden.getDefiningOp<tensor::CollapseShapeOp>())) {
-    // Leading dimensions into rows; the neurons stay the last dimension.
-    SmallVector<ReassociationIndices> groups =
-        ffn.collapse.getReassociationIndices();
-    int64_t rank = ffn.collapse.getSrcType().getRank();
-    if (groups.size() != 2 || groups.back() != ReassociationIndices{rank - 1})
-      return std::nullopt;
+  FailureOr<tensor::CollapseShapeOp> collapse = rowCollapse(hidden);
+  if (failed(collapse))
+    return std::nullopt;
+  if ((ffn.collapse = *collapse))
     hidden = ffn.collapse.getSrc();
-  }
   ffn.mul = hidden.getDefiningOp<linalg::MulOp>();
   if (!ffn.mul || !ffn.mul.hasPureTensorSemantics())
     return std::nullopt;
@@ -248,11 +284,82 @@ std::optional<GatedFFN> mlir::sieve::matchGatedFFN(linalg::MatmulOp down,
       reason = "the factors of the product differ in shape";
       continue;
     }
-    GatedFFN candidate = ffn;
-    if (succeeded(matchUpProjection(candidate, gate, other, reason)))
-      return candidate;
+    FailureOr<Projection> up = matchProjection(other, ffn.collapse, reason);
+    if (failed(up))
+      continue;
+    if (!ffn.mul->hasOneUse() ||
+        (ffn.collapse && !hasOneUseBesidesDims(ffn.collapse))) {
+      reason = "the product has other uses";
+      continue;
+    }
+    ffn.gate = gate;
+    ffn.kind = *reluLikeKind(gate);
+    ffn.up = *up;
+    return ffn;
   }
   if (why)
     *why = reason;
   return std::nullopt;
+}
+
+Value mlir::sieve::reluInput(Value relu) {
+  Operation *op = relu.getDefiningOp();
+  if (auto max = dyn_cast_or_null<linalg::MaxOp>(op)) {
+    if (isZeroFill(max.getInputs()[1]))
+      return max.getInputs()[0];
+    if (isZeroFill(max.getInputs()[0]))
+      return max.getInputs()[1];
+    return nullptr;
+  }
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
+  if (!generic || generic.getNumResults() != 1 ||
+      generic.getNumDpsInputs() != 1 ||
+      reluLikeKind(relu) != ActivationKind::Relu)
+    return nullptr;
+  // The body must be maximumf(in, 0) of the block argument itself.
+  auto yield = cast<linalg::YieldOp>(generic.getBody()->getTerminator());
+  auto max = yield.getValues()[0].getDefiningOp<arith::MaximumFOp>();
+  Value arg = generic.getBody()->getArgument(0);
+  if (!max || (max.getLhs() != arg && max.getRhs() != arg))
+    return nullptr;
+  return generic.getDpsInputs()[0];
+}
+
+std::optional<ReluFFN> mlir::sieve::matchReluFFN(linalg::MatmulOp down,
+                                                 std::string *why) {
+  if (why)
+    why->clear();
+  if (!down.hasPureTensorSemantics() ||
+      !linalg::MatmulOp::isDefaultIndexingMaps(down.getIndexingMaps()))
+    return std::nullopt;
+  ReluFFN ffn;
+  ffn.down = down;
+  Value hidden = down.getInputs()[0];
+  FailureOr<tensor::CollapseShapeOp> collapse = rowCollapse(hidden);
+  if (failed(collapse))
+    return std::nullopt;
+  if ((ffn.collapse = *collapse))
+    hidden = ffn.collapse.getSrc();
+  std::optional<ActivationKind> kind = reluLikeKind(hidden);
+  if (!kind)
+    return std::nullopt;
+  ffn.relu = hidden;
+  auto fail = [&](const std::string &reason) -> std::optional<ReluFFN> {
+    if (why)
+      *why = reason;
+    return std::nullopt;
+  };
+  Value pre = reluInput(hidden);
+  if (!pre)
+    return fail("the activation is " + stringifyActivationKind(*kind).str() +
+                "; predictors are fitted for ReLU only");
+  if (!hidden.hasOneUse() ||
+      (ffn.collapse && !hasOneUseBesidesDims(ffn.collapse)))
+    return fail("the activation has other uses");
+  std::string reason;
+  FailureOr<Projection> up = matchProjection(pre, ffn.collapse, reason);
+  if (failed(up))
+    return fail(reason);
+  ffn.up = *up;
+  return ffn;
 }

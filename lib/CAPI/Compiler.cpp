@@ -300,9 +300,9 @@ char *sieveAnalyzeModel(const char *modelPath, unsigned randomRuns,
   }
   try {
     AnalyzeOptions options;
-    options.randomRuns = randomRuns;
+    options.calibration.randomRuns = randomRuns;
     if (calibrateDir)
-      options.calibrateDir = calibrateDir;
+      options.calibration.dir = calibrateDir;
     ErrorCollector errors;
     std::optional<SparsityReport> report =
         analyzeModel(modelPath, options, errors.handler());

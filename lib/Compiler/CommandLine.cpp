@@ -16,14 +16,19 @@ SparsityFlags::SparsityFlags(cl::OptionCategory &category)
     : sparsity(
           "sparsity",
           cl::desc("Sparsity rewrites: off (default), auto (exact where the "
-                   "cost model and --profile say it pays), or exact (a "
+                   "cost model and --profile say it pays), exact (a "
                    "matmul that consumes a ReLU reads only the weight rows "
                    "of active neurons, and a gated FFN computes only their "
                    "up-projection columns, with a run-time fallback to the "
                    "dense path; a MatMul/Gemm with a sparse constant "
                    "weight runs a packed sparse kernel; results equal the "
-                   "dense ones up to float rounding)"),
-          cl::value_desc("off|exact|auto"), cl::init("off"), cl::cat(category)),
+                   "dense ones up to float rounding), or approx (exact, "
+                   "and each ReLU FFN gets a low-rank predictor fitted on "
+                   "--calibrate inputs that picks the neurons to compute "
+                   "before the up projection: faster, approximate, with "
+                   "the measured recall printed per FFN)"),
+          cl::value_desc("off|exact|auto|approx"), cl::init("off"),
+          cl::cat(category)),
       profile("profile",
               cl::desc("With --sparsity=auto: the measured activation "
                        "densities of a `sieve-analyze --json` report; sites "
@@ -49,15 +54,45 @@ SparsityFlags::SparsityFlags(cl::OptionCategory &category)
       noVectorize("no-vectorize",
                   cl::desc("Compile to plain scalar loops (for debugging "
                            "code generation)"),
-                  cl::init(false), cl::cat(category)) {}
+                  cl::init(false), cl::cat(category)),
+      calibrateDir(
+          "calibrate",
+          cl::desc("With --sparsity=approx: fit the predictors on the inputs "
+                   "in DIR (the ONNX test-data layout, test_data_set_*/"
+                   "input_*.pb, or .npy files named after the inputs); "
+                   "use inputs like the ones the model will see (text, "
+                   "images), the last quarter of the rows measures recall"),
+          cl::value_desc("dir"), cl::cat(category)),
+      calibrateRandom(
+          "calibrate-random",
+          cl::desc("With --sparsity=approx: fit the predictors on N random "
+                   "inputs (floats standard normal, integer inputs such as "
+                   "token ids in [0, 4)); only for models whose inputs are "
+                   "like that"),
+          cl::value_desc("N"), cl::init(0), cl::cat(category)),
+      predictorRecall(
+          "predictor-recall",
+          cl::desc("With --sparsity=approx: the fraction of truly active "
+                   "neurons of the calibration rows the predictors keep "
+                   "(default 0.99); lower is faster and less exact"),
+          cl::value_desc("fraction"), cl::init(0.99), cl::cat(category)),
+      predictorRank(
+          "predictor-rank",
+          cl::desc("With --sparsity=approx: the rank of every predictor "
+                   "(default 0: the cost model picks it per FFN)"),
+          cl::value_desc("R"), cl::init(0), cl::cat(category)) {}
 
-std::string SparsityFlags::apply(CPUPipelineOptions &options) const {
+std::string SparsityFlags::apply(CompileOptions &compile) const {
+  CPUPipelineOptions &options = compile.pipeline;
   std::optional<SparsityMode> mode = parseSparsityMode(sparsity);
   if (!mode)
     return "--sparsity=" + sparsity +
-           " is not supported (use off, exact or auto; approx is not "
-           "available yet)";
+           " is not supported (use off, exact, auto or approx)";
   options.sparsity = *mode;
+  compile.calibration.dir = calibrateDir;
+  compile.calibration.randomRuns = calibrateRandom;
+  compile.predictorRecall = predictorRecall;
+  compile.predictorRank = predictorRank;
   options.profile = profile;
   if (activationDensityLimit.getNumOccurrences())
     options.activationDensityLimit = activationDensityLimit;

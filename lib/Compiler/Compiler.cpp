@@ -3,6 +3,7 @@
 #include "sieve/Compiler/Compiler.h"
 
 #include "CompileContext.h"
+#include "Predictors.h"
 
 #include "sieve/Import/ONNX/Importer.h"
 #include "sieve/Support/TestData.h"
@@ -60,6 +61,23 @@ std::string mlir::sieve::verifyCompileOptions(const CompileOptions &options) {
              "' is not a C identifier (letters, digits and '_', not "
              "starting with a digit)";
   }
+  bool approx = options.pipeline.sparsity == SparsityMode::Approx;
+  if (!approx && !options.calibration.empty())
+    return "--calibrate and --calibrate-random are used by --sparsity=approx";
+  if (!approx && (options.predictorRecall != 0.99 || options.predictorRank))
+    return "--predictor-recall and --predictor-rank are used by "
+           "--sparsity=approx";
+  if (!(options.predictorRecall > 0 && options.predictorRecall <= 1))
+    return "--predictor-recall must be in (0, 1], got " +
+           std::to_string(options.predictorRecall);
+  if (options.predictorRank < 0)
+    return "--predictor-rank must be non-negative (0: the cost model "
+           "picks it), got " +
+           std::to_string(options.predictorRank);
+  if (approx && options.calibration.empty())
+    return "--sparsity=approx fits its predictors on calibration inputs: "
+           "give --calibrate DIR (the ONNX test-data layout or .npy files "
+           "named after the inputs) or --calibrate-random N";
   if (options.pipeline.threads > 1 && !targetsHostArchitecture(options.target))
     return "--threads=" + std::to_string(options.pipeline.threads) +
            " is only available for the host's architecture (the OpenMP "
@@ -140,6 +158,9 @@ mlir::sieve::importAndLower(MLIRContext &context, llvm::StringRef modelPath,
   OwningOpRef<ModuleOp> module = onnx_import::importModelFile(
       modelPath, &context, importOptions, &signature);
   if (!module)
+    return nullptr;
+  if (options.pipeline.sparsity == SparsityMode::Approx &&
+      !fitPredictors(*module, signature, options, onMessage))
     return nullptr;
 
   progress(onMessage, "compiling (sparsity=" +
@@ -283,8 +304,7 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
 std::unique_ptr<JitModel>
 mlir::sieve::loadModel(llvm::StringRef modelPath, const CompileOptions &options,
                        const MessageHandler &onMessage) {
-  if (std::string message = verifyCPUPipelineOptions(options.pipeline);
-      !message.empty()) {
+  if (std::string message = verifyCompileOptions(options); !message.empty()) {
     fail(onMessage, message);
     return nullptr;
   }

@@ -2,6 +2,7 @@
 
 #include "sieve/Compiler/Report.h"
 
+#include "Calibration.h"
 #include "CompileContext.h"
 
 #include "sieve/Analysis/ActivationSites.h"
@@ -46,49 +47,6 @@ bool fail(const MessageHandler &onMessage, const llvm::Twine &message) {
 int64_t neuronAxis(ShapedType type) {
   int64_t rank = type.getRank();
   return rank >= 4 ? 1 : rank - 1;
-}
-
-/// A random calibration input: floats standard normal, integer inputs
-/// (token ids, positions) small non-negative values, bools 0/1.
-HostTensor randomCalibrationInput(const TensorSignature &sig,
-                                  std::mt19937 &rng) {
-  HostTensor t = randomTensor(sig, rng);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  if (t.kind == ElementKind::Float)
-    for (int64_t i = 0; i < t.numElements(); ++i) {
-      float v = normal(rng);
-      std::memcpy(t.data.data() + 4 * i, &v, 4);
-    }
-  return t;
-}
-
-/// Input sets from a directory: the ONNX test-data layout, or .npy files
-/// named after the inputs.
-bool readCalibrationSets(llvm::StringRef dir, const ModelSignature &sig,
-                         std::vector<std::vector<HostTensor>> &sets,
-                         std::string &error) {
-  std::vector<std::string> setDirs;
-  std::string noTestData;
-  if (findTestSets(dir, setDirs, noTestData)) {
-    for (const std::string &setDir : setDirs) {
-      std::vector<HostTensor> set;
-      if (!readNumberedTensors(setDir, "input", set, error))
-        return false;
-      sets.push_back(std::move(set));
-    }
-    return true;
-  }
-  std::vector<HostTensor> set;
-  for (const TensorSignature &in : sig.inputs) {
-    HostTensor t;
-    std::string name = in.name;
-    std::replace(name.begin(), name.end(), '/', '_');
-    if (!readNpyFile((dir + "/" + name + ".npy").str(), t, error))
-      return false;
-    set.push_back(std::move(t));
-  }
-  sets.push_back(std::move(set));
-  return true;
 }
 
 WeightReport describeWeight(Operation *op, WeightPatternAttr p,
@@ -160,14 +118,14 @@ std::optional<SparsityReport>
 mlir::sieve::analyzeModel(llvm::StringRef modelPath,
                           const AnalyzeOptions &options,
                           const MessageHandler &onMessage) {
-  if (options.randomRuns && !options.calibrateDir.empty()) {
+  if (options.calibration.randomRuns && !options.calibration.dir.empty()) {
     fail(onMessage, "use either random runs or a calibration directory");
     return std::nullopt;
   }
-  if (!options.calibrateDir.empty() &&
-      !llvm::sys::fs::is_directory(options.calibrateDir)) {
+  if (!options.calibration.dir.empty() &&
+      !llvm::sys::fs::is_directory(options.calibration.dir)) {
     fail(onMessage,
-         "--calibrate: '" + options.calibrateDir + "' is not a directory");
+         "--calibrate: '" + options.calibration.dir + "' is not a directory");
     return std::nullopt;
   }
   CompileContext compile(onMessage);
@@ -210,72 +168,36 @@ mlir::sieve::analyzeModel(llvm::StringRef modelPath,
     }
   });
 
-  // Calibration: return every site's value from the entry function as an
-  // extra output, compile, and run on the calibration inputs.
+  // Calibration: every site's value becomes an extra output of a dense
+  // build run on the calibration inputs.
   std::vector<std::vector<HostTensor>> inputSets;
   std::string error;
-  if (!options.calibrateDir.empty() &&
-      !readCalibrationSets(options.calibrateDir, signature, inputSets, error)) {
+  if (!calibrationInputSets(options.calibration, signature, inputSets,
+                            error)) {
     fail(onMessage, error);
     return std::nullopt;
-  }
-  std::mt19937 rng(1);
-  for (unsigned i = 0; i < options.randomRuns; ++i) {
-    std::vector<HostTensor> set;
-    for (const TensorSignature &in : signature.inputs)
-      set.push_back(randomCalibrationInput(in, rng));
-    inputSets.push_back(std::move(set));
   }
   report.calibrationRuns = inputSets.size();
   if (inputSets.empty() || report.sites.empty())
     return report;
-
-  auto func = *module->getOps<func::FuncOp>().begin();
-  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
-  SmallVector<Value> results(ret.getOperands());
-  ModelSignature instrumented = signature;
+  SmallVector<Value> values;
+  std::vector<std::string> names;
   for (auto [s, counter] : llvm::zip(report.sites, counters)) {
-    results.push_back(counter.value);
-    TensorSignature t{s.node, ElementKind::Float, {}};
-    for (int64_t d : cast<ShapedType>(counter.value.getType()).getShape())
-      t.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
-    instrumented.outputs.push_back(t);
+    values.push_back(counter.value);
+    names.push_back(s.node);
   }
-  OpBuilder b(ret);
-  func::ReturnOp::create(b, ret.getLoc(), results);
-  ret.erase();
-  func.setType(FunctionType::get(&context, func.getArgumentTypes(),
-                                 ValueRange(results).getTypes()));
-  // Strip the annotations: the compiled model is the dense one.
-  module->walk([](Operation *op) {
-    op->removeAttr("sieve.weight_pattern");
-    op->removeAttr("sieve.activation_site");
-  });
-  PassManager cpm(&context);
-  CPUPipelineOptions dense;
-  dense.target = host;
-  buildCPUPipeline(cpm, dense);
-  if (failed(cpm.run(*module))) {
-    fail(onMessage, "compiling the instrumented model failed");
-    return std::nullopt;
-  }
-  std::unique_ptr<JitModel> model =
-      JitModel::compile(*module, instrumented, error);
-  if (!model) {
+  bool ran = runWithExtraOutputs(
+      *module, values, names, signature, inputSets,
+      [&](size_t n, ArrayRef<HostTensor> outputs) {
+        for (auto [i, counter] : llvm::enumerate(counters))
+          counter.add(outputs[i]);
+        if (options.onProgress)
+          options.onProgress(n + 1, inputSets.size());
+      },
+      error);
+  if (!ran) {
     fail(onMessage, error);
     return std::nullopt;
-  }
-  size_t first = signature.outputs.size();
-  for (auto [n, set] : llvm::enumerate(inputSets)) {
-    std::vector<HostTensor> outputs;
-    if (!model->run(set, outputs, error)) {
-      fail(onMessage, "calibration run " + llvm::Twine(n) + ": " + error);
-      return std::nullopt;
-    }
-    for (auto [i, counter] : llvm::enumerate(counters))
-      counter.add(outputs[first + i]);
-    if (options.onProgress)
-      options.onProgress(n + 1, inputSets.size());
   }
   for (auto [s, counter] : llvm::zip(report.sites, counters)) {
     if (!counter.total)

@@ -35,6 +35,8 @@ llvm::StringRef mlir::sieve::stringifySparsityMode(SparsityMode mode) {
     return "exact";
   case SparsityMode::Auto:
     return "auto";
+  case SparsityMode::Approx:
+    return "approx";
   }
   return "off";
 }
@@ -42,7 +44,8 @@ llvm::StringRef mlir::sieve::stringifySparsityMode(SparsityMode mode) {
 std::optional<SparsityMode>
 mlir::sieve::parseSparsityMode(llvm::StringRef name) {
   for (SparsityMode mode :
-       {SparsityMode::Off, SparsityMode::Exact, SparsityMode::Auto})
+       {SparsityMode::Off, SparsityMode::Exact, SparsityMode::Auto,
+        SparsityMode::Approx})
     if (name == stringifySparsityMode(mode))
       return mode;
   return std::nullopt;
@@ -67,7 +70,7 @@ mlir::sieve::verifyCPUPipelineOptions(const CPUPipelineOptions &options) {
       return std::string(flag) + " must be a non-negative number, got " +
              std::to_string(*value);
     if (options.sparsity == SparsityMode::Off)
-      return std::string(flag) + " is used by --sparsity=exact or auto";
+      return std::string(flag) + " is used by --sparsity=exact, auto or approx";
   }
   const CodegenTarget &t = options.target;
   if (t.vectorWidth < 1 || t.tileM < 1 || t.tileN < 1 || t.cacheBytes < 1)
@@ -121,6 +124,7 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
                                     options.target.cacheBytes}));
     pm.addNestedPass<func::FuncOp>(
         createSieveSparsifyActivations(SieveSparsifyActivationsOptions{
+            options.sparsity == SparsityMode::Approx,
             options.activationDensityLimit.value_or(-1.0), options.report,
             options.target.cacheBytes}));
   }
@@ -257,7 +261,12 @@ struct CPUPipelineTextOptions
               "fallback to the dense path; sparse constant weights are packed"),
           clEnumValN(SparsityMode::Auto, "auto",
                      "the same, except where the measured densities of a "
-                     "profile say it does not pay"))};
+                     "profile say it does not pay"),
+          clEnumValN(SparsityMode::Approx, "approx",
+                     "exact, and an FFN whose ReLU carries a "
+                     "#sieve.predictor computes only the predicted neurons "
+                     "(approximate; the compile API fits the predictors on "
+                     "calibration inputs)"))};
   Option<std::string> profile{
       *this, "profile",
       llvm::cl::desc("With sparsity=auto: a sieve-analyze --json report "

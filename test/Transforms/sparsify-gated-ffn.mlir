@@ -274,7 +274,7 @@ func.func @mul_with_non_projection(%v: tensor<1x8xf32>, %g: tensor<1x8xf32>, %wd
   %h = linalg.mul ins(%r, %v : tensor<1x8xf32>, tensor<1x8xf32>) outs(%e : tensor<1x8xf32>) -> tensor<1x8xf32>
   %o = tensor.empty() : tensor<1x4xf32>
   %acc = linalg.fill ins(%zero : f32) outs(%o : tensor<1x4xf32>) -> tensor<1x4xf32>
-  // expected-remark @+1 {{(the other factor of the product is not a matmul (the up projection))}}
+  // expected-remark @+1 {{(the up projection is not a matmul)}}
   %y = linalg.matmul ins(%h, %wd : tensor<1x8xf32>, tensor<8x4xf32>) outs(%acc : tensor<1x4xf32>) -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
 }
@@ -320,7 +320,7 @@ func.func @up_other_uses(%x: tensor<1x4xf32>, %g: tensor<1x8xf32>, %wd: tensor<8
   %h = linalg.mul ins(%r, %u : tensor<1x8xf32>, tensor<1x8xf32>) outs(%e : tensor<1x8xf32>) -> tensor<1x8xf32>
   %o = tensor.empty() : tensor<1x4xf32>
   %acc = linalg.fill ins(%zero : f32) outs(%o : tensor<1x4xf32>) -> tensor<1x4xf32>
-  // expected-remark @+1 {{(the up projection or the product has other uses)}}
+  // expected-remark @+1 {{(the up projection has other uses)}}
   %y = linalg.matmul ins(%h, %wd : tensor<1x8xf32>, tensor<8x4xf32>) outs(%acc : tensor<1x4xf32>) -> tensor<1x4xf32>
   return %y, %u : tensor<1x4xf32>, tensor<1x8xf32>
 }

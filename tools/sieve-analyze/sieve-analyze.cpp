@@ -107,8 +107,8 @@ int main(int argc, char **argv) {
   }
 
   AnalyzeOptions options;
-  options.randomRuns = randomRuns;
-  options.calibrateDir = calibrateDir;
+  options.calibration.randomRuns = randomRuns;
+  options.calibration.dir = calibrateDir;
   options.onProgress = drawProgress;
   std::optional<SparsityReport> report =
       analyzeModel(modelPath, options, printMessages("sieve-analyze"));

@@ -76,7 +76,7 @@ int main(int argc, char **argv) {
   options.pipeline.report = true;
   std::string message = threadFlags.apply(options.pipeline);
   if (message.empty())
-    message = sparsityFlags.apply(options.pipeline);
+    message = sparsityFlags.apply(options);
   if (message.empty())
     message = limitFlags.apply(options);
   if (!message.empty()) {

@@ -44,11 +44,48 @@ std::optional<ActivationKind> reluLikeKind(Value value);
 /// as the gate of a gated FFN).
 bool reachesContraction(Value value);
 
+/// True when the single result of `op` has exactly one use besides
+/// `tensor.dim` ops (which the importer leaves on the values whose shape it
+/// computes with; a rewrite redirects them, see redirectRowDims).
+bool hasOneUseBesidesDims(Operation *op);
+
+/// A projection `x @ W (+ b)` with a constant weight, as the ONNX importer
+/// emits a MatMul (+ Add) or a Gemm: a 2-D matmul, possibly reshaped to its
+/// consumer's rank (a `[batch, seq, d]` model) before the bias is added.
+struct Projection {
+  linalg::MatmulOp matmul;
+  /// The input `x` (2-D, one row per row of the consumer).
+  Value input;
+  /// The constant weight as the matmul reads it (`K x N`), and, when it is
+  /// the transpose of a constant (`linalg.transpose` of an `N x K`
+  /// constant), that constant; otherwise null.
+  Value weight, weightTransposed;
+  /// The 1-D bias: broadcast into the matmul's accumulator (a Gemm bias) or
+  /// added to its result by `biasAdd` (MatMul + Add); null when there is
+  /// none.
+  Value bias;
+  linalg::AddOp biasAdd;
+  /// The reshape of the matmul's result to the consumer's rank (a
+  /// `tensor.expand_shape`, or a `tensor.reshape` that keeps the last
+  /// dimension, as the importer writes several dynamic dimensions), or
+  /// null.
+  Operation *expand = nullptr;
+};
+
+/// The projection that produces `value`, whose consumer's result is
+/// collapsed back into 2-D rows by `collapse` (null: the consumer is 2-D).
+/// Fails with a reason in `why` when `value` is no projection with a static
+/// f32 constant weight whose reshape `collapse` undoes, or when the
+/// projection's ops have other uses (besides `tensor.dim` of the matmul).
+FailureOr<Projection> matchProjection(Value value,
+                                      tensor::CollapseShapeOp collapse,
+                                      std::string &why);
+
 /// The down projection of a gated ReLU FFN, `y = (gate * up) @ Wd` with
-/// `gate` a ReLU-like value and `up = x @ Wu (+ bias)` a matmul with a
-/// constant weight (and possibly a bias), as the ONNX importer emits it (for a
-/// `[batch, seq, d]` model, `up` is expanded to the gate's rank and the product
-/// collapsed back into the down projection's rows).
+/// `gate` a ReLU-like value and `up = x @ Wu (+ bias)` a projection with a
+/// constant weight (for a `[batch, seq, d]` model, `up` is reshaped to the
+/// gate's rank and the product collapsed back into the down projection's
+/// rows).
 struct GatedFFN {
   linalg::MatmulOp down;
   /// The elementwise product `gate * up` (either operand order).
@@ -56,21 +93,8 @@ struct GatedFFN {
   /// The ReLU-like operand of the product, of the product's rank.
   Value gate;
   ActivationKind kind = ActivationKind::Relu;
-  linalg::MatmulOp up;
-  /// The up projection's input (`x`, 2-D, one row per row of `down`).
-  Value upInput;
-  /// The constant up weight as `up` reads it (`K x N`), and, when it is the
-  /// transpose of a constant (`linalg.transpose` of an `N x K` constant),
-  /// that constant; otherwise null.
-  Value upWeight, upWeightTransposed;
-  /// The 1-D bias of the up projection: broadcast into its accumulator (a
-  /// Gemm bias) or added to its result by `upBiasAdd` (MatMul + Add); null
-  /// when there is none.
-  Value upBias;
-  linalg::AddOp upBiasAdd;
-  /// For a product of rank > 2: the reshape of `up` to the product's shape
-  /// and the one of the product to `down`'s rows (inverse reshapes).
-  tensor::ExpandShapeOp expand;
+  Projection up;
+  /// For a product of rank > 2: its reshape to `down`'s rows.
   tensor::CollapseShapeOp collapse;
 };
 
@@ -81,6 +105,29 @@ struct GatedFFN {
 /// otherwise it is left empty.
 std::optional<GatedFFN> matchGatedFFN(linalg::MatmulOp down,
                                       std::string *why = nullptr);
+
+/// The input of a ReLU (`linalg.max` with a zero fill, or a one-input
+/// `linalg.generic` yielding `maximumf(x, 0)`), or null for any other op
+/// (ReLU6, Clip and squared ReLU included).
+Value reluInput(Value relu);
+
+/// A plain ReLU FFN, `y = relu(x @ W1 (+ b1)) @ W2`, seen from its down
+/// projection: the ReLU (of any rank, collapsed into `down`'s rows) and the
+/// up projection it reads.
+struct ReluFFN {
+  linalg::MatmulOp down;
+  /// The ReLU's result and, for rank > 2, its collapse into `down`'s rows.
+  Value relu;
+  tensor::CollapseShapeOp collapse;
+  Projection up;
+};
+
+/// The plain ReLU FFN whose down projection is `down`, or nullopt. When
+/// `down` reads a ReLU-like value whose FFN Sieve cannot predict (another
+/// activation, no projection with a constant weight before it, other uses),
+/// `why` (if given) says what is missing; otherwise it is left empty.
+std::optional<ReluFFN> matchReluFFN(linalg::MatmulOp down,
+                                    std::string *why = nullptr);
 
 } // namespace mlir::sieve
 

@@ -23,9 +23,10 @@ class SparsityFlags {
 public:
   explicit SparsityFlags(llvm::cl::OptionCategory &category);
 
-  /// Reads the flags into `options`. Returns the error message for a bad
-  /// value or combination, or an empty string.
-  std::string apply(CPUPipelineOptions &options) const;
+  /// Reads the flags into `options` (the pipeline's, and the calibration
+  /// and predictor options of --sparsity=approx). Returns the error message
+  /// for a bad value or combination, or an empty string.
+  std::string apply(CompileOptions &options) const;
 
 private:
   llvm::cl::opt<std::string> sparsity;
@@ -33,6 +34,10 @@ private:
   llvm::cl::opt<double> activationDensityLimit;
   llvm::cl::opt<double> weightDensityLimit;
   llvm::cl::opt<bool> noVectorize;
+  llvm::cl::opt<std::string> calibrateDir;
+  llvm::cl::opt<unsigned> calibrateRandom;
+  llvm::cl::opt<double> predictorRecall;
+  llvm::cl::opt<int64_t> predictorRank;
 };
 
 /// --target, --mcpu, --mattr, --entry.

@@ -50,6 +50,16 @@ enum class OutputKind {
 /// The output kind of `path`'s extension, if it names one.
 std::optional<OutputKind> outputKindForPath(llvm::StringRef path);
 
+/// Where calibration inputs come from: drawn at random (floats standard
+/// normal, integer inputs such as token ids in [0, 4), dynamic dimensions
+/// 1) and/or read from a directory (the ONNX test-data layout,
+/// `test_data_set_*/input_*.pb`, or .npy files named after the inputs).
+struct CalibrationOptions {
+  unsigned randomRuns = 0;
+  std::string dir;
+  bool empty() const { return randomRuns == 0 && dir.empty(); }
+};
+
 struct CompileOptions {
   /// The target of compileModel (loadModel always compiles for this CPU).
   CPUTarget target;
@@ -64,6 +74,12 @@ struct CompileOptions {
   /// The largest tensor the importer materialises, in bytes (0: a quarter
   /// of physical memory, see defaultMaxTensorBytes()).
   int64_t maxTensorBytes = 0;
+  /// With sparsity=approx: the inputs the predictors are fitted on (needed),
+  /// the recall they aim at on them, and their rank (0: the cost model
+  /// picks it per FFN). See docs/predictors.md.
+  CalibrationOptions calibration;
+  double predictorRecall = 0.99;
+  int64_t predictorRank = 0;
 };
 
 /// Checks `options` before any work: the target architecture, threads

@@ -71,12 +71,9 @@ struct SparsityReport {
 };
 
 struct AnalyzeOptions {
-  /// Calibrate on this many random inputs (floats normal, integers in
-  /// [0, 4), dynamic dimensions 1).
-  unsigned randomRuns = 0;
-  /// Or on the inputs in this directory: the ONNX test-data layout, or .npy
-  /// files named after the inputs.
-  std::string calibrateDir;
+  /// The inputs the activation sites are measured on (none: the report
+  /// has no measured densities).
+  CalibrationOptions calibration;
   /// Called after each calibration run with (done, total).
   std::function<void(size_t, size_t)> onProgress;
 };

@@ -33,10 +33,14 @@ enum class SparsityMode {
   /// Exact, except where measured densities (a profile) say it does not
   /// pay: those sites stay dense.
   Auto,
+  /// Exact, and an FFN whose ReLU carries a #sieve.predictor (fitted by the
+  /// compile API on calibration inputs) computes only the neurons it
+  /// predicts active: approximate, opt-in (docs/predictors.md).
+  Approx,
 };
 
 /// The spelling of `mode` on command lines and in pipeline text ("off",
-/// "exact", "auto").
+/// "exact", "auto", "approx").
 llvm::StringRef stringifySparsityMode(SparsityMode mode);
 
 /// The mode spelled `name`, if any.

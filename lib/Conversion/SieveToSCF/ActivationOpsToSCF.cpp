@@ -36,6 +36,50 @@ Value constIndex(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
+/// The indices `k` in `[0, neurons)` for which `isActive(m, k)` holds for
+/// some row `m` in `[0, rows)`, in ascending order, by a compaction loop, as
+/// a tensor of `resultType`.
+Value buildCompaction(
+    OpBuilder &builder, Location loc, Value neurons, Value rows,
+    Type resultType,
+    llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> isActive) {
+  Value zero = constIndex(builder, loc, 0), one = constIndex(builder, loc, 1);
+  Value buffer = tensor::EmptyOp::create(
+      builder, loc, ArrayRef<int64_t>{ShapedType::kDynamic},
+      builder.getIndexType(), ValueRange{neurons});
+  auto loop = scf::ForOp::create(
+      builder, loc, zero, neurons, one, ValueRange{zero, buffer},
+      [&](OpBuilder &b, Location l, Value k, ValueRange args) {
+        Value falseVal = arith::ConstantIntOp::create(b, l, 0, 1);
+        auto any = scf::ForOp::create(
+            b, l, zero, rows, one, ValueRange{falseVal},
+            [&](OpBuilder &ib, Location il, Value m, ValueRange acc) {
+              Value result = arith::OrIOp::create(ib, il, acc[0],
+                                                  isActive(ib, il, m, k));
+              scf::YieldOp::create(ib, il, result);
+            });
+        auto append = scf::IfOp::create(
+            b, l, any.getResult(0),
+            [&](OpBuilder &tb, Location tl) {
+              Value stored =
+                  tensor::InsertOp::create(tb, tl, k, args[1], args[0]);
+              Value next = arith::AddIOp::create(tb, tl, args[0], one);
+              scf::YieldOp::create(tb, tl, ValueRange{next, stored});
+            },
+            [&](OpBuilder &eb, Location el) {
+              scf::YieldOp::create(eb, el, ValueRange{args[0], args[1]});
+            });
+        scf::YieldOp::create(b, l, append.getResults());
+      });
+  Value count = loop.getResult(0);
+  Value indices = tensor::ExtractSliceOp::create(
+      builder, loc, loop.getResult(1), ArrayRef<OpFoldResult>{zero},
+      ArrayRef<OpFoldResult>{count}, ArrayRef<OpFoldResult>{one});
+  if (indices.getType() != resultType)
+    indices = tensor::CastOp::create(builder, loc, resultType, indices);
+  return indices;
+}
+
 /// Indices of the active neurons, by a compaction loop.
 struct LowerActiveSet : OpRewritePattern<ActiveSetOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -47,55 +91,82 @@ struct LowerActiveSet : OpRewritePattern<ActiveSetOp> {
     auto ht = cast<RankedTensorType>(h.getType());
     bool batched = ht.getRank() == 2;
     Type et = ht.getElementType();
-    Value zero = constIndex(rewriter, loc, 0),
-          one = constIndex(rewriter, loc, 1);
     Value neurons = dim(rewriter, loc, h, ht.getRank() - 1);
-    Value rows = batched ? dim(rewriter, loc, h, 0) : one;
+    Value rows = batched ? dim(rewriter, loc, h, 0) : constIndex(rewriter, loc, 1);
     Value threshold = arith::ConstantOp::create(
         rewriter, loc,
         rewriter.getFloatAttr(et, op.getThreshold().convertToDouble()));
-    Value buffer = tensor::EmptyOp::create(
-        rewriter, loc, ArrayRef<int64_t>{ShapedType::kDynamic},
-        rewriter.getIndexType(), ValueRange{neurons});
+    rewriter.replaceOp(
+        op, buildCompaction(
+                rewriter, loc, neurons, rows, op.getType(),
+                [&](OpBuilder &b, Location l, Value m, Value k) -> Value {
+                  SmallVector<Value> coords;
+                  if (batched)
+                    coords.push_back(m);
+                  coords.push_back(k);
+                  Value v = tensor::ExtractOp::create(b, l, h, coords);
+                  Value mag = math::AbsFOp::create(b, l, v);
+                  return arith::CmpFOp::create(
+                      b, l, arith::CmpFPredicate::OGT, mag, threshold);
+                }));
+    return success();
+  }
+};
 
-    auto loop = scf::ForOp::create(
-        rewriter, loc, zero, neurons, one, ValueRange{zero, buffer},
-        [&](OpBuilder &b, Location l, Value k, ValueRange args) {
-          Value falseVal = arith::ConstantIntOp::create(b, l, 0, 1);
-          auto any = scf::ForOp::create(
-              b, l, zero, rows, one, ValueRange{falseVal},
-              [&](OpBuilder &ib, Location il, Value m, ValueRange acc) {
-                SmallVector<Value> coords;
-                if (batched)
-                  coords.push_back(m);
-                coords.push_back(k);
-                Value v = tensor::ExtractOp::create(ib, il, h, coords);
-                Value mag = math::AbsFOp::create(ib, il, v);
-                Value active = arith::CmpFOp::create(
-                    ib, il, arith::CmpFPredicate::OGT, mag, threshold);
-                Value result = arith::OrIOp::create(ib, il, acc[0], active);
-                scf::YieldOp::create(ib, il, result);
-              });
-          auto append = scf::IfOp::create(
-              b, l, any.getResult(0),
-              [&](OpBuilder &tb, Location tl) {
-                Value stored =
-                    tensor::InsertOp::create(tb, tl, k, args[1], args[0]);
-                Value next = arith::AddIOp::create(tb, tl, args[0], one);
-                scf::YieldOp::create(tb, tl, ValueRange{next, stored});
-              },
-              [&](OpBuilder &eb, Location el) {
-                scf::YieldOp::create(eb, el, ValueRange{args[0], args[1]});
-              });
-          scf::YieldOp::create(b, l, append.getResults());
-        });
-    Value count = loop.getResult(0);
-    Value indices = tensor::ExtractSliceOp::create(
-        rewriter, loc, loop.getResult(1), ArrayRef<OpFoldResult>{zero},
-        ArrayRef<OpFoldResult>{count}, ArrayRef<OpFoldResult>{one});
-    if (indices.getType() != op.getType())
-      indices = tensor::CastOp::create(rewriter, loc, op.getType(), indices);
-    rewriter.replaceOp(op, indices);
+/// The product `a @ b` of 2-D tensors as a linalg.matmul into a zero-filled
+/// tensor (tiled and vectorized later like every matmul).
+Value buildMatmul(OpBuilder &b, Location loc, Value a, Value bm) {
+  auto at = cast<RankedTensorType>(a.getType());
+  auto bt = cast<RankedTensorType>(bm.getType());
+  Type et = at.getElementType();
+  SmallVector<Value> dynamicSizes;
+  if (at.isDynamicDim(0))
+    dynamicSizes.push_back(dim(b, loc, a, 0));
+  if (bt.isDynamicDim(1))
+    dynamicSizes.push_back(dim(b, loc, bm, 1));
+  auto type = RankedTensorType::get({at.getDimSize(0), bt.getDimSize(1)}, et);
+  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), et,
+                                        dynamicSizes);
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getFloatAttr(et, 0.0));
+  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  return linalg::MatmulOp::create(b, loc, TypeRange{type}, ValueRange{a, bm},
+                                  ValueRange{init})
+      .getResult(0);
+}
+
+/// The predictor's scores `(x @ u) @ v` as two matmuls (the small one first),
+/// then the neurons whose score exceeds their threshold in some row.
+struct LowerPredict : OpRewritePattern<PredictOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(PredictOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = op.getInput();
+    auto xt = cast<RankedTensorType>(x.getType());
+    if (xt.getRank() == 1)
+      x = tensor::ExpandShapeOp::create(
+          rewriter, loc,
+          RankedTensorType::get({1, xt.getDimSize(0)}, xt.getElementType()), x,
+          ArrayRef<ReassociationIndices>{{0, 1}});
+    Value scores = buildMatmul(rewriter, loc,
+                               buildMatmul(rewriter, loc, x, op.getU()),
+                               op.getV());
+    Value thresholds = op.getThresholds();
+    Value neurons = dim(rewriter, loc, op.getV(), 1);
+    Value rows = dim(rewriter, loc, x, 0);
+    rewriter.replaceOp(
+        op, buildCompaction(
+                rewriter, loc, neurons, rows, op.getType(),
+                [&](OpBuilder &b, Location l, Value m, Value k) -> Value {
+                  Value s = tensor::ExtractOp::create(b, l, scores,
+                                                      ValueRange{m, k});
+                  Value t = tensor::ExtractOp::create(b, l, thresholds,
+                                                      ValueRange{k});
+                  return arith::CmpFOp::create(
+                      b, l, arith::CmpFPredicate::OGT, s, t);
+                }));
     return success();
   }
 };
@@ -274,128 +345,164 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
 };
 
 /// For each selected neuron `k` and row `m`: the dot product of the input
-/// row with the contiguous weight row `w[k, :]` (plus the bias), times the
-/// gate, written to `result[m, k]`; every other neuron stays zero.
+/// row `x[m, :]` with the contiguous weight row `w[k, :]` (plus `bias[k]`),
+/// passed through `epilogue(m, k, value)` and written to `result[m, k]` (of
+/// type `resultType`, dynamic sizes those of `shapeOf`); every other neuron
+/// stays zero. The weight row of the next selected neuron is prefetched
+/// while the current one streams, one prefetch per cache line.
+Value buildSelectedDots(
+    OpBuilder &builder, Location loc, int64_t vectorWidth, Value x, Value w,
+    Value idx, Value bias, RankedTensorType resultType, Value shapeOf,
+    llvm::function_ref<Value(OpBuilder &, Location, ValueRange, Value)>
+        epilogue) {
+  auto wt = cast<RankedTensorType>(w.getType());
+  bool batched = resultType.getRank() == 2;
+  Type et = resultType.getElementType();
+  Value zero = constIndex(builder, loc, 0), one = constIndex(builder, loc, 1);
+  Value step = constIndex(builder, loc, vectorWidth);
+  Value rows = batched ? dim(builder, loc, shapeOf, 0) : one;
+  Value reduction = dim(builder, loc, w, 1);
+  Value count = dim(builder, loc, idx, 0);
+  Value vectorEnd = arith::MulIOp::create(
+      builder, loc, arith::DivUIOp::create(builder, loc, reduction, step),
+      step);
+
+  SmallVector<Value> dynamicSizes;
+  for (int64_t i = 0; i < resultType.getRank(); ++i)
+    if (resultType.isDynamicDim(i))
+      dynamicSizes.push_back(dim(builder, loc, shapeOf, i));
+  Value empty = tensor::EmptyOp::create(builder, loc, resultType.getShape(), et,
+                                        dynamicSizes);
+  Value zeroF =
+      arith::ConstantOp::create(builder, loc, builder.getFloatAttr(et, 0.0));
+  Value init = linalg::FillOp::create(builder, loc, zeroF, empty).getResult(0);
+  auto vecType = VectorType::get({vectorWidth}, et);
+  Value zeroVec = arith::ConstantOp::create(
+      builder, loc, vecType,
+      DenseElementsAttr::get(vecType, builder.getFloatAttr(et, 0.0)));
+  Value wBuffer = bufferization::ToBufferOp::create(
+      builder, loc, MemRefType::get(wt.getShape(), wt.getElementType()), w,
+      builder.getUnitAttr());
+  int64_t lineElements = std::max<int64_t>(
+      1, 64 / std::max<int64_t>(1, et.getIntOrFloatBitWidth() / 8));
+  Value lastIndex = arith::SubIOp::create(builder, loc, count, one);
+
+  auto outer = scf::ForOp::create(
+      builder, loc, zero, count, one, ValueRange{init},
+      [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
+        Value k = tensor::ExtractOp::create(b, l, idx, ValueRange{j});
+        Value nextJ = arith::MinUIOp::create(
+            b, l, arith::AddIOp::create(b, l, j, one), lastIndex);
+        Value nextK = tensor::ExtractOp::create(b, l, idx, ValueRange{nextJ});
+        Value biasK =
+            bias ? tensor::ExtractOp::create(b, l, bias, ValueRange{k})
+                       .getResult()
+                 : Value();
+        auto perRow = scf::ForOp::create(
+            b, l, zero, rows, one, ValueRange{acc[0]},
+            [&](OpBuilder &rb, Location rl, Value m, ValueRange racc) {
+              // (m, n) in a batch, (n) for one row.
+              auto coords = [&](Value n) {
+                SmallVector<Value> c;
+                if (batched)
+                  c.push_back(m);
+                c.push_back(n);
+                return c;
+              };
+              auto vectorLoop = scf::ForOp::create(
+                  rb, rl, zero, vectorEnd, step, ValueRange{zeroVec},
+                  [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
+                    for (int64_t line = 0; line < vectorWidth;
+                         line += lineElements) {
+                      Value at = line ? arith::AddIOp::create(
+                                            vb, vl, n, constIndex(vb, vl, line))
+                                            .getResult()
+                                      : n;
+                      memref::PrefetchOp::create(vb, vl, wBuffer,
+                                                 ValueRange{nextK, at},
+                                                 /*isWrite=*/false,
+                                                 /*localityHint=*/3,
+                                                 /*isDataCache=*/true);
+                    }
+                    Value wv = vector::TransferReadOp::create(
+                        vb, vl, vecType, w, ValueRange{k, n},
+                        /*padding=*/std::nullopt, ArrayRef<bool>{true});
+                    Value xv = vector::TransferReadOp::create(
+                        vb, vl, vecType, x, coords(n),
+                        /*padding=*/std::nullopt, ArrayRef<bool>{true});
+                    Value f = vector::FMAOp::create(vb, vl, xv, wv, vacc[0]);
+                    scf::YieldOp::create(vb, vl, f);
+                  });
+              // Any order of the sum: the dense matmul's differs too.
+              Value sum = vector::ReductionOp::create(
+                  rb, rl, vector::CombiningKind::ADD, vectorLoop.getResult(0),
+                  arith::FastMathFlags::reassoc);
+              auto scalarLoop = scf::ForOp::create(
+                  rb, rl, vectorEnd, reduction, one, ValueRange{sum},
+                  [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
+                    Value wk =
+                        tensor::ExtractOp::create(sb, sl, w, ValueRange{k, n});
+                    Value xk = tensor::ExtractOp::create(sb, sl, x, coords(n));
+                    Value f = math::FmaOp::create(sb, sl, xk, wk, sacc[0]);
+                    scf::YieldOp::create(sb, sl, f);
+                  });
+              Value dot = scalarLoop.getResult(0);
+              if (biasK)
+                dot = arith::AddFOp::create(rb, rl, dot, biasK);
+              Value h = epilogue(rb, rl, coords(k), dot);
+              Value t = tensor::InsertOp::create(rb, rl, h, racc[0], coords(k));
+              scf::YieldOp::create(rb, rl, t);
+            });
+        scf::YieldOp::create(b, l, perRow.getResult(0));
+      });
+  return outer.getResult(0);
+}
+
+/// The gated up projection: each selected dot product times the gate.
 struct LowerGatedGatherMatmul : OpRewritePattern<GatedGatherMatmulOp> {
   LowerGatedGatherMatmul(MLIRContext *ctx, int64_t vectorWidth)
       : OpRewritePattern(ctx), vectorWidth(vectorWidth) {}
 
   LogicalResult matchAndRewrite(GatedGatherMatmulOp op,
                                 PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value gate = op.getGate(), x = op.getInput(), w = op.getWeight(),
-          idx = op.getIndices(), bias = op.getBias();
-    auto gt = cast<RankedTensorType>(gate.getType());
+    Value gate = op.getGate();
+    rewriter.replaceOp(
+        op, buildSelectedDots(
+                rewriter, op.getLoc(), vectorWidth, op.getInput(),
+                op.getWeight(), op.getIndices(), op.getBias(),
+                cast<RankedTensorType>(op.getType()), gate,
+                [&](OpBuilder &b, Location l, ValueRange at, Value up) {
+                  Value g = tensor::ExtractOp::create(b, l, gate, at);
+                  return arith::MulFOp::create(b, l, g, up).getResult();
+                }));
+    return success();
+  }
+
+  int64_t vectorWidth;
+};
+
+/// The selected columns of a projection: each selected dot product, through
+/// the ReLU when asked.
+struct LowerColumnGatherMatmul : OpRewritePattern<ColumnGatherMatmulOp> {
+  LowerColumnGatherMatmul(MLIRContext *ctx, int64_t vectorWidth)
+      : OpRewritePattern(ctx), vectorWidth(vectorWidth) {}
+
+  LogicalResult matchAndRewrite(ColumnGatherMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    bool relu = op.getRelu();
     auto rt = cast<RankedTensorType>(op.getType());
-    auto wt = cast<RankedTensorType>(w.getType());
-    bool batched = gt.getRank() == 2;
-    Type et = rt.getElementType();
-    Value zero = constIndex(rewriter, loc, 0),
-          one = constIndex(rewriter, loc, 1);
-    Value step = constIndex(rewriter, loc, vectorWidth);
-    Value rows = batched ? dim(rewriter, loc, gate, 0) : one;
-    Value reduction = dim(rewriter, loc, w, 1);
-    Value count = dim(rewriter, loc, idx, 0);
-    Value vectorEnd = arith::MulIOp::create(
-        rewriter, loc, arith::DivUIOp::create(rewriter, loc, reduction, step),
-        step);
-
-    SmallVector<Value> dynamicSizes;
-    for (int64_t i = 0; i < rt.getRank(); ++i)
-      if (rt.isDynamicDim(i))
-        dynamicSizes.push_back(dim(rewriter, loc, gate, i));
-    Value empty =
-        tensor::EmptyOp::create(rewriter, loc, rt.getShape(), et, dynamicSizes);
-    Value zeroF = arith::ConstantOp::create(rewriter, loc,
-                                            rewriter.getFloatAttr(et, 0.0));
-    Value init =
-        linalg::FillOp::create(rewriter, loc, zeroF, empty).getResult(0);
-    auto vecType = VectorType::get({vectorWidth}, et);
-    Value zeroVec = arith::ConstantOp::create(
-        rewriter, loc, vecType,
-        DenseElementsAttr::get(vecType, rewriter.getFloatAttr(et, 0.0)));
-    // As in gather_matmul: the next active weight row is prefetched while
-    // the current one streams, one prefetch per cache line.
-    Value wBuffer = bufferization::ToBufferOp::create(
-        rewriter, loc, MemRefType::get(wt.getShape(), wt.getElementType()), w,
-        rewriter.getUnitAttr());
-    int64_t lineElements = std::max<int64_t>(
-        1, 64 / std::max<int64_t>(1, et.getIntOrFloatBitWidth() / 8));
-    Value lastIndex = arith::SubIOp::create(rewriter, loc, count, one);
-
-    auto outer = scf::ForOp::create(
-        rewriter, loc, zero, count, one, ValueRange{init},
-        [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
-          Value k = tensor::ExtractOp::create(b, l, idx, ValueRange{j});
-          Value nextJ = arith::MinUIOp::create(
-              b, l, arith::AddIOp::create(b, l, j, one), lastIndex);
-          Value nextK = tensor::ExtractOp::create(b, l, idx, ValueRange{nextJ});
-          Value biasK =
-              bias ? tensor::ExtractOp::create(b, l, bias, ValueRange{k})
-                         .getResult()
-                   : Value();
-          auto perRow = scf::ForOp::create(
-              b, l, zero, rows, one, ValueRange{acc[0]},
-              [&](OpBuilder &rb, Location rl, Value m, ValueRange racc) {
-                // (m, n) in a batch, (n) for one row.
-                auto coords = [&](Value n) {
-                  SmallVector<Value> c;
-                  if (batched)
-                    c.push_back(m);
-                  c.push_back(n);
-                  return c;
-                };
-                auto vectorLoop = scf::ForOp::create(
-                    rb, rl, zero, vectorEnd, step, ValueRange{zeroVec},
-                    [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
-                      for (int64_t line = 0; line < vectorWidth;
-                           line += lineElements) {
-                        Value at =
-                            line ? arith::AddIOp::create(
-                                       vb, vl, n, constIndex(vb, vl, line))
-                                       .getResult()
-                                 : n;
-                        memref::PrefetchOp::create(vb, vl, wBuffer,
-                                                   ValueRange{nextK, at},
-                                                   /*isWrite=*/false,
-                                                   /*localityHint=*/3,
-                                                   /*isDataCache=*/true);
-                      }
-                      Value wv = vector::TransferReadOp::create(
-                          vb, vl, vecType, w, ValueRange{k, n},
-                          /*padding=*/std::nullopt, ArrayRef<bool>{true});
-                      Value xv = vector::TransferReadOp::create(
-                          vb, vl, vecType, x, coords(n),
-                          /*padding=*/std::nullopt, ArrayRef<bool>{true});
-                      Value f = vector::FMAOp::create(vb, vl, xv, wv, vacc[0]);
-                      scf::YieldOp::create(vb, vl, f);
-                    });
-                // Any order of the sum: the dense matmul's differs too.
-                Value sum = vector::ReductionOp::create(
-                    rb, rl, vector::CombiningKind::ADD, vectorLoop.getResult(0),
-                    arith::FastMathFlags::reassoc);
-                auto scalarLoop = scf::ForOp::create(
-                    rb, rl, vectorEnd, reduction, one, ValueRange{sum},
-                    [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
-                      Value wk = tensor::ExtractOp::create(sb, sl, w,
-                                                           ValueRange{k, n});
-                      Value xk =
-                          tensor::ExtractOp::create(sb, sl, x, coords(n));
-                      Value f = math::FmaOp::create(sb, sl, xk, wk, sacc[0]);
-                      scf::YieldOp::create(sb, sl, f);
-                    });
-                Value up = scalarLoop.getResult(0);
-                if (biasK)
-                  up = arith::AddFOp::create(rb, rl, up, biasK);
-                Value g = tensor::ExtractOp::create(rb, rl, gate, coords(k));
-                Value h = arith::MulFOp::create(rb, rl, g, up);
-                Value t =
-                    tensor::InsertOp::create(rb, rl, h, racc[0], coords(k));
-                scf::YieldOp::create(rb, rl, t);
-              });
-          scf::YieldOp::create(b, l, perRow.getResult(0));
-        });
-    rewriter.replaceOp(op, outer.getResult(0));
+    rewriter.replaceOp(
+        op, buildSelectedDots(
+                rewriter, op.getLoc(), vectorWidth, op.getInput(),
+                op.getWeight(), op.getIndices(), op.getBias(), rt,
+                op.getInput(),
+                [&](OpBuilder &b, Location l, ValueRange, Value dot) -> Value {
+                  if (!relu)
+                    return dot;
+                  Value zero = arith::ConstantOp::create(
+                      b, l, b.getFloatAttr(rt.getElementType(), 0.0));
+                  return arith::MaximumFOp::create(b, l, dot, zero);
+                }));
     return success();
   }
 
@@ -411,8 +518,10 @@ struct ConvertSieveActivationOpsToSCFPass
     patterns.add<LowerActiveSet>(&getContext());
     patterns.add<LowerGatherMatmul>(&getContext(), vectorWidth, threads,
                                     minChunkCycles, targetVectorWidth);
-    // The gated gather runs on one thread (not split yet).
-    patterns.add<LowerGatedGatherMatmul>(&getContext(), vectorWidth);
+    patterns.add<LowerPredict>(&getContext());
+    // The column gathers run on one thread (not split yet).
+    patterns.add<LowerGatedGatherMatmul, LowerColumnGatherMatmul>(&getContext(),
+                                                                  vectorWidth);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -79,3 +79,61 @@ func.func @gated_gather_matmul(%g: tensor<2x100xf32>, %x: tensor<2x40xf32>, %wt:
       : tensor<2x100xf32>, tensor<2x40xf32>, tensor<100x40xf32>, tensor<?xindex>, tensor<100xf32> -> tensor<2x100xf32>
   return %h : tensor<2x100xf32>
 }
+
+// -----
+
+// column_gather_matmul: the same selected dot products, through the ReLU
+// (a maximumf with zero) instead of a gate; without `relu` the dot products
+// (plus bias) are stored as they are.
+// CHECK-LABEL: func.func @column_gather_matmul
+// CHECK:       %[[INIT:.*]] = linalg.fill
+// CHECK:       scf.for %[[J:[a-z0-9_]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[INIT]])
+// CHECK:         %[[K:[a-z0-9_]+]] = tensor.extract %arg2[%[[J]]]
+// CHECK:         %[[B:.*]] = tensor.extract %arg3[%[[K]]]
+// CHECK:         scf.for %[[M:[a-z0-9_]+]] =
+// CHECK:           vector.fma
+// CHECK:           vector.reduction <add>
+// CHECK:           %[[TAIL:.*]] = scf.for
+// CHECK:           %[[UP:.*]] = arith.addf %[[TAIL]], %[[B]]
+// CHECK:           %[[H:.*]] = arith.maximumf %[[UP]], %{{.*}} : f32
+// CHECK:           tensor.insert %[[H]] into %{{.*}}[%[[M]], %[[K]]]
+// CHECK:       scf.for
+// CHECK:         scf.for %[[M2:[a-z0-9_]+]] =
+// CHECK:           %[[TAIL2:[a-z0-9_]+]] = scf.for {{.*}} -> (f32)
+// CHECK-NOT:       arith.maximumf
+// CHECK:           tensor.insert %[[TAIL2]] into
+// CHECK-NOT:   sieve.column_gather_matmul
+func.func @column_gather_matmul(%x: tensor<?x40xf32>, %wt: tensor<100x40xf32>,
+                                %idx: tensor<?xindex>, %b: tensor<100xf32>)
+    -> (tensor<?x100xf32>, tensor<?x100xf32>) {
+  %h = sieve.column_gather_matmul %x, %wt, %idx bias %b relu
+      : tensor<?x40xf32>, tensor<100x40xf32>, tensor<?xindex>, tensor<100xf32> -> tensor<?x100xf32>
+  %p = sieve.column_gather_matmul %x, %wt, %idx
+      : tensor<?x40xf32>, tensor<100x40xf32>, tensor<?xindex> -> tensor<?x100xf32>
+  return %h, %p : tensor<?x100xf32>, tensor<?x100xf32>
+}
+
+// -----
+
+// predict: the scores (x u) v as two matmuls (left to the matmul tiling),
+// then a compaction of the neurons whose score exceeds their threshold in
+// some row. One row is expanded to a 1 x D matrix.
+// CHECK-LABEL: func.func @predict
+// CHECK:       %[[X:.*]] = tensor.expand_shape %arg0 {{\[\[}}0, 1]] output_shape [1, 64] : tensor<64xf32> into tensor<1x64xf32>
+// CHECK:       %[[P:.*]] = linalg.matmul ins(%[[X]], %arg1 : tensor<1x64xf32>, tensor<64x8xf32>)
+// CHECK:       %[[S:.*]] = linalg.matmul ins(%[[P]], %arg2 : tensor<1x8xf32>, tensor<8x256xf32>)
+// CHECK:       scf.for %[[K:[a-z0-9_]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(
+// CHECK:         scf.for %[[M:[a-z0-9_]+]] =
+// CHECK:           %[[SV:.*]] = tensor.extract %[[S]][%[[M]], %[[K]]]
+// CHECK:           %[[T:.*]] = tensor.extract %arg3[%[[K]]]
+// CHECK:           arith.cmpf ogt, %[[SV]], %[[T]]
+// CHECK:         scf.if
+// CHECK:           tensor.insert %[[K]]
+// CHECK:       tensor.extract_slice
+// CHECK-NOT:   sieve.predict
+func.func @predict(%x: tensor<64xf32>, %u: tensor<64x8xf32>, %v: tensor<8x256xf32>,
+                   %t: tensor<256xf32>) -> tensor<?xindex> {
+  %idx = sieve.predict %x, %u, %v, %t
+      : tensor<64xf32>, tensor<64x8xf32>, tensor<8x256xf32>, tensor<256xf32> -> tensor<?xindex>
+  return %idx : tensor<?xindex>
+}

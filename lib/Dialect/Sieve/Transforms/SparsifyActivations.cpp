@@ -87,6 +87,41 @@ bool profiledAboveLimit(Operation *op, Operation *reluOp, double limit,
   return true;
 }
 
+/// A `sieve.branch` on the density of `indices` (a subset of `neurons`)
+/// against `limit`, with empty regions, at the rewriter's insertion point.
+/// `rowsOf` (2-D, rows first) gives the batch size when the limit depends on
+/// it.
+BranchOp createBranch(PatternRewriter &rewriter, Location loc, Value indices,
+                      int64_t neurons, Value rowsOf, TypeRange resultTypes,
+                      const GatherLimit &limit) {
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value active = tensor::DimOp::create(rewriter, loc, indices, zero);
+  Value activeF = arith::UIToFPOp::create(
+      rewriter, loc, rewriter.getF32Type(),
+      arith::IndexCastUIOp::create(rewriter, loc, rewriter.getI64Type(),
+                                   active));
+  Value total = arith::ConstantOp::create(
+      rewriter, loc, rewriter.getF32FloatAttr(static_cast<float>(neurons)));
+  Value density = arith::DivFOp::create(rewriter, loc, activeF, total);
+  Value limitValue = arith::ConstantOp::create(
+      rewriter, loc, rewriter.getF32FloatAttr(static_cast<float>(limit.limit)));
+  // A dynamic batch (most exported models) picks the limit at run time:
+  // one row has its own break-even (a weight in cache runs densely at full
+  // speed), several rows share each gathered weight row.
+  if (limit.oneRowLimit != limit.limit) {
+    Value rows = tensor::DimOp::create(rewriter, loc, rowsOf, 0);
+    Value isOne =
+        arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, rows,
+                              arith::ConstantIndexOp::create(rewriter, loc, 1));
+    Value oneRowValue = arith::ConstantOp::create(
+        rewriter, loc,
+        rewriter.getF32FloatAttr(static_cast<float>(limit.oneRowLimit)));
+    limitValue =
+        arith::SelectOp::create(rewriter, loc, isOne, oneRowValue, limitValue);
+  }
+  return BranchOp::create(rewriter, loc, resultTypes, density, limitValue);
+}
+
 /// The active set of the 2-D activations `h` and a `sieve.branch` on its
 /// density against `limit`, with empty regions, at the rewriter's insertion
 /// point.
@@ -102,33 +137,8 @@ std::pair<Value, BranchOp> createDensityBranch(PatternRewriter &rewriter,
                                        rewriter.getF32FloatAttr(0.0f));
   activeSet->setAttr("sieve.site",
                      ActivationSiteAttr::get(rewriter.getContext(), kind));
-  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-  Value active = tensor::DimOp::create(rewriter, loc, activeSet, zero);
-  Value activeF = arith::UIToFPOp::create(
-      rewriter, loc, rewriter.getF32Type(),
-      arith::IndexCastUIOp::create(rewriter, loc, rewriter.getI64Type(),
-                                   active));
-  Value neurons = arith::ConstantOp::create(
-      rewriter, loc, rewriter.getF32FloatAttr(ht.getDimSize(1)));
-  Value density = arith::DivFOp::create(rewriter, loc, activeF, neurons);
-  Value limitValue = arith::ConstantOp::create(
-      rewriter, loc, rewriter.getF32FloatAttr(static_cast<float>(limit.limit)));
-  // A dynamic batch (most exported models) picks the limit at run time:
-  // one row has its own break-even (a weight in cache runs densely at full
-  // speed), several rows share each gathered weight row.
-  if (limit.oneRowLimit != limit.limit) {
-    Value rows = tensor::DimOp::create(rewriter, loc, h, 0);
-    Value isOne =
-        arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, rows,
-                              arith::ConstantIndexOp::create(rewriter, loc, 1));
-    Value oneRowValue = arith::ConstantOp::create(
-        rewriter, loc,
-        rewriter.getF32FloatAttr(static_cast<float>(limit.oneRowLimit)));
-    limitValue =
-        arith::SelectOp::create(rewriter, loc, isOne, oneRowValue, limitValue);
-  }
-  auto branch =
-      BranchOp::create(rewriter, loc, resultTypes, density, limitValue);
+  BranchOp branch = createBranch(rewriter, loc, activeSet, ht.getDimSize(1), h,
+                                 resultTypes, limit);
   return {activeSet.getResult(), branch};
 }
 
@@ -242,6 +252,55 @@ Value createTransposedConstant(PatternRewriter &rewriter, Location loc,
   return arith::ConstantOp::create(rewriter, loc, transposedType, attr);
 }
 
+/// Clones `ops` (null entries skipped) into the rewriter's block and returns
+/// the mapping.
+IRMapping cloneOps(PatternRewriter &rewriter, ArrayRef<Operation *> ops) {
+  IRMapping mapping;
+  for (Operation *op : ops)
+    if (op)
+      rewriter.clone(*op, mapping);
+  return mapping;
+}
+
+/// Replaces the `tensor.dim` users of the 2-D row values of `ops` (the
+/// matched matmuls and collapses, about to be erased; null entries skipped)
+/// with the dimensions they read: the rows of `rowsOf`, or the static
+/// number of columns.
+void redirectRowDims(PatternRewriter &rewriter, ArrayRef<Operation *> ops,
+                     Value rowsOf) {
+  for (Operation *op : ops) {
+    if (!op || op->getNumResults() != 1)
+      continue;
+    auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!type || type.getRank() != 2)
+      continue;
+    for (Operation *user : llvm::make_early_inc_range(op->getUsers())) {
+      auto dim = dyn_cast<tensor::DimOp>(user);
+      std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+      if (!index || *index < 0 || *index > 1 ||
+          (*index == 1 && type.isDynamicDim(1)))
+        continue;
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPoint(dim);
+      Value size =
+          *index == 0
+              ? tensor::DimOp::create(rewriter, dim.getLoc(), rowsOf, 0)
+                    .getResult()
+              : arith::ConstantIndexOp::create(rewriter, dim.getLoc(),
+                                               type.getDimSize(1))
+                    .getResult();
+      rewriter.replaceOp(dim, size);
+    }
+  }
+}
+
+/// Erases `ops` (null entries and ops still in use skipped), in order.
+void eraseUnused(PatternRewriter &rewriter, ArrayRef<Operation *> ops) {
+  for (Operation *op : ops)
+    if (op && op->use_empty())
+      rewriter.eraseOp(op);
+}
+
 /// A gated FFN `y = (relu(x Wg) * (x Wu)) Wd`: the gate runs dense, and its
 /// active neurons select the columns of the up projection to compute (rows
 /// of the transposed up weight) and the rows of the down weight to read.
@@ -283,7 +342,7 @@ struct GatherGatedFFN : OpRewritePattern<linalg::MatmulOp> {
     // Both gathered weights (up and down) decide whether the dense path
     // would run from cache.
     Value wd = down.getInputs()[1];
-    int64_t upBytes = staticBytes(ffn->upWeight), downBytes = staticBytes(wd);
+    int64_t upBytes = staticBytes(ffn->up.weight), downBytes = staticBytes(wd);
     int64_t gatheredBytes =
         upBytes >= 0 && downBytes >= 0 ? upBytes + downBytes : -1;
     GatherLimit chosen =
@@ -292,9 +351,9 @@ struct GatherGatedFFN : OpRewritePattern<linalg::MatmulOp> {
       return rewriter.notifyMatchFailure(down, "measured density too high");
 
     Location loc = down.getLoc();
-    Value upTransposed = ffn->upWeightTransposed;
+    Value upTransposed = ffn->up.weightTransposed;
     if (!upTransposed)
-      upTransposed = createTransposedConstant(rewriter, loc, ffn->upWeight);
+      upTransposed = createTransposedConstant(rewriter, loc, ffn->up.weight);
     if (!upTransposed)
       return rewriter.notifyMatchFailure(down, "unreadable up weight");
     Value gate = ffn->gate;
@@ -308,8 +367,8 @@ struct GatherGatedFFN : OpRewritePattern<linalg::MatmulOp> {
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.createBlock(&branch.getSparse());
       Value hidden = GatedGatherMatmulOp::create(
-          rewriter, loc, gate.getType(), gate, ffn->upInput, upTransposed,
-          indices, ffn->upBias);
+          rewriter, loc, gate.getType(), gate, ffn->up.input, upTransposed,
+          indices, ffn->up.bias);
       Value product = GatherMatmulOp::create(rewriter, loc, resultType, hidden,
                                              wd, indices);
       YieldOp::create(
@@ -321,8 +380,8 @@ struct GatherGatedFFN : OpRewritePattern<linalg::MatmulOp> {
       rewriter.createBlock(&branch.getDense());
       IRMapping mapping;
       for (Operation *op :
-           {ffn->up.getOperation(), ffn->expand.getOperation(),
-            ffn->upBiasAdd.getOperation(), ffn->mul.getOperation(),
+           {ffn->up.matmul.getOperation(), ffn->up.expand,
+            ffn->up.biasAdd.getOperation(), ffn->mul.getOperation(),
             ffn->collapse.getOperation(), down.getOperation()})
         if (op)
           rewriter.clone(*op, mapping);
@@ -332,16 +391,277 @@ struct GatherGatedFFN : OpRewritePattern<linalg::MatmulOp> {
       down->emitRemark()
           << describeNode(down, "matmul") << " " << what << " "
           << describeNode(reluOp, "output") << " and up projection "
-          << describeNode(ffn->up, "matmul")
+          << describeNode(ffn->up.matmul, "matmul")
           << ": computes the up columns and reads the down rows of active "
              "neurons only, dense path above "
           << chosen.describe() << " (checked at run time)";
     rewriter.replaceOp(down, branch.getResults());
-    for (Operation *op : {ffn->collapse.getOperation(), ffn->mul.getOperation(),
-                          ffn->upBiasAdd.getOperation(),
-                          ffn->expand.getOperation(), ffn->up.getOperation()})
-      if (op && op->use_empty())
-        rewriter.eraseOp(op);
+    redirectRowDims(rewriter, {ffn->collapse, ffn->up.matmul}, ffn->up.input);
+    eraseUnused(rewriter, {ffn->collapse, ffn->mul, ffn->up.biasAdd,
+                           ffn->up.expand, ffn->up.matmul});
+    return success();
+  }
+
+  double limit;
+  bool report;
+  int64_t cacheBytes;
+};
+
+/// The transposed (`N x K`) constant weight of `proj`: the transpose's
+/// operand, or a new transposed copy.
+Value transposedWeight(PatternRewriter &rewriter, Location loc,
+                       const Projection &proj) {
+  return proj.weightTransposed
+             ? proj.weightTransposed
+             : createTransposedConstant(rewriter, loc, proj.weight);
+}
+
+/// The factors and thresholds of `predictor` as constants.
+std::tuple<Value, Value, Value> predictorConstants(PatternRewriter &rewriter,
+                                                   Location loc,
+                                                   PredictorAttr predictor) {
+  auto constant = [&](ElementsAttr attr) -> Value {
+    return arith::ConstantOp::create(rewriter, loc, attr.getShapedType(),
+                                     cast<TypedAttr>(attr));
+  };
+  return {constant(predictor.getU()), constant(predictor.getV()),
+          constant(predictor.getThresholds())};
+}
+
+/// What a predictor-driven rewrite says about its predictor.
+std::string describePredictor(PredictorAttr predictor) {
+  auto uType = cast<ShapedType>(predictor.getU().getShapedType());
+  return "predictor of rank " + std::to_string(uType.getDimSize(1)) +
+         " (recall " +
+         formatPercent(predictor.getRecall().getValueAsDouble(), 1) +
+         ", predicted density " +
+         formatPercent(predictor.getDensity().getValueAsDouble(), 1) +
+         " on held-out calibration rows)";
+}
+
+/// The `sieve.predictor` of the ReLU that produces `relu`, if it can drive
+/// a rewrite of `down` whose gathered weights are `gatheredBytes`: its
+/// held-out density must be under the limit (else a remark, and the exact
+/// rewrite applies instead).
+PredictorAttr usablePredictor(Operation *down, Value relu,
+                              const GatherLimit &limit, bool report) {
+  Operation *reluOp = relu.getDefiningOp();
+  auto predictor =
+      reluOp ? reluOp->getAttrOfType<PredictorAttr>("sieve.predictor")
+             : PredictorAttr();
+  if (!predictor)
+    return {};
+  double density = predictor.getDensity().getValueAsDouble();
+  if (density > limit.oneRowLimit && density > limit.limit) {
+    if (report)
+      down->emitRemark() << describeNode(down, "matmul") << " after ReLU "
+                         << describeNode(reluOp, "output") << ": "
+                         << describePredictor(predictor)
+                         << " above the gather limit " << limit.describe()
+                         << ": predictor not used";
+    return {};
+  }
+  return predictor;
+}
+
+/// A plain ReLU FFN whose ReLU has a predictor: the predicted neurons'
+/// up columns and down rows only.
+struct PredictReluFFN : OpRewritePattern<linalg::MatmulOp> {
+  PredictReluFFN(MLIRContext *ctx, double limit, bool report,
+                 int64_t cacheBytes)
+      : OpRewritePattern(ctx, /*benefit=*/3), limit(limit), report(report),
+        cacheBytes(cacheBytes) {}
+
+  LogicalResult matchAndRewrite(linalg::MatmulOp down,
+                                PatternRewriter &rewriter) const override {
+    if (down->getParentOfType<BranchOp>())
+      return failure();
+    std::string why;
+    std::optional<ReluFFN> ffn = matchReluFFN(down, &why);
+    if (!ffn) {
+      // A predictor the FFN cannot use (another activation, no projection
+      // before it) is reported; the exact rewrites still apply.
+      Value hidden = down.getInputs()[0];
+      if (auto collapse = hidden.getDefiningOp<tensor::CollapseShapeOp>())
+        hidden = collapse.getSrc();
+      Operation *producer = hidden.getDefiningOp();
+      if (report && !why.empty() && producer &&
+          producer->hasAttr("sieve.predictor"))
+        down->emitRemark() << describeNode(down, "matmul") << " after "
+                           << describeNode(producer, "an activation")
+                           << ": predictor not used (" << why << ")";
+      return rewriter.notifyMatchFailure(down, "not a ReLU FFN");
+    }
+    Operation *reluOp = ffn->relu.getDefiningOp();
+    if (!reluOp->hasAttr("sieve.predictor"))
+      return rewriter.notifyMatchFailure(down, "no predictor");
+    auto ht = cast<RankedTensorType>(down.getInputs()[0].getType());
+    Value w2 = down.getInputs()[1];
+    int64_t upBytes = staticBytes(ffn->up.weight), downBytes = staticBytes(w2);
+    GatherLimit chosen =
+        gatherLimit(limit, ht.getDimSize(0),
+                    upBytes >= 0 && downBytes >= 0 ? upBytes + downBytes : -1,
+                    cacheBytes);
+    PredictorAttr predictor =
+        usablePredictor(down, ffn->relu, chosen, report);
+    if (!predictor)
+      return rewriter.notifyMatchFailure(down, "predictor not usable");
+    if (!ht.getElementType().isF32() || ht.isDynamicDim(1))
+      return rewriter.notifyMatchFailure(down, "dynamic neurons or not f32");
+
+    Location loc = down.getLoc();
+    Value w1t = transposedWeight(rewriter, loc, ffn->up);
+    if (!w1t)
+      return rewriter.notifyMatchFailure(down, "unreadable up weight");
+    auto [u, v, thresholds] = predictorConstants(rewriter, loc, predictor);
+    Value x = ffn->up.input;
+    auto indexType =
+        RankedTensorType::get({ShapedType::kDynamic}, rewriter.getIndexType());
+    Value indices =
+        PredictOp::create(rewriter, loc, indexType, x, u, v, thresholds);
+    Type resultType = down.getResult(0).getType();
+    BranchOp branch = createBranch(rewriter, loc, indices, ht.getDimSize(1), x,
+                                   resultType, chosen);
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.createBlock(&branch.getSparse());
+      Value hidden = ColumnGatherMatmulOp::create(
+          rewriter, loc, ht, x, w1t, indices, ffn->up.bias,
+          rewriter.getUnitAttr());
+      Value product =
+          GatherMatmulOp::create(rewriter, loc, resultType, hidden, w2, indices);
+      YieldOp::create(
+          rewriter, loc,
+          addAccumulator(rewriter, loc, product, down.getOutputs()[0]));
+
+      rewriter.createBlock(&branch.getDense());
+      IRMapping mapping = cloneOps(
+          rewriter, {ffn->up.matmul, ffn->up.expand, ffn->up.biasAdd, reluOp,
+                     ffn->collapse, down});
+      mapping.lookup(reluOp)->removeAttr("sieve.predictor");
+      YieldOp::create(rewriter, loc, mapping.lookup(down.getResult(0)));
+    }
+    if (report)
+      down->emitRemark() << describeNode(down, "matmul") << " after ReLU "
+                         << describeNode(reluOp, "output")
+                         << " and up projection "
+                         << describeNode(ffn->up.matmul, "matmul") << ": "
+                         << describePredictor(predictor)
+                         << " selects the up columns and down rows to "
+                            "compute, dense path above "
+                         << chosen.describe() << " (checked at run time)";
+    rewriter.replaceOp(down, branch.getResults());
+    redirectRowDims(rewriter, {ffn->collapse, ffn->up.matmul}, x);
+    eraseUnused(rewriter, {ffn->collapse, reluOp, ffn->up.biasAdd,
+                           ffn->up.expand, ffn->up.matmul});
+    return success();
+  }
+
+  double limit;
+  bool report;
+  int64_t cacheBytes;
+};
+
+/// A gated FFN whose gate is the ReLU of a projection with a predictor: the
+/// predicted neurons' gate columns, up columns and down rows only.
+struct PredictGatedFFN : OpRewritePattern<linalg::MatmulOp> {
+  PredictGatedFFN(MLIRContext *ctx, double limit, bool report,
+                  int64_t cacheBytes)
+      : OpRewritePattern(ctx, /*benefit=*/3), limit(limit), report(report),
+        cacheBytes(cacheBytes) {}
+
+  LogicalResult matchAndRewrite(linalg::MatmulOp down,
+                                PatternRewriter &rewriter) const override {
+    if (down->getParentOfType<BranchOp>())
+      return failure();
+    std::optional<GatedFFN> ffn = matchGatedFFN(down);
+    if (!ffn)
+      return rewriter.notifyMatchFailure(down, "not a gated FFN");
+    Operation *reluOp = ffn->gate.getDefiningOp();
+    if (!reluOp->hasAttr("sieve.predictor"))
+      return rewriter.notifyMatchFailure(down, "no predictor");
+    Value pre = reluInput(ffn->gate);
+    std::string why;
+    FailureOr<Projection> gateProj =
+        pre && ffn->gate.hasOneUse()
+            ? matchProjection(pre, ffn->collapse, why)
+            : FailureOr<Projection>(failure());
+    if (failed(gateProj)) {
+      if (report)
+        down->emitRemark() << describeNode(down, "matmul")
+                           << " in a gated FFN: the gate "
+                           << describeNode(reluOp, "output")
+                           << " has a predictor but is no ReLU of a "
+                              "projection Sieve can gather"
+                           << (why.empty() ? "" : " (" + why + ")")
+                           << ": predictor not used";
+      return rewriter.notifyMatchFailure(down, "gate is not a projection");
+    }
+    auto ht = cast<RankedTensorType>(down.getInputs()[0].getType());
+    Value wd = down.getInputs()[1];
+    int64_t bytes = 0;
+    for (Value w : {gateProj->weight, ffn->up.weight, wd})
+      bytes = bytes >= 0 && staticBytes(w) >= 0 ? bytes + staticBytes(w) : -1;
+    GatherLimit chosen =
+        gatherLimit(limit, ht.getDimSize(0), bytes, cacheBytes);
+    PredictorAttr predictor = usablePredictor(down, ffn->gate, chosen, report);
+    if (!predictor)
+      return rewriter.notifyMatchFailure(down, "predictor not usable");
+    if (!ht.getElementType().isF32() || ht.isDynamicDim(1))
+      return rewriter.notifyMatchFailure(down, "dynamic neurons or not f32");
+
+    Location loc = down.getLoc();
+    Value wgt = transposedWeight(rewriter, loc, *gateProj);
+    Value wut = transposedWeight(rewriter, loc, ffn->up);
+    if (!wgt || !wut)
+      return rewriter.notifyMatchFailure(down, "unreadable weights");
+    auto [u, v, thresholds] = predictorConstants(rewriter, loc, predictor);
+    Value x = gateProj->input;
+    auto indexType =
+        RankedTensorType::get({ShapedType::kDynamic}, rewriter.getIndexType());
+    Value indices =
+        PredictOp::create(rewriter, loc, indexType, x, u, v, thresholds);
+    Type resultType = down.getResult(0).getType();
+    BranchOp branch = createBranch(rewriter, loc, indices, ht.getDimSize(1), x,
+                                   resultType, chosen);
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.createBlock(&branch.getSparse());
+      Value gate = ColumnGatherMatmulOp::create(rewriter, loc, ht, x, wgt,
+                                                indices, gateProj->bias,
+                                                rewriter.getUnitAttr());
+      Value hidden = GatedGatherMatmulOp::create(
+          rewriter, loc, ht, gate, ffn->up.input, wut, indices, ffn->up.bias);
+      Value product =
+          GatherMatmulOp::create(rewriter, loc, resultType, hidden, wd, indices);
+      YieldOp::create(
+          rewriter, loc,
+          addAccumulator(rewriter, loc, product, down.getOutputs()[0]));
+
+      rewriter.createBlock(&branch.getDense());
+      IRMapping mapping = cloneOps(
+          rewriter,
+          {gateProj->matmul, gateProj->expand, gateProj->biasAdd, reluOp,
+           ffn->up.matmul, ffn->up.expand, ffn->up.biasAdd, ffn->mul,
+           ffn->collapse, down});
+      mapping.lookup(reluOp)->removeAttr("sieve.predictor");
+      YieldOp::create(rewriter, loc, mapping.lookup(down.getResult(0)));
+    }
+    if (report)
+      down->emitRemark() << describeNode(down, "matmul")
+                         << " in a gated FFN with ReLU gate "
+                         << describeNode(reluOp, "output") << ": "
+                         << describePredictor(predictor)
+                         << " selects the gate and up columns and down rows "
+                            "to compute, dense path above "
+                         << chosen.describe() << " (checked at run time)";
+    rewriter.replaceOp(down, branch.getResults());
+    redirectRowDims(rewriter,
+                    {ffn->collapse, ffn->up.matmul, gateProj->matmul}, x);
+    eraseUnused(rewriter, {ffn->collapse, ffn->mul, ffn->up.biasAdd,
+                           ffn->up.expand, ffn->up.matmul, reluOp,
+                           gateProj->biasAdd, gateProj->expand,
+                           gateProj->matmul});
     return success();
   }
 
@@ -357,6 +677,11 @@ struct SieveSparsifyActivationsPass
     RewritePatternSet patterns(&getContext());
     patterns.add<GatherActiveRows, GatherGatedFFN>(&getContext(), densityLimit,
                                                    report, cacheBytes);
+    // Predictors first (a higher benefit): an FFN whose predictor is not
+    // usable falls to the exact rewrites.
+    if (approx)
+      patterns.add<PredictReluFFN, PredictGatedFFN>(&getContext(), densityLimit,
+                                                    report, cacheBytes);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

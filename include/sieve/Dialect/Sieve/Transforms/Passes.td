@@ -395,8 +395,41 @@ def SieveSparsifyActivations
     gathered weights together (up and down: in cache or streamed), as for a
     plain ReLU FFN. A product whose other factor is not such a projection
     is left alone (with `report`, a remark says why).
+
+    **Predictor branches** (`approx=true`, opt-in: approximate): an FFN
+    whose ReLU carries a `#sieve.predictor` (fitted on calibration data by
+    the compile API with `--sparsity=approx`, docs/predictors.md) skips the
+    up projection of the neurons the predictor says stay inactive, too. A
+    plain ReLU FFN `y = relu(x @ W1 + b1) @ W2` (the up projection matched
+    as for the gated up projection above, including a `tensor.reshape`
+    that only splits rows, as the importer writes several dynamic
+    dimensions) becomes:
+
+    ```mlir
+    %idx = sieve.predict %x, %u, %v, %thresholds
+    %y = sieve.branch %density, %limit : f32 -> tensor<MxDxf32> {
+      %h = sieve.column_gather_matmul %x, %w1_t, %idx [bias %b1] relu
+      %s = sieve.gather_matmul %h, %w2, %idx     // (+ the accumulator)
+      sieve.yield %s
+    } else {
+      // the up projection, the ReLU and the down projection as they were
+    }
+    ```
+
+    and a gated FFN whose gate is a ReLU of such a projection computes the
+    predicted gate columns (`sieve.column_gather_matmul ... relu`), then the
+    up columns (`sieve.gated_gather_matmul`) and the down rows of the same
+    neurons. `%density` is the predicted fraction; the limit is the cost
+    model's for all gathered weights. Neurons the predictor misses read as
+    zero: the result is approximate, with the recall the predictor reports.
+    A predictor whose held-out density is above the limit is not used (the
+    exact rewrite applies instead); FFNs without a predictor get the exact
+    rewrites.
   }];
   let options = [
+    Option<"approx", "approx", "bool", /*default=*/"false",
+           "Use the #sieve.predictor of a ReLU to skip the up projection of "
+           "predicted-inactive neurons too (approximate)">,
     Option<"densityLimit", "density-limit", "double", /*default=*/"-1.0",
            "Fraction of active neurons above which the dense path runs "
            "(negative: chosen by the cost model)">,

@@ -1,0 +1,291 @@
+//===- Predictors.cpp - Fitting the predictors of --sparsity=approx -*- C++ -*-===//
+//
+// Finds the ReLU FFNs of an imported module, collects the inputs of their
+// up (or gate) projections on the calibration inputs, fits a predictor for
+// each (sieve/Analysis/Predictor.h) and attaches it to the ReLU as
+// #sieve.predictor, for sieve-sparsify-activations{approx=true}.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Predictors.h"
+
+#include "Calibration.h"
+
+#include "sieve/Analysis/ActivationSites.h"
+#include "sieve/Analysis/Predictor.h"
+#include "sieve/Analysis/WeightPattern.h"
+#include "sieve/Dialect/Sieve/IR/SieveAttrs.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <random>
+
+using namespace mlir;
+using namespace mlir::sieve;
+
+namespace {
+
+/// An FFN a predictor can drive: the ReLU, the projection before it (the up
+/// projection of a plain FFN, the gate's of a gated one), and what the cost
+/// model needs.
+struct PredictorSite {
+  Operation *relu = nullptr;
+  Projection proj;
+  bool gated = false;
+  /// Weight elements one neuron's sparse path reads, and the dense FFN's.
+  int64_t perNeuron = 0, dense = 0;
+};
+
+/// The elements of a static 2-D shape, or -1.
+int64_t elements(Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  return t.hasStaticShape() ? t.getNumElements() : -1;
+}
+
+/// Every FFN of `module` a predictor can drive, in walk order.
+std::vector<PredictorSite> findSites(ModuleOp module) {
+  std::vector<PredictorSite> sites;
+  module.walk([&](linalg::MatmulOp down) {
+    PredictorSite site;
+    Value wd = down.getInputs()[1];
+    if (std::optional<GatedFFN> gated = matchGatedFFN(down)) {
+      Value pre = reluInput(gated->gate);
+      std::string why;
+      FailureOr<Projection> proj =
+          pre && gated->gate.hasOneUse()
+              ? matchProjection(pre, gated->collapse, why)
+              : FailureOr<Projection>(failure());
+      if (failed(proj))
+        return;
+      site.relu = gated->gate.getDefiningOp();
+      site.proj = *proj;
+      site.gated = true;
+      int64_t g = elements(proj->weight), u = elements(gated->up.weight),
+              d = elements(wd);
+      auto wt = cast<RankedTensorType>(proj->weight.getType());
+      int64_t n = wt.getDimSize(1);
+      if (g < 0 || u < 0 || d < 0 || n <= 0)
+        return;
+      site.dense = g + u + d;
+      site.perNeuron = site.dense / n;
+    } else if (std::optional<ReluFFN> plain = matchReluFFN(down)) {
+      site.relu = plain->relu.getDefiningOp();
+      site.proj = plain->up;
+      int64_t w1 = elements(plain->up.weight), w2 = elements(wd);
+      auto wt = cast<RankedTensorType>(plain->up.weight.getType());
+      int64_t n = wt.getDimSize(1);
+      if (w1 < 0 || w2 < 0 || n <= 0)
+        return;
+      site.dense = w1 + w2;
+      site.perNeuron = site.dense / n;
+    } else {
+      return;
+    }
+    auto xt = cast<RankedTensorType>(site.proj.input.getType());
+    if (!xt.getElementType().isF32() || xt.isDynamicDim(1))
+      return;
+    sites.push_back(site);
+  });
+  return sites;
+}
+
+/// Calibration rows of one site's projection input: a uniform sample of at
+/// most `cap` of them (reservoir sampling with a fixed seed), kept in input
+/// order so that the last ones, held out to measure the predictor, come
+/// from the last calibration inputs.
+struct RowSample {
+  int64_t width = 0, cap = 0, seen = 0;
+  std::vector<std::pair<int64_t, std::vector<float>>> rows;
+  std::mt19937_64 rng{1};
+
+  void add(const HostTensor &t) {
+    int64_t count = t.numElements() / std::max<int64_t>(width, 1);
+    const float *data = reinterpret_cast<const float *>(t.data.data());
+    for (int64_t r = 0; r < count; ++r, ++seen) {
+      std::vector<float> row(data + r * width, data + (r + 1) * width);
+      if (static_cast<int64_t>(rows.size()) < cap) {
+        rows.emplace_back(seen, std::move(row));
+        continue;
+      }
+      uint64_t slot = rng() % static_cast<uint64_t>(seen + 1);
+      if (slot < static_cast<uint64_t>(cap))
+        rows[slot] = {seen, std::move(row)};
+    }
+  }
+
+  /// The sampled rows in input order, row-major.
+  std::vector<float> ordered() {
+    llvm::sort(rows, [](const auto &a, const auto &b) {
+      return a.first < b.first;
+    });
+    std::vector<float> out;
+    out.reserve(rows.size() * width);
+    for (const auto &row : rows)
+      out.insert(out.end(), row.second.begin(), row.second.end());
+    return out;
+  }
+};
+
+/// A float DenseElementsAttr of `shape` with `values`.
+ElementsAttr floatsAttr(MLIRContext *ctx, ArrayRef<int64_t> shape,
+                        ArrayRef<float> values) {
+  auto type = RankedTensorType::get(shape, Float32Type::get(ctx));
+  return DenseElementsAttr::get(type, values);
+}
+
+} // namespace
+
+bool mlir::sieve::fitPredictors(ModuleOp module,
+                                const ModelSignature &signature,
+                                const CompileOptions &options,
+                                const MessageHandler &onMessage) {
+  auto message = [&](MessageKind kind, const llvm::Twine &text) {
+    if (onMessage)
+      onMessage(kind, text.str());
+  };
+  if (options.calibration.empty()) {
+    message(MessageKind::Error,
+            "--sparsity=approx fits its predictors on calibration inputs: "
+            "give --calibrate DIR (the ONNX test-data layout or .npy files "
+            "named after the inputs) or --calibrate-random N");
+    return false;
+  }
+  // The FFNs are matched as the pipeline's rewrites will see them: after
+  // its first cleanup (which folds the importer's shape arithmetic away).
+  PassManager cleanup(module.getContext());
+  cleanup.addPass(createCanonicalizerPass());
+  cleanup.addPass(createCSEPass());
+  if (failed(cleanup.run(module)))
+    return false;
+  std::vector<PredictorSite> sites = findSites(module);
+  if (sites.empty()) {
+    message(MessageKind::Remark,
+            "--sparsity=approx: no ReLU FFN with constant f32 weights to "
+            "predict (the exact rewrites still apply)");
+    return true;
+  }
+  std::vector<std::vector<HostTensor>> sets;
+  std::string error;
+  if (!calibrationInputSets(options.calibration, signature, sets, error)) {
+    message(MessageKind::Error, error);
+    return false;
+  }
+  if (sets.empty()) {
+    message(MessageKind::Error,
+            "--calibrate: no calibration inputs in '" +
+                options.calibration.dir + "'");
+    return false;
+  }
+
+  // The projections' inputs, from a dense build of a copy of the module
+  // (the same walk finds the same sites in the same order).
+  OwningOpRef<ModuleOp> copy(module.clone());
+  std::vector<PredictorSite> copySites = findSites(*copy);
+  if (copySites.size() != sites.size()) {
+    message(MessageKind::Error, "internal error: the module's copy differs");
+    return false;
+  }
+  SmallVector<Value> values;
+  std::vector<std::string> names;
+  std::vector<RowSample> samples(sites.size());
+  for (auto [i, site] : llvm::enumerate(copySites)) {
+    values.push_back(site.proj.input);
+    names.push_back("predictor_input_" + std::to_string(i));
+    auto xt = cast<RankedTensorType>(site.proj.input.getType());
+    samples[i].width = xt.getDimSize(1);
+    // At most 2048 rows, and 256 MiB of rows over all sites.
+    samples[i].cap = std::clamp<int64_t>(
+        (int64_t(64) << 20) /
+            std::max<int64_t>(1, samples[i].width * int64_t(sites.size())),
+        16, 2048);
+  }
+  message(MessageKind::Progress,
+          llvm::formatv("fitting predictors: running {0} calibration "
+                        "input sets",
+                        sets.size()));
+  bool ran = runWithExtraOutputs(
+      *copy, values, names, signature, sets,
+      [&](size_t, ArrayRef<HostTensor> outputs) {
+        for (auto [sample, t] : llvm::zip(samples, outputs))
+          sample.add(t);
+      },
+      error);
+  if (!ran) {
+    message(MessageKind::Error, "--sparsity=approx: " + error);
+    return false;
+  }
+
+  MLIRContext *ctx = module.getContext();
+  for (auto [i, site] : llvm::enumerate(sites)) {
+    std::string node = describeNode(site.relu, "ReLU");
+    message(MessageKind::Progress,
+            llvm::formatv("fitting the predictor of {0} ({1}/{2})", node, i + 1,
+                          sites.size()));
+    auto wt = cast<RankedTensorType>(site.proj.weight.getType());
+    int64_t d = wt.getDimSize(0), n = wt.getDimSize(1);
+    // The weight as K x N floats (from the transposed constant if that is
+    // what the model holds).
+    std::optional<SmallVector<float>> w;
+    if (site.proj.weightTransposed) {
+      std::optional<SmallVector<float>> t =
+          constantFloats(site.proj.weightTransposed);
+      if (t) {
+        w.emplace(d * n);
+        for (int64_t j = 0; j < n; ++j)
+          for (int64_t k = 0; k < d; ++k)
+            (*w)[k * n + j] = (*t)[j * d + k];
+      }
+    } else {
+      w = constantFloats(site.proj.weight);
+    }
+    std::optional<SmallVector<float>> bias;
+    if (site.proj.bias)
+      bias = constantFloats(site.proj.bias);
+    if (!w || (site.proj.bias && !bias)) {
+      message(MessageKind::Remark,
+              node + ": no predictor (the weight or the bias is not a "
+                     "readable constant)");
+      continue;
+    }
+    std::vector<float> x = samples[i].ordered();
+    int64_t rows = static_cast<int64_t>(x.size()) / d;
+    PredictorOptions fitOptions;
+    fitOptions.targetRecall = options.predictorRecall;
+    fitOptions.rank = options.predictorRank;
+    fitOptions.perNeuronElements = site.perNeuron;
+    fitOptions.denseElements = site.dense;
+    std::optional<PredictorFit> fit =
+        fitPredictor(w->data(), d, n, bias ? bias->data() : nullptr,
+                     x.data(), rows, fitOptions, error);
+    if (!fit) {
+      message(MessageKind::Remark, node + ": no predictor (" + error + ")");
+      continue;
+    }
+    Builder b(ctx);
+    site.relu->setAttr(
+        "sieve.predictor",
+        PredictorAttr::get(ctx, floatsAttr(ctx, {d, fit->rank}, fit->u),
+                           floatsAttr(ctx, {fit->rank, n}, fit->v),
+                           floatsAttr(ctx, {n}, fit->thresholds),
+                           b.getF64FloatAttr(fit->recall),
+                           b.getF64FloatAttr(fit->density)));
+    message(
+        MessageKind::Note,
+        llvm::formatv("{0}: predictor of rank {1} fitted on {2} calibration "
+                      "rows, measured on {3} held-out rows: recall {4:P1} "
+                      "(of the activation mass {5:P1}), predicted density "
+                      "{6:P1} (truly active {7:P1}); estimated weight reads "
+                      "{8:P0} of the dense {9}FFN",
+                      node, fit->rank, fit->fitRows, fit->heldOutRows,
+                      fit->recall, fit->magnitudeRecall, fit->density,
+                      fit->trueDensity, fit->relativeCost,
+                      site.gated ? "gated " : ""));
+  }
+  return true;
+}
