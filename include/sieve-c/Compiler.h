@@ -31,7 +31,8 @@ typedef struct SieveCompileOptions {
   const char *cpu;
   /// LLVM target features, e.g. "+avx2,+fma".
   const char *features;
-  /// "off" (default), "exact" or "auto".
+  /// "off" (default), "exact", "auto" or "approx" (predictor branches:
+  /// approximate, needs calibration inputs below; docs/predictors.md).
   const char *sparsity;
   /// With sparsity "auto": a sieve-analyze --json profile.
   const char *profile;
@@ -52,6 +53,15 @@ typedef struct SieveCompileOptions {
   /// it, an object file needs -lomp. Another architecture than the host's
   /// uses 1.
   int64_t threads;
+  /// With sparsity "approx": the calibration inputs the predictors are
+  /// fitted on, a directory (ONNX test-data layout or .npy files named
+  /// after the inputs) and/or a number of random input sets (0: none); the
+  /// recall the predictors aim at (default 0.99) and their rank (0, the
+  /// default: chosen per FFN by the cost model).
+  const char *calibrateDir;
+  unsigned calibrateRandom;
+  double predictorRecall;
+  int64_t predictorRank;
 } SieveCompileOptions;
 
 /// Sets every field of `options` to its default.

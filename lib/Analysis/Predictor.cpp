@@ -12,6 +12,28 @@ using namespace mlir::sieve;
 
 namespace {
 
+// The fit's inner loops are `y += a * x` over contiguous rows; they are
+// compiled for AVX-512, AVX2 and the baseline and picked at run time (the
+// library itself targets baseline x86-64).
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define SIEVE_VECTOR_CLONES                                                    \
+  __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SIEVE_VECTOR_CLONES
+#endif
+
+SIEVE_VECTOR_CLONES
+void axpy(double a, const double *x, double *y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    y[i] += a * x[i];
+}
+
+SIEVE_VECTOR_CLONES
+void axpyf(float a, const float *x, float *y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    y[i] += a * x[i];
+}
+
 /// A row-major matrix of doubles (the fit's own arithmetic; inputs and
 /// results are floats).
 struct Matrix {
@@ -33,18 +55,24 @@ struct Stacked {
   std::vector<double> scales;
   int64_t n = 0;
 
+  /// Rows of M handled together: each pass over the (N x l) operand serves
+  /// this many rows, so that it streams from memory once per block rather
+  /// than once per row.
+  static constexpr size_t kBlock = 8;
+
   /// out = this * v, for v (N x l): (m x l).
   Matrix times(const Matrix &v) const {
     Matrix out(rows.size(), v.cols);
-    for (size_t i = 0; i < rows.size(); ++i) {
-      double *o = out.row(i);
+    for (size_t i0 = 0; i0 < rows.size(); i0 += kBlock) {
+      size_t i1 = std::min(rows.size(), i0 + kBlock);
       for (int64_t j = 0; j < n; ++j) {
-        double a = rows[i][j] * scales[i];
-        if (a == 0.0)
-          continue;
         const double *vj = v.row(j);
-        for (int64_t c = 0; c < v.cols; ++c)
-          o[c] += a * vj[c];
+        for (size_t i = i0; i < i1; ++i) {
+          double a = rows[i][j] * scales[i];
+          if (a == 0.0)
+            continue;
+          axpy(a, vj, out.row(i), v.cols);
+        }
       }
     }
     return out;
@@ -53,41 +81,64 @@ struct Stacked {
   /// out = this^T * b, for b (m x l): (N x l).
   Matrix transposeTimes(const Matrix &b) const {
     Matrix out(n, b.cols);
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const double *bi = b.row(i);
+    for (size_t i0 = 0; i0 < rows.size(); i0 += kBlock) {
+      size_t i1 = std::min(rows.size(), i0 + kBlock);
       for (int64_t j = 0; j < n; ++j) {
-        double a = rows[i][j] * scales[i];
-        if (a == 0.0)
-          continue;
         double *o = out.row(j);
-        for (int64_t c = 0; c < b.cols; ++c)
-          o[c] += a * bi[c];
+        for (size_t i = i0; i < i1; ++i) {
+          double a = rows[i][j] * scales[i];
+          if (a == 0.0)
+            continue;
+          axpy(a, b.row(i), o, b.cols);
+        }
       }
     }
     return out;
   }
 };
 
+/// The dot product of `a` and `b` (`n` elements) in four interleaved sums,
+/// which the compiler can vectorize.
+double dot(const double *a, const double *b, int64_t n) {
+  double s[4] = {0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int k = 0; k < 4; ++k)
+      s[k] += a[i + k] * b[i + k];
+  for (; i < n; ++i)
+    s[0] += a[i] * b[i];
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+/// The transpose of `m`.
+Matrix transposed(const Matrix &m) {
+  Matrix t(m.cols, m.rows);
+  for (int64_t r = 0; r < m.rows; ++r)
+    for (int64_t c = 0; c < m.cols; ++c)
+      t.row(c)[r] = m.row(r)[c];
+  return t;
+}
+
 /// Orthonormalizes the columns of `m` in place (modified Gram-Schmidt,
-/// twice for stability); a column that vanishes becomes zero.
+/// twice for stability, on a transposed copy so that every vector is
+/// contiguous); a column that vanishes becomes zero.
 void orthonormalizeColumns(Matrix &m) {
+  Matrix t = transposed(m);
+  int64_t len = t.cols;
   for (int pass = 0; pass < 2; ++pass)
-    for (int64_t c = 0; c < m.cols; ++c) {
+    for (int64_t c = 0; c < t.rows; ++c) {
+      double *vc = t.row(c);
       for (int64_t p = 0; p < c; ++p) {
-        double dot = 0;
-        for (int64_t r = 0; r < m.rows; ++r)
-          dot += m.row(r)[c] * m.row(r)[p];
-        for (int64_t r = 0; r < m.rows; ++r)
-          m.row(r)[c] -= dot * m.row(r)[p];
+        const double *vp = t.row(p);
+        double d = dot(vc, vp, len);
+        axpy(-d, vp, vc, len);
       }
-      double norm = 0;
-      for (int64_t r = 0; r < m.rows; ++r)
-        norm += m.row(r)[c] * m.row(r)[c];
-      norm = std::sqrt(norm);
+      double norm = std::sqrt(dot(vc, vc, len));
       double inv = norm > 1e-300 ? 1.0 / norm : 0.0;
-      for (int64_t r = 0; r < m.rows; ++r)
-        m.row(r)[c] *= inv;
+      for (int64_t r = 0; r < len; ++r)
+        vc[r] *= inv;
     }
+  m = transposed(t);
 }
 
 /// The eigenvectors of the symmetric `a` (l x l) as the columns of the
@@ -175,24 +226,34 @@ mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
                                       1, rows - 1)
                 : 0;
   int64_t fitRows = rows - heldOut;
+  // The subspace is fitted on the first half of the fitting rows and the
+  // thresholds (and the rank) on the second: residuals on the rows a
+  // subspace was fitted to understate its errors on new rows.
+  int64_t subspaceRows = fitRows >= 8 ? fitRows / 2 : fitRows;
+  int64_t thresholdBegin = fitRows >= 8 ? subspaceRows : 0;
+  int64_t thresholdRows = fitRows - thresholdBegin;
   int64_t denseElements =
       options.denseElements > 0 ? options.denseElements : 2 * d * n;
   int64_t perNeuron =
       options.perNeuronElements > 0 ? options.perNeuronElements : 2 * d;
 
   // The pre-activations without bias, A = X W (rows x N).
+  // (In blocks of 8 rows per pass over W, and of 1024 columns, so that the
+  // rows' accumulators stay in cache.)
   std::vector<float> a(rows * n, 0.0f);
-  for (int64_t i = 0; i < rows; ++i) {
-    float *ai = a.data() + i * n;
-    for (int64_t k = 0; k < d; ++k) {
-      float xk = x[i * d + k];
-      if (xk == 0.0f)
-        continue;
-      const float *wk = w + k * n;
-      for (int64_t j = 0; j < n; ++j)
-        ai[j] += xk * wk[j];
+  for (int64_t i0 = 0; i0 < rows; i0 += 8)
+    for (int64_t j0 = 0; j0 < n; j0 += 1024) {
+      int64_t j1 = std::min(n, j0 + 1024);
+      for (int64_t k = 0; k < d; ++k) {
+        const float *wk = w + k * n;
+        for (int64_t i = i0; i < std::min(rows, i0 + 8); ++i) {
+          float xk = x[i * d + k];
+          if (xk == 0.0f)
+            continue;
+          axpyf(xk, wk + j0, a.data() + i * n + j0, j1 - j0);
+        }
+      }
     }
-  }
 
   // Candidate ranks: powers of two from 8 whose predictor reads at most a
   // quarter of the dense weights (or the requested rank).
@@ -218,8 +279,9 @@ mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
   };
   Stacked stacked;
   stacked.n = n;
-  double aNorm = frobenius(a.data(), fitRows * n), wNorm = frobenius(w, d * n);
-  for (int64_t i = 0; i < fitRows && aNorm > 0; ++i) {
+  double aNorm = frobenius(a.data(), subspaceRows * n),
+         wNorm = frobenius(w, d * n);
+  for (int64_t i = 0; i < subspaceRows && aNorm > 0; ++i) {
     stacked.rows.push_back(a.data() + i * n);
     stacked.scales.push_back(1.0 / aNorm);
   }
@@ -246,18 +308,19 @@ mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
     Matrix b = stacked.times(basis);
     Matrix gram(width, width);
     for (int64_t i = 0; i < b.rows; ++i)
-      for (int64_t p = 0; p < width; ++p)
-        for (int64_t q = 0; q < width; ++q)
-          gram.row(p)[q] += b.row(i)[p] * b.row(i)[q];
+      for (int64_t p = 0; p < width; ++p) {
+        double a = b.row(i)[p];
+        axpy(a, b.row(i), gram.row(p), width);
+      }
     Matrix rotation = symmetricEigenvectors(gram);
     Matrix rotated(n, width);
-    for (int64_t j = 0; j < n; ++j)
-      for (int64_t p = 0; p < width; ++p) {
-        double s = 0;
-        for (int64_t q = 0; q < width; ++q)
-          s += basis.row(j)[q] * rotation.row(q)[p];
-        rotated.row(j)[p] = s;
+    for (int64_t j = 0; j < n; ++j) {
+      double *out = rotated.row(j);
+      for (int64_t q = 0; q < width; ++q) {
+        double a = basis.row(j)[q];
+        axpy(a, rotation.row(q), out, width);
       }
+    }
     basis = std::move(rotated);
   }
   maxRank = std::min(maxRank, width);
@@ -265,27 +328,28 @@ mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
     r = std::min(r, maxRank);
 
   // u = W V (D x maxRank) and the projections P = X u (rows x maxRank).
+  // (Blocks of 8 rows share each pass over the right-hand matrix.)
   Matrix u(d, maxRank);
-  for (int64_t k = 0; k < d; ++k) {
-    double *uk = u.row(k);
-    const float *wk = w + k * n;
+  for (int64_t k0 = 0; k0 < d; k0 += 8)
     for (int64_t j = 0; j < n; ++j) {
-      double wkj = wk[j];
-      if (wkj == 0.0)
-        continue;
       const double *vj = basis.row(j);
-      for (int64_t c = 0; c < maxRank; ++c)
-        uk[c] += wkj * vj[c];
+      for (int64_t k = k0; k < std::min(d, k0 + 8); ++k) {
+        double wkj = w[k * n + j];
+        if (wkj == 0.0)
+          continue;
+        axpy(wkj, vj, u.row(k), maxRank);
+      }
     }
-  }
   Matrix proj(rows, maxRank);
-  for (int64_t i = 0; i < rows; ++i)
+  for (int64_t i0 = 0; i0 < rows; i0 += 8)
     for (int64_t k = 0; k < d; ++k) {
-      double xk = x[i * d + k];
-      if (xk == 0.0)
-        continue;
-      for (int64_t c = 0; c < maxRank; ++c)
-        proj.row(i)[c] += xk * u.row(k)[c];
+      const double *uk = u.row(k);
+      for (int64_t i = i0; i < std::min(rows, i0 + 8); ++i) {
+        double xk = x[i * d + k];
+        if (xk == 0.0)
+          continue;
+        axpy(xk, uk, proj.row(i), maxRank);
+      }
     }
 
   // Scores of every rank, built up prefix by prefix.
@@ -303,15 +367,15 @@ mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
   auto fitAlpha = [&]() {
     for (int64_t j = 0; j < n; ++j) {
       double s2 = 0;
-      for (int64_t i = 0; i < fitRows; ++i) {
+      for (int64_t i = thresholdBegin; i < fitRows; ++i) {
         double e = a[i * n + j] - scores[i * n + j];
         s2 += e * e;
       }
-      sigma[j] = std::max(std::sqrt(s2 / fitRows), sigmaFloor);
+      sigma[j] = std::max(std::sqrt(s2 / thresholdRows), sigmaFloor);
     }
     // Each truly active pair is predicted once alpha exceeds its need.
     std::vector<double> need;
-    for (int64_t i = 0; i < fitRows; ++i)
+    for (int64_t i = thresholdBegin; i < fitRows; ++i)
       for (int64_t j = 0; j < n; ++j)
         if (a[i * n + j] + biasAt(j) > 0)
           need.push_back(-(scores[i * n + j] + biasAt(j)) / sigma[j]);
@@ -352,6 +416,8 @@ mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
     return m;
   };
 
+  // The basis with each vector contiguous, for the score updates.
+  Matrix basisT = transposed(basis);
   PredictorFit best;
   double bestCost = std::numeric_limits<double>::infinity();
   int64_t built = 0;
@@ -361,13 +427,12 @@ mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
       double *si = scores.data() + i * n;
       for (int64_t c = built; c < r; ++c) {
         double p = proj.row(i)[c];
-        for (int64_t j = 0; j < n; ++j)
-          si[j] += p * basis.row(j)[c];
+        axpy(p, basisT.row(c), si, n);
       }
     }
     built = r;
     double alpha = fitAlpha();
-    Measured fit = measure(alpha, 0, fitRows);
+    Measured fit = measure(alpha, thresholdBegin, fitRows);
     double cost = (double(r) * (d + n) + fit.density * n * perNeuron) /
                   double(denseElements);
     if (cost < bestCost) {
@@ -399,6 +464,6 @@ mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
       best.u[k * best.rank + c] = static_cast<float>(u.row(k)[c]);
   for (int64_t c = 0; c < best.rank; ++c)
     for (int64_t j = 0; j < n; ++j)
-      best.v[c * n + j] = static_cast<float>(basis.row(j)[c]);
+      best.v[c * n + j] = static_cast<float>(basisT.row(c)[j]);
   return best;
 }

@@ -70,7 +70,7 @@ bool toOptions(const SieveCompileOptions *in, CompileOptions &out,
       parseSparsityMode(in->sparsity ? in->sparsity : "off");
   if (!mode) {
     error = std::string("sparsity '") + in->sparsity +
-            "' is not supported (use off, exact or auto)";
+            "' is not supported (use off, exact, auto or approx)";
     return false;
   }
   out.pipeline.sparsity = *mode;
@@ -91,6 +91,11 @@ bool toOptions(const SieveCompileOptions *in, CompileOptions &out,
     return false;
   }
   out.pipeline.threads = in->threads;
+  if (in->calibrateDir)
+    out.calibration.dir = in->calibrateDir;
+  out.calibration.randomRuns = in->calibrateRandom;
+  out.predictorRecall = in->predictorRecall;
+  out.predictorRank = in->predictorRank;
   error = verifyCompileOptions(out);
   return error.empty();
 }
@@ -110,6 +115,7 @@ void sieveCompileOptionsInit(SieveCompileOptions *options) {
   options->activationDensityLimit = -1;
   options->weightDensityLimit = -1;
   options->vectorize = 1;
+  options->predictorRecall = 0.99;
 }
 
 void sieveFreeString(char *string) { std::free(string); }

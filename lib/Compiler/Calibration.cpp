@@ -68,14 +68,12 @@ bool readCalibrationSets(llvm::StringRef dir, const ModelSignature &sig,
 bool mlir::sieve::calibrationInputSets(
     const CalibrationOptions &calibration, const ModelSignature &signature,
     std::vector<std::vector<HostTensor>> &sets, std::string &error) {
-  if (!calibration.dir.empty()) {
-    if (!llvm::sys::fs::is_directory(calibration.dir)) {
-      error = "--calibrate: '" + calibration.dir + "' is not a directory";
-      return false;
-    }
-    if (!readCalibrationSets(calibration.dir, signature, sets, error))
-      return false;
-  }
+  error = verifyCalibration(calibration);
+  if (!error.empty())
+    return false;
+  if (!calibration.dir.empty() &&
+      !readCalibrationSets(calibration.dir, signature, sets, error))
+    return false;
   std::mt19937 rng(1);
   for (unsigned i = 0; i < calibration.randomRuns; ++i) {
     std::vector<HostTensor> set;

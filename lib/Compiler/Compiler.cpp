@@ -42,6 +42,14 @@ std::optional<OutputKind> mlir::sieve::outputKindForPath(llvm::StringRef path) {
   return std::nullopt;
 }
 
+std::string
+mlir::sieve::verifyCalibration(const CalibrationOptions &calibration) {
+  if (!calibration.dir.empty() &&
+      !llvm::sys::fs::is_directory(calibration.dir))
+    return "--calibrate: '" + calibration.dir + "' is not a directory";
+  return "";
+}
+
 std::string mlir::sieve::verifyCompileOptions(const CompileOptions &options) {
   const std::string &arch = options.target.arch;
   if (arch == "nvptx")
@@ -78,6 +86,9 @@ std::string mlir::sieve::verifyCompileOptions(const CompileOptions &options) {
     return "--sparsity=approx fits its predictors on calibration inputs: "
            "give --calibrate DIR (the ONNX test-data layout or .npy files "
            "named after the inputs) or --calibrate-random N";
+  if (std::string message = verifyCalibration(options.calibration);
+      !message.empty())
+    return message;
   if (options.pipeline.threads > 1 && !targetsHostArchitecture(options.target))
     return "--threads=" + std::to_string(options.pipeline.threads) +
            " is only available for the host's architecture (the OpenMP "

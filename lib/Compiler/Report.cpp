@@ -122,10 +122,9 @@ mlir::sieve::analyzeModel(llvm::StringRef modelPath,
     fail(onMessage, "use either random runs or a calibration directory");
     return std::nullopt;
   }
-  if (!options.calibration.dir.empty() &&
-      !llvm::sys::fs::is_directory(options.calibration.dir)) {
-    fail(onMessage,
-         "--calibrate: '" + options.calibration.dir + "' is not a directory");
+  if (std::string message = verifyCalibration(options.calibration);
+      !message.empty()) {
+    fail(onMessage, message);
     return std::nullopt;
   }
   CompileContext compile(onMessage);

@@ -274,13 +274,13 @@ struct CPUPipelineTextOptions
                      "dense")};
   Option<double> densityLimit{
       *this, "density-limit",
-      llvm::cl::desc("With sparsity=exact or auto: the fraction of active "
+      llvm::cl::desc("With sparsity=exact, auto or approx: the fraction of active "
                      "neurons above which the dense path runs (negative: "
                      "chosen by the cost model from the shapes)"),
       llvm::cl::init(-1.0)};
   Option<double> weightDensityLimit{
       *this, "weight-density-limit",
-      llvm::cl::desc("With sparsity=exact or auto: the largest density of a "
+      llvm::cl::desc("With sparsity=exact, auto or approx: the largest density of a "
                      "constant matmul weight that is packed into "
                      "sieve.sparse_matmul (negative: chosen by the cost "
                      "model from the batch)"),

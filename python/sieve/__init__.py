@@ -21,7 +21,7 @@ from . import _capi
 
 __all__ = ["InferenceSession", "NodeArg", "SieveError", "compile", "analyze"]
 
-SPARSITY_MODES = ("off", "exact", "auto")
+SPARSITY_MODES = ("off", "exact", "auto", "approx")
 
 
 class SieveError(RuntimeError):
@@ -49,7 +49,9 @@ _ORT_TYPE_NAMES = {"float32": "float", "float64": "double"}
 
 def _options(sparsity="off", profile=None, activation_density_limit=None,
              weight_density_limit=None, target=None, cpu=None, features=None,
-             entry=None, vectorize=True, max_tensor_bytes=None, threads=0):
+             entry=None, vectorize=True, max_tensor_bytes=None, threads=0,
+             calibrate=None, calibrate_random=0, predictor_recall=0.99,
+             predictor_rank=0):
     if sparsity not in SPARSITY_MODES:
         raise ValueError("sparsity must be one of %s, got %r" %
                          (", ".join(SPARSITY_MODES), sparsity))
@@ -86,6 +88,18 @@ def _options(sparsity="off", profile=None, activation_density_limit=None,
                              % (max_tensor_bytes,))
         options.maxTensorBytes = int(max_tensor_bytes)
     options.threads = _check_threads(threads)
+    options.calibrateDir = text(calibrate)
+    if isinstance(calibrate_random, bool) or not isinstance(calibrate_random, int) \
+            or calibrate_random < 0:
+        raise ValueError("calibrate_random must be a non-negative integer, got %r"
+                         % (calibrate_random,))
+    options.calibrateRandom = calibrate_random
+    options.predictorRecall = float(predictor_recall)
+    if isinstance(predictor_rank, bool) or not isinstance(predictor_rank, int) \
+            or predictor_rank < 0:
+        raise ValueError("predictor_rank must be a non-negative integer, got %r"
+                         % (predictor_rank,))
+    options.predictorRank = predictor_rank
     return options, keep
 
 
@@ -119,7 +133,15 @@ class InferenceSession:
 
     model: a path to an .onnx file (external data beside it), or its bytes.
     sparsity: "off", "exact" (skip the zeros: results equal the dense ones
-      up to float rounding) or "auto" (exact where a profile says it pays).
+      up to float rounding), "auto" (exact where a profile says it pays) or
+      "approx" (exact, and each ReLU FFN predicts its active neurons before
+      the up projection: faster, approximate; needs calibration inputs,
+      docs/predictors.md).
+    calibrate, calibrate_random: with sparsity="approx", the calibration
+      inputs: a directory (ONNX test-data layout or .npy files named after
+      the inputs) and/or a number of random input sets.
+    predictor_recall, predictor_rank: with sparsity="approx", the recall the
+      predictors aim at (default 0.99) and their rank (0: the cost model).
     profile: with sparsity="auto", a `sieve-analyze --json` report.
     threads: the threads the compiled code runs on; 0 (the default, as
       onnxruntime's): every physical core; 1: single-threaded code. Large
@@ -131,11 +153,15 @@ class InferenceSession:
 
     def __init__(self, model, sparsity="off", threads=0, profile=None,
                  activation_density_limit=None, weight_density_limit=None,
-                 vectorize=True, max_tensor_bytes=None):
+                 vectorize=True, max_tensor_bytes=None, calibrate=None,
+                 calibrate_random=0, predictor_recall=0.99, predictor_rank=0):
         options, keep = _options(sparsity, profile, activation_density_limit,
                                  weight_density_limit, vectorize=vectorize,
                                  max_tensor_bytes=max_tensor_bytes,
-                                 threads=threads)
+                                 threads=threads, calibrate=calibrate,
+                                 calibrate_random=calibrate_random,
+                                 predictor_recall=predictor_recall,
+                                 predictor_rank=predictor_rank)
         error = ctypes.c_void_p()
         with tempfile.TemporaryDirectory(prefix="sieve-") as tmp:
             path = _model_path(model, tmp)
@@ -248,15 +274,20 @@ class InferenceSession:
 def compile(model, output, target="x86_64", cpu="generic", features=None,
             sparsity="off", profile=None, activation_density_limit=None,
             weight_density_limit=None, entry=None, max_tensor_bytes=None,
-            threads=0):
+            threads=0, calibrate=None, calibrate_random=0,
+            predictor_recall=0.99, predictor_rank=0):
     """Compiles `model` ahead of time to `output` (.o or .so with a .h
-    header, .ll, .mlir), as `sievec` does. Returns `output`. `threads` as
-    for InferenceSession (an object file for several threads is linked
-    with -lomp; another architecture than the host's uses 1)."""
+    header, .ll, .mlir), as `sievec` does. Returns `output`. `threads` and
+    the approx options as for InferenceSession (an object file for several
+    threads is linked with -lomp; another architecture than the host's
+    uses 1)."""
     options, keep = _options(sparsity, profile, activation_density_limit,
                              weight_density_limit, target, cpu, features,
                              entry, max_tensor_bytes=max_tensor_bytes,
-                             threads=threads)
+                             threads=threads, calibrate=calibrate,
+                             calibrate_random=calibrate_random,
+                             predictor_recall=predictor_recall,
+                             predictor_rank=predictor_rank)
     error = ctypes.c_void_p()
     with tempfile.TemporaryDirectory(prefix="sieve-") as tmp:
         path = _model_path(model, tmp)

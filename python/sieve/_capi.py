@@ -28,6 +28,10 @@ class SieveCompileOptions(ctypes.Structure):
         ("vectorize", ctypes.c_int),
         ("maxTensorBytes", ctypes.c_int64),
         ("threads", ctypes.c_int64),
+        ("calibrateDir", ctypes.c_char_p),
+        ("calibrateRandom", ctypes.c_uint),
+        ("predictorRecall", ctypes.c_double),
+        ("predictorRank", ctypes.c_int64),
     ]
 
 

@@ -4,6 +4,7 @@ sieve.analyze."""
 
 import ctypes
 import os
+import sys
 import threading
 
 import numpy as np
@@ -137,6 +138,29 @@ def test_sparsity_modes_match_onnxruntime(tmp_path, sparsity, batch):
     got = session.run(None, {"x": x})[0]
     want = ort_run(model, {"x": x})[0]
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_approx_with_calibration(tmp_path):
+    """sparsity="approx" fits predictors on the calibration inputs (here
+    random ones, like the model's inputs) and stays close to onnxruntime;
+    without calibration inputs it is refused."""
+    sys.path.insert(0, os.path.join(ROOT, "test", "e2e"))
+    from make_predictor_ffn import build
+    import argparse
+    opts = argparse.Namespace(d=64, n=256, rank=8, noise=0.2, density=0.1,
+                              gated=False, seed=1)
+    model = str(tmp_path / "pred.onnx")
+    onnx.save(build(opts), model)
+    with pytest.raises(sieve.SieveError, match="fits its predictors on calibration"):
+        sieve.InferenceSession(model, sparsity="approx")
+    with pytest.raises(ValueError, match="calibrate_random"):
+        sieve.InferenceSession(model, sparsity="approx", calibrate_random=-1)
+    session = sieve.InferenceSession(model, sparsity="approx", calibrate_random=64,
+                                     activation_density_limit=1.0, threads=1)
+    x = np.random.default_rng(5).standard_normal((1, 1, 64)).astype(np.float32)
+    got = session.run(None, {"x": x})[0]
+    want = ort_run(model, {"x": x})[0]
+    assert np.linalg.norm(got - want) / np.linalg.norm(want) < 0.2
 
 
 def test_threads_and_concurrent_sessions(tmp_path):

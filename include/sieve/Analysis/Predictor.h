@@ -65,8 +65,11 @@ struct PredictorFit {
 /// right singular vectors of `[X W / |X W|; W / |W|]` (randomized range
 /// finder with two power iterations and a Rayleigh-Ritz rotation), and
 /// `u = W v^T`. Thresholds: `-b_j - alpha * sigma_j`, with `sigma_j` the
-/// standard deviation of neuron j's prediction error on the fitting rows and
-/// one `alpha` for all neurons, bisected to reach the target recall there.
+/// standard deviation of neuron j's prediction error and one `alpha` for all
+/// neurons, the quantile that reaches the target recall. The fitting rows
+/// are split in two: the subspace comes from the first half, the errors,
+/// `alpha` and the rank from the second (errors on the rows a subspace was
+/// fitted to understate those on new rows); the held-out rows only measure.
 /// Returns nullopt with `error` set on inconsistent sizes or no rows.
 std::optional<PredictorFit> fitPredictor(const float *w, int64_t d, int64_t n,
                                          const float *bias, const float *x,

@@ -60,6 +60,10 @@ struct CalibrationOptions {
   bool empty() const { return randomRuns == 0 && dir.empty(); }
 };
 
+/// Checks `calibration` before any work (the directory exists). Returns
+/// the error message naming the flag, or an empty string.
+std::string verifyCalibration(const CalibrationOptions &calibration);
+
 struct CompileOptions {
   /// The target of compileModel (loadModel always compiles for this CPU).
   CPUTarget target;
