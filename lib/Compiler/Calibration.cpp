@@ -88,7 +88,9 @@ bool mlir::sieve::runWithExtraOutputs(
     ModuleOp module, ArrayRef<Value> values, ArrayRef<std::string> names,
     const ModelSignature &signature,
     const std::vector<std::vector<HostTensor>> &sets,
-    llvm::function_ref<void(size_t, ArrayRef<HostTensor>)> onRun,
+    llvm::function_ref<void(size_t, ArrayRef<HostTensor>,
+                            ArrayRef<HostTensor>)>
+        onRun,
     std::string &error) {
   MLIRContext *context = module.getContext();
   auto func = *module.getOps<func::FuncOp>().begin();
@@ -132,7 +134,8 @@ bool mlir::sieve::runWithExtraOutputs(
       error = "calibration run " + std::to_string(n) + ": " + error;
       return false;
     }
-    onRun(n, ArrayRef<HostTensor>(outputs).drop_front(first));
+    ArrayRef<HostTensor> all(outputs);
+    onRun(n, all.take_front(first), all.drop_front(first));
   }
   return true;
 }

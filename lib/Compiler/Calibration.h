@@ -37,13 +37,16 @@ bool calibrationInputSets(const CalibrationOptions &calibration,
 
 /// Compiles `module` (modified: `values`, of its entry function, become
 /// extra results named `names`; annotations are stripped) densely for this
-/// machine, runs it on every set, and calls `onRun(index, outputs)` with
-/// the values' tensors after each run. Returns false with `error` set.
+/// machine, runs it on every set, and calls `onRun(index, outputs, extra)`
+/// with the model's outputs and the values' tensors after each run.
+/// Returns false with `error` set.
 bool runWithExtraOutputs(
     ModuleOp module, llvm::ArrayRef<Value> values,
     llvm::ArrayRef<std::string> names, const ModelSignature &signature,
     const std::vector<std::vector<HostTensor>> &sets,
-    llvm::function_ref<void(size_t, llvm::ArrayRef<HostTensor>)> onRun,
+    llvm::function_ref<void(size_t, llvm::ArrayRef<HostTensor>,
+                            llvm::ArrayRef<HostTensor>)>
+        onRun,
     std::string &error);
 
 } // namespace mlir::sieve

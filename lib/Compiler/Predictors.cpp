@@ -15,6 +15,8 @@
 #include "sieve/Analysis/Predictor.h"
 #include "sieve/Analysis/WeightPattern.h"
 #include "sieve/Dialect/Sieve/IR/SieveAttrs.h"
+#include "sieve/Target/JIT.h"
+#include "sieve/Target/TargetDescription.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -24,6 +26,7 @@
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cmath>
 #include <random>
 
 using namespace mlir;
@@ -139,6 +142,99 @@ ElementsAttr floatsAttr(MLIRContext *ctx, ArrayRef<int64_t> shape,
   return DenseElementsAttr::get(type, values);
 }
 
+/// How far one approximate output is from the dense one.
+struct OutputError {
+  double squaredDiff = 0, squaredDense = 0, maxAbs = 0;
+  int64_t rows = 0, agreeing = 0;
+
+  void add(const HostTensor &approx, const HostTensor &dense) {
+    int64_t count = std::min(approx.numElements(), dense.numElements());
+    for (int64_t i = 0; i < count; ++i) {
+      double a = approx.at(i), d = dense.at(i);
+      squaredDiff += (a - d) * (a - d);
+      squaredDense += d * d;
+      maxAbs = std::max(maxAbs, std::abs(a - d));
+    }
+    // Top-1 agreement along the last axis (the logits of a classifier or
+    // an LM), when it has several entries.
+    int64_t last = dense.shape.empty() ? 1 : dense.shape.back();
+    if (last < 2 || approx.numElements() != dense.numElements())
+      return;
+    for (int64_t r = 0; r < count / last; ++r) {
+      int64_t bestA = 0, bestD = 0;
+      for (int64_t j = 1; j < last; ++j) {
+        if (approx.at(r * last + j) > approx.at(r * last + bestA))
+          bestA = j;
+        if (dense.at(r * last + j) > dense.at(r * last + bestD))
+          bestD = j;
+      }
+      ++rows;
+      agreeing += bestA == bestD;
+    }
+  }
+};
+
+/// Compiles a copy of `module` (with its predictors) as `options` say, for
+/// this machine, runs it on the held-out `sets`, and reports in a note per
+/// float output how far it is from the dense outputs `dense`.
+void reportOutputError(
+    ModuleOp module, const ModelSignature &signature,
+    const CompileOptions &options,
+    llvm::ArrayRef<std::vector<HostTensor>> sets,
+    const std::vector<std::vector<HostTensor>> &dense,
+    llvm::function_ref<void(MessageKind, const llvm::Twine &)> message) {
+  message(MessageKind::Progress,
+          "measuring the approximate model on the held-out calibration "
+          "inputs");
+  OwningOpRef<ModuleOp> copy(module.clone());
+  PassManager pm(module.getContext());
+  CPUPipelineOptions pipeline = options.pipeline;
+  pipeline.target = describeHost().codegenTarget();
+  pipeline.report = false;
+  buildCPUPipeline(pm, pipeline);
+  std::string error;
+  std::unique_ptr<JitModel> model;
+  if (succeeded(pm.run(*copy)))
+    model = JitModel::compile(*copy, signature, error);
+  if (!model) {
+    message(MessageKind::Warning,
+            "--sparsity=approx: the output error on held-out inputs could "
+            "not be measured" +
+                (error.empty() ? std::string() : ": " + error));
+    return;
+  }
+  std::vector<OutputError> errors(signature.outputs.size());
+  for (auto [set, want] : llvm::zip(sets, dense)) {
+    std::vector<HostTensor> got;
+    if (!model->run(set, got, error)) {
+      message(MessageKind::Warning,
+              "--sparsity=approx: running the approximate model on held-out "
+              "inputs failed: " +
+                  error);
+      return;
+    }
+    for (auto [i, e] : llvm::enumerate(errors))
+      if (i < got.size() && i < want.size() &&
+          got[i].kind == ElementKind::Float)
+        e.add(got[i], want[i]);
+  }
+  for (auto [i, e] : llvm::enumerate(errors)) {
+    if (signature.outputs[i].kind != ElementKind::Float)
+      continue;
+    std::string text = llvm::formatv(
+        "approximate against dense on {0} held-out calibration input set{1}: "
+        "output '{2}': relative L2 error {3:e2}, max abs error {4:e2}",
+        sets.size(), sets.size() == 1 ? "" : "s", signature.outputs[i].name,
+        e.squaredDense > 0 ? std::sqrt(e.squaredDiff / e.squaredDense) : 0.0,
+        e.maxAbs);
+    if (e.rows)
+      text += llvm::formatv(", top-1 agreement {0:P1} of {1} rows",
+                            double(e.agreeing) / e.rows, e.rows)
+                  .str();
+    message(MessageKind::Note, text);
+  }
+}
+
 } // namespace
 
 bool mlir::sieve::fitPredictors(ModuleOp module,
@@ -182,6 +278,12 @@ bool mlir::sieve::fitPredictors(ModuleOp module,
                 options.calibration.dir + "'");
     return false;
   }
+  // The last quarter of the input sets (with two or more) is held out: the
+  // predictors never see it, and the approximate model's outputs are
+  // compared with the dense model's on it.
+  size_t evalSets = sets.size() >= 2 ? std::max<size_t>(1, sets.size() / 4) : 0;
+  size_t fitSets = sets.size() - evalSets;
+  std::vector<std::vector<HostTensor>> denseOutputs;
 
   // The projections' inputs, from a dense build of a copy of the module
   // (the same walk finds the same sites in the same order).
@@ -211,8 +313,13 @@ bool mlir::sieve::fitPredictors(ModuleOp module,
                         sets.size()));
   bool ran = runWithExtraOutputs(
       *copy, values, names, signature, sets,
-      [&](size_t, ArrayRef<HostTensor> outputs) {
-        for (auto [sample, t] : llvm::zip(samples, outputs))
+      [&](size_t set, ArrayRef<HostTensor> outputs,
+          ArrayRef<HostTensor> inputs) {
+        if (set >= fitSets) {
+          denseOutputs.emplace_back(outputs.begin(), outputs.end());
+          return;
+        }
+        for (auto [sample, t] : llvm::zip(samples, inputs))
           sample.add(t);
       },
       error);
@@ -287,5 +394,9 @@ bool mlir::sieve::fitPredictors(ModuleOp module,
                       fit->trueDensity, fit->relativeCost,
                       site.gated ? "gated " : ""));
   }
+  if (evalSets)
+    reportOutputError(module, signature, options,
+                      llvm::ArrayRef(sets).take_back(evalSets), denseOutputs,
+                      message);
   return true;
 }

@@ -187,9 +187,9 @@ mlir::sieve::analyzeModel(llvm::StringRef modelPath,
   }
   bool ran = runWithExtraOutputs(
       *module, values, names, signature, inputSets,
-      [&](size_t n, ArrayRef<HostTensor> outputs) {
+      [&](size_t n, ArrayRef<HostTensor>, ArrayRef<HostTensor> sites) {
         for (auto [i, counter] : llvm::enumerate(counters))
-          counter.add(outputs[i]);
+          counter.add(sites[i]);
         if (options.onProgress)
           options.onProgress(n + 1, inputSets.size());
       },

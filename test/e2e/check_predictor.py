@@ -6,8 +6,9 @@ inputs and reports its held-out recall and density; the compiled model
 (with the sparse path forced by --activation-density-limit=1, so that every
 call runs it) is compared with onnxruntime on other inputs of one token and
 of four: the relative L2 error of each output row. Also checks that the
-fit's numbers are within bounds, that --sparsity=exact on the same model
-stays exact, and the errors for missing calibration inputs.
+fit's numbers and sievec's own output-error note (held-out calibration
+sets) are within bounds, that --sparsity=exact on the same model stays
+exact, and the errors for missing calibration inputs.
 
   check_predictor.py --sievec build/bin/sievec --workdir DIR
 """
@@ -32,6 +33,11 @@ from sieve_model import SieveModel  # noqa: E402
 NOTE = re.compile(r"predictor of rank (\d+) fitted on (\d+) calibration rows, measured on "
                   r"(\d+) held-out rows: recall ([0-9.]+)% \(of the activation mass ([0-9.]+)%\), "
                   r"predicted density ([0-9.]+)% \(truly active ([0-9.]+)%\)")
+
+
+OUTPUT_NOTE = re.compile(r"approximate against dense on (\d+) held-out calibration input sets: "
+                         r"output 'y': relative L2 error ([0-9.e+-]+), max abs error [0-9.e+-]+, "
+                         r"top-1 agreement ([0-9.]+)% of \d+ rows")
 
 
 def compile_model(args, model_path, lib, extra):
@@ -76,6 +82,16 @@ def main():
               f"{density:.3f}, truly active {active:.3f}")
         if not (recall >= 0.97 and mass >= recall and active < density < 0.5):
             print(f"{name}: FAIL: fit outside the expected bounds")
+            failures += 1
+        # The compile's own measurement on the held-out calibration sets.
+        held = OUTPUT_NOTE.search(result.stderr)
+        if not held:
+            sys.exit(f"{name}: no output error note:\n{result.stderr}")
+        rel_l2, top1 = float(held.group(2)), float(held.group(3)) / 100
+        print(f"{name}: sievec's note on {held.group(1)} held-out sets: relative L2 error "
+              f"{rel_l2:.1e}, top-1 agreement {top1:.3f}")
+        if not (0 < rel_l2 < 0.05):
+            print(f"{name}: FAIL: output error outside the expected bounds")
             failures += 1
 
         # Held-out inputs the fit never saw: one token, and four.
