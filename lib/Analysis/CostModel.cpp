@@ -49,6 +49,19 @@ double mlir::sieve::activationGatherLimit(int64_t batchRows,
   return batchRows == 1 && inCache ? 0.15 : 0.5;
 }
 
+double mlir::sieve::predictedGatherLimit(int64_t batchRows,
+                                         int64_t weightBytes,
+                                         int64_t cacheBytes) {
+  // One row (decode): the gathers streamed whole rows at 1.7x (weights in
+  // the last-level cache) to 1.5x (from memory) the time per byte of the
+  // dense FFN, which puts the break-even at a predicted density near 0.6;
+  // kept below it. Several rows share the gathered rows of a union: the
+  // plain gather's limit.
+  (void)weightBytes;
+  (void)cacheBytes;
+  return batchRows == 1 ? 0.5 : activationGatherLimit(batchRows, -1);
+}
+
 std::optional<mlir::sieve::WeightPackingPlan>
 mlir::sieve::planWeightPacking(linalg::MatmulOp op, double limitOverride,
                                int64_t cacheBytes) {

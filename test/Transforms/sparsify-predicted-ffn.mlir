@@ -1,6 +1,7 @@
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-sparsify-activations{approx=true density-limit=0.5}))" | FileCheck %s
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-sparsify-activations{density-limit=0.5}))" | FileCheck %s --check-prefix=EXACT
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-sparsify-activations{approx=true density-limit=0.5 report=true}))" --verify-diagnostics -o /dev/null
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-sparsify-activations{approx=true}))" | FileCheck %s --check-prefix=COST
 
 // A plain ReLU FFN whose ReLU carries a predictor: the predicted neurons
 // (scores x u v above the thresholds) select the columns of the up
@@ -28,6 +29,12 @@
 // CHECK:         sieve.yield %[[M]]
 // CHECK:       }
 // CHECK:       return %[[Y]]
+// The cost model's limit for a predicted FFN at one row: 50% (the exact
+// gather's would be 15% with these weights in cache).
+// COST-LABEL: func.func @relu_ffn
+// COST:       sieve.predict
+// COST:       %[[LIMIT:.*]] = arith.constant 5.000000e-01 : f32
+// COST:       sieve.branch %{{.*}}, %[[LIMIT]]
 // Without approx the predictor is ignored: the exact gather of the down rows.
 // EXACT-LABEL: func.func @relu_ffn
 // EXACT-NOT:   sieve.predict{{ }}

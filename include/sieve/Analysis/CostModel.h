@@ -71,6 +71,15 @@ planWeightPacking(linalg::MatmulOp op, double limitOverride,
 double activationGatherLimit(int64_t batchRows, int64_t weightBytes,
                              int64_t cacheBytes = kDefaultCacheBytes);
 
+/// The predicted density above which a predictor-driven FFN (every
+/// projection gathered: `--sparsity=approx`) takes its dense path, for
+/// `batchRows` rows and gathered weights of `weightBytes` bytes (negative:
+/// unknown), on a target with a last-level cache of `cacheBytes`. Higher
+/// than activationGatherLimit's: the dense path it replaces includes the up
+/// projection. Measured with benchmarks/approx.py (docs/predictors.md).
+double predictedGatherLimit(int64_t batchRows, int64_t weightBytes,
+                            int64_t cacheBytes = kDefaultCacheBytes);
+
 //===----------------------------------------------------------------------===//
 // Parallel loops (docs/threads.md)
 //===----------------------------------------------------------------------===//

@@ -56,13 +56,13 @@ struct GatherLimit {
 };
 
 GatherLimit gatherLimit(double option, int64_t rows, int64_t weightBytes,
-                        int64_t cacheBytes) {
+                        int64_t cacheBytes, bool predicted = false) {
   if (option >= 0)
     return {option, option};
-  double limit = activationGatherLimit(rows, weightBytes, cacheBytes);
-  double oneRow = ShapedType::isDynamic(rows)
-                      ? activationGatherLimit(1, weightBytes, cacheBytes)
-                      : limit;
+  auto model = predicted ? predictedGatherLimit : activationGatherLimit;
+  double limit = model(rows, weightBytes, cacheBytes);
+  double oneRow =
+      ShapedType::isDynamic(rows) ? model(1, weightBytes, cacheBytes) : limit;
   return {limit, oneRow};
 }
 
@@ -501,7 +501,7 @@ struct PredictReluFFN : OpRewritePattern<linalg::MatmulOp> {
     GatherLimit chosen =
         gatherLimit(limit, ht.getDimSize(0),
                     upBytes >= 0 && downBytes >= 0 ? upBytes + downBytes : -1,
-                    cacheBytes);
+                    cacheBytes, /*predicted=*/true);
     PredictorAttr predictor =
         usablePredictor(down, ffn->relu, chosen, report);
     if (!predictor)
@@ -603,7 +603,8 @@ struct PredictGatedFFN : OpRewritePattern<linalg::MatmulOp> {
     for (Value w : {gateProj->weight, ffn->up.weight, wd})
       bytes = bytes >= 0 && staticBytes(w) >= 0 ? bytes + staticBytes(w) : -1;
     GatherLimit chosen =
-        gatherLimit(limit, ht.getDimSize(0), bytes, cacheBytes);
+        gatherLimit(limit, ht.getDimSize(0), bytes, cacheBytes,
+                    /*predicted=*/true);
     PredictorAttr predictor = usablePredictor(down, ffn->gate, chosen, report);
     if (!predictor)
       return rewriter.notifyMatchFailure(down, "predictor not usable");
