@@ -134,7 +134,7 @@ def main():
     p.add_argument("--arch", required=True, choices=sorted(architectures.CONFIGS))
     p.add_argument("--out", help="weights to write (.npz); the report goes beside it (.json)")
     p.add_argument("--evaluate", metavar="NPZ", help="only measure these weights")
-    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--steps", type=int, default=1600)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args()
