@@ -155,10 +155,11 @@ struct OutputError {
       squaredDense += d * d;
       maxAbs = std::max(maxAbs, std::abs(a - d));
     }
-    // Top-1 agreement along the last axis (the logits of a classifier or
-    // an LM), when it has several entries.
+    // Top-1 agreement along the last axis of a rank-2 or rank-3 output
+    // with several entries there (the logits of a classifier or an LM).
     int64_t last = dense.shape.empty() ? 1 : dense.shape.back();
-    if (last < 2 || approx.numElements() != dense.numElements())
+    if (last < 2 || dense.shape.size() < 2 || dense.shape.size() > 3 ||
+        approx.numElements() != dense.numElements())
       return;
     for (int64_t r = 0; r < count / last; ++r) {
       int64_t bestA = 0, bestD = 0;
@@ -218,21 +219,40 @@ void reportOutputError(
           got[i].kind == ElementKind::Float)
         e.add(got[i], want[i]);
   }
+  // The first float output in full (the logits of an LM or a classifier),
+  // the others summed up by their largest error.
+  int64_t others = 0;
+  double othersL2 = 0, othersMax = 0;
+  bool first = true;
   for (auto [i, e] : llvm::enumerate(errors)) {
     if (signature.outputs[i].kind != ElementKind::Float)
       continue;
+    double l2 =
+        e.squaredDense > 0 ? std::sqrt(e.squaredDiff / e.squaredDense) : 0.0;
+    if (!first) {
+      ++others;
+      othersL2 = std::max(othersL2, l2);
+      othersMax = std::max(othersMax, e.maxAbs);
+      continue;
+    }
+    first = false;
     std::string text = llvm::formatv(
         "approximate against dense on {0} held-out calibration input set{1}: "
         "output '{2}': relative L2 error {3:e2}, max abs error {4:e2}",
         sets.size(), sets.size() == 1 ? "" : "s", signature.outputs[i].name,
-        e.squaredDense > 0 ? std::sqrt(e.squaredDiff / e.squaredDense) : 0.0,
-        e.maxAbs);
+        l2, e.maxAbs);
     if (e.rows)
       text += llvm::formatv(", top-1 agreement {0:P1} of {1} rows",
                             double(e.agreeing) / e.rows, e.rows)
                   .str();
     message(MessageKind::Note, text);
   }
+  if (others)
+    message(MessageKind::Note,
+            llvm::formatv("approximate against dense: the {0} other float "
+                          "output{1}: largest relative L2 error {2:e2}, max "
+                          "abs error {3:e2}",
+                          others, others == 1 ? "" : "s", othersL2, othersMax));
 }
 
 } // namespace

@@ -28,7 +28,23 @@ bool mlir::sieve::findTestSets(llvm::StringRef dir,
        it.increment(ec))
     if (llvm::sys::path::filename(it->path()).starts_with("test_data_set_"))
       sets.push_back(it->path());
-  llvm::sort(sets);
+  // In numeric order of the set number (test_data_set_2 before _10), then
+  // by name for other suffixes.
+  auto number = [](llvm::StringRef path) {
+    unsigned n = 0;
+    llvm::StringRef suffix = llvm::sys::path::filename(path).drop_front(
+        llvm::StringRef("test_data_set_").size());
+    return suffix.getAsInteger(10, n) ? std::optional<unsigned>()
+                                      : std::optional<unsigned>(n);
+  };
+  llvm::sort(sets, [&](const std::string &a, const std::string &b) {
+    std::optional<unsigned> na = number(a), nb = number(b);
+    if (na && nb && *na != *nb)
+      return *na < *nb;
+    if (na.has_value() != nb.has_value())
+      return na.has_value();
+    return a < b;
+  });
   if (sets.empty() && llvm::sys::fs::exists(dir + "/input_0.pb"))
     sets.push_back(dir.str());
   if (sets.empty() && !llvm::sys::fs::exists(dir + "/output_0.pb")) {

@@ -17,6 +17,11 @@ For each model NAME (opt, llama), under OUT/NAME/:
   and values of held-out text.
 - calibrate/test_data_set_<k>: held-out windows [4, 128] for
   `sieve-analyze prefill.onnx --calibrate`.
+- decode-calibrate/test_data_set_<k>: decode-step inputs for
+  `--sparsity=approx --calibrate` on decode.onnx: 45 sets of batch 16 (the
+  rows the predictors are fitted on) and then 15 sets of batch 1 (the last
+  quarter, which the compile holds out to measure the approximate model,
+  one token per call as in generation), past lengths 8-47.
 Expected outputs come from onnxruntime. Both graphs are exported by the
 TorchScript exporter (opset 17, dynamic axes). Before writing, the export
 is checked: onnxruntime's prefill logits equal PyTorch's, and greedy
@@ -46,6 +51,7 @@ MODELS = ("opt", "llama")
 PREFILL_SETS = ((1, 1), (2, 32))          # (batch, sequence)
 DECODE_SETS = ((1, 0), (1, 31), (2, 24))  # (batch, past)
 CALIBRATION_SETS, CALIBRATION_SHAPE = 4, (4, 128)
+DECODE_CALIBRATION = [16] * 45 + [1] * 15  # batch of each set
 GENERATE = 20
 
 
@@ -211,6 +217,13 @@ def build(name, out, heldout):
     for k in range(CALIBRATION_SETS):
         ids = corpus.windows(heldout, *CALIBRATION_SHAPE, seed=40 + k)
         write_set(os.path.join(tmp, "calibrate", f"test_data_set_{k}"), [ids], [])
+    for k, batch in enumerate(DECODE_CALIBRATION):
+        past_len = 8 + (k * 13) % 40
+        ids = corpus.windows(heldout, batch, past_len + 1, seed=50 + k)
+        _, past = decode_feeds(step, ids[:, :-1], model.cfg)
+        feed = {"input_ids": ids[:, -1:], **past}
+        write_set(os.path.join(tmp, "decode-calibrate", f"test_data_set_{k}"),
+                  [feed[n] for n in inputs], [])
     with open(os.path.join(tmp, "stamp"), "w") as f:
         f.write(stamp)
     os.rename(tmp, directory)

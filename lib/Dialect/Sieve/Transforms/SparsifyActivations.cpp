@@ -157,11 +157,22 @@ Value addAccumulator(PatternRewriter &rewriter, Location loc, Value product,
       .getResult(0);
 }
 
-struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
-  GatherActiveRows(MLIRContext *ctx, double limit, bool report,
-                   int64_t cacheBytes)
-      : OpRewritePattern(ctx), limit(limit), report(report),
+/// The options every rewrite of this pass reads, and its benefit: the
+/// predictor rewrites (3) before the gated one (2) before the plain gather
+/// (1), so that an FFN gets the most it can use.
+template <unsigned Benefit>
+struct FFNPattern : OpRewritePattern<linalg::MatmulOp> {
+  FFNPattern(MLIRContext *ctx, double limit, bool report, int64_t cacheBytes)
+      : OpRewritePattern(ctx, Benefit), limit(limit), report(report),
         cacheBytes(cacheBytes) {}
+
+  double limit;
+  bool report;
+  int64_t cacheBytes;
+};
+
+struct GatherActiveRows : FFNPattern<1> {
+  using FFNPattern::FFNPattern;
 
   LogicalResult matchAndRewrite(linalg::MatmulOp op,
                                 PatternRewriter &rewriter) const override {
@@ -221,10 +232,6 @@ struct GatherActiveRows : OpRewritePattern<linalg::MatmulOp> {
     rewriter.replaceOp(op, branch.getResults());
     return success();
   }
-
-  double limit;
-  bool report;
-  int64_t cacheBytes;
 };
 
 /// The `N x K` transpose of the `K x N` f32 constant `weight`, as a new
@@ -304,11 +311,8 @@ void eraseUnused(PatternRewriter &rewriter, ArrayRef<Operation *> ops) {
 /// A gated FFN `y = (relu(x Wg) * (x Wu)) Wd`: the gate runs dense, and its
 /// active neurons select the columns of the up projection to compute (rows
 /// of the transposed up weight) and the rows of the down weight to read.
-struct GatherGatedFFN : OpRewritePattern<linalg::MatmulOp> {
-  GatherGatedFFN(MLIRContext *ctx, double limit, bool report,
-                 int64_t cacheBytes)
-      : OpRewritePattern(ctx, /*benefit=*/2), limit(limit), report(report),
-        cacheBytes(cacheBytes) {}
+struct GatherGatedFFN : FFNPattern<2> {
+  using FFNPattern::FFNPattern;
 
   LogicalResult matchAndRewrite(linalg::MatmulOp down,
                                 PatternRewriter &rewriter) const override {
@@ -401,10 +405,6 @@ struct GatherGatedFFN : OpRewritePattern<linalg::MatmulOp> {
                            ffn->up.expand, ffn->up.matmul});
     return success();
   }
-
-  double limit;
-  bool report;
-  int64_t cacheBytes;
 };
 
 /// The transposed (`N x K`) constant weight of `proj`: the transpose's
@@ -466,11 +466,8 @@ PredictorAttr usablePredictor(Operation *down, Value relu,
 
 /// A plain ReLU FFN whose ReLU has a predictor: the predicted neurons'
 /// up columns and down rows only.
-struct PredictReluFFN : OpRewritePattern<linalg::MatmulOp> {
-  PredictReluFFN(MLIRContext *ctx, double limit, bool report,
-                 int64_t cacheBytes)
-      : OpRewritePattern(ctx, /*benefit=*/3), limit(limit), report(report),
-        cacheBytes(cacheBytes) {}
+struct PredictReluFFN : FFNPattern<3> {
+  using FFNPattern::FFNPattern;
 
   LogicalResult matchAndRewrite(linalg::MatmulOp down,
                                 PatternRewriter &rewriter) const override {
@@ -556,19 +553,12 @@ struct PredictReluFFN : OpRewritePattern<linalg::MatmulOp> {
                            ffn->up.expand, ffn->up.matmul});
     return success();
   }
-
-  double limit;
-  bool report;
-  int64_t cacheBytes;
 };
 
 /// A gated FFN whose gate is the ReLU of a projection with a predictor: the
 /// predicted neurons' gate columns, up columns and down rows only.
-struct PredictGatedFFN : OpRewritePattern<linalg::MatmulOp> {
-  PredictGatedFFN(MLIRContext *ctx, double limit, bool report,
-                  int64_t cacheBytes)
-      : OpRewritePattern(ctx, /*benefit=*/3), limit(limit), report(report),
-        cacheBytes(cacheBytes) {}
+struct PredictGatedFFN : FFNPattern<3> {
+  using FFNPattern::FFNPattern;
 
   LogicalResult matchAndRewrite(linalg::MatmulOp down,
                                 PatternRewriter &rewriter) const override {
@@ -665,10 +655,6 @@ struct PredictGatedFFN : OpRewritePattern<linalg::MatmulOp> {
                            gateProj->matmul});
     return success();
   }
-
-  double limit;
-  bool report;
-  int64_t cacheBytes;
 };
 
 struct SieveSparsifyActivationsPass
