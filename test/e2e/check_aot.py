@@ -132,13 +132,13 @@ def harness(entry, feeds, in_shapes, expected, out_shapes):
 
 def run_aot(sievec, model, workdir, feeds=None, fmt="o", target=None, mcpu=None,
             mattr=None, cc="cc", runner="", static=False, sievec_args=(),
-            rtol=1e-4, atol=1e-5, seed=0, dynamic_size=1, label=None, quiet=False):
+            rtol=1e-4, atol=1e-5, seed=0, dynamic_size=1, label=None, quiet=False,
+            entry="model"):
     """Compiles `model` with sievec, runs it through a generated C program
     (under `runner`, e.g. qemu) and compares every output with onnxruntime.
     Prints one line per output and returns (ok, outputs, sievec's stderr:
     its remarks)."""
     os.makedirs(workdir, exist_ok=True)
-    entry = "model"
     lib = os.path.join(workdir, f"{entry}.{fmt}")
     cmd = [sievec, model, "-o", lib, f"--entry={entry}"]
     if target:
@@ -222,6 +222,8 @@ def main():
                    help="C compiler that builds and links the harness (and, as "
                         "SIEVE_CC, the .so), e.g. aarch64-linux-gnu-gcc")
     p.add_argument("--static", action="store_true", help="link the harness statically")
+    p.add_argument("--entry", default="model",
+                   help="sievec --entry (e.g. a C library function's name)")
     p.add_argument("--runner", default="",
                    help='command that runs the executable, e.g. "qemu-aarch64 -L '
                         '/usr/aarch64-linux-gnu"')
@@ -244,7 +246,7 @@ def main():
     ok, _, _ = run_aot(args.sievec, args.model, args.workdir, feeds, args.format,
                     args.target, args.mcpu, args.mattr, args.cc, args.runner,
                     args.static, args.sievec_arg, args.rtol, args.atol, args.seed,
-                    args.dynamic_size)
+                    args.dynamic_size, entry=args.entry)
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

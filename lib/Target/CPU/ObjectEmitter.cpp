@@ -117,6 +117,18 @@ mlir::sieve::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
   }
   llvmModule->setTargetTriple(machine.getTargetTriple());
   llvmModule->setDataLayout(machine.createDataLayout());
+  // Only the C interface (`_mlir_ciface_<entry>`, what the header declares)
+  // is exported; every other function the model defines is hidden, so that
+  // its calls bind inside the library. Otherwise an entry named like a C
+  // library function (`step`, `index`, `send`) would call that function
+  // instead of its own body: the dynamic linker resolves a default-
+  // visibility symbol to the first definition loaded.
+  for (llvm::Function &f : llvmModule->functions())
+    if (!f.isDeclaration() && !f.hasLocalLinkage() &&
+        !f.getName().starts_with("_mlir_ciface_")) {
+      f.setVisibility(llvm::GlobalValue::HiddenVisibility);
+      f.setDSOLocal(true);
+    }
   auto optimize = makeOptimizingTransformer(3, 0, &machine);
   if (llvm::Error err = optimize(llvmModule.get())) {
     error = llvm::toString(std::move(err));
