@@ -3,6 +3,7 @@
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
 #include "sieve/Analysis/CostModel.h"
+#include "sieve/Dialect/Sieve/Transforms/WindowKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -263,13 +264,24 @@ struct SieveTileAndVectorizePass
   }
 
   void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    // Window ops first: they may absorb the elementwise op after them.
+    SmallVector<linalg::LinalgOp> windowOps;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (sieve::isVectorizableWindowOp(op))
+        windowOps.push_back(op);
+    });
+    sieve::WindowKernelOptions windowOptions{vectorWidth, threads,
+                                             minChunkCycles};
+    for (linalg::LinalgOp op : windowOps)
+      (void)sieve::vectorizeWindowOp(rewriter, op, windowOptions);
+
     SmallVector<linalg::LinalgOp> ops, dynamicOps;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (!op.hasPureTensorSemantics())
         return;
       (op.hasDynamicShape() ? dynamicOps : ops).push_back(op);
     });
-    IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp whole : ops) {
       SmallVector<int64_t> ranges = whole.getStaticLoopRanges();
       if (llvm::any_of(ranges, [](int64_t r) { return r <= 0; }))

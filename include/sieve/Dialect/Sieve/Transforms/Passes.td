@@ -129,6 +129,16 @@ def SieveTileAndVectorize
       innermost dimension and vectorized, except those that read or write
       bool (`i1`) tensors: LLVM stores a vector of `i1` as packed bits,
       while a memref of `i1` holds one byte per element.
+    * Window ops with static shapes and float elements
+      (`linalg.depthwise_conv_2d_nchw_chw`, `linalg.conv_2d_ngchw_gfchw`,
+      `linalg.pooling_nchw_max`, `linalg.pooling_nchw_sum`) become loops
+      over batch, channels (groups and their outputs) and output rows, each
+      row computed in vectors of `vector-width` lanes (or the power of two
+      that covers a narrower row), the last one masked; every tap of the
+      window is an FMA (convolutions, the weight broadcast once per
+      channel), `arith.maximumf` or `arith.addf` of a shifted input row; a
+      stride `s` reads `s` times the lanes and keeps every `s`-th
+      (`vector.shuffle`). docs/convolutions.md says why.
 
     Dynamic dimensions (a symbolic batch or sequence length) keep vector
     code where the vectorized dimensions are static: a matmul with dynamic
@@ -138,8 +148,9 @@ def SieveTileAndVectorize
     row tile loop running to the dynamic size and the last, partial tile
     vectorized with masks (`vector.mask`, lowered to masked loads and
     stores); an elementwise op with a static innermost dimension is tiled
-    one row at a time into full vectors. Other dynamic ops, convolutions
-    and pooling are left for the scalar fallback
+    one row at a time into full vectors. Other dynamic ops, and
+    convolutions and pooling of other layouts or with dynamic shapes, are
+    left for the scalar fallback
     (`convert-linalg-to-loops`).
 
     With `threads` > 1, a static op with a reduction loop (matmul, batch
@@ -154,7 +165,8 @@ def SieveTileAndVectorize
     when the weight (`K x N`) is at least as large as the input (`M x K`),
     each thread then reading its own part of the weight, else its rows,
     always in whole register tiles; a batch matmul splits its batch
-    first; other ops split their outermost parallel dimension that pays.
+    first; window ops their channels (groups); other ops split their
+    outermost parallel dimension that pays.
     `sieve-cpu-pipeline` turns the `scf.forall` into OpenMP.
   }];
   let options = [
