@@ -120,10 +120,15 @@ def SieveTileAndVectorize
     * A one-row `linalg.matmul` (batch-1 inference) becomes `linalg.vecmat`
       and is tiled into 16-vector accumulators over the output row, 8 weight
       rows per step, the weight rows streamed in order.
-    * Register tile sizes that do not divide the shape shrink to the largest
-      power of two that does; after vectorization the accumulator tile is
-      hoisted out of the reduction loop on tensors
-      (`hoistLoopInvariantSubsets`).
+    * A matmul (of more than one row) whose columns `tile-n` does not
+      divide (a convolution over an odd image: 55 x 55 = 3025 columns) is
+      split (`linalg::splitOp`) into the columns whole tiles cover and the
+      rest, fewer than `tile-n`, computed as one tile of that many columns
+      (a vector of 17 lanes for 49 columns); fewer columns than `tile-n`
+      make one tile. Other register tile sizes that do not divide the
+      shape shrink to the largest power of two that does; after
+      vectorization the accumulator tile is hoisted out of the reduction
+      loop on tensors (`hoistLoopInvariantSubsets`).
     * Elementwise `linalg.generic` and `linalg.fill` ops with static shapes
       are tiled to one vector of `vector-width` elements along the
       innermost dimension and vectorized, except those that read or write
