@@ -21,7 +21,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 
 def conv(name, c, hw, k, group, mult=1, stride=1, pads=None, dil=1, bias=True,
-         act=None, rank=2):
+         act=None, rank=2, batch=1):
     """Conv with `group` groups and `c * mult // ...` outputs (depthwise:
     group = c), then an optional Clip(0, 6) or Relu."""
     rng = np.random.default_rng(len(name))
@@ -42,7 +42,7 @@ def conv(name, c, hw, k, group, mult=1, stride=1, pads=None, dil=1, bias=True,
         nodes.append(helper.make_node("Clip", ["c", "lo", "hi"], ["y"]))
     elif act == "relu":
         nodes.append(helper.make_node("Relu", ["c"], ["y"]))
-    return name, nodes, [1, c] + spatial, init
+    return name, nodes, [batch, c] + spatial, init
 
 
 def pool(name, op, c, hw, **attrs):
@@ -62,6 +62,7 @@ MODELS = [
     conv("group3x3-g2-c8-12", 8, 12, 3, group=2, act="relu"),
     conv("group3x3-g4-c16-s2-25", 16, 25, 3, group=4, stride=2),
     conv("dw1d-k5-c6-31", 6, 31, 5, group=6, rank=1),
+    conv("dw3x3-s2-c4-23-batch3", 4, 23, 3, group=4, stride=2, act="relu", batch=3),
     pool("maxpool3x3-s2-ceil-c5-15", "MaxPool", 5, 15, kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),
     pool("maxpool3x3-s2-ceil-c5-16", "MaxPool", 5, 16, kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),
     pool("maxpool3x3-s2-ceil-c2-40", "MaxPool", 2, 40, kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),

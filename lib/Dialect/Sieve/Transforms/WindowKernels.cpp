@@ -218,8 +218,9 @@ void foldInit(WindowShape &s) {
 void foldEpilogue(linalg::LinalgOp op, WindowShape &s) {
   if (s.grouped || !op->getResult(0).hasOneUse())
     return;
-  auto generic = dyn_cast<linalg::GenericOp>(*op->getUsers().begin());
-  if (!generic || generic.getNumDpsInits() != 1 ||
+  OpOperand &use = *op->getResult(0).getUses().begin();
+  auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!generic || !generic.isDpsInput(&use) || generic.getNumDpsInits() != 1 ||
       generic.getNumReductionLoops() != 0 ||
       generic->getResult(0).getType() != op->getResult(0).getType())
     return;
