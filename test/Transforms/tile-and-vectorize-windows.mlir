@@ -101,13 +101,30 @@ func.func @sum_pool(%x: tensor<1x3x17x17xf32>, %init: tensor<1x3x16x16xf32>) -> 
 
 // -----
 
-// A dynamic batch keeps the scalar fallback.
+// A dynamic batch keeps the scalar fallback, and so do windows of more than
+// 64 taps (each tap is unrolled) and strides above 4 along a row.
 // CHECK-LABEL: func.func @dynamic_batch
 // CHECK:       linalg.depthwise_conv_2d_nchw_chw
+// CHECK-LABEL: func.func @large_window
+// CHECK:       linalg.pooling_nchw_max
+// CHECK-LABEL: func.func @large_stride
+// CHECK:       linalg.pooling_nchw_max
 func.func @dynamic_batch(%x: tensor<?x4x10x10xf32>, %w: tensor<4x3x3xf32>, %init: tensor<?x4x8x8xf32>) -> tensor<?x4x8x8xf32> {
   %0 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
     ins(%x, %w : tensor<?x4x10x10xf32>, tensor<4x3x3xf32>) outs(%init : tensor<?x4x8x8xf32>) -> tensor<?x4x8x8xf32>
   return %0 : tensor<?x4x8x8xf32>
+}
+func.func @large_window(%x: tensor<1x1x20x20xf32>, %init: tensor<1x1x12x12xf32>) -> tensor<1x1x12x12xf32> {
+  %k = tensor.empty() : tensor<9x9xf32>
+  %0 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %k : tensor<1x1x20x20xf32>, tensor<9x9xf32>) outs(%init : tensor<1x1x12x12xf32>) -> tensor<1x1x12x12xf32>
+  return %0 : tensor<1x1x12x12xf32>
+}
+func.func @large_stride(%x: tensor<1x1x20x20xf32>, %init: tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32> {
+  %k = tensor.empty() : tensor<2x2xf32>
+  %0 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<5> : tensor<2xi64>}
+    ins(%x, %k : tensor<1x1x20x20xf32>, tensor<2x2xf32>) outs(%init : tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
 }
 
 // -----

@@ -16,6 +16,13 @@ namespace {
 
 enum class WindowCombine { MultiplyAdd, Max, Add };
 
+/// Most taps of a window, each unrolled into its own read and FMA (a 7x7
+/// average pool has 49), and the largest stride along a row (a vector
+/// reads `stride` times its lanes); larger windows keep the scalar
+/// fallback.
+constexpr int64_t kMaxUnrolledTaps = 64;
+constexpr int64_t kMaxRowStride = 4;
+
 /// Most output rows emitted one by one because their window crosses the
 /// top or bottom padding; beyond it the padded input is kept.
 constexpr int64_t kMaxEdgeRows = 8;
@@ -92,6 +99,8 @@ std::optional<WindowShape> matchWindowOp(linalg::LinalgOp op) {
   s.inW = xt.getDimSize(xt.getRank() - 1);
   s.kernelH = kt.getDimSize(kt.getRank() - 2);
   s.kernelW = kt.getDimSize(kt.getRank() - 1);
+  if (s.kernelH * s.kernelW > kMaxUnrolledTaps || s.strideW > kMaxRowStride)
+    return std::nullopt;
   if (s.grouped) {
     s.outputsPerGroup = ot.getDimSize(2);
     s.inputsPerGroup = xt.getDimSize(2);

@@ -143,7 +143,8 @@ def SieveTileAndVectorize
       window is an FMA (convolutions, the weight broadcast once per
       channel), `arith.maximumf` or `arith.addf` of a shifted input row; a
       stride `s` reads `s` times the lanes and keeps every `s`-th
-      (`vector.shuffle`). docs/convolutions.md says why.
+      (`vector.shuffle`). Windows of more than 64 taps and row strides
+      above 4 keep the scalar fallback. docs/convolutions.md says why.
 
     Dynamic dimensions (a symbolic batch or sequence length) keep vector
     code where the vectorized dimensions are static: a matmul with dynamic
