@@ -208,6 +208,41 @@ def conv(cin, cout, k, hw, rng):
     return model, {"x": rng.standard_normal((1, cin, hw, hw)).astype(np.float32)}
 
 
+def window_layer(kind, c, hw, rng, k=3, stride=1, groups=None, mult=1,
+                 act="clip"):
+    """One layer of the zoo's mobile networks (NCHW, batch 1): a depthwise
+    (`groups` = c) or grouped k x k convolution with bias and Clip(0, 6)
+    (MobileNet's ReLU6) or Relu, or a pooling layer: `maxpool` (k x k,
+    stride, ceil_mode as SqueezeNet), `gap` (GlobalAveragePool)."""
+    x = rng.standard_normal((1, c, hw, hw)).astype(np.float32)
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, c, hw, hw])]
+    init, nodes = [], []
+    cout, side = c, 1
+    if kind == "conv":
+        g = groups or c
+        cout = c * mult if g == c else c
+        side = (hw + 2 * (k // 2) - k) // stride + 1
+        w = (rng.standard_normal((cout, c // g, k, k)) / np.sqrt(k * k * c // g)).astype(np.float32)
+        b = rng.standard_normal(cout).astype(np.float32)
+        init = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")]
+        nodes.append(helper.make_node("Conv", ["x", "w", "b"], ["c"], group=g,
+                                      strides=[stride] * 2, pads=[k // 2] * 4))
+        if act == "clip":
+            init += [numpy_helper.from_array(np.array(0, np.float32), "lo"),
+                     numpy_helper.from_array(np.array(6, np.float32), "hi")]
+            nodes.append(helper.make_node("Clip", ["c", "lo", "hi"], ["y"]))
+        else:
+            nodes.append(helper.make_node("Relu", ["c"], ["y"]))
+    elif kind == "maxpool":
+        nodes.append(helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[k, k],
+                                      strides=[stride] * 2, ceil_mode=1))
+        side = -(-(hw - k) // stride) + 1
+    else:
+        nodes.append(helper.make_node("GlobalAveragePool", ["x"], ["y"]))
+    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, cout, side, side])]
+    return make_model(nodes, inputs, outputs, init), {"x": x}
+
+
 def mnist(rng):
     path = os.path.join(ROOT, "test", "models", "mnist_mlp", "mnist.onnx")
     return onnx.load(path), {"image": rng.standard_normal((1, 1, 28, 28)).astype(np.float32)}
@@ -231,6 +266,21 @@ WORKLOADS = {
     "conv3x3-64-56": lambda rng: conv(64, 64, 3, 56, rng),
     "conv1x1-256to64-56": lambda rng: conv(256, 64, 1, 56, rng),
 }
+# Layers of the zoo's mobile CNNs (MobileNetV2, EfficientNet, ShuffleNetV2,
+# SqueezeNet, ResNeXt-style groups): depthwise 3x3 at stride 1 and 2 from
+# 112x112 x 32 channels to 7x7 x 960, a 5x5 one, a channel multiplier of 2,
+# a grouped 3x3 (32 groups of 4), MaxPool 3x3/2 and a global average pool.
+for _c, _hw, _s in [(32, 112, 1), (96, 112, 2), (144, 56, 1), (144, 56, 2),
+                    (192, 28, 1), (384, 14, 1), (576, 14, 2), (960, 7, 1)]:
+    WORKLOADS[f"dw3x3-s{_s}-{_c}-{_hw}"] = (
+        lambda rng, c=_c, hw=_hw, s=_s: window_layer("conv", c, hw, rng, stride=s))
+WORKLOADS["dw5x5-s2-240-28"] = lambda rng: window_layer("conv", 240, 28, rng, k=5, stride=2)
+WORKLOADS["dw3x3-m2-32-56"] = lambda rng: window_layer("conv", 32, 56, rng, mult=2)
+WORKLOADS["group3x3-g32-128-56"] = lambda rng: window_layer("conv", 128, 56, rng, groups=32, act="relu")
+WORKLOADS["maxpool3x3-s2-64-112"] = lambda rng: window_layer("maxpool", 64, 112, rng, stride=2)
+WORKLOADS["maxpool3x3-s2-64-111"] = lambda rng: window_layer("maxpool", 64, 111, rng, stride=2)
+WORKLOADS["gap-1280-7"] = lambda rng: window_layer("gap", 1280, 7, rng)
+WORKLOADS["gap-512-14"] = lambda rng: window_layer("gap", 512, 14, rng)
 # Weight sparsity: (batch, K, N) at each fraction of zeros.
 PRUNED_SHAPES = [(1, 4096, 4096), (8, 4096, 4096), (1, 1024, 1024), (8, 1024, 1024)]
 PRUNED_SPARSITIES = [0.9, 0.95]

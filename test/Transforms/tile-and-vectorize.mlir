@@ -135,3 +135,22 @@ func.func @bool_result(%a: tensor<3x16xi32>, %b: tensor<3x16xi32>) -> tensor<3x1
   } -> tensor<3x16xi1>
   return %r : tensor<3x16xi1>
 }
+
+// -----
+
+// Columns the register tile does not divide (a convolution over a 7x7
+// image: 49 columns): the matmul is split into the 32 columns whole 8x32
+// tiles cover and the other 17, computed as one 8x17 tile (a vector of 17
+// lanes), instead of 49 tiles of one column.
+// CHECK-LABEL: func.func @odd_columns
+// CHECK:       tensor.extract_slice %arg1[0, 0] [64, 32] [1, 1] : tensor<64x49xf32> to tensor<64x32xf32>
+// CHECK:       vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK:       %[[LEFT:.*]] = tensor.insert_slice %{{.*}} into %arg2[0, 0] [16, 32] [1, 1] : tensor<16x32xf32> into tensor<16x49xf32>
+// CHECK:       tensor.extract_slice %arg1[0, 32] [64, 17] [1, 1] : tensor<64x49xf32> to tensor<64x17xf32>
+// CHECK:       tensor.extract_slice %[[LEFT]][0, 32] [16, 17] [1, 1]
+// CHECK:       vector.contract {{.*}} : vector<8x1xf32>, vector<1x17xf32> into vector<8x17xf32>
+// CHECK:       tensor.insert_slice %{{.*}} into %[[LEFT]][0, 32] [16, 17] [1, 1] : tensor<16x17xf32> into tensor<16x49xf32>
+func.func @odd_columns(%a: tensor<16x64xf32>, %b: tensor<64x49xf32>, %c: tensor<16x49xf32>) -> tensor<16x49xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<16x64xf32>, tensor<64x49xf32>) outs(%c : tensor<16x49xf32>) -> tensor<16x49xf32>
+  return %r : tensor<16x49xf32>
+}

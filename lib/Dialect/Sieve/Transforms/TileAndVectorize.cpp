@@ -3,6 +3,7 @@
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
 #include "sieve/Analysis/CostModel.h"
+#include "sieve/Dialect/Sieve/Transforms/WindowKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -243,7 +244,7 @@ struct SieveTileAndVectorizePass
         order.push_back(i);
       }
       steps[m] = fittingTile(ranges[m], tileM);
-      steps[m + 1] = fittingTile(ranges[m + 1], tileN);
+      steps[m + 1] = columnTile(ranges[m + 1]);
       bool columnsFirst = ranges[m + 1] >= ranges[m];
       order.push_back(columnsFirst ? m + 1 : m);
       order.push_back(columnsFirst ? m : m + 1);
@@ -262,14 +263,65 @@ struct SieveTileAndVectorizePass
     return succeeded(chunk) ? *chunk : op;
   }
 
+  /// The columns of a matmul register tile for `columns` columns: `tileN`
+  /// or the largest power of two below that divides them, or all of them
+  /// when fewer than `tileN` (one vector of that many lanes).
+  int64_t columnTile(int64_t columns) const {
+    return columns < tileN ? columns : fittingTile(columns, tileN);
+  }
+
+  /// Splits each static matmul and batch matmul of more than one row whose
+  /// columns `tileN` does not divide (a convolution over an odd image:
+  /// 55 x 55 = 3025 columns) into the columns whole register tiles cover
+  /// and the rest (fewer than `tileN`, one tile wide): otherwise the tile
+  /// would shrink to the largest power of two dividing the columns, 1 for
+  /// an odd count. Returns `ops` with the split ones replaced by their two
+  /// parts.
+  SmallVector<linalg::LinalgOp>
+  peelColumns(IRRewriter &rewriter, ArrayRef<linalg::LinalgOp> ops) const {
+    SmallVector<linalg::LinalgOp> result;
+    for (linalg::LinalgOp op : ops) {
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      size_t m = ranges.size() - 3;
+      if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op) ||
+          (isa<linalg::MatmulOp>(op) && ranges[0] == 1) ||
+          ranges[m + 1] <= tileN || ranges[m + 1] % tileN == 0 ||
+          fittingTile(ranges[m + 1], tileN) == tileN) {
+        result.push_back(op);
+        continue;
+      }
+      rewriter.setInsertionPoint(op);
+      int64_t whole = ranges[m + 1] - ranges[m + 1] % tileN;
+      auto [covered, rest] =
+          linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()),
+                          m + 1, rewriter.getIndexAttr(whole));
+      for (TilingInterface part : {covered, rest})
+        if (part)
+          result.push_back(cast<linalg::LinalgOp>(part.getOperation()));
+    }
+    return result;
+  }
+
   void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    // Window ops first: they may absorb the elementwise op after them.
+    SmallVector<linalg::LinalgOp> windowOps;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (sieve::isVectorizableWindowOp(op))
+        windowOps.push_back(op);
+    });
+    sieve::WindowKernelOptions windowOptions{vectorWidth, threads,
+                                             minChunkCycles};
+    for (linalg::LinalgOp op : windowOps)
+      (void)sieve::vectorizeWindowOp(rewriter, op, windowOptions);
+
     SmallVector<linalg::LinalgOp> ops, dynamicOps;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (!op.hasPureTensorSemantics())
         return;
       (op.hasDynamicShape() ? dynamicOps : ops).push_back(op);
     });
-    IRRewriter rewriter(&getContext());
+    ops = peelColumns(rewriter, ops);
     for (linalg::LinalgOp whole : ops) {
       SmallVector<int64_t> ranges = whole.getStaticLoopRanges();
       if (llvm::any_of(ranges, [](int64_t r) { return r <= 0; }))
@@ -289,7 +341,7 @@ struct SieveTileAndVectorizePass
         size_t m = ranges.size() - 3;
         SmallVector<int64_t> sizes(ranges.size(), 1), order;
         sizes[m] = fittingTile(ranges[m], tileM);
-        sizes[m + 1] = fittingTile(ranges[m + 1], tileN);
+        sizes[m + 1] = columnTile(ranges[m + 1]);
         sizes[m + 2] = fittingTile(ranges[m + 2], tileK);
         for (size_t i = 0; i < m; ++i)
           order.push_back(i);

@@ -120,15 +120,31 @@ def SieveTileAndVectorize
     * A one-row `linalg.matmul` (batch-1 inference) becomes `linalg.vecmat`
       and is tiled into 16-vector accumulators over the output row, 8 weight
       rows per step, the weight rows streamed in order.
-    * Register tile sizes that do not divide the shape shrink to the largest
-      power of two that does; after vectorization the accumulator tile is
-      hoisted out of the reduction loop on tensors
-      (`hoistLoopInvariantSubsets`).
+    * A matmul (of more than one row) whose columns `tile-n` does not
+      divide (a convolution over an odd image: 55 x 55 = 3025 columns) is
+      split (`linalg::splitOp`) into the columns whole tiles cover and the
+      rest, fewer than `tile-n`, computed as one tile of that many columns
+      (a vector of 17 lanes for 49 columns); fewer columns than `tile-n`
+      make one tile. Other register tile sizes that do not divide the
+      shape shrink to the largest power of two that does; after
+      vectorization the accumulator tile is hoisted out of the reduction
+      loop on tensors (`hoistLoopInvariantSubsets`).
     * Elementwise `linalg.generic` and `linalg.fill` ops with static shapes
       are tiled to one vector of `vector-width` elements along the
       innermost dimension and vectorized, except those that read or write
       bool (`i1`) tensors: LLVM stores a vector of `i1` as packed bits,
       while a memref of `i1` holds one byte per element.
+    * Window ops with static shapes and float elements
+      (`linalg.depthwise_conv_2d_nchw_chw`, `linalg.conv_2d_ngchw_gfchw`,
+      `linalg.pooling_nchw_max`, `linalg.pooling_nchw_sum`) become loops
+      over batch, channels (groups and their outputs) and output rows, each
+      row computed in vectors of `vector-width` lanes (or the power of two
+      that covers a narrower row), the last one masked; every tap of the
+      window is an FMA (convolutions, the weight broadcast once per
+      channel), `arith.maximumf` or `arith.addf` of a shifted input row; a
+      stride `s` reads `s` times the lanes and keeps every `s`-th
+      (`vector.shuffle`). Windows of more than 64 taps and row strides
+      above 4 keep the scalar fallback. docs/convolutions.md says why.
 
     Dynamic dimensions (a symbolic batch or sequence length) keep vector
     code where the vectorized dimensions are static: a matmul with dynamic
@@ -138,8 +154,9 @@ def SieveTileAndVectorize
     row tile loop running to the dynamic size and the last, partial tile
     vectorized with masks (`vector.mask`, lowered to masked loads and
     stores); an elementwise op with a static innermost dimension is tiled
-    one row at a time into full vectors. Other dynamic ops, convolutions
-    and pooling are left for the scalar fallback
+    one row at a time into full vectors. Other dynamic ops, and
+    convolutions and pooling of other layouts or with dynamic shapes, are
+    left for the scalar fallback
     (`convert-linalg-to-loops`).
 
     With `threads` > 1, a static op with a reduction loop (matmul, batch
@@ -154,7 +171,8 @@ def SieveTileAndVectorize
     when the weight (`K x N`) is at least as large as the input (`M x K`),
     each thread then reading its own part of the weight, else its rows,
     always in whole register tiles; a batch matmul splits its batch
-    first; other ops split their outermost parallel dimension that pays.
+    first; window ops their channels (groups); other ops split their
+    outermost parallel dimension that pays.
     `sieve-cpu-pipeline` turns the `scf.forall` into OpenMP.
   }];
   let options = [

@@ -1,0 +1,658 @@
+//===- WindowKernels.cpp - Vector code for sliding-window ops ---*- C++ -*-===//
+
+#include "sieve/Dialect/Sieve/Transforms/WindowKernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+
+namespace {
+
+enum class WindowCombine { MultiplyAdd, Max, Add };
+
+/// Most taps of a window, each unrolled into its own read and FMA (a 7x7
+/// average pool has 49), and the largest stride along a row (a vector
+/// reads `stride` times its lanes); larger windows keep the scalar
+/// fallback.
+constexpr int64_t kMaxUnrolledTaps = 64;
+constexpr int64_t kMaxRowStride = 4;
+
+/// Most output rows emitted one by one because their window crosses the
+/// top or bottom padding; beyond it the padded input is kept.
+constexpr int64_t kMaxEdgeRows = 8;
+
+/// A window op seen as one shape: output[n, g, f, oh, ow] combines
+/// input[n, g, c, oh * sh + kh * dh - padTop, ow * sw + kw * dw - padLeft]
+/// (times weight[g, f, c, kh, kw] for convolutions) over c, kh, kw. Depthwise
+/// convolutions and pools have one input channel and one output per group
+/// (the channel) and no c or f dimension in their operands.
+struct WindowShape {
+  WindowCombine combine;
+  bool grouped = false;
+  int64_t batch, groups, outputsPerGroup = 1, inputsPerGroup = 1;
+  int64_t outH, outW, inH, inW, kernelH, kernelW;
+  int64_t strideH, strideW, dilationH, dilationW;
+  /// Padding folded into the kernel (none: the input is read as it is).
+  bool padFolded = false;
+  int64_t padTop = 0, padLeft = 0;
+  Value input, weight, init;
+  /// The accumulator's first value when it is not read from `init`: a
+  /// per-output-channel bias (indexed g * outputsPerGroup + f) or a splat.
+  Value bias, splat;
+  /// The elementwise op that alone consumes the result, applied in the
+  /// kernel (nullptr: none).
+  linalg::GenericOp epilogue;
+};
+
+std::optional<WindowShape> matchWindowOp(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics() || op.hasDynamicShape() ||
+      op->getNumResults() != 1)
+    return std::nullopt;
+  WindowShape s;
+  DenseIntElementsAttr strides, dilations;
+  if (auto dw = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op.getOperation())) {
+    s.combine = WindowCombine::MultiplyAdd;
+    strides = dw.getStrides();
+    dilations = dw.getDilations();
+  } else if (auto conv =
+                 dyn_cast<linalg::Conv2DNgchwGfchwOp>(op.getOperation())) {
+    s.combine = WindowCombine::MultiplyAdd;
+    s.grouped = true;
+    strides = conv.getStrides();
+    dilations = conv.getDilations();
+  } else if (auto pool =
+                 dyn_cast<linalg::PoolingNchwMaxOp>(op.getOperation())) {
+    s.combine = WindowCombine::Max;
+    strides = pool.getStrides();
+    dilations = pool.getDilations();
+  } else if (auto pool =
+                 dyn_cast<linalg::PoolingNchwSumOp>(op.getOperation())) {
+    s.combine = WindowCombine::Add;
+    strides = pool.getStrides();
+    dilations = pool.getDilations();
+  } else {
+    return std::nullopt;
+  }
+  auto xt = cast<RankedTensorType>(op.getDpsInputs()[0].getType());
+  auto kt = cast<RankedTensorType>(op.getDpsInputs()[1].getType());
+  auto ot = cast<RankedTensorType>(op.getDpsInits()[0].getType());
+  if (!isa<FloatType>(ot.getElementType()) ||
+      xt.getElementType() != ot.getElementType())
+    return std::nullopt;
+  SmallVector<int64_t> st(strides.getValues<int64_t>()),
+      dl(dilations.getValues<int64_t>());
+  s.strideH = st[0];
+  s.strideW = st[1];
+  s.dilationH = dl[0];
+  s.dilationW = dl[1];
+  s.batch = ot.getDimSize(0);
+  s.groups = ot.getDimSize(1);
+  s.outH = ot.getDimSize(ot.getRank() - 2);
+  s.outW = ot.getDimSize(ot.getRank() - 1);
+  s.inH = xt.getDimSize(xt.getRank() - 2);
+  s.inW = xt.getDimSize(xt.getRank() - 1);
+  s.kernelH = kt.getDimSize(kt.getRank() - 2);
+  s.kernelW = kt.getDimSize(kt.getRank() - 1);
+  if (s.kernelH * s.kernelW > kMaxUnrolledTaps || s.strideW > kMaxRowStride)
+    return std::nullopt;
+  if (s.grouped) {
+    s.outputsPerGroup = ot.getDimSize(2);
+    s.inputsPerGroup = xt.getDimSize(2);
+  }
+  s.input = op.getDpsInputs()[0];
+  if (s.combine == WindowCombine::MultiplyAdd)
+    s.weight = op.getDpsInputs()[1];
+  s.init = op.getDpsInits()[0];
+  return s;
+}
+
+/// Whether taps that read the padding may be skipped: the padding value
+/// adds nothing (0 for sums) or never wins (-inf or the lowest float for
+/// max).
+bool padIsNeutral(WindowCombine combine, Value value) {
+  FloatAttr attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)))
+    return false;
+  APFloat v = attr.getValue();
+  if (combine == WindowCombine::Max)
+    return v.isNegative() &&
+           (v.isInfinity() ||
+            v.compare(APFloat::getLargest(v.getSemantics(), true)) !=
+                APFloat::cmpGreaterThan);
+  return v.isZero();
+}
+
+/// Reads the unpadded input when it is a constant `tensor.pad` of the two
+/// spatial dimensions (for grouped convolutions, through the expand_shape
+/// that splits the channels into groups) with few enough edge rows and a
+/// left padding that only the first vector of a row reaches.
+void foldPadding(OpBuilder &b, WindowShape &s, int64_t lanes) {
+  Value padded = s.input;
+  auto expand = padded.getDefiningOp<tensor::ExpandShapeOp>();
+  if (s.grouped) {
+    if (!expand)
+      return;
+    padded = expand.getSrc();
+  }
+  auto pad = padded.getDefiningOp<tensor::PadOp>();
+  if (!pad || !padIsNeutral(s.combine, pad.getConstantPaddingValue()))
+    return;
+  SmallVector<int64_t> low(pad.getStaticLow()), high(pad.getStaticHigh());
+  int64_t rank = low.size();
+  if (llvm::any_of(llvm::concat<int64_t>(low, high), ShapedType::isDynamic) ||
+      llvm::any_of(ArrayRef<int64_t>(low).drop_back(2),
+                   [](int64_t v) { return v != 0; }) ||
+      llvm::any_of(ArrayRef<int64_t>(high).drop_back(2),
+                   [](int64_t v) { return v != 0; }) ||
+      llvm::any_of(low, [](int64_t v) { return v < 0; }) ||
+      llvm::any_of(high, [](int64_t v) { return v < 0; }))
+    return;
+  auto source = cast<RankedTensorType>(pad.getSource().getType());
+  if (!source.hasStaticShape())
+    return;
+  int64_t padTop = low[rank - 2], padLeft = low[rank - 1];
+  int64_t inH = source.getDimSize(rank - 2), inW = source.getDimSize(rank - 1);
+  if (padLeft > lanes * s.strideW)
+    return;
+  // Rows whose whole window lies in the image: [first, last).
+  int64_t first = llvm::divideCeilSigned(padTop, s.strideH);
+  int64_t reach = inH - 1 + padTop - (s.kernelH - 1) * s.dilationH;
+  int64_t last = reach < 0 ? 0 : reach / s.strideH + 1;
+  last = std::clamp<int64_t>(last, std::min(first, s.outH), s.outH);
+  first = std::min(first, s.outH);
+  if (first + (s.outH - last) > kMaxEdgeRows)
+    return;
+  Value input = pad.getSource();
+  if (s.grouped) {
+    auto xt = cast<RankedTensorType>(s.input.getType());
+    SmallVector<int64_t> shape(xt.getShape());
+    shape[3] = inH;
+    shape[4] = inW;
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointAfterValue(input);
+    input = tensor::ExpandShapeOp::create(
+        b, expand.getLoc(), RankedTensorType::get(shape, xt.getElementType()),
+        input, expand.getReassociationIndices());
+  }
+  s.input = input;
+  s.padFolded = true;
+  s.padTop = padTop;
+  s.padLeft = padLeft;
+  s.inH = inH;
+  s.inW = inW;
+}
+
+/// A bias broadcast over batch and space (a linalg.generic yielding its
+/// 1-D input indexed by the channel) or a fill: the accumulator starts from
+/// it in registers and the op writes into a fresh tensor.
+void foldInit(WindowShape &s) {
+  Value init = s.init;
+  if (s.grouped) {
+    auto expand = init.getDefiningOp<tensor::ExpandShapeOp>();
+    if (!expand)
+      return;
+    init = expand.getSrc();
+  }
+  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
+    s.splat = fill.getInputs()[0];
+    return;
+  }
+  auto generic = init.getDefiningOp<linalg::GenericOp>();
+  if (!generic || generic.getNumDpsInputs() != 1 ||
+      generic.getNumDpsInits() != 1 || generic.getNumReductionLoops() != 0)
+    return;
+  auto bias = dyn_cast<RankedTensorType>(generic.getDpsInputs()[0].getType());
+  AffineMap map = generic.getIndexingMapsArray()[0];
+  Block &body = generic.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  if (!bias || bias.getRank() != 1 || map.getNumResults() != 1 ||
+      map.getDimPosition(0) != 1 ||
+      !generic.getIndexingMapsArray()[1].isIdentity() ||
+      yield.getValues().size() != 1 ||
+      yield.getValues()[0] != body.getArgument(0))
+    return;
+  s.bias = generic.getDpsInputs()[0];
+}
+
+/// The elementwise generic that alone consumes the result of a depthwise
+/// convolution or pool (Relu, Clip): every map the identity, or a rank-0
+/// operand; a body of elementwise-mappable ops that does not read the
+/// output.
+void foldEpilogue(linalg::LinalgOp op, WindowShape &s) {
+  if (s.grouped || !op->getResult(0).hasOneUse())
+    return;
+  OpOperand &use = *op->getResult(0).getUses().begin();
+  auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!generic || !generic.isDpsInput(&use) || generic.getNumDpsInits() != 1 ||
+      generic.getNumReductionLoops() != 0 ||
+      generic->getResult(0).getType() != op->getResult(0).getType())
+    return;
+  Block &body = generic.getRegion().front();
+  for (OpOperand &operand : generic->getOpOperands()) {
+    AffineMap map = generic.getMatchingIndexingMap(&operand);
+    bool isResult = operand.get() == op->getResult(0);
+    if (generic.isDpsInit(&operand)) {
+      if (!map.isIdentity() ||
+          !generic.getMatchingBlockArgument(&operand).use_empty())
+        return;
+    } else if (isResult
+                   ? !map.isIdentity()
+                   : cast<ShapedType>(operand.get().getType()).getRank() != 0) {
+      return;
+    }
+  }
+  for (Operation &inner : body.without_terminator())
+    if (inner.getNumResults() != 1 ||
+        !(OpTrait::hasElementwiseMappableTraits(&inner) ||
+          matchPattern(&inner, m_Constant())))
+      return;
+  s.epilogue = generic;
+}
+
+/// Emits the loop nest of one window op.
+class WindowKernelBuilder {
+public:
+  WindowKernelBuilder(OpBuilder &b, Location loc, const WindowShape &s,
+                      int64_t lanes)
+      : b(b), loc(loc), s(s), lanes(lanes),
+        elementType(cast<ShapedType>(s.init.getType()).getElementType()),
+        vectorType(VectorType::get({lanes}, elementType)) {}
+
+  /// The kernel over every channel, in `chunks` parallel chunks of the
+  /// channels (groups) when more than one.
+  Value build(Value dest, int64_t chunks) {
+    readsDestination = dest == s.init;
+    if (chunks <= 1)
+      return channels(dest, index(0), s.groups);
+    int64_t size = s.groups / chunks;
+    auto forall = scf::ForallOp::create(
+        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(chunks)},
+        ValueRange{dest}, /*mapping=*/std::nullopt);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(forall.getTerminator());
+    Value offset =
+        arith::MulIOp::create(b, loc, forall.getInductionVar(0), index(size));
+    auto type = cast<RankedTensorType>(dest.getType());
+    SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,
+        strides(type.getRank(), b.getIndexAttr(1));
+    for (int64_t d : type.getShape())
+      sizes.push_back(b.getIndexAttr(d));
+    offsets[1] = offset;
+    sizes[1] = b.getIndexAttr(size);
+    Value slice = tensor::ExtractSliceOp::create(
+        b, loc, forall.getRegionIterArgs()[0], offsets, sizes, strides);
+    Value updated = channels(slice, offset, size);
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, loc, updated,
+                                          forall.getRegionIterArgs()[0],
+                                          offsets, sizes, strides);
+    return forall.getResult(0);
+  }
+
+private:
+  using LoopBody = llvm::function_ref<Value(Value iv, Value carried)>;
+
+  /// The output indices of one vector; `g` is local to `out`.
+  struct Position {
+    Value n, g, global, f, oh;
+  };
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value a, Value c) { return arith::AddIOp::create(b, loc, a, c); }
+  Value mul(Value a, int64_t c) {
+    return c == 1 ? a : arith::MulIOp::create(b, loc, a, index(c)).getResult();
+  }
+
+  /// scf.for iv in [from, to) by `step` carrying `init`; a single
+  /// iteration is emitted inline.
+  Value loop(int64_t from, int64_t to, Value init, LoopBody body,
+             int64_t step = 1) {
+    if (to <= from)
+      return init;
+    if (to - from <= step)
+      return body(index(from), init);
+    auto forOp = scf::ForOp::create(b, loc, index(from), index(to), index(step),
+                                    ValueRange{init});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forOp.getBody());
+    Value next = body(forOp.getInductionVar(), forOp.getRegionIterArgs()[0]);
+    scf::YieldOp::create(b, loc, next);
+    return forOp.getResult(0);
+  }
+
+  /// Channels (groups) [offset, offset + count) into `out`, whose channel
+  /// dimension starts at `offset`.
+  Value channels(Value out, Value offset, int64_t count) {
+    return loop(0, s.batch, out, [&](Value n, Value out) {
+      return loop(0, count, out, [&](Value g, Value out) {
+        Value global = add(offset, g);
+        return loop(0, s.outputsPerGroup, out, [&](Value f, Value out) {
+          Position p{n, g, global, f, Value()};
+          // One input channel per group (depthwise): the taps' weights
+          // and the bias once per output channel.
+          SmallVector<Value> taps;
+          if (s.inputsPerGroup == 1)
+            taps = weightTaps(global, f, index(0));
+          Value start = initialValue(global, f);
+          return rows(p, out, taps, start);
+        });
+      });
+    });
+  }
+
+  /// The accumulator's first value from a folded bias or fill (null: read
+  /// from the destination).
+  Value initialValue(Value g, Value f) {
+    if (s.splat)
+      return vector::BroadcastOp::create(b, loc, vectorType, s.splat);
+    if (!s.bias)
+      return Value();
+    Value channel = add(mul(g, s.outputsPerGroup), f);
+    Value v = tensor::ExtractOp::create(b, loc, s.bias, channel);
+    return vector::BroadcastOp::create(b, loc, vectorType, v);
+  }
+
+  /// The rows: those whose window crosses the top or bottom padding one by
+  /// one (their taps outside the image skipped), the others in a loop.
+  Value rows(Position p, Value out, ArrayRef<Value> taps, Value start) {
+    int64_t first = 0, last = s.outH;
+    if (s.padTop > 0 || rowReach(s.outH - 1) >= s.inH) {
+      first = std::min<int64_t>(llvm::divideCeil(s.padTop, s.strideH), s.outH);
+      int64_t reach = s.inH - 1 + s.padTop - (s.kernelH - 1) * s.dilationH;
+      last = reach < 0 ? 0 : reach / s.strideH + 1;
+      last = std::clamp<int64_t>(last, first, s.outH);
+    }
+    auto edge = [&](int64_t oh, Value out) {
+      p.oh = index(oh);
+      return row(p, oh, out, taps, start);
+    };
+    for (int64_t oh = 0; oh < first; ++oh)
+      out = edge(oh, out);
+    out = loop(first, last, out, [&](Value oh, Value out) {
+      p.oh = oh;
+      return row(p, -1, out, taps, start);
+    });
+    for (int64_t oh = last; oh < s.outH; ++oh)
+      out = edge(oh, out);
+    return out;
+  }
+
+  /// The input row (unpadded) of tap `kh` of output row `oh`.
+  int64_t rowReach(int64_t oh, int64_t kh = -1) {
+    if (kh < 0)
+      kh = s.kernelH - 1;
+    return oh * s.strideH + kh * s.dilationH - s.padTop;
+  }
+
+  /// Output row `p.oh` (the constant `oh`, or -1 for a row of the loop):
+  /// the first vector apart when it reads the left padding, full vectors
+  /// in a loop, then a masked last vector.
+  Value row(Position p, int64_t oh, Value out, ArrayRef<Value> taps,
+            Value start) {
+    int64_t full = s.outW / lanes;
+    int64_t from = 0;
+    if (s.padLeft > 0 && full > 0) {
+      out = vectorAtColumn(p, oh, 0, out, taps, start);
+      from = lanes;
+    }
+    out = loop(
+        from, full * lanes, out,
+        [&](Value ow, Value out) {
+          return vectorAt(p, oh, ow, (full - 1) * lanes, out, taps, start);
+        },
+        lanes);
+    if (s.outW % lanes != 0)
+      out = vectorAtColumn(p, oh, full * lanes, out, taps, start);
+    return out;
+  }
+
+  /// The output vector at the constant column `ow`.
+  Value vectorAtColumn(Position p, int64_t oh, int64_t ow, Value out,
+                       ArrayRef<Value> taps, Value start) {
+    return vectorAt(p, oh, index(ow), ow, out, taps, start, ow);
+  }
+
+  /// The output vector at column `ow` (at most `lastOw`, for the bounds;
+  /// `staticOw` when it is a constant, else -1).
+  Value vectorAt(Position p, int64_t oh, Value ow, int64_t lastOw, Value out,
+                 ArrayRef<Value> taps, Value start, int64_t staticOw = -1) {
+    bool outInBounds = lastOw + lanes <= s.outW;
+    SmallVector<Value> at = s.grouped
+                                ? SmallVector<Value>{p.n, p.g, p.f, p.oh, ow}
+                                : SmallVector<Value>{p.n, p.g, p.oh, ow};
+    Value acc = start;
+    if (!acc) {
+      // From the destination when the op writes into its accumulator, else
+      // (an epilogue's destination) from the accumulator, by the global
+      // channel.
+      Value zero =
+          arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
+      SmallVector<Value> from(at);
+      from[1] = p.global;
+      acc = vector::TransferReadOp::create(
+          b, loc, vectorType, readsDestination ? out : s.init,
+          readsDestination ? at : from, zero, ArrayRef<bool>{outInBounds});
+    }
+    if (s.inputsPerGroup == 1) {
+      acc = accumulate(p, index(0), oh, ow, staticOw, lastOw, acc, taps);
+    } else {
+      auto forOp = scf::ForOp::create(b, loc, index(0), index(s.inputsPerGroup),
+                                      index(1), ValueRange{acc});
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(forOp.getBody());
+      Value c = forOp.getInductionVar();
+      Value next = accumulate(p, c, oh, ow, staticOw, lastOw,
+                              forOp.getRegionIterArgs()[0],
+                              weightTaps(p.global, p.f, c));
+      scf::YieldOp::create(b, loc, next);
+      b.setInsertionPointAfter(forOp);
+      acc = forOp.getResult(0);
+    }
+    if (s.epilogue)
+      acc = applyEpilogue(acc);
+    return vector::TransferWriteOp::create(b, loc, acc, out, at,
+                                           ArrayRef<bool>{outInBounds})
+        .getResult();
+  }
+
+  /// The broadcast weights of every tap of input channel `c` for output
+  /// `f` of group `g` (none for pools).
+  SmallVector<Value> weightTaps(Value g, Value f, Value c) {
+    SmallVector<Value> taps;
+    if (!s.weight)
+      return taps;
+    for (int64_t kh = 0; kh < s.kernelH; ++kh)
+      for (int64_t kw = 0; kw < s.kernelW; ++kw) {
+        SmallVector<Value> at =
+            s.grouped ? SmallVector<Value>{g, f, c, index(kh), index(kw)}
+                      : SmallVector<Value>{g, index(kh), index(kw)};
+        Value w = tensor::ExtractOp::create(b, loc, s.weight, at);
+        taps.push_back(vector::BroadcastOp::create(b, loc, vectorType, w));
+      }
+    return taps;
+  }
+
+  /// `acc` combined with every tap of input channel `c` (for the constant
+  /// row `oh`, the taps inside the image only).
+  Value accumulate(Position p, Value c, int64_t oh, Value ow, int64_t staticOw,
+                   int64_t lastOw, Value acc, ArrayRef<Value> taps) {
+    int64_t span = lanes * s.strideW;
+    auto wideType = VectorType::get({span}, elementType);
+    Value padValue =
+        arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
+    if (s.combine == WindowCombine::Max && s.padFolded)
+      padValue = arith::ConstantOp::create(
+          b, loc,
+          b.getFloatAttr(
+              elementType,
+              APFloat::getInf(cast<FloatType>(elementType).getFloatSemantics(),
+                              /*Negative=*/true)));
+    Value columnStart = mul(ow, s.strideW);
+    for (int64_t kh = 0; kh < s.kernelH; ++kh) {
+      if (oh >= 0 && (rowReach(oh, kh) < 0 || rowReach(oh, kh) >= s.inH))
+        continue;
+      Value ih = add(mul(p.oh, s.strideH), index(kh * s.dilationH - s.padTop));
+      for (int64_t kw = 0; kw < s.kernelW; ++kw) {
+        int64_t shift = kw * s.dilationW - s.padLeft;
+        // Lanes of the left padding (the first vector only).
+        int64_t before = staticOw >= 0 ? -(staticOw * s.strideW + shift) : 0;
+        SmallVector<int64_t> pick;
+        for (int64_t i = 0; i < lanes; ++i)
+          pick.push_back(i * s.strideW);
+        Value x;
+        SmallVector<Value> at;
+        auto indices = [&](Value iw) {
+          return s.grouped ? SmallVector<Value>{p.n, p.global, c, ih, iw}
+                           : SmallVector<Value>{p.n, p.global, ih, iw};
+        };
+        if (before > 0) {
+          // Read from column 0 and shift right by `before` lanes of
+          // padding.
+          bool inBounds = span <= s.inW;
+          x = vector::TransferReadOp::create(b, loc, wideType, s.input,
+                                             indices(index(0)), padValue,
+                                             ArrayRef<bool>{inBounds});
+          Value pads = vector::BroadcastOp::create(b, loc, wideType, padValue);
+          for (int64_t &i : pick)
+            i = i < before ? 0 : span + i - before;
+          x = vector::ShuffleOp::create(b, loc, pads, x, pick);
+        } else {
+          // The last lane read by the last vector of the row.
+          bool inBounds = lastOw * s.strideW + shift + span <= s.inW;
+          Value iw = shift == 0 ? columnStart : add(columnStart, index(shift));
+          x = vector::TransferReadOp::create(b, loc, wideType, s.input,
+                                             indices(iw), padValue,
+                                             ArrayRef<bool>{inBounds});
+          if (s.strideW != 1)
+            x = vector::ShuffleOp::create(b, loc, x, x, pick);
+        }
+        switch (s.combine) {
+        case WindowCombine::MultiplyAdd:
+          acc =
+              vector::FMAOp::create(b, loc, x, taps[kh * s.kernelW + kw], acc);
+          break;
+        case WindowCombine::Max:
+          acc = arith::MaximumFOp::create(b, loc, acc, x);
+          break;
+        case WindowCombine::Add:
+          acc = arith::AddFOp::create(b, loc, acc, x);
+          break;
+        }
+      }
+    }
+    return acc;
+  }
+
+  /// The epilogue's body on the accumulator vector: each op cloned with
+  /// vector operands (values from outside and rank-0 operands broadcast).
+  Value applyEpilogue(Value acc) {
+    linalg::GenericOp generic = s.epilogue;
+    Block &body = generic.getRegion().front();
+    IRMapping map;
+    auto splat = [&](Value scalar) -> Value {
+      return vector::BroadcastOp::create(
+          b, loc, VectorType::get({lanes}, scalar.getType()), scalar);
+    };
+    for (OpOperand *operand : generic.getDpsInputOperands()) {
+      BlockArgument arg = generic.getMatchingBlockArgument(operand);
+      if (cast<ShapedType>(operand->get().getType()).getRank() == 0)
+        map.map(arg, splat(tensor::ExtractOp::create(b, loc, operand->get(),
+                                                     ValueRange{})));
+      else
+        map.map(arg, acc);
+    }
+    for (Operation &inner : body.without_terminator()) {
+      if (matchPattern(&inner, m_Constant())) {
+        map.map(inner.getResult(0), splat(b.clone(inner)->getResult(0)));
+        continue;
+      }
+      for (Value operand : inner.getOperands())
+        if (!map.contains(operand))
+          map.map(operand, splat(operand));
+      Operation *vectorOp = b.clone(inner, map);
+      Value result = vectorOp->getResult(0);
+      result.setType(VectorType::get({lanes}, result.getType()));
+    }
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    return map.lookup(yield.getValues()[0]);
+  }
+
+  OpBuilder &b;
+  Location loc;
+  const WindowShape &s;
+  int64_t lanes;
+  Type elementType;
+  VectorType vectorType;
+  /// Whether the accumulator is the destination (no folded init, no
+  /// epilogue).
+  bool readsDestination = true;
+};
+
+} // namespace
+
+bool mlir::sieve::isVectorizableWindowOp(linalg::LinalgOp op) {
+  return matchWindowOp(op).has_value();
+}
+
+int64_t mlir::sieve::windowVectorLanes(int64_t width, int64_t vectorWidth) {
+  return std::max<int64_t>(
+      1, std::min<int64_t>(vectorWidth, llvm::PowerOf2Ceil(width)));
+}
+
+LogicalResult
+mlir::sieve::vectorizeWindowOp(RewriterBase &rewriter, linalg::LinalgOp op,
+                               const WindowKernelOptions &options) {
+  std::optional<WindowShape> s = matchWindowOp(op);
+  if (!s)
+    return failure();
+  int64_t lanes = windowVectorLanes(s->outW, options.vectorWidth);
+  rewriter.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  foldPadding(rewriter, *s, lanes);
+  foldInit(*s);
+  foldEpilogue(op, *s);
+
+  // The result's destination: the epilogue's, or a fresh tensor when the
+  // accumulator does not start from it.
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  Value dest = s->init;
+  if (s->epilogue) {
+    resultType = cast<RankedTensorType>(s->epilogue->getResult(0).getType());
+    rewriter.setInsertionPoint(s->epilogue);
+    dest = s->epilogue.getDpsInits()[0];
+  }
+  if ((s->bias || s->splat) && !s->epilogue)
+    dest = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                   resultType.getElementType());
+
+  // Channel chunks for threads: the estimate of the whole op.
+  int64_t chunks = 1;
+  if (options.threads > 1) {
+    int64_t multiplyAdds = s->batch * s->groups * s->outputsPerGroup *
+                           s->inputsPerGroup * s->outH * s->outW * s->kernelH *
+                           s->kernelW;
+    int64_t bytes = 0;
+    for (Value v : {s->input, s->weight, dest})
+      if (v)
+        bytes += cast<ShapedType>(v.getType()).getNumElements() * 4;
+    int64_t cycles =
+        sieve::kernelCycles(multiplyAdds, bytes, options.vectorWidth);
+    chunks = sieve::planParallelChunks(s->groups, cycles / s->groups,
+                                       options.threads, options.minChunkCycles);
+  }
+  WindowKernelBuilder builder(rewriter, loc, *s, lanes);
+  Value result = builder.build(dest, chunks);
+  if (s->epilogue) {
+    rewriter.replaceOp(s->epilogue, result);
+    rewriter.eraseOp(op);
+  } else {
+    rewriter.replaceOp(op, result);
+  }
+  return success();
+}

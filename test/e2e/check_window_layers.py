@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Depthwise and grouped convolutions and pooling (the window kernels of
+sieve-tile-and-vectorize, docs/convolutions.md) against onnxruntime: one
+single-layer model per shape, odd sizes, strides, padding, dilation, channel
+multipliers, rows wider and narrower than a vector; each run at 1 thread and
+at 2 threads with every kernel split (--parallel-chunk-cycles=1). Prints one
+line per model and thread count, OK or MISMATCH with the largest error.
+
+  check_window_layers.py --sieve-run build/bin/sieve-run --workdir DIR
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+
+def conv(name, c, hw, k, group, mult=1, stride=1, pads=None, dil=1, bias=True,
+         act=None, rank=2, batch=1):
+    """Conv with `group` groups and `c * mult // ...` outputs (depthwise:
+    group = c), then an optional Clip(0, 6) or Relu."""
+    rng = np.random.default_rng(len(name))
+    f = c * mult
+    spatial = [hw] * rank if isinstance(hw, int) else list(hw)
+    w = rng.standard_normal([f, c // group] + [k] * rank).astype(np.float32)
+    inputs = ["x", "w"]
+    init = [numpy_helper.from_array(w, "w")]
+    if bias:
+        init.append(numpy_helper.from_array(rng.standard_normal(f).astype(np.float32), "b"))
+        inputs.append("b")
+    attrs = dict(group=group, strides=[stride] * rank, dilations=[dil] * rank)
+    attrs["pads"] = pads if pads is not None else [k // 2 * dil] * (2 * rank)
+    nodes = [helper.make_node("Conv", inputs, ["c" if act else "y"], **attrs)]
+    if act == "clip":
+        init += [numpy_helper.from_array(np.array(0, np.float32), "lo"),
+                 numpy_helper.from_array(np.array(6, np.float32), "hi")]
+        nodes.append(helper.make_node("Clip", ["c", "lo", "hi"], ["y"]))
+    elif act == "relu":
+        nodes.append(helper.make_node("Relu", ["c"], ["y"]))
+    return name, nodes, [batch, c] + spatial, init
+
+
+def pool(name, op, c, hw, **attrs):
+    return name, [helper.make_node(op, ["x"], ["y"], **attrs)], [1, c, hw, hw], []
+
+
+MODELS = [
+    conv("dw3x3-s1-c5-13", 5, 13, 3, group=5, act="clip"),
+    conv("dw3x3-s2-c6-15", 6, 15, 3, group=6, stride=2, act="relu"),
+    conv("dw3x3-s2-c3-40", 3, 40, 3, group=3, stride=2),
+    conv("dw3x3-s1-c4-37-nobias", 4, 37, 3, group=4, bias=False),
+    conv("dw3x3-dil2-c4-19", 4, 19, 3, group=4, dil=2),
+    conv("dw5x5-s2-c4-17-asym", 4, 17, 5, group=4, stride=2, pads=[1, 2, 2, 0]),
+    conv("dw3x3-s1-c7-9x33", 7, (9, 33), 3, group=7),
+    conv("dw3x3-m2-c3-11", 3, 11, 3, group=3, mult=2, act="relu"),
+    conv("dw3x3-m3-s2-c2-14", 2, 14, 3, group=2, mult=3, stride=2),
+    conv("group3x3-g2-c8-12", 8, 12, 3, group=2, act="relu"),
+    conv("group3x3-g4-c16-s2-25", 16, 25, 3, group=4, stride=2),
+    conv("dw1d-k5-c6-31", 6, 31, 5, group=6, rank=1),
+    conv("dw3x3-s2-c4-23-batch3", 4, 23, 3, group=4, stride=2, act="relu", batch=3),
+    pool("maxpool3x3-s2-ceil-c5-15", "MaxPool", 5, 15, kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),
+    pool("maxpool3x3-s2-ceil-c5-16", "MaxPool", 5, 16, kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),
+    pool("maxpool3x3-s2-ceil-c2-40", "MaxPool", 2, 40, kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),
+    pool("maxpool3x3-s2-pad-c4-18", "MaxPool", 4, 18, kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+    pool("maxpool2x2-dil2-c3-21", "MaxPool", 3, 21, kernel_shape=[2, 2], dilations=[2, 2]),
+    pool("maxpool3x3-s1-c3-35", "MaxPool", 3, 35, kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+    pool("avgpool3x3-s1-pad-c4-13", "AveragePool", 4, 13, kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+    pool("avgpool3x3-s2-incl-c4-13", "AveragePool", 4, 13, kernel_shape=[3, 3], strides=[2, 2],
+         pads=[1, 1, 1, 1], count_include_pad=1),
+    pool("gap-c6-9", "GlobalAveragePool", 6, 9),
+]
+
+
+def build(name, nodes, shape, init, directory):
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [f"d{i}" for i in range(len(shape))])],
+        init)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    path = os.path.join(directory, name + ".onnx")
+    onnx.save(model, path)
+    return path
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--sieve-run", required=True)
+    p.add_argument("--workdir", required=True)
+    args = p.parse_args()
+    os.makedirs(args.workdir, exist_ok=True)
+    failed = False
+    for name, nodes, shape, init in MODELS:
+        path = build(name, nodes, shape, init, args.workdir)
+        x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+        xin = os.path.join(args.workdir, name + ".x.npy")
+        np.save(xin, x)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1
+        want = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"]).run(
+            None, {"x": x})[0]
+        for threads in (1, 2):
+            out = os.path.join(args.workdir, f"{name}.t{threads}")
+            cmd = [args.sieve_run, path, "--quiet", "--input", f"x={xin}", "--output-dir", out,
+                   f"--threads={threads}"]
+            if threads > 1:
+                cmd.append("--parallel-chunk-cycles=1")
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode != 0:
+                print(f"{name} threads={threads}: FAILED\n{r.stderr}")
+                failed = True
+                continue
+            got = np.load(os.path.join(out, "y.npy"))
+            err = float(np.max(np.abs(got - want)))
+            good = got.shape == want.shape and np.allclose(got, want, rtol=1e-4, atol=1e-5)
+            print(f"{name} threads={threads} {list(want.shape)}: max abs error {err:.3g}: "
+                  f"{'OK' if good else 'MISMATCH'}")
+            failed |= not good
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
