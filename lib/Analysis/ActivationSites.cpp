@@ -207,8 +207,7 @@ mlir::sieve::matchProjection(Value value, tensor::CollapseShapeOp collapse,
   }
   proj.matmul = value.getDefiningOp<linalg::MatmulOp>();
   if (!proj.matmul || !proj.matmul.hasPureTensorSemantics() ||
-      !linalg::MatmulOp::isDefaultIndexingMaps(
-          proj.matmul.getIndexingMaps())) {
+      !linalg::MatmulOp::isDefaultIndexingMaps(proj.matmul.getIndexingMaps())) {
     why = "the up projection is not a matmul";
     return failure();
   }
@@ -239,35 +238,37 @@ mlir::sieve::matchProjection(Value value, tensor::CollapseShapeOp collapse,
   return proj;
 }
 
-/// The collapse of `hidden` (a down projection's input) from rank > 2 into
-/// rows, keeping the neurons last; null when `hidden` is not collapsed.
-/// Fails for any other collapse.
-static FailureOr<tensor::CollapseShapeOp> rowCollapse(Value hidden) {
+/// The input of a down projection (a matmul with default maps on tensors)
+/// before the collapse of its leading dimensions into rows (keeping the
+/// neurons last), and that collapse (null when there is none); failure for
+/// any other matmul or collapse.
+static FailureOr<std::pair<Value, tensor::CollapseShapeOp>>
+downInput(linalg::MatmulOp down) {
+  if (!down.hasPureTensorSemantics() ||
+      !linalg::MatmulOp::isDefaultIndexingMaps(down.getIndexingMaps()))
+    return failure();
+  Value hidden = down.getInputs()[0];
   auto collapse = hidden.getDefiningOp<tensor::CollapseShapeOp>();
   if (!collapse)
-    return tensor::CollapseShapeOp();
+    return std::pair{hidden, collapse};
   SmallVector<ReassociationIndices> groups = collapse.getReassociationIndices();
   int64_t rank = collapse.getSrcType().getRank();
   if (groups.size() != 2 || groups.back() != ReassociationIndices{rank - 1})
     return failure();
-  return collapse;
+  return std::pair{Value(collapse.getSrc()), collapse};
 }
 
 std::optional<GatedFFN> mlir::sieve::matchGatedFFN(linalg::MatmulOp down,
                                                    std::string *why) {
   if (why)
     why->clear();
-  if (!down.hasPureTensorSemantics() ||
-      !linalg::MatmulOp::isDefaultIndexingMaps(down.getIndexingMaps()))
+  auto input = downInput(down);
+  if (failed(input))
     return std::nullopt;
   GatedFFN ffn;
   ffn.down = down;
-  Value hidden = down.getInputs()[0];
-  FailureOr<tensor::CollapseShapeOp> collapse = rowCollapse(hidden);
-  if (failed(collapse))
-    return std::nullopt;
-  if ((ffn.collapse = *collapse))
-    hidden = ffn.collapse.getSrc();
+  auto [hidden, collapse] = *input;
+  ffn.collapse = collapse;
   ffn.mul = hidden.getDefiningOp<linalg::MulOp>();
   if (!ffn.mul || !ffn.mul.hasPureTensorSemantics())
     return std::nullopt;
@@ -329,17 +330,13 @@ std::optional<ReluFFN> mlir::sieve::matchReluFFN(linalg::MatmulOp down,
                                                  std::string *why) {
   if (why)
     why->clear();
-  if (!down.hasPureTensorSemantics() ||
-      !linalg::MatmulOp::isDefaultIndexingMaps(down.getIndexingMaps()))
+  auto input = downInput(down);
+  if (failed(input))
     return std::nullopt;
   ReluFFN ffn;
   ffn.down = down;
-  Value hidden = down.getInputs()[0];
-  FailureOr<tensor::CollapseShapeOp> collapse = rowCollapse(hidden);
-  if (failed(collapse))
-    return std::nullopt;
-  if ((ffn.collapse = *collapse))
-    hidden = ffn.collapse.getSrc();
+  auto [hidden, collapse] = *input;
+  ffn.collapse = collapse;
   std::optional<ActivationKind> kind = reluLikeKind(hidden);
   if (!kind)
     return std::nullopt;

@@ -49,8 +49,7 @@ double mlir::sieve::activationGatherLimit(int64_t batchRows,
   return batchRows == 1 && inCache ? 0.15 : 0.5;
 }
 
-double mlir::sieve::predictedGatherLimit(int64_t batchRows,
-                                         int64_t weightBytes,
+double mlir::sieve::predictedGatherLimit(int64_t batchRows, int64_t weightBytes,
                                          int64_t cacheBytes) {
   // One row (decode): the gathers streamed whole rows at 1.7x (weights in
   // the last-level cache) to 1.5x (from memory) the time per byte of the

@@ -221,9 +221,9 @@ mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
     return std::nullopt;
   }
   int64_t heldOut =
-      rows >= 4 ? std::clamp<int64_t>(static_cast<int64_t>(
-                                          rows * options.heldOutFraction),
-                                      1, rows - 1)
+      rows >= 4 ? std::clamp<int64_t>(
+                      static_cast<int64_t>(rows * options.heldOutFraction), 1,
+                      rows - 1)
                 : 0;
   int64_t fitRows = rows - heldOut;
   // The subspace is fitted on the first half of the fitting rows and the
@@ -440,8 +440,7 @@ mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
       best.rank = r;
       best.thresholds.assign(n, 0.0f);
       for (int64_t j = 0; j < n; ++j)
-        best.thresholds[j] =
-            static_cast<float>(-biasAt(j) - alpha * sigma[j]);
+        best.thresholds[j] = static_cast<float>(-biasAt(j) - alpha * sigma[j]);
       // The measurements need these scores: take them now.
       Measured held = heldOut ? measure(alpha, fitRows, rows) : fit;
       best.recall = held.recall;

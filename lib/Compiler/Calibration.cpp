@@ -88,8 +88,7 @@ bool mlir::sieve::runWithExtraOutputs(
     ModuleOp module, ArrayRef<Value> values, ArrayRef<std::string> names,
     const ModelSignature &signature,
     const std::vector<std::vector<HostTensor>> &sets,
-    llvm::function_ref<void(size_t, ArrayRef<HostTensor>,
-                            ArrayRef<HostTensor>)>
+    llvm::function_ref<void(size_t, ArrayRef<HostTensor>, ArrayRef<HostTensor>)>
         onRun,
     std::string &error) {
   MLIRContext *context = module.getContext();

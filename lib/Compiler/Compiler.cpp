@@ -44,8 +44,7 @@ std::optional<OutputKind> mlir::sieve::outputKindForPath(llvm::StringRef path) {
 
 std::string
 mlir::sieve::verifyCalibration(const CalibrationOptions &calibration) {
-  if (!calibration.dir.empty() &&
-      !llvm::sys::fs::is_directory(calibration.dir))
+  if (!calibration.dir.empty() && !llvm::sys::fs::is_directory(calibration.dir))
     return "--calibrate: '" + calibration.dir + "' is not a directory";
   return "";
 }

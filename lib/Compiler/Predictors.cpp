@@ -1,4 +1,4 @@
-//===- Predictors.cpp - Fitting the predictors of --sparsity=approx -*- C++ -*-===//
+//===- Predictors.cpp - The predictors of --sparsity=approx -----*- C++ -*-===//
 //
 // Finds the ReLU FFNs of an imported module, collects the inputs of their
 // up (or gate) projections on the calibration inputs, fits a predictor for
@@ -124,9 +124,8 @@ struct RowSample {
 
   /// The sampled rows in input order, row-major.
   std::vector<float> ordered() {
-    llvm::sort(rows, [](const auto &a, const auto &b) {
-      return a.first < b.first;
-    });
+    llvm::sort(rows,
+               [](const auto &a, const auto &b) { return a.first < b.first; });
     std::vector<float> out;
     out.reserve(rows.size() * width);
     for (const auto &row : rows)
@@ -180,8 +179,7 @@ struct OutputError {
 /// float output how far it is from the dense outputs `dense`.
 void reportOutputError(
     ModuleOp module, const ModelSignature &signature,
-    const CompileOptions &options,
-    llvm::ArrayRef<std::vector<HostTensor>> sets,
+    const CompileOptions &options, llvm::ArrayRef<std::vector<HostTensor>> sets,
     const std::vector<std::vector<HostTensor>> &dense,
     llvm::function_ref<void(MessageKind, const llvm::Twine &)> message) {
   message(MessageKind::Progress,
@@ -239,8 +237,8 @@ void reportOutputError(
     std::string text = llvm::formatv(
         "approximate against dense on {0} held-out calibration input set{1}: "
         "output '{2}': relative L2 error {3:e2}, max abs error {4:e2}",
-        sets.size(), sets.size() == 1 ? "" : "s", signature.outputs[i].name,
-        l2, e.maxAbs);
+        sets.size(), sets.size() == 1 ? "" : "s", signature.outputs[i].name, l2,
+        e.maxAbs);
     if (e.rows)
       text += llvm::formatv(", top-1 agreement {0:P1} of {1} rows",
                             double(e.agreeing) / e.rows, e.rows)
@@ -293,9 +291,8 @@ bool mlir::sieve::fitPredictors(ModuleOp module,
     return false;
   }
   if (sets.empty()) {
-    message(MessageKind::Error,
-            "--calibrate: no calibration inputs in '" +
-                options.calibration.dir + "'");
+    message(MessageKind::Error, "--calibrate: no calibration inputs in '" +
+                                    options.calibration.dir + "'");
     return false;
   }
   // The last quarter of the input sets (with two or more) is held out: the
@@ -388,8 +385,8 @@ bool mlir::sieve::fitPredictors(ModuleOp module,
     fitOptions.perNeuronElements = site.perNeuron;
     fitOptions.denseElements = site.dense;
     std::optional<PredictorFit> fit =
-        fitPredictor(w->data(), d, n, bias ? bias->data() : nullptr,
-                     x.data(), rows, fitOptions, error);
+        fitPredictor(w->data(), d, n, bias ? bias->data() : nullptr, x.data(),
+                     rows, fitOptions, error);
     if (!fit) {
       message(MessageKind::Remark, node + ": no predictor (" + error + ")");
       continue;
@@ -402,17 +399,16 @@ bool mlir::sieve::fitPredictors(ModuleOp module,
                            floatsAttr(ctx, {n}, fit->thresholds),
                            b.getF64FloatAttr(fit->recall),
                            b.getF64FloatAttr(fit->density)));
-    message(
-        MessageKind::Note,
-        llvm::formatv("{0}: predictor of rank {1} fitted on {2} calibration "
-                      "rows, measured on {3} held-out rows: recall {4:P1} "
-                      "(of the activation mass {5:P1}), predicted density "
-                      "{6:P1} (truly active {7:P1}); estimated weight reads "
-                      "{8:P0} of the dense {9}FFN",
-                      node, fit->rank, fit->fitRows, fit->heldOutRows,
-                      fit->recall, fit->magnitudeRecall, fit->density,
-                      fit->trueDensity, fit->relativeCost,
-                      site.gated ? "gated " : ""));
+    message(MessageKind::Note,
+            llvm::formatv(
+                "{0}: predictor of rank {1} fitted on {2} calibration "
+                "rows, measured on {3} held-out rows: recall {4:P1} "
+                "(of the activation mass {5:P1}), predicted density "
+                "{6:P1} (truly active {7:P1}); estimated weight reads "
+                "{8:P0} of the dense {9}FFN",
+                node, fit->rank, fit->fitRows, fit->heldOutRows, fit->recall,
+                fit->magnitudeRecall, fit->density, fit->trueDensity,
+                fit->relativeCost, site.gated ? "gated " : ""));
   }
   if (evalSets)
     reportOutputError(module, signature, options,

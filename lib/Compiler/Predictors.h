@@ -1,4 +1,4 @@
-//===- Predictors.h - Fitting the predictors of --sparsity=approx -*- C++ -*-===//
+//===- Predictors.h - The predictors of --sparsity=approx -------*- C++ -*-===//
 //
 // Private to lib/Compiler.
 //

@@ -171,8 +171,7 @@ mlir::sieve::analyzeModel(llvm::StringRef modelPath,
   // build run on the calibration inputs.
   std::vector<std::vector<HostTensor>> inputSets;
   std::string error;
-  if (!calibrationInputSets(options.calibration, signature, inputSets,
-                            error)) {
+  if (!calibrationInputSets(options.calibration, signature, inputSets, error)) {
     fail(onMessage, error);
     return std::nullopt;
   }

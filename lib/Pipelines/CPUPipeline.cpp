@@ -43,9 +43,8 @@ llvm::StringRef mlir::sieve::stringifySparsityMode(SparsityMode mode) {
 
 std::optional<SparsityMode>
 mlir::sieve::parseSparsityMode(llvm::StringRef name) {
-  for (SparsityMode mode :
-       {SparsityMode::Off, SparsityMode::Exact, SparsityMode::Auto,
-        SparsityMode::Approx})
+  for (SparsityMode mode : {SparsityMode::Off, SparsityMode::Exact,
+                            SparsityMode::Auto, SparsityMode::Approx})
     if (name == stringifySparsityMode(mode))
       return mode;
   return std::nullopt;
@@ -274,16 +273,18 @@ struct CPUPipelineTextOptions
                      "dense")};
   Option<double> densityLimit{
       *this, "density-limit",
-      llvm::cl::desc("With sparsity=exact, auto or approx: the fraction of active "
-                     "neurons above which the dense path runs (negative: "
-                     "chosen by the cost model from the shapes)"),
+      llvm::cl::desc(
+          "With sparsity=exact, auto or approx: the fraction of active "
+          "neurons above which the dense path runs (negative: "
+          "chosen by the cost model from the shapes)"),
       llvm::cl::init(-1.0)};
   Option<double> weightDensityLimit{
       *this, "weight-density-limit",
-      llvm::cl::desc("With sparsity=exact, auto or approx: the largest density of a "
-                     "constant matmul weight that is packed into "
-                     "sieve.sparse_matmul (negative: chosen by the cost "
-                     "model from the batch)"),
+      llvm::cl::desc(
+          "With sparsity=exact, auto or approx: the largest density of a "
+          "constant matmul weight that is packed into "
+          "sieve.sparse_matmul (negative: chosen by the cost "
+          "model from the batch)"),
       llvm::cl::init(-1.0)};
   Option<bool> report{
       *this, "report",

@@ -100,8 +100,7 @@ int main(int argc, char **argv) {
   if (std::string message = threadFlags.apply(options.pipeline);
       !message.empty())
     return fail(message);
-  if (std::string message = sparsityFlags.apply(options);
-      !message.empty())
+  if (std::string message = sparsityFlags.apply(options); !message.empty())
     return fail(message);
   if (std::string message = limitFlags.apply(options); !message.empty())
     return fail(message);

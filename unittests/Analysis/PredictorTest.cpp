@@ -34,8 +34,8 @@ struct Layer {
         double s = 0;
         for (int64_t c = 0; c < trueRank; ++c)
           s += l[k * trueRank + c] * r[c * n + j];
-        w[k * n + j] = static_cast<float>(
-            s + noise * normal(rng) / std::sqrt(double(d)));
+        w[k * n + j] =
+            static_cast<float>(s + noise * normal(rng) / std::sqrt(double(d)));
       }
     for (float &v : x)
       v = static_cast<float>(normal(rng));
@@ -107,9 +107,9 @@ TEST(Predictor, ThresholdsFollowTheScores) {
   // same density as the fit measured, computed here from its outputs.
   Layer layer(64, 128, 4, 0.1, 0.2, 400, 3);
   std::string error;
-  auto fit = fitPredictor(layer.w.data(), layer.d, layer.n, layer.bias.data(),
-                          layer.x.data(), layer.rows, PredictorOptions(),
-                          error);
+  auto fit =
+      fitPredictor(layer.w.data(), layer.d, layer.n, layer.bias.data(),
+                   layer.x.data(), layer.rows, PredictorOptions(), error);
   ASSERT_TRUE(fit) << error;
   int64_t predicted = 0, active = 0, kept = 0;
   for (int64_t i = layer.rows - fit->heldOutRows; i < layer.rows; ++i) {

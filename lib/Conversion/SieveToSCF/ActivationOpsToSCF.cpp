@@ -54,8 +54,8 @@ Value buildCompaction(
         auto any = scf::ForOp::create(
             b, l, zero, rows, one, ValueRange{falseVal},
             [&](OpBuilder &ib, Location il, Value m, ValueRange acc) {
-              Value result = arith::OrIOp::create(ib, il, acc[0],
-                                                  isActive(ib, il, m, k));
+              Value result =
+                  arith::OrIOp::create(ib, il, acc[0], isActive(ib, il, m, k));
               scf::YieldOp::create(ib, il, result);
             });
         auto append = scf::IfOp::create(
@@ -92,7 +92,8 @@ struct LowerActiveSet : OpRewritePattern<ActiveSetOp> {
     bool batched = ht.getRank() == 2;
     Type et = ht.getElementType();
     Value neurons = dim(rewriter, loc, h, ht.getRank() - 1);
-    Value rows = batched ? dim(rewriter, loc, h, 0) : constIndex(rewriter, loc, 1);
+    Value rows =
+        batched ? dim(rewriter, loc, h, 0) : constIndex(rewriter, loc, 1);
     Value threshold = arith::ConstantOp::create(
         rewriter, loc,
         rewriter.getFloatAttr(et, op.getThreshold().convertToDouble()));
@@ -106,8 +107,8 @@ struct LowerActiveSet : OpRewritePattern<ActiveSetOp> {
                   coords.push_back(k);
                   Value v = tensor::ExtractOp::create(b, l, h, coords);
                   Value mag = math::AbsFOp::create(b, l, v);
-                  return arith::CmpFOp::create(
-                      b, l, arith::CmpFPredicate::OGT, mag, threshold);
+                  return arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
+                                               mag, threshold);
                 }));
     return success();
   }
@@ -125,10 +126,9 @@ Value buildMatmul(OpBuilder &b, Location loc, Value a, Value bm) {
   if (bt.isDynamicDim(1))
     dynamicSizes.push_back(dim(b, loc, bm, 1));
   auto type = RankedTensorType::get({at.getDimSize(0), bt.getDimSize(1)}, et);
-  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), et,
-                                        dynamicSizes);
-  Value zero =
-      arith::ConstantOp::create(b, loc, b.getFloatAttr(et, 0.0));
+  Value empty =
+      tensor::EmptyOp::create(b, loc, type.getShape(), et, dynamicSizes);
+  Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(et, 0.0));
   Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
   return linalg::MatmulOp::create(b, loc, TypeRange{type}, ValueRange{a, bm},
                                   ValueRange{init})
@@ -150,9 +150,8 @@ struct LowerPredict : OpRewritePattern<PredictOp> {
           rewriter, loc,
           RankedTensorType::get({1, xt.getDimSize(0)}, xt.getElementType()), x,
           ArrayRef<ReassociationIndices>{{0, 1}});
-    Value scores = buildMatmul(rewriter, loc,
-                               buildMatmul(rewriter, loc, x, op.getU()),
-                               op.getV());
+    Value scores = buildMatmul(
+        rewriter, loc, buildMatmul(rewriter, loc, x, op.getU()), op.getV());
     Value thresholds = op.getThresholds();
     Value neurons = dim(rewriter, loc, op.getV(), 1);
     Value rows = dim(rewriter, loc, x, 0);
@@ -160,12 +159,12 @@ struct LowerPredict : OpRewritePattern<PredictOp> {
         op, buildCompaction(
                 rewriter, loc, neurons, rows, op.getType(),
                 [&](OpBuilder &b, Location l, Value m, Value k) -> Value {
-                  Value s = tensor::ExtractOp::create(b, l, scores,
-                                                      ValueRange{m, k});
+                  Value s =
+                      tensor::ExtractOp::create(b, l, scores, ValueRange{m, k});
                   Value t = tensor::ExtractOp::create(b, l, thresholds,
                                                       ValueRange{k});
-                  return arith::CmpFOp::create(
-                      b, l, arith::CmpFPredicate::OGT, s, t);
+                  return arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
+                                               s, t);
                 }));
     return success();
   }
@@ -394,10 +393,10 @@ Value buildSelectedDots(
         Value nextJ = arith::MinUIOp::create(
             b, l, arith::AddIOp::create(b, l, j, one), lastIndex);
         Value nextK = tensor::ExtractOp::create(b, l, idx, ValueRange{nextJ});
-        Value biasK =
-            bias ? tensor::ExtractOp::create(b, l, bias, ValueRange{k})
-                       .getResult()
-                 : Value();
+        Value biasK = bias
+                          ? tensor::ExtractOp::create(b, l, bias, ValueRange{k})
+                                .getResult()
+                          : Value();
         auto perRow = scf::ForOp::create(
             b, l, zero, rows, one, ValueRange{acc[0]},
             [&](OpBuilder &rb, Location rl, Value m, ValueRange racc) {
@@ -467,14 +466,14 @@ struct LowerGatedGatherMatmul : OpRewritePattern<GatedGatherMatmulOp> {
                                 PatternRewriter &rewriter) const override {
     Value gate = op.getGate();
     rewriter.replaceOp(
-        op, buildSelectedDots(
-                rewriter, op.getLoc(), vectorWidth, op.getInput(),
-                op.getWeight(), op.getIndices(), op.getBias(),
-                cast<RankedTensorType>(op.getType()), gate,
-                [&](OpBuilder &b, Location l, ValueRange at, Value up) {
-                  Value g = tensor::ExtractOp::create(b, l, gate, at);
-                  return arith::MulFOp::create(b, l, g, up).getResult();
-                }));
+        op,
+        buildSelectedDots(
+            rewriter, op.getLoc(), vectorWidth, op.getInput(), op.getWeight(),
+            op.getIndices(), op.getBias(), cast<RankedTensorType>(op.getType()),
+            gate, [&](OpBuilder &b, Location l, ValueRange at, Value up) {
+              Value g = tensor::ExtractOp::create(b, l, gate, at);
+              return arith::MulFOp::create(b, l, g, up).getResult();
+            }));
     return success();
   }
 
@@ -492,17 +491,17 @@ struct LowerColumnGatherMatmul : OpRewritePattern<ColumnGatherMatmulOp> {
     bool relu = op.getRelu();
     auto rt = cast<RankedTensorType>(op.getType());
     rewriter.replaceOp(
-        op, buildSelectedDots(
-                rewriter, op.getLoc(), vectorWidth, op.getInput(),
-                op.getWeight(), op.getIndices(), op.getBias(), rt,
-                op.getInput(),
-                [&](OpBuilder &b, Location l, ValueRange, Value dot) -> Value {
-                  if (!relu)
-                    return dot;
-                  Value zero = arith::ConstantOp::create(
-                      b, l, b.getFloatAttr(rt.getElementType(), 0.0));
-                  return arith::MaximumFOp::create(b, l, dot, zero);
-                }));
+        op,
+        buildSelectedDots(
+            rewriter, op.getLoc(), vectorWidth, op.getInput(), op.getWeight(),
+            op.getIndices(), op.getBias(), rt, op.getInput(),
+            [&](OpBuilder &b, Location l, ValueRange, Value dot) -> Value {
+              if (!relu)
+                return dot;
+              Value zero = arith::ConstantOp::create(
+                  b, l, b.getFloatAttr(rt.getElementType(), 0.0));
+              return arith::MaximumFOp::create(b, l, dot, zero);
+            }));
     return success();
   }
 

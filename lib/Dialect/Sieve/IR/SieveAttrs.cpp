@@ -246,11 +246,11 @@ PredictorAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "expects one threshold per neuron ("
                        << vType.getDimSize(1) << "), got "
                        << tType.getDimSize(0);
-  for (auto [value, what] : {std::pair{recall, "recall"},
-                             std::pair{density, "density"}})
-    if (!value || failed(verifyDensity(emitError,
-                                       llvm::APFloat(value.getValueAsDouble()),
-                                       what)))
+  for (auto [value, what] :
+       {std::pair{recall, "recall"}, std::pair{density, "density"}})
+    if (!value ||
+        failed(verifyDensity(emitError, llvm::APFloat(value.getValueAsDouble()),
+                             what)))
       return failure();
   return success();
 }

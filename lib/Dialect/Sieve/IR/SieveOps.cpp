@@ -323,9 +323,8 @@ LogicalResult PredictOp::verify() {
                          << dimString(vType.getDimSize(0)) << " rows";
   int64_t n = vType.getDimSize(1);
   if (!compatibleDims(tType.getDimSize(0), n))
-    return emitOpError() << "expects one threshold per neuron ("
-                         << dimString(n) << "), got "
-                         << dimString(tType.getDimSize(0));
+    return emitOpError() << "expects one threshold per neuron (" << dimString(n)
+                         << "), got " << dimString(tType.getDimSize(0));
   return verifyIndexCount(*this, getIndices().getType(), n, "neurons");
 }
 

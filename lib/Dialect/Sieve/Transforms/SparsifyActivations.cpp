@@ -283,19 +283,19 @@ void redirectRowDims(PatternRewriter &rewriter, ArrayRef<Operation *> ops,
       continue;
     for (Operation *user : llvm::make_early_inc_range(op->getUsers())) {
       auto dim = dyn_cast<tensor::DimOp>(user);
-      std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+      std::optional<int64_t> index =
+          dim ? dim.getConstantIndex() : std::nullopt;
       if (!index || *index < 0 || *index > 1 ||
           (*index == 1 && type.isDynamicDim(1)))
         continue;
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPoint(dim);
       Value size =
-          *index == 0
-              ? tensor::DimOp::create(rewriter, dim.getLoc(), rowsOf, 0)
-                    .getResult()
-              : arith::ConstantIndexOp::create(rewriter, dim.getLoc(),
-                                               type.getDimSize(1))
-                    .getResult();
+          *index == 0 ? tensor::DimOp::create(rewriter, dim.getLoc(), rowsOf, 0)
+                            .getResult()
+                      : arith::ConstantIndexOp::create(rewriter, dim.getLoc(),
+                                                       type.getDimSize(1))
+                            .getResult();
       rewriter.replaceOp(dim, size);
     }
   }
@@ -446,9 +446,9 @@ std::string describePredictor(PredictorAttr predictor) {
 PredictorAttr usablePredictor(Operation *down, Value relu,
                               const GatherLimit &limit, bool report) {
   Operation *reluOp = relu.getDefiningOp();
-  auto predictor =
-      reluOp ? reluOp->getAttrOfType<PredictorAttr>("sieve.predictor")
-             : PredictorAttr();
+  auto predictor = reluOp
+                       ? reluOp->getAttrOfType<PredictorAttr>("sieve.predictor")
+                       : PredictorAttr();
   if (!predictor)
     return {};
   double density = predictor.getDensity().getValueAsDouble();
@@ -499,8 +499,7 @@ struct PredictReluFFN : FFNPattern<3> {
         gatherLimit(limit, ht.getDimSize(0),
                     upBytes >= 0 && downBytes >= 0 ? upBytes + downBytes : -1,
                     cacheBytes, /*predicted=*/true);
-    PredictorAttr predictor =
-        usablePredictor(down, ffn->relu, chosen, report);
+    PredictorAttr predictor = usablePredictor(down, ffn->relu, chosen, report);
     if (!predictor)
       return rewriter.notifyMatchFailure(down, "predictor not usable");
     if (!ht.getElementType().isF32() || ht.isDynamicDim(1))
@@ -522,19 +521,19 @@ struct PredictReluFFN : FFNPattern<3> {
     {
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.createBlock(&branch.getSparse());
-      Value hidden = ColumnGatherMatmulOp::create(
-          rewriter, loc, ht, x, w1t, indices, ffn->up.bias,
-          rewriter.getUnitAttr());
-      Value product =
-          GatherMatmulOp::create(rewriter, loc, resultType, hidden, w2, indices);
+      Value hidden =
+          ColumnGatherMatmulOp::create(rewriter, loc, ht, x, w1t, indices,
+                                       ffn->up.bias, rewriter.getUnitAttr());
+      Value product = GatherMatmulOp::create(rewriter, loc, resultType, hidden,
+                                             w2, indices);
       YieldOp::create(
           rewriter, loc,
           addAccumulator(rewriter, loc, product, down.getOutputs()[0]));
 
       rewriter.createBlock(&branch.getDense());
-      IRMapping mapping = cloneOps(
-          rewriter, {ffn->up.matmul, ffn->up.expand, ffn->up.biasAdd, reluOp,
-                     ffn->collapse, down});
+      IRMapping mapping =
+          cloneOps(rewriter, {ffn->up.matmul, ffn->up.expand, ffn->up.biasAdd,
+                              reluOp, ffn->collapse, down});
       mapping.lookup(reluOp)->removeAttr("sieve.predictor");
       YieldOp::create(rewriter, loc, mapping.lookup(down.getResult(0)));
     }
@@ -573,9 +572,8 @@ struct PredictGatedFFN : FFNPattern<3> {
     Value pre = reluInput(ffn->gate);
     std::string why;
     FailureOr<Projection> gateProj =
-        pre && ffn->gate.hasOneUse()
-            ? matchProjection(pre, ffn->collapse, why)
-            : FailureOr<Projection>(failure());
+        pre && ffn->gate.hasOneUse() ? matchProjection(pre, ffn->collapse, why)
+                                     : FailureOr<Projection>(failure());
     if (failed(gateProj)) {
       if (report)
         down->emitRemark() << describeNode(down, "matmul")
@@ -592,9 +590,8 @@ struct PredictGatedFFN : FFNPattern<3> {
     int64_t bytes = 0;
     for (Value w : {gateProj->weight, ffn->up.weight, wd})
       bytes = bytes >= 0 && staticBytes(w) >= 0 ? bytes + staticBytes(w) : -1;
-    GatherLimit chosen =
-        gatherLimit(limit, ht.getDimSize(0), bytes, cacheBytes,
-                    /*predicted=*/true);
+    GatherLimit chosen = gatherLimit(limit, ht.getDimSize(0), bytes, cacheBytes,
+                                     /*predicted=*/true);
     PredictorAttr predictor = usablePredictor(down, ffn->gate, chosen, report);
     if (!predictor)
       return rewriter.notifyMatchFailure(down, "predictor not usable");
@@ -618,23 +615,22 @@ struct PredictGatedFFN : FFNPattern<3> {
     {
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.createBlock(&branch.getSparse());
-      Value gate = ColumnGatherMatmulOp::create(rewriter, loc, ht, x, wgt,
-                                                indices, gateProj->bias,
-                                                rewriter.getUnitAttr());
+      Value gate =
+          ColumnGatherMatmulOp::create(rewriter, loc, ht, x, wgt, indices,
+                                       gateProj->bias, rewriter.getUnitAttr());
       Value hidden = GatedGatherMatmulOp::create(
           rewriter, loc, ht, gate, ffn->up.input, wut, indices, ffn->up.bias);
-      Value product =
-          GatherMatmulOp::create(rewriter, loc, resultType, hidden, wd, indices);
+      Value product = GatherMatmulOp::create(rewriter, loc, resultType, hidden,
+                                             wd, indices);
       YieldOp::create(
           rewriter, loc,
           addAccumulator(rewriter, loc, product, down.getOutputs()[0]));
 
       rewriter.createBlock(&branch.getDense());
       IRMapping mapping = cloneOps(
-          rewriter,
-          {gateProj->matmul, gateProj->expand, gateProj->biasAdd, reluOp,
-           ffn->up.matmul, ffn->up.expand, ffn->up.biasAdd, ffn->mul,
-           ffn->collapse, down});
+          rewriter, {gateProj->matmul, gateProj->expand, gateProj->biasAdd,
+                     reluOp, ffn->up.matmul, ffn->up.expand, ffn->up.biasAdd,
+                     ffn->mul, ffn->collapse, down});
       mapping.lookup(reluOp)->removeAttr("sieve.predictor");
       YieldOp::create(rewriter, loc, mapping.lookup(down.getResult(0)));
     }
@@ -647,12 +643,12 @@ struct PredictGatedFFN : FFNPattern<3> {
                             "to compute, dense path above "
                          << chosen.describe() << " (checked at run time)";
     rewriter.replaceOp(down, branch.getResults());
-    redirectRowDims(rewriter,
-                    {ffn->collapse, ffn->up.matmul, gateProj->matmul}, x);
-    eraseUnused(rewriter, {ffn->collapse, ffn->mul, ffn->up.biasAdd,
-                           ffn->up.expand, ffn->up.matmul, reluOp,
-                           gateProj->biasAdd, gateProj->expand,
-                           gateProj->matmul});
+    redirectRowDims(rewriter, {ffn->collapse, ffn->up.matmul, gateProj->matmul},
+                    x);
+    eraseUnused(rewriter,
+                {ffn->collapse, ffn->mul, ffn->up.biasAdd, ffn->up.expand,
+                 ffn->up.matmul, reluOp, gateProj->biasAdd, gateProj->expand,
+                 gateProj->matmul});
     return success();
   }
 };
