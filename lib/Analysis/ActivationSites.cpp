@@ -326,6 +326,15 @@ Value mlir::sieve::reluInput(Value relu) {
   return generic.getDpsInputs()[0];
 }
 
+FailureOr<Projection> mlir::sieve::matchGateProjection(const GatedFFN &ffn,
+                                                       std::string &why) {
+  why.clear();
+  Value pre = reluInput(ffn.gate);
+  if (!pre || !ffn.gate.hasOneUse())
+    return failure();
+  return matchProjection(pre, ffn.collapse, why);
+}
+
 std::optional<ReluFFN> mlir::sieve::matchReluFFN(linalg::MatmulOp down,
                                                  std::string *why) {
   if (why)

@@ -58,12 +58,8 @@ std::vector<PredictorSite> findSites(ModuleOp module) {
     PredictorSite site;
     Value wd = down.getInputs()[1];
     if (std::optional<GatedFFN> gated = matchGatedFFN(down)) {
-      Value pre = reluInput(gated->gate);
       std::string why;
-      FailureOr<Projection> proj =
-          pre && gated->gate.hasOneUse()
-              ? matchProjection(pre, gated->collapse, why)
-              : FailureOr<Projection>(failure());
+      FailureOr<Projection> proj = matchGateProjection(*gated, why);
       if (failed(proj))
         return;
       site.relu = gated->gate.getDefiningOp();

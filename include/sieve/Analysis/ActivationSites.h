@@ -106,6 +106,13 @@ struct GatedFFN {
 std::optional<GatedFFN> matchGatedFFN(linalg::MatmulOp down,
                                       std::string *why = nullptr);
 
+/// The projection whose ReLU is the gate of `ffn` (`gate = relu(x @ Wg +
+/// bg)`, the gate used only by the product), which a predictor of the gate
+/// needs; fails with a reason in `why` (empty when the gate is no ReLU of
+/// anything or has other uses).
+FailureOr<Projection> matchGateProjection(const GatedFFN &ffn,
+                                          std::string &why);
+
 /// The input of a ReLU (`linalg.max` with a zero fill, or a one-input
 /// `linalg.generic` yielding `maximumf(x, 0)`), or null for any other op
 /// (ReLU6, Clip and squared ReLU included).

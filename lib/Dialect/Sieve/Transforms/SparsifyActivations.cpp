@@ -464,6 +464,22 @@ PredictorAttr usablePredictor(Operation *down, Value relu,
   return predictor;
 }
 
+/// The predicted set of `predictor` on the rows `x` and a `sieve.branch` on
+/// its density (of `neurons`) against `limit`, with empty regions, at the
+/// rewriter's insertion point.
+std::pair<Value, BranchOp>
+createPredictedBranch(PatternRewriter &rewriter, Location loc,
+                      PredictorAttr predictor, Value x, int64_t neurons,
+                      Type resultType, const GatherLimit &limit) {
+  auto [u, v, thresholds] = predictorConstants(rewriter, loc, predictor);
+  auto indexType =
+      RankedTensorType::get({ShapedType::kDynamic}, rewriter.getIndexType());
+  Value indices =
+      PredictOp::create(rewriter, loc, indexType, x, u, v, thresholds);
+  return {indices,
+          createBranch(rewriter, loc, indices, neurons, x, resultType, limit)};
+}
+
 /// A plain ReLU FFN whose ReLU has a predictor: the predicted neurons'
 /// up columns and down rows only.
 struct PredictReluFFN : FFNPattern<3> {
@@ -509,15 +525,10 @@ struct PredictReluFFN : FFNPattern<3> {
     Value w1t = transposedWeight(rewriter, loc, ffn->up);
     if (!w1t)
       return rewriter.notifyMatchFailure(down, "unreadable up weight");
-    auto [u, v, thresholds] = predictorConstants(rewriter, loc, predictor);
     Value x = ffn->up.input;
-    auto indexType =
-        RankedTensorType::get({ShapedType::kDynamic}, rewriter.getIndexType());
-    Value indices =
-        PredictOp::create(rewriter, loc, indexType, x, u, v, thresholds);
     Type resultType = down.getResult(0).getType();
-    BranchOp branch = createBranch(rewriter, loc, indices, ht.getDimSize(1), x,
-                                   resultType, chosen);
+    auto [indices, branch] = createPredictedBranch(
+        rewriter, loc, predictor, x, ht.getDimSize(1), resultType, chosen);
     {
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.createBlock(&branch.getSparse());
@@ -569,11 +580,8 @@ struct PredictGatedFFN : FFNPattern<3> {
     Operation *reluOp = ffn->gate.getDefiningOp();
     if (!reluOp->hasAttr("sieve.predictor"))
       return rewriter.notifyMatchFailure(down, "no predictor");
-    Value pre = reluInput(ffn->gate);
     std::string why;
-    FailureOr<Projection> gateProj =
-        pre && ffn->gate.hasOneUse() ? matchProjection(pre, ffn->collapse, why)
-                                     : FailureOr<Projection>(failure());
+    FailureOr<Projection> gateProj = matchGateProjection(*ffn, why);
     if (failed(gateProj)) {
       if (report)
         down->emitRemark() << describeNode(down, "matmul")
@@ -603,15 +611,10 @@ struct PredictGatedFFN : FFNPattern<3> {
     Value wut = transposedWeight(rewriter, loc, ffn->up);
     if (!wgt || !wut)
       return rewriter.notifyMatchFailure(down, "unreadable weights");
-    auto [u, v, thresholds] = predictorConstants(rewriter, loc, predictor);
     Value x = gateProj->input;
-    auto indexType =
-        RankedTensorType::get({ShapedType::kDynamic}, rewriter.getIndexType());
-    Value indices =
-        PredictOp::create(rewriter, loc, indexType, x, u, v, thresholds);
     Type resultType = down.getResult(0).getType();
-    BranchOp branch = createBranch(rewriter, loc, indices, ht.getDimSize(1), x,
-                                   resultType, chosen);
+    auto [indices, branch] = createPredictedBranch(
+        rewriter, loc, predictor, x, ht.getDimSize(1), resultType, chosen);
     {
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.createBlock(&branch.getSparse());
