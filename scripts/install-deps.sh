@@ -19,6 +19,8 @@ APT_PACKAGES=(
   # AArch64: cross C compiler and sysroot (links sievec --target=aarch64 objects) and user-mode
   # emulation (qemu-aarch64, with SVE via -cpu max) for the e2e tests under test/e2e/aarch64.test.
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+  # Sanitizer and libFuzzer runtimes for the hardening build (scripts/sanitize.sh, scripts/fuzz.sh).
+  libclang-rt-22-dev
 )
 
 missing=()

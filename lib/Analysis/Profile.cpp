@@ -61,15 +61,19 @@ int mlir::sieve::applyProfile(ModuleOp module, llvm::StringRef path,
     error = "cannot read '" + path.str() + "': " + buffer.getError().message();
     return -1;
   }
-  if (jsonNestingDepth((*buffer)->getBuffer()) > kMaxProfileDepth) {
+  return applyProfileText(module, (*buffer)->getBuffer(), path, error);
+}
+
+int mlir::sieve::applyProfileText(ModuleOp module, llvm::StringRef text,
+                                  llvm::StringRef path, std::string &error) {
+  if (jsonNestingDepth(text) > kMaxProfileDepth) {
     error = "'" + path.str() +
             "' is not a sieve-analyze profile (JSON "
             "nested deeper than " +
             std::to_string(kMaxProfileDepth) + " levels)";
     return -1;
   }
-  llvm::Expected<llvm::json::Value> json =
-      llvm::json::parse((*buffer)->getBuffer());
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
   if (!json) {
     error = "'" + path.str() + "' is not JSON: " + toString(json.takeError());
     return -1;

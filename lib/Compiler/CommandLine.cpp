@@ -1,8 +1,10 @@
 //===- CommandLine.cpp - The compile flags the tools share ------*- C++ -*-===//
 
 #include "sieve/Compiler/CommandLine.h"
+#include "sieve/Support/HostTensor.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -180,6 +182,10 @@ LimitFlags::LimitFlags(cl::OptionCategory &category)
           cl::value_desc("bytes"), cl::cat(category)) {}
 
 std::string LimitFlags::apply(CompileOptions &options) const {
+  return apply(options.maxTensorBytes);
+}
+
+std::string LimitFlags::apply(int64_t &bytes) const {
   if (maxTensorBytes.empty())
     return "";
   llvm::StringRef text = maxTensorBytes;
@@ -196,7 +202,7 @@ std::string LimitFlags::apply(CompileOptions &options) const {
     return "--max-tensor-bytes must be a positive number of bytes (e.g. "
            "512M), got '" +
            maxTensorBytes + "'";
-  options.maxTensorBytes = value * scale;
+  bytes = value * scale;
   return "";
 }
 
@@ -225,4 +231,26 @@ MessageHandler mlir::sieve::printMessages(llvm::StringRef tool, bool progress) {
         }
         llvm::errs() << tool << ": " << label << message << "\n";
       };
+}
+
+std::string mlir::sieve::inputLimitsHelp(bool withProfiles) {
+  std::string text =
+      "\nLimits on what is read (docs/hardening.md):\n"
+      "  - models, test data, calibration sets" +
+      std::string(withProfiles ? " and profiles" : "") +
+      " are regular files (not\n"
+      "    devices or FIFOs);\n"
+      "  - a model file is one protobuf of at most 2 GiB; larger models keep "
+      "their\n"
+      "    weights in external data files (read through a memory map);\n"
+      "  - one tensor (an initializer, a Constant, a folded shape, a .pb or "
+      ".npy\n"
+      "    input) holds at most --max-tensor-bytes, by default a quarter of "
+      "this\n"
+      "    machine's memory (" +
+      llvm::formatv("{0:f1}", defaultMaxTensorBytes() / double(1 << 30)).str() +
+      " GiB here); shapes whose size overflows are errors;\n";
+  if (withProfiles)
+    text += "  - a --profile is JSON nested at most 64 levels deep.\n";
+  return text;
 }

@@ -154,19 +154,22 @@ bool writeTemporary(llvm::StringRef finalPath, llvm::StringRef text,
 
 } // namespace
 
-OwningOpRef<ModuleOp>
-mlir::sieve::importAndLower(MLIRContext &context, llvm::StringRef modelPath,
-                            const CompileOptions &options,
-                            ModelSignature &signature,
-                            const MessageHandler &onMessage) {
+/// The import options that `options` implies.
+static onnx_import::ImportOptions
+importOptionsFor(const CompileOptions &options) {
   onnx_import::ImportOptions importOptions;
   importOptions.entryName =
       options.entryName.empty() ? "main" : options.entryName;
   importOptions.constantInputs = options.constantInputs;
   importOptions.maxTensorBytes = options.maxTensorBytes;
-  progress(onMessage, "importing " + modelPath);
-  OwningOpRef<ModuleOp> module = onnx_import::importModelFile(
-      modelPath, &context, importOptions, &signature);
+  return importOptions;
+}
+
+/// The steps of importAndLower after the import.
+static OwningOpRef<ModuleOp> lowerImported(OwningOpRef<ModuleOp> module,
+                                           const CompileOptions &options,
+                                           const ModelSignature &signature,
+                                           const MessageHandler &onMessage) {
   if (!module)
     return nullptr;
   if (options.pipeline.sparsity == SparsityMode::Approx &&
@@ -176,14 +179,38 @@ mlir::sieve::importAndLower(MLIRContext &context, llvm::StringRef modelPath,
   progress(onMessage, "compiling (sparsity=" +
                           stringifySparsityMode(options.pipeline.sparsity) +
                           ")");
-  PassManager pm(&context);
+  MLIRContext *context = module->getContext();
+  PassManager pm(context);
   buildCPUPipeline(pm, options.pipeline);
   if (failed(pm.run(*module))) {
     // A pass that failed has reported why; say which step it was.
-    emitError(UnknownLoc::get(&context)) << "compilation failed";
+    emitError(UnknownLoc::get(context)) << "compilation failed";
     return nullptr;
   }
   return module;
+}
+
+OwningOpRef<ModuleOp>
+mlir::sieve::importAndLower(MLIRContext &context, llvm::StringRef modelPath,
+                            const CompileOptions &options,
+                            ModelSignature &signature,
+                            const MessageHandler &onMessage) {
+  progress(onMessage, "importing " + modelPath);
+  return lowerImported(onnx_import::importModelFile(modelPath, &context,
+                                                    importOptionsFor(options),
+                                                    &signature),
+                       options, signature, onMessage);
+}
+
+OwningOpRef<ModuleOp> mlir::sieve::importAndLowerBytes(
+    MLIRContext &context, llvm::StringRef bytes, llvm::StringRef sourceName,
+    const CompileOptions &options, ModelSignature &signature,
+    const MessageHandler &onMessage) {
+  progress(onMessage, "importing " + sourceName);
+  return lowerImported(onnx_import::importModel(bytes, sourceName, &context,
+                                                importOptionsFor(options),
+                                                &signature),
+                       options, signature, onMessage);
 }
 
 bool mlir::sieve::compileModel(llvm::StringRef modelPath,

@@ -130,8 +130,10 @@ mlir::sieve::analyzeModel(llvm::StringRef modelPath,
   CompileContext compile(onMessage);
   MLIRContext &context = compile.context;
   ModelSignature signature;
-  OwningOpRef<ModuleOp> module =
-      onnx_import::importModelFile(modelPath, &context, {}, &signature);
+  onnx_import::ImportOptions importOptions;
+  importOptions.maxTensorBytes = options.maxTensorBytes;
+  OwningOpRef<ModuleOp> module = onnx_import::importModelFile(
+      modelPath, &context, importOptions, &signature);
   if (!module)
     return std::nullopt;
   PassManager pm(&context);

@@ -11,6 +11,7 @@
 
 #include "onnx/onnx_pb.h"
 
+#include <climits>
 #include <cstring>
 #include <limits>
 #include <unistd.h>
@@ -310,6 +311,22 @@ bool mlir::sieve::decodeTensorProto(const ::onnx::TensorProto &proto,
   }
 }
 
+bool mlir::sieve::parseTensorProto(llvm::StringRef bytes, llvm::StringRef name,
+                                   HostTensor &tensor, std::string &error,
+                                   int64_t maxBytes) {
+  ::onnx::TensorProto proto;
+  if (bytes.size() > static_cast<size_t>(INT_MAX) ||
+      !proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    error = "'" + name.str() + "' is not a serialized ONNX TensorProto";
+    return false;
+  }
+  if (!decodeTensorProto(proto, tensor, error, maxBytes)) {
+    error = "'" + name.str() + "': " + error;
+    return false;
+  }
+  return true;
+}
+
 bool mlir::sieve::readTensorProtoFile(llvm::StringRef path, HostTensor &tensor,
                                       std::string &error, int64_t maxBytes) {
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
@@ -318,17 +335,8 @@ bool mlir::sieve::readTensorProtoFile(llvm::StringRef path, HostTensor &tensor,
     error = "cannot read '" + path.str() + "': " + buffer.getError().message();
     return false;
   }
-  ::onnx::TensorProto proto;
-  if (!proto.ParseFromArray((*buffer)->getBufferStart(),
-                            static_cast<int>((*buffer)->getBufferSize()))) {
-    error = "'" + path.str() + "' is not a serialized ONNX TensorProto";
-    return false;
-  }
-  if (!decodeTensorProto(proto, tensor, error, maxBytes)) {
-    error = "'" + path.str() + "': " + error;
-    return false;
-  }
-  return true;
+  return parseTensorProto((*buffer)->getBuffer(), path, tensor, error,
+                          maxBytes);
 }
 
 //===----------------------------------------------------------------------===//
@@ -374,9 +382,14 @@ bool mlir::sieve::readNpyFile(llvm::StringRef path, HostTensor &tensor,
     error = "cannot read '" + path.str() + "': " + buffer.getError().message();
     return false;
   }
-  llvm::StringRef bytes = (*buffer)->getBuffer();
+  return parseNpy((*buffer)->getBuffer(), path, tensor, error, maxBytes);
+}
+
+bool mlir::sieve::parseNpy(llvm::StringRef bytes, llvm::StringRef name,
+                           HostTensor &tensor, std::string &error,
+                           int64_t maxBytes) {
   auto fail = [&](const std::string &why) {
-    error = "'" + path.str() + "' is not a supported .npy file: " + why;
+    error = "'" + name.str() + "' is not a supported .npy file: " + why;
     return false;
   };
   if (bytes.size() < 10 || !bytes.starts_with("\x93NUMPY"))

@@ -79,14 +79,16 @@ void drawProgress(size_t done, size_t total) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  LimitFlags limitFlags(category);
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(
-      argc, argv,
+  std::string overview =
       "sieve-analyze: where are the zeros of an ONNX model?\n\n"
       "  sieve-analyze model.onnx                  # weights and sites\n"
       "  sieve-analyze model.onnx --random 100     # measured densities\n"
       "  sieve-analyze model.onnx --calibrate data/ --json profile.json "
-      "--plot density.png\n");
+      "--plot density.png\n" +
+      inputLimitsHelp(/*withProfiles=*/false);
+  cl::ParseCommandLineOptions(argc, argv, overview);
   // Everything is checked before the (possibly long) calibration.
   if (randomRuns && !calibrateDir.empty())
     return fail("use either --random or --calibrate");
@@ -107,6 +109,9 @@ int main(int argc, char **argv) {
   }
 
   AnalyzeOptions options;
+  if (std::string message = limitFlags.apply(options.maxTensorBytes);
+      !message.empty())
+    return fail(message);
   options.calibration.randomRuns = randomRuns;
   options.calibration.dir = calibrateDir;
   options.onProgress = drawProgress;

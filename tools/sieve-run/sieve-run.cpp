@@ -85,14 +85,15 @@ int main(int argc, char **argv) {
   ThreadFlags threadFlags(category);
   LimitFlags limitFlags(category);
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(
-      argc, argv,
+  std::string overview =
       "sieve-run: compile an ONNX model for this CPU and run it\n\n"
       "  sieve-run model.onnx --test-data test_dir   # check against "
       "expected outputs\n"
       "  sieve-run model.onnx --input x=x.npy --output-dir out/\n"
       "  sieve-run model.onnx --bench 20             # time 20 runs\n"
-      "  sieve-run model.onnx --bench 20 --threads 1 # on one thread\n");
+      "  sieve-run model.onnx --bench 20 --threads 1 # on one thread\n" +
+      inputLimitsHelp(/*withProfiles=*/true);
+  cl::ParseCommandLineOptions(argc, argv, overview);
 
   // Flags are checked before any work.
   CompileOptions options;

@@ -20,7 +20,10 @@ using namespace mlir;
 
 static void registerImportONNX() {
   TranslateToMLIRRegistration importOnnx(
-      "import-onnx", "Import an ONNX model (.onnx protobuf) into MLIR",
+      "import-onnx",
+      "Import an ONNX model (.onnx protobuf, at most 2 GiB; weights beyond "
+      "that in external data files) into MLIR; one tensor holds at most a "
+      "quarter of this machine's memory",
       [](llvm::SourceMgr &sourceMgr,
          MLIRContext *context) -> OwningOpRef<Operation *> {
         const llvm::MemoryBuffer *buffer =

@@ -45,13 +45,14 @@ int main(int argc, char **argv) {
   ThreadFlags threadFlags(category);
   LimitFlags limitFlags(category);
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(
-      argc, argv,
+  std::string overview =
       "sievec: compile an ONNX model ahead of time\n\n"
       "  sievec model.onnx -o model.so --mcpu=native   # library + model.h\n"
       "  sievec model.onnx -o model.o --target=aarch64 --mcpu=neoverse-v1\n"
       "  sievec model.onnx -o model.so --sparsity=exact # skip zeros\n"
-      "  sievec model.onnx -o model.so --threads=4      # on 4 threads\n");
+      "  sievec model.onnx -o model.so --threads=4      # on 4 threads\n" +
+      inputLimitsHelp(/*withProfiles=*/true);
+  cl::ParseCommandLineOptions(argc, argv, overview);
 
   MessageHandler onMessage = printMessages("sievec", !quiet);
   CompileOptions options;

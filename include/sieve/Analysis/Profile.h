@@ -23,6 +23,9 @@ namespace mlir::sieve {
 /// `sieve.activation_site = #sieve.activation_site<kind, measured = d>`.
 /// Returns the number of sites marked, or -1 with `error` set.
 int applyProfile(ModuleOp module, llvm::StringRef path, std::string &error);
+/// As applyProfile, from the profile's text; `path` names it in errors.
+int applyProfileText(ModuleOp module, llvm::StringRef text,
+                     llvm::StringRef path, std::string &error);
 
 } // namespace mlir::sieve
 

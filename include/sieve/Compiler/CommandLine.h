@@ -83,10 +83,18 @@ public:
   /// Reads the flags into `options`. Returns the error message for a bad
   /// value, or an empty string.
   std::string apply(CompileOptions &options) const;
+  /// As apply, into `bytes` (left alone when the flag is not given).
+  std::string apply(int64_t &bytes) const;
 
 private:
   llvm::cl::opt<std::string> maxTensorBytes;
 };
+
+/// The paragraph of a tool's --help that states the limits on what it
+/// reads (regular files only, the model size, --max-tensor-bytes with its
+/// default on this machine, the profile's nesting); `withProfiles` when the
+/// tool takes --profile.
+std::string inputLimitsHelp(bool withProfiles);
 
 /// A MessageHandler that prints "<tool>: <kind>: <message>" on stderr
 /// (progress lines as "<tool>: <message>", and only when `progress`).

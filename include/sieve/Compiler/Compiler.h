@@ -113,6 +113,17 @@ OwningOpRef<ModuleOp> importAndLower(MLIRContext &context,
                                      ModelSignature &signature,
                                      const MessageHandler &onMessage = {});
 
+/// As importAndLower, from the model file's bytes (`sourceName` names it in
+/// messages; tensors in external files are refused: there is no
+/// directory). The fuzz targets and callers that hold a model in memory use
+/// it.
+OwningOpRef<ModuleOp> importAndLowerBytes(MLIRContext &context,
+                                          llvm::StringRef bytes,
+                                          llvm::StringRef sourceName,
+                                          const CompileOptions &options,
+                                          ModelSignature &signature,
+                                          const MessageHandler &onMessage = {});
+
 /// Compiles the model at `modelPath` to `outputPath` (its extension picks
 /// the OutputKind). Nothing is written unless every step succeeds (no
 /// partial output). Returns false after reporting the error.

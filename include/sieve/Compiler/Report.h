@@ -74,6 +74,9 @@ struct AnalyzeOptions {
   /// The inputs the activation sites are measured on (none: the report
   /// has no measured densities).
   CalibrationOptions calibration;
+  /// The largest tensor the importer materialises (0: the default, see
+  /// CompileOptions::maxTensorBytes).
+  int64_t maxTensorBytes = 0;
   /// Called after each calibration run with (done, total).
   std::function<void(size_t, size_t)> onProgress;
 };

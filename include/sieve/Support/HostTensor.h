@@ -72,6 +72,14 @@ bool readTensorProtoFile(llvm::StringRef path, HostTensor &tensor,
 bool readNpyFile(llvm::StringRef path, HostTensor &tensor, std::string &error,
                  int64_t maxBytes = 0);
 
+/// As readTensorProtoFile and readNpyFile, from the file's bytes; `name`
+/// (the file's path) is what error messages call it.
+bool parseTensorProto(llvm::StringRef bytes, llvm::StringRef name,
+                      HostTensor &tensor, std::string &error,
+                      int64_t maxBytes = 0);
+bool parseNpy(llvm::StringRef bytes, llvm::StringRef name, HostTensor &tensor,
+              std::string &error, int64_t maxBytes = 0);
+
 /// Writes a numpy .npy file.
 bool writeNpyFile(llvm::StringRef path, const HostTensor &tensor,
                   std::string &error);

@@ -3,6 +3,7 @@
 #include "NodeContext.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
@@ -147,9 +148,22 @@ Value mlir::sieve::onnx_import::broadcastTo(OpBuilder &b, Location loc,
     }
   }
   llvm::sort(addedDims);
+  // The kept dimensions take the result's sizes: a dynamic one that the
+  // result knows statically (from another operand: dynamic dimensions are
+  // assumed not to broadcast), a static one that the result does not.
+  auto castTo = [&](Value v, ArrayRef<int64_t> shape) -> Value {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getShape() == shape)
+      return v;
+    return tensor::CastOp::create(b, loc, t.clone(shape), v);
+  };
   if (addedDims.empty())
-    return value; // Same static sizes up to dynamic dims.
-  Value collapsed = dropUnitDims(b, loc, value, drop);
+    return castTo(value, resultType.getShape());
+  SmallVector<int64_t> keptShape;
+  for (int64_t i = 0; i < rank; ++i)
+    if (!llvm::is_contained(addedDims, i))
+      keptShape.push_back(resultType.getDimSize(i));
+  Value collapsed = castTo(dropUnitDims(b, loc, value, drop), keptShape);
   Value init = emptyTensor(b, loc, resultType, dynamicDims);
   return linalg::BroadcastOp::create(b, loc, collapsed, init, addedDims)
       .getResult()[0];
@@ -363,7 +377,8 @@ FailureOr<int64_t>
 mlir::sieve::onnx_import::normalizeAxis(NodeContext &ctx, int64_t axis,
                                         int64_t rank, llvm::StringRef what) {
   int64_t normalized = axis < 0 ? axis + rank : axis;
-  if (normalized < 0 || normalized >= std::max<int64_t>(rank, 1))
+  // A scalar (rank 0) has no axis: every value is out of range.
+  if (normalized < 0 || normalized >= rank)
     return ctx.emitError() << what << " " << axis
                            << " is out of range for rank " << rank;
   return normalized;
@@ -678,10 +693,43 @@ Value mlir::sieve::onnx_import::padSpatial(OpBuilder &b, Location loc,
                                padValue);
 }
 
+Value mlir::sieve::onnx_import::extractSlice(OpBuilder &b, Location loc,
+                                             RankedTensorType resultType,
+                                             Value source,
+                                             ArrayRef<OpFoldResult> offsets,
+                                             ArrayRef<OpFoldResult> sizes,
+                                             ArrayRef<OpFoldResult> strides) {
+  if (llvm::is_contained(resultType.getShape(), 0)) {
+    SmallVector<Value> dyn;
+    for (int64_t i = 0; i < resultType.getRank(); ++i)
+      if (resultType.isDynamicDim(i))
+        dyn.push_back(getValueOrCreateConstantIndexOp(b, loc, sizes[i]));
+    return emptyTensor(b, loc, resultType, dyn);
+  }
+  return tensor::ExtractSliceOp::create(b, loc, resultType, source, offsets,
+                                        sizes, strides);
+}
+
+Value mlir::sieve::onnx_import::insertSlice(OpBuilder &b, Location loc,
+                                            Value source, Value dest,
+                                            ArrayRef<OpFoldResult> offsets,
+                                            ArrayRef<OpFoldResult> sizes,
+                                            ArrayRef<OpFoldResult> strides) {
+  if (llvm::is_contained(cast<RankedTensorType>(source.getType()).getShape(),
+                         0))
+    return dest;
+  return tensor::InsertSliceOp::create(b, loc, source, dest, offsets, sizes,
+                                       strides);
+}
+
 Value mlir::sieve::onnx_import::transposeTo(OpBuilder &b, Location loc,
                                             Value value,
                                             ArrayRef<int64_t> perm) {
   auto type = cast<RankedTensorType>(value.getType());
+  // An identity permutation (every rank-0 and rank-1 one) moves nothing;
+  // linalg.transpose of a rank-0 tensor would not even verify.
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+    return value;
   SmallVector<int64_t> shape;
   SmallVector<Value> dyn;
   for (int64_t p : perm) {

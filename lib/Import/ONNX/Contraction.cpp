@@ -83,13 +83,7 @@ Value transpose2D(NodeContext &ctx, size_t input) {
     ElementsAttr attr = makeElements(resultType, transposed);
     return arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
   }
-  Value source = ctx.operand(input);
-  Value init =
-      emptyTensor(b, loc, resultType,
-                  llvm::to_vector(llvm::reverse(dynamicSizes(b, loc, source))));
-  return linalg::TransposeOp::create(b, loc, source, init,
-                                     ArrayRef<int64_t>{1, 0})
-      .getResult()[0];
+  return transposeTo(b, loc, ctx.operand(input), {1, 0});
 }
 
 LogicalResult importMatMul(NodeContext &ctx) {
@@ -188,12 +182,15 @@ LogicalResult importMatMul(NodeContext &ctx) {
                   ? ShapedType::kDynamic
                   : total * d;
     Value lhsFull;
-    auto expandBatch = [&](Value v, RankedTensorType t) {
+    auto expandBatch = [&](Value v, RankedTensorType t, Value other) {
       SmallVector<int64_t> shape(*batch);
       shape.append(t.getShape().take_back(2).begin(),
                    t.getShape().take_back(2).end());
       auto type = RankedTensorType::get(shape, et);
-      SmallVector<Value> dyn = broadcastDynamicSizes(b, loc, type, {v});
+      // A dynamic batch size may come from the other operand (both are
+      // [batch..., rows, cols], aligned from the right; v's own sizes come
+      // first).
+      SmallVector<Value> dyn = broadcastDynamicSizes(b, loc, type, {v, other});
       Value full = broadcastTo(b, loc, v, type, dyn);
       if (!lhsFull)
         lhsFull = full;
@@ -211,7 +208,7 @@ LogicalResult importMatMul(NodeContext &ctx) {
       return Value(
           tensor::CollapseShapeOp::create(b, loc, flatType, full, groups));
     };
-    Value l3 = expandBatch(lhs, lt), r3 = expandBatch(rhs, rt);
+    Value l3 = expandBatch(lhs, lt, rhs), r3 = expandBatch(rhs, rt, lhs);
     auto flatResult = RankedTensorType::get({total, m, n}, et);
     SmallVector<Value> dyn;
     if (flatResult.isDynamicDim(0))

@@ -250,12 +250,32 @@ LogicalResult importConvTranspose(NodeContext &ctx) {
   if (failed(strides) || failed(dilations) || failed(outputPadding) ||
       failed(pads))
     return failure();
+  // Bounded, as computeWindow bounds Conv's, so that the output arithmetic
+  // below cannot overflow (spatial sizes are bounded by the tensor limit).
+  constexpr int64_t kMaxWindowValue = int64_t(1) << 31;
+  for (int64_t i = 0; i < spatial; ++i)
+    if (xt.isDynamicDim(2 + i))
+      return ctx.emitError() << "dynamic spatial dimensions are not supported";
+  for (ArrayRef<int64_t> list :
+       {ArrayRef<int64_t>(kernel), ArrayRef<int64_t>(*strides),
+        ArrayRef<int64_t>(*dilations), ArrayRef<int64_t>(*outputPadding),
+        ArrayRef<int64_t>(*pads)})
+    for (int64_t v : list)
+      if (v < 0 || v > kMaxWindowValue)
+        return ctx.emitError() << "kernel_shape, strides, dilations, pads and "
+                                  "output_padding must be in [0, "
+                               << kMaxWindowValue << "], got " << v;
   std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
   if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
       autoPad != "SAME_LOWER")
     return ctx.emitError() << "auto_pad='" << autoPad << "' is not supported";
   std::optional<SmallVector<int64_t>> outputShape =
       ctx.attrInts("output_shape");
+  if (outputShape)
+    for (int64_t v : *outputShape)
+      if (v <= 0 || v > kMaxWindowValue)
+        return ctx.emitError() << "output_shape values must be in [1, "
+                               << kMaxWindowValue << "], got " << v;
   if (outputShape && outputShape->size() != static_cast<size_t>(spatial)) {
     // output_shape may include the batch and channel dimensions.
     if (outputShape->size() == static_cast<size_t>(rank))

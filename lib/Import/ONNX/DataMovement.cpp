@@ -412,8 +412,8 @@ LogicalResult importSlice(NodeContext &ctx) {
     offsets.push_back(start);
     sizes.push_back(size);
   }
-  Value result = tensor::ExtractSliceOp::create(b, loc, resultType, source,
-                                                offsets, sizes, strides);
+  Value result =
+      extractSlice(b, loc, resultType, source, offsets, sizes, strides);
   ctx.setOutput(0, result, input.kind);
   return success();
 }
@@ -483,9 +483,9 @@ LogicalResult importSplit(NodeContext &ctx) {
                           : b.getIndexAttr(in.getDimSize(d)));
     }
     offset += p;
-    Value part = tensor::ExtractSliceOp::create(
-        b, loc, RankedTensorType::get(shape, in.getElementType()), source,
-        offsets, sizes, strides);
+    Value part =
+        extractSlice(b, loc, RankedTensorType::get(shape, in.getElementType()),
+                     source, offsets, sizes, strides);
     ctx.setOutput(i, part, ctx.inputKind(0));
   }
   return success();
@@ -560,7 +560,7 @@ LogicalResult importRange(NodeContext &ctx) {
   for (size_t i = 0; i < 3; ++i) {
     if (ctx.inputKind(i) != kind)
       return ctx.emitError() << "start, limit and delta must have one type";
-    if (ctx.inputType(i).getNumElements() != 1)
+    if (sieve::checkedNumElements(ctx.inputType(i).getShape()) != 1)
       return ctx.emitError() << "start, limit and delta must be scalars";
   }
   Type et = ctx.inputType(0).getElementType();

@@ -537,7 +537,7 @@ LogicalResult importClip(NodeContext &ctx) {
     for (size_t i = 1; i <= 2; ++i) {
       if (!ctx.hasInput(i))
         continue;
-      if (ctx.inputType(i).getNumElements() != 1)
+      if (sieve::checkedNumElements(ctx.inputType(i).getShape()) != 1)
         return ctx.emitError() << "the " << (i == 1 ? "min" : "max")
                                << " bound must be a scalar";
       if (ctx.inputKind(i) != kind)
@@ -583,14 +583,14 @@ LogicalResult importSoftmax(NodeContext &ctx) {
   Location loc = ctx.loc();
   RankedTensorType type = ctx.inputType(0);
   int64_t rank = type.getRank();
+  if (rank == 0)
+    return ctx.emitError() << "needs an input of rank >= 1";
   int64_t defaultAxis = ctx.opset() >= 13 ? -1 : 1;
   FailureOr<int64_t> axis =
       normalizeAxis(ctx, ctx.attrInt("axis", defaultAxis), rank, "axis");
   if (failed(axis))
     return failure();
   Value input = ctx.operand(0);
-  if (rank == 0)
-    return ctx.emitError() << "needs an input of rank >= 1";
 
   if (ctx.opset() >= 13) {
     Value init = emptyTensor(b, loc, type, dynamicSizes(b, loc, input));

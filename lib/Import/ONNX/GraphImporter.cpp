@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -541,7 +542,8 @@ OwningOpRef<ModuleOp> GraphImporter::run(ModelSignature *signature) {
         SmallVector<int64_t> shape(gv->type.getShape());
         bool refine = false;
         for (auto [i, dim] : llvm::enumerate(dims)) {
-          if (!dim.has_dim_value())
+          // A negative size declares nothing (as for graph inputs).
+          if (!dim.has_dim_value() || dim.dim_value() < 0)
             continue;
           if (ShapedType::isDynamic(shape[i])) {
             shape[i] = dim.dim_value();
@@ -574,6 +576,10 @@ OwningOpRef<ModuleOp> GraphImporter::run(ModelSignature *signature) {
   for (auto [i, output] : llvm::enumerate(model.graph().output()))
     func.setResultAttr(i, "onnx.name", b.getStringAttr(output.name()));
   func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  // IR that does not verify (an importer bug for some node: the verifier
+  // names it) is an error here, not a crash in a later pass.
+  if (failed(verify(*module)))
+    return emitError(moduleLoc) << kImporterBugMessage, nullptr;
   return module;
 }
 

@@ -311,7 +311,8 @@ enum class Reduction { Sum, Mean, Max, Min, Prod };
 Value buildReduction(OpBuilder &b, Location loc, Value input, ElementKind kind,
                      ArrayRef<int64_t> axes, bool keepDims, Reduction op);
 
-/// Normalizes a possibly negative axis; failure if out of range.
+/// Normalizes a possibly negative axis into [0, rank); failure (an error
+/// naming `what`) if out of range, which every axis of a scalar is.
 FailureOr<int64_t> normalizeAxis(NodeContext &ctx, int64_t axis, int64_t rank,
                                  llvm::StringRef what);
 
@@ -332,6 +333,19 @@ FailureOr<WindowGeometry> computeWindow(NodeContext &ctx,
 Value padSpatial(OpBuilder &b, Location loc, Value value,
                  ArrayRef<int64_t> padBegin, ArrayRef<int64_t> padEnd,
                  Value padValue);
+
+/// tensor.extract_slice of `resultType` (same rank as `source`), or a
+/// tensor.empty when the slice is statically empty: MLIR's verifier refuses
+/// an offset at the end of a dimension even for an empty slice.
+Value extractSlice(OpBuilder &b, Location loc, RankedTensorType resultType,
+                   Value source, ArrayRef<OpFoldResult> offsets,
+                   ArrayRef<OpFoldResult> sizes,
+                   ArrayRef<OpFoldResult> strides);
+/// tensor.insert_slice of `source` into `dest`, or `dest` itself when
+/// `source` is statically empty (for the same reason).
+Value insertSlice(OpBuilder &b, Location loc, Value source, Value dest,
+                  ArrayRef<OpFoldResult> offsets, ArrayRef<OpFoldResult> sizes,
+                  ArrayRef<OpFoldResult> strides);
 
 /// linalg.transpose of `value` by `perm` (result dim i = input dim perm[i]).
 Value transposeTo(OpBuilder &b, Location loc, Value value,

@@ -258,9 +258,11 @@ LogicalResult importLayerNormalization(NodeContext &ctx) {
   Location loc = ctx.loc();
   RankedTensorType xt = ctx.inputType(0);
   ElementKind kind = ctx.inputKind(0);
-  if (!isFloatKind(kind) || !isFloatKind(ctx.inputKind(1)) ||
-      (ctx.hasInput(2) && !isFloatKind(ctx.inputKind(2))))
-    return ctx.emitError() << "expects floating-point inputs";
+  // X, Scale and B share one floating-point type (T in the ONNX schema).
+  if (!isFloatKind(kind) || ctx.inputKind(1) != kind ||
+      (ctx.hasInput(2) && ctx.inputKind(2) != kind))
+    return ctx.emitError()
+           << "expects X, Scale and B of one floating-point type";
   int64_t rank = xt.getRank();
   FailureOr<int64_t> axis =
       normalizeAxis(ctx, ctx.attrInt("axis", -1), rank, "axis");

@@ -160,17 +160,17 @@ FailureOr<PoolSetup> setupPool(NodeContext &ctx, bool ceilMode, Value padValue,
   if (xt.getRank() == 3) {
     s.oneD = true;
     auto t = cast<RankedTensorType>(x.getType());
+    auto size = [&](int64_t i) {
+      return t.isDynamicDim(i)
+                 ? OpFoldResult(tensor::DimOp::create(b, loc, x, i).getResult())
+                 : OpFoldResult(b.getIndexAttr(t.getDimSize(i)));
+    };
     x = tensor::ExpandShapeOp::create(
         b, loc,
         RankedTensorType::get(
             {t.getDimSize(0), t.getDimSize(1), 1, t.getDimSize(2)}, et),
         x, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}},
-        ArrayRef<OpFoldResult>{
-            t.isDynamicDim(0)
-                ? OpFoldResult(tensor::DimOp::create(b, loc, x, 0).getResult())
-                : OpFoldResult(b.getIndexAttr(t.getDimSize(0))),
-            b.getIndexAttr(t.getDimSize(1)), b.getIndexAttr(1),
-            b.getIndexAttr(t.getDimSize(2))});
+        ArrayRef<OpFoldResult>{size(0), size(1), b.getIndexAttr(1), size(2)});
     for (auto *list : {&s.g.kernel, &s.g.strides, &s.g.dilations, &s.g.output})
       list->insert(list->begin(), 1);
   }
@@ -184,8 +184,11 @@ FailureOr<PoolSetup> setupPool(NodeContext &ctx, bool ceilMode, Value padValue,
   }
   s.input = x;
   s.outType = RankedTensorType::get(shape, et);
-  if (s.outType.isDynamicDim(0))
-    s.dyn.push_back(tensor::DimOp::create(b, loc, x, 0));
+  // The batch and channel sizes may be dynamic (the spatial ones are not:
+  // computeWindow refuses them); x has them at the same positions.
+  for (int64_t i = 0; i < s.outType.getRank(); ++i)
+    if (s.outType.isDynamicDim(i))
+      s.dyn.push_back(tensor::DimOp::create(b, loc, x, i));
   return s;
 }
 

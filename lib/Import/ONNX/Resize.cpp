@@ -461,8 +461,9 @@ LogicalResult importResize(NodeContext &ctx) {
   // tf_crop_and_resize: every listed axis reads its part of roi.
   bool crop = mode->coordinates == "tf_crop_and_resize";
   if (crop) {
-    if (!ctx.hasInput(1) || ctx.inputType(1).getNumElements() !=
-                                2 * static_cast<int64_t>(which.size()))
+    if (!ctx.hasInput(1) ||
+        sieve::checkedNumElements(ctx.inputType(1).getShape()) !=
+            2 * static_cast<int64_t>(which.size()))
       return ctx.emitError() << "tf_crop_and_resize needs a roi of "
                              << 2 * which.size() << " values";
     mode->roiAxes = which.size();
@@ -482,7 +483,9 @@ LogicalResult importResize(NodeContext &ctx) {
     return buildResize(ctx, axes, *mode);
   };
   auto present = [&](size_t i) {
-    return ctx.hasInput(i) && ctx.inputType(i).getNumElements() != 0;
+    // A dynamic size counts as present (it is not known to be empty).
+    return ctx.hasInput(i) &&
+           sieve::checkedNumElements(ctx.inputType(i).getShape()) != 0;
   };
   if (present(2) == present(3))
     return ctx.emitError() << "exactly one of scales and sizes must be given";

@@ -349,7 +349,19 @@ LogicalResult importFlatten(NodeContext &ctx) {
     p = ShapedType::isDynamic(p) || in.isDynamicDim(i) ? ShapedType::kDynamic
                                                        : p * in.getDimSize(i);
   }
-  return defineReshaped(ctx, {outer, inner});
+  if (!ShapedType::isDynamic(outer) || !ShapedType::isDynamic(inner))
+    return defineReshaped(ctx, {outer, inner});
+  // Dynamic sizes on both sides of the axis (so 0 < axis < rank): the two
+  // groups collapse, which needs no size computation.
+  SmallVector<ReassociationIndices> groups(2);
+  for (int64_t i = 0; i < rank; ++i)
+    groups[i < axis ? 0 : 1].push_back(i);
+  auto type = RankedTensorType::get({outer, inner}, in.getElementType());
+  ctx.setOutput(0,
+                tensor::CollapseShapeOp::create(ctx.builder(), ctx.loc(), type,
+                                                ctx.operand(0), groups),
+                ctx.inputKind(0));
+  return success();
 }
 
 FailureOr<SmallVector<int64_t>> readAxes(NodeContext &ctx, int64_t rank) {
@@ -453,17 +465,8 @@ LogicalResult importTranspose(NodeContext &ctx) {
     ctx.setConstantOutput(0, makeElements(resultType, out), in.kind);
     return success();
   }
-  OpBuilder &b = ctx.builder();
-  Location loc = ctx.loc();
-  Value source = ctx.operand(0);
-  SmallVector<Value> dyn;
-  for (int64_t p : perm)
-    if (in.type.isDynamicDim(p))
-      dyn.push_back(tensor::DimOp::create(b, loc, source, p));
-  Value init = emptyTensor(b, loc, resultType, dyn);
-  ctx.setOutput(
-      0, linalg::TransposeOp::create(b, loc, source, init, perm).getResult()[0],
-      in.kind);
+  ctx.setOutput(0, transposeTo(ctx.builder(), ctx.loc(), ctx.operand(0), perm),
+                in.kind);
   return success();
 }
 
@@ -552,8 +555,7 @@ LogicalResult importConcat(NodeContext &ctx) {
           t.isDynamicDim(d)
               ? OpFoldResult(tensor::DimOp::create(b, loc, v, d).getResult())
               : OpFoldResult(b.getIndexAttr(t.getDimSize(d))));
-    result = tensor::InsertSliceOp::create(b, loc, v, result, offsets, sizes,
-                                           strides);
+    result = insertSlice(b, loc, v, result, offsets, sizes, strides);
     Value size = t.isDynamicDim(*axis)
                      ? Value(tensor::DimOp::create(b, loc, v, *axis))
                      : Value(arith::ConstantIndexOp::create(

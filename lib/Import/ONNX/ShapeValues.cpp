@@ -336,8 +336,22 @@ mlir::sieve::onnx_import::importSymbolicShapeOp(NodeContext &ctx) {
                             ctx.inputType(i).getRank() > 1))
       return false;
 
+  // Every present input must be known element by element (one computed by
+  // a tensor op is not); otherwise the op's own importer runs. `all(i)`
+  // points at input i's elements (null for an omitted one), which live
+  // until the end of this function.
+  SmallVector<std::optional<Elements>> inputs(ctx.numInputs());
+  for (size_t i = 0; i < ctx.numInputs(); ++i) {
+    if (!ctx.hasInput(i))
+      continue;
+    inputs[i] = ctx.symbolicInts(i);
+    if (!inputs[i])
+      return false;
+  }
+  auto all = [&](size_t i) -> const Elements * {
+    return i < inputs.size() && inputs[i] ? &*inputs[i] : nullptr;
+  };
   ElementBuilder eb(ctx.builder(), ctx.loc());
-  auto all = [&](size_t i) { return ctx.symbolicInts(i); };
   ElementKind kind = ctx.inputKind(0);
   RankedTensorType type0 = ctx.inputType(0);
 

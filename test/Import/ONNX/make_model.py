@@ -4,7 +4,8 @@
   make_model.py NAME OUTPUT.onnx
 
 NAME picks one of the models below; the bad_* models are malformed on
-purpose (the importer must reject them with a clear error).
+purpose (the importer must reject them with a clear error), the fuzz_* ones
+reduce what the import fuzz target found (test/Import/ONNX/fuzz-regressions.test).
 """
 
 import sys
@@ -292,6 +293,72 @@ MODELS = {
         [helper.make_node("Tile", ["x", "reps"], ["y"], name="tile_wrap")],
         [tensor("x", [3, 4])], [tensor("y", None)],
         [const("reps", np.array([2**62, 2**62], np.int64))]),
+    # Found by the import fuzz target (fuzz/, docs/hardening.md): each
+    # crashed the importer or made IR that does not verify.
+    "fuzz_resize_dynamic_scales": lambda: graph_model(
+        [helper.make_node("Resize", ["x", "", "scales"], ["y"], name="resize_dyn",
+                          mode="nearest")],
+        [tensor("x", [1, 1, 4, 4]), tensor("scales", ["n"])], [tensor("y", None)],
+        opset=13),
+    "fuzz_convtranspose_output_shape": lambda: graph_model(
+        [helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="deconv_min",
+                          output_shape=[-2**63, 4])],
+        [tensor("x", [1, 1, 3, 3])], [tensor("y", None)],
+        [const("w", np.ones((1, 1, 2, 2), np.float32))]),
+    "fuzz_gemm_bias_dynamic_n": lambda: graph_model(
+        [helper.make_node("Gemm", ["a", "b", "c"], ["y"], name="gemm_dyn")],
+        [tensor("a", [3, 5]), tensor("b", [5, "n"]), tensor("c", [1, 4])],
+        [tensor("y", None)], opset=13),
+    "fuzz_sum_dynamic_broadcast": lambda: graph_model(
+        [helper.make_node("Sum", ["x", "y"], ["z"], name="sum_dyn")],
+        [tensor("x", [3, 4, 5, 2]), tensor("y", [5, "n"])], [tensor("z", None)]),
+    "fuzz_matmul_dynamic_batch": lambda: graph_model(
+        [helper.make_node("MatMul", ["a", "b"], ["y"], name="matmul_dyn")],
+        [tensor("a", ["k"]), tensor("b", ["batch", "k", "n"])],
+        [tensor("y", None)]),
+    "fuzz_transpose_scalar": lambda: graph_model(
+        [helper.make_node("Transpose", ["x"], ["y"], name="transpose_0d")],
+        [tensor("x", [])], [tensor("y", [])]),
+    "fuzz_argmax_scalar": lambda: graph_model(
+        [helper.make_node("ArgMax", ["x"], ["y"], name="argmax_0d")],
+        [tensor("x", [])], [tensor("y", None, TensorProto.INT64)]),
+    "fuzz_concat_scalars": lambda: graph_model(
+        [helper.make_node("Concat", ["x", "x"], ["y"], name="concat_0d", axis=0)],
+        [tensor("x", [])], [tensor("y", None)]),
+    "fuzz_split_scalar": lambda: graph_model(
+        [helper.make_node("Split", ["x"], ["y", "z"], name="split_0d", axis=0)],
+        [tensor("x", [])], [tensor("y", None), tensor("z", None)]),
+    "fuzz_reduce_scalar": lambda: graph_model(
+        [helper.make_node("ReduceSum", ["x", "axes"], ["y"], name="reduce_0d")],
+        [tensor("x", [])], [tensor("y", None)],
+        [const("axes", np.array([0], np.int64))]),
+    "fuzz_clip_dynamic_bound": lambda: graph_model(
+        [helper.make_node("Clip", ["x", "lo"], ["y"], name="clip_dyn")],
+        [tensor("x", [4]), tensor("lo", ["n"])], [tensor("y", [4])]),
+    "fuzz_flatten_dynamic": lambda: graph_model(
+        [helper.make_node("Flatten", ["x"], ["y"], name="flatten_dyn", axis=2)],
+        [tensor("x", ["a", 3, 4, "b"])], [tensor("y", None)]),
+    "fuzz_maxpool_dynamic_channels": lambda: graph_model(
+        [helper.make_node("MaxPool", ["x"], ["y"], name="pool_dyn",
+                          kernel_shape=[2, 2], auto_pad="SAME_UPPER")],
+        [tensor("x", [1, "c", 8, 8])], [tensor("y", None)]),
+    "fuzz_layernorm_mixed_types": lambda: graph_model(
+        [helper.make_node("LayerNormalization", ["x", "w", "b"], ["y"],
+                          name="ln_mixed")],
+        [tensor("x", [2, 4], TensorProto.DOUBLE), tensor("w", [4]),
+         tensor("b", [4])], [tensor("y", None, TensorProto.DOUBLE)]),
+    "fuzz_split_empty_part": lambda: graph_model(
+        [helper.make_node("Split", ["x", "split"], ["y", "z"], name="split_empty",
+                          axis=1)],
+        [tensor("x", [2, 4])], [tensor("y", [2, 4]), tensor("z", [2, 0])],
+        [const("split", np.array([4, 0], np.int64))]),
+    "fuzz_concat_empty": lambda: graph_model(
+        [helper.make_node("Concat", ["x", "y"], ["z"], name="concat_empty",
+                          axis=1)],
+        [tensor("x", [1, 0, 3]), tensor("y", [1, 2, 3])], [tensor("z", [1, 2, 3])]),
+    "fuzz_negative_output_dim": lambda: graph_model(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+        [tensor("x", [2])], [tensor("y", [-5])]),
     # Opsets start at 1 (#14).
     "bad_opset_zero": lambda: graph_model(
         [helper.make_node("Relu", ["x"], ["y"], name="relu")],
@@ -332,8 +399,9 @@ def main():
             f.write(huge_tensor("x", [2**20, 2**20]).SerializeToString())
         return
     model = MODELS[name]()
-    if name.startswith("bad_"):
-        onnx.save(model, path)  # skip the checker: these are wrong on purpose
+    if name.startswith(("bad_", "fuzz_")):
+        # Skip the checker: these are wrong on purpose, or as a fuzzer made them.
+        onnx.save(model, path)
     else:
         onnx.checker.check_model(model)
         onnx.save(model, path)

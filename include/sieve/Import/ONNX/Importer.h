@@ -61,6 +61,13 @@ using ::mlir::sieve::TensorSignature;
 /// The dialects that imported IR uses.
 void registerImportDialects(DialectRegistry &registry);
 
+/// The error with which an import ends when the IR it built does not
+/// verify (after the verifier's own message, which names the node): a bug
+/// of the importer, which the import fuzz target looks for.
+inline constexpr const char kImporterBugMessage[] =
+    "the importer built invalid IR for this model (a Sieve bug: please "
+    "report it with the model)";
+
 /// Imports the ONNX model in `bytes` (a serialized ModelProto). `sourceName`
 /// names the model in diagnostics. Returns null after emitting an error.
 OwningOpRef<ModuleOp> importModel(llvm::StringRef bytes,
