@@ -60,9 +60,9 @@ struct Driver {
                                  void **);
   CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
   CUresult (*cuModuleUnload)(CUmodule);
-  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
-                             unsigned, unsigned, unsigned, unsigned, CUstream,
-                             void **, void **);
+  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
+                             unsigned, unsigned, unsigned, CUstream, void **,
+                             void **);
   CUresult (*cuStreamSynchronize)(CUstream);
   CUresult (*cuMemAllocManaged)(CUdeviceptr *, size_t, unsigned);
   CUresult (*cuMemFree)(CUdeviceptr);
@@ -226,8 +226,8 @@ void *mgpuModuleLoadJIT(void *data, int optLevel) {
   void *values[] = {log, reinterpret_cast<void *>(sizeof(log))};
   CUmodule module = nullptr;
   (void)optLevel;
-  if (CUresult r = s->driver.cuModuleLoadDataEx(&module, data, 2, options,
-                                                values)) {
+  if (CUresult r =
+          s->driver.cuModuleLoadDataEx(&module, data, 2, options, values)) {
     moduleError = "cannot load the model's PTX module: " + describe(r) +
                   (log[0] ? std::string(": ") + log : "");
     return nullptr;

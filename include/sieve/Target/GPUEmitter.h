@@ -1,4 +1,5 @@
-//===- GPUEmitter.h - PTX and the CUDA runtime for --target=nvptx -*- C++ -*-===//
+//===- GPUEmitter.h - PTX and the CUDA runtime for --target=nvptx -*- C++
+//-*-===//
 //
 // A module lowered by sieve-gpu-pipeline holds its kernels as PTX text in
 // one gpu.binary and a host module in the LLVM dialect that calls Sieve's

@@ -81,8 +81,8 @@ bool linkSharedLibrary(llvm::StringRef objectPath, llvm::StringRef path,
 /// `gpu` (--target=nvptx), `<entry>_run` first checks that a GPU is usable
 /// (returns 1 if not: sieve_gpu_error() says why) and frees the results
 /// with Sieve's CUDA runtime.
-std::string generateHeader(const ModelSignature &signature,
-                           bool openmp = false, bool gpu = false);
+std::string generateHeader(const ModelSignature &signature, bool openmp = false,
+                           bool gpu = false);
 
 } // namespace mlir::sieve
 

@@ -74,13 +74,12 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
     std::string message;
     if (llvm::sys::DynamicLibrary::LoadLibraryPermanently(gpuRuntime.c_str(),
                                                           &message)) {
-      error = "cannot load Sieve's CUDA runtime '" + gpuRuntime +
-              "': " + message;
+      error =
+          "cannot load Sieve's CUDA runtime '" + gpuRuntime + "': " + message;
       return nullptr;
     }
     gpuError = reinterpret_cast<const char *(*)()>(
-        llvm::sys::DynamicLibrary::SearchForAddressOfSymbol(
-            "sieve_gpu_error"));
+        llvm::sys::DynamicLibrary::SearchForAddressOfSymbol("sieve_gpu_error"));
     gpuFree = reinterpret_cast<void (*)(void *)>(
         llvm::sys::DynamicLibrary::SearchForAddressOfSymbol("sieve_gpu_free"));
     if (!gpuError || !gpuFree) {

@@ -323,8 +323,8 @@ std::string shapeText(const TensorSignature &t) {
 
 } // namespace
 
-std::string mlir::sieve::generateHeader(const ModelSignature &sig,
-                                        bool openmp, bool gpu) {
+std::string mlir::sieve::generateHeader(const ModelSignature &sig, bool openmp,
+                                        bool gpu) {
   // The entry name is a C identifier (the compile API checks it); every
   // other identifier is derived from ONNX names by identifier(), and the
   // ONNX names themselves appear only inside string literals.
@@ -409,9 +409,8 @@ std::string mlir::sieve::generateHeader(const ModelSignature &sig,
      << (gpu ? "Sieve's CUDA\n * runtime" : "malloc\n *")
      << " and owned by the caller. Two results may share one buffer: "
         "free\n * each distinct results->X.allocated once"
-     << (gpu ? " with sieve_gpu_free" : "") << " (" << e
-     << "_run does)." << (gpu ? " Call it only when sieve_gpu_error() is NULL." : "")
-     << " */\n"
+     << (gpu ? " with sieve_gpu_free" : "") << " (" << e << "_run does)."
+     << (gpu ? " Call it only when sieve_gpu_error() is NULL." : "") << " */\n"
      << "void _mlir_ciface_" << e << "(" << e << "_results *results";
   for (auto [i, t] : llvm::enumerate(sig.inputs))
     os << ", " << inTypes[i] << " *" << inNames[i];
@@ -424,8 +423,7 @@ std::string mlir::sieve::generateHeader(const ModelSignature &sig,
         " * are passed in <input>_dims; each output buffer must hold the\n"
         " * output's elements, and <output>_dims (may be NULL) receives its\n"
         " * sizes. Returns 0"
-     << (gpu ? ", or 1 without a usable GPU (sieve_gpu_error() says why)"
-             : "")
+     << (gpu ? ", or 1 without a usable GPU (sieve_gpu_error() says why)" : "")
      << ". */\n"
      << "static inline int " << e << "_run(";
   bool first = true;
