@@ -138,23 +138,28 @@ void TargetFlags::apply(CompileOptions &options) const {
 DeviceFlags::DeviceFlags(cl::OptionCategory &category)
     : device("device",
              cl::desc("Where the model runs: cpu (default; JIT-compiled for "
-                      "this CPU) or cuda (this machine's NVIDIA GPU: "
+                      "this CPU), cuda (this machine's NVIDIA GPU: "
                       "sieve-gpu-pipeline's kernels, launched through "
-                      "Sieve's CUDA runtime)"),
-             cl::value_desc("cpu|cuda"), cl::init("cpu"), cl::cat(category)),
+                      "Sieve's CUDA runtime) or emulated-gpu (the same "
+                      "kernels run on the CPU one GPU thread after another: "
+                      "slow, for testing without a GPU)"),
+             cl::value_desc("cpu|cuda|emulated-gpu"), cl::init("cpu"),
+             cl::cat(category)),
       gpuArch("gpu-arch",
               cl::desc("With --device=cuda: the GPU architecture the "
                        "kernels are compiled for, sm_80 or sm_90 (default)"),
               cl::init("sm_90"), cl::cat(category)) {}
 
 std::string DeviceFlags::apply(CompileOptions &options) const {
-  if (device == "cuda") {
+  if (device == "cuda" || device == "emulated-gpu") {
     options.target.arch = "nvptx";
     options.gpuArch = gpuArch;
+    options.emulateGPU = device == "emulated-gpu";
     return "";
   }
   if (device != "cpu")
-    return "--device=" + device + " is not supported (use cpu or cuda)";
+    return "--device=" + device +
+           " is not supported (use cpu, cuda or emulated-gpu)";
   if (gpuArch.getNumOccurrences())
     return "--gpu-arch is used by --device=cuda";
   return "";

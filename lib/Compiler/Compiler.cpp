@@ -124,6 +124,7 @@ mlir::sieve::gpuPipelineOptions(const CompileOptions &options) {
   gpu.activationDensityLimit = options.pipeline.activationDensityLimit;
   gpu.report = options.pipeline.report;
   gpu.chip = options.gpuArch;
+  gpu.emulate = options.emulateGPU;
   return gpu;
 }
 
@@ -385,8 +386,9 @@ mlir::sieve::loadModel(llvm::StringRef modelPath, const CompileOptions &options,
   if (!module)
     return nullptr;
   std::string error;
-  std::string runtime =
-      targetsGPU(options.target) ? cudaRuntimeLibrary() : std::string();
+  std::string runtime = targetsGPU(options.target) && !options.emulateGPU
+                            ? cudaRuntimeLibrary()
+                            : std::string();
   std::unique_ptr<JitModel> model =
       JitModel::compile(*module, signature, error, runtime);
   if (!model)

@@ -98,19 +98,16 @@ static void addCleanup(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
+static int64_t minChunkCyclesOf(const CPUPipelineOptions &options) {
+  return options.parallelChunkCycles > 0 ? options.parallelChunkCycles
+                                         : kMinParallelChunkCycles;
+}
+
 void mlir::sieve::buildPreparationPipeline(OpPassManager &pm,
                                            const CPUPipelineOptions &options,
                                            bool packWeights) {
   // Sparsity rewrites (on the named ops the importer emits), then prepare
-  // linalg on tensors and lower the sieve ops.
-  // Threads: large kernels become scf.forall over chunks estimated at
-  // minChunkCycles or more (a single chunk is not split), lowered to
-  // OpenMP below. One thread: none of this, the code of a single thread.
-  int64_t threads = resolvedThreads(options);
-  int64_t minChunkCycles = options.parallelChunkCycles > 0
-                               ? options.parallelChunkCycles
-                               : kMinParallelChunkCycles;
-  int64_t vectorWidth = options.target.vectorWidth;
+  // linalg on tensors.
   addCleanup(pm);
   if (options.sparsity != SparsityMode::Off) {
     if (!options.profile.empty())
@@ -131,6 +128,16 @@ void mlir::sieve::buildPreparationPipeline(OpPassManager &pm,
   }
   pm.addNestedPass<func::FuncOp>(createSievePrepareLinalg());
   addCleanup(pm);
+}
+
+void mlir::sieve::buildSieveOpsToSCFPipeline(
+    OpPassManager &pm, const CPUPipelineOptions &options) {
+  // Threads: large kernels become scf.forall over chunks estimated at
+  // minChunkCycles or more (a single chunk is not split), lowered to
+  // OpenMP below. One thread: none of this, the code of a single thread.
+  int64_t threads = resolvedThreads(options);
+  int64_t minChunkCycles = minChunkCyclesOf(options);
+  int64_t vectorWidth = options.target.vectorWidth;
   ConvertSieveActivationOpsToSCFOptions activationOps;
   activationOps.threads = threads;
   activationOps.minChunkCycles = minChunkCycles;
@@ -146,10 +153,9 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
                                    const CPUPipelineOptions &options) {
   // The shared front half, then tile and vectorize.
   buildPreparationPipeline(pm, options, /*packWeights=*/true);
+  buildSieveOpsToSCFPipeline(pm, options);
   int64_t threads = resolvedThreads(options);
-  int64_t minChunkCycles = options.parallelChunkCycles > 0
-                               ? options.parallelChunkCycles
-                               : kMinParallelChunkCycles;
+  int64_t minChunkCycles = minChunkCyclesOf(options);
   if (options.vectorize) {
     pm.addNestedPass<func::FuncOp>(createSieveConvToMatmul());
     SieveTileAndVectorizeOptions tiling;

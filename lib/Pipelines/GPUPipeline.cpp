@@ -59,6 +59,30 @@ static void addCleanup(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
+/// With `emulate`: the launches become loops and the module is lowered for
+/// this CPU, on malloc'ed buffers and the weights where they are.
+static void buildEmulationLowering(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(createSieveGPULaunchToLoops());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createSCFToControlFlowPass());
+  addCleanup(pm);
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  addCleanup(pm);
+}
+
 void mlir::sieve::buildGPUPipeline(OpPassManager &pm,
                                    const GPUPipelineOptions &options) {
   // The CPU pipeline's front half, on one thread: the sieve ops' loops
@@ -72,6 +96,10 @@ void mlir::sieve::buildGPUPipeline(OpPassManager &pm,
   front.threads = 1;
   front.target.vectorWidth = 8;
   buildPreparationPipeline(pm, front, /*packWeights=*/false);
+  // The activation gather is a contraction for sieve-map-to-gpu; the rest
+  // of the sieve ops (the active set, the branch) are host code.
+  pm.addNestedPass<func::FuncOp>(createSieveGatherMatmulToLinalg());
+  buildSieveOpsToSCFPipeline(pm, front);
 
   // Buffers; the entry copies the caller's buffers into its own.
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -88,6 +116,10 @@ void mlir::sieve::buildGPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(
       createSieveMapToGPU(SieveMapToGPUOptions{options.blockSize}));
   addCleanup(pm);
+  if (options.emulate) {
+    buildEmulationLowering(pm);
+    return;
+  }
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   addCleanup(pm);
@@ -178,6 +210,11 @@ struct GPUPipelineTextOptions
   Option<int64_t> blockSize{*this, "block-size",
                             llvm::cl::desc("Threads per block"),
                             llvm::cl::init(256)};
+  Option<bool> emulate{
+      *this, "emulate",
+      llvm::cl::desc("Run the kernels on the CPU, one thread after another "
+                     "(for tests without a GPU)"),
+      llvm::cl::init(false)};
   Option<std::string> cudaPath{
       *this, "cuda-path",
       llvm::cl::desc("CUDA toolkit (for libdevice; default /usr/local/cuda)")};
@@ -192,6 +229,7 @@ struct GPUPipelineTextOptions
     options.chip = chip;
     options.blockSize = blockSize;
     options.cudaPath = cudaPath;
+    options.emulate = emulate;
     return options;
   }
 };

@@ -1,34 +1,47 @@
 // RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gpu-copy-inputs,sieve-map-to-gpu{block-size=128},canonicalize,cse))' --verify-diagnostics | FileCheck %s
 
-// A matmul on buffers becomes one launch: its 8x48 parallel points
-// linearized (the column fastest) into 3 blocks of 128 threads, each thread
-// running the reduction over k itself. The caller's buffers are copied
-// into the model's own at the entry (on the host).
+// A matmul on buffers becomes one launch. Its 8x48 output points are too
+// few to fill a GPU, so the reduction over k is split in two chunks of 32
+// (the split index slowest): 768 threads in 6 blocks of 128, linearized
+// with the column fastest (neighbouring threads read neighbouring weight
+// columns). Each thread sums its chunk in a register and adds it to the
+// output atomically. The caller's buffers are copied into the model's own
+// at the entry (on the host).
 // CHECK-LABEL: func.func @matmul(
 // CHECK-SAME:      %[[A:.*]]: memref<8x64xf32>, %[[B:.*]]: memref<64x48xf32>, %[[C:.*]]: memref<8x48xf32>)
-// CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
+// CHECK-DAG:     %[[C6:.*]] = arith.constant 6 : index
+// CHECK-DAG:     %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
 // CHECK-DAG:     %[[C48:.*]] = arith.constant 48 : index
+// CHECK-DAG:     %[[C64:.*]] = arith.constant 64 : index
 // CHECK-DAG:     %[[C128:.*]] = arith.constant 128 : index
-// CHECK-DAG:     %[[C384:.*]] = arith.constant 384 : index
+// CHECK-DAG:     %[[C768:.*]] = arith.constant 768 : index
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK:         %[[A2:.*]] = memref.alloc() : memref<8x64xf32>
 // CHECK:         memref.copy %[[A]], %[[A2]]
 // CHECK:         %[[B2:.*]] = memref.alloc() : memref<64x48xf32>
 // CHECK:         memref.copy %[[B]], %[[B2]]
 // CHECK:         %[[C2:.*]] = memref.alloc() : memref<8x48xf32>
 // CHECK:         memref.copy %[[C]], %[[C2]]
-// CHECK:         gpu.launch blocks(%[[BX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C3]], %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C128]],
+// CHECK:         gpu.launch blocks(%[[BX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C6]], %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C128]],
 // CHECK:           %[[BASE:.*]] = arith.muli %[[BX]], %[[C128]]
 // CHECK:           %[[ID:.*]] = arith.addi %[[BASE]], %[[TX]]
-// CHECK:           %[[IN:.*]] = arith.cmpi slt, %[[ID]], %[[C384]]
+// CHECK:           %[[IN:.*]] = arith.cmpi slt, %[[ID]], %[[C768]]
 // CHECK:           scf.if %[[IN]] {
 // CHECK:             %[[J:.*]] = arith.remsi %[[ID]], %[[C48]]
-// CHECK:             %[[I:.*]] = arith.divsi %[[ID]], %[[C48]]
-// CHECK:             scf.for %[[K:.*]] =
-// CHECK:               memref.load %[[A2]][%[[I]], %[[K]]]
-// CHECK:               memref.load %[[B2]][%[[K]], %[[J]]]
-// CHECK:               arith.mulf
-// CHECK:               arith.addf
-// CHECK:               memref.store %{{.*}}, %[[C2]][%[[I]], %[[J]]]
+// CHECK:             %[[REST:.*]] = arith.divsi %[[ID]], %[[C48]]
+// CHECK:             %[[I:.*]] = arith.remsi %[[REST]], %[[C8]]
+// CHECK:             %[[S:.*]] = arith.divsi %[[REST]], %[[C8]]
+// CHECK:             %[[FIRST:.*]] = arith.muli %[[S]], %[[C32]]
+// CHECK:             %[[END:.*]] = arith.addi %[[FIRST]], %[[C32]]
+// CHECK:             %[[LAST:.*]] = arith.minsi %[[END]], %[[C64]]
+// CHECK:             %[[SUM:.*]] = scf.for %[[K:.*]] = %[[FIRST]] to %[[LAST]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
+// CHECK:               %[[X:.*]] = memref.load %[[A2]][%[[I]], %[[K]]]
+// CHECK:               %[[W:.*]] = memref.load %[[B2]][%[[K]], %[[J]]]
+// CHECK:               %[[P:.*]] = arith.mulf %[[X]], %[[W]]
+// CHECK:               %[[NEXT:.*]] = arith.addf %[[ACC]], %[[P]]
+// CHECK:               scf.yield %[[NEXT]]
+// CHECK:             memref.atomic_rmw addf %[[SUM]], %[[C2]][%[[I]], %[[J]]]
 // CHECK:           gpu.terminator
 // CHECK-NOT:     gpu.launch
 // CHECK:         return
@@ -77,4 +90,46 @@ func.func @reduction(%a: memref<64xf32>) -> f32 {
     }
   }
   return %r : f32
+}
+
+// -----
+
+// Enough output points: one thread per point, no split, the sum added with
+// a plain load and store.
+// CHECK-LABEL: func.func @big_matmul(
+// CHECK:         gpu.launch
+// CHECK:           scf.for {{.*}} iter_args
+// CHECK-NOT:       memref.atomic_rmw
+// CHECK:           memref.load
+// CHECK:           arith.addf
+// CHECK:           memref.store
+func.func @big_matmul(%a: memref<512x64xf32>, %b: memref<64x512xf32>, %c: memref<512x512xf32>) {
+  linalg.matmul ins(%a, %b : memref<512x64xf32>, memref<64x512xf32>) outs(%c : memref<512x512xf32>)
+  return
+}
+
+// -----
+
+// A dynamic reduction (the activation gather's active neurons): the split
+// is computed at run time, and the sum is atomic.
+// CHECK-LABEL: func.func @gather(
+// CHECK:         %[[N:.*]] = memref.dim %{{.*}}, %c0
+// CHECK:         arith.ceildivsi %[[N]]
+// CHECK:         gpu.launch
+// CHECK:           memref.load %{{.*}}[%{{.*}}] : memref<?xindex>
+// CHECK:           memref.atomic_rmw addf
+#gather_idx = affine_map<(m, n, t) -> (t)>
+#gather_out = affine_map<(m, n, t) -> (m, n)>
+func.func @gather(%h: memref<1x256xf32>, %w: memref<256x64xf32>, %idx: memref<?xindex>, %y: memref<1x64xf32>) {
+  linalg.generic {indexing_maps = [#gather_idx, #gather_out], iterator_types = ["parallel", "parallel", "reduction"]} ins(%idx : memref<?xindex>) outs(%y : memref<1x64xf32>) {
+  ^bb0(%k: index, %acc: f32):
+    %m = linalg.index 0 : index
+    %n = linalg.index 1 : index
+    %x = memref.load %h[%m, %k] : memref<1x256xf32>
+    %v = memref.load %w[%k, %n] : memref<256x64xf32>
+    %p = arith.mulf %x, %v : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
 }

@@ -74,6 +74,9 @@ struct CompileOptions {
   CPUTarget target;
   /// With --target=nvptx: the GPU architecture, sm_80 or sm_90.
   std::string gpuArch = "sm_90";
+  /// With --target=nvptx, for loadModel: run sieve-gpu-pipeline's kernels
+  /// on this CPU, one GPU thread after another (tests without a GPU).
+  bool emulateGPU = false;
   /// Sparsity mode, profile, density limits, vectorization, remarks.
   CPUPipelineOptions pipeline;
   /// Name of the entry function (empty: the model file's name as a C

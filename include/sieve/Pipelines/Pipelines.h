@@ -106,11 +106,15 @@ std::string verifyCPUPipelineOptions(const CPUPipelineOptions &options);
 
 /// The front half that sieve-cpu-pipeline and sieve-gpu-pipeline share:
 /// the sparsity rewrites `options` ask for (constant weights packed only
-/// with `packWeights`), linalg preparation on tensors, and the sieve ops
-/// lowered to scf (for `options.threads` and the target's vector width).
+/// with `packWeights`) and linalg preparation on tensors.
 void buildPreparationPipeline(OpPassManager &pm,
                               const CPUPipelineOptions &options,
                               bool packWeights);
+
+/// The sieve ops (those left) lowered to scf on tensors, for
+/// `options.threads` and the target's vector width.
+void buildSieveOpsToSCFPipeline(OpPassManager &pm,
+                                const CPUPipelineOptions &options);
 
 /// Adds the passes of sieve-cpu-pipeline to `pm` (anchored on a module),
 /// built from typed pass constructors. `options` must verify.
@@ -145,6 +149,10 @@ struct GPUPipelineOptions {
   int64_t blockSize = 256;
   /// Where the CUDA toolkit is (for libdevice); empty: /usr/local/cuda.
   std::string cudaPath;
+  /// For tests without a GPU: the kernels become loops run one thread
+  /// after another on this CPU (sieve-gpu-launch-to-loops), in a module
+  /// for the CPU's JIT like sieve-cpu-pipeline's.
+  bool emulate = false;
 };
 
 /// The GPU architectures sieve-gpu-pipeline accepts.

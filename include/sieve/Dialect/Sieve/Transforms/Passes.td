@@ -611,4 +611,57 @@ def SieveGPUDeviceConstants
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def SieveGatherMatmulToLinalg
+    : Pass<"sieve-gather-matmul-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Express sieve.gather_matmul as a linalg.generic (for the "
+                "GPU)";
+  let description = [{
+    sieve-gpu-pipeline runs this before the sieve ops are lowered to loops,
+    so that the activation gather becomes a GPU kernel like any other
+    contraction (`sieve-map-to-gpu` splits its reduction over the active
+    neurons across threads) instead of host loops. The generic iterates
+    over the result and, as its reduction, over the positions of `indices`;
+    its body reads `indices[t]` and loads the input column and weight row
+    of that neuron (`tensor.extract`).
+
+    Example:
+
+    ```mlir
+    %y = sieve.gather_matmul %h, %w, %idx
+        : tensor<1x256xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<1x64xf32>
+    ```
+
+    becomes a `linalg.fill` of zeros and
+
+    ```mlir
+    %y = linalg.generic {indexing_maps = [(m, n, t) -> (t), (m, n, t) -> (m, n)],
+                         iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%idx : tensor<?xindex>) outs(%zeros : tensor<1x64xf32>) {
+    ^bb0(%k: index, %acc: f32):
+      %x = tensor.extract %h[%m, %k]   // %m, %n: linalg.index 0, 1
+      %v = tensor.extract %w[%k, %n]
+      ...                              // %acc + %x * %v
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def SieveGPULaunchToLoops
+    : Pass<"sieve-gpu-launch-to-loops", "::mlir::func::FuncOp"> {
+  let summary = "Run gpu.launch bodies on the CPU, one thread after another "
+                "(emulation, for tests)";
+  let description = [{
+    Replaces each `gpu.launch` (of one block of code, without barriers or
+    shared memory, as `sieve-map-to-gpu` makes them) with `scf.for` loops
+    over its blocks and threads around a copy of its body. The
+    `sieve-gpu-pipeline` option `emulate` uses it to check the GPU
+    pipeline's kernels numerically on a machine without a GPU
+    (`sieve-run --device=emulated-gpu`).
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 #endif // SIEVE_DIALECT_SIEVE_TRANSFORMS_PASSES_TD
