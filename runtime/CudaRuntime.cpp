@@ -22,10 +22,12 @@
 
 #include <dlfcn.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -69,6 +71,10 @@ struct Driver {
   CUresult (*cuGetErrorString)(CUresult, const char **);
 };
 
+struct State;
+State *stateIfCreated();
+void printTimes();
+
 struct State {
   std::mutex mutex;
   bool initialized = false;
@@ -82,10 +88,49 @@ struct State {
   std::unordered_map<size_t, std::vector<void *>> freed;
   // Managed copies of constants, by host address.
   std::unordered_map<const void *, void *> constants;
+  // With SIEVE_GPU_TIMING set: each kernel's name, and per name the
+  // launches and the seconds from launch to the end of its synchronization.
+  bool timing = false;
+  std::unordered_map<void *, std::string> names;
+  std::map<std::string, std::pair<long, double>> times;
+  void *lastLaunched = nullptr;
+  std::chrono::steady_clock::time_point launchedAt;
 };
 
+void printTimes() {
+  State &s = *stateIfCreated();
+  long launches = 0;
+  double seconds = 0;
+  for (auto &[name, entry] : s.times) {
+    launches += entry.first;
+    seconds += entry.second;
+  }
+  std::fprintf(stderr,
+               "sieve: GPU kernel time: %ld launches, %.3f ms (launch to "
+               "synchronization)\n",
+               launches, seconds * 1e3);
+  for (auto &[name, entry] : s.times)
+    std::fprintf(stderr, "sieve:   %-32s %8ld launches %10.3f ms\n",
+                 name.c_str(), entry.first, entry.second * 1e3);
+}
+
+State *&stateSlot() {
+  static State *s = nullptr;
+  return s;
+}
+
+State *stateIfCreated() { return stateSlot(); }
+
 State &state() {
-  static State *s = new State(); // never destroyed: used by global dtors
+  // Never destroyed: used by global destructors.
+  static State *s = [] {
+    State *created = new State();
+    stateSlot() = created;
+    created->timing = std::getenv("SIEVE_GPU_TIMING") != nullptr;
+    if (created->timing)
+      std::atexit(printTimes);
+    return created;
+  }();
   return *s;
 }
 
@@ -250,6 +295,10 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
   CUfunction function = nullptr;
   check(s.driver.cuModuleGetFunction(&function, module, name),
         "cuModuleGetFunction");
+  if (s.timing) {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.names[function] = name;
+  }
   return function;
 }
 
@@ -258,8 +307,17 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
 void *mgpuStreamCreate() { return nullptr; }
 void mgpuStreamDestroy(void *) {}
 void mgpuStreamSynchronize(void *stream) {
-  check(mustBeReady("synchronizing").driver.cuStreamSynchronize(stream),
-        "cuStreamSynchronize");
+  State &s = mustBeReady("synchronizing");
+  check(s.driver.cuStreamSynchronize(stream), "cuStreamSynchronize");
+  if (s.timing && s.lastLaunched) {
+    std::chrono::duration<double> spent =
+        std::chrono::steady_clock::now() - s.launchedAt;
+    std::lock_guard<std::mutex> lock(s.mutex);
+    auto &entry = s.times[s.names[s.lastLaunched]];
+    ++entry.first;
+    entry.second += spent.count();
+    s.lastLaunched = nullptr;
+  }
 }
 
 void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
@@ -267,6 +325,12 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       intptr_t blockZ, int32_t sharedBytes, void *stream,
                       void **params, void **extra, size_t) {
   State &s = mustBeReady("launching a kernel");
+  if (s.timing) {
+    // Launches are synchronous: the next synchronization ends this one.
+    s.driver.cuStreamSynchronize(stream);
+    s.lastLaunched = function;
+    s.launchedAt = std::chrono::steady_clock::now();
+  }
   check(s.driver.cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY,
                                 blockZ, sharedBytes, stream, params, extra),
         "cuLaunchKernel");
