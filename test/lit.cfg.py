@@ -52,3 +52,7 @@ try:
     config.available_features.add("cuda-driver")
 except OSError:
     pass
+cuda_stub = "/usr/local/cuda/lib64/stubs/libcuda.so"
+if os.path.isfile(cuda_stub):
+    config.available_features.add("cuda-stub")
+    config.substitutions.append(("%cuda_stub", cuda_stub))

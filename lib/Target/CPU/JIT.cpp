@@ -94,9 +94,10 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
     error = llvm::toString(engine.takeError());
     return nullptr;
   }
-  // The module is translated (its kernels' PTX embedded); without a GPU
-  // nothing can run it: say why now.
+  // The module's constructor loads its PTX (without a GPU the runtime
+  // records why and loads nothing); then nothing can run it: say why now.
   if (gpuError) {
+    (*engine)->initialize();
     if (const char *why = gpuError()) {
       error = why;
       return nullptr;
