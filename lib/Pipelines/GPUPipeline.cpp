@@ -123,6 +123,9 @@ void mlir::sieve::buildGPUPipeline(OpPassManager &pm,
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   addCleanup(pm);
+  // Constants and index arithmetic into the kernels (known trip counts and
+  // steps, not kernel parameters), then outlining.
+  pm.addNestedPass<func::FuncOp>(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createSieveMergeGPUModules());
 
