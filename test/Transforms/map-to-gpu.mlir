@@ -133,3 +133,19 @@ func.func @gather(%h: memref<1x256xf32>, %w: memref<256x64xf32>, %idx: memref<?x
   }
   return
 }
+
+// -----
+
+// A sum over every element (no parallel dimension) is split too: 128
+// threads each sum 32 products and add them atomically.
+// CHECK-LABEL: func.func @dot(
+// CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG:     %[[C128:.*]] = arith.constant 128 : index
+// CHECK:         gpu.launch blocks({{.*}}) in (%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) threads({{.*}}) in (%{{.*}} = %[[C128]],
+// CHECK:           %[[FIRST:.*]] = arith.muli %{{.*}}, %[[C32]]
+// CHECK:           scf.for %{{.*}} = %[[FIRST]] to
+// CHECK:           memref.atomic_rmw addf %{{.*}}, %{{.*}}[] : (f32, memref<f32>) -> f32
+func.func @dot(%a: memref<4096xf32>, %b: memref<4096xf32>, %c: memref<f32>) {
+  linalg.dot ins(%a, %b : memref<4096xf32>, memref<4096xf32>) outs(%c : memref<f32>)
+  return
+}

@@ -23,7 +23,8 @@ bool mlir::sieve::extractPTX(ModuleOp module, std::string &ptx,
       }
     }
   }
-  error = "the module holds no PTX (no gpu.binary in assembly format)";
+  error = "the model has no GPU kernels (its outputs are its inputs or "
+          "views of them): there is no PTX to write";
   return false;
 }
 

@@ -152,7 +152,7 @@ Value accumulatedTerm(linalg::LinalgOp op) {
 /// changed) for other ops.
 bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op) {
   unsigned loops = op.getNumLoops();
-  if (loops < 2 || op.getNumReductionLoops() != 1 ||
+  if (loops < 1 || op.getNumReductionLoops() != 1 ||
       !linalg::isReductionIterator(op.getIteratorTypesArray().back()) ||
       op.getNumDpsInits() != 1 ||
       !isa<FloatType>(getElementTypeOrSelf(op.getDpsInits()[0].getType())) ||

@@ -564,7 +564,8 @@ def SieveMapToGPU : Pass<"sieve-map-to-gpu", "::mlir::func::FuncOp"> {
       runs the sequential reduction loops itself. Threads past the end do
       nothing; an empty iteration space launches one idle block.
 
-    Loops that are not parallel (a reduction over every element, the
+    A sum over every element (an inner product) is split the same way.
+    Other loops that are not parallel (a max over every element, the
     scalar code of lowered sieve ops) stay in the host function; the
     buffers they touch are managed memory, which the host reads and
     writes between the (synchronous) launches. An `scf.parallel` with
