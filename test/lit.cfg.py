@@ -34,3 +34,25 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 import shutil
 if shutil.which("aarch64-linux-gnu-gcc") and shutil.which("qemu-aarch64"):
     config.available_features.add("aarch64-qemu")
+
+# NVPTX (test/Target/nvptx-*.test): every emitted PTX is validated by the
+# CUDA toolkit's assembler where it is installed (scripts/install-deps.sh does
+# not install CUDA: without ptxas those tests are UNSUPPORTED). A machine
+# with the CUDA driver (libcuda.so.1) can run models on its GPU; the tests of
+# the no-GPU error need one without it.
+ptxas = shutil.which("ptxas") or (
+    "/usr/local/cuda/bin/ptxas" if os.access("/usr/local/cuda/bin/ptxas", os.X_OK)
+    else None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+import ctypes
+try:
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass
+cuda_stub = "/usr/local/cuda/lib64/stubs/libcuda.so"
+if os.path.isfile(cuda_stub):
+    config.available_features.add("cuda-stub")
+    config.substitutions.append(("%cuda_stub", cuda_stub))

@@ -106,9 +106,15 @@ std::string SparsityFlags::apply(CompileOptions &compile) const {
 
 TargetFlags::TargetFlags(cl::OptionCategory &category)
     : target("target",
-             cl::desc("Target architecture: x86_64 (default) or aarch64 "
-                      "(nvptx is planned)"),
+             cl::desc("Target architecture: x86_64 (default), aarch64, or "
+                      "nvptx (NVIDIA GPUs: PTX kernels for --gpu-arch and "
+                      "host code for this machine that launches them "
+                      "through Sieve's CUDA runtime)"),
              cl::init("x86_64"), cl::cat(category)),
+      gpuArch("gpu-arch",
+              cl::desc("With --target=nvptx: the GPU architecture, sm_80 "
+                       "(A100) or sm_90 (H100/H200, default)"),
+              cl::init("sm_90"), cl::cat(category)),
       cpu("mcpu",
           cl::desc("Target CPU (LLVM name, e.g. skylake-avx512, "
                    "neoverse-v1), or 'native' for this machine's (default: "
@@ -127,7 +133,38 @@ void TargetFlags::apply(CompileOptions &options) const {
   options.target.arch = target;
   options.target.cpu = cpu;
   options.target.features = features;
+  options.gpuArch = gpuArch;
   options.entryName = entry;
+}
+
+DeviceFlags::DeviceFlags(cl::OptionCategory &category)
+    : device("device",
+             cl::desc("Where the model runs: cpu (default; JIT-compiled for "
+                      "this CPU), cuda (this machine's NVIDIA GPU: "
+                      "sieve-gpu-pipeline's kernels, launched through "
+                      "Sieve's CUDA runtime) or emulated-gpu (the same "
+                      "kernels run on the CPU one GPU thread after another: "
+                      "slow, for testing without a GPU)"),
+             cl::value_desc("cpu|cuda|emulated-gpu"), cl::init("cpu"),
+             cl::cat(category)),
+      gpuArch("gpu-arch",
+              cl::desc("With --device=cuda: the GPU architecture the "
+                       "kernels are compiled for, sm_80 or sm_90 (default)"),
+              cl::init("sm_90"), cl::cat(category)) {}
+
+std::string DeviceFlags::apply(CompileOptions &options) const {
+  if (device == "cuda" || device == "emulated-gpu") {
+    options.target.arch = "nvptx";
+    options.gpuArch = gpuArch;
+    options.emulateGPU = device == "emulated-gpu";
+    return "";
+  }
+  if (device != "cpu")
+    return "--device=" + device +
+           " is not supported (use cpu, cuda or emulated-gpu)";
+  if (gpuArch.getNumOccurrences())
+    return "--gpu-arch is used by --device=cuda";
+  return "";
 }
 
 ThreadFlags::FreeOptionName::FreeOptionName(llvm::StringRef name) {

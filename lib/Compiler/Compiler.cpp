@@ -7,6 +7,7 @@
 
 #include "sieve/Import/ONNX/Importer.h"
 #include "sieve/Support/TestData.h"
+#include "sieve/Target/GPUEmitter.h"
 #include "sieve/Target/JIT.h"
 #include "sieve/Target/TargetDescription.h"
 
@@ -39,6 +40,8 @@ std::optional<OutputKind> mlir::sieve::outputKindForPath(llvm::StringRef path) {
     return OutputKind::LLVMIR;
   if (ext == ".mlir")
     return OutputKind::MLIR;
+  if (ext == ".ptx")
+    return OutputKind::PTX;
   return std::nullopt;
 }
 
@@ -51,11 +54,12 @@ mlir::sieve::verifyCalibration(const CalibrationOptions &calibration) {
 
 std::string mlir::sieve::verifyCompileOptions(const CompileOptions &options) {
   const std::string &arch = options.target.arch;
-  if (arch == "nvptx")
-    return "--target=nvptx is not available yet";
-  if (arch != "x86_64" && arch != "x86-64" && arch != "aarch64" &&
+  bool gpu = targetsGPU(options.target);
+  if (!gpu && arch != "x86_64" && arch != "x86-64" && arch != "aarch64" &&
       arch != "arm64")
-    return "unknown target '" + arch + "' (use x86_64 or aarch64)";
+    return "unknown target '" + arch + "' (use x86_64, aarch64 or nvptx)";
+  if (!gpu && options.gpuArch != "sm_90")
+    return "--gpu-arch is used by --target=nvptx";
   if (!options.entryName.empty()) {
     llvm::StringRef name = options.entryName;
     bool valid =
@@ -88,12 +92,40 @@ std::string mlir::sieve::verifyCompileOptions(const CompileOptions &options) {
   if (std::string message = verifyCalibration(options.calibration);
       !message.empty())
     return message;
+  if (gpu) {
+    const CPUPipelineOptions &p = options.pipeline;
+    if (p.weightDensityLimit)
+      return "--weight-density-limit is not used by --target=nvptx (constant "
+             "weights are not packed on the GPU)";
+    if (p.threads > 1)
+      return "--threads is for CPU targets, not --target=nvptx";
+    if (options.target.cpu != "generic" || !options.target.features.empty())
+      return "--mcpu and --mattr are for CPU targets; use --gpu-arch with "
+             "--target=nvptx";
+    return verifyGPUPipelineOptions(gpuPipelineOptions(options));
+  }
   if (options.pipeline.threads > 1 && !targetsHostArchitecture(options.target))
     return "--threads=" + std::to_string(options.pipeline.threads) +
            " is only available for the host's architecture (the OpenMP "
            "runtime that threads use is the host's); use --threads=1 for " +
            arch;
   return verifyCPUPipelineOptions(options.pipeline);
+}
+
+bool mlir::sieve::targetsGPU(const CPUTarget &target) {
+  return target.arch == "nvptx" || target.arch == "nvptx64";
+}
+
+GPUPipelineOptions
+mlir::sieve::gpuPipelineOptions(const CompileOptions &options) {
+  GPUPipelineOptions gpu;
+  gpu.sparsity = options.pipeline.sparsity;
+  gpu.profile = options.pipeline.profile;
+  gpu.activationDensityLimit = options.pipeline.activationDensityLimit;
+  gpu.report = options.pipeline.report;
+  gpu.chip = options.gpuArch;
+  gpu.emulate = options.emulateGPU;
+  return gpu;
 }
 
 bool mlir::sieve::targetsHostArchitecture(const CPUTarget &target) {
@@ -181,7 +213,10 @@ static OwningOpRef<ModuleOp> lowerImported(OwningOpRef<ModuleOp> module,
                           ")");
   MLIRContext *context = module->getContext();
   PassManager pm(context);
-  buildCPUPipeline(pm, options.pipeline);
+  if (targetsGPU(options.target))
+    buildGPUPipeline(pm, gpuPipelineOptions(options));
+  else
+    buildCPUPipeline(pm, options.pipeline);
   if (failed(pm.run(*module))) {
     // A pass that failed has reported why; say which step it was.
     emitError(UnknownLoc::get(context)) << "compilation failed";
@@ -222,10 +257,13 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
   if (!kind)
     return fail(onMessage, "unknown output format '" +
                                llvm::sys::path::extension(outputPath) +
-                               "' (use .o, .so, .ll or .mlir)");
+                               "' (use .o, .so, .ll, .mlir or .ptx)");
   if (std::string message = verifyCompileOptions(givenOptions);
       !message.empty())
     return fail(onMessage, message);
+  bool gpu = targetsGPU(givenOptions.target);
+  if (*kind == OutputKind::PTX && !gpu)
+    return fail(onMessage, "a .ptx output needs --target=nvptx");
   std::string error;
   if (!checkOutputPath(outputPath, error))
     return fail(onMessage, error);
@@ -241,8 +279,12 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
                            "another name");
   // The target machine checks the CPU and features; its description gives
   // the pipeline its vector width, tiles and cache size.
+  // With --target=nvptx the host code is for this machine's architecture.
+  CPUTarget hostTarget = givenOptions.target;
+  if (gpu)
+    hostTarget.arch = llvm::Triple(llvm::sys::getProcessTriple()).getArchName();
   std::unique_ptr<llvm::TargetMachine> machine =
-      createTargetMachine(givenOptions.target, error);
+      createTargetMachine(hostTarget, error);
   if (!machine)
     return fail(onMessage, error);
 
@@ -270,7 +312,7 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
     llvm::FileRemover removeOutput(outputTemp);
     llvm::FileRemover removeHeader(headerTemp);
     if (withHeader &&
-        !writeTemporary(headerPath, generateHeader(signature, openmp),
+        !writeTemporary(headerPath, generateHeader(signature, openmp, gpu),
                         headerTemp, error))
       return fail(onMessage, error);
     if (std::error_code ec = llvm::sys::fs::rename(outputTemp, outputPath))
@@ -300,8 +342,20 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
     return commit();
   }
 
-  progress(onMessage, "generating code for " + options.target.arch + " (cpu " +
-                          options.target.cpu + ")");
+  if (*kind == OutputKind::PTX) {
+    std::string ptx;
+    if (!extractPTX(*module, ptx, error) ||
+        !writeTemporary(outputPath, ptx, outputTemp, error))
+      return fail(onMessage, error);
+    return commit();
+  }
+
+  if (gpu)
+    progress(onMessage, "generating host code for " + hostTarget.arch +
+                            " (kernels for " + options.gpuArch + ")");
+  else
+    progress(onMessage, "generating code for " + options.target.arch +
+                            " (cpu " + options.target.cpu + ")");
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateAndOptimize(*module, llvmContext, *machine, error);
@@ -330,9 +384,12 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
             llvm::sys::fs::createTemporaryFile("sievec", "o", objectPath))
       return fail(onMessage, "cannot create a temporary file: " + ec.message());
     llvm::FileRemover removeObject(objectPath);
+    std::vector<std::string> libraries;
+    if (gpu)
+      libraries.push_back(cudaRuntimeLibrary());
     if (!writeObjectFile(*llvmModule, *machine, objectPath, error) ||
         !linkSharedLibrary(objectPath, outputTemp, machine->getTargetTriple(),
-                           openmp, error))
+                           openmp, error, libraries))
       return fail(onMessage, error);
   }
   return commit();
@@ -346,7 +403,7 @@ mlir::sieve::loadModel(llvm::StringRef modelPath, const CompileOptions &options,
     return nullptr;
   }
   // The JIT compiles for this machine: its description gives the vector
-  // width, tiles and cache size.
+  // width, tiles and cache size. GPU code runs through Sieve's CUDA runtime.
   CompileOptions hostOptions = options;
   hostOptions.pipeline.target = describeHost().codegenTarget();
   CompileContext compile(onMessage);
@@ -356,9 +413,14 @@ mlir::sieve::loadModel(llvm::StringRef modelPath, const CompileOptions &options,
   if (!module)
     return nullptr;
   std::string error;
+  std::string runtime = targetsGPU(options.target) && !options.emulateGPU
+                            ? cudaRuntimeLibrary()
+                            : std::string();
   std::unique_ptr<JitModel> model =
-      JitModel::compile(*module, signature, error);
+      JitModel::compile(*module, signature, error, runtime);
   if (!model)
-    fail(onMessage, "JIT compilation failed: " + error);
+    fail(onMessage, (runtime.empty() ? "JIT compilation failed: "
+                                     : "cannot run on the GPU: ") +
+                        error);
   return model;
 }

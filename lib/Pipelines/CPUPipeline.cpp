@@ -98,18 +98,16 @@ static void addCleanup(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
-                                   const CPUPipelineOptions &options) {
+static int64_t minChunkCyclesOf(const CPUPipelineOptions &options) {
+  return options.parallelChunkCycles > 0 ? options.parallelChunkCycles
+                                         : kMinParallelChunkCycles;
+}
+
+void mlir::sieve::buildPreparationPipeline(OpPassManager &pm,
+                                           const CPUPipelineOptions &options,
+                                           bool packWeights) {
   // Sparsity rewrites (on the named ops the importer emits), then prepare
-  // linalg on tensors, lower the sieve ops, and tile and vectorize.
-  // Threads: large kernels become scf.forall over chunks estimated at
-  // minChunkCycles or more (a single chunk is not split), lowered to
-  // OpenMP below. One thread: none of this, the code of a single thread.
-  int64_t threads = resolvedThreads(options);
-  int64_t minChunkCycles = options.parallelChunkCycles > 0
-                               ? options.parallelChunkCycles
-                               : kMinParallelChunkCycles;
-  int64_t vectorWidth = options.target.vectorWidth;
+  // linalg on tensors.
   addCleanup(pm);
   if (options.sparsity != SparsityMode::Off) {
     if (!options.profile.empty())
@@ -117,10 +115,11 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
           SieveApplyProfileOptions{options.profile, options.report}));
     // Sparse constant weights are packed first: a packed matmul is no
     // longer a linalg.matmul, so the activation gather leaves it alone.
-    pm.addNestedPass<func::FuncOp>(createSieveSparsifyWeights(
-        SieveSparsifyWeightsOptions{options.weightDensityLimit.value_or(-1.0),
-                                    options.report,
-                                    options.target.cacheBytes}));
+    if (packWeights)
+      pm.addNestedPass<func::FuncOp>(createSieveSparsifyWeights(
+          SieveSparsifyWeightsOptions{options.weightDensityLimit.value_or(-1.0),
+                                      options.report,
+                                      options.target.cacheBytes}));
     pm.addNestedPass<func::FuncOp>(
         createSieveSparsifyActivations(SieveSparsifyActivationsOptions{
             options.sparsity == SparsityMode::Approx,
@@ -129,6 +128,16 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   }
   pm.addNestedPass<func::FuncOp>(createSievePrepareLinalg());
   addCleanup(pm);
+}
+
+void mlir::sieve::buildSieveOpsToSCFPipeline(
+    OpPassManager &pm, const CPUPipelineOptions &options) {
+  // Threads: large kernels become scf.forall over chunks estimated at
+  // minChunkCycles or more (a single chunk is not split), lowered to
+  // OpenMP below. One thread: none of this, the code of a single thread.
+  int64_t threads = resolvedThreads(options);
+  int64_t minChunkCycles = minChunkCyclesOf(options);
+  int64_t vectorWidth = options.target.vectorWidth;
   ConvertSieveActivationOpsToSCFOptions activationOps;
   activationOps.threads = threads;
   activationOps.minChunkCycles = minChunkCycles;
@@ -138,6 +147,15 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertSieveWeightOpsToSCF(
       ConvertSieveWeightOpsToSCFOptions{threads, minChunkCycles, vectorWidth}));
   pm.addPass(createConvertSieveBranchToSCF());
+}
+
+void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
+                                   const CPUPipelineOptions &options) {
+  // The shared front half, then tile and vectorize.
+  buildPreparationPipeline(pm, options, /*packWeights=*/true);
+  buildSieveOpsToSCFPipeline(pm, options);
+  int64_t threads = resolvedThreads(options);
+  int64_t minChunkCycles = minChunkCyclesOf(options);
   if (options.vectorize) {
     pm.addNestedPass<func::FuncOp>(createSieveConvToMatmul());
     SieveTileAndVectorizeOptions tiling;
@@ -223,17 +241,16 @@ namespace {
 struct InvalidOptionsPass
     : public PassWrapper<InvalidOptionsPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(InvalidOptionsPass)
-  explicit InvalidOptionsPass(std::string message)
-      : message(std::move(message)) {}
+  InvalidOptionsPass(std::string pipeline, std::string message)
+      : pipeline(std::move(pipeline)), message(std::move(message)) {}
   llvm::StringRef getArgument() const override {
     return "sieve-invalid-pipeline-options";
   }
   void runOnOperation() override {
-    emitError(UnknownLoc::get(&getContext()))
-        << "sieve-cpu-pipeline: " << message;
+    emitError(UnknownLoc::get(&getContext())) << pipeline << ": " << message;
     signalPassFailure();
   }
-  std::string message;
+  std::string pipeline, message;
 };
 
 /// The textual form of CPUPipelineOptions, for sieve-opt and the plugin.
@@ -344,6 +361,12 @@ struct CPUPipelineTextOptions
 
 } // namespace
 
+std::unique_ptr<Pass>
+mlir::sieve::createInvalidPipelineOptionsPass(llvm::StringRef pipeline,
+                                              llvm::StringRef message) {
+  return std::make_unique<InvalidOptionsPass>(pipeline.str(), message.str());
+}
+
 void mlir::sieve::registerCPUPipeline() {
   PassPipelineRegistration<CPUPipelineTextOptions>(
       "sieve-cpu-pipeline",
@@ -352,7 +375,8 @@ void mlir::sieve::registerCPUPipeline() {
         CPUPipelineOptions options = text.typed();
         std::string message = verifyCPUPipelineOptions(options);
         if (!message.empty())
-          pm.addPass(std::make_unique<InvalidOptionsPass>(message));
+          pm.addPass(
+              createInvalidPipelineOptionsPass("sieve-cpu-pipeline", message));
         else
           buildCPUPipeline(pm, options);
       });

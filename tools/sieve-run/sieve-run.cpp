@@ -84,6 +84,7 @@ int main(int argc, char **argv) {
   SparsityFlags sparsityFlags(category);
   ThreadFlags threadFlags(category);
   LimitFlags limitFlags(category);
+  DeviceFlags deviceFlags(category);
   cl::HideUnrelatedOptions(category);
   std::string overview =
       "sieve-run: compile an ONNX model for this CPU and run it\n\n"
@@ -91,7 +92,8 @@ int main(int argc, char **argv) {
       "expected outputs\n"
       "  sieve-run model.onnx --input x=x.npy --output-dir out/\n"
       "  sieve-run model.onnx --bench 20             # time 20 runs\n"
-      "  sieve-run model.onnx --bench 20 --threads 1 # on one thread\n" +
+      "  sieve-run model.onnx --bench 20 --threads 1 # on one thread\n"
+      "  sieve-run model.onnx --device=cuda          # on the NVIDIA GPU\n" +
       inputLimitsHelp(/*withProfiles=*/true);
   cl::ParseCommandLineOptions(argc, argv, overview);
 
@@ -104,6 +106,8 @@ int main(int argc, char **argv) {
   if (std::string message = sparsityFlags.apply(options); !message.empty())
     return fail(message);
   if (std::string message = limitFlags.apply(options); !message.empty())
+    return fail(message);
+  if (std::string message = deviceFlags.apply(options); !message.empty())
     return fail(message);
   for (auto [flag, value] : {std::pair{"--rtol", double(relTolerance)},
                              std::pair{"--atol", double(absTolerance)}})

@@ -16,6 +16,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir::sieve;
 namespace cl = llvm::cl;
@@ -50,13 +51,27 @@ int main(int argc, char **argv) {
       "  sievec model.onnx -o model.so --mcpu=native   # library + model.h\n"
       "  sievec model.onnx -o model.o --target=aarch64 --mcpu=neoverse-v1\n"
       "  sievec model.onnx -o model.so --sparsity=exact # skip zeros\n"
-      "  sievec model.onnx -o model.so --threads=4      # on 4 threads\n" +
+      "  sievec model.onnx -o model.so --threads=4      # on 4 threads\n"
+      "  sievec model.onnx -o model.ptx --target=nvptx  # GPU kernels\n" +
       inputLimitsHelp(/*withProfiles=*/true);
   cl::ParseCommandLineOptions(argc, argv, overview);
 
   MessageHandler onMessage = printMessages("sievec", !quiet);
   CompileOptions options;
   targetFlags.apply(options);
+  if (printTarget && targetsGPU(options.target)) {
+    std::string message = verifyGPUPipelineOptions(gpuPipelineOptions(options));
+    if (!message.empty()) {
+      onMessage(MessageKind::Error, message);
+      return 1;
+    }
+    llvm::outs() << "target: nvptx64-nvidia-cuda (" << options.gpuArch
+                 << "), PTX through sieve-gpu-pipeline\n"
+                 << "kernels: blocks of " << GPUPipelineOptions().blockSize
+                 << " threads\nhost code: " << llvm::sys::getProcessTriple()
+                 << ", launching through Sieve's CUDA runtime\n";
+    return 0;
+  }
   if (printTarget) {
     std::string error;
     std::optional<TargetDescription> description =

@@ -40,7 +40,7 @@ private:
   llvm::cl::opt<int64_t> predictorRank;
 };
 
-/// --target, --mcpu, --mattr, --entry.
+/// --target, --mcpu, --mattr, --gpu-arch, --entry.
 class TargetFlags {
 public:
   explicit TargetFlags(llvm::cl::OptionCategory &category);
@@ -50,9 +50,24 @@ public:
 
 private:
   llvm::cl::opt<std::string> target;
+  llvm::cl::opt<std::string> gpuArch;
   llvm::cl::opt<std::string> cpu;
   llvm::cl::opt<std::string> features;
   llvm::cl::opt<std::string> entry;
+};
+
+/// --device=cpu|cuda and --gpu-arch, for the tools that run models.
+class DeviceFlags {
+public:
+  explicit DeviceFlags(llvm::cl::OptionCategory &category);
+
+  /// Reads the flags into `options` (cuda: target arch "nvptx"). Returns
+  /// the error message for a bad value, or an empty string.
+  std::string apply(CompileOptions &options) const;
+
+private:
+  llvm::cl::opt<std::string> device;
+  llvm::cl::opt<std::string> gpuArch;
 };
 
 /// --threads, --parallel-chunk-cycles.

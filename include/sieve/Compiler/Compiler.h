@@ -43,8 +43,11 @@ enum class OutputKind {
   SharedLibrary,
   /// .ll: optimized LLVM IR.
   LLVMIR,
-  /// .mlir: the module after sieve-cpu-pipeline (LLVM dialect).
+  /// .mlir: the module after sieve-cpu-pipeline (LLVM dialect), or after
+  /// sieve-gpu-pipeline (the host in the LLVM dialect and a gpu.binary).
   MLIR,
+  /// .ptx: the kernels' PTX (--target=nvptx).
+  PTX,
 };
 
 /// The output kind of `path`'s extension, if it names one.
@@ -65,8 +68,15 @@ struct CalibrationOptions {
 std::string verifyCalibration(const CalibrationOptions &calibration);
 
 struct CompileOptions {
-  /// The target of compileModel (loadModel always compiles for this CPU).
+  /// The target of compileModel (loadModel compiles for this CPU, or with
+  /// arch "nvptx" for this machine's GPU). For "nvptx" the host code is for
+  /// this machine's architecture and the kernels for `gpuArch`.
   CPUTarget target;
+  /// With --target=nvptx: the GPU architecture, sm_80 or sm_90.
+  std::string gpuArch = "sm_90";
+  /// With --target=nvptx, for loadModel: run sieve-gpu-pipeline's kernels
+  /// on this CPU, one GPU thread after another (tests without a GPU).
+  bool emulateGPU = false;
   /// Sparsity mode, profile, density limits, vectorization, remarks.
   CPUPipelineOptions pipeline;
   /// Name of the entry function (empty: the model file's name as a C
@@ -90,6 +100,13 @@ struct CompileOptions {
 /// (several only for the host's architecture) and the pipeline options.
 /// Returns the error message, or an empty string.
 std::string verifyCompileOptions(const CompileOptions &options);
+
+/// Whether `target` is the GPU (arch "nvptx"): sieve-gpu-pipeline compiles
+/// the model, and the code runs through Sieve's CUDA runtime.
+bool targetsGPU(const CPUTarget &target);
+
+/// The options of sieve-gpu-pipeline that `options` stand for.
+GPUPipelineOptions gpuPipelineOptions(const CompileOptions &options);
 
 /// Whether `target` is the architecture Sieve runs on (where the OpenMP
 /// runtime of code for several threads is available). Code for another

@@ -13,11 +13,13 @@
 
 #include "llvm/ADT/StringRef.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace mlir {
 class OpPassManager;
+class Pass;
 } // namespace mlir
 
 namespace mlir::sieve {
@@ -102,6 +104,18 @@ int64_t resolvedThreads(const CPUPipelineOptions &options);
 /// an empty string.
 std::string verifyCPUPipelineOptions(const CPUPipelineOptions &options);
 
+/// The front half that sieve-cpu-pipeline and sieve-gpu-pipeline share:
+/// the sparsity rewrites `options` ask for (constant weights packed only
+/// with `packWeights`) and linalg preparation on tensors.
+void buildPreparationPipeline(OpPassManager &pm,
+                              const CPUPipelineOptions &options,
+                              bool packWeights);
+
+/// The sieve ops (those left) lowered to scf on tensors, for
+/// `options.threads` and the target's vector width.
+void buildSieveOpsToSCFPipeline(OpPassManager &pm,
+                                const CPUPipelineOptions &options);
+
 /// Adds the passes of sieve-cpu-pipeline to `pm` (anchored on a module),
 /// built from typed pass constructors. `options` must verify.
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
@@ -109,6 +123,50 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 /// Registers sieve-cpu-pipeline (its textual options mirror
 /// CPUPipelineOptions) with the global pass registry.
 void registerCPUPipeline();
+
+/// A pass that fails with "<pipeline>: <message>": how a pipeline whose
+/// textual options do not verify reports it (its builder cannot fail).
+std::unique_ptr<Pass> createInvalidPipelineOptionsPass(llvm::StringRef pipeline,
+                                                       llvm::StringRef message);
+
+/// sieve-gpu-pipeline: the same linalg on tensors to a host module in the
+/// LLVM dialect that launches PTX kernels (a gpu.binary) through Sieve's
+/// CUDA runtime (runtime/, docs/targets.md).
+struct GPUPipelineOptions {
+  /// off, exact or auto: the activation gather (approx and packed weights
+  /// are CPU-only).
+  SparsityMode sparsity = SparsityMode::Off;
+  /// With sparsity=auto: a sieve-analyze --json report.
+  std::string profile;
+  /// With sparsity=exact|auto: the fraction of active neurons above which
+  /// the dense path runs (unset: the cost model decides).
+  std::optional<double> activationDensityLimit;
+  /// Emit a remark for each sparsity decision.
+  bool report = false;
+  /// The GPU architecture: sm_80 (A100) or sm_90 (H100/H200).
+  std::string chip = "sm_90";
+  /// Threads per block of every kernel.
+  int64_t blockSize = 256;
+  /// Where the CUDA toolkit is (for libdevice); empty: /usr/local/cuda.
+  std::string cudaPath;
+  /// For tests without a GPU: the kernels become loops run one thread
+  /// after another on this CPU (sieve-gpu-launch-to-loops), in a module
+  /// for the CPU's JIT like sieve-cpu-pipeline's.
+  bool emulate = false;
+};
+
+/// The GPU architectures sieve-gpu-pipeline accepts.
+bool isSupportedGPUArch(llvm::StringRef chip);
+
+/// Checks `options` (a known chip, block size in [32, 1024], a profile
+/// only with auto). Returns the error message, or an empty string.
+std::string verifyGPUPipelineOptions(const GPUPipelineOptions &options);
+
+/// Adds the passes of sieve-gpu-pipeline to `pm`. `options` must verify.
+void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &options);
+
+/// Registers sieve-gpu-pipeline with the global pass registry.
+void registerGPUPipeline();
 
 } // namespace mlir::sieve
 

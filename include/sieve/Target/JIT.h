@@ -25,9 +25,14 @@ namespace mlir::sieve {
 
 class JitModel {
 public:
-  /// Compiles `module` (in the LLVM dialect). Returns null with `error` set.
-  static std::unique_ptr<JitModel>
-  compile(ModuleOp module, const ModelSignature &sig, std::string &error);
+  /// Compiles `module` (in the LLVM dialect). With `gpuRuntime` (the path
+  /// of Sieve's CUDA runtime), the module is sieve-gpu-pipeline's: the
+  /// runtime is loaded, runs check that a GPU is usable and results are
+  /// freed by it. Returns null with `error` set.
+  static std::unique_ptr<JitModel> compile(ModuleOp module,
+                                           const ModelSignature &sig,
+                                           std::string &error,
+                                           const std::string &gpuRuntime = "");
   ~JitModel();
 
   /// Runs the model. Inputs must match the signature (in order); outputs
@@ -41,6 +46,9 @@ private:
   JitModel() = default;
   std::unique_ptr<ExecutionEngine> engine;
   ModelSignature sig;
+  /// With GPU code: the runtime's sieve_gpu_error and sieve_gpu_free.
+  const char *(*gpuError)() = nullptr;
+  void (*gpuFree)(void *) = nullptr;
 };
 
 } // namespace mlir::sieve

@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace llvm {
 class LLVMContext;
@@ -65,18 +66,23 @@ bool callsOpenMPRuntime(const llvm::Module &module);
 /// `path` with a C compiler driver: $SIEVE_CC, else `cc` for the host's
 /// architecture and `<arch>-linux-gnu-gcc` (Debian's cross compiler) for
 /// another. With `openmp`, the library depends on the OpenMP runtime (only
-/// for the host's architecture).
+/// for the host's architecture). `libraries` (full paths) are linked too,
+/// each with its folder as a run path (Sieve's CUDA runtime).
 bool linkSharedLibrary(llvm::StringRef objectPath, llvm::StringRef path,
                        const llvm::Triple &triple, bool openmp,
-                       std::string &error);
+                       std::string &error,
+                       const std::vector<std::string> &libraries = {});
 
 /// The C header for the model: memref descriptor structs, the
 /// `_mlir_ciface_<entry>` declaration, and a convenience function
 /// `<entry>_run` that takes plain pointers (and the sizes of dynamic
 /// dimensions) and copies results into caller buffers. With `openmp`, it
-/// says that the code calls the OpenMP runtime (link with -lomp).
-std::string generateHeader(const ModelSignature &signature,
-                           bool openmp = false);
+/// says that the code calls the OpenMP runtime (link with -lomp). With
+/// `gpu` (--target=nvptx), `<entry>_run` first checks that a GPU is usable
+/// (returns 1 if not: sieve_gpu_error() says why) and frees the results
+/// with Sieve's CUDA runtime.
+std::string generateHeader(const ModelSignature &signature, bool openmp = false,
+                           bool gpu = false);
 
 } // namespace mlir::sieve
 

@@ -7,11 +7,15 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/TargetSelect.h"
 
 #include <cstdlib>
@@ -24,12 +28,19 @@ JitModel::~JitModel() = default;
 
 std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
                                             const ModelSignature &sig,
-                                            std::string &error) {
+                                            std::string &error,
+                                            const std::string &gpuRuntime) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   registerBuiltinDialectTranslation(*module->getContext());
   registerLLVMDialectTranslation(*module->getContext());
   registerOpenMPDialectTranslation(*module->getContext());
+  registerGPUDialectTranslation(*module->getContext());
+  {
+    DialectRegistry registry;
+    gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
+    module->getContext()->appendDialectRegistry(registry);
+  }
   // Code compiled for several threads (OpenMP ops) calls the OpenMP
   // runtime, loaded into the process for it.
   bool openmp = false;
@@ -56,15 +67,47 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
   llvm::SmallVector<llvm::StringRef, 1> libraries;
   if (openmp)
     libraries.push_back(openMPRuntimeLibrary());
+  // GPU code calls Sieve's CUDA runtime, which loads without a GPU.
+  const char *(*gpuError)() = nullptr;
+  void (*gpuFree)(void *) = nullptr;
+  if (!gpuRuntime.empty()) {
+    std::string message;
+    if (llvm::sys::DynamicLibrary::LoadLibraryPermanently(gpuRuntime.c_str(),
+                                                          &message)) {
+      error =
+          "cannot load Sieve's CUDA runtime '" + gpuRuntime + "': " + message;
+      return nullptr;
+    }
+    gpuError = reinterpret_cast<const char *(*)()>(
+        llvm::sys::DynamicLibrary::SearchForAddressOfSymbol("sieve_gpu_error"));
+    gpuFree = reinterpret_cast<void (*)(void *)>(
+        llvm::sys::DynamicLibrary::SearchForAddressOfSymbol("sieve_gpu_free"));
+    if (!gpuError || !gpuFree) {
+      error = "'" + gpuRuntime + "' is not Sieve's CUDA runtime";
+      return nullptr;
+    }
+    libraries.push_back(gpuRuntime);
+  }
   options.sharedLibPaths = libraries;
   auto engine = ExecutionEngine::create(module, options, std::move(*machine));
   if (!engine) {
     error = llvm::toString(engine.takeError());
     return nullptr;
   }
+  // The module's constructor loads its PTX (without a GPU the runtime
+  // records why and loads nothing); then nothing can run it: say why now.
+  if (gpuError) {
+    (*engine)->initialize();
+    if (const char *why = gpuError()) {
+      error = why;
+      return nullptr;
+    }
+  }
   std::unique_ptr<JitModel> model(new JitModel());
   model->engine = std::move(*engine);
   model->sig = sig;
+  model->gpuError = gpuError;
+  model->gpuFree = gpuFree;
   return model;
 }
 
@@ -124,6 +167,12 @@ bool JitModel::run(const std::vector<HostTensor> &inputs,
   for (auto &p : inPtrs)
     args.push_back(&p);
 
+  if (gpuError) {
+    if (const char *why = gpuError()) {
+      error = why;
+      return false;
+    }
+  }
   if (llvm::Error err =
           engine->invokePacked("_mlir_ciface_" + sig.entryName, args)) {
     error = llvm::toString(std::move(err));
@@ -181,6 +230,6 @@ bool JitModel::run(const std::vector<HostTensor> &inputs,
     outputs.push_back(std::move(t));
   }
   for (void *buffer : toFree)
-    std::free(buffer);
+    gpuFree ? gpuFree(buffer) : std::free(buffer);
   return true;
 }

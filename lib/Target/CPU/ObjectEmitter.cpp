@@ -169,7 +169,8 @@ bool mlir::sieve::callsOpenMPRuntime(const llvm::Module &module) {
 bool mlir::sieve::linkSharedLibrary(llvm::StringRef objectPath,
                                     llvm::StringRef path,
                                     const llvm::Triple &triple, bool openmp,
-                                    std::string &error) {
+                                    std::string &error,
+                                    const std::vector<std::string> &libraries) {
   // The system compiler for the host; Debian's cross compiler
   // (<arch>-linux-gnu-gcc) for another architecture.
   const char *env = std::getenv("SIEVE_CC");
@@ -201,6 +202,14 @@ bool mlir::sieve::linkSharedLibrary(llvm::StringRef objectPath,
               llvm::sys::path::parent_path(openMPRuntimeLibrary()).str();
     args.push_back(openMPRuntimeLibrary());
     args.push_back(runPath);
+  }
+  std::vector<std::string> runPaths;
+  for (const std::string &library : libraries)
+    runPaths.push_back("-Wl,-rpath," +
+                       llvm::sys::path::parent_path(library).str());
+  for (size_t i = 0; i < libraries.size(); ++i) {
+    args.push_back(libraries[i]);
+    args.push_back(runPaths[i]);
   }
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(*program, args, std::nullopt, {}, 0, 0,
@@ -314,8 +323,8 @@ std::string shapeText(const TensorSignature &t) {
 
 } // namespace
 
-std::string mlir::sieve::generateHeader(const ModelSignature &sig,
-                                        bool openmp) {
+std::string mlir::sieve::generateHeader(const ModelSignature &sig, bool openmp,
+                                        bool gpu) {
   // The entry name is a C identifier (the compile API checks it); every
   // other identifier is derived from ONNX names by identifier(), and the
   // ONNX names themselves appear only inside string literals.
@@ -330,8 +339,18 @@ std::string mlir::sieve::generateHeader(const ModelSignature &sig,
                   "OpenMP runtime\n * (libomp; link the object with "
                   "-lomp). */\n"
                 : "")
+     << (gpu ? "/* The model runs on an NVIDIA GPU through Sieve's CUDA "
+               "runtime\n * (libsieve_cuda_runtime.so): link the program "
+               "with it too, for\n * sieve_gpu_error and sieve_gpu_free. "
+               "Result buffers are managed memory. */\n"
+             : "")
      << "#include <stdint.h>\n#include <stdlib.h>\n#include <string.h>\n\n"
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  if (gpu)
+    os << "/* Sieve's CUDA runtime (sieve_cuda_runtime.h): NULL when a GPU is "
+          "usable,\n * else why not. */\n"
+       << "const char *sieve_gpu_error(void);\n"
+       << "void sieve_gpu_free(void *buffer);\n\n";
 
   llvm::StringSet<> used;
   for (const char *word : kReservedWords)
@@ -387,11 +406,11 @@ std::string mlir::sieve::generateHeader(const ModelSignature &sig,
   os << "} " << e << "_results;\n\n";
 
   os << "/* The compiled entry point. Result buffers are allocated with "
-        "malloc and\n"
-        " * owned by the caller. Two results may share one buffer: free "
-        "each distinct\n"
-        " * results->X.allocated once ("
-     << e << "_run does). */\n"
+     << (gpu ? "Sieve's CUDA\n * runtime" : "malloc\n *")
+     << " and owned by the caller. Two results may share one buffer: "
+        "free\n * each distinct results->X.allocated once"
+     << (gpu ? " with sieve_gpu_free" : "") << " (" << e << "_run does)."
+     << (gpu ? " Call it only when sieve_gpu_error() is NULL." : "") << " */\n"
      << "void _mlir_ciface_" << e << "(" << e << "_results *results";
   for (auto [i, t] : llvm::enumerate(sig.inputs))
     os << ", " << inTypes[i] << " *" << inNames[i];
@@ -403,7 +422,9 @@ std::string mlir::sieve::generateHeader(const ModelSignature &sig,
         "dimensions\n"
         " * are passed in <input>_dims; each output buffer must hold the\n"
         " * output's elements, and <output>_dims (may be NULL) receives its\n"
-        " * sizes. Returns 0. */\n"
+        " * sizes. Returns 0"
+     << (gpu ? ", or 1 without a usable GPU (sieve_gpu_error() says why)" : "")
+     << ". */\n"
      << "static inline int " << e << "_run(";
   bool first = true;
   auto sep = [&]() -> llvm::raw_ostream & {
@@ -447,6 +468,8 @@ std::string mlir::sieve::generateHeader(const ModelSignature &sig,
                        ".sizes[" + std::to_string(d + 1) + "]")
          << ";\n";
   }
+  if (gpu)
+    os << "  if (sieve_gpu_error())\n    return 1;\n";
   os << "  " << e << "_results sieve_results;\n  _mlir_ciface_" << e
      << "(&sieve_results";
   for (size_t i = 0; i < inNames.size(); ++i)
@@ -490,7 +513,8 @@ std::string mlir::sieve::generateHeader(const ModelSignature &sig,
     for (const std::string &n : inNames)
       os << "      sieve_seen |= sieve_buffers[sieve_i] == (const void *)" << n
          << ";\n";
-    os << "      if (!sieve_seen)\n        free(sieve_buffers[sieve_i]);\n"
+    os << "      if (!sieve_seen)\n        "
+       << (gpu ? "sieve_gpu_free" : "free") << "(sieve_buffers[sieve_i]);\n"
        << "    }\n  }\n";
   }
   os << "  return 0;\n}\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard

@@ -518,4 +518,151 @@ def SieveSparsifyWeights
                            "::mlir::sieve::SieveDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// GPU code generation (sieve-gpu-pipeline)
+//===----------------------------------------------------------------------===//
+
+def SieveGPUCopyInputs
+    : Pass<"sieve-gpu-copy-inputs", "::mlir::func::FuncOp"> {
+  let summary = "Copy the entry's memref arguments into the model's own "
+                "buffers";
+  let description = [{
+    Run after bufferization and before the buffer deallocation pipeline.
+    The caller's buffers (host memory) are not visible to GPU kernels; the
+    model's own buffers are (the GPU runtime allocates them as CUDA managed
+    memory). Each memref argument of a function with a body that is used
+    gets a `memref.alloc` of its shape and a `memref.copy` at the entry, and
+    every other use reads the copy; the deallocation pipeline frees it.
+
+    Example: `func.func @main(%x: memref<1x4xf32>)` starts with
+
+    ```mlir
+    %copy = memref.alloc() : memref<1x4xf32>
+    memref.copy %x, %copy : memref<1x4xf32> to memref<1x4xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+def SieveMapToGPU : Pass<"sieve-map-to-gpu", "::mlir::func::FuncOp"> {
+  let summary = "Turn the loop nests of linalg ops on buffers into GPU "
+                "kernel launches";
+  let description = [{
+    Run on buffers, after `sieve-gpu-copy-inputs` and deallocation:
+
+    * every `memref.copy` that does not read a function argument (those
+      are the entry's copies of the caller's buffers, made on the host)
+      becomes a `linalg.copy`;
+    * every linalg op becomes loops: an `scf.parallel` over its parallel
+      dimensions around `scf.for` loops over its reduction dimensions
+      (`linalg::linalgOpToParallelLoops`);
+    * every outermost `scf.parallel` becomes a `gpu.launch` of a
+      one-dimensional grid: its iteration space, linearized (innermost
+      dimension fastest, so neighbouring threads touch neighbouring
+      elements and a row-major weight is read coalesced), is split into
+      blocks of `block-size` threads; each thread computes one point and
+      runs the sequential reduction loops itself. Threads past the end do
+      nothing; an empty iteration space launches one idle block.
+
+    A sum over every element (an inner product) is split the same way.
+    Other loops that are not parallel (a max over every element, the
+    scalar code of lowered sieve ops) stay in the host function; the
+    buffers they touch are managed memory, which the host reads and
+    writes between the (synchronous) launches. An `scf.parallel` with
+    reductions is an error naming the op.
+
+    Example: `linalg.matmul ins(%x, %w : memref<1x196xf32>,
+    memref<196x128xf32>) outs(%y : memref<1x128xf32>)` becomes a launch of
+    one block of 256 threads in which thread `t < 128` runs
+    `y[0, t] += x[0, k] * w[k, t]` for k in [0, 196).
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
+def SieveMergeGPUModules
+    : Pass<"sieve-merge-gpu-modules", "::mlir::ModuleOp"> {
+  let summary = "Move every outlined kernel into one gpu.module";
+  let description = [{
+    After `gpu-kernel-outlining`, which makes one `gpu.module` per kernel:
+    moves the kernels (and any symbols they use) into the first module,
+    renamed `@sieve_kernels`, renaming clashes and updating every
+    `gpu.launch_func`. The model then is one PTX module, loaded once.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def SieveGPUDeviceConstants
+    : Pass<"sieve-gpu-device-constants", "::mlir::ModuleOp"> {
+  let summary = "Read constant weights from GPU-visible copies";
+  let description = [{
+    On the host code in the LLVM dialect (after `finalize-memref-to-llvm`):
+    each `llvm.mlir.addressof` of a constant global with an initializer
+    (a weight, as `memref.global` lowers) becomes a call
+    `sieveGpuConstant(address, bytes)` of Sieve's GPU runtime, which
+    returns a managed-memory copy of it, made on the first call and reused
+    after. Kernels and host code then read the copy.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def SieveGatherMatmulToLinalg
+    : Pass<"sieve-gather-matmul-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Express sieve.gather_matmul as a linalg.generic (for the "
+                "GPU)";
+  let description = [{
+    sieve-gpu-pipeline runs this before the sieve ops are lowered to loops,
+    so that the activation gather becomes a GPU kernel like any other
+    contraction (`sieve-map-to-gpu` splits its reduction over the active
+    neurons across threads) instead of host loops. The generic iterates
+    over the result and, as its reduction, over the positions of `indices`;
+    its body reads `indices[t]` and loads the input column and weight row
+    of that neuron (`tensor.extract`).
+
+    Example:
+
+    ```mlir
+    %y = sieve.gather_matmul %h, %w, %idx
+        : tensor<1x256xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<1x64xf32>
+    ```
+
+    becomes a `linalg.fill` of zeros and
+
+    ```mlir
+    %y = linalg.generic {indexing_maps = [(m, n, t) -> (t), (m, n, t) -> (m, n)],
+                         iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%idx : tensor<?xindex>) outs(%zeros : tensor<1x64xf32>) {
+    ^bb0(%k: index, %acc: f32):
+      %x = tensor.extract %h[%m, %k]   // %m, %n: linalg.index 0, 1
+      %v = tensor.extract %w[%k, %n]
+      ...                              // %acc + %x * %v
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def SieveGPULaunchToLoops
+    : Pass<"sieve-gpu-launch-to-loops", "::mlir::func::FuncOp"> {
+  let summary = "Run gpu.launch bodies on the CPU, one thread after another "
+                "(emulation, for tests)";
+  let description = [{
+    Replaces each `gpu.launch` (of one block of code, without barriers or
+    shared memory, as `sieve-map-to-gpu` makes them) with `scf.for` loops
+    over its blocks and threads around a copy of its body. The
+    `sieve-gpu-pipeline` option `emulate` uses it to check the GPU
+    pipeline's kernels numerically on a machine without a GPU
+    (`sieve-run --device=emulated-gpu`).
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 #endif // SIEVE_DIALECT_SIEVE_TRANSFORMS_PASSES_TD

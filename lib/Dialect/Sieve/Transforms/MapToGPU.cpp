@@ -1,0 +1,410 @@
+//===- MapToGPU.cpp - Loop nests on buffers to GPU launches -----*- C++ -*-===//
+//
+// sieve-gpu-copy-inputs, sieve-map-to-gpu and sieve-merge-gpu-modules: the
+// GPU-specific steps of sieve-gpu-pipeline between bufferization and the
+// NVVM lowering (docs/targets.md).
+//
+//===----------------------------------------------------------------------===//
+
+#include "sieve/Dialect/Sieve/Transforms/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace mlir::sieve {
+#define GEN_PASS_DEF_SIEVEGPUCOPYINPUTS
+#define GEN_PASS_DEF_SIEVEMAPTOGPU
+#define GEN_PASS_DEF_SIEVEMERGEGPUMODULES
+#define GEN_PASS_DEF_SIEVEGPULAUNCHTOLOOPS
+#include "sieve/Dialect/Sieve/Transforms/Passes.h.inc"
+} // namespace mlir::sieve
+
+using namespace mlir;
+
+namespace {
+
+struct GPUCopyInputs : sieve::impl::SieveGPUCopyInputsBase<GPUCopyInputs> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return;
+    OpBuilder builder = OpBuilder::atBlockBegin(&func.getBody().front());
+    for (BlockArgument arg : func.getArguments()) {
+      auto type = dyn_cast<MemRefType>(arg.getType());
+      if (!type || arg.use_empty())
+        continue;
+      Location loc = arg.getLoc();
+      SmallVector<Value> sizes;
+      llvm::SmallPtrSet<Operation *, 4> readers;
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        if (type.isDynamicDim(d)) {
+          sizes.push_back(memref::DimOp::create(builder, loc, arg, d));
+          readers.insert(sizes.back().getDefiningOp());
+        }
+      auto copyType = MemRefType::get(type.getShape(), type.getElementType());
+      Value copy = memref::AllocOp::create(builder, loc, copyType, sizes);
+      readers.insert(memref::CopyOp::create(builder, loc, arg, copy));
+      Value use = copy;
+      if (copyType != type)
+        use = memref::CastOp::create(builder, loc, type, copy);
+      arg.replaceUsesWithIf(use, [&](OpOperand &operand) {
+        return !readers.contains(operand.getOwner());
+      });
+    }
+  }
+};
+
+/// The number of iterations of `lb` to `ub` by `step` (0 when empty).
+Value tripCount(OpBuilder &b, Location loc, Value lb, Value ub, Value step) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value span = arith::SubIOp::create(b, loc, ub, lb);
+  span = arith::MaxSIOp::create(b, loc, span, zero);
+  return arith::CeilDivSIOp::create(b, loc, span, step);
+}
+
+/// Replaces `loop` (no reductions) by a one-dimensional launch of blocks of
+/// `blockSize` threads, one thread per point of its iteration space.
+void launchParallelLoop(scf::ParallelOp loop, int64_t blockSize) {
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  SmallVector<Value> counts;
+  Value total = arith::ConstantIndexOp::create(b, loc, 1);
+  for (auto [lb, ub, step] :
+       llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
+    counts.push_back(tripCount(b, loc, lb, ub, step));
+    total = arith::MulIOp::create(b, loc, total, counts.back());
+  }
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value block = arith::ConstantIndexOp::create(b, loc, blockSize);
+  Value blocks = arith::CeilDivSIOp::create(b, loc, total, block);
+  blocks = arith::MaxSIOp::create(b, loc, blocks, one);
+  auto launch =
+      gpu::LaunchOp::create(b, loc, blocks, one, one, block, one, one);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  Value id = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, launch.getBlockIds().x, block),
+      launch.getThreadIds().x);
+  Value inside =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, id, total);
+  auto guard = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
+  gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPoint(guard.thenBlock()->getTerminator());
+  // Innermost dimension fastest.
+  IRMapping map;
+  Value rest = id;
+  for (int64_t d = counts.size() - 1; d >= 0; --d) {
+    Value index =
+        d == 0 ? rest : arith::RemSIOp::create(b, loc, rest, counts[d]);
+    if (d > 0)
+      rest = arith::DivSIOp::create(b, loc, rest, counts[d]);
+    Value iv = arith::AddIOp::create(
+        b, loc, loop.getLowerBound()[d],
+        arith::MulIOp::create(b, loc, index, loop.getStep()[d]));
+    map.map(loop.getInductionVars()[d], iv);
+  }
+  for (Operation &op : loop.getBody()->without_terminator())
+    b.clone(op, map);
+  loop.erase();
+}
+
+/// Threads a reduction is spread over at most (split along the reduction
+/// when the result has fewer points): about half of what an H100 keeps
+/// resident, enough to saturate its memory with a matrix-vector product.
+constexpr int64_t kTargetThreads = 1 << 17;
+/// The fewest reduction steps one thread takes after the split.
+constexpr int64_t kMinReductionChunk = 32;
+
+/// The value `op`'s body adds to its output element at each reduction step,
+/// when the body is `yield (out + x)` (or `x + out`) and `out` is used only
+/// there: the `x`. Null otherwise.
+Value accumulatedTerm(linalg::LinalgOp op) {
+  Block *body = op.getBlock();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  if (yield.getNumOperands() != 1)
+    return nullptr;
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  BlockArgument out = body->getArguments().back();
+  if (!add || !out.hasOneUse())
+    return nullptr;
+  if (add.getLhs() == out && add.getRhs() != out)
+    return add.getRhs();
+  if (add.getRhs() == out && add.getLhs() != out)
+    return add.getLhs();
+  return nullptr;
+}
+
+/// Lowers `op` (on buffers) when it is a sum over its last loop, the only
+/// reduction, into one float output: an scf.parallel over a split of the
+/// reduction into `splits` chunks and the output points (the split
+/// slowest), each point summing its chunk in a register and adding the sum
+/// to the output (atomically when the reduction is split). The split is
+/// chosen at run time when sizes are dynamic. Returns false (nothing
+/// changed) for other ops.
+bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op) {
+  unsigned loops = op.getNumLoops();
+  if (loops < 1 || op.getNumReductionLoops() != 1 ||
+      !linalg::isReductionIterator(op.getIteratorTypesArray().back()) ||
+      op.getNumDpsInits() != 1 ||
+      !isa<FloatType>(getElementTypeOrSelf(op.getDpsInits()[0].getType())) ||
+      !accumulatedTerm(op))
+    return false;
+  Location loc = op.getLoc();
+  b.setInsertionPoint(op);
+  SmallVector<Range> ranges = op.createLoopRanges(b, loc);
+  for (const Range &r : ranges)
+    if (!isConstantIntValue(r.offset, 0) || !isConstantIntValue(r.stride, 1))
+      return false;
+  auto value = [&](OpFoldResult v) {
+    return getValueOrCreateConstantIndexOp(b, loc, v);
+  };
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  // points = prod(parallel sizes); splits = clamp(ceil(target / points), 1,
+  // ceil(K / minChunk)); chunk = ceil(K / splits).
+  Value points = one;
+  for (unsigned d = 0; d + 1 < loops; ++d)
+    points = b.createOrFold<arith::MulIOp>(loc, points, value(ranges[d].size));
+  Value k = value(ranges.back().size);
+  Value target = b.createOrFold<arith::ConstantIndexOp>(loc, kTargetThreads);
+  Value minChunk =
+      b.createOrFold<arith::ConstantIndexOp>(loc, kMinReductionChunk);
+  Value wanted = b.createOrFold<arith::CeilDivSIOp>(
+      loc, target, b.createOrFold<arith::MaxSIOp>(loc, points, one));
+  Value most = b.createOrFold<arith::MaxSIOp>(
+      loc, b.createOrFold<arith::CeilDivSIOp>(loc, k, minChunk), one);
+  Value splits = b.createOrFold<arith::MinSIOp>(loc, wanted, most);
+  Value chunk = b.createOrFold<arith::CeilDivSIOp>(loc, k, splits);
+  bool split = !isConstantIntValue(getAsOpFoldResult(splits), 1);
+
+  SmallVector<Value> lbs(loops, zero), ubs{splits}, steps(loops, one);
+  for (unsigned d = 0; d + 1 < loops; ++d)
+    ubs.push_back(value(ranges[d].size));
+  auto parallel = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
+  b.setInsertionPointToStart(parallel.getBody());
+  ValueRange ivs = parallel.getInductionVars();
+  Value first = arith::MulIOp::create(b, loc, ivs[0], chunk);
+  Value last = arith::MinSIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, first, chunk), k);
+  Value term = accumulatedTerm(op);
+  Type element = term.getType();
+  Value zeroElement = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+  Block *body = op.getBlock();
+  auto sum = scf::ForOp::create(
+      b, loc, first, last, one, ValueRange{zeroElement},
+      [&](OpBuilder &fb, Location fl, Value r, ValueRange acc) {
+        SmallVector<Value> point(ivs.drop_front());
+        point.push_back(r);
+        auto indices = [&](AffineMap map) {
+          SmallVector<Value> result;
+          for (AffineExpr expr : map.getResults())
+            result.push_back(affine::AffineApplyOp::create(
+                fb, fl, AffineMap::get(map.getNumDims(), 0, expr), point));
+          return result;
+        };
+        IRMapping map;
+        for (OpOperand *input : op.getDpsInputOperands()) {
+          Value arg = body->getArgument(input->getOperandNumber());
+          if (!isa<MemRefType>(input->get().getType())) {
+            map.map(arg, input->get());
+            continue;
+          }
+          map.map(arg, memref::LoadOp::create(
+                           fb, fl, input->get(),
+                           indices(op.getMatchingIndexingMap(input))));
+        }
+        for (Operation &nested : body->without_terminator()) {
+          if (auto index = dyn_cast<linalg::IndexOp>(nested)) {
+            map.map(index.getResult(), point[index.getDim()]);
+            continue;
+          }
+          if (nested.getNumResults() == 1 &&
+              nested.getResult(0) == body->getTerminator()->getOperand(0))
+            continue; // the final addf: replaced below
+          fb.clone(nested, map);
+        }
+        Value next =
+            arith::AddFOp::create(fb, fl, acc[0], map.lookupOrDefault(term));
+        scf::YieldOp::create(fb, fl, next);
+      });
+  OpOperand *out = op.getDpsInitOperand(0);
+  SmallVector<Value> point(ivs.drop_front());
+  point.push_back(zero);
+  SmallVector<Value> outIndices;
+  AffineMap outMap = op.getMatchingIndexingMap(out);
+  for (AffineExpr expr : outMap.getResults())
+    outIndices.push_back(affine::AffineApplyOp::create(
+        b, loc, AffineMap::get(outMap.getNumDims(), 0, expr), point));
+  if (split) {
+    memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf,
+                                sum.getResult(0), out->get(), outIndices);
+  } else {
+    Value old = memref::LoadOp::create(b, loc, out->get(), outIndices);
+    Value next = arith::AddFOp::create(b, loc, old, sum.getResult(0));
+    memref::StoreOp::create(b, loc, next, out->get(), outIndices);
+  }
+  b.eraseOp(op);
+  return true;
+}
+
+struct MapToGPU : sieve::impl::SieveMapToGPUBase<MapToGPU> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (blockSize < 1 || blockSize > 1024) {
+      func.emitError() << "sieve-map-to-gpu: block-size must be in [1, 1024], "
+                          "got "
+                       << blockSize;
+      return signalPassFailure();
+    }
+    IRRewriter rewriter(&getContext());
+    // Copies between the model's buffers run on the GPU; the entry's copies
+    // of the caller's buffers (host memory) stay on the host.
+    func.walk([&](memref::CopyOp copy) {
+      if (isa<BlockArgument>(copy.getSource()) &&
+          isa<func::FuncOp>(
+              cast<BlockArgument>(copy.getSource()).getOwner()->getParentOp()))
+        return;
+      rewriter.setInsertionPoint(copy);
+      rewriter.replaceOpWithNewOp<linalg::CopyOp>(copy, copy.getSource(),
+                                                  copy.getTarget());
+    });
+    SmallVector<linalg::LinalgOp> linalgOps;
+    func.walk([&](linalg::LinalgOp op) { linalgOps.push_back(op); });
+    for (linalg::LinalgOp op : linalgOps) {
+      if (!op.hasPureBufferSemantics()) {
+        op->emitError() << "'" << op->getName()
+                        << "' on tensors is not supported on the GPU (it was "
+                           "not bufferized)";
+        return signalPassFailure();
+      }
+      if (lowerAccumulation(rewriter, op))
+        continue;
+      rewriter.setInsertionPoint(op);
+      if (failed(linalg::linalgOpToParallelLoops(rewriter, op))) {
+        op->emitError() << "'" << op->getName()
+                        << "' cannot be lowered to loops for the GPU";
+        return signalPassFailure();
+      }
+      rewriter.eraseOp(op);
+    }
+    SmallVector<scf::ParallelOp> outermost;
+    WalkResult result = func.walk([&](scf::ParallelOp loop) {
+      if (loop->getParentOfType<scf::ParallelOp>() ||
+          loop->getParentOfType<gpu::LaunchOp>())
+        return WalkResult::advance();
+      if (loop.getNumResults() > 0) {
+        loop.emitError() << "'scf.parallel' with reductions is not supported "
+                            "on the GPU";
+        return WalkResult::interrupt();
+      }
+      outermost.push_back(loop);
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      return signalPassFailure();
+    for (scf::ParallelOp loop : outermost)
+      launchParallelLoop(loop, blockSize);
+  }
+};
+
+struct GPULaunchToLoops
+    : sieve::impl::SieveGPULaunchToLoopsBase<GPULaunchToLoops> {
+  void runOnOperation() override {
+    SmallVector<gpu::LaunchOp> launches;
+    getOperation().walk([&](gpu::LaunchOp op) { launches.push_back(op); });
+    for (gpu::LaunchOp launch : launches) {
+      if (!launch.getBody().hasOneBlock() || launch.getAsyncToken() ||
+          launch.hasClusterSize()) {
+        launch.emitError() << "only synchronous launches of one block of "
+                              "code can be emulated";
+        return signalPassFailure();
+      }
+      OpBuilder b(launch);
+      Location loc = launch.getLoc();
+      Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
+      gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
+      gpu::KernelDim3 blockIds = launch.getBlockIds();
+      gpu::KernelDim3 threadIds = launch.getThreadIds();
+      gpu::KernelDim3 gridArgs = launch.getGridSize();
+      gpu::KernelDim3 blockArgs = launch.getBlockSize();
+      IRMapping map;
+      for (auto [arg, size] :
+           llvm::zip(SmallVector<Value>{gridArgs.x, gridArgs.y, gridArgs.z,
+                                        blockArgs.x, blockArgs.y, blockArgs.z},
+                     SmallVector<Value>{grid.x, grid.y, grid.z, block.x,
+                                        block.y, block.z}))
+        map.map(arg, size);
+      SmallVector<Value> ids{blockIds.z,  blockIds.y,  blockIds.x,
+                             threadIds.z, threadIds.y, threadIds.x};
+      SmallVector<Value> bounds{grid.z,  grid.y,  grid.x,
+                                block.z, block.y, block.x};
+      for (auto [id, bound] : llvm::zip(ids, bounds)) {
+        auto loop = scf::ForOp::create(b, loc, zero, bound, one);
+        map.map(id, loop.getInductionVar());
+        b.setInsertionPoint(loop.getBody()->getTerminator());
+      }
+      for (Operation &op : launch.getBody().front().without_terminator())
+        b.clone(op, map);
+      launch.erase();
+    }
+  }
+};
+
+struct MergeGPUModules
+    : sieve::impl::SieveMergeGPUModulesBase<MergeGPUModules> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto modules = llvm::to_vector(module.getOps<gpu::GPUModuleOp>());
+    if (modules.empty())
+      return;
+    gpu::GPUModuleOp target = modules.front();
+    SymbolTable symbols(module);
+    if (target.getName() != "sieve_kernels" &&
+        failed(symbols.rename(target, "sieve_kernels"))) {
+      target.emitError() << "cannot rename the GPU module";
+      return signalPassFailure();
+    }
+    SymbolTable targetSymbols(target);
+    for (gpu::GPUModuleOp source : llvm::drop_begin(modules)) {
+      StringRef sourceName = source.getName();
+      for (Operation &op :
+           llvm::make_early_inc_range(source.getBody()->getOperations())) {
+        auto symbol = dyn_cast<SymbolOpInterface>(op);
+        if (!symbol)
+          continue;
+        StringAttr oldName = symbol.getNameAttr();
+        op.remove();
+        // Inserting renames a clash; references inside the moved op to
+        // its own module's symbols are updated below.
+        StringAttr newName = targetSymbols.insert(&op);
+        if (newName != oldName &&
+            failed(SymbolTable::replaceAllSymbolUses(oldName, newName, &op)))
+          return signalPassFailure();
+        auto oldRef = SymbolRefAttr::get(&getContext(), sourceName,
+                                         {FlatSymbolRefAttr::get(oldName)});
+        auto newRef = SymbolRefAttr::get(target.getNameAttr(),
+                                         {FlatSymbolRefAttr::get(newName)});
+        module.walk([&](gpu::LaunchFuncOp launch) {
+          if (launch.getKernel() == oldRef)
+            launch.setKernelAttr(newRef);
+        });
+      }
+      source.erase();
+    }
+  }
+};
+
+} // namespace

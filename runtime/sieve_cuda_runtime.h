@@ -1,0 +1,34 @@
+/*===- sieve_cuda_runtime.h - Sieve's CUDA runtime, the public part -------===*
+ *
+ * Models compiled with `sievec --target=nvptx` call libsieve_cuda_runtime.so:
+ * it loads the CUDA driver (libcuda.so.1) with dlopen when first needed,
+ * loads the model's PTX module, allocates its buffers as CUDA managed memory
+ * and launches its kernels. The library itself loads on any machine; on one
+ * without the driver or a GPU, sieve_gpu_error() says why, and the model
+ * must not be run.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef SIEVE_CUDA_RUNTIME_H
+#define SIEVE_CUDA_RUNTIME_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* NULL when a CUDA device is usable (the driver is initialized on the first
+ * call, and the model's PTX module loaded), else a message that says why
+ * not: no driver (libcuda.so.1), no device, or the CUDA error. */
+const char *sieve_gpu_error(void);
+
+/* The name of the device models run on ("" when none). */
+const char *sieve_gpu_device_name(void);
+
+/* Frees a result buffer that a compiled model returned (managed memory). */
+void sieve_gpu_free(void *buffer);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SIEVE_CUDA_RUNTIME_H */

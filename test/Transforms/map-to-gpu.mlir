@@ -1,0 +1,151 @@
+// RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gpu-copy-inputs,sieve-map-to-gpu{block-size=128},canonicalize,cse))' --verify-diagnostics | FileCheck %s
+
+// A matmul on buffers becomes one launch. Its 8x48 output points are too
+// few to fill a GPU, so the reduction over k is split in two chunks of 32
+// (the split index slowest): 768 threads in 6 blocks of 128, linearized
+// with the column fastest (neighbouring threads read neighbouring weight
+// columns). Each thread sums its chunk in a register and adds it to the
+// output atomically. The caller's buffers are copied into the model's own
+// at the entry (on the host).
+// CHECK-LABEL: func.func @matmul(
+// CHECK-SAME:      %[[A:.*]]: memref<8x64xf32>, %[[B:.*]]: memref<64x48xf32>, %[[C:.*]]: memref<8x48xf32>)
+// CHECK-DAG:     %[[C6:.*]] = arith.constant 6 : index
+// CHECK-DAG:     %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG:     %[[C48:.*]] = arith.constant 48 : index
+// CHECK-DAG:     %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG:     %[[C128:.*]] = arith.constant 128 : index
+// CHECK-DAG:     %[[C768:.*]] = arith.constant 768 : index
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:         %[[A2:.*]] = memref.alloc() : memref<8x64xf32>
+// CHECK:         memref.copy %[[A]], %[[A2]]
+// CHECK:         %[[B2:.*]] = memref.alloc() : memref<64x48xf32>
+// CHECK:         memref.copy %[[B]], %[[B2]]
+// CHECK:         %[[C2:.*]] = memref.alloc() : memref<8x48xf32>
+// CHECK:         memref.copy %[[C]], %[[C2]]
+// CHECK:         gpu.launch blocks(%[[BX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C6]], %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C128]],
+// CHECK:           %[[BASE:.*]] = arith.muli %[[BX]], %[[C128]]
+// CHECK:           %[[ID:.*]] = arith.addi %[[BASE]], %[[TX]]
+// CHECK:           %[[IN:.*]] = arith.cmpi slt, %[[ID]], %[[C768]]
+// CHECK:           scf.if %[[IN]] {
+// CHECK:             %[[J:.*]] = arith.remsi %[[ID]], %[[C48]]
+// CHECK:             %[[REST:.*]] = arith.divsi %[[ID]], %[[C48]]
+// CHECK:             %[[I:.*]] = arith.remsi %[[REST]], %[[C8]]
+// CHECK:             %[[S:.*]] = arith.divsi %[[REST]], %[[C8]]
+// CHECK:             %[[FIRST:.*]] = arith.muli %[[S]], %[[C32]]
+// CHECK:             %[[END:.*]] = arith.addi %[[FIRST]], %[[C32]]
+// CHECK:             %[[LAST:.*]] = arith.minsi %[[END]], %[[C64]]
+// CHECK:             %[[SUM:.*]] = scf.for %[[K:.*]] = %[[FIRST]] to %[[LAST]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
+// CHECK:               %[[X:.*]] = memref.load %[[A2]][%[[I]], %[[K]]]
+// CHECK:               %[[W:.*]] = memref.load %[[B2]][%[[K]], %[[J]]]
+// CHECK:               %[[P:.*]] = arith.mulf %[[X]], %[[W]]
+// CHECK:               %[[NEXT:.*]] = arith.addf %[[ACC]], %[[P]]
+// CHECK:               scf.yield %[[NEXT]]
+// CHECK:             memref.atomic_rmw addf %[[SUM]], %[[C2]][%[[I]], %[[J]]]
+// CHECK:           gpu.terminator
+// CHECK-NOT:     gpu.launch
+// CHECK:         return
+func.func @matmul(%a: memref<8x64xf32>, %b: memref<64x48xf32>, %c: memref<8x48xf32>) {
+  linalg.matmul ins(%a, %b : memref<8x64xf32>, memref<64x48xf32>) outs(%c : memref<8x48xf32>)
+  return
+}
+
+// -----
+
+// A copy between the model's buffers (a strided view here) runs on the
+// GPU; dynamic sizes give the grid size at run time, at least one block.
+// CHECK-LABEL: func.func @copy_view(
+// CHECK:         %[[BLOCKS:.*]] = arith.ceildivsi
+// CHECK:         %[[GRID:.*]] = arith.maxsi %[[BLOCKS]], %{{.*}}
+// CHECK:         gpu.launch blocks({{.*}}) in (%{{.*}} = %[[GRID]],
+// CHECK:           memref.load
+// CHECK:           memref.store
+// CHECK-NOT:     memref.copy
+func.func @copy_view(%n: index) {
+  %a = memref.alloc(%n) : memref<?x8xf32>
+  %b = memref.alloc(%n) : memref<?x16xf32>
+  %c0 = arith.constant 0 : index
+  %v = memref.subview %b[0, 4] [%n, 8] [1, 1] : memref<?x16xf32> to memref<?x8xf32, strided<[16, 1], offset: 4>>
+  memref.copy %a, %v : memref<?x8xf32> to memref<?x8xf32, strided<[16, 1], offset: 4>>
+  memref.dealloc %a : memref<?x8xf32>
+  memref.dealloc %b : memref<?x16xf32>
+  return
+}
+
+// -----
+
+// A parallel loop with a reduction has no GPU form yet: an error naming it.
+func.func @reduction(%a: memref<64xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0.0 : f32
+  // expected-error @+1 {{'scf.parallel' with reductions is not supported on the GPU}}
+  %r = scf.parallel (%i) = (%c0) to (%c64) step (%c1) init (%zero) -> f32 {
+    %x = memref.load %a[%i] : memref<64xf32>
+    scf.reduce(%x : f32) {
+    ^bb0(%l: f32, %r: f32):
+      %s = arith.addf %l, %r : f32
+      scf.reduce.return %s : f32
+    }
+  }
+  return %r : f32
+}
+
+// -----
+
+// Enough output points: one thread per point, no split, the sum added with
+// a plain load and store.
+// CHECK-LABEL: func.func @big_matmul(
+// CHECK:         gpu.launch
+// CHECK:           scf.for {{.*}} iter_args
+// CHECK-NOT:       memref.atomic_rmw
+// CHECK:           memref.load
+// CHECK:           arith.addf
+// CHECK:           memref.store
+func.func @big_matmul(%a: memref<512x64xf32>, %b: memref<64x512xf32>, %c: memref<512x512xf32>) {
+  linalg.matmul ins(%a, %b : memref<512x64xf32>, memref<64x512xf32>) outs(%c : memref<512x512xf32>)
+  return
+}
+
+// -----
+
+// A dynamic reduction (the activation gather's active neurons): the split
+// is computed at run time, and the sum is atomic.
+// CHECK-LABEL: func.func @gather(
+// CHECK:         %[[N:.*]] = memref.dim %{{.*}}, %c0
+// CHECK:         arith.ceildivsi %[[N]]
+// CHECK:         gpu.launch
+// CHECK:           memref.load %{{.*}}[%{{.*}}] : memref<?xindex>
+// CHECK:           memref.atomic_rmw addf
+#gather_idx = affine_map<(m, n, t) -> (t)>
+#gather_out = affine_map<(m, n, t) -> (m, n)>
+func.func @gather(%h: memref<1x256xf32>, %w: memref<256x64xf32>, %idx: memref<?xindex>, %y: memref<1x64xf32>) {
+  linalg.generic {indexing_maps = [#gather_idx, #gather_out], iterator_types = ["parallel", "parallel", "reduction"]} ins(%idx : memref<?xindex>) outs(%y : memref<1x64xf32>) {
+  ^bb0(%k: index, %acc: f32):
+    %m = linalg.index 0 : index
+    %n = linalg.index 1 : index
+    %x = memref.load %h[%m, %k] : memref<1x256xf32>
+    %v = memref.load %w[%k, %n] : memref<256x64xf32>
+    %p = arith.mulf %x, %v : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A sum over every element (no parallel dimension) is split too: 128
+// threads each sum 32 products and add them atomically.
+// CHECK-LABEL: func.func @dot(
+// CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG:     %[[C128:.*]] = arith.constant 128 : index
+// CHECK:         gpu.launch blocks({{.*}}) in (%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) threads({{.*}}) in (%{{.*}} = %[[C128]],
+// CHECK:           %[[FIRST:.*]] = arith.muli %{{.*}}, %[[C32]]
+// CHECK:           scf.for %{{.*}} = %[[FIRST]] to
+// CHECK:           memref.atomic_rmw addf %{{.*}}, %{{.*}}[] : (f32, memref<f32>) -> f32
+func.func @dot(%a: memref<4096xf32>, %b: memref<4096xf32>, %c: memref<f32>) {
+  linalg.dot ins(%a, %b : memref<4096xf32>, memref<4096xf32>) outs(%c : memref<f32>)
+  return
+}

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""End-to-end checks of the GPU target: `sieve-run --device=cuda` (on a
+machine with an NVIDIA GPU) or `--device=emulated-gpu` (sieve-gpu-pipeline's
+kernels run on the CPU one GPU thread after another: the same launches,
+grids and split reductions, without a GPU) runs each model, and its outputs
+must match onnxruntime's (CPU) on the same inputs. Which activation gathers
+each compilation made is counted from sieve-run's remarks, so the sparse
+kernels really ran.
+
+  check_gpu.py --sieve-run build/bin/sieve-run --workdir DIR \\
+      --device cuda --group mnist --group ffn --group cnn --cnn squeezenet
+
+Groups:
+  mnist  the MNIST MLP, dense and --sparsity=exact (gather forced), against
+         its expected outputs and onnxruntime
+  ffn    ReLU FFNs (64 -> 256 -> 64) with --sparsity=exact at several
+         activation densities (gather forced, and the run-time branch as the
+         cost model sets it), batch 1 and 4; dense
+  cnn    light ONNX CNNs (test/models/light) with seeded random weights
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import zlib
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+from check_aarch64 import randomize_weights  # noqa: E402
+from run import relu_ffn_at_density  # noqa: E402
+
+FORCE_GATHER = "--activation-density-limit=1"
+GATHERED = "gathers the weight rows of active neurons"
+
+
+class Checker:
+    def __init__(self, args):
+        self.args = args
+        self.ok = True
+
+    def run(self, name, model_path, feeds=None, sieve_args=(), want_gathered=None,
+            rtol=1e-4, atol=1e-5):
+        a = self.args
+        work = os.path.join(a.workdir, name)
+        os.makedirs(work, exist_ok=True)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1
+        sess = ort.InferenceSession(model_path, opts,
+                                    providers=["CPUExecutionProvider"])
+        rng = np.random.default_rng(zlib.crc32(name.encode()))
+        feeds = dict(feeds or {})
+        cmd = [a.sieve_run, model_path, f"--device={a.device}", "--output-dir",
+               work, *sieve_args]
+        for i, inp in enumerate(sess.get_inputs()):
+            if inp.name not in feeds:
+                shape = [d if isinstance(d, int) else 1 for d in inp.shape]
+                feeds[inp.name] = rng.standard_normal(shape).astype(np.float32)
+            path = os.path.join(work, f"input_{i}.npy")
+            np.save(path, feeds[inp.name])
+            cmd += ["--input", f"{inp.name}={path}"]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        log = proc.stderr
+        good = proc.returncode == 0
+        worst = 0.0
+        if good:
+            for out, want in zip(sess.get_outputs(), sess.run(None, feeds)):
+                got = np.load(os.path.join(work, out.name.replace("/", "_") + ".npy"))
+                if want.size:
+                    worst = max(worst, float(np.max(np.abs(got - want))))
+                good &= got.shape == want.shape and np.allclose(
+                    got, want, rtol=rtol, atol=atol)
+        else:
+            sys.stdout.write(log)
+        gathered = log.count(GATHERED)
+        if want_gathered is not None:
+            good &= gathered == want_gathered
+        print(f"{name}: gathered {gathered}, max abs error {worst:.3g}: "
+              f"{'OK' if good else 'MISMATCH'}")
+        sys.stdout.flush()
+        self.ok &= good
+
+    def save(self, name, model):
+        path = os.path.join(self.args.workdir, f"{name}.onnx")
+        onnx.save(model, path)
+        return path
+
+
+def mnist(c):
+    model = os.path.join(ROOT, "test", "models", "mnist_mlp", "mnist.onnx")
+    c.run("mnist-dense", model, want_gathered=0)
+    c.run("mnist-exact-forced", model, sieve_args=["--sparsity=exact", FORCE_GATHER],
+          want_gathered=1)
+    # The model's own expected outputs, through sieve-run's test-data check.
+    data = os.path.join(ROOT, "test", "models", "mnist_mlp")
+    proc = subprocess.run([c.args.sieve_run, model, f"--device={c.args.device}",
+                           "--test-data", data, "--quiet"],
+                          capture_output=True, text=True)
+    good = proc.returncode == 0 and "PASS" in proc.stdout
+    print(f"mnist-test-data: {'OK' if good else 'MISMATCH'}")
+    if not good:
+        sys.stdout.write(proc.stdout + proc.stderr)
+    c.ok &= good
+
+
+def ffn(c):
+    for batch, density, forced in ((1, 0.5, True), (1, 0.1, True), (1, 0.0, True),
+                                   (4, 0.1, True), (1, 1.0, False),
+                                   (1, 0.05, False)):
+        rng = np.random.default_rng(int(density * 100) + batch)
+        model, feeds = relu_ffn_at_density(batch, 64, 256, density, rng)
+        name = f"ffn-b{batch}-d{int(density * 100)}{'-forced' if forced else ''}"
+        extra = ["--sparsity=exact"] + ([FORCE_GATHER] if forced else [])
+        c.run(name, c.save(name, model), feeds, extra, want_gathered=1)
+    rng = np.random.default_rng(7)
+    model, feeds = relu_ffn_at_density(1, 64, 256, 0.3, rng)
+    c.run("ffn-dense", c.save("ffn-dense", model), feeds, want_gathered=0)
+    # A dynamic batch (3 rows): grids and splits sized at run time.
+    for dim in (*model.graph.input, *model.graph.output):
+        dim.type.tensor_type.shape.dim[0].dim_param = "batch"
+    feeds = {"x": rng.standard_normal((3, 64)).astype(np.float32)}
+    c.run("ffn-dynamic-batch", c.save("ffn-dynamic-batch", model), feeds,
+          ["--sparsity=exact", FORCE_GATHER], want_gathered=1)
+
+
+def cnn(c):
+    for name in c.args.cnn:
+        model = onnx.load(os.path.join(ROOT, "test", "models", "light",
+                                       f"light_{name}.onnx"))
+        path = c.save(name, randomize_weights(model, zlib.crc32(name.encode())))
+        c.run(name, path, rtol=1e-3, atol=1e-5)
+
+
+GROUPS = {"mnist": mnist, "ffn": ffn, "cnn": cnn}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sieve-run", required=True)
+    p.add_argument("--workdir", required=True)
+    p.add_argument("--device", choices=["cuda", "emulated-gpu"], required=True)
+    p.add_argument("--group", action="append", choices=sorted(GROUPS), required=True)
+    p.add_argument("--cnn", action="append", default=[],
+                   help="light model for the cnn group (e.g. squeezenet)")
+    args = p.parse_args()
+    os.makedirs(args.workdir, exist_ok=True)
+    c = Checker(args)
+    for group in args.group:
+        GROUPS[group](c)
+    print("PASS" if c.ok else "FAIL")
+    return 0 if c.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
