@@ -54,22 +54,47 @@ func.func @relu(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
 // -----
 
 // Dynamic rows (a symbolic batch or sequence length) with static reduction
-// and columns branch on the row count at run time: one row takes the
-// matrix-vector kernel of a static one-row copy; more rows the blocked
-// schedule, the row tile loop up to the dynamic size, each 8x32 tile
-// vectorized with masks for the last, partial one.
+// and columns become static pieces, no masks: a loop over whole 8-row tiles,
+// each a static 8-row matmul with the few-rows schedule, then one branch
+// per power of two below 8 for the remaining rows (4, 2, 1), the one-row
+// piece (decoding a token) the matrix-vector kernel.
 // CHECK-LABEL: func.func @dynamic_rows
-// CHECK:       %[[ONE:.*]] = arith.cmpi eq, %{{.*}}, %c1
-// CHECK:       scf.if %[[ONE]] -> (tensor<?x64xf32>)
+// CHECK-NOT:   vector.mask
+// CHECK:       %[[REST:.*]] = arith.remui %[[ROWS:.*]], %c8 : index
+// CHECK:       %[[WHOLE:.*]] = arith.subi %[[ROWS]], %[[REST]] : index
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %[[WHOLE]] step %c8
+// CHECK:         tensor.extract_slice %{{.*}} [8, 128] [1, 1] : tensor<?x128xf32> to tensor<8x128xf32>
+// CHECK:         vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK:       arith.andi %[[REST]], %c4 : index
+// CHECK:       scf.if
+// CHECK:         vector.contract {{.*}} : vector<4x1xf32>, vector<1x32xf32> into vector<4x32xf32>
+// CHECK:       arith.andi %[[REST]], %c2 : index
+// CHECK:       scf.if
+// CHECK:         vector.contract {{.*}} : vector<2x1xf32>, vector<1x32xf32> into vector<2x32xf32>
+// CHECK:       arith.andi %[[REST]], %c1 : index
+// CHECK:       scf.if
 // CHECK:         vector.contract {{.*}} : vector<8xf32>, vector<8x64xf32> into vector<64xf32>
-// CHECK:       } else {
-// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %c64{{.*}} step %c32
-// CHECK:           scf.for %{{.*}} = %c0{{.*}} to %dim{{.*}} step %c8
-// CHECK:             vector.create_mask %{{.*}}, %c32{{.*}} : vector<8x32xi1>
-// CHECK:             vector.mask %{{.*}} { vector.transfer_write {{.*}} : vector<8x32xf32>, tensor<?x32xf32> }
+// CHECK-NOT:   vector.mask
+// CHECK:       return
 func.func @dynamic_rows(%a: tensor<?x128xf32>, %b: tensor<128x64xf32>, %c: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<?x128xf32>, tensor<128x64xf32>) outs(%c : tensor<?x64xf32>) -> tensor<?x64xf32>
   return %r : tensor<?x64xf32>
+}
+
+// -----
+
+// Static rows that the 8-row tile does not divide (7: a prompt of 7 tokens)
+// are split into pieces of 4, 2 and 1 rows, not seven one-row tiles.
+// CHECK-LABEL: func.func @seven_rows
+// CHECK:       tensor.extract_slice %{{.*}}[0, 0] [4, 128] [1, 1]
+// CHECK:       vector.contract {{.*}} : vector<4x1xf32>, vector<1x32xf32> into vector<4x32xf32>
+// CHECK:       tensor.extract_slice %{{.*}}[4, 0] [2, 128] [1, 1]
+// CHECK:       vector.contract {{.*}} : vector<2x1xf32>, vector<1x32xf32> into vector<2x32xf32>
+// CHECK:       tensor.extract_slice %{{.*}}[6, 0] [1, 128] [1, 1]
+// CHECK:       vector.contract {{.*}} : vector<8xf32>, vector<8x64xf32> into vector<64xf32>
+func.func @seven_rows(%a: tensor<7x128xf32>, %b: tensor<128x64xf32>, %c: tensor<7x64xf32>) -> tensor<7x64xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<7x128xf32>, tensor<128x64xf32>) outs(%c : tensor<7x64xf32>) -> tensor<7x64xf32>
+  return %r : tensor<7x64xf32>
 }
 
 // -----

@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <limits>
 
@@ -175,6 +176,127 @@ FailureOr<linalg::LinalgOp> tileParallel(RewriterBase &rewriter,
   return cast<linalg::LinalgOp>(tiled->tiledOps.back());
 }
 
+/// The row pieces of a matmul of `rows` rows for register tiles of `tileM`
+/// rows: the whole tiles, then one piece of each power of two below
+/// `tileM` that the remainder holds (7 rows at tileM 8: 4, 2, 1), largest
+/// first. Pieces of 0 rows are left out.
+SmallVector<int64_t> rowPieces(int64_t rows, int64_t tileM) {
+  SmallVector<int64_t> pieces;
+  if (rows - rows % tileM > 0)
+    pieces.push_back(rows - rows % tileM);
+  int64_t rest = rows % tileM;
+  for (int64_t p = llvm::PowerOf2Ceil(tileM); p >= 1; p /= 2)
+    if (rest & p)
+      pieces.push_back(p);
+  return pieces;
+}
+
+/// A static matmul of `rows` rows of `matmul` at row `offset` of `acc`
+/// (the output so far): its rows of the input and `acc` are sliced, the
+/// product inserted back. Returns the new output and appends the matmul to
+/// `pieces`.
+Value matmulRows(OpBuilder &b, Location loc, linalg::MatmulOp matmul, Value acc,
+                 OpFoldResult offset, int64_t rows,
+                 SmallVectorImpl<linalg::MatmulOp> &pieces) {
+  Value a = matmul.getInputs()[0], w = matmul.getInputs()[1];
+  auto wt = cast<RankedTensorType>(w.getType());
+  int64_t k = wt.getDimSize(0), n = wt.getDimSize(1);
+  auto slice = [&](Value source, int64_t columns) {
+    auto type = RankedTensorType::get(
+        {rows, columns},
+        cast<RankedTensorType>(source.getType()).getElementType());
+    return tensor::ExtractSliceOp::create(
+        b, loc, type, source, ArrayRef<OpFoldResult>{offset, b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(rows), b.getIndexAttr(columns)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+  };
+  Value out = slice(acc, n);
+  auto piece =
+      linalg::MatmulOp::create(b, loc, TypeRange{out.getType()},
+                               ValueRange{slice(a, k), w}, ValueRange{out});
+  pieces.push_back(piece);
+  return tensor::InsertSliceOp::create(
+      b, loc, piece.getResult(0), acc,
+      ArrayRef<OpFoldResult>{offset, b.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(rows), b.getIndexAttr(n)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+}
+
+/// Splits a matmul (default maps, static reduction and columns) whose rows
+/// `tileM` does not divide into matmuls of static row counts (rowPieces):
+/// static rows become one matmul per piece; dynamic rows (a symbolic batch
+/// or sequence length) a loop over whole tiles of `tileM` rows, each a
+/// static matmul, then one `scf.if` per power of two below `tileM` that
+/// runs a static matmul of that many rows when the remainder holds it (one
+/// row: decoding a token). Every piece then gets the static schedule, with
+/// no masks. Returns the static matmuls, or nothing when `matmul` stays.
+SmallVector<linalg::MatmulOp>
+splitRows(IRRewriter &rewriter, linalg::MatmulOp matmul, int64_t tileM) {
+  auto op = cast<linalg::LinalgOp>(matmul.getOperation());
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (!op.hasPureTensorSemantics() ||
+      !linalg::MatmulOp::isDefaultIndexingMaps(matmul.getIndexingMaps()) ||
+      ShapedType::isDynamic(ranges[1]) || ShapedType::isDynamic(ranges[2]) ||
+      ranges[1] <= 0 || ranges[2] <= 0 ||
+      !cast<RankedTensorType>(matmul.getInputs()[1].getType()).hasStaticShape())
+    return {};
+  bool dynamicRows = ShapedType::isDynamic(ranges[0]);
+  if (!dynamicRows && rowPieces(ranges[0], tileM).size() <= 1)
+    return {};
+  Location loc = matmul.getLoc();
+  rewriter.setInsertionPoint(matmul);
+  SmallVector<linalg::MatmulOp> pieces;
+  Value acc = matmul.getOutputs()[0];
+  if (!dynamicRows) {
+    int64_t offset = 0;
+    for (int64_t rows : rowPieces(ranges[0], tileM)) {
+      acc = matmulRows(rewriter, loc, matmul, acc,
+                       rewriter.getIndexAttr(offset), rows, pieces);
+      offset += rows;
+    }
+    rewriter.replaceOp(matmul, acc);
+    return pieces;
+  }
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
+  };
+  Value rows = tensor::DimOp::create(rewriter, loc, acc, 0);
+  Value tile = index(tileM);
+  Value rest = arith::RemUIOp::create(rewriter, loc, rows, tile);
+  Value whole = arith::SubIOp::create(rewriter, loc, rows, rest);
+  auto loop = scf::ForOp::create(
+      rewriter, loc, index(0), whole, tile, ValueRange{acc},
+      [&](OpBuilder &b, Location loc, Value i, ValueRange iterArgs) {
+        scf::YieldOp::create(
+            b, loc, matmulRows(b, loc, matmul, iterArgs[0], i, tileM, pieces));
+      });
+  acc = loop.getResult(0);
+  // The remainder's powers of two, largest first: the piece of `p` rows
+  // starts after the whole tiles and the remainder's bits above `p`.
+  for (int64_t p = llvm::PowerOf2Ceil(tileM) / 2; p >= 1; p /= 2) {
+    if (p >= tileM)
+      continue;
+    Value bit = arith::AndIOp::create(rewriter, loc, rest, index(p));
+    Value holds = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
+                                        bit, index(0));
+    Value above =
+        arith::AndIOp::create(rewriter, loc, rest, index(~(2 * p - 1)));
+    Value offset = arith::AddIOp::create(rewriter, loc, whole, above);
+    auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange{acc.getType()},
+                                  holds, /*withElseRegion=*/true);
+    rewriter.setInsertionPointToStart(ifOp.thenBlock());
+    scf::YieldOp::create(
+        rewriter, loc,
+        matmulRows(rewriter, loc, matmul, acc, offset, p, pieces));
+    rewriter.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(rewriter, loc, acc);
+    rewriter.setInsertionPointAfter(ifOp);
+    acc = ifOp.getResult(0);
+  }
+  rewriter.replaceOp(matmul, acc);
+  return pieces;
+}
+
 struct SieveTileAndVectorizePass
     : sieve::impl::SieveTileAndVectorizeBase<SieveTileAndVectorizePass> {
   using Base::Base;
@@ -314,6 +436,13 @@ struct SieveTileAndVectorizePass
                                              minChunkCycles};
     for (linalg::LinalgOp op : windowOps)
       (void)sieve::vectorizeWindowOp(rewriter, op, windowOptions);
+
+    // Matmuls whose rows the register tile does not divide (a symbolic
+    // batch or sequence length; 7 rows) become static pieces first.
+    SmallVector<linalg::MatmulOp> matmuls;
+    getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    for (linalg::MatmulOp op : matmuls)
+      (void)splitRows(rewriter, op, tileM);
 
     SmallVector<linalg::LinalgOp> ops, dynamicOps;
     getOperation().walk([&](linalg::LinalgOp op) {

@@ -146,14 +146,19 @@ def SieveTileAndVectorize
       (`vector.shuffle`). Windows of more than 64 taps and row strides
       above 4 keep the scalar fallback. docs/convolutions.md says why.
 
+    A matmul whose rows `tile-m` does not divide is first split into
+    matmuls of static row counts: whole tiles, then one piece of each power
+    of two below `tile-m` that the rest holds (7 rows: 4, 2 and 1), each of
+    which gets the schedule above (a one-row piece the matrix-vector
+    kernel), with no masks.
+
     Dynamic dimensions (a symbolic batch or sequence length) keep vector
     code where the vectorized dimensions are static: a matmul with dynamic
-    rows and static reduction and columns branches on the row count at run
-    time (`scf.if`): one row (decoding a token) runs the matrix-vector
-    kernel of a static one-row copy, more rows the blocked schedule, its
-    row tile loop running to the dynamic size and the last, partial tile
-    vectorized with masks (`vector.mask`, lowered to masked loads and
-    stores); an elementwise op with a static innermost dimension is tiled
+    rows and static reduction and columns becomes a loop over whole tiles
+    of `tile-m` rows, each a static matmul, and one `scf.if` per power of
+    two below `tile-m` that runs a static matmul of that many rows when the
+    rest of the rows holds it (one row, decoding a token: the
+    matrix-vector kernel); an elementwise op with a static innermost dimension is tiled
     one row at a time into full vectors. Other dynamic ops, and
     convolutions and pooling of other layouts or with dynamic shapes, are
     left for the scalar fallback
