@@ -152,6 +152,9 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
     addCleanup(pm);
   }
+  // exp, tanh, erf, ... as arithmetic on the vectors above, not one C
+  // library call per lane; powf with a constant exponent as products.
+  pm.addNestedPass<func::FuncOp>(createSieveApproximateMath());
 
   // Bufferize; results returned by the entry function are owned by the
   // caller (the runtime frees them).

@@ -28,7 +28,8 @@ def SievePrepareLinalg : Pass<"sieve-prepare-linalg", "::mlir::func::FuncOp"> {
       into `linalg.generic`; contractions, convolutions and pooling stay
       named so that later passes can recognize them;
     * fuses chains of elementwise generics (a producer with one use is
-      fused into its consumer), so that `max(x @ w + b, 0)` becomes one
+      fused into its consumer; one that only broadcasts scalars, such as a
+      broadcast constant, into each of its consumers), so that `max(x @ w + b, 0)` becomes one
       matmul followed by one fused bias-and-ReLU loop nest.
 
     Example: `linalg.add` of a `linalg.broadcast` becomes one
@@ -201,6 +202,31 @@ def SieveTileAndVectorize
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def SieveApproximateMath
+    : Pass<"sieve-approximate-math", "::mlir::func::FuncOp"> {
+  let summary = "Expand f32 transcendental functions into arithmetic that "
+                "vectorizes";
+  let description = [{
+    LLVM lowers `math.exp`, `math.tanh`, `math.erf`, ... on vectors to one
+    call of the C library's scalar function per lane (`expf`, `tanhf`), so
+    a vectorized GELU or softmax row runs at scalar speed. This pass
+    rewrites them on `f32` scalars and vectors into polynomial
+    approximations (upstream `populateMathPolynomialApproximationPatterns`:
+    range reduction, a polynomial, a few ulp of error) that stay vectors:
+    `exp`, `expm1`, `tanh`, `erf`, `log`, `log1p`, `log2`. `sin` and `cos`
+    keep the library calls (the approximations lose accuracy for large
+    arguments, such as rotary-embedding angles). `math.powf` with a
+    constant exponent becomes multiplications (`x^3`: two, GPT-2's GELU)
+    or a square root (`populateMathAlgebraicSimplificationPatterns`).
+
+    Example: `math.tanh %x : vector<16xf32>` becomes clamps, FMAs and a
+    division on `vector<16xf32>`, no call.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
                            "::mlir::vector::VectorDialect"];
 }
 
