@@ -151,6 +151,10 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     // transfers from here on.
     pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
     addCleanup(pm);
+    // Row reductions (LayerNorm, softmax) reduce their innermost vector
+    // dimension: vertical adds, then one horizontal reduction per row.
+    pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass(
+        vector::VectorMultiReductionLowering::InnerReduction));
   }
   // exp, tanh, erf, ... as arithmetic on the vectors above, not one C
   // library call per lane; powf with a constant exponent as products.

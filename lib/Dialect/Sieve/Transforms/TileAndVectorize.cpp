@@ -50,6 +50,39 @@ int64_t fittingTile(int64_t size, int64_t want) {
   return tile;
 }
 
+/// Tile sizes for a reduction along the innermost loop whose extent is
+/// static (a row sum or maximum: LayerNorm, softmax), or nothing: one row
+/// at a time, the row in chunks of up to 16 vectors (the largest power of
+/// two dividing it), reduced in vector registers. Every operand must read
+/// the row contiguously or not at all; bool tensors stay scalar.
+SmallVector<int64_t> rowReductionTile(linalg::LinalgOp op,
+                                      int64_t vectorWidth) {
+  if (!isa<linalg::GenericOp>(op) || op.getNumLoops() == 0 ||
+      op.getNumReductionLoops() != 1)
+    return {};
+  unsigned last = op.getNumLoops() - 1;
+  if (op.getIteratorTypesArray()[last] != utils::IteratorType::reduction)
+    return {};
+  int64_t extent = op.getStaticLoopRanges()[last];
+  if (ShapedType::isDynamic(extent))
+    return {};
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (getElementTypeOrSelf(operand.get().getType()).isInteger(1))
+      return {};
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isProjectedPermutation())
+      return {};
+    for (unsigned r = 0; r + 1 < map.getNumResults(); ++r)
+      if (map.getDimPosition(r) == last)
+        return {};
+  }
+  SmallVector<int64_t> sizes(op.getNumLoops(), 1);
+  sizes[last] = fittingTile(extent, 16 * vectorWidth);
+  if (sizes[last] < 4)
+    return {}; // Too narrow to pay.
+  return sizes;
+}
+
 /// The largest multiple of `step` that is at most `want` and divides
 /// `size` (for cache blocks, which need not be powers of two), or
 /// fittingTile(size, want) when there is none.
@@ -297,6 +330,96 @@ splitRows(IRRewriter &rewriter, linalg::MatmulOp matmul, int64_t tileM) {
   return pieces;
 }
 
+/// A batch matmul of `columns` columns of `op` at column `offset` of
+/// `acc` (the output so far); returns the new output and appends the
+/// batch matmul to `pieces`.
+Value batchMatmulColumns(OpBuilder &b, Location loc, linalg::BatchMatmulOp op,
+                         Value acc, OpFoldResult offset, int64_t columns,
+                         SmallVectorImpl<linalg::BatchMatmulOp> &pieces) {
+  auto slice = [&](Value source) {
+    auto type = cast<RankedTensorType>(source.getType());
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
+                                      offset};
+    SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, source, 0),
+                                    tensor::getMixedSize(b, loc, source, 1),
+                                    b.getIndexAttr(columns)};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    auto sliceType =
+        RankedTensorType::get({type.getDimSize(0), type.getDimSize(1), columns},
+                              type.getElementType());
+    return std::make_tuple(tensor::ExtractSliceOp::create(b, loc, sliceType,
+                                                          source, offsets,
+                                                          sizes, strides)
+                               .getResult(),
+                           offsets, sizes, strides);
+  };
+  auto [w, wo, ws, wst] = slice(op.getInputs()[1]);
+  auto [out, offsets, sizes, strides] = slice(acc);
+  auto piece = linalg::BatchMatmulOp::create(b, loc, TypeRange{out.getType()},
+                                             ValueRange{op.getInputs()[0], w},
+                                             ValueRange{out});
+  pieces.push_back(piece);
+  return tensor::InsertSliceOp::create(b, loc, piece.getResult(0), acc, offsets,
+                                       sizes, strides);
+}
+
+/// Splits a batch matmul (default maps) with dynamic columns (attention
+/// scores: a symbolic sequence length of keys) into pieces of static
+/// columns: a loop over whole vectors of `width` columns, then one
+/// `scf.if` per power of two below `width` that the rest holds, so that
+/// every piece is vectorized with no masks. Returns the pieces.
+SmallVector<linalg::BatchMatmulOp> splitDynamicColumns(IRRewriter &rewriter,
+                                                       linalg::BatchMatmulOp op,
+                                                       int64_t width) {
+  SmallVector<int64_t> ranges =
+      cast<linalg::LinalgOp>(op.getOperation()).getStaticLoopRanges();
+  if (!op.hasPureTensorSemantics() ||
+      !linalg::BatchMatmulOp::isDefaultIndexingMaps(op.getIndexingMaps()) ||
+      !ShapedType::isDynamic(ranges[2]))
+    return {};
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
+  };
+  SmallVector<linalg::BatchMatmulOp> pieces;
+  Value acc = op.getOutputs()[0];
+  Value columns = tensor::DimOp::create(rewriter, loc, acc, 2);
+  Value step = index(width);
+  Value rest = arith::RemUIOp::create(rewriter, loc, columns, step);
+  Value whole = arith::SubIOp::create(rewriter, loc, columns, rest);
+  auto loop = scf::ForOp::create(
+      rewriter, loc, index(0), whole, step, ValueRange{acc},
+      [&](OpBuilder &b, Location loc, Value j, ValueRange iterArgs) {
+        scf::YieldOp::create(
+            b, loc,
+            batchMatmulColumns(b, loc, op, iterArgs[0], j, width, pieces));
+      });
+  acc = loop.getResult(0);
+  for (int64_t p = llvm::PowerOf2Ceil(width) / 2; p >= 1; p /= 2) {
+    if (p >= width)
+      continue;
+    Value bit = arith::AndIOp::create(rewriter, loc, rest, index(p));
+    Value holds = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
+                                        bit, index(0));
+    Value above =
+        arith::AndIOp::create(rewriter, loc, rest, index(~(2 * p - 1)));
+    Value offset = arith::AddIOp::create(rewriter, loc, whole, above);
+    auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange{acc.getType()},
+                                  holds, /*withElseRegion=*/true);
+    rewriter.setInsertionPointToStart(ifOp.thenBlock());
+    scf::YieldOp::create(
+        rewriter, loc,
+        batchMatmulColumns(rewriter, loc, op, acc, offset, p, pieces));
+    rewriter.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(rewriter, loc, acc);
+    rewriter.setInsertionPointAfter(ifOp);
+    acc = ifOp.getResult(0);
+  }
+  rewriter.replaceOp(op, acc);
+  return pieces;
+}
+
 struct SieveTileAndVectorizePass
     : sieve::impl::SieveTileAndVectorizeBase<SieveTileAndVectorizePass> {
   using Base::Base;
@@ -501,6 +624,11 @@ struct SieveTileAndVectorizePass
                                /*hoistFromInnermost=*/true);
         continue;
       }
+      if (SmallVector<int64_t> row = rowReductionTile(op, vectorWidth);
+          !row.empty()) {
+        (void)tileAndVectorize(rewriter, op, row);
+        continue;
+      }
       if (!isVectorizableElementwise(op))
         continue;
       SmallVector<int64_t> sizes(ranges.size(), 1);
@@ -563,6 +691,31 @@ struct SieveTileAndVectorizePass
     return {oneRow, many};
   }
 
+  /// A batch matmul with dynamic dimensions (attention with a symbolic
+  /// sequence length: queries times keys, then scores times values): one
+  /// output row of one batch entry at a time, a vector along the columns
+  /// (static columns: one tile of up to `tileN`; dynamic ones:
+  /// `vectorWidth` lanes, the last tile masked), the reduction innermost
+  /// with the accumulator kept in registers.
+  void vectorizeDynamicBatchMatmul(IRRewriter &rewriter,
+                                   linalg::BatchMatmulOp op) {
+    if (!linalg::BatchMatmulOp::isDefaultIndexingMaps(op.getIndexingMaps()))
+      return;
+    int64_t columns =
+        cast<linalg::LinalgOp>(op.getOperation()).getStaticLoopRanges()[2];
+    SmallVector<int64_t> sizes{1, 1, 0, 1}, vectorSizes;
+    if (ShapedType::isDynamic(columns)) {
+      sizes[2] = vectorWidth;
+      vectorSizes = sizes;
+    } else if (columns > 0) {
+      sizes[2] = columnTile(columns);
+    } else {
+      return;
+    }
+    (void)tileAndVectorize(rewriter, op, sizes, {},
+                           /*hoistFromInnermost=*/true, vectorSizes);
+  }
+
   /// Ops with dynamic dimensions (a symbolic batch or sequence length):
   /// a matmul whose rows are dynamic but whose reduction and columns are
   /// static gets the blocked schedule of static matmuls, with the last row
@@ -589,6 +742,20 @@ struct SieveTileAndVectorizePass
         return;
       (void)tileAndVectorize(rewriter, *block, sizes, {1, 0, 2},
                              /*hoistFromInnermost=*/true, sizes);
+      return;
+    }
+    if (auto batch = dyn_cast<linalg::BatchMatmulOp>(op.getOperation())) {
+      SmallVector<linalg::BatchMatmulOp> pieces =
+          splitDynamicColumns(rewriter, batch, vectorWidth);
+      if (pieces.empty())
+        pieces.push_back(batch);
+      for (linalg::BatchMatmulOp piece : pieces)
+        vectorizeDynamicBatchMatmul(rewriter, piece);
+      return;
+    }
+    if (SmallVector<int64_t> row = rowReductionTile(op, vectorWidth);
+        !row.empty()) {
+      (void)tileAndVectorize(rewriter, op, row);
       return;
     }
     if (!isVectorizableElementwise(op) || !isStatic(ranges.back()) ||

@@ -130,6 +130,10 @@ def SieveTileAndVectorize
       shape shrink to the largest power of two that does; after
       vectorization the accumulator tile is hoisted out of the reduction
       loop on tensors (`hoistLoopInvariantSubsets`).
+    * A `linalg.generic` reducing its innermost loop over a static extent
+      (a row sum or maximum: LayerNorm, softmax), with static or dynamic
+      other dimensions, runs one row at a time, the row (in chunks of up
+      to 16 vectors) reduced as one vector.
     * Elementwise `linalg.generic` and `linalg.fill` ops with static shapes
       are tiled to one vector of `vector-width` elements along the
       innermost dimension and vectorized, except those that read or write
@@ -159,7 +163,10 @@ def SieveTileAndVectorize
     of `tile-m` rows, each a static matmul, and one `scf.if` per power of
     two below `tile-m` that runs a static matmul of that many rows when the
     rest of the rows holds it (one row, decoding a token: the
-    matrix-vector kernel); an elementwise op with a static innermost dimension is tiled
+    matrix-vector kernel); a batch matmul (attention) runs one output row
+    of one batch entry at a time with a vector along its columns and the
+    accumulator in registers across the reduction, dynamic columns split
+    like dynamic rows (whole vectors, then powers of two); an elementwise op with a static innermost dimension is tiled
     one row at a time into full vectors. Other dynamic ops, and
     convolutions and pooling of other layouts or with dynamic shapes, are
     left for the scalar fallback
