@@ -249,8 +249,13 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
       receptive field into `col[C*KH*KW, OH*OW]`, then `W[F, C*KH*KW] @ col`.
 
     The convolution's accumulator (the broadcast bias) becomes the matmul's.
+    A convolution whose batch is dynamic (a symbolic batch axis) and whose
+    other dimensions are static first becomes a loop (`scf.for`) over the
+    batch entries, each a static batch-1 convolution rewritten as above.
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
 }
 
