@@ -7,6 +7,7 @@
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -178,7 +179,12 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     addCleanup(pm);
     pm.addNestedPass<func::FuncOp>(createSieveHoistVectorTransfers());
     pm.addPass(createCanonicalizerPass());
-    pm.addPass(createConvertVectorToSCFPass());
+    // Multi-dimensional transfers unrolled into 1-D ones on SSA values: no
+    // stack temporaries, which inside a parallel chunk's body (a transfer
+    // hoisted out of every loop of the chunk) would keep its
+    // memref.alloca_scope from being inlined before the OpenMP lowering.
+    pm.addPass(createConvertVectorToSCFPass(
+        VectorTransferToSCFOptions().enableFullUnroll()));
   }
 
   // Loops and the LLVM dialect; the parallel chunk loops (scf.forall) to
