@@ -179,3 +179,86 @@ func.func @odd_columns(%a: tensor<16x64xf32>, %b: tensor<64x49xf32>, %c: tensor<
   %r = linalg.matmul ins(%a, %b : tensor<16x64xf32>, tensor<64x49xf32>) outs(%c : tensor<16x49xf32>) -> tensor<16x49xf32>
   return %r : tensor<16x49xf32>
 }
+
+// -----
+
+// Attention scores times values with a symbolic sequence length (dynamic
+// batch, rows and reduction; 16 static columns): one output row at a time,
+// a 16-lane accumulator kept in registers across the reduction loop.
+// CHECK-LABEL: func.func @dynamic_batch_matmul
+// CHECK-NOT:   vector.mask
+// CHECK:       vector.transfer_read {{.*}} : tensor<1x1x16xf32>, vector<1x1x16xf32>
+// CHECK:       scf.for {{.*}} -> (tensor<?x?x16xf32>, tensor<1x1x16xf32>, vector<1x1x16xf32>)
+// CHECK:         vector.contract {{.*}} : vector<1x1x1xf32>, vector<1x1x16xf32> into vector<1x1x16xf32>
+func.func @dynamic_batch_matmul(%a: tensor<?x?x?xf32>, %b: tensor<?x?x16xf32>, %c: tensor<?x?x16xf32>) -> tensor<?x?x16xf32> {
+  %r = linalg.batch_matmul ins(%a, %b : tensor<?x?x?xf32>, tensor<?x?x16xf32>) outs(%c : tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
+  return %r : tensor<?x?x16xf32>
+}
+
+// -----
+
+// Queries times keys with a symbolic sequence length (dynamic columns): a
+// loop over whole 16-column vectors, each a static piece with no masks and
+// its accumulator in registers, then one piece for the rest, masked.
+// CHECK-LABEL: func.func @dynamic_batch_columns
+// CHECK:       %[[REST:.*]] = arith.remui %{{.*}}, %c16 : index
+// CHECK:       scf.for
+// CHECK-NOT:     vector.mask
+// CHECK:         vector.contract {{.*}} : vector<1x1x1xf32>, vector<1x1x16xf32> into vector<1x1x16xf32>
+// CHECK:       %[[SOME:.*]] = arith.cmpi ne, %[[REST]], %c0
+// CHECK:       scf.if %[[SOME]]
+// CHECK:         vector.mask %{{.*}} { vector.transfer_read {{.*}} : tensor<1x1x?xf32>, vector<1x1x16x1xf32> }
+func.func @dynamic_batch_columns(%a: tensor<?x?x16xf32>, %b: tensor<?x16x?xf32>, %c: tensor<?x?x?xf32>) -> tensor<?x?x?xf32> {
+  %r = linalg.batch_matmul ins(%a, %b : tensor<?x?x16xf32>, tensor<?x16x?xf32>) outs(%c : tensor<?x?x?xf32>) -> tensor<?x?x?xf32>
+  return %r : tensor<?x?x?xf32>
+}
+
+// -----
+
+// A row reduction over a static innermost dimension (LayerNorm's mean,
+// softmax's maximum) with dynamic rows: one row at a time, reduced as one
+// vector.
+// CHECK-LABEL: func.func @row_sum
+// CHECK:       vector.multi_reduction <add>, {{.*}} [2] : vector<1x1x64xf32> to vector<1x1xf32>
+#rin = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#rout = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @row_sum(%x: tensor<?x?x64xf32>, %e: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %r = linalg.generic {indexing_maps = [#rin, #rout], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x : tensor<?x?x64xf32>) outs(%e : tensor<?x?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<?x?xf32>
+  return %r : tensor<?x?xf32>
+}
+
+// -----
+
+// The same with static rows; a reduction over a non-innermost dimension
+// stays scalar.
+// CHECK-LABEL: func.func @static_row_max
+// CHECK:       vector.multi_reduction <maxnumf>, {{.*}} [1] : vector<1x256xf32> to vector<1xf32>
+// CHECK-LABEL: func.func @column_sum
+// CHECK-NOT:   vector.
+// CHECK:       return
+#sin = affine_map<(d0, d1) -> (d0, d1)>
+#sout = affine_map<(d0, d1) -> (d0)>
+func.func @static_row_max(%x: tensor<8x256xf32>, %e: tensor<8xf32>) -> tensor<8xf32> {
+  %r = linalg.generic {indexing_maps = [#sin, #sout], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<8x256xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maxnumf %in, %out : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}
+#cin = affine_map<(d0, d1) -> (d1, d0)>
+func.func @column_sum(%x: tensor<64x8xf32>, %e: tensor<8xf32>) -> tensor<8xf32> {
+  %r = linalg.generic {indexing_maps = [#cin, #sout], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<64x8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
@@ -334,7 +335,7 @@ splitRows(IRRewriter &rewriter, linalg::MatmulOp matmul, int64_t tileM) {
 /// `acc` (the output so far); returns the new output and appends the
 /// batch matmul to `pieces`.
 Value batchMatmulColumns(OpBuilder &b, Location loc, linalg::BatchMatmulOp op,
-                         Value acc, OpFoldResult offset, int64_t columns,
+                         Value acc, OpFoldResult offset, OpFoldResult columns,
                          SmallVectorImpl<linalg::BatchMatmulOp> &pieces) {
   auto slice = [&](Value source) {
     auto type = cast<RankedTensorType>(source.getType());
@@ -342,10 +343,12 @@ Value batchMatmulColumns(OpBuilder &b, Location loc, linalg::BatchMatmulOp op,
                                       offset};
     SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, source, 0),
                                     tensor::getMixedSize(b, loc, source, 1),
-                                    b.getIndexAttr(columns)};
+                                    columns};
     SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    std::optional<int64_t> width = getConstantIntValue(columns);
     auto sliceType =
-        RankedTensorType::get({type.getDimSize(0), type.getDimSize(1), columns},
+        RankedTensorType::get({type.getDimSize(0), type.getDimSize(1),
+                               width ? *width : ShapedType::kDynamic},
                               type.getElementType());
     return std::make_tuple(tensor::ExtractSliceOp::create(b, loc, sliceType,
                                                           source, offsets,
@@ -364,10 +367,11 @@ Value batchMatmulColumns(OpBuilder &b, Location loc, linalg::BatchMatmulOp op,
 }
 
 /// Splits a batch matmul (default maps) with dynamic columns (attention
-/// scores: a symbolic sequence length of keys) into pieces of static
-/// columns: a loop over whole vectors of `width` columns, then one
-/// `scf.if` per power of two below `width` that the rest holds, so that
-/// every piece is vectorized with no masks. Returns the pieces.
+/// scores: a symbolic sequence length of keys) into a loop over whole
+/// vectors of `width` columns, each a batch matmul of static columns
+/// vectorized with no masks, and one piece for the rest (fewer than
+/// `width` columns, under an `scf.if`), its vector masked. Returns the
+/// pieces.
 SmallVector<linalg::BatchMatmulOp> splitDynamicColumns(IRRewriter &rewriter,
                                                        linalg::BatchMatmulOp op,
                                                        int64_t width) {
@@ -391,31 +395,24 @@ SmallVector<linalg::BatchMatmulOp> splitDynamicColumns(IRRewriter &rewriter,
   auto loop = scf::ForOp::create(
       rewriter, loc, index(0), whole, step, ValueRange{acc},
       [&](OpBuilder &b, Location loc, Value j, ValueRange iterArgs) {
-        scf::YieldOp::create(
-            b, loc,
-            batchMatmulColumns(b, loc, op, iterArgs[0], j, width, pieces));
+        scf::YieldOp::create(b, loc,
+                             batchMatmulColumns(b, loc, op, iterArgs[0], j,
+                                                b.getIndexAttr(width), pieces));
       });
   acc = loop.getResult(0);
-  for (int64_t p = llvm::PowerOf2Ceil(width) / 2; p >= 1; p /= 2) {
-    if (p >= width)
-      continue;
-    Value bit = arith::AndIOp::create(rewriter, loc, rest, index(p));
-    Value holds = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
-                                        bit, index(0));
-    Value above =
-        arith::AndIOp::create(rewriter, loc, rest, index(~(2 * p - 1)));
-    Value offset = arith::AddIOp::create(rewriter, loc, whole, above);
-    auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange{acc.getType()},
-                                  holds, /*withElseRegion=*/true);
-    rewriter.setInsertionPointToStart(ifOp.thenBlock());
-    scf::YieldOp::create(
-        rewriter, loc,
-        batchMatmulColumns(rewriter, loc, op, acc, offset, p, pieces));
-    rewriter.setInsertionPointToStart(ifOp.elseBlock());
-    scf::YieldOp::create(rewriter, loc, acc);
-    rewriter.setInsertionPointAfter(ifOp);
-    acc = ifOp.getResult(0);
-  }
+  // The rest (fewer than `width` columns): one piece, its vector masked.
+  Value holds = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
+                                      rest, index(0));
+  auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange{acc.getType()}, holds,
+                                /*withElseRegion=*/true);
+  rewriter.setInsertionPointToStart(ifOp.thenBlock());
+  scf::YieldOp::create(
+      rewriter, loc,
+      batchMatmulColumns(rewriter, loc, op, acc, whole, rest, pieces));
+  rewriter.setInsertionPointToStart(ifOp.elseBlock());
+  scf::YieldOp::create(rewriter, loc, acc);
+  rewriter.setInsertionPointAfter(ifOp);
+  acc = ifOp.getResult(0);
   rewriter.replaceOp(op, acc);
   return pieces;
 }

@@ -165,8 +165,9 @@ def SieveTileAndVectorize
     rest of the rows holds it (one row, decoding a token: the
     matrix-vector kernel); a batch matmul (attention) runs one output row
     of one batch entry at a time with a vector along its columns and the
-    accumulator in registers across the reduction, dynamic columns split
-    like dynamic rows (whole vectors, then powers of two); an elementwise op with a static innermost dimension is tiled
+    accumulator in registers across the reduction (dynamic columns: a loop
+    over whole vectors of `vector-width` columns, each a static piece, and
+    one masked piece for the rest); an elementwise op with a static innermost dimension is tiled
     one row at a time into full vectors. Other dynamic ops, and
     convolutions and pooling of other layouts or with dynamic shapes, are
     left for the scalar fallback
