@@ -29,8 +29,9 @@ def SievePrepareLinalg : Pass<"sieve-prepare-linalg", "::mlir::func::FuncOp"> {
       named so that later passes can recognize them;
     * fuses chains of elementwise generics (a producer with one use is
       fused into its consumer; one that only broadcasts scalars, such as a
-      broadcast constant, into each of its consumers), so that `max(x @ w + b, 0)` becomes one
-      matmul followed by one fused bias-and-ReLU loop nest.
+      broadcast constant, into each of its consumers), so that
+      `max(x @ w + b, 0)` becomes one matmul followed by one fused
+      bias-and-ReLU loop nest.
 
     Example: `linalg.add` of a `linalg.broadcast` becomes one
     `linalg.generic` that reads the unbroadcast operand directly.
@@ -167,10 +168,10 @@ def SieveTileAndVectorize
     of one batch entry at a time with a vector along its columns and the
     accumulator in registers across the reduction (dynamic columns: a loop
     over whole vectors of `vector-width` columns, each a static piece, and
-    one masked piece for the rest); an elementwise op with a static innermost dimension is tiled
-    one row at a time into full vectors. Other dynamic ops, and
-    convolutions and pooling of other layouts or with dynamic shapes, are
-    left for the scalar fallback
+    one masked piece for the rest); an elementwise op with a static
+    innermost dimension is tiled one row at a time into full vectors. Other
+    dynamic ops, and convolutions and pooling of other layouts or with
+    dynamic shapes, are left for the scalar fallback
     (`convert-linalg-to-loops`).
 
     With `threads` > 1, a static op with a reduction loop (matmul, batch
