@@ -7,6 +7,7 @@
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -169,7 +170,14 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     // transfers from here on.
     pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
     addCleanup(pm);
+    // Row reductions (LayerNorm, softmax) reduce their innermost vector
+    // dimension: vertical adds, then one horizontal reduction per row.
+    pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass(
+        vector::VectorMultiReductionLowering::InnerReduction));
   }
+  // exp, tanh, erf, ... as arithmetic on the vectors above, not one C
+  // library call per lane; powf with a constant exponent as products.
+  pm.addNestedPass<func::FuncOp>(createSieveApproximateMath());
 
   // Bufferize; results returned by the entry function are owned by the
   // caller (the runtime frees them).
@@ -189,7 +197,12 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     addCleanup(pm);
     pm.addNestedPass<func::FuncOp>(createSieveHoistVectorTransfers());
     pm.addPass(createCanonicalizerPass());
-    pm.addPass(createConvertVectorToSCFPass());
+    // Multi-dimensional transfers unrolled into 1-D ones on SSA values: no
+    // stack temporaries, which inside a parallel chunk's body (a transfer
+    // hoisted out of every loop of the chunk) would keep its
+    // memref.alloca_scope from being inlined before the OpenMP lowering.
+    pm.addPass(createConvertVectorToSCFPass(
+        VectorTransferToSCFOptions().enableFullUnroll()));
   }
 
   // Loops and the LLVM dialect; the parallel chunk loops (scf.forall) to

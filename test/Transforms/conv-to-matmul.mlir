@@ -37,3 +37,19 @@ func.func @batch2(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %o: tensor<2
   %c = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<2x3x8x8xf32>, tensor<4x3x3x3xf32>) outs(%o : tensor<2x4x6x6xf32>) -> tensor<2x4x6x6xf32>
   return %c : tensor<2x4x6x6xf32>
 }
+
+// -----
+
+// A symbolic batch (ViT's patch embedding, 8x8 stride 8): a loop over the
+// batch entries, each a static batch-1 convolution rewritten as above.
+// CHECK-LABEL: func.func @dynamic_batch
+// CHECK:       %[[N:.*]] = tensor.dim %{{.*}}, %c0{{.*}} : tensor<?x64x4x4xf32>
+// CHECK:       scf.for %[[I:.*]] = %c0{{.*}} to %[[N]] step %c1
+// CHECK:         tensor.extract_slice %{{.*}}[%[[I]], 0, 0, 0] [1, 3, 32, 32] [1, 1, 1, 1] : tensor<?x3x32x32xf32> to tensor<1x3x32x32xf32>
+// CHECK:         linalg.matmul ins(%{{.*}} : tensor<64x192xf32>, tensor<192x16xf32>) outs(%{{.*}} : tensor<64x16xf32>)
+// CHECK:         tensor.insert_slice %{{.*}}[%[[I]], 0, 0, 0] [1, 64, 4, 4] [1, 1, 1, 1] : tensor<1x64x4x4xf32> into tensor<?x64x4x4xf32>
+// CHECK-NOT:   linalg.conv_2d
+func.func @dynamic_batch(%x: tensor<?x3x32x32xf32>, %w: tensor<64x3x8x8xf32>, %b: tensor<?x64x4x4xf32>) -> tensor<?x64x4x4xf32> {
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<8> : tensor<2xi64>} ins(%x, %w : tensor<?x3x32x32xf32>, tensor<64x3x8x8xf32>) outs(%b : tensor<?x64x4x4xf32>) -> tensor<?x64x4x4xf32>
+  return %r : tensor<?x64x4x4xf32>
+}

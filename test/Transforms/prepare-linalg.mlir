@@ -48,3 +48,22 @@ func.func @conv_stays(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %o: tens
   %c = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) outs(%o : tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32>
   return %c : tensor<1x4x6x6xf32>
 }
+
+// -----
+
+// A broadcast constant with two consumers (CSE merged the same broadcast of
+// two layers) is fused into both: each body reads the scalar (a constant
+// exponent that later becomes products), no tensor of one value is written.
+// CHECK-LABEL: func.func @shared_scalar_broadcast
+// CHECK-COUNT-2: linalg.generic
+// CHECK-NOT:   linalg.generic
+// CHECK:       return
+// CHECK-NOT:   linalg.broadcast
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @shared_scalar_broadcast(%x: tensor<?x?x64xf32>, %y: tensor<?x?x64xf32>, %e: tensor<?x?x64xf32>) -> (tensor<?x?x64xf32>, tensor<?x?x64xf32>) {
+  %three = arith.constant dense<3.0> : tensor<f32>
+  %b = linalg.broadcast ins(%three : tensor<f32>) outs(%e : tensor<?x?x64xf32>) dimensions = [0, 1, 2]
+  %p = linalg.powf ins(%x, %b : tensor<?x?x64xf32>, tensor<?x?x64xf32>) outs(%e : tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+  %q = linalg.powf ins(%y, %b : tensor<?x?x64xf32>, tensor<?x?x64xf32>) outs(%e : tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+  return %p, %q : tensor<?x?x64xf32>, tensor<?x?x64xf32>
+}

@@ -54,22 +54,47 @@ func.func @relu(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
 // -----
 
 // Dynamic rows (a symbolic batch or sequence length) with static reduction
-// and columns branch on the row count at run time: one row takes the
-// matrix-vector kernel of a static one-row copy; more rows the blocked
-// schedule, the row tile loop up to the dynamic size, each 8x32 tile
-// vectorized with masks for the last, partial one.
+// and columns become static pieces, no masks: a loop over whole 8-row tiles,
+// each a static 8-row matmul with the few-rows schedule, then one branch
+// per power of two below 8 for the remaining rows (4, 2, 1), the one-row
+// piece (decoding a token) the matrix-vector kernel.
 // CHECK-LABEL: func.func @dynamic_rows
-// CHECK:       %[[ONE:.*]] = arith.cmpi eq, %{{.*}}, %c1
-// CHECK:       scf.if %[[ONE]] -> (tensor<?x64xf32>)
+// CHECK-NOT:   vector.mask
+// CHECK:       %[[REST:.*]] = arith.remui %[[ROWS:.*]], %c8 : index
+// CHECK:       %[[WHOLE:.*]] = arith.subi %[[ROWS]], %[[REST]] : index
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %[[WHOLE]] step %c8
+// CHECK:         tensor.extract_slice %{{.*}} [8, 128] [1, 1] : tensor<?x128xf32> to tensor<8x128xf32>
+// CHECK:         vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK:       arith.andi %[[REST]], %c4 : index
+// CHECK:       scf.if
+// CHECK:         vector.contract {{.*}} : vector<4x1xf32>, vector<1x32xf32> into vector<4x32xf32>
+// CHECK:       arith.andi %[[REST]], %c2 : index
+// CHECK:       scf.if
+// CHECK:         vector.contract {{.*}} : vector<2x1xf32>, vector<1x32xf32> into vector<2x32xf32>
+// CHECK:       arith.andi %[[REST]], %c1 : index
+// CHECK:       scf.if
 // CHECK:         vector.contract {{.*}} : vector<8xf32>, vector<8x64xf32> into vector<64xf32>
-// CHECK:       } else {
-// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %c64{{.*}} step %c32
-// CHECK:           scf.for %{{.*}} = %c0{{.*}} to %dim{{.*}} step %c8
-// CHECK:             vector.create_mask %{{.*}}, %c32{{.*}} : vector<8x32xi1>
-// CHECK:             vector.mask %{{.*}} { vector.transfer_write {{.*}} : vector<8x32xf32>, tensor<?x32xf32> }
+// CHECK-NOT:   vector.mask
+// CHECK:       return
 func.func @dynamic_rows(%a: tensor<?x128xf32>, %b: tensor<128x64xf32>, %c: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<?x128xf32>, tensor<128x64xf32>) outs(%c : tensor<?x64xf32>) -> tensor<?x64xf32>
   return %r : tensor<?x64xf32>
+}
+
+// -----
+
+// Static rows that the 8-row tile does not divide (7: a prompt of 7 tokens)
+// are split into pieces of 4, 2 and 1 rows, not seven one-row tiles.
+// CHECK-LABEL: func.func @seven_rows
+// CHECK:       tensor.extract_slice %{{.*}}[0, 0] [4, 128] [1, 1]
+// CHECK:       vector.contract {{.*}} : vector<4x1xf32>, vector<1x32xf32> into vector<4x32xf32>
+// CHECK:       tensor.extract_slice %{{.*}}[4, 0] [2, 128] [1, 1]
+// CHECK:       vector.contract {{.*}} : vector<2x1xf32>, vector<1x32xf32> into vector<2x32xf32>
+// CHECK:       tensor.extract_slice %{{.*}}[6, 0] [1, 128] [1, 1]
+// CHECK:       vector.contract {{.*}} : vector<8xf32>, vector<8x64xf32> into vector<64xf32>
+func.func @seven_rows(%a: tensor<7x128xf32>, %b: tensor<128x64xf32>, %c: tensor<7x64xf32>) -> tensor<7x64xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<7x128xf32>, tensor<128x64xf32>) outs(%c : tensor<7x64xf32>) -> tensor<7x64xf32>
+  return %r : tensor<7x64xf32>
 }
 
 // -----
@@ -153,4 +178,87 @@ func.func @bool_result(%a: tensor<3x16xi32>, %b: tensor<3x16xi32>) -> tensor<3x1
 func.func @odd_columns(%a: tensor<16x64xf32>, %b: tensor<64x49xf32>, %c: tensor<16x49xf32>) -> tensor<16x49xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<16x64xf32>, tensor<64x49xf32>) outs(%c : tensor<16x49xf32>) -> tensor<16x49xf32>
   return %r : tensor<16x49xf32>
+}
+
+// -----
+
+// Attention scores times values with a symbolic sequence length (dynamic
+// batch, rows and reduction; 16 static columns): one output row at a time,
+// a 16-lane accumulator kept in registers across the reduction loop.
+// CHECK-LABEL: func.func @dynamic_batch_matmul
+// CHECK-NOT:   vector.mask
+// CHECK:       vector.transfer_read {{.*}} : tensor<1x1x16xf32>, vector<1x1x16xf32>
+// CHECK:       scf.for {{.*}} -> (tensor<?x?x16xf32>, tensor<1x1x16xf32>, vector<1x1x16xf32>)
+// CHECK:         vector.contract {{.*}} : vector<1x1x1xf32>, vector<1x1x16xf32> into vector<1x1x16xf32>
+func.func @dynamic_batch_matmul(%a: tensor<?x?x?xf32>, %b: tensor<?x?x16xf32>, %c: tensor<?x?x16xf32>) -> tensor<?x?x16xf32> {
+  %r = linalg.batch_matmul ins(%a, %b : tensor<?x?x?xf32>, tensor<?x?x16xf32>) outs(%c : tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
+  return %r : tensor<?x?x16xf32>
+}
+
+// -----
+
+// Queries times keys with a symbolic sequence length (dynamic columns): a
+// loop over whole 16-column vectors, each a static piece with no masks and
+// its accumulator in registers, then one piece for the rest, masked.
+// CHECK-LABEL: func.func @dynamic_batch_columns
+// CHECK:       %[[REST:.*]] = arith.remui %{{.*}}, %c16 : index
+// CHECK:       scf.for
+// CHECK-NOT:     vector.mask
+// CHECK:         vector.contract {{.*}} : vector<1x1x1xf32>, vector<1x1x16xf32> into vector<1x1x16xf32>
+// CHECK:       %[[SOME:.*]] = arith.cmpi ne, %[[REST]], %c0
+// CHECK:       scf.if %[[SOME]]
+// CHECK:         vector.mask %{{.*}} { vector.transfer_read {{.*}} : tensor<1x1x?xf32>, vector<1x1x16x1xf32> }
+func.func @dynamic_batch_columns(%a: tensor<?x?x16xf32>, %b: tensor<?x16x?xf32>, %c: tensor<?x?x?xf32>) -> tensor<?x?x?xf32> {
+  %r = linalg.batch_matmul ins(%a, %b : tensor<?x?x16xf32>, tensor<?x16x?xf32>) outs(%c : tensor<?x?x?xf32>) -> tensor<?x?x?xf32>
+  return %r : tensor<?x?x?xf32>
+}
+
+// -----
+
+// A row reduction over a static innermost dimension (LayerNorm's mean,
+// softmax's maximum) with dynamic rows: one row at a time, reduced as one
+// vector.
+// CHECK-LABEL: func.func @row_sum
+// CHECK:       vector.multi_reduction <add>, {{.*}} [2] : vector<1x1x64xf32> to vector<1x1xf32>
+#rin = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#rout = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @row_sum(%x: tensor<?x?x64xf32>, %e: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %r = linalg.generic {indexing_maps = [#rin, #rout], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x : tensor<?x?x64xf32>) outs(%e : tensor<?x?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<?x?xf32>
+  return %r : tensor<?x?xf32>
+}
+
+// -----
+
+// The same with static rows; a reduction over a non-innermost dimension
+// stays scalar.
+// CHECK-LABEL: func.func @static_row_max
+// CHECK:       vector.multi_reduction <maxnumf>, {{.*}} [1] : vector<1x256xf32> to vector<1xf32>
+// CHECK-LABEL: func.func @column_sum
+// CHECK-NOT:   vector.
+// CHECK:       return
+#sin = affine_map<(d0, d1) -> (d0, d1)>
+#sout = affine_map<(d0, d1) -> (d0)>
+func.func @static_row_max(%x: tensor<8x256xf32>, %e: tensor<8xf32>) -> tensor<8xf32> {
+  %r = linalg.generic {indexing_maps = [#sin, #sout], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<8x256xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maxnumf %in, %out : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}
+#cin = affine_map<(d0, d1) -> (d1, d0)>
+func.func @column_sum(%x: tensor<64x8xf32>, %e: tensor<8xf32>) -> tensor<8xf32> {
+  %r = linalg.generic {indexing_maps = [#cin, #sout], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<64x8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %r : tensor<8xf32>
 }

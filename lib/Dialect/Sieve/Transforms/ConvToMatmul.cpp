@@ -2,8 +2,10 @@
 
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
@@ -95,9 +97,69 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
   }
 };
 
+/// A convolution whose batch is dynamic (a symbolic batch axis) and whose
+/// other dimensions are static becomes a loop over the batch entries, each
+/// a static batch-1 convolution that ConvToMatmul rewrites.
+void splitDynamicBatch(RewriterBase &rewriter, linalg::Conv2DNchwFchwOp op) {
+  auto xt = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto wt = dyn_cast<RankedTensorType>(op.getInputs()[1].getType());
+  auto ot = dyn_cast<RankedTensorType>(op.getOutputs()[0].getType());
+  if (!op.hasPureTensorSemantics() || !xt || !wt || !ot ||
+      !wt.hasStaticShape() || !ShapedType::isDynamic(xt.getDimSize(0)) ||
+      !ShapedType::isDynamic(ot.getDimSize(0)))
+    return;
+  for (RankedTensorType t : {xt, ot})
+    for (int64_t d = 1; d < 4; ++d)
+      if (ShapedType::isDynamic(t.getDimSize(d)))
+        return;
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  Value init = op.getOutputs()[0];
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  Value batch = tensor::DimOp::create(rewriter, loc, init, 0);
+  auto loop = scf::ForOp::create(
+      rewriter, loc, zero, batch, one, ValueRange{init},
+      [&](OpBuilder &b, Location loc, Value n, ValueRange iterArgs) {
+        auto entry = [&](Value source, RankedTensorType t) {
+          SmallVector<OpFoldResult> offsets{
+              n, b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(0)};
+          SmallVector<OpFoldResult> sizes{b.getIndexAttr(1)};
+          for (int64_t d = 1; d < 4; ++d)
+            sizes.push_back(b.getIndexAttr(t.getDimSize(d)));
+          SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+          auto type = RankedTensorType::get(
+              {1, t.getDimSize(1), t.getDimSize(2), t.getDimSize(3)},
+              t.getElementType());
+          return std::make_tuple(tensor::ExtractSliceOp::create(b, loc, type,
+                                                                source, offsets,
+                                                                sizes, strides)
+                                     .getResult(),
+                                 offsets, sizes, strides);
+        };
+        auto [x, xo, xs, xst] = entry(op.getInputs()[0], xt);
+        auto [out, offsets, sizes, strides] = entry(iterArgs[0], ot);
+        auto conv = linalg::Conv2DNchwFchwOp::create(
+            b, loc, TypeRange{out.getType()}, ValueRange{x, op.getInputs()[1]},
+            ValueRange{out}, op.getStrides(), op.getDilations());
+        scf::YieldOp::create(
+            b, loc,
+            tensor::InsertSliceOp::create(b, loc, conv.getResult(0),
+                                          iterArgs[0], offsets, sizes, strides)
+                .getResult());
+      });
+  rewriter.replaceOp(op, loop.getResults());
+}
+
 struct SieveConvToMatmulPass
     : sieve::impl::SieveConvToMatmulBase<SieveConvToMatmulPass> {
   void runOnOperation() override {
+    SmallVector<linalg::Conv2DNchwFchwOp> convs;
+    getOperation().walk(
+        [&](linalg::Conv2DNchwFchwOp op) { convs.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (linalg::Conv2DNchwFchwOp op : convs)
+      splitDynamicBatch(rewriter, op);
     RewritePatternSet patterns(&getContext());
     patterns.add<ConvToMatmul>(&getContext());
     walkAndApplyPatterns(getOperation(), std::move(patterns));

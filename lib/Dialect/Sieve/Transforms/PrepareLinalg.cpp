@@ -76,6 +76,21 @@ int64_t bodyOps(Operation *op) {
                  : 1;
 }
 
+/// Whether `op` only spreads scalars: a generic whose inputs are all of
+/// rank 0 (a broadcast constant, a splat fill). Fused into each of its
+/// consumers it is a scalar in their bodies (a constant that later
+/// patterns fold: the exponent of powf); kept apart because it has several
+/// consumers (CSE merges the same broadcast of two layers), it would write
+/// and read a whole tensor of one value.
+bool spreadsScalars(Operation *op) {
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
+  return generic && generic.getNumReductionLoops() == 0 &&
+         llvm::all_of(generic.getDpsInputs(), [](Value input) {
+           auto type = dyn_cast<RankedTensorType>(input.getType());
+           return type && type.getRank() == 0;
+         });
+}
+
 struct SievePrepareLinalgPass
     : sieve::impl::SievePrepareLinalgBase<SievePrepareLinalgPass> {
   void runOnOperation() override {
@@ -85,7 +100,8 @@ struct SievePrepareLinalgPass
     linalg::populateElementwiseOpsFusionPatterns(
         patterns, [](OpOperand *fused) {
           Operation *producer = fused->get().getDefiningOp();
-          return producer && producer->hasOneUse() &&
+          return producer &&
+                 (producer->hasOneUse() || spreadsScalars(producer)) &&
                  bodyOps(producer) + bodyOps(fused->getOwner()) <=
                      kMaxFusedBodyOps;
         });

@@ -13,9 +13,11 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <limits>
 
@@ -47,6 +49,39 @@ int64_t fittingTile(int64_t size, int64_t want) {
   while (tile * 2 <= want && size % (tile * 2) == 0)
     tile *= 2;
   return tile;
+}
+
+/// Tile sizes for a reduction along the innermost loop whose extent is
+/// static (a row sum or maximum: LayerNorm, softmax), or nothing: one row
+/// at a time, the row in chunks of up to 16 vectors (the largest power of
+/// two dividing it), reduced in vector registers. Every operand must read
+/// the row contiguously or not at all; bool tensors stay scalar.
+SmallVector<int64_t> rowReductionTile(linalg::LinalgOp op,
+                                      int64_t vectorWidth) {
+  if (!isa<linalg::GenericOp>(op) || op.getNumLoops() == 0 ||
+      op.getNumReductionLoops() != 1)
+    return {};
+  unsigned last = op.getNumLoops() - 1;
+  if (op.getIteratorTypesArray()[last] != utils::IteratorType::reduction)
+    return {};
+  int64_t extent = op.getStaticLoopRanges()[last];
+  if (ShapedType::isDynamic(extent))
+    return {};
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (getElementTypeOrSelf(operand.get().getType()).isInteger(1))
+      return {};
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isProjectedPermutation())
+      return {};
+    for (unsigned r = 0; r + 1 < map.getNumResults(); ++r)
+      if (map.getDimPosition(r) == last)
+        return {};
+  }
+  SmallVector<int64_t> sizes(op.getNumLoops(), 1);
+  sizes[last] = fittingTile(extent, 16 * vectorWidth);
+  if (sizes[last] < 4)
+    return {}; // Too narrow to pay.
+  return sizes;
 }
 
 /// The largest multiple of `step` that is at most `want` and divides
@@ -173,6 +208,213 @@ FailureOr<linalg::LinalgOp> tileParallel(RewriterBase &rewriter,
     return failure();
   rewriter.replaceOp(op, tiled->replacements);
   return cast<linalg::LinalgOp>(tiled->tiledOps.back());
+}
+
+/// The row pieces of a matmul of `rows` rows for register tiles of `tileM`
+/// rows: the whole tiles, then one piece of each power of two below
+/// `tileM` that the remainder holds (7 rows at tileM 8: 4, 2, 1), largest
+/// first. Pieces of 0 rows are left out.
+SmallVector<int64_t> rowPieces(int64_t rows, int64_t tileM) {
+  SmallVector<int64_t> pieces;
+  if (rows - rows % tileM > 0)
+    pieces.push_back(rows - rows % tileM);
+  int64_t rest = rows % tileM;
+  for (int64_t p = llvm::PowerOf2Ceil(tileM); p >= 1; p /= 2)
+    if (rest & p)
+      pieces.push_back(p);
+  return pieces;
+}
+
+/// A static matmul of `rows` rows of `matmul` at row `offset` of `acc`
+/// (the output so far): its rows of the input and `acc` are sliced, the
+/// product inserted back. Returns the new output and appends the matmul to
+/// `pieces`.
+Value matmulRows(OpBuilder &b, Location loc, linalg::MatmulOp matmul, Value acc,
+                 OpFoldResult offset, int64_t rows,
+                 SmallVectorImpl<linalg::MatmulOp> &pieces) {
+  Value a = matmul.getInputs()[0], w = matmul.getInputs()[1];
+  auto wt = cast<RankedTensorType>(w.getType());
+  int64_t k = wt.getDimSize(0), n = wt.getDimSize(1);
+  auto slice = [&](Value source, int64_t columns) {
+    auto type = RankedTensorType::get(
+        {rows, columns},
+        cast<RankedTensorType>(source.getType()).getElementType());
+    return tensor::ExtractSliceOp::create(
+        b, loc, type, source, ArrayRef<OpFoldResult>{offset, b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(rows), b.getIndexAttr(columns)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+  };
+  Value out = slice(acc, n);
+  auto piece =
+      linalg::MatmulOp::create(b, loc, TypeRange{out.getType()},
+                               ValueRange{slice(a, k), w}, ValueRange{out});
+  pieces.push_back(piece);
+  return tensor::InsertSliceOp::create(
+      b, loc, piece.getResult(0), acc,
+      ArrayRef<OpFoldResult>{offset, b.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(rows), b.getIndexAttr(n)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+}
+
+/// Splits a matmul (default maps, static reduction and columns) whose rows
+/// `tileM` does not divide into matmuls of static row counts (rowPieces):
+/// static rows become one matmul per piece; dynamic rows (a symbolic batch
+/// or sequence length) a loop over whole tiles of `tileM` rows, each a
+/// static matmul, then one `scf.if` per power of two below `tileM` that
+/// runs a static matmul of that many rows when the remainder holds it (one
+/// row: decoding a token). Every piece then gets the static schedule, with
+/// no masks. Returns the static matmuls, or nothing when `matmul` stays.
+SmallVector<linalg::MatmulOp>
+splitRows(IRRewriter &rewriter, linalg::MatmulOp matmul, int64_t tileM) {
+  auto op = cast<linalg::LinalgOp>(matmul.getOperation());
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (!op.hasPureTensorSemantics() ||
+      !linalg::MatmulOp::isDefaultIndexingMaps(matmul.getIndexingMaps()) ||
+      ShapedType::isDynamic(ranges[1]) || ShapedType::isDynamic(ranges[2]) ||
+      ranges[1] <= 0 || ranges[2] <= 0 ||
+      !cast<RankedTensorType>(matmul.getInputs()[1].getType()).hasStaticShape())
+    return {};
+  bool dynamicRows = ShapedType::isDynamic(ranges[0]);
+  if (!dynamicRows && rowPieces(ranges[0], tileM).size() <= 1)
+    return {};
+  Location loc = matmul.getLoc();
+  rewriter.setInsertionPoint(matmul);
+  SmallVector<linalg::MatmulOp> pieces;
+  Value acc = matmul.getOutputs()[0];
+  if (!dynamicRows) {
+    int64_t offset = 0;
+    for (int64_t rows : rowPieces(ranges[0], tileM)) {
+      acc = matmulRows(rewriter, loc, matmul, acc,
+                       rewriter.getIndexAttr(offset), rows, pieces);
+      offset += rows;
+    }
+    rewriter.replaceOp(matmul, acc);
+    return pieces;
+  }
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
+  };
+  Value rows = tensor::DimOp::create(rewriter, loc, acc, 0);
+  Value tile = index(tileM);
+  Value rest = arith::RemUIOp::create(rewriter, loc, rows, tile);
+  Value whole = arith::SubIOp::create(rewriter, loc, rows, rest);
+  auto loop = scf::ForOp::create(
+      rewriter, loc, index(0), whole, tile, ValueRange{acc},
+      [&](OpBuilder &b, Location loc, Value i, ValueRange iterArgs) {
+        scf::YieldOp::create(
+            b, loc, matmulRows(b, loc, matmul, iterArgs[0], i, tileM, pieces));
+      });
+  acc = loop.getResult(0);
+  // The remainder's powers of two, largest first: the piece of `p` rows
+  // starts after the whole tiles and the remainder's bits above `p`.
+  for (int64_t p = llvm::PowerOf2Ceil(tileM) / 2; p >= 1; p /= 2) {
+    if (p >= tileM)
+      continue;
+    Value bit = arith::AndIOp::create(rewriter, loc, rest, index(p));
+    Value holds = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
+                                        bit, index(0));
+    Value above =
+        arith::AndIOp::create(rewriter, loc, rest, index(~(2 * p - 1)));
+    Value offset = arith::AddIOp::create(rewriter, loc, whole, above);
+    auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange{acc.getType()},
+                                  holds, /*withElseRegion=*/true);
+    rewriter.setInsertionPointToStart(ifOp.thenBlock());
+    scf::YieldOp::create(
+        rewriter, loc,
+        matmulRows(rewriter, loc, matmul, acc, offset, p, pieces));
+    rewriter.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(rewriter, loc, acc);
+    rewriter.setInsertionPointAfter(ifOp);
+    acc = ifOp.getResult(0);
+  }
+  rewriter.replaceOp(matmul, acc);
+  return pieces;
+}
+
+/// A batch matmul of `columns` columns of `op` at column `offset` of
+/// `acc` (the output so far); returns the new output and appends the
+/// batch matmul to `pieces`.
+Value batchMatmulColumns(OpBuilder &b, Location loc, linalg::BatchMatmulOp op,
+                         Value acc, OpFoldResult offset, OpFoldResult columns,
+                         SmallVectorImpl<linalg::BatchMatmulOp> &pieces) {
+  auto slice = [&](Value source) {
+    auto type = cast<RankedTensorType>(source.getType());
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
+                                      offset};
+    SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, source, 0),
+                                    tensor::getMixedSize(b, loc, source, 1),
+                                    columns};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    std::optional<int64_t> width = getConstantIntValue(columns);
+    auto sliceType =
+        RankedTensorType::get({type.getDimSize(0), type.getDimSize(1),
+                               width ? *width : ShapedType::kDynamic},
+                              type.getElementType());
+    return std::make_tuple(tensor::ExtractSliceOp::create(b, loc, sliceType,
+                                                          source, offsets,
+                                                          sizes, strides)
+                               .getResult(),
+                           offsets, sizes, strides);
+  };
+  auto [w, wo, ws, wst] = slice(op.getInputs()[1]);
+  auto [out, offsets, sizes, strides] = slice(acc);
+  auto piece = linalg::BatchMatmulOp::create(b, loc, TypeRange{out.getType()},
+                                             ValueRange{op.getInputs()[0], w},
+                                             ValueRange{out});
+  pieces.push_back(piece);
+  return tensor::InsertSliceOp::create(b, loc, piece.getResult(0), acc, offsets,
+                                       sizes, strides);
+}
+
+/// Splits a batch matmul (default maps) with dynamic columns (attention
+/// scores: a symbolic sequence length of keys) into a loop over whole
+/// vectors of `width` columns, each a batch matmul of static columns
+/// vectorized with no masks, and one piece for the rest (fewer than
+/// `width` columns, under an `scf.if`), its vector masked. Returns the
+/// pieces.
+SmallVector<linalg::BatchMatmulOp> splitDynamicColumns(IRRewriter &rewriter,
+                                                       linalg::BatchMatmulOp op,
+                                                       int64_t width) {
+  SmallVector<int64_t> ranges =
+      cast<linalg::LinalgOp>(op.getOperation()).getStaticLoopRanges();
+  if (!op.hasPureTensorSemantics() ||
+      !linalg::BatchMatmulOp::isDefaultIndexingMaps(op.getIndexingMaps()) ||
+      !ShapedType::isDynamic(ranges[2]))
+    return {};
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
+  };
+  SmallVector<linalg::BatchMatmulOp> pieces;
+  Value acc = op.getOutputs()[0];
+  Value columns = tensor::DimOp::create(rewriter, loc, acc, 2);
+  Value step = index(width);
+  Value rest = arith::RemUIOp::create(rewriter, loc, columns, step);
+  Value whole = arith::SubIOp::create(rewriter, loc, columns, rest);
+  auto loop = scf::ForOp::create(
+      rewriter, loc, index(0), whole, step, ValueRange{acc},
+      [&](OpBuilder &b, Location loc, Value j, ValueRange iterArgs) {
+        scf::YieldOp::create(b, loc,
+                             batchMatmulColumns(b, loc, op, iterArgs[0], j,
+                                                b.getIndexAttr(width), pieces));
+      });
+  acc = loop.getResult(0);
+  // The rest (fewer than `width` columns): one piece, its vector masked.
+  Value holds = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
+                                      rest, index(0));
+  auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange{acc.getType()}, holds,
+                                /*withElseRegion=*/true);
+  rewriter.setInsertionPointToStart(ifOp.thenBlock());
+  scf::YieldOp::create(
+      rewriter, loc,
+      batchMatmulColumns(rewriter, loc, op, acc, whole, rest, pieces));
+  rewriter.setInsertionPointToStart(ifOp.elseBlock());
+  scf::YieldOp::create(rewriter, loc, acc);
+  rewriter.setInsertionPointAfter(ifOp);
+  acc = ifOp.getResult(0);
+  rewriter.replaceOp(op, acc);
+  return pieces;
 }
 
 struct SieveTileAndVectorizePass
@@ -315,6 +557,13 @@ struct SieveTileAndVectorizePass
     for (linalg::LinalgOp op : windowOps)
       (void)sieve::vectorizeWindowOp(rewriter, op, windowOptions);
 
+    // Matmuls whose rows the register tile does not divide (a symbolic
+    // batch or sequence length; 7 rows) become static pieces first.
+    SmallVector<linalg::MatmulOp> matmuls;
+    getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    for (linalg::MatmulOp op : matmuls)
+      (void)splitRows(rewriter, op, tileM);
+
     SmallVector<linalg::LinalgOp> ops, dynamicOps;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (!op.hasPureTensorSemantics())
@@ -370,6 +619,11 @@ struct SieveTileAndVectorizePass
         inner.append({int64_t(m + 1), int64_t(m), int64_t(m + 2)});
         (void)tileAndVectorize(rewriter, *block, sizes, inner,
                                /*hoistFromInnermost=*/true);
+        continue;
+      }
+      if (SmallVector<int64_t> row = rowReductionTile(op, vectorWidth);
+          !row.empty()) {
+        (void)tileAndVectorize(rewriter, op, row);
         continue;
       }
       if (!isVectorizableElementwise(op))
@@ -434,6 +688,31 @@ struct SieveTileAndVectorizePass
     return {oneRow, many};
   }
 
+  /// A batch matmul with dynamic dimensions (attention with a symbolic
+  /// sequence length: queries times keys, then scores times values): one
+  /// output row of one batch entry at a time, a vector along the columns
+  /// (static columns: one tile of up to `tileN`; dynamic ones:
+  /// `vectorWidth` lanes, the last tile masked), the reduction innermost
+  /// with the accumulator kept in registers.
+  void vectorizeDynamicBatchMatmul(IRRewriter &rewriter,
+                                   linalg::BatchMatmulOp op) {
+    if (!linalg::BatchMatmulOp::isDefaultIndexingMaps(op.getIndexingMaps()))
+      return;
+    int64_t columns =
+        cast<linalg::LinalgOp>(op.getOperation()).getStaticLoopRanges()[2];
+    SmallVector<int64_t> sizes{1, 1, 0, 1}, vectorSizes;
+    if (ShapedType::isDynamic(columns)) {
+      sizes[2] = vectorWidth;
+      vectorSizes = sizes;
+    } else if (columns > 0) {
+      sizes[2] = columnTile(columns);
+    } else {
+      return;
+    }
+    (void)tileAndVectorize(rewriter, op, sizes, {},
+                           /*hoistFromInnermost=*/true, vectorSizes);
+  }
+
   /// Ops with dynamic dimensions (a symbolic batch or sequence length):
   /// a matmul whose rows are dynamic but whose reduction and columns are
   /// static gets the blocked schedule of static matmuls, with the last row
@@ -460,6 +739,20 @@ struct SieveTileAndVectorizePass
         return;
       (void)tileAndVectorize(rewriter, *block, sizes, {1, 0, 2},
                              /*hoistFromInnermost=*/true, sizes);
+      return;
+    }
+    if (auto batch = dyn_cast<linalg::BatchMatmulOp>(op.getOperation())) {
+      SmallVector<linalg::BatchMatmulOp> pieces =
+          splitDynamicColumns(rewriter, batch, vectorWidth);
+      if (pieces.empty())
+        pieces.push_back(batch);
+      for (linalg::BatchMatmulOp piece : pieces)
+        vectorizeDynamicBatchMatmul(rewriter, piece);
+      return;
+    }
+    if (SmallVector<int64_t> row = rowReductionTile(op, vectorWidth);
+        !row.empty()) {
+      (void)tileAndVectorize(rewriter, op, row);
       return;
     }
     if (!isVectorizableElementwise(op) || !isStatic(ranges.back()) ||

@@ -28,8 +28,10 @@ def SievePrepareLinalg : Pass<"sieve-prepare-linalg", "::mlir::func::FuncOp"> {
       into `linalg.generic`; contractions, convolutions and pooling stay
       named so that later passes can recognize them;
     * fuses chains of elementwise generics (a producer with one use is
-      fused into its consumer), so that `max(x @ w + b, 0)` becomes one
-      matmul followed by one fused bias-and-ReLU loop nest.
+      fused into its consumer; one that only broadcasts scalars, such as a
+      broadcast constant, into each of its consumers), so that
+      `max(x @ w + b, 0)` becomes one matmul followed by one fused
+      bias-and-ReLU loop nest.
 
     Example: `linalg.add` of a `linalg.broadcast` becomes one
     `linalg.generic` that reads the unbroadcast operand directly.
@@ -129,6 +131,10 @@ def SieveTileAndVectorize
       shape shrink to the largest power of two that does; after
       vectorization the accumulator tile is hoisted out of the reduction
       loop on tensors (`hoistLoopInvariantSubsets`).
+    * A `linalg.generic` reducing its innermost loop over a static extent
+      (a row sum or maximum: LayerNorm, softmax), with static or dynamic
+      other dimensions, runs one row at a time, the row (in chunks of up
+      to 16 vectors) reduced as one vector.
     * Elementwise `linalg.generic` and `linalg.fill` ops with static shapes
       are tiled to one vector of `vector-width` elements along the
       innermost dimension and vectorized, except those that read or write
@@ -146,17 +152,26 @@ def SieveTileAndVectorize
       (`vector.shuffle`). Windows of more than 64 taps and row strides
       above 4 keep the scalar fallback. docs/convolutions.md says why.
 
+    A matmul whose rows `tile-m` does not divide is first split into
+    matmuls of static row counts: whole tiles, then one piece of each power
+    of two below `tile-m` that the rest holds (7 rows: 4, 2 and 1), each of
+    which gets the schedule above (a one-row piece the matrix-vector
+    kernel), with no masks.
+
     Dynamic dimensions (a symbolic batch or sequence length) keep vector
     code where the vectorized dimensions are static: a matmul with dynamic
-    rows and static reduction and columns branches on the row count at run
-    time (`scf.if`): one row (decoding a token) runs the matrix-vector
-    kernel of a static one-row copy, more rows the blocked schedule, its
-    row tile loop running to the dynamic size and the last, partial tile
-    vectorized with masks (`vector.mask`, lowered to masked loads and
-    stores); an elementwise op with a static innermost dimension is tiled
-    one row at a time into full vectors. Other dynamic ops, and
-    convolutions and pooling of other layouts or with dynamic shapes, are
-    left for the scalar fallback
+    rows and static reduction and columns becomes a loop over whole tiles
+    of `tile-m` rows, each a static matmul, and one `scf.if` per power of
+    two below `tile-m` that runs a static matmul of that many rows when the
+    rest of the rows holds it (one row, decoding a token: the
+    matrix-vector kernel); a batch matmul (attention) runs one output row
+    of one batch entry at a time with a vector along its columns and the
+    accumulator in registers across the reduction (dynamic columns: a loop
+    over whole vectors of `vector-width` columns, each a static piece, and
+    one masked piece for the rest); an elementwise op with a static
+    innermost dimension is tiled one row at a time into full vectors. Other
+    dynamic ops, and convolutions and pooling of other layouts or with
+    dynamic shapes, are left for the scalar fallback
     (`convert-linalg-to-loops`).
 
     With `threads` > 1, a static op with a reduction loop (matmul, batch
@@ -199,6 +214,31 @@ def SieveTileAndVectorize
                            "::mlir::vector::VectorDialect"];
 }
 
+def SieveApproximateMath
+    : Pass<"sieve-approximate-math", "::mlir::func::FuncOp"> {
+  let summary = "Expand f32 transcendental functions into arithmetic that "
+                "vectorizes";
+  let description = [{
+    LLVM lowers `math.exp`, `math.tanh`, `math.erf`, ... on vectors to one
+    call of the C library's scalar function per lane (`expf`, `tanhf`), so
+    a vectorized GELU or softmax row runs at scalar speed. This pass
+    rewrites them on `f32` scalars and vectors into polynomial
+    approximations (upstream `populateMathPolynomialApproximationPatterns`:
+    range reduction, a polynomial, a few ulp of error) that stay vectors:
+    `exp`, `expm1`, `tanh`, `erf`, `log`, `log1p`, `log2`. `sin` and `cos`
+    keep the library calls (the approximations lose accuracy for large
+    arguments, such as rotary-embedding angles). `math.powf` with a
+    constant exponent becomes multiplications (`x^3`: two, GPT-2's GELU)
+    or a square root (`populateMathAlgebraicSimplificationPatterns`).
+
+    Example: `math.tanh %x : vector<16xf32>` becomes clamps, FMAs and a
+    division on `vector<16xf32>`, no call.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
   let summary = "Rewrite NCHW convolutions as image-to-column and a matmul";
   let description = [{
@@ -211,8 +251,13 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
       receptive field into `col[C*KH*KW, OH*OW]`, then `W[F, C*KH*KW] @ col`.
 
     The convolution's accumulator (the broadcast bias) becomes the matmul's.
+    A convolution whose batch is dynamic (a symbolic batch axis) and whose
+    other dimensions are static first becomes a loop (`scf.for`) over the
+    batch entries, each a static batch-1 convolution rewritten as above.
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
 }
 
