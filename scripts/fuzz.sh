@@ -10,8 +10,8 @@
 # and seeds each target's corpus from the ONNX node tests, the bundled models
 # and fuzz/seeds; the inputs of fuzz/regressions/TARGET (past findings) run
 # first. The corpus grows in <build>/fuzz/corpus/TARGET between
-# runs; findings are written to <build>/fuzz/findings/TARGET and fail the
-# run (exit status 1). Set SIEVE_FUZZ_FORK=N to run N processes in parallel.
+# runs (SIEVE_FUZZ_CORPUS=DIR uses another directory); findings are written
+# to <build>/fuzz/findings/TARGET and fail the run (exit status 1). Set SIEVE_FUZZ_FORK=N to run N processes in parallel.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${SIEVE_ASAN_BUILD_DIR:-$root/build-asan}"
@@ -68,7 +68,7 @@ PY
   mv "$seeds.tmp" "$seeds"
 fi
 
-corpus="$build/fuzz/corpus/$target"
+corpus="${SIEVE_FUZZ_CORPUS:-$build/fuzz/corpus/$target}"
 findings="$build/fuzz/findings/$target"
 mkdir -p "$corpus" "$findings"
 case "$target" in

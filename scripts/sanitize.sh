@@ -3,9 +3,9 @@
 # tools and fuzz targets with clang-22, AddressSanitizer,
 # UndefinedBehaviorSanitizer and libFuzzer instrumentation (-O1, assertions
 # on) into ${SIEVE_ASAN_BUILD_DIR:-build-asan}, runs the importer and the
-# error-handling lit tests with those tools, then each fuzz target for
-# ${SIEVE_FUZZ_SECONDS:-20} s on its seed corpus. Any sanitizer report,
-# crash, leak or fuzz finding fails it.
+# error-handling lit tests with those tools, then each fuzz target on its
+# seeds for a fixed number of executions (seed 1: the same inputs on every
+# machine). Any sanitizer report, crash, leak or fuzz finding fails it.
 #
 #   scripts/sanitize.sh                   # build, lit tests, short fuzz runs
 #   scripts/sanitize.sh --no-fuzz         # build and lit tests only
@@ -40,7 +40,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:abort_on_error=1}"
 
 start=$(date +%s)
-cmake --build "$build" -j "$jobs" --target sieve-translate sievec sieve-run \
+cmake --build "$build" -j "$jobs" --target sieve-translate sievec sieve-run sieve-analyze \
   sieve-opt sieve-fuzzers
 echo "sanitize.sh: build took $(( $(date +%s) - start )) s"
 
@@ -52,9 +52,18 @@ start=$(date +%s)
 "$llvm/bin/lit" -sv -j "$jobs" "${tests[@]/#/$build/test/}"
 echo "sanitize.sh: lit tests took $(( $(date +%s) - start )) s"
 
+# Each fuzz target from its seeds, with a fixed seed, a fixed number of
+# executions and an empty corpus: the same inputs on every machine, so that
+# a failure here is a regression, not the luck of a longer search (long
+# searches: scripts/fuzz.sh). SIEVE_FUZZ_RUNS_SCALE multiplies the counts.
 if [ "$mode" != --no-fuzz ]; then
-  for target in import compile tensorproto npy profile; do
-    "$root/scripts/fuzz.sh" "$target" "${SIEVE_FUZZ_SECONDS:-20}"
+  scale="${SIEVE_FUZZ_RUNS_SCALE:-1}"
+  for spec in import:5000 compile:400 tensorproto:100000 npy:100000 profile:100000; do
+    target="${spec%%:*}"; runs=$(( ${spec##*:} * scale ))
+    corpus="$(mktemp -d)"
+    SIEVE_FUZZ_CORPUS="$corpus" "$root/scripts/fuzz.sh" "$target" 1200 \
+      -seed=1 -runs="$runs"
+    rm -rf "$corpus"
   done
 fi
 echo "sanitize.sh: passed"
