@@ -10,9 +10,12 @@
 #ifndef SIEVE_FUZZ_FUZZSUPPORT_H
 #define SIEVE_FUZZ_FUZZSUPPORT_H
 
+#include "sieve/Support/HostTensor.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 namespace sieve_fuzz {
 
@@ -26,6 +29,20 @@ constexpr int64_t kMaxTensorBytes = 16 << 20;
 [[noreturn]] inline void fuzzFailure(const char *what) {
   std::fprintf(stderr, "sieve fuzz invariant broken: %s\n", what);
   std::abort();
+}
+
+/// The invariants of a tensor reader's answer: a decoded tensor holds
+/// exactly the bytes its shape says; a failure says why.
+inline void checkReaderResult(bool decoded,
+                              const mlir::sieve::HostTensor &tensor,
+                              const std::string &error) {
+  if (decoded &&
+      static_cast<int64_t>(tensor.data.size()) !=
+          tensor.numElements() *
+              static_cast<int64_t>(mlir::sieve::elementByteWidth(tensor.kind)))
+    fuzzFailure("decoded size differs from the shape's");
+  if (!decoded && error.empty())
+    fuzzFailure("failure without an error message");
 }
 
 } // namespace sieve_fuzz
