@@ -169,26 +169,64 @@ Value mlir::sieve::onnx_import::broadcastTo(OpBuilder &b, Location loc,
       .getResult()[0];
 }
 
+namespace {
+
+/// The reassociation of a collapse_shape (`from` has the higher rank) or of
+/// an expand_shape that infers its sizes (at most one dynamic size per
+/// group) between the two types, if one exists.
+std::optional<SmallVector<ReassociationIndices>>
+directReassociation(RankedTensorType from, RankedTensorType to) {
+  if (from.getRank() == to.getRank())
+    return std::nullopt;
+  auto groups = getReassociationIndicesForReshape(from, to);
+  if (!groups || from.getRank() > to.getRank())
+    return groups;
+  for (const ReassociationIndices &g : *groups)
+    if (llvm::count_if(g, [&](int64_t i) { return to.isDynamicDim(i); }) > 1)
+      return std::nullopt;
+  return groups;
+}
+
+/// The non-unit dimensions of `t`.
+SmallVector<int64_t> nonUnitDims(RankedTensorType t) {
+  SmallVector<int64_t> dims;
+  for (int64_t i = 0; i < t.getRank(); ++i)
+    if (t.getDimSize(i) != 1)
+      dims.push_back(i);
+  return dims;
+}
+
+/// Whether the two shapes agree after dropping unit dimensions.
+bool alignedShapes(RankedTensorType from, RankedTensorType to) {
+  SmallVector<int64_t> inDims = nonUnitDims(from), outDims = nonUnitDims(to);
+  return inDims.size() == outDims.size() &&
+         llvm::all_of(llvm::zip(inDims, outDims), [&](auto pair) {
+           return from.getDimSize(std::get<0>(pair)) ==
+                  to.getDimSize(std::get<1>(pair));
+         });
+}
+
+} // namespace
+
+bool mlir::sieve::onnx_import::reshapeInfersSizes(RankedTensorType from,
+                                                  RankedTensorType to) {
+  return from == to || directReassociation(from, to) ||
+         (from.hasStaticShape() && to.hasStaticShape()) ||
+         alignedShapes(from, to) ||
+         llvm::count_if(to.getShape(), ShapedType::isDynamic) <= 1;
+}
+
 Value mlir::sieve::onnx_import::reshapeTo(OpBuilder &b, Location loc,
                                           Value value,
                                           RankedTensorType resultType) {
   auto type = cast<RankedTensorType>(value.getType());
   if (type == resultType)
     return value;
-  if (type.getRank() > resultType.getRank()) {
-    if (auto groups = getReassociationIndicesForReshape(type, resultType))
+  if (auto groups = directReassociation(type, resultType)) {
+    if (type.getRank() > resultType.getRank())
       return tensor::CollapseShapeOp::create(b, loc, resultType, value,
                                              *groups);
-  } else if (type.getRank() < resultType.getRank()) {
-    // expand_shape infers the sizes only with one dynamic size per group.
-    if (auto groups = getReassociationIndicesForReshape(type, resultType))
-      if (llvm::all_of(*groups, [&](const ReassociationIndices &g) {
-            return llvm::count_if(g, [&](int64_t i) {
-                     return resultType.isDynamicDim(i);
-                   }) <= 1;
-          }))
-        return tensor::ExpandShapeOp::create(b, loc, resultType, value,
-                                             *groups);
+    return tensor::ExpandShapeOp::create(b, loc, resultType, value, *groups);
   }
   // General case: through a flat tensor.
   if (type.hasStaticShape() && resultType.hasStaticShape()) {
@@ -217,23 +255,7 @@ Value mlir::sieve::onnx_import::reshapeTo(OpBuilder &b, Location loc,
   // two shapes agree after dropping unit dimensions, each dynamic size is
   // the matching input dimension; with a single dynamic dimension it is the
   // element count over the static sizes.
-  SmallVector<OpFoldResult> sizes;
-  auto nonUnit = [](RankedTensorType t) {
-    SmallVector<int64_t> dims;
-    for (int64_t i = 0; i < t.getRank(); ++i)
-      if (t.getDimSize(i) != 1)
-        dims.push_back(i);
-    return dims;
-  };
-  SmallVector<int64_t> inDims = nonUnit(type), outDims = nonUnit(resultType);
-  bool aligned = inDims.size() == outDims.size() &&
-                 llvm::all_of(llvm::zip(inDims, outDims), [&](auto pair) {
-                   return type.getDimSize(std::get<0>(pair)) ==
-                          resultType.getDimSize(std::get<1>(pair));
-                 });
-  int64_t dynamicCount =
-      llvm::count_if(resultType.getShape(), ShapedType::isDynamic);
-  if (!aligned && dynamicCount > 1) {
+  if (!reshapeInfersSizes(type, resultType)) {
     std::string types;
     llvm::raw_string_ostream os(types);
     os << type << " to " << resultType;
@@ -242,6 +264,9 @@ Value mlir::sieve::onnx_import::reshapeTo(OpBuilder &b, Location loc,
                     "reshape with several dynamic dimensions (") +
         types + "); the caller must use reshapeToSizes");
   }
+  SmallVector<OpFoldResult> sizes;
+  bool aligned = alignedShapes(type, resultType);
+  SmallVector<int64_t> inDims = nonUnitDims(type);
   int64_t known = 1;
   for (int64_t d : resultType.getShape())
     if (!ShapedType::isDynamic(d))
@@ -267,8 +292,9 @@ Value mlir::sieve::onnx_import::reshapeTo(OpBuilder &b, Location loc,
       total = arith::MulIOp::create(b, loc, total,
                                     tensor::DimOp::create(b, loc, value, j));
     sizes.push_back(
-        arith::DivUIOp::create(b, loc, total,
-                               arith::ConstantIndexOp::create(b, loc, known))
+        arith::DivUIOp::create(
+            b, loc, total,
+            arith::ConstantIndexOp::create(b, loc, std::max<int64_t>(known, 1)))
             .getResult());
   }
   return reshapeToSizes(b, loc, value, resultType, sizes);

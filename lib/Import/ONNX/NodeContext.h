@@ -233,9 +233,14 @@ Value buildElementwise(OpBuilder &b, Location loc, ValueRange operands,
 FailureOr<Value> legacyBroadcastOperand(NodeContext &ctx);
 
 /// Reshapes `value` to `resultType` with collapse/expand when possible,
-/// tensor.reshape otherwise.
+/// tensor.reshape otherwise. The result's dynamic sizes must follow from the
+/// types (`reshapeInfersSizes`); otherwise use reshapeToSizes.
 Value reshapeTo(OpBuilder &b, Location loc, Value value,
                 RankedTensorType resultType);
+/// Whether reshapeTo can derive the dynamic sizes of `to` from `from`: a
+/// collapse or a simple expand, static shapes, shapes that agree after
+/// dropping unit dimensions, or at most one dynamic result dimension.
+bool reshapeInfersSizes(RankedTensorType from, RankedTensorType to);
 /// tensor.reshape of `value` to `resultType` with the dimension sizes
 /// `sizes` (index attributes or values) as its shape operand.
 Value reshapeThroughShape(OpBuilder &b, Location loc, Value value,

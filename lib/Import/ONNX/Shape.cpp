@@ -329,6 +329,21 @@ LogicalResult importReshape(NodeContext &ctx) {
                            << in.getNumElements() << " elements) to " << known
                            << " elements";
   }
+  // Several dynamic sizes that the types alone do not determine (a `0` copy
+  // of a dynamic dimension next to a `-1`): computed from the input's sizes.
+  auto resultType = RankedTensorType::get(shape, in.getElementType());
+  if (!(foldable(ctx.input(0)) && resultType.hasStaticShape()) &&
+      !reshapeInfersSizes(in, resultType)) {
+    // `target` as reshapeSymbolic reads it: -1 where inferred, 0 (copy)
+    // where the loop above copied a dynamic input dimension.
+    SmallVector<OpFoldResult> symbolic;
+    for (auto [i, d] : llvm::enumerate(shape))
+      symbolic.push_back(
+          ctx.builder().getIndexAttr(static_cast<int64_t>(i) == inferred ? -1
+                                     : ShapedType::isDynamic(d)          ? 0
+                                                                         : d));
+    return reshapeSymbolic(ctx, symbolic);
+  }
   return defineReshaped(ctx, shape);
 }
 

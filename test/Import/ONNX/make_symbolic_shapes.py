@@ -86,6 +86,16 @@ def main():
         const("starts", [0]),
         h.make_node("Slice", ["attn", "starts", "ends", "axis1"], ["y"]),
     ], [x], [h.make_tensor_value_info("y", T.FLOAT, ["batch", None, 8])])
+
+    # Constant shapes with `0` copies of dynamic dimensions next to a `-1`
+    # (the ONNX functions' `[0, 0, -1]` reshapes): several dynamic result
+    # sizes that the types alone do not give.
+    x6 = h.make_tensor_value_info("x", T.FLOAT, ["batch", "seq", 6])
+    save(os.path.join(out, "copy_dims.onnx"), [
+        const("s1", [0, -1, 3]), const("s2", [0, 0, 0, -1]),
+        h.make_node("Reshape", ["x", "s1"], ["halves"]),
+        h.make_node("Reshape", ["halves", "s2"], ["y"]),
+    ], [x6], [h.make_tensor_value_info("y", T.FLOAT, ["batch", None, 3, None])])
     return 0
 
 
