@@ -189,6 +189,9 @@ LogicalResult importConv(NodeContext &ctx) {
   Value x = ctx.operand(0), w = ctx.operand(1);
   Value zero = scalarConstant(b, loc, et, 0.0);
   x = padSpatial(b, loc, x, g->padBegin, g->padEnd, zero);
+  if (failed(ctx.checkResultShape(cast<RankedTensorType>(x.getType()),
+                                  "the padded input")))
+    return failure();
 
   Value bias = ctx.hasInput(2) ? ctx.operand(2) : Value();
   FailureOr<Value> result = buildConvolution(ctx, x, w, bias, g->strides,
@@ -358,6 +361,9 @@ LogicalResult importConvTranspose(NodeContext &ctx) {
     padHi.push_back(std::max<int64_t>(hi[i], 0));
   }
   x = padSpatial(b, loc, x, padLo, padHi, zero);
+  if (failed(ctx.checkResultShape(cast<RankedTensorType>(x.getType()),
+                                  "the padded input")))
+    return failure();
   if (crop) {
     auto pt = cast<RankedTensorType>(x.getType());
     SmallVector<int64_t> shape(pt.getShape());

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <limits>
 
@@ -156,6 +157,9 @@ FailureOr<PoolSetup> setupPool(NodeContext &ctx, bool ceilMode, Value padValue,
   if (!input)
     input = ctx.operand(0);
   Value x = padSpatial(b, loc, input, s.g.padBegin, end, padValue);
+  if (failed(ctx.checkResultShape(cast<RankedTensorType>(x.getType()),
+                                  "the padded input")))
+    return failure();
   Type et = cast<RankedTensorType>(input.getType()).getElementType();
   if (xt.getRank() == 3) {
     s.oneD = true;
@@ -344,12 +348,15 @@ LogicalResult importAveragePool(NodeContext &ctx) {
     for (size_t d = 0; d < n; ++d) {
       int64_t lo = includePad ? -g.padBegin[d] : 0;
       int64_t hi = includePad ? spatial[d] + g.padEnd[d] : spatial[d];
-      int64_t inside = 0;
-      for (int64_t k = 0; k < g.kernel[d]; ++k) {
-        int64_t at = pos[d] * g.strides[d] + k * g.dilations[d] - g.padBegin[d];
-        inside += at >= lo && at < hi;
-      }
-      count *= inside;
+      // The taps k in [0, kernel) with lo <= base + k * dilation < hi,
+      // counted without visiting them (a kernel may be 2^31 wide).
+      int64_t base = pos[d] * g.strides[d] - g.padBegin[d];
+      int64_t dilation = g.dilations[d];
+      int64_t first =
+          std::max<int64_t>(0, llvm::divideCeilSigned(lo - base, dilation));
+      int64_t last = std::min<int64_t>(
+          g.kernel[d] - 1, llvm::divideFloorSigned(hi - 1 - base, dilation));
+      count *= std::max<int64_t>(0, last - first + 1);
     }
     divisor.push_back(count > 0 ? 1.0 / count : 0.0);
     for (size_t d = n; d-- > 0;) {

@@ -289,6 +289,11 @@ MODELS = {
         [helper.make_node("AveragePool", ["x"], ["y"], name="pool_pads",
                           kernel_shape=[2], pads=[2**31, 2**31])],
         [tensor("x", [1, 1, 8])], [tensor("y", None)]),
+    # Valid, but its divisor table (8 bytes a position) is twice its input.
+    "bad_avgpool_table": lambda: graph_model(
+        [helper.make_node("AveragePool", ["x"], ["y"], name="pool_table",
+                          kernel_shape=[1])],
+        [tensor("x", [1, 1, 1000])], [tensor("y", None)]),
     "bad_tile_overflow": lambda: graph_model(
         [helper.make_node("Tile", ["x", "reps"], ["y"], name="tile_wrap")],
         [tensor("x", [3, 4])], [tensor("y", None)],
@@ -356,6 +361,11 @@ MODELS = {
         [helper.make_node("Concat", ["x", "y"], ["z"], name="concat_empty",
                           axis=1)],
         [tensor("x", [1, 0, 3]), tensor("y", [1, 2, 3])], [tensor("z", [1, 2, 3])]),
+    "fuzz_averagepool_huge_kernel": lambda: graph_model(
+        [helper.make_node("AveragePool", ["x"], ["y"], name="avg_wide",
+                          kernel_shape=[2**31, 3], strides=[2**31, 2],
+                          auto_pad="SAME_UPPER")],
+        [tensor("x", [1, 1, 5, 5])], [tensor("y", None)]),
     "fuzz_negative_output_dim": lambda: graph_model(
         [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [tensor("x", [2])], [tensor("y", [-5])]),
