@@ -358,7 +358,8 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
                             " (cpu " + options.target.cpu + ")");
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
-      translateAndOptimize(*module, llvmContext, *machine, error);
+      translateAndOptimize(*module, llvmContext, *machine, error,
+                           /*defineAllocator=*/!gpu);
   if (!llvmModule)
     return fail(onMessage, error);
   openmp = callsOpenMPRuntime(*llvmModule);

@@ -13,6 +13,7 @@
 #include "sieve/Compiler/TestRunner.h"
 #include "sieve/Import/ONNX/Importer.h"
 #include "sieve/Support/TestData.h"
+#include "sieve/Target/BufferPool.h"
 #include "sieve/Target/JIT.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -178,5 +179,13 @@ int main(int argc, char **argv) {
     llvm::outs() << llvm::formatv(
         "bench: {0} runs, median {1:f3} ms, min {2:f3} ms, max {3:f3} ms\n",
         times.size(), times[times.size() / 2], times.front(), times.back());
+  // Buffers of 64 KiB or more that the runs got back from the JIT's pool
+  // instead of from the system (Target/BufferPool.h).
+  BufferPoolStats pool = bufferPoolStats();
+  if (!times.empty() && pool.hits + pool.misses > 0)
+    llvm::outs() << llvm::formatv(
+        "buffers: {0} of {1} large buffers reused, working set {2:f1} MiB\n",
+        pool.hits, pool.hits + pool.misses,
+        pool.peakLiveBytes / (1024.0 * 1024.0));
   return 0;
 }

@@ -44,11 +44,17 @@ std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const CPUTarget &target, std::string &error);
 
 /// Translates `module` (LLVM dialect) to LLVM IR for `machine` and runs the
-/// LLVM optimizer at -O3.
+/// LLVM optimizer at -O3. With `defineAllocator`, the generic allocation
+/// functions that sieve-cpu-pipeline's code calls
+/// (`_mlir_memref_to_llvm_alloc`, `_aligned_alloc`, `_free`; the JIT's are
+/// the buffer pool, BufferPool.h) are defined in the module as malloc,
+/// aligned_alloc and free: an object then needs only the C library. GPU
+/// host code takes them from Sieve's CUDA runtime instead.
 std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module,
                                                    llvm::LLVMContext &context,
                                                    llvm::TargetMachine &machine,
-                                                   std::string &error);
+                                                   std::string &error,
+                                                   bool defineAllocator = true);
 
 /// Writes an object file of `module` to `path`.
 bool writeObjectFile(llvm::Module &module, llvm::TargetMachine &machine,

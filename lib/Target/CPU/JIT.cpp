@@ -2,6 +2,7 @@
 
 #include "sieve/Target/JIT.h"
 
+#include "sieve/Target/BufferPool.h"
 #include "sieve/Target/ObjectEmitter.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -24,7 +25,11 @@
 using namespace mlir;
 using namespace mlir::sieve;
 
-JitModel::~JitModel() = default;
+JitModel::~JitModel() {
+  // The idle buffers of this model's runs: another model's sizes differ.
+  if (!gpuFree)
+    releaseBufferPool();
+}
 
 std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
                                             const ModelSignature &sig,
@@ -103,6 +108,20 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
       return nullptr;
     }
   }
+  // CPU code allocates through finalize-memref-to-llvm's generic functions
+  // (sieve-cpu-pipeline): Sieve's buffer pool (BufferPool.h). GPU code gets
+  // them from the CUDA runtime.
+  if (gpuRuntime.empty())
+    (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+      llvm::orc::SymbolMap symbols;
+      size_t count = 0;
+      const BufferPoolSymbol *pooled = bufferPoolSymbols(count);
+      for (size_t i = 0; i < count; ++i)
+        symbols[interner(pooled[i].name)] = {
+            llvm::orc::ExecutorAddr::fromPtr(pooled[i].address),
+            llvm::JITSymbolFlags::Exported};
+      return symbols;
+    });
   std::unique_ptr<JitModel> model(new JitModel());
   model->engine = std::move(*engine);
   model->sig = sig;
@@ -230,6 +249,6 @@ bool JitModel::run(const std::vector<HostTensor> &inputs,
     outputs.push_back(std::move(t));
   }
   for (void *buffer : toFree)
-    gpuFree ? gpuFree(buffer) : std::free(buffer);
+    gpuFree ? gpuFree(buffer) : poolFree(buffer);
   return true;
 }

@@ -9,6 +9,7 @@
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -102,10 +103,57 @@ mlir::sieve::createTargetMachine(const CPUTarget &target, std::string &error) {
   return machine;
 }
 
+namespace {
+
+/// Defines the generic allocation functions that `module` declares as calls
+/// of the C library's (translateAndOptimize).
+void defineAllocationFunctions(llvm::Module &module) {
+  llvm::LLVMContext &context = module.getContext();
+  llvm::Type *ptr = llvm::PointerType::getUnqual(context);
+  llvm::Type *size = module.getDataLayout().getIntPtrType(context);
+  auto define = [&](llvm::StringRef name, llvm::StringRef libraryName,
+                    llvm::FunctionType *type, auto body) {
+    llvm::Function *f = module.getFunction(name);
+    if (!f || !f->isDeclaration())
+      return;
+    f->setLinkage(llvm::GlobalValue::LinkOnceODRLinkage);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", f));
+    llvm::FunctionCallee callee = module.getOrInsertFunction(libraryName, type);
+    body(b, callee, f);
+  };
+  define(
+      "_mlir_memref_to_llvm_alloc", "malloc",
+      llvm::FunctionType::get(ptr, {size}, false),
+      [](llvm::IRBuilder<> &b, llvm::FunctionCallee callee, llvm::Function *f) {
+        b.CreateRet(b.CreateCall(callee, {f->getArg(0)}));
+      });
+  // C's aligned_alloc takes a size that is a multiple of the alignment.
+  define(
+      "_mlir_memref_to_llvm_aligned_alloc", "aligned_alloc",
+      llvm::FunctionType::get(ptr, {size, size}, false),
+      [](llvm::IRBuilder<> &b, llvm::FunctionCallee callee, llvm::Function *f) {
+        llvm::Value *align = f->getArg(0), *bytes = f->getArg(1);
+        llvm::Value *mask =
+            b.CreateSub(align, llvm::ConstantInt::get(align->getType(), 1));
+        llvm::Value *rounded =
+            b.CreateAnd(b.CreateAdd(bytes, mask), b.CreateNot(mask));
+        b.CreateRet(b.CreateCall(callee, {align, rounded}));
+      });
+  define(
+      "_mlir_memref_to_llvm_free", "free",
+      llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr}, false),
+      [](llvm::IRBuilder<> &b, llvm::FunctionCallee callee, llvm::Function *f) {
+        b.CreateCall(callee, {f->getArg(0)});
+        b.CreateRetVoid();
+      });
+}
+
+} // namespace
+
 std::unique_ptr<llvm::Module>
 mlir::sieve::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
                                   llvm::TargetMachine &machine,
-                                  std::string &error) {
+                                  std::string &error, bool defineAllocator) {
   registerBuiltinDialectTranslation(*module->getContext());
   registerLLVMDialectTranslation(*module->getContext());
   registerOpenMPDialectTranslation(*module->getContext());
@@ -117,6 +165,8 @@ mlir::sieve::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
   }
   llvmModule->setTargetTriple(machine.getTargetTriple());
   llvmModule->setDataLayout(machine.createDataLayout());
+  if (defineAllocator)
+    defineAllocationFunctions(*llvmModule);
   // Only the C interface (`_mlir_ciface_<entry>`, what the header declares)
   // is exported; every other function the model defines is hidden, so that
   // its calls bind inside the library. Otherwise an entry named like a C
