@@ -115,8 +115,11 @@ LogicalResult importLRN(NodeContext &ctx) {
   if (!isFloatKind(ctx.inputKind(0)) || xt.getRank() < 3)
     return ctx.emitError() << "expects a floating-point input of rank >= 3";
   int64_t size = ctx.attrInt("size", 1);
-  if (size <= 0)
-    return ctx.emitError() << "size must be positive";
+  // The channel window: padded by size - 1, which must stay a size.
+  constexpr int64_t kMaxWindow = int64_t(1) << 31;
+  if (size <= 0 || size > kMaxWindow)
+    return ctx.emitError() << "size must be in [1, " << kMaxWindow << "], got "
+                           << size;
   double alpha = ctx.attrFloat("alpha", 1e-4f);
   double beta = ctx.attrFloat("beta", 0.75f);
   double bias = ctx.attrFloat("bias", 1.0f);
@@ -138,6 +141,8 @@ LogicalResult importLRN(NodeContext &ctx) {
   SmallVector<int64_t> paddedShape(xt.getShape());
   if (!xt.isDynamicDim(1))
     paddedShape[1] += size - 1;
+  if (failed(ctx.checkShape(paddedShape, et, "the padded squares")))
+    return failure();
   Value padded = tensor::PadOp::create(
       b, loc, RankedTensorType::get(paddedShape, et), squares, low, high,
       scalarConstant(b, loc, et, 0.0));

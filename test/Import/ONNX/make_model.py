@@ -366,6 +366,9 @@ MODELS = {
                           kernel_shape=[2**31, 3], strides=[2**31, 2],
                           auto_pad="SAME_UPPER")],
         [tensor("x", [1, 1, 5, 5])], [tensor("y", None)]),
+    "fuzz_lrn_huge_size": lambda: graph_model(
+        [helper.make_node("LRN", ["x"], ["y"], name="lrn_wide", size=2**63 - 1)],
+        [tensor("x", [1, 5, 5, 5])], [tensor("y", None)]),
     "fuzz_negative_output_dim": lambda: graph_model(
         [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [tensor("x", [2])], [tensor("y", [-5])]),
