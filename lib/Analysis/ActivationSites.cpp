@@ -158,6 +158,20 @@ static bool splitsRowsOnly(tensor::ReshapeOp reshape,
          groups.back() == ReassociationIndices{dst.getRank() - 1};
 }
 
+/// True when `expand` (of the `R x N` projection) gives the shape that
+/// `collapse` turns back into rows of N: both keep the row-major order, so
+/// with the same types on both sides collapse(expand(x)) is x, whichever
+/// way each groups a unit dimension (a decode step's [B, 1, N] may be
+/// expanded as [[0], [1, 2]] and collapsed as [[0, 1], [2]]).
+static bool undoesCollapse(tensor::ExpandShapeOp expand,
+                           tensor::CollapseShapeOp collapse) {
+  RankedTensorType rows = expand.getSrcType();
+  return expand.getResultType() == collapse.getSrcType() &&
+         rows.getRank() == 2 && collapse.getResultType().getRank() == 2 &&
+         !rows.isDynamicDim(1) &&
+         rows.getDimSize(1) == collapse.getResultType().getDimSize(1);
+}
+
 bool mlir::sieve::hasOneUseBesidesDims(Operation *op) {
   if (op->getNumResults() != 1)
     return false;
@@ -192,8 +206,7 @@ mlir::sieve::matchProjection(Value value, tensor::CollapseShapeOp collapse,
   }
   if (collapse) {
     if (auto expand = value.getDefiningOp<tensor::ExpandShapeOp>();
-        expand && expand.getReassociationIndices() ==
-                      collapse.getReassociationIndices()) {
+        expand && undoesCollapse(expand, collapse)) {
       proj.expand = expand;
       value = expand.getSrc();
     } else if (auto reshape = value.getDefiningOp<tensor::ReshapeOp>();

@@ -94,6 +94,42 @@ func.func @gated_rank3_swapped(%x3: tensor<2x3x8xf32>, %wg: tensor<8x16xf32>, %w
 
 // -----
 
+// A decode step ([B, 1, N] with a symbolic batch): the importer expands the
+// up projection's rows as [[0], [1, 2]] and the down projection collapses
+// the product as [[0, 1], [2]]; both keep the row order, so the FFN is
+// matched as if the groups were the same.
+// CHECK-LABEL: func.func @gated_decode_step
+// CHECK:       %[[R:.*]] = linalg.max
+// CHECK:       %[[RC:.*]] = tensor.collapse_shape %[[R]] {{\[\[}}0, 1], [2]] : tensor<?x1x16xf32> into tensor<?x16xf32>
+// CHECK:       sieve.branch
+// CHECK:         sieve.gated_gather_matmul %[[RC]], %[[X:.*]], %{{.*}}, %{{.*}} : tensor<?x16xf32>, tensor<?x8xf32>, tensor<16x8xf32>, tensor<?xindex> -> tensor<?x16xf32>
+// CHECK:       } else {
+func.func @gated_decode_step(%x3: tensor<?x1x8xf32>, %wg: tensor<8x16xf32>, %wd: tensor<16x8xf32>) -> tensor<?x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %wu = arith.constant dense<0.5> : tensor<8x16xf32>
+  %x = tensor.collapse_shape %x3 [[0, 1], [2]] : tensor<?x1x8xf32> into tensor<?x8xf32>
+  %b = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %e = tensor.empty(%b) : tensor<?x16xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x16xf32>) -> tensor<?x16xf32>
+  %g = linalg.matmul ins(%x, %wg : tensor<?x8xf32>, tensor<8x16xf32>) outs(%z : tensor<?x16xf32>) -> tensor<?x16xf32>
+  %g3 = tensor.expand_shape %g [[0], [1, 2]] output_shape [%b, 1, 16] : tensor<?x16xf32> into tensor<?x1x16xf32>
+  %e3 = tensor.empty(%b) : tensor<?x1x16xf32>
+  %z3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<?x1x16xf32>) -> tensor<?x1x16xf32>
+  %r = linalg.max ins(%g3, %z3 : tensor<?x1x16xf32>, tensor<?x1x16xf32>) outs(%e3 : tensor<?x1x16xf32>) -> tensor<?x1x16xf32>
+  %u = linalg.matmul ins(%x, %wu : tensor<?x8xf32>, tensor<8x16xf32>) outs(%z : tensor<?x16xf32>) -> tensor<?x16xf32>
+  %u3 = tensor.expand_shape %u [[0], [1, 2]] output_shape [%b, 1, 16] : tensor<?x16xf32> into tensor<?x1x16xf32>
+  %h3 = linalg.mul ins(%u3, %r : tensor<?x1x16xf32>, tensor<?x1x16xf32>) outs(%e3 : tensor<?x1x16xf32>) -> tensor<?x1x16xf32>
+  %h = tensor.collapse_shape %h3 [[0, 1], [2]] : tensor<?x1x16xf32> into tensor<?x16xf32>
+  %o = tensor.empty(%b) : tensor<?x8xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%o : tensor<?x8xf32>) -> tensor<?x8xf32>
+  // expected-remark @+1 {{computes the up columns and reads the down rows of active neurons only}}
+  %y = linalg.matmul ins(%h, %wd : tensor<?x16xf32>, tensor<16x8xf32>) outs(%acc : tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
 // The up projection's bias, broadcast into its accumulator (Gemm) or added
 // to its result (MatMul + Add), is added to each computed column; the down
 // projection's accumulator (a bias) to the gathered product.

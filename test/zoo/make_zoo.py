@@ -6,6 +6,7 @@ onnxruntime on the same inputs.
 
   make_zoo.py --out build/zoo                 # every model (cached)
   make_zoo.py --out build/zoo --only resnet18-ts,opt-dynamo
+  make_zoo.py --out build/zoo --only opt-decode-ts   # one KV-cache decode step
   make_zoo.py --list
 
 Each model lands in OUT/<name>/model.onnx (+ model.onnx.data for the dynamo
@@ -13,7 +14,9 @@ exporter, which stores weights as external data) with
 OUT/<name>/test_data_set_<k>/{input,output}_<i>.pb, the ONNX backend test
 layout that `sieve-run --test-data` reads. Models with dynamic batch and
 sequence axes get one test set per sequence length (1, 7 and 64), so one
-compilation serves all three. A model directory is rebuilt only when this
+compilation serves all three; the `-decode` models (OPT, the ReLU LLaMA) are
+one generation step with the KV cache as inputs and outputs, one test set
+per past length (1, 7 and 64). A model directory is rebuilt only when this
 script or the pinned package versions change (OUT/<name>/stamp).
 
 No weights are downloaded: `weights=None` and `XxxModel(config)` with small
@@ -122,43 +125,53 @@ def text_feeds(keys, batch=2):
     return feeds
 
 
+def hf_model(kind, attention=None):
+    """The Hugging Face model of `kind` (small config, seeded random
+    weights, eval mode; `attention` an attn_implementation such as "eager")
+    and the names of its inputs."""
+    import torch
+    import transformers as tf
+    torch.manual_seed(0)
+    keys = ["input_ids", "attention_mask"]
+    if kind == "opt":
+        model = tf.OPTForCausalLM(tf.OPTConfig(
+            vocab_size=VOCAB, hidden_size=64, num_hidden_layers=2, ffn_dim=256,
+            num_attention_heads=4, max_position_embeddings=128,
+            word_embed_proj_dim=64))
+    elif kind == "llama-relu":
+        model = tf.LlamaForCausalLM(tf.LlamaConfig(
+            vocab_size=VOCAB, hidden_size=64, intermediate_size=176,
+            num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+            hidden_act="relu", max_position_embeddings=128))
+    elif kind == "bert":
+        model = tf.BertModel(tf.BertConfig(
+            vocab_size=VOCAB, hidden_size=64, num_hidden_layers=2,
+            num_attention_heads=4, intermediate_size=256,
+            max_position_embeddings=128))
+        keys.append("token_type_ids")
+    elif kind == "gpt2":
+        model = tf.GPT2LMHeadModel(tf.GPT2Config(
+            vocab_size=VOCAB, n_embd=64, n_layer=2, n_head=4, n_positions=128))
+    elif kind == "t5-encoder":
+        model = tf.T5EncoderModel(tf.T5Config(
+            vocab_size=VOCAB, d_model=64, d_ff=256, num_layers=2, num_heads=4,
+            d_kv=16, feed_forward_proj="relu"))
+    elif kind == "vit":
+        model = tf.ViTModel(tf.ViTConfig(
+            image_size=32, patch_size=8, hidden_size=64, num_hidden_layers=2,
+            num_attention_heads=4, intermediate_size=256))
+        keys = ["pixel_values"]
+    else:
+        raise ValueError(kind)
+    if attention:
+        model.config._attn_implementation = attention
+    model.eval()
+    return model, keys
+
+
 def transformer(kind):
     def build():
-        import torch
-        import transformers as tf
-        torch.manual_seed(0)
-        keys = ["input_ids", "attention_mask"]
-        if kind == "opt":
-            model = tf.OPTForCausalLM(tf.OPTConfig(
-                vocab_size=VOCAB, hidden_size=64, num_hidden_layers=2, ffn_dim=256,
-                num_attention_heads=4, max_position_embeddings=128,
-                word_embed_proj_dim=64))
-        elif kind == "llama-relu":
-            model = tf.LlamaForCausalLM(tf.LlamaConfig(
-                vocab_size=VOCAB, hidden_size=64, intermediate_size=176,
-                num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-                hidden_act="relu", max_position_embeddings=128))
-        elif kind == "bert":
-            model = tf.BertModel(tf.BertConfig(
-                vocab_size=VOCAB, hidden_size=64, num_hidden_layers=2,
-                num_attention_heads=4, intermediate_size=256,
-                max_position_embeddings=128))
-            keys.append("token_type_ids")
-        elif kind == "gpt2":
-            model = tf.GPT2LMHeadModel(tf.GPT2Config(
-                vocab_size=VOCAB, n_embd=64, n_layer=2, n_head=4, n_positions=128))
-        elif kind == "t5-encoder":
-            model = tf.T5EncoderModel(tf.T5Config(
-                vocab_size=VOCAB, d_model=64, d_ff=256, num_layers=2, num_heads=4,
-                d_kv=16, feed_forward_proj="relu"))
-        elif kind == "vit":
-            model = tf.ViTModel(tf.ViTConfig(
-                image_size=32, patch_size=8, hidden_size=64, num_hidden_layers=2,
-                num_attention_heads=4, intermediate_size=256))
-            keys = ["pixel_values"]
-        else:
-            raise ValueError(kind)
-        model.eval()
+        model, keys = hf_model(kind)
         wrapper = keyword_wrapper(model, keys)
         if kind == "vit":
             rng = np.random.default_rng(3)
@@ -172,10 +185,69 @@ def transformer(kind):
     return build
 
 
+def decoder(kind, attention=None):
+    """One decode step of a causal LM with a KV cache: the next token's id
+    [batch, 1], the attention mask over past and new tokens [batch, past + 1]
+    (the second row left-padded) and each layer's past keys and values
+    [batch, kv_heads, past, head_dim] as inputs; the logits and each layer's
+    present keys and values (past + 1 positions) as outputs. One test set
+    per past length (1, 7 and 64)."""
+    def build():
+        import torch
+        from transformers import DynamicCache
+        model, _ = hf_model(kind, attention)
+        config = model.config
+        layers = config.num_hidden_layers
+        heads = config.num_attention_heads
+        kv_heads = getattr(config, "num_key_value_heads", None) or heads
+        head_dim = config.hidden_size // heads
+
+        class Decode(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.model = model
+
+            # *args, as the other wrappers: export() gives the dynamo
+            # exporter one tuple of every input's dynamic axes.
+            def forward(self, *args):
+                input_ids, attention_mask, *past = args
+                cache = DynamicCache()
+                for i in range(layers):
+                    cache.update(past[2 * i], past[2 * i + 1], i)
+                out = self.model(input_ids=input_ids, attention_mask=attention_mask,
+                                 past_key_values=cache, use_cache=True, return_dict=True)
+                present = []
+                for layer in out.past_key_values.layers[:layers]:
+                    present += [layer.keys, layer.values]
+                return (out.logits, *present)
+
+        past_names = [f"past_{i}_{kv}" for i in range(layers) for kv in ("key", "value")]
+        names = ["input_ids", "attention_mask"] + past_names
+        outputs = ["logits"] + [n.replace("past_", "present_") for n in past_names]
+        rng = np.random.default_rng(4)
+        batch = 2
+        feeds = []
+        for past in SEQ_LENGTHS:
+            mask = np.ones((batch, past + 1), np.int64)
+            if past > 2:
+                mask[1, :past // 3] = 0
+            f = {"input_ids": rng.integers(0, VOCAB, (batch, 1)).astype(np.int64),
+                 "attention_mask": mask}
+            for n in past_names:
+                f[n] = rng.standard_normal((batch, kv_heads, past, head_dim)).astype(np.float32)
+            feeds.append(f)
+        dynamic = {"input_ids": {0: "batch"}, "attention_mask": {0: "batch", 1: "past+1"}}
+        for n in past_names:
+            dynamic[n] = {0: "batch", 2: "past"}
+        return Decode(), feeds, names, outputs, dynamic
+    return build
+
+
 CNNS = ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "squeezenet1_1",
         "vgg11", "alexnet", "shufflenet_v2_x1_0", "densenet121", "efficientnet_b0",
         "mnasnet1_0", "googlenet"]
 TRANSFORMERS = ["opt", "llama-relu", "bert", "gpt2", "t5-encoder", "vit"]
+DECODERS = ["opt", "llama-relu"]
 
 MODELS = {}
 for _n in CNNS:
@@ -184,6 +256,12 @@ for _n in CNNS:
 for _n in TRANSFORMERS:
     for _e in ("ts", "dynamo"):
         MODELS[f"{_n}-{_e}"] = (transformer(_n), _e)
+for _n in DECODERS:
+    for _e in ("ts", "dynamo"):
+        # torch.export cannot trace OPT's SDPA call in a decode step (its
+        # is_causal becomes a symbolic bool): eager attention there.
+        eager = _n == "opt" and _e == "dynamo"
+        MODELS[f"{_n}-decode-{_e}"] = (decoder(_n, "eager" if eager else None), _e)
 
 
 def export(module, feeds, names, outputs, dynamic, exporter, path):
@@ -198,15 +276,18 @@ def export(module, feeds, names, outputs, dynamic, exporter, path):
     shapes = None
     if dynamic:
         dims = {}
+
+        def dim(label):
+            # "past+1": one more than the past length (a derived dimension).
+            if label.endswith("+1"):
+                return dim(label[:-2]) + 1
+            if label not in dims:
+                top = {"sequence": 128, "past": 127}.get(label, 64)
+                dims[label] = torch.export.Dim(label, min=1, max=top)
+            return dims[label]
         spec = []
         for n in names:
-            axes = {}
-            for axis, label in dynamic.get(n, {}).items():
-                if label not in dims:
-                    dims[label] = torch.export.Dim(label, min=1, max=128) \
-                        if label == "sequence" else torch.export.Dim(label, min=1, max=64)
-                axes[axis] = dims[label]
-            spec.append(axes)
+            spec.append({axis: dim(label) for axis, label in dynamic.get(n, {}).items()})
         # Only the wrappers have dynamic axes; they take *args, so one tuple
         # entry holds every input's spec.
         shapes = (tuple(spec),)
