@@ -461,7 +461,9 @@ LogicalResult importSplit(NodeContext &ctx) {
   for (int64_t p : parts) {
     if (p < 0)
       return ctx.emitError() << "split sizes must not be negative";
-    total += p;
+    if (llvm::AddOverflow(total, p, total))
+      return ctx.emitError() << "split sizes add up to more than a 64-bit "
+                                "size can count";
   }
   if (total != dim)
     return ctx.emitError() << "split sizes add up to " << total

@@ -179,9 +179,21 @@ LogicalResult importScatterND(NodeContext &ctx) {
     return ctx.emitError() << "the last dimension of indices " << it
                            << " must be static";
   int64_t k = it.getDimSize(q - 1);
-  if (k > r || ut.getRank() != q - 1 + r - k)
+  // updates: indices.shape[:-1] + data.shape[k:] (dynamic sizes are taken
+  // to agree).
+  auto clash = [](int64_t a, int64_t b) {
+    return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
+  };
+  bool mismatch = k > r || ut.getRank() != q - 1 + r - k;
+  for (int64_t i = 0; !mismatch && i < q - 1; ++i)
+    mismatch = clash(ut.getDimSize(i), it.getDimSize(i));
+  for (int64_t d = k; !mismatch && d < r; ++d)
+    mismatch = clash(ut.getDimSize(q - 1 + d - k), dt.getDimSize(d));
+  if (mismatch)
     return ctx.emitError() << "updates " << ut << " do not match indices " << it
-                           << " and data " << dt;
+                           << " and data " << dt
+                           << " (expected indices.shape[:-1] + data.shape[" << k
+                           << ":])";
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
   Value data = ctx.operand(0), indices = ctx.operand(1),

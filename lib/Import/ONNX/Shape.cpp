@@ -452,9 +452,14 @@ LogicalResult importTranspose(NodeContext &ctx) {
       perm.push_back(i);
   SmallVector<int64_t> sorted(perm);
   llvm::sort(sorted);
-  for (int64_t i = 0; i < rank; ++i)
-    if (static_cast<int64_t>(sorted.size()) != rank || sorted[i] != i)
-      return ctx.emitError() << "perm is not a permutation of 0.." << rank - 1;
+  bool permutation = static_cast<int64_t>(sorted.size()) == rank;
+  for (int64_t i = 0; permutation && i < rank; ++i)
+    permutation = sorted[i] == i;
+  if (!permutation)
+    return ctx.emitError() << "perm ["
+                           << llvm::make_range(perm.begin(), perm.end())
+                           << "] is not a permutation of the " << rank
+                           << " dimensions of " << in.type;
   SmallVector<int64_t> shape;
   for (int64_t p : perm)
     shape.push_back(in.type.getDimSize(p));

@@ -369,6 +369,18 @@ MODELS = {
     "fuzz_lrn_huge_size": lambda: graph_model(
         [helper.make_node("LRN", ["x"], ["y"], name="lrn_wide", size=2**63 - 1)],
         [tensor("x", [1, 5, 5, 5])], [tensor("y", None)]),
+    "fuzz_split_sizes_overflow": lambda: graph_model(
+        [helper.make_node("Split", ["x", "split"], ["y", "z"], name="split_wrap")],
+        [tensor("x", [3])], [tensor("y", None), tensor("z", None)],
+        [const("split", np.array([3, 2**63 - 1], np.int64))]),
+    "fuzz_transpose_perm_of_scalar": lambda: graph_model(
+        [helper.make_node("Transpose", ["x"], ["y"], name="transpose_perm", perm=[0])],
+        [tensor("x", [])], [tensor("y", None)]),
+    "fuzz_scatternd_updates_shape": lambda: graph_model(
+        [helper.make_node("ScatterND", ["data", "indices", "updates"], ["y"],
+                          name="scatter_shape", reduction="add")],
+        [tensor("data", [4, 4, 1]), tensor("indices", [2, 1], TensorProto.INT64),
+         tensor("updates", [2, 4, 4])], [tensor("y", None)], opset=16),
     "fuzz_negative_output_dim": lambda: graph_model(
         [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [tensor("x", [2])], [tensor("y", [-5])]),
