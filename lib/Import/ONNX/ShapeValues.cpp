@@ -24,6 +24,8 @@
 
 #include "onnx/onnx_pb.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::sieve::onnx_import;
 
@@ -243,21 +245,27 @@ private:
             .getResult());
   }
 
+  /// Folds as the int64 arithmetic it stands for (arith ops) computes at
+  /// run time: two's complement, wrapping on overflow.
   static std::optional<int64_t> fold(ShapeOp op, int64_t x, int64_t y) {
+    auto wrap = [](uint64_t v) { return static_cast<int64_t>(v); };
+    constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
     switch (op) {
     case ShapeOp::Add:
-      return x + y;
+      return wrap(uint64_t(x) + uint64_t(y));
     case ShapeOp::Sub:
-      return x - y;
+      return wrap(uint64_t(x) - uint64_t(y));
     case ShapeOp::Mul:
-      return x * y;
+      return wrap(uint64_t(x) * uint64_t(y));
     case ShapeOp::Div:
       if (y == 0)
         return std::nullopt;
-      return x / y;
+      return x == kMin && y == -1 ? kMin : x / y;
     case ShapeOp::Mod: {
       if (y == 0)
         return std::nullopt;
+      if (y == -1)
+        return 0;
       int64_t r = x % y;
       return (r != 0 && ((r < 0) != (y < 0))) ? r + y : r;
     }

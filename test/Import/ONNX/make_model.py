@@ -381,6 +381,10 @@ MODELS = {
                           name="scatter_shape", reduction="add")],
         [tensor("data", [4, 4, 1]), tensor("indices", [2, 1], TensorProto.INT64),
          tensor("updates", [2, 4, 4])], [tensor("y", None)], opset=16),
+    "fuzz_shape_sum_wraps": lambda: graph_model(
+        [helper.make_node("Shape", ["x"], ["s"], name="shape"),
+         helper.make_node("Add", ["s", "s"], ["y"], name="shape_sum")],
+        [tensor("x", [0, 2**63 - 1])], [tensor("y", None, TensorProto.INT64)]),
     "fuzz_negative_output_dim": lambda: graph_model(
         [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [tensor("x", [2])], [tensor("y", [-5])]),
