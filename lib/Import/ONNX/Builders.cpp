@@ -330,7 +330,15 @@ Value mlir::sieve::onnx_import::reshapeThroughShape(
   for (OpFoldResult size : sizes)
     elements.push_back(arith::IndexCastOp::create(b, loc, b.getI64Type(),
                                                   indexValue(b, loc, size)));
-  Value shape = tensor::FromElementsOp::create(b, loc, elements);
+  // A scalar result: an empty shape (from_elements infers its type from
+  // the first element, so it cannot build one).
+  Value shape = elements.empty()
+                    ? Value(arith::ConstantOp::create(
+                          b, loc,
+                          DenseElementsAttr::get(
+                              RankedTensorType::get({0}, b.getI64Type()),
+                              ArrayRef<int64_t>{})))
+                    : Value(tensor::FromElementsOp::create(b, loc, elements));
   return tensor::ReshapeOp::create(b, loc, resultType, value, shape);
 }
 

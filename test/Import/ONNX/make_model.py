@@ -385,6 +385,10 @@ MODELS = {
         [helper.make_node("Shape", ["x"], ["s"], name="shape"),
          helper.make_node("Add", ["s", "s"], ["y"], name="shape_sum")],
         [tensor("x", [0, 2**63 - 1])], [tensor("y", None, TensorProto.INT64)]),
+    "fuzz_reshape_dynamic_to_scalar": lambda: graph_model(
+        [helper.make_node("Reshape", ["x", "shape"], ["y"], name="to_scalar")],
+        [tensor("x", [1, "n", 2])], [tensor("y", None)],
+        [const("shape", np.array([], np.int64))]),
     "fuzz_negative_output_dim": lambda: graph_model(
         [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [tensor("x", [2])], [tensor("y", [-5])]),
