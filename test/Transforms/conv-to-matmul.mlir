@@ -29,6 +29,30 @@ func.func @strided(%x: tensor<1x3x9x9xf32>, %w: tensor<4x3x3x3xf32>, %o: tensor<
 
 // -----
 
+// Unit steps along the rows (a 3x3 convolution, stride 2 down the columns
+// only, dilation 2 down them): one elementwise copy per tap of a [C, OH, OW]
+// block whose rows are contiguous, into its place in the columns.
+// CHECK-LABEL: func.func @unit_row_steps
+// CHECK:       %[[E:.*]] = tensor.empty() : tensor<3x3x3x3x4xf32>
+// CHECK:       %[[S0:.*]] = tensor.extract_slice %arg0[0, 0, 0, 0] [1, 3, 3, 4] [1, 1, 2, 1] : tensor<1x3x9x6xf32> to tensor<3x3x4xf32>
+// CHECK:       %[[D0:.*]] = tensor.extract_slice %[[E]][0, 0, 0, 0, 0] [3, 1, 1, 3, 4] [1, 1, 1, 1, 1] : tensor<3x3x3x3x4xf32> to tensor<3x3x4xf32>
+// CHECK:       %[[G0:.*]] = linalg.generic {{.*}} ins(%[[S0]] : tensor<3x3x4xf32>) outs(%[[D0]] : tensor<3x3x4xf32>)
+// CHECK:       %[[C0:.*]] = tensor.insert_slice %[[G0]] into %[[E]][0, 0, 0, 0, 0] [3, 1, 1, 3, 4] [1, 1, 1, 1, 1]
+// CHECK:       tensor.extract_slice %arg0[0, 0, 0, 1] [1, 3, 3, 4] [1, 1, 2, 1]
+// CHECK-COUNT-7: tensor.insert_slice
+// The last tap: row offset 2 * dilation, column offset 2.
+// CHECK:       tensor.extract_slice %arg0[0, 0, 4, 2] [1, 3, 3, 4] [1, 1, 2, 1]
+// CHECK:       %[[LAST:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 2, 2, 0, 0] [3, 1, 1, 3, 4]
+// CHECK:       %[[C2:.*]] = tensor.collapse_shape %[[LAST]] {{\[}}[0, 1, 2], [3, 4]] : tensor<3x3x3x3x4xf32> into tensor<27x12xf32>
+// CHECK:       linalg.matmul ins(%{{.*}}, %[[C2]] : tensor<4x27xf32>, tensor<27x12xf32>)
+func.func @unit_row_steps(%x: tensor<1x3x9x6xf32>, %w: tensor<4x3x3x3xf32>, %o: tensor<1x4x3x4xf32>) -> tensor<1x4x3x4xf32> {
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<[2, 1]> : tensor<2xi64>, strides = dense<[2, 1]> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x3x9x6xf32>, tensor<4x3x3x3xf32>) outs(%o : tensor<1x4x3x4xf32>) -> tensor<1x4x3x4xf32>
+  return %c : tensor<1x4x3x4xf32>
+}
+
+// -----
+
 // Batches other than 1 and dynamic shapes are left alone.
 // CHECK-LABEL: func.func @batch2
 // CHECK:       linalg.conv_2d_nchw_fchw

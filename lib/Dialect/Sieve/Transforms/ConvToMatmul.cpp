@@ -55,6 +55,51 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     if (pointwise) {
       columns = collapse(rewriter, loc, op.getInputs()[0], {c, h * w},
                          {{0, 1}, {2, 3}});
+    } else if (strides[1] == 1 && dilations[1] == 1) {
+      // Unit steps along the rows: each tap (i, j) of the window is a copy
+      // of a [C, OH, OW] block of the input whose rows are contiguous,
+      // col[:, i, j] = X[0, :, i*dh + y*sh, j + x], an elementwise copy
+      // that sieve-tile-and-vectorize turns into vector loads and stores
+      // (a single gather over every tap is not a projected permutation,
+      // which the vectorizer leaves scalar).
+      auto colType = RankedTensorType::get({c, kh, kw, oh, ow}, et);
+      auto planeType = RankedTensorType::get({c, oh, ow}, et);
+      Value col =
+          tensor::EmptyOp::create(rewriter, loc, colType.getShape(), et);
+      AffineMap identity = rewriter.getMultiDimIdentityMap(3);
+      SmallVector<utils::IteratorType> iterators(3,
+                                                 utils::IteratorType::parallel);
+      auto index = [&](int64_t v) -> OpFoldResult {
+        return rewriter.getIndexAttr(v);
+      };
+      for (int64_t i = 0; i < kh; ++i) {
+        for (int64_t j = 0; j < kw; ++j) {
+          Value source = tensor::ExtractSliceOp::create(
+              rewriter, loc, planeType, op.getInputs()[0],
+              {index(0), index(0), index(i * dilations[0]), index(j)},
+              {index(1), index(c), index(oh), index(ow)},
+              {index(1), index(1), index(strides[0]), index(1)});
+          SmallVector<OpFoldResult> offsets{index(0), index(i), index(j),
+                                            index(0), index(0)};
+          SmallVector<OpFoldResult> sizes{index(c), index(1), index(1),
+                                          index(oh), index(ow)};
+          SmallVector<OpFoldResult> unit(5, index(1));
+          Value dest = tensor::ExtractSliceOp::create(
+              rewriter, loc, planeType, col, offsets, sizes, unit);
+          Value copied = linalg::GenericOp::create(
+                             rewriter, loc, TypeRange{planeType},
+                             ValueRange{source}, ValueRange{dest},
+                             ArrayRef<AffineMap>{identity, identity}, iterators,
+                             [](OpBuilder &b, Location l, ValueRange args) {
+                               linalg::YieldOp::create(b, l, args[0]);
+                             })
+                             .getResult(0);
+          col = tensor::InsertSliceOp::create(rewriter, loc, copied, col,
+                                              offsets, sizes, unit);
+        }
+      }
+      columns = collapse(rewriter, loc, col, {c * kh * kw, oh * ow},
+                         {{0, 1, 2}, {3, 4}});
     } else {
       // col[c, i, j, y, x] = X[0, c, y*sh + i*dh, x*sw + j*dw]
       MLIRContext *ctx = rewriter.getContext();

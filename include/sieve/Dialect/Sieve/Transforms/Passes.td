@@ -52,6 +52,12 @@ def SieveExpandStridedCopies
     `memrefCopy` from MLIR's C runner library, which compiled models do not
     link. This pass rewrites those copies as `linalg.copy`, which later
     lowers to loops (or vector code), and leaves contiguous copies alone.
+    A copy with a static shape whose rows have unit stride on both sides
+    (most slices of a padded or concatenated tensor, an image-to-column
+    tap) becomes a loop nest over its rows instead, each row moved by
+    `vector.transfer_read`/`transfer_write` of up to 64 lanes and one
+    narrower vector for the rest: scalar loops would move one element at
+    a time, and LLVM does not vectorize them.
 
     Example:
 
@@ -64,8 +70,14 @@ def SieveExpandStridedCopies
     ```mlir
     linalg.copy ins(%a : memref<4x4xf32>) outs(%view : memref<4x4xf32, strided<[6, 1], offset: 7>>)
     ```
+
+    or, rows being contiguous there, a loop over the 4 rows, each a
+    `vector<4xf32>` read from `%a` and written to `%view`.
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def SieveOutlineLoopNests
@@ -247,8 +259,15 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
     register-tiled FMA code:
 
     * 1x1 kernels with unit strides: `W[F, C] @ X[C, H*W]`, reshapes only;
-    * other kernels: an image-to-column `linalg.generic` that gathers every
-      receptive field into `col[C*KH*KW, OH*OW]`, then `W[F, C*KH*KW] @ col`.
+    * other kernels: image to column, every receptive field gathered into
+      `col[C*KH*KW, OH*OW]`, then `W[F, C*KH*KW] @ col`. With a unit step
+      along the rows (stride and dilation 1 in W), one elementwise copy
+      per tap `(i, j)` of a `[C, OH, OW]` block of the input into
+      `col[:, i, j]`, whose rows are contiguous on both sides (vector
+      loads and stores after sieve-tile-and-vectorize and
+      sieve-expand-strided-copies); otherwise one `linalg.generic` over
+      `[C, KH, KW, OH, OW]` (its input map is not a projected
+      permutation, so it stays scalar).
 
     The convolution's accumulator (the broadcast bias) becomes the matmul's.
     A convolution whose batch is dynamic (a symbolic batch axis) and whose
