@@ -29,6 +29,11 @@ tools = ["sieve-opt", "sieve-translate", "sieve-run", "sievec", "sieve-analyze",
          "sieve-capi-test", "mlir-opt"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
+# Tools built with AddressSanitizer (scripts/sanitize.sh): the JIT's buffer
+# pool is off there, so that ASan sees every allocation.
+if "address" in getattr(config, "sieve_sanitizers", ""):
+    config.available_features.add("asan")
+
 # AArch64 under emulation (test/e2e/aarch64-*.test): the arm64 cross compiler
 # and qemu-aarch64, both installed by scripts/install-deps.sh.
 import shutil

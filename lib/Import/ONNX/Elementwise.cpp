@@ -103,20 +103,24 @@ bool foldIntArithmetic(NodeContext &ctx, Arith op,
   SmallVector<int64_t> out, coord(rank, 0);
   for (int64_t n = 0; n < resultType.getNumElements(); ++n) {
     int64_t x = a[index(lhs.type, coord)], y = b[index(rhs.type, coord)];
+    // Integer arithmetic wraps, as it does at run time: computed unsigned,
+    // which is defined on overflow, unlike signed.
+    uint64_t ux = static_cast<uint64_t>(x), uy = static_cast<uint64_t>(y);
     switch (op) {
     case Arith::Add:
-      out.push_back(x + y);
+      out.push_back(static_cast<int64_t>(ux + uy));
       break;
     case Arith::Sub:
-      out.push_back(x - y);
+      out.push_back(static_cast<int64_t>(ux - uy));
       break;
     case Arith::Mul:
-      out.push_back(x * y);
+      out.push_back(static_cast<int64_t>(ux * uy));
       break;
     case Arith::Div:
       if (y == 0)
         return false; // Left to run time, like any division by zero.
-      out.push_back(x / y);
+      // INT64_MIN / -1 wraps to INT64_MIN.
+      out.push_back(y == -1 ? static_cast<int64_t>(0 - ux) : x / y);
       break;
     }
     for (int64_t d = rank - 1; d >= 0; --d) {
