@@ -16,8 +16,18 @@ layout that `sieve-run --test-data` reads. Models with dynamic batch and
 sequence axes get one test set per sequence length (1, 7 and 64), so one
 compilation serves all three; the `-decode` models (OPT, the ReLU LLaMA) are
 one generation step with the KV cache as inputs and outputs, one test set
-per past length (1, 7 and 64). A model directory is rebuilt only when this
-script or the pinned package versions change (OUT/<name>/stamp).
+per past length (1, 7 and 64). The quantized models are what
+onnxruntime's quantizer makes of an export: `-qdq` is quantize_static in the
+QDQ format (int8 per-channel weights, uint8 activations calibrated on random
+inputs), `-dynq` is quantize_dynamic (DynamicQuantizeLinear + MatMulInteger).
+Their expected outputs come from onnxruntime with graph optimizations off,
+which runs the ONNX semantics node by node (optimized, it fuses QDQ into
+integer kernels that round differently); a QDQ model writes OUT/<name>/
+tolerance, the atol run_zoo.py uses: 4 steps of the quantized output, as a
+value on the edge of a rounding step may round either way once summation
+orders differ, and such flips add up over the layers. A model directory is
+rebuilt only when this script or the pinned package versions change
+(OUT/<name>/stamp).
 
 No weights are downloaded: `weights=None` and `XxxModel(config)` with small
 configs where the full size would be slow to test, keeping every op of the
@@ -262,6 +272,48 @@ for _n in DECODERS:
         # is_causal becomes a symbolic bool): eager attention there.
         eager = _n == "opt" and _e == "dynamo"
         MODELS[f"{_n}-decode-{_e}"] = (decoder(_n, "eager" if eager else None), _e)
+# Quantized by onnxruntime.quantization: (builder, exporter, quantization).
+MODELS["resnet18-qdq"] = (cnn("resnet18"), "ts", "static")
+MODELS["opt-dynq"] = (transformer("opt"), "ts", "dynamic")
+
+
+def quantize(path, mode, feeds, names):
+    """Quantizes the model at `path` in place with onnxruntime's quantizer;
+    returns the atol for its outputs (None: the default)."""
+    import onnx
+    from onnx import numpy_helper
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
+                                          QuantType, quantize_dynamic,
+                                          quantize_static)
+    import logging
+    logging.getLogger().setLevel(logging.ERROR)  # "consider pre-processing"
+    quantized = path + ".q.onnx"
+    if mode == "dynamic":
+        quantize_dynamic(path, quantized, weight_type=QuantType.QInt8)
+    else:
+        class Calibration(CalibrationDataReader):
+            # Random inputs like the test sets', not the test sets: the
+            # ranges must not be fitted to the checked inputs.
+            def __init__(self):
+                rng = np.random.default_rng(3)
+                self.sets = iter([{n: rng.standard_normal(v.shape).astype(v.dtype)
+                                   for n, v in feeds[0].items()} for _ in range(4)])
+
+            def get_next(self):
+                return next(self.sets, None)
+        quantize_static(path, quantized, Calibration(), quant_format=QuantFormat.QDQ,
+                        per_channel=True, activation_type=QuantType.QUInt8,
+                        weight_type=QuantType.QInt8)
+    os.replace(quantized, path)
+    if mode == "dynamic":
+        return None
+    # 4 steps of the dequantized outputs.
+    model = onnx.load(path)
+    inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    steps = [float(np.max(inits[n.input[1]])) for n in model.graph.node
+             if n.op_type == "DequantizeLinear" and n.input[1] in inits and
+             set(n.output) & {o.name for o in model.graph.output}]
+    return 4 * max(steps) if steps else None
 
 
 def export(module, feeds, names, outputs, dynamic, exporter, path):
@@ -313,7 +365,7 @@ def build(name, out, stamp):
     tmp = directory + ".tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
-    builder, exporter = MODELS[name]
+    builder, exporter, *quantization = MODELS[name]
     torch.manual_seed(0)
     module, feeds, names, outputs, dynamic = builder()
     path = os.path.join(tmp, "model.onnx")
@@ -321,8 +373,14 @@ def build(name, out, stamp):
         warnings.simplefilter("ignore")
         with torch.no_grad():
             export(module, feeds, names, outputs, dynamic, exporter, path)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        if quantization:
+            atol = quantize(path, quantization[0], feeds, names)
+            if atol is not None:
+                with open(os.path.join(tmp, "tolerance"), "w") as f:
+                    f.write(f"{atol:.6g}\n")
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
     graph_inputs = [i.name for i in session.get_inputs()]
     for k, feed in enumerate(feeds):

@@ -86,17 +86,15 @@ Value transpose2D(NodeContext &ctx, size_t input) {
   return transposeTo(b, loc, ctx.operand(input), {1, 0});
 }
 
-LogicalResult importMatMul(NodeContext &ctx) {
-  if (failed(ctx.checkAttributes({})))
-    return failure();
-  if (ctx.inputKind(0) != ctx.inputKind(1))
-    return ctx.emitError() << "inputs have different element types";
-  if (ctx.inputKind(0) == ElementKind::Bool)
-    return ctx.emitError() << "bool inputs are not supported";
+} // namespace
+
+FailureOr<Value> mlir::sieve::onnx_import::buildMatMul(NodeContext &ctx,
+                                                      Value lhs, Value rhs) {
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
-  Value lhs = ctx.operand(0), rhs = ctx.operand(1);
-  RankedTensorType lt = ctx.inputType(0), rt = ctx.inputType(1);
+  auto lt = cast<RankedTensorType>(lhs.getType());
+  auto rt = cast<RankedTensorType>(rhs.getType());
+  RankedTensorType lhsType = lt, rhsType = rt;
   Type et = lt.getElementType();
   if (lt.getRank() == 0 || rt.getRank() == 0)
     return ctx.emitError() << "operands must have rank >= 1";
@@ -114,17 +112,16 @@ LogicalResult importMatMul(NodeContext &ctx) {
   }
   int64_t k = lt.getShape().back(), k2 = rt.getShape()[rt.getRank() - 2];
   if (!ShapedType::isDynamic(k) && !ShapedType::isDynamic(k2) && k != k2)
-    return ctx.emitError() << "cannot multiply " << ctx.inputType(0) << " by "
-                           << ctx.inputType(1) << ": reduction sizes " << k
+    return ctx.emitError() << "cannot multiply " << lhsType << " by "
+                           << rhsType << ": reduction sizes " << k
                            << " and " << k2 << " differ";
   int64_t m = lt.getShape()[lt.getRank() - 2], n = rt.getShape().back();
   ArrayRef<int64_t> lb = lt.getShape().drop_back(2);
   ArrayRef<int64_t> rb = rt.getShape().drop_back(2);
   FailureOr<SmallVector<int64_t>> batch = broadcastShapes(lb, rb);
   if (failed(batch))
-    return ctx.emitError() << "batch dimensions of " << ctx.inputType(0)
-                           << " and " << ctx.inputType(1)
-                           << " do not broadcast";
+    return ctx.emitError() << "batch dimensions of " << lhsType << " and "
+                           << rhsType << " do not broadcast";
 
   Value result;
   SmallVector<int64_t> resultShape(*batch);
@@ -245,8 +242,22 @@ LogicalResult importMatMul(NodeContext &ctx) {
     finalShape.push_back(m);
   if (!rhsVector)
     finalShape.push_back(n);
-  result = reshapeTo(b, loc, result, RankedTensorType::get(finalShape, et));
-  ctx.setOutput(0, result, ctx.inputKind(0));
+  return reshapeTo(b, loc, result, RankedTensorType::get(finalShape, et));
+}
+
+namespace {
+
+LogicalResult importMatMul(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({})))
+    return failure();
+  if (ctx.inputKind(0) != ctx.inputKind(1))
+    return ctx.emitError() << "inputs have different element types";
+  if (ctx.inputKind(0) == ElementKind::Bool)
+    return ctx.emitError() << "bool inputs are not supported";
+  FailureOr<Value> result = buildMatMul(ctx, ctx.operand(0), ctx.operand(1));
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result, ctx.inputKind(0));
   return success();
 }
 

@@ -153,15 +153,14 @@ FailureOr<Value> buildConvolution(NodeContext &ctx, Value x, Value w,
   return result;
 }
 
-LogicalResult importConv(NodeContext &ctx) {
-  if (failed(ctx.checkAttributes({"auto_pad", "dilations", "group",
-                                  "kernel_shape", "pads", "strides"})))
-    return failure();
+} // namespace
+
+FailureOr<Value> mlir::sieve::onnx_import::buildConv(NodeContext &ctx, Value x,
+                                                    Value w, Value bias) {
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
-  RankedTensorType xt = ctx.inputType(0), wt = ctx.inputType(1);
-  if (!isFloatKind(ctx.inputKind(0)) || ctx.inputKind(0) != ctx.inputKind(1))
-    return ctx.emitError() << "X and W must be floating point of one type";
+  auto xt = cast<RankedTensorType>(x.getType());
+  auto wt = cast<RankedTensorType>(w.getType());
   int64_t rank = xt.getRank();
   if (rank < 3 || rank > 5 || wt.getRank() != rank)
     return ctx.emitError() << "expects X and W of equal rank 3 to 5, got " << xt
@@ -186,16 +185,26 @@ LogicalResult importConv(NodeContext &ctx) {
   if (failed(g))
     return failure();
 
-  Value x = ctx.operand(0), w = ctx.operand(1);
   Value zero = scalarConstant(b, loc, et, 0.0);
   x = padSpatial(b, loc, x, g->padBegin, g->padEnd, zero);
   if (failed(ctx.checkResultShape(cast<RankedTensorType>(x.getType()),
                                   "the padded input")))
     return failure();
+  return buildConvolution(ctx, x, w, bias, g->strides, g->dilations, group,
+                          g->output);
+}
 
-  Value bias = ctx.hasInput(2) ? ctx.operand(2) : Value();
-  FailureOr<Value> result = buildConvolution(ctx, x, w, bias, g->strides,
-                                             g->dilations, group, g->output);
+namespace {
+
+LogicalResult importConv(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"auto_pad", "dilations", "group",
+                                  "kernel_shape", "pads", "strides"})))
+    return failure();
+  if (!isFloatKind(ctx.inputKind(0)) || ctx.inputKind(0) != ctx.inputKind(1))
+    return ctx.emitError() << "X and W must be floating point of one type";
+  FailureOr<Value> result =
+      buildConv(ctx, ctx.operand(0), ctx.operand(1),
+                ctx.hasInput(2) ? ctx.operand(2) : Value());
   if (failed(result))
     return failure();
   ctx.setOutput(0, *result, ctx.inputKind(0));

@@ -68,6 +68,7 @@ static const OpFamily kOpFamilies[] = {
     {"DataMovement", registerDataMovementImporters},
     {"Indexing", registerIndexingImporters},
     {"Resize", registerResizeImporters},
+    {"Quantize", registerQuantizeImporters},
 };
 
 GraphImporter::GraphImporter(MLIRContext *context,

@@ -45,15 +45,20 @@ mlir::sieve::onnx_import::checkLowPrecisionOperands(NodeContext &ctx) {
   static const llvm::StringRef movers[] = {
       "Cast",    "CastLike",  "Identity",  "Shape",  "Reshape", "Flatten",
       "Squeeze", "Unsqueeze", "Transpose", "Concat", "Gather"};
-  if (llvm::is_contained(movers, ctx.opType()))
+  // Ops that decode or encode the kinds themselves.
+  static const llvm::StringRef coders[] = {"DequantizeLinear",
+                                           "QuantizeLinear"};
+  if (llvm::is_contained(movers, ctx.opType()) ||
+      llvm::is_contained(coders, ctx.opType()))
     return success();
   for (size_t i = 0; i < ctx.numInputs(); ++i) {
     if (!ctx.hasInput(i) || !isLowPrecisionKind(ctx.inputKind(i)))
       continue;
     return ctx.emitError() << "input #" << i << " has element type "
                            << stringifyElementKind(ctx.inputKind(i))
-                           << ", which only Cast, CastLike and ops that move "
-                              "data support";
+                           << ", which only Cast, CastLike, QuantizeLinear, "
+                              "DequantizeLinear and ops that move data "
+                              "support";
   }
   return success();
 }

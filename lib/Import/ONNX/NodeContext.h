@@ -181,6 +181,7 @@ void registerConvImporters(OpImporterTable &table);
 void registerPoolingImporters(OpImporterTable &table);
 void registerNormalizationImporters(OpImporterTable &table);
 void registerShapeImporters(OpImporterTable &table);
+void registerQuantizeImporters(OpImporterTable &table);
 
 //===----------------------------------------------------------------------===//
 // Helpers shared by the op families (Builders.cpp)
@@ -307,6 +308,18 @@ bool isFoldableConstant(const GraphValue &gv);
 FailureOr<bool> importSymbolicShapeOp(NodeContext &ctx);
 /// Materializes an index value or attribute as an `index` SSA value.
 Value indexValue(OpBuilder &b, Location loc, OpFoldResult ofr);
+
+/// ONNX MatMul of `lhs` and `rhs` (Contraction.cpp): numpy matmul
+/// semantics (1-D operands promoted and the added dimension dropped, batch
+/// dimensions broadcast), on any float or integer element type (integers
+/// wrap). Fails with an error naming the node on shapes that do not multiply.
+FailureOr<Value> buildMatMul(NodeContext &ctx, Value lhs, Value rhs);
+
+/// ONNX Conv of `x` [N, C, ...] by `w` [F, C/group, ...] plus the optional
+/// `bias` [F] (Conv.cpp), with the node's auto_pad, dilations, group,
+/// kernel_shape, pads and strides; padding is zeros of the element type
+/// (float, or int32 for the integer convolutions).
+FailureOr<Value> buildConv(NodeContext &ctx, Value x, Value w, Value bias);
 
 /// Reductions (Pooling.cpp).
 enum class Reduction { Sum, Mean, Max, Min, Prod };
