@@ -89,7 +89,7 @@ Value transpose2D(NodeContext &ctx, size_t input) {
 } // namespace
 
 FailureOr<Value> mlir::sieve::onnx_import::buildMatMul(NodeContext &ctx,
-                                                      Value lhs, Value rhs) {
+                                                       Value lhs, Value rhs) {
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
   auto lt = cast<RankedTensorType>(lhs.getType());
@@ -112,9 +112,9 @@ FailureOr<Value> mlir::sieve::onnx_import::buildMatMul(NodeContext &ctx,
   }
   int64_t k = lt.getShape().back(), k2 = rt.getShape()[rt.getRank() - 2];
   if (!ShapedType::isDynamic(k) && !ShapedType::isDynamic(k2) && k != k2)
-    return ctx.emitError() << "cannot multiply " << lhsType << " by "
-                           << rhsType << ": reduction sizes " << k
-                           << " and " << k2 << " differ";
+    return ctx.emitError() << "cannot multiply " << lhsType << " by " << rhsType
+                           << ": reduction sizes " << k << " and " << k2
+                           << " differ";
   int64_t m = lt.getShape()[lt.getRank() - 2], n = rt.getShape().back();
   ArrayRef<int64_t> lb = lt.getShape().drop_back(2);
   ArrayRef<int64_t> rb = rt.getShape().drop_back(2);

@@ -156,7 +156,7 @@ FailureOr<Value> buildConvolution(NodeContext &ctx, Value x, Value w,
 } // namespace
 
 FailureOr<Value> mlir::sieve::onnx_import::buildConv(NodeContext &ctx, Value x,
-                                                    Value w, Value bias) {
+                                                     Value w, Value bias) {
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
   auto xt = cast<RankedTensorType>(x.getType());

@@ -1,13 +1,14 @@
 //===- Quantize.cpp - Linear quantization ops -------------------*- C++ -*-===//
 //
 // QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger,
-// QLinearMatMul, ConvInteger and QLinearConv: what onnxruntime's quantizer writes (QDQ models from
-// quantize_static, DynamicQuantizeLinear + MatMulInteger from
-// quantize_dynamic, QLinear* ops from its QOperator format). Scales and zero points are per tensor (a scalar or one
-// element), per axis (1-D along `axis`) or blocked (opset 21: the input's
-// shape with `axis` divided into blocks of `block_size`). Quantizing rounds
-// halves to even and saturates to the output type; integer products and
-// convolutions accumulate exactly in int32.
+// QLinearMatMul, ConvInteger and QLinearConv: what onnxruntime's quantizer
+// writes (QDQ models from quantize_static, DynamicQuantizeLinear +
+// MatMulInteger from quantize_dynamic, QLinear* ops from its QOperator format).
+// Scales and zero points are per tensor (a scalar or one element), per axis
+// (1-D along `axis`) or blocked (opset 21: the input's shape with `axis`
+// divided into blocks of `block_size`). Quantizing rounds halves to even and
+// saturates to the output type; integer products and convolutions accumulate
+// exactly in int32.
 //
 //===----------------------------------------------------------------------===//
 
@@ -70,7 +71,8 @@ LogicalResult requireKind(NodeContext &ctx, size_t input, llvm::StringRef what,
                           bool ok, llvm::StringRef expected) {
   if (ok)
     return success();
-  return ctx.emitError() << what << " (input #" << input << ") has element type "
+  return ctx.emitError() << what << " (input #" << input
+                         << ") has element type "
                          << stringifyElementKind(ctx.inputKind(input))
                          << "; expected " << expected;
 }
@@ -156,8 +158,8 @@ FailureOr<Value> quantParameter(NodeContext &ctx, size_t i,
                                       v, groups);
   if (full[*axis] == xDim)
     return v;
-  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
-      sizes, strides(rank, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
+      strides(rank, b.getIndexAttr(1));
   for (int64_t d : xType.getShape())
     sizes.push_back(b.getIndexAttr(d));
   return extractSlice(b, loc, xType.clone(et), v, offsets, sizes, strides);
@@ -213,8 +215,7 @@ LogicalResult importDequantizeLinear(NodeContext &ctx) {
   if (hasZeroPoint && ctx.inputKind(2) != xKind)
     return ctx.emitError() << "x_zero_point has element type "
                            << stringifyElementKind(ctx.inputKind(2))
-                           << ", x has "
-                           << stringifyElementKind(xKind);
+                           << ", x has " << stringifyElementKind(xKind);
   RankedTensorType xType = ctx.inputType(0);
   int64_t axis = ctx.attrInt("axis", 1);
   int64_t blockSize = ctx.attrInt("block_size", 0);
@@ -266,8 +267,7 @@ LogicalResult importQuantizeLinear(NodeContext &ctx) {
   if (ctx.hasInput(2)) {
     ElementKind zpKind = ctx.inputKind(2);
     if (outKind != ElementKind::Undefined && outKind != zpKind)
-      return ctx.emitError() << "output_dtype "
-                             << stringifyElementKind(outKind)
+      return ctx.emitError() << "output_dtype " << stringifyElementKind(outKind)
                              << " differs from y_zero_point's element type "
                              << stringifyElementKind(zpKind);
     outKind = zpKind;
@@ -275,14 +275,12 @@ LogicalResult importQuantizeLinear(NodeContext &ctx) {
   if (outKind == ElementKind::Undefined)
     outKind = ElementKind::UInt8;
   if (!isQuantizedKind(outKind))
-    return ctx.emitError() << "quantizing to "
-                           << stringifyElementKind(outKind)
+    return ctx.emitError() << "quantizing to " << stringifyElementKind(outKind)
                            << " is not supported (8-, 16-, 4- or 2-bit "
                               "integers, 8- or 4-bit floats)";
   // The division's precision: `precision` when given, else numpy's
   // promotion of x and the scale (int32 / float is double).
-  ElementKind divKind =
-      static_cast<ElementKind>(ctx.attrInt("precision", 0));
+  ElementKind divKind = static_cast<ElementKind>(ctx.attrInt("precision", 0));
   if (divKind == ElementKind::Undefined)
     divKind = xKind == ElementKind::Int32 ? ElementKind::Double
               : xKind == scaleKind        ? xKind
@@ -333,9 +331,8 @@ LogicalResult importQuantizeLinear(NodeContext &ctx) {
                        : Value();
         if (isInteger) {
           auto [lo, hi] = *integerRange(outKind);
-          return floatToQuantized(b, loc,
-                                  roundAndSaturate(b, loc, v, zp, lo, hi),
-                                  outKind);
+          return floatToQuantized(
+              b, loc, roundAndSaturate(b, loc, v, zp, lo, hi), outKind);
         }
         if (zp)
           v = arith::AddFOp::create(b, loc, v, zp);
@@ -366,24 +363,23 @@ LogicalResult importDynamicQuantizeLinear(NodeContext &ctx) {
   };
   Type f32 = b.getF32Type();
   Value zero = scalarConstant(b, loc, f32, 0.0);
-  Value maxv = arith::MaximumFOp::create(b, loc, extractScalar(Reduction::Max),
-                                         zero);
-  Value minv = arith::MinimumFOp::create(b, loc, extractScalar(Reduction::Min),
-                                         zero);
+  Value maxv =
+      arith::MaximumFOp::create(b, loc, extractScalar(Reduction::Max), zero);
+  Value minv =
+      arith::MinimumFOp::create(b, loc, extractScalar(Reduction::Min), zero);
   Value same =
       arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, maxv, minv);
-  Value range = arith::SelectOp::create(
-      b, loc, same, scalarConstant(b, loc, f32, 1.0),
-      arith::SubFOp::create(b, loc, maxv, minv));
-  Value scale = arith::DivFOp::create(b, loc, range,
-                                      scalarConstant(b, loc, f32, 255.0));
+  Value range =
+      arith::SelectOp::create(b, loc, same, scalarConstant(b, loc, f32, 1.0),
+                              arith::SubFOp::create(b, loc, maxv, minv));
+  Value scale =
+      arith::DivFOp::create(b, loc, range, scalarConstant(b, loc, f32, 255.0));
   Value initialZp = arith::SubFOp::create(
       b, loc, zero, arith::DivFOp::create(b, loc, minv, scale));
   Value zpf = math::RoundEvenOp::create(
       b, loc,
       arith::MinNumFOp::create(
-          b, loc,
-          arith::MaxNumFOp::create(b, loc, initialZp, zero),
+          b, loc, arith::MaxNumFOp::create(b, loc, initialZp, zero),
           scalarConstant(b, loc, f32, 255.0)));
 
   auto yType = RankedTensorType::get(xType.getShape(), b.getI8Type());
@@ -398,16 +394,17 @@ LogicalResult importDynamicQuantizeLinear(NodeContext &ctx) {
   ctx.setOutput(0, y, ElementKind::UInt8);
   if (ctx.hasOutput(1))
     ctx.setOutput(1,
-                  tensor::FromElementsOp::create(
-                      b, loc, RankedTensorType::get({}, f32), ValueRange{scale}),
+                  tensor::FromElementsOp::create(b, loc,
+                                                 RankedTensorType::get({}, f32),
+                                                 ValueRange{scale}),
                   ElementKind::Float);
   if (ctx.hasOutput(2)) {
     Value zp = floatToQuantized(b, loc, zpf, ElementKind::UInt8);
-    ctx.setOutput(2,
-                  tensor::FromElementsOp::create(
-                      b, loc, RankedTensorType::get({}, b.getI8Type()),
-                      ValueRange{zp}),
-                  ElementKind::UInt8);
+    ctx.setOutput(
+        2,
+        tensor::FromElementsOp::create(
+            b, loc, RankedTensorType::get({}, b.getI8Type()), ValueRange{zp}),
+        ElementKind::UInt8);
   }
   return success();
 }
@@ -462,9 +459,9 @@ FailureOr<Value> alignParameter(NodeContext &ctx, Value value,
 FailureOr<Value> widenOperand(NodeContext &ctx, size_t i, size_t zpIndex,
                               Layout layout, llvm::StringRef what) {
   ElementKind kind = ctx.inputKind(i);
-  if (failed(requireKind(ctx, i, what,
-                         kind == ElementKind::Int8 || kind == ElementKind::UInt8,
-                         "int8 or uint8")))
+  if (failed(requireKind(
+          ctx, i, what, kind == ElementKind::Int8 || kind == ElementKind::UInt8,
+          "int8 or uint8")))
     return failure();
   OpBuilder &b = ctx.builder();
   Location loc = ctx.loc();
@@ -484,17 +481,16 @@ FailureOr<Value> widenOperand(NodeContext &ctx, size_t i, size_t zpIndex,
       return failure();
     operands.push_back(*zp);
   }
-  return buildElementwise(b, loc, operands, i32Type,
-                          [&](OpBuilder &b, Location loc, ValueRange args) {
-                            Value v = convertScalar(b, loc, args[0], kind,
-                                                    ElementKind::Int32);
-                            if (args.size() == 1)
-                              return v;
-                            return Value(arith::SubIOp::create(
-                                b, loc, v,
-                                convertScalar(b, loc, args[1], kind,
-                                              ElementKind::Int32)));
-                          });
+  return buildElementwise(
+      b, loc, operands, i32Type,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        Value v = convertScalar(b, loc, args[0], kind, ElementKind::Int32);
+        if (args.size() == 1)
+          return v;
+        return Value(arith::SubIOp::create(
+            b, loc, v,
+            convertScalar(b, loc, args[1], kind, ElementKind::Int32)));
+      });
 }
 
 /// The int32 `acc` of a QLinear op scaled by a_scale * b_scale / y_scale
@@ -534,8 +530,8 @@ FailureOr<Value> requantize(NodeContext &ctx, Value acc, size_t aScale,
   if (failed(a) || failed(bs) || failed(ys) || failed(yzp))
     return failure();
   auto [lo, hi] = *integerRange(outKind);
-  auto resultType = RankedTensorType::get(
-      shape, getElementType(ctx.getContext(), outKind));
+  auto resultType =
+      RankedTensorType::get(shape, getElementType(ctx.getContext(), outKind));
   return buildElementwise(
       ctx.builder(), ctx.loc(), ValueRange{acc, *a, *bs, *ys, *yzp}, resultType,
       [&](OpBuilder &b, Location loc, ValueRange args) {
@@ -636,9 +632,8 @@ LogicalResult importQLinearConv(NodeContext &ctx) {
   if (failed(conv))
     return failure();
   // w_scale [F] lines up with the output's channel axis: [F, 1, ...].
-  FailureOr<Value> result =
-      requantize(ctx, *conv, /*aScale=*/1, Layout::Scalar, /*bScale=*/4,
-                 Layout::PerChannel);
+  FailureOr<Value> result = requantize(ctx, *conv, /*aScale=*/1, Layout::Scalar,
+                                       /*bScale=*/4, Layout::PerChannel);
   if (failed(result))
     return failure();
   ctx.setOutput(0, *result, ctx.inputKind(7));
