@@ -573,25 +573,40 @@ LogicalResult importRange(NodeContext &ctx) {
     double s = (*start)[0], l = (*limit)[0], d = (*delta)[0];
     if (d == 0)
       return ctx.emitError() << "delta must not be zero";
-    int64_t n = std::max<int64_t>(0, std::ceil((l - s) / d));
-    if (!isFloat) {
-      auto si = *ctx.constantInts(0), li = *ctx.constantInts(1),
-           di = *ctx.constantInts(2);
-      int64_t span = li[0] - si[0];
-      n = std::max<int64_t>(
-          0, span / di[0] + (span % di[0] != 0 && (span > 0) == (di[0] > 0)));
-    }
-    SmallVector<double> values;
-    for (int64_t i = 0; i < n; ++i)
-      values.push_back(s + i * d);
-    auto type = RankedTensorType::get({n}, et);
+    // The element count, computed where it cannot overflow: in double for
+    // floats (NaN or a negative count is empty), in 128 bits for integers.
+    constexpr int64_t kMaxCount = int64_t(1) << 62;
+    int64_t n = 0;
     if (isFloat) {
+      double q = std::ceil((l - s) / d);
+      if (q > double(kMaxCount))
+        return ctx.emitError() << "the range from " << s << " to " << l
+                               << " by " << d << " has too many elements";
+      n = q > 0 ? int64_t(q) : 0;
+    } else {
+      __int128 si = (*ctx.constantInts(0))[0], li = (*ctx.constantInts(1))[0],
+               di = (*ctx.constantInts(2))[0];
+      __int128 span = li - si;
+      __int128 q = span / di + (span % di != 0 && (span > 0) == (di > 0));
+      if (q > kMaxCount)
+        return ctx.emitError() << "the range has too many elements";
+      n = q > 0 ? int64_t(q) : 0;
+    }
+    auto type = RankedTensorType::get({n}, et);
+    if (failed(ctx.checkResultShape(type, "the range")))
+      return failure();
+    if (isFloat) {
+      SmallVector<double> values;
+      for (int64_t i = 0; i < n; ++i)
+        values.push_back(s + i * d);
       ctx.setConstantOutput(0, makeElements(type, values), kind);
     } else {
       SmallVector<int64_t> ints;
-      int64_t si = (*ctx.constantInts(0))[0], di = (*ctx.constantInts(2))[0];
+      // In range by construction (between start and limit); unsigned
+      // arithmetic keeps the steps defined.
+      uint64_t si = (*ctx.constantInts(0))[0], di = (*ctx.constantInts(2))[0];
       for (int64_t i = 0; i < n; ++i)
-        ints.push_back(si + i * di);
+        ints.push_back(int64_t(si + uint64_t(i) * di));
       ctx.setConstantOutput(0, makeIntElements(type, ints), kind);
     }
     return success();

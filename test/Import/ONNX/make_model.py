@@ -389,6 +389,21 @@ MODELS = {
         [helper.make_node("Reshape", ["x", "shape"], ["y"], name="to_scalar")],
         [tensor("x", [1, "n", 2])], [tensor("y", None)],
         [const("shape", np.array([], np.int64))]),
+    "fuzz_range_huge_float": lambda: graph_model(
+        [helper.make_node("Range", ["s", "l", "d"], ["y"], name="range_float")],
+        [], [tensor("y", None)],
+        [const("s", np.float32(-6.6e35)), const("l", np.float32(0.5)),
+         const("d", np.float32(1.0))]),
+    "fuzz_range_int_span_wraps": lambda: graph_model(
+        [helper.make_node("Range", ["s", "l", "d"], ["y"], name="range_int")],
+        [], [tensor("y", None, TensorProto.INT64)],
+        [const("s", np.int64(-2**63)), const("l", np.int64(2**63 - 1)),
+         const("d", np.int64(1))]),
+    "fuzz_range_large": lambda: graph_model(
+        [helper.make_node("Range", ["s", "l", "d"], ["y"], name="range_large")],
+        [], [tensor("y", None, TensorProto.INT32)],
+        [const("s", np.int32(0)), const("l", np.int32(2**31 - 1)),
+         const("d", np.int32(1))]),
     "fuzz_negative_output_dim": lambda: graph_model(
         [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [tensor("x", [2])], [tensor("y", [-5])]),
