@@ -535,18 +535,30 @@ std::string mlir::sieve::generateHeader(const ModelSignature &sig, bool openmp,
     if (rank)
       os << "    if (" << n << "_dims)\n      memcpy(" << n << "_dims, " << r
          << ".sizes, sizeof(" << r << ".sizes));\n";
-    os << "    /* Results are dense unless the model returns a view. */\n"
-       << "    int64_t sieve_index = 0;\n"
-       << "    for (int64_t sieve_flat = 0; sieve_flat < sieve_count; "
-          "++sieve_flat) {\n"
-       << "      int64_t sieve_rest = sieve_flat, sieve_at = 0;\n";
+    // Results are dense (row-major) unless the model returns a view: one
+    // memcpy then, an element-by-element copy otherwise.
+    os << "    int sieve_dense = 1;\n"
+       << "    int64_t sieve_stride = 1;\n";
     for (size_t d = rank; d-- > 0;)
-      os << "      sieve_at += (sieve_rest % " << r << ".sizes[" << d << "]) * "
-         << r << ".strides[" << d << "];\n"
-         << "      sieve_rest /= " << r << ".sizes[" << d << "];\n";
-    os << "      " << n << "[sieve_index++] = " << r << ".aligned[" << r
+      os << "    sieve_dense &= " << r << ".sizes[" << d << "] == 1 || " << r
+         << ".strides[" << d << "] == sieve_stride;\n"
+         << "    sieve_stride *= " << r << ".sizes[" << d << "];\n";
+    os << "    if (sieve_dense) {\n"
+       << "      if (sieve_count > 0)\n"
+       << "        memcpy(" << n << ", " << r << ".aligned + " << r
+       << ".offset, (size_t)sieve_count * sizeof(*" << n << "));\n"
+       << "    } else {\n"
+       << "      int64_t sieve_index = 0;\n"
+       << "      for (int64_t sieve_flat = 0; sieve_flat < sieve_count; "
+          "++sieve_flat) {\n"
+       << "        int64_t sieve_rest = sieve_flat, sieve_at = 0;\n";
+    for (size_t d = rank; d-- > 0;)
+      os << "        sieve_at += (sieve_rest % " << r << ".sizes[" << d
+         << "]) * " << r << ".strides[" << d << "];\n"
+         << "        sieve_rest /= " << r << ".sizes[" << d << "];\n";
+    os << "        " << n << "[sieve_index++] = " << r << ".aligned[" << r
        << ".offset + sieve_at];\n"
-       << "    }\n  }\n";
+       << "      }\n    }\n  }\n";
   }
   // Free each distinct result buffer once, and never an input's.
   if (!sig.outputs.empty()) {
