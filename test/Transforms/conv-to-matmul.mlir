@@ -77,3 +77,53 @@ func.func @dynamic_batch(%x: tensor<?x3x32x32xf32>, %w: tensor<64x3x8x8xf32>, %b
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<8> : tensor<2xi64>} ins(%x, %w : tensor<?x3x32x32xf32>, tensor<64x3x8x8xf32>) outs(%b : tensor<?x64x4x4xf32>) -> tensor<?x64x4x4xf32>
   return %r : tensor<?x64x4x4xf32>
 }
+
+// -----
+
+// Stride 1 over a wide enough image (the discarded columns at most an
+// eighth): one matmul per tap on the flattened input, no image to column.
+// The output is computed W = 18 columns wide; tap (i, j) multiplies the
+// window of the flattened input at i * dh * W + j (dilation 2 down the
+// rows). The input gets one extra zero row, added to the importer's pad.
+// CHECK-LABEL: func.func @shifted_taps
+// CHECK:       %[[PAD:.*]] = tensor.pad %arg0 low[0, 0, 1, 1] high[0, 0, 2, 1]
+// CHECK:       } : tensor<1x3x16x16xf32> to tensor<1x3x19x18xf32>
+// CHECK:       %[[FLAT:.*]] = tensor.collapse_shape %[[PAD]] {{\[}}[0, 1], [2, 3]] : tensor<1x3x19x18xf32> into tensor<3x342xf32>
+// CHECK:       %[[WT:.*]] = linalg.transpose ins(%arg1 : tensor<4x3x3x3xf32>) outs(%{{.*}} : tensor<3x3x4x3xf32>) permutation = [2, 3, 0, 1]
+// CHECK:       %[[WIDE:.*]] = tensor.pad %arg2 low[0, 0, 0, 0] high[0, 0, 0, 2]
+// CHECK:       %[[ACC:.*]] = tensor.collapse_shape %[[WIDE]] {{\[}}[0, 1], [2, 3]] : tensor<1x4x14x18xf32> into tensor<4x252xf32>
+// CHECK:       %[[T0:.*]] = tensor.extract_slice %[[WT]][0, 0, 0, 0] [1, 1, 4, 3] [1, 1, 1, 1] : tensor<3x3x4x3xf32> to tensor<4x3xf32>
+// CHECK:       %[[X0:.*]] = tensor.extract_slice %[[FLAT]][0, 0] [3, 252] [1, 1] : tensor<3x342xf32> to tensor<3x252xf32>
+// CHECK:       %[[M0:.*]] = linalg.matmul ins(%[[T0]], %[[X0]] : tensor<4x3xf32>, tensor<3x252xf32>) outs(%[[ACC]] : tensor<4x252xf32>)
+// CHECK:       tensor.extract_slice %[[FLAT]][0, 1] [3, 252]
+// CHECK:       tensor.extract_slice %[[FLAT]][0, 2] [3, 252]
+// CHECK:       tensor.extract_slice %[[FLAT]][0, 36] [3, 252]
+// CHECK-COUNT-5: linalg.matmul
+// CHECK:       tensor.extract_slice %[[FLAT]][0, 74] [3, 252]
+// CHECK:       %[[LAST:.*]] = linalg.matmul
+// CHECK:       %[[E:.*]] = tensor.expand_shape %[[LAST]] {{\[}}[0, 1], [2, 3]] output_shape [1, 4, 14, 18]
+// CHECK:       tensor.extract_slice %[[E]][0, 0, 0, 0] [1, 4, 14, 16] [1, 1, 1, 1] : tensor<1x4x14x18xf32> to tensor<1x4x14x16xf32>
+// CHECK-NOT:   linalg.conv_2d
+func.func @shifted_taps(%x: tensor<1x3x16x16xf32>, %w: tensor<4x3x3x3xf32>, %o: tensor<1x4x14x16xf32>) -> tensor<1x4x14x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<1x3x16x16xf32> to tensor<1x3x18x18xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<[2, 1]> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%p, %w : tensor<1x3x18x18xf32>, tensor<4x3x3x3xf32>) outs(%o : tensor<1x4x14x16xf32>) -> tensor<1x4x14x16xf32>
+  return %c : tensor<1x4x14x16xf32>
+}
+
+// -----
+
+// A narrow image keeps image to column: computing 7 + 2 columns per row of
+// 7 would waste more than it saves.
+// CHECK-LABEL: func.func @narrow_keeps_columns
+// CHECK-COUNT-9: linalg.generic
+// CHECK:       linalg.matmul ins(%{{.*}} : tensor<4x27xf32>, tensor<27x49xf32>)
+func.func @narrow_keeps_columns(%x: tensor<1x3x9x9xf32>, %w: tensor<4x3x3x3xf32>, %o: tensor<1x4x7x7xf32>) -> tensor<1x4x7x7xf32> {
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x3x9x9xf32>, tensor<4x3x3x3xf32>) outs(%o : tensor<1x4x7x7xf32>) -> tensor<1x4x7x7xf32>
+  return %c : tensor<1x4x7x7xf32>
+}

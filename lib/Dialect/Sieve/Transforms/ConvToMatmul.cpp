@@ -7,6 +7,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
@@ -25,6 +27,120 @@ Value collapse(PatternRewriter &rewriter, Location loc, Value value,
   return tensor::CollapseShapeOp::create(
       rewriter, loc, RankedTensorType::get(shape, type.getElementType()), value,
       groups);
+}
+
+/// The input `x` [1, C, H, W] with `extraRows` more zero rows at the
+/// bottom. When `x` is itself a zero tensor.pad (the importer's padding),
+/// the rows are added to that pad instead of copying its result again.
+Value padBottom(PatternRewriter &rewriter, Location loc, Value x,
+                int64_t extraRows) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[2] += extraRows;
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  SmallVector<OpFoldResult> low(4, rewriter.getIndexAttr(0));
+  SmallVector<OpFoldResult> high(4, rewriter.getIndexAttr(0));
+  Value source = x;
+  auto isZero = [](Value v) {
+    return v &&
+           (matchPattern(v, m_AnyZeroFloat()) || matchPattern(v, m_Zero()));
+  };
+  if (auto pad = x.getDefiningOp<tensor::PadOp>();
+      pad && isZero(pad.getConstantPaddingValue())) {
+    // Same low pads, one more row of high pad.
+    std::optional<SmallVector<int64_t>> lows =
+        getConstantIntValues(pad.getMixedLowPad());
+    std::optional<SmallVector<int64_t>> highs =
+        getConstantIntValues(pad.getMixedHighPad());
+    if (lows && highs) {
+      source = pad.getSource();
+      for (int64_t d = 0; d < 4; ++d) {
+        low[d] = rewriter.getIndexAttr((*lows)[d]);
+        high[d] = rewriter.getIndexAttr((*highs)[d] + (d == 2 ? extraRows : 0));
+      }
+    }
+  }
+  if (source == x)
+    high[2] = rewriter.getIndexAttr(extraRows);
+  Value zero = arith::ConstantOp::create(
+      rewriter, loc, rewriter.getZeroAttr(type.getElementType()));
+  return tensor::PadOp::create(rewriter, loc, resultType, source, low, high,
+                               zero);
+}
+
+/// A stride-1 convolution as one matmul per tap on the flattened input,
+/// with no image to column: with the output computed `W` columns wide (the
+/// input's width; the last `W - OW` columns of each row are discarded), the
+/// input that tap (i, j) multiplies is the contiguous window of the
+/// flattened input [C, H*W] starting at i*dh*W + j*dw, OH*W long, so
+///   out[F, OH*W] += W[:, :, i, j] [F, C] @ X_flat[:, off(i,j) : +OH*W].
+/// The input gets one extra zero row so that the last tap's window stays
+/// inside it. Worth it when the discarded columns are few: the product
+/// does W / OW times the work, against image to column's copy of
+/// KH*KW*C*OH*OW elements.
+bool shiftedTapsPay(int64_t w, int64_t ow, int64_t kh, int64_t kw) {
+  return kh * kw > 1 && 8 * (w - ow) <= ow;
+}
+
+Value shiftedTapMatmuls(PatternRewriter &rewriter, Location loc,
+                        linalg::Conv2DNchwFchwOp op,
+                        ArrayRef<int64_t> dilations) {
+  auto xt = cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto wt = cast<RankedTensorType>(op.getInputs()[1].getType());
+  auto ot = cast<RankedTensorType>(op.getOutputs()[0].getType());
+  Type et = ot.getElementType();
+  int64_t c = xt.getDimSize(1), h = xt.getDimSize(2), w = xt.getDimSize(3);
+  int64_t f = wt.getDimSize(0), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
+  int64_t oh = ot.getDimSize(2), ow = ot.getDimSize(3);
+  int64_t n = oh * w;
+  auto index = [&](int64_t v) -> OpFoldResult {
+    return rewriter.getIndexAttr(v);
+  };
+  // The input, flattened, with a zero row of slack at the bottom.
+  Value x = padBottom(rewriter, loc, op.getInputs()[0], 1);
+  Value flat = collapse(rewriter, loc, x, {c, (h + 1) * w}, {{0, 1}, {2, 3}});
+  // The weights tap-major [KH, KW, F, C]: each tap's [F, C] is contiguous.
+  Value wEmpty = tensor::EmptyOp::create(rewriter, loc, {kh, kw, f, c}, et);
+  Value wTaps =
+      linalg::TransposeOp::create(rewriter, loc, op.getInputs()[1], wEmpty,
+                                  ArrayRef<int64_t>{2, 3, 0, 1})
+          .getResult()[0];
+  // The accumulator W wide: the convolution's, its rows padded on the right.
+  Value init = op.getOutputs()[0];
+  Value zero =
+      arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(et));
+  Value wide = tensor::PadOp::create(
+      rewriter, loc, RankedTensorType::get({1, f, oh, w}, et), init,
+      ArrayRef<OpFoldResult>{index(0), index(0), index(0), index(0)},
+      ArrayRef<OpFoldResult>{index(0), index(0), index(0), index(w - ow)},
+      zero);
+  Value acc = collapse(rewriter, loc, wide, {f, n}, {{0, 1}, {2, 3}});
+  auto tapType = RankedTensorType::get({f, c}, et);
+  auto windowType = RankedTensorType::get({c, n}, et);
+  for (int64_t i = 0; i < kh; ++i) {
+    for (int64_t j = 0; j < kw; ++j) {
+      Value tap = tensor::ExtractSliceOp::create(
+          rewriter, loc, tapType, wTaps,
+          {index(i), index(j), index(0), index(0)},
+          {index(1), index(1), index(f), index(c)},
+          {index(1), index(1), index(1), index(1)});
+      Value window = tensor::ExtractSliceOp::create(
+          rewriter, loc, windowType, flat,
+          {index(0), index(i * dilations[0] * w + j * dilations[1])},
+          {index(c), index(n)}, {index(1), index(1)});
+      acc = linalg::MatmulOp::create(rewriter, loc, TypeRange{acc.getType()},
+                                     ValueRange{tap, window}, ValueRange{acc})
+                .getResult(0);
+    }
+  }
+  // Back to [1, F, OH, W], then the OW valid columns of each row.
+  Value expanded = tensor::ExpandShapeOp::create(
+      rewriter, loc, RankedTensorType::get({1, f, oh, w}, et), acc,
+      ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
+  return tensor::ExtractSliceOp::create(
+      rewriter, loc, ot, expanded, {index(0), index(0), index(0), index(0)},
+      {index(1), index(f), index(oh), index(ow)},
+      {index(1), index(1), index(1), index(1)});
 }
 
 struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
@@ -47,6 +163,11 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     int64_t oh = ot.getDimSize(2), ow = ot.getDimSize(3);
     Type et = ot.getElementType();
     Location loc = op.getLoc();
+
+    if (strides[0] == 1 && strides[1] == 1 && shiftedTapsPay(w, ow, kh, kw)) {
+      rewriter.replaceOp(op, shiftedTapMatmuls(rewriter, loc, op, dilations));
+      return success();
+    }
 
     // Columns: [C*KH*KW, OH*OW].
     Value columns;

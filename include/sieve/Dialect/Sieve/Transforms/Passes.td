@@ -259,6 +259,15 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
     register-tiled FMA code:
 
     * 1x1 kernels with unit strides: `W[F, C] @ X[C, H*W]`, reshapes only;
+    * other kernels with unit strides over images wide enough that
+      `(W - OW) * 8 <= OW` (the input's width W, padding included): one
+      matmul per tap `(i, j)` on the flattened input, no image to column.
+      The output is computed `W` columns wide (the last `W - OW` of each
+      row discarded), so that the input tap `(i, j)` multiplies is the
+      contiguous window of `X_flat[C, H*W]` at `i*dh*W + j*dw`, `OH*W`
+      long: `out[F, OH*W] += W[:, :, i, j] @ X_flat[:, off : off + OH*W]`.
+      The input gets one more zero row (added to the importer's
+      `tensor.pad` when there is one) so that the last window fits;
     * other kernels: image to column, every receptive field gathered into
       `col[C*KH*KW, OH*OW]`, then `W[F, C*KH*KW] @ col`. With a unit step
       along the rows (stride and dilation 1 in W), one elementwise copy
