@@ -265,9 +265,14 @@ LogicalResult importConvTranspose(NodeContext &ctx) {
   // Bounded, as computeWindow bounds Conv's, so that the output arithmetic
   // below cannot overflow (spatial sizes are bounded by the tensor limit).
   constexpr int64_t kMaxWindowValue = int64_t(1) << 31;
-  for (int64_t i = 0; i < spatial; ++i)
+  for (int64_t i = 0; i < spatial; ++i) {
     if (xt.isDynamicDim(2 + i))
       return ctx.emitError() << "dynamic spatial dimensions are not supported";
+    // An empty image has no stride-dilated form ((0 - 1) * stride + 1).
+    if (xt.getDimSize(2 + i) == 0)
+      return ctx.emitError() << "X " << xt
+                             << " has an empty spatial dimension";
+  }
   for (ArrayRef<int64_t> list :
        {ArrayRef<int64_t>(kernel), ArrayRef<int64_t>(*strides),
         ArrayRef<int64_t>(*dilations), ArrayRef<int64_t>(*outputPadding),

@@ -404,6 +404,11 @@ MODELS = {
         [], [tensor("y", None, TensorProto.INT32)],
         [const("s", np.int32(0)), const("l", np.int32(2**31 - 1)),
          const("d", np.int32(1))]),
+    "fuzz_convtranspose_empty_image": lambda: graph_model(
+        [helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="deconv_empty",
+                          strides=[3, 2], output_shape=[10, 8])],
+        [tensor("x", [1, 1, 3, 0])], [tensor("y", None)],
+        [const("w", np.ones((1, 2, 3, 3), np.float32))]),
     "fuzz_negative_output_dim": lambda: graph_model(
         [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [tensor("x", [2])], [tensor("y", [-5])]),
