@@ -73,7 +73,8 @@ mlir::sieve::verifyCPUPipelineOptions(const CPUPipelineOptions &options) {
       return std::string(flag) + " is used by --sparsity=exact, auto or approx";
   }
   const CodegenTarget &t = options.target;
-  if (t.vectorWidth < 1 || t.tileM < 1 || t.tileN < 1 || t.cacheBytes < 1)
+  if (t.vectorWidth < 1 || t.tileM < 1 || t.tileN < 1 || t.cacheBytes < 1 ||
+      t.l2Bytes < 1)
     return "the target parameters (vector width, tile sizes, cache size) "
            "must be positive";
   if (options.threads < 0)
@@ -158,7 +159,8 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   int64_t threads = resolvedThreads(options);
   int64_t minChunkCycles = minChunkCyclesOf(options);
   if (options.vectorize) {
-    pm.addNestedPass<func::FuncOp>(createSieveConvToMatmul());
+    pm.addNestedPass<func::FuncOp>(createSieveConvToMatmul(
+        SieveConvToMatmulOptions{options.target.l2Bytes}));
     SieveTileAndVectorizeOptions tiling;
     tiling.vectorWidth = options.target.vectorWidth;
     tiling.tileM = options.target.tileM;
@@ -355,6 +357,11 @@ struct CPUPipelineTextOptions
       llvm::cl::desc("Last-level cache in bytes, for the sparsity cost "
                      "model (default 32 MiB)"),
       llvm::cl::init(CodegenTarget().cacheBytes)};
+  Option<int64_t> l2Bytes{
+      *this, "l2-bytes",
+      llvm::cl::desc("Per-core L2 cache in bytes, for the column blocks of "
+                     "convolutions (default 512 KiB)"),
+      llvm::cl::init(CodegenTarget().l2Bytes)};
 
   CPUPipelineOptions typed() const {
     CPUPipelineOptions options;
@@ -372,6 +379,7 @@ struct CPUPipelineTextOptions
     options.target.tileM = tileM;
     options.target.tileN = tileN;
     options.target.cacheBytes = cacheBytes;
+    options.target.l2Bytes = l2Bytes;
     return options;
   }
 };

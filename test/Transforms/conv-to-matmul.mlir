@@ -127,3 +127,39 @@ func.func @narrow_keeps_columns(%x: tensor<1x3x9x9xf32>, %w: tensor<4x3x3x3xf32>
        ins(%x, %w : tensor<1x3x9x9xf32>, tensor<4x3x3x3xf32>) outs(%o : tensor<1x4x7x7xf32>) -> tensor<1x4x7x7xf32>
   return %c : tensor<1x4x7x7xf32>
 }
+
+// -----
+
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-conv-to-matmul{l2-bytes=16384}))" | FileCheck %s --check-prefix=BLOCKS
+
+// With a 16 KiB L2 (for the test): the 4 taps' weights (8x8x2x2 floats,
+// 1 KiB) fit its half, and the output block [8, nb] and input windows
+// [8, nb] take at most 8 KiB: blocks of 128 columns of the 16 x 17 = 272,
+// two in a loop, then the 16 left.
+// BLOCKS-LABEL: func.func @column_blocks
+// BLOCKS:       %[[C0:.*]] = arith.constant 0 : index
+// BLOCKS:       %[[C256:.*]] = arith.constant 256 : index
+// BLOCKS:       %[[C128:.*]] = arith.constant 128 : index
+// BLOCKS:       scf.for %[[J:.*]] = %[[C0]] to %[[C256]] step %[[C128]]
+// BLOCKS:         tensor.extract_slice %{{.*}}[0, %[[J]]] [8, 128] [1, 1] : tensor<8x272xf32> to tensor<8x128xf32>
+// BLOCKS-COUNT-4: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<8x8xf32>, tensor<8x128xf32>)
+// BLOCKS:         tensor.insert_slice
+// BLOCKS:       }
+// BLOCKS:       tensor.extract_slice %{{.*}}[0, 256] [8, 16] [1, 1] : tensor<8x272xf32> to tensor<8x16xf32>
+// BLOCKS-COUNT-4: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<8x8xf32>, tensor<8x16xf32>)
+// BLOCKS-NOT:   linalg.conv_2d
+//
+// With all taps' weights over half the L2, image to column (one matmul).
+// BLOCKS-LABEL: func.func @wide_weights_keep_columns
+// BLOCKS-COUNT-9: linalg.generic
+// BLOCKS:       linalg.matmul ins(%{{.*}} : tensor<32x288xf32>, tensor<288x256xf32>)
+func.func @column_blocks(%x: tensor<1x8x17x17xf32>, %w: tensor<8x8x2x2xf32>, %o: tensor<1x8x16x16xf32>) -> tensor<1x8x16x16xf32> {
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x8x17x17xf32>, tensor<8x8x2x2xf32>) outs(%o : tensor<1x8x16x16xf32>) -> tensor<1x8x16x16xf32>
+  return %c : tensor<1x8x16x16xf32>
+}
+func.func @wide_weights_keep_columns(%x: tensor<1x32x18x18xf32>, %w: tensor<32x32x3x3xf32>, %o: tensor<1x32x16x16xf32>) -> tensor<1x32x16x16xf32> {
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x32x18x18xf32>, tensor<32x32x3x3xf32>) outs(%o : tensor<1x32x16x16xf32>) -> tensor<1x32x16x16xf32>
+  return %c : tensor<1x32x16x16xf32>
+}

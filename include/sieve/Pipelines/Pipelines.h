@@ -61,6 +61,8 @@ struct CodegenTarget {
   int64_t tileN = 32;
   /// Bytes of last-level cache (the sparsity cost model's "in cache").
   int64_t cacheBytes = 32 << 20;
+  /// Bytes of per-core L2 cache (the column blocks of convolutions).
+  int64_t l2Bytes = 512 << 10;
 };
 
 struct CPUPipelineOptions {

@@ -75,16 +75,33 @@ Value padBottom(PatternRewriter &rewriter, Location loc, Value x,
 /// flattened input [C, H*W] starting at i*dh*W + j*dw, OH*W long, so
 ///   out[F, OH*W] += W[:, :, i, j] [F, C] @ X_flat[:, off(i,j) : +OH*W].
 /// The input gets one extra zero row so that the last tap's window stays
-/// inside it. Worth it when the discarded columns are few: the product
-/// does W / OW times the work, against image to column's copy of
-/// KH*KW*C*OH*OW elements.
-bool shiftedTapsPay(int64_t w, int64_t ow, int64_t kh, int64_t kw) {
-  return kh * kw > 1 && 8 * (w - ow) <= ow;
+/// inside it. Worth it when the discarded columns are few (the product
+/// does W / OW times the work) and every tap's weights fit in half of the
+/// L2 cache together: the columns run in blocks that keep the output block
+/// in cache across the taps, so each block reads all the weights again.
+/// Image to column instead copies KH*KW*C*OH*OW elements, twice through
+/// memory, amortized over F multiply-adds each: it is the better choice
+/// for the wide layers (many channels) that do not pass this test.
+bool shiftedTapsPay(int64_t w, int64_t ow, int64_t kh, int64_t kw, int64_t f,
+                    int64_t c, int64_t bytes, int64_t l2Bytes) {
+  return kh * kw > 1 && 8 * (w - ow) <= ow &&
+         f * c * kh * kw * bytes <= l2Bytes / 2;
+}
+
+/// The columns of a block of the shifted-tap matmuls: a multiple of 64
+/// (at least 64) whose output block [F, nb] and input windows [C, nb] take
+/// at most half of the L2 cache, or all `n` columns when they fit.
+int64_t shiftedTapBlock(int64_t n, int64_t f, int64_t c, int64_t bytes,
+                        int64_t l2Bytes) {
+  int64_t perColumn = std::max<int64_t>((f + c) * bytes, 1);
+  int64_t nb = (l2Bytes / 2) / perColumn;
+  nb = std::max<int64_t>(64, nb - nb % 64);
+  return nb >= n ? n : nb;
 }
 
 Value shiftedTapMatmuls(PatternRewriter &rewriter, Location loc,
                         linalg::Conv2DNchwFchwOp op,
-                        ArrayRef<int64_t> dilations) {
+                        ArrayRef<int64_t> dilations, int64_t l2Bytes) {
   auto xt = cast<RankedTensorType>(op.getInputs()[0].getType());
   auto wt = cast<RankedTensorType>(op.getInputs()[1].getType());
   auto ot = cast<RankedTensorType>(op.getOutputs()[0].getType());
@@ -116,22 +133,70 @@ Value shiftedTapMatmuls(PatternRewriter &rewriter, Location loc,
       zero);
   Value acc = collapse(rewriter, loc, wide, {f, n}, {{0, 1}, {2, 3}});
   auto tapType = RankedTensorType::get({f, c}, et);
-  auto windowType = RankedTensorType::get({c, n}, et);
-  for (int64_t i = 0; i < kh; ++i) {
-    for (int64_t j = 0; j < kw; ++j) {
-      Value tap = tensor::ExtractSliceOp::create(
-          rewriter, loc, tapType, wTaps,
-          {index(i), index(j), index(0), index(0)},
-          {index(1), index(1), index(f), index(c)},
-          {index(1), index(1), index(1), index(1)});
-      Value window = tensor::ExtractSliceOp::create(
-          rewriter, loc, windowType, flat,
-          {index(0), index(i * dilations[0] * w + j * dilations[1])},
-          {index(c), index(n)}, {index(1), index(1)});
-      acc = linalg::MatmulOp::create(rewriter, loc, TypeRange{acc.getType()},
-                                     ValueRange{tap, window}, ValueRange{acc})
-                .getResult(0);
+  // Every tap's product on the `nb` columns at `start` (an index value or
+  // attribute) of the accumulator `whole`; returns the updated accumulator.
+  auto block = [&](OpBuilder &b, Value whole, OpFoldResult start,
+                   int64_t nb) -> Value {
+    auto at = [&](int64_t offset) -> OpFoldResult {
+      if (std::optional<int64_t> s = getConstantIntValue(start))
+        return b.getIndexAttr(*s + offset);
+      Value v = getValueOrCreateConstantIndexOp(b, loc, start);
+      return arith::AddIOp::create(
+                 b, loc, v, arith::ConstantIndexOp::create(b, loc, offset))
+          .getResult();
+    };
+    auto outType = RankedTensorType::get({f, nb}, et);
+    auto windowType = RankedTensorType::get({c, nb}, et);
+    SmallVector<OpFoldResult> outOffsets{b.getIndexAttr(0), start};
+    SmallVector<OpFoldResult> outSizes{b.getIndexAttr(f), b.getIndexAttr(nb)};
+    SmallVector<OpFoldResult> unit(2, b.getIndexAttr(1));
+    Value out = nb == n
+                    ? whole
+                    : tensor::ExtractSliceOp::create(b, loc, outType, whole,
+                                                     outOffsets, outSizes, unit)
+                          .getResult();
+    for (int64_t i = 0; i < kh; ++i) {
+      for (int64_t j = 0; j < kw; ++j) {
+        Value tap = tensor::ExtractSliceOp::create(
+            b, loc, tapType, wTaps,
+            {b.getIndexAttr(i), b.getIndexAttr(j), b.getIndexAttr(0),
+             b.getIndexAttr(0)},
+            {b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(f),
+             b.getIndexAttr(c)},
+            {b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(1),
+             b.getIndexAttr(1)});
+        Value window = tensor::ExtractSliceOp::create(
+            b, loc, windowType, flat,
+            {b.getIndexAttr(0), at(i * dilations[0] * w + j * dilations[1])},
+            {b.getIndexAttr(c), b.getIndexAttr(nb)}, unit);
+        out = linalg::MatmulOp::create(b, loc, TypeRange{outType},
+                                       ValueRange{tap, window}, ValueRange{out})
+                  .getResult(0);
+      }
     }
+    if (nb == n)
+      return out;
+    return tensor::InsertSliceOp::create(b, loc, out, whole, outOffsets,
+                                         outSizes, unit);
+  };
+  int64_t nb =
+      shiftedTapBlock(n, f, c, et.getIntOrFloatBitWidth() / 8, l2Bytes);
+  if (nb == n) {
+    acc = block(rewriter, acc, index(0), n);
+  } else {
+    // Whole blocks in a loop, then the rest (fewer than nb columns).
+    int64_t whole = n - n % nb;
+    Value lb = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value ub = arith::ConstantIndexOp::create(rewriter, loc, whole);
+    Value step = arith::ConstantIndexOp::create(rewriter, loc, nb);
+    auto loop = scf::ForOp::create(
+        rewriter, loc, lb, ub, step, ValueRange{acc},
+        [&](OpBuilder &b, Location, Value start, ValueRange iterArgs) {
+          scf::YieldOp::create(b, loc, block(b, iterArgs[0], start, nb));
+        });
+    acc = loop.getResult(0);
+    if (n % nb)
+      acc = block(rewriter, acc, index(whole), n % nb);
   }
   // Back to [1, F, OH, W], then the OW valid columns of each row.
   Value expanded = tensor::ExpandShapeOp::create(
@@ -144,7 +209,9 @@ Value shiftedTapMatmuls(PatternRewriter &rewriter, Location loc,
 }
 
 struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
-  using OpRewritePattern::OpRewritePattern;
+  ConvToMatmul(MLIRContext *context, int64_t l2Bytes)
+      : OpRewritePattern(context), l2Bytes(l2Bytes) {}
+  int64_t l2Bytes;
 
   LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
                                 PatternRewriter &rewriter) const override {
@@ -164,8 +231,12 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     Type et = ot.getElementType();
     Location loc = op.getLoc();
 
-    if (strides[0] == 1 && strides[1] == 1 && shiftedTapsPay(w, ow, kh, kw)) {
-      rewriter.replaceOp(op, shiftedTapMatmuls(rewriter, loc, op, dilations));
+    if (strides[0] == 1 && strides[1] == 1 && et.isIntOrFloat() &&
+        shiftedTapsPay(w, ow, kh, kw, f, c,
+                       std::max<unsigned>(et.getIntOrFloatBitWidth() / 8, 1),
+                       l2Bytes)) {
+      rewriter.replaceOp(
+          op, shiftedTapMatmuls(rewriter, loc, op, dilations, l2Bytes));
       return success();
     }
 
@@ -319,6 +390,7 @@ void splitDynamicBatch(RewriterBase &rewriter, linalg::Conv2DNchwFchwOp op) {
 
 struct SieveConvToMatmulPass
     : sieve::impl::SieveConvToMatmulBase<SieveConvToMatmulPass> {
+  using Base::Base;
   void runOnOperation() override {
     SmallVector<linalg::Conv2DNchwFchwOp> convs;
     getOperation().walk(
@@ -327,7 +399,7 @@ struct SieveConvToMatmulPass
     for (linalg::Conv2DNchwFchwOp op : convs)
       splitDynamicBatch(rewriter, op);
     RewritePatternSet patterns(&getContext());
-    patterns.add<ConvToMatmul>(&getContext());
+    patterns.add<ConvToMatmul>(&getContext(), l2Bytes);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -267,7 +267,11 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
       contiguous window of `X_flat[C, H*W]` at `i*dh*W + j*dw`, `OH*W`
       long: `out[F, OH*W] += W[:, :, i, j] @ X_flat[:, off : off + OH*W]`.
       The input gets one more zero row (added to the importer's
-      `tensor.pad` when there is one) so that the last window fits;
+      `tensor.pad` when there is one) so that the last window fits. The
+      columns run in blocks (an `scf.for`) whose output block and input
+      windows take at most half of `l2-bytes`, so that the output block
+      stays in cache across the taps (one pass over the output per tap
+      would stream a large output from memory KH*KW times);
     * other kernels: image to column, every receptive field gathered into
       `col[C*KH*KW, OH*OW]`, then `W[F, C*KH*KW] @ col`. With a unit step
       along the rows (stride and dilation 1 in W), one elementwise copy
@@ -283,6 +287,11 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
     other dimensions are static first becomes a loop (`scf.for`) over the
     batch entries, each a static batch-1 convolution rewritten as above.
   }];
+  let options = [
+    Option<"l2Bytes", "l2-bytes", "int64_t", /*default=*/"524288",
+           "Per-core L2 cache size (the target description's): sizes the "
+           "column blocks of the shifted-tap matmuls">,
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
