@@ -190,6 +190,93 @@ Value toFloatKind(OpBuilder &b, Location loc, Value v, ElementKind from,
   return convertLowPrecision(b, loc, v, from, to, CastMode{});
 }
 
+/// DequantizeLinear of constants to f32 (a weight quantized to 16 bits or
+/// fewer, with constant scales and zero points), computed at import: the
+/// weight stays a constant, so that the contraction and convolution
+/// rewrites, weight sparsity and packing see it, and no run dequantizes it
+/// again. The same f32 arithmetic as the compiled code, so the values are
+/// identical. False (nothing done) when it does not apply; shape errors
+/// are left to the run-time path, which reports them.
+bool foldDequantize(NodeContext &ctx, ElementKind xKind, ElementKind scaleKind,
+                    ElementKind outKind, bool hasZeroPoint, int64_t axisAttr,
+                    int64_t blockSize) {
+  const GraphValue &x = ctx.input(0), &s = ctx.input(1);
+  if (outKind != ElementKind::Float || scaleKind != ElementKind::Float ||
+      !x.constant || !s.constant || !x.type.hasStaticShape() ||
+      (!integerRange(xKind) && xKind != ElementKind::Int32) ||
+      (hasZeroPoint && !ctx.input(2).constant))
+    return false;
+  RankedTensorType xType = x.type, sType = s.type;
+  std::optional<int64_t> count = staticNumElements(xType);
+  if (!count || !sieve::checkTensorSize(xType.getShape(), sizeof(float),
+                                        ctx.options().maxTensorBytes)
+                     .empty())
+    return false;
+  int64_t rank = xType.getRank();
+  SmallVector<double> scales = elementsAsDoubles(s.constant);
+  SmallVector<int64_t> zeroPoints;
+  if (hasZeroPoint) {
+    zeroPoints = elementsAsInts(ctx.input(2).constant);
+    if (zeroPoints.size() != scales.size())
+      return false;
+  }
+  // Which scale each element takes: one for all, one per index along
+  // `axis`, or one per block of `blockSize` along it.
+  enum class Mode { Tensor, Axis, Blocked } mode = Mode::Tensor;
+  int64_t axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
+  if (scales.size() != 1) {
+    if (axis < 0 || axis >= rank)
+      return false;
+    if (blockSize <= 0) {
+      if (sType.getRank() != 1 || sType.getDimSize(0) != xType.getDimSize(axis))
+        return false;
+      mode = Mode::Axis;
+    } else {
+      if (sType.getRank() != rank || !sType.hasStaticShape())
+        return false;
+      for (int64_t d = 0; d < rank; ++d)
+        if (sType.getDimSize(d) !=
+            (d == axis ? llvm::divideCeilSigned(xType.getDimSize(d), blockSize)
+                       : xType.getDimSize(d)))
+          return false;
+      mode = Mode::Blocked;
+    }
+  }
+  SmallVector<int64_t> values = elementsAsInts(x.constant);
+  if (int64_t(values.size()) != *count)
+    return false;
+  std::vector<float> out(*count);
+  SmallVector<int64_t> coord(rank, 0);
+  for (int64_t e = 0; e < *count; ++e) {
+    int64_t k = 0;
+    if (mode == Mode::Axis) {
+      k = coord[axis];
+    } else if (mode == Mode::Blocked) {
+      for (int64_t d = 0; d < rank; ++d)
+        k = k * sType.getDimSize(d) +
+            (d == axis ? coord[d] / blockSize : coord[d]);
+    }
+    float v = static_cast<float>(values[e]);
+    if (hasZeroPoint)
+      v = v - static_cast<float>(zeroPoints[k]);
+    out[e] = v * static_cast<float>(scales[k]);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++coord[d] < xType.getDimSize(d))
+        break;
+      coord[d] = 0;
+    }
+  }
+  auto resultType = RankedTensorType::get(xType.getShape(),
+                                          Float32Type::get(ctx.getContext()));
+  ctx.setConstantOutput(
+      0,
+      makeElementsFromBytes(
+          resultType, ArrayRef<char>(reinterpret_cast<const char *>(out.data()),
+                                     out.size() * sizeof(float))),
+      ElementKind::Float);
+  return true;
+}
+
 LogicalResult importDequantizeLinear(NodeContext &ctx) {
   if (failed(ctx.checkAttributes({"axis", "block_size", "output_dtype"})))
     return failure();
@@ -221,6 +308,9 @@ LogicalResult importDequantizeLinear(NodeContext &ctx) {
   int64_t blockSize = ctx.attrInt("block_size", 0);
   if (blockSize < 0)
     return ctx.emitError() << "block_size " << blockSize << " is negative";
+  if (foldDequantize(ctx, xKind, scaleKind, outKind, hasZeroPoint, axis,
+                     blockSize))
+    return success();
   SmallVector<Value> operands{ctx.operand(0)};
   FailureOr<Value> scale =
       quantParameter(ctx, 1, xType, axis, blockSize, "x_scale");
