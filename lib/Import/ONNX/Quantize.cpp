@@ -165,6 +165,29 @@ FailureOr<Value> quantParameter(NodeContext &ctx, size_t i,
   return extractSlice(b, loc, xType.clone(et), v, offsets, sizes, strides);
 }
 
+/// The operands of a QuantizeLinear or DequantizeLinear body: x (input 0),
+/// its scale (input 1) and, with `withZeroPoint`, its zero point (input 2),
+/// the last two aligned to broadcast against x (quantParameter).
+FailureOr<SmallVector<Value>>
+quantOperands(NodeContext &ctx, RankedTensorType xType, int64_t axis,
+              int64_t blockSize, bool withZeroPoint, llvm::StringRef scaleName,
+              llvm::StringRef zeroPointName) {
+  SmallVector<Value> operands{ctx.operand(0)};
+  FailureOr<Value> scale =
+      quantParameter(ctx, 1, xType, axis, blockSize, scaleName);
+  if (failed(scale))
+    return failure();
+  operands.push_back(*scale);
+  if (withZeroPoint) {
+    FailureOr<Value> zp =
+        quantParameter(ctx, 2, xType, axis, blockSize, zeroPointName);
+    if (failed(zp))
+      return failure();
+    operands.push_back(*zp);
+  }
+  return operands;
+}
+
 /// Rounds `v` (a float) half to even, adds the zero point `zp` (a float of
 /// the same type, or null) and saturates to [lo, hi]; NaN becomes lo.
 Value roundAndSaturate(OpBuilder &b, Location loc, Value v, Value zp,
@@ -311,23 +334,14 @@ LogicalResult importDequantizeLinear(NodeContext &ctx) {
   if (foldDequantize(ctx, xKind, scaleKind, outKind, hasZeroPoint, axis,
                      blockSize))
     return success();
-  SmallVector<Value> operands{ctx.operand(0)};
-  FailureOr<Value> scale =
-      quantParameter(ctx, 1, xType, axis, blockSize, "x_scale");
-  if (failed(scale))
+  FailureOr<SmallVector<Value>> operands = quantOperands(
+      ctx, xType, axis, blockSize, hasZeroPoint, "x_scale", "x_zero_point");
+  if (failed(operands))
     return failure();
-  operands.push_back(*scale);
-  if (hasZeroPoint) {
-    FailureOr<Value> zp =
-        quantParameter(ctx, 2, xType, axis, blockSize, "x_zero_point");
-    if (failed(zp))
-      return failure();
-    operands.push_back(*zp);
-  }
   auto resultType = RankedTensorType::get(
       xType.getShape(), getElementType(ctx.getContext(), outKind));
   Value result = buildElementwise(
-      ctx.builder(), ctx.loc(), operands, resultType,
+      ctx.builder(), ctx.loc(), *operands, resultType,
       [&](OpBuilder &b, Location loc, ValueRange args) {
         Value x = toFloatKind(b, loc, args[0], xKind, ElementKind::Float);
         if (hasZeroPoint)
@@ -394,23 +408,14 @@ LogicalResult importQuantizeLinear(NodeContext &ctx) {
   int64_t blockSize = ctx.attrInt("block_size", 0);
   if (blockSize < 0)
     return ctx.emitError() << "block_size " << blockSize << " is negative";
-  SmallVector<Value> operands{ctx.operand(0)};
-  FailureOr<Value> scale =
-      quantParameter(ctx, 1, xType, axis, blockSize, "y_scale");
-  if (failed(scale))
+  FailureOr<SmallVector<Value>> operands = quantOperands(
+      ctx, xType, axis, blockSize, useZeroPoint, "y_scale", "y_zero_point");
+  if (failed(operands))
     return failure();
-  operands.push_back(*scale);
-  if (useZeroPoint) {
-    FailureOr<Value> zp =
-        quantParameter(ctx, 2, xType, axis, blockSize, "y_zero_point");
-    if (failed(zp))
-      return failure();
-    operands.push_back(*zp);
-  }
   auto resultType = RankedTensorType::get(
       xType.getShape(), getElementType(ctx.getContext(), outKind));
   Value result = buildElementwise(
-      ctx.builder(), ctx.loc(), operands, resultType,
+      ctx.builder(), ctx.loc(), *operands, resultType,
       [&](OpBuilder &b, Location loc, ValueRange args) {
         Value x = convertScalar(b, loc, args[0], xKind, divKind);
         Value s = convertScalar(b, loc, args[1], scaleKind, divKind);
