@@ -270,8 +270,7 @@ LogicalResult importConvTranspose(NodeContext &ctx) {
       return ctx.emitError() << "dynamic spatial dimensions are not supported";
     // An empty image has no stride-dilated form ((0 - 1) * stride + 1).
     if (xt.getDimSize(2 + i) == 0)
-      return ctx.emitError() << "X " << xt
-                             << " has an empty spatial dimension";
+      return ctx.emitError() << "X " << xt << " has an empty spatial dimension";
   }
   for (ArrayRef<int64_t> list :
        {ArrayRef<int64_t>(kernel), ArrayRef<int64_t>(*strides),

@@ -684,20 +684,37 @@ LogicalResult importQLinearMatMul(NodeContext &ctx) {
   return success();
 }
 
-/// ConvInteger: the int32 convolution of x and w minus their zero points
-/// (x's per tensor, w's per tensor or per output channel). Padding is x's
-/// zero point, i.e. zero after the shift.
-LogicalResult importConvInteger(NodeContext &ctx) {
+/// The int32 convolution of x (input 0, zero point input 2, per tensor)
+/// by the weight (input `wIndex`, zero point `wZeroPoint`, per tensor or
+/// per output channel), plus the int32 bias (input `biasIndex`) when the
+/// node has one. Padding is x's zero point, i.e. zero after the shift.
+FailureOr<Value> integerConvolution(NodeContext &ctx, size_t wIndex,
+                                    size_t wZeroPoint, size_t biasIndex) {
   if (failed(ctx.checkAttributes({"auto_pad", "dilations", "group",
                                   "kernel_shape", "pads", "strides"})))
     return failure();
   FailureOr<Value> x = widenOperand(ctx, 0, 2, Layout::Scalar, "x");
   if (failed(x))
     return failure();
-  FailureOr<Value> w = widenOperand(ctx, 1, 3, Layout::PerChannel, "w");
+  FailureOr<Value> w =
+      widenOperand(ctx, wIndex, wZeroPoint, Layout::PerChannel, "w");
   if (failed(w))
     return failure();
-  FailureOr<Value> result = buildConv(ctx, *x, *w, Value());
+  Value bias;
+  if (ctx.hasInput(biasIndex)) {
+    if (failed(requireKind(ctx, biasIndex, "B",
+                           ctx.inputKind(biasIndex) == ElementKind::Int32,
+                           "int32")))
+      return failure();
+    bias = ctx.operand(biasIndex);
+  }
+  return buildConv(ctx, *x, *w, bias);
+}
+
+/// ConvInteger: x and w minus their zero points, convolved in int32.
+LogicalResult importConvInteger(NodeContext &ctx) {
+  // ConvInteger has 4 inputs: no bias (index 4 is never present).
+  FailureOr<Value> result = integerConvolution(ctx, 1, 3, 4);
   if (failed(result))
     return failure();
   ctx.setOutput(0, *result, ElementKind::Int32);
@@ -707,23 +724,7 @@ LogicalResult importConvInteger(NodeContext &ctx) {
 /// QLinearConv: ConvInteger plus the int32 bias, requantized with
 /// x_scale * w_scale / y_scale (w_scale per tensor or per output channel).
 LogicalResult importQLinearConv(NodeContext &ctx) {
-  if (failed(ctx.checkAttributes({"auto_pad", "dilations", "group",
-                                  "kernel_shape", "pads", "strides"})))
-    return failure();
-  FailureOr<Value> x = widenOperand(ctx, 0, 2, Layout::Scalar, "x");
-  if (failed(x))
-    return failure();
-  FailureOr<Value> w = widenOperand(ctx, 3, 5, Layout::PerChannel, "w");
-  if (failed(w))
-    return failure();
-  Value bias;
-  if (ctx.hasInput(8)) {
-    if (failed(requireKind(ctx, 8, "B", ctx.inputKind(8) == ElementKind::Int32,
-                           "int32")))
-      return failure();
-    bias = ctx.operand(8);
-  }
-  FailureOr<Value> conv = buildConv(ctx, *x, *w, bias);
+  FailureOr<Value> conv = integerConvolution(ctx, 3, 5, 8);
   if (failed(conv))
     return failure();
   // w_scale [F] lines up with the output's channel axis: [F, 1, ...].
