@@ -99,6 +99,8 @@ std::string mlir::sieve::verifyCompileOptions(const CompileOptions &options) {
              "weights are not packed on the GPU)";
     if (p.threads > 1)
       return "--threads is for CPU targets, not --target=nvptx";
+    if (p.profileLayers)
+      return "--profile-layers times CPU code; not --target=nvptx";
     if (options.target.cpu != "generic" || !options.target.features.empty())
       return "--mcpu and --mattr are for CPU targets; use --gpu-arch with "
              "--target=nvptx";
@@ -261,6 +263,10 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
   if (std::string message = verifyCompileOptions(givenOptions);
       !message.empty())
     return fail(onMessage, message);
+  if (givenOptions.pipeline.profileLayers)
+    return fail(onMessage,
+                "layer profiles are taken by the JIT (sieve-run "
+                "--profile-layers); compiled files have no profiler");
   bool gpu = targetsGPU(givenOptions.target);
   if (*kind == OutputKind::PTX && !gpu)
     return fail(onMessage, "a .ptx output needs --target=nvptx");

@@ -5,8 +5,10 @@
 #include "sieve/Support/TestData.h"
 #include "sieve/Target/JIT.h"
 
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -80,6 +82,55 @@ bool mlir::sieve::benchmarkModel(JitModel &model,
   }
   llvm::sort(millis);
   return true;
+}
+
+void mlir::sieve::printLayerProfile(const JitModel &model,
+                                    llvm::raw_ostream &os) {
+  if (!model.profilesLayers() || model.profiledRuns() == 0)
+    return;
+  double runs = model.profiledRuns();
+  double total = model.profiledSeconds();
+  std::vector<LayerTime> layers = model.layerProfile();
+  // Layers grouped by their op types (the name up to ':').
+  llvm::MapVector<llvm::StringRef, LayerTime> byType;
+  double inLayers = 0;
+  for (const LayerTime &layer : layers) {
+    llvm::StringRef types = llvm::StringRef(layer.name).split(':').first;
+    LayerTime &group = byType[types];
+    group.name = types.str();
+    group.seconds += layer.seconds;
+    group.calls += layer.calls;
+    inLayers += layer.seconds;
+  }
+  std::vector<LayerTime> groups;
+  for (auto &entry : byType)
+    groups.push_back(entry.second);
+  auto slowestFirst = [](const LayerTime &a, const LayerTime &b) {
+    return a.seconds > b.seconds;
+  };
+  llvm::stable_sort(groups, slowestFirst);
+  llvm::stable_sort(layers, slowestFirst);
+  auto share = [&](double seconds) {
+    return total > 0 ? 100.0 * seconds / total : 0.0;
+  };
+  os << llvm::formatv("profile: {0} runs, {1:f3} ms each on average; {2} "
+                      "layers take "
+                      "{3:f3} ms ({4:f1}%), the rest {5:f3} ms (allocation, "
+                      "calls between layers)\n",
+                      model.profiledRuns(), 1e3 * total / runs, layers.size(),
+                      1e3 * inLayers / runs, share(inLayers),
+                      1e3 * (total - inLayers) / runs);
+  auto print = [&](llvm::StringRef title, const std::vector<LayerTime> &rows) {
+    os << title << "\n";
+    os << "   share    ms/run  calls/run  name\n";
+    for (const LayerTime &row : rows)
+      os << llvm::formatv("  {0,5:f1}%  {1,8:f3}  {2,9}  {3}\n",
+                          share(row.seconds), 1e3 * row.seconds / runs,
+                          llvm::formatv("{0:f0}", row.calls / runs).str(),
+                          row.name);
+  };
+  print("by op types:", groups);
+  print("by layer:", layers);
 }
 
 bool mlir::sieve::readIntegerTestInputs(

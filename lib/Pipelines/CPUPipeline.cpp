@@ -211,6 +211,8 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   // OpenMP (a team of `threads`, static schedule; a loop of one chunk runs
   // on the calling thread).
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  if (options.profileLayers)
+    pm.addPass(createSieveProfileLayers());
   // One function per layer: LLVM's passes are superlinear in function size.
   pm.addPass(createSieveOutlineLoopNests());
   pm.addPass(createLowerAffinePass());
@@ -341,6 +343,12 @@ struct CPUPipelineTextOptions
                      "parallel chunk (0: the cost model's, ten fork/joins; "
                      "for tests)"),
       llvm::cl::init(0)};
+  Option<bool> profileLayers{
+      *this, "profile-layers",
+      llvm::cl::desc("Time every layer (top-level loop nest) at run time "
+                     "through sieve_profile_begin/end calls, which the JIT "
+                     "provides (sieve-run --profile-layers)"),
+      llvm::cl::init(false)};
   Option<int64_t> vectorWidth{
       *this, "vector-width",
       llvm::cl::desc("f32 elements per vector register (16: AVX-512, 8: "
@@ -375,6 +383,7 @@ struct CPUPipelineTextOptions
     options.report = report;
     options.threads = threads;
     options.parallelChunkCycles = parallelChunkCycles;
+    options.profileLayers = profileLayers;
     options.target.vectorWidth = vectorWidth;
     options.target.tileM = tileM;
     options.target.tileN = tileN;

@@ -69,6 +69,15 @@ cl::opt<bool> constantInputs(
              "constants; for models that pass shape arguments (Reshape "
              "shapes, Squeeze axes, Pad pads) as graph inputs"),
     cl::init(false), cl::cat(category));
+cl::opt<bool> profileLayers(
+    "profile-layers",
+    cl::desc("Time every layer (loop nest: an ONNX node or a fused group of "
+             "them) and print each one's share of the run time, grouped by "
+             "op types and one by one, largest first; over the --bench runs "
+             "(else the one run). The times are wall times of the calling "
+             "thread: with several threads, a layer's time includes waiting "
+             "for its slowest chunk"),
+    cl::init(false), cl::cat(category));
 cl::opt<bool> quiet("quiet",
                     cl::desc("Print only errors and the comparison summary"),
                     cl::init(false), cl::cat(category));
@@ -94,6 +103,8 @@ int main(int argc, char **argv) {
       "  sieve-run model.onnx --input x=x.npy --output-dir out/\n"
       "  sieve-run model.onnx --bench 20             # time 20 runs\n"
       "  sieve-run model.onnx --bench 20 --threads 1 # on one thread\n"
+      "  sieve-run model.onnx --bench 20 --profile-layers # where time "
+      "goes\n"
       "  sieve-run model.onnx --device=cuda          # on the NVIDIA GPU\n" +
       inputLimitsHelp(/*withProfiles=*/true);
   cl::ParseCommandLineOptions(argc, argv, overview);
@@ -101,6 +112,7 @@ int main(int argc, char **argv) {
   // Flags are checked before any work.
   CompileOptions options;
   options.pipeline.report = !quiet;
+  options.pipeline.profileLayers = profileLayers;
   if (std::string message = threadFlags.apply(options.pipeline);
       !message.empty())
     return fail(message);
@@ -150,6 +162,7 @@ int main(int argc, char **argv) {
     bool allMatch = false;
     if (!runTestSets(*model, sets, check, llvm::outs(), allMatch, error))
       return fail(error);
+    printLayerProfile(*model, llvm::outs());
     llvm::outs() << (allMatch ? "PASS" : "FAIL") << "\n";
     return allMatch ? 0 : 1;
   }
@@ -173,6 +186,8 @@ int main(int argc, char **argv) {
     return fail(error);
 
   std::vector<double> times;
+  if (benchRuns > 0)
+    model->resetLayerProfile();
   if (!benchmarkModel(*model, inputs, benchRuns, times, error))
     return fail(error);
   if (!times.empty())
@@ -187,5 +202,6 @@ int main(int argc, char **argv) {
         "buffers: {0} of {1} large buffers reused, working set {2:f1} MiB\n",
         pool.hits, pool.hits + pool.misses,
         pool.peakLiveBytes / (1024.0 * 1024.0));
+  printLayerProfile(*model, llvm::outs());
   return 0;
 }

@@ -53,6 +53,12 @@ bool benchmarkModel(JitModel &model, const std::vector<HostTensor> &inputs,
                     unsigned runs, std::vector<double> &millis,
                     std::string &error);
 
+/// Prints the layer profile of `model` (compiled with profile-layers) over
+/// its runs since the last reset: the share of the run time, milliseconds
+/// per run and calls per run of each group of op types, then of each
+/// layer, largest first, and the time outside every layer (allocation,
+/// the calls between layers). Prints nothing without a profile.
+void printLayerProfile(const JitModel &model, llvm::raw_ostream &os);
 /// The integer (int32, int64) inputs of the test set in `set`, as
 /// serialized TensorProtos by graph input name: what --constant-inputs
 /// compiles as constants.

@@ -91,6 +91,10 @@ struct CPUPipelineOptions {
   /// chunk, overriding the cost model's kMinParallelChunkCycles (0: the
   /// cost model decides; for tests and experiments).
   int64_t parallelChunkCycles = 0;
+  /// Time every layer (top-level loop nest) at run time: the code calls
+  /// sieve_profile_begin/end around each (sieve-profile-layers), which the
+  /// JIT provides (sieve-run --profile-layers, Target/LayerProfile.h).
+  bool profileLayers = false;
   /// Vector width, register tiles and cache size.
   CodegenTarget target;
 };

@@ -11,6 +11,7 @@
 
 #include "sieve/Support/HostTensor.h"
 #include "sieve/Support/ModelSignature.h"
+#include "sieve/Target/LayerProfile.h"
 
 #include <memory>
 #include <string>
@@ -42,10 +43,26 @@ public:
 
   const ModelSignature &signature() const { return sig; }
 
+  /// Whether the module was compiled with sieve-cpu-pipeline's
+  /// `profile-layers` (its `sieve.profile_layers` names): then every run
+  /// adds the time of each layer to the profile.
+  bool profilesLayers() const { return !layers.empty(); }
+  /// The layers' total times since the last reset, indexed by layer id,
+  /// the runs they cover and those runs' total wall time (seconds).
+  std::vector<LayerTime> layerProfile() const;
+  unsigned profiledRuns() const { return runs; }
+  double profiledSeconds() const { return runNanos * 1e-9; }
+  void resetLayerProfile();
+
 private:
   JitModel() = default;
   std::unique_ptr<ExecutionEngine> engine;
   ModelSignature sig;
+  /// With profile-layers: the layers' names and counters.
+  std::vector<std::string> layers;
+  LayerCounters counters;
+  unsigned runs = 0;
+  uint64_t runNanos = 0;
   /// With GPU code: the runtime's sieve_gpu_error and sieve_gpu_free.
   const char *(*gpuError)() = nullptr;
   void (*gpuFree)(void *) = nullptr;

@@ -19,6 +19,7 @@
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/TargetSelect.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -45,6 +46,15 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
     DialectRegistry registry;
     gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
     module->getContext()->appendDialectRegistry(registry);
+  }
+  // The names of profiled layers (sieve-profile-layers), which LLVM IR has
+  // no place for.
+  std::vector<std::string> layers;
+  if (auto names = module->getAttrOfType<ArrayAttr>("sieve.profile_layers")) {
+    for (Attribute name : names)
+      if (auto text = dyn_cast<StringAttr>(name))
+        layers.push_back(text.str());
+    module->removeAttr("sieve.profile_layers");
   }
   // Code compiled for several threads (OpenMP ops) calls the OpenMP
   // runtime, loaded into the process for it.
@@ -111,6 +121,7 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
   // CPU code allocates through finalize-memref-to-llvm's generic functions
   // (sieve-cpu-pipeline): Sieve's buffer pool (BufferPool.h). GPU code gets
   // them from the CUDA runtime.
+  // Profiled code calls the layer profile's hooks (LayerProfile.h).
   if (gpuRuntime.empty())
     (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
       llvm::orc::SymbolMap symbols;
@@ -120,6 +131,11 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
         symbols[interner(pooled[i].name)] = {
             llvm::orc::ExecutorAddr::fromPtr(pooled[i].address),
             llvm::JITSymbolFlags::Exported};
+      const LayerProfileSymbol *hooks = layerProfileSymbols(count);
+      for (size_t i = 0; i < count; ++i)
+        symbols[interner(hooks[i].name)] = {
+            llvm::orc::ExecutorAddr::fromPtr(hooks[i].address),
+            llvm::JITSymbolFlags::Exported};
       return symbols;
     });
   std::unique_ptr<JitModel> model(new JitModel());
@@ -127,7 +143,28 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
   model->sig = sig;
   model->gpuError = gpuError;
   model->gpuFree = gpuFree;
+  model->layers = std::move(layers);
+  model->resetLayerProfile();
   return model;
+}
+
+std::vector<LayerTime> JitModel::layerProfile() const {
+  std::vector<LayerTime> profile(layers.size());
+  for (size_t i = 0; i < layers.size(); ++i) {
+    profile[i].name = layers[i];
+    if (i < counters.nanos.size()) {
+      profile[i].seconds = counters.nanos[i] * 1e-9;
+      profile[i].calls = counters.calls[i];
+    }
+  }
+  return profile;
+}
+
+void JitModel::resetLayerProfile() {
+  counters.nanos.assign(layers.size(), 0);
+  counters.calls.assign(layers.size(), 0);
+  runs = 0;
+  runNanos = 0;
 }
 
 namespace {
@@ -192,8 +229,18 @@ bool JitModel::run(const std::vector<HostTensor> &inputs,
       return false;
     }
   }
-  if (llvm::Error err =
-          engine->invokePacked("_mlir_ciface_" + sig.entryName, args)) {
+  LayerCounters *previous =
+      profilesLayers() ? setThreadLayerCounters(&counters) : nullptr;
+  auto start = std::chrono::steady_clock::now();
+  llvm::Error err = engine->invokePacked("_mlir_ciface_" + sig.entryName, args);
+  if (profilesLayers()) {
+    runNanos += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+    setThreadLayerCounters(previous);
+    ++runs;
+  }
+  if (err) {
     error = llvm::toString(std::move(err));
     return false;
   }

@@ -112,6 +112,40 @@ def SieveOutlineLoopNests
                            "::mlir::scf::SCFDialect"];
 }
 
+def SieveProfileLayers
+    : Pass<"sieve-profile-layers", "::mlir::ModuleOp"> {
+  let summary = "Time every top-level loop nest of a function (a layer or "
+                "fused group) at run time";
+  let description = [{
+    Instrumentation for `sieve-run --profile-layers`, run on memrefs and
+    loops (after bufferization, before `sieve-outline-loop-nests`). Each
+    top-level operation of a function that contains a loop (as in
+    `sieve-outline-loop-nests`) or is a `memref.copy` becomes a layer: the
+    pass wraps it in calls to `sieve_profile_begin(i64 id)` and
+    `sieve_profile_end(i64 id)`, runtime functions that the JIT provides
+    (Target/LayerProfile.h), and names it after the ONNX nodes whose
+    locations (`"name"("OpType")`, as the importer writes them) appear in
+    it, in order: `Conv+Relu: /conv1/Conv, /relu/Relu`. Nests that carry the
+    same name share an id. The names, indexed by id, are stored in the
+    module attribute `sieve.profile_layers` (an array of strings).
+
+    Example: the two loop nests of a MatMul and a ReLU become
+
+    ```mlir
+    func.call @sieve_profile_begin(%c0) : (i64) -> ()
+    scf.for ... { ... }  // the MatMul
+    func.call @sieve_profile_end(%c0) : (i64) -> ()
+    func.call @sieve_profile_begin(%c1) : (i64) -> ()
+    scf.for ... { ... }  // the ReLU
+    func.call @sieve_profile_end(%c1) : (i64) -> ()
+    ```
+
+    with `sieve.profile_layers = ["MatMul: mm", "Relu: relu"]`.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def SieveTileAndVectorize
     : Pass<"sieve-tile-and-vectorize", "::mlir::func::FuncOp"> {
   let summary = "Tile linalg ops on tensors to register-sized tiles and "
