@@ -165,19 +165,41 @@ func.func @bool_result(%a: tensor<3x16xi32>, %b: tensor<3x16xi32>) -> tensor<3x1
 
 // Columns the register tile does not divide (a convolution over a 7x7
 // image: 49 columns): the matmul is split into the 32 columns whole 8x32
-// tiles cover and the other 17, computed as one 8x17 tile (a vector of 17
-// lanes), instead of 49 tiles of one column.
+// tiles cover and the other 17, computed as one 8x17 tile held in 32-lane
+// vectors with masked reads and writes (17-lane vectors are loaded and
+// stored one lane at a time), instead of 49 tiles of one column.
 // CHECK-LABEL: func.func @odd_columns
 // CHECK:       tensor.extract_slice %arg1[0, 0] [64, 32] [1, 1] : tensor<64x49xf32> to tensor<64x32xf32>
 // CHECK:       vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
 // CHECK:       %[[LEFT:.*]] = tensor.insert_slice %{{.*}} into %arg2[0, 0] [16, 32] [1, 1] : tensor<16x32xf32> into tensor<16x49xf32>
 // CHECK:       tensor.extract_slice %arg1[0, 32] [64, 17] [1, 1] : tensor<64x49xf32> to tensor<64x17xf32>
 // CHECK:       tensor.extract_slice %[[LEFT]][0, 32] [16, 17] [1, 1]
-// CHECK:       vector.contract {{.*}} : vector<8x1xf32>, vector<1x17xf32> into vector<8x17xf32>
+// CHECK:       vector.create_mask %{{.*}}, %{{.*}} : vector<8x32xi1>
+// CHECK:       vector.mask %{{.*}} { vector.transfer_read {{.*}} : tensor<1x17xf32>, vector<8x32x1xf32> }
+// CHECK:       vector.mask %{{.*}} { vector.transfer_write {{.*}} : vector<8x32xf32>, tensor<8x17xf32> }
 // CHECK:       tensor.insert_slice %{{.*}} into %[[LEFT]][0, 32] [16, 17] [1, 1] : tensor<16x17xf32> into tensor<16x49xf32>
 func.func @odd_columns(%a: tensor<16x64xf32>, %b: tensor<64x49xf32>, %c: tensor<16x49xf32>) -> tensor<16x49xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<16x64xf32>, tensor<64x49xf32>) outs(%c : tensor<16x49xf32>) -> tensor<16x49xf32>
   return %r : tensor<16x49xf32>
+}
+
+// -----
+
+// Fewer columns than a register tile, not a power of two: one masked tile
+// of 16 lanes; a power of two below the tile (8) stays an unmasked vector.
+// CHECK-LABEL: func.func @seven_columns
+// CHECK:       vector.mask %{{.*}} { vector.transfer_read {{.*}} : tensor<1x7xf32>, vector<8x16x1xf32> }
+// CHECK:       vector.mask %{{.*}} { vector.transfer_write {{.*}} : vector<8x16xf32>, tensor<8x7xf32> }
+// CHECK-LABEL: func.func @eight_columns
+// CHECK-NOT:   vector.mask
+// CHECK:       vector.contract {{.*}} : vector<8x1xf32>, vector<1x8xf32> into vector<8x8xf32>
+func.func @seven_columns(%a: tensor<16x64xf32>, %b: tensor<64x7xf32>, %c: tensor<16x7xf32>) -> tensor<16x7xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<16x64xf32>, tensor<64x7xf32>) outs(%c : tensor<16x7xf32>) -> tensor<16x7xf32>
+  return %r : tensor<16x7xf32>
+}
+func.func @eight_columns(%a: tensor<16x64xf32>, %b: tensor<64x8xf32>, %c: tensor<16x8xf32>) -> tensor<16x8xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<16x64xf32>, tensor<64x8xf32>) outs(%c : tensor<16x8xf32>) -> tensor<16x8xf32>
+  return %r : tensor<16x8xf32>
 }
 
 // -----

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Depthwise and grouped convolutions and pooling (the window kernels of
-sieve-tile-and-vectorize, docs/convolutions.md) against onnxruntime: one
+sieve-tile-and-vectorize, docs/convolutions.md), and plain convolutions of
+column counts no register tile divides, against onnxruntime: one
 single-layer model per shape, odd sizes, strides, padding, dilation, channel
 multipliers, rows wider and narrower than a vector; each run at 1 thread and
 at 2 threads with every kernel split (--parallel-chunk-cycles=1). Prints one
@@ -63,6 +64,13 @@ MODELS = [
     conv("group3x3-g4-c16-s2-25", 16, 25, 3, group=4, stride=2),
     conv("dw1d-k5-c6-31", 6, 31, 5, group=6, rank=1),
     conv("dw3x3-s2-c4-23-batch3", 4, 23, 3, group=4, stride=2, act="relu", batch=3),
+    # Plain convolutions (matmuls after sieve-conv-to-matmul) whose columns
+    # the register tile does not divide: 49 = 32 + 17 masked, 25 masked,
+    # 7x7 pointwise, a 55-wide image through shifted taps.
+    conv("conv3x3-c16-7", 16, 7, 3, group=1, act="relu"),
+    conv("conv3x3-c4-5", 4, 5, 3, group=1),
+    conv("conv1x1-c24-7", 24, 7, 1, group=1),
+    conv("conv3x3-c8-55", 8, 55, 3, group=1, act="relu"),
     pool("maxpool3x3-s2-ceil-c5-15", "MaxPool", 5, 15, kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),
     pool("maxpool3x3-s2-ceil-c5-16", "MaxPool", 5, 16, kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),
     pool("maxpool3x3-s2-ceil-c2-40", "MaxPool", 2, 40, kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),

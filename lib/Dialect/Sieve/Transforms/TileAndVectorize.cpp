@@ -617,8 +617,17 @@ struct SieveTileAndVectorizePass
         for (size_t i = 0; i < m; ++i)
           inner.push_back(i);
         inner.append({int64_t(m + 1), int64_t(m), int64_t(m + 2)});
+        // A tile of an odd column count (the rest after whole tiles, as
+        // 17 of 49 columns; a 7-column matmul) would be vectors of that
+        // many lanes, which LLVM loads and stores one lane at a time: it
+        // runs as whole vectors with masked reads and writes instead.
+        SmallVector<int64_t> vectorSizes;
+        if (!llvm::isPowerOf2_64(sizes[m + 1])) {
+          vectorSizes = sizes;
+          vectorSizes[m + 1] = llvm::alignTo(sizes[m + 1], vectorWidth);
+        }
         (void)tileAndVectorize(rewriter, *block, sizes, inner,
-                               /*hoistFromInnermost=*/true);
+                               /*hoistFromInnermost=*/true, vectorSizes);
         continue;
       }
       if (SmallVector<int64_t> row = rowReductionTile(op, vectorWidth);
