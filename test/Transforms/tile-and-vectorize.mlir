@@ -165,19 +165,25 @@ func.func @bool_result(%a: tensor<3x16xi32>, %b: tensor<3x16xi32>) -> tensor<3x1
 
 // Columns the register tile does not divide (a convolution over a 7x7
 // image: 49 columns): the matmul is split into the 32 columns whole 8x32
-// tiles cover and the other 17, computed as one 8x17 tile held in 32-lane
-// vectors with masked reads and writes (17-lane vectors are loaded and
-// stored one lane at a time), instead of 49 tiles of one column.
+// tiles cover and the other 17, whose B and accumulator columns are copied
+// into zero-padded 32-column tensors, multiplied in whole 8x32 tiles (a
+// 17-lane vector would be loaded and stored one lane at a time) and sliced
+// back to 17 columns, instead of 49 tiles of one column.
 // CHECK-LABEL: func.func @odd_columns
 // CHECK:       tensor.extract_slice %arg1[0, 0] [64, 32] [1, 1] : tensor<64x49xf32> to tensor<64x32xf32>
 // CHECK:       vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
 // CHECK:       %[[LEFT:.*]] = tensor.insert_slice %{{.*}} into %arg2[0, 0] [16, 32] [1, 1] : tensor<16x32xf32> into tensor<16x49xf32>
-// CHECK:       tensor.extract_slice %arg1[0, 32] [64, 17] [1, 1] : tensor<64x49xf32> to tensor<64x17xf32>
-// CHECK:       tensor.extract_slice %[[LEFT]][0, 32] [16, 17] [1, 1]
-// CHECK:       vector.create_mask %{{.*}}, %{{.*}} : vector<8x32xi1>
-// CHECK:       vector.mask %{{.*}} { vector.transfer_read {{.*}} : tensor<1x17xf32>, vector<8x32x1xf32> }
-// CHECK:       vector.mask %{{.*}} { vector.transfer_write {{.*}} : vector<8x32xf32>, tensor<8x17xf32> }
-// CHECK:       tensor.insert_slice %{{.*}} into %[[LEFT]][0, 32] [16, 17] [1, 1] : tensor<16x17xf32> into tensor<16x49xf32>
+// CHECK:       %[[B:.*]] = tensor.extract_slice %arg1[0, 32] [64, 17] [1, 1] : tensor<64x49xf32> to tensor<64x17xf32>
+// CHECK:       %[[C:.*]] = tensor.extract_slice %[[LEFT]][0, 32] [16, 17] [1, 1]
+// CHECK:       %[[BZ:.*]] = linalg.fill {{.*}} -> tensor<64x32xf32>
+// CHECK:       %[[BP:.*]] = tensor.insert_slice %[[B]] into %[[BZ]][0, 0] [64, 17] [1, 1] : tensor<64x17xf32> into tensor<64x32xf32>
+// CHECK:       %[[CZ:.*]] = linalg.fill {{.*}} -> tensor<16x32xf32>
+// CHECK:       tensor.insert_slice %[[C]] into %[[CZ]][0, 0] [16, 17] [1, 1] : tensor<16x17xf32> into tensor<16x32xf32>
+// CHECK-NOT:   vector.mask
+// CHECK:       tensor.extract_slice %[[BP]]
+// CHECK:       vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK:       %[[REST:.*]] = tensor.extract_slice %{{.*}}[0, 0] [16, 17] [1, 1] : tensor<16x32xf32> to tensor<16x17xf32>
+// CHECK:       tensor.insert_slice %[[REST]] into %[[LEFT]][0, 32] [16, 17] [1, 1] : tensor<16x17xf32> into tensor<16x49xf32>
 func.func @odd_columns(%a: tensor<16x64xf32>, %b: tensor<64x49xf32>, %c: tensor<16x49xf32>) -> tensor<16x49xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<16x64xf32>, tensor<64x49xf32>) outs(%c : tensor<16x49xf32>) -> tensor<16x49xf32>
   return %r : tensor<16x49xf32>
@@ -185,13 +191,15 @@ func.func @odd_columns(%a: tensor<16x64xf32>, %b: tensor<64x49xf32>, %c: tensor<
 
 // -----
 
-// Fewer columns than a register tile, not a power of two: one masked tile
-// of 16 lanes; a power of two below the tile (8) stays an unmasked vector.
+// Fewer columns than a register tile, not a power of two: padded to 16
+// columns (one vector); a power of two below the tile (8) stays as it is.
 // CHECK-LABEL: func.func @seven_columns
-// CHECK:       vector.mask %{{.*}} { vector.transfer_read {{.*}} : tensor<1x7xf32>, vector<8x16x1xf32> }
-// CHECK:       vector.mask %{{.*}} { vector.transfer_write {{.*}} : vector<8x16xf32>, tensor<8x7xf32> }
+// CHECK:       tensor.insert_slice %arg1 into %{{.*}}[0, 0] [64, 7] [1, 1] : tensor<64x7xf32> into tensor<64x16xf32>
+// CHECK:       tensor.insert_slice %arg2 into %{{.*}}[0, 0] [16, 7] [1, 1] : tensor<16x7xf32> into tensor<16x16xf32>
+// CHECK:       vector.contract {{.*}} : vector<8x1xf32>, vector<1x16xf32> into vector<8x16xf32>
+// CHECK:       tensor.extract_slice %{{.*}}[0, 0] [16, 7] [1, 1] : tensor<16x16xf32> to tensor<16x7xf32>
 // CHECK-LABEL: func.func @eight_columns
-// CHECK-NOT:   vector.mask
+// CHECK-NOT:   tensor.insert_slice
 // CHECK:       vector.contract {{.*}} : vector<8x1xf32>, vector<1x8xf32> into vector<8x8xf32>
 func.func @seven_columns(%a: tensor<16x64xf32>, %b: tensor<64x7xf32>, %c: tensor<16x7xf32>) -> tensor<16x7xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<16x64xf32>, tensor<64x7xf32>) outs(%c : tensor<16x7xf32>) -> tensor<16x7xf32>
@@ -283,4 +291,19 @@ func.func @column_sum(%x: tensor<64x8xf32>, %e: tensor<8xf32>) -> tensor<8xf32> 
     linalg.yield %s : f32
   } -> tensor<8xf32>
   return %r : tensor<8xf32>
+}
+
+// -----
+
+// A batch matmul of 197 columns (ViT's attention scores): 192 in whole
+// tiles, the other 5 padded to one 16-lane vector.
+// CHECK-LABEL: func.func @batch_odd_columns
+// CHECK:       tensor.extract_slice %arg1[0, 0, 0] [2, 64, 192] [1, 1, 1]
+// CHECK:       vector.contract {{.*}} into vector<1x8x32xf32>
+// CHECK:       tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 0] [2, 64, 5] [1, 1, 1] : tensor<2x64x5xf32> into tensor<2x64x16xf32>
+// CHECK:       vector.contract {{.*}} into vector<1x8x16xf32>
+// CHECK:       tensor.extract_slice %{{.*}}[0, 0, 0] [2, 16, 5] [1, 1, 1] : tensor<2x16x16xf32> to tensor<2x16x5xf32>
+func.func @batch_odd_columns(%a: tensor<2x16x64xf32>, %b: tensor<2x64x197xf32>, %c: tensor<2x16x197xf32>) -> tensor<2x16x197xf32> {
+  %r = linalg.batch_matmul ins(%a, %b : tensor<2x16x64xf32>, tensor<2x64x197xf32>) outs(%c : tensor<2x16x197xf32>) -> tensor<2x16x197xf32>
+  return %r : tensor<2x16x197xf32>
 }

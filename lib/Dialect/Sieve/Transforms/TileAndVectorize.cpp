@@ -512,24 +512,100 @@ struct SieveTileAndVectorizePass
     return columns < tileN ? columns : fittingTile(columns, tileN);
   }
 
+  /// A static matmul or batch matmul (default maps) of `op`'s operands
+  /// whose columns are padded with zeros to `width`: B [.., K, N] and the
+  /// accumulator C [.., M, N] are copied into zero-filled [.., K, width]
+  /// and [.., M, width] buffers, and the product's first N columns replace
+  /// `op`'s result. Returns the padded matmul, or null for other ops.
+  linalg::LinalgOp padColumns(IRRewriter &rewriter, linalg::LinalgOp op,
+                              int64_t width) const {
+    bool batch = isa<linalg::BatchMatmulOp>(op);
+    if (batch ? !linalg::BatchMatmulOp::isDefaultIndexingMaps(
+                    cast<linalg::BatchMatmulOp>(op).getIndexingMaps())
+              : !linalg::MatmulOp::isDefaultIndexingMaps(
+                    cast<linalg::MatmulOp>(op).getIndexingMaps()))
+      return nullptr;
+    Location loc = op.getLoc();
+    rewriter.setInsertionPoint(op);
+    auto widened = [&](Value value) -> Value {
+      auto type = cast<RankedTensorType>(value.getType());
+      SmallVector<int64_t> shape(type.getShape());
+      shape.back() = width;
+      Type et = type.getElementType();
+      Value empty = tensor::EmptyOp::create(rewriter, loc, shape, et);
+      Value zero =
+          arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(et));
+      Value filled =
+          linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
+      SmallVector<OpFoldResult> offsets(shape.size(), rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes =
+          tensor::getMixedSizes(rewriter, loc, value);
+      SmallVector<OpFoldResult> unit(shape.size(), rewriter.getIndexAttr(1));
+      return tensor::InsertSliceOp::create(rewriter, loc, value, filled,
+                                           offsets, sizes, unit);
+    };
+    Value a = op.getDpsInputOperand(0)->get();
+    Value b = widened(op.getDpsInputOperand(1)->get());
+    Value c = op.getDpsInitOperand(0)->get();
+    Value cWide = widened(c);
+    Operation *padded =
+        batch
+            ? linalg::BatchMatmulOp::create(rewriter, loc,
+                                            TypeRange{cWide.getType()},
+                                            ValueRange{a, b}, ValueRange{cWide})
+                  .getOperation()
+            : linalg::MatmulOp::create(rewriter, loc,
+                                       TypeRange{cWide.getType()},
+                                       ValueRange{a, b}, ValueRange{cWide})
+                  .getOperation();
+    auto ct = cast<RankedTensorType>(c.getType());
+    SmallVector<OpFoldResult> offsets(ct.getRank(), rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, c);
+    SmallVector<OpFoldResult> unit(ct.getRank(), rewriter.getIndexAttr(1));
+    Value narrow = tensor::ExtractSliceOp::create(
+        rewriter, loc, ct, padded->getResult(0), offsets, sizes, unit);
+    rewriter.replaceOp(op, narrow);
+    return cast<linalg::LinalgOp>(padded);
+  }
+
   /// Splits each static matmul and batch matmul of more than one row whose
   /// columns `tileN` does not divide (a convolution over an odd image:
   /// 55 x 55 = 3025 columns) into the columns whole register tiles cover
   /// and the rest (fewer than `tileN`, one tile wide): otherwise the tile
   /// would shrink to the largest power of two dividing the columns, 1 for
-  /// an odd count. Returns `ops` with the split ones replaced by their two
-  /// parts.
+  /// an odd count. A rest (or a whole matmul narrower than a tile) whose
+  /// column count is not a power of two is computed on columns padded with
+  /// zeros to whole vectors (padColumns): vectors of 17 lanes are loaded
+  /// and stored one lane at a time, and masked tiles keep their
+  /// accumulator in memory across the reduction. Returns `ops` with the
+  /// split ones replaced by their parts.
   SmallVector<linalg::LinalgOp>
   peelColumns(IRRewriter &rewriter, ArrayRef<linalg::LinalgOp> ops) const {
     SmallVector<linalg::LinalgOp> result;
+    auto padRest = [&](linalg::LinalgOp part) {
+      SmallVector<int64_t> ranges = part.getStaticLoopRanges();
+      int64_t n = ranges[ranges.size() - 2];
+      if (n > 1 && n < tileN && !llvm::isPowerOf2_64(n))
+        if (linalg::LinalgOp padded =
+                padColumns(rewriter, part, llvm::alignTo(n, vectorWidth)))
+          return padded;
+      return part;
+    };
     for (linalg::LinalgOp op : ops) {
+      if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op)) {
+        result.push_back(op);
+        continue;
+      }
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       size_t m = ranges.size() - 3;
-      if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op) ||
-          (isa<linalg::MatmulOp>(op) && ranges[0] == 1) ||
-          ranges[m + 1] <= tileN || ranges[m + 1] % tileN == 0 ||
+      if ((isa<linalg::MatmulOp>(op) && ranges[0] == 1) ||
+          ranges[m + 1] % tileN == 0 ||
           fittingTile(ranges[m + 1], tileN) == tileN) {
         result.push_back(op);
+        continue;
+      }
+      if (ranges[m + 1] < tileN) {
+        result.push_back(padRest(op));
         continue;
       }
       rewriter.setInsertionPoint(op);
@@ -537,9 +613,10 @@ struct SieveTileAndVectorizePass
       auto [covered, rest] =
           linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()),
                           m + 1, rewriter.getIndexAttr(whole));
-      for (TilingInterface part : {covered, rest})
-        if (part)
-          result.push_back(cast<linalg::LinalgOp>(part.getOperation()));
+      if (covered)
+        result.push_back(cast<linalg::LinalgOp>(covered.getOperation()));
+      if (rest)
+        result.push_back(padRest(cast<linalg::LinalgOp>(rest.getOperation())));
     }
     return result;
   }
@@ -617,17 +694,8 @@ struct SieveTileAndVectorizePass
         for (size_t i = 0; i < m; ++i)
           inner.push_back(i);
         inner.append({int64_t(m + 1), int64_t(m), int64_t(m + 2)});
-        // A tile of an odd column count (the rest after whole tiles, as
-        // 17 of 49 columns; a 7-column matmul) would be vectors of that
-        // many lanes, which LLVM loads and stores one lane at a time: it
-        // runs as whole vectors with masked reads and writes instead.
-        SmallVector<int64_t> vectorSizes;
-        if (!llvm::isPowerOf2_64(sizes[m + 1])) {
-          vectorSizes = sizes;
-          vectorSizes[m + 1] = llvm::alignTo(sizes[m + 1], vectorWidth);
-        }
         (void)tileAndVectorize(rewriter, *block, sizes, inner,
-                               /*hoistFromInnermost=*/true, vectorSizes);
+                               /*hoistFromInnermost=*/true);
         continue;
       }
       if (SmallVector<int64_t> row = rowReductionTile(op, vectorWidth);
