@@ -101,7 +101,7 @@ TEST_F(BufferPoolTest, ReleaseEmptiesThePool) {
 
 TEST_F(BufferPoolTest, GenericAllocationSymbols) {
   size_t count = 0;
-  const BufferPoolSymbol *symbols = bufferPoolSymbols(count);
+  const JitSymbol *symbols = bufferPoolSymbols(count);
   ASSERT_EQ(count, 3u);
   EXPECT_STREQ(symbols[0].name, "_mlir_memref_to_llvm_alloc");
   EXPECT_STREQ(symbols[1].name, "_mlir_memref_to_llvm_aligned_alloc");

@@ -23,6 +23,8 @@
 #ifndef SIEVE_TARGET_BUFFERPOOL_H
 #define SIEVE_TARGET_BUFFERPOOL_H
 
+#include "sieve/Target/JitSymbol.h"
+
 #include <cstddef>
 #include <cstdint>
 
@@ -48,13 +50,9 @@ struct BufferPoolStats {
 BufferPoolStats bufferPoolStats();
 
 /// The pool's entry points under the names finalize-memref-to-llvm's
-/// generic allocation functions call, for the JIT's symbol map.
-struct BufferPoolSymbol {
-  const char *name;
-  void *address;
-};
+/// generic allocation functions call, for the JIT's symbol map:
 /// `_mlir_memref_to_llvm_alloc`, `_aligned_alloc` and `_free`.
-const BufferPoolSymbol *bufferPoolSymbols(size_t &count);
+const JitSymbol *bufferPoolSymbols(size_t &count);
 
 } // namespace mlir::sieve
 

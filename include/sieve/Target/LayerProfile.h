@@ -15,6 +15,8 @@
 #ifndef SIEVE_TARGET_LAYERPROFILE_H
 #define SIEVE_TARGET_LAYERPROFILE_H
 
+#include "sieve/Target/JitSymbol.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -42,11 +44,7 @@ struct LayerTime {
 };
 
 /// `sieve_profile_begin` and `sieve_profile_end`, for the JIT's symbol map.
-struct LayerProfileSymbol {
-  const char *name;
-  void *address;
-};
-const LayerProfileSymbol *layerProfileSymbols(size_t &count);
+const JitSymbol *layerProfileSymbols(size_t &count);
 
 } // namespace mlir::sieve
 

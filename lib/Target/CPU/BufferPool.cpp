@@ -153,7 +153,7 @@ void *sievePoolAlignedAlloc(size_t alignment, size_t bytes) {
 }
 void sievePoolFree(void *buffer) { poolFree(buffer); }
 
-const BufferPoolSymbol kSymbols[] = {
+const JitSymbol kSymbols[] = {
     {"_mlir_memref_to_llvm_alloc", reinterpret_cast<void *>(&sievePoolAlloc)},
     {"_mlir_memref_to_llvm_aligned_alloc",
      reinterpret_cast<void *>(&sievePoolAlignedAlloc)},
@@ -161,7 +161,7 @@ const BufferPoolSymbol kSymbols[] = {
 };
 } // namespace
 
-const BufferPoolSymbol *mlir::sieve::bufferPoolSymbols(size_t &count) {
+const JitSymbol *mlir::sieve::bufferPoolSymbols(size_t &count) {
   count = sizeof(kSymbols) / sizeof(kSymbols[0]);
   return kSymbols;
 }

@@ -125,17 +125,14 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
   if (gpuRuntime.empty())
     (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
       llvm::orc::SymbolMap symbols;
-      size_t count = 0;
-      const BufferPoolSymbol *pooled = bufferPoolSymbols(count);
-      for (size_t i = 0; i < count; ++i)
-        symbols[interner(pooled[i].name)] = {
-            llvm::orc::ExecutorAddr::fromPtr(pooled[i].address),
-            llvm::JITSymbolFlags::Exported};
-      const LayerProfileSymbol *hooks = layerProfileSymbols(count);
-      for (size_t i = 0; i < count; ++i)
-        symbols[interner(hooks[i].name)] = {
-            llvm::orc::ExecutorAddr::fromPtr(hooks[i].address),
-            llvm::JITSymbolFlags::Exported};
+      for (auto *list : {&bufferPoolSymbols, &layerProfileSymbols}) {
+        size_t count = 0;
+        const JitSymbol *listed = (*list)(count);
+        for (size_t i = 0; i < count; ++i)
+          symbols[interner(listed[i].name)] = {
+              llvm::orc::ExecutorAddr::fromPtr(listed[i].address),
+              llvm::JITSymbolFlags::Exported};
+      }
       return symbols;
     });
   std::unique_ptr<JitModel> model(new JitModel());

@@ -43,8 +43,8 @@ LayerCounters *mlir::sieve::setThreadLayerCounters(LayerCounters *counters) {
   return previous;
 }
 
-const LayerProfileSymbol *mlir::sieve::layerProfileSymbols(size_t &count) {
-  static const LayerProfileSymbol symbols[] = {
+const JitSymbol *mlir::sieve::layerProfileSymbols(size_t &count) {
+  static const JitSymbol symbols[] = {
       {"sieve_profile_begin", reinterpret_cast<void *>(&sieveProfileBegin)},
       {"sieve_profile_end", reinterpret_cast<void *>(&sieveProfileEnd)},
   };

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sieve/Dialect/Sieve/Transforms/LoopNests.h"
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -23,18 +24,17 @@ namespace mlir::sieve {
 
 using namespace mlir;
 
-namespace {
-
-bool containsLoop(Operation *op) {
-  return op
-      ->walk([](Operation *nested) {
-        return isa<scf::ForOp, scf::ParallelOp, scf::ForallOp, scf::WhileOp>(
-                   nested)
-                   ? WalkResult::interrupt()
-                   : WalkResult::advance();
-      })
-      .wasInterrupted();
+bool mlir::sieve::containsLoop(Operation *op) {
+  return op->getNumRegions() > 0 &&
+         op->walk([](Operation *nested) {
+             return isa<scf::ForOp, scf::ParallelOp, scf::ForallOp,
+                        scf::WhileOp>(nested)
+                        ? WalkResult::interrupt()
+                        : WalkResult::advance();
+           }).wasInterrupted();
 }
+
+namespace {
 
 struct OutlineLoopNests
     : sieve::impl::SieveOutlineLoopNestsBase<OutlineLoopNests> {
@@ -49,7 +49,7 @@ struct OutlineLoopNests
         continue;
       SmallVector<Operation *> nests;
       for (Operation &op : func.getBody().front())
-        if (op.getNumRegions() > 0 && containsLoop(&op))
+        if (sieve::containsLoop(&op))
           nests.push_back(&op);
       if (nests.size() < minNests)
         continue;

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sieve/Dialect/Sieve/Transforms/LoopNests.h"
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -69,18 +70,7 @@ std::string layerName(Operation *op) {
 }
 
 bool isLayer(Operation *op) {
-  if (isa<memref::CopyOp>(op))
-    return true;
-  if (op->getNumRegions() == 0)
-    return false;
-  return op
-      ->walk([](Operation *nested) {
-        return isa<scf::ForOp, scf::ParallelOp, scf::ForallOp, scf::WhileOp>(
-                   nested)
-                   ? WalkResult::interrupt()
-                   : WalkResult::advance();
-      })
-      .wasInterrupted();
+  return isa<memref::CopyOp>(op) || sieve::containsLoop(op);
 }
 
 struct ProfileLayers : sieve::impl::SieveProfileLayersBase<ProfileLayers> {
