@@ -74,7 +74,7 @@ mlir::sieve::verifyCPUPipelineOptions(const CPUPipelineOptions &options) {
   }
   const CodegenTarget &t = options.target;
   if (t.vectorWidth < 1 || t.tileM < 1 || t.tileN < 1 || t.cacheBytes < 1 ||
-      t.l2Bytes < 1)
+      t.l1Bytes < 1 || t.l2Bytes < 1)
     return "the target parameters (vector width, tile sizes, cache size) "
            "must be positive";
   if (options.threads < 0)
@@ -159,8 +159,12 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   int64_t threads = resolvedThreads(options);
   int64_t minChunkCycles = minChunkCyclesOf(options);
   if (options.vectorize) {
-    pm.addNestedPass<func::FuncOp>(createSieveConvToMatmul(
-        SieveConvToMatmulOptions{options.target.l2Bytes}));
+    SieveConvToMatmulOptions convs;
+    convs.l1Bytes = options.target.l1Bytes;
+    convs.l2Bytes = options.target.l2Bytes;
+    convs.panelColumns = options.target.tileN;
+    convs.threads = threads;
+    pm.addNestedPass<func::FuncOp>(createSieveConvToMatmul(convs));
     SieveTileAndVectorizeOptions tiling;
     tiling.vectorWidth = options.target.vectorWidth;
     tiling.tileM = options.target.tileM;
@@ -365,6 +369,11 @@ struct CPUPipelineTextOptions
       llvm::cl::desc("Last-level cache in bytes, for the sparsity cost "
                      "model (default 32 MiB)"),
       llvm::cl::init(CodegenTarget().cacheBytes)};
+  Option<int64_t> l1Bytes{
+      *this, "l1-bytes",
+      llvm::cl::desc("Per-core L1 data cache in bytes, for the column panels "
+                     "of convolutions (default 32 KiB)"),
+      llvm::cl::init(CodegenTarget().l1Bytes)};
   Option<int64_t> l2Bytes{
       *this, "l2-bytes",
       llvm::cl::desc("Per-core L2 cache in bytes, for the column blocks of "
@@ -388,6 +397,7 @@ struct CPUPipelineTextOptions
     options.target.tileM = tileM;
     options.target.tileN = tileN;
     options.target.cacheBytes = cacheBytes;
+    options.target.l1Bytes = l1Bytes;
     options.target.l2Bytes = l2Bytes;
     return options;
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Depthwise and grouped convolutions and pooling (the window kernels of
 sieve-tile-and-vectorize, docs/convolutions.md), and plain convolutions of
-column counts no register tile divides, against onnxruntime: one
+column counts no register tile divides or in column panels, against
+onnxruntime: one
 single-layer model per shape, odd sizes, strides, padding, dilation, channel
 multipliers, rows wider and narrower than a vector; each run at 1 thread and
 at 2 threads with every kernel split (--parallel-chunk-cycles=1). Prints one
@@ -71,6 +72,12 @@ MODELS = [
     conv("conv3x3-c4-5", 4, 5, 3, group=1),
     conv("conv1x1-c24-7", 24, 7, 1, group=1),
     conv("conv3x3-c8-55", 8, 55, 3, group=1, act="relu"),
+    # Image to column in panels (1024 or more columns): a 7x7/2 stem (32
+    # outputs per row, a gather), 64 x 60 computed 64 wide, and a
+    # 5x5 stride-1 convolution in panels of 16 (one copy per tap).
+    conv("conv7x7-s2-c3-64", 3, 64, 7, group=1, stride=2, act="relu"),
+    conv("conv3x3-s2-c8-127x119", 8, (127, 119), 3, group=1, stride=2),
+    conv("conv5x5-c2-68x20", 2, (68, 20), 5, group=1, pads=[0, 0, 0, 0]),
     pool("maxpool3x3-s2-ceil-c5-15", "MaxPool", 5, 15, kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),
     pool("maxpool3x3-s2-ceil-c5-16", "MaxPool", 5, 16, kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),
     pool("maxpool3x3-s2-ceil-c2-40", "MaxPool", 2, 40, kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),

@@ -94,6 +94,11 @@ constexpr int64_t kForkJoinCycles = 5000;
 /// Smaller loops stay on the calling thread.
 constexpr int64_t kMinParallelChunkCycles = 10 * kForkJoinCycles;
 
+/// The cache block of the matmul schedule (sieve-tile-and-vectorize): up
+/// to this many output columns by this many reduction steps, a panel of
+/// the B operand that every row tile reuses.
+constexpr int64_t kMatmulCacheBlock = 256;
+
 /// Bytes one core streams per cycle in the estimate of a memory-bound
 /// kernel: 16, a cache-speed rate (from DRAM a core streams less), so that
 /// the estimate stays a lower bound.

@@ -61,6 +61,9 @@ struct CodegenTarget {
   int64_t tileN = 32;
   /// Bytes of last-level cache (the sparsity cost model's "in cache").
   int64_t cacheBytes = 32 << 20;
+  /// Bytes of per-core L1 data cache (the column panels of convolutions:
+  /// an L1 of N 4 KiB ways, as virtually indexed L1s are).
+  int64_t l1Bytes = 32 << 10;
   /// Bytes of per-core L2 cache (the column blocks of convolutions).
   int64_t l2Bytes = 512 << 10;
 };

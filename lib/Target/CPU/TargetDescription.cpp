@@ -119,6 +119,7 @@ CodegenTarget TargetDescription::codegenTarget() const {
   t.tileN = 2 * t.vectorWidth;
   t.tileM = std::clamp<int64_t>(vectorRegisters / 2 / 2, 1, 8);
   t.cacheBytes = lastLevelCacheBytes;
+  t.l1Bytes = l1Bytes;
   t.l2Bytes = l2Bytes;
   return t;
 }

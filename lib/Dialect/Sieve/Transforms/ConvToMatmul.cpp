@@ -2,6 +2,8 @@
 
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
+#include "sieve/Analysis/CostModel.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -11,6 +13,8 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
+#include <numeric>
 
 namespace mlir::sieve {
 #define GEN_PASS_DEF_SIEVECONVTOMATMUL
@@ -29,14 +33,15 @@ Value collapse(PatternRewriter &rewriter, Location loc, Value value,
       groups);
 }
 
-/// The input `x` [1, C, H, W] with `extraRows` more zero rows at the
-/// bottom. When `x` is itself a zero tensor.pad (the importer's padding),
-/// the rows are added to that pad instead of copying its result again.
-Value padBottom(PatternRewriter &rewriter, Location loc, Value x,
-                int64_t extraRows) {
+/// `x` [1, C, H, W] with `extra` more zeros at the end of dimension `dim`
+/// (2: rows at the bottom, 3: columns on the right). When `x` is itself a
+/// zero tensor.pad (the importer's padding), they are added to that pad
+/// instead of copying its result again.
+Value padEnd(PatternRewriter &rewriter, Location loc, Value x, int64_t dim,
+             int64_t extra) {
   auto type = cast<RankedTensorType>(x.getType());
   SmallVector<int64_t> shape(type.getShape());
-  shape[2] += extraRows;
+  shape[dim] += extra;
   auto resultType = RankedTensorType::get(shape, type.getElementType());
   SmallVector<OpFoldResult> low(4, rewriter.getIndexAttr(0));
   SmallVector<OpFoldResult> high(4, rewriter.getIndexAttr(0));
@@ -47,7 +52,7 @@ Value padBottom(PatternRewriter &rewriter, Location loc, Value x,
   };
   if (auto pad = x.getDefiningOp<tensor::PadOp>();
       pad && isZero(pad.getConstantPaddingValue())) {
-    // Same low pads, one more row of high pad.
+    // Same low pads, `extra` more high pad along `dim`.
     std::optional<SmallVector<int64_t>> lows =
         getConstantIntValues(pad.getMixedLowPad());
     std::optional<SmallVector<int64_t>> highs =
@@ -56,12 +61,12 @@ Value padBottom(PatternRewriter &rewriter, Location loc, Value x,
       source = pad.getSource();
       for (int64_t d = 0; d < 4; ++d) {
         low[d] = rewriter.getIndexAttr((*lows)[d]);
-        high[d] = rewriter.getIndexAttr((*highs)[d] + (d == 2 ? extraRows : 0));
+        high[d] = rewriter.getIndexAttr((*highs)[d] + (d == dim ? extra : 0));
       }
     }
   }
   if (source == x)
-    high[2] = rewriter.getIndexAttr(extraRows);
+    high[dim] = rewriter.getIndexAttr(extra);
   Value zero = arith::ConstantOp::create(
       rewriter, loc, rewriter.getZeroAttr(type.getElementType()));
   return tensor::PadOp::create(rewriter, loc, resultType, source, low, high,
@@ -114,7 +119,7 @@ Value shiftedTapMatmuls(PatternRewriter &rewriter, Location loc,
     return rewriter.getIndexAttr(v);
   };
   // The input, flattened, with a zero row of slack at the bottom.
-  Value x = padBottom(rewriter, loc, op.getInputs()[0], 1);
+  Value x = padEnd(rewriter, loc, op.getInputs()[0], 2, 1);
   Value flat = collapse(rewriter, loc, x, {c, (h + 1) * w}, {{0, 1}, {2, 3}});
   // The weights tap-major [KH, KW, F, C]: each tap's [F, C] is contiguous.
   Value wEmpty = tensor::EmptyOp::create(rewriter, loc, {kh, kw, f, c}, et);
@@ -208,10 +213,243 @@ Value shiftedTapMatmuls(PatternRewriter &rewriter, Location loc,
       {index(1), index(1), index(1), index(1)});
 }
 
+/// The largest divisor of `n` that is at most `limit` (at least 1).
+int64_t largestDivisorUpTo(int64_t n, int64_t limit) {
+  for (int64_t d = std::min(n, limit); d > 1; --d)
+    if (n % d == 0)
+      return d;
+  return 1;
+}
+
+/// Whether a strip of `rows` rows `rowBytes` apart stays in an L1 cache of
+/// `l1Bytes`: a virtually indexed L1 is l1Bytes / 4096 ways of a 4 KiB
+/// page, and rows that far apart fall on 4096 / gcd(rowBytes, 4096) of
+/// each way's positions, so at most that many times the ways of them stay.
+bool stripFitsL1(int64_t rows, int64_t rowBytes, int64_t l1Bytes) {
+  int64_t ways = std::max<int64_t>(l1Bytes / 4096, 1);
+  int64_t positions = 4096 / std::gcd<int64_t>(rowBytes, 4096);
+  return rows <= positions * ways;
+}
+
+/// The width of the column panels of an image-to-column convolution
+/// (imageToPanels), or 0 for the plain [K = C*KH*KW, OH*OW] layout. A
+/// register tile walks down a strip of the columns, one reduction step per
+/// row, and every row tile of the matmul's cache block (kMatmulCacheBlock
+/// reduction steps) reuses the strip: panels pay when the plain layout's
+/// rows are a page or more apart and the block's strip does not stay in
+/// L1 (stripFitsL1; a 7x7/2 stem over 224 x 224: 147 rows 49 KiB apart).
+/// The panels are `tileN` (the register tile's columns) wide when that
+/// divides the output width, else half of it when that does, else `tileN`
+/// over an output width padded to a multiple of it when that adds at most
+/// an eighth.
+int64_t panelWidth(int64_t k, int64_t oh, int64_t ow, int64_t tileN,
+                   int64_t bytes, int64_t l1Bytes) {
+  int64_t rowBytes = oh * ow * bytes;
+  int64_t block = largestDivisorUpTo(k, sieve::kMatmulCacheBlock);
+  if (tileN < 2 || rowBytes < 4096 || stripFitsL1(block, rowBytes, l1Bytes))
+    return 0;
+  if (ow % tileN == 0)
+    return tileN;
+  if (tileN % 2 == 0 && ow % (tileN / 2) == 0)
+    return tileN / 2;
+  int64_t padded = llvm::alignTo(ow, tileN);
+  return 8 * (padded - ow) <= ow ? tileN : 0;
+}
+
+/// A convolution as image to column in panels of `p` columns and one
+/// matmul per panel. The output is computed OWP = OW rounded up to a
+/// multiple of `p` columns wide (the extra columns discarded; the input
+/// gets zero columns on the right for them), so that each panel is `p`
+/// consecutive positions of one output row, and the columns are laid out
+/// panel-major, col[OH, OWP/p, C, KH, KW, p]: a panel's [C*KH*KW, p] block
+/// is contiguous, so the matmul's register tiles stream it from one place
+/// instead of reading each reduction step from another page. With a unit
+/// step along the rows, one copy per tap (i, j) of the input's [C, OH,
+/// OWP] block (rows contiguous, vector copies of `p` elements); otherwise
+/// one gather. Then, per panel q (an scf.for, in `chunks` parallel chunks
+/// of panels when threads > 1),
+///   out[F, q*p : (q+1)*p] = W[F, C*KH*KW] @ col[q].
+Value imageToPanels(PatternRewriter &rewriter, Location loc,
+                    linalg::Conv2DNchwFchwOp op, ArrayRef<int64_t> strides,
+                    ArrayRef<int64_t> dilations, int64_t p, int64_t threads) {
+  auto xt = cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto wt = cast<RankedTensorType>(op.getInputs()[1].getType());
+  auto ot = cast<RankedTensorType>(op.getOutputs()[0].getType());
+  Type et = ot.getElementType();
+  int64_t c = xt.getDimSize(1), w = xt.getDimSize(3);
+  int64_t f = wt.getDimSize(0), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
+  int64_t oh = ot.getDimSize(2), ow = ot.getDimSize(3);
+  int64_t owp = llvm::alignTo(ow, p), blocks = owp / p, k = c * kh * kw;
+  int64_t panels = oh * blocks;
+  auto index = [&](int64_t v) -> OpFoldResult {
+    return rewriter.getIndexAttr(v);
+  };
+  // The input, with zero columns on the right for the extra outputs.
+  Value x = op.getInputs()[0];
+  int64_t extra = (owp - 1) * strides[1] + (kw - 1) * dilations[1] + 1 - w;
+  if (extra > 0)
+    x = padEnd(rewriter, loc, x, 3, extra);
+
+  auto colType = RankedTensorType::get({oh, blocks, c, kh, kw, p}, et);
+  Value col = tensor::EmptyOp::create(rewriter, loc, colType.getShape(), et);
+  MLIRContext *ctx = rewriter.getContext();
+  if (strides[1] == 1 && dilations[1] == 1) {
+    // Tap (i, j): col[y, b, :, i, j, q] = X[0, :, i*dh + y*sh, j + b*p + q].
+    auto sourceType = RankedTensorType::get({c, oh, owp}, et);
+    auto blockedType = RankedTensorType::get({c, oh, blocks, p}, et);
+    auto destType = RankedTensorType::get({oh, blocks, c, p}, et);
+    AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+               d2 = getAffineDimExpr(2, ctx), d3 = getAffineDimExpr(3, ctx);
+    AffineMap in = AffineMap::getMultiDimIdentityMap(4, ctx);
+    AffineMap out = AffineMap::get(4, 0, {d1, d2, d0, d3}, ctx);
+    SmallVector<utils::IteratorType> iterators(4,
+                                               utils::IteratorType::parallel);
+    SmallVector<OpFoldResult> unit(6, index(1));
+    for (int64_t i = 0; i < kh; ++i) {
+      for (int64_t j = 0; j < kw; ++j) {
+        Value source = tensor::ExtractSliceOp::create(
+            rewriter, loc, sourceType, x,
+            {index(0), index(0), index(i * dilations[0]), index(j)},
+            {index(1), index(c), index(oh), index(owp)},
+            {index(1), index(1), index(strides[0]), index(1)});
+        Value blocked = tensor::ExpandShapeOp::create(
+            rewriter, loc, blockedType, source,
+            ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+        SmallVector<OpFoldResult> offsets{index(0), index(0), index(0),
+                                          index(i), index(j), index(0)};
+        SmallVector<OpFoldResult> sizes{index(oh), index(blocks), index(c),
+                                        index(1),  index(1),      index(p)};
+        Value dest = tensor::ExtractSliceOp::create(rewriter, loc, destType,
+                                                    col, offsets, sizes, unit);
+        Value copied =
+            linalg::GenericOp::create(
+                rewriter, loc, TypeRange{destType}, ValueRange{blocked},
+                ValueRange{dest}, ArrayRef<AffineMap>{in, out}, iterators,
+                [](OpBuilder &b, Location l, ValueRange args) {
+                  linalg::YieldOp::create(b, l, args[0]);
+                })
+                .getResult(0);
+        col = tensor::InsertSliceOp::create(rewriter, loc, copied, col, offsets,
+                                            sizes, unit);
+      }
+    }
+  } else {
+    // col[y, b, c, i, j, q] = X[0, c, y*sh + i*dh, (b*p + q)*sw + j*dw]
+    AffineExpr dy = getAffineDimExpr(0, ctx), db = getAffineDimExpr(1, ctx),
+               dc = getAffineDimExpr(2, ctx), di = getAffineDimExpr(3, ctx),
+               dj = getAffineDimExpr(4, ctx), dq = getAffineDimExpr(5, ctx);
+    AffineMap in = AffineMap::get(
+        6, 0,
+        {getAffineConstantExpr(0, ctx), dc, dy * strides[0] + di * dilations[0],
+         (db * p + dq) * strides[1] + dj * dilations[1]},
+        ctx);
+    SmallVector<utils::IteratorType> iterators(6,
+                                               utils::IteratorType::parallel);
+    col =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{colType}, ValueRange{x}, ValueRange{col},
+            ArrayRef<AffineMap>{in, AffineMap::getMultiDimIdentityMap(6, ctx)},
+            iterators,
+            [](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(b, l, args[0]);
+            })
+            .getResult(0);
+  }
+  Value panelsOf =
+      collapse(rewriter, loc, col, {panels, k, p}, {{0, 1}, {2, 3, 4}, {5}});
+  Value weights =
+      collapse(rewriter, loc, op.getInputs()[1], {f, k}, {{0}, {1, 2, 3}});
+  // The accumulator OWP wide: the convolution's, its rows padded on the
+  // right.
+  Value init = op.getOutputs()[0];
+  if (owp != ow)
+    init = padEnd(rewriter, loc, init, 3, owp - ow);
+  Value acc = collapse(rewriter, loc, init, {f, panels * p}, {{0, 1}, {2, 3}});
+
+  // The panels [first, first + count) of `panels` into `out`, whose column
+  // 0 is panel `first`'s.
+  auto panelLoop = [&](OpBuilder &b, Value out, Value first,
+                       int64_t count) -> Value {
+    Value lb = arith::ConstantIndexOp::create(b, loc, 0);
+    Value ub = arith::ConstantIndexOp::create(b, loc, count);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    Value width = arith::ConstantIndexOp::create(b, loc, p);
+    auto loop = scf::ForOp::create(
+        b, loc, lb, ub, one, ValueRange{out},
+        [&](OpBuilder &b, Location, Value q, ValueRange iterArgs) {
+          Value panel = arith::AddIOp::create(b, loc, first, q);
+          Value column = arith::MulIOp::create(b, loc, q, width);
+          Value bp = tensor::ExtractSliceOp::create(
+              b, loc, RankedTensorType::get({k, p}, et), panelsOf,
+              {panel, b.getIndexAttr(0), b.getIndexAttr(0)},
+              {b.getIndexAttr(1), b.getIndexAttr(k), b.getIndexAttr(p)},
+              {b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(1)});
+          SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), column};
+          SmallVector<OpFoldResult> sizes{b.getIndexAttr(f), b.getIndexAttr(p)};
+          SmallVector<OpFoldResult> unit(2, b.getIndexAttr(1));
+          auto tileType = RankedTensorType::get({f, p}, et);
+          Value tile = tensor::ExtractSliceOp::create(
+              b, loc, tileType, iterArgs[0], offsets, sizes, unit);
+          Value product = linalg::MatmulOp::create(b, loc, TypeRange{tileType},
+                                                   ValueRange{weights, bp},
+                                                   ValueRange{tile})
+                              .getResult(0);
+          scf::YieldOp::create(
+              b, loc,
+              tensor::InsertSliceOp::create(b, loc, product, iterArgs[0],
+                                            offsets, sizes, unit)
+                  .getResult());
+        });
+    return loop.getResult(0);
+  };
+  int64_t chunks = threads > 1 ? largestDivisorUpTo(panels, threads) : 1;
+  if (chunks <= 1) {
+    acc = panelLoop(rewriter, acc,
+                    arith::ConstantIndexOp::create(rewriter, loc, 0), panels);
+  } else {
+    int64_t per = panels / chunks;
+    auto chunkType = RankedTensorType::get({f, per * p}, et);
+    auto forall = scf::ForallOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{index(chunks)}, ValueRange{acc},
+        /*mapping=*/std::nullopt, [&](OpBuilder &b, Location, ValueRange args) {
+          Value chunk = args[0];
+          Value shared = args[1];
+          Value first = arith::MulIOp::create(
+              b, loc, chunk, arith::ConstantIndexOp::create(b, loc, per));
+          Value column = arith::MulIOp::create(
+              b, loc, first, arith::ConstantIndexOp::create(b, loc, p));
+          SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), column};
+          SmallVector<OpFoldResult> sizes{b.getIndexAttr(f),
+                                          b.getIndexAttr(per * p)};
+          SmallVector<OpFoldResult> unit(2, b.getIndexAttr(1));
+          Value part = tensor::ExtractSliceOp::create(b, loc, chunkType, shared,
+                                                      offsets, sizes, unit);
+          Value done = panelLoop(b, part, first, per);
+          auto terminator = scf::InParallelOp::create(b, loc);
+          b.setInsertionPointToStart(terminator.getBody());
+          tensor::ParallelInsertSliceOp::create(b, loc, done, shared, offsets,
+                                                sizes, unit);
+        });
+    acc = forall.getResult(0);
+  }
+  // Back to [1, F, OH, OWP], then the OW valid columns of each row.
+  Value expanded = tensor::ExpandShapeOp::create(
+      rewriter, loc, RankedTensorType::get({1, f, oh, owp}, et), acc,
+      ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
+  if (owp == ow)
+    return expanded;
+  return tensor::ExtractSliceOp::create(
+      rewriter, loc, ot, expanded, {index(0), index(0), index(0), index(0)},
+      {index(1), index(f), index(oh), index(ow)},
+      {index(1), index(1), index(1), index(1)});
+}
+
 struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
-  ConvToMatmul(MLIRContext *context, int64_t l2Bytes)
-      : OpRewritePattern(context), l2Bytes(l2Bytes) {}
-  int64_t l2Bytes;
+  ConvToMatmul(MLIRContext *context, int64_t l1Bytes, int64_t l2Bytes,
+               int64_t panelColumns, int64_t threads)
+      : OpRewritePattern(context), l1Bytes(l1Bytes), l2Bytes(l2Bytes),
+        panelColumns(panelColumns), threads(threads) {}
+  int64_t l1Bytes, l2Bytes, panelColumns, threads;
 
   LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
                                 PatternRewriter &rewriter) const override {
@@ -240,10 +478,21 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       return success();
     }
 
-    // Columns: [C*KH*KW, OH*OW].
-    Value columns;
+    // A 1x1 convolution with unit strides reads the input as it is.
     bool pointwise = kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1 &&
                      oh == h && ow == w;
+    if (!pointwise && et.isIntOrFloat()) {
+      if (int64_t p = panelWidth(
+              c * kh * kw, oh, ow, panelColumns,
+              std::max<unsigned>(et.getIntOrFloatBitWidth() / 8, 1), l1Bytes)) {
+        rewriter.replaceOp(op, imageToPanels(rewriter, loc, op, strides,
+                                             dilations, p, threads));
+        return success();
+      }
+    }
+
+    // Columns: [C*KH*KW, OH*OW].
+    Value columns;
     if (pointwise) {
       columns = collapse(rewriter, loc, op.getInputs()[0], {c, h * w},
                          {{0, 1}, {2, 3}});
@@ -399,7 +648,8 @@ struct SieveConvToMatmulPass
     for (linalg::Conv2DNchwFchwOp op : convs)
       splitDynamicBatch(rewriter, op);
     RewritePatternSet patterns(&getContext());
-    patterns.add<ConvToMatmul>(&getContext(), l2Bytes);
+    patterns.add<ConvToMatmul>(&getContext(), l1Bytes, l2Bytes, panelColumns,
+                               threads);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

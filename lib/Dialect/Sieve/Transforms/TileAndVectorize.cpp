@@ -469,10 +469,14 @@ struct SieveTileAndVectorizePass
   }
 
   /// With threads > 1: splits a static contraction, convolution or pooling
-  /// op worth it into parallel chunks (scf.forall) and returns the op of
-  /// one chunk, which gets the single-thread schedule; else `op`.
+  /// op worth it and not already in a parallel chunk into parallel chunks
+  /// (scf.forall) and returns the op of one chunk, which gets the
+  /// single-thread schedule; else `op`.
   linalg::LinalgOp parallelize(IRRewriter &rewriter, linalg::LinalgOp op) {
-    if (threads <= 1 || op.getNumReductionLoops() == 0)
+    // Ops already inside a parallel chunk (sieve-conv-to-matmul's panel
+    // chunks) stay on its thread.
+    if (threads <= 1 || op.getNumReductionLoops() == 0 ||
+        op->getParentOfType<scf::ForallOp>())
       return op;
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     SmallVector<int64_t> steps(ranges.size(), 0), order;
@@ -683,8 +687,10 @@ struct SieveTileAndVectorizePass
           cache[m + 2] = fittingTile(ranges[m + 2], 16);
           order = {int64_t(m + 2), int64_t(m + 1), int64_t(m)};
         } else {
-          cache[m + 1] = blockTile(ranges[m + 1], 256, sizes[m + 1]);
-          cache[m + 2] = blockTile(ranges[m + 2], 256, sizes[m + 2]);
+          cache[m + 1] =
+              blockTile(ranges[m + 1], sieve::kMatmulCacheBlock, sizes[m + 1]);
+          cache[m + 2] =
+              blockTile(ranges[m + 2], sieve::kMatmulCacheBlock, sizes[m + 2]);
         }
         FailureOr<linalg::LinalgOp> block =
             tileOnly(rewriter, op, cache, order);
@@ -807,8 +813,9 @@ struct SieveTileAndVectorizePass
       vectorizeMatvec(rewriter, oneRow);
       SmallVector<int64_t> sizes{tileM, fittingTile(ranges[1], tileN),
                                  fittingTile(ranges[2], tileK)};
-      SmallVector<int64_t> cache{0, blockTile(ranges[1], 256, sizes[1]),
-                                 blockTile(ranges[2], 256, sizes[2])};
+      SmallVector<int64_t> cache{
+          0, blockTile(ranges[1], sieve::kMatmulCacheBlock, sizes[1]),
+          blockTile(ranges[2], sieve::kMatmulCacheBlock, sizes[2])};
       FailureOr<linalg::LinalgOp> block =
           tileOnly(rewriter, cast<linalg::LinalgOp>(many.getOperation()), cache,
                    {1, 2, 0});

@@ -315,6 +315,24 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
       sieve-expand-strided-copies); otherwise one `linalg.generic` over
       `[C, KH, KW, OH, OW]` (its input map is not a projected
       permutation, so it stays scalar).
+    * image to column in panels, with `panel-columns` = P > 0, where the
+      plain layout's rows are a page (4 KiB) or more apart (OH*OW*4 bytes:
+      a 7x7/2 stem over 224 x 224 has 12544 columns) and a register tile's
+      strip of them (one row per reduction step of the matmul's 256-step
+      cache block) does not stay in an L1 of `l1-bytes` (l1-bytes / 4096
+      ways of a page; rows that far apart fall on 4096 / gcd(row bytes,
+      4096) positions of each way): the output is computed OWP wide (OW
+      when P divides it, else P/2 wide panels when those do, else OW
+      rounded up to a multiple of P when that adds at most an eighth), the
+      input padded on the right to match, and the columns laid out
+      panel-major,
+      `col[OH, OWP/P, C, KH, KW, P]`, so that each panel `[C*KH*KW, P]` is
+      contiguous: `out[F, q*P : (q+1)*P] = W @ col[q]`, one matmul per
+      panel in an `scf.for` (in `threads` chunks of panels under an
+      `scf.forall`, a divisor of the panel count). The copies are per tap
+      with a unit step along the rows (vector copies of P elements), one
+      gather otherwise. A register tile then streams its B operand from
+      one contiguous block instead of one page per reduction step.
 
     The convolution's accumulator (the broadcast bias) becomes the matmul's.
     A convolution whose batch is dynamic (a symbolic batch axis) and whose
@@ -325,6 +343,16 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
     Option<"l2Bytes", "l2-bytes", "int64_t", /*default=*/"524288",
            "Per-core L2 cache size (the target description's): sizes the "
            "column blocks of the shifted-tap matmuls">,
+    Option<"l1Bytes", "l1-bytes", "int64_t", /*default=*/"32768",
+           "Per-core L1 data cache size (the target description's): decides "
+           "where column panels pay">,
+    Option<"panelColumns", "panel-columns", "int64_t", /*default=*/"0",
+           "Columns of the matmul register tile (the target description's "
+           "tile-n): image to column in panels of this many columns where "
+           "the plain layout's rows are a page apart (0: never)">,
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "Threads: the panels' matmuls run in that many parallel chunks "
+           "(scf.forall; 1: one loop)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
