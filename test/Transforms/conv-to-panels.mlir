@@ -1,6 +1,7 @@
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-conv-to-matmul{panel-columns=32}))" | FileCheck %s
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-conv-to-matmul{panel-columns=32 threads=2}))" | FileCheck %s --check-prefix=FORALL
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-conv-to-matmul))" | FileCheck %s --check-prefix=PLAIN
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-conv-to-matmul{panel-columns=32 l1-bytes=1048576}))" | FileCheck %s --check-prefix=PLAIN
 
 // Image to column in panels: a 7x7/2 stem-like convolution with 32 x 32
 // outputs (rows of the plain layout 4 KiB apart: all in one L1 position,
@@ -34,7 +35,8 @@
 // FORALL:         scf.forall.in_parallel
 // FORALL:           tensor.parallel_insert_slice %[[L]] into %[[S]][0, %{{.*}}] [8, 512] [1, 1]
 //
-// Without panel-columns (the pass's default): the plain layout.
+// Without panel-columns (the pass's default), or with an L1 of 256 ways
+// (1 MiB) that holds the strip: the plain layout.
 // PLAIN-LABEL: func.func @stem
 // PLAIN-NOT:   scf.for
 // PLAIN:       linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<8x147xf32>, tensor<147x1024xf32>)
