@@ -30,7 +30,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 sys.path.insert(0, HERE)
 from check_aot import run_aot  # noqa: E402
-from run import make_model, pruned_gemm, relu_ffn_at_density  # noqa: E402
+from run import (gated_ffn_at_density, make_model, pruned_gemm,  # noqa: E402
+                 relu_ffn_at_density)
 
 MNIST = os.path.join(ROOT, "test", "models", "mnist_mlp", "mnist.onnx")
 # Every kernel split, however small.
@@ -97,7 +98,8 @@ def pruned_dynamic(rng):
 
 
 def run_sieve(args, path, feeds, extra):
-    out = path + ".out"
+    # Outputs under the work directory, also for a model of the source tree.
+    out = os.path.join(args.workdir, os.path.basename(path) + ".out")
     os.makedirs(out, exist_ok=True)
     inputs = []
     for name, value in feeds.items():
@@ -149,6 +151,14 @@ def main():
     for batch in (1, 4):
         model, feeds = relu_ffn_at_density(batch, 256, 1024, 0.3, rng)
         ok &= check(args, f"relu-ffn-b{batch}-d30", model, feeds,
+                    ["--sparsity=exact", "--activation-density-limit=1"])
+    # The gated FFN's selected dot products (the up projection's columns),
+    # at a batch whose rows share the active set, one with distinct rows,
+    # and with no neuron active (no chunk runs).
+    for batch, density, distinct in ((1, 0.3, False), (4, 0.3, True), (1, 0.0, False)):
+        model, feeds = gated_ffn_at_density(batch, 256, 1024, density, rng,
+                                            distinct_rows=distinct)
+        ok &= check(args, f"gated-ffn-b{batch}-d{int(density * 100)}", model, feeds,
                     ["--sparsity=exact", "--activation-density-limit=1"])
     for batch in (1, 8):
         model, feeds = pruned_gemm(batch, 256, 512, 0.1, rng)

@@ -74,6 +74,16 @@ def ConvertSieveActivationOpsToSCF
     more): one chunk per `min-chunk-cycles`, at most `threads` (and
     `sieve-guard-parallel-regions` keeps a single chunk on the calling
     thread).
+
+    With `threads` > 1 the selected dot products of
+    `sieve.gated_gather_matmul` and `sieve.column_gather_matmul` run in
+    chunks of consecutive selected neurons (the active set is ascending),
+    their count estimated the same way (selected neurons x rows x
+    reduction multiply-adds, or their weight rows' bytes) and at most one
+    per neuron: each chunk owns the result's neurons from its first
+    selected one (0 for the first chunk) to the next chunk's first (the
+    end for the last), a slice no other chunk writes. An empty active set
+    skips the chunks (`scf.if`).
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"64",

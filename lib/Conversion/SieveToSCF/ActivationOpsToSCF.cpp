@@ -14,6 +14,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
@@ -343,38 +344,37 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
   int64_t vectorWidth, threads, minChunkCycles, targetVectorWidth;
 };
 
-/// For each selected neuron `k` and row `m`: the dot product of the input
-/// row `x[m, :]` with the contiguous weight row `w[k, :]` (plus `bias[k]`),
-/// passed through `epilogue(m, k, value)` and written to `result[m, k]` (of
-/// type `resultType`, dynamic sizes those of `shapeOf`); every other neuron
-/// stays zero. The weight row of the next selected neuron is prefetched
-/// while the current one streams, one prefetch per cache line.
-Value buildSelectedDots(
-    OpBuilder &builder, Location loc, int64_t vectorWidth, Value x, Value w,
-    Value idx, Value bias, RankedTensorType resultType, Value shapeOf,
-    llvm::function_ref<Value(OpBuilder &, Location, ValueRange, Value)>
-        epilogue) {
+/// What every selected-dots kernel shares: the operands and the epilogue.
+struct SelectedDots {
+  int64_t vectorWidth;
+  Value x, w, idx, bias;
+  RankedTensorType resultType;
+  llvm::function_ref<Value(OpBuilder &, Location, ValueRange, Value)> epilogue;
+};
+
+/// The selected neurons idx[jBegin, jEnd) of `dots` into `acc`, whose
+/// neuron (last) column 0 is neuron `firstNeuron`: for each selected neuron
+/// `k` and row `m` the dot product of the input row `x[m, :]` with the
+/// contiguous weight row `w[k, :]` (plus `bias[k]`), through the epilogue,
+/// at `acc[m, k - firstNeuron]`. The weight row of the next selected
+/// neuron is prefetched while the current one streams, one prefetch per
+/// cache line.
+Value selectedDotsLoop(OpBuilder &builder, Location loc,
+                       const SelectedDots &dots, Value acc, Value jBegin,
+                       Value jEnd, Value firstNeuron) {
+  int64_t vectorWidth = dots.vectorWidth;
+  Value x = dots.x, w = dots.w, idx = dots.idx, bias = dots.bias;
   auto wt = cast<RankedTensorType>(w.getType());
-  bool batched = resultType.getRank() == 2;
-  Type et = resultType.getElementType();
+  bool batched = dots.resultType.getRank() == 2;
+  Type et = dots.resultType.getElementType();
   Value zero = constIndex(builder, loc, 0), one = constIndex(builder, loc, 1);
   Value step = constIndex(builder, loc, vectorWidth);
-  Value rows = batched ? dim(builder, loc, shapeOf, 0) : one;
+  Value rows = batched ? dim(builder, loc, acc, 0) : one;
   Value reduction = dim(builder, loc, w, 1);
   Value count = dim(builder, loc, idx, 0);
   Value vectorEnd = arith::MulIOp::create(
       builder, loc, arith::DivUIOp::create(builder, loc, reduction, step),
       step);
-
-  SmallVector<Value> dynamicSizes;
-  for (int64_t i = 0; i < resultType.getRank(); ++i)
-    if (resultType.isDynamicDim(i))
-      dynamicSizes.push_back(dim(builder, loc, shapeOf, i));
-  Value empty = tensor::EmptyOp::create(builder, loc, resultType.getShape(), et,
-                                        dynamicSizes);
-  Value zeroF =
-      arith::ConstantOp::create(builder, loc, builder.getFloatAttr(et, 0.0));
-  Value init = linalg::FillOp::create(builder, loc, zeroF, empty).getResult(0);
   auto vecType = VectorType::get({vectorWidth}, et);
   Value zeroVec = arith::ConstantOp::create(
       builder, loc, vecType,
@@ -387,9 +387,14 @@ Value buildSelectedDots(
   Value lastIndex = arith::SubIOp::create(builder, loc, count, one);
 
   auto outer = scf::ForOp::create(
-      builder, loc, zero, count, one, ValueRange{init},
+      builder, loc, jBegin, jEnd, one, ValueRange{acc},
       [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
         Value k = tensor::ExtractOp::create(b, l, idx, ValueRange{j});
+        std::optional<int64_t> first = getConstantIntValue(firstNeuron);
+        Value column =
+            first && *first == 0
+                ? k
+                : arith::SubIOp::create(b, l, k, firstNeuron).getResult();
         Value nextJ = arith::MinUIOp::create(
             b, l, arith::AddIOp::create(b, l, j, one), lastIndex);
         Value nextK = tensor::ExtractOp::create(b, l, idx, ValueRange{nextJ});
@@ -448,8 +453,9 @@ Value buildSelectedDots(
               Value dot = scalarLoop.getResult(0);
               if (biasK)
                 dot = arith::AddFOp::create(rb, rl, dot, biasK);
-              Value h = epilogue(rb, rl, coords(k), dot);
-              Value t = tensor::InsertOp::create(rb, rl, h, racc[0], coords(k));
+              Value h = dots.epilogue(rb, rl, coords(k), dot);
+              Value t =
+                  tensor::InsertOp::create(rb, rl, h, racc[0], coords(column));
               scf::YieldOp::create(rb, rl, t);
             });
         scf::YieldOp::create(b, l, perRow.getResult(0));
@@ -457,55 +463,185 @@ Value buildSelectedDots(
   return outer.getResult(0);
 }
 
+/// The selected dots (selectedDotsLoop) into a zero-filled result of
+/// `dots.resultType` (dynamic sizes those of `shapeOf`); every other neuron
+/// stays zero. With threads > 1, the selected neurons (ascending) run in
+/// up to `threads` parallel chunks of consecutive ones, one per
+/// `minChunkCycles` of the estimated cycles (kernelCycles: selected
+/// neurons x rows x reduction multiply-adds at one `targetVectorWidth` FMA
+/// per cycle, or their weight rows' bytes streamed); each chunk owns the
+/// result's neurons from its first selected one to the next chunk's (the
+/// first from 0, the last to the end), so the chunks write disjoint
+/// slices.
+Value buildSelectedDots(OpBuilder &builder, Location loc,
+                        const SelectedDots &dots, Value shapeOf,
+                        int64_t threads, int64_t minChunkCycles,
+                        int64_t targetVectorWidth) {
+  RankedTensorType resultType = dots.resultType;
+  Type et = resultType.getElementType();
+  SmallVector<Value> dynamicSizes;
+  for (int64_t i = 0; i < resultType.getRank(); ++i)
+    if (resultType.isDynamicDim(i))
+      dynamicSizes.push_back(dim(builder, loc, shapeOf, i));
+  Value empty = tensor::EmptyOp::create(builder, loc, resultType.getShape(), et,
+                                        dynamicSizes);
+  Value zeroF =
+      arith::ConstantOp::create(builder, loc, builder.getFloatAttr(et, 0.0));
+  Value init = linalg::FillOp::create(builder, loc, zeroF, empty).getResult(0);
+  Value zero = constIndex(builder, loc, 0), one = constIndex(builder, loc, 1);
+  Value count = dim(builder, loc, dots.idx, 0);
+  if (threads <= 1)
+    return selectedDotsLoop(builder, loc, dots, init, zero, count, zero);
+
+  auto index = [&](int64_t v) { return constIndex(builder, loc, v); };
+  auto mul = [&](Value a, Value b) {
+    return arith::MulIOp::create(builder, loc, a, b).getResult();
+  };
+  auto div = [&](Value a, int64_t b) {
+    return arith::DivUIOp::create(builder, loc, a, index(b)).getResult();
+  };
+  auto ceilDiv = [&](Value a, Value b) {
+    return arith::CeilDivUIOp::create(builder, loc, a, b).getResult();
+  };
+  int64_t last = resultType.getRank() - 1;
+  Value rows = last == 1 ? dim(builder, loc, init, 0) : one;
+  Value weightElements = mul(count, dim(builder, loc, dots.w, 1));
+  Value computeCycles = div(mul(weightElements, rows), targetVectorWidth);
+  Value streamCycles =
+      div(mul(weightElements, index(et.getIntOrFloatBitWidth() / 8)),
+          kStreamBytesPerCycle);
+  Value cycles =
+      arith::MaxUIOp::create(builder, loc, computeCycles, streamCycles);
+  Value wanted = arith::MaxUIOp::create(
+      builder, loc, one,
+      arith::MinUIOp::create(
+          builder, loc, div(cycles, minChunkCycles),
+          arith::MinUIOp::create(builder, loc, count, index(threads))));
+  // Whole chunks of `per` selected neurons; no chunk is empty.
+  Value per = arith::MaxUIOp::create(builder, loc, one, ceilDiv(count, wanted));
+  Value chunks = arith::MaxUIOp::create(builder, loc, one, ceilDiv(count, per));
+  Value neurons = dim(builder, loc, init, last);
+
+  // No selected neuron: the zeros (the chunks below read idx[0]).
+  Value any = arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::ne,
+                                    count, zero);
+  auto ifAny = scf::IfOp::create(builder, loc, TypeRange{init.getType()}, any,
+                                 /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(ifAny.elseBlock());
+  scf::YieldOp::create(builder, loc, init);
+  builder.setInsertionPointToStart(ifAny.thenBlock());
+  auto forall = scf::ForallOp::create(
+      builder, loc, ArrayRef<OpFoldResult>{getAsOpFoldResult(chunks)},
+      ValueRange{init}, /*mapping=*/std::nullopt);
+  scf::YieldOp::create(builder, loc, forall.getResult(0));
+  builder.setInsertionPoint(forall.getTerminator());
+  OpBuilder &b = builder;
+  Value c = forall.getInductionVar(0);
+  Value shared = forall.getRegionIterArgs()[0];
+  Value jBegin = mul(c, per);
+  Value jEnd = arith::MinUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, jBegin, per), count);
+  // The first neuron this chunk owns: 0 for the first chunk, else its
+  // first selected one; the end: the next chunk's first selected one, or
+  // every neuron for the last chunk.
+  Value isFirst =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, c, zero);
+  Value firstSelected = tensor::ExtractOp::create(
+      b, loc, dots.idx,
+      ValueRange{arith::MinUIOp::create(
+          b, loc, jBegin, arith::SubIOp::create(b, loc, count, one))});
+  Value begin = arith::SelectOp::create(b, loc, isFirst, zero, firstSelected);
+  Value isLast =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, jEnd, count);
+  Value nextSelected = tensor::ExtractOp::create(
+      b, loc, dots.idx,
+      ValueRange{arith::MinUIOp::create(
+          b, loc, jEnd, arith::SubIOp::create(b, loc, count, one))});
+  Value end = arith::SelectOp::create(b, loc, isLast, neurons, nextSelected);
+  Value extent = arith::SubIOp::create(b, loc, end, begin);
+
+  SmallVector<OpFoldResult> offsets(resultType.getRank(), b.getIndexAttr(0)),
+      sizes = tensor::getMixedSizes(b, loc, shared),
+      strides(resultType.getRank(), b.getIndexAttr(1));
+  offsets[last] = begin;
+  sizes[last] = extent;
+  Value slice =
+      tensor::ExtractSliceOp::create(b, loc, shared, offsets, sizes, strides);
+  Value updated = selectedDotsLoop(b, loc, dots, slice, jBegin, jEnd, begin);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, updated, shared, offsets, sizes,
+                                        strides);
+  return ifAny.getResult(0);
+}
+
+/// The options of the selected-dots patterns.
+struct SelectedDotsOptions {
+  int64_t vectorWidth, threads, minChunkCycles, targetVectorWidth;
+};
+
 /// The gated up projection: each selected dot product times the gate.
 struct LowerGatedGatherMatmul : OpRewritePattern<GatedGatherMatmulOp> {
-  LowerGatedGatherMatmul(MLIRContext *ctx, int64_t vectorWidth)
-      : OpRewritePattern(ctx), vectorWidth(vectorWidth) {}
+  LowerGatedGatherMatmul(MLIRContext *ctx, SelectedDotsOptions options)
+      : OpRewritePattern(ctx), options(options) {}
 
   LogicalResult matchAndRewrite(GatedGatherMatmulOp op,
                                 PatternRewriter &rewriter) const override {
     Value gate = op.getGate();
-    rewriter.replaceOp(
-        op,
-        buildSelectedDots(
-            rewriter, op.getLoc(), vectorWidth, op.getInput(), op.getWeight(),
-            op.getIndices(), op.getBias(), cast<RankedTensorType>(op.getType()),
-            gate, [&](OpBuilder &b, Location l, ValueRange at, Value up) {
-              Value g = tensor::ExtractOp::create(b, l, gate, at);
-              return arith::MulFOp::create(b, l, g, up).getResult();
-            }));
+    auto epilogue = [&](OpBuilder &b, Location l, ValueRange at, Value up) {
+      Value g = tensor::ExtractOp::create(b, l, gate, at);
+      return arith::MulFOp::create(b, l, g, up).getResult();
+    };
+    SelectedDots dots{options.vectorWidth,
+                      op.getInput(),
+                      op.getWeight(),
+                      op.getIndices(),
+                      op.getBias(),
+                      cast<RankedTensorType>(op.getType()),
+                      epilogue};
+    rewriter.replaceOp(op, buildSelectedDots(rewriter, op.getLoc(), dots, gate,
+                                             options.threads,
+                                             options.minChunkCycles,
+                                             options.targetVectorWidth));
     return success();
   }
 
-  int64_t vectorWidth;
+  SelectedDotsOptions options;
 };
 
 /// The selected columns of a projection: each selected dot product, through
 /// the ReLU when asked.
 struct LowerColumnGatherMatmul : OpRewritePattern<ColumnGatherMatmulOp> {
-  LowerColumnGatherMatmul(MLIRContext *ctx, int64_t vectorWidth)
-      : OpRewritePattern(ctx), vectorWidth(vectorWidth) {}
+  LowerColumnGatherMatmul(MLIRContext *ctx, SelectedDotsOptions options)
+      : OpRewritePattern(ctx), options(options) {}
 
   LogicalResult matchAndRewrite(ColumnGatherMatmulOp op,
                                 PatternRewriter &rewriter) const override {
     bool relu = op.getRelu();
     auto rt = cast<RankedTensorType>(op.getType());
-    rewriter.replaceOp(
-        op,
-        buildSelectedDots(
-            rewriter, op.getLoc(), vectorWidth, op.getInput(), op.getWeight(),
-            op.getIndices(), op.getBias(), rt, op.getInput(),
-            [&](OpBuilder &b, Location l, ValueRange, Value dot) -> Value {
-              if (!relu)
-                return dot;
-              Value zero = arith::ConstantOp::create(
-                  b, l, b.getFloatAttr(rt.getElementType(), 0.0));
-              return arith::MaximumFOp::create(b, l, dot, zero);
-            }));
+    auto epilogue = [&](OpBuilder &b, Location l, ValueRange,
+                        Value dot) -> Value {
+      if (!relu)
+        return dot;
+      Value zero = arith::ConstantOp::create(
+          b, l, b.getFloatAttr(rt.getElementType(), 0.0));
+      return arith::MaximumFOp::create(b, l, dot, zero);
+    };
+    SelectedDots dots{options.vectorWidth,
+                      op.getInput(),
+                      op.getWeight(),
+                      op.getIndices(),
+                      op.getBias(),
+                      rt,
+                      epilogue};
+    rewriter.replaceOp(op, buildSelectedDots(rewriter, op.getLoc(), dots,
+                                             op.getInput(), options.threads,
+                                             options.minChunkCycles,
+                                             options.targetVectorWidth));
     return success();
   }
 
-  int64_t vectorWidth;
+  SelectedDotsOptions options;
 };
 
 struct ConvertSieveActivationOpsToSCFPass
@@ -518,9 +654,9 @@ struct ConvertSieveActivationOpsToSCFPass
     patterns.add<LowerGatherMatmul>(&getContext(), vectorWidth, threads,
                                     minChunkCycles, targetVectorWidth);
     patterns.add<LowerPredict>(&getContext());
-    // The column gathers run on one thread (not split yet).
-    patterns.add<LowerGatedGatherMatmul, LowerColumnGatherMatmul>(&getContext(),
-                                                                  vectorWidth);
+    patterns.add<LowerGatedGatherMatmul, LowerColumnGatherMatmul>(
+        &getContext(), SelectedDotsOptions{vectorWidth, threads, minChunkCycles,
+                                           targetVectorWidth});
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

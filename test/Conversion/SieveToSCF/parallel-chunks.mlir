@@ -78,3 +78,63 @@ func.func @batch_of_eight(%x: tensor<8x64xf32>, %v: tensor<256xf32>, %r: tensor<
       : tensor<8x64xf32>, tensor<256xf32>, tensor<256xi32>, tensor<33xi32> -> tensor<8x32xf32>
   return %0 : tensor<8x32xf32>
 }
+
+// -----
+
+// The selected dot products (gated and column gathers) run in chunks of
+// consecutive selected neurons (ascending): a chunk of `per` of them, one
+// chunk per min-chunk-cycles of the estimated cycles, at most one per
+// thread and per neuron; a chunk owns the result's neurons from its first
+// selected one (0 for the first chunk) to the next chunk's first (the end
+// for the last), so the chunks write disjoint slices, each neuron at its
+// column within the slice. No selected neuron: the zeros, no chunk.
+// CHECK-LABEL: func.func @gated_chunks
+// CHECK:       %[[INIT:.*]] = linalg.fill
+// CHECK:       %[[COUNT:.*]] = tensor.dim %arg3
+// CHECK:       %[[PERC:.*]] = arith.ceildivui %[[COUNT]], %{{.*}} : index
+// CHECK:       %[[PER:.*]] = arith.maxui %{{.*}}, %[[PERC]] : index
+// CHECK:       %[[CH:.*]] = arith.ceildivui %[[COUNT]], %[[PER]] : index
+// CHECK:       %[[CHUNKS:.*]] = arith.maxui %{{.*}}, %[[CH]] : index
+// CHECK:       %[[ANY:.*]] = arith.cmpi ne, %[[COUNT]], %{{.*}} : index
+// CHECK:       scf.if %[[ANY]] -> (tensor<2x100xf32>)
+// CHECK:         scf.forall (%[[C:.*]]) in (%[[CHUNKS]]) shared_outs(%[[Y:.*]] = %[[INIT]]) -> (tensor<2x100xf32>)
+// CHECK:           %[[JB:.*]] = arith.muli %[[C]], %[[PER]] : index
+// CHECK:           %[[BEGIN:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : index
+// CHECK:           %[[END:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : index
+// CHECK:           %[[EXTENT:.*]] = arith.subi %[[END]], %[[BEGIN]] : index
+// CHECK:           %[[SLICE:.*]] = tensor.extract_slice %[[Y]][0, %[[BEGIN]]] [2, %[[EXTENT]]] [1, 1] : tensor<2x100xf32> to tensor<2x?xf32>
+// CHECK:           scf.for %[[J:[a-z0-9_]+]] = %[[JB]] to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[SLICE]])
+// CHECK:             %[[K:.*]] = tensor.extract %arg3[%[[J]]]
+// CHECK:             %[[COL:.*]] = arith.subi %[[K]], %[[BEGIN]] : index
+// CHECK:             tensor.insert %{{.*}} into %{{.*}}[%{{.*}}, %[[COL]]] : tensor<2x?xf32>
+// CHECK:           scf.forall.in_parallel
+// CHECK-NEXT:        tensor.parallel_insert_slice %{{.*}} into %[[Y]][0, %[[BEGIN]]] [2, %[[EXTENT]]]
+// CHECK:       } else {
+// CHECK-NEXT:    scf.yield %[[INIT]]
+// ONE-LABEL:   func.func @gated_chunks
+// ONE-NOT:     scf.forall
+// ONE:         return
+func.func @gated_chunks(%g: tensor<2x100xf32>, %x: tensor<2x40xf32>, %wt: tensor<100x40xf32>,
+                        %idx: tensor<?xindex>, %b: tensor<100xf32>) -> tensor<2x100xf32> {
+  %h = sieve.gated_gather_matmul %g, %x, %wt, %idx bias %b
+      : tensor<2x100xf32>, tensor<2x40xf32>, tensor<100x40xf32>, tensor<?xindex>, tensor<100xf32> -> tensor<2x100xf32>
+  return %h : tensor<2x100xf32>
+}
+
+// -----
+
+// The column gather of one row (a predictor's up projection at batch 1):
+// chunks of its neurons the same way.
+// CHECK-LABEL: func.func @column_chunks
+// CHECK:         scf.forall
+// CHECK:           tensor.extract_slice %{{.*}}[%{{.*}}] [%{{.*}}] [1] : tensor<100xf32> to tensor<?xf32>
+// CHECK:             arith.maximumf
+// CHECK:           scf.forall.in_parallel
+// ONE-LABEL:   func.func @column_chunks
+// ONE-NOT:     scf.forall
+// ONE:         return
+func.func @column_chunks(%x: tensor<40xf32>, %wt: tensor<100x40xf32>, %idx: tensor<?xindex>) -> tensor<100xf32> {
+  %h = sieve.column_gather_matmul %x, %wt, %idx relu
+      : tensor<40xf32>, tensor<100x40xf32>, tensor<?xindex> -> tensor<100xf32>
+  return %h : tensor<100xf32>
+}
