@@ -37,6 +37,30 @@ Value constIndex(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
+/// The parallel chunks a gather kernel is worth at run time: one per
+/// `minChunkCycles` of its estimated cycles (kernelCycles: `count` weight
+/// rows of `rowElements` elements of `et` times `rows` input rows of
+/// multiply-adds at one `targetVectorWidth` FMA per cycle, or those weight
+/// rows' bytes streamed, whichever is more), at most `limit`, at least 1.
+Value wantedChunks(OpBuilder &b, Location loc, Value count, Value rowElements,
+                   Value rows, Type et, int64_t targetVectorWidth,
+                   int64_t minChunkCycles, Value limit) {
+  auto div = [&](Value a, int64_t d) {
+    return arith::DivUIOp::create(b, loc, a, constIndex(b, loc, d)).getResult();
+  };
+  Value weightElements = arith::MulIOp::create(b, loc, count, rowElements);
+  Value computeCycles = div(arith::MulIOp::create(b, loc, weightElements, rows),
+                            targetVectorWidth);
+  Value streamCycles = div(
+      arith::MulIOp::create(b, loc, weightElements,
+                            constIndex(b, loc, et.getIntOrFloatBitWidth() / 8)),
+      kStreamBytesPerCycle);
+  Value cycles = arith::MaxUIOp::create(b, loc, computeCycles, streamCycles);
+  return arith::MaxUIOp::create(
+      b, loc, constIndex(b, loc, 1),
+      arith::MinUIOp::create(b, loc, div(cycles, minChunkCycles), limit));
+}
+
 /// The indices `k` in `[0, neurons)` for which `isActive(m, k)` holds for
 /// some row `m` in `[0, rows)`, in ascending order, by a compaction loop, as
 /// a tensor of `resultType`.
@@ -308,27 +332,15 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
     auto mul = [&](Value a, Value b) {
       return arith::MulIOp::create(rewriter, loc, a, b).getResult();
     };
-    auto div = [&](Value a, int64_t b) {
-      return arith::DivUIOp::create(rewriter, loc, a, index(b)).getResult();
-    };
     auto ceilDiv = [&](Value a, Value b) {
       return arith::CeilDivUIOp::create(rewriter, loc, a, b).getResult();
     };
     Value count = dim(rewriter, loc, op.getIndices(), 0);
-    Value weightElements = mul(count, columns);
-    Value computeCycles = div(mul(weightElements, rows), targetVectorWidth);
-    Value streamCycles =
-        div(mul(weightElements, index(et.getIntOrFloatBitWidth() / 8)),
-            kStreamBytesPerCycle);
-    Value cycles =
-        arith::MaxUIOp::create(rewriter, loc, computeCycles, streamCycles);
-    Value byWork = div(cycles, minChunkCycles);
     Value vectors = ceilDiv(columns, index(vectorWidth));
-    Value wanted = arith::MaxUIOp::create(
-        rewriter, loc, one,
-        arith::MinUIOp::create(
-            rewriter, loc, byWork,
-            arith::MinUIOp::create(rewriter, loc, vectors, index(threads))));
+    Value wanted = wantedChunks(
+        rewriter, loc, count, columns, rows, et, targetVectorWidth,
+        minChunkCycles,
+        arith::MinUIOp::create(rewriter, loc, vectors, index(threads)));
     Value chunkSize = mul(ceilDiv(vectors, wanted), index(vectorWidth));
     Value chunks = ceilDiv(columns, chunkSize);
     Value result = buildParallelChunks(
@@ -497,26 +509,15 @@ Value buildSelectedDots(OpBuilder &builder, Location loc,
   auto mul = [&](Value a, Value b) {
     return arith::MulIOp::create(builder, loc, a, b).getResult();
   };
-  auto div = [&](Value a, int64_t b) {
-    return arith::DivUIOp::create(builder, loc, a, index(b)).getResult();
-  };
   auto ceilDiv = [&](Value a, Value b) {
     return arith::CeilDivUIOp::create(builder, loc, a, b).getResult();
   };
   int64_t last = resultType.getRank() - 1;
   Value rows = last == 1 ? dim(builder, loc, init, 0) : one;
-  Value weightElements = mul(count, dim(builder, loc, dots.w, 1));
-  Value computeCycles = div(mul(weightElements, rows), targetVectorWidth);
-  Value streamCycles =
-      div(mul(weightElements, index(et.getIntOrFloatBitWidth() / 8)),
-          kStreamBytesPerCycle);
-  Value cycles =
-      arith::MaxUIOp::create(builder, loc, computeCycles, streamCycles);
-  Value wanted = arith::MaxUIOp::create(
-      builder, loc, one,
-      arith::MinUIOp::create(
-          builder, loc, div(cycles, minChunkCycles),
-          arith::MinUIOp::create(builder, loc, count, index(threads))));
+  Value wanted =
+      wantedChunks(builder, loc, count, dim(builder, loc, dots.w, 1), rows, et,
+                   targetVectorWidth, minChunkCycles,
+                   arith::MinUIOp::create(builder, loc, count, index(threads)));
   // Whole chunks of `per` selected neurons; no chunk is empty.
   Value per = arith::MaxUIOp::create(builder, loc, one, ceilDiv(count, wanted));
   Value chunks = arith::MaxUIOp::create(builder, loc, one, ceilDiv(count, per));
