@@ -506,9 +506,6 @@ Value buildSelectedDots(OpBuilder &builder, Location loc,
     return selectedDotsLoop(builder, loc, dots, init, zero, count, zero);
 
   auto index = [&](int64_t v) { return constIndex(builder, loc, v); };
-  auto mul = [&](Value a, Value b) {
-    return arith::MulIOp::create(builder, loc, a, b).getResult();
-  };
   auto ceilDiv = [&](Value a, Value b) {
     return arith::CeilDivUIOp::create(builder, loc, a, b).getResult();
   };
@@ -521,7 +518,6 @@ Value buildSelectedDots(OpBuilder &builder, Location loc,
   // Whole chunks of `per` selected neurons; no chunk is empty.
   Value per = arith::MaxUIOp::create(builder, loc, one, ceilDiv(count, wanted));
   Value chunks = arith::MaxUIOp::create(builder, loc, one, ceilDiv(count, per));
-  Value neurons = dim(builder, loc, init, last);
 
   // No selected neuron: the zeros (the chunks below read idx[0]).
   Value any = arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::ne,
@@ -532,47 +528,37 @@ Value buildSelectedDots(OpBuilder &builder, Location loc,
   builder.setInsertionPointToStart(ifAny.elseBlock());
   scf::YieldOp::create(builder, loc, init);
   builder.setInsertionPointToStart(ifAny.thenBlock());
-  auto forall = scf::ForallOp::create(
-      builder, loc, ArrayRef<OpFoldResult>{getAsOpFoldResult(chunks)},
-      ValueRange{init}, /*mapping=*/std::nullopt);
-  scf::YieldOp::create(builder, loc, forall.getResult(0));
-  builder.setInsertionPoint(forall.getTerminator());
-  OpBuilder &b = builder;
-  Value c = forall.getInductionVar(0);
-  Value shared = forall.getRegionIterArgs()[0];
-  Value jBegin = mul(c, per);
-  Value jEnd = arith::MinUIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, jBegin, per), count);
-  // The first neuron this chunk owns: 0 for the first chunk, else its
-  // first selected one; the end: the next chunk's first selected one, or
-  // every neuron for the last chunk.
-  Value isFirst =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, c, zero);
-  Value firstSelected = tensor::ExtractOp::create(
-      b, loc, dots.idx,
-      ValueRange{arith::MinUIOp::create(
-          b, loc, jBegin, arith::SubIOp::create(b, loc, count, one))});
-  Value begin = arith::SelectOp::create(b, loc, isFirst, zero, firstSelected);
-  Value isLast =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, jEnd, count);
-  Value nextSelected = tensor::ExtractOp::create(
-      b, loc, dots.idx,
-      ValueRange{arith::MinUIOp::create(
-          b, loc, jEnd, arith::SubIOp::create(b, loc, count, one))});
-  Value end = arith::SelectOp::create(b, loc, isLast, neurons, nextSelected);
-  Value extent = arith::SubIOp::create(b, loc, end, begin);
-
-  SmallVector<OpFoldResult> offsets(resultType.getRank(), b.getIndexAttr(0)),
-      sizes = tensor::getMixedSizes(b, loc, shared),
-      strides(resultType.getRank(), b.getIndexAttr(1));
-  offsets[last] = begin;
-  sizes[last] = extent;
-  Value slice =
-      tensor::ExtractSliceOp::create(b, loc, shared, offsets, sizes, strides);
-  Value updated = selectedDotsLoop(b, loc, dots, slice, jBegin, jEnd, begin);
-  b.setInsertionPointToStart(forall.getTerminator().getBody());
-  tensor::ParallelInsertSliceOp::create(b, loc, updated, shared, offsets, sizes,
-                                        strides);
+  // Chunk i runs the selected neurons idx[i*per, min((i+1)*per, count)) and
+  // owns the result's neurons from its first selected one (0 for the first
+  // chunk) to the next chunk's first (every neuron for the last).
+  Value lastSelected = arith::SubIOp::create(builder, loc, count, one);
+  auto selectedOr = [&](OpBuilder &b, Location l, Value edge, Value j,
+                        Value fallback) -> Value {
+    Value at = tensor::ExtractOp::create(
+        b, l, dots.idx,
+        ValueRange{arith::MinUIOp::create(b, l, j, lastSelected)});
+    return arith::SelectOp::create(b, l, edge, fallback, at);
+  };
+  Value jBegin, jEnd; // The running chunk's, set by its range.
+  Value result = buildParallelChunks(
+      builder, loc, init, last, chunks,
+      [&](OpBuilder &b, Location l, Value i, Value size) {
+        jBegin = arith::MulIOp::create(b, l, i, per);
+        jEnd = arith::MinUIOp::create(
+            b, l, arith::AddIOp::create(b, l, jBegin, per), count);
+        Value isFirst =
+            arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, i, zero);
+        Value isLast =
+            arith::CmpIOp::create(b, l, arith::CmpIPredicate::uge, jEnd, count);
+        Value begin = selectedOr(b, l, isFirst, jBegin, zero);
+        Value end = selectedOr(b, l, isLast, jEnd, size);
+        return std::pair<Value, Value>(begin,
+                                       arith::SubIOp::create(b, l, end, begin));
+      },
+      [&](OpBuilder &b, Location l, Value slice, Value begin) {
+        return selectedDotsLoop(b, l, dots, slice, jBegin, jEnd, begin);
+      });
+  scf::YieldOp::create(builder, loc, result);
   return ifAny.getResult(0);
 }
 

@@ -12,6 +12,20 @@ using namespace mlir;
 Value mlir::sieve::buildParallelChunks(OpBuilder &b, Location loc, Value dest,
                                        int64_t dim, Value chunks,
                                        Value chunkSize, ChunkBody body) {
+  return buildParallelChunks(
+      b, loc, dest, dim, chunks,
+      [&](OpBuilder &b, Location loc, Value i, Value size) {
+        Value offset = arith::MulIOp::create(b, loc, i, chunkSize);
+        Value left = arith::SubIOp::create(b, loc, size, offset);
+        Value extent = arith::MinSIOp::create(b, loc, chunkSize, left);
+        return std::pair<Value, Value>(offset, extent);
+      },
+      body);
+}
+
+Value mlir::sieve::buildParallelChunks(OpBuilder &b, Location loc, Value dest,
+                                       int64_t dim, Value chunks,
+                                       ChunkRange range, ChunkBody body) {
   // A constant chunk count gives a static loop.
   auto forall = scf::ForallOp::create(
       b, loc, ArrayRef<OpFoldResult>{getAsOpFoldResult(chunks)},
@@ -22,9 +36,7 @@ Value mlir::sieve::buildParallelChunks(OpBuilder &b, Location loc, Value dest,
   Value i = forall.getInductionVar(0);
   Value shared = forall.getRegionIterArgs()[0];
   Value size = tensor::DimOp::create(b, loc, shared, dim);
-  Value offset = arith::MulIOp::create(b, loc, i, chunkSize);
-  Value left = arith::SubIOp::create(b, loc, size, offset);
-  Value extent = arith::MinSIOp::create(b, loc, chunkSize, left);
+  auto [offset, extent] = range(b, loc, i, size);
 
   auto type = cast<RankedTensorType>(dest.getType());
   SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)),

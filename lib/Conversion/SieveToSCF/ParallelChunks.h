@@ -27,6 +27,15 @@ using ChunkBody = llvm::function_ref<Value(OpBuilder &b, Location loc,
 Value buildParallelChunks(OpBuilder &b, Location loc, Value dest, int64_t dim,
                           Value chunks, Value chunkSize, ChunkBody body);
 
+/// The range of chunk `i` along the split dimension: its offset and extent,
+/// given the dimension's size.
+using ChunkRange = llvm::function_ref<std::pair<Value, Value>(
+    OpBuilder &b, Location loc, Value i, Value size)>;
+
+/// The same with ranges of any sizes (`range`, disjoint across chunks).
+Value buildParallelChunks(OpBuilder &b, Location loc, Value dest, int64_t dim,
+                          Value chunks, ChunkRange range, ChunkBody body);
+
 } // namespace mlir::sieve
 
 #endif // SIEVE_CONVERSION_SIEVETOSCF_PARALLELCHUNKS_H
