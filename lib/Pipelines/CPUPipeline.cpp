@@ -186,7 +186,9 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createSieveApproximateMath());
 
   // Bufferize; results returned by the entry function are owned by the
-  // caller (the runtime frees them).
+  // caller (the runtime frees them). Dynamic dims first become dims of the
+  // arguments: bufferization's slice analysis follows each one back.
+  pm.addNestedPass<func::FuncOp>(createSieveResolveShapeDims());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =

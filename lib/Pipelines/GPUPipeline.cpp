@@ -102,6 +102,8 @@ void mlir::sieve::buildGPUPipeline(OpPassManager &pm,
   buildSieveOpsToSCFPipeline(pm, front);
 
   // Buffers; the entry copies the caller's buffers into its own.
+  // Dims of the arguments first (as on the CPU: cheap slice analysis).
+  pm.addNestedPass<func::FuncOp>(createSieveResolveShapeDims());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =

@@ -381,6 +381,45 @@ def SieveGuardParallelRegions
                            "::mlir::omp::OpenMPDialect"];
 }
 
+def SieveResolveShapeDims
+    : Pass<"sieve-resolve-shape-dims", "::mlir::func::FuncOp"> {
+  let summary = "Express every dynamic dimension through the function's arguments";
+  let description = [{
+    Rewrites each `tensor.dim` of an intermediate tensor into the dimension
+    it is computed from, until only dimensions of the function's arguments
+    are left: the dims of an op that reifies its result shape (linalg ops,
+    `tensor.empty`, reshapes, pads) become those of its operands, the dims
+    of an `scf.for` result that its body only writes into (inserts, vector
+    writes, destination-passing ops) become those of its initial value,
+    and the dims of an `scf.forall` result those of its shared output.
+
+    Run before `one-shot-bufferize` on code with dynamic shapes: its
+    in-place analysis compares the offsets and sizes of tiled slices with
+    `ValueBoundsConstraintSet`, which follows every `tensor.dim` back
+    through the ops that produced its tensor, loop bodies included, and
+    solves a Presburger problem at each step. With the dims of a whole
+    network chained through its layers, that cost grew with the square of
+    the network (a 4-layer KV-cache decode step: 158 s of 161 s compile
+    time in bufferization; 0.6 s after this pass).
+
+    Example:
+
+    ```mlir
+    %0 = scf.for %i = %c0 to %n step %c1 iter_args(%t = %init) -> (tensor<?x8xf32>) {
+      %w = tensor.insert_slice %row into %t[%i, 0] [1, 8] [1, 1] : tensor<1x8xf32> into tensor<?x8xf32>
+      scf.yield %w : tensor<?x8xf32>
+    }
+    %d = tensor.dim %0, %c0 : tensor<?x8xf32>
+    ```
+
+    with `%init = tensor.empty(%b)` and `%b = tensor.dim %arg0, %c0`:
+    `%d` is replaced by `%b`.
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def SieveHoistVectorTransfers
     : Pass<"sieve-hoist-vector-transfers", "::mlir::func::FuncOp"> {
   let summary = "Hoist loop-invariant vector transfers out of loops";
