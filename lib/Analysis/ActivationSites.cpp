@@ -339,10 +339,84 @@ Value mlir::sieve::reluInput(Value relu) {
   return generic.getDpsInputs()[0];
 }
 
+/// Whether `value`, used in the body of `generic`, is computed in it or is
+/// a constant.
+static bool isLocalOrConstant(Value value, linalg::GenericOp generic) {
+  return value.getParentRegion() == &generic.getRegion() ||
+         matchPattern(value, m_Constant());
+}
+
+/// Whether the body of the ReLU-like one-input `generic` computes its
+/// result from its input element and constants alone, and a Clip's upper
+/// bound is a constant >= 0 (so that the result is 0 exactly where the
+/// input is <= 0).
+static bool isUnaryActivationBody(linalg::GenericOp generic) {
+  Block *body = generic.getBody();
+  if (!body->getArgument(1).use_empty())
+    return false;
+  for (Operation &op : body->getOperations())
+    for (Value operand : op.getOperands())
+      if (!isLocalOrConstant(operand, generic))
+        return false;
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  if (auto min = yield.getValues()[0].getDefiningOp<arith::MinimumFOp>()) {
+    FloatAttr bound;
+    Value other = isReluOfScalar(min.getLhs()) ? min.getRhs() : min.getLhs();
+    if (!matchPattern(other, m_Constant(&bound)) ||
+        !(bound.getValueAsDouble() >= 0))
+      return false;
+  }
+  return true;
+}
+
+ActivationChain mlir::sieve::activationChain(Value activated) {
+  ActivationChain chain;
+  std::optional<ActivationKind> kind = reluLikeKind(activated);
+  if (!kind)
+    return chain;
+  Operation *op = activated.getDefiningOp();
+  if (Value input = reluInput(activated)) {
+    chain.input = input;
+    chain.ops.push_back(op);
+    chain.kind = *kind;
+    return chain;
+  }
+  // Squared: linalg.mul(r, r) or linalg.powf(r, 2) of a ReLU-like r used
+  // by that op only.
+  Value inner;
+  if (auto mul = dyn_cast<linalg::MulOp>(op))
+    inner = mul.getInputs()[0];
+  else if (auto pow = dyn_cast<linalg::PowFOp>(op))
+    inner = pow.getInputs()[0];
+  if (inner) {
+    if (!llvm::all_of(inner.getUsers(),
+                      [&](Operation *user) { return user == op; }))
+      return chain;
+    chain = activationChain(inner);
+    if (chain.input) {
+      chain.ops.push_back(op);
+      chain.kind = *kind;
+    }
+    return chain;
+  }
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumDpsInputs() != 1 ||
+      !generic.hasPureTensorSemantics() ||
+      generic.getNumReductionLoops() != 0 ||
+      !llvm::all_of(generic.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }) ||
+      !isUnaryActivationBody(generic))
+    return chain;
+  chain.input = generic.getDpsInputs()[0];
+  chain.ops.push_back(op);
+  chain.kind = *kind;
+  return chain;
+}
+
 FailureOr<Projection> mlir::sieve::matchGateProjection(const GatedFFN &ffn,
                                                        std::string &why) {
   why.clear();
-  Value pre = reluInput(ffn.gate);
+  Value pre = activationChain(ffn.gate).input;
   if (!pre || !ffn.gate.hasOneUse())
     return failure();
   return matchProjection(pre, ffn.collapse, why);
@@ -368,10 +442,13 @@ std::optional<ReluFFN> mlir::sieve::matchReluFFN(linalg::MatmulOp down,
       *why = reason;
     return std::nullopt;
   };
-  Value pre = reluInput(hidden);
+  ffn.activation = activationChain(hidden);
+  Value pre = ffn.activation.input;
   if (!pre)
-    return fail("the activation is " + stringifyActivationKind(*kind).str() +
-                "; predictors are fitted for ReLU only");
+    return fail("the " + stringifyActivationKind(*kind).str() +
+                " activation is not one Sieve can apply to gathered columns "
+                "(a ReLU, a Clip from 0 to a constant, or a squared ReLU of "
+                "the projection)");
   if (!hidden.hasOneUse() ||
       (ffn.collapse && !hasOneUseBesidesDims(ffn.collapse)))
     return fail("the activation has other uses");

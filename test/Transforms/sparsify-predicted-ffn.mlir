@@ -171,11 +171,24 @@ func.func @dense_predictor(%x: tensor<1x2xf32>, %w2: tensor<3x4xf32>) -> tensor<
 
 // -----
 
-// A predictor on a ReLU6 (Clip) is not used (predictors are fitted for
-// ReLU only; the kernel applies a ReLU): the exact gather applies.
+// A predictor on a ReLU6 (Clip from 0 to 6): the gathered up columns
+// without the kernel's ReLU, then the Clip's body applied to them in place;
+// the dense path keeps the Clip.
 // CHECK-LABEL: func.func @clip_predictor
-// CHECK-NOT:   sieve.predict{{ }}
-// CHECK:       sieve.active_set
+// CHECK:       %[[IDX:.*]] = sieve.predict %arg0
+// CHECK:       sieve.branch
+// CHECK:         %[[C:.*]] = sieve.column_gather_matmul %arg0, %{{.*}}, %[[IDX]] : tensor<1x2xf32>, tensor<3x2xf32>, tensor<?xindex> -> tensor<1x3xf32>
+// CHECK:         %[[H:.*]] = linalg.generic {{.*}} outs(%[[C]] : tensor<1x3xf32>)
+// CHECK:           arith.maximumf
+// CHECK:           arith.minimumf
+// CHECK:         sieve.gather_matmul %[[H]], %arg1, %[[IDX]]
+// CHECK:       } else {
+// CHECK:         linalg.matmul ins(%arg0
+// CHECK:         linalg.generic
+// CHECK-NOT:       sieve.predictor
+// CHECK:           arith.minimumf
+// CHECK:         linalg.matmul
+// CHECK:       }
 #map = affine_map<(d0, d1) -> (d0, d1)>
 func.func @clip_predictor(%x: tensor<1x2xf32>, %w2: tensor<3x4xf32>) -> tensor<1x4xf32> {
   %zero = arith.constant 0.0 : f32
@@ -194,8 +207,106 @@ func.func @clip_predictor(%x: tensor<1x2xf32>, %w2: tensor<3x4xf32>) -> tensor<1
   } -> tensor<1x3xf32>
   %o = tensor.empty() : tensor<1x4xf32>
   %acc = linalg.fill ins(%zero : f32) outs(%o : tensor<1x4xf32>) -> tensor<1x4xf32>
-  // expected-remark @+2 {{matmul after an activation: predictor not used (the activation is clip; predictors are fitted for ReLU only)}}
+  // expected-remark @+1 {{matmul after Clip output and up projection matmul: predictor of rank 1}}
+  %y = linalg.matmul ins(%h, %w2 : tensor<1x3xf32>, tensor<3x4xf32>) outs(%acc : tensor<1x4xf32>) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+// A Clip whose upper bound is negative is never zero: its predictor is not
+// used, and the exact gather applies.
+// CHECK-LABEL: func.func @negative_clip_predictor
+// CHECK-NOT:   sieve.predict{{ }}
+// CHECK:       sieve.active_set
+#map = affine_map<(d0, d1) -> (d0, d1)>
+func.func @negative_clip_predictor(%x: tensor<1x2xf32>, %w2: tensor<3x4xf32>) -> tensor<1x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %bound = arith.constant -1.0 : f32
+  %w1 = arith.constant dense<1.0> : tensor<2x3xf32>
+  %e = tensor.empty() : tensor<1x3xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %u = linalg.matmul ins(%x, %w1 : tensor<1x2xf32>, tensor<2x3xf32>) outs(%z : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %h = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%u : tensor<1x3xf32>) outs(%e : tensor<1x3xf32>)
+      attrs = {sieve.predictor = #sieve.predictor<u = dense<1.0> : tensor<2x1xf32>, v = dense<1.0> : tensor<1x3xf32>, thresholds = dense<0.0> : tensor<3xf32>, recall = 0.99, density = 0.1>} {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    %c = arith.minimumf %m, %bound : f32
+    linalg.yield %c : f32
+  } -> tensor<1x3xf32>
+  %o = tensor.empty() : tensor<1x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%o : tensor<1x4xf32>) -> tensor<1x4xf32>
+  // expected-remark @+2 {{matmul after an activation: predictor not used (the clip activation is not one Sieve can apply to gathered columns (a ReLU, a Clip from 0 to a constant, or a squared ReLU of the projection))}}
   // expected-remark @+1 {{gathers the weight rows of active neurons}}
   %y = linalg.matmul ins(%h, %w2 : tensor<1x3xf32>, tensor<3x4xf32>) outs(%acc : tensor<1x4xf32>) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+// A squared ReLU as the importer writes Mul(r, r): the predictor sits on
+// the product; the gathered columns get the ReLU and the square in one
+// generic (not the kernel's ReLU). The dense path keeps both ops.
+// CHECK-LABEL: func.func @squared_relu_predictor
+// CHECK:       %[[IDX:.*]] = sieve.predict %arg0
+// CHECK:       sieve.branch
+// CHECK:         %[[C:.*]] = sieve.column_gather_matmul %arg0, %{{.*}}, %[[IDX]] : tensor<1x2xf32>, tensor<3x2xf32>, tensor<?xindex> -> tensor<1x3xf32>
+// CHECK:         %[[H:.*]] = linalg.generic {{.*}} outs(%[[C]] : tensor<1x3xf32>)
+// CHECK:           %[[R:.*]] = arith.maximumf
+// CHECK:           arith.mulf %[[R]], %[[R]]
+// CHECK:         sieve.gather_matmul %[[H]], %arg1, %[[IDX]]
+// CHECK:       } else {
+// CHECK:         linalg.max
+// CHECK:         linalg.mul
+// CHECK:       }
+func.func @squared_relu_predictor(%x: tensor<1x2xf32>, %w2: tensor<3x4xf32>) -> tensor<1x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %w1 = arith.constant dense<1.0> : tensor<2x3xf32>
+  %e = tensor.empty() : tensor<1x3xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %u = linalg.matmul ins(%x, %w1 : tensor<1x2xf32>, tensor<2x3xf32>) outs(%z : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %r = linalg.max ins(%u, %z : tensor<1x3xf32>, tensor<1x3xf32>) outs(%e : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %h = linalg.mul {sieve.predictor = #sieve.predictor<u = dense<1.0> : tensor<2x1xf32>, v = dense<1.0> : tensor<1x3xf32>, thresholds = dense<0.0> : tensor<3xf32>, recall = 0.99, density = 0.1>}
+      ins(%r, %r : tensor<1x3xf32>, tensor<1x3xf32>) outs(%e : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %o = tensor.empty() : tensor<1x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%o : tensor<1x4xf32>) -> tensor<1x4xf32>
+  // expected-remark @+1 {{matmul after squared ReLU output and up projection matmul: predictor of rank 1}}
+  %y = linalg.matmul ins(%h, %w2 : tensor<1x3xf32>, tensor<3x4xf32>) outs(%acc : tensor<1x4xf32>) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+// A gated FFN whose gate is a squared ReLU (Pow(r, 2)) of a projection
+// with a predictor: the gathered gate columns squared, then the up columns
+// times them.
+// CHECK-LABEL: func.func @gated_squared_gate
+// CHECK:       %[[IDX:.*]] = sieve.predict %arg0
+// CHECK:       sieve.branch
+// CHECK:         %[[C:.*]] = sieve.column_gather_matmul %arg0, %{{.*}}, %[[IDX]] : tensor<1x2xf32>, tensor<3x2xf32>, tensor<?xindex> -> tensor<1x3xf32>
+// CHECK:         %[[G:.*]] = linalg.generic {{.*}} outs(%[[C]] : tensor<1x3xf32>)
+// CHECK:           arith.mulf
+// CHECK:         sieve.gated_gather_matmul %[[G]], %arg0
+// CHECK:       } else {
+// CHECK:         linalg.powf
+// CHECK:       }
+func.func @gated_squared_gate(%x: tensor<1x2xf32>, %wd: tensor<3x4xf32>) -> tensor<1x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %two = arith.constant dense<2.0> : tensor<1x3xf32>
+  %wg = arith.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]> : tensor<2x3xf32>
+  %wu = arith.constant dense<[[0.5, 0.5, 0.5], [1.5, 1.5, 1.5]]> : tensor<2x3xf32>
+  %e = tensor.empty() : tensor<1x3xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %g = linalg.matmul ins(%x, %wg : tensor<1x2xf32>, tensor<2x3xf32>) outs(%z : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %r = linalg.max ins(%g, %z : tensor<1x3xf32>, tensor<1x3xf32>) outs(%e : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %sq = linalg.powf {sieve.predictor = #sieve.predictor<u = dense<1.0> : tensor<2x1xf32>, v = dense<1.0> : tensor<1x3xf32>, thresholds = dense<0.0> : tensor<3xf32>, recall = 0.95, density = 0.3>}
+      ins(%r, %two : tensor<1x3xf32>, tensor<1x3xf32>) outs(%e : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %u = linalg.matmul ins(%x, %wu : tensor<1x2xf32>, tensor<2x3xf32>) outs(%z : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %h = linalg.mul ins(%sq, %u : tensor<1x3xf32>, tensor<1x3xf32>) outs(%e : tensor<1x3xf32>) -> tensor<1x3xf32>
+  %o = tensor.empty() : tensor<1x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%o : tensor<1x4xf32>) -> tensor<1x4xf32>
+  // expected-remark @+1 {{matmul in a gated FFN with squared ReLU gate output: predictor of rank 1}}
+  %y = linalg.matmul ins(%h, %wd : tensor<1x3xf32>, tensor<3x4xf32>) outs(%acc : tensor<1x4xf32>) -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""--sparsity=approx end to end: for a plain and a gated ReLU FFN on
+"""--sparsity=approx end to end: for a plain and a gated ReLU FFN (and a
+Clip(0, 0.25) one, and a gated one whose gate is a squared ReLU) on
 [batch, seq, d] (make_predictor_ffn.py: a low-rank-plus-noise up/gate
 weight, ~10% of the neurons active), sievec fits a predictor on calibration
 inputs and reports its held-out recall and density; the compiled model
@@ -53,9 +54,13 @@ def main():
     args = parser.parse_args()
     failures = 0
     d, n = 256, 1024
-    for gated in (False, True):
-        name = "gated" if gated else "plain"
-        opts = argparse.Namespace(d=d, n=n, rank=32, noise=0.3, density=0.1, gated=gated, seed=3)
+    variants = [("plain", False, "relu"), ("gated", True, "relu"),
+                ("clip", False, "relu6"), ("gated-squared", True, "squared-pow")]
+    for name, gated, activation in variants:
+        # The Clip's bound (0.25) cuts the larger active values (most are
+        # 0-1 here), so that a missing Clip would show.
+        opts = argparse.Namespace(d=d, n=n, rank=32, noise=0.3, density=0.1, gated=gated,
+                                  activation=activation, clip_max=0.25, seed=3)
         work = os.path.join(args.workdir, name)
         os.makedirs(work, exist_ok=True)
         model = build(opts)

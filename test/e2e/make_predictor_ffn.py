@@ -4,6 +4,8 @@ with calibration and held-out inputs, for --sparsity=approx:
 
   y = relu(x W1 + b1) W2 + b2               (plain; --gated: relu(x Wg + bg) * (x Wu) -> Wd)
 
+(--activation: ReLU6 as Clip(0, 6), or the ReLU squared, in place of relu)
+
 on x [batch, seq, d] with symbolic batch and sequence axes, as exporters
 write transformer FFNs (3-D MatMul, Add of a bias). W1 (Wg) is a rank-r
 matrix plus noise (trained FFN weights have a decaying spectrum; the noise
@@ -14,7 +16,8 @@ normal inputs. Writes DIR/model.onnx, DIR/calib/test_data_set_*/input_0.pb
 onnxruntime's outputs.
 
   make_predictor_ffn.py DIR [--d 256] [--n 1024] [--rank 32] [--noise 0.3]
-                        [--density 0.1] [--gated] [--calib 16] [--heldout 4]
+                        [--density 0.1] [--gated] [--activation relu]
+                        [--calib 16] [--heldout 4]
                         [--seq 16] [--seed 0]
 """
 
@@ -48,8 +51,23 @@ def build(args):
     inits = [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(b1, "b1"),
              numpy_helper.from_array(w2, "w2"), numpy_helper.from_array(b2, "b2")]
     nodes = [helper.make_node("MatMul", ["x", "w1"], ["u"], name="up"),
-             helper.make_node("Add", ["u", "b1"], ["ub"], name="up_bias"),
-             helper.make_node("Relu", ["ub"], ["h"], name="relu")]
+             helper.make_node("Add", ["u", "b1"], ["ub"], name="up_bias")]
+    activation = getattr(args, "activation", "relu")
+    if activation == "relu6":
+        inits += [numpy_helper.from_array(np.array(0, np.float32), "clip_min"),
+                  numpy_helper.from_array(np.array(getattr(args, "clip_max", 6.0), np.float32),
+                                          "clip_max")]
+        nodes.append(helper.make_node("Clip", ["ub", "clip_min", "clip_max"], ["h"],
+                                      name="relu6"))
+    elif activation in ("squared-mul", "squared-pow"):
+        nodes.append(helper.make_node("Relu", ["ub"], ["r"], name="relu"))
+        if activation == "squared-mul":
+            nodes.append(helper.make_node("Mul", ["r", "r"], ["h"], name="square"))
+        else:
+            inits.append(numpy_helper.from_array(np.array(2, np.float32), "two"))
+            nodes.append(helper.make_node("Pow", ["r", "two"], ["h"], name="square"))
+    else:
+        nodes.append(helper.make_node("Relu", ["ub"], ["h"], name="relu"))
     hidden = "h"
     if args.gated:
         wu = (rng.standard_normal((d, n)) / np.sqrt(d)).astype(np.float32)
@@ -90,6 +108,12 @@ def main():
     parser.add_argument("--noise", type=float, default=0.3)
     parser.add_argument("--density", type=float, default=0.1)
     parser.add_argument("--gated", action="store_true")
+    parser.add_argument("--activation", default="relu",
+                        choices=["relu", "relu6", "squared-mul", "squared-pow"],
+                        help="the up (gate) activation: ReLU, Clip(0, 6), or a ReLU "
+                             "squared by Mul(r, r) or Pow(r, 2)")
+    parser.add_argument("--clip-max", type=float, default=6.0,
+                        help="the upper bound of --activation relu6's Clip")
     parser.add_argument("--calib", type=int, default=16)
     parser.add_argument("--heldout", type=int, default=4)
     parser.add_argument("--seq", type=int, default=16)

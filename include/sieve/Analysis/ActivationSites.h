@@ -118,6 +118,26 @@ FailureOr<Projection> matchGateProjection(const GatedFFN &ffn,
 /// (ReLU6, Clip and squared ReLU included).
 Value reluInput(Value relu);
 
+/// The elementwise ops that compute a ReLU-like value from its
+/// pre-activation, first to last: a ReLU (`reluInput`); a ReLU-like value
+/// squared by `linalg.mul(r, r)` or `linalg.powf(r, 2)`; or one
+/// single-input `linalg.generic` of identity maps whose body computes a
+/// ReLU, a Clip from 0 to a constant >= 0 (ReLU6) or a squared ReLU from
+/// its input and constants alone. The value is zero exactly where the
+/// pre-activation is <= 0, which is what a predictor of `input > 0`
+/// guesses. Null `input` when `activated` is none of these.
+struct ActivationChain {
+  Value input;
+  SmallVector<Operation *> ops;
+  ActivationKind kind = ActivationKind::Relu;
+  /// Whether the chain is one plain ReLU op (which the column gathers
+  /// apply themselves).
+  bool isPlainRelu() const {
+    return ops.size() == 1 && kind == ActivationKind::Relu;
+  }
+};
+ActivationChain activationChain(Value activated);
+
 /// A plain ReLU FFN, `y = relu(x @ W1 (+ b1)) @ W2`, seen from its down
 /// projection: the ReLU (of any rank, collapsed into `down`'s rows) and the
 /// up projection it reads.
@@ -127,6 +147,9 @@ struct ReluFFN {
   Value relu;
   tensor::CollapseShapeOp collapse;
   Projection up;
+  /// The ops from the up projection's result to `relu` (a ReLU, ReLU6 or
+  /// squared ReLU).
+  ActivationChain activation;
 };
 
 /// The plain ReLU FFN whose down projection is `down`, or nullopt. When

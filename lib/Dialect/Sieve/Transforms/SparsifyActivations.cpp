@@ -301,6 +301,71 @@ void redirectRowDims(PatternRewriter &rewriter, ArrayRef<Operation *> ops,
   }
 }
 
+/// How remarks name an activation kind.
+StringRef activationName(ActivationKind kind) {
+  switch (kind) {
+  case ActivationKind::Relu:
+    return "ReLU";
+  case ActivationKind::Relu6:
+    return "ReLU6";
+  case ActivationKind::Clip:
+    return "Clip";
+  case ActivationKind::SquaredRelu:
+    return "squared ReLU";
+  }
+  return "activation";
+}
+
+/// `activation`'s elementwise function applied in place to `value` (a
+/// gathered pre-activation of any shape): one `linalg.generic` whose body
+/// is the chain's scalar code, a ReLU as `maximumf(x, 0)`, a square as a
+/// product, a one-input generic's body cloned.
+Value applyActivation(PatternRewriter &rewriter, Location loc,
+                      const ActivationChain &activation, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<AffineMap> maps{rewriter.getMultiDimIdentityMap(type.getRank())};
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{value}, maps,
+      iterators, [&](OpBuilder &b, Location at, ValueRange args) {
+        Value x = args[0];
+        for (Operation *op : activation.ops) {
+          if (isa<linalg::MaxOp>(op)) {
+            Value zero =
+                arith::ConstantOp::create(b, at, b.getZeroAttr(x.getType()));
+            x = arith::MaximumFOp::create(b, at, x, zero);
+          } else if (isa<linalg::MulOp, linalg::PowFOp>(op)) {
+            x = arith::MulFOp::create(b, at, x, x);
+          } else {
+            auto body = cast<linalg::GenericOp>(op).getBody();
+            IRMapping mapping;
+            mapping.map(body->getArgument(0), x);
+            for (Operation &inner : body->without_terminator())
+              b.clone(inner, mapping);
+            x = mapping.lookupOrDefault(
+                cast<linalg::YieldOp>(body->getTerminator()).getValues()[0]);
+          }
+        }
+        linalg::YieldOp::create(b, at, x);
+      });
+  return generic.getResult(0);
+}
+
+/// The gathered columns `input @ transpose(weight)[:, indices] (+ bias)`
+/// through `activation`: the column gather's own ReLU, or the chain
+/// applied after it.
+Value gatheredActivation(PatternRewriter &rewriter, Location loc,
+                         RankedTensorType type, Value input, Value weight,
+                         Value indices, Value bias,
+                         const ActivationChain &activation) {
+  bool relu = activation.isPlainRelu();
+  Value columns = ColumnGatherMatmulOp::create(
+      rewriter, loc, type, input, weight, indices, bias,
+      relu ? rewriter.getUnitAttr() : UnitAttr());
+  return relu ? columns : applyActivation(rewriter, loc, activation, columns);
+}
+
 /// Erases `ops` (null entries and ops still in use skipped), in order.
 void eraseUnused(PatternRewriter &rewriter, ArrayRef<Operation *> ops) {
   for (Operation *op : ops)
@@ -454,8 +519,10 @@ PredictorAttr usablePredictor(Operation *down, Value relu,
   double density = predictor.getDensity().getValueAsDouble();
   if (density > limit.oneRowLimit && density > limit.limit) {
     if (report)
-      down->emitRemark() << describeNode(down, "matmul") << " after ReLU "
-                         << describeNode(reluOp, "output") << ": "
+      down->emitRemark() << describeNode(down, "matmul") << " after "
+                         << activationName(reluLikeKind(relu).value_or(
+                                ActivationKind::Relu))
+                         << " " << describeNode(reluOp, "output") << ": "
                          << describePredictor(predictor)
                          << " above the gather limit " << limit.describe()
                          << ": predictor not used";
@@ -532,9 +599,8 @@ struct PredictReluFFN : FFNPattern<3> {
     {
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.createBlock(&branch.getSparse());
-      Value hidden =
-          ColumnGatherMatmulOp::create(rewriter, loc, ht, x, w1t, indices,
-                                       ffn->up.bias, rewriter.getUnitAttr());
+      Value hidden = gatheredActivation(rewriter, loc, ht, x, w1t, indices,
+                                        ffn->up.bias, ffn->activation);
       Value product = GatherMatmulOp::create(rewriter, loc, resultType, hidden,
                                              w2, indices);
       YieldOp::create(
@@ -542,14 +608,17 @@ struct PredictReluFFN : FFNPattern<3> {
           addAccumulator(rewriter, loc, product, down.getOutputs()[0]));
 
       rewriter.createBlock(&branch.getDense());
-      IRMapping mapping =
-          cloneOps(rewriter, {ffn->up.matmul, ffn->up.expand, ffn->up.biasAdd,
-                              reluOp, ffn->collapse, down});
+      SmallVector<Operation *> dense{ffn->up.matmul, ffn->up.expand,
+                                     ffn->up.biasAdd};
+      llvm::append_range(dense, ffn->activation.ops);
+      dense.append({ffn->collapse, down});
+      IRMapping mapping = cloneOps(rewriter, dense);
       mapping.lookup(reluOp)->removeAttr("sieve.predictor");
       YieldOp::create(rewriter, loc, mapping.lookup(down.getResult(0)));
     }
     if (report)
-      down->emitRemark() << describeNode(down, "matmul") << " after ReLU "
+      down->emitRemark() << describeNode(down, "matmul") << " after "
+                         << activationName(ffn->activation.kind) << " "
                          << describeNode(reluOp, "output")
                          << " and up projection "
                          << describeNode(ffn->up.matmul, "matmul") << ": "
@@ -559,8 +628,10 @@ struct PredictReluFFN : FFNPattern<3> {
                          << chosen.describe() << " (checked at run time)";
     rewriter.replaceOp(down, branch.getResults());
     redirectRowDims(rewriter, {ffn->collapse, ffn->up.matmul}, x);
-    eraseUnused(rewriter, {ffn->collapse, reluOp, ffn->up.biasAdd,
-                           ffn->up.expand, ffn->up.matmul});
+    SmallVector<Operation *> unused{ffn->collapse};
+    llvm::append_range(unused, llvm::reverse(ffn->activation.ops));
+    unused.append({ffn->up.biasAdd, ffn->up.expand, ffn->up.matmul});
+    eraseUnused(rewriter, unused);
     return success();
   }
 };
@@ -582,6 +653,7 @@ struct PredictGatedFFN : FFNPattern<3> {
       return rewriter.notifyMatchFailure(down, "no predictor");
     std::string why;
     FailureOr<Projection> gateProj = matchGateProjection(*ffn, why);
+    ActivationChain gateActivation = activationChain(ffn->gate);
     if (failed(gateProj)) {
       if (report)
         down->emitRemark() << describeNode(down, "matmul")
@@ -618,9 +690,8 @@ struct PredictGatedFFN : FFNPattern<3> {
     {
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.createBlock(&branch.getSparse());
-      Value gate =
-          ColumnGatherMatmulOp::create(rewriter, loc, ht, x, wgt, indices,
-                                       gateProj->bias, rewriter.getUnitAttr());
+      Value gate = gatheredActivation(rewriter, loc, ht, x, wgt, indices,
+                                      gateProj->bias, gateActivation);
       Value hidden = GatedGatherMatmulOp::create(
           rewriter, loc, ht, gate, ffn->up.input, wut, indices, ffn->up.bias);
       Value product = GatherMatmulOp::create(rewriter, loc, resultType, hidden,
@@ -630,16 +701,19 @@ struct PredictGatedFFN : FFNPattern<3> {
           addAccumulator(rewriter, loc, product, down.getOutputs()[0]));
 
       rewriter.createBlock(&branch.getDense());
-      IRMapping mapping = cloneOps(
-          rewriter, {gateProj->matmul, gateProj->expand, gateProj->biasAdd,
-                     reluOp, ffn->up.matmul, ffn->up.expand, ffn->up.biasAdd,
-                     ffn->mul, ffn->collapse, down});
+      SmallVector<Operation *> dense{gateProj->matmul, gateProj->expand,
+                                     gateProj->biasAdd};
+      llvm::append_range(dense, gateActivation.ops);
+      dense.append({ffn->up.matmul, ffn->up.expand, ffn->up.biasAdd, ffn->mul,
+                    ffn->collapse, down});
+      IRMapping mapping = cloneOps(rewriter, dense);
       mapping.lookup(reluOp)->removeAttr("sieve.predictor");
       YieldOp::create(rewriter, loc, mapping.lookup(down.getResult(0)));
     }
     if (report)
       down->emitRemark() << describeNode(down, "matmul")
-                         << " in a gated FFN with ReLU gate "
+                         << " in a gated FFN with "
+                         << activationName(gateActivation.kind) << " gate "
                          << describeNode(reluOp, "output") << ": "
                          << describePredictor(predictor)
                          << " selects the gate and up columns and down rows "
@@ -648,10 +722,11 @@ struct PredictGatedFFN : FFNPattern<3> {
     rewriter.replaceOp(down, branch.getResults());
     redirectRowDims(rewriter, {ffn->collapse, ffn->up.matmul, gateProj->matmul},
                     x);
-    eraseUnused(rewriter,
-                {ffn->collapse, ffn->mul, ffn->up.biasAdd, ffn->up.expand,
-                 ffn->up.matmul, reluOp, gateProj->biasAdd, gateProj->expand,
-                 gateProj->matmul});
+    SmallVector<Operation *> unused{ffn->collapse, ffn->mul, ffn->up.biasAdd,
+                                    ffn->up.expand, ffn->up.matmul};
+    llvm::append_range(unused, llvm::reverse(gateActivation.ops));
+    unused.append({gateProj->biasAdd, gateProj->expand, gateProj->matmul});
+    eraseUnused(rewriter, unused);
     return success();
   }
 };
