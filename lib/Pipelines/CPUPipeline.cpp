@@ -258,6 +258,8 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   addCleanup(pm);
+  // Weights as flat LLVM arrays: one LLVM constant each, not one per row.
+  pm.addPass(createSieveFlattenConstantGlobals());
 }
 
 namespace {

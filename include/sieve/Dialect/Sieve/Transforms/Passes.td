@@ -420,6 +420,39 @@ def SieveResolveShapeDims
                            "::mlir::tensor::TensorDialect"];
 }
 
+def SieveFlattenConstantGlobals
+    : Pass<"sieve-flatten-constant-globals", "::mlir::ModuleOp"> {
+  let summary = "Store multi-dimensional constant globals as flat arrays";
+  let description = [{
+    Rewrites each `llvm.mlir.global` whose type is a nested array
+    (`!llvm.array<512 x array<512 x array<3 x array<3 x f32>>>>`, a
+    convolution's weight) and whose initial value is a dense elements
+    attribute into a flat `!llvm.array<2359296 x f32>` with the same
+    elements in the same (row-major) order. The translation to LLVM IR
+    turns a nested array into one uniqued LLVM constant per innermost row:
+    786,432 constants of 3 floats for that weight, which LLVM hashes,
+    visits in its call graph analysis and frees one by one (more than half
+    of a CNN's compile time went there); a flat array is one constant.
+    The bytes are the same, and so is every address: the globals are only
+    read through their address (`llvm.mlir.addressof`, and GEPs with zero
+    indices to the first element), which does not depend on the declared
+    type.
+
+    Example:
+
+    ```mlir
+    llvm.mlir.global private constant @w(dense<...> : tensor<2x3xf32>) : !llvm.array<2 x array<3 x f32>>
+    ```
+
+    becomes
+
+    ```mlir
+    llvm.mlir.global private constant @w(dense<...> : tensor<6xf32>) : !llvm.array<6 x f32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def SieveHoistVectorTransfers
     : Pass<"sieve-hoist-vector-transfers", "::mlir::func::FuncOp"> {
   let summary = "Hoist loop-invariant vector transfers out of loops";
