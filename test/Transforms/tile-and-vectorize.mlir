@@ -83,18 +83,33 @@ func.func @dynamic_rows(%a: tensor<?x128xf32>, %b: tensor<128x64xf32>, %c: tenso
 
 // -----
 
-// Static rows that the 8-row tile does not divide (7: a prompt of 7 tokens)
-// are split into pieces of 4, 2 and 1 rows, not seven one-row tiles.
+// Static rows that fit one 8-row register tile (7: a prompt of 7 tokens)
+// are one 7-row tile, which streams the weight once (not seven one-row
+// tiles, nor pieces of 4, 2 and 1 rows that read it three times).
 // CHECK-LABEL: func.func @seven_rows
-// CHECK:       tensor.extract_slice %{{.*}}[0, 0] [4, 128] [1, 1]
-// CHECK:       vector.contract {{.*}} : vector<4x1xf32>, vector<1x32xf32> into vector<4x32xf32>
-// CHECK:       tensor.extract_slice %{{.*}}[4, 0] [2, 128] [1, 1]
-// CHECK:       vector.contract {{.*}} : vector<2x1xf32>, vector<1x32xf32> into vector<2x32xf32>
-// CHECK:       tensor.extract_slice %{{.*}}[6, 0] [1, 128] [1, 1]
-// CHECK:       vector.contract {{.*}} : vector<8xf32>, vector<8x64xf32> into vector<64xf32>
+// CHECK-NOT:   tensor.extract_slice %{{.*}}[4, 0]
+// CHECK:       vector.contract {{.*}} : vector<7x1xf32>, vector<1x32xf32> into vector<7x32xf32>
+// CHECK-NOT:   vector.contract
+// CHECK:       return
 func.func @seven_rows(%a: tensor<7x128xf32>, %b: tensor<128x64xf32>, %c: tensor<7x64xf32>) -> tensor<7x64xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<7x128xf32>, tensor<128x64xf32>) outs(%c : tensor<7x64xf32>) -> tensor<7x64xf32>
   return %r : tensor<7x64xf32>
+}
+
+// -----
+
+// More rows than a tile, not a multiple of it (20 at 8 rows): the whole
+// tiles (16 rows), then the remainder as one 4-row piece and tile.
+// CHECK-LABEL: func.func @twenty_rows
+// CHECK:       tensor.extract_slice %{{.*}}[0, 0] [16, 128] [1, 1]
+// CHECK:       vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK:       tensor.extract_slice %{{.*}}[16, 0] [4, 128] [1, 1]
+// CHECK:       vector.contract {{.*}} : vector<4x1xf32>, vector<1x32xf32> into vector<4x32xf32>
+// CHECK-NOT:   vector.contract
+// CHECK:       return
+func.func @twenty_rows(%a: tensor<20x128xf32>, %b: tensor<128x64xf32>, %c: tensor<20x64xf32>) -> tensor<20x64xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<20x128xf32>, tensor<128x64xf32>) outs(%c : tensor<20x64xf32>) -> tensor<20x64xf32>
+  return %r : tensor<20x64xf32>
 }
 
 // -----

@@ -210,19 +210,25 @@ FailureOr<linalg::LinalgOp> tileParallel(RewriterBase &rewriter,
   return cast<linalg::LinalgOp>(tiled->tiledOps.back());
 }
 
-/// The row pieces of a matmul of `rows` rows for register tiles of `tileM`
-/// rows: the whole tiles, then one piece of each power of two below
-/// `tileM` that the remainder holds (7 rows at tileM 8: 4, 2, 1), largest
-/// first. Pieces of 0 rows are left out.
+/// The row pieces of a matmul of a static number of `rows` for register
+/// tiles of `tileM` rows: the whole tiles, then the remainder as one piece
+/// (20 rows at tileM 8: 16, 4), which is one register tile of that many
+/// rows (`registerRows`): each piece streams the weight once. Pieces of 0
+/// rows are left out.
 SmallVector<int64_t> rowPieces(int64_t rows, int64_t tileM) {
   SmallVector<int64_t> pieces;
   if (rows - rows % tileM > 0)
     pieces.push_back(rows - rows % tileM);
-  int64_t rest = rows % tileM;
-  for (int64_t p = llvm::PowerOf2Ceil(tileM); p >= 1; p /= 2)
-    if (rest & p)
-      pieces.push_back(p);
+  if (rows % tileM)
+    pieces.push_back(rows % tileM);
   return pieces;
+}
+
+/// The rows of a matmul's register tile for `rows` static rows: all of
+/// them when they fit one tile of `tileM` rows (a row piece, or 7 tokens),
+/// else the largest power of two <= `tileM` that divides them.
+int64_t registerRows(int64_t rows, int64_t tileM) {
+  return rows <= tileM ? rows : fittingTile(rows, tileM);
 }
 
 /// A static matmul of `rows` rows of `matmul` at row `offset` of `acc`
@@ -670,7 +676,7 @@ struct SieveTileAndVectorizePass
         // registers once sieve-hoist-vector-transfers has run.
         size_t m = ranges.size() - 3;
         SmallVector<int64_t> sizes(ranges.size(), 1), order;
-        sizes[m] = fittingTile(ranges[m], tileM);
+        sizes[m] = registerRows(ranges[m], tileM);
         sizes[m + 1] = columnTile(ranges[m + 1]);
         sizes[m + 2] = fittingTile(ranges[m + 2], tileK);
         for (size_t i = 0; i < m; ++i)
