@@ -262,14 +262,59 @@ Value matmulRows(OpBuilder &b, Location loc, linalg::MatmulOp matmul, Value acc,
       ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
 }
 
+/// The `rows` (fewer than `tileM`, dynamic) rows of `matmul` at row
+/// `offset` of `acc` as one static matmul of `tileM` rows: its rows of the
+/// input and of `acc` are copied into zero-filled `tileM`-row tensors, and
+/// the product's first `rows` rows inserted back. Returns the new output
+/// and appends the matmul to `pieces`.
+Value paddedRows(OpBuilder &b, Location loc, linalg::MatmulOp matmul, Value acc,
+                 Value offset, Value rows, int64_t tileM,
+                 SmallVectorImpl<linalg::MatmulOp> &pieces) {
+  Value a = matmul.getInputs()[0], w = matmul.getInputs()[1];
+  auto wt = cast<RankedTensorType>(w.getType());
+  int64_t k = wt.getDimSize(0), n = wt.getDimSize(1);
+  OpFoldResult zeroIndex = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  auto padded = [&](Value source, int64_t columns) {
+    Type element = cast<RankedTensorType>(source.getType()).getElementType();
+    auto part = tensor::ExtractSliceOp::create(
+        b, loc, source, ArrayRef<OpFoldResult>{offset, zeroIndex},
+        ArrayRef<OpFoldResult>{rows, b.getIndexAttr(columns)},
+        ArrayRef<OpFoldResult>{one, one});
+    Value empty = tensor::EmptyOp::create(b, loc, {tileM, columns}, element);
+    Value zero =
+        arith::ConstantOp::create(b, loc, element, b.getZeroAttr(element));
+    Value zeros = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+    return tensor::InsertSliceOp::create(
+               b, loc, part, zeros,
+               ArrayRef<OpFoldResult>{zeroIndex, zeroIndex},
+               ArrayRef<OpFoldResult>{rows, b.getIndexAttr(columns)},
+               ArrayRef<OpFoldResult>{one, one})
+        .getResult();
+  };
+  Value out = padded(acc, n);
+  auto piece =
+      linalg::MatmulOp::create(b, loc, TypeRange{out.getType()},
+                               ValueRange{padded(a, k), w}, ValueRange{out});
+  pieces.push_back(piece);
+  auto product = tensor::ExtractSliceOp::create(
+      b, loc, piece.getResult(0), ArrayRef<OpFoldResult>{zeroIndex, zeroIndex},
+      ArrayRef<OpFoldResult>{rows, b.getIndexAttr(n)},
+      ArrayRef<OpFoldResult>{one, one});
+  return tensor::InsertSliceOp::create(
+      b, loc, product, acc, ArrayRef<OpFoldResult>{offset, zeroIndex},
+      ArrayRef<OpFoldResult>{rows, b.getIndexAttr(n)},
+      ArrayRef<OpFoldResult>{one, one});
+}
+
 /// Splits a matmul (default maps, static reduction and columns) whose rows
 /// `tileM` does not divide into matmuls of static row counts (rowPieces):
 /// static rows become one matmul per piece; dynamic rows (a symbolic batch
 /// or sequence length) a loop over whole tiles of `tileM` rows, each a
-/// static matmul, then one `scf.if` per power of two below `tileM` that
-/// runs a static matmul of that many rows when the remainder holds it (one
-/// row: decoding a token). Every piece then gets the static schedule, with
-/// no masks. Returns the static matmuls, or nothing when `matmul` stays.
+/// static matmul, then the remainder: a one-row matmul when it is one row
+/// (decoding a token), else one `tileM`-row matmul over the remainder's
+/// rows padded with zeros (paddedRows). Every piece then gets the static
+/// schedule, with no masks. Returns the static matmuls, or nothing when
+/// `matmul` stays.
 SmallVector<linalg::MatmulOp>
 splitRows(IRRewriter &rewriter, linalg::MatmulOp matmul, int64_t tileM) {
   auto op = cast<linalg::LinalgOp>(matmul.getOperation());
@@ -311,28 +356,29 @@ splitRows(IRRewriter &rewriter, linalg::MatmulOp matmul, int64_t tileM) {
             b, loc, matmulRows(b, loc, matmul, iterArgs[0], i, tileM, pieces));
       });
   acc = loop.getResult(0);
-  // The remainder's powers of two, largest first: the piece of `p` rows
-  // starts after the whole tiles and the remainder's bits above `p`.
-  for (int64_t p = llvm::PowerOf2Ceil(tileM) / 2; p >= 1; p /= 2) {
-    if (p >= tileM)
-      continue;
-    Value bit = arith::AndIOp::create(rewriter, loc, rest, index(p));
-    Value holds = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
-                                        bit, index(0));
-    Value above =
-        arith::AndIOp::create(rewriter, loc, rest, index(~(2 * p - 1)));
-    Value offset = arith::AddIOp::create(rewriter, loc, whole, above);
+  // The remainder after the whole tiles: one row (decoding a token) as a
+  // one-row piece; two or more as one whole tile over rows padded with
+  // zeros, which streams the weight once.
+  auto remainder = [&](arith::CmpIPredicate predicate,
+                       function_ref<Value()> piece) {
+    Value holds =
+        arith::CmpIOp::create(rewriter, loc, predicate, rest, index(1));
     auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange{acc.getType()},
                                   holds, /*withElseRegion=*/true);
     rewriter.setInsertionPointToStart(ifOp.thenBlock());
-    scf::YieldOp::create(
-        rewriter, loc,
-        matmulRows(rewriter, loc, matmul, acc, offset, p, pieces));
+    scf::YieldOp::create(rewriter, loc, piece());
     rewriter.setInsertionPointToStart(ifOp.elseBlock());
     scf::YieldOp::create(rewriter, loc, acc);
     rewriter.setInsertionPointAfter(ifOp);
     acc = ifOp.getResult(0);
-  }
+  };
+  remainder(arith::CmpIPredicate::eq, [&] {
+    return matmulRows(rewriter, loc, matmul, acc, whole, 1, pieces);
+  });
+  if (tileM > 2)
+    remainder(arith::CmpIPredicate::ugt, [&] {
+      return paddedRows(rewriter, loc, matmul, acc, whole, rest, tileM, pieces);
+    });
   rewriter.replaceOp(matmul, acc);
   return pieces;
 }
