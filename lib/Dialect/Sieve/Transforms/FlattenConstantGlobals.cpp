@@ -1,5 +1,4 @@
-//===- FlattenConstantGlobals.cpp - flat constant arrays
-//-------------------===//
+//===- FlattenConstantGlobals.cpp - flat constant arrays --------*- C++ -*-===//
 //
 // Multi-dimensional constant globals (weights) as flat LLVM arrays: one
 // LLVM constant each instead of one per innermost row.
