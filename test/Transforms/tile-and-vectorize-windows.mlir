@@ -4,7 +4,8 @@
 
 // A depthwise 3x3 convolution at stride 1 on rows of 40 outputs: loops over
 // channels and output rows; two full 16-lane vectors per row in a loop, then
-// a masked last vector of 8 outputs (in_bounds false); each tap an FMA of a
+// a masked last vector of 8 outputs (an explicit mask of the lanes before
+// the row's end, the transfer in bounds); each tap an FMA of a
 // shifted input row with the channel's weight, broadcast once per channel.
 // With 8 lanes (AVX2) the row is 5 full vectors and no tail. With threads,
 // the channels are split into parallel chunks (scf.forall); each chunk
@@ -18,9 +19,12 @@
 // CHECK:             vector.transfer_read %{{.*}}[%c0, %[[C]], %[[OH]], %[[OW]]], %{{.*}} {in_bounds = [true]} : tensor<1x4x40x40xf32>, vector<16xf32>
 // CHECK-COUNT-9:     vector.fma {{.*}} : vector<16xf32>
 // CHECK:             vector.transfer_write {{.*}} {in_bounds = [true]} : vector<16xf32>, tensor<1x4x40x40xf32>
-// CHECK:           vector.transfer_read %{{.*}}[%c0, %[[C]], %[[OH]], %c32], %{{.*}} : tensor<1x4x40x40xf32>, vector<16xf32>
+// CHECK:           %[[M:.*]] = vector.constant_mask [8] : vector<16xi1>
+// CHECK:           vector.transfer_read %{{.*}}[%c0, %[[C]], %[[OH]], %c32], %{{.*}}, %[[M]] {in_bounds = [true]} : tensor<1x4x40x40xf32>, vector<16xf32>
+// CHECK:           %[[M10:.*]] = vector.constant_mask [10] : vector<16xi1>
+// CHECK:           vector.transfer_read %arg0[%c0, %[[C]], %[[OH]], %c32], %{{.*}}, %[[M10]] {in_bounds = [true]} : tensor<1x4x42x42xf32>, vector<16xf32>
 // CHECK-COUNT-9:   vector.fma {{.*}} : vector<16xf32>
-// CHECK:           vector.transfer_write %{{.*}}[%c0, %[[C]], %[[OH]], %c32] : vector<16xf32>, tensor<1x4x40x40xf32>
+// CHECK:           vector.transfer_write %{{.*}}[%c0, %[[C]], %[[OH]], %c32], %[[M]] {in_bounds = [true]} : vector<16xf32>, tensor<1x4x40x40xf32>
 // CHECK-NOT:   linalg.depthwise_conv_2d_nchw_chw
 // AVX2-LABEL:  func.func @depthwise
 // AVX2:        scf.for %{{.*}} = %c0 to %c40 step %c8
@@ -186,12 +190,16 @@ func.func @fused_layer(%x: tensor<1x8x16x16xf32>, %w: tensor<8x3x3xf32>, %b: ten
 // accumulator a fill. The kernel reads the unpadded 16x16 input, the lanes
 // past its end as -inf (the transfer's padding value), skips the last
 // output row's taps below the image, and starts from the fill's value (the
-// first maximum with -inf folds away: 8 per vector, 5 in the last row).
+// first maximum with -inf folds away: 8 per vector, 5 in the last row). The
+// taps that start past column 0 read 16 lanes under a mask of the lanes
+// before the row's end.
 // CHECK-LABEL: func.func @ceil_max_pool
 // CHECK-NOT:   tensor.pad
 // CHECK:       %[[NEG:.*]] = arith.constant 0xFF800000 : f32
 // CHECK:       scf.for %{{.*}} = %c0 to %c7 step %c1
-// CHECK:         vector.transfer_read %arg0{{.*}}, %[[NEG]] : tensor<1x3x16x16xf32>, vector<16xf32>
+// CHECK:         vector.transfer_read %arg0{{.*}}, %[[NEG]] {in_bounds = [true]} : tensor<1x3x16x16xf32>, vector<16xf32>
+// CHECK:         %[[M15:.*]] = vector.constant_mask [15] : vector<16xi1>
+// CHECK:         vector.transfer_read %arg0[{{.*}}, %c1], %[[NEG]], %[[M15]] {in_bounds = [true]} : tensor<1x3x16x16xf32>, vector<16xf32>
 // CHECK-COUNT-8: arith.maximumf {{.*}} : vector<8xf32>
 // CHECK:       }
 // CHECK-COUNT-5: arith.maximumf

@@ -53,6 +53,49 @@ func.func @relu(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
 
 // -----
 
+// An elementwise op on a 7 x 7 feature map (rows of 7, no vector fits):
+// the trailing loops merge until 16 lanes fit, here the channels and the
+// map (32 x 49 = 98 vectors of 16); the result is reshaped back.
+// CHECK-LABEL: func.func @odd_map
+// CHECK:       tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] : tensor<1x32x7x7xf32> into tensor<1x1568xf32>
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c1568 step %c16
+// CHECK:         arith.addf {{.*}} : vector<1x16xf32>
+// CHECK:       tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] output_shape [1, 32, 7, 7] : tensor<1x1568xf32> into tensor<1x32x7x7xf32>
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @odd_map(%x: tensor<1x32x7x7xf32>, %y: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
+  %e = tensor.empty() : tensor<1x32x7x7xf32>
+  %r = linalg.generic {indexing_maps = [#id4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %y : tensor<1x32x7x7xf32>, tensor<1x32x7x7xf32>) outs(%e : tensor<1x32x7x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x32x7x7xf32>
+  return %r : tensor<1x32x7x7xf32>
+}
+
+// -----
+
+// A per-channel operand reads the channel loop alone: only the map's rows
+// and columns may merge (49, still no vector), so the op is left as it is.
+// CHECK-LABEL: func.func @odd_map_channel_bias
+// CHECK-NOT:   tensor.collapse_shape
+// CHECK-NOT:   vector.transfer_read
+// CHECK:       linalg.generic
+#id4b = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#ch = affine_map<(d0, d1, d2, d3) -> (d1)>
+func.func @odd_map_channel_bias(%x: tensor<1x32x7x7xf32>, %b: tensor<32xf32>) -> tensor<1x32x7x7xf32> {
+  %e = tensor.empty() : tensor<1x32x7x7xf32>
+  %r = linalg.generic {indexing_maps = [#id4b, #ch, #id4b], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %b : tensor<1x32x7x7xf32>, tensor<32xf32>) outs(%e : tensor<1x32x7x7xf32>) {
+  ^bb0(%a: f32, %c: f32, %out: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<1x32x7x7xf32>
+  return %r : tensor<1x32x7x7xf32>
+}
+
+// -----
+
 // Dynamic rows (a symbolic batch or sequence length) with static reduction
 // and columns become static pieces, no masks: a loop over whole 8-row tiles,
 // each a static 8-row matmul with the few-rows schedule, then the rest:

@@ -51,6 +51,31 @@ def pool(name, op, c, hw, **attrs):
     return name, [helper.make_node(op, ["x"], ["y"], **attrs)], [1, c, hw, hw], []
 
 
+def inverted_residual(name, c, hw, expand):
+    """MobileNetV2's block: 1x1 Conv + Clip(0, 6) to c * expand channels, a
+    padded 3x3 depthwise Conv + Clip, a 1x1 Conv back to c, plus the
+    input. On an odd map the elementwise ops run flat over channels and map
+    together and the depthwise kernel reads the flat result row by row:
+    its lanes past a row's end must not read the next row."""
+    rng = np.random.default_rng(len(name))
+    e = c * expand
+    arrays = {"w1": [e, c, 1, 1], "b1": [e], "w2": [e, 1, 3, 3], "b2": [e],
+              "w3": [c, e, 1, 1], "b3": [c]}
+    init = [numpy_helper.from_array(rng.standard_normal(s).astype(np.float32) * 0.5, n)
+            for n, s in arrays.items()]
+    init += [numpy_helper.from_array(np.array(0, np.float32), "lo"),
+             numpy_helper.from_array(np.array(6, np.float32), "hi")]
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"]),
+        helper.make_node("Clip", ["c1", "lo", "hi"], ["r1"]),
+        helper.make_node("Conv", ["r1", "w2", "b2"], ["c2"], group=e, pads=[1, 1, 1, 1]),
+        helper.make_node("Clip", ["c2", "lo", "hi"], ["r2"]),
+        helper.make_node("Conv", ["r2", "w3", "b3"], ["c3"]),
+        helper.make_node("Add", ["c3", "x"], ["y"]),
+    ]
+    return name, nodes, [1, c, hw, hw], init
+
+
 MODELS = [
     conv("dw3x3-s1-c5-13", 5, 13, 3, group=5, act="clip"),
     conv("dw3x3-s2-c6-15", 6, 15, 3, group=6, stride=2, act="relu"),
@@ -88,6 +113,8 @@ MODELS = [
     pool("avgpool3x3-s2-incl-c4-13", "AveragePool", 4, 13, kernel_shape=[3, 3], strides=[2, 2],
          pads=[1, 1, 1, 1], count_include_pad=1),
     pool("gap-c6-9", "GlobalAveragePool", 6, 9),
+    inverted_residual("invres-c8-14", 8, 14, 3),
+    inverted_residual("invres-c4-7", 4, 7, 6),
 ]
 
 

@@ -66,8 +66,10 @@ struct OutlineLoopNests
         rewriter.setInsertionPointToEnd(body);
         scf::YieldOp::create(rewriter, op->getLoc(), op->getResults());
 
-        // Constants and globals (weights) used inside are cloned into it,
-        // so that they stay constants there instead of becoming arguments.
+        // Constants (also operand-free pure ops such as
+        // vector.constant_mask) and globals (weights) used inside are cloned
+        // into it, so that they stay constants there instead of becoming
+        // arguments.
         llvm::SetVector<Value> captured;
         getUsedValuesDefinedAbove(region.getRegion(), captured);
         rewriter.setInsertionPointToStart(body);
@@ -75,7 +77,9 @@ struct OutlineLoopNests
           Operation *def = v.getDefiningOp();
           if (!def || def->getNumResults() != 1 ||
               !(def->hasTrait<OpTrait::ConstantLike>() ||
-                isa<memref::GetGlobalOp>(def)))
+                isa<memref::GetGlobalOp>(def) ||
+                (def->getNumOperands() == 0 && def->getNumRegions() == 0 &&
+                 isMemoryEffectFree(def))))
             continue;
           Value copy = rewriter.clone(*def)->getResult(0);
           rewriter.replaceUsesWithIf(v, copy, [&](OpOperand &use) {

@@ -51,6 +51,60 @@ int64_t fittingTile(int64_t size, int64_t want) {
   return tile;
 }
 
+/// An elementwise `op` (a linalg.generic) whose innermost loop is no
+/// multiple of `vectorWidth` (a 7x7 or 111x111 feature map) with its
+/// trailing loops merged into one, as few as make the merged loop such a
+/// multiple, where every operand reads those loops as one contiguous run or
+/// not at all (a channel bias broadcast over the map): the merged op, its
+/// results reshaped back for the users of `op`. Null (and `op` unchanged)
+/// when no merge gives a wider vector.
+linalg::LinalgOp collapseTrailingLoops(IRRewriter &rewriter,
+                                       linalg::LinalgOp op,
+                                       int64_t vectorWidth) {
+  if (!isa<linalg::GenericOp>(op.getOperation()))
+    return {};
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t loops = ranges.size();
+  if (loops < 2 || ShapedType::isDynamic(ranges.back()) ||
+      fittingTile(ranges.back(), vectorWidth) == vectorWidth)
+    return {};
+  // Merging needs every operand indexed by loops alone (no strided
+  // windows, no constant indices).
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (!op.hasPureTensorSemantics() || !llvm::all_of(maps, [](AffineMap map) {
+        return map.isProjectedPermutation(/*allowZeroInResults=*/false);
+      }))
+    return {};
+  int64_t first = -1, extent = ranges.back();
+  ReassociationIndices group{loops - 1};
+  for (int64_t d = loops - 2; d >= 0 && !ShapedType::isDynamic(ranges[d]);
+       --d) {
+    group.insert(group.begin(), d);
+    if (!linalg::areDimSequencesPreserved(maps, {group}))
+      break;
+    first = d;
+    extent *= ranges[d];
+    if (fittingTile(extent, vectorWidth) == vectorWidth)
+      break;
+  }
+  if (first < 0 || fittingTile(extent, vectorWidth) <=
+                       fittingTile(ranges.back(), vectorWidth))
+    return {};
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t d = 0; d < first; ++d)
+    groups.push_back({d});
+  groups.push_back({});
+  for (int64_t d = first; d < loops; ++d)
+    groups.back().push_back(d);
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::CollapseResult> collapsed =
+      linalg::collapseOpIterationDims(op, groups, rewriter);
+  if (failed(collapsed))
+    return {};
+  rewriter.replaceOp(op, collapsed->results);
+  return collapsed->collapsedOp;
+}
+
 /// Tile sizes for a reduction along the innermost loop whose extent is
 /// static (a row sum or maximum: LayerNorm, softmax), or nothing: one row
 /// at a time, the row in chunks of up to 16 vectors (the largest power of
@@ -763,6 +817,11 @@ struct SieveTileAndVectorizePass
       }
       if (!isVectorizableElementwise(op))
         continue;
+      if (linalg::LinalgOp flat =
+              collapseTrailingLoops(rewriter, op, vectorWidth)) {
+        op = flat;
+        ranges = op.getStaticLoopRanges();
+      }
       SmallVector<int64_t> sizes(ranges.size(), 1);
       sizes.back() = fittingTile(ranges.back(), vectorWidth);
       if (sizes.back() < 4)

@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
@@ -309,6 +310,20 @@ private:
     return c == 1 ? a : arith::MulIOp::create(b, loc, a, index(c)).getResult();
   }
 
+  /// The mask of the `width` lanes from column `column` of a row of
+  /// `rowLength` elements: the lanes before the row's end. Reads and writes
+  /// that may cross the end of a row carry it explicitly (and are marked in
+  /// bounds) instead of relying on out-of-bounds transfer semantics, which
+  /// only hold while the row is the buffer's innermost dimension: once
+  /// memref alias folding rewrites the access into a collapsed buffer
+  /// (a producer's flat elementwise output), the lanes past the row's end
+  /// would read the next row.
+  Value rowMask(Value column, int64_t width, int64_t rowLength) {
+    Value remaining = arith::SubIOp::create(b, loc, index(rowLength), column);
+    return vector::CreateMaskOp::create(
+        b, loc, VectorType::get({width}, b.getI1Type()), ValueRange{remaining});
+  }
+
   /// scf.for iv in [from, to) by `step` carrying `init`; a single
   /// iteration is emitted inline.
   Value loop(int64_t from, int64_t to, Value init, LoopBody body,
@@ -426,6 +441,7 @@ private:
     SmallVector<Value> at = s.grouped
                                 ? SmallVector<Value>{p.n, p.g, p.f, p.oh, ow}
                                 : SmallVector<Value>{p.n, p.g, p.oh, ow};
+    Value mask = outInBounds ? Value() : rowMask(ow, lanes, s.outW);
     Value acc = start;
     if (!acc) {
       // From the destination when the op writes into its accumulator, else
@@ -435,9 +451,8 @@ private:
           arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
       SmallVector<Value> from(at);
       from[1] = p.global;
-      acc = vector::TransferReadOp::create(
-          b, loc, vectorType, readsDestination ? out : s.init,
-          readsDestination ? at : from, zero, ArrayRef<bool>{outInBounds});
+      acc = transferRead(vectorType, readsDestination ? out : s.init,
+                         readsDestination ? at : from, zero, mask);
     }
     if (s.inputsPerGroup == 1) {
       acc = accumulate(p, index(0), oh, ow, staticOw, lastOw, acc, taps);
@@ -456,8 +471,11 @@ private:
     }
     if (s.epilogue)
       acc = applyEpilogue(acc);
+    AffineMap map =
+        AffineMap::getMinorIdentityMap(at.size(), 1, b.getContext());
     return vector::TransferWriteOp::create(b, loc, acc, out, at,
-                                           ArrayRef<bool>{outInBounds})
+                                           AffineMapAttr::get(map), mask,
+                                           b.getBoolArrayAttr({true}))
         .getResult();
   }
 
@@ -514,10 +532,7 @@ private:
         if (before > 0) {
           // Read from column 0 and shift right by `before` lanes of
           // padding.
-          bool inBounds = span <= s.inW;
-          x = vector::TransferReadOp::create(b, loc, wideType, s.input,
-                                             indices(index(0)), padValue,
-                                             ArrayRef<bool>{inBounds});
+          x = read(wideType, indices(index(0)), index(0), padValue);
           Value pads = vector::BroadcastOp::create(b, loc, wideType, padValue);
           for (int64_t &i : pick)
             i = i < before ? 0 : span + i - before;
@@ -526,9 +541,7 @@ private:
           // The last lane read by the last vector of the row.
           bool inBounds = lastOw * s.strideW + shift + span <= s.inW;
           Value iw = shift == 0 ? columnStart : add(columnStart, index(shift));
-          x = vector::TransferReadOp::create(b, loc, wideType, s.input,
-                                             indices(iw), padValue,
-                                             ArrayRef<bool>{inBounds});
+          x = read(wideType, indices(iw), inBounds ? Value() : iw, padValue);
           if (s.strideW != 1)
             x = vector::ShuffleOp::create(b, loc, x, x, pick);
         }
@@ -547,6 +560,28 @@ private:
       }
     }
     return acc;
+  }
+
+  /// A read of `type` from the input at `indices`, masked to the row from
+  /// column `column` on (none: known to end inside the row).
+  Value read(VectorType type, ArrayRef<Value> indices, Value column,
+             Value padValue) {
+    Value mask;
+    if (column &&
+        !(isConstantIntValue(column, 0) && type.getNumElements() <= s.inW))
+      mask = rowMask(column, type.getNumElements(), s.inW);
+    return transferRead(type, s.input, indices, padValue, mask);
+  }
+
+  /// A 1-D read of `type` from `source` at `indices`, in bounds where
+  /// `mask` (none: every lane) is set.
+  Value transferRead(VectorType type, Value source, ArrayRef<Value> indices,
+                     Value padValue, Value mask) {
+    AffineMap map =
+        AffineMap::getMinorIdentityMap(indices.size(), 1, b.getContext());
+    return vector::TransferReadOp::create(b, loc, type, source, indices, map,
+                                          padValue, mask,
+                                          b.getBoolArrayAttr({true}));
   }
 
   /// The epilogue's body on the accumulator vector: each op cloned with
