@@ -15,6 +15,31 @@ func.func @pointwise(%x: tensor<1x16x7x7xf32>, %w: tensor<8x16x1x1xf32>, %o: ten
 
 // -----
 
+// A bias broadcast into the accumulator (the importer's Conv with a bias)
+// is built over [F, H*W] directly, not reshaped: later passes tile it with
+// the matmul.
+// CHECK-DAG:   #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG:   #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @bias
+// CHECK:       %[[E:.*]] = tensor.empty() : tensor<8x49xf32>
+// CHECK:       %[[B:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%arg2 : tensor<8xf32>) outs(%[[E]] : tensor<8x49xf32>)
+// CHECK:       linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<8x16xf32>, tensor<16x49xf32>) outs(%[[B]] : tensor<8x49xf32>)
+#bias = affine_map<(d0, d1, d2, d3) -> (d1)>
+#nchw = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @bias(%x: tensor<1x16x7x7xf32>, %w: tensor<8x16x1x1xf32>, %b: tensor<8xf32>) -> tensor<1x8x7x7xf32> {
+  %e = tensor.empty() : tensor<1x8x7x7xf32>
+  %o = linalg.generic {indexing_maps = [#bias, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<8xf32>) outs(%e : tensor<1x8x7x7xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x8x7x7xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x16x7x7xf32>, tensor<8x16x1x1xf32>) outs(%o : tensor<1x8x7x7xf32>) -> tensor<1x8x7x7xf32>
+  return %c : tensor<1x8x7x7xf32>
+}
+
+// -----
+
 // A strided 3x3 convolution gathers receptive fields (image to column).
 // CHECK-DAG:   #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (0, d0, d3 * 2 + d1, d4 * 2 + d2)>
 // CHECK-LABEL: func.func @strided

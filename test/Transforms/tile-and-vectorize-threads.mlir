@@ -88,3 +88,45 @@ func.func @conv(%x: tensor<1x64x58x58xf32>, %w: tensor<64x64x3x3xf32>, %c: tenso
       ins(%x, %w : tensor<1x64x58x58xf32>, tensor<64x64x3x3xf32>) outs(%c : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
   return %r : tensor<1x64x56x56xf32>
 }
+
+// -----
+
+// An elementwise op over a large feature map (a ReLU on 1x96x112x112:
+// memory-bound) is split too, on its first dimension that pays (the
+// channels); each chunk is vectorized as usual. A small one is not.
+// CHECK-LABEL: func.func @relu_map
+// CHECK:       scf.forall (%{{.*}}) = (0) to (96) step (48) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<1x96x112x112xf32>)
+// CHECK:         arith.maximumf {{.*}} : vector<1x1x1x16xf32>
+// ONE-LABEL:   func.func @relu_map
+// ONE-NOT:     scf.forall
+// ONE:         return
+#nchw = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @relu_map(%x: tensor<1x96x112x112xf32>) -> tensor<1x96x112x112xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x96x112x112xf32>
+  %r = linalg.generic {indexing_maps = [#nchw, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x96x112x112xf32>) outs(%e : tensor<1x96x112x112xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %v = arith.maximumf %in, %zero : f32
+    linalg.yield %v : f32
+  } -> tensor<1x96x112x112xf32>
+  return %r : tensor<1x96x112x112xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @relu_small
+// CHECK-NOT:   scf.forall
+// CHECK:       return
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @relu_small(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x64xf32>
+  %r = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x64xf32>) outs(%e : tensor<4x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %v = arith.maximumf %in, %zero : f32
+    linalg.yield %v : f32
+  } -> tensor<4x64xf32>
+  return %r : tensor<4x64xf32>
+}

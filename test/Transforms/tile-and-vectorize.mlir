@@ -1,4 +1,5 @@
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize))" | FileCheck %s
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize{threads=2 min-chunk-cycles=1}))" | FileCheck %s --check-prefix=THREADS
 
 // A matmul: cache blocks of 128 columns x 256 reduction steps (capped by
 // the shape), then 8x32 register tiles with the reduction innermost; the
@@ -92,6 +93,49 @@ func.func @odd_map_channel_bias(%x: tensor<1x32x7x7xf32>, %b: tensor<32xf32>) ->
     linalg.yield %s : f32
   } -> tensor<1x32x7x7xf32>
   return %r : tensor<1x32x7x7xf32>
+}
+
+// -----
+
+// A 1x1 convolution's matmul (bias broadcast into the accumulator), the
+// expand_shape back to NCHW and a ReLU: the ReLU is rewritten over the
+// matmul's [channels, pixels] loops and computed block by block with it:
+// one loop over cache blocks of 256 columns holds the bias broadcast, the
+// matmul's register tiles and the ReLU's vectors of that block. With
+// threads, the blocks are the parallel chunks.
+// CHECK-LABEL: func.func @conv_relu
+// CHECK:       scf.for %[[B:.*]] = %c0 to %c512 step %c256
+// CHECK:         vector.transfer_read {{.*}}permutation_map{{.*}} : tensor<1xf32>, vector<1x16xf32>
+// CHECK:         vector.contract
+// CHECK:         arith.maximumf {{.*}} : vector<1x16xf32>
+// CHECK:         tensor.insert_slice %{{.*}} into %{{.*}}[0, %[[B]]] [64, 256] [1, 1] : tensor<64x256xf32> into tensor<64x512xf32>
+// CHECK:       tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2, 3]] output_shape [1, 64, 16, 32] : tensor<64x512xf32> into tensor<1x64x16x32xf32>
+// CHECK-NOT:   linalg.generic
+// THREADS-LABEL: func.func @conv_relu
+// THREADS:     scf.forall (%{{.*}}) = (0) to (512) step (256)
+// THREADS:         vector.contract
+// THREADS:         arith.maximumf {{.*}} : vector<1x16xf32>
+#row = affine_map<(d0, d1) -> (d0)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#nchw = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @conv_relu(%w: tensor<64x16xf32>, %x: tensor<16x512xf32>, %b: tensor<64xf32>) -> tensor<1x64x16x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x64x16x32xf32>
+  %e2 = tensor.empty() : tensor<64x512xf32>
+  %acc = linalg.generic {indexing_maps = [#row, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<64xf32>) outs(%e2 : tensor<64x512xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<64x512xf32>
+  %m = linalg.matmul ins(%w, %x : tensor<64x16xf32>, tensor<16x512xf32>) outs(%acc : tensor<64x512xf32>) -> tensor<64x512xf32>
+  %y = tensor.expand_shape %m [[0, 1], [2, 3]] output_shape [1, 64, 16, 32] : tensor<64x512xf32> into tensor<1x64x16x32xf32>
+  %r = linalg.generic {indexing_maps = [#nchw, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y : tensor<1x64x16x32xf32>) outs(%e : tensor<1x64x16x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %v = arith.maximumf %in, %zero : f32
+    linalg.yield %v : f32
+  } -> tensor<1x64x16x32xf32>
+  return %r : tensor<1x64x16x32xf32>
 }
 
 // -----

@@ -25,8 +25,75 @@ using namespace mlir;
 
 namespace {
 
+/// A broadcast `value` (a linalg.generic copying one input, such as a
+/// convolution's bias, into every position of its output, used once) built
+/// in the collapsed `shape` instead, or null: each input dimension must be
+/// read by a loop that is the only one of its group of more than one
+/// element. Later passes can then tile and fuse it with the matmul whose
+/// accumulator it is, which they cannot through a reshape.
+Value collapsedBroadcast(PatternRewriter &rewriter, Location loc, Value value,
+                         ArrayRef<int64_t> shape,
+                         ArrayRef<ReassociationIndices> groups) {
+  auto generic = value.getDefiningOp<linalg::GenericOp>();
+  if (!generic || !value.hasOneUse() || generic.getNumDpsInputs() != 1 ||
+      generic.getNumDpsInits() != 1 || !generic.hasPureTensorSemantics() ||
+      generic.getNumParallelLoops() != generic.getNumLoops())
+    return {};
+  Block &body = generic.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  if (body.getOperations().size() != 1 ||
+      yield.getValues()[0] != body.getArgument(0))
+    return {};
+  AffineMap outMap =
+      generic.getMatchingIndexingMap(generic.getDpsInitOperand(0));
+  AffineMap inMap =
+      generic.getMatchingIndexingMap(generic.getDpsInputOperand(0));
+  SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
+  if (!outMap.isIdentity() || !inMap.isProjectedPermutation())
+    return {};
+  // The collapsed loop of each loop, for loops alone in their group.
+  SmallVector<int64_t> collapsedOf(ranges.size(), -1);
+  for (auto [i, group] : llvm::enumerate(groups)) {
+    int64_t wide = -1, count = 0;
+    for (int64_t d : group)
+      if (ranges[d] != 1) {
+        wide = d;
+        ++count;
+      }
+    if (count == 1)
+      collapsedOf[wide] = i;
+    else if (group.size() == 1)
+      collapsedOf[group[0]] = i;
+  }
+  SmallVector<AffineExpr> results;
+  for (AffineExpr e : inMap.getResults()) {
+    int64_t d = cast<AffineDimExpr>(e).getPosition();
+    if (collapsedOf[d] < 0)
+      return {};
+    results.push_back(rewriter.getAffineDimExpr(collapsedOf[d]));
+  }
+  MLIRContext *ctx = rewriter.getContext();
+  SmallVector<AffineMap> maps{
+      AffineMap::get(shape.size(), 0, results, ctx),
+      AffineMap::getMultiDimIdentityMap(shape.size(), ctx)};
+  Type element = cast<RankedTensorType>(value.getType()).getElementType();
+  Value empty = tensor::EmptyOp::create(rewriter, loc, shape, element);
+  SmallVector<utils::IteratorType> iterators(shape.size(),
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             rewriter, loc, TypeRange{empty.getType()},
+             ValueRange{generic.getDpsInputOperand(0)->get()},
+             ValueRange{empty}, maps, iterators,
+             [](OpBuilder &b, Location loc, ValueRange args) {
+               linalg::YieldOp::create(b, loc, args[0]);
+             })
+      .getResult(0);
+}
+
 Value collapse(PatternRewriter &rewriter, Location loc, Value value,
                ArrayRef<int64_t> shape, ArrayRef<ReassociationIndices> groups) {
+  if (Value broadcast = collapsedBroadcast(rewriter, loc, value, shape, groups))
+    return broadcast;
   auto type = cast<RankedTensorType>(value.getType());
   return tensor::CollapseShapeOp::create(
       rewriter, loc, RankedTensorType::get(shape, type.getElementType()), value,

@@ -580,10 +580,23 @@ struct SieveTileAndVectorizePass
   /// single-thread schedule; else `op`.
   linalg::LinalgOp parallelize(IRRewriter &rewriter, linalg::LinalgOp op) {
     // Ops already inside a parallel chunk (sieve-conv-to-matmul's panel
-    // chunks) stay on its thread.
-    if (threads <= 1 || op.getNumReductionLoops() == 0 ||
+    // chunks, fused epilogues) stay on its thread. Elementwise ops are
+    // split too: a ReLU over a large feature map is memory-bound, and two
+    // cores stream more than one.
+    if (threads <= 1 ||
+        (op.getNumReductionLoops() == 0 && !isVectorizableElementwise(op)) ||
         op->getParentOfType<scf::ForallOp>())
       return op;
+    SmallVector<int64_t> sizes = parallelChunks(op);
+    if (sizes.empty())
+      return op;
+    FailureOr<linalg::LinalgOp> chunk = tileParallel(rewriter, op, sizes);
+    return succeeded(chunk) ? *chunk : op;
+  }
+
+  /// The chunk sizes of `op`'s loops (0: not split) for `threads`
+  /// threads, or an empty vector when it stays whole (planParallel).
+  SmallVector<int64_t> parallelChunks(linalg::LinalgOp op) const {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     SmallVector<int64_t> steps(ranges.size(), 0), order;
     if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op)) {
@@ -607,12 +620,238 @@ struct SieveTileAndVectorizePass
         steps[d] = 1;
         order.push_back(d);
       }
+      // An elementwise op's innermost loop is split in whole vectors only.
+      if (op.getNumReductionLoops() == 0 && !ranges.empty())
+        steps.back() = fittingTile(ranges.back(), vectorWidth);
     }
-    SmallVector<int64_t> sizes = planParallel(op, ranges, steps, order);
-    if (sizes.empty())
-      return op;
-    FailureOr<linalg::LinalgOp> chunk = tileParallel(rewriter, op, sizes);
-    return succeeded(chunk) ? *chunk : op;
+    return planParallel(op, ranges, steps, order);
+  }
+
+  /// The elementwise op that alone consumes the result of `matmul`
+  /// (directly or through the expand_shape of a convolution's output
+  /// back to NCHW) and reads it as it is (a ReLU, Clip, residual Add),
+  /// rewritten over the matmul's [rows, columns] loops, or null.
+  linalg::LinalgOp epilogueOf(IRRewriter &rewriter,
+                              linalg::MatmulOp matmul) const {
+    Value result = matmul->getResult(0);
+    if (!result.hasOneUse())
+      return {};
+    Value produced = result;
+    auto expand = dyn_cast<tensor::ExpandShapeOp>(*result.getUsers().begin());
+    if (expand) {
+      produced = expand.getResult();
+      if (!produced.hasOneUse())
+        return {};
+    }
+    auto generic = dyn_cast<linalg::GenericOp>(*produced.getUsers().begin());
+    if (!generic || !isVectorizableElementwise(generic) ||
+        !generic.hasPureTensorSemantics() || generic.getNumDpsInits() != 1 ||
+        generic->getResult(0).getType() != produced.getType())
+      return {};
+    OpOperand *read = nullptr;
+    for (OpOperand *operand : generic.getDpsInputOperands())
+      if (operand->get() == produced) {
+        if (read)
+          return {}; // Read twice (x * x): left alone.
+        read = operand;
+      }
+    if (!read || !generic.getMatchingIndexingMap(read).isIdentity() ||
+        !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+             .isIdentity())
+      return {};
+    if (!expand)
+      return generic;
+    SmallVector<ReassociationIndices> groups = expand.getReassociationIndices();
+    if (!linalg::areDimSequencesPreserved(generic.getIndexingMapsArray(),
+                                          groups))
+      return {};
+    rewriter.setInsertionPoint(generic);
+    FailureOr<linalg::CollapseResult> collapsed =
+        linalg::collapseOpIterationDims(generic, groups, rewriter);
+    if (failed(collapsed))
+      return {};
+    rewriter.replaceOp(generic, collapsed->results);
+    linalg::LinalgOp epilogue = collapsed->collapsedOp;
+    // Its operand collapse_shape(expand_shape(result)) is the result.
+    for (OpOperand *operand : epilogue.getDpsInputOperands())
+      if (auto back = operand->get().getDefiningOp<tensor::CollapseShapeOp>();
+          back && back.getSrc() == produced &&
+          back.getType() == result.getType()) {
+        operand->set(result);
+        if (back->use_empty())
+          rewriter.eraseOp(back);
+      }
+    if (expand->use_empty())
+      rewriter.eraseOp(expand);
+    return epilogue;
+  }
+
+  /// Tiles `consumer` with `sizes` (0: not tiled) into an scf.forall
+  /// (`parallel`) or scf.for and fuses `matmul` (and the producer of its
+  /// accumulator: the bias broadcast or zero fill) into each tile. Returns
+  /// the consumer's and the matmul's tiles.
+  FailureOr<std::pair<linalg::LinalgOp, linalg::MatmulOp>>
+  tileAndFuse(IRRewriter &rewriter, linalg::LinalgOp consumer,
+              linalg::MatmulOp matmul, ArrayRef<int64_t> sizes,
+              bool parallel) const {
+    scf::SCFTilingOptions tiling;
+    SmallVector<OpFoldResult> tileSizes;
+    for (int64_t s : sizes)
+      tileSizes.push_back(rewriter.getIndexAttr(s));
+    tiling.setTileSizes(tileSizes);
+    if (parallel)
+      tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    Operation *init = matmul.getOutputs()[0].getDefiningOp();
+    scf::SCFTileAndFuseOptions options;
+    options.setTilingOptions(tiling);
+    options.setFusionControlFn(
+        [&](tensor::ExtractSliceOp, OpResult producer, bool)
+            -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+          Operation *owner = producer.getOwner();
+          if (owner == matmul.getOperation() ||
+              (owner == init && isa<linalg::LinalgOp>(owner) &&
+               cast<linalg::LinalgOp>(owner).getNumReductionLoops() == 0))
+            return scf::SCFTileAndFuseOptions::ControlFnResult{};
+          return std::nullopt;
+        });
+    rewriter.setInsertionPoint(consumer);
+    FailureOr<scf::SCFTileAndFuseResult> fused =
+        scf::tileConsumerAndFuseProducersUsingSCF(
+            rewriter, cast<TilingInterface>(consumer.getOperation()), options);
+    if (failed(fused))
+      return failure();
+    linalg::MatmulOp tiledMatmul;
+    for (Operation *op : fused->tiledAndFusedOps)
+      if (auto m = dyn_cast<linalg::MatmulOp>(op))
+        tiledMatmul = m;
+    if (!tiledMatmul)
+      return failure();
+    for (OpResult r : consumer->getResults())
+      if (Value v = fused->replacements.lookup(r))
+        rewriter.replaceAllUsesWith(r, v);
+    rewriter.eraseOp(consumer);
+    // The untiled matmul and accumulator are dead now (but for the slices
+    // of them that fusion replaced).
+    eraseIfDead(rewriter, matmul);
+    eraseIfDead(rewriter, init);
+    return std::make_pair(
+        cast<linalg::LinalgOp>(fused->tiledAndFusedOps.front()), tiledMatmul);
+  }
+
+  /// Erases `op` (an untiled producer) when nothing but unused slices of
+  /// its results remain.
+  static void eraseIfDead(IRRewriter &rewriter, Operation *op) {
+    if (!op)
+      return;
+    for (Operation *user : llvm::make_early_inc_range(op->getUsers()))
+      if (isa<tensor::ExtractSliceOp>(user) && user->use_empty())
+        rewriter.eraseOp(user);
+    if (op->use_empty())
+      rewriter.eraseOp(op);
+  }
+
+  /// Replaces the extract_slice of a result of `producer` that `operand`
+  /// reads with that tile of the result computed on its own (a tiled copy
+  /// of `producer`, returned; null when the slice is not such a tile).
+  Operation *computeSliceAlone(IRRewriter &rewriter, OpOperand &operand,
+                               Operation *producer) const {
+    auto slice = operand.get().getDefiningOp<tensor::ExtractSliceOp>();
+    if (!slice || !producer || slice.getSource().getDefiningOp() != producer ||
+        !slice.hasUnitStride() ||
+        slice.getSourceType().getRank() != slice.getType().getRank())
+      return nullptr;
+    rewriter.setInsertionPoint(slice);
+    FailureOr<TilingResult> tile =
+        cast<TilingInterface>(producer).generateResultTileValue(
+            rewriter, cast<OpResult>(slice.getSource()).getResultNumber(),
+            slice.getMixedOffsets(), slice.getMixedSizes());
+    if (failed(tile) || tile->tiledOps.empty())
+      return nullptr;
+    operand.set(tile->tiledValues[0]);
+    return tile->tiledOps.back();
+  }
+
+  /// Splits `epilogue` (over `matmul`'s [rows, columns]) at column
+  /// `whole`, each part reading a matmul (and accumulator) of its own
+  /// columns. Returns the first part and its matmul, or nulls.
+  std::pair<linalg::LinalgOp, linalg::MatmulOp>
+  splitColumns(IRRewriter &rewriter, linalg::LinalgOp epilogue,
+               linalg::MatmulOp matmul, int64_t whole) const {
+    Operation *init = matmul.getOutputs()[0].getDefiningOp();
+    if (init && !(isa<linalg::LinalgOp>(init) &&
+                  cast<linalg::LinalgOp>(init).getNumReductionLoops() == 0))
+      init = nullptr;
+    rewriter.setInsertionPoint(epilogue);
+    auto [covered, rest] = linalg::splitOp(
+        rewriter, cast<TilingInterface>(epilogue.getOperation()), 1,
+        rewriter.getIndexAttr(whole));
+    if (!covered || !rest)
+      return {};
+    linalg::MatmulOp coveredMatmul;
+    for (TilingInterface part : {covered, rest})
+      for (OpOperand *operand :
+           cast<linalg::LinalgOp>(part.getOperation()).getDpsInputOperands())
+        if (Operation *tiled =
+                computeSliceAlone(rewriter, *operand, matmul.getOperation())) {
+          auto partMatmul = cast<linalg::MatmulOp>(tiled);
+          computeSliceAlone(rewriter, *partMatmul.getDpsInitOperand(0), init);
+          if (part == covered)
+            coveredMatmul = partMatmul;
+        }
+    eraseIfDead(rewriter, matmul);
+    eraseIfDead(rewriter, init);
+    if (!coveredMatmul)
+      return {};
+    return {cast<linalg::LinalgOp>(covered.getOperation()), coveredMatmul};
+  }
+
+  /// Computes the elementwise op after a static matmul (a convolution's
+  /// ReLU, Clip or residual Add) block by block with it: the matmul's
+  /// cache blocks of columns (and with threads, its parallel chunks)
+  /// become loops around both, so the op reads each block of the
+  /// product from cache right after it is computed instead of making a
+  /// pass of its own over the whole output in memory.
+  void fuseEpilogue(IRRewriter &rewriter, linalg::MatmulOp matmul) const {
+    auto op = cast<linalg::LinalgOp>(matmul.getOperation());
+    if (!op.hasPureTensorSemantics() || op.hasDynamicShape() ||
+        !linalg::MatmulOp::isDefaultIndexingMaps(matmul.getIndexingMaps()))
+      return;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    // Few rows take the streaming schedule: left alone.
+    if (ranges[0] <= tileM || ranges[1] < tileN)
+      return;
+    linalg::LinalgOp epilogue = epilogueOf(rewriter, matmul);
+    if (!epilogue)
+      return;
+    if (ranges[1] % tileN != 0) {
+      // The columns whole register tiles cover are fused below; the rest
+      // (narrower than a tile) is a matmul and an elementwise op of its
+      // own, which peelColumns pads.
+      std::tie(epilogue, matmul) = splitColumns(rewriter, epilogue, matmul,
+                                                ranges[1] - ranges[1] % tileN);
+      if (!epilogue)
+        return;
+      op = cast<linalg::LinalgOp>(matmul.getOperation());
+      ranges = op.getStaticLoopRanges();
+    }
+    SmallVector<int64_t> chunks = op->getParentOfType<scf::ForallOp>()
+                                      ? SmallVector<int64_t>{}
+                                      : parallelChunks(op);
+    int64_t columns = ranges[1];
+    if (!chunks.empty()) {
+      auto tiles = tileAndFuse(rewriter, epilogue, matmul,
+                               {chunks[0], chunks[1]}, /*parallel=*/true);
+      if (failed(tiles))
+        return;
+      std::tie(epilogue, matmul) = *tiles;
+      if (chunks[1])
+        columns = chunks[1];
+    }
+    int64_t block =
+        blockTile(columns, sieve::kMatmulCacheBlock, columnTile(columns));
+    if (block < columns)
+      (void)tileAndFuse(rewriter, epilogue, matmul, {0, block},
+                        /*parallel=*/false);
   }
 
   /// The columns of a matmul register tile for `columns` columns: `tileN`
@@ -750,6 +989,12 @@ struct SieveTileAndVectorizePass
     getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
     for (linalg::MatmulOp op : matmuls)
       (void)splitRows(rewriter, op, tileM);
+
+    // Elementwise epilogues into the static matmuls' column blocks.
+    matmuls.clear();
+    getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    for (linalg::MatmulOp op : matmuls)
+      fuseEpilogue(rewriter, op);
 
     SmallVector<linalg::LinalgOp> ops, dynamicOps;
     getOperation().walk([&](linalg::LinalgOp op) {

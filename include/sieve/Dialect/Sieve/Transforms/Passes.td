@@ -185,7 +185,20 @@ def SieveTileAndVectorize
       are tiled to one vector of `vector-width` elements along the
       innermost dimension and vectorized, except those that read or write
       bool (`i1`) tensors: LLVM stores a vector of `i1` as packed bits,
-      while a memref of `i1` holds one byte per element.
+      while a memref of `i1` holds one byte per element. When no vector
+      fits the innermost loop (rows of 7 on a 7 x 7 feature map), its
+      trailing loops are merged (`linalg::collapseOpIterationDims`) until
+      one does, where every operand reads them as one contiguous run or
+      not at all (a per-channel operand stops the merge at the channels).
+    * The elementwise op that alone consumes a static matmul's result of
+      more than `tile-m` rows and at least `tile-n` columns (a
+      convolution's ReLU, Clip or residual Add; through the expand_shape
+      back to NCHW, the op rewritten over the matmul's loops) and reads it
+      as it is, is fused into the matmul's cache blocks of columns (and,
+      with threads, its parallel chunks): one loop over the blocks computes
+      the accumulator's bias broadcast, the matmul and the elementwise op
+      of each block, which is still in cache. Columns that whole register
+      tiles do not cover are split off first, with their own matmul.
     * Window ops with static shapes and float elements
       (`linalg.depthwise_conv_2d_nchw_chw`, `linalg.conv_2d_ngchw_gfchw`,
       `linalg.pooling_nchw_max`, `linalg.pooling_nchw_sum`) become loops
@@ -221,7 +234,8 @@ def SieveTileAndVectorize
     (`convert-linalg-to-loops`).
 
     With `threads` > 1, a static op with a reduction loop (matmul, batch
-    matmul, convolution, pooling) whose work is worth splitting is first
+    matmul, convolution, pooling) or an elementwise op (split in whole
+    vectors along its innermost loop) whose work is worth splitting is first
     tiled into an `scf.forall` over chunks of one parallel dimension
     (`planParallelChunks`: a divisor of the dimension's blocks, each chunk
     estimated at `min-chunk-cycles` or more, balanced over the threads; the
@@ -246,8 +260,8 @@ def SieveTileAndVectorize
     Option<"tileK", "tile-k", "int64_t", /*default=*/"1",
            "Reduction step of the matmul register tile">,
     Option<"threads", "threads", "int64_t", /*default=*/"1",
-           "Threads to split large contractions, convolutions and pooling "
-           "over (1: no parallel loops)">,
+           "Threads to split large contractions, convolutions, pooling "
+           "and elementwise ops over (1: no parallel loops)">,
     Option<"minChunkCycles", "min-chunk-cycles", "int64_t",
            /*default=*/"50000",
            "The least estimated cycles of one parallel chunk (default: ten "
