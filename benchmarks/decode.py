@@ -14,6 +14,13 @@ relative L2 error are reported beside the speed.
 
   benchmarks/decode.py [--sievec build/bin/sievec] [--models opt,llama]
                        [--tokens 64] [--reps 10] [--threads 1]
+
+The real-model zoo's decode exports at ~10% active neurons (their biases
+shifted by shift_relu_bias.py):
+
+  for m in opt-decode-ts llama-relu-decode-ts; do
+    benchmarks/shift_relu_bias.py --model build/zoo/$m --out /tmp/shifted/$m; done
+  benchmarks/decode.py --zoo /tmp/shifted --models opt-decode-ts,llama-relu-decode-ts
 """
 
 import argparse
@@ -32,6 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from sieve_model import SieveModel  # noqa: E402
+import shift_relu_bias  # noqa: E402
 
 
 def compile_model(sievec, path, lib, flags, specs):
@@ -44,15 +52,7 @@ def compile_model(sievec, path, lib, flags, specs):
 
 def trajectory(sess, prompt_set, tokens):
     """Decode-step feeds of greedy generation from the test set's state."""
-    names = [i.name for i in sess.get_inputs()]
-    feeds = []
-    feed = prompt_set
-    for _ in range(tokens):
-        feeds.append(feed)
-        out = sess.run(None, feed)
-        token = np.argmax(out[0][:, -1, :], axis=-1).astype(np.int64).reshape(-1, 1)
-        feed = {"input_ids": token, **dict(zip(names[1:], out[1:]))}
-    return feeds
+    return shift_relu_bias.trajectory(sess, prompt_set, tokens)[0]
 
 
 def main():
@@ -60,15 +60,18 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sievec", default=os.path.join(ROOT, "build", "bin", "sievec"))
     parser.add_argument("--zoo", default=os.path.join(ROOT, "build", "relu_lm"),
-                        help="make_relu_lm.py's output directory (made if missing)")
+                        help="make_relu_lm.py's output directory (made if missing), or "
+                        "shift_relu_bias.py's outputs (one directory per model)")
     parser.add_argument("--models", default="opt,llama")
     parser.add_argument("--tokens", type=int, default=64)
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--markdown")
     args = parser.parse_args()
-    subprocess.run([sys.executable, os.path.join(ROOT, "test", "relu_lm", "make_relu_lm.py"),
-                    "--out", args.zoo], check=True, stdout=subprocess.DEVNULL)
+    if not all(os.path.exists(os.path.join(args.zoo, n, "decode.onnx"))
+               for n in args.models.split(",")):
+        subprocess.run([sys.executable, os.path.join(ROOT, "test", "relu_lm", "make_relu_lm.py"),
+                        "--out", args.zoo], check=True, stdout=subprocess.DEVNULL)
     from onnx import numpy_helper
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -242,9 +242,11 @@ mlir::sieve::matchProjection(Value value, tensor::CollapseShapeOp collapse,
   }
   if (*bias)
     proj.bias = *bias;
+  // Shape queries (tensor.dim, of a symbolic batch) are not uses: they
+  // fold into the input's dimensions once the projection is rewritten.
   if (!hasOneUseBesidesDims(proj.matmul) ||
-      (proj.biasAdd && !proj.biasAdd->hasOneUse()) ||
-      (proj.expand && !proj.expand->hasOneUse())) {
+      (proj.biasAdd && !hasOneUseBesidesDims(proj.biasAdd)) ||
+      (proj.expand && !hasOneUseBesidesDims(proj.expand))) {
     why = "the up projection has other uses";
     return failure();
   }

@@ -52,7 +52,8 @@ int64_t elements(Value v) {
 }
 
 /// Every FFN of `module` a predictor can drive, in walk order.
-std::vector<PredictorSite> findSites(ModuleOp module) {
+std::vector<PredictorSite> findSites(ModuleOp module,
+                                     std::vector<std::string> &refused) {
   std::vector<PredictorSite> sites;
   module.walk([&](linalg::MatmulOp down) {
     PredictorSite site;
@@ -60,8 +61,11 @@ std::vector<PredictorSite> findSites(ModuleOp module) {
     if (std::optional<GatedFFN> gated = matchGatedFFN(down)) {
       std::string why;
       FailureOr<Projection> proj = matchGateProjection(*gated, why);
-      if (failed(proj))
+      if (failed(proj)) {
+        refused.push_back(describeNode(down, "matmul") +
+                          " in a gated FFN: no predictor (" + why + ")");
         return;
+      }
       site.relu = gated->gate.getDefiningOp();
       site.proj = *proj;
       site.gated = true;
@@ -87,8 +91,12 @@ std::vector<PredictorSite> findSites(ModuleOp module) {
       return;
     }
     auto xt = cast<RankedTensorType>(site.proj.input.getType());
-    if (!xt.getElementType().isF32() || xt.isDynamicDim(1))
+    if (!xt.getElementType().isF32() || xt.isDynamicDim(1)) {
+      refused.push_back(describeNode(down, "matmul") +
+                        ": no predictor (the projection's input is not f32 "
+                        "with a static feature dimension)");
       return;
+    }
     sites.push_back(site);
   });
   return sites;
@@ -273,7 +281,10 @@ bool mlir::sieve::fitPredictors(ModuleOp module,
   cleanup.addPass(createCSEPass());
   if (failed(cleanup.run(module)))
     return false;
-  std::vector<PredictorSite> sites = findSites(module);
+  std::vector<std::string> refused;
+  std::vector<PredictorSite> sites = findSites(module, refused);
+  for (const std::string &why : refused)
+    message(MessageKind::Remark, why);
   if (sites.empty()) {
     message(MessageKind::Remark,
             "--sparsity=approx: no ReLU FFN with constant f32 weights to "
@@ -301,7 +312,8 @@ bool mlir::sieve::fitPredictors(ModuleOp module,
   // The projections' inputs, from a dense build of a copy of the module
   // (the same walk finds the same sites in the same order).
   OwningOpRef<ModuleOp> copy(module.clone());
-  std::vector<PredictorSite> copySites = findSites(*copy);
+  std::vector<std::string> refusedAgain;
+  std::vector<PredictorSite> copySites = findSites(*copy, refusedAgain);
   if (copySites.size() != sites.size()) {
     message(MessageKind::Error, "internal error: the module's copy differs");
     return false;

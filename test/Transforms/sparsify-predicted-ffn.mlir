@@ -310,3 +310,40 @@ func.func @gated_squared_gate(%x: tensor<1x2xf32>, %wd: tensor<3x4xf32>) -> tens
   %y = linalg.matmul ins(%h, %wd : tensor<1x3xf32>, tensor<3x4xf32>) outs(%acc : tensor<1x4xf32>) -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
 }
+
+// -----
+
+// A gated FFN of a symbolic batch as Hugging Face's Llama exports it: the
+// projections reshaped to [batch, 1, d_ff], and the gate's reshape read by
+// tensor.dim (the ReLU's output size). Shape queries are not other uses:
+// the predictor applies.
+// CHECK-LABEL: func.func @gated_ffn_batch
+// CHECK:       %[[IDX:.*]] = sieve.predict %arg0
+// CHECK:       sieve.branch
+// CHECK:         sieve.column_gather_matmul %arg0, %{{.*}}, %[[IDX]] relu : tensor<?x2xf32>, tensor<3x2xf32>, tensor<?xindex> -> tensor<?x3xf32>
+func.func @gated_ffn_batch(%x: tensor<?x2xf32>, %wd: tensor<3x4xf32>) -> tensor<?x1x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %wg = arith.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]> : tensor<2x3xf32>
+  %wu = arith.constant dense<[[0.5, 0.5, 0.5], [1.5, 1.5, 1.5]]> : tensor<2x3xf32>
+  %n = tensor.dim %x, %c0 : tensor<?x2xf32>
+  %e = tensor.empty(%n) : tensor<?x3xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x3xf32>) -> tensor<?x3xf32>
+  %g = linalg.matmul ins(%x, %wg : tensor<?x2xf32>, tensor<2x3xf32>) outs(%z : tensor<?x3xf32>) -> tensor<?x3xf32>
+  %g3 = tensor.expand_shape %g [[0, 1], [2]] output_shape [%n, 1, 3] : tensor<?x3xf32> into tensor<?x1x3xf32>
+  %b = tensor.dim %g3, %c0 : tensor<?x1x3xf32>
+  %e3 = tensor.empty(%b) : tensor<?x1x3xf32>
+  %z3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<?x1x3xf32>) -> tensor<?x1x3xf32>
+  %r = linalg.max {sieve.predictor = #sieve.predictor<u = dense<1.0> : tensor<2x1xf32>, v = dense<1.0> : tensor<1x3xf32>, thresholds = dense<0.0> : tensor<3xf32>, recall = 0.95, density = 0.3>}
+      ins(%g3, %z3 : tensor<?x1x3xf32>, tensor<?x1x3xf32>) outs(%e3 : tensor<?x1x3xf32>) -> tensor<?x1x3xf32>
+  %u = linalg.matmul ins(%x, %wu : tensor<?x2xf32>, tensor<2x3xf32>) outs(%z : tensor<?x3xf32>) -> tensor<?x3xf32>
+  %u3 = tensor.expand_shape %u [[0, 1], [2]] output_shape [%n, 1, 3] : tensor<?x3xf32> into tensor<?x1x3xf32>
+  %h = linalg.mul ins(%r, %u3 : tensor<?x1x3xf32>, tensor<?x1x3xf32>) outs(%e3 : tensor<?x1x3xf32>) -> tensor<?x1x3xf32>
+  %hc = tensor.collapse_shape %h [[0, 1], [2]] : tensor<?x1x3xf32> into tensor<?x3xf32>
+  %o = tensor.empty(%n) : tensor<?x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%o : tensor<?x4xf32>) -> tensor<?x4xf32>
+  // expected-remark @+1 {{matmul in a gated FFN with ReLU gate output: predictor of rank 1 (recall 95.0%, predicted density 30.0% on held-out calibration rows) selects the gate and up columns and down rows to compute, dense path above 50% active (checked at run time)}}
+  %y = linalg.matmul ins(%hc, %wd : tensor<?x3xf32>, tensor<3x4xf32>) outs(%acc : tensor<?x4xf32>) -> tensor<?x4xf32>
+  %y3 = tensor.expand_shape %y [[0, 1], [2]] output_shape [%n, 1, 4] : tensor<?x4xf32> into tensor<?x1x4xf32>
+  return %y3 : tensor<?x1x4xf32>
+}

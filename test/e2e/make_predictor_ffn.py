@@ -77,11 +77,14 @@ def build(args):
         hidden = "hv"
     nodes += [helper.make_node("MatMul", [hidden, "w2"], ["dn"], name="down"),
               helper.make_node("Add", ["dn", "b2"], ["y"], name="down_bias")]
-    graph = helper.make_graph(
-        nodes, "predictor_ffn",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", d])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "seq", d])],
-        inits)
+    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "seq", d])]
+    if getattr(args, "expose_gate", False):
+        # The gate projection also read by the caller: no predictor may
+        # replace it.
+        outputs.append(helper.make_tensor_value_info("u", TensorProto.FLOAT, ["batch", "seq", n]))
+    graph = helper.make_graph(nodes, "predictor_ffn",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", d])],
+                              outputs, inits)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 
 
@@ -94,7 +97,7 @@ def write_sets(root, model_path, count, seq, d, rng, with_outputs):
         with open(os.path.join(set_dir, "input_0.pb"), "wb") as f:
             f.write(numpy_helper.from_array(x, "x").SerializeToString())
         if with_outputs:
-            (y,) = session.run(None, {"x": x})
+            (y,) = session.run(["y"], {"x": x})
             with open(os.path.join(set_dir, "output_0.pb"), "wb") as f:
                 f.write(numpy_helper.from_array(y, "y").SerializeToString())
 
@@ -114,6 +117,8 @@ def main():
                              "squared by Mul(r, r) or Pow(r, 2)")
     parser.add_argument("--clip-max", type=float, default=6.0,
                         help="the upper bound of --activation relu6's Clip")
+    parser.add_argument("--expose-gate", action="store_true",
+                        help="also output the gate (plain: up) projection")
     parser.add_argument("--calib", type=int, default=16)
     parser.add_argument("--heldout", type=int, default=4)
     parser.add_argument("--seq", type=int, default=16)
