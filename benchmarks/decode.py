@@ -32,7 +32,6 @@ import tempfile
 import time
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -72,7 +71,6 @@ def main():
                for n in args.models.split(",")):
         subprocess.run([sys.executable, os.path.join(ROOT, "test", "relu_lm", "make_relu_lm.py"),
                         "--out", args.zoo], check=True, stdout=subprocess.DEVNULL)
-    from onnx import numpy_helper
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.models.split(","):
@@ -84,13 +82,8 @@ def main():
             inputs = [i.name for i in sess.get_inputs()]
             specs = [(len(o.shape), np.float32) for o in sess.get_outputs()]
             # The prompt: decode test set 1 (batch 1, past 31 of held-out text).
-            set_dir = os.path.join(args.zoo, name, "decode", "test_data_set_1")
-            prompt = {}
-            for i, n in enumerate(inputs):
-                t = onnx.TensorProto()
-                with open(os.path.join(set_dir, f"input_{i}.pb"), "rb") as f:
-                    t.ParseFromString(f.read())
-                prompt[n] = numpy_helper.to_array(t)
+            prompt = shift_relu_bias.load_set(
+                os.path.join(args.zoo, name, "decode", "test_data_set_1"), inputs)
             feeds = trajectory(sess, prompt, args.tokens)
             threads = [f"--threads={args.threads}"]
             print(f"{name}: compiling dense, exact, approx", file=sys.stderr, flush=True)

@@ -51,6 +51,22 @@ int64_t fittingTile(int64_t size, int64_t want) {
   return tile;
 }
 
+/// `op` with its loops merged by `groups` (every operand must read each
+/// group as one contiguous run or not at all), its results reshaped back
+/// for its users; null (and `op` unchanged) when that cannot be done.
+linalg::LinalgOp collapseLoops(RewriterBase &rewriter, linalg::LinalgOp op,
+                               ArrayRef<ReassociationIndices> groups) {
+  if (!linalg::areDimSequencesPreserved(op.getIndexingMapsArray(), groups))
+    return {};
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::CollapseResult> collapsed =
+      linalg::collapseOpIterationDims(op, groups, rewriter);
+  if (failed(collapsed))
+    return {};
+  rewriter.replaceOp(op, collapsed->results);
+  return collapsed->collapsedOp;
+}
+
 /// An elementwise `op` (a linalg.generic) whose innermost loop is no
 /// multiple of `vectorWidth` (a 7x7 or 111x111 feature map) with its
 /// trailing loops merged into one, as few as make the merged loop such a
@@ -96,13 +112,7 @@ linalg::LinalgOp collapseTrailingLoops(IRRewriter &rewriter,
   groups.push_back({});
   for (int64_t d = first; d < loops; ++d)
     groups.back().push_back(d);
-  rewriter.setInsertionPoint(op);
-  FailureOr<linalg::CollapseResult> collapsed =
-      linalg::collapseOpIterationDims(op, groups, rewriter);
-  if (failed(collapsed))
-    return {};
-  rewriter.replaceOp(op, collapsed->results);
-  return collapsed->collapsedOp;
+  return collapseLoops(rewriter, op, groups);
 }
 
 /// Tile sizes for a reduction along the innermost loop whose extent is
@@ -661,17 +671,10 @@ struct SieveTileAndVectorizePass
       return {};
     if (!expand)
       return generic;
-    SmallVector<ReassociationIndices> groups = expand.getReassociationIndices();
-    if (!linalg::areDimSequencesPreserved(generic.getIndexingMapsArray(),
-                                          groups))
+    linalg::LinalgOp epilogue =
+        collapseLoops(rewriter, generic, expand.getReassociationIndices());
+    if (!epilogue)
       return {};
-    rewriter.setInsertionPoint(generic);
-    FailureOr<linalg::CollapseResult> collapsed =
-        linalg::collapseOpIterationDims(generic, groups, rewriter);
-    if (failed(collapsed))
-      return {};
-    rewriter.replaceOp(generic, collapsed->results);
-    linalg::LinalgOp epilogue = collapsed->collapsedOp;
     // Its operand collapse_shape(expand_shape(result)) is the result.
     for (OpOperand *operand : epilogue.getDpsInputOperands())
       if (auto back = operand->get().getDefiningOp<tensor::CollapseShapeOp>();
