@@ -184,7 +184,7 @@ bool mlir::sieve::hasOneUseBesidesDims(Operation *op) {
 
 FailureOr<Projection>
 mlir::sieve::matchProjection(Value value, tensor::CollapseShapeOp collapse,
-                             std::string &why) {
+                             std::string &why, llvm::StringRef role) {
   Projection proj;
   // A bias added to the projection (MatMul + Add): a 1-D value broadcast
   // over every dimension but the neurons.
@@ -221,7 +221,7 @@ mlir::sieve::matchProjection(Value value, tensor::CollapseShapeOp collapse,
   proj.matmul = value.getDefiningOp<linalg::MatmulOp>();
   if (!proj.matmul || !proj.matmul.hasPureTensorSemantics() ||
       !linalg::MatmulOp::isDefaultIndexingMaps(proj.matmul.getIndexingMaps())) {
-    why = "the up projection is not a matmul";
+    why = ("the " + role + " projection is not a matmul").str();
     return failure();
   }
   proj.input = proj.matmul.getInputs()[0];
@@ -232,12 +232,14 @@ mlir::sieve::matchProjection(Value value, tensor::CollapseShapeOp collapse,
       isStaticF32Constant(transpose.getInput()))
     proj.weightTransposed = transpose.getInput();
   else if (!isStaticF32Constant(proj.weight)) {
-    why = "the up weight is not a static f32 constant";
+    why = ("the " + role + " weight is not a static f32 constant").str();
     return failure();
   }
   FailureOr<Value> bias = accumulatorBias(proj.matmul.getOutputs()[0]);
   if (failed(bias) || (*bias && proj.bias)) {
-    why = "the up projection's accumulator is neither zero nor a bias";
+    why =
+        ("the " + role + " projection's accumulator is neither zero nor a bias")
+            .str();
     return failure();
   }
   if (*bias)
@@ -247,7 +249,7 @@ mlir::sieve::matchProjection(Value value, tensor::CollapseShapeOp collapse,
   if (!hasOneUseBesidesDims(proj.matmul) ||
       (proj.biasAdd && !hasOneUseBesidesDims(proj.biasAdd)) ||
       (proj.expand && !hasOneUseBesidesDims(proj.expand))) {
-    why = "the up projection has other uses";
+    why = ("the " + role + " projection has other uses").str();
     return failure();
   }
   return proj;
@@ -421,7 +423,7 @@ FailureOr<Projection> mlir::sieve::matchGateProjection(const GatedFFN &ffn,
   Value pre = activationChain(ffn.gate).input;
   if (!pre || !ffn.gate.hasOneUse())
     return failure();
-  return matchProjection(pre, ffn.collapse, why);
+  return matchProjection(pre, ffn.collapse, why, "gate");
 }
 
 std::optional<ReluFFN> mlir::sieve::matchReluFFN(linalg::MatmulOp down,

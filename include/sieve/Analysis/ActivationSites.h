@@ -76,10 +76,12 @@ struct Projection {
 /// collapsed back into 2-D rows by `collapse` (null: the consumer is 2-D).
 /// Fails with a reason in `why` when `value` is no projection with a static
 /// f32 constant weight whose reshape `collapse` undoes, or when the
-/// projection's ops have other uses (besides `tensor.dim` of the matmul).
+/// projection's ops have other uses (besides `tensor.dim` reads); `role`
+/// names the projection in the reason ("up", "gate").
 FailureOr<Projection> matchProjection(Value value,
                                       tensor::CollapseShapeOp collapse,
-                                      std::string &why);
+                                      std::string &why,
+                                      llvm::StringRef role = "up");
 
 /// The down projection of a gated ReLU FFN, `y = (gate * up) @ Wd` with
 /// `gate` a ReLU-like value and `up = x @ Wu (+ bias)` a projection with a
