@@ -51,9 +51,10 @@ int64_t elements(Value v) {
   return t.hasStaticShape() ? t.getNumElements() : -1;
 }
 
-/// Every FFN of `module` a predictor can drive, in walk order.
-std::vector<PredictorSite> findSites(ModuleOp module,
-                                     std::vector<std::string> &refused) {
+/// Every FFN of `module` a predictor can drive, in walk order; with
+/// `refused`, a reason for each FFN that calibration cannot take.
+std::vector<PredictorSite>
+findSites(ModuleOp module, std::vector<std::string> *refused = nullptr) {
   std::vector<PredictorSite> sites;
   module.walk([&](linalg::MatmulOp down) {
     PredictorSite site;
@@ -62,8 +63,9 @@ std::vector<PredictorSite> findSites(ModuleOp module,
       std::string why;
       FailureOr<Projection> proj = matchGateProjection(*gated, why);
       if (failed(proj)) {
-        refused.push_back(describeNode(down, "matmul") +
-                          " in a gated FFN: no predictor (" + why + ")");
+        if (refused)
+          refused->push_back(describeNode(down, "matmul") +
+                             " in a gated FFN: no predictor (" + why + ")");
         return;
       }
       site.relu = gated->gate.getDefiningOp();
@@ -92,9 +94,10 @@ std::vector<PredictorSite> findSites(ModuleOp module,
     }
     auto xt = cast<RankedTensorType>(site.proj.input.getType());
     if (!xt.getElementType().isF32() || xt.isDynamicDim(1)) {
-      refused.push_back(describeNode(down, "matmul") +
-                        ": no predictor (the projection's input is not f32 "
-                        "with a static feature dimension)");
+      if (refused)
+        refused->push_back(describeNode(down, "matmul") +
+                           ": no predictor (the projection's input is not f32 "
+                           "with a static feature dimension)");
       return;
     }
     sites.push_back(site);
@@ -282,7 +285,7 @@ bool mlir::sieve::fitPredictors(ModuleOp module,
   if (failed(cleanup.run(module)))
     return false;
   std::vector<std::string> refused;
-  std::vector<PredictorSite> sites = findSites(module, refused);
+  std::vector<PredictorSite> sites = findSites(module, &refused);
   for (const std::string &why : refused)
     message(MessageKind::Remark, why);
   if (sites.empty()) {
@@ -312,8 +315,7 @@ bool mlir::sieve::fitPredictors(ModuleOp module,
   // The projections' inputs, from a dense build of a copy of the module
   // (the same walk finds the same sites in the same order).
   OwningOpRef<ModuleOp> copy(module.clone());
-  std::vector<std::string> refusedAgain;
-  std::vector<PredictorSite> copySites = findSites(*copy, refusedAgain);
+  std::vector<PredictorSite> copySites = findSites(*copy);
   if (copySites.size() != sites.size()) {
     message(MessageKind::Error, "internal error: the module's copy differs");
     return false;
