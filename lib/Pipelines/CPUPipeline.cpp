@@ -163,6 +163,7 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     convs.l1Bytes = options.target.l1Bytes;
     convs.l2Bytes = options.target.l2Bytes;
     convs.panelColumns = options.target.tileN;
+    convs.panelRows = options.target.tileM;
     convs.threads = threads;
     pm.addNestedPass<func::FuncOp>(createSieveConvToMatmul(convs));
     SieveTileAndVectorizeOptions tiling;

@@ -7,6 +7,7 @@
 #include "sieve/Analysis/WeightPattern.h"
 #include "sieve/Dialect/Sieve/IR/SieveAttrs.h"
 #include "sieve/Dialect/Sieve/IR/SieveOps.h"
+#include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -233,31 +234,6 @@ struct GatherActiveRows : FFNPattern<1> {
     return success();
   }
 };
-
-/// The `N x K` transpose of the `K x N` f32 constant `weight`, as a new
-/// constant (a dense_resource blob) at the rewriter's insertion point.
-Value createTransposedConstant(PatternRewriter &rewriter, Location loc,
-                               Value weight) {
-  auto type = cast<RankedTensorType>(weight.getType());
-  int64_t k = type.getDimSize(0), n = type.getDimSize(1);
-  std::optional<SmallVector<float>> values = constantFloats(weight);
-  if (!values)
-    return nullptr;
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
-      k * n * sizeof(float), alignof(double), /*dataIsMutable=*/true);
-  auto *out = reinterpret_cast<float *>(blob.getMutableData().data());
-  // In 64 x 64 tiles, so that reads and writes both stay in cache.
-  constexpr int64_t tile = 64;
-  for (int64_t r0 = 0; r0 < k; r0 += tile)
-    for (int64_t c0 = 0; c0 < n; c0 += tile)
-      for (int64_t r = r0; r < std::min(r0 + tile, k); ++r)
-        for (int64_t c = c0; c < std::min(c0 + tile, n); ++c)
-          out[c * k + r] = (*values)[r * n + c];
-  auto transposedType = RankedTensorType::get({n, k}, type.getElementType());
-  auto attr = DenseResourceElementsAttr::get(
-      transposedType, "sieve_transposed_weight", std::move(blob));
-  return arith::ConstantOp::create(rewriter, loc, transposedType, attr);
-}
 
 /// Clones `ops` (null entries skipped) into the rewriter's block and returns
 /// the mapping.

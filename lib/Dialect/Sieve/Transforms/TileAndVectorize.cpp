@@ -3,6 +3,7 @@
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
 #include "sieve/Analysis/CostModel.h"
+#include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
 #include "sieve/Dialect/Sieve/Transforms/WindowKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -973,8 +974,12 @@ struct SieveTileAndVectorizePass
     return result;
   }
 
+  /// The constant weights packed into column panels so far.
+  sieve::PackedConstants packedConstants;
+
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
+    packedConstants.clear();
     // Window ops first: they may absorb the elementwise op after them.
     SmallVector<linalg::LinalgOp> windowOps;
     getOperation().walk([&](linalg::LinalgOp op) {
@@ -1046,6 +1051,15 @@ struct SieveTileAndVectorizePass
           cache[m + 2] =
               blockTile(ranges[m + 2], sieve::kMatmulCacheBlock, sizes[m + 2]);
         }
+        // The buffer that each column panel of the weight is packed into
+        // (packColumnPanels), allocated once, before the cache loops.
+        Value scratch;
+        int64_t kc = cache[m + 2] ? cache[m + 2] : ranges[m + 2];
+        rewriter.setInsertionPoint(op);
+        if (m == 0 && !fewRows && packPanels)
+          scratch = tensor::EmptyOp::create(
+              rewriter, op.getLoc(), {kc, sizes[m + 1]},
+              getElementTypeOrSelf(op.getDpsInputs()[1].getType()));
         FailureOr<linalg::LinalgOp> block =
             tileOnly(rewriter, op, cache, order);
         if (failed(block))
@@ -1054,7 +1068,20 @@ struct SieveTileAndVectorizePass
         for (size_t i = 0; i < m; ++i)
           inner.push_back(i);
         inner.append({int64_t(m + 1), int64_t(m), int64_t(m + 2)});
-        (void)tileAndVectorize(rewriter, *block, sizes, inner,
+        linalg::LinalgOp registerTiled = *block;
+        if (scratch) {
+          sieve::ColumnPanels panels = sieve::packColumnPanels(
+              rewriter, cast<linalg::MatmulOp>(block->getOperation()),
+              sizes[m + 1], scratch, packedConstants);
+          if (panels.matmul)
+            registerTiled = panels.matmul;
+          if (panels.copy)
+            (void)tileAndVectorize(rewriter, panels.copy,
+                                   {fittingTile(kc, 8), sizes[m + 1]});
+          if (scratch.use_empty())
+            rewriter.eraseOp(scratch.getDefiningOp());
+        }
+        (void)tileAndVectorize(rewriter, registerTiled, sizes, inner,
                                /*hoistFromInnermost=*/true);
         continue;
       }

@@ -161,7 +161,13 @@ def SieveTileAndVectorize
       `tile-k`, innermost so that after bufferization and
       `sieve-hoist-vector-transfers` the accumulator stays in registers),
       and vectorized into `vector.contract`, which lowers to broadcasts and
-      FMAs.
+      FMAs. With `pack-panels`, a `linalg.matmul` block (more than `tile-m`
+      rows) whose weight rows lie more than `tile-n` elements apart runs one
+      column panel of `tile-n` columns at a time, the panel's [256, tile-n]
+      strip of the weight first copied into one contiguous buffer: the
+      register tiles then stream it from consecutive addresses (a weight's
+      rows 16 KiB apart all fall on the same few L1 sets and evict each
+      other).
     * A matmul of at most `tile-m` rows (small-batch inference, memory-bound
       like a matrix-vector product) streams the weight 16 rows at a time,
       in order, over the whole output row, instead of cache blocks.
@@ -259,6 +265,9 @@ def SieveTileAndVectorize
            "Columns of the matmul register tile">,
     Option<"tileK", "tile-k", "int64_t", /*default=*/"1",
            "Reduction step of the matmul register tile">,
+    Option<"packPanels", "pack-panels", "bool", /*default=*/"true",
+           "Copy each column panel of a matmul's weight into a contiguous "
+           "buffer before the register tiles read it">,
     Option<"threads", "threads", "int64_t", /*default=*/"1",
            "Threads to split large contractions, convolutions, pooling "
            "and elementwise ops over (1: no parallel loops)">,
@@ -348,6 +357,20 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
       gather otherwise. A register tile then streams its B operand from
       one contiguous block instead of one page per reduction step.
 
+    * pixel rows, with `panel-rows` = R > 0 and `panel-columns` = P > 0,
+      where the output map OH*OW is fewer than 8*P pixels and no multiple
+      of P (7x7, 13x13, 14x14) while the F output channels are a multiple
+      of P: `out^T[OH*OW, F] = rows[OH*OW, C*KH*KW] @ W^T`, `rows` the
+      receptive fields gathered one pixel per row (a transpose for a 1x1
+      kernel), its rows padded with zeros to a multiple of R, W^T a
+      constant transposed at compile time (a `linalg.transpose` when the
+      weights are no constant), the accumulator and the product
+      transposed (`linalg.transpose`). The matmul is then whole register
+      tiles of R rows by P channels, and the weight one operand that
+      sieve-tile-and-vectorize packs into column panels at compile time;
+      the other way round, the map's last partial column tile costs a
+      matmul of its own over all the weights.
+
     The convolution's accumulator (the broadcast bias) becomes the matmul's.
     A convolution whose batch is dynamic (a symbolic batch axis) and whose
     other dimensions are static first becomes a loop (`scf.for`) over the
@@ -364,6 +387,12 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
            "Columns of the matmul register tile (the target description's "
            "tile-n): image to column in panels of this many columns where "
            "the plain layout's rows are a page apart (0: never)">,
+    Option<"panelRows", "panel-rows", "int64_t", /*default=*/"0",
+           "Rows of the matmul register tile (the target description's "
+           "tile-m): small output maps (fewer than eight tile-n column "
+           "tiles, not a whole number) computed as pixel rows against the "
+           "transposed weights, the pixels padded to a multiple of this "
+           "(0: never)">,
     Option<"threads", "threads", "int64_t", /*default=*/"1",
            "Threads: the panels' matmuls run in that many parallel chunks "
            "(scf.forall; 1: one loop)">,

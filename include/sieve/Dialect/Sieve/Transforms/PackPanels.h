@@ -1,0 +1,59 @@
+//===- PackPanels.h - Matmul weights in column panels -----------*- C++ -*-===//
+//
+// A matmul's register tile walks down a strip of `tile-n` columns of the
+// weight, one row per reduction step. In the weight's own [K, N] layout
+// those rows are N elements apart; a wide weight (1024 x 4096: 16 KiB)
+// puts every row of the strip on the same few L1 sets and on a page of its
+// own, so the strip keeps evicting itself and the hardware prefetchers do
+// not follow it. The cache blocks of sieve-tile-and-vectorize therefore
+// read the weight in column panels laid out contiguously: a constant
+// weight is rearranged once at compile time, any other (a convolution's
+// input) copied one panel at a time into a small buffer.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SIEVE_DIALECT_SIEVE_TRANSFORMS_PACKPANELS_H
+#define SIEVE_DIALECT_SIEVE_TRANSFORMS_PACKPANELS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::sieve {
+
+/// A matmul cache block rewritten into column panels (packColumnPanels).
+struct ColumnPanels {
+  /// The matmul of one panel, [M, kc] x [kc, width], to get the register
+  /// tile schedule.
+  linalg::MatmulOp matmul;
+  /// The copy of the panel into the scratch buffer, or null when the
+  /// panel is read from a constant packed at compile time.
+  linalg::CopyOp copy;
+};
+
+/// Caches the packed form of each constant weight, so that the matmuls
+/// that read one weight (the cache blocks of one op) share one copy.
+using PackedConstants = llvm::DenseMap<std::pair<Operation *, int64_t>, Value>;
+
+/// Rewrites the static matmul cache block `block` ([M, kc] x [kc, nc],
+/// nc a multiple of `width`) into a loop over its column panels of `width`
+/// columns, each a matmul reading a contiguous [kc, width] panel of the
+/// weight: a slice of the weight's constant rearranged at compile time
+/// into [N / width, K, width] when the weight is a constant used nowhere
+/// else and the block's column offset is provably a multiple of `width`;
+/// otherwise the panel copied into `scratch` ([kc, width], allocated
+/// before the cache loops). Returns nulls, and leaves `block` as it is,
+/// when the weight's rows are already at most `width` elements apart (a
+/// convolution's image-to-column panels) or the shapes do not fit.
+ColumnPanels packColumnPanels(RewriterBase &rewriter, linalg::MatmulOp block,
+                              int64_t width, Value scratch,
+                              PackedConstants &packed);
+
+/// The transpose of the f32 constant `weight` read as a row-major matrix of
+/// its first dimension's rows ([F, C, KH, KW] as [F, C*KH*KW]): a new
+/// [columns, rows] constant (a dense_resource blob) at the rewriter's
+/// insertion point, or null when its values cannot be read.
+Value createTransposedConstant(OpBuilder &builder, Location loc, Value weight);
+
+} // namespace mlir::sieve
+
+#endif // SIEVE_DIALECT_SIEVE_TRANSFORMS_PACKPANELS_H

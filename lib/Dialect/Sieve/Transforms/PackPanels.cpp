@@ -1,0 +1,268 @@
+//===- PackPanels.cpp - Matmul weights in column panels ---------*- C++ -*-===//
+
+#include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
+
+#include "sieve/Analysis/WeightPattern.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+using namespace mlir;
+using mlir::sieve::constantFloats;
+
+namespace {
+
+/// Whether `value` is provably a multiple of `step`: a constant, the
+/// induction variable of a loop whose lower bound and step are, or a sum or
+/// product (one factor suffices) of such values.
+bool isMultipleOf(OpFoldResult value, int64_t step, int depth = 0) {
+  if (std::optional<int64_t> c = getConstantIntValue(value))
+    return *c % step == 0;
+  auto v = dyn_cast<Value>(value);
+  if (!v || depth > 8)
+    return false;
+  auto multiple = [&](OpFoldResult x) {
+    return isMultipleOf(x, step, depth + 1);
+  };
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    Operation *owner = arg.getOwner()->getParentOp();
+    if (auto loop = dyn_cast<scf::ForOp>(owner))
+      return arg == loop.getInductionVar() && multiple(loop.getLowerBound()) &&
+             multiple(loop.getStep());
+    if (auto forall = dyn_cast<scf::ForallOp>(owner)) {
+      auto ivs = forall.getInductionVars();
+      auto it = llvm::find(ivs, arg);
+      if (it == ivs.end())
+        return false;
+      size_t d = it - ivs.begin();
+      return multiple(forall.getMixedLowerBound()[d]) &&
+             multiple(forall.getMixedStep()[d]);
+    }
+    return false;
+  }
+  Operation *op = v.getDefiningOp();
+  if (auto add = dyn_cast_or_null<arith::AddIOp>(op))
+    return multiple(add.getLhs()) && multiple(add.getRhs());
+  if (auto mul = dyn_cast_or_null<arith::MulIOp>(op))
+    return multiple(mul.getLhs()) || multiple(mul.getRhs());
+  if (auto apply = dyn_cast_or_null<affine::AffineApplyOp>(op)) {
+    // Each term of the single result: a multiple of `step` as a constant,
+    // an operand that is one, or a product with such a factor.
+    std::function<bool(AffineExpr)> expr = [&](AffineExpr e) -> bool {
+      if (auto c = dyn_cast<AffineConstantExpr>(e))
+        return c.getValue() % step == 0;
+      if (auto d = dyn_cast<AffineDimExpr>(e))
+        return multiple(apply.getMapOperands()[d.getPosition()]);
+      if (auto s = dyn_cast<AffineSymbolExpr>(e))
+        return multiple(
+            apply.getMapOperands()[apply.getAffineMap().getNumDims() +
+                                   s.getPosition()]);
+      auto bin = dyn_cast<AffineBinaryOpExpr>(e);
+      if (!bin)
+        return false;
+      if (e.getKind() == AffineExprKind::Add)
+        return expr(bin.getLHS()) && expr(bin.getRHS());
+      if (e.getKind() == AffineExprKind::Mul)
+        return expr(bin.getLHS()) || expr(bin.getRHS());
+      return false;
+    };
+    return apply.getAffineMap().getNumResults() == 1 &&
+           expr(apply.getAffineMap().getResult(0));
+  }
+  return false;
+}
+
+/// Where a [K, N] operand comes from: the value a chain of unit-stride 2-D
+/// extract_slices takes it from, and the slices' summed offsets.
+struct SliceRoot {
+  Value root;
+  OpFoldResult row, column;
+};
+
+SliceRoot sliceRoot(OpBuilder &b, Location loc, Value value) {
+  SliceRoot found{value, b.getIndexAttr(0), b.getIndexAttr(0)};
+  while (auto slice = found.root.getDefiningOp<tensor::ExtractSliceOp>()) {
+    if (slice.getSourceType().getRank() != 2 ||
+        slice.getResultType().getRank() != 2 ||
+        !llvm::all_of(slice.getMixedStrides(),
+                      [](OpFoldResult s) { return isConstantIntValue(s, 1); }))
+      break;
+    AffineExpr d0, d1;
+    bindDims(b.getContext(), d0, d1);
+    auto sum = [&](OpFoldResult x, OpFoldResult y) {
+      return affine::makeComposedFoldedAffineApply(b, loc, d0 + d1, {x, y});
+    };
+    found.row = sum(found.row, slice.getMixedOffsets()[0]);
+    found.column = sum(found.column, slice.getMixedOffsets()[1]);
+    found.root = slice.getSource();
+  }
+  return found;
+}
+
+/// The users of `value` through extract_slices (each slice counted as its
+/// own users).
+int64_t usesThroughSlices(Value value) {
+  int64_t uses = 0;
+  for (Operation *user : value.getUsers()) {
+    if (auto slice = dyn_cast<tensor::ExtractSliceOp>(user))
+      uses += usesThroughSlices(slice.getResult());
+    else
+      ++uses;
+  }
+  return uses;
+}
+
+/// The f32 constant `weight` [K, N] as [N / width, K, width]: panel p holds
+/// columns [p * width, (p + 1) * width) of every row, contiguously. Created
+/// after `weight`'s definition; null when its values cannot be read.
+Value packConstant(RewriterBase &rewriter, arith::ConstantOp weight,
+                   int64_t width) {
+  auto type = cast<RankedTensorType>(weight.getType());
+  int64_t k = type.getDimSize(0), n = type.getDimSize(1);
+  auto packedType =
+      RankedTensorType::get({n / width, k, width}, type.getElementType());
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointAfter(weight);
+  if (auto dense = dyn_cast<DenseElementsAttr>(weight.getValue());
+      dense && dense.isSplat())
+    return arith::ConstantOp::create(rewriter, weight.getLoc(), packedType,
+                                     dense.resizeSplat(packedType));
+  std::optional<SmallVector<float>> values = constantFloats(weight);
+  if (!values)
+    return {};
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+      k * n * sizeof(float), alignof(double), /*dataIsMutable=*/true);
+  auto *out = reinterpret_cast<float *>(blob.getMutableData().data());
+  for (int64_t p = 0; p < n / width; ++p)
+    for (int64_t r = 0; r < k; ++r)
+      std::copy_n(values->data() + r * n + p * width, width,
+                  out + (p * k + r) * width);
+  return arith::ConstantOp::create(
+      rewriter, weight.getLoc(), packedType,
+      DenseResourceElementsAttr::get(packedType, "sieve_packed_weight",
+                                     std::move(blob)));
+}
+
+} // namespace
+
+sieve::ColumnPanels sieve::packColumnPanels(RewriterBase &rewriter,
+                                            linalg::MatmulOp block,
+                                            int64_t width, Value scratch,
+                                            PackedConstants &packed) {
+  Value weight = block.getInputs()[1];
+  auto bt = cast<RankedTensorType>(weight.getType());
+  auto ct = cast<RankedTensorType>(block.getOutputs()[0].getType());
+  if (!bt.hasStaticShape() || !ct.hasStaticShape() || width <= 0 ||
+      bt.getDimSize(1) % width != 0 ||
+      cast<RankedTensorType>(scratch.getType()).getShape() !=
+          ArrayRef<int64_t>{bt.getDimSize(0), width})
+    return {};
+  Location loc = block.getLoc();
+  rewriter.setInsertionPoint(block);
+  SliceRoot source = sliceRoot(rewriter, loc, weight);
+  auto rootType = cast<RankedTensorType>(source.root.getType());
+  if (rootType.getRank() != 2 || rootType.getShape().back() <= width)
+    return {};
+
+  // A constant weight read only here, its columns in whole panels: packed
+  // once at compile time.
+  Value panels;
+  auto constant = source.root.getDefiningOp<arith::ConstantOp>();
+  if (constant && rootType.hasStaticShape() &&
+      rootType.getElementType().isF32() &&
+      rootType.getDimSize(1) % width == 0 &&
+      isMultipleOf(source.column, width) &&
+      usesThroughSlices(constant.getResult()) == 1) {
+    Value &cached = packed[{constant.getOperation(), width}];
+    if (!cached)
+      cached = packConstant(rewriter, constant, width);
+    panels = cached;
+  }
+
+  int64_t k = bt.getDimSize(0), rows = ct.getDimSize(0);
+  Type element = bt.getElementType();
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
+  };
+  ColumnPanels result;
+  auto loop = scf::ForOp::create(
+      rewriter, loc, index(0), index(bt.getDimSize(1)), index(width),
+      ValueRange{block.getOutputs()[0]},
+      [&](OpBuilder &b, Location loc, Value j, ValueRange iterArgs) {
+        OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+        SmallVector<OpFoldResult> unit(2, one);
+        auto stripType = RankedTensorType::get({k, width}, element);
+        Value strip;
+        if (panels) {
+          // Panel (column + j) / width of the packed constant, rows from
+          // the block's first.
+          AffineExpr d0, d1;
+          bindDims(b.getContext(), d0, d1);
+          OpFoldResult panel = affine::makeComposedFoldedAffineApply(
+              b, loc, (d0 + d1).floorDiv(width), {source.column, j});
+          strip = tensor::ExtractSliceOp::create(
+              b, loc, stripType, panels,
+              ArrayRef<OpFoldResult>{panel, source.row, zero},
+              ArrayRef<OpFoldResult>{one, b.getIndexAttr(k),
+                                     b.getIndexAttr(width)},
+              ArrayRef<OpFoldResult>{one, one, one});
+        } else {
+          strip = tensor::ExtractSliceOp::create(
+              b, loc, stripType, weight, ArrayRef<OpFoldResult>{zero, j},
+              ArrayRef<OpFoldResult>{b.getIndexAttr(k), b.getIndexAttr(width)},
+              unit);
+          result.copy = linalg::CopyOp::create(b, loc, strip, scratch);
+          strip = result.copy.getResult(0);
+        }
+        SmallVector<OpFoldResult> offsets{zero, j};
+        SmallVector<OpFoldResult> sizes{b.getIndexAttr(rows),
+                                        b.getIndexAttr(width)};
+        auto tileType = RankedTensorType::get({rows, width}, element);
+        Value acc = tensor::ExtractSliceOp::create(
+            b, loc, tileType, iterArgs[0], offsets, sizes, unit);
+        result.matmul = linalg::MatmulOp::create(
+            b, loc, TypeRange{tileType},
+            ValueRange{block.getInputs()[0], strip}, ValueRange{acc});
+        scf::YieldOp::create(
+            b, loc,
+            tensor::InsertSliceOp::create(b, loc, result.matmul.getResult(0),
+                                          iterArgs[0], offsets, sizes, unit)
+                .getResult());
+      });
+  rewriter.replaceOp(block, loop.getResult(0));
+  return result;
+}
+
+Value sieve::createTransposedConstant(OpBuilder &builder, Location loc,
+                                      Value weight) {
+  auto type = cast<RankedTensorType>(weight.getType());
+  if (!type.hasStaticShape() || type.getRank() < 1 || type.getDimSize(0) == 0)
+    return nullptr;
+  int64_t k = type.getDimSize(0), n = type.getNumElements() / k;
+  auto transposedType = RankedTensorType::get({n, k}, type.getElementType());
+  if (auto constant = weight.getDefiningOp<arith::ConstantOp>())
+    if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+        dense && dense.isSplat())
+      return arith::ConstantOp::create(builder, loc, transposedType,
+                                       dense.resizeSplat(transposedType));
+  std::optional<SmallVector<float>> values = constantFloats(weight);
+  if (!values)
+    return nullptr;
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+      k * n * sizeof(float), alignof(double), /*dataIsMutable=*/true);
+  auto *out = reinterpret_cast<float *>(blob.getMutableData().data());
+  // In 64 x 64 tiles, so that reads and writes both stay in cache.
+  constexpr int64_t tile = 64;
+  for (int64_t r0 = 0; r0 < k; r0 += tile)
+    for (int64_t c0 = 0; c0 < n; c0 += tile)
+      for (int64_t r = r0; r < std::min(r0 + tile, k); ++r)
+        for (int64_t c = c0; c < std::min(c0 + tile, n); ++c)
+          out[c * k + r] = (*values)[r * n + c];
+  auto attr = DenseResourceElementsAttr::get(
+      transposedType, "sieve_transposed_weight", std::move(blob));
+  return arith::ConstantOp::create(builder, loc, transposedType, attr);
+}
