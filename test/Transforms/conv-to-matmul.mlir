@@ -40,11 +40,19 @@ func.func @bias(%x: tensor<1x16x7x7xf32>, %w: tensor<8x16x1x1xf32>, %b: tensor<8
 
 // -----
 
-// A strided 3x3 convolution gathers receptive fields (image to column).
-// CHECK-DAG:   #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (0, d0, d3 * 2 + d1, d4 * 2 + d2)>
+// A strided 3x3 convolution (image to column): the input (padded to 10
+// columns, whole phases) split into its two phases along the rows,
+// xq[0, c, h, q, v] = x[0, c, h, 2v + q], then one copy per tap of a
+// block of one phase whose rows are contiguous (tap (0, 2): phase 0 from
+// column 1), the rows every other one.
+// CHECK-DAG:   #[[PHASE:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4 * 2 + d3)>
 // CHECK-LABEL: func.func @strided
-// CHECK:       %[[COL:.*]] = linalg.generic {indexing_maps = [#[[IN]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%arg0 : tensor<1x3x9x9xf32>) outs(%{{.*}} : tensor<3x3x3x4x4xf32>)
-// CHECK:       %[[C2:.*]] = tensor.collapse_shape %[[COL]] {{\[}}[0, 1, 2], [3, 4]] : tensor<3x3x3x4x4xf32> into tensor<27x16xf32>
+// CHECK:       %[[X:.*]] = tensor.pad %arg0 low[0, 0, 0, 0] high[0, 0, 0, 1]
+// CHECK:       %[[XQ:.*]] = linalg.generic {indexing_maps = [#[[PHASE]], #{{.*}}]{{.*}} ins(%[[X]] : tensor<1x3x9x10xf32>) outs(%{{.*}} : tensor<1x3x9x2x5xf32>)
+// CHECK:       tensor.extract_slice %[[XQ]][0, 0, 0, 0, 0] [1, 3, 4, 1, 4] [1, 1, 2, 1, 1] : tensor<1x3x9x2x5xf32> to tensor<3x4x4xf32>
+// CHECK:       tensor.extract_slice %[[XQ]][0, 0, 0, 1, 0] [1, 3, 4, 1, 4] [1, 1, 2, 1, 1]
+// CHECK:       tensor.extract_slice %[[XQ]][0, 0, 0, 0, 1] [1, 3, 4, 1, 4] [1, 1, 2, 1, 1]
+// CHECK:       %[[C2:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2], [3, 4]] : tensor<3x3x3x4x4xf32> into tensor<27x16xf32>
 // CHECK:       linalg.matmul ins(%{{.*}}, %[[C2]] : tensor<4x27xf32>, tensor<27x16xf32>)
 func.func @strided(%x: tensor<1x3x9x9xf32>, %w: tensor<4x3x3x3xf32>, %o: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
   %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}

@@ -5,14 +5,21 @@
 
 // Image to column in panels: a 7x7/2 stem-like convolution with 32 x 32
 // outputs (rows of the plain layout 4 KiB apart: all in one L1 position,
-// 8 of the strip's 147 stay in the default 32 KiB L1). The gather writes
-// col[OH, OW/32, C, KH, KW, 32]; each panel [147, 32] is contiguous and
-// gets its own matmul into 32 columns of the output.
-// CHECK-DAG:   #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (0, d2, d0 * 2 + d3, (d1 * 32 + d5) * 2 + d4)>
+// 8 of the strip's 147 stay in the default 32 KiB L1). With a step of 2
+// along the rows, the input (one zero column added: 70, whole phases) is
+// first split into its two phases, xq[0, c, h, q, v] = x[0, c, h, 2v + q];
+// each tap then copies a block of one phase whose rows are contiguous (tap
+// (0, 0): phase 0 from column 0; (0, 1): phase 1; (0, 2): phase 0 from
+// column 1) into col[OH, OW/32, C, KH, KW, 32]; each panel [147, 32] is
+// contiguous and gets its own matmul into 32 columns of the output.
+// CHECK-DAG:   #[[PHASE:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4 * 2 + d3)>
 // CHECK-LABEL: func.func @stem
-// CHECK-NOT:   tensor.pad
-// CHECK:       %[[COL:.*]] = linalg.generic {indexing_maps = [#[[IN]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%arg0 : tensor<1x3x69x69xf32>) outs(%{{.*}} : tensor<32x1x3x7x7x32xf32>)
-// CHECK:       %[[PANELS:.*]] = tensor.collapse_shape %[[COL]] {{\[}}[0, 1], [2, 3, 4], [5]] : tensor<32x1x3x7x7x32xf32> into tensor<32x147x32xf32>
+// CHECK:       %[[X:.*]] = tensor.pad %arg0 low[0, 0, 0, 0] high[0, 0, 0, 1]
+// CHECK:       %[[XQ:.*]] = linalg.generic {indexing_maps = [#[[PHASE]], #{{.*}}]{{.*}} ins(%[[X]] : tensor<1x3x69x70xf32>) outs(%{{.*}} : tensor<1x3x69x2x35xf32>)
+// CHECK:       tensor.extract_slice %[[XQ]][0, 0, 0, 0, 0] [1, 3, 32, 1, 32] [1, 1, 2, 1, 1] : tensor<1x3x69x2x35xf32> to tensor<3x32x32xf32>
+// CHECK:       tensor.extract_slice %[[XQ]][0, 0, 0, 1, 0] [1, 3, 32, 1, 32] [1, 1, 2, 1, 1]
+// CHECK:       tensor.extract_slice %[[XQ]][0, 0, 0, 0, 1] [1, 3, 32, 1, 32] [1, 1, 2, 1, 1]
+// CHECK:       %[[PANELS:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2, 3, 4], [5]] : tensor<32x1x3x7x7x32xf32> into tensor<32x147x32xf32>
 // CHECK:       %[[W:.*]] = tensor.collapse_shape %arg1 {{\[}}[0], [1, 2, 3]] : tensor<8x3x7x7xf32> into tensor<8x147xf32>
 // CHECK:       %[[ACC:.*]] = tensor.collapse_shape %arg2 {{\[}}[0, 1], [2, 3]] : tensor<1x8x32x32xf32> into tensor<8x1024xf32>
 // CHECK:       %[[R:.*]] = scf.for %[[Q:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[OUT:.*]] = %[[ACC]]) -> (tensor<8x1024xf32>)
@@ -50,13 +57,15 @@ func.func @stem(%x: tensor<1x3x69x69xf32>, %w: tensor<8x3x7x7xf32>, %o: tensor<1
 
 // 64 x 60 outputs (rows 15 KiB apart: four positions in a 4 KiB way, 32
 // rows of the default 32 KiB L1, fewer than the 36 of the strip): computed
-// 64 wide (4 more is at most an eighth), the input padded by 8 columns on
-// the right for them ((64 - 1) * 2 + 3 = 129), the accumulator by 4; the
-// 60 valid columns sliced out at the end.
+// 64 wide (4 more is at most an eighth), the input padded by 9 columns on
+// the right for them ((64 - 1) * 2 + 3 = 129, rounded up to whole phases:
+// 130) and split into its two phases of 65, the accumulator padded by 4;
+// the 60 valid columns sliced out at the end.
 // CHECK-LABEL: func.func @padded_width
-// CHECK:       %[[X:.*]] = tensor.pad %arg0 low[0, 0, 0, 0] high[0, 0, 0, 8]
-// CHECK:       tensor<1x4x129x121xf32> to tensor<1x4x129x129xf32>
-// CHECK:       linalg.generic {{.*}} ins(%[[X]] : tensor<1x4x129x129xf32>) outs(%{{.*}} : tensor<64x2x4x3x3x32xf32>)
+// CHECK:       %[[X:.*]] = tensor.pad %arg0 low[0, 0, 0, 0] high[0, 0, 0, 9]
+// CHECK:       tensor<1x4x129x121xf32> to tensor<1x4x129x130xf32>
+// CHECK:       linalg.generic {{.*}} ins(%[[X]] : tensor<1x4x129x130xf32>) outs(%{{.*}} : tensor<1x4x129x2x65xf32>)
+// CHECK:       linalg.generic {{.*}} ins(%{{.*}} : tensor<4x64x2x32xf32>) outs(%{{.*}} : tensor<64x2x4x32xf32>)
 // CHECK:       tensor.pad %arg2 low[0, 0, 0, 0] high[0, 0, 0, 4]
 // CHECK:       tensor<1x4x64x60xf32> to tensor<1x4x64x64xf32>
 // CHECK:       scf.for

@@ -3,6 +3,7 @@
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
 #include "sieve/Analysis/CostModel.h"
+#include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -288,6 +289,81 @@ int64_t largestDivisorUpTo(int64_t n, int64_t limit) {
   return 1;
 }
 
+/// Where the taps of a convolution read the input (tapBlock): the input
+/// [1, C, H, W] itself when its step along the rows is 1; otherwise its
+/// `sw` phases along the rows, xq[0, c, h, q, v] = x[0, c, h, v*sw + q],
+/// in which the columns that a tap reads for consecutive outputs are
+/// consecutive. Either way padded with zero columns on the right for the
+/// `outColumns` outputs per row that the taps compute.
+struct TapSource {
+  Value value;
+  int64_t sw = 1, dw = 1;
+  bool phased = false;
+};
+
+TapSource tapSource(PatternRewriter &rewriter, Location loc, Value x,
+                    ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                    int64_t outColumns, int64_t kw) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  int64_t w = xt.getDimSize(3);
+  TapSource source{x, strides[1], dilations[1], strides[1] > 1};
+  // Columns read: up to (outColumns - 1)*sw + (kw - 1)*dw; whole phases.
+  int64_t needed = (outColumns - 1) * strides[1] + (kw - 1) * dilations[1] + 1;
+  int64_t width = llvm::alignTo(std::max(w, needed), strides[1]);
+  if (width > w && (needed > w || source.phased))
+    source.value = padEnd(rewriter, loc, x, 3, width - w);
+  if (!source.phased)
+    return source;
+  // The phases: a gather with a non-unit step (scalar), over the input
+  // once, instead of over every tap of the image-to-column copy.
+  int64_t c = xt.getDimSize(1), h = xt.getDimSize(2), sw = strides[1];
+  MLIRContext *ctx = rewriter.getContext();
+  AffineExpr dn = getAffineDimExpr(0, ctx), dc = getAffineDimExpr(1, ctx),
+             dh = getAffineDimExpr(2, ctx), dq = getAffineDimExpr(3, ctx),
+             dv = getAffineDimExpr(4, ctx);
+  AffineMap in = AffineMap::get(5, 0, {dn, dc, dh, dv * sw + dq}, ctx);
+  Type et = xt.getElementType();
+  Value empty =
+      tensor::EmptyOp::create(rewriter, loc, {1, c, h, sw, width / sw}, et);
+  SmallVector<utils::IteratorType> iterators(5, utils::IteratorType::parallel);
+  source.value =
+      linalg::GenericOp::create(
+          rewriter, loc, TypeRange{empty.getType()}, ValueRange{source.value},
+          ValueRange{empty},
+          ArrayRef<AffineMap>{in, AffineMap::getMultiDimIdentityMap(5, ctx)},
+          iterators,
+          [](OpBuilder &b, Location l, ValueRange args) {
+            linalg::YieldOp::create(b, l, args[0]);
+          })
+          .getResult(0);
+  return source;
+}
+
+/// The [C, OH, `columns`] block of the input that tap (i, j) multiplies,
+/// block[c, y, x] = X[0, c, i*dh + y*sh, j*dw + x*sw]: a slice of `source`
+/// whose rows are contiguous (one phase's when the step is not 1).
+Value tapBlock(OpBuilder &b, Location loc, const TapSource &source,
+               ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+               int64_t c, int64_t oh, int64_t columns, int64_t i, int64_t j) {
+  auto type = cast<RankedTensorType>(source.value.getType());
+  auto blockType =
+      RankedTensorType::get({c, oh, columns}, type.getElementType());
+  auto index = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  int64_t column = j * dilations[1];
+  if (!source.phased)
+    return tensor::ExtractSliceOp::create(
+        b, loc, blockType, source.value,
+        {index(0), index(0), index(i * dilations[0]), index(column)},
+        {index(1), index(c), index(oh), index(columns)},
+        {index(1), index(1), index(strides[0]), index(1)});
+  return tensor::ExtractSliceOp::create(
+      b, loc, blockType, source.value,
+      {index(0), index(0), index(i * dilations[0]), index(column % source.sw),
+       index(column / source.sw)},
+      {index(1), index(c), index(oh), index(1), index(columns)},
+      {index(1), index(1), index(strides[0]), index(1), index(1)});
+}
+
 /// Whether a strip of `rows` rows `rowBytes` apart stays in an L1 cache of
 /// `l1Bytes`: a virtually indexed L1 is l1Bytes / 4096 ways of a 4 KiB
 /// page, and rows that far apart fall on 4096 / gcd(rowBytes, 4096) of
@@ -343,7 +419,7 @@ Value imageToPanels(PatternRewriter &rewriter, Location loc,
   auto wt = cast<RankedTensorType>(op.getInputs()[1].getType());
   auto ot = cast<RankedTensorType>(op.getOutputs()[0].getType());
   Type et = ot.getElementType();
-  int64_t c = xt.getDimSize(1), w = xt.getDimSize(3);
+  int64_t c = xt.getDimSize(1);
   int64_t f = wt.getDimSize(0), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
   int64_t oh = ot.getDimSize(2), ow = ot.getDimSize(3);
   int64_t owp = llvm::alignTo(ow, p), blocks = owp / p, k = c * kh * kw;
@@ -351,76 +427,48 @@ Value imageToPanels(PatternRewriter &rewriter, Location loc,
   auto index = [&](int64_t v) -> OpFoldResult {
     return rewriter.getIndexAttr(v);
   };
-  // The input, with zero columns on the right for the extra outputs.
-  Value x = op.getInputs()[0];
-  int64_t extra = (owp - 1) * strides[1] + (kw - 1) * dilations[1] + 1 - w;
-  if (extra > 0)
-    x = padEnd(rewriter, loc, x, 3, extra);
+  // The input, with zero columns on the right for the extra outputs (in
+  // phases with a step along the rows).
+  TapSource source =
+      tapSource(rewriter, loc, op.getInputs()[0], strides, dilations, owp, kw);
 
   auto colType = RankedTensorType::get({oh, blocks, c, kh, kw, p}, et);
   Value col = tensor::EmptyOp::create(rewriter, loc, colType.getShape(), et);
   MLIRContext *ctx = rewriter.getContext();
-  if (strides[1] == 1 && dilations[1] == 1) {
-    // Tap (i, j): col[y, b, :, i, j, q] = X[0, :, i*dh + y*sh, j + b*p + q].
-    auto sourceType = RankedTensorType::get({c, oh, owp}, et);
-    auto blockedType = RankedTensorType::get({c, oh, blocks, p}, et);
-    auto destType = RankedTensorType::get({oh, blocks, c, p}, et);
-    AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
-               d2 = getAffineDimExpr(2, ctx), d3 = getAffineDimExpr(3, ctx);
-    AffineMap in = AffineMap::getMultiDimIdentityMap(4, ctx);
-    AffineMap out = AffineMap::get(4, 0, {d1, d2, d0, d3}, ctx);
-    SmallVector<utils::IteratorType> iterators(4,
-                                               utils::IteratorType::parallel);
-    SmallVector<OpFoldResult> unit(6, index(1));
-    for (int64_t i = 0; i < kh; ++i) {
-      for (int64_t j = 0; j < kw; ++j) {
-        Value source = tensor::ExtractSliceOp::create(
-            rewriter, loc, sourceType, x,
-            {index(0), index(0), index(i * dilations[0]), index(j)},
-            {index(1), index(c), index(oh), index(owp)},
-            {index(1), index(1), index(strides[0]), index(1)});
-        Value blocked = tensor::ExpandShapeOp::create(
-            rewriter, loc, blockedType, source,
-            ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
-        SmallVector<OpFoldResult> offsets{index(0), index(0), index(0),
-                                          index(i), index(j), index(0)};
-        SmallVector<OpFoldResult> sizes{index(oh), index(blocks), index(c),
-                                        index(1),  index(1),      index(p)};
-        Value dest = tensor::ExtractSliceOp::create(rewriter, loc, destType,
-                                                    col, offsets, sizes, unit);
-        Value copied =
-            linalg::GenericOp::create(
-                rewriter, loc, TypeRange{destType}, ValueRange{blocked},
-                ValueRange{dest}, ArrayRef<AffineMap>{in, out}, iterators,
-                [](OpBuilder &b, Location l, ValueRange args) {
-                  linalg::YieldOp::create(b, l, args[0]);
-                })
-                .getResult(0);
-        col = tensor::InsertSliceOp::create(rewriter, loc, copied, col, offsets,
-                                            sizes, unit);
-      }
+  // Tap (i, j): col[y, b, :, i, j, q] = X[0, :, i*dh + y*sh,
+  // j*dw + (b*p + q)*sw], a copy between blocks whose rows are contiguous.
+  auto blockedType = RankedTensorType::get({c, oh, blocks, p}, et);
+  auto destType = RankedTensorType::get({oh, blocks, c, p}, et);
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+             d2 = getAffineDimExpr(2, ctx), d3 = getAffineDimExpr(3, ctx);
+  AffineMap in = AffineMap::getMultiDimIdentityMap(4, ctx);
+  AffineMap out = AffineMap::get(4, 0, {d1, d2, d0, d3}, ctx);
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  SmallVector<OpFoldResult> unit(6, index(1));
+  for (int64_t i = 0; i < kh; ++i) {
+    for (int64_t j = 0; j < kw; ++j) {
+      Value block =
+          tapBlock(rewriter, loc, source, strides, dilations, c, oh, owp, i, j);
+      Value blocked = tensor::ExpandShapeOp::create(
+          rewriter, loc, blockedType, block,
+          ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+      SmallVector<OpFoldResult> offsets{index(0), index(0), index(0),
+                                        index(i), index(j), index(0)};
+      SmallVector<OpFoldResult> sizes{index(oh), index(blocks), index(c),
+                                      index(1),  index(1),      index(p)};
+      Value dest = tensor::ExtractSliceOp::create(rewriter, loc, destType, col,
+                                                  offsets, sizes, unit);
+      Value copied =
+          linalg::GenericOp::create(
+              rewriter, loc, TypeRange{destType}, ValueRange{blocked},
+              ValueRange{dest}, ArrayRef<AffineMap>{in, out}, iterators,
+              [](OpBuilder &b, Location l, ValueRange args) {
+                linalg::YieldOp::create(b, l, args[0]);
+              })
+              .getResult(0);
+      col = tensor::InsertSliceOp::create(rewriter, loc, copied, col, offsets,
+                                          sizes, unit);
     }
-  } else {
-    // col[y, b, c, i, j, q] = X[0, c, y*sh + i*dh, (b*p + q)*sw + j*dw]
-    AffineExpr dy = getAffineDimExpr(0, ctx), db = getAffineDimExpr(1, ctx),
-               dc = getAffineDimExpr(2, ctx), di = getAffineDimExpr(3, ctx),
-               dj = getAffineDimExpr(4, ctx), dq = getAffineDimExpr(5, ctx);
-    AffineMap in = AffineMap::get(
-        6, 0,
-        {getAffineConstantExpr(0, ctx), dc, dy * strides[0] + di * dilations[0],
-         (db * p + dq) * strides[1] + dj * dilations[1]},
-        ctx);
-    SmallVector<utils::IteratorType> iterators(6,
-                                               utils::IteratorType::parallel);
-    col =
-        linalg::GenericOp::create(
-            rewriter, loc, TypeRange{colType}, ValueRange{x}, ValueRange{col},
-            ArrayRef<AffineMap>{in, AffineMap::getMultiDimIdentityMap(6, ctx)},
-            iterators,
-            [](OpBuilder &b, Location l, ValueRange args) {
-              linalg::YieldOp::create(b, l, args[0]);
-            })
-            .getResult(0);
   }
   Value panelsOf =
       collapse(rewriter, loc, col, {panels, k, p}, {{0, 1}, {2, 3, 4}, {5}});
@@ -511,12 +559,121 @@ Value imageToPanels(PatternRewriter &rewriter, Location loc,
       {index(1), index(1), index(1), index(1)});
 }
 
+/// Whether a convolution computes better as pixel rows (imageToRows) than
+/// as the matmul W[F, K] @ col[K, OH*OW]: its output map is too small for
+/// the register tile's `tileN` columns to cover evenly (fewer than eight
+/// tiles, not a whole number of them: 7x7, 13x13 and 14x14 maps, whose
+/// last partial tile would cost a pass of its own over all the weights),
+/// while its output channels are whole tiles, or more than the pixels (the
+/// last partial tile of channels then costs a pass over the small rows
+/// only: SqueezeNet's classifier, 1000 channels on 13x13).
+bool pixelRowsPay(int64_t pixels, int64_t f, int64_t tileM, int64_t tileN) {
+  return tileM > 0 && tileN > 0 && pixels % tileN != 0 && pixels < 8 * tileN &&
+         pixels >= tileM && f >= tileN && (f % tileN == 0 || f >= pixels);
+}
+
+/// A convolution as pixel rows,
+///   out^T[P, F] = rows[P, C*KH*KW] @ W^T[C*KH*KW, F],
+/// with rows[y*OW + x, (c, i, j)] = X[0, c, y*sh + i*dh, x*sw + j*dw] (a
+/// gather; for a 1x1 kernel a transpose) and P = OH*OW rounded up to a
+/// multiple of `tileM` with zero rows, so that the matmul is whole
+/// register tiles of rows and its weight W^T (transposed at compile time
+/// when constant) is read by one matmul, which packs it into panels. The
+/// accumulator is the convolution's, transposed; the product's first
+/// OH*OW rows are transposed back to [1, F, OH, OW].
+Value imageToRows(PatternRewriter &rewriter, Location loc,
+                  linalg::Conv2DNchwFchwOp op, ArrayRef<int64_t> strides,
+                  ArrayRef<int64_t> dilations, int64_t tileM) {
+  auto xt = cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto wt = cast<RankedTensorType>(op.getInputs()[1].getType());
+  auto ot = cast<RankedTensorType>(op.getOutputs()[0].getType());
+  Type et = ot.getElementType();
+  int64_t c = xt.getDimSize(1);
+  int64_t f = wt.getDimSize(0), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
+  int64_t oh = ot.getDimSize(2), ow = ot.getDimSize(3);
+  int64_t pixels = oh * ow, k = c * kh * kw;
+  int64_t padded = llvm::alignTo(pixels, tileM);
+  MLIRContext *ctx = rewriter.getContext();
+  auto index = [&](int64_t v) -> OpFoldResult {
+    return rewriter.getIndexAttr(v);
+  };
+  auto transpose = [&](Value value, int64_t rows, int64_t columns) {
+    Value empty = tensor::EmptyOp::create(rewriter, loc, {columns, rows}, et);
+    return linalg::TransposeOp::create(rewriter, loc, value, empty,
+                                       ArrayRef<int64_t>{1, 0})
+        .getResult()[0];
+  };
+  Value zero =
+      arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(et));
+  auto padRows = [&](Value value, int64_t columns) -> Value {
+    if (padded == pixels)
+      return value;
+    return tensor::PadOp::create(
+        rewriter, loc, RankedTensorType::get({padded, columns}, et), value,
+        ArrayRef<OpFoldResult>{index(0), index(0)},
+        ArrayRef<OpFoldResult>{index(padded - pixels), index(0)}, zero);
+  };
+
+  // rows[y, x, c, i, j] = X[0, c, y*sh + i*dh, x*sw + j*dw]
+  AffineExpr dy = getAffineDimExpr(0, ctx), dx = getAffineDimExpr(1, ctx),
+             dc = getAffineDimExpr(2, ctx), di = getAffineDimExpr(3, ctx),
+             dj = getAffineDimExpr(4, ctx);
+  AffineMap in = AffineMap::get(5, 0,
+                                {getAffineConstantExpr(0, ctx), dc,
+                                 dy * strides[0] + di * dilations[0],
+                                 dx * strides[1] + dj * dilations[1]},
+                                ctx);
+  Value empty = tensor::EmptyOp::create(rewriter, loc, {oh, ow, c, kh, kw}, et);
+  SmallVector<utils::IteratorType> iterators(5, utils::IteratorType::parallel);
+  Value gathered =
+      linalg::GenericOp::create(
+          rewriter, loc, TypeRange{empty.getType()},
+          ValueRange{op.getInputs()[0]}, ValueRange{empty},
+          ArrayRef<AffineMap>{in, AffineMap::getMultiDimIdentityMap(5, ctx)},
+          iterators,
+          [](OpBuilder &b, Location l, ValueRange args) {
+            linalg::YieldOp::create(b, l, args[0]);
+          })
+          .getResult(0);
+  Value rows =
+      padRows(tensor::CollapseShapeOp::create(
+                  rewriter, loc, RankedTensorType::get({pixels, k}, et),
+                  gathered, ArrayRef<ReassociationIndices>{{0, 1}, {2, 3, 4}}),
+              k);
+
+  // W^T [K, F]: a constant transposed now, else at run time.
+  Value weights;
+  if (op.getInputs()[1].getDefiningOp<arith::ConstantOp>() && et.isF32())
+    weights = sieve::createTransposedConstant(rewriter, loc, op.getInputs()[1]);
+  if (!weights)
+    weights = transpose(
+        collapse(rewriter, loc, op.getInputs()[1], {f, k}, {{0}, {1, 2, 3}}), f,
+        k);
+
+  Value init = collapse(rewriter, loc, op.getOutputs()[0], {f, pixels},
+                        {{0, 1}, {2, 3}});
+  Value acc = padRows(transpose(init, f, pixels), f);
+  Value product =
+      linalg::MatmulOp::create(rewriter, loc, TypeRange{acc.getType()},
+                               ValueRange{rows, weights}, ValueRange{acc})
+          .getResult(0);
+  if (padded != pixels)
+    product = tensor::ExtractSliceOp::create(
+        rewriter, loc, RankedTensorType::get({pixels, f}, et), product,
+        ArrayRef<OpFoldResult>{index(0), index(0)},
+        ArrayRef<OpFoldResult>{index(pixels), index(f)},
+        ArrayRef<OpFoldResult>{index(1), index(1)});
+  return tensor::ExpandShapeOp::create(
+      rewriter, loc, ot, transpose(product, pixels, f),
+      ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
+}
+
 struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
   ConvToMatmul(MLIRContext *context, int64_t l1Bytes, int64_t l2Bytes,
-               int64_t panelColumns, int64_t threads)
+               int64_t panelColumns, int64_t panelRows, int64_t threads)
       : OpRewritePattern(context), l1Bytes(l1Bytes), l2Bytes(l2Bytes),
-        panelColumns(panelColumns), threads(threads) {}
-  int64_t l1Bytes, l2Bytes, panelColumns, threads;
+        panelColumns(panelColumns), panelRows(panelRows), threads(threads) {}
+  int64_t l1Bytes, l2Bytes, panelColumns, panelRows, threads;
 
   LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
                                 PatternRewriter &rewriter) const override {
@@ -535,6 +692,13 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     int64_t oh = ot.getDimSize(2), ow = ot.getDimSize(3);
     Type et = ot.getElementType();
     Location loc = op.getLoc();
+
+    if (et.isIntOrFloat() &&
+        pixelRowsPay(oh * ow, f, panelRows, panelColumns)) {
+      rewriter.replaceOp(
+          op, imageToRows(rewriter, loc, op, strides, dilations, panelRows));
+      return success();
+    }
 
     if (strides[0] == 1 && strides[1] == 1 && et.isIntOrFloat() &&
         shiftedTapsPay(w, ow, kh, kw, f, c,
@@ -563,13 +727,16 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     if (pointwise) {
       columns = collapse(rewriter, loc, op.getInputs()[0], {c, h * w},
                          {{0, 1}, {2, 3}});
-    } else if (strides[1] == 1 && dilations[1] == 1) {
-      // Unit steps along the rows: each tap (i, j) of the window is a copy
-      // of a [C, OH, OW] block of the input whose rows are contiguous,
-      // col[:, i, j] = X[0, :, i*dh + y*sh, j + x], an elementwise copy
-      // that sieve-tile-and-vectorize turns into vector loads and stores
-      // (a single gather over every tap is not a projected permutation,
-      // which the vectorizer leaves scalar).
+    } else {
+      // Each tap (i, j) of the window is a copy of a [C, OH, OW] block of
+      // the input whose rows are contiguous (tapBlock; the input in phases
+      // with a step along the rows), col[:, i, j] = X[0, :, i*dh + y*sh,
+      // j*dw + x*sw], an elementwise copy that sieve-tile-and-vectorize
+      // turns into vector loads and stores (a single gather over every tap
+      // is not a projected permutation, which the vectorizer leaves
+      // scalar).
+      TapSource source = tapSource(rewriter, loc, op.getInputs()[0], strides,
+                                   dilations, ow, kw);
       auto colType = RankedTensorType::get({c, kh, kw, oh, ow}, et);
       auto planeType = RankedTensorType::get({c, oh, ow}, et);
       Value col =
@@ -582,11 +749,8 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       };
       for (int64_t i = 0; i < kh; ++i) {
         for (int64_t j = 0; j < kw; ++j) {
-          Value source = tensor::ExtractSliceOp::create(
-              rewriter, loc, planeType, op.getInputs()[0],
-              {index(0), index(0), index(i * dilations[0]), index(j)},
-              {index(1), index(c), index(oh), index(ow)},
-              {index(1), index(1), index(strides[0]), index(1)});
+          Value block = tapBlock(rewriter, loc, source, strides, dilations, c,
+                                 oh, ow, i, j);
           SmallVector<OpFoldResult> offsets{index(0), index(i), index(j),
                                             index(0), index(0)};
           SmallVector<OpFoldResult> sizes{index(c), index(1), index(1),
@@ -596,7 +760,7 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
               rewriter, loc, planeType, col, offsets, sizes, unit);
           Value copied = linalg::GenericOp::create(
                              rewriter, loc, TypeRange{planeType},
-                             ValueRange{source}, ValueRange{dest},
+                             ValueRange{block}, ValueRange{dest},
                              ArrayRef<AffineMap>{identity, identity}, iterators,
                              [](OpBuilder &b, Location l, ValueRange args) {
                                linalg::YieldOp::create(b, l, args[0]);
@@ -607,33 +771,6 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
         }
       }
       columns = collapse(rewriter, loc, col, {c * kh * kw, oh * ow},
-                         {{0, 1, 2}, {3, 4}});
-    } else {
-      // col[c, i, j, y, x] = X[0, c, y*sh + i*dh, x*sw + j*dw]
-      MLIRContext *ctx = rewriter.getContext();
-      AffineExpr dc = getAffineDimExpr(0, ctx), di = getAffineDimExpr(1, ctx),
-                 dj = getAffineDimExpr(2, ctx), dy = getAffineDimExpr(3, ctx),
-                 dx = getAffineDimExpr(4, ctx);
-      AffineMap inMap = AffineMap::get(5, 0,
-                                       {getAffineConstantExpr(0, ctx), dc,
-                                        dy * strides[0] + di * dilations[0],
-                                        dx * strides[1] + dj * dilations[1]},
-                                       ctx);
-      AffineMap outMap = AffineMap::getMultiDimIdentityMap(5, ctx);
-      auto colType = RankedTensorType::get({c, kh, kw, oh, ow}, et);
-      Value empty =
-          tensor::EmptyOp::create(rewriter, loc, colType.getShape(), et);
-      SmallVector<utils::IteratorType> iterators(5,
-                                                 utils::IteratorType::parallel);
-      Value gathered =
-          linalg::GenericOp::create(
-              rewriter, loc, TypeRange{colType}, ValueRange{op.getInputs()[0]},
-              ValueRange{empty}, ArrayRef<AffineMap>{inMap, outMap}, iterators,
-              [](OpBuilder &b, Location l, ValueRange args) {
-                linalg::YieldOp::create(b, l, args[0]);
-              })
-              .getResult(0);
-      columns = collapse(rewriter, loc, gathered, {c * kh * kw, oh * ow},
                          {{0, 1, 2}, {3, 4}});
     }
     Value weights = collapse(rewriter, loc, op.getInputs()[1], {f, c * kh * kw},
@@ -716,7 +853,7 @@ struct SieveConvToMatmulPass
       splitDynamicBatch(rewriter, op);
     RewritePatternSet patterns(&getContext());
     patterns.add<ConvToMatmul>(&getContext(), l1Bytes, l2Bytes, panelColumns,
-                               threads);
+                               panelRows, threads);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -266,3 +266,61 @@ Value sieve::createTransposedConstant(OpBuilder &builder, Location loc,
       transposedType, "sieve_transposed_weight", std::move(blob));
   return arith::ConstantOp::create(builder, loc, transposedType, attr);
 }
+
+void sieve::splitConstantSlices(RewriterBase &rewriter, Operation *root) {
+  SmallVector<arith::ConstantOp> candidates;
+  root->walk([&](arith::ConstantOp constant) {
+    auto type = dyn_cast<RankedTensorType>(constant.getType());
+    if (!type || type.getRank() != 2 || !type.hasStaticShape() ||
+        !type.getElementType().isF32() || constant->use_empty())
+      return;
+    bool slicesOnly = llvm::all_of(constant->getUsers(), [](Operation *user) {
+      auto slice = dyn_cast<tensor::ExtractSliceOp>(user);
+      return slice && slice.getResultType().getRank() == 2 &&
+             slice.getResultType().hasStaticShape() &&
+             llvm::all_of(
+                 slice.getStaticOffsets(),
+                 [](int64_t o) { return !ShapedType::isDynamic(o); }) &&
+             llvm::all_of(slice.getStaticStrides(),
+                          [](int64_t s) { return s == 1; });
+    });
+    if (slicesOnly)
+      candidates.push_back(constant);
+  });
+  for (arith::ConstantOp constant : candidates) {
+    auto type = cast<RankedTensorType>(constant.getType());
+    int64_t columns = type.getDimSize(1);
+    auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+    std::optional<SmallVector<float>> values;
+    if (!dense || !dense.isSplat()) {
+      values = constantFloats(constant);
+      if (!values)
+        continue;
+    }
+    for (Operation *user : llvm::make_early_inc_range(constant->getUsers())) {
+      auto slice = cast<tensor::ExtractSliceOp>(user);
+      RankedTensorType part = slice.getResultType();
+      int64_t r0 = slice.getStaticOffsets()[0],
+              c0 = slice.getStaticOffsets()[1];
+      int64_t rows = part.getDimSize(0), width = part.getDimSize(1);
+      rewriter.setInsertionPoint(slice);
+      Attribute attr;
+      if (!values) {
+        attr = dense.resizeSplat(part);
+      } else {
+        AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+            rows * width * sizeof(float), alignof(double),
+            /*dataIsMutable=*/true);
+        auto *out = reinterpret_cast<float *>(blob.getMutableData().data());
+        for (int64_t r = 0; r < rows; ++r)
+          std::copy_n(values->data() + (r0 + r) * columns + c0, width,
+                      out + r * width);
+        attr = DenseResourceElementsAttr::get(part, "sieve_weight_columns",
+                                              std::move(blob));
+      }
+      rewriter.replaceOpWithNewOp<arith::ConstantOp>(slice, part,
+                                                     cast<TypedAttr>(attr));
+    }
+    rewriter.eraseOp(constant);
+  }
+}

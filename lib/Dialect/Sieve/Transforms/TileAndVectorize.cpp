@@ -1011,6 +1011,9 @@ struct SieveTileAndVectorizePass
       (op.hasDynamicShape() ? dynamicOps : ops).push_back(op);
     });
     ops = peelColumns(rewriter, ops);
+    // The column pieces' weights as constants of their own, each packable.
+    if (packPanels)
+      sieve::splitConstantSlices(rewriter, getOperation());
     for (linalg::LinalgOp whole : ops) {
       SmallVector<int64_t> ranges = whole.getStaticLoopRanges();
       if (llvm::any_of(ranges, [](int64_t r) { return r <= 0; }))

@@ -48,6 +48,13 @@ ColumnPanels packColumnPanels(RewriterBase &rewriter, linalg::MatmulOp block,
                               int64_t width, Value scratch,
                               PackedConstants &packed);
 
+/// Replaces every 2-D f32 constant in `root` that is read only through
+/// static, unit-stride 2-D extract_slices (the column pieces of a matmul
+/// whose columns the register tile does not divide) with one constant per
+/// slice, so that each piece's weight is a constant read once, which
+/// packColumnPanels can pack.
+void splitConstantSlices(RewriterBase &rewriter, Operation *root);
+
 /// The transpose of the f32 constant `weight` read as a row-major matrix of
 /// its first dimension's rows ([F, C, KH, KW] as [F, C*KH*KW]): a new
 /// [columns, rows] constant (a dense_resource blob) at the rewriter's

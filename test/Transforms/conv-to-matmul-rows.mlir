@@ -1,0 +1,76 @@
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-conv-to-matmul{panel-rows=8 panel-columns=32}))" | FileCheck %s
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-conv-to-matmul{panel-columns=32}))" | FileCheck %s --check-prefix=OFF
+
+// A 3x3 convolution onto a 7x7 map (49 pixels: no whole number of 32-column
+// tiles) with 32 output channels: pixel rows. Each pixel's receptive field
+// is gathered into a row, the 49 rows padded with zeros to 56 (whole
+// 8-row tiles), times the weights transposed at compile time; the
+// accumulator transposed in, the first 49 rows of the product transposed
+// back out.
+// CHECK-LABEL: func.func @pixel_rows
+// CHECK:       %[[G:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<1x2x9x9xf32>) outs(%{{.*}} : tensor<7x7x2x3x3xf32>)
+// CHECK:       %[[R:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1], [2, 3, 4]] : tensor<7x7x2x3x3xf32> into tensor<49x18xf32>
+// CHECK:       %[[RP:.*]] = tensor.pad %[[R]] low[0, 0] high[7, 0]
+// CHECK:       tensor<49x18xf32> to tensor<56x18xf32>
+// CHECK:       %[[WT:.*]] = arith.constant dense<5.000000e-01> : tensor<18x32xf32>
+// CHECK:       %[[AT:.*]] = linalg.transpose ins(%{{.*}} : tensor<32x49xf32>) outs(%{{.*}} : tensor<49x32xf32>) permutation = [1, 0]
+// CHECK:       %[[AP:.*]] = tensor.pad %[[AT]] low[0, 0] high[7, 0]
+// CHECK:       %[[P:.*]] = linalg.matmul ins(%[[RP]], %[[WT]] : tensor<56x18xf32>, tensor<18x32xf32>) outs(%[[AP]] : tensor<56x32xf32>)
+// CHECK:       %[[PS:.*]] = tensor.extract_slice %[[P]][0, 0] [49, 32] [1, 1] : tensor<56x32xf32> to tensor<49x32xf32>
+// CHECK:       %[[OUT:.*]] = linalg.transpose ins(%[[PS]] : tensor<49x32xf32>) outs(%{{.*}} : tensor<32x49xf32>) permutation = [1, 0]
+// CHECK:       tensor.expand_shape %[[OUT]] {{\[}}[0, 1], [2, 3]] output_shape [1, 32, 7, 7] : tensor<32x49xf32> into tensor<1x32x7x7xf32>
+// OFF-LABEL:   func.func @pixel_rows
+// OFF-NOT:     linalg.transpose
+// OFF:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<32x18xf32>, tensor<18x49xf32>)
+func.func @pixel_rows(%x: tensor<1x2x9x9xf32>, %acc: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
+  %w = arith.constant dense<0.5> : tensor<32x2x3x3xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x2x9x9xf32>, tensor<32x2x3x3xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
+  return %r : tensor<1x32x7x7xf32>
+}
+
+// -----
+
+// Weights that are no constant are transposed at run time; a stride of 2
+// reads every other input pixel in the gather; 7x7 = 49 pixels again.
+// CHECK-LABEL: func.func @pixel_rows_input_weights
+// CHECK:       linalg.generic {indexing_maps = [#[[IN:.*]], #{{.*}}]{{.*}} ins(%arg0 : tensor<1x4x15x15xf32>) outs(%{{.*}} : tensor<7x7x4x3x3xf32>)
+// CHECK:       %[[W:.*]] = tensor.collapse_shape %arg1 {{\[}}[0], [1, 2, 3]] : tensor<32x4x3x3xf32> into tensor<32x36xf32>
+// CHECK:       %[[WT:.*]] = linalg.transpose ins(%[[W]] : tensor<32x36xf32>) outs(%{{.*}} : tensor<36x32xf32>) permutation = [1, 0]
+// CHECK:       linalg.matmul ins(%{{.*}}, %[[WT]] : tensor<56x36xf32>, tensor<36x32xf32>)
+func.func @pixel_rows_input_weights(%x: tensor<1x4x15x15xf32>, %w: tensor<32x4x3x3xf32>, %acc: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x4x15x15xf32>, tensor<32x4x3x3xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
+  return %r : tensor<1x32x7x7xf32>
+}
+
+// -----
+
+// Not pixel rows: a map of whole column tiles (8x8 = 64 pixels), output
+// channels that are no whole tiles (48), a map of eight tiles or more
+// (16x16 = 256 pixels), and one smaller than a row tile (2x2).
+// CHECK-LABEL: func.func @columns_stay
+// CHECK-NOT:   linalg.transpose
+// CHECK:       linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<32x18xf32>, tensor<18x64xf32>)
+// CHECK-NOT:   linalg.transpose
+// CHECK:       linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<48x18xf32>, tensor<18x49xf32>)
+// CHECK-NOT:   linalg.transpose
+// CHECK:       linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<32x2xf32>, tensor<2x256xf32>)
+// CHECK-NOT:   linalg.transpose
+// CHECK:       linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<32x2xf32>, tensor<2x4xf32>)
+// CHECK-NOT:   linalg.transpose
+func.func @columns_stay(%x: tensor<1x2x10x10xf32>, %w: tensor<32x2x3x3xf32>, %acc: tensor<1x32x8x8xf32>,
+                        %x2: tensor<1x2x9x9xf32>, %w2: tensor<48x2x3x3xf32>, %acc2: tensor<1x48x7x7xf32>,
+                        %x3: tensor<1x2x16x16xf32>, %w3: tensor<32x2x1x1xf32>, %acc3: tensor<1x32x16x16xf32>,
+                        %x4: tensor<1x2x2x2xf32>, %acc4: tensor<1x32x2x2xf32>)
+    -> (tensor<1x32x8x8xf32>, tensor<1x48x7x7xf32>, tensor<1x32x16x16xf32>, tensor<1x32x2x2xf32>) {
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x2x10x10xf32>, tensor<32x2x3x3xf32>) outs(%acc : tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32>
+  %r2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x2, %w2 : tensor<1x2x9x9xf32>, tensor<48x2x3x3xf32>) outs(%acc2 : tensor<1x48x7x7xf32>) -> tensor<1x48x7x7xf32>
+  %r3 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x3, %w3 : tensor<1x2x16x16xf32>, tensor<32x2x1x1xf32>) outs(%acc3 : tensor<1x32x16x16xf32>) -> tensor<1x32x16x16xf32>
+  %r4 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x4, %w3 : tensor<1x2x2x2xf32>, tensor<32x2x1x1xf32>) outs(%acc4 : tensor<1x32x2x2xf32>) -> tensor<1x32x2x2xf32>
+  return %r, %r2, %r3, %r4 : tensor<1x32x8x8xf32>, tensor<1x48x7x7xf32>, tensor<1x32x16x16xf32>, tensor<1x32x2x2xf32>
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Writes an ONNX model of convolutions that sieve-conv-to-matmul computes
+in each of its matmul layouts (docs/convolutions.md). Small output maps,
+as pixel rows against the transposed weights:
+
+  out_res    3x3, pad 1, 64 -> 64 channels on 7x7, bias, ReLU (ResNet's
+             last stage; 49 pixels padded to 56 rows);
+  out_point  1x1, 32 -> 96 channels on 13x13 (SqueezeNet's expand; 169
+             pixels, a transpose);
+  out_stride 3x3, stride 2, pad 1, 16 -> 32 channels, 14x14 -> 7x7, its
+             weights a graph input (transposed at run time);
+  out_dil    3x3, dilation 2, pad 2, 8 -> 32 channels on 14x14, no bias.
+
+Steps along the rows, the input split into phases first:
+
+  out_stem   7x7, stride 2, pad 3, 3 -> 8 channels, 64x64 -> 32x32
+             (ResNet's stem; image to column in panels);
+  out_s2     3x3, stride 2, pad 1, 4 -> 8 channels, 58x58 -> 29x29 (the
+             plain image to column layout).
+
+  make_conv_matmuls.py OUT.onnx
+"""
+
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+def main():
+    rng = np.random.default_rng(5)
+
+    def const(name, *shape):
+        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
+        return numpy_helper.from_array(
+            (rng.standard_normal(shape) / np.sqrt(fan_in)).astype(np.float32), name)
+
+    f = TensorProto.FLOAT
+    inputs = [helper.make_tensor_value_info("a", f, [1, 64, 7, 7]),
+              helper.make_tensor_value_info("b", f, [1, 32, 13, 13]),
+              helper.make_tensor_value_info("c", f, [1, 16, 14, 14]),
+              helper.make_tensor_value_info("wc", f, [32, 16, 3, 3]),
+              helper.make_tensor_value_info("d", f, [1, 8, 14, 14]),
+              helper.make_tensor_value_info("e", f, [1, 3, 64, 64]),
+              helper.make_tensor_value_info("g", f, [1, 4, 58, 58])]
+    outputs = [helper.make_tensor_value_info("out_res", f, [1, 64, 7, 7]),
+               helper.make_tensor_value_info("out_point", f, [1, 96, 13, 13]),
+               helper.make_tensor_value_info("out_stride", f, [1, 32, 7, 7]),
+               helper.make_tensor_value_info("out_dil", f, [1, 32, 14, 14]),
+               helper.make_tensor_value_info("out_stem", f, [1, 8, 32, 32]),
+               helper.make_tensor_value_info("out_s2", f, [1, 8, 29, 29])]
+    inits = [const("wa", 64, 64, 3, 3), const("ba", 64), const("wb", 96, 32, 1, 1),
+             const("bb", 96), const("wd", 32, 8, 3, 3), const("we", 8, 3, 7, 7),
+             const("be", 8), const("wg", 8, 4, 3, 3)]
+    nodes = [
+        helper.make_node("Conv", ["a", "wa", "ba"], ["ra"], name="res_conv",
+                         kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["ra"], ["out_res"], name="res_relu"),
+        helper.make_node("Conv", ["b", "wb", "bb"], ["out_point"], name="point_conv",
+                         kernel_shape=[1, 1]),
+        helper.make_node("Conv", ["c", "wc"], ["out_stride"], name="stride_conv",
+                         kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["d", "wd"], ["out_dil"], name="dilated_conv",
+                         kernel_shape=[3, 3], dilations=[2, 2], pads=[2, 2, 2, 2]),
+        helper.make_node("Conv", ["e", "we", "be"], ["out_stem"], name="stem_conv",
+                         kernel_shape=[7, 7], strides=[2, 2], pads=[3, 3, 3, 3]),
+        helper.make_node("Conv", ["g", "wg"], ["out_s2"], name="s2_conv",
+                         kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+    ]
+    graph = helper.make_graph(nodes, "conv_matmuls", inputs, outputs, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    onnx.save(model, sys.argv[1])
+
+
+if __name__ == "__main__":
+    main()
