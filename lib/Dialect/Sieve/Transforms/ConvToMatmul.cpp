@@ -406,11 +406,11 @@ int64_t panelWidth(int64_t k, int64_t oh, int64_t ow, int64_t tileN,
 /// consecutive positions of one output row, and the columns are laid out
 /// panel-major, col[OH, OWP/p, C, KH, KW, p]: a panel's [C*KH*KW, p] block
 /// is contiguous, so the matmul's register tiles stream it from one place
-/// instead of reading each reduction step from another page. With a unit
-/// step along the rows, one copy per tap (i, j) of the input's [C, OH,
-/// OWP] block (rows contiguous, vector copies of `p` elements); otherwise
-/// one gather. Then, per panel q (an scf.for, in `chunks` parallel chunks
-/// of panels when threads > 1),
+/// instead of reading each reduction step from another page. One copy per
+/// tap (i, j) of the input's [C, OH, OWP] block (tapBlock: rows
+/// contiguous, of the input's phases with a step along the rows; vector
+/// copies of `p` elements). Then, per panel q (an scf.for, in `chunks` parallel
+/// chunks of panels when threads > 1),
 ///   out[F, q*p : (q+1)*p] = W[F, C*KH*KW] @ col[q].
 Value imageToPanels(PatternRewriter &rewriter, Location loc,
                     linalg::Conv2DNchwFchwOp op, ArrayRef<int64_t> strides,

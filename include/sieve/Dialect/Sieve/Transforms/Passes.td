@@ -330,14 +330,15 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
       stays in cache across the taps (one pass over the output per tap
       would stream a large output from memory KH*KW times);
     * other kernels: image to column, every receptive field gathered into
-      `col[C*KH*KW, OH*OW]`, then `W[F, C*KH*KW] @ col`. With a unit step
-      along the rows (stride and dilation 1 in W), one elementwise copy
-      per tap `(i, j)` of a `[C, OH, OW]` block of the input into
+      `col[C*KH*KW, OH*OW]`, then `W[F, C*KH*KW] @ col`: one elementwise
+      copy per tap `(i, j)` of a `[C, OH, OW]` block of the input into
       `col[:, i, j]`, whose rows are contiguous on both sides (vector
       loads and stores after sieve-tile-and-vectorize and
-      sieve-expand-strided-copies); otherwise one `linalg.generic` over
-      `[C, KH, KW, OH, OW]` (its input map is not a projected
-      permutation, so it stays scalar).
+      sieve-expand-strided-copies). With a step `sw` > 1 along the rows,
+      the input is first split into its phases, `xq[0, c, h, q, v] =
+      x[0, c, h, v*sw + q]` (one `linalg.generic` over the input, scalar:
+      its input map is not a projected permutation), in which each tap's
+      columns are consecutive.
     * image to column in panels, with `panel-columns` = P > 0, where the
       plain layout's rows are a page (4 KiB) or more apart (OH*OW*4 bytes:
       a 7x7/2 stem over 224 x 224 has 12544 columns) and a register tile's
@@ -353,8 +354,8 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
       contiguous: `out[F, q*P : (q+1)*P] = W @ col[q]`, one matmul per
       panel in an `scf.for` (in `threads` chunks of panels under an
       `scf.forall`, a divisor of the panel count). The copies are per tap
-      with a unit step along the rows (vector copies of P elements), one
-      gather otherwise. A register tile then streams its B operand from
+      (vector copies of P elements, from the input's phases with a step
+      along the rows). A register tile then streams its B operand from
       one contiguous block instead of one page per reduction step.
 
     * pixel rows, with `panel-rows` = R > 0 and `panel-columns` = P > 0,
