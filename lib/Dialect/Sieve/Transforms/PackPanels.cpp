@@ -284,7 +284,14 @@ void sieve::splitConstantSlices(RewriterBase &rewriter, Operation *root) {
              llvm::all_of(slice.getStaticStrides(),
                           [](int64_t s) { return s == 1; });
     });
+    // The slices' constants together no larger than the weight (slices
+    // that overlap would copy it several times).
+    int64_t sliced = 0;
     if (slicesOnly)
+      for (Operation *user : constant->getUsers())
+        sliced +=
+            cast<tensor::ExtractSliceOp>(user).getResultType().getNumElements();
+    if (slicesOnly && sliced <= type.getNumElements())
       candidates.push_back(constant);
   });
   for (arith::ConstantOp constant : candidates) {

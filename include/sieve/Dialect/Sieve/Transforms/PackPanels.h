@@ -52,7 +52,8 @@ ColumnPanels packColumnPanels(RewriterBase &rewriter, linalg::MatmulOp block,
 /// static, unit-stride 2-D extract_slices (the column pieces of a matmul
 /// whose columns the register tile does not divide) with one constant per
 /// slice, so that each piece's weight is a constant read once, which
-/// packColumnPanels can pack.
+/// packColumnPanels can pack; not when the slices together are larger
+/// than the constant (they overlap).
 void splitConstantSlices(RewriterBase &rewriter, Operation *root);
 
 /// The transpose of the f32 constant `weight` read as a row-major matrix of
