@@ -116,6 +116,29 @@ int64_t usesThroughSlices(Value value) {
   return uses;
 }
 
+/// A new f32 constant of `type` at the builder's insertion point, laid
+/// out from `source`'s values: a splat stays one (resized), otherwise
+/// `fill(values, out)` writes the new layout into a dense_resource blob
+/// named `name`. Null when `source`'s values cannot be read.
+Value relaidConstant(OpBuilder &builder, Location loc, arith::ConstantOp source,
+                     RankedTensorType type, StringRef name,
+                     function_ref<void(const float *, float *)> fill) {
+  if (auto dense = dyn_cast<DenseElementsAttr>(source.getValue());
+      dense && dense.isSplat())
+    return arith::ConstantOp::create(builder, loc, type,
+                                     dense.resizeSplat(type));
+  std::optional<SmallVector<float>> values = constantFloats(source);
+  if (!values)
+    return {};
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+      type.getNumElements() * sizeof(float), alignof(double),
+      /*dataIsMutable=*/true);
+  fill(values->data(), reinterpret_cast<float *>(blob.getMutableData().data()));
+  return arith::ConstantOp::create(
+      builder, loc, type,
+      DenseResourceElementsAttr::get(type, name, std::move(blob)));
+}
+
 /// The f32 constant `weight` [K, N] as [N / width, K, width]: panel p holds
 /// columns [p * width, (p + 1) * width) of every row, contiguously. Created
 /// after `weight`'s definition; null when its values cannot be read.
@@ -127,32 +150,21 @@ Value packConstant(RewriterBase &rewriter, arith::ConstantOp weight,
       RankedTensorType::get({n / width, k, width}, type.getElementType());
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPointAfter(weight);
-  if (auto dense = dyn_cast<DenseElementsAttr>(weight.getValue());
-      dense && dense.isSplat())
-    return arith::ConstantOp::create(rewriter, weight.getLoc(), packedType,
-                                     dense.resizeSplat(packedType));
-  std::optional<SmallVector<float>> values = constantFloats(weight);
-  if (!values)
-    return {};
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
-      k * n * sizeof(float), alignof(double), /*dataIsMutable=*/true);
-  auto *out = reinterpret_cast<float *>(blob.getMutableData().data());
-  for (int64_t p = 0; p < n / width; ++p)
-    for (int64_t r = 0; r < k; ++r)
-      std::copy_n(values->data() + r * n + p * width, width,
-                  out + (p * k + r) * width);
-  return arith::ConstantOp::create(
-      rewriter, weight.getLoc(), packedType,
-      DenseResourceElementsAttr::get(packedType, "sieve_packed_weight",
-                                     std::move(blob)));
+  return relaidConstant(rewriter, weight.getLoc(), weight, packedType,
+                        "sieve_packed_weight",
+                        [&](const float *in, float *out) {
+                          for (int64_t p = 0; p < n / width; ++p)
+                            for (int64_t r = 0; r < k; ++r)
+                              std::copy_n(in + r * n + p * width, width,
+                                          out + (p * k + r) * width);
+                        });
 }
 
 } // namespace
 
 sieve::ColumnPanels sieve::packColumnPanels(RewriterBase &rewriter,
                                             linalg::MatmulOp block,
-                                            int64_t width, Value scratch,
-                                            PackedConstants &packed) {
+                                            int64_t width, Value scratch) {
   Value weight = block.getInputs()[1];
   auto bt = cast<RankedTensorType>(weight.getType());
   auto ct = cast<RankedTensorType>(block.getOutputs()[0].getType());
@@ -176,12 +188,8 @@ sieve::ColumnPanels sieve::packColumnPanels(RewriterBase &rewriter,
       rootType.getElementType().isF32() &&
       rootType.getDimSize(1) % width == 0 &&
       isMultipleOf(source.column, width) &&
-      usesThroughSlices(constant.getResult()) == 1) {
-    Value &cached = packed[{constant.getOperation(), width}];
-    if (!cached)
-      cached = packConstant(rewriter, constant, width);
-    panels = cached;
-  }
+      usesThroughSlices(constant.getResult()) == 1)
+    panels = packConstant(rewriter, constant, width);
 
   int64_t k = bt.getDimSize(0), rows = ct.getDimSize(0);
   Type element = bt.getElementType();
@@ -243,28 +251,21 @@ Value sieve::createTransposedConstant(OpBuilder &builder, Location loc,
   if (!type.hasStaticShape() || type.getRank() < 1 || type.getDimSize(0) == 0)
     return nullptr;
   int64_t k = type.getDimSize(0), n = type.getNumElements() / k;
-  auto transposedType = RankedTensorType::get({n, k}, type.getElementType());
-  if (auto constant = weight.getDefiningOp<arith::ConstantOp>())
-    if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
-        dense && dense.isSplat())
-      return arith::ConstantOp::create(builder, loc, transposedType,
-                                       dense.resizeSplat(transposedType));
-  std::optional<SmallVector<float>> values = constantFloats(weight);
-  if (!values)
+  auto constant = weight.getDefiningOp<arith::ConstantOp>();
+  if (!constant)
     return nullptr;
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
-      k * n * sizeof(float), alignof(double), /*dataIsMutable=*/true);
-  auto *out = reinterpret_cast<float *>(blob.getMutableData().data());
-  // In 64 x 64 tiles, so that reads and writes both stay in cache.
-  constexpr int64_t tile = 64;
-  for (int64_t r0 = 0; r0 < k; r0 += tile)
-    for (int64_t c0 = 0; c0 < n; c0 += tile)
-      for (int64_t r = r0; r < std::min(r0 + tile, k); ++r)
-        for (int64_t c = c0; c < std::min(c0 + tile, n); ++c)
-          out[c * k + r] = (*values)[r * n + c];
-  auto attr = DenseResourceElementsAttr::get(
-      transposedType, "sieve_transposed_weight", std::move(blob));
-  return arith::ConstantOp::create(builder, loc, transposedType, attr);
+  auto transposedType = RankedTensorType::get({n, k}, type.getElementType());
+  return relaidConstant(
+      builder, loc, constant, transposedType, "sieve_transposed_weight",
+      [&](const float *in, float *out) {
+        // In 64 x 64 tiles, so that reads and writes both stay in cache.
+        constexpr int64_t tile = 64;
+        for (int64_t r0 = 0; r0 < k; r0 += tile)
+          for (int64_t c0 = 0; c0 < n; c0 += tile)
+            for (int64_t r = r0; r < std::min(r0 + tile, k); ++r)
+              for (int64_t c = c0; c < std::min(c0 + tile, n); ++c)
+                out[c * k + r] = in[r * n + c];
+      });
 }
 
 void sieve::splitConstantSlices(RewriterBase &rewriter, Operation *root) {
@@ -295,39 +296,27 @@ void sieve::splitConstantSlices(RewriterBase &rewriter, Operation *root) {
       candidates.push_back(constant);
   });
   for (arith::ConstantOp constant : candidates) {
-    auto type = cast<RankedTensorType>(constant.getType());
-    int64_t columns = type.getDimSize(1);
-    auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
-    std::optional<SmallVector<float>> values;
-    if (!dense || !dense.isSplat()) {
-      values = constantFloats(constant);
-      if (!values)
-        continue;
-    }
-    for (Operation *user : llvm::make_early_inc_range(constant->getUsers())) {
-      auto slice = cast<tensor::ExtractSliceOp>(user);
+    int64_t columns = cast<RankedTensorType>(constant.getType()).getDimSize(1);
+    SmallVector<tensor::ExtractSliceOp> slices;
+    for (Operation *user : constant->getUsers())
+      slices.push_back(cast<tensor::ExtractSliceOp>(user));
+    for (tensor::ExtractSliceOp slice : slices) {
       RankedTensorType part = slice.getResultType();
       int64_t r0 = slice.getStaticOffsets()[0],
               c0 = slice.getStaticOffsets()[1];
       int64_t rows = part.getDimSize(0), width = part.getDimSize(1);
       rewriter.setInsertionPoint(slice);
-      Attribute attr;
-      if (!values) {
-        attr = dense.resizeSplat(part);
-      } else {
-        AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
-            rows * width * sizeof(float), alignof(double),
-            /*dataIsMutable=*/true);
-        auto *out = reinterpret_cast<float *>(blob.getMutableData().data());
-        for (int64_t r = 0; r < rows; ++r)
-          std::copy_n(values->data() + (r0 + r) * columns + c0, width,
-                      out + r * width);
-        attr = DenseResourceElementsAttr::get(part, "sieve_weight_columns",
-                                              std::move(blob));
-      }
-      rewriter.replaceOpWithNewOp<arith::ConstantOp>(slice, part,
-                                                     cast<TypedAttr>(attr));
+      Value piece = relaidConstant(
+          rewriter, slice.getLoc(), constant, part, "sieve_weight_columns",
+          [&](const float *in, float *out) {
+            for (int64_t r = 0; r < rows; ++r)
+              std::copy_n(in + (r0 + r) * columns + c0, width, out + r * width);
+          });
+      if (!piece)
+        break; // Unreadable: the rest keep reading the constant.
+      rewriter.replaceOp(slice, piece);
     }
-    rewriter.eraseOp(constant);
+    if (constant->use_empty())
+      rewriter.eraseOp(constant);
   }
 }

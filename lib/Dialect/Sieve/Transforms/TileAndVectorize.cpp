@@ -974,12 +974,8 @@ struct SieveTileAndVectorizePass
     return result;
   }
 
-  /// The constant weights packed into column panels so far.
-  sieve::PackedConstants packedConstants;
-
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
-    packedConstants.clear();
     // Window ops first: they may absorb the elementwise op after them.
     SmallVector<linalg::LinalgOp> windowOps;
     getOperation().walk([&](linalg::LinalgOp op) {
@@ -1075,7 +1071,7 @@ struct SieveTileAndVectorizePass
         if (scratch) {
           sieve::ColumnPanels panels = sieve::packColumnPanels(
               rewriter, cast<linalg::MatmulOp>(block->getOperation()),
-              sizes[m + 1], scratch, packedConstants);
+              sizes[m + 1], scratch);
           if (panels.matmul)
             registerTiled = panels.matmul;
           if (panels.copy)

@@ -30,10 +30,6 @@ struct ColumnPanels {
   linalg::CopyOp copy;
 };
 
-/// Caches the packed form of each constant weight, so that the matmuls
-/// that read one weight (the cache blocks of one op) share one copy.
-using PackedConstants = llvm::DenseMap<std::pair<Operation *, int64_t>, Value>;
-
 /// Rewrites the static matmul cache block `block` ([M, kc] x [kc, nc],
 /// nc a multiple of `width`) into a loop over its column panels of `width`
 /// columns, each a matmul reading a contiguous [kc, width] panel of the
@@ -45,8 +41,7 @@ using PackedConstants = llvm::DenseMap<std::pair<Operation *, int64_t>, Value>;
 /// when the weight's rows are already at most `width` elements apart (a
 /// convolution's image-to-column panels) or the shapes do not fit.
 ColumnPanels packColumnPanels(RewriterBase &rewriter, linalg::MatmulOp block,
-                              int64_t width, Value scratch,
-                              PackedConstants &packed);
+                              int64_t width, Value scratch);
 
 /// Replaces every 2-D f32 constant in `root` that is read only through
 /// static, unit-stride 2-D extract_slices (the column pieces of a matmul
