@@ -99,22 +99,31 @@ func.func @odd_map_channel_bias(%x: tensor<1x32x7x7xf32>, %b: tensor<32xf32>) ->
 
 // A 1x1 convolution's matmul (bias broadcast into the accumulator), the
 // expand_shape back to NCHW and a ReLU: the ReLU is rewritten over the
-// matmul's [channels, pixels] loops and computed block by block with it:
-// one loop over cache blocks of 256 columns holds the bias broadcast, the
-// matmul's register tiles and the ReLU's vectors of that block. With
-// threads, the blocks are the parallel chunks.
+// matmul's [channels, pixels] loops and computed block by block with it
+// (one loop over cache blocks of 256 columns; with threads, the blocks are
+// the parallel chunks). The reduction (16) fits one cache block, so the
+// bias and the ReLU go into each register tile: per 32-column panel of the
+// input (copied into a contiguous buffer), each 8x32 tile starts from the
+// broadcast bias, accumulates, and goes through the ReLU in registers
+// (after canonicalization the reads of the tile just written fold away).
 // CHECK-LABEL: func.func @conv_relu
 // CHECK:       scf.for %[[B:.*]] = %c0 to %c512 step %c256
-// CHECK:         vector.transfer_read {{.*}}permutation_map{{.*}} : tensor<1xf32>, vector<1x16xf32>
-// CHECK:         vector.contract
-// CHECK:         arith.maximumf {{.*}} : vector<1x16xf32>
+// CHECK:         scf.for %[[P:.*]] = %{{.*}} to %{{.*}} step %c32
+// CHECK:           vector.transfer_write {{.*}} : vector<8x32xf32>, tensor<8x32xf32>
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %c64 step %c8
+// CHECK:             vector.transfer_read {{.*}}permutation_map{{.*}} : tensor<8xf32>, vector<8x32xf32>
+// CHECK:             scf.for
+// CHECK:               vector.contract {{.*}} into vector<8x32xf32>
+// CHECK:             arith.maximumf {{.*}} : vector<8x32xf32>
+// CHECK:         tensor.insert_slice %{{.*}} into %{{.*}}[0, %[[P]]] [64, 32] [1, 1] : tensor<64x32xf32> into tensor<64x256xf32>
 // CHECK:         tensor.insert_slice %{{.*}} into %{{.*}}[0, %[[B]]] [64, 256] [1, 1] : tensor<64x256xf32> into tensor<64x512xf32>
 // CHECK:       tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2, 3]] output_shape [1, 64, 16, 32] : tensor<64x512xf32> into tensor<1x64x16x32xf32>
 // CHECK-NOT:   linalg.generic
 // THREADS-LABEL: func.func @conv_relu
 // THREADS:     scf.forall (%{{.*}}) = (0) to (512) step (256)
+// THREADS:         vector.transfer_read {{.*}}permutation_map{{.*}} : tensor<8xf32>, vector<8x32xf32>
 // THREADS:         vector.contract
-// THREADS:         arith.maximumf {{.*}} : vector<1x16xf32>
+// THREADS:         arith.maximumf {{.*}} : vector<8x32xf32>
 #row = affine_map<(d0, d1) -> (d0)>
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
 #nchw = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>

@@ -160,6 +160,38 @@ Value packConstant(RewriterBase &rewriter, arith::ConstantOp weight,
                         });
 }
 
+/// Panel (`column` + `j`) / width of `panels` (a weight packed by
+/// packConstant), rows [`row`, `row` + k): a [k, width] slice.
+Value packedPanel(OpBuilder &b, Location loc, Value panels, OpFoldResult row,
+                  OpFoldResult column, OpFoldResult j, int64_t k,
+                  int64_t width) {
+  AffineExpr d0, d1;
+  bindDims(b.getContext(), d0, d1);
+  OpFoldResult panel = affine::makeComposedFoldedAffineApply(
+      b, loc, (d0 + d1).floorDiv(width), {column, j});
+  OpFoldResult one = b.getIndexAttr(1);
+  auto type = RankedTensorType::get(
+      {k, width}, cast<RankedTensorType>(panels.getType()).getElementType());
+  return tensor::ExtractSliceOp::create(
+      b, loc, type, panels,
+      ArrayRef<OpFoldResult>{panel, row, b.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{one, b.getIndexAttr(k), b.getIndexAttr(width)},
+      ArrayRef<OpFoldResult>{one, one, one});
+}
+
+/// Whether `source`'s root is a constant that packConstant can rearrange
+/// into panels of `width` for a reader at `source`'s column: f32, static,
+/// whole panels, a column offset provably a multiple of `width`, and no
+/// other reader.
+bool packable(const SliceRoot &source, int64_t width) {
+  auto constant = source.root.getDefiningOp<arith::ConstantOp>();
+  auto type = cast<RankedTensorType>(source.root.getType());
+  return constant && type.hasStaticShape() && type.getElementType().isF32() &&
+         type.getDimSize(1) % width == 0 &&
+         isMultipleOf(source.column, width) &&
+         usesThroughSlices(constant.getResult()) == 1;
+}
+
 } // namespace
 
 sieve::ColumnPanels sieve::packColumnPanels(RewriterBase &rewriter,
@@ -183,13 +215,9 @@ sieve::ColumnPanels sieve::packColumnPanels(RewriterBase &rewriter,
   // A constant weight read only here, its columns in whole panels: packed
   // once at compile time.
   Value panels;
-  auto constant = source.root.getDefiningOp<arith::ConstantOp>();
-  if (constant && rootType.hasStaticShape() &&
-      rootType.getElementType().isF32() &&
-      rootType.getDimSize(1) % width == 0 &&
-      isMultipleOf(source.column, width) &&
-      usesThroughSlices(constant.getResult()) == 1)
-    panels = packConstant(rewriter, constant, width);
+  if (packable(source, width))
+    panels = packConstant(
+        rewriter, source.root.getDefiningOp<arith::ConstantOp>(), width);
 
   int64_t k = bt.getDimSize(0), rows = ct.getDimSize(0);
   Type element = bt.getElementType();
@@ -206,18 +234,9 @@ sieve::ColumnPanels sieve::packColumnPanels(RewriterBase &rewriter,
         auto stripType = RankedTensorType::get({k, width}, element);
         Value strip;
         if (panels) {
-          // Panel (column + j) / width of the packed constant, rows from
-          // the block's first.
-          AffineExpr d0, d1;
-          bindDims(b.getContext(), d0, d1);
-          OpFoldResult panel = affine::makeComposedFoldedAffineApply(
-              b, loc, (d0 + d1).floorDiv(width), {source.column, j});
-          strip = tensor::ExtractSliceOp::create(
-              b, loc, stripType, panels,
-              ArrayRef<OpFoldResult>{panel, source.row, zero},
-              ArrayRef<OpFoldResult>{one, b.getIndexAttr(k),
-                                     b.getIndexAttr(width)},
-              ArrayRef<OpFoldResult>{one, one, one});
+          // Rows from the block's first.
+          strip = packedPanel(b, loc, panels, source.row, source.column, j, k,
+                              width);
         } else {
           strip = tensor::ExtractSliceOp::create(
               b, loc, stripType, weight, ArrayRef<OpFoldResult>{zero, j},
@@ -243,6 +262,35 @@ sieve::ColumnPanels sieve::packColumnPanels(RewriterBase &rewriter,
       });
   rewriter.replaceOp(block, loop.getResult(0));
   return result;
+}
+
+Value sieve::contiguousPanel(RewriterBase &rewriter, Value strip, Value scratch,
+                             linalg::CopyOp *copy) {
+  auto type = cast<RankedTensorType>(strip.getType());
+  if (copy)
+    *copy = {};
+  if (!type.hasStaticShape() || type.getRank() != 2 ||
+      cast<RankedTensorType>(scratch.getType()).getShape() != type.getShape())
+    return strip;
+  int64_t k = type.getDimSize(0), width = type.getDimSize(1);
+  Location loc = strip.getLoc();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointAfterValue(strip);
+  SliceRoot source = sliceRoot(rewriter, loc, strip);
+  auto rootType = cast<RankedTensorType>(source.root.getType());
+  if (rootType.getRank() != 2 || rootType.getShape().back() <= width)
+    return strip;
+  if (packable(source, width)) {
+    Value panels = packConstant(
+        rewriter, source.root.getDefiningOp<arith::ConstantOp>(), width);
+    if (panels)
+      return packedPanel(rewriter, loc, panels, source.row, source.column,
+                         rewriter.getIndexAttr(0), k, width);
+  }
+  auto copied = linalg::CopyOp::create(rewriter, loc, strip, scratch);
+  if (copy)
+    *copy = copied;
+  return copied.getResult(0);
 }
 
 Value sieve::createTransposedConstant(OpBuilder &builder, Location loc,

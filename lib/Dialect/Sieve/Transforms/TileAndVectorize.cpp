@@ -693,7 +693,8 @@ struct SieveTileAndVectorizePass
   /// Tiles `consumer` with `sizes` (0: not tiled) into an scf.forall
   /// (`parallel`) or scf.for and fuses `matmul` (and the producer of its
   /// accumulator: the bias broadcast or zero fill) into each tile. Returns
-  /// the consumer's and the matmul's tiles.
+  /// the consumer's and the matmul's tiles. `consumer` may be `matmul`
+  /// itself (only the accumulator's producer is fused then).
   FailureOr<std::pair<linalg::LinalgOp, linalg::MatmulOp>>
   tileAndFuse(IRRewriter &rewriter, linalg::LinalgOp consumer,
               linalg::MatmulOp matmul, ArrayRef<int64_t> sizes,
@@ -736,7 +737,8 @@ struct SieveTileAndVectorizePass
     rewriter.eraseOp(consumer);
     // The untiled matmul and accumulator are dead now (but for the slices
     // of them that fusion replaced).
-    eraseIfDead(rewriter, matmul);
+    if (consumer != matmul.getOperation())
+      eraseIfDead(rewriter, matmul);
     eraseIfDead(rewriter, init);
     return std::make_pair(
         cast<linalg::LinalgOp>(fused->tiledAndFusedOps.front()), tiledMatmul);
@@ -856,6 +858,119 @@ struct SieveTileAndVectorizePass
     if (block < columns)
       (void)tileAndFuse(rewriter, epilogue, matmul, {0, block},
                         /*parallel=*/false);
+  }
+
+  /// A convolution without bias fills its NCHW output and collapses it
+  /// into the matmul's accumulator: a fill of the matmul's own shape
+  /// instead, which fuseEpilogue and fuseRegisterTiles fuse as they do a
+  /// bias broadcast.
+  static void fillInMatmulShape(IRRewriter &rewriter, linalg::MatmulOp matmul) {
+    auto collapse =
+        matmul.getOutputs()[0].getDefiningOp<tensor::CollapseShapeOp>();
+    if (!collapse)
+      return;
+    auto fill = collapse.getSrc().getDefiningOp<linalg::FillOp>();
+    if (!fill || !collapse->hasOneUse() || !fill->hasOneUse() ||
+        !fill.hasPureTensorSemantics())
+      return;
+    rewriter.setInsertionPoint(collapse);
+    Value empty = tensor::EmptyOp::create(
+        rewriter, collapse.getLoc(), collapse.getResultType().getShape(),
+        collapse.getResultType().getElementType());
+    Value filled = linalg::FillOp::create(rewriter, fill.getLoc(),
+                                          fill.getInputs()[0], empty)
+                       .getResult(0);
+    rewriter.modifyOpInPlace(matmul,
+                             [&] { matmul.getDpsInitOperand(0)->set(filled); });
+    rewriter.eraseOp(collapse);
+    rewriter.eraseOp(fill);
+  }
+
+  /// Computes a static matmul whose reduction is at most one cache block
+  /// (a 1x1 convolution over few channels, a small Gemm) one register tile
+  /// at a time together with the producer of its accumulator (the bias
+  /// broadcast or zero fill) and its elementwise epilogue (ReLU, Clip,
+  /// residual Add; see fuseEpilogue): the tile starts from the broadcast
+  /// bias and goes through the epilogue in registers, and only the
+  /// epilogue's result is stored, where the blocked schedule makes three
+  /// passes over each block of the output (fill, matmul, epilogue). The
+  /// loops: column panels of the weight (read contiguously, see
+  /// contiguousPanel), register tiles of rows, the reduction innermost.
+  /// Returns whether it applied.
+  bool fuseRegisterTiles(IRRewriter &rewriter, linalg::MatmulOp matmul) {
+    auto op = cast<linalg::LinalgOp>(matmul.getOperation());
+    if (!packPanels || !op.hasPureTensorSemantics() || op.hasDynamicShape() ||
+        !linalg::MatmulOp::isDefaultIndexingMaps(matmul.getIndexingMaps()))
+      return false;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t rows = ranges[0], columns = ranges[1], depth = ranges[2];
+    if (rows <= tileM || rows % tileM != 0 || columns % tileN != 0 ||
+        depth <= 0 || depth > sieve::kMatmulCacheBlock)
+      return false;
+    // With threads, only inside a parallel chunk (fuseEpilogue made them)
+    // or when too small to split.
+    if (threads > 1 && !op->getParentOfType<scf::ForallOp>() &&
+        !parallelChunks(op).empty())
+      return false;
+    auto init = matmul.getOutputs()[0].getDefiningOp<linalg::LinalgOp>();
+    if (!init || !isVectorizableElementwise(init) || !init->hasOneUse() ||
+        !init.hasPureTensorSemantics() ||
+        init->getBlock() != matmul->getBlock())
+      return false;
+    linalg::LinalgOp epilogue = epilogueOf(rewriter, matmul);
+    if (epilogue && epilogue->getBlock() != matmul->getBlock())
+      return false;
+    linalg::LinalgOp root = epilogue ? epilogue : op;
+    auto sizesOf = [&](int64_t m, int64_t n) {
+      SmallVector<int64_t> sizes{m, n};
+      if (!epilogue)
+        sizes.push_back(0);
+      return sizes;
+    };
+    // Column panels: each reads a [depth, tileN] strip of the weight.
+    rewriter.setInsertionPoint(init);
+    Value scratch = tensor::EmptyOp::create(
+        rewriter, op.getLoc(), {depth, tileN},
+        getElementTypeOrSelf(op.getDpsInputs()[1].getType()));
+    auto panel = tileAndFuse(rewriter, root, matmul, sizesOf(0, tileN),
+                             /*parallel=*/false);
+    if (failed(panel))
+      return false; // Nothing was rewritten: tiling fails before changes.
+    auto [panelRoot, panelMatmul] = *panel;
+    linalg::CopyOp copy;
+    Value strip = sieve::contiguousPanel(rewriter, panelMatmul.getInputs()[1],
+                                         scratch, &copy);
+    panelMatmul->setOperand(1, strip);
+    if (scratch.use_empty())
+      rewriter.eraseOp(scratch.getDefiningOp());
+    if (copy)
+      (void)tileAndVectorize(rewriter, copy,
+                             {fittingTile(depth, 8), columnTile(tileN)});
+    // Register tiles of rows, each with its accumulator's producer.
+    auto tile = tileAndFuse(
+        rewriter,
+        epilogue ? panelRoot
+                 : cast<linalg::LinalgOp>(panelMatmul.getOperation()),
+        panelMatmul, sizesOf(tileM, 0),
+        /*parallel=*/false);
+    if (failed(tile))
+      return true; // Left as panels: still correct, vectorized later.
+    auto [tileRoot, tileMatmul] = *tile;
+    auto tileInit =
+        tileMatmul.getOutputs()[0].getDefiningOp<linalg::LinalgOp>();
+    (void)tileAndVectorize(rewriter, tileMatmul,
+                           {0, 0, fittingTile(depth, tileK)}, {},
+                           /*hoistFromInnermost=*/true);
+    for (linalg::LinalgOp part : {tileInit, epilogue ? tileRoot : nullptr}) {
+      if (!part)
+        continue;
+      rewriter.setInsertionPoint(part);
+      FailureOr<linalg::VectorizationResult> vectorized =
+          linalg::vectorize(rewriter, part);
+      if (succeeded(vectorized))
+        rewriter.replaceOp(part, vectorized->replacements);
+    }
+    return true;
   }
 
   /// The columns of a matmul register tile for `columns` columns: `tileN`
@@ -997,8 +1112,17 @@ struct SieveTileAndVectorizePass
     // Elementwise epilogues into the static matmuls' column blocks.
     matmuls.clear();
     getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
-    for (linalg::MatmulOp op : matmuls)
+    for (linalg::MatmulOp op : matmuls) {
+      fillInMatmulShape(rewriter, op);
       fuseEpilogue(rewriter, op);
+    }
+
+    // Matmuls of one reduction block with their bias and epilogue in
+    // registers.
+    matmuls.clear();
+    getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    for (linalg::MatmulOp op : matmuls)
+      (void)fuseRegisterTiles(rewriter, op);
 
     SmallVector<linalg::LinalgOp> ops, dynamicOps;
     getOperation().walk([&](linalg::LinalgOp op) {

@@ -43,6 +43,15 @@ struct ColumnPanels {
 ColumnPanels packColumnPanels(RewriterBase &rewriter, linalg::MatmulOp block,
                               int64_t width, Value scratch);
 
+/// The [K, width] strip `strip` (a slice of a matmul weight) read from
+/// contiguous rows, at the insertion point after `strip`: a panel of the
+/// weight's constant rearranged at compile time when packColumnPanels'
+/// conditions hold, else `strip` copied into `scratch` ([K, width]; `copy`
+/// set to the copy), or `strip` itself when its rows are already at most
+/// `width` elements apart.
+Value contiguousPanel(RewriterBase &rewriter, Value strip, Value scratch,
+                      linalg::CopyOp *copy);
+
 /// Replaces every 2-D f32 constant in `root` that is read only through
 /// static, unit-stride 2-D extract_slices (the column pieces of a matmul
 /// whose columns the register tile does not divide) with one constant per

@@ -205,6 +205,21 @@ def SieveTileAndVectorize
       the accumulator's bias broadcast, the matmul and the elementwise op
       of each block, which is still in cache. Columns that whole register
       tiles do not cover are split off first, with their own matmul.
+    * With `pack-panels`, such a matmul (more than `tile-m` rows, a
+      multiple of `tile-m`, columns a multiple of `tile-n`) whose reduction
+      fits one cache block (at most 256 steps: a 1x1 convolution over few
+      channels, a small Gemm) and whose accumulator comes from a bias
+      broadcast or fill used nowhere else goes further: per column panel of
+      the weight (a constant packed at compile time, any other weight
+      copied into a [K, `tile-n`] buffer), each register tile starts from
+      the broadcast bias (or a zero vector), accumulates the whole
+      reduction in registers and goes through the elementwise op before
+      its only store; the blocked schedule instead stores the bias, loads
+      and stores the accumulator and makes a pass for the elementwise op,
+      three trips over each block of the output that cost as much as the
+      arithmetic when the reduction is short. A convolution without bias
+      (a fill of its NCHW output, collapsed) gets a fill in the matmul's
+      shape first.
     * Window ops with static shapes and float elements
       (`linalg.depthwise_conv_2d_nchw_chw`, `linalg.conv_2d_ngchw_gfchw`,
       `linalg.pooling_nchw_max`, `linalg.pooling_nchw_sum`) become loops

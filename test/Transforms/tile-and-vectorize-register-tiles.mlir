@@ -1,0 +1,138 @@
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize,canonicalize))" | FileCheck %s
+
+// Matmuls whose reduction fits one cache block (at most 256 steps) are
+// computed one register tile at a time with the producer of their
+// accumulator and their elementwise epilogue (fuseRegisterTiles): per
+// 32-column panel of the weight (a graph input: copied into a contiguous
+// [K, 32] buffer), each 8x32 tile starts from the broadcast bias (or a zero
+// vector), accumulates over the whole reduction in registers and goes
+// through the epilogue before its only store. Canonicalization folds the
+// tile's reads of what was just written, so no accumulator is loaded.
+
+// CHECK-LABEL: func.func @bias_relu
+// CHECK:       scf.for %[[P:.*]] = %c0 to %c256 step %c32
+// CHECK:         tensor.extract_slice %arg1[0, %[[P]]] [48, 32] [1, 1]
+// CHECK:         scf.for %{{.*}} = %c0 to %c48 step %c8 {{.*}} -> (tensor<48x32xf32>)
+// CHECK:         scf.for %{{.*}} = %c0 to %c64 step %c8
+// CHECK-NOT:       vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
+// CHECK:           %[[BIAS:.*]] = vector.transfer_read {{.*}}permutation_map{{.*}} : tensor<8xf32>, vector<8x32xf32>
+// CHECK-NOT:       vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
+// CHECK:           %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c48 step %c1 iter_args(%{{.*}} = %[[BIAS]]) -> (vector<8x32xf32>)
+// CHECK:             vector.contract
+// CHECK:           %[[RELU:.*]] = arith.maximumf %[[ACC]], %{{.*}} : vector<8x32xf32>
+// CHECK:           vector.transfer_write %[[RELU]]
+// CHECK-NOT:   linalg.
+#row = affine_map<(d0, d1) -> (d0)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @bias_relu(%w: tensor<64x48xf32>, %x: tensor<48x256xf32>, %b: tensor<64xf32>) -> tensor<64x256xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x256xf32>
+  %acc = linalg.generic {indexing_maps = [#row, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<64xf32>) outs(%e : tensor<64x256xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<64x256xf32>
+  %m = linalg.matmul ins(%w, %x : tensor<64x48xf32>, tensor<48x256xf32>) outs(%acc : tensor<64x256xf32>) -> tensor<64x256xf32>
+  %e2 = tensor.empty() : tensor<64x256xf32>
+  %r = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%m : tensor<64x256xf32>) outs(%e2 : tensor<64x256xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %v = arith.maximumf %in, %zero : f32
+    linalg.yield %v : f32
+  } -> tensor<64x256xf32>
+  return %r : tensor<64x256xf32>
+}
+
+// -----
+
+// A zero fill (no bias, no epilogue): the tile starts from a zero vector.
+// CHECK-LABEL: func.func @zero_fill
+// CHECK:       %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK:       scf.for %{{.*}} step %c32
+// CHECK:         scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK:           %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c128 step %c1 iter_args(%{{.*}} = %[[ZERO]]) -> (vector<8x32xf32>)
+// CHECK:           vector.transfer_write %[[ACC]]
+// CHECK-NOT:   linalg.
+func.func @zero_fill(%a: tensor<16x128xf32>, %w: tensor<128x64xf32>) -> tensor<16x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<16x64xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %m = linalg.matmul ins(%a, %w : tensor<16x128xf32>, tensor<128x64xf32>) outs(%f : tensor<16x64xf32>) -> tensor<16x64xf32>
+  return %m : tensor<16x64xf32>
+}
+
+// -----
+
+// A convolution without bias fills its NCHW output and collapses it: the
+// fill is rebuilt in the matmul's shape and fused like a bias.
+// CHECK-LABEL: func.func @conv_no_bias
+// CHECK-NOT:   linalg.fill
+// CHECK:       scf.for %{{.*}} step %c32
+// CHECK:           %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c24 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x32xf32>)
+// CHECK:           arith.maximumf %[[ACC]], %{{.*}} : vector<8x32xf32>
+// CHECK-NOT:   linalg.
+#nchw = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @conv_no_bias(%w: tensor<32x24xf32>, %x: tensor<24x128xf32>) -> tensor<1x32x8x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x32x8x16xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x32x8x16xf32>) -> tensor<1x32x8x16xf32>
+  %c = tensor.collapse_shape %f [[0, 1], [2, 3]] : tensor<1x32x8x16xf32> into tensor<32x128xf32>
+  %m = linalg.matmul ins(%w, %x : tensor<32x24xf32>, tensor<24x128xf32>) outs(%c : tensor<32x128xf32>) -> tensor<32x128xf32>
+  %y = tensor.expand_shape %m [[0, 1], [2, 3]] output_shape [1, 32, 8, 16] : tensor<32x128xf32> into tensor<1x32x8x16xf32>
+  %r = linalg.generic {indexing_maps = [#nchw, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y : tensor<1x32x8x16xf32>) outs(%e : tensor<1x32x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %v = arith.maximumf %in, %zero : f32
+    linalg.yield %v : f32
+  } -> tensor<1x32x8x16xf32>
+  return %r : tensor<1x32x8x16xf32>
+}
+
+// -----
+
+// A reduction of two cache blocks keeps the blocked schedule: the fill is
+// a pass of its own, each block's tile loads and stores its accumulator.
+// CHECK-LABEL: func.func @deep
+// CHECK:       scf.for
+// CHECK:           vector.transfer_write {{.*}} : vector<1x16xf32>, tensor<1x16xf32>
+// CHECK:       scf.for %{{.*}} = %c0 to %c264 step %c132
+// CHECK:             %[[LOAD:.*]] = vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
+// CHECK:             scf.for %{{.*}} = %c0 to %c132 step %c1 iter_args(%{{.*}} = %[[LOAD]])
+func.func @deep(%a: tensor<16x264xf32>, %w: tensor<264x64xf32>) -> tensor<16x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<16x64xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %m = linalg.matmul ins(%a, %w : tensor<16x264xf32>, tensor<264x64xf32>) outs(%f : tensor<16x64xf32>) -> tensor<16x64xf32>
+  return %m : tensor<16x64xf32>
+}
+
+// -----
+
+// The fill is also a result: it stays a pass of its own, which the
+// matmul's tiles load.
+// CHECK-LABEL: func.func @shared_fill
+// CHECK:           vector.transfer_write {{.*}} : vector<1x16xf32>, tensor<1x16xf32>
+// CHECK:           %[[LOAD:.*]] = vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
+// CHECK:           scf.for %{{.*}} = %c0 to %c128 step %c1 iter_args(%{{.*}} = %[[LOAD]])
+func.func @shared_fill(%a: tensor<16x128xf32>, %w: tensor<128x64xf32>) -> (tensor<16x64xf32>, tensor<16x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<16x64xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %m = linalg.matmul ins(%a, %w : tensor<16x128xf32>, tensor<128x64xf32>) outs(%f : tensor<16x64xf32>) -> tensor<16x64xf32>
+  return %m, %f : tensor<16x64xf32>, tensor<16x64xf32>
+}
+
+// -----
+
+// One register tile of rows takes the streaming schedule (the weight in
+// order, 16 rows at a time) with its fill apart.
+// CHECK-LABEL: func.func @few_rows
+// CHECK:           vector.transfer_write {{.*}} : vector<1x16xf32>, tensor<1x16xf32>
+// CHECK:       scf.for %{{.*}} = %c0 to %c128 step %c16
+func.func @few_rows(%a: tensor<8x128xf32>, %w: tensor<128x64xf32>) -> tensor<8x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x64xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x64xf32>) -> tensor<8x64xf32>
+  %m = linalg.matmul ins(%a, %w : tensor<8x128xf32>, tensor<128x64xf32>) outs(%f : tensor<8x64xf32>) -> tensor<8x64xf32>
+  return %m : tensor<8x64xf32>
+}
