@@ -74,3 +74,27 @@ func.func @columns_stay(%x: tensor<1x2x10x10xf32>, %w: tensor<32x2x3x3xf32>, %ac
        ins(%x4, %w3 : tensor<1x2x2x2xf32>, tensor<32x2x1x1xf32>) outs(%acc4 : tensor<1x32x2x2xf32>) -> tensor<1x32x2x2xf32>
   return %r, %r2, %r3, %r4 : tensor<1x32x8x8xf32>, tensor<1x48x7x7xf32>, tensor<1x32x16x16xf32>, tensor<1x32x2x2xf32>
 }
+
+// -----
+
+// The accumulator is the broadcast of a per-channel bias: it is built
+// directly as [56, 32] rows (no transpose, no pad), which
+// sieve-tile-and-vectorize fuses into the register tiles.
+// CHECK-LABEL: func.func @pixel_rows_bias
+// CHECK:       %[[B:.*]] = linalg.generic {{.*}} ins(%arg1 : tensor<32xf32>) outs(%{{.*}} : tensor<56x32xf32>)
+// CHECK-NOT:   linalg.transpose
+// CHECK:       linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<56x18xf32>, tensor<18x32xf32>) outs(%[[B]] : tensor<56x32xf32>)
+#bias_ch = affine_map<(d0, d1, d2, d3) -> (d1)>
+#bias_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @pixel_rows_bias(%x: tensor<1x2x9x9xf32>, %b: tensor<32xf32>) -> tensor<1x32x7x7xf32> {
+  %w = arith.constant dense<0.5> : tensor<32x2x3x3xf32>
+  %e = tensor.empty() : tensor<1x32x7x7xf32>
+  %acc = linalg.generic {indexing_maps = [#bias_ch, #bias_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<32xf32>) outs(%e : tensor<1x32x7x7xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x32x7x7xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x2x9x9xf32>, tensor<32x2x3x3xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
+  return %r : tensor<1x32x7x7xf32>
+}

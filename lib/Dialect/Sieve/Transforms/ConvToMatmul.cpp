@@ -572,6 +572,53 @@ bool pixelRowsPay(int64_t pixels, int64_t f, int64_t tileM, int64_t tileN) {
          pixels >= tileM && f >= tileN && (f % tileN == 0 || f >= pixels);
 }
 
+/// The accumulator `init` ([1, F, OH, OW]) as `rows` x F rows when it
+/// holds one value per output channel: a fill (a scalar) or the broadcast
+/// of a [F] bias (a generic that yields its input read at the channel);
+/// null for any other.
+Value perChannelRows(PatternRewriter &rewriter, Location loc, Value init,
+                     int64_t rows) {
+  auto type = cast<RankedTensorType>(init.getType());
+  if (type.getRank() != 4 || !type.hasStaticShape())
+    return {};
+  int64_t f = type.getDimSize(1);
+  Type et = type.getElementType();
+  Value empty = tensor::EmptyOp::create(rewriter, loc, {rows, f}, et);
+  if (auto fill = init.getDefiningOp<linalg::FillOp>())
+    return linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], empty)
+        .getResult(0);
+  auto generic = init.getDefiningOp<linalg::GenericOp>();
+  MLIRContext *ctx = rewriter.getContext();
+  if (!generic || generic.getNumDpsInputs() != 1 ||
+      generic.getNumDpsInits() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      generic.getNumLoops() != 4)
+    return {};
+  OpOperand *bias = generic.getDpsInputOperand(0);
+  auto biasType = dyn_cast<RankedTensorType>(bias->get().getType());
+  auto yield = cast<linalg::YieldOp>(generic.getBody()->getTerminator());
+  if (!biasType || biasType.getShape() != ArrayRef<int64_t>{f} ||
+      generic.getMatchingIndexingMap(bias) !=
+          AffineMap::get(4, 0, getAffineDimExpr(1, ctx), ctx) ||
+      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+           .isIdentity() ||
+      yield.getNumOperands() != 1 ||
+      yield.getOperand(0) != generic.getMatchingBlockArgument(bias))
+    return {};
+  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             rewriter, loc, TypeRange{empty.getType()}, ValueRange{bias->get()},
+             ValueRange{empty},
+             ArrayRef<AffineMap>{
+                 AffineMap::get(2, 0, getAffineDimExpr(1, ctx), ctx),
+                 AffineMap::getMultiDimIdentityMap(2, ctx)},
+             iterators,
+             [](OpBuilder &b, Location l, ValueRange args) {
+               linalg::YieldOp::create(b, l, args[0]);
+             })
+      .getResult(0);
+}
+
 /// A convolution as pixel rows,
 ///   out^T[P, F] = rows[P, C*KH*KW] @ W^T[C*KH*KW, F],
 /// with rows[y*OW + x, (c, i, j)] = X[0, c, y*sh + i*dh, x*sw + j*dw] (a
@@ -650,9 +697,16 @@ Value imageToRows(PatternRewriter &rewriter, Location loc,
         collapse(rewriter, loc, op.getInputs()[1], {f, k}, {{0}, {1, 2, 3}}), f,
         k);
 
-  Value init = collapse(rewriter, loc, op.getOutputs()[0], {f, pixels},
-                        {{0, 1}, {2, 3}});
-  Value acc = padRows(transpose(init, f, pixels), f);
+  // The accumulator: a per-channel one (the bias broadcast, a fill) built
+  // directly as [P, F], one pass that sieve-tile-and-vectorize can fuse
+  // into the register tiles (the padding rows get the bias too: they are
+  // discarded); any other the convolution's, transposed and padded.
+  Value acc = perChannelRows(rewriter, loc, op.getOutputs()[0], padded);
+  if (!acc) {
+    Value init = collapse(rewriter, loc, op.getOutputs()[0], {f, pixels},
+                          {{0, 1}, {2, 3}});
+    acc = padRows(transpose(init, f, pixels), f);
+  }
   Value product =
       linalg::MatmulOp::create(rewriter, loc, TypeRange{acc.getType()},
                                ValueRange{rows, weights}, ValueRange{acc})
