@@ -947,12 +947,9 @@ struct SieveTileAndVectorizePass
       (void)tileAndVectorize(rewriter, copy,
                              {fittingTile(depth, 8), columnTile(tileN)});
     // Register tiles of rows, each with its accumulator's producer.
-    auto tile = tileAndFuse(
-        rewriter,
-        epilogue ? panelRoot
-                 : cast<linalg::LinalgOp>(panelMatmul.getOperation()),
-        panelMatmul, sizesOf(tileM, 0),
-        /*parallel=*/false);
+    // (Without an epilogue the panel's root is its matmul.)
+    auto tile = tileAndFuse(rewriter, panelRoot, panelMatmul,
+                            sizesOf(tileM, 0), /*parallel=*/false);
     if (failed(tile))
       return true; // Left as panels: still correct, vectorized later.
     auto [tileRoot, tileMatmul] = *tile;
