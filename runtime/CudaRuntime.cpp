@@ -22,6 +22,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -47,6 +48,9 @@ using CUstream = void *;
 constexpr int kJitErrorLogBuffer = 5;
 constexpr int kJitErrorLogBufferSize = 6;
 constexpr unsigned kMemAttachGlobal = 1;
+constexpr int kAdviseSetPreferredLocation = 3;
+constexpr int kAdviseSetAccessedBy = 5;
+constexpr CUdevice kDeviceCPU = -1;
 constexpr int kAttributeMemoryClockRate = 36;
 constexpr int kAttributeGlobalMemoryBusWidth = 37;
 
@@ -68,12 +72,27 @@ struct Driver {
   CUresult (*cuStreamSynchronize)(CUstream);
   CUresult (*cuMemAllocManaged)(CUdeviceptr *, size_t, unsigned);
   CUresult (*cuMemFree)(CUdeviceptr);
+  // Optional (null when the driver lacks it): moves managed memory to the
+  // device ahead of its first use.
+  CUresult (*cuMemPrefetchAsync)(CUdeviceptr, size_t, CUdevice, CUstream);
+  CUresult (*cuMemAdvise)(CUdeviceptr, size_t, int, CUdevice);
   CUresult (*cuGetErrorString)(CUresult, const char **);
 };
 
 struct State;
 State *stateIfCreated();
 void printTimes();
+
+/// A model's PTX module. A global constructor of the model registers it
+/// when the model is loaded; the driver compiles it on first use
+/// (sieve_gpu_error() or the first launch), so that loading a model starts
+/// nothing: CUDA is initialized when the model is first run (and tools that
+/// must come first, such as compute-sanitizer, can).
+struct LazyModule {
+  const void *ptx;
+  CUmodule module = nullptr;
+  bool tried = false;
+};
 
 struct State {
   std::mutex mutex;
@@ -88,6 +107,11 @@ struct State {
   std::unordered_map<size_t, std::vector<void *>> freed;
   // Managed copies of constants, by host address.
   std::unordered_map<const void *, void *> constants;
+  // Buffers of at most this many bytes stay in host memory, mapped for
+  // the device (SIEVE_GPU_HOST_BUFFER_BYTES; 0: none).
+  size_t hostBufferBytes = 0;
+  // The models' PTX modules, loaded on first use.
+  std::vector<LazyModule *> modules;
   // With SIEVE_GPU_TIMING set: each kernel's name, and per name the
   // launches and the seconds from launch to the end of its synchronization.
   bool timing = false;
@@ -180,6 +204,10 @@ std::string initialize(State &s) {
 #undef SIEVE_LOAD
   if (missing)
     return std::string("the CUDA driver (libcuda.so.1) lacks ") + missing;
+  load(library, "cuMemPrefetchAsync", d.cuMemPrefetchAsync);
+  load(library, "cuMemAdvise", d.cuMemAdvise);
+  if (const char *bytes = std::getenv("SIEVE_GPU_HOST_BUFFER_BYTES"))
+    s.hostBufferBytes = std::strtoull(bytes, nullptr, 10);
   if (CUresult r = d.cuInit(0))
     return "cuInit failed: " + describe(r);
   if (CUresult r = d.cuDeviceGet(&s.device, 0))
@@ -227,13 +255,40 @@ void check(CUresult result, const char *what) {
 
 std::string moduleError; // why the last module load failed
 
+/// Loads `module` on first use (the driver compiles the PTX for the
+/// device); false with moduleError set when it cannot be loaded.
+bool loadModule(State &s, LazyModule &module) {
+  std::lock_guard<std::mutex> lock(s.mutex);
+  if (!module.tried) {
+    module.tried = true;
+    char log[8192] = "";
+    int options[] = {kJitErrorLogBuffer, kJitErrorLogBufferSize};
+    void *values[] = {log, reinterpret_cast<void *>(sizeof(log))};
+    if (CUresult r = s.driver.cuModuleLoadDataEx(&module.module, module.ptx, 2,
+                                                 options, values)) {
+      module.module = nullptr;
+      moduleError = "cannot load the model's PTX module: " + describe(r) +
+                    (log[0] ? std::string(": ") + log : "");
+    }
+  }
+  return module.module != nullptr;
+}
+
 } // namespace
 
 extern "C" {
 
 const char *sieve_gpu_error(void) {
-  if (!ready())
+  State *s = ready();
+  if (!s)
     return state().error.c_str();
+  std::vector<LazyModule *> modules;
+  {
+    std::lock_guard<std::mutex> lock(s->mutex);
+    modules = s->modules;
+  }
+  for (LazyModule *module : modules)
+    loadModule(*s, *module);
   if (!moduleError.empty())
     return moduleError.c_str();
   return nullptr;
@@ -260,40 +315,41 @@ double sieve_gpu_peak_bandwidth(void) {
 // The launch interface of MLIR's GPU lowering.
 
 void *mgpuModuleLoadJIT(void *data, int optLevel) {
-  // Called by a global constructor when a model is loaded: on a machine
-  // without a GPU this records why and returns null (the model must not
-  // run; sieve_gpu_error() says why).
-  State *s = ready();
-  if (!s)
-    return nullptr;
-  char log[8192] = "";
-  int options[] = {kJitErrorLogBuffer, kJitErrorLogBufferSize};
-  void *values[] = {log, reinterpret_cast<void *>(sizeof(log))};
-  CUmodule module = nullptr;
+  // Called by a global constructor when a model is loaded: only registers
+  // the PTX (LazyModule); nothing touches the driver yet.
   (void)optLevel;
-  if (CUresult r =
-          s->driver.cuModuleLoadDataEx(&module, data, 2, options, values)) {
-    moduleError = "cannot load the model's PTX module: " + describe(r) +
-                  (log[0] ? std::string(": ") + log : "");
-    return nullptr;
-  }
+  State &s = state();
+  auto *module = new LazyModule{data};
+  std::lock_guard<std::mutex> lock(s.mutex);
+  s.modules.push_back(module);
   return module;
 }
 
 void *mgpuModuleLoad(void *data, size_t) { return mgpuModuleLoadJIT(data, 3); }
 
-void mgpuModuleUnload(void *module) {
-  if (module && ready())
-    state().driver.cuModuleUnload(module);
+void mgpuModuleUnload(void *handle) {
+  auto *module = static_cast<LazyModule *>(handle);
+  if (!module)
+    return;
+  State &s = state();
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.modules.erase(std::remove(s.modules.begin(), s.modules.end(), module),
+                    s.modules.end());
+  }
+  if (module->module && ready())
+    s.driver.cuModuleUnload(module->module);
+  delete module;
 }
 
-void *mgpuModuleGetFunction(void *module, const char *name) {
+void *mgpuModuleGetFunction(void *handle, const char *name) {
   State &s = mustBeReady("launching a kernel");
-  if (!module)
+  auto *module = static_cast<LazyModule *>(handle);
+  if (!module || !loadModule(s, *module))
     fatal(moduleError.empty() ? "the model's PTX module is not loaded"
                               : moduleError);
   CUfunction function = nullptr;
-  check(s.driver.cuModuleGetFunction(&function, module, name),
+  check(s.driver.cuModuleGetFunction(&function, module->module, name),
         "cuModuleGetFunction");
   if (s.timing) {
     std::lock_guard<std::mutex> lock(s.mutex);
@@ -352,6 +408,15 @@ void *_mlir_memref_to_llvm_alloc(size_t bytes) {
     CUdeviceptr address = 0;
     check(s.driver.cuMemAllocManaged(&address, bytes, kMemAttachGlobal),
           "cuMemAllocManaged");
+    // A small buffer the host writes or reads on every call (an input
+    // copy, a result, an active set) costs a page migration each way when
+    // it moves with its last user; kept in host memory and mapped for the
+    // device it does not move, and kernels read it over the bus.
+    if (bytes <= s.hostBufferBytes && s.driver.cuMemAdvise) {
+      s.driver.cuMemAdvise(address, bytes, kAdviseSetPreferredLocation,
+                           kDeviceCPU);
+      s.driver.cuMemAdvise(address, bytes, kAdviseSetAccessedBy, s.device);
+    }
     buffer = reinterpret_cast<void *>(address);
   }
   s.live[buffer] = bytes;
@@ -377,6 +442,12 @@ void _mlir_memref_to_llvm_free(void *buffer) {
 
 void sieve_gpu_free(void *buffer) { _mlir_memref_to_llvm_free(buffer); }
 
+void sieve_gpu_reset_timing(void) {
+  State &s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  s.times.clear();
+}
+
 void *sieveGpuConstant(const void *host, int64_t bytes) {
   State &s = mustBeReady("copying a weight");
   {
@@ -391,6 +462,11 @@ void *sieveGpuConstant(const void *host, int64_t bytes) {
         "cuMemAllocManaged");
   void *copy = reinterpret_cast<void *>(address);
   std::memcpy(copy, host, bytes);
+  // Weights are read by kernels: move them to the device now rather than
+  // page by page on the first kernel's faults.
+  if (s.driver.cuMemPrefetchAsync &&
+      s.driver.cuMemPrefetchAsync(address, bytes, s.device, nullptr) == 0)
+    s.driver.cuStreamSynchronize(nullptr);
   std::lock_guard<std::mutex> lock(s.mutex);
   s.constants.emplace(host, copy);
   return copy;

@@ -17,8 +17,10 @@ extern "C" {
 #endif
 
 /* NULL when a CUDA device is usable (the driver is initialized on the first
- * call, and the model's PTX module loaded), else a message that says why
- * not: no driver (libcuda.so.1), no device, or the CUDA error. */
+ * call, and the PTX modules of the models loaded so far are compiled for the
+ * device), else a message that says why not: no driver (libcuda.so.1), no
+ * device, or the CUDA error. Loading a model touches no GPU: its module is
+ * compiled here or at its first launch. */
 const char *sieve_gpu_error(void);
 
 /* The name of the device models run on ("" when none). */
@@ -26,6 +28,11 @@ const char *sieve_gpu_device_name(void);
 
 /* Frees a result buffer that a compiled model returned (managed memory). */
 void sieve_gpu_free(void *buffer);
+
+/* With SIEVE_GPU_TIMING set, the runtime sums each kernel's time (launch to
+ * synchronization) and prints it at exit; this forgets what was summed so
+ * far, e.g. after a warm-up call that loaded the module and the weights. */
+void sieve_gpu_reset_timing(void);
 
 #ifdef __cplusplus
 }
