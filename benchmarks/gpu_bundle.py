@@ -147,6 +147,10 @@ def cases(args):
         out.append((f"ffn-b{batch}-d{int(density * 100)}{'-forced' if forced else ''}",
                     model, feeds, exact + ([FORCE_GATHER] if forced else []), 1,
                     1e-4, 1e-5, 0))
+    # The zero-skipping loop's epilogue (a chunk of 26 neurons).
+    model, feeds = relu_ffn_at_density(1, 64, 250, 0.3, np.random.default_rng(250))
+    out.append(("ffn-b1-d30-n250-forced", model, feeds, exact + [FORCE_GATHER], 1,
+                1e-4, 1e-5, 0))
     rng = np.random.default_rng(7)
     model, feeds = relu_ffn_at_density(1, 64, 256, 0.3, rng)
     out.append(("ffn-dense", model, feeds, [], 0, 1e-4, 1e-5, 0))
@@ -173,6 +177,11 @@ def cases(args):
         m, f = bench_gemv(d_ff, d, args.density, rng)
         out.append((f"gemv-gather-{d_ff}x{d}-d{dn}", m, f, gather, 1, 1e-3, 1e-3,
                     round(args.density * d_ff) * d * 4))
+        # At density 1 the sparse path reads what the dense one does: the
+        # cost of skipping zeros where there are none.
+        m, f = bench_gemv(d_ff, d, 1.0, rng)
+        out.append((f"gemv-gather-{d_ff}x{d}-d100", m, f, gather, 1, 1e-3, 1e-3,
+                    d_ff * d * 4))
         m, f = bench_ffn(d, d_ff, args.density, rng)
         out.append((f"ffn-dense-{d}x{d_ff}", m, f, [], 0, 1e-3, 1e-3, 2 * d * d_ff * 4))
         out.append((f"ffn-exact-{d}x{d_ff}-d{dn}", m, f, gather, 1, 1e-3, 1e-3,

@@ -48,9 +48,6 @@ using CUstream = void *;
 constexpr int kJitErrorLogBuffer = 5;
 constexpr int kJitErrorLogBufferSize = 6;
 constexpr unsigned kMemAttachGlobal = 1;
-constexpr int kAdviseSetPreferredLocation = 3;
-constexpr int kAdviseSetAccessedBy = 5;
-constexpr CUdevice kDeviceCPU = -1;
 constexpr int kAttributeMemoryClockRate = 36;
 constexpr int kAttributeGlobalMemoryBusWidth = 37;
 
@@ -72,10 +69,10 @@ struct Driver {
   CUresult (*cuStreamSynchronize)(CUstream);
   CUresult (*cuMemAllocManaged)(CUdeviceptr *, size_t, unsigned);
   CUresult (*cuMemFree)(CUdeviceptr);
+  CUresult (*cuMemcpy)(CUdeviceptr, CUdeviceptr, size_t);
   // Optional (null when the driver lacks it): moves managed memory to the
   // device ahead of its first use.
   CUresult (*cuMemPrefetchAsync)(CUdeviceptr, size_t, CUdevice, CUstream);
-  CUresult (*cuMemAdvise)(CUdeviceptr, size_t, int, CUdevice);
   CUresult (*cuGetErrorString)(CUresult, const char **);
 };
 
@@ -107,9 +104,6 @@ struct State {
   std::unordered_map<size_t, std::vector<void *>> freed;
   // Managed copies of constants, by host address.
   std::unordered_map<const void *, void *> constants;
-  // Buffers of at most this many bytes stay in host memory, mapped for
-  // the device (SIEVE_GPU_HOST_BUFFER_BYTES; 0: none).
-  size_t hostBufferBytes = 0;
   // The models' PTX modules, loaded on first use.
   std::vector<LazyModule *> modules;
   // With SIEVE_GPU_TIMING set: each kernel's name, and per name the
@@ -201,13 +195,12 @@ std::string initialize(State &s) {
   SIEVE_LOAD(cuStreamSynchronize, "cuStreamSynchronize")
   SIEVE_LOAD(cuMemAllocManaged, "cuMemAllocManaged")
   SIEVE_LOAD(cuMemFree, "cuMemFree_v2")
+  SIEVE_LOAD(cuMemcpy, "cuMemcpy")
 #undef SIEVE_LOAD
   if (missing)
     return std::string("the CUDA driver (libcuda.so.1) lacks ") + missing;
   load(library, "cuMemPrefetchAsync", d.cuMemPrefetchAsync);
-  load(library, "cuMemAdvise", d.cuMemAdvise);
-  if (const char *bytes = std::getenv("SIEVE_GPU_HOST_BUFFER_BYTES"))
-    s.hostBufferBytes = std::strtoull(bytes, nullptr, 10);
+
   if (CUresult r = d.cuInit(0))
     return "cuInit failed: " + describe(r);
   if (CUresult r = d.cuDeviceGet(&s.device, 0))
@@ -408,15 +401,6 @@ void *_mlir_memref_to_llvm_alloc(size_t bytes) {
     CUdeviceptr address = 0;
     check(s.driver.cuMemAllocManaged(&address, bytes, kMemAttachGlobal),
           "cuMemAllocManaged");
-    // A small buffer the host writes or reads on every call (an input
-    // copy, a result, an active set) costs a page migration each way when
-    // it moves with its last user; kept in host memory and mapped for the
-    // device it does not move, and kernels read it over the bus.
-    if (bytes <= s.hostBufferBytes && s.driver.cuMemAdvise) {
-      s.driver.cuMemAdvise(address, bytes, kAdviseSetPreferredLocation,
-                           kDeviceCPU);
-      s.driver.cuMemAdvise(address, bytes, kAdviseSetAccessedBy, s.device);
-    }
     buffer = reinterpret_cast<void *>(address);
   }
   s.live[buffer] = bytes;
@@ -441,6 +425,21 @@ void _mlir_memref_to_llvm_free(void *buffer) {
 }
 
 void sieve_gpu_free(void *buffer) { _mlir_memref_to_llvm_free(buffer); }
+
+void sieve_gpu_copy(void *destination, const void *source, size_t bytes) {
+  if (bytes == 0)
+    return;
+  State &s = mustBeReady("copying a buffer");
+  check(s.driver.cuMemcpy(reinterpret_cast<CUdeviceptr>(destination),
+                          reinterpret_cast<CUdeviceptr>(source), bytes),
+        "cuMemcpy");
+}
+
+// gpu.memcpy (the entry's copies of the caller's buffers): synchronous on
+// the default stream, like the launches.
+void mgpuMemcpy(void *destination, void *source, size_t bytes, void *) {
+  sieve_gpu_copy(destination, source, bytes);
+}
 
 void sieve_gpu_reset_timing(void) {
   State &s = state();

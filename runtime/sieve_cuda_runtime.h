@@ -12,6 +12,8 @@
 #ifndef SIEVE_CUDA_RUNTIME_H
 #define SIEVE_CUDA_RUNTIME_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -28,6 +30,11 @@ const char *sieve_gpu_device_name(void);
 
 /* Frees a result buffer that a compiled model returned (managed memory). */
 void sieve_gpu_free(void *buffer);
+
+/* Copies `bytes` between any two of host memory, a model's buffers and
+ * its results with the driver (cuMemcpy): reading a result this way moves
+ * no pages of it back to the host. */
+void sieve_gpu_copy(void *destination, const void *source, size_t bytes);
 
 /* With SIEVE_GPU_TIMING set, the runtime sums each kernel's time (launch to
  * synchronization) and prints it at exit; this forgets what was summed so

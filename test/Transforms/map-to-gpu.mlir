@@ -1,4 +1,16 @@
 // RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gpu-copy-inputs,sieve-map-to-gpu{block-size=128},canonicalize,cse))' --verify-diagnostics | FileCheck %s
+// RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gpu-copy-inputs,sieve-map-to-gpu{block-size=128 gpu-memcpy=true},canonicalize,cse))' --verify-diagnostics | FileCheck %s --check-prefix=MEMCPY
+
+// With gpu-memcpy the entry's copies of the caller's buffers are the
+// driver's: a gpu.memcpy on a stream, waited for before anything else.
+// MEMCPY-LABEL: func.func @matmul(
+// MEMCPY-SAME:      %[[A:.*]]: memref<8x64xf32>, %[[B:.*]]: memref<64x48xf32>, %[[C:.*]]: memref<8x48xf32>)
+// MEMCPY:         %[[A2:.*]] = memref.alloc() : memref<8x64xf32>
+// MEMCPY:         %[[S:.*]] = gpu.wait async
+// MEMCPY:         %[[T:.*]] = gpu.memcpy async [%[[S]]] %[[A2]], %[[A]] : memref<8x64xf32>, memref<8x64xf32>
+// MEMCPY:         gpu.wait [%[[T]]]
+// MEMCPY-NOT:     memref.copy
+// MEMCPY:         gpu.launch
 
 // A matmul on buffers becomes one launch. Its 8x48 output points are too
 // few to fill a GPU, so the reduction over k is split in two chunks of 32
@@ -147,5 +159,73 @@ func.func @gather(%h: memref<1x256xf32>, %w: memref<256x64xf32>, %idx: memref<?x
 // CHECK:           memref.atomic_rmw addf %{{.*}}, %{{.*}}[] : (f32, memref<f32>) -> f32
 func.func @dot(%a: memref<4096xf32>, %b: memref<4096xf32>, %c: memref<f32>) {
   linalg.dot ins(%a, %b : memref<4096xf32>, memref<4096xf32>) outs(%c : memref<f32>)
+  return
+}
+
+// -----
+
+// A contraction marked sieve.skip_zeros = 0 (sieve-gather-matmul-to-linalg
+// on the GPU) reads a weight row only where the activation is non-zero.
+// Steps of four neurons load their activations together, then the weights
+// of the non-zero ones (zero elsewhere), then add the four terms: the
+// loads of a step are in flight together. An epilogue loop takes the rest
+// of the chunk one neuron at a time.
+// CHECK-LABEL: func.func @skip_zeros(
+// CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:         gpu.launch
+// CHECK:           %[[MAIN:.*]] = scf.for %[[K:.*]] = %[[FIRST:.*]] to %[[END:.*]] step %[[C4]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32) {
+// CHECK:             %[[X0:.*]] = memref.load %[[H:.*]][%{{.*}}, %[[K]]] : memref<1x256xf32>
+// CHECK:             %[[X1:.*]] = memref.load %[[H]]
+// CHECK:             %[[X2:.*]] = memref.load %[[H]]
+// CHECK:             %[[X3:.*]] = memref.load %[[H]]
+// CHECK:             %[[NZ:.*]] = arith.cmpf une, %[[X0]], %[[ZERO]] : f32
+// CHECK:             %[[V0:.*]] = scf.if %[[NZ]] -> (f32) {
+// CHECK:               %[[V:.*]] = memref.load %{{.*}}[%[[K]], %{{.*}}] : memref<256x64xf32>
+// CHECK:               scf.yield %[[V]]
+// CHECK:             } else {
+// CHECK:               scf.yield %[[ZERO]]
+// CHECK:             }
+// CHECK:             %[[V1:.*]] = scf.if
+// CHECK:             %[[V2:.*]] = scf.if
+// CHECK:             %[[V3:.*]] = scf.if
+// CHECK:             %[[P0:.*]] = arith.mulf %[[X0]], %[[V0]]
+// CHECK:             %[[S0:.*]] = arith.addf %[[ACC]], %[[P0]]
+// CHECK:             arith.mulf %[[X1]], %[[V1]]
+// CHECK:             arith.mulf %[[X2]], %[[V2]]
+// CHECK:             arith.mulf %[[X3]], %[[V3]]
+// CHECK:           scf.for %[[R:.*]] = %[[END]] to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[MAIN]]) -> (f32) {
+// CHECK:             %[[X:.*]] = memref.load %[[H]][%{{.*}}, %[[R]]]
+// CHECK:             arith.cmpf une, %[[X]]
+// CHECK:             scf.if
+// CHECK:           memref.atomic_rmw addf
+func.func @skip_zeros(%h: memref<1x256xf32>, %w: memref<256x64xf32>, %y: memref<1x64xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%h, %w : memref<1x256xf32>, memref<256x64xf32>) outs(%y : memref<1x64xf32>) attrs = {sieve.skip_zeros = 0 : i64} {
+  ^bb0(%x: f32, %v: f32, %acc: f32):
+    %p = arith.mulf %x, %v : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Without the mark the same contraction reads every weight row.
+// CHECK-LABEL: func.func @no_skip(
+// CHECK:         scf.for
+// CHECK-NOT:       scf.if
+// CHECK:           memref.atomic_rmw addf
+func.func @no_skip(%h: memref<1x256xf32>, %w: memref<256x64xf32>, %y: memref<1x64xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%h, %w : memref<1x256xf32>, memref<256x64xf32>) outs(%y : memref<1x64xf32>) {
+  ^bb0(%x: f32, %v: f32, %acc: f32):
+    %p = arith.mulf %x, %v : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
   return
 }

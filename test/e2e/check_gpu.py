@@ -118,6 +118,12 @@ def ffn(c):
         name = f"ffn-b{batch}-d{int(density * 100)}{'-forced' if forced else ''}"
         extra = ["--sparsity=exact"] + ([FORCE_GATHER] if forced else [])
         c.run(name, c.save(name, model), feeds, extra, want_gathered=1)
+    # 250 neurons: the last chunk of the split reduction (26) is not a
+    # multiple of the zero-skipping loop's step (4): its epilogue runs.
+    rng = np.random.default_rng(250)
+    model, feeds = relu_ffn_at_density(1, 64, 250, 0.3, rng)
+    c.run("ffn-b1-d30-n250-forced", c.save("ffn-b1-d30-n250-forced", model), feeds,
+          ["--sparsity=exact", FORCE_GATHER], want_gathered=1)
     rng = np.random.default_rng(7)
     model, feeds = relu_ffn_at_density(1, 64, 256, 0.3, rng)
     c.run("ffn-dense", c.save("ffn-dense", model), feeds, want_gathered=0)

@@ -66,6 +66,7 @@ private:
   /// With GPU code: the runtime's sieve_gpu_error and sieve_gpu_free.
   const char *(*gpuError)() = nullptr;
   void (*gpuFree)(void *) = nullptr;
+  void (*gpuCopy)(void *, const void *, size_t) = nullptr;
 };
 
 } // namespace mlir::sieve

@@ -85,6 +85,7 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
   // GPU code calls Sieve's CUDA runtime, which loads without a GPU.
   const char *(*gpuError)() = nullptr;
   void (*gpuFree)(void *) = nullptr;
+  void (*gpuCopy)(void *, const void *, size_t) = nullptr;
   if (!gpuRuntime.empty()) {
     std::string message;
     if (llvm::sys::DynamicLibrary::LoadLibraryPermanently(gpuRuntime.c_str(),
@@ -97,7 +98,9 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
         llvm::sys::DynamicLibrary::SearchForAddressOfSymbol("sieve_gpu_error"));
     gpuFree = reinterpret_cast<void (*)(void *)>(
         llvm::sys::DynamicLibrary::SearchForAddressOfSymbol("sieve_gpu_free"));
-    if (!gpuError || !gpuFree) {
+    gpuCopy = reinterpret_cast<void (*)(void *, const void *, size_t)>(
+        llvm::sys::DynamicLibrary::SearchForAddressOfSymbol("sieve_gpu_copy"));
+    if (!gpuError || !gpuFree || !gpuCopy) {
       error = "'" + gpuRuntime + "' is not Sieve's CUDA runtime";
       return nullptr;
     }
@@ -109,8 +112,9 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
     error = llvm::toString(engine.takeError());
     return nullptr;
   }
-  // The module's constructor loads its PTX (without a GPU the runtime
-  // records why and loads nothing); then nothing can run it: say why now.
+  // The module's constructor registers its PTX, which sieve_gpu_error
+  // compiles for the device (without a GPU the runtime says why and loads
+  // nothing); then nothing can run it: say why now.
   if (gpuError) {
     (*engine)->initialize();
     if (const char *why = gpuError()) {
@@ -140,6 +144,7 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
   model->sig = sig;
   model->gpuError = gpuError;
   model->gpuFree = gpuFree;
+  model->gpuCopy = gpuCopy;
   model->layers = std::move(layers);
   model->resetLayerProfile();
   return model;
@@ -272,7 +277,10 @@ bool JitModel::run(const std::vector<HostTensor> &inputs,
       contiguous &= t.shape[d] == 1 || desc[3 + rank + d] == stride;
       stride *= t.shape[d];
     }
-    if (contiguous) {
+    if (contiguous && gpuCopy) {
+      // The driver's copy moves no pages of the result to the host.
+      gpuCopy(t.data.data(), base, t.data.size());
+    } else if (contiguous) {
       std::memcpy(t.data.data(), base, t.data.size());
     } else {
       std::vector<int64_t> index(rank, 0);

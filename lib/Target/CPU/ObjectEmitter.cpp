@@ -400,7 +400,9 @@ std::string mlir::sieve::generateHeader(const ModelSignature &sig, bool openmp,
     os << "/* Sieve's CUDA runtime (sieve_cuda_runtime.h): NULL when a GPU is "
           "usable,\n * else why not. */\n"
        << "const char *sieve_gpu_error(void);\n"
-       << "void sieve_gpu_free(void *buffer);\n\n";
+       << "void sieve_gpu_free(void *buffer);\n"
+       << "void sieve_gpu_copy(void *destination, const void *source, "
+          "size_t bytes);\n\n";
 
   llvm::StringSet<> used;
   for (const char *word : kReservedWords)
@@ -545,8 +547,9 @@ std::string mlir::sieve::generateHeader(const ModelSignature &sig, bool openmp,
          << "    sieve_stride *= " << r << ".sizes[" << d << "];\n";
     os << "    if (sieve_dense) {\n"
        << "      if (sieve_count > 0)\n"
-       << "        memcpy(" << n << ", " << r << ".aligned + " << r
-       << ".offset, (size_t)sieve_count * sizeof(*" << n << "));\n"
+       << "        " << (gpu ? "sieve_gpu_copy(" : "memcpy(") << n << ", " << r
+       << ".aligned + " << r << ".offset, (size_t)sieve_count * sizeof(*" << n
+       << "));\n"
        << "    } else {\n"
        << "      int64_t sieve_index = 0;\n"
        << "      for (int64_t sieve_flat = 0; sieve_flat < sieve_count; "

@@ -13,14 +13,18 @@ typedef int CUresult;
 
 static const char *ptx;
 static long modules, launches, badLaunches, allocations, frees, badFrees;
+static long copies, badCopies;
 static void *live[1 << 16];
+static size_t liveBytes[1 << 16];
 static long liveCount;
 
 __attribute__((destructor)) static void summary(void) {
   fprintf(stderr,
           "fake libcuda: %ld modules, %ld launches, %ld bad launches, %ld "
-          "allocations, %ld frees, %ld bad frees\n",
-          modules, launches, badLaunches, allocations, frees, badFrees);
+          "allocations, %ld frees, %ld bad frees, %ld copies, %ld bad "
+          "copies\n",
+          modules, launches, badLaunches, allocations, frees, badFrees, copies,
+          badCopies);
 }
 
 CUresult cuGetErrorString(CUresult error, const char **text) {
@@ -110,6 +114,7 @@ CUresult cuMemAllocManaged(uint64_t *address, size_t bytes, unsigned flags) {
   if (flags != 1 || !bytes || liveCount == (long)(sizeof live / sizeof *live))
     return 1;
   void *p = calloc(1, bytes);
+  liveBytes[liveCount] = bytes;
   live[liveCount++] = p;
   ++allocations;
   *address = (uint64_t)(uintptr_t)p;
@@ -120,11 +125,35 @@ CUresult cuMemFree_v2(uint64_t address) {
   void *p = (void *)(uintptr_t)address;
   for (long i = 0; i < liveCount; ++i)
     if (live[i] == p) {
-      live[i] = live[--liveCount];
+      --liveCount;
+      live[i] = live[liveCount];
+      liveBytes[i] = liveBytes[liveCount];
       free(p);
       ++frees;
       return 0;
     }
   ++badFrees;
   return 1;
+}
+
+/* A copy must have a buffer of the model's (within a managed allocation)
+ * at one end or both: an input copied in, a result copied out. */
+static int isLive(const char *p, size_t bytes) {
+  for (long i = 0; i < liveCount; ++i)
+    if (p >= (const char *)live[i] &&
+        p + bytes <= (const char *)live[i] + liveBytes[i])
+      return 1;
+  return 0;
+}
+
+CUresult cuMemcpy(uint64_t destination, uint64_t source, size_t bytes) {
+  char *d = (char *)(uintptr_t)destination;
+  const char *s = (const char *)(uintptr_t)source;
+  if (!bytes || !d || !s || !(isLive(d, bytes) || isLive(s, bytes))) {
+    ++badCopies;
+    return 1;
+  }
+  memcpy(d, s, bytes);
+  ++copies;
+  return 0;
 }

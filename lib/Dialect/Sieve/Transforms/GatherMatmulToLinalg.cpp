@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::sieve {
 #define GEN_PASS_DEF_SIEVEGATHERMATMULTOLINALG
@@ -18,6 +19,8 @@ namespace mlir::sieve {
 using namespace mlir;
 
 namespace {
+
+constexpr llvm::StringLiteral kSkipZerosAttr = "sieve.skip_zeros";
 
 /// `op` as a linalg.generic over the result (rank 1 or 2) and, as its
 /// reduction, the positions of its indices.
@@ -66,8 +69,86 @@ Value gatherAsGeneric(OpBuilder &b, sieve::GatherMatmulOp op) {
   return generic.getResult(0);
 }
 
+/// Whether the indices of `op` are exactly the non-zero neurons of its own
+/// input (`sieve.active_set` of the input, threshold 0): then skipping the
+/// input's zeros in a dense contraction is the same gather.
+bool gathersNonZerosOfInput(sieve::GatherMatmulOp op) {
+  auto set = op.getIndices().getDefiningOp<sieve::ActiveSetOp>();
+  return set && set.getInput() == op.getInput() && set.getThreshold().isZero();
+}
+
+/// `op` as a contraction over every neuron (a matmul as a linalg.generic)
+/// marked `sieve.skip_zeros = 0`: sieve-map-to-gpu reads a weight row only
+/// where the input is non-zero.
+Value skipZerosAsGeneric(OpBuilder &b, sieve::GatherMatmulOp op) {
+  Location loc = op.getLoc();
+  auto resultType = cast<RankedTensorType>(op.getType());
+  int64_t rank = resultType.getRank();
+  Type element = resultType.getElementType();
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < rank; ++d)
+    if (resultType.isDynamicDim(d)) {
+      Value source = d + 1 < rank ? op.getInput() : op.getWeight();
+      int64_t sourceDim = d + 1 < rank ? d : 1;
+      sizes.push_back(tensor::DimOp::create(b, loc, source, sourceDim));
+    }
+  Value empty = tensor::EmptyOp::create(b, loc, resultType, sizes);
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  MLIRContext *context = b.getContext();
+  unsigned loops = rank + 1;
+  // Loops: (m,) n, k.
+  AffineExpr k = getAffineDimExpr(rank, context);
+  AffineExpr n = getAffineDimExpr(rank - 1, context);
+  SmallVector<AffineExpr> inputExprs;
+  if (rank == 2)
+    inputExprs.push_back(getAffineDimExpr(0, context));
+  inputExprs.push_back(k);
+  AffineMap inputMap = AffineMap::get(loops, 0, inputExprs, context);
+  AffineMap weightMap = AffineMap::get(loops, 0, {k, n}, context);
+  AffineMap outMap =
+      AffineMap::getMultiDimIdentityMap(loops, context).getMajorSubMap(rank);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  auto generic = linalg::GenericOp::create(
+      b, loc, resultType, ValueRange{op.getInput(), op.getWeight()},
+      ValueRange{init}, ArrayRef<AffineMap>{inputMap, weightMap, outMap},
+      iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
+        Value sum = arith::AddFOp::create(nb, nl, args[2], product);
+        linalg::YieldOp::create(nb, nl, sum);
+      });
+  generic->setAttr(kSkipZerosAttr, b.getI64IntegerAttr(0));
+  return generic.getResult(0);
+}
+
+/// Takes the sparse region of `branch` unconditionally when it skips zeros
+/// itself and needs no active set: the zero-skipping contraction reads
+/// what the dense one reads at density 1 (plus the input), so the active
+/// set (host code over the activation) is not worth computing.
+bool inlineSparseRegion(RewriterBase &rewriter, sieve::BranchOp branch) {
+  Block &sparse = branch.getSparse().front();
+  bool skips = false, needsSet = false;
+  sparse.walk([&](Operation *op) {
+    skips |= op->hasAttr(kSkipZerosAttr);
+    for (Value operand : op->getOperands())
+      needsSet |= isa_and_nonnull<sieve::ActiveSetOp>(operand.getDefiningOp());
+  });
+  if (!skips || needsSet)
+    return false;
+  auto yield = cast<sieve::YieldOp>(sparse.getTerminator());
+  SmallVector<Value> results(yield.getOperands());
+  rewriter.inlineBlockBefore(&sparse, branch);
+  rewriter.replaceOp(branch, results);
+  rewriter.eraseOp(yield);
+  return true;
+}
+
 struct GatherMatmulToLinalg
     : sieve::impl::SieveGatherMatmulToLinalgBase<GatherMatmulToLinalg> {
+  using Base::Base;
+
   void runOnOperation() override {
     SmallVector<sieve::GatherMatmulOp> gathers;
     getOperation().walk(
@@ -75,8 +156,21 @@ struct GatherMatmulToLinalg
     IRRewriter rewriter(&getContext());
     for (sieve::GatherMatmulOp op : gathers) {
       rewriter.setInsertionPoint(op);
-      rewriter.replaceOp(op, gatherAsGeneric(rewriter, op));
+      rewriter.replaceOp(op, skipZeros && gathersNonZerosOfInput(op)
+                                 ? skipZerosAsGeneric(rewriter, op)
+                                 : gatherAsGeneric(rewriter, op));
     }
+    if (!skipZeros)
+      return;
+    SmallVector<sieve::BranchOp> branches;
+    getOperation().walk([&](sieve::BranchOp op) { branches.push_back(op); });
+    bool changed = false;
+    for (sieve::BranchOp branch : branches)
+      changed |= inlineSparseRegion(rewriter, branch);
+    // The active sets and densities nothing reads any more.
+    if (changed)
+      (void)applyPatternsGreedily(getOperation(),
+                                  RewritePatternSet(&getContext()));
   }
 };
 

@@ -117,12 +117,10 @@ void launchParallelLoop(scf::ParallelOp loop, int64_t blockSize) {
   loop.erase();
 }
 
-/// Threads a reduction is spread over at most (split along the reduction
-/// when the result has fewer points): about half of what an H100 keeps
-/// resident, enough to saturate its memory with a matrix-vector product.
-constexpr int64_t kTargetThreads = 1 << 17;
 /// The fewest reduction steps one thread takes after the split.
 constexpr int64_t kMinReductionChunk = 32;
+// Neurons per step of a zero-skipping sum (sieve.skip_zeros).
+constexpr int64_t kSkipZerosUnroll = 4;
 
 /// The value `op`'s body adds to its output element at each reduction step,
 /// when the body is `yield (out + x)` (or `x + out`) and `out` is used only
@@ -143,6 +141,24 @@ Value accumulatedTerm(linalg::LinalgOp op) {
   return nullptr;
 }
 
+/// The input of `op` whose zeros make its accumulated term zero, as
+/// `sieve.skip_zeros` (sieve-gather-matmul-to-linalg) names it: a float
+/// input that is a factor of the term. Null for other ops.
+OpOperand *skipZerosOperand(linalg::LinalgOp op) {
+  auto attr = op->getAttrOfType<IntegerAttr>("sieve.skip_zeros");
+  Value term = accumulatedTerm(op);
+  if (!attr || attr.getInt() < 0 || attr.getInt() >= op.getNumDpsInputs() ||
+      !term)
+    return nullptr;
+  OpOperand *input = op.getDpsInputOperand(attr.getInt());
+  Value arg = op.getBlock()->getArgument(input->getOperandNumber());
+  auto product = term.getDefiningOp<arith::MulFOp>();
+  if (!isa<FloatType>(arg.getType()) || !product ||
+      (product.getLhs() != arg && product.getRhs() != arg))
+    return nullptr;
+  return input;
+}
+
 /// Lowers `op` (on buffers) when it is a sum over its last loop, the only
 /// reduction, into one float output: an scf.parallel over a split of the
 /// reduction into `splits` chunks and the output points (the split
@@ -150,7 +166,8 @@ Value accumulatedTerm(linalg::LinalgOp op) {
 /// to the output (atomically when the reduction is split). The split is
 /// chosen at run time when sizes are dynamic. Returns false (nothing
 /// changed) for other ops.
-bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op) {
+bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
+                       int64_t targetThreads) {
   unsigned loops = op.getNumLoops();
   if (loops < 1 || op.getNumReductionLoops() != 1 ||
       !linalg::isReductionIterator(op.getIteratorTypesArray().back()) ||
@@ -175,7 +192,7 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op) {
   for (unsigned d = 0; d + 1 < loops; ++d)
     points = b.createOrFold<arith::MulIOp>(loc, points, value(ranges[d].size));
   Value k = value(ranges.back().size);
-  Value target = b.createOrFold<arith::ConstantIndexOp>(loc, kTargetThreads);
+  Value target = b.createOrFold<arith::ConstantIndexOp>(loc, targetThreads);
   Value minChunk =
       b.createOrFold<arith::ConstantIndexOp>(loc, kMinReductionChunk);
   Value wanted = b.createOrFold<arith::CeilDivSIOp>(
@@ -197,44 +214,125 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op) {
       b, loc, arith::AddIOp::create(b, loc, first, chunk), k);
   Value term = accumulatedTerm(op);
   Type element = term.getType();
-  Value zeroElement = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
   Block *body = op.getBlock();
+  OpOperand *skipped = skipZerosOperand(op);
+  // Helpers at reduction index `r`: the load of `input`, and acc + the term
+  // (the inputs other than `loaded`, whose value is given, loaded here).
+  auto pointAt = [&](Value r) {
+    SmallVector<Value> point(ivs.drop_front());
+    point.push_back(r);
+    return point;
+  };
+  auto loadAt = [&](OpBuilder &lb, Location ll, OpOperand *input, Value r) {
+    if (!isa<MemRefType>(input->get().getType()))
+      return input->get();
+    AffineMap map = op.getMatchingIndexingMap(input);
+    SmallVector<Value> point = pointAt(r), indices;
+    for (AffineExpr expr : map.getResults())
+      indices.push_back(affine::AffineApplyOp::create(
+          lb, ll, AffineMap::get(map.getNumDims(), 0, expr), point));
+    return memref::LoadOp::create(lb, ll, input->get(), indices).getResult();
+  };
+  // acc + the term at `r`, with the inputs in `given` as given (the others
+  // loaded here).
+  auto accumulate =
+      [&](OpBuilder &ab, Location al, Value r, Value acc,
+          const llvm::DenseMap<OpOperand *, Value> &given) -> Value {
+    IRMapping map;
+    for (OpOperand *input : op.getDpsInputOperands())
+      map.map(body->getArgument(input->getOperandNumber()),
+              given.count(input) ? given.lookup(input)
+                                 : loadAt(ab, al, input, r));
+    SmallVector<Value> point = pointAt(r);
+    for (Operation &nested : body->without_terminator()) {
+      if (auto index = dyn_cast<linalg::IndexOp>(nested)) {
+        map.map(index.getResult(), point[index.getDim()]);
+        continue;
+      }
+      if (nested.getNumResults() == 1 &&
+          nested.getResult(0) == body->getTerminator()->getOperand(0))
+        continue; // the final addf: replaced below
+      ab.clone(nested, map);
+    }
+    return arith::AddFOp::create(ab, al, acc, map.lookupOrDefault(term));
+  };
+  // With a skipped input whose value at `r` is `x`: the other inputs (the
+  // weight row) loaded only where x is non-zero, zeros elsewhere (the term
+  // is then x * ... = 0).
+  Value zeroElement = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+  auto guardedLoads = [&](OpBuilder &gb, Location gl, Value r, Value x) {
+    llvm::DenseMap<OpOperand *, Value> given{{skipped, x}};
+    SmallVector<OpOperand *> others;
+    SmallVector<Type> types;
+    for (OpOperand *input : op.getDpsInputOperands())
+      if (input != skipped && isa<MemRefType>(input->get().getType())) {
+        others.push_back(input);
+        types.push_back(getElementTypeOrSelf(input->get().getType()));
+      }
+    Value nonZero = arith::CmpFOp::create(gb, gl, arith::CmpFPredicate::UNE, x,
+                                          zeroElement);
+    auto loads = scf::IfOp::create(
+        gb, gl, nonZero,
+        [&](OpBuilder &tb, Location tl) {
+          SmallVector<Value> values;
+          for (OpOperand *input : others)
+            values.push_back(loadAt(tb, tl, input, r));
+          scf::YieldOp::create(tb, tl, values);
+        },
+        [&](OpBuilder &eb, Location el) {
+          SmallVector<Value> zeros;
+          for (Type type : types)
+            zeros.push_back(
+                arith::ConstantOp::create(eb, el, type, eb.getZeroAttr(type)));
+          scf::YieldOp::create(eb, el, zeros);
+        });
+    for (auto [input, value] : llvm::zip(others, loads.getResults()))
+      given[input] = value;
+    return given;
+  };
+  Value start = first;
+  Value sumValue = zeroElement;
+  if (skipped) {
+    // Steps of kSkipZerosUnroll neurons: their activations are loaded
+    // together, then the guarded weight loads, then the terms, so that the
+    // loads of a step are in flight together (a load followed by its use
+    // waits a memory latency per non-zero neuron).
+    Value unroll = arith::ConstantIndexOp::create(b, loc, kSkipZerosUnroll);
+    Value span = arith::MaxSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, last, first), zero);
+    start = arith::AddIOp::create(
+        b, loc, first,
+        arith::MulIOp::create(
+            b, loc, arith::DivSIOp::create(b, loc, span, unroll), unroll));
+    auto steps = scf::ForOp::create(
+        b, loc, first, start, unroll, ValueRange{zeroElement},
+        [&](OpBuilder &fb, Location fl, Value r, ValueRange acc) {
+          SmallVector<Value> rs, xs;
+          for (int64_t i = 0; i < kSkipZerosUnroll; ++i) {
+            rs.push_back(i == 0 ? r
+                                : arith::AddIOp::create(
+                                      fb, fl, r,
+                                      arith::ConstantIndexOp::create(fb, fl, i))
+                                      .getResult());
+            xs.push_back(loadAt(fb, fl, skipped, rs.back()));
+          }
+          SmallVector<llvm::DenseMap<OpOperand *, Value>> given;
+          for (int64_t i = 0; i < kSkipZerosUnroll; ++i)
+            given.push_back(guardedLoads(fb, fl, rs[i], xs[i]));
+          Value next = acc[0];
+          for (int64_t i = 0; i < kSkipZerosUnroll; ++i)
+            next = accumulate(fb, fl, rs[i], next, given[i]);
+          scf::YieldOp::create(fb, fl, next);
+        });
+    sumValue = steps.getResult(0);
+  }
   auto sum = scf::ForOp::create(
-      b, loc, first, last, one, ValueRange{zeroElement},
+      b, loc, start, last, one, ValueRange{sumValue},
       [&](OpBuilder &fb, Location fl, Value r, ValueRange acc) {
-        SmallVector<Value> point(ivs.drop_front());
-        point.push_back(r);
-        auto indices = [&](AffineMap map) {
-          SmallVector<Value> result;
-          for (AffineExpr expr : map.getResults())
-            result.push_back(affine::AffineApplyOp::create(
-                fb, fl, AffineMap::get(map.getNumDims(), 0, expr), point));
-          return result;
-        };
-        IRMapping map;
-        for (OpOperand *input : op.getDpsInputOperands()) {
-          Value arg = body->getArgument(input->getOperandNumber());
-          if (!isa<MemRefType>(input->get().getType())) {
-            map.map(arg, input->get());
-            continue;
-          }
-          map.map(arg, memref::LoadOp::create(
-                           fb, fl, input->get(),
-                           indices(op.getMatchingIndexingMap(input))));
-        }
-        for (Operation &nested : body->without_terminator()) {
-          if (auto index = dyn_cast<linalg::IndexOp>(nested)) {
-            map.map(index.getResult(), point[index.getDim()]);
-            continue;
-          }
-          if (nested.getNumResults() == 1 &&
-              nested.getResult(0) == body->getTerminator()->getOperand(0))
-            continue; // the final addf: replaced below
-          fb.clone(nested, map);
-        }
-        Value next =
-            arith::AddFOp::create(fb, fl, acc[0], map.lookupOrDefault(term));
-        scf::YieldOp::create(fb, fl, next);
+        llvm::DenseMap<OpOperand *, Value> given;
+        if (skipped)
+          given = guardedLoads(fb, fl, r, loadAt(fb, fl, skipped, r));
+        scf::YieldOp::create(fb, fl, accumulate(fb, fl, r, acc[0], given));
       });
   OpOperand *out = op.getDpsInitOperand(0);
   SmallVector<Value> point(ivs.drop_front());
@@ -256,11 +354,31 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op) {
   return true;
 }
 
+/// Replaces `copy` by a gpu.memcpy on its own stream, waited for at once.
+void driverCopy(RewriterBase &rewriter, memref::CopyOp copy) {
+  rewriter.setInsertionPoint(copy);
+  Location loc = copy.getLoc();
+  auto token = rewriter.getType<gpu::AsyncTokenType>();
+  Value stream =
+      gpu::WaitOp::create(rewriter, loc, token, ValueRange()).getResult(0);
+  auto memcpy = gpu::MemcpyOp::create(rewriter, loc, token, ValueRange{stream},
+                                      copy.getTarget(), copy.getSource());
+  gpu::WaitOp::create(rewriter, loc, Type(),
+                      ValueRange{memcpy.getAsyncToken()});
+  rewriter.eraseOp(copy);
+}
+
 struct MapToGPU : sieve::impl::SieveMapToGPUBase<MapToGPU> {
   using Base::Base;
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
+    if (reductionThreads < 1) {
+      func.emitError() << "sieve-map-to-gpu: reduction-threads must be "
+                          "positive, got "
+                       << reductionThreads;
+      return signalPassFailure();
+    }
     if (blockSize < 1 || blockSize > 1024) {
       func.emitError() << "sieve-map-to-gpu: block-size must be in [1, 1024], "
                           "got "
@@ -269,12 +387,17 @@ struct MapToGPU : sieve::impl::SieveMapToGPUBase<MapToGPU> {
     }
     IRRewriter rewriter(&getContext());
     // Copies between the model's buffers run on the GPU; the entry's copies
-    // of the caller's buffers (host memory) stay on the host.
+    // of the caller's buffers (host memory) are the driver's with
+    // `gpu-memcpy`, else stay on the host.
     func.walk([&](memref::CopyOp copy) {
       if (isa<BlockArgument>(copy.getSource()) &&
-          isa<func::FuncOp>(
-              cast<BlockArgument>(copy.getSource()).getOwner()->getParentOp()))
+          isa<func::FuncOp>(cast<BlockArgument>(copy.getSource())
+                                .getOwner()
+                                ->getParentOp())) {
+        if (gpuMemcpy)
+          driverCopy(rewriter, copy);
         return;
+      }
       rewriter.setInsertionPoint(copy);
       rewriter.replaceOpWithNewOp<linalg::CopyOp>(copy, copy.getSource(),
                                                   copy.getTarget());
@@ -288,7 +411,7 @@ struct MapToGPU : sieve::impl::SieveMapToGPUBase<MapToGPU> {
                            "not bufferized)";
         return signalPassFailure();
       }
-      if (lowerAccumulation(rewriter, op))
+      if (lowerAccumulation(rewriter, op, reductionThreads))
         continue;
       rewriter.setInsertionPoint(op);
       if (failed(linalg::linalgOpToParallelLoops(rewriter, op))) {

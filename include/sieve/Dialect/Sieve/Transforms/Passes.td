@@ -827,7 +827,11 @@ def SieveMapToGPU : Pass<"sieve-map-to-gpu", "::mlir::func::FuncOp"> {
 
     * every `memref.copy` that does not read a function argument (those
       are the entry's copies of the caller's buffers, made on the host)
-      becomes a `linalg.copy`;
+      becomes a `linalg.copy`; with `gpu-memcpy` (sieve-gpu-pipeline on a
+      GPU) the entry's copies become a `gpu.memcpy` on a stream waited for
+      at once: the driver's copy (`cuMemcpy`) writes the managed buffer
+      where it lives, on the GPU after the first call, where a host copy
+      would move its pages to the host and back on every call;
     * every linalg op becomes loops: an `scf.parallel` over its parallel
       dimensions around `scf.for` loops over its reduction dimensions
       (`linalg::linalgOpToParallelLoops`);
@@ -837,7 +841,10 @@ def SieveMapToGPU : Pass<"sieve-map-to-gpu", "::mlir::func::FuncOp"> {
       elements and a row-major weight is read coalesced), is split into
       blocks of `block-size` threads; each thread computes one point and
       runs the sequential reduction loops itself. Threads past the end do
-      nothing; an empty iteration space launches one idle block.
+      nothing; an empty iteration space launches one idle block. A sum
+      whose result has fewer points than `reduction-threads` is split along
+      its reduction into chunks of at least 32 steps, summed in registers
+      and added atomically.
 
     A sum over every element (an inner product) is split the same way.
     Other loops that are not parallel (a max over every element, the
@@ -854,6 +861,14 @@ def SieveMapToGPU : Pass<"sieve-map-to-gpu", "::mlir::func::FuncOp"> {
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
            "Threads per block">,
+    Option<"reductionThreads", "reduction-threads", "int64_t",
+           /*default=*/"131072",
+           "Threads a sum is spread over at most: when its result has fewer "
+           "points, the reduction is split into chunks (sieve-gpu-pipeline "
+           "sets twice the threads the chip keeps resident)">,
+    Option<"gpuMemcpy", "gpu-memcpy", "bool", /*default=*/"false",
+           "The entry's copies of the caller's buffers become gpu.memcpy "
+           "(else host memref.copy, what emulation runs)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::scf::SCFDialect",
@@ -919,7 +934,24 @@ def SieveGatherMatmulToLinalg
       ...                              // %acc + %x * %v
     }
     ```
+
+    With `skip-zeros` (what sieve-gpu-pipeline uses), a gather whose
+    indices are the non-zero neurons of its own input (`sieve.active_set`
+    of the input, threshold 0) becomes instead a contraction over every
+    neuron, a matmul as a `linalg.generic` marked `sieve.skip_zeros = 0`:
+    `sieve-map-to-gpu` loads a weight row only where the input is non-zero
+    (the threads of a warp share the neuron, so the test is uniform and
+    the skipped rows are never read). No index list is needed, so a
+    `sieve.branch` whose sparse region then uses no active set takes that
+    region unconditionally (at density 1 it reads what the dense matmul
+    reads), and the active set, host code over the activation that moved
+    its pages between host and GPU on every call, is gone.
   }];
+  let options = [
+    Option<"skipZeros", "skip-zeros", "bool", /*default=*/"false",
+           "Gathers of the non-zero neurons become zero-skipping "
+           "contractions, and their branches take the sparse region">,
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect"];
