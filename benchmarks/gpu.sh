@@ -15,6 +15,10 @@
 #      as a share of HBM peak, dense and at 10% activation density, for
 #      d x d_ff = 4096 x 11008 and 1024 x 4096.
 #
+# This needs a machine that can build Sieve (LLVM/MLIR 22). On a GPU machine
+# that has only the driver and Python, use benchmarks/gpu_bundle.py: compile
+# the same checks here (prepare) and run them there (run).
+#
 # Every step runs even if an earlier one failed (GPU time is scarce); logs
 # go to OUT (default gpu-results/), a summary at the end, exit status 1 if
 # any step failed.
