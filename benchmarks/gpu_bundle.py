@@ -22,12 +22,13 @@ the work as a user who deploys a model would:
 
 Cases: the MNIST MLP dense and --sparsity=exact (gather forced); ReLU FFNs
 64 -> 256 -> 64 exact at densities 0-100%, batch 1 and 4, and dense; light
-CNNs with seeded random weights; the FFN GEMV benchmark of gpu_ffn.py at
+CNNs with seeded random weights; any ONNX model given (--onnx, e.g. the
+real-model zoo's torchvision exports); the FFN GEMV benchmark of gpu_ffn.py at
 d x d_ff (dense, gather at `--density`). The benchmark's weights repeat
 with a short period (a prime number of values, shifted per row) so that the
 compiled libraries, which hold the weights, compress for the transfer; the
-kernels read every byte all the same. The light CNNs' random weights are
-rounded to a few levels per tensor for the same reason.
+kernels read every byte all the same. The CNNs' weights are rounded to a
+few levels per tensor for the same reason.
 
   gpu_bundle.py prepare --sievec build/bin/sievec --runtime \\
       build/lib/libsieve_cuda_runtime.so --out gpu-bundle
@@ -167,6 +168,14 @@ def cases(args):
                                        f"light_{name}.onnx"))
         model = coarse(randomize_weights(model, zlib.crc32(name.encode())))
         out.append((name, model, None, [], None, 1e-3, 1e-4, 0))
+    for path in args.onnx:
+        # A user's model (a real-model zoo export, say): its weights rounded
+        # the same way, the batch (any dynamic dimension) 1.
+        model = onnx.load(path)
+        name = os.path.basename(os.path.dirname(os.path.abspath(path)))
+        if os.path.basename(path) != "model.onnx":
+            name = os.path.splitext(os.path.basename(path))[0]
+        out.append((name, coarse(model), None, [], None, 1e-3, 1e-4, 0))
     gather = exact + ["--activation-density-limit=0.5"]
     dn = f"{int(args.density * 100)}"
     for shape in args.shapes:
@@ -493,6 +502,9 @@ def main():
     q.add_argument("--cc", default="cc")
     q.add_argument("--cnn", action="append", default=[],
                    help="a light model (test/models/light/light_NAME.onnx)")
+    q.add_argument("--onnx", action="append", default=[],
+                   help="another ONNX model (external data is read); its "
+                   "case is named after its folder (zoo layout) or file")
     q.add_argument("--shapes", default="",
                    help="comma-separated d x d_ff for the FFN benchmark")
     q.add_argument("--density", type=float, default=0.1)

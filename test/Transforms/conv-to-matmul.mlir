@@ -150,6 +150,24 @@ func.func @shifted_taps(%x: tensor<1x3x16x16xf32>, %w: tensor<4x3x3x3xf32>, %o: 
 
 // -----
 
+// A constant weight is laid out tap-major at compile time (no transpose at
+// run time): [F, C, KH, KW] = [2, 1, 2, 2] holding 1..8 becomes
+// [KH, KW, F, C] holding 1 5 2 6 3 7 4 8 (the blob's little-endian floats).
+// CHECK-LABEL: func.func @shifted_taps_constant
+// CHECK:       %[[WT:.*]] = arith.constant dense_resource<sieve_permuted_weight> : tensor<2x2x2x1xf32>
+// CHECK-NOT:   linalg.transpose
+// CHECK:       tensor.extract_slice %[[WT]][0, 0, 0, 0] [1, 1, 2, 1]
+// CHECK-COUNT-4: linalg.matmul
+// CHECK:       sieve_permuted_weight: "0x{{[0-9A-F]*}}0000803F0000A040000000400000C040000040400000E0400000804000000041"
+func.func @shifted_taps_constant(%x: tensor<1x1x16x16xf32>, %o: tensor<1x2x15x15xf32>) -> tensor<1x2x15x15xf32> {
+  %w = arith.constant dense<[[[[1.0, 2.0], [3.0, 4.0]]], [[[5.0, 6.0], [7.0, 8.0]]]]> : tensor<2x1x2x2xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x1x16x16xf32>, tensor<2x1x2x2xf32>) outs(%o : tensor<1x2x15x15xf32>) -> tensor<1x2x15x15xf32>
+  return %c : tensor<1x2x15x15xf32>
+}
+
+// -----
+
 // A narrow image keeps image to column: computing 7 + 2 columns per row of
 // 7 would waste more than it saves.
 // CHECK-LABEL: func.func @narrow_keeps_columns

@@ -190,11 +190,18 @@ Value shiftedTapMatmuls(PatternRewriter &rewriter, Location loc,
   Value x = padEnd(rewriter, loc, op.getInputs()[0], 2, 1);
   Value flat = collapse(rewriter, loc, x, {c, (h + 1) * w}, {{0, 1}, {2, 3}});
   // The weights tap-major [KH, KW, F, C]: each tap's [F, C] is contiguous.
-  Value wEmpty = tensor::EmptyOp::create(rewriter, loc, {kh, kw, f, c}, et);
-  Value wTaps =
-      linalg::TransposeOp::create(rewriter, loc, op.getInputs()[1], wEmpty,
-                                  ArrayRef<int64_t>{2, 3, 0, 1})
-          .getResult()[0];
+  // A constant is laid out so now, else transposed at run time.
+  SmallVector<int64_t> tapMajor{2, 3, 0, 1};
+  Value wTaps;
+  if (op.getInputs()[1].getDefiningOp<arith::ConstantOp>() && et.isF32())
+    wTaps = sieve::createPermutedConstant(rewriter, loc, op.getInputs()[1],
+                                          tapMajor);
+  if (!wTaps) {
+    Value wEmpty = tensor::EmptyOp::create(rewriter, loc, {kh, kw, f, c}, et);
+    wTaps = linalg::TransposeOp::create(rewriter, loc, op.getInputs()[1],
+                                        wEmpty, tapMajor)
+                .getResult()[0];
+  }
   // The accumulator W wide: the convolution's, its rows padded on the right.
   Value init = op.getOutputs()[0];
   Value zero =

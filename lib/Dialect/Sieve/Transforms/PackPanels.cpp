@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
@@ -313,6 +314,41 @@ Value sieve::createTransposedConstant(OpBuilder &builder, Location loc,
             for (int64_t r = r0; r < std::min(r0 + tile, k); ++r)
               for (int64_t c = c0; c < std::min(c0 + tile, n); ++c)
                 out[c * k + r] = in[r * n + c];
+      });
+}
+
+Value sieve::createPermutedConstant(OpBuilder &builder, Location loc,
+                                    Value weight,
+                                    ArrayRef<int64_t> permutation) {
+  auto type = cast<RankedTensorType>(weight.getType());
+  int64_t rank = type.getRank();
+  auto constant = weight.getDefiningOp<arith::ConstantOp>();
+  if (!constant || !type.hasStaticShape() ||
+      static_cast<int64_t>(permutation.size()) != rank ||
+      !isPermutationVector(permutation))
+    return nullptr;
+  SmallVector<int64_t> shape, inStrides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    inStrides[d] = inStrides[d + 1] * type.getDimSize(d + 1);
+  for (int64_t p : permutation)
+    shape.push_back(type.getDimSize(p));
+  auto permutedType = RankedTensorType::get(shape, type.getElementType());
+  return relaidConstant(
+      builder, loc, constant, permutedType, "sieve_permuted_weight",
+      [&](const float *in, float *out) {
+        // Output elements in order; the input offset follows the index.
+        SmallVector<int64_t> index(rank, 0);
+        int64_t from = 0;
+        for (int64_t o = 0, n = permutedType.getNumElements(); o < n; ++o) {
+          out[o] = in[from];
+          for (int64_t d = rank - 1; d >= 0; --d) {
+            from += inStrides[permutation[d]];
+            if (++index[d] < shape[d])
+              break;
+            from -= index[d] * inStrides[permutation[d]];
+            index[d] = 0;
+          }
+        }
       });
 }
 

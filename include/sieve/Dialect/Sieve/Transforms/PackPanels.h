@@ -66,6 +66,13 @@ void splitConstantSlices(RewriterBase &rewriter, Operation *root);
 /// insertion point, or null when its values cannot be read.
 Value createTransposedConstant(OpBuilder &builder, Location loc, Value weight);
 
+/// The f32 constant `weight` with its dimensions permuted as
+/// linalg.transpose's `permutation` does (result dimension i is input
+/// dimension permutation[i]): a new constant (a dense_resource blob) at the
+/// builder's insertion point, or null when its values cannot be read.
+Value createPermutedConstant(OpBuilder &builder, Location loc, Value weight,
+                             ArrayRef<int64_t> permutation);
+
 } // namespace mlir::sieve
 
 #endif // SIEVE_DIALECT_SIEVE_TRANSFORMS_PACKPANELS_H
