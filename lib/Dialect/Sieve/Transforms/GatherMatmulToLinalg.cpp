@@ -22,13 +22,12 @@ namespace {
 
 constexpr llvm::StringLiteral kSkipZerosAttr = "sieve.skip_zeros";
 
-/// `op` as a linalg.generic over the result (rank 1 or 2) and, as its
-/// reduction, the positions of its indices.
-Value gatherAsGeneric(OpBuilder &b, sieve::GatherMatmulOp op) {
+/// A zero tensor of `op`'s result type (rows sized as the input's, columns
+/// as the weight's), the accumulator of its generic.
+Value zeroResult(OpBuilder &b, sieve::GatherMatmulOp op) {
   Location loc = op.getLoc();
   auto resultType = cast<RankedTensorType>(op.getType());
   int64_t rank = resultType.getRank();
-  Type element = resultType.getElementType();
   SmallVector<Value> sizes;
   for (int64_t d = 0; d < rank; ++d)
     if (resultType.isDynamicDim(d)) {
@@ -38,8 +37,18 @@ Value gatherAsGeneric(OpBuilder &b, sieve::GatherMatmulOp op) {
       sizes.push_back(tensor::DimOp::create(b, loc, source, sourceDim));
     }
   Value empty = tensor::EmptyOp::create(b, loc, resultType, sizes);
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
-  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  Value zero = arith::ConstantOp::create(
+      b, loc, b.getZeroAttr(resultType.getElementType()));
+  return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+}
+
+/// `op` as a linalg.generic over the result (rank 1 or 2) and, as its
+/// reduction, the positions of its indices.
+Value gatherAsGeneric(OpBuilder &b, sieve::GatherMatmulOp op) {
+  Location loc = op.getLoc();
+  auto resultType = cast<RankedTensorType>(op.getType());
+  int64_t rank = resultType.getRank();
+  Value init = zeroResult(b, op);
   MLIRContext *context = b.getContext();
   unsigned loops = rank + 1;
   AffineMap indexMap =
@@ -84,17 +93,7 @@ Value skipZerosAsGeneric(OpBuilder &b, sieve::GatherMatmulOp op) {
   Location loc = op.getLoc();
   auto resultType = cast<RankedTensorType>(op.getType());
   int64_t rank = resultType.getRank();
-  Type element = resultType.getElementType();
-  SmallVector<Value> sizes;
-  for (int64_t d = 0; d < rank; ++d)
-    if (resultType.isDynamicDim(d)) {
-      Value source = d + 1 < rank ? op.getInput() : op.getWeight();
-      int64_t sourceDim = d + 1 < rank ? d : 1;
-      sizes.push_back(tensor::DimOp::create(b, loc, source, sourceDim));
-    }
-  Value empty = tensor::EmptyOp::create(b, loc, resultType, sizes);
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
-  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  Value init = zeroResult(b, op);
   MLIRContext *context = b.getContext();
   unsigned loops = rank + 1;
   // Loops: (m,) n, k.
