@@ -355,6 +355,17 @@ def write_tensor(path, array):
 
 
 def build(name, out, stamp):
+    """Builds one model unless its cached copy has this stamp. Several
+    tests may ask for the same model at once (lit runs them in parallel):
+    one builds it under a lock per model, the others wait and reuse it."""
+    import fcntl
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return build_unlocked(name, out, stamp)
+
+
+def build_unlocked(name, out, stamp):
     import onnxruntime as ort
     import torch
     directory = os.path.join(out, name)
