@@ -58,7 +58,7 @@ def main():
     print("| shape | weight | Sieve (ms) | GFLOP/s | onnxruntime (ms) | GFLOP/s | Sieve / onnxruntime |")
     print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        for spec in args.shapes:
+        for index, spec in enumerate(args.shapes):
             dims, _, kind = spec.partition(":")
             m, k, n = (int(v) for v in dims.split("x"))
             constant = kind != "input"
@@ -68,7 +68,8 @@ def main():
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = args.threads
             sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
-            lib = os.path.join(tmp, f"gemm_{m}_{k}_{n}_{int(constant)}.so")
+            # One library per spec: dlopen would return an earlier library of the same path.
+            lib = os.path.join(tmp, f"gemm{index}_{m}_{k}_{n}_{int(constant)}.so")
             sieve = SieveModel.compile(args.sievec, path, lib, "bench", [(2, np.float32)],
                                        [f"--threads={args.threads}"])
             inputs = [feeds[i.name] for i in sess.get_inputs()]

@@ -104,17 +104,48 @@ SliceRoot sliceRoot(OpBuilder &b, Location loc, Value value) {
   return found;
 }
 
-/// The users of `value` through extract_slices (each slice counted as its
-/// own users).
-int64_t usesThroughSlices(Value value) {
-  int64_t uses = 0;
-  for (Operation *user : value.getUsers()) {
-    if (auto slice = dyn_cast<tensor::ExtractSliceOp>(user))
-      uses += usesThroughSlices(slice.getResult());
-    else
-      ++uses;
+/// Whether `use` is a matmul's static weight operand.
+bool isMatmulWeight(OpOperand &use) {
+  auto matmul = dyn_cast<linalg::MatmulOp>(use.getOwner());
+  return matmul && use.getOperandNumber() == 1 &&
+         cast<ShapedType>(use.get().getType()).hasStaticShape() &&
+         linalg::MatmulOp::isDefaultIndexingMaps(matmul.getIndexingMaps());
+}
+
+/// Whether `reader`, a matmul that reads `constant` as its weight, may read
+/// a packed copy of it. Yes when every reader of `constant` (through
+/// extract_slices) is such a matmul: each packs it into the same panels, so
+/// one packed copy replaces it. Also when `reader` is the dense path of a
+/// run-time branch (the else region of an scf.if) whose sparse path (the
+/// then region) holds every other reader: the sparse kernel's row gather
+/// keeps the original layout and the dense path reads a packed copy (the
+/// weight stored twice), so that the fallback runs as fast as a dense
+/// model's product. Any other reader (an elementwise op, a result) would
+/// keep the original layout alive next to the packed one for nothing.
+bool mayPack(Value constant, Operation *reader) {
+  SmallVector<Operation *> others;
+  SmallVector<Value> worklist{constant};
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    for (OpOperand &use : value.getUses()) {
+      if (auto slice = dyn_cast<tensor::ExtractSliceOp>(use.getOwner()))
+        worklist.push_back(slice.getResult());
+      else if (!isMatmulWeight(use))
+        others.push_back(use.getOwner());
+    }
   }
-  return uses;
+  if (others.empty())
+    return true;
+  for (Region *region = reader ? reader->getParentRegion() : nullptr; region;
+       region = region->getParentOp()->getParentRegion()) {
+    auto branch = dyn_cast<scf::IfOp>(region->getParentOp());
+    if (branch && region == &branch.getElseRegion() &&
+        llvm::all_of(others, [&](Operation *other) {
+          return branch.getThenRegion().isAncestor(other->getParentRegion());
+        }))
+      return true;
+  }
+  return false;
 }
 
 /// A new f32 constant of `type` at the builder's insertion point, laid
@@ -181,30 +212,51 @@ Value packedPanel(OpBuilder &b, Location loc, Value panels, OpFoldResult row,
 }
 
 /// Whether `source`'s root is a constant that packConstant can rearrange
-/// into panels of `width` for a reader at `source`'s column: f32, static,
+/// into panels of `width` for `reader` at `source`'s column: f32, static,
 /// whole panels, a column offset provably a multiple of `width`, and no
-/// other reader.
-bool packable(const SliceRoot &source, int64_t width) {
+/// reader that keeps the original layout for nothing (mayPack).
+bool packable(const SliceRoot &source, int64_t width, Operation *reader) {
   auto constant = source.root.getDefiningOp<arith::ConstantOp>();
   auto type = cast<RankedTensorType>(source.root.getType());
   return constant && type.hasStaticShape() && type.getElementType().isF32() &&
          type.getDimSize(1) % width == 0 &&
          isMultipleOf(source.column, width) &&
-         usesThroughSlices(constant.getResult()) == 1;
+         mayPack(constant.getResult(), reader);
+}
+
+/// `source`'s constant packed into panels of `width` for `reader` (null: a
+/// reader outside any branch): the copy an earlier reader made, or a new
+/// one. Null when `source` is not packable or its values cannot be read.
+Value packedConstant(RewriterBase &rewriter, const SliceRoot &source,
+                     int64_t width, sieve::PackedConstants &packed,
+                     Operation *reader) {
+  auto constant = source.root.getDefiningOp<arith::ConstantOp>();
+  if (!constant || !isMultipleOf(source.column, width))
+    return {};
+  std::pair<Operation *, int64_t> key{constant, width};
+  if (Value found = packed.lookup(key))
+    return found;
+  if (!packable(source, width, reader))
+    return {};
+  Value panels = packConstant(rewriter, constant, width);
+  if (panels)
+    packed[key] = panels;
+  return panels;
 }
 
 } // namespace
 
 sieve::ColumnPanels sieve::packColumnPanels(RewriterBase &rewriter,
                                             linalg::MatmulOp block,
-                                            int64_t width, Value scratch) {
+                                            int64_t width, Value scratch,
+                                            PackedConstants &packed) {
   Value weight = block.getInputs()[1];
   auto bt = cast<RankedTensorType>(weight.getType());
   auto ct = cast<RankedTensorType>(block.getOutputs()[0].getType());
   if (!bt.hasStaticShape() || !ct.hasStaticShape() || width <= 0 ||
       bt.getDimSize(1) % width != 0 ||
-      cast<RankedTensorType>(scratch.getType()).getShape() !=
-          ArrayRef<int64_t>{bt.getDimSize(0), width})
+      (scratch && cast<RankedTensorType>(scratch.getType()).getShape() !=
+                      ArrayRef<int64_t>{bt.getDimSize(0), width}))
     return {};
   Location loc = block.getLoc();
   rewriter.setInsertionPoint(block);
@@ -215,10 +267,9 @@ sieve::ColumnPanels sieve::packColumnPanels(RewriterBase &rewriter,
 
   // A constant weight read only here, its columns in whole panels: packed
   // once at compile time.
-  Value panels;
-  if (packable(source, width))
-    panels = packConstant(
-        rewriter, source.root.getDefiningOp<arith::ConstantOp>(), width);
+  Value panels = packedConstant(rewriter, source, width, packed, block);
+  if (!panels && !scratch)
+    return {};
 
   int64_t k = bt.getDimSize(0), rows = ct.getDimSize(0);
   Type element = bt.getElementType();
@@ -266,7 +317,7 @@ sieve::ColumnPanels sieve::packColumnPanels(RewriterBase &rewriter,
 }
 
 Value sieve::contiguousPanel(RewriterBase &rewriter, Value strip, Value scratch,
-                             linalg::CopyOp *copy) {
+                             linalg::CopyOp *copy, PackedConstants &packed) {
   auto type = cast<RankedTensorType>(strip.getType());
   if (copy)
     *copy = {};
@@ -281,13 +332,10 @@ Value sieve::contiguousPanel(RewriterBase &rewriter, Value strip, Value scratch,
   auto rootType = cast<RankedTensorType>(source.root.getType());
   if (rootType.getRank() != 2 || rootType.getShape().back() <= width)
     return strip;
-  if (packable(source, width)) {
-    Value panels = packConstant(
-        rewriter, source.root.getDefiningOp<arith::ConstantOp>(), width);
-    if (panels)
-      return packedPanel(rewriter, loc, panels, source.row, source.column,
-                         rewriter.getIndexAttr(0), k, width);
-  }
+  if (Value panels =
+          packedConstant(rewriter, source, width, packed, /*reader=*/nullptr))
+    return packedPanel(rewriter, loc, panels, source.row, source.column,
+                       rewriter.getIndexAttr(0), k, width);
   auto copied = linalg::CopyOp::create(rewriter, loc, strip, scratch);
   if (copy)
     *copy = copied;

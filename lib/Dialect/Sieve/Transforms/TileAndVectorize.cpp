@@ -538,6 +538,10 @@ struct SieveTileAndVectorizePass
     : sieve::impl::SieveTileAndVectorizeBase<SieveTileAndVectorizePass> {
   using Base::Base;
 
+  /// The weights packed into column panels in this run, shared by their
+  /// readers.
+  sieve::PackedConstants packed;
+
   /// The chunk size of each loop of `op` when it is split for `threads`
   /// threads (0: not split), or an empty vector when it stays whole: one
   /// parallel dimension, in chunks of whole `steps` (0: not a candidate),
@@ -939,7 +943,7 @@ struct SieveTileAndVectorizePass
     auto [panelRoot, panelMatmul] = *panel;
     linalg::CopyOp copy;
     Value strip = sieve::contiguousPanel(rewriter, panelMatmul.getInputs()[1],
-                                         scratch, &copy);
+                                         scratch, &copy, packed);
     panelMatmul->setOperand(1, strip);
     if (scratch.use_empty())
       rewriter.eraseOp(scratch.getDefiningOp());
@@ -948,8 +952,8 @@ struct SieveTileAndVectorizePass
                              {fittingTile(depth, 8), columnTile(tileN)});
     // Register tiles of rows, each with its accumulator's producer.
     // (Without an epilogue the panel's root is its matmul.)
-    auto tile = tileAndFuse(rewriter, panelRoot, panelMatmul,
-                            sizesOf(tileM, 0), /*parallel=*/false);
+    auto tile = tileAndFuse(rewriter, panelRoot, panelMatmul, sizesOf(tileM, 0),
+                            /*parallel=*/false);
     if (failed(tile))
       return true; // Left as panels: still correct, vectorized later.
     auto [tileRoot, tileMatmul] = *tile;
@@ -1088,6 +1092,7 @@ struct SieveTileAndVectorizePass
 
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
+    packed.clear();
     // Window ops first: they may absorb the elementwise op after them.
     SmallVector<linalg::LinalgOp> windowOps;
     getOperation().walk([&](linalg::LinalgOp op) {
@@ -1159,6 +1164,21 @@ struct SieveTileAndVectorizePass
         // reused by every row tile.
         SmallVector<int64_t> cache(ranges.size(), 0);
         bool fewRows = ranges[m] <= tileM && m == 0;
+        // A few rows over a constant weight that only matmuls read: the
+        // weight's packed column panels, each read contiguously down the
+        // whole reduction by one register tile (the pieces of a symbolic
+        // row count share the panels with its one-row product).
+        if (fewRows && packPanels && ranges[m + 1] % tileN == 0) {
+          sieve::ColumnPanels panels = sieve::packColumnPanels(
+              rewriter, cast<linalg::MatmulOp>(op.getOperation()), tileN,
+              /*scratch=*/{}, packed);
+          if (panels.matmul) {
+            (void)tileAndVectorize(rewriter, panels.matmul,
+                                   {sizes[m], tileN, sizes[m + 2]}, {1, 0, 2},
+                                   /*hoistFromInnermost=*/true);
+            continue;
+          }
+        }
         if (fewRows) {
           // A few rows (small-batch inference) are memory-bound like a
           // matrix-vector product: stream the weight 16 rows at a time,
@@ -1192,7 +1212,7 @@ struct SieveTileAndVectorizePass
         if (scratch) {
           sieve::ColumnPanels panels = sieve::packColumnPanels(
               rewriter, cast<linalg::MatmulOp>(block->getOperation()),
-              sizes[m + 1], scratch);
+              sizes[m + 1], scratch, packed);
           if (panels.matmul)
             registerTiled = panels.matmul;
           if (panels.copy)
@@ -1233,6 +1253,25 @@ struct SieveTileAndVectorizePass
   void vectorizeMatvec(IRRewriter &rewriter, linalg::MatmulOp matmul) {
     SmallVector<int64_t> ranges =
         cast<linalg::LinalgOp>(matmul.getOperation()).getStaticLoopRanges();
+    // A constant weight that only this product reads: packed at compile
+    // time into column panels one register tile wide, each read as one
+    // contiguous stream down the whole reduction with its accumulators in
+    // registers (no accumulator loads and stores per weight row block, one
+    // prefetch stream instead of a stream per weight row).
+    if (packPanels) {
+      int64_t width = tileN;
+      sieve::ColumnPanels panels = sieve::packColumnPanels(
+          rewriter, matmul, width, /*scratch=*/{}, packed);
+      if (panels.matmul) {
+        FailureOr<linalg::LinalgOp> panel =
+            matmulToVecmat(rewriter, panels.matmul);
+        if (succeeded(panel))
+          (void)tileAndVectorize(rewriter, *panel,
+                                 {width, fittingTile(ranges[2], 8)}, {0, 1},
+                                 /*hoistFromInnermost=*/true);
+        return;
+      }
+    }
     FailureOr<linalg::LinalgOp> vecmat = matmulToVecmat(rewriter, matmul);
     if (failed(vecmat))
       return;

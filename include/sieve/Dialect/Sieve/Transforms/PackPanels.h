@@ -20,6 +20,11 @@
 
 namespace mlir::sieve {
 
+/// The constants packed into column panels so far, by the original
+/// constant and the panel width: every matmul that reads one constant as
+/// its weight reads the same packed copy.
+using PackedConstants = llvm::DenseMap<std::pair<Operation *, int64_t>, Value>;
+
 /// A matmul cache block rewritten into column panels (packColumnPanels).
 struct ColumnPanels {
   /// The matmul of one panel, [M, kc] x [kc, width], to get the register
@@ -34,14 +39,20 @@ struct ColumnPanels {
 /// nc a multiple of `width`) into a loop over its column panels of `width`
 /// columns, each a matmul reading a contiguous [kc, width] panel of the
 /// weight: a slice of the weight's constant rearranged at compile time
-/// into [N / width, K, width] when the weight is a constant used nowhere
-/// else and the block's column offset is provably a multiple of `width`;
+/// into [N / width, K, width] when the weight is a constant that only
+/// matmuls read, as their weight (each reads the packed copy, found in
+/// `packed`), or that only the sparse path of the run-time branch whose
+/// dense path holds `block` reads otherwise (a row gather: the weight is
+/// then stored in both layouts), and the block's column offset is provably
+/// a multiple of `width`;
 /// otherwise the panel copied into `scratch` ([kc, width], allocated
 /// before the cache loops). Returns nulls, and leaves `block` as it is,
 /// when the weight's rows are already at most `width` elements apart (a
-/// convolution's image-to-column panels) or the shapes do not fit.
+/// convolution's image-to-column panels), the shapes do not fit, or
+/// `scratch` is null and the weight cannot be packed at compile time.
 ColumnPanels packColumnPanels(RewriterBase &rewriter, linalg::MatmulOp block,
-                              int64_t width, Value scratch);
+                              int64_t width, Value scratch,
+                              PackedConstants &packed);
 
 /// The [K, width] strip `strip` (a slice of a matmul weight) read from
 /// contiguous rows, at the insertion point after `strip`: a panel of the
@@ -50,7 +61,7 @@ ColumnPanels packColumnPanels(RewriterBase &rewriter, linalg::MatmulOp block,
 /// set to the copy), or `strip` itself when its rows are already at most
 /// `width` elements apart.
 Value contiguousPanel(RewriterBase &rewriter, Value strip, Value scratch,
-                      linalg::CopyOp *copy);
+                      linalg::CopyOp *copy, PackedConstants &packed);
 
 /// Replaces every 2-D f32 constant in `root` that is read only through
 /// static, unit-stride 2-D extract_slices (the column pieces of a matmul

@@ -167,12 +167,19 @@ def SieveTileAndVectorize
       strip of the weight first copied into one contiguous buffer: the
       register tiles then stream it from consecutive addresses (a weight's
       rows 16 KiB apart all fall on the same few L1 sets and evict each
-      other).
+      other). A constant weight that only matmuls read, as their weight, is
+      instead rearranged once at compile time into [N / `tile-n`, K,
+      `tile-n`] panels, which all its readers share (no run-time copies).
     * A matmul of at most `tile-m` rows (small-batch inference, memory-bound
-      like a matrix-vector product) streams the weight 16 rows at a time,
-      in order, over the whole output row, instead of cache blocks.
-    * A one-row `linalg.matmul` (batch-1 inference) becomes `linalg.vecmat`
-      and is tiled into 16-vector accumulators over the output row, 8 weight
+      like a matrix-vector product) over such a constant weight reads its
+      packed panels, one register tile per panel down the whole reduction;
+      over any other weight it streams the weight 16 rows at a time, in
+      order, over the whole output row, instead of cache blocks.
+    * A one-row `linalg.matmul` (batch-1 inference) becomes `linalg.vecmat`.
+      Over such a constant weight (with `pack-panels`) it reads the packed
+      panels: per panel, `tile-n` accumulators in registers down the whole
+      reduction, 8 weight rows per step, one contiguous stream. Otherwise
+      it is tiled into 16-vector accumulators over the output row, 8 weight
       rows per step, the weight rows streamed in order.
     * A matmul (of more than one row) whose columns `tile-n` does not
       divide (a convolution over an odd image: 55 x 55 = 3025 columns) is
