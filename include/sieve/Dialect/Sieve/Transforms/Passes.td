@@ -181,9 +181,9 @@ def SieveTileAndVectorize
       reduction, 8 weight rows per step, one contiguous stream. Otherwise
       it is tiled into 16-vector accumulators over the output row, 8 weight
       rows per step, the weight rows streamed in order.
-    * A matmul (of more than one row) whose columns `tile-n` does not
-      divide (a convolution over an odd image: 55 x 55 = 3025 columns) is
-      split (`linalg::splitOp`) into the columns whole tiles cover and the
+    * A matmul whose columns `tile-n` does not divide (a convolution over
+      an odd image: 55 x 55 = 3025 columns; a batch-1 classifier's 1000
+      classes, whose whole-tile part then reads packed panels) is split (`linalg::splitOp`) into the columns whole tiles cover and the
       rest, fewer than `tile-n`, computed as one tile of that many columns
       (a vector of 17 lanes for 49 columns); fewer columns than `tile-n`
       make one tile. Other register tile sizes that do not divide the
