@@ -195,6 +195,9 @@ struct LowerPredict : OpRewritePattern<PredictOp> {
   }
 };
 
+/// The selected neurons whose weight rows the gather kernels read at once.
+constexpr int64_t kNeuronGroup = 4;
+
 /// For each selected neuron and batch row: y[m, :] += h[m, k] * w[k, :].
 /// With several threads, chunks of the output columns run in parallel.
 struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
@@ -225,75 +228,111 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
     auto weightColumn = [&](OpBuilder &b, Location l, Value n) -> Value {
       return firstColumn ? arith::AddIOp::create(b, l, firstColumn, n) : n;
     };
-    // The rows of active neurons are read one after the other, each
-    // contiguous but at unpredictable distances: while a row streams, the
-    // next active row is prefetched alongside (one prefetch per vector).
+    // The rows of active neurons are read `kNeuronGroup` at a time, each
+    // contiguous but at unpredictable distances: several rows streaming at
+    // once keep more of them in flight than one row and its prefetched
+    // successor (1.6-1.7x on 16 KiB rows from memory, docs/sparsity.md).
+    // The rest (fewer than a group) go one at a time, the next one
+    // prefetched alongside (one prefetch per vector).
     auto wt = cast<RankedTensorType>(w.getType());
     Value wBuffer = bufferization::ToBufferOp::create(
         builder, loc, MemRefType::get(wt.getShape(), wt.getElementType()), w,
         builder.getUnitAttr());
     Value lastIndex = arith::SubIOp::create(builder, loc, count, one);
+    Value group = constIndex(builder, loc, kNeuronGroup);
+    Value groupEnd = arith::MulIOp::create(
+        builder, loc, arith::DivUIOp::create(builder, loc, count, group),
+        group);
 
-    auto outer = scf::ForOp::create(
-        builder, loc, zero, count, one, ValueRange{acc},
+    // acc += h[:, ks] * w[ks, :] for the selected neurons `ks`; with
+    // `prefetch`, the weight row of neuron `prefetch` is prefetched.
+    auto addRows = [&](OpBuilder &b, Location l, ValueRange ks, Value prefetch,
+                       Value acc) {
+      auto perRow = scf::ForOp::create(
+          b, l, zero, rows, one, ValueRange{acc},
+          [&](OpBuilder &rb, Location rl, Value m, ValueRange racc) {
+            // (m, n) in a batch, (n) for one row.
+            auto coords = [&](Value n) {
+              SmallVector<Value> c;
+              if (batched)
+                c.push_back(m);
+              c.push_back(n);
+              return c;
+            };
+            SmallVector<Value> hks, hvs;
+            for (Value k : ks) {
+              hks.push_back(tensor::ExtractOp::create(rb, rl, h, coords(k)));
+              hvs.push_back(
+                  vector::BroadcastOp::create(rb, rl, vecType, hks.back()));
+            }
+            auto vectorLoop = scf::ForOp::create(
+                rb, rl, zero, vectorEnd, step, ValueRange{racc[0]},
+                [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
+                  Value wn = weightColumn(vb, vl, n);
+                  if (prefetch)
+                    memref::PrefetchOp::create(vb, vl, wBuffer,
+                                               ValueRange{prefetch, wn},
+                                               /*isWrite=*/false,
+                                               /*localityHint=*/3,
+                                               /*isDataCache=*/true);
+                  Value yv = vector::TransferReadOp::create(
+                      vb, vl, vecType, vacc[0], coords(n),
+                      /*padding=*/std::nullopt, ArrayRef<bool>{true});
+                  for (auto [k, hv] : llvm::zip(ks, hvs)) {
+                    Value wv = vector::TransferReadOp::create(
+                        vb, vl, vecType, w, ValueRange{k, wn},
+                        /*padding=*/std::nullopt, ArrayRef<bool>{true});
+                    yv = vector::FMAOp::create(vb, vl, hv, wv, yv);
+                  }
+                  Value t =
+                      vector::TransferWriteOp::create(
+                          vb, vl, yv, vacc[0], coords(n), ArrayRef<bool>{true})
+                          .getResult();
+                  scf::YieldOp::create(vb, vl, t);
+                });
+            auto scalarLoop = scf::ForOp::create(
+                rb, rl, vectorEnd, columns, one,
+                ValueRange{vectorLoop.getResult(0)},
+                [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
+                  Value y =
+                      tensor::ExtractOp::create(sb, sl, sacc[0], coords(n));
+                  for (auto [k, hk] : llvm::zip(ks, hks)) {
+                    Value wk = tensor::ExtractOp::create(
+                        sb, sl, w, ValueRange{k, weightColumn(sb, sl, n)});
+                    y = math::FmaOp::create(sb, sl, hk, wk, y);
+                  }
+                  Value t =
+                      tensor::InsertOp::create(sb, sl, y, sacc[0], coords(n));
+                  scf::YieldOp::create(sb, sl, t);
+                });
+            scf::YieldOp::create(rb, rl, scalarLoop.getResult(0));
+          });
+      return perRow.getResult(0);
+    };
+
+    auto groups = scf::ForOp::create(
+        builder, loc, zero, groupEnd, group, ValueRange{acc},
+        [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
+          SmallVector<Value> ks;
+          for (int64_t i = 0; i < kNeuronGroup; ++i) {
+            Value at = i ? arith::AddIOp::create(b, l, j, constIndex(b, l, i))
+                               .getResult()
+                         : j;
+            ks.push_back(tensor::ExtractOp::create(b, l, idx, ValueRange{at}));
+          }
+          scf::YieldOp::create(b, l,
+                               addRows(b, l, ks, /*prefetch=*/{}, acc[0]));
+        });
+    auto rest = scf::ForOp::create(
+        builder, loc, groupEnd, count, one, ValueRange{groups.getResult(0)},
         [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
           Value k = tensor::ExtractOp::create(b, l, idx, ValueRange{j});
           Value nextJ = arith::MinUIOp::create(
               b, l, arith::AddIOp::create(b, l, j, one), lastIndex);
           Value nextK = tensor::ExtractOp::create(b, l, idx, ValueRange{nextJ});
-          auto perRow = scf::ForOp::create(
-              b, l, zero, rows, one, ValueRange{acc[0]},
-              [&](OpBuilder &rb, Location rl, Value m, ValueRange racc) {
-                // (m, n) in a batch, (n) for one row.
-                auto coords = [&](Value n) {
-                  SmallVector<Value> c;
-                  if (batched)
-                    c.push_back(m);
-                  c.push_back(n);
-                  return c;
-                };
-                Value hk = tensor::ExtractOp::create(rb, rl, h, coords(k));
-                Value hv = vector::BroadcastOp::create(rb, rl, vecType, hk);
-                auto vectorLoop = scf::ForOp::create(
-                    rb, rl, zero, vectorEnd, step, ValueRange{racc[0]},
-                    [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
-                      Value wn = weightColumn(vb, vl, n);
-                      memref::PrefetchOp::create(vb, vl, wBuffer,
-                                                 ValueRange{nextK, wn},
-                                                 /*isWrite=*/false,
-                                                 /*localityHint=*/3,
-                                                 /*isDataCache=*/true);
-                      Value wv = vector::TransferReadOp::create(
-                          vb, vl, vecType, w, ValueRange{k, wn},
-                          /*padding=*/std::nullopt, ArrayRef<bool>{true});
-                      Value yv = vector::TransferReadOp::create(
-                          vb, vl, vecType, vacc[0], coords(n),
-                          /*padding=*/std::nullopt, ArrayRef<bool>{true});
-                      Value f = vector::FMAOp::create(vb, vl, hv, wv, yv);
-                      Value t = vector::TransferWriteOp::create(
-                                    vb, vl, f, vacc[0], coords(n),
-                                    ArrayRef<bool>{true})
-                                    .getResult();
-                      scf::YieldOp::create(vb, vl, t);
-                    });
-                auto scalarLoop = scf::ForOp::create(
-                    rb, rl, vectorEnd, columns, one,
-                    ValueRange{vectorLoop.getResult(0)},
-                    [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
-                      Value wk = tensor::ExtractOp::create(
-                          sb, sl, w, ValueRange{k, weightColumn(sb, sl, n)});
-                      Value y =
-                          tensor::ExtractOp::create(sb, sl, sacc[0], coords(n));
-                      Value f = math::FmaOp::create(sb, sl, hk, wk, y);
-                      Value t = tensor::InsertOp::create(sb, sl, f, sacc[0],
-                                                         coords(n));
-                      scf::YieldOp::create(sb, sl, t);
-                    });
-                scf::YieldOp::create(rb, rl, scalarLoop.getResult(0));
-              });
-          scf::YieldOp::create(b, l, perRow.getResult(0));
+          scf::YieldOp::create(b, l, addRows(b, l, k, nextK, acc[0]));
         });
-    return outer.getResult(0);
+    return rest.getResult(0);
   }
 
   LogicalResult matchAndRewrite(GatherMatmulOp op,
@@ -368,9 +407,10 @@ struct SelectedDots {
 /// neuron (last) column 0 is neuron `firstNeuron`: for each selected neuron
 /// `k` and row `m` the dot product of the input row `x[m, :]` with the
 /// contiguous weight row `w[k, :]` (plus `bias[k]`), through the epilogue,
-/// at `acc[m, k - firstNeuron]`. The weight row of the next selected
-/// neuron is prefetched while the current one streams, one prefetch per
-/// cache line.
+/// at `acc[m, k - firstNeuron]`. `kNeuronGroup` neurons at a time (their
+/// rows stream together, one load of the input vector for all); the rest
+/// one at a time, the weight row of the next selected neuron prefetched
+/// while the current one streams, one prefetch per cache line.
 Value selectedDotsLoop(OpBuilder &builder, Location loc,
                        const SelectedDots &dots, Value acc, Value jBegin,
                        Value jEnd, Value firstNeuron) {
@@ -397,82 +437,120 @@ Value selectedDotsLoop(OpBuilder &builder, Location loc,
   int64_t lineElements = std::max<int64_t>(
       1, 64 / std::max<int64_t>(1, et.getIntOrFloatBitWidth() / 8));
   Value lastIndex = arith::SubIOp::create(builder, loc, count, one);
+  Value group = constIndex(builder, loc, kNeuronGroup);
+  Value groupEnd = arith::AddIOp::create(
+      builder, loc, jBegin,
+      arith::MulIOp::create(
+          builder, loc,
+          arith::DivUIOp::create(
+              builder, loc, arith::SubIOp::create(builder, loc, jEnd, jBegin),
+              group),
+          group));
 
-  auto outer = scf::ForOp::create(
-      builder, loc, jBegin, jEnd, one, ValueRange{acc},
+  // The dots of the selected neurons `ks` into acc; with `prefetch`, the
+  // weight row of neuron `prefetch` is prefetched alongside.
+  auto addDots = [&](OpBuilder &b, Location l, ValueRange ks, Value prefetch,
+                     Value acc) {
+    SmallVector<Value> columns, biases;
+    for (Value k : ks) {
+      std::optional<int64_t> first = getConstantIntValue(firstNeuron);
+      columns.push_back(
+          first && *first == 0
+              ? k
+              : arith::SubIOp::create(b, l, k, firstNeuron).getResult());
+      biases.push_back(
+          bias
+              ? tensor::ExtractOp::create(b, l, bias, ValueRange{k}).getResult()
+              : Value());
+    }
+    auto perRow = scf::ForOp::create(
+        b, l, zero, rows, one, ValueRange{acc},
+        [&](OpBuilder &rb, Location rl, Value m, ValueRange racc) {
+          // (m, n) in a batch, (n) for one row.
+          auto coords = [&](Value n) {
+            SmallVector<Value> c;
+            if (batched)
+              c.push_back(m);
+            c.push_back(n);
+            return c;
+          };
+          SmallVector<Value> inits(ks.size(), zeroVec);
+          auto vectorLoop = scf::ForOp::create(
+              rb, rl, zero, vectorEnd, step, inits,
+              [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
+                for (int64_t line = 0; prefetch && line < vectorWidth;
+                     line += lineElements) {
+                  Value at = line ? arith::AddIOp::create(
+                                        vb, vl, n, constIndex(vb, vl, line))
+                                        .getResult()
+                                  : n;
+                  memref::PrefetchOp::create(vb, vl, wBuffer,
+                                             ValueRange{prefetch, at},
+                                             /*isWrite=*/false,
+                                             /*localityHint=*/3,
+                                             /*isDataCache=*/true);
+                }
+                Value xv = vector::TransferReadOp::create(
+                    vb, vl, vecType, x, coords(n),
+                    /*padding=*/std::nullopt, ArrayRef<bool>{true});
+                SmallVector<Value> sums;
+                for (auto [k, a] : llvm::zip(ks, vacc)) {
+                  Value wv = vector::TransferReadOp::create(
+                      vb, vl, vecType, w, ValueRange{k, n},
+                      /*padding=*/std::nullopt, ArrayRef<bool>{true});
+                  sums.push_back(vector::FMAOp::create(vb, vl, xv, wv, a));
+                }
+                scf::YieldOp::create(vb, vl, sums);
+              });
+          Value result = racc[0];
+          for (auto [i, k] : llvm::enumerate(ks)) {
+            // Any order of the sum: the dense matmul's differs too.
+            Value sum = vector::ReductionOp::create(
+                rb, rl, vector::CombiningKind::ADD, vectorLoop.getResult(i),
+                arith::FastMathFlags::reassoc);
+            auto scalarLoop = scf::ForOp::create(
+                rb, rl, vectorEnd, reduction, one, ValueRange{sum},
+                [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
+                  Value wk =
+                      tensor::ExtractOp::create(sb, sl, w, ValueRange{k, n});
+                  Value xk = tensor::ExtractOp::create(sb, sl, x, coords(n));
+                  Value f = math::FmaOp::create(sb, sl, xk, wk, sacc[0]);
+                  scf::YieldOp::create(sb, sl, f);
+                });
+            Value dot = scalarLoop.getResult(0);
+            if (biases[i])
+              dot = arith::AddFOp::create(rb, rl, dot, biases[i]);
+            Value h = dots.epilogue(rb, rl, coords(k), dot);
+            result =
+                tensor::InsertOp::create(rb, rl, h, result, coords(columns[i]));
+          }
+          scf::YieldOp::create(rb, rl, result);
+        });
+    return perRow.getResult(0);
+  };
+
+  auto groups = scf::ForOp::create(
+      builder, loc, jBegin, groupEnd, group, ValueRange{acc},
+      [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
+        SmallVector<Value> ks;
+        for (int64_t i = 0; i < kNeuronGroup; ++i) {
+          Value at = i ? arith::AddIOp::create(b, l, j, constIndex(b, l, i))
+                             .getResult()
+                       : j;
+          ks.push_back(tensor::ExtractOp::create(b, l, idx, ValueRange{at}));
+        }
+        scf::YieldOp::create(b, l, addDots(b, l, ks, /*prefetch=*/{}, acc[0]));
+      });
+  auto rest = scf::ForOp::create(
+      builder, loc, groupEnd, jEnd, one, ValueRange{groups.getResult(0)},
       [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
         Value k = tensor::ExtractOp::create(b, l, idx, ValueRange{j});
-        std::optional<int64_t> first = getConstantIntValue(firstNeuron);
-        Value column =
-            first && *first == 0
-                ? k
-                : arith::SubIOp::create(b, l, k, firstNeuron).getResult();
         Value nextJ = arith::MinUIOp::create(
             b, l, arith::AddIOp::create(b, l, j, one), lastIndex);
         Value nextK = tensor::ExtractOp::create(b, l, idx, ValueRange{nextJ});
-        Value biasK = bias
-                          ? tensor::ExtractOp::create(b, l, bias, ValueRange{k})
-                                .getResult()
-                          : Value();
-        auto perRow = scf::ForOp::create(
-            b, l, zero, rows, one, ValueRange{acc[0]},
-            [&](OpBuilder &rb, Location rl, Value m, ValueRange racc) {
-              // (m, n) in a batch, (n) for one row.
-              auto coords = [&](Value n) {
-                SmallVector<Value> c;
-                if (batched)
-                  c.push_back(m);
-                c.push_back(n);
-                return c;
-              };
-              auto vectorLoop = scf::ForOp::create(
-                  rb, rl, zero, vectorEnd, step, ValueRange{zeroVec},
-                  [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
-                    for (int64_t line = 0; line < vectorWidth;
-                         line += lineElements) {
-                      Value at = line ? arith::AddIOp::create(
-                                            vb, vl, n, constIndex(vb, vl, line))
-                                            .getResult()
-                                      : n;
-                      memref::PrefetchOp::create(vb, vl, wBuffer,
-                                                 ValueRange{nextK, at},
-                                                 /*isWrite=*/false,
-                                                 /*localityHint=*/3,
-                                                 /*isDataCache=*/true);
-                    }
-                    Value wv = vector::TransferReadOp::create(
-                        vb, vl, vecType, w, ValueRange{k, n},
-                        /*padding=*/std::nullopt, ArrayRef<bool>{true});
-                    Value xv = vector::TransferReadOp::create(
-                        vb, vl, vecType, x, coords(n),
-                        /*padding=*/std::nullopt, ArrayRef<bool>{true});
-                    Value f = vector::FMAOp::create(vb, vl, xv, wv, vacc[0]);
-                    scf::YieldOp::create(vb, vl, f);
-                  });
-              // Any order of the sum: the dense matmul's differs too.
-              Value sum = vector::ReductionOp::create(
-                  rb, rl, vector::CombiningKind::ADD, vectorLoop.getResult(0),
-                  arith::FastMathFlags::reassoc);
-              auto scalarLoop = scf::ForOp::create(
-                  rb, rl, vectorEnd, reduction, one, ValueRange{sum},
-                  [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
-                    Value wk =
-                        tensor::ExtractOp::create(sb, sl, w, ValueRange{k, n});
-                    Value xk = tensor::ExtractOp::create(sb, sl, x, coords(n));
-                    Value f = math::FmaOp::create(sb, sl, xk, wk, sacc[0]);
-                    scf::YieldOp::create(sb, sl, f);
-                  });
-              Value dot = scalarLoop.getResult(0);
-              if (biasK)
-                dot = arith::AddFOp::create(rb, rl, dot, biasK);
-              Value h = dots.epilogue(rb, rl, coords(k), dot);
-              Value t =
-                  tensor::InsertOp::create(rb, rl, h, racc[0], coords(column));
-              scf::YieldOp::create(rb, rl, t);
-            });
-        scf::YieldOp::create(b, l, perRow.getResult(0));
+        scf::YieldOp::create(b, l, addDots(b, l, k, nextK, acc[0]));
       });
-  return outer.getResult(0);
+  return rest.getResult(0);
 }
 
 /// The selected dots (selectedDotsLoop) into a zero-filled result of

@@ -19,14 +19,33 @@ func.func @active_set(%h: tensor<2x100xf32>) -> tensor<?xindex> {
 
 // -----
 
-// gather_matmul: for each selected neuron and row, a vector AXPY of the
-// weight row into the output row, then a scalar loop for the remainder.
-// While a row streams, the next active row is prefetched.
 // CHECK-LABEL: func.func @gather_matmul
 // CHECK:       %[[INIT:.*]] = linalg.fill
 // CHECK:       %[[WB:.*]] = bufferization.to_buffer %arg1 read_only : tensor<100x40xf32> to memref<100x40xf32>
-// CHECK:       scf.for %[[J:[a-z0-9_]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[INIT]])
-// CHECK:         %[[K:[a-z0-9_]+]] = tensor.extract %arg2[%[[J]]]
+// CHECK:       %[[C4:.*]] = arith.constant 4 : index
+// CHECK:       %[[GROUPS:.*]] = scf.for %[[J:[a-z0-9_]+]] = %{{.*}} to %[[GEND:.*]] step %[[C4]] iter_args(%{{.*}} = %[[INIT]])
+// CHECK:         %[[K0:[a-z0-9_]+]] = tensor.extract %arg2[%[[J]]]
+// CHECK:         %[[K1:[a-z0-9_]+]] = tensor.extract %arg2[%{{.*}}]
+// CHECK:         %[[K2:[a-z0-9_]+]] = tensor.extract %arg2[%{{.*}}]
+// CHECK:         %[[K3:[a-z0-9_]+]] = tensor.extract %arg2[%{{.*}}]
+// CHECK:         scf.for
+// CHECK-COUNT-4:   vector.broadcast
+// CHECK:           scf.for %[[N:[a-z0-9_]+]] =
+// CHECK-NOT:         memref.prefetch
+// CHECK:             vector.transfer_read %{{.*}}[%{{.*}}, %[[N]]]{{.*}} : tensor<2x40xf32>, vector<16xf32>
+// CHECK:             vector.transfer_read %arg1[%[[K0]], %[[N]]]
+// CHECK:             vector.fma
+// CHECK:             vector.transfer_read %arg1[%[[K1]], %[[N]]]
+// CHECK:             vector.fma
+// CHECK:             vector.transfer_read %arg1[%[[K2]], %[[N]]]
+// CHECK:             vector.fma
+// CHECK:             vector.transfer_read %arg1[%[[K3]], %[[N]]]
+// CHECK:             vector.fma
+// CHECK:             vector.transfer_write
+// CHECK:           scf.for
+// CHECK-COUNT-4:     math.fma
+// CHECK:       scf.for %[[R:[a-z0-9_]+]] = %[[GEND]] to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[GROUPS]])
+// CHECK:         %[[K:[a-z0-9_]+]] = tensor.extract %arg2[%[[R]]]
 // CHECK:         %[[NEXTJ:.*]] = arith.minui
 // CHECK:         %[[NEXTK:[a-z0-9_]+]] = tensor.extract %arg2[%[[NEXTJ]]]
 // CHECK:         scf.for
@@ -40,6 +59,12 @@ func.func @active_set(%h: tensor<2x100xf32>) -> tensor<?xindex> {
 // CHECK:           scf.for
 // CHECK:             math.fma
 // CHECK-NOT:   sieve.gather_matmul
+
+// gather_matmul: the selected neurons four at a time (their weight rows
+// stream together), for each row a vector AXPY of the four weight rows
+// into the output row, then a scalar loop for the remainder; the rest of
+// the neurons one at a time, the next active row prefetched while a row
+// streams.
 func.func @gather_matmul(%h: tensor<2x100xf32>, %w: tensor<100x40xf32>, %idx: tensor<?xindex>) -> tensor<2x40xf32> {
   %y = sieve.gather_matmul %h, %w, %idx : tensor<2x100xf32>, tensor<100x40xf32>, tensor<?xindex> -> tensor<2x40xf32>
   return %y : tensor<2x40xf32>
@@ -47,23 +72,35 @@ func.func @gather_matmul(%h: tensor<2x100xf32>, %w: tensor<100x40xf32>, %idx: te
 
 // -----
 
-// gated_gather_matmul: for each selected neuron and row, a dot product of
-// the input row with the neuron's contiguous weight row in vectors (the
-// next selected row prefetched, one prefetch per 64-byte line), a
-// reassociating reduction, a scalar loop for the remainder, the bias, and
-// the gate; the result is zero elsewhere.
+// gated_gather_matmul: four selected neurons at a time, for each row their
+// dot products with the input row in vectors (four accumulators, one input
+// load), reassociating reductions, scalar loops for the remainder, the
+// biases, and the gate; the rest one neuron at a time, the next selected
+// row prefetched (one prefetch per 64-byte line); zero elsewhere.
 // CHECK-LABEL: func.func @gated_gather_matmul
 // CHECK:       %[[INIT:.*]] = linalg.fill
 // CHECK:       %[[WB:.*]] = bufferization.to_buffer %arg2 read_only : tensor<100x40xf32> to memref<100x40xf32>
-// CHECK:       scf.for %[[J:[a-z0-9_]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[INIT]])
-// CHECK:         %[[K:[a-z0-9_]+]] = tensor.extract %arg3[%[[J]]]
+// CHECK:       %[[GROUPS:.*]] = scf.for %[[J:[a-z0-9_]+]] = %{{.*}} to %[[GEND:.*]] step %c4 iter_args(%{{.*}} = %[[INIT]])
+// CHECK-COUNT-4: tensor.extract %arg3
+// CHECK-COUNT-4: tensor.extract %arg4
+// CHECK:         scf.for %[[M:[a-z0-9_]+]] =
+// CHECK:           %[[DOTS:.*]]:4 = scf.for %[[N:[a-z0-9_]+]] = {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-NOT:         memref.prefetch
+// CHECK:             %[[XV:.*]] = vector.transfer_read %arg1[%[[M]], %[[N]]]{{.*}} : tensor<2x40xf32>, vector<16xf32>
+// CHECK-COUNT-4:     vector.fma %[[XV]]
+// CHECK:           vector.reduction <add>, %[[DOTS]]#0
+// CHECK:           arith.mulf
+// CHECK:           vector.reduction <add>, %[[DOTS]]#3
+// CHECK:           arith.mulf
+// CHECK:       scf.for %{{.*}} = %[[GEND]] to %{{.*}} iter_args(%{{.*}} = %[[GROUPS]])
+// CHECK:         %[[K:[a-z0-9_]+]] = tensor.extract %arg3[%{{.*}}]
 // CHECK:         %[[NEXTK:[a-z0-9_]+]] = tensor.extract %arg3[%{{.*}}]
 // CHECK:         %[[B:.*]] = tensor.extract %arg4[%[[K]]]
 // CHECK:         scf.for %[[M:[a-z0-9_]+]] =
 // CHECK:           %[[DOT:.*]] = scf.for %[[N:[a-z0-9_]+]] = {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<16xf32>)
 // CHECK:             memref.prefetch %[[WB]][%[[NEXTK]], %[[N]]], read, locality<3>, data : memref<100x40xf32>
-// CHECK:             %[[WV:.*]] = vector.transfer_read %arg2[%[[K]], %[[N]]]{{.*}} : tensor<100x40xf32>, vector<16xf32>
 // CHECK:             %[[XV:.*]] = vector.transfer_read %arg1[%[[M]], %[[N]]]{{.*}} : tensor<2x40xf32>, vector<16xf32>
+// CHECK:             %[[WV:.*]] = vector.transfer_read %arg2[%[[K]], %[[N]]]{{.*}} : tensor<100x40xf32>, vector<16xf32>
 // CHECK:             vector.fma %[[XV]], %[[WV]], %[[ACC]]
 // CHECK:           %[[SUM:.*]] = vector.reduction <add>, %[[DOT]] fastmath<reassoc> : vector<16xf32> into f32
 // CHECK:           %[[TAIL:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[SUM]]) -> (f32)
@@ -87,7 +124,12 @@ func.func @gated_gather_matmul(%g: tensor<2x100xf32>, %x: tensor<2x40xf32>, %wt:
 // (plus bias) are stored as they are.
 // CHECK-LABEL: func.func @column_gather_matmul
 // CHECK:       %[[INIT:.*]] = linalg.fill
-// CHECK:       scf.for %[[J:[a-z0-9_]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[INIT]])
+// CHECK:       %[[G1:.*]] = scf.for %{{.*}} step %c4 iter_args(%{{.*}} = %[[INIT]])
+// CHECK-COUNT-4: tensor.extract %arg3
+// CHECK:         scf.for
+// CHECK:           scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-4:   arith.maximumf
+// CHECK:       scf.for %[[J:[a-z0-9_]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[G1]])
 // CHECK:         %[[K:[a-z0-9_]+]] = tensor.extract %arg2[%[[J]]]
 // CHECK:         %[[B:.*]] = tensor.extract %arg3[%[[K]]]
 // CHECK:         scf.for %[[M:[a-z0-9_]+]] =
@@ -97,6 +139,8 @@ func.func @gated_gather_matmul(%g: tensor<2x100xf32>, %x: tensor<2x40xf32>, %wt:
 // CHECK:           %[[UP:.*]] = arith.addf %[[TAIL]], %[[B]]
 // CHECK:           %[[H:.*]] = arith.maximumf %[[UP]], %{{.*}} : f32
 // CHECK:           tensor.insert %[[H]] into %{{.*}}[%[[M]], %[[K]]]
+// CHECK:       scf.for %{{.*}} step %c4
+// CHECK-NOT:     arith.maximumf
 // CHECK:       scf.for
 // CHECK:         scf.for %[[M2:[a-z0-9_]+]] =
 // CHECK:           %[[TAIL2:[a-z0-9_]+]] = scf.for {{.*}} -> (f32)
