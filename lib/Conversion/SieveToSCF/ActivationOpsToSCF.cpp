@@ -198,6 +198,51 @@ struct LowerPredict : OpRewritePattern<PredictOp> {
 /// The selected neurons whose weight rows the gather kernels read at once.
 constexpr int64_t kNeuronGroup = 4;
 
+/// Loops over the selected neurons idx[jBegin, jEnd), threading `acc`
+/// through `body(b, l, ks, prefetch, acc)`: `kNeuronGroup` neurons `ks` at
+/// a time (no prefetch), then the rest one at a time with the neuron after
+/// it as `prefetch` (the last neuron, for the last). Returns the final acc.
+Value forSelectedGroups(
+    OpBuilder &builder, Location loc, Value idx, Value jBegin, Value jEnd,
+    Value acc,
+    llvm::function_ref<Value(OpBuilder &, Location, ValueRange, Value, Value)>
+        body) {
+  Value one = constIndex(builder, loc, 1);
+  Value group = constIndex(builder, loc, kNeuronGroup);
+  Value lastIndex = arith::SubIOp::create(
+      builder, loc, tensor::DimOp::create(builder, loc, idx, 0), one);
+  Value groupEnd = arith::AddIOp::create(
+      builder, loc, jBegin,
+      arith::MulIOp::create(
+          builder, loc,
+          arith::DivUIOp::create(
+              builder, loc, arith::SubIOp::create(builder, loc, jEnd, jBegin),
+              group),
+          group));
+  auto groups = scf::ForOp::create(
+      builder, loc, jBegin, groupEnd, group, ValueRange{acc},
+      [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
+        SmallVector<Value> ks;
+        for (int64_t i = 0; i < kNeuronGroup; ++i) {
+          Value at = i ? arith::AddIOp::create(b, l, j, constIndex(b, l, i))
+                             .getResult()
+                       : j;
+          ks.push_back(tensor::ExtractOp::create(b, l, idx, ValueRange{at}));
+        }
+        scf::YieldOp::create(b, l, body(b, l, ks, /*prefetch=*/{}, acc[0]));
+      });
+  auto rest = scf::ForOp::create(
+      builder, loc, groupEnd, jEnd, one, ValueRange{groups.getResult(0)},
+      [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
+        Value k = tensor::ExtractOp::create(b, l, idx, ValueRange{j});
+        Value nextJ = arith::MinUIOp::create(
+            b, l, arith::AddIOp::create(b, l, j, one), lastIndex);
+        Value nextK = tensor::ExtractOp::create(b, l, idx, ValueRange{nextJ});
+        scf::YieldOp::create(b, l, body(b, l, k, nextK, acc[0]));
+      });
+  return rest.getResult(0);
+}
+
 /// For each selected neuron and batch row: y[m, :] += h[m, k] * w[k, :].
 /// With several threads, chunks of the output columns run in parallel.
 struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
@@ -238,11 +283,6 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
     Value wBuffer = bufferization::ToBufferOp::create(
         builder, loc, MemRefType::get(wt.getShape(), wt.getElementType()), w,
         builder.getUnitAttr());
-    Value lastIndex = arith::SubIOp::create(builder, loc, count, one);
-    Value group = constIndex(builder, loc, kNeuronGroup);
-    Value groupEnd = arith::MulIOp::create(
-        builder, loc, arith::DivUIOp::create(builder, loc, count, group),
-        group);
 
     // acc += h[:, ks] * w[ks, :] for the selected neurons `ks`; with
     // `prefetch`, the weight row of neuron `prefetch` is prefetched.
@@ -310,29 +350,7 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
       return perRow.getResult(0);
     };
 
-    auto groups = scf::ForOp::create(
-        builder, loc, zero, groupEnd, group, ValueRange{acc},
-        [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
-          SmallVector<Value> ks;
-          for (int64_t i = 0; i < kNeuronGroup; ++i) {
-            Value at = i ? arith::AddIOp::create(b, l, j, constIndex(b, l, i))
-                               .getResult()
-                         : j;
-            ks.push_back(tensor::ExtractOp::create(b, l, idx, ValueRange{at}));
-          }
-          scf::YieldOp::create(b, l,
-                               addRows(b, l, ks, /*prefetch=*/{}, acc[0]));
-        });
-    auto rest = scf::ForOp::create(
-        builder, loc, groupEnd, count, one, ValueRange{groups.getResult(0)},
-        [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
-          Value k = tensor::ExtractOp::create(b, l, idx, ValueRange{j});
-          Value nextJ = arith::MinUIOp::create(
-              b, l, arith::AddIOp::create(b, l, j, one), lastIndex);
-          Value nextK = tensor::ExtractOp::create(b, l, idx, ValueRange{nextJ});
-          scf::YieldOp::create(b, l, addRows(b, l, k, nextK, acc[0]));
-        });
-    return rest.getResult(0);
+    return forSelectedGroups(builder, loc, idx, zero, count, acc, addRows);
   }
 
   LogicalResult matchAndRewrite(GatherMatmulOp op,
@@ -423,7 +441,6 @@ Value selectedDotsLoop(OpBuilder &builder, Location loc,
   Value step = constIndex(builder, loc, vectorWidth);
   Value rows = batched ? dim(builder, loc, acc, 0) : one;
   Value reduction = dim(builder, loc, w, 1);
-  Value count = dim(builder, loc, idx, 0);
   Value vectorEnd = arith::MulIOp::create(
       builder, loc, arith::DivUIOp::create(builder, loc, reduction, step),
       step);
@@ -436,16 +453,6 @@ Value selectedDotsLoop(OpBuilder &builder, Location loc,
       builder.getUnitAttr());
   int64_t lineElements = std::max<int64_t>(
       1, 64 / std::max<int64_t>(1, et.getIntOrFloatBitWidth() / 8));
-  Value lastIndex = arith::SubIOp::create(builder, loc, count, one);
-  Value group = constIndex(builder, loc, kNeuronGroup);
-  Value groupEnd = arith::AddIOp::create(
-      builder, loc, jBegin,
-      arith::MulIOp::create(
-          builder, loc,
-          arith::DivUIOp::create(
-              builder, loc, arith::SubIOp::create(builder, loc, jEnd, jBegin),
-              group),
-          group));
 
   // The dots of the selected neurons `ks` into acc; with `prefetch`, the
   // weight row of neuron `prefetch` is prefetched alongside.
@@ -529,28 +536,7 @@ Value selectedDotsLoop(OpBuilder &builder, Location loc,
     return perRow.getResult(0);
   };
 
-  auto groups = scf::ForOp::create(
-      builder, loc, jBegin, groupEnd, group, ValueRange{acc},
-      [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
-        SmallVector<Value> ks;
-        for (int64_t i = 0; i < kNeuronGroup; ++i) {
-          Value at = i ? arith::AddIOp::create(b, l, j, constIndex(b, l, i))
-                             .getResult()
-                       : j;
-          ks.push_back(tensor::ExtractOp::create(b, l, idx, ValueRange{at}));
-        }
-        scf::YieldOp::create(b, l, addDots(b, l, ks, /*prefetch=*/{}, acc[0]));
-      });
-  auto rest = scf::ForOp::create(
-      builder, loc, groupEnd, jEnd, one, ValueRange{groups.getResult(0)},
-      [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
-        Value k = tensor::ExtractOp::create(b, l, idx, ValueRange{j});
-        Value nextJ = arith::MinUIOp::create(
-            b, l, arith::AddIOp::create(b, l, j, one), lastIndex);
-        Value nextK = tensor::ExtractOp::create(b, l, idx, ValueRange{nextJ});
-        scf::YieldOp::create(b, l, addDots(b, l, k, nextK, acc[0]));
-      });
-  return rest.getResult(0);
+  return forSelectedGroups(builder, loc, idx, jBegin, jEnd, acc, addDots);
 }
 
 /// The selected dots (selectedDotsLoop) into a zero-filled result of
