@@ -265,8 +265,8 @@ sieve::ColumnPanels sieve::packColumnPanels(RewriterBase &rewriter,
   if (rootType.getRank() != 2 || rootType.getShape().back() <= width)
     return {};
 
-  // A constant weight read only here, its columns in whole panels: packed
-  // once at compile time.
+  // A constant weight read only by matmuls (mayPack), its columns in whole
+  // panels: packed once at compile time, the copy shared by its readers.
   Value panels = packedConstant(rewriter, source, width, packed, block);
   if (!panels && !scratch)
     return {};

@@ -1253,11 +1253,12 @@ struct SieveTileAndVectorizePass
   void vectorizeMatvec(IRRewriter &rewriter, linalg::MatmulOp matmul) {
     SmallVector<int64_t> ranges =
         cast<linalg::LinalgOp>(matmul.getOperation()).getStaticLoopRanges();
-    // A constant weight that only this product reads: packed at compile
-    // time into column panels one register tile wide, each read as one
-    // contiguous stream down the whole reduction with its accumulators in
-    // registers (no accumulator loads and stores per weight row block, one
-    // prefetch stream instead of a stream per weight row).
+    // A constant weight that only matmuls read (or, besides this dense
+    // path, its branch's sparse path; see packColumnPanels): read from its
+    // column panels one register tile wide, packed at compile time, each
+    // one contiguous stream down the whole reduction with its accumulators
+    // in registers (no accumulator loads and stores per weight row block,
+    // one prefetch stream instead of a stream per weight row).
     if (packPanels) {
       int64_t width = tileN;
       sieve::ColumnPanels panels = sieve::packColumnPanels(
