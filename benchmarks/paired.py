@@ -31,6 +31,8 @@ def main():
     parser.add_argument("--sievec", default=os.path.join(ROOT, "build", "bin", "sievec"))
     parser.add_argument("--pairs", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="Sieve's thread count (sievec --threads) for both libraries")
     args = parser.parse_args()
     model, feeds = WORKLOADS[args.workload](np.random.default_rng(0))
     with tempfile.TemporaryDirectory() as tmp:
@@ -39,9 +41,9 @@ def main():
         specs = [(len(o.type.tensor_type.shape.dim), np.float32) for o in model.graph.output]
         inputs = [feeds[i.name] for i in model.graph.input]
         dense = SieveModel.compile(args.sievec, path, os.path.join(tmp, "dense.so"),
-                                   "bench", specs).prepare(*inputs, collect=False)
+                                   "bench", specs, [f"--threads={args.threads}"]).prepare(*inputs, collect=False)
         exact = SieveModel.compile(args.sievec, path, os.path.join(tmp, "exact.so"),
-                                   "bench", specs, ["--sparsity=exact"]
+                                   "bench", specs, ["--sparsity=exact", f"--threads={args.threads}"]
                                    ).prepare(*inputs, collect=False)
         for _ in range(args.warmup):
             dense()
@@ -56,7 +58,7 @@ def main():
     d, x = statistics.median(dense_times), statistics.median(exact_times)
     print(f"{args.workload}: dense {d:.3f} ms, exact {x:.3f} ms, median of paired "
           f"exact / dense {statistics.median(ratios):.3f}, ratio of medians {x / d:.3f} "
-          f"({args.pairs} pairs)")
+          f"({args.pairs} pairs, {args.threads} thread{'s' if args.threads > 1 else ''})")
     return 0
 
 

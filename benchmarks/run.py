@@ -27,6 +27,7 @@ sparsifier's kernel computes x @ W without the bias).
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -363,7 +364,13 @@ def main():
                 continue
             rng = np.random.default_rng(0)
             model, feeds = build(rng)
-            path = os.path.join(tmp, f"{name}.onnx")
+            # Each workload's files in a folder of their own, deleted (and
+            # the libraries unloaded) when it is done: the big FFNs' libraries
+            # hold hundreds of MB each.
+            wdir = os.path.join(tmp, name)
+            os.makedirs(wdir)
+            loaded = []
+            path = os.path.join(wdir, f"{name}.onnx")
             onnx.save(model, path)
             print(f"{name}: compiling", file=sys.stderr, flush=True)
             # One set of engines per thread count, all timed in one rotation.
@@ -378,7 +385,7 @@ def main():
                 opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
                 sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
                 specs = [(len(o.shape), np.float32) for o in sess.get_outputs()]
-                lib = os.path.join(tmp, f"{name.replace('-', '_')}_t{threads}.so")
+                lib = os.path.join(wdir, f"{name.replace('-', '_')}_t{threads}.so")
                 flags = [f"--threads={sieve_threads}"]
                 sieve = SieveModel.compile(args.sievec, path, lib, "bench", specs, flags)
                 sparse, upstream = None, []
@@ -395,13 +402,14 @@ def main():
                         bias = numpy_helper.to_array(model.graph.initializer[1])
                         for fmt in ("csr", "csc"):
                             kernel = upstream_sparse.build(weight, feeds["x"].shape[0],
-                                                           tmp, fmt)
+                                                           wdir, fmt)
                             got = kernel(feeds["x"]) + bias
                             upstream.append((fmt, got, kernel.prepare(feeds["x"])))
                 if name.startswith(("relu-ffn", "gated-ffn")):
                     sparse_lib = lib.replace(".so", "_exact.so")
                     sparse = SieveModel.compile(args.sievec, path, sparse_lib, "bench",
                                                 specs, ["--sparsity=exact", *flags])
+                loaded += [sieve] + ([sparse] if sparse else [])
                 inputs = [feeds[i.name] for i in sess.get_inputs()]
 
                 want = sess.run(None, feeds)
@@ -492,6 +500,11 @@ def main():
                           f"sieve {gain:5.2f} onnxruntime {ort_gain:5.2f}   "
                           f"min: sieve {smin:9.3f} ms onnxruntime {omin:9.3f} ms",
                           flush=True)
+            engines.clear()
+            configs.clear()
+            for m in loaded:
+                m.close()
+            shutil.rmtree(wdir)
 
     table = []
     if rows:

@@ -6,6 +6,7 @@ this module builds them with ctypes. Results are allocated by the model and
 freed here after copying.
 """
 
+import _ctypes
 import ctypes
 import os
 import subprocess
@@ -81,6 +82,14 @@ class SieveModel:
 
         run.keep_alive = (arrays, descs)
         return run
+
+    def close(self):
+        """Unloads the library (dlclose): its mapped weights stop holding
+        memory and, once the file is deleted, disk. The model, and every
+        callable prepare() returned, must not be called afterwards."""
+        if self.lib is not None:
+            _ctypes.dlclose(self.lib._handle)
+            self.lib = self.fn = None
 
     def _collect(self, results):
         outputs = []
