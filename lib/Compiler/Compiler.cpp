@@ -9,6 +9,7 @@
 #include "sieve/Support/TestData.h"
 #include "sieve/Target/GPUEmitter.h"
 #include "sieve/Target/JIT.h"
+#include "sieve/Target/LargePages.h"
 #include "sieve/Target/TargetDescription.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -396,7 +397,8 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
       libraries.push_back(cudaRuntimeLibrary());
     if (!writeObjectFile(*llvmModule, *machine, objectPath, error) ||
         !linkSharedLibrary(objectPath, outputTemp, machine->getTargetTriple(),
-                           openmp, error, libraries))
+                           openmp, error, libraries,
+                           hasLargeConstants(*llvmModule)))
       return fail(onMessage, error);
   }
   return commit();

@@ -49,7 +49,9 @@ createTargetMachine(const CPUTarget &target, std::string &error);
 /// (`_mlir_memref_to_llvm_alloc`, `_aligned_alloc`, `_free`; the JIT's are
 /// the buffer pool, BufferPool.h) are defined in the module as malloc,
 /// aligned_alloc and free: an object then needs only the C library. GPU
-/// host code takes them from Sieve's CUDA runtime instead.
+/// host code takes them from Sieve's CUDA runtime instead. Big constants
+/// are aligned for 2 MiB pages, with a constructor that asks for them in
+/// CPU code for Linux (placeLargeConstants, LargePages.h).
 std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module,
                                                    llvm::LLVMContext &context,
                                                    llvm::TargetMachine &machine,
@@ -73,11 +75,14 @@ bool callsOpenMPRuntime(const llvm::Module &module);
 /// architecture and `<arch>-linux-gnu-gcc` (Debian's cross compiler) for
 /// another. With `openmp`, the library depends on the OpenMP runtime (only
 /// for the host's architecture). `libraries` (full paths) are linked too,
-/// each with its folder as a run path (Sieve's CUDA runtime).
+/// each with its folder as a run path (Sieve's CUDA runtime). With
+/// `largePages` (hasLargeConstants), the segments are aligned to 2 MiB
+/// (LargePages.h).
 bool linkSharedLibrary(llvm::StringRef objectPath, llvm::StringRef path,
                        const llvm::Triple &triple, bool openmp,
                        std::string &error,
-                       const std::vector<std::string> &libraries = {});
+                       const std::vector<std::string> &libraries = {},
+                       bool largePages = false);
 
 /// The C header for the model: memref descriptor structs, the
 /// `_mlir_ciface_<entry>` declaration, and a convenience function

@@ -3,6 +3,7 @@
 #include "sieve/Target/JIT.h"
 
 #include "sieve/Target/BufferPool.h"
+#include "sieve/Target/LargePages.h"
 #include "sieve/Target/ObjectEmitter.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -77,7 +78,13 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
   }
   auto transformer = makeOptimizingTransformer(3, 0, machine->get());
   ExecutionEngineOptions options;
-  options.transformer = transformer;
+  // Big weights in 2 MiB pages (LargePages.h): aligned in the module, in
+  // memory the mapper advises.
+  options.transformer = [transformer](llvm::Module *m) {
+    placeLargeConstants(*m, /*advise=*/false);
+    return transformer(m);
+  };
+  options.sectionMemoryMapper = &largePageMemoryMapper();
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   llvm::SmallVector<llvm::StringRef, 1> libraries;
   if (openmp)

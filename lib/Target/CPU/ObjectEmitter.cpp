@@ -2,6 +2,8 @@
 
 #include "sieve/Target/ObjectEmitter.h"
 
+#include "sieve/Target/LargePages.h"
+
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -95,6 +97,9 @@ mlir::sieve::createTargetMachine(const CPUTarget &target, std::string &error) {
     }
   }
   llvm::TargetOptions options;
+  // Module constructors (the GPU module's registration, the large-page
+  // advice) in .init_array, what ELF loaders run today.
+  options.UseInitArray = true;
   std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
       triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));
@@ -167,6 +172,10 @@ mlir::sieve::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
   llvmModule->setDataLayout(machine.createDataLayout());
   if (defineAllocator)
     defineAllocationFunctions(*llvmModule);
+  // Big weights in 2 MiB pages (LargePages.h): the constructor only in
+  // CPU code for Linux (GPU host code keeps no weights on the host).
+  placeLargeConstants(*llvmModule,
+                      defineAllocator && machine.getTargetTriple().isOSLinux());
   // Only the C interface (`_mlir_ciface_<entry>`, what the header declares)
   // is exported; every other function the model defines is hidden, so that
   // its calls bind inside the library. Otherwise an entry named like a C
@@ -220,7 +229,8 @@ bool mlir::sieve::linkSharedLibrary(llvm::StringRef objectPath,
                                     llvm::StringRef path,
                                     const llvm::Triple &triple, bool openmp,
                                     std::string &error,
-                                    const std::vector<std::string> &libraries) {
+                                    const std::vector<std::string> &libraries,
+                                    bool largePages) {
   // The system compiler for the host; Debian's cross compiler
   // (<arch>-linux-gnu-gcc) for another architecture.
   const char *env = std::getenv("SIEVE_CC");
@@ -238,6 +248,8 @@ bool mlir::sieve::linkSharedLibrary(llvm::StringRef objectPath,
   std::string output = path.str(), object = objectPath.str();
   llvm::SmallVector<llvm::StringRef> args{*program, "-shared", "-o",
                                           output,   object,    "-lm"};
+  if (largePages)
+    args.push_back(largePageLinkerFlag());
   // The OpenMP runtime, by its full path (its soname is recorded) and its
   // folder as the run path, so that the library loads where Sieve was
   // built even when libomp is not on the default search path.
