@@ -150,18 +150,34 @@ func.func @conv_relu(%w: tensor<64x16xf32>, %x: tensor<16x512xf32>, %b: tensor<6
 // -----
 
 // Dynamic rows (a symbolic batch or sequence length) with static reduction
-// and columns become static pieces, no masks: a loop over whole 8-row tiles,
-// each a static 8-row matmul with the few-rows schedule, then the rest:
-// one row (decoding a token) as the matrix-vector kernel, more as one 8-row
-// tile over the rest's rows copied into zero-filled 8-row tensors (the
-// weight streamed once, not once per power of two).
+// and columns become static pieces, no masks: a loop over whole blocks of
+// 64 rows (8 register tiles), each a static matmul with the cache-blocked
+// schedule (one read of a weight panel for the block's 8 tiles), then at
+// most one piece each of 32, 16 and 8 rows (the digits of the whole tiles
+// left), then the rest: one row (decoding a token) as the matrix-vector
+// kernel, more as one 8-row tile over the rest's rows copied into
+// zero-filled 8-row tensors (the weight streamed once, not once per power
+// of two).
 // CHECK-LABEL: func.func @dynamic_rows
 // CHECK-NOT:   vector.mask
-// CHECK:       %[[REST:.*]] = arith.remui %[[ROWS:.*]], %c8 : index
-// CHECK:       %[[WHOLE:.*]] = arith.subi %[[ROWS]], %[[REST]] : index
-// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %[[WHOLE]] step %c8
+// CHECK:       %[[BREST:.*]] = arith.remui %[[ROWS:.*]], %c64 : index
+// CHECK:       %[[BLOCKS:.*]] = arith.subi %[[ROWS]], %[[BREST]] : index
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %[[BLOCKS]] step %c64
+// CHECK:         tensor.extract_slice %{{.*}} [64, 128] [1, 1] : tensor<?x128xf32> to tensor<64x128xf32>
+// CHECK:         vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK:       %[[TILES:.*]] = arith.divui %[[BREST]], %c8
+// CHECK:       arith.andi %[[TILES]], %c4
+// CHECK:       scf.if
+// CHECK:         tensor.extract_slice %{{.*}} [32, 128] [1, 1] : tensor<?x128xf32> to tensor<32x128xf32>
+// CHECK:       arith.andi %[[TILES]], %c2
+// CHECK:       scf.if
+// CHECK:         tensor.extract_slice %{{.*}} [16, 128] [1, 1] : tensor<?x128xf32> to tensor<16x128xf32>
+// CHECK:       arith.andi %[[TILES]], %c1
+// CHECK:       scf.if
 // CHECK:         tensor.extract_slice %{{.*}} [8, 128] [1, 1] : tensor<?x128xf32> to tensor<8x128xf32>
 // CHECK:         vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK:       %[[REST:.*]] = arith.remui %[[ROWS]], %c8{{.*}} : index
+// CHECK:       %[[WHOLE:.*]] = arith.subi %[[ROWS]], %[[REST]] : index
 // CHECK:       %[[ONE:.*]] = arith.cmpi eq, %[[REST]], %c1
 // CHECK:       scf.if %[[ONE]]
 // CHECK:         vector.contract {{.*}} : vector<8xf32>, vector<8x64xf32> into vector<64xf32>

@@ -371,15 +371,25 @@ Value paddedRows(OpBuilder &b, Location loc, linalg::MatmulOp matmul, Value acc,
       ArrayRef<OpFoldResult>{one, one});
 }
 
+/// Row blocks of a matmul with dynamic rows are this many register tiles:
+/// each block is a static matmul whose cache-blocked schedule reads a
+/// weight panel once for all the block's tiles (a loop of single tiles
+/// reads the whole weight once per tile: 8 times for 64 tokens).
+constexpr int64_t kRowBlockTiles = 8;
+static_assert((kRowBlockTiles & (kRowBlockTiles - 1)) == 0,
+              "the pieces after the blocks are its binary digits");
+
 /// Splits a matmul (default maps, static reduction and columns) whose rows
 /// `tileM` does not divide into matmuls of static row counts (rowPieces):
 /// static rows become one matmul per piece; dynamic rows (a symbolic batch
-/// or sequence length) a loop over whole tiles of `tileM` rows, each a
-/// static matmul, then the remainder: a one-row matmul when it is one row
-/// (decoding a token), else one `tileM`-row matmul over the remainder's
-/// rows padded with zeros (paddedRows). Every piece then gets the static
-/// schedule, with no masks. Returns the static matmuls, or nothing when
-/// `matmul` stays.
+/// or sequence length) a loop over whole blocks of kRowBlockTiles tiles of
+/// `tileM` rows, each a static matmul, then what is left in pieces of
+/// halving whole tiles (4, 2, 1 tiles: at most one of each), then the
+/// remainder under one tile: a one-row matmul when it is one row (decoding
+/// a token), else one `tileM`-row matmul over the remainder's rows padded
+/// with zeros (paddedRows). Every piece then gets the static schedule,
+/// with no masks. Returns the static matmuls, or nothing when `matmul`
+/// stays.
 SmallVector<linalg::MatmulOp>
 splitRows(IRRewriter &rewriter, linalg::MatmulOp matmul, int64_t tileM) {
   auto op = cast<linalg::LinalgOp>(matmul.getOperation());
@@ -410,24 +420,14 @@ splitRows(IRRewriter &rewriter, linalg::MatmulOp matmul, int64_t tileM) {
   auto index = [&](int64_t v) {
     return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
   };
-  Value rows = tensor::DimOp::create(rewriter, loc, acc, 0);
-  Value tile = index(tileM);
-  Value rest = arith::RemUIOp::create(rewriter, loc, rows, tile);
-  Value whole = arith::SubIOp::create(rewriter, loc, rows, rest);
-  auto loop = scf::ForOp::create(
-      rewriter, loc, index(0), whole, tile, ValueRange{acc},
-      [&](OpBuilder &b, Location loc, Value i, ValueRange iterArgs) {
-        scf::YieldOp::create(
-            b, loc, matmulRows(b, loc, matmul, iterArgs[0], i, tileM, pieces));
-      });
-  acc = loop.getResult(0);
-  // The remainder after the whole tiles: one row (decoding a token) as a
-  // one-row piece; two or more as one whole tile over rows padded with
-  // zeros, which streams the weight once.
-  auto remainder = [&](arith::CmpIPredicate predicate,
-                       function_ref<Value()> piece) {
-    Value holds =
-        arith::CmpIOp::create(rewriter, loc, predicate, rest, index(1));
+  auto andi = [&](Value a, int64_t mask) {
+    return arith::AndIOp::create(rewriter, loc, a, index(mask)).getResult();
+  };
+  auto muli = [&](Value a, int64_t factor) {
+    return arith::MulIOp::create(rewriter, loc, a, index(factor)).getResult();
+  };
+  // `piece()` in place of the output when `holds`.
+  auto when = [&](Value holds, function_ref<Value()> piece) {
     auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange{acc.getType()},
                                   holds, /*withElseRegion=*/true);
     rewriter.setInsertionPointToStart(ifOp.thenBlock());
@@ -436,6 +436,41 @@ splitRows(IRRewriter &rewriter, linalg::MatmulOp matmul, int64_t tileM) {
     scf::YieldOp::create(rewriter, loc, acc);
     rewriter.setInsertionPointAfter(ifOp);
     acc = ifOp.getResult(0);
+  };
+  Value rows = tensor::DimOp::create(rewriter, loc, acc, 0);
+  int64_t block = tileM * kRowBlockTiles;
+  Value blockRest = arith::RemUIOp::create(rewriter, loc, rows, index(block));
+  Value blocks = arith::SubIOp::create(rewriter, loc, rows, blockRest);
+  auto loop = scf::ForOp::create(
+      rewriter, loc, index(0), blocks, index(block), ValueRange{acc},
+      [&](OpBuilder &b, Location loc, Value i, ValueRange iterArgs) {
+        scf::YieldOp::create(
+            b, loc, matmulRows(b, loc, matmul, iterArgs[0], i, block, pieces));
+      });
+  acc = loop.getResult(0);
+  // The whole tiles after the blocks (fewer than kRowBlockTiles): their
+  // count's binary digits, largest first, each one static piece.
+  Value tiles = arith::DivUIOp::create(rewriter, loc, blockRest, index(tileM));
+  for (int64_t count = kRowBlockTiles / 2; count >= 1; count /= 2) {
+    Value holds = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
+                                        andi(tiles, count), index(0));
+    // After the blocks and the larger pieces: the digits above this one.
+    Value offset = arith::AddIOp::create(
+        rewriter, loc, blocks, muli(andi(tiles, ~(2 * count - 1)), tileM));
+    when(holds, [&] {
+      return matmulRows(rewriter, loc, matmul, acc, offset, count * tileM,
+                        pieces);
+    });
+  }
+  Value rest = arith::RemUIOp::create(rewriter, loc, rows, index(tileM));
+  Value whole = arith::SubIOp::create(rewriter, loc, rows, rest);
+  // The remainder after the whole tiles: one row (decoding a token) as a
+  // one-row piece; two or more as one whole tile over rows padded with
+  // zeros, which streams the weight once.
+  auto remainder = [&](arith::CmpIPredicate predicate,
+                       function_ref<Value()> piece) {
+    when(arith::CmpIOp::create(rewriter, loc, predicate, rest, index(1)),
+         piece);
   };
   remainder(arith::CmpIPredicate::eq, [&] {
     return matmulRows(rewriter, loc, matmul, acc, whole, 1, pieces);
