@@ -154,10 +154,9 @@ func.func @conv_relu(%w: tensor<64x16xf32>, %x: tensor<16x512xf32>, %b: tensor<6
 // 64 rows (8 register tiles), each a static matmul with the cache-blocked
 // schedule (one read of a weight panel for the block's 8 tiles), then at
 // most one piece each of 32, 16 and 8 rows (the digits of the whole tiles
-// left), then the rest: one row (decoding a token) as the matrix-vector
-// kernel, more as one 8-row tile over the rest's rows copied into
-// zero-filled 8-row tensors (the weight streamed once, not once per power
-// of two).
+// left), then the rest by its row count: one row (decoding a token) as the
+// matrix-vector kernel, r rows (2-7) as one r-row register tile (the weight
+// streamed once, not once per power of two, and no padding rows computed).
 // CHECK-LABEL: func.func @dynamic_rows
 // CHECK-NOT:   vector.mask
 // CHECK:       %[[BREST:.*]] = arith.remui %[[ROWS:.*]], %c64 : index
@@ -178,16 +177,18 @@ func.func @conv_relu(%w: tensor<64x16xf32>, %x: tensor<16x512xf32>, %b: tensor<6
 // CHECK:         vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
 // CHECK:       %[[REST:.*]] = arith.remui %[[ROWS]], %c8{{.*}} : index
 // CHECK:       %[[WHOLE:.*]] = arith.subi %[[ROWS]], %[[REST]] : index
-// CHECK:       %[[ONE:.*]] = arith.cmpi eq, %[[REST]], %c1
-// CHECK:       scf.if %[[ONE]]
+// CHECK:       scf.index_switch %[[REST]]
+// CHECK:       case 1 {
+// CHECK:         tensor.extract_slice %{{.*}}[%[[WHOLE]], 0] [1, 128] [1, 1]
 // CHECK:         vector.contract {{.*}} : vector<8xf32>, vector<8x64xf32> into vector<64xf32>
-// CHECK:       %[[MORE:.*]] = arith.cmpi ugt, %[[REST]], %c1
-// CHECK:       scf.if %[[MORE]]
-// CHECK:         tensor.insert_slice %{{.*}} into %{{.*}}[0, 0] [%[[REST]], 64] [1, 1] : tensor<?x64xf32> into tensor<8x64xf32>
-// CHECK:         tensor.insert_slice %{{.*}} into %{{.*}}[0, 0] [%[[REST]], 128] [1, 1] : tensor<?x128xf32> into tensor<8x128xf32>
-// CHECK:         vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
-// CHECK:         tensor.extract_slice %{{.*}}[0, 0] [%[[REST]], 64] [1, 1] : tensor<8x64xf32> to tensor<?x64xf32>
-// CHECK:         tensor.insert_slice %{{.*}}[%[[WHOLE]], 0] [%[[REST]], 64] [1, 1] : tensor<?x64xf32> into tensor<?x64xf32>
+// CHECK:       case 2 {
+// CHECK:         tensor.extract_slice %{{.*}}[%[[WHOLE]], 0] [2, 128] [1, 1]
+// CHECK:         vector.contract {{.*}} : vector<2x1xf32>, vector<1x32xf32> into vector<2x32xf32>
+// CHECK:       case 7 {
+// CHECK:         tensor.extract_slice %{{.*}}[%[[WHOLE]], 0] [7, 128] [1, 1]
+// CHECK:         vector.contract {{.*}} : vector<7x1xf32>, vector<1x32xf32> into vector<7x32xf32>
+// CHECK:         tensor.insert_slice %{{.*}}[%[[WHOLE]], 0] [7, 64] [1, 1] : tensor<7x64xf32> into tensor<?x64xf32>
+// CHECK:       default {
 // CHECK-NOT:   vector.mask
 // CHECK:       return
 func.func @dynamic_rows(%a: tensor<?x128xf32>, %b: tensor<128x64xf32>, %c: tensor<?x64xf32>) -> tensor<?x64xf32> {

@@ -327,50 +327,6 @@ Value matmulRows(OpBuilder &b, Location loc, linalg::MatmulOp matmul, Value acc,
       ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
 }
 
-/// The `rows` (fewer than `tileM`, dynamic) rows of `matmul` at row
-/// `offset` of `acc` as one static matmul of `tileM` rows: its rows of the
-/// input and of `acc` are copied into zero-filled `tileM`-row tensors, and
-/// the product's first `rows` rows inserted back. Returns the new output
-/// and appends the matmul to `pieces`.
-Value paddedRows(OpBuilder &b, Location loc, linalg::MatmulOp matmul, Value acc,
-                 Value offset, Value rows, int64_t tileM,
-                 SmallVectorImpl<linalg::MatmulOp> &pieces) {
-  Value a = matmul.getInputs()[0], w = matmul.getInputs()[1];
-  auto wt = cast<RankedTensorType>(w.getType());
-  int64_t k = wt.getDimSize(0), n = wt.getDimSize(1);
-  OpFoldResult zeroIndex = b.getIndexAttr(0), one = b.getIndexAttr(1);
-  auto padded = [&](Value source, int64_t columns) {
-    Type element = cast<RankedTensorType>(source.getType()).getElementType();
-    auto part = tensor::ExtractSliceOp::create(
-        b, loc, source, ArrayRef<OpFoldResult>{offset, zeroIndex},
-        ArrayRef<OpFoldResult>{rows, b.getIndexAttr(columns)},
-        ArrayRef<OpFoldResult>{one, one});
-    Value empty = tensor::EmptyOp::create(b, loc, {tileM, columns}, element);
-    Value zero =
-        arith::ConstantOp::create(b, loc, element, b.getZeroAttr(element));
-    Value zeros = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
-    return tensor::InsertSliceOp::create(
-               b, loc, part, zeros,
-               ArrayRef<OpFoldResult>{zeroIndex, zeroIndex},
-               ArrayRef<OpFoldResult>{rows, b.getIndexAttr(columns)},
-               ArrayRef<OpFoldResult>{one, one})
-        .getResult();
-  };
-  Value out = padded(acc, n);
-  auto piece =
-      linalg::MatmulOp::create(b, loc, TypeRange{out.getType()},
-                               ValueRange{padded(a, k), w}, ValueRange{out});
-  pieces.push_back(piece);
-  auto product = tensor::ExtractSliceOp::create(
-      b, loc, piece.getResult(0), ArrayRef<OpFoldResult>{zeroIndex, zeroIndex},
-      ArrayRef<OpFoldResult>{rows, b.getIndexAttr(n)},
-      ArrayRef<OpFoldResult>{one, one});
-  return tensor::InsertSliceOp::create(
-      b, loc, product, acc, ArrayRef<OpFoldResult>{offset, zeroIndex},
-      ArrayRef<OpFoldResult>{rows, b.getIndexAttr(n)},
-      ArrayRef<OpFoldResult>{one, one});
-}
-
 /// Row blocks of a matmul with dynamic rows are this many register tiles:
 /// each block is a static matmul whose cache-blocked schedule reads a
 /// weight panel once for all the block's tiles (a loop of single tiles
@@ -385,11 +341,10 @@ static_assert((kRowBlockTiles & (kRowBlockTiles - 1)) == 0,
 /// or sequence length) a loop over whole blocks of kRowBlockTiles tiles of
 /// `tileM` rows, each a static matmul, then what is left in pieces of
 /// halving whole tiles (4, 2, 1 tiles: at most one of each), then the
-/// remainder under one tile: a one-row matmul when it is one row (decoding
-/// a token), else one `tileM`-row matmul over the remainder's rows padded
-/// with zeros (paddedRows). Every piece then gets the static schedule,
-/// with no masks. Returns the static matmuls, or nothing when `matmul`
-/// stays.
+/// remainder under one tile by its row count (scf.index_switch): one row
+/// (decoding a token) a one-row matmul, r rows one r-row matmul. Every
+/// piece then gets the static schedule, with no masks. Returns the static
+/// matmuls, or nothing when `matmul` stays.
 SmallVector<linalg::MatmulOp>
 splitRows(IRRewriter &rewriter, linalg::MatmulOp matmul, int64_t tileM) {
   auto op = cast<linalg::LinalgOp>(matmul.getOperation());
@@ -464,21 +419,25 @@ splitRows(IRRewriter &rewriter, linalg::MatmulOp matmul, int64_t tileM) {
   }
   Value rest = arith::RemUIOp::create(rewriter, loc, rows, index(tileM));
   Value whole = arith::SubIOp::create(rewriter, loc, rows, rest);
-  // The remainder after the whole tiles: one row (decoding a token) as a
-  // one-row piece; two or more as one whole tile over rows padded with
-  // zeros, which streams the weight once.
-  auto remainder = [&](arith::CmpIPredicate predicate,
-                       function_ref<Value()> piece) {
-    when(arith::CmpIOp::create(rewriter, loc, predicate, rest, index(1)),
-         piece);
-  };
-  remainder(arith::CmpIPredicate::eq, [&] {
-    return matmulRows(rewriter, loc, matmul, acc, whole, 1, pieces);
-  });
-  if (tileM > 2)
-    remainder(arith::CmpIPredicate::ugt, [&] {
-      return paddedRows(rewriter, loc, matmul, acc, whole, rest, tileM, pieces);
-    });
+  // The rows after the whole tiles, by their count: one row (decoding a
+  // token) the one-row piece, r rows one r-row register tile, which
+  // streams the weight once and computes no padding rows (a batch of 2
+  // padded to an 8-row tile did 4x the work).
+  SmallVector<int64_t> counts =
+      llvm::to_vector(llvm::seq<int64_t>(1, std::max<int64_t>(tileM, 1)));
+  auto remainder = scf::IndexSwitchOp::create(
+      rewriter, loc, TypeRange{acc.getType()}, rest, counts, counts.size());
+  for (auto [count, region] : llvm::zip(counts, remainder.getCaseRegions())) {
+    rewriter.setInsertionPointToStart(&region.emplaceBlock());
+    scf::YieldOp::create(
+        rewriter, loc,
+        matmulRows(rewriter, loc, matmul, acc, whole, count, pieces));
+  }
+  rewriter.setInsertionPointToStart(
+      &remainder.getDefaultRegion().emplaceBlock());
+  scf::YieldOp::create(rewriter, loc, acc);
+  rewriter.setInsertionPointAfter(remainder);
+  acc = remainder.getResult(0);
   rewriter.replaceOp(matmul, acc);
   return pieces;
 }
