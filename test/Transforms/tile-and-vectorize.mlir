@@ -437,3 +437,32 @@ func.func @batch_odd_columns(%a: tensor<2x16x64xf32>, %b: tensor<2x64x197xf32>, 
   %r = linalg.batch_matmul ins(%a, %b : tensor<2x16x64xf32>, tensor<2x64x197xf32>) outs(%c : tensor<2x16x197xf32>) -> tensor<2x16x197xf32>
   return %r : tensor<2x16x197xf32>
 }
+
+// -----
+
+// A 2-D transpose (pixel rows back to NCHW): blocks of 8 input rows by one
+// vector of columns, each read as a vector, transposed in registers and
+// written as whole output rows; the rows left over (196 = 24 x 8 + 4) one
+// block of 4. Columns that give vectors of fewer than 4 lanes stay.
+// CHECK-LABEL: func.func @transpose_blocks
+// CHECK:       scf.for %[[C:.*]] = %c0{{.*}} to %c64{{.*}} step %c16
+// CHECK:         scf.for %[[R:.*]] = %c0{{.*}} to %c192{{.*}} step %c8
+// CHECK:           %[[V:.*]] = vector.transfer_read %{{.*}}[%[[R]], %[[C]]], %{{.*}} {in_bounds = [true, true]} : tensor<196x64xf32>, vector<8x16xf32>
+// CHECK:           %[[T:.*]] = vector.transpose %[[V]], [1, 0] : vector<8x16xf32> to vector<16x8xf32>
+// CHECK:           vector.transfer_write %[[T]], %{{.*}}[%[[C]], %[[R]]] {in_bounds = [true, true]} : vector<16x8xf32>, tensor<64x196xf32>
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c64{{.*}} step %c16
+// CHECK:         scf.for %{{.*}} = %c192{{.*}} to %c196{{.*}} step %c4
+// CHECK:           vector.transpose %{{.*}}, [1, 0] : vector<4x16xf32> to vector<16x4xf32>
+// CHECK-NOT:   linalg.transpose
+// CHECK-LABEL: func.func @transpose_narrow
+// CHECK:       linalg.transpose
+func.func @transpose_blocks(%x: tensor<196x64xf32>) -> tensor<64x196xf32> {
+  %e = tensor.empty() : tensor<64x196xf32>
+  %t = linalg.transpose ins(%x : tensor<196x64xf32>) outs(%e : tensor<64x196xf32>) permutation = [1, 0]
+  return %t : tensor<64x196xf32>
+}
+func.func @transpose_narrow(%x: tensor<196x6xf32>) -> tensor<6x196xf32> {
+  %e = tensor.empty() : tensor<6x196xf32>
+  %t = linalg.transpose ins(%x : tensor<196x6xf32>) outs(%e : tensor<6x196xf32>) permutation = [1, 0]
+  return %t : tensor<6x196xf32>
+}

@@ -4,6 +4,7 @@
 
 #include "sieve/Analysis/CostModel.h"
 #include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
+#include "sieve/Dialect/Sieve/Transforms/TransposeKernels.h"
 #include "sieve/Dialect/Sieve/Transforms/WindowKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -1097,6 +1098,13 @@ struct SieveTileAndVectorizePass
                                              minChunkCycles};
     for (linalg::LinalgOp op : windowOps)
       (void)sieve::vectorizeWindowOp(rewriter, op, windowOptions);
+    // 2-D transposes (pixel rows back to NCHW) as register-transposed
+    // vector blocks.
+    SmallVector<linalg::TransposeOp> transposes;
+    getOperation().walk(
+        [&](linalg::TransposeOp op) { transposes.push_back(op); });
+    for (linalg::TransposeOp op : transposes)
+      (void)sieve::vectorizeTranspose(rewriter, op, vectorWidth);
 
     // Matmuls whose rows the register tile does not divide (a symbolic
     // batch or sequence length; 7 rows) become static pieces first.
