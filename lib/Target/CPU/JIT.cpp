@@ -77,13 +77,15 @@ std::unique_ptr<JitModel> JitModel::compile(ModuleOp module,
     return nullptr;
   }
   auto transformer = makeOptimizingTransformer(3, 0, machine->get());
-  ExecutionEngineOptions options;
   // Big weights in 2 MiB pages (LargePages.h): aligned in the module, in
-  // memory the mapper advises.
-  options.transformer = [transformer](llvm::Module *m) {
+  // memory the mapper advises. (ExecutionEngineOptions::transformer is a
+  // function_ref: the callable must outlive ExecutionEngine::create.)
+  auto placeAndOptimize = [&transformer](llvm::Module *m) {
     placeLargeConstants(*m, /*advise=*/false);
     return transformer(m);
   };
+  ExecutionEngineOptions options;
+  options.transformer = placeAndOptimize;
   options.sectionMemoryMapper = &largePageMemoryMapper();
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   llvm::SmallVector<llvm::StringRef, 1> libraries;
