@@ -364,9 +364,10 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
     progress(onMessage, "generating code for " + options.target.arch +
                             " (cpu " + options.target.cpu + ")");
   llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateAndOptimize(*module, llvmContext, *machine, error,
-                           /*defineAllocator=*/!gpu);
+  std::unique_ptr<llvm::Module> llvmModule = translateAndOptimize(
+      *module, llvmContext, *machine, error,
+      /*defineAllocator=*/!gpu,
+      /*pooledAllocator=*/*kind == OutputKind::SharedLibrary);
   if (!llvmModule)
     return fail(onMessage, error);
   openmp = callsOpenMPRuntime(*llvmModule);
@@ -398,7 +399,8 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
     if (!writeObjectFile(*llvmModule, *machine, objectPath, error) ||
         !linkSharedLibrary(objectPath, outputTemp, machine->getTargetTriple(),
                            openmp, error, libraries,
-                           hasLargeConstants(*llvmModule)))
+                           hasLargeConstants(*llvmModule),
+                           /*bufferPool=*/!gpu))
       return fail(onMessage, error);
   }
   return commit();

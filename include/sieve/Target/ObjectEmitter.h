@@ -48,15 +48,16 @@ createTargetMachine(const CPUTarget &target, std::string &error);
 /// functions that sieve-cpu-pipeline's code calls
 /// (`_mlir_memref_to_llvm_alloc`, `_aligned_alloc`, `_free`; the JIT's are
 /// the buffer pool, BufferPool.h) are defined in the module as malloc,
-/// aligned_alloc and free: an object then needs only the C library. GPU
+/// aligned_alloc and free: an object then needs only the C library; with
+/// `pooledAllocator` (a shared library, which links it) as Sieve's buffer
+/// pool (runtime/sieve_buffer_pool.h). GPU
 /// host code takes them from Sieve's CUDA runtime instead. Big constants
 /// are aligned for 2 MiB pages, with a constructor that asks for them in
 /// CPU code for Linux (placeLargeConstants, LargePages.h).
-std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module,
-                                                   llvm::LLVMContext &context,
-                                                   llvm::TargetMachine &machine,
-                                                   std::string &error,
-                                                   bool defineAllocator = true);
+std::unique_ptr<llvm::Module>
+translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
+                     llvm::TargetMachine &machine, std::string &error,
+                     bool defineAllocator = true, bool pooledAllocator = false);
 
 /// Writes an object file of `module` to `path`.
 bool writeObjectFile(llvm::Module &module, llvm::TargetMachine &machine,
@@ -77,12 +78,14 @@ bool callsOpenMPRuntime(const llvm::Module &module);
 /// for the host's architecture). `libraries` (full paths) are linked too,
 /// each with its folder as a run path (Sieve's CUDA runtime). With
 /// `largePages` (hasLargeConstants), the segments are aligned to 2 MiB
-/// (LargePages.h).
+/// (LargePages.h). With `bufferPool`, Sieve's buffer pool
+/// (runtime/sieve_buffer_pool.c) is compiled into the library, for the
+/// allocation functions translateAndOptimize's `pooledAllocator` defines.
 bool linkSharedLibrary(llvm::StringRef objectPath, llvm::StringRef path,
                        const llvm::Triple &triple, bool openmp,
                        std::string &error,
                        const std::vector<std::string> &libraries = {},
-                       bool largePages = false);
+                       bool largePages = false, bool bufferPool = false);
 
 /// The C header for the model: memref descriptor structs, the
 /// `_mlir_ciface_<entry>` declaration, and a convenience function

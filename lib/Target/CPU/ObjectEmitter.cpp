@@ -112,7 +112,7 @@ namespace {
 
 /// Defines the generic allocation functions that `module` declares as calls
 /// of the C library's (translateAndOptimize).
-void defineAllocationFunctions(llvm::Module &module) {
+void defineAllocationFunctions(llvm::Module &module, bool pooled) {
   llvm::LLVMContext &context = module.getContext();
   llvm::Type *ptr = llvm::PointerType::getUnqual(context);
   llvm::Type *size = module.getDataLayout().getIntPtrType(context);
@@ -126,6 +126,32 @@ void defineAllocationFunctions(llvm::Module &module) {
     llvm::FunctionCallee callee = module.getOrInsertFunction(libraryName, type);
     body(b, callee, f);
   };
+  if (pooled) {
+    // runtime/sieve_buffer_pool.c, compiled into the library.
+    llvm::FunctionType *allocate =
+        llvm::FunctionType::get(ptr, {size, size}, false);
+    define("_mlir_memref_to_llvm_alloc", "sieve_pool_allocate", allocate,
+           [&](llvm::IRBuilder<> &b, llvm::FunctionCallee callee,
+               llvm::Function *f) {
+             b.CreateRet(b.CreateCall(
+                 callee, {f->getArg(0), llvm::ConstantInt::get(size, 64)}));
+           });
+    define("_mlir_memref_to_llvm_aligned_alloc", "sieve_pool_allocate",
+           allocate,
+           [](llvm::IRBuilder<> &b, llvm::FunctionCallee callee,
+              llvm::Function *f) {
+             b.CreateRet(b.CreateCall(callee, {f->getArg(1), f->getArg(0)}));
+           });
+    define(
+        "_mlir_memref_to_llvm_free", "sieve_pool_free",
+        llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr}, false),
+        [](llvm::IRBuilder<> &b, llvm::FunctionCallee callee,
+           llvm::Function *f) {
+          b.CreateCall(callee, {f->getArg(0)});
+          b.CreateRetVoid();
+        });
+    return;
+  }
   define(
       "_mlir_memref_to_llvm_alloc", "malloc",
       llvm::FunctionType::get(ptr, {size}, false),
@@ -155,10 +181,9 @@ void defineAllocationFunctions(llvm::Module &module) {
 
 } // namespace
 
-std::unique_ptr<llvm::Module>
-mlir::sieve::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
-                                  llvm::TargetMachine &machine,
-                                  std::string &error, bool defineAllocator) {
+std::unique_ptr<llvm::Module> mlir::sieve::translateAndOptimize(
+    ModuleOp module, llvm::LLVMContext &context, llvm::TargetMachine &machine,
+    std::string &error, bool defineAllocator, bool pooledAllocator) {
   registerBuiltinDialectTranslation(*module->getContext());
   registerLLVMDialectTranslation(*module->getContext());
   registerOpenMPDialectTranslation(*module->getContext());
@@ -171,7 +196,7 @@ mlir::sieve::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
   llvmModule->setTargetTriple(machine.getTargetTriple());
   llvmModule->setDataLayout(machine.createDataLayout());
   if (defineAllocator)
-    defineAllocationFunctions(*llvmModule);
+    defineAllocationFunctions(*llvmModule, pooledAllocator);
   // Big weights in 2 MiB pages (LargePages.h): the constructor only in
   // CPU code for Linux (GPU host code keeps no weights on the host).
   placeLargeConstants(*llvmModule,
@@ -230,7 +255,7 @@ bool mlir::sieve::linkSharedLibrary(llvm::StringRef objectPath,
                                     const llvm::Triple &triple, bool openmp,
                                     std::string &error,
                                     const std::vector<std::string> &libraries,
-                                    bool largePages) {
+                                    bool largePages, bool bufferPool) {
   // The system compiler for the host; Debian's cross compiler
   // (<arch>-linux-gnu-gcc) for another architecture.
   const char *env = std::getenv("SIEVE_CC");
@@ -250,6 +275,12 @@ bool mlir::sieve::linkSharedLibrary(llvm::StringRef objectPath,
                                           output,   object,    "-lm"};
   if (largePages)
     args.push_back(largePageLinkerFlag());
+  // The buffer pool that the model's allocation functions call, compiled
+  // with the same driver (so for the target), its functions hidden.
+  if (bufferPool) {
+    args.append({"-O2", "-fPIC", "-fvisibility=hidden", "-x", "c",
+                 SIEVE_BUFFER_POOL_SOURCE, "-x", "none"});
+  }
   // The OpenMP runtime, by its full path (its soname is recorded) and its
   // folder as the run path, so that the library loads where Sieve was
   // built even when libomp is not on the default search path.
