@@ -242,6 +242,11 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.vectorContractLowering =
       vector::VectorContractLowering::OuterProduct;
+  // A vector's horizontal sum (the end of a row reduction: LayerNorm,
+  // softmax, global average pools) as a tree of adds, not one lane after
+  // another (64 dependent adds per 64-lane chunk). The vertical sums before
+  // it already reassociate the row's order.
+  vectorToLLVM.reassociateFPReductions = true;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

@@ -466,3 +466,25 @@ func.func @transpose_narrow(%x: tensor<196x6xf32>) -> tensor<6x196xf32> {
   %t = linalg.transpose ins(%x : tensor<196x6xf32>) outs(%e : tensor<6x196xf32>) permutation = [1, 0]
   return %t : tensor<6x196xf32>
 }
+
+// -----
+
+// A global average pool's sum (two trailing reduction loops, height and
+// width, contiguous in the input) becomes one row reduction per channel;
+// rows of 196 that 16 lanes do not divide are reduced in 64-lane chunks up
+// to 192, then the last 4 lanes, the second accumulating onto the first.
+// CHECK-LABEL: func.func @global_pool_sum
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c192{{.*}} step %c64
+// CHECK:         vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<1x1x64xf32> to vector<1x1xf32>
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c4{{.*}} step %c4
+// CHECK:         vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<1x1x4xf32> to vector<1x1xf32>
+func.func @global_pool_sum(%x: tensor<1x480x14x14xf32>, %acc: tensor<1x480xf32>) -> tensor<1x480xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%x : tensor<1x480x14x14xf32>) outs(%acc : tensor<1x480xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<1x480xf32>
+  return %r : tensor<1x480xf32>
+}

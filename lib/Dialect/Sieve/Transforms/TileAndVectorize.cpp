@@ -150,6 +150,70 @@ SmallVector<int64_t> rowReductionTile(linalg::LinalgOp op,
   return sizes;
 }
 
+/// A generic whose trailing loops are all reductions, two or more (a
+/// global average pool's height and width), with those loops merged into
+/// one where every operand reads them as one contiguous run (or not at
+/// all): the merged op, so that rowReductionTile applies. Null (and `op`
+/// unchanged) otherwise.
+linalg::LinalgOp collapseTrailingReductions(RewriterBase &rewriter,
+                                            linalg::LinalgOp op) {
+  if (!isa<linalg::GenericOp>(op) || op.getNumLoops() < 2)
+    return {};
+  SmallVector<utils::IteratorType> types = op.getIteratorTypesArray();
+  unsigned loops = types.size(), first = loops;
+  while (first > 0 && types[first - 1] == utils::IteratorType::reduction)
+    --first;
+  if (loops - first < 2 || op.getNumReductionLoops() != loops - first)
+    return {};
+  SmallVector<ReassociationIndices> groups;
+  for (unsigned d = 0; d < first; ++d)
+    groups.push_back({int64_t(d)});
+  ReassociationIndices merged;
+  for (unsigned d = first; d < loops; ++d)
+    merged.push_back(d);
+  groups.push_back(merged);
+  return collapseLoops(rewriter, op, groups);
+}
+
+/// Reduces the rows of `op` (rowReductionTile) in vectors: a row whose
+/// length the vector width does not divide (a 14 x 14 map: 196) is split
+/// into the whole vectors and the rest, each reduced on its own (the rest
+/// accumulating onto the first's result), instead of reducing the whole
+/// row four lanes at a time. Returns whether it applied.
+template <typename TileFn>
+bool vectorizeRowReduction(RewriterBase &rewriter, linalg::LinalgOp op,
+                           int64_t vectorWidth, TileFn tileAndVectorizeFn) {
+  SmallVector<int64_t> row = rowReductionTile(op, vectorWidth);
+  unsigned last = op.getNumLoops() - 1;
+  int64_t extent = op.getNumLoops() ? op.getStaticLoopRanges()[last] : 0;
+  if (!ShapedType::isDynamic(extent) && extent > vectorWidth &&
+      extent % vectorWidth != 0 && isa<linalg::GenericOp>(op) &&
+      op.getNumReductionLoops() == 1 &&
+      op.getIteratorTypesArray()[last] == utils::IteratorType::reduction) {
+    rewriter.setInsertionPoint(op);
+    auto [whole, rest] = linalg::splitOp(
+        rewriter, cast<TilingInterface>(op.getOperation()), last,
+        rewriter.getIndexAttr(extent - extent % vectorWidth));
+    bool done = false;
+    for (TilingInterface piece : {whole, rest}) {
+      auto linalgPiece = dyn_cast_or_null<linalg::LinalgOp>(
+          piece ? piece.getOperation() : nullptr);
+      if (!linalgPiece)
+        continue;
+      SmallVector<int64_t> sizes = rowReductionTile(linalgPiece, vectorWidth);
+      if (!sizes.empty()) {
+        (void)tileAndVectorizeFn(linalgPiece, sizes);
+        done = true;
+      }
+    }
+    return done;
+  }
+  if (row.empty())
+    return false;
+  (void)tileAndVectorizeFn(op, row);
+  return true;
+}
+
 /// The largest multiple of `step` that is at most `want` and divides
 /// `size` (for cache blocks, which need not be powers of two), or
 /// fittingTile(size, want) when there is none.
@@ -1227,11 +1291,16 @@ struct SieveTileAndVectorizePass
                                /*hoistFromInnermost=*/true);
         continue;
       }
-      if (SmallVector<int64_t> row = rowReductionTile(op, vectorWidth);
-          !row.empty()) {
-        (void)tileAndVectorize(rewriter, op, row);
-        continue;
+      if (linalg::LinalgOp flat = collapseTrailingReductions(rewriter, op)) {
+        op = flat;
+        ranges = op.getStaticLoopRanges();
       }
+      if (vectorizeRowReduction(
+              rewriter, op, vectorWidth,
+              [&](linalg::LinalgOp piece, ArrayRef<int64_t> sizes) {
+                return tileAndVectorize(rewriter, piece, sizes);
+              }))
+        continue;
       if (!isVectorizableElementwise(op))
         continue;
       if (linalg::LinalgOp flat =
