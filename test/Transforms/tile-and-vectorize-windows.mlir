@@ -83,11 +83,13 @@ func.func @grouped(%x: tensor<1x2x4x12x12xf32>, %w: tensor<2x3x4x3x3xf32>, %init
 
 // -----
 
-// Pools: the max pool combines its taps with arith.maximumf, the sum pool
-// with arith.addf; no weights.
+// Pools: the max pool combines its taps with a compare and select (acc > x
+// ? acc : x, one vmaxps; arith.maximumf's NaN propagation took four
+// instructions), the sum pool with arith.addf; no weights.
 // CHECK-LABEL: func.func @max_pool
 // CHECK-NOT:   vector.fma
-// CHECK-COUNT-9: arith.maximumf {{.*}} : vector<16xf32>
+// CHECK-NOT:   arith.maximumf
+// CHECK-COUNT-9: arith.select {{.*}} : vector<16xi1>, vector<16xf32>
 // CHECK-LABEL: func.func @sum_pool
 // CHECK-COUNT-4: arith.addf {{.*}} : vector<16xf32>
 func.func @max_pool(%x: tensor<1x3x33x33xf32>, %init: tensor<1x3x16x16xf32>) -> tensor<1x3x16x16xf32> {
@@ -190,7 +192,8 @@ func.func @fused_layer(%x: tensor<1x8x16x16xf32>, %w: tensor<8x3x3xf32>, %b: ten
 // accumulator a fill. The kernel reads the unpadded 16x16 input, the lanes
 // past its end as -inf (the transfer's padding value), skips the last
 // output row's taps below the image, and starts from the fill's value (the
-// first maximum with -inf folds away: 8 per vector, 5 in the last row). The
+// first maximum with -inf is the tap itself: 8 per vector, 5 in the last
+// row). The
 // taps that start past column 0 read 16 lanes under a mask of the lanes
 // before the row's end.
 // CHECK-LABEL: func.func @ceil_max_pool
@@ -200,10 +203,10 @@ func.func @fused_layer(%x: tensor<1x8x16x16xf32>, %w: tensor<8x3x3xf32>, %b: ten
 // CHECK:         vector.transfer_read %arg0{{.*}}, %[[NEG]] {in_bounds = [true]} : tensor<1x3x16x16xf32>, vector<16xf32>
 // CHECK:         %[[M15:.*]] = vector.constant_mask [15] : vector<16xi1>
 // CHECK:         vector.transfer_read %arg0[{{.*}}, %c1], %[[NEG]], %[[M15]] {in_bounds = [true]} : tensor<1x3x16x16xf32>, vector<16xf32>
-// CHECK-COUNT-8: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK-COUNT-8: arith.select {{.*}} : vector<8xi1>, vector<8xf32>
 // CHECK:       }
-// CHECK-COUNT-5: arith.maximumf
-// CHECK-NOT:   arith.maximumf
+// CHECK-COUNT-5: arith.select
+// CHECK-NOT:   arith.select
 // CHECK:       return
 func.func @ceil_max_pool(%x: tensor<1x3x16x16xf32>) -> tensor<1x3x8x8xf32> {
   %neg = arith.constant 0xFF800000 : f32

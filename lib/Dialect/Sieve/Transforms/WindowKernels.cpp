@@ -550,9 +550,33 @@ private:
           acc =
               vector::FMAOp::create(b, loc, x, taps[kh * s.kernelW + kw], acc);
           break;
-        case WindowCombine::Max:
-          acc = arith::MaximumFOp::create(b, loc, acc, x);
+        case WindowCombine::Max: {
+          // acc > x ? acc : x, which is one vmaxps (SSE's max), where
+          // arith.maximumf's NaN propagation is four instructions per
+          // vector. A NaN in the window is kept when it is the later tap
+          // (as onnxruntime's MLAS, which also uses maxps).
+          // From a splat of -inf (the pool's fill), the first tap is the
+          // maximum as it is.
+          Value start = acc;
+          if (auto broadcast = start.getDefiningOp<vector::BroadcastOp>())
+            start = broadcast.getSource();
+          APFloat value(0.0f);
+          DenseElementsAttr splat;
+          bool constant = matchPattern(start, m_ConstantFloat(&value));
+          if (!constant && matchPattern(start, m_Constant(&splat)) &&
+              splat.isSplat() && isa<FloatType>(splat.getElementType())) {
+            value = splat.getSplatValue<APFloat>();
+            constant = true;
+          }
+          if (constant && value.isInfinity() && value.isNegative()) {
+            acc = x;
+            break;
+          }
+          Value greater =
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, acc, x);
+          acc = arith::SelectOp::create(b, loc, greater, acc, x);
           break;
+        }
         case WindowCombine::Add:
           acc = arith::AddFOp::create(b, loc, acc, x);
           break;
