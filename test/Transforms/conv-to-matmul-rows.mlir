@@ -98,3 +98,33 @@ func.func @pixel_rows_bias(%x: tensor<1x2x9x9xf32>, %b: tensor<32xf32>) -> tenso
        ins(%x, %w : tensor<1x2x9x9xf32>, tensor<32x2x3x3xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
   return %r : tensor<1x32x7x7xf32>
 }
+
+// -----
+
+// 16 channels or more: the input is transposed to channels-last once
+// ([9, 9, 16]), each pixel's row copies whole runs of channels in (i, j, c)
+// order, and the weights are laid out [(i, j, c), F] to match (at compile
+// time when constant, by a transpose at run time otherwise).
+// CHECK-LABEL: func.func @pixel_rows_channels_last
+// CHECK:       %[[FLAT:.*]] = tensor.collapse_shape %arg0 {{\[}}[0, 1], [2, 3]] : tensor<1x16x9x9xf32> into tensor<16x81xf32>
+// CHECK:       %[[HWC:.*]] = linalg.transpose ins(%[[FLAT]] : tensor<16x81xf32>) outs(%{{.*}} : tensor<81x16xf32>) permutation = [1, 0]
+// CHECK:       %[[IMG:.*]] = tensor.expand_shape %[[HWC]] {{\[}}[0, 1], [2]] output_shape [9, 9, 16] : tensor<81x16xf32> into tensor<9x9x16xf32>
+// CHECK:       %[[G:.*]] = linalg.generic {{.*}} ins(%[[IMG]] : tensor<9x9x16xf32>) outs(%{{.*}} : tensor<7x7x3x3x16xf32>)
+// CHECK:       tensor.collapse_shape %[[G]] {{\[}}[0, 1], [2, 3, 4]] : tensor<7x7x3x3x16xf32> into tensor<49x144xf32>
+// CHECK:       %[[WT:.*]] = arith.constant dense<5.000000e-01> : tensor<144x32xf32>
+// CHECK:       linalg.matmul ins(%{{.*}}, %[[WT]] : tensor<56x144xf32>, tensor<144x32xf32>)
+// CHECK-LABEL: func.func @pixel_rows_channels_last_input_weights
+// CHECK:       %[[P:.*]] = linalg.transpose ins(%arg1 : tensor<32x16x3x3xf32>) outs(%{{.*}} : tensor<3x3x16x32xf32>) permutation = [2, 3, 1, 0]
+// CHECK:       %[[W:.*]] = tensor.collapse_shape %[[P]] {{\[}}[0, 1, 2], [3]] : tensor<3x3x16x32xf32> into tensor<144x32xf32>
+// CHECK:       linalg.matmul ins(%{{.*}}, %[[W]] : tensor<56x144xf32>, tensor<144x32xf32>)
+func.func @pixel_rows_channels_last(%x: tensor<1x16x9x9xf32>, %acc: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
+  %w = arith.constant dense<0.5> : tensor<32x16x3x3xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x16x9x9xf32>, tensor<32x16x3x3xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
+  return %r : tensor<1x32x7x7xf32>
+}
+func.func @pixel_rows_channels_last_input_weights(%x: tensor<1x16x9x9xf32>, %w: tensor<32x16x3x3xf32>, %acc: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x16x9x9xf32>, tensor<32x16x3x3xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
+  return %r : tensor<1x32x7x7xf32>
+}

@@ -366,8 +366,8 @@ Value sieve::createTransposedConstant(OpBuilder &builder, Location loc,
 }
 
 Value sieve::createPermutedConstant(OpBuilder &builder, Location loc,
-                                    Value weight,
-                                    ArrayRef<int64_t> permutation) {
+                                    Value weight, ArrayRef<int64_t> permutation,
+                                    ArrayRef<int64_t> resultShape) {
   auto type = cast<RankedTensorType>(weight.getType());
   int64_t rank = type.getRank();
   auto constant = weight.getDefiningOp<arith::ConstantOp>();
@@ -381,8 +381,14 @@ Value sieve::createPermutedConstant(OpBuilder &builder, Location loc,
   for (int64_t p : permutation)
     shape.push_back(type.getDimSize(p));
   auto permutedType = RankedTensorType::get(shape, type.getElementType());
+  auto resultType = permutedType;
+  if (!resultShape.empty()) {
+    resultType = RankedTensorType::get(resultShape, type.getElementType());
+    if (resultType.getNumElements() != permutedType.getNumElements())
+      return nullptr;
+  }
   return relaidConstant(
-      builder, loc, constant, permutedType, "sieve_permuted_weight",
+      builder, loc, constant, resultType, "sieve_permuted_weight",
       [&](const float *in, float *out) {
         // Output elements in order; the input offset follows the index.
         SmallVector<int64_t> index(rank, 0);

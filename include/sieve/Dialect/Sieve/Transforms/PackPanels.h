@@ -80,9 +80,13 @@ Value createTransposedConstant(OpBuilder &builder, Location loc, Value weight);
 /// The f32 constant `weight` with its dimensions permuted as
 /// linalg.transpose's `permutation` does (result dimension i is input
 /// dimension permutation[i]): a new constant (a dense_resource blob) at the
-/// builder's insertion point, or null when its values cannot be read.
+/// builder's insertion point, or null when its values cannot be read. With
+/// `resultShape`, the permuted values (row-major) are given that shape (the
+/// same number of elements): a matmul operand that packColumnPanels can
+/// pack, where a collapse_shape of the permuted constant hid it.
 Value createPermutedConstant(OpBuilder &builder, Location loc, Value weight,
-                             ArrayRef<int64_t> permutation);
+                             ArrayRef<int64_t> permutation,
+                             ArrayRef<int64_t> resultShape = {});
 
 } // namespace mlir::sieve
 
