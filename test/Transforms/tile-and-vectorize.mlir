@@ -488,3 +488,24 @@ func.func @global_pool_sum(%x: tensor<1x480x14x14xf32>, %acc: tensor<1x480xf32>)
   } -> tensor<1x480xf32>
   return %r : tensor<1x480xf32>
 }
+
+// -----
+
+// Trailing reductions are merged only when every map is a projected
+// permutation: a per-channel scale read as (d1, 0, 0) (a BatchNormalization
+// folded into the pool, DenseNet's last layer) keeps the op as it is (the
+// upstream collapse crashed on it).
+// CHECK-LABEL: func.func @pool_with_constant_indices
+// CHECK:       linalg.generic
+// CHECK-SAME:  iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+func.func @pool_with_constant_indices(%x: tensor<1x64x7x7xf32>, %s: tensor<64x1x1xf32>, %acc: tensor<1x64xf32>) -> tensor<1x64xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d1, 0, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %s : tensor<1x64x7x7xf32>, tensor<64x1x1xf32>) outs(%acc : tensor<1x64xf32>) {
+  ^bb0(%in: f32, %scale: f32, %out: f32):
+    %p = arith.mulf %in, %scale : f32
+    %q = arith.addf %p, %out : f32
+    linalg.yield %q : f32
+  } -> tensor<1x64xf32>
+  return %r : tensor<1x64xf32>
+}

@@ -157,7 +157,12 @@ SmallVector<int64_t> rowReductionTile(linalg::LinalgOp op,
 /// unchanged) otherwise.
 linalg::LinalgOp collapseTrailingReductions(RewriterBase &rewriter,
                                             linalg::LinalgOp op) {
-  if (!isa<linalg::GenericOp>(op) || op.getNumLoops() < 2)
+  // Plain reads only: collapsing needs projected permutations (a window's
+  // `oh * s + kh` is none) and no linalg.index in the body.
+  if (!isa<linalg::GenericOp>(op) || op.getNumLoops() < 2 ||
+      op.hasIndexSemantics() ||
+      !llvm::all_of(op.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isProjectedPermutation(); }))
     return {};
   SmallVector<utils::IteratorType> types = op.getIteratorTypesArray();
   unsigned loops = types.size(), first = loops;
