@@ -364,10 +364,12 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
     progress(onMessage, "generating code for " + options.target.arch +
                             " (cpu " + options.target.cpu + ")");
   llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule = translateAndOptimize(
-      *module, llvmContext, *machine, error,
-      /*defineAllocator=*/!gpu,
-      /*pooledAllocator=*/*kind == OutputKind::SharedLibrary);
+  // A CPU shared library allocates from Sieve's buffer pool, compiled into
+  // it; objects and LLVM IR from the C library.
+  bool bufferPool = !gpu && *kind == OutputKind::SharedLibrary;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateAndOptimize(*module, llvmContext, *machine, error,
+                           /*defineAllocator=*/!gpu, bufferPool);
   if (!llvmModule)
     return fail(onMessage, error);
   openmp = callsOpenMPRuntime(*llvmModule);
@@ -399,8 +401,7 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
     if (!writeObjectFile(*llvmModule, *machine, objectPath, error) ||
         !linkSharedLibrary(objectPath, outputTemp, machine->getTargetTriple(),
                            openmp, error, libraries,
-                           hasLargeConstants(*llvmModule),
-                           /*bufferPool=*/!gpu))
+                           hasLargeConstants(*llvmModule), bufferPool))
       return fail(onMessage, error);
   }
   return commit();

@@ -50,8 +50,8 @@ createTargetMachine(const CPUTarget &target, std::string &error);
 /// the buffer pool, BufferPool.h) are defined in the module as malloc,
 /// aligned_alloc and free: an object then needs only the C library; with
 /// `pooledAllocator` (a shared library, which links it) as Sieve's buffer
-/// pool (runtime/sieve_buffer_pool.h). GPU
-/// host code takes them from Sieve's CUDA runtime instead. Big constants
+/// pool (runtime/sieve_buffer_pool.h). GPU host code takes them from
+/// Sieve's CUDA runtime instead. Big constants
 /// are aligned for 2 MiB pages, with a constructor that asks for them in
 /// CPU code for Linux (placeLargeConstants, LargePages.h).
 std::unique_ptr<llvm::Module>

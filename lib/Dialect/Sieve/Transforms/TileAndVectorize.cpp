@@ -180,45 +180,6 @@ linalg::LinalgOp collapseTrailingReductions(RewriterBase &rewriter,
   return collapseLoops(rewriter, op, groups);
 }
 
-/// Reduces the rows of `op` (rowReductionTile) in vectors: a row whose
-/// length the vector width does not divide (a 14 x 14 map: 196) is split
-/// into the whole vectors and the rest, each reduced on its own (the rest
-/// accumulating onto the first's result), instead of reducing the whole
-/// row four lanes at a time. Returns whether it applied.
-template <typename TileFn>
-bool vectorizeRowReduction(RewriterBase &rewriter, linalg::LinalgOp op,
-                           int64_t vectorWidth, TileFn tileAndVectorizeFn) {
-  SmallVector<int64_t> row = rowReductionTile(op, vectorWidth);
-  unsigned last = op.getNumLoops() - 1;
-  int64_t extent = op.getNumLoops() ? op.getStaticLoopRanges()[last] : 0;
-  if (!ShapedType::isDynamic(extent) && extent > vectorWidth &&
-      extent % vectorWidth != 0 && isa<linalg::GenericOp>(op) &&
-      op.getNumReductionLoops() == 1 &&
-      op.getIteratorTypesArray()[last] == utils::IteratorType::reduction) {
-    rewriter.setInsertionPoint(op);
-    auto [whole, rest] = linalg::splitOp(
-        rewriter, cast<TilingInterface>(op.getOperation()), last,
-        rewriter.getIndexAttr(extent - extent % vectorWidth));
-    bool done = false;
-    for (TilingInterface piece : {whole, rest}) {
-      auto linalgPiece = dyn_cast_or_null<linalg::LinalgOp>(
-          piece ? piece.getOperation() : nullptr);
-      if (!linalgPiece)
-        continue;
-      SmallVector<int64_t> sizes = rowReductionTile(linalgPiece, vectorWidth);
-      if (!sizes.empty()) {
-        (void)tileAndVectorizeFn(linalgPiece, sizes);
-        done = true;
-      }
-    }
-    return done;
-  }
-  if (row.empty())
-    return false;
-  (void)tileAndVectorizeFn(op, row);
-  return true;
-}
-
 /// The largest multiple of `step` that is at most `want` and divides
 /// `size` (for cache blocks, which need not be powers of two), or
 /// fittingTile(size, want) when there is none.
@@ -323,6 +284,41 @@ FailureOr<linalg::LinalgOp> matmulToVecmat(RewriterBase &rewriter,
   rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, ct,
                                                      vecmat.getResult(0), all);
   return cast<linalg::LinalgOp>(vecmat.getOperation());
+}
+
+/// Reduces the rows of `op` (rowReductionTile) in vectors: a row whose
+/// length the vector width does not divide (a 14 x 14 map: 196) is split
+/// into the whole vectors and the rest, each reduced on its own (the rest
+/// accumulating onto the first's result), instead of reducing the whole
+/// row four lanes at a time. Returns whether it applied.
+bool vectorizeRowReduction(RewriterBase &rewriter, linalg::LinalgOp op,
+                           int64_t vectorWidth) {
+  SmallVector<linalg::LinalgOp> pieces{op};
+  unsigned last = op.getNumLoops() - 1;
+  int64_t extent = op.getNumLoops() ? op.getStaticLoopRanges()[last] : 0;
+  if (!ShapedType::isDynamic(extent) && extent > vectorWidth &&
+      extent % vectorWidth != 0 && isa<linalg::GenericOp>(op) &&
+      op.getNumReductionLoops() == 1 &&
+      op.getIteratorTypesArray()[last] == utils::IteratorType::reduction) {
+    rewriter.setInsertionPoint(op);
+    auto [whole, rest] = linalg::splitOp(
+        rewriter, cast<TilingInterface>(op.getOperation()), last,
+        rewriter.getIndexAttr(extent - extent % vectorWidth));
+    pieces.clear();
+    for (TilingInterface piece : {whole, rest})
+      if (auto linalgPiece = dyn_cast_or_null<linalg::LinalgOp>(
+              piece ? piece.getOperation() : nullptr))
+        pieces.push_back(linalgPiece);
+  }
+  bool done = false;
+  for (linalg::LinalgOp piece : pieces) {
+    SmallVector<int64_t> sizes = rowReductionTile(piece, vectorWidth);
+    if (sizes.empty())
+      continue;
+    (void)tileAndVectorize(rewriter, piece, sizes);
+    done = true;
+  }
+  return done;
 }
 
 /// Tiles `op` into an scf.forall of `sizes` (0: not tiled): chunks that
@@ -1300,11 +1296,7 @@ struct SieveTileAndVectorizePass
         op = flat;
         ranges = op.getStaticLoopRanges();
       }
-      if (vectorizeRowReduction(
-              rewriter, op, vectorWidth,
-              [&](linalg::LinalgOp piece, ArrayRef<int64_t> sizes) {
-                return tileAndVectorize(rewriter, piece, sizes);
-              }))
+      if (vectorizeRowReduction(rewriter, op, vectorWidth))
         continue;
       if (!isVectorizableElementwise(op))
         continue;
