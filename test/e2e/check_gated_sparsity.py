@@ -28,8 +28,11 @@ sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 from run import gated_ffn_at_density  # noqa: E402
 
 # The gather path runs whatever the density (the branch would take the
-# dense path above the cost model's limit, and both must be checked).
-FORCE_GATHER = ["--activation-density-limit=1"]
+# dense path above the cost model's limit, and both must be checked), on one
+# thread: the up and down gathers in one pass over the neurons (the fused
+# kernel of convert-sieve-activation-ops-to-scf); the runs by the cost model
+# use every core, where the two gathers run apart in parallel chunks.
+FORCE_GATHER = ["--activation-density-limit=1", "--threads=1"]
 REWRITE_REMARK = "in a gated FFN with"
 
 

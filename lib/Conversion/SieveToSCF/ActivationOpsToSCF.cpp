@@ -5,6 +5,7 @@
 
 #include "ParallelChunks.h"
 #include "sieve/Dialect/Sieve/IR/SieveOps.h"
+#include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -198,15 +199,27 @@ struct LowerPredict : OpRewritePattern<PredictOp> {
 /// The selected neurons whose weight rows the gather kernels read at once.
 constexpr int64_t kNeuronGroup = 4;
 
-/// Loops over the selected neurons idx[jBegin, jEnd), threading `acc`
-/// through `body(b, l, ks, prefetch, acc)`: `kNeuronGroup` neurons `ks` at
-/// a time (no prefetch), then the rest one at a time with the neuron after
-/// it as `prefetch` (the last neuron, for the last). Returns the final acc.
-Value forSelectedGroups(
-    OpBuilder &builder, Location loc, Value idx, Value jBegin, Value jEnd,
-    Value acc,
-    llvm::function_ref<Value(OpBuilder &, Location, ValueRange, Value, Value)>
-        body) {
+/// The coordinates of column `n` of row `m`: (m, n) in a batch, (n) for
+/// one row.
+SmallVector<Value> rowCoords(bool batched, Value m, Value n) {
+  if (batched)
+    return {m, n};
+  return {n};
+}
+
+/// One step of a gather kernel over the selected neurons `ks`: the new
+/// values of the accumulators `accs`; with `prefetch` (a neuron), its
+/// weight row is prefetched alongside.
+using GroupStep = llvm::function_ref<SmallVector<Value>(
+    OpBuilder &, Location, ValueRange ks, Value prefetch, ValueRange accs)>;
+
+/// Loops over the selected neurons idx[jBegin, jEnd), threading `accs`
+/// through `step`: `kNeuronGroup` neurons at a time (no prefetch), then the
+/// rest one at a time with the neuron after it as `prefetch` (the last
+/// neuron, for the last). Returns the final accumulators.
+SmallVector<Value> forSelectedGroups(OpBuilder &builder, Location loc,
+                                     Value idx, Value jBegin, Value jEnd,
+                                     ValueRange accs, GroupStep step) {
   Value one = constIndex(builder, loc, 1);
   Value group = constIndex(builder, loc, kNeuronGroup);
   Value lastIndex = arith::SubIOp::create(
@@ -220,7 +233,7 @@ Value forSelectedGroups(
               group),
           group));
   auto groups = scf::ForOp::create(
-      builder, loc, jBegin, groupEnd, group, ValueRange{acc},
+      builder, loc, jBegin, groupEnd, group, accs,
       [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
         SmallVector<Value> ks;
         for (int64_t i = 0; i < kNeuronGroup; ++i) {
@@ -229,19 +242,111 @@ Value forSelectedGroups(
                        : j;
           ks.push_back(tensor::ExtractOp::create(b, l, idx, ValueRange{at}));
         }
-        scf::YieldOp::create(b, l, body(b, l, ks, /*prefetch=*/{}, acc[0]));
+        scf::YieldOp::create(b, l, step(b, l, ks, /*prefetch=*/{}, acc));
       });
   auto rest = scf::ForOp::create(
-      builder, loc, groupEnd, jEnd, one, ValueRange{groups.getResult(0)},
+      builder, loc, groupEnd, jEnd, one, groups.getResults(),
       [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
         Value k = tensor::ExtractOp::create(b, l, idx, ValueRange{j});
         Value nextJ = arith::MinUIOp::create(
             b, l, arith::AddIOp::create(b, l, j, one), lastIndex);
         Value nextK = tensor::ExtractOp::create(b, l, idx, ValueRange{nextJ});
-        scf::YieldOp::create(b, l, body(b, l, k, nextK, acc[0]));
+        scf::YieldOp::create(b, l, step(b, l, k, nextK, acc));
       });
-  return rest.getResult(0);
+  return llvm::to_vector_of<Value>(rest.getResults());
 }
+
+/// The AXPY step of `sieve.gather_matmul`: acc[m, :] += h[m, k] * w[k,
+/// firstColumn + :] for the selected neurons `k` of a step (their rows read
+/// in the same loop) and every batch row `m`; `columns` of `acc` (all of
+/// them), whole vectors then a scalar loop. With `prefetch`, the weight row
+/// of neuron `prefetch` is prefetched alongside (one prefetch per vector).
+struct RowAxpyStep {
+  RowAxpyStep(OpBuilder &builder, Location loc, Value w, bool batched, Type et,
+              int64_t vectorWidth, Value columns, Value firstColumn)
+      : w(w), batched(batched), columns(columns), firstColumn(firstColumn),
+        vecType(VectorType::get({vectorWidth}, et)) {
+    zero = constIndex(builder, loc, 0);
+    one = constIndex(builder, loc, 1);
+    step = constIndex(builder, loc, vectorWidth);
+    vectorEnd = arith::MulIOp::create(
+        builder, loc, arith::DivUIOp::create(builder, loc, columns, step),
+        step);
+    auto wt = cast<RankedTensorType>(w.getType());
+    wBuffer = bufferization::ToBufferOp::create(
+        builder, loc, MemRefType::get(wt.getShape(), wt.getElementType()), w,
+        builder.getUnitAttr());
+  }
+
+  /// The weight column of accumulator column `n`.
+  Value weightColumn(OpBuilder &b, Location l, Value n) const {
+    return firstColumn ? arith::AddIOp::create(b, l, firstColumn, n) : n;
+  }
+
+  /// `acc` plus the products of `h`'s neurons `ks` ([M, N] or [N]).
+  Value add(OpBuilder &b, Location l, Value h, ValueRange ks, Value prefetch,
+            Value acc) const {
+    Value rows = batched ? dim(b, l, h, 0) : one;
+    auto perRow = scf::ForOp::create(
+        b, l, zero, rows, one, ValueRange{acc},
+        [&](OpBuilder &rb, Location rl, Value m, ValueRange racc) {
+          auto coords = [&](Value n) { return rowCoords(batched, m, n); };
+          SmallVector<Value> hks, hvs;
+          for (Value k : ks) {
+            hks.push_back(tensor::ExtractOp::create(rb, rl, h, coords(k)));
+            hvs.push_back(
+                vector::BroadcastOp::create(rb, rl, vecType, hks.back()));
+          }
+          auto vectorLoop = scf::ForOp::create(
+              rb, rl, zero, vectorEnd, step, ValueRange{racc[0]},
+              [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
+                Value wn = weightColumn(vb, vl, n);
+                if (prefetch)
+                  memref::PrefetchOp::create(vb, vl, wBuffer,
+                                             ValueRange{prefetch, wn},
+                                             /*isWrite=*/false,
+                                             /*localityHint=*/3,
+                                             /*isDataCache=*/true);
+                Value yv = vector::TransferReadOp::create(
+                    vb, vl, vecType, vacc[0], coords(n),
+                    /*padding=*/std::nullopt, ArrayRef<bool>{true});
+                for (auto [k, hv] : llvm::zip(ks, hvs)) {
+                  Value wv = vector::TransferReadOp::create(
+                      vb, vl, vecType, w, ValueRange{k, wn},
+                      /*padding=*/std::nullopt, ArrayRef<bool>{true});
+                  yv = vector::FMAOp::create(vb, vl, hv, wv, yv);
+                }
+                Value t = vector::TransferWriteOp::create(vb, vl, yv, vacc[0],
+                                                          coords(n),
+                                                          ArrayRef<bool>{true})
+                              .getResult();
+                scf::YieldOp::create(vb, vl, t);
+              });
+          auto scalarLoop = scf::ForOp::create(
+              rb, rl, vectorEnd, columns, one,
+              ValueRange{vectorLoop.getResult(0)},
+              [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
+                Value y = tensor::ExtractOp::create(sb, sl, sacc[0], coords(n));
+                for (auto [k, hk] : llvm::zip(ks, hks)) {
+                  Value wk = tensor::ExtractOp::create(
+                      sb, sl, w, ValueRange{k, weightColumn(sb, sl, n)});
+                  y = math::FmaOp::create(sb, sl, hk, wk, y);
+                }
+                Value t =
+                    tensor::InsertOp::create(sb, sl, y, sacc[0], coords(n));
+                scf::YieldOp::create(sb, sl, t);
+              });
+          scf::YieldOp::create(rb, rl, scalarLoop.getResult(0));
+        });
+    return perRow.getResult(0);
+  }
+
+  Value w;
+  bool batched;
+  Value columns, firstColumn;
+  VectorType vecType;
+  Value zero, one, step, vectorEnd, wBuffer;
+};
 
 /// For each selected neuron and batch row: y[m, :] += h[m, k] * w[k, :].
 /// With several threads, chunks of the output columns run in parallel.
@@ -253,104 +358,24 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
 
   /// `acc` (rows x columns, or columns) plus the products of the selected
   /// neurons' rows of `w`, whose columns from `firstColumn` (null: 0) are
-  /// `acc`'s.
+  /// `acc`'s. The rows of active neurons are read `kNeuronGroup` at a time,
+  /// each contiguous but at unpredictable distances: several rows streaming
+  /// at once keep more of them in flight than one row and its prefetched
+  /// successor (1.6-1.7x on 16 KiB rows from memory, docs/sparsity.md).
   Value accumulate(OpBuilder &builder, Location loc, GatherMatmulOp op,
                    Value acc, Value columns, Value firstColumn) const {
-    Value h = op.getInput(), w = op.getWeight(), idx = op.getIndices();
-    auto ht = cast<RankedTensorType>(h.getType());
-    bool batched = ht.getRank() == 2;
+    Value h = op.getInput(), idx = op.getIndices();
+    bool batched = cast<RankedTensorType>(h.getType()).getRank() == 2;
     Type et = cast<RankedTensorType>(op.getType()).getElementType();
-    Value zero = constIndex(builder, loc, 0), one = constIndex(builder, loc, 1);
-    Value step = constIndex(builder, loc, vectorWidth);
-    Value rows = batched ? dim(builder, loc, h, 0) : one;
-    Value count = dim(builder, loc, idx, 0);
-    // Columns covered by whole vectors; a scalar loop does the rest.
-    Value vectorEnd = arith::MulIOp::create(
-        builder, loc, arith::DivUIOp::create(builder, loc, columns, step),
-        step);
-    auto vecType = VectorType::get({vectorWidth}, et);
-    // The weight column of accumulator column `n`.
-    auto weightColumn = [&](OpBuilder &b, Location l, Value n) -> Value {
-      return firstColumn ? arith::AddIOp::create(b, l, firstColumn, n) : n;
-    };
-    // The rows of active neurons are read `kNeuronGroup` at a time, each
-    // contiguous but at unpredictable distances: several rows streaming at
-    // once keep more of them in flight than one row and its prefetched
-    // successor (1.6-1.7x on 16 KiB rows from memory, docs/sparsity.md).
-    // The rest (fewer than a group) go one at a time, the next one
-    // prefetched alongside (one prefetch per vector).
-    auto wt = cast<RankedTensorType>(w.getType());
-    Value wBuffer = bufferization::ToBufferOp::create(
-        builder, loc, MemRefType::get(wt.getShape(), wt.getElementType()), w,
-        builder.getUnitAttr());
-
-    // acc += h[:, ks] * w[ks, :] for the selected neurons `ks`; with
-    // `prefetch`, the weight row of neuron `prefetch` is prefetched.
-    auto addRows = [&](OpBuilder &b, Location l, ValueRange ks, Value prefetch,
-                       Value acc) {
-      auto perRow = scf::ForOp::create(
-          b, l, zero, rows, one, ValueRange{acc},
-          [&](OpBuilder &rb, Location rl, Value m, ValueRange racc) {
-            // (m, n) in a batch, (n) for one row.
-            auto coords = [&](Value n) {
-              SmallVector<Value> c;
-              if (batched)
-                c.push_back(m);
-              c.push_back(n);
-              return c;
-            };
-            SmallVector<Value> hks, hvs;
-            for (Value k : ks) {
-              hks.push_back(tensor::ExtractOp::create(rb, rl, h, coords(k)));
-              hvs.push_back(
-                  vector::BroadcastOp::create(rb, rl, vecType, hks.back()));
-            }
-            auto vectorLoop = scf::ForOp::create(
-                rb, rl, zero, vectorEnd, step, ValueRange{racc[0]},
-                [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
-                  Value wn = weightColumn(vb, vl, n);
-                  if (prefetch)
-                    memref::PrefetchOp::create(vb, vl, wBuffer,
-                                               ValueRange{prefetch, wn},
-                                               /*isWrite=*/false,
-                                               /*localityHint=*/3,
-                                               /*isDataCache=*/true);
-                  Value yv = vector::TransferReadOp::create(
-                      vb, vl, vecType, vacc[0], coords(n),
-                      /*padding=*/std::nullopt, ArrayRef<bool>{true});
-                  for (auto [k, hv] : llvm::zip(ks, hvs)) {
-                    Value wv = vector::TransferReadOp::create(
-                        vb, vl, vecType, w, ValueRange{k, wn},
-                        /*padding=*/std::nullopt, ArrayRef<bool>{true});
-                    yv = vector::FMAOp::create(vb, vl, hv, wv, yv);
-                  }
-                  Value t =
-                      vector::TransferWriteOp::create(
-                          vb, vl, yv, vacc[0], coords(n), ArrayRef<bool>{true})
-                          .getResult();
-                  scf::YieldOp::create(vb, vl, t);
-                });
-            auto scalarLoop = scf::ForOp::create(
-                rb, rl, vectorEnd, columns, one,
-                ValueRange{vectorLoop.getResult(0)},
-                [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
-                  Value y =
-                      tensor::ExtractOp::create(sb, sl, sacc[0], coords(n));
-                  for (auto [k, hk] : llvm::zip(ks, hks)) {
-                    Value wk = tensor::ExtractOp::create(
-                        sb, sl, w, ValueRange{k, weightColumn(sb, sl, n)});
-                    y = math::FmaOp::create(sb, sl, hk, wk, y);
-                  }
-                  Value t =
-                      tensor::InsertOp::create(sb, sl, y, sacc[0], coords(n));
-                  scf::YieldOp::create(sb, sl, t);
-                });
-            scf::YieldOp::create(rb, rl, scalarLoop.getResult(0));
-          });
-      return perRow.getResult(0);
-    };
-
-    return forSelectedGroups(builder, loc, idx, zero, count, acc, addRows);
+    RowAxpyStep axpy(builder, loc, op.getWeight(), batched, et, vectorWidth,
+                     columns, firstColumn);
+    Value zero = constIndex(builder, loc, 0);
+    return forSelectedGroups(
+        builder, loc, idx, zero, dim(builder, loc, idx, 0), acc,
+        [&](OpBuilder &b, Location l, ValueRange ks, Value prefetch,
+            ValueRange accs) -> SmallVector<Value> {
+          return {axpy.add(b, l, h, ks, prefetch, accs[0])};
+        })[0];
   }
 
   LogicalResult matchAndRewrite(GatherMatmulOp op,
@@ -414,50 +439,58 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
 };
 
 /// What every selected-dots kernel shares: the operands and the epilogue.
+/// The dot products run over `reduction` columns of `w` from `firstColumn`
+/// (null: all of them, from 0; a bundled weight's rows hold more).
 struct SelectedDots {
   int64_t vectorWidth;
   Value x, w, idx, bias;
   RankedTensorType resultType;
   llvm::function_ref<Value(OpBuilder &, Location, ValueRange, Value)> epilogue;
+  Value reduction = {}, firstColumn = {};
 };
 
-/// The selected neurons idx[jBegin, jEnd) of `dots` into `acc`, whose
-/// neuron (last) column 0 is neuron `firstNeuron`: for each selected neuron
-/// `k` and row `m` the dot product of the input row `x[m, :]` with the
+/// The step of a selected-dots kernel: for each selected neuron `k` of the
+/// step and row `m`, the dot product of the input row `x[m, :]` with the
 /// contiguous weight row `w[k, :]` (plus `bias[k]`), through the epilogue,
-/// at `acc[m, k - firstNeuron]`. `kNeuronGroup` neurons at a time (their
-/// rows stream together, one load of the input vector for all); the rest
-/// one at a time, the weight row of the next selected neuron prefetched
-/// while the current one streams, one prefetch per cache line.
-Value selectedDotsLoop(OpBuilder &builder, Location loc,
-                       const SelectedDots &dots, Value acc, Value jBegin,
-                       Value jEnd, Value firstNeuron) {
-  int64_t vectorWidth = dots.vectorWidth;
-  Value x = dots.x, w = dots.w, idx = dots.idx, bias = dots.bias;
-  auto wt = cast<RankedTensorType>(w.getType());
-  bool batched = dots.resultType.getRank() == 2;
-  Type et = dots.resultType.getElementType();
-  Value zero = constIndex(builder, loc, 0), one = constIndex(builder, loc, 1);
-  Value step = constIndex(builder, loc, vectorWidth);
-  Value rows = batched ? dim(builder, loc, acc, 0) : one;
-  Value reduction = dim(builder, loc, w, 1);
-  Value vectorEnd = arith::MulIOp::create(
-      builder, loc, arith::DivUIOp::create(builder, loc, reduction, step),
-      step);
-  auto vecType = VectorType::get({vectorWidth}, et);
-  Value zeroVec = arith::ConstantOp::create(
-      builder, loc, vecType,
-      DenseElementsAttr::get(vecType, builder.getFloatAttr(et, 0.0)));
-  Value wBuffer = bufferization::ToBufferOp::create(
-      builder, loc, MemRefType::get(wt.getShape(), wt.getElementType()), w,
-      builder.getUnitAttr());
-  int64_t lineElements = std::max<int64_t>(
-      1, 64 / std::max<int64_t>(1, et.getIntOrFloatBitWidth() / 8));
+/// at `acc[m, k - firstNeuron]` (`acc`'s neuron column 0 is neuron
+/// `firstNeuron`). The neurons of a step stream their rows together (one
+/// load of the input vector for all); with `prefetch`, the weight row of
+/// that neuron is prefetched while they stream, one prefetch per cache line.
+struct DotsStep {
+  DotsStep(OpBuilder &builder, Location loc, const SelectedDots &dots,
+           Value firstNeuron)
+      : dots(dots), firstNeuron(firstNeuron) {
+    auto wt = cast<RankedTensorType>(dots.w.getType());
+    batched = dots.resultType.getRank() == 2;
+    Type et = dots.resultType.getElementType();
+    zero = constIndex(builder, loc, 0);
+    one = constIndex(builder, loc, 1);
+    step = constIndex(builder, loc, dots.vectorWidth);
+    reduction = dots.reduction ? dots.reduction : dim(builder, loc, dots.w, 1);
+    vectorEnd = arith::MulIOp::create(
+        builder, loc, arith::DivUIOp::create(builder, loc, reduction, step),
+        step);
+    vecType = VectorType::get({dots.vectorWidth}, et);
+    zeroVec = arith::ConstantOp::create(
+        builder, loc, vecType,
+        DenseElementsAttr::get(vecType, builder.getFloatAttr(et, 0.0)));
+    wBuffer = bufferization::ToBufferOp::create(
+        builder, loc, MemRefType::get(wt.getShape(), wt.getElementType()),
+        dots.w, builder.getUnitAttr());
+    lineElements = std::max<int64_t>(
+        1, 64 / std::max<int64_t>(1, et.getIntOrFloatBitWidth() / 8));
+  }
 
-  // The dots of the selected neurons `ks` into acc; with `prefetch`, the
-  // weight row of neuron `prefetch` is prefetched alongside.
-  auto addDots = [&](OpBuilder &b, Location l, ValueRange ks, Value prefetch,
-                     Value acc) {
+  /// The weight column of reduction step `n`.
+  Value weightColumn(OpBuilder &b, Location l, Value n) const {
+    return dots.firstColumn ? arith::AddIOp::create(b, l, dots.firstColumn, n)
+                            : n;
+  }
+
+  /// `acc` with the dots of the selected neurons `ks`.
+  Value add(OpBuilder &b, Location l, ValueRange ks, Value prefetch,
+            Value acc) const {
+    Value x = dots.x, w = dots.w;
     SmallVector<Value> columns, biases;
     for (Value k : ks) {
       std::optional<int64_t> first = getConstantIntValue(firstNeuron);
@@ -466,36 +499,31 @@ Value selectedDotsLoop(OpBuilder &builder, Location loc,
               ? k
               : arith::SubIOp::create(b, l, k, firstNeuron).getResult());
       biases.push_back(
-          bias
-              ? tensor::ExtractOp::create(b, l, bias, ValueRange{k}).getResult()
-              : Value());
+          dots.bias ? tensor::ExtractOp::create(b, l, dots.bias, ValueRange{k})
+                          .getResult()
+                    : Value());
     }
+    Value rows = batched ? dim(b, l, acc, 0) : one;
     auto perRow = scf::ForOp::create(
         b, l, zero, rows, one, ValueRange{acc},
         [&](OpBuilder &rb, Location rl, Value m, ValueRange racc) {
-          // (m, n) in a batch, (n) for one row.
-          auto coords = [&](Value n) {
-            SmallVector<Value> c;
-            if (batched)
-              c.push_back(m);
-            c.push_back(n);
-            return c;
-          };
+          auto coords = [&](Value n) { return rowCoords(batched, m, n); };
           SmallVector<Value> inits(ks.size(), zeroVec);
           auto vectorLoop = scf::ForOp::create(
               rb, rl, zero, vectorEnd, step, inits,
               [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
-                for (int64_t line = 0; prefetch && line < vectorWidth;
+                for (int64_t line = 0; prefetch && line < dots.vectorWidth;
                      line += lineElements) {
                   Value at = line ? arith::AddIOp::create(
                                         vb, vl, n, constIndex(vb, vl, line))
                                         .getResult()
                                   : n;
-                  memref::PrefetchOp::create(vb, vl, wBuffer,
-                                             ValueRange{prefetch, at},
-                                             /*isWrite=*/false,
-                                             /*localityHint=*/3,
-                                             /*isDataCache=*/true);
+                  memref::PrefetchOp::create(
+                      vb, vl, wBuffer,
+                      ValueRange{prefetch, weightColumn(vb, vl, at)},
+                      /*isWrite=*/false,
+                      /*localityHint=*/3,
+                      /*isDataCache=*/true);
                 }
                 Value xv = vector::TransferReadOp::create(
                     vb, vl, vecType, x, coords(n),
@@ -503,7 +531,8 @@ Value selectedDotsLoop(OpBuilder &builder, Location loc,
                 SmallVector<Value> sums;
                 for (auto [k, a] : llvm::zip(ks, vacc)) {
                   Value wv = vector::TransferReadOp::create(
-                      vb, vl, vecType, w, ValueRange{k, n},
+                      vb, vl, vecType, w,
+                      ValueRange{k, weightColumn(vb, vl, n)},
                       /*padding=*/std::nullopt, ArrayRef<bool>{true});
                   sums.push_back(vector::FMAOp::create(vb, vl, xv, wv, a));
                 }
@@ -518,8 +547,8 @@ Value selectedDotsLoop(OpBuilder &builder, Location loc,
             auto scalarLoop = scf::ForOp::create(
                 rb, rl, vectorEnd, reduction, one, ValueRange{sum},
                 [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
-                  Value wk =
-                      tensor::ExtractOp::create(sb, sl, w, ValueRange{k, n});
+                  Value wk = tensor::ExtractOp::create(
+                      sb, sl, w, ValueRange{k, weightColumn(sb, sl, n)});
                   Value xk = tensor::ExtractOp::create(sb, sl, x, coords(n));
                   Value f = math::FmaOp::create(sb, sl, xk, wk, sacc[0]);
                   scf::YieldOp::create(sb, sl, f);
@@ -534,9 +563,29 @@ Value selectedDotsLoop(OpBuilder &builder, Location loc,
           scf::YieldOp::create(rb, rl, result);
         });
     return perRow.getResult(0);
-  };
+  }
 
-  return forSelectedGroups(builder, loc, idx, jBegin, jEnd, acc, addDots);
+  const SelectedDots &dots;
+  Value firstNeuron;
+  bool batched;
+  Value zero, one, step, reduction, vectorEnd, zeroVec, wBuffer;
+  VectorType vecType;
+  int64_t lineElements;
+};
+
+/// The selected neurons idx[jBegin, jEnd) of `dots` into `acc`, whose
+/// neuron (last) column 0 is neuron `firstNeuron` (DotsStep, over
+/// forSelectedGroups).
+Value selectedDotsLoop(OpBuilder &builder, Location loc,
+                       const SelectedDots &dots, Value acc, Value jBegin,
+                       Value jEnd, Value firstNeuron) {
+  DotsStep step(builder, loc, dots, firstNeuron);
+  return forSelectedGroups(builder, loc, dots.idx, jBegin, jEnd, acc,
+                           [&](OpBuilder &b, Location l, ValueRange ks,
+                               Value prefetch,
+                               ValueRange accs) -> SmallVector<Value> {
+                             return {step.add(b, l, ks, prefetch, accs[0])};
+                           })[0];
 }
 
 /// The selected dots (selectedDotsLoop) into a zero-filled result of
@@ -695,11 +744,189 @@ struct LowerColumnGatherMatmul : OpRewritePattern<ColumnGatherMatmulOp> {
   SelectedDotsOptions options;
 };
 
+/// A zero-filled tensor of `type` whose dynamic sizes are `dynamicSizes`.
+Value zeroFilled(OpBuilder &b, Location loc, RankedTensorType type,
+                 ValueRange dynamicSizes) {
+  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                        type.getElementType(), dynamicSizes);
+  Value zero = arith::ConstantOp::create(
+      b, loc, b.getFloatAttr(type.getElementType(), 0.0));
+  return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+}
+
+/// A selected FFN in one pass over its neurons, single-threaded: `gather`
+/// (the down projection, `sieve.gather_matmul`) whose input is the only use
+/// of a selected-dots op over the same indices (the up projection,
+/// `sieve.column_gather_matmul`, or `sieve.gated_gather_matmul` together
+/// with the column gather of its gate when that is one, as a predictor's
+/// gated FFN has). The weights go into one constant whose row k is neuron
+/// k's gate row, up row and down row one after another
+/// (createBundledRowsConstant), and each step of `kNeuronGroup` selected
+/// neurons computes their gate and hidden values (DotsStep) and at once
+/// adds their down rows to the output (RowAxpyStep): each neuron's weights
+/// are one contiguous run, read once, where the separate kernels read two
+/// or three runs at different times (on a Zen 4 VM, 16 + 16 KiB rows of 23%
+/// of 11008 neurons from memory: 2.9-3.0 ms against 3.4 ms,
+/// docs/sparsity.md). Fails (nothing changed) when the ops or weights do
+/// not fit: f32 constants of the same neurons only.
+LogicalResult fuseSelectedFFN(IRRewriter &rewriter, GatherMatmulOp gather,
+                              int64_t vectorWidth) {
+  Value h = gather.getInput();
+  Operation *producer = h.getDefiningOp();
+  if (!producer || !h.hasOneUse())
+    return failure();
+  auto ht = cast<RankedTensorType>(h.getType());
+  auto rt = cast<RankedTensorType>(gather.getType());
+  Type et = rt.getElementType();
+  Value idx = gather.getIndices();
+  Value x, wUp, bias, gate;
+  bool relu = false;
+  ColumnGatherMatmulOp gateOp; // The gate's column gather, fused too.
+  if (auto column = dyn_cast<ColumnGatherMatmulOp>(producer)) {
+    x = column.getInput();
+    wUp = column.getWeight();
+    bias = column.getBias();
+    relu = column.getRelu();
+    if (column.getIndices() != idx)
+      return failure();
+  } else if (auto gated = dyn_cast<GatedGatherMatmulOp>(producer)) {
+    x = gated.getInput();
+    wUp = gated.getWeight();
+    bias = gated.getBias();
+    gate = gated.getGate();
+    if (gated.getIndices() != idx)
+      return failure();
+    gateOp = gate.getDefiningOp<ColumnGatherMatmulOp>();
+    if (gateOp && (!gate.hasOneUse() || gateOp.getIndices() != idx ||
+                   gate.getType() != ht))
+      gateOp = {};
+  } else {
+    return failure();
+  }
+  if (!et.isF32())
+    return failure();
+  Location loc = gather.getLoc();
+  rewriter.setInsertionPoint(gather);
+  Value bundled;
+  if (gateOp)
+    bundled = createBundledRowsConstant(
+        rewriter, loc, {gateOp.getWeight(), wUp, gather.getWeight()});
+  if (!bundled) {
+    gateOp = {};
+    bundled =
+        createBundledRowsConstant(rewriter, loc, {wUp, gather.getWeight()});
+  }
+  if (!bundled)
+    return failure();
+  auto columnsOf = [](Value w) {
+    return cast<RankedTensorType>(w.getType()).getDimSize(1);
+  };
+  int64_t gateColumns = gateOp ? columnsOf(gateOp.getWeight()) : 0;
+  int64_t upColumns = columnsOf(wUp);
+  int64_t downColumns = columnsOf(gather.getWeight());
+  auto index = [&](int64_t v) { return constIndex(rewriter, loc, v); };
+
+  // The hidden values (zero but for the selected neurons), the output, and
+  // the gate values when the gate is fused.
+  bool batched = ht.getRank() == 2;
+  Value shapeOf = gate ? gate : x;
+  SmallVector<Value> hiddenSizes, outputSizes;
+  for (int64_t i = 0; i < ht.getRank(); ++i)
+    if (ht.isDynamicDim(i))
+      hiddenSizes.push_back(
+          dim(rewriter, loc, gateOp ? gateOp.getInput() : shapeOf, i));
+  if (batched && rt.isDynamicDim(0))
+    outputSizes.push_back(hiddenSizes.empty() ? index(ht.getDimSize(0))
+                                              : hiddenSizes.front());
+  SmallVector<Value> inits{zeroFilled(rewriter, loc, ht, hiddenSizes),
+                           zeroFilled(rewriter, loc, rt, outputSizes)};
+  if (gateOp)
+    inits.push_back(zeroFilled(rewriter, loc, ht, hiddenSizes));
+
+  auto reluOf = [&](OpBuilder &b, Location l, Value v) -> Value {
+    Value zero = arith::ConstantOp::create(b, l, b.getFloatAttr(et, 0.0));
+    return arith::MaximumFOp::create(b, l, v, zero);
+  };
+  // The gate values the up step multiplies by: the gated op's gate, or
+  // the fused gate step's values of this step.
+  Value currentGate = gate;
+  auto upEpilogue = [&](OpBuilder &b, Location l, ValueRange at,
+                        Value dot) -> Value {
+    if (currentGate)
+      return arith::MulFOp::create(
+          b, l, tensor::ExtractOp::create(b, l, currentGate, at), dot);
+    return relu ? reluOf(b, l, dot) : dot;
+  };
+  bool gateRelu = gateOp && gateOp.getRelu();
+  auto gateEpilogue = [&](OpBuilder &, Location, ValueRange, Value dot) {
+    return dot;
+  };
+  auto gateReluEpilogue = [&](OpBuilder &b, Location l, ValueRange, Value dot) {
+    return reluOf(b, l, dot);
+  };
+  std::optional<SelectedDots> gateDots;
+  if (gateOp)
+    gateDots = SelectedDots{
+        vectorWidth,
+        gateOp.getInput(),
+        bundled,
+        idx,
+        gateOp.getBias(),
+        ht,
+        gateRelu ? llvm::function_ref<Value(OpBuilder &, Location, ValueRange,
+                                            Value)>(gateReluEpilogue)
+                 : gateEpilogue,
+        index(gateColumns)};
+  SelectedDots upDots{vectorWidth,
+                      x,
+                      bundled,
+                      idx,
+                      bias,
+                      ht,
+                      upEpilogue,
+                      index(upColumns),
+                      index(gateColumns)};
+  Value zero = index(0);
+  std::optional<DotsStep> gateStep;
+  if (gateDots)
+    gateStep.emplace(rewriter, loc, *gateDots, zero);
+  DotsStep up(rewriter, loc, upDots, zero);
+  RowAxpyStep down(rewriter, loc, bundled, batched, et, vectorWidth,
+                   index(downColumns), index(gateColumns + upColumns));
+  SmallVector<Value> results = forSelectedGroups(
+      rewriter, loc, idx, zero, dim(rewriter, loc, idx, 0), inits,
+      [&](OpBuilder &b, Location l, ValueRange ks, Value prefetch,
+          ValueRange accs) -> SmallVector<Value> {
+        SmallVector<Value> next;
+        if (gateStep)
+          currentGate = gateStep->add(b, l, ks, prefetch, accs[2]);
+        next.push_back(up.add(b, l, ks, prefetch, accs[0]));
+        next.push_back(down.add(b, l, next[0], ks, prefetch, accs[1]));
+        if (gateStep)
+          next.push_back(currentGate);
+        return next;
+      });
+  rewriter.replaceOp(gather, results[1]);
+  rewriter.eraseOp(producer);
+  if (gateOp)
+    rewriter.eraseOp(gateOp);
+  return success();
+}
+
 struct ConvertSieveActivationOpsToSCFPass
     : sieve::impl::ConvertSieveActivationOpsToSCFBase<
           ConvertSieveActivationOpsToSCFPass> {
   using Base::Base;
   void runOnOperation() override {
+    // One thread: selected FFNs in one pass over their neurons. (With
+    // several, the two kernels run apart, each split into parallel chunks.)
+    if (threads <= 1) {
+      SmallVector<GatherMatmulOp> gathers;
+      getOperation()->walk([&](GatherMatmulOp op) { gathers.push_back(op); });
+      IRRewriter rewriter(&getContext());
+      for (GatherMatmulOp gather : gathers)
+        (void)fuseSelectedFFN(rewriter, gather, vectorWidth);
+    }
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerActiveSet>(&getContext());
     patterns.add<LowerGatherMatmul>(&getContext(), vectorWidth, threads,

@@ -181,3 +181,98 @@ func.func @predict(%x: tensor<64xf32>, %u: tensor<64x8xf32>, %v: tensor<8x256xf3
       : tensor<64xf32>, tensor<64x8xf32>, tensor<8x256xf32>, tensor<256xf32> -> tensor<?xindex>
   return %idx : tensor<?xindex>
 }
+
+// -----
+
+// A selected FFN on one thread: the column gather's only use is the down
+// gather over the same indices, so both run in one pass over the selected
+// neurons, from one constant whose row k is neuron k's up row (40) then its
+// down row (24): per step of four neurons, their dot products (ReLU, into
+// the hidden values) and then their AXPYs, which read the down row from
+// column 40 on.
+// CHECK-LABEL: func.func @fused_column_ffn
+// CHECK:       %[[B:.*]] = arith.constant dense_resource<sieve_bundled_rows> : tensor<100x64xf32>
+// CHECK:       %[[H0:.*]] = linalg.fill {{.*}} -> tensor<2x100xf32>
+// CHECK:       %[[Y0:.*]] = linalg.fill {{.*}} -> tensor<2x24xf32>
+// CHECK:       %[[G:.*]]:2 = scf.for %{{.*}} step %c4 iter_args(%{{.*}} = %[[H0]], %[[Y:.*]] = %[[Y0]])
+// CHECK:         %[[HS:.*]] = scf.for
+// CHECK:           scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-4:     vector.transfer_read %[[B]]
+// CHECK-COUNT-4:   arith.maximumf
+// CHECK:         scf.for %[[M:[a-z0-9_]+]] = {{.*}} iter_args(%{{.*}} = %[[Y]])
+// CHECK-COUNT-4:   tensor.extract %[[HS]][%[[M]],
+// CHECK:           scf.for %[[N:[a-z0-9_]+]] =
+// CHECK:             %[[COL:.*]] = arith.addi %c40{{.*}}, %[[N]]
+// CHECK-COUNT-4:     vector.transfer_read %[[B]][%{{.*}}, %[[COL]]]
+// CHECK:       scf.for {{.*}} iter_args(%{{.*}} = %[[G]]#0, %{{.*}} = %[[G]]#1)
+// CHECK:           memref.prefetch
+// CHECK-NOT:   sieve.
+func.func @fused_column_ffn(%x: tensor<2x40xf32>, %idx: tensor<?xindex>,
+                            %b: tensor<100xf32>) -> tensor<2x24xf32> {
+  %wt = arith.constant dense<1.0> : tensor<100x40xf32>
+  %wd = arith.constant dense<2.0> : tensor<100x24xf32>
+  %h = sieve.column_gather_matmul %x, %wt, %idx bias %b relu
+      : tensor<2x40xf32>, tensor<100x40xf32>, tensor<?xindex>, tensor<100xf32> -> tensor<2x100xf32>
+  %y = sieve.gather_matmul %h, %wd, %idx
+      : tensor<2x100xf32>, tensor<100x24xf32>, tensor<?xindex> -> tensor<2x24xf32>
+  return %y : tensor<2x24xf32>
+}
+
+// -----
+
+// A predictor's gated FFN: the gate's column gather, the gated up gather
+// and the down gather in one pass, from rows of gate (40), up (40) and down
+// (24) weights; the up step multiplies by the gate values of the same step.
+// CHECK-LABEL: func.func @fused_gated_ffn
+// CHECK:       %[[B:.*]] = arith.constant dense_resource<sieve_bundled_rows> : tensor<100x104xf32>
+// CHECK:       scf.for %{{.*}} step %c4 iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %[[G0:.*]] = %{{.*}}) -> (tensor<1x100xf32>, tensor<1x24xf32>, tensor<1x100xf32>)
+// CHECK:         %[[GATE:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[G0]])
+// CHECK-COUNT-4:   arith.maximumf
+// CHECK:         scf.for
+// CHECK:             arith.addi %c40
+// CHECK:           tensor.extract %[[GATE]]
+// CHECK:           arith.mulf
+// CHECK:         scf.for
+// CHECK:             arith.addi %c80
+// CHECK-NOT:   sieve.
+func.func @fused_gated_ffn(%x: tensor<1x40xf32>, %idx: tensor<?xindex>,
+                           %bg: tensor<100xf32>) -> tensor<1x24xf32> {
+  %wg = arith.constant dense<1.0> : tensor<100x40xf32>
+  %wu = arith.constant dense<3.0> : tensor<100x40xf32>
+  %wd = arith.constant dense<2.0> : tensor<100x24xf32>
+  %g = sieve.column_gather_matmul %x, %wg, %idx bias %bg relu
+      : tensor<1x40xf32>, tensor<100x40xf32>, tensor<?xindex>, tensor<100xf32> -> tensor<1x100xf32>
+  %h = sieve.gated_gather_matmul %g, %x, %wu, %idx
+      : tensor<1x100xf32>, tensor<1x40xf32>, tensor<100x40xf32>, tensor<?xindex> -> tensor<1x100xf32>
+  %y = sieve.gather_matmul %h, %wd, %idx
+      : tensor<1x100xf32>, tensor<100x24xf32>, tensor<?xindex> -> tensor<1x24xf32>
+  return %y : tensor<1x24xf32>
+}
+
+// -----
+
+// Not fused: weights that are not constants, other indices, a hidden value
+// used twice. Each op runs its own kernel.
+// CHECK-LABEL: func.func @not_fused
+// CHECK-NOT:   sieve_bundled_rows
+// CHECK-COUNT-6: scf.for %{{.*}} step %c4{{[_0-9]*}} iter_args(%{{[a-z0-9_]+}} = %{{[a-z0-9_]+}}) -> (tensor<
+// CHECK-NOT:   sieve.
+func.func @not_fused(%x: tensor<1x40xf32>, %idx: tensor<?xindex>, %idx2: tensor<?xindex>,
+                     %wt: tensor<100x40xf32>, %wd: tensor<100x24xf32>)
+    -> (tensor<1x24xf32>, tensor<1x24xf32>, tensor<1x24xf32>, tensor<1x100xf32>) {
+  %wtc = arith.constant dense<1.0> : tensor<100x40xf32>
+  %wdc = arith.constant dense<2.0> : tensor<100x24xf32>
+  %h = sieve.column_gather_matmul %x, %wt, %idx relu
+      : tensor<1x40xf32>, tensor<100x40xf32>, tensor<?xindex> -> tensor<1x100xf32>
+  %y = sieve.gather_matmul %h, %wd, %idx
+      : tensor<1x100xf32>, tensor<100x24xf32>, tensor<?xindex> -> tensor<1x24xf32>
+  %h2 = sieve.column_gather_matmul %x, %wtc, %idx relu
+      : tensor<1x40xf32>, tensor<100x40xf32>, tensor<?xindex> -> tensor<1x100xf32>
+  %y2 = sieve.gather_matmul %h2, %wdc, %idx2
+      : tensor<1x100xf32>, tensor<100x24xf32>, tensor<?xindex> -> tensor<1x24xf32>
+  %h3 = sieve.column_gather_matmul %x, %wtc, %idx relu
+      : tensor<1x40xf32>, tensor<100x40xf32>, tensor<?xindex> -> tensor<1x100xf32>
+  %y3 = sieve.gather_matmul %h3, %wdc, %idx
+      : tensor<1x100xf32>, tensor<100x24xf32>, tensor<?xindex> -> tensor<1x24xf32>
+  return %y, %y2, %y3, %h3 : tensor<1x24xf32>, tensor<1x24xf32>, tensor<1x24xf32>, tensor<1x100xf32>
+}

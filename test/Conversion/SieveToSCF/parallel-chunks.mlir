@@ -138,3 +138,25 @@ func.func @column_chunks(%x: tensor<40xf32>, %wt: tensor<100x40xf32>, %idx: tens
       : tensor<40xf32>, tensor<100x40xf32>, tensor<?xindex> -> tensor<100xf32>
   return %h : tensor<100xf32>
 }
+
+// -----
+
+// With several threads a selected FFN's up and down gathers run apart, each
+// in parallel chunks (its own weights); on one thread in one pass over a
+// bundled weight (activation-ops-to-scf.mlir @fused_column_ffn).
+// CHECK-LABEL: func.func @selected_ffn
+// CHECK-NOT:   sieve_bundled_rows
+// CHECK:       scf.forall
+// CHECK:       scf.forall
+// ONE-LABEL:   func.func @selected_ffn
+// ONE:         dense_resource<sieve_bundled_rows> : tensor<100x64xf32>
+// ONE-NOT:     scf.forall
+func.func @selected_ffn(%x: tensor<2x40xf32>, %idx: tensor<?xindex>) -> tensor<2x24xf32> {
+  %wt = arith.constant dense<1.0> : tensor<100x40xf32>
+  %wd = arith.constant dense<2.0> : tensor<100x24xf32>
+  %h = sieve.column_gather_matmul %x, %wt, %idx relu
+      : tensor<2x40xf32>, tensor<100x40xf32>, tensor<?xindex> -> tensor<2x100xf32>
+  %y = sieve.gather_matmul %h, %wd, %idx
+      : tensor<2x100xf32>, tensor<100x24xf32>, tensor<?xindex> -> tensor<2x24xf32>
+  return %y : tensor<2x24xf32>
+}

@@ -406,6 +406,42 @@ Value sieve::createPermutedConstant(OpBuilder &builder, Location loc,
       });
 }
 
+Value sieve::createBundledRowsConstant(OpBuilder &builder, Location loc,
+                                       ArrayRef<Value> parts) {
+  int64_t rows = -1, columns = 0;
+  SmallVector<SmallVector<float>> values;
+  SmallVector<int64_t> widths;
+  for (Value part : parts) {
+    auto type = dyn_cast<RankedTensorType>(part.getType());
+    if (!part.getDefiningOp<arith::ConstantOp>() || !type ||
+        type.getRank() != 2 || !type.hasStaticShape() ||
+        !type.getElementType().isF32() ||
+        (rows >= 0 && type.getDimSize(0) != rows))
+      return {};
+    std::optional<SmallVector<float>> partValues = constantFloats(part);
+    if (!partValues)
+      return {};
+    rows = type.getDimSize(0);
+    widths.push_back(type.getDimSize(1));
+    columns += widths.back();
+    values.push_back(std::move(*partValues));
+  }
+  if (rows < 0)
+    return {};
+  auto type = RankedTensorType::get({rows, columns}, builder.getF32Type());
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+      type.getNumElements() * sizeof(float), alignof(double),
+      /*dataIsMutable=*/true);
+  auto *out = reinterpret_cast<float *>(blob.getMutableData().data());
+  for (int64_t r = 0; r < rows; ++r)
+    for (auto [part, width] : llvm::zip(values, widths))
+      out = std::copy_n(part.data() + r * width, width, out);
+  return arith::ConstantOp::create(
+      builder, loc, type,
+      DenseResourceElementsAttr::get(type, "sieve_bundled_rows",
+                                     std::move(blob)));
+}
+
 void sieve::splitConstantSlices(RewriterBase &rewriter, Operation *root) {
   SmallVector<arith::ConstantOp> candidates;
   root->walk([&](arith::ConstantOp constant) {

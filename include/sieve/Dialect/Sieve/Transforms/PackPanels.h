@@ -88,6 +88,15 @@ Value createPermutedConstant(OpBuilder &builder, Location loc, Value weight,
                              ArrayRef<int64_t> permutation,
                              ArrayRef<int64_t> resultShape = {});
 
+/// The f32 constants `parts` (2-D, static, the same number of rows) side
+/// by side: a new [rows, sum of their columns] constant (a dense_resource
+/// blob) at the builder's insertion point whose row r is the parts' rows r
+/// one after another, or null when a part is not such a constant or its
+/// values cannot be read. The gather kernels that read one row of each
+/// part for the same neuron then read one contiguous row instead.
+Value createBundledRowsConstant(OpBuilder &builder, Location loc,
+                                ArrayRef<Value> parts);
+
 } // namespace mlir::sieve
 
 #endif // SIEVE_DIALECT_SIEVE_TRANSFORMS_PACKPANELS_H
