@@ -41,9 +41,9 @@ OUTPUT_NOTE = re.compile(r"approximate against dense on (\d+) held-out calibrati
                          r"top-1 agreement ([0-9.]+)% of \d+ rows")
 
 
-def compile_model(args, model_path, lib, extra):
+def compile_model(args, model_path, lib, extra, threads=1):
     result = subprocess.run([args.sievec, model_path, "-o", lib, "--entry", "ffn",
-                             "--threads=1", *extra], capture_output=True, text=True)
+                             f"--threads={threads}", *extra], capture_output=True, text=True)
     return result
 
 
@@ -114,6 +114,26 @@ def main():
               f"error mean {errors.mean():.4f}, max {errors.max():.4f}")
         if not (errors.mean() < 0.05 and errors.max() < 0.25):
             print(f"{name}: FAIL: approximation error too large")
+            failures += 1
+
+        # Two threads, every kernel split (the fused FFN kernel's chunks of
+        # selected neurons and their partial outputs): the one-thread result
+        # up to the order of the partial sums.
+        split_lib = os.path.join(work, "approx-t2.so")
+        result = compile_model(args, model_path, split_lib,
+                               ["--sparsity=approx", "--calibrate", calib,
+                                "--activation-density-limit=1",
+                                "--parallel-chunk-cycles=1"], threads=2)
+        if result.returncode != 0:
+            sys.exit(f"{name}: sievec --threads=2 failed:\n{result.stderr}")
+        split = SieveModel(split_lib, "ffn", [(3, np.float32)])
+        x = rng.standard_normal((1, 4, d)).astype(np.float32)
+        (one,) = compiled(x)
+        (two,) = split(x)
+        err = float(np.abs(two - one).max() / np.abs(one).max())
+        print(f"{name}: approx on 2 threads vs 1: relative difference {err:.1e}")
+        if err > 1e-5:
+            print(f"{name}: FAIL: the parallel approx kernel differs")
             failures += 1
 
         # The exact mode on the same model stays exact.

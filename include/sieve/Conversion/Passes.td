@@ -64,7 +64,7 @@ def ConvertSieveActivationOpsToSCF
     `transfer_write` on loop-carried tensors), so that bufferization places
     them in the surrounding buffers.
 
-    With `threads` = 1, a `sieve.gather_matmul` whose input is the only use
+    A `sieve.gather_matmul` whose input is the only use
     of a `sieve.column_gather_matmul` or `sieve.gated_gather_matmul` over
     the same indices (and the gated op's gate, when it is a column gather
     over them used only there) runs in one pass with it: their f32
@@ -72,8 +72,11 @@ def ConvertSieveActivationOpsToSCF
     gate, up and down rows one after another, and each step of four
     selected neurons computes their dot products and then adds their down
     rows to the output, so that each neuron's weights are one contiguous
-    run read once. Weights that are not constants, or other indices, keep
-    the separate kernels.
+    run read once. With `threads` > 1 the selected neurons run in chunks of
+    consecutive ones (their count estimated as below, over the bundled
+    rows), each into an output of its own (a row of a [chunks, ...]
+    tensor), summed afterwards by a `linalg.generic`. Weights that are not
+    constants, or other indices, keep the separate kernels.
 
     With `threads` > 1 the gather runs in parallel by output columns: an
     `scf.forall` over chunks of whole vectors of columns, each chunk

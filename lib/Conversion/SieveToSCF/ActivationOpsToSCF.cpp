@@ -754,7 +754,7 @@ Value zeroFilled(OpBuilder &b, Location loc, RankedTensorType type,
   return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
 }
 
-/// A selected FFN in one pass over its neurons, single-threaded: `gather`
+/// A selected FFN in one pass over its neurons: `gather`
 /// (the down projection, `sieve.gather_matmul`) whose input is the only use
 /// of a selected-dots op over the same indices (the up projection,
 /// `sieve.column_gather_matmul`, or `sieve.gated_gather_matmul` together
@@ -767,10 +767,14 @@ Value zeroFilled(OpBuilder &b, Location loc, RankedTensorType type,
 /// are one contiguous run, read once, where the separate kernels read two
 /// or three runs at different times (on a Zen 4 VM, 16 + 16 KiB rows of 23%
 /// of 11008 neurons from memory: 2.9-3.0 ms against 3.4 ms,
-/// docs/sparsity.md). Fails (nothing changed) when the ops or weights do
-/// not fit: f32 constants of the same neurons only.
+/// docs/sparsity.md). With `threads` > 1, chunks of consecutive selected
+/// neurons run the pass in parallel, each into an output of its own, and
+/// the partial outputs are summed. Fails (nothing changed) when the ops or
+/// weights do not fit: f32 constants of the same neurons only.
 LogicalResult fuseSelectedFFN(IRRewriter &rewriter, GatherMatmulOp gather,
-                              int64_t vectorWidth) {
+                              int64_t vectorWidth, int64_t threads,
+                              int64_t minChunkCycles,
+                              int64_t targetVectorWidth) {
   Value h = gather.getInput();
   Operation *producer = h.getDefiningOp();
   if (!producer || !h.hasOneUse())
@@ -838,10 +842,6 @@ LogicalResult fuseSelectedFFN(IRRewriter &rewriter, GatherMatmulOp gather,
   if (batched && rt.isDynamicDim(0))
     outputSizes.push_back(hiddenSizes.empty() ? index(ht.getDimSize(0))
                                               : hiddenSizes.front());
-  SmallVector<Value> inits{zeroFilled(rewriter, loc, ht, hiddenSizes),
-                           zeroFilled(rewriter, loc, rt, outputSizes)};
-  if (gateOp)
-    inits.push_back(zeroFilled(rewriter, loc, ht, hiddenSizes));
 
   auto reluOf = [&](OpBuilder &b, Location l, Value v) -> Value {
     Value zero = arith::ConstantOp::create(b, l, b.getFloatAttr(et, 0.0));
@@ -893,20 +893,98 @@ LogicalResult fuseSelectedFFN(IRRewriter &rewriter, GatherMatmulOp gather,
   DotsStep up(rewriter, loc, upDots, zero);
   RowAxpyStep down(rewriter, loc, bundled, batched, et, vectorWidth,
                    index(downColumns), index(gateColumns + upColumns));
-  SmallVector<Value> results = forSelectedGroups(
-      rewriter, loc, idx, zero, dim(rewriter, loc, idx, 0), inits,
-      [&](OpBuilder &b, Location l, ValueRange ks, Value prefetch,
-          ValueRange accs) -> SmallVector<Value> {
-        SmallVector<Value> next;
-        if (gateStep)
-          currentGate = gateStep->add(b, l, ks, prefetch, accs[2]);
-        next.push_back(up.add(b, l, ks, prefetch, accs[0]));
-        next.push_back(down.add(b, l, next[0], ks, prefetch, accs[1]));
-        if (gateStep)
-          next.push_back(currentGate);
-        return next;
-      });
-  rewriter.replaceOp(gather, results[1]);
+  // The selected neurons idx[jBegin, jEnd) into a zero output, with
+  // zero hidden (and gate) values of their own.
+  auto runNeurons = [&](OpBuilder &b, Location l, Value jBegin,
+                        Value jEnd) -> Value {
+    SmallVector<Value> inits{zeroFilled(b, l, ht, hiddenSizes),
+                             zeroFilled(b, l, rt, outputSizes)};
+    if (gateOp)
+      inits.push_back(zeroFilled(b, l, ht, hiddenSizes));
+    return forSelectedGroups(
+        b, l, idx, jBegin, jEnd, inits,
+        [&](OpBuilder &b, Location l, ValueRange ks, Value prefetch,
+            ValueRange accs) -> SmallVector<Value> {
+          SmallVector<Value> next;
+          if (gateStep)
+            currentGate = gateStep->add(b, l, ks, prefetch, accs[2]);
+          next.push_back(up.add(b, l, ks, prefetch, accs[0]));
+          next.push_back(down.add(b, l, next[0], ks, prefetch, accs[1]));
+          if (gateStep)
+            next.push_back(currentGate);
+          return next;
+        })[1];
+  };
+  Value count = dim(rewriter, loc, idx, 0);
+  Value result;
+  if (threads <= 1) {
+    result = runNeurons(rewriter, loc, zero, count);
+  } else {
+    // Chunks of consecutive selected neurons, each adding its neurons'
+    // down rows into an output of its own (partial[c]), then the sum of
+    // the partial outputs. As many chunks as the estimated cycles are
+    // worth (wantedChunks; the whole bundled row per neuron), at most one
+    // per thread.
+    Value one = index(1);
+    Value rows = batched ? (outputSizes.empty() ? index(rt.getDimSize(0))
+                                                : outputSizes.front())
+                         : one;
+    Value wanted = wantedChunks(
+        rewriter, loc, count, index(gateColumns + upColumns + downColumns),
+        rows, et, targetVectorWidth, minChunkCycles,
+        arith::MinUIOp::create(rewriter, loc, count, index(threads)));
+    auto ceilDiv = [&](Value a, Value b) {
+      return arith::CeilDivUIOp::create(rewriter, loc, a, b).getResult();
+    };
+    Value per =
+        arith::MaxUIOp::create(rewriter, loc, one, ceilDiv(count, wanted));
+    Value chunks =
+        arith::MaxUIOp::create(rewriter, loc, one, ceilDiv(count, per));
+    SmallVector<int64_t> partialShape{ShapedType::kDynamic};
+    llvm::append_range(partialShape, rt.getShape());
+    auto partialType = RankedTensorType::get(partialShape, et);
+    SmallVector<Value> partialSizes{chunks};
+    llvm::append_range(partialSizes, outputSizes);
+    Value partial = zeroFilled(rewriter, loc, partialType, partialSizes);
+    partial = buildParallelChunks(
+        rewriter, loc, partial, /*dim=*/0, chunks, one,
+        [&](OpBuilder &b, Location l, Value slice, Value i) -> Value {
+          Value jBegin = arith::MulIOp::create(b, l, i, per);
+          Value jEnd = arith::MinUIOp::create(
+              b, l, arith::AddIOp::create(b, l, jBegin, per), count);
+          Value out = runNeurons(b, l, jBegin, jEnd);
+          // The chunk's output as the slice's one row.
+          int64_t rank = partialType.getRank();
+          SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
+              sizes = tensor::getMixedSizes(b, l, slice),
+              strides(rank, b.getIndexAttr(1));
+          sizes[0] = b.getIndexAttr(1);
+          return tensor::InsertSliceOp::create(b, l, out, slice, offsets, sizes,
+                                               strides)
+              .getResult();
+        });
+    // output = sum over c of partial[c].
+    int64_t rank = partialType.getRank();
+    SmallVector<AffineMap> maps{
+        rewriter.getMultiDimIdentityMap(rank),
+        AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext())
+            .dropResult(0)};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    iterators[0] = utils::IteratorType::reduction;
+    result =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{rt}, ValueRange{partial},
+            ValueRange{zeroFilled(rewriter, loc, rt, outputSizes)}, maps,
+            iterators,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(
+                  b, l,
+                  ValueRange{arith::AddFOp::create(b, l, args[1], args[0])});
+            })
+            .getResult(0);
+  }
+  rewriter.replaceOp(gather, result);
   rewriter.eraseOp(producer);
   if (gateOp)
     rewriter.eraseOp(gateOp);
@@ -918,15 +996,13 @@ struct ConvertSieveActivationOpsToSCFPass
           ConvertSieveActivationOpsToSCFPass> {
   using Base::Base;
   void runOnOperation() override {
-    // One thread: selected FFNs in one pass over their neurons. (With
-    // several, the two kernels run apart, each split into parallel chunks.)
-    if (threads <= 1) {
-      SmallVector<GatherMatmulOp> gathers;
-      getOperation()->walk([&](GatherMatmulOp op) { gathers.push_back(op); });
-      IRRewriter rewriter(&getContext());
-      for (GatherMatmulOp gather : gathers)
-        (void)fuseSelectedFFN(rewriter, gather, vectorWidth);
-    }
+    // Selected FFNs in one pass over their neurons.
+    SmallVector<GatherMatmulOp> gathers;
+    getOperation()->walk([&](GatherMatmulOp op) { gathers.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (GatherMatmulOp gather : gathers)
+      (void)fuseSelectedFFN(rewriter, gather, vectorWidth, threads,
+                            minChunkCycles, targetVectorWidth);
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerActiveSet>(&getContext());
     patterns.add<LowerGatherMatmul>(&getContext(), vectorWidth, threads,

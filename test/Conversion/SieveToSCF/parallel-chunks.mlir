@@ -141,16 +141,27 @@ func.func @column_chunks(%x: tensor<40xf32>, %wt: tensor<100x40xf32>, %idx: tens
 
 // -----
 
-// With several threads a selected FFN's up and down gathers run apart, each
-// in parallel chunks (its own weights); on one thread in one pass over a
-// bundled weight (activation-ops-to-scf.mlir @fused_column_ffn).
+// With several threads a selected FFN runs in one pass too, in chunks of
+// consecutive selected neurons: each chunk runs the one-thread loop
+// (activation-ops-to-scf.mlir @fused_column_ffn) over its neurons into an
+// output of its own, a row of the partial outputs [chunks, 2, 24], whose
+// sum over the chunks is the result.
 // CHECK-LABEL: func.func @selected_ffn
-// CHECK-NOT:   sieve_bundled_rows
-// CHECK:       scf.forall
-// CHECK:       scf.forall
+// CHECK:       %[[B:.*]] = arith.constant dense_resource<sieve_bundled_rows> : tensor<100x64xf32>
+// CHECK:       %[[P:.*]] = scf.forall (%[[I:.*]]) in (%{{.*}}) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?x2x24xf32>)
+// CHECK:         %[[OFF:.*]] = arith.muli %[[I]],
+// CHECK:         %[[J:.*]] = arith.muli %[[OFF]],
+// CHECK:         %[[G:.*]]:2 = scf.for %{{.*}} = %[[J]] to %{{.*}} step %c4
+// CHECK:           vector.transfer_read %[[B]]
+// CHECK:         %[[R:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %[[G]]#0, %{{.*}} = %[[G]]#1)
+// CHECK:         tensor.insert_slice %[[R]]#1 into %{{.*}}[0, 0, 0] [1, 2, 24]
+// CHECK:         scf.forall.in_parallel
+// CHECK:       linalg.generic {{.*}} iterator_types = ["reduction", "parallel", "parallel"]} ins(%[[P]] : tensor<?x2x24xf32>)
+// CHECK:         arith.addf
 // ONE-LABEL:   func.func @selected_ffn
 // ONE:         dense_resource<sieve_bundled_rows> : tensor<100x64xf32>
 // ONE-NOT:     scf.forall
+// ONE-NOT:     linalg.generic
 func.func @selected_ffn(%x: tensor<2x40xf32>, %idx: tensor<?xindex>) -> tensor<2x24xf32> {
   %wt = arith.constant dense<1.0> : tensor<100x40xf32>
   %wd = arith.constant dense<2.0> : tensor<100x24xf32>
