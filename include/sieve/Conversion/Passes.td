@@ -78,10 +78,14 @@ def ConvertSieveActivationOpsToSCF
     tensor), summed afterwards by a `linalg.generic`. Weights that are not
     constants, or other indices, keep the separate kernels.
 
-    With `threads` > 1 the gather runs in parallel by output columns: an
-    `scf.forall` over chunks of whole vectors of columns, each chunk
-    running the loops above over its columns of every active row (the
-    active set is computed once, before). The chunk count is computed at
+    With `threads` > 1 the gather runs in parallel by active neurons: an
+    `scf.forall` over chunks of consecutive active neurons, each chunk
+    running the loops above over its neurons' whole rows into an output of
+    its own (a row of a [chunks, ...] tensor of partial outputs, summed
+    afterwards by a `linalg.generic`; the active set is computed once,
+    before). Split by output columns, every thread read part of every
+    active row: shorter runs, which the memory system streams worse. The
+    chunk count is computed at
     run time from the estimated cycles (`kernelCycles`: the `active neurons
     x rows x columns` multiply-adds at one `target-vector-width` FMA per
     cycle, or the active weight rows' bytes at 16 per cycle, whichever is
@@ -103,8 +107,7 @@ def ConvertSieveActivationOpsToSCF
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"64",
            "Elements per vector in the gather-matmul row update">,
     Option<"threads", "threads", "int64_t", /*default=*/"1",
-           "Threads to split the kernel's output columns over (1: one "
-           "loop)">,
+           "Threads to split the kernel over (1: one loop)">,
     Option<"minChunkCycles", "min-chunk-cycles", "int64_t",
            /*default=*/"50000",
            "The least estimated cycles of one parallel chunk (default: ten "

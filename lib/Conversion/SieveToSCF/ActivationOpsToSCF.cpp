@@ -348,40 +348,100 @@ struct RowAxpyStep {
   Value zero, one, step, vectorEnd, wBuffer;
 };
 
+/// A zero-filled tensor of `type` whose dynamic sizes are `dynamicSizes`.
+Value zeroFilled(OpBuilder &b, Location loc, RankedTensorType type,
+                 ValueRange dynamicSizes) {
+  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                        type.getElementType(), dynamicSizes);
+  Value zero = arith::ConstantOp::create(
+      b, loc, b.getFloatAttr(type.getElementType(), 0.0));
+  return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+}
+
+/// Runs the selected neurons idx[jBegin, jEnd) of a gather kernel into a
+/// zero output of its own (the kernel's result).
+using NeuronRun =
+    llvm::function_ref<Value(OpBuilder &, Location, Value jBegin, Value jEnd)>;
+
+/// A gather kernel's result of type `type` (dynamic sizes `sizes`) over the
+/// `count` selected neurons, in parallel: chunks of consecutive selected
+/// neurons (one per `minChunkCycles` of the estimated cycles, wantedChunks
+/// over `rowElements` weight elements per neuron and `rows` batch rows; at
+/// most one per thread and per neuron, at least one), each running `run`
+/// over its neurons into a row of the partial outputs [chunks, ...type],
+/// then their sum over the chunks (a linalg.generic). Each thread reads
+/// whole weight rows: split by output columns instead, every thread read
+/// part of every selected row, shorter runs the memory system streams
+/// worse (docs/sparsity.md).
+Value sumOfNeuronChunks(OpBuilder &builder, Location loc, RankedTensorType type,
+                        ValueRange sizes, Value count, Value rowElements,
+                        Value rows, int64_t threads, int64_t minChunkCycles,
+                        int64_t targetVectorWidth, NeuronRun run) {
+  Type et = type.getElementType();
+  Value one = constIndex(builder, loc, 1);
+  auto ceilDiv = [&](Value a, Value b) {
+    return arith::CeilDivUIOp::create(builder, loc, a, b).getResult();
+  };
+  Value wanted =
+      wantedChunks(builder, loc, count, rowElements, rows, et,
+                   targetVectorWidth, minChunkCycles,
+                   arith::MinUIOp::create(builder, loc, count,
+                                          constIndex(builder, loc, threads)));
+  Value per = arith::MaxUIOp::create(builder, loc, one, ceilDiv(count, wanted));
+  Value chunks = arith::MaxUIOp::create(builder, loc, one, ceilDiv(count, per));
+  SmallVector<int64_t> partialShape{ShapedType::kDynamic};
+  llvm::append_range(partialShape, type.getShape());
+  auto partialType = RankedTensorType::get(partialShape, et);
+  SmallVector<Value> partialSizes{chunks};
+  llvm::append_range(partialSizes, sizes);
+  int64_t rank = partialType.getRank();
+  Value partial = buildParallelChunks(
+      builder, loc, zeroFilled(builder, loc, partialType, partialSizes),
+      /*dim=*/0, chunks, one,
+      [&](OpBuilder &b, Location l, Value slice, Value i) -> Value {
+        Value jBegin = arith::MulIOp::create(b, l, i, per);
+        Value jEnd = arith::MinUIOp::create(
+            b, l, arith::AddIOp::create(b, l, jBegin, per), count);
+        Value out = run(b, l, jBegin, jEnd);
+        // The chunk's output as the slice's one row.
+        SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
+            sliceSizes = tensor::getMixedSizes(b, l, slice),
+            strides(rank, b.getIndexAttr(1));
+        sliceSizes[0] = b.getIndexAttr(1);
+        return tensor::InsertSliceOp::create(b, l, out, slice, offsets,
+                                             sliceSizes, strides)
+            .getResult();
+      });
+  SmallVector<AffineMap> maps{
+      builder.getMultiDimIdentityMap(rank),
+      builder.getMultiDimIdentityMap(rank).dropResult(0)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators[0] = utils::IteratorType::reduction;
+  return linalg::GenericOp::create(
+             builder, loc, TypeRange{type}, ValueRange{partial},
+             ValueRange{zeroFilled(builder, loc, type, sizes)}, maps, iterators,
+             [&](OpBuilder &b, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   b, l,
+                   ValueRange{arith::AddFOp::create(b, l, args[1], args[0])});
+             })
+      .getResult(0);
+}
+
 /// For each selected neuron and batch row: y[m, :] += h[m, k] * w[k, :].
-/// With several threads, chunks of the output columns run in parallel.
+/// With several threads, chunks of the selected neurons run in parallel
+/// into partial outputs (sumOfNeuronChunks).
 struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
   LowerGatherMatmul(MLIRContext *ctx, int64_t vectorWidth, int64_t threads,
                     int64_t minChunkCycles, int64_t targetVectorWidth)
       : OpRewritePattern(ctx), vectorWidth(vectorWidth), threads(threads),
         minChunkCycles(minChunkCycles), targetVectorWidth(targetVectorWidth) {}
 
-  /// `acc` (rows x columns, or columns) plus the products of the selected
-  /// neurons' rows of `w`, whose columns from `firstColumn` (null: 0) are
-  /// `acc`'s. The rows of active neurons are read `kNeuronGroup` at a time,
-  /// each contiguous but at unpredictable distances: several rows streaming
-  /// at once keep more of them in flight than one row and its prefetched
-  /// successor (1.6-1.7x on 16 KiB rows from memory, docs/sparsity.md).
-  Value accumulate(OpBuilder &builder, Location loc, GatherMatmulOp op,
-                   Value acc, Value columns, Value firstColumn) const {
-    Value h = op.getInput(), idx = op.getIndices();
-    bool batched = cast<RankedTensorType>(h.getType()).getRank() == 2;
-    Type et = cast<RankedTensorType>(op.getType()).getElementType();
-    RowAxpyStep axpy(builder, loc, op.getWeight(), batched, et, vectorWidth,
-                     columns, firstColumn);
-    Value zero = constIndex(builder, loc, 0);
-    return forSelectedGroups(
-        builder, loc, idx, zero, dim(builder, loc, idx, 0), acc,
-        [&](OpBuilder &b, Location l, ValueRange ks, Value prefetch,
-            ValueRange accs) -> SmallVector<Value> {
-          return {axpy.add(b, l, h, ks, prefetch, accs[0])};
-        })[0];
-  }
-
   LogicalResult matchAndRewrite(GatherMatmulOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value h = op.getInput(), w = op.getWeight();
+    Value h = op.getInput(), w = op.getWeight(), idx = op.getIndices();
     auto ht = cast<RankedTensorType>(h.getType());
     auto rt = cast<RankedTensorType>(op.getType());
     bool batched = ht.getRank() == 2;
@@ -389,49 +449,35 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
     Value one = constIndex(rewriter, loc, 1);
     Value rows = batched ? dim(rewriter, loc, h, 0) : one;
     Value columns = dim(rewriter, loc, w, 1);
-
-    SmallVector<Value> dynamicSizes;
+    SmallVector<Value> sizes;
     if (rt.isDynamicDim(0))
-      dynamicSizes.push_back(batched ? rows : columns);
+      sizes.push_back(batched ? rows : columns);
     if (batched && rt.isDynamicDim(1))
-      dynamicSizes.push_back(columns);
-    Value empty =
-        tensor::EmptyOp::create(rewriter, loc, rt.getShape(), et, dynamicSizes);
-    Value zeroF = arith::ConstantOp::create(rewriter, loc,
-                                            rewriter.getFloatAttr(et, 0.0));
-    Value init =
-        linalg::FillOp::create(rewriter, loc, zeroF, empty).getResult(0);
-    if (threads <= 1) {
-      rewriter.replaceOp(op, accumulate(rewriter, loc, op, init, columns,
-                                        /*firstColumn=*/nullptr));
-      return success();
-    }
-    // Chunks of whole vectors of columns, one per `minChunkCycles` of the
-    // estimated cycles of this call (kernelCycles: the multiply-adds, active
-    // neurons x rows x columns, at one target vector FMA per cycle, or the
-    // active weight rows' bytes streamed), at most one per thread.
-    auto index = [&](int64_t v) { return constIndex(rewriter, loc, v); };
-    auto mul = [&](Value a, Value b) {
-      return arith::MulIOp::create(rewriter, loc, a, b).getResult();
+      sizes.push_back(columns);
+
+    // The selected neurons idx[jBegin, jEnd) into a zero output. Their rows
+    // are read `kNeuronGroup` at a time, each contiguous but at
+    // unpredictable distances: several rows streaming at once keep more of
+    // them in flight than one row and its prefetched successor (1.6-1.7x on
+    // 16 KiB rows from memory, docs/sparsity.md).
+    auto run = [&](OpBuilder &b, Location l, Value jBegin,
+                   Value jEnd) -> Value {
+      RowAxpyStep axpy(b, l, w, batched, et, vectorWidth, columns,
+                       /*firstColumn=*/nullptr);
+      return forSelectedGroups(
+          b, l, idx, jBegin, jEnd, zeroFilled(b, l, rt, sizes),
+          [&](OpBuilder &b, Location l, ValueRange ks, Value prefetch,
+              ValueRange accs) -> SmallVector<Value> {
+            return {axpy.add(b, l, h, ks, prefetch, accs[0])};
+          })[0];
     };
-    auto ceilDiv = [&](Value a, Value b) {
-      return arith::CeilDivUIOp::create(rewriter, loc, a, b).getResult();
-    };
-    Value count = dim(rewriter, loc, op.getIndices(), 0);
-    Value vectors = ceilDiv(columns, index(vectorWidth));
-    Value wanted = wantedChunks(
-        rewriter, loc, count, columns, rows, et, targetVectorWidth,
-        minChunkCycles,
-        arith::MinUIOp::create(rewriter, loc, vectors, index(threads)));
-    Value chunkSize = mul(ceilDiv(vectors, wanted), index(vectorWidth));
-    Value chunks = ceilDiv(columns, chunkSize);
-    Value result = buildParallelChunks(
-        rewriter, loc, init, rt.getRank() - 1, chunks, chunkSize,
-        [&](OpBuilder &b, Location l, Value slice, Value offset) {
-          Value sliceColumns = dim(b, l, slice, rt.getRank() - 1);
-          return accumulate(b, l, op, slice, sliceColumns, offset);
-        });
-    rewriter.replaceOp(op, result);
+    Value count = dim(rewriter, loc, idx, 0);
+    rewriter.replaceOp(
+        op, threads <= 1
+                ? run(rewriter, loc, constIndex(rewriter, loc, 0), count)
+                : sumOfNeuronChunks(rewriter, loc, rt, sizes, count, columns,
+                                    rows, threads, minChunkCycles,
+                                    targetVectorWidth, run));
     return success();
   }
 
@@ -744,16 +790,6 @@ struct LowerColumnGatherMatmul : OpRewritePattern<ColumnGatherMatmulOp> {
   SelectedDotsOptions options;
 };
 
-/// A zero-filled tensor of `type` whose dynamic sizes are `dynamicSizes`.
-Value zeroFilled(OpBuilder &b, Location loc, RankedTensorType type,
-                 ValueRange dynamicSizes) {
-  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                        type.getElementType(), dynamicSizes);
-  Value zero = arith::ConstantOp::create(
-      b, loc, b.getFloatAttr(type.getElementType(), 0.0));
-  return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
-}
-
 /// A selected FFN in one pass over its neurons: `gather`
 /// (the down projection, `sieve.gather_matmul`) whose input is the only use
 /// of a selected-dots op over the same indices (the up projection,
@@ -920,69 +956,13 @@ LogicalResult fuseSelectedFFN(IRRewriter &rewriter, GatherMatmulOp gather,
   if (threads <= 1) {
     result = runNeurons(rewriter, loc, zero, count);
   } else {
-    // Chunks of consecutive selected neurons, each adding its neurons'
-    // down rows into an output of its own (partial[c]), then the sum of
-    // the partial outputs. As many chunks as the estimated cycles are
-    // worth (wantedChunks; the whole bundled row per neuron), at most one
-    // per thread.
-    Value one = index(1);
     Value rows = batched ? (outputSizes.empty() ? index(rt.getDimSize(0))
                                                 : outputSizes.front())
-                         : one;
-    Value wanted = wantedChunks(
-        rewriter, loc, count, index(gateColumns + upColumns + downColumns),
-        rows, et, targetVectorWidth, minChunkCycles,
-        arith::MinUIOp::create(rewriter, loc, count, index(threads)));
-    auto ceilDiv = [&](Value a, Value b) {
-      return arith::CeilDivUIOp::create(rewriter, loc, a, b).getResult();
-    };
-    Value per =
-        arith::MaxUIOp::create(rewriter, loc, one, ceilDiv(count, wanted));
-    Value chunks =
-        arith::MaxUIOp::create(rewriter, loc, one, ceilDiv(count, per));
-    SmallVector<int64_t> partialShape{ShapedType::kDynamic};
-    llvm::append_range(partialShape, rt.getShape());
-    auto partialType = RankedTensorType::get(partialShape, et);
-    SmallVector<Value> partialSizes{chunks};
-    llvm::append_range(partialSizes, outputSizes);
-    Value partial = zeroFilled(rewriter, loc, partialType, partialSizes);
-    partial = buildParallelChunks(
-        rewriter, loc, partial, /*dim=*/0, chunks, one,
-        [&](OpBuilder &b, Location l, Value slice, Value i) -> Value {
-          Value jBegin = arith::MulIOp::create(b, l, i, per);
-          Value jEnd = arith::MinUIOp::create(
-              b, l, arith::AddIOp::create(b, l, jBegin, per), count);
-          Value out = runNeurons(b, l, jBegin, jEnd);
-          // The chunk's output as the slice's one row.
-          int64_t rank = partialType.getRank();
-          SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
-              sizes = tensor::getMixedSizes(b, l, slice),
-              strides(rank, b.getIndexAttr(1));
-          sizes[0] = b.getIndexAttr(1);
-          return tensor::InsertSliceOp::create(b, l, out, slice, offsets, sizes,
-                                               strides)
-              .getResult();
-        });
-    // output = sum over c of partial[c].
-    int64_t rank = partialType.getRank();
-    SmallVector<AffineMap> maps{
-        rewriter.getMultiDimIdentityMap(rank),
-        AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext())
-            .dropResult(0)};
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    iterators[0] = utils::IteratorType::reduction;
-    result =
-        linalg::GenericOp::create(
-            rewriter, loc, TypeRange{rt}, ValueRange{partial},
-            ValueRange{zeroFilled(rewriter, loc, rt, outputSizes)}, maps,
-            iterators,
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              linalg::YieldOp::create(
-                  b, l,
-                  ValueRange{arith::AddFOp::create(b, l, args[1], args[0])});
-            })
-            .getResult(0);
+                         : index(1);
+    result = sumOfNeuronChunks(rewriter, loc, rt, outputSizes, count,
+                               index(gateColumns + upColumns + downColumns),
+                               rows, threads, minChunkCycles, targetVectorWidth,
+                               runNeurons);
   }
   rewriter.replaceOp(gather, result);
   rewriter.eraseOp(producer);

@@ -20,8 +20,8 @@ func.func @active_set(%h: tensor<2x100xf32>) -> tensor<?xindex> {
 // -----
 
 // CHECK-LABEL: func.func @gather_matmul
-// CHECK:       %[[INIT:.*]] = linalg.fill
 // CHECK:       %[[WB:.*]] = bufferization.to_buffer %arg1 read_only : tensor<100x40xf32> to memref<100x40xf32>
+// CHECK:       %[[INIT:.*]] = linalg.fill
 // CHECK:       %[[C4:.*]] = arith.constant 4 : index
 // CHECK:       %[[GROUPS:.*]] = scf.for %[[J:[a-z0-9_]+]] = %{{.*}} to %[[GEND:.*]] step %[[C4]] iter_args(%{{.*}} = %[[INIT]])
 // CHECK:         %[[K0:[a-z0-9_]+]] = tensor.extract %arg2[%[[J]]]

@@ -1,16 +1,16 @@
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(convert-sieve-activation-ops-to-scf{vector-width=16 threads=2 min-chunk-cycles=1000}, convert-sieve-weight-ops-to-scf{threads=2 min-chunk-cycles=1}))" | FileCheck %s
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(convert-sieve-activation-ops-to-scf{vector-width=16}, convert-sieve-weight-ops-to-scf))" | FileCheck %s --check-prefix=ONE
 
-// With threads, the gather runs by chunks of output columns (whole
-// vectors), in parallel: the chunk count is computed at run time from the
-// estimated cycles (the multiply-adds, active neurons x rows x columns, at
-// one vector FMA per cycle, or the active rows' bytes at 16 per cycle:
-// one chunk per min-chunk-cycles, at most one per thread and per vector of
-// columns). Each chunk runs the
-// gather loops over its columns of every active row; the active set
-// (%arg2) is computed once, outside.
+// With threads, the gather runs by chunks of consecutive active neurons,
+// in parallel: the chunk count is computed at run time from the estimated
+// cycles (the multiply-adds, active neurons x rows x columns, at one
+// vector FMA per cycle, or the active rows' bytes at 16 per cycle: one
+// chunk per min-chunk-cycles, at most one per thread and per active
+// neuron). Each chunk runs the gather loops over its neurons' whole rows
+// into an output of its own, a row of the partial outputs [chunks, 2, 40],
+// and their sum over the chunks is the result; the active set (%arg2) is
+// computed once, outside.
 // CHECK-LABEL: func.func @gather_matmul
-// CHECK:       %[[INIT:.*]] = linalg.fill
 // CHECK:       %[[COUNT:.*]] = tensor.dim %arg2
 // CHECK:       %[[ELEMENTS:.*]] = arith.muli %[[COUNT]], %{{.*}} : index
 // CHECK:       %[[MACS:.*]] = arith.muli %[[ELEMENTS]], %{{.*}} : index
@@ -19,16 +19,22 @@
 // CHECK:       %[[STREAM:.*]] = arith.divui %[[BYTES]], %c16
 // CHECK:       %[[CYCLES:.*]] = arith.maxui %[[COMPUTE]], %[[STREAM]]
 // CHECK:       arith.divui %[[CYCLES]], %c1000
-// CHECK:       %[[SIZE:.*]] = arith.muli %{{.*}}, %c16
-// CHECK:       %[[CHUNKS:.*]] = arith.ceildivui %{{.*}}, %[[SIZE]]
-// CHECK:       scf.forall (%[[I:.*]]) in (%[[CHUNKS]]) shared_outs(%[[Y:.*]] = %[[INIT]]) -> (tensor<2x40xf32>)
-// CHECK:         %[[FIRST:.*]] = arith.muli %[[I]], %{{.*}} : index
-// CHECK:         %[[SLICE:.*]] = tensor.extract_slice %[[Y]][0, %[[FIRST]]] [2, %{{.*}}] [1, 1] : tensor<2x40xf32> to tensor<2x?xf32>
-// CHECK:         scf.for %{{.*}} iter_args(%{{.*}} = %[[SLICE]])
-// CHECK:           arith.addi %[[FIRST]], %{{.*}} : index
+// CHECK:       %[[WANTED:.*]] = arith.maxui
+// CHECK:       arith.ceildivui %[[COUNT]], %[[WANTED]]
+// CHECK:       %[[PER:.*]] = arith.maxui
+// CHECK:       arith.ceildivui %[[COUNT]], %[[PER]]
+// CHECK:       %[[CHUNKS:.*]] = arith.maxui
+// CHECK:       %[[P0:.*]] = linalg.fill {{.*}} -> tensor<?x2x40xf32>
+// CHECK:       %[[P:.*]] = scf.forall (%[[I:.*]]) in (%[[CHUNKS]]) shared_outs(%[[Y:.*]] = %[[P0]]) -> (tensor<?x2x40xf32>)
+// CHECK:         %[[OFF:.*]] = arith.muli %[[I]],
+// CHECK:         %[[FIRST:.*]] = arith.muli %[[OFF]], %[[PER]] : index
+// CHECK:         %[[OWN:.*]] = linalg.fill {{.*}} -> tensor<2x40xf32>
+// CHECK:         scf.for %{{.*}} = %[[FIRST]] to %{{.*}} step %c4{{.*}} iter_args(%{{.*}} = %[[OWN]])
 // CHECK:           vector.fma
+// CHECK:         tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 0] [1, 2, 40]
 // CHECK:         scf.forall.in_parallel
-// CHECK-NEXT:      tensor.parallel_insert_slice %{{.*}} into %[[Y]][0, %[[FIRST]]]
+// CHECK-NEXT:      tensor.parallel_insert_slice %{{.*}} into %[[Y]][%[[OFF]], 0, 0]
+// CHECK:       linalg.generic {{.*}} iterator_types = ["reduction", "parallel", "parallel"]} ins(%[[P]] : tensor<?x2x40xf32>)
 // ONE-LABEL:   func.func @gather_matmul
 // ONE-NOT:     scf.forall
 // ONE:         return
