@@ -140,13 +140,16 @@ def main():
             for rep in range(args.reps + 2):
                 for i in range(len(order)):
                     k = order[(rep + i) % len(order)]
-                    fn = runs[k][rep % len(xs)]
+                    block = 3 if threaded else 1
                     if threaded:
                         # As benchmarks/run.py: wake this engine's thread
-                        # pool, time a block of runs, then pause so that
-                        # its threads sleep before the next engine runs.
-                        fn()
-                    for _ in range(3 if threaded else 1):
+                        # pool, time a block of runs (each on another
+                        # input: a repeated one would find its weight rows
+                        # in cache), then pause so that its threads sleep
+                        # before the next engine runs.
+                        runs[k][(rep * block + block) % len(xs)]()
+                    for b in range(block):
+                        fn = runs[k][(rep * block + b) % len(xs)]
                         start = time.perf_counter()
                         fn()
                         if rep >= 2:

@@ -509,3 +509,38 @@ func.func @pool_with_constant_indices(%x: tensor<1x64x7x7xf32>, %s: tensor<64x1x
   } -> tensor<1x64xf32>
   return %r : tensor<1x64xf32>
 }
+
+// -----
+
+// Input rows 4 KiB apart (1024 f32) share the L1 sets of a virtually
+// indexed cache: the input is copied into rows one cache line (16 f32)
+// longer, a slice of an 8 x 1040 buffer that the register tiles read; rows
+// of another length (1000) are read in place.
+// CHECK-LABEL: func.func @spread_input_rows
+// CHECK:       %[[WIDE:.*]] = tensor.empty() : tensor<8x1040xf32>
+// CHECK:       %[[ROWS:.*]] = tensor.extract_slice %[[WIDE]][0, 0] [8, 1024] [1, 1]
+// CHECK:       %[[COPY:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[ROWS]]) -> (tensor<8x1024xf32>)
+// CHECK:           tensor.extract_slice %arg0
+// CHECK:           vector.transfer_read
+// CHECK:           vector.transfer_write
+// CHECK:       tensor.extract_slice %[[COPY]]
+// CHECK:       vector.contract
+// CHECK-LABEL: func.func @rows_in_place
+// CHECK-NOT:   tensor.empty() : tensor<8x10{{[0-9]+}}xf32>
+// CHECK:       return
+func.func @spread_input_rows(%a: tensor<8x1024xf32>, %b: tensor<1024x256xf32>) -> tensor<8x256xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x256xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<8x256xf32>) -> tensor<8x256xf32>
+  %y = linalg.matmul ins(%a, %b : tensor<8x1024xf32>, tensor<1024x256xf32>)
+                     outs(%init : tensor<8x256xf32>) -> tensor<8x256xf32>
+  return %y : tensor<8x256xf32>
+}
+func.func @rows_in_place(%a: tensor<8x1000xf32>, %b: tensor<1000x256xf32>) -> tensor<8x256xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x256xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<8x256xf32>) -> tensor<8x256xf32>
+  %y = linalg.matmul ins(%a, %b : tensor<8x1000xf32>, tensor<1000x256xf32>)
+                     outs(%init : tensor<8x256xf32>) -> tensor<8x256xf32>
+  return %y : tensor<8x256xf32>
+}
