@@ -66,8 +66,10 @@ def ConvertSieveActivationOpsToSCF
 
     A `sieve.gather_matmul` whose input is the only use
     of a `sieve.column_gather_matmul` or `sieve.gated_gather_matmul` over
-    the same indices (and the gated op's gate, when it is a column gather
-    over them used only there) runs in one pass with it: their f32
+    the same indices, directly or through an elementwise `linalg.generic`
+    (a ReLU6 or square applied to the hidden values), and the gated op's
+    gate when it is a column gather over them used only there, runs in one
+    pass with it: their f32
     constant weights become one constant whose row `k` is neuron `k`'s
     gate, up and down rows one after another, and each step of four
     selected neurons computes their dot products and then adds their down
@@ -85,8 +87,7 @@ def ConvertSieveActivationOpsToSCF
     afterwards by a `linalg.generic`; the active set is computed once,
     before). Split by output columns, every thread read part of every
     active row: shorter runs, which the memory system streams worse. The
-    chunk count is computed at
-    run time from the estimated cycles (`kernelCycles`: the `active neurons
+    chunk count is computed at run time from the estimated cycles (`kernelCycles`: the `active neurons
     x rows x columns` multiply-adds at one `target-vector-width` FMA per
     cycle, or the active weight rows' bytes at 16 per cycle, whichever is
     more): one chunk per `min-chunk-cycles`, at most `threads` (and

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
@@ -790,19 +791,46 @@ struct LowerColumnGatherMatmul : OpRewritePattern<ColumnGatherMatmulOp> {
   SelectedDotsOptions options;
 };
 
+/// The tensor an elementwise `generic` transforms and the block argument
+/// that reads it, or nulls: one result, every loop parallel and every map
+/// the identity, one operand besides an unread output (the activations
+/// applied in place on their input have no other), a body of arith and
+/// math ops.
+std::pair<Value, BlockArgument> elementwiseSource(linalg::GenericOp generic) {
+  if (generic->getNumResults() != 1 || generic.getNumDpsInits() != 1 ||
+      generic.getNumDpsInputs() > 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !llvm::all_of(generic.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }))
+    return {};
+  Block *body = generic.getBody();
+  for (Operation &inner : body->without_terminator())
+    if (inner.getNumRegions() ||
+        !isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()))
+      return {};
+  OpOperand *init = generic.getDpsInitOperand(0);
+  if (generic.getNumDpsInputs() == 0)
+    return {init->get(), generic.getMatchingBlockArgument(init)};
+  if (!generic.getMatchingBlockArgument(init).use_empty())
+    return {};
+  OpOperand *input = generic.getDpsInputOperand(0);
+  return {input->get(), generic.getMatchingBlockArgument(input)};
+}
+
 /// A selected FFN in one pass over its neurons: `gather`
 /// (the down projection, `sieve.gather_matmul`) whose input is the only use
 /// of a selected-dots op over the same indices (the up projection,
 /// `sieve.column_gather_matmul`, or `sieve.gated_gather_matmul` together
 /// with the column gather of its gate when that is one, as a predictor's
-/// gated FFN has). The weights go into one constant whose row k is neuron
-/// k's gate row, up row and down row one after another
-/// (createBundledRowsConstant), and each step of `kNeuronGroup` selected
-/// neurons computes their gate and hidden values (DotsStep) and at once
-/// adds their down rows to the output (RowAxpyStep): each neuron's weights
-/// are one contiguous run, read once, where the separate kernels read two
-/// or three runs at different times (on a Zen 4 VM, 16 + 16 KiB rows of 23%
-/// of 11008 neurons from memory: 2.9-3.0 ms against 3.4 ms,
+/// gated FFN has), possibly through an elementwise activation
+/// (elementwiseSource: ReLU6, a square), applied to each hidden value. The
+/// weights go into one constant whose row k is neuron k's gate row, up row and
+/// down row one after another (createBundledRowsConstant), and each step of
+/// `kNeuronGroup` selected neurons computes their gate and hidden values
+/// (DotsStep) and at once adds their down rows to the output (RowAxpyStep):
+/// each neuron's weights are one contiguous run, read once, where the separate
+/// kernels read two or three runs at different times (on a Zen 4 VM, 16 + 16
+/// KiB rows of 23% of 11008 neurons from memory: 2.9-3.0 ms against 3.4 ms,
 /// docs/sparsity.md). With `threads` > 1, chunks of consecutive selected
 /// neurons run the pass in parallel, each into an output of its own, and
 /// the partial outputs are summed. Fails (nothing changed) when the ops or
@@ -813,6 +841,20 @@ LogicalResult fuseSelectedFFN(IRRewriter &rewriter, GatherMatmulOp gather,
                               int64_t targetVectorWidth) {
   Value h = gather.getInput();
   Operation *producer = h.getDefiningOp();
+  // An elementwise activation between the gathers (ReLU6, a square),
+  // applied to each hidden value as the up step computes it.
+  linalg::GenericOp activation;
+  BlockArgument activationArg;
+  if (auto generic = dyn_cast_or_null<linalg::GenericOp>(producer);
+      generic && h.hasOneUse()) {
+    auto [source, arg] = elementwiseSource(generic);
+    if (!source)
+      return failure();
+    activation = generic;
+    activationArg = arg;
+    h = source;
+    producer = h.getDefiningOp();
+  }
   if (!producer || !h.hasOneUse())
     return failure();
   auto ht = cast<RankedTensorType>(h.getType());
@@ -888,10 +930,21 @@ LogicalResult fuseSelectedFFN(IRRewriter &rewriter, GatherMatmulOp gather,
   Value currentGate = gate;
   auto upEpilogue = [&](OpBuilder &b, Location l, ValueRange at,
                         Value dot) -> Value {
-    if (currentGate)
-      return arith::MulFOp::create(
-          b, l, tensor::ExtractOp::create(b, l, currentGate, at), dot);
-    return relu ? reluOf(b, l, dot) : dot;
+    Value hidden =
+        currentGate
+            ? arith::MulFOp::create(
+                  b, l, tensor::ExtractOp::create(b, l, currentGate, at), dot)
+                  .getResult()
+            : (relu ? reluOf(b, l, dot) : dot);
+    if (!activation)
+      return hidden;
+    IRMapping mapping;
+    mapping.map(activationArg, hidden);
+    Block *body = activation.getBody();
+    for (Operation &inner : body->without_terminator())
+      b.clone(inner, mapping);
+    return mapping.lookupOrDefault(
+        cast<linalg::YieldOp>(body->getTerminator()).getValues()[0]);
   };
   bool gateRelu = gateOp && gateOp.getRelu();
   auto gateEpilogue = [&](OpBuilder &, Location, ValueRange, Value dot) {
@@ -965,6 +1018,8 @@ LogicalResult fuseSelectedFFN(IRRewriter &rewriter, GatherMatmulOp gather,
                                runNeurons);
   }
   rewriter.replaceOp(gather, result);
+  if (activation)
+    rewriter.eraseOp(activation);
   rewriter.eraseOp(producer);
   if (gateOp)
     rewriter.eraseOp(gateOp);

@@ -276,3 +276,38 @@ func.func @not_fused(%x: tensor<1x40xf32>, %idx: tensor<?xindex>, %idx2: tensor<
       : tensor<1x100xf32>, tensor<100x24xf32>, tensor<?xindex> -> tensor<1x24xf32>
   return %y, %y2, %y3, %h3 : tensor<1x24xf32>, tensor<1x24xf32>, tensor<1x24xf32>, tensor<1x100xf32>
 }
+
+// -----
+
+// An elementwise activation between the gathers (a ReLU6 applied in place
+// on the column gather's result) runs on each hidden value inside the one
+// pass, after the dot product and bias.
+// CHECK-LABEL: func.func @fused_relu6_ffn
+// CHECK:       dense_resource<sieve_bundled_rows> : tensor<100x64xf32>
+// CHECK:       scf.for %{{.*}} step %c4
+// CHECK:           vector.fma
+// CHECK:         %[[DOT:.*]] = arith.addf
+// CHECK:         %[[LOW:.*]] = arith.maximumf %[[DOT]]
+// CHECK:         %[[H:.*]] = arith.minimumf %[[LOW]]
+// CHECK:         tensor.insert %[[H]]
+// CHECK-NOT:   linalg.generic
+// CHECK-NOT:   sieve.
+func.func @fused_relu6_ffn(%x: tensor<1x40xf32>, %idx: tensor<?xindex>,
+                           %b: tensor<100xf32>) -> tensor<1x24xf32> {
+  %wt = arith.constant dense<1.0> : tensor<100x40xf32>
+  %wd = arith.constant dense<2.0> : tensor<100x24xf32>
+  %h = sieve.column_gather_matmul %x, %wt, %idx bias %b
+      : tensor<1x40xf32>, tensor<100x40xf32>, tensor<?xindex>, tensor<100xf32> -> tensor<1x100xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]} outs(%h : tensor<1x100xf32>) {
+  ^bb0(%v: f32):
+    %zero = arith.constant 0.0 : f32
+    %six = arith.constant 6.0 : f32
+    %low = arith.maximumf %v, %zero : f32
+    %high = arith.minimumf %low, %six : f32
+    linalg.yield %high : f32
+  } -> tensor<1x100xf32>
+  %y = sieve.gather_matmul %r, %wd, %idx
+      : tensor<1x100xf32>, tensor<100x24xf32>, tensor<?xindex> -> tensor<1x24xf32>
+  return %y : tensor<1x24xf32>
+}
