@@ -794,8 +794,8 @@ struct LowerColumnGatherMatmul : OpRewritePattern<ColumnGatherMatmulOp> {
 /// The tensor an elementwise `generic` transforms and the block argument
 /// that reads it, or nulls: one result, every loop parallel and every map
 /// the identity, one operand besides an unread output (the activations
-/// applied in place on their input have no other), a body of arith and
-/// math ops.
+/// applied in place on their input have no other) of the result's type, a
+/// body of arith and math ops.
 std::pair<Value, BlockArgument> elementwiseSource(linalg::GenericOp generic) {
   if (generic->getNumResults() != 1 || generic.getNumDpsInits() != 1 ||
       generic.getNumDpsInputs() > 1 ||
@@ -809,12 +809,15 @@ std::pair<Value, BlockArgument> elementwiseSource(linalg::GenericOp generic) {
         !isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()))
       return {};
   OpOperand *init = generic.getDpsInitOperand(0);
-  if (generic.getNumDpsInputs() == 0)
-    return {init->get(), generic.getMatchingBlockArgument(init)};
-  if (!generic.getMatchingBlockArgument(init).use_empty())
+  OpOperand *source = init;
+  if (generic.getNumDpsInputs() == 1) {
+    if (!generic.getMatchingBlockArgument(init).use_empty())
+      return {};
+    source = generic.getDpsInputOperand(0);
+  }
+  if (source->get().getType() != generic->getResult(0).getType())
     return {};
-  OpOperand *input = generic.getDpsInputOperand(0);
-  return {input->get(), generic.getMatchingBlockArgument(input)};
+  return {source->get(), generic.getMatchingBlockArgument(source)};
 }
 
 /// A selected FFN in one pass over its neurons: `gather`
