@@ -11,9 +11,9 @@ one row (decode, batch 1) on unseen inputs, alternating turn by turn
 (with several threads a turn is one untimed run that wakes the engine's
 thread pool, three timed ones, and a pause that lets its threads sleep, as
 in benchmarks/run.py); the table gives medians, the speed-ups of approx
-over Sieve dense and over onnxruntime, the physical limit 1 / (predicted density + predictor reads),
-and the relative L2 error of approx against onnxruntime over the timed
-inputs.
+over Sieve dense and over onnxruntime, the physical limit 1 / (predicted
+density + predictor reads), and the relative L2 error of approx against
+onnxruntime over the timed inputs.
 
   benchmarks/approx.py [--sievec build/bin/sievec] [--reps 20]
                        [--only 4096x11008] [--threads 1] [--markdown out.md]
@@ -137,10 +137,10 @@ def main():
             times = {k: [] for k in runs}
             order = list(runs)
             threaded = args.threads > 1
+            block = 3 if threaded else 1
             for rep in range(args.reps + 2):
                 for i in range(len(order)):
                     k = order[(rep + i) % len(order)]
-                    block = 3 if threaded else 1
                     if threaded:
                         # As benchmarks/run.py: wake this engine's thread
                         # pool, time a block of runs (each on another

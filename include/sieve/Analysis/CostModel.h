@@ -99,6 +99,14 @@ constexpr int64_t kMinParallelChunkCycles = 10 * kForkJoinCycles;
 /// the B operand that every row tile reuses.
 constexpr int64_t kMatmulCacheBlock = 256;
 
+/// The span of one way of a virtually indexed L1 data cache: its sets
+/// repeat every 4 KiB page, so addresses a multiple of kL1WayBytes apart
+/// compete for one set (sieve-conv-to-matmul's panels and
+/// sieve-tile-and-vectorize's spread input rows avoid such strides). And
+/// a cache line.
+constexpr int64_t kL1WayBytes = 4096;
+constexpr int64_t kCacheLineBytes = 64;
+
 /// Bytes one core streams per cycle in the estimate of a memory-bound
 /// kernel: 16, a cache-speed rate (from DRAM a core streams less), so that
 /// the estimate stays a lower bound.

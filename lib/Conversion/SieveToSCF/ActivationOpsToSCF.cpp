@@ -359,17 +359,25 @@ Value zeroFilled(OpBuilder &b, Location loc, RankedTensorType type,
   return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
 }
 
-/// Runs the selected neurons idx[jBegin, jEnd) of a gather kernel into a
-/// zero output of its own (the kernel's result).
-using NeuronRun =
-    llvm::function_ref<Value(OpBuilder &, Location, Value jBegin, Value jEnd)>;
+/// max(v, 0): the ReLU of a hidden value.
+Value reluOf(OpBuilder &b, Location loc, Value v) {
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getFloatAttr(v.getType(), 0.0));
+  return arith::MaximumFOp::create(b, loc, v, zero);
+}
+
+/// Runs the selected neurons idx[jBegin, jEnd) of a gather kernel, adding
+/// their products into `init` (a zero output of the kernel's result type).
+using NeuronRun = llvm::function_ref<Value(OpBuilder &, Location, Value jBegin,
+                                           Value jEnd, Value init)>;
 
 /// A gather kernel's result of type `type` (dynamic sizes `sizes`) over the
 /// `count` selected neurons, in parallel: chunks of consecutive selected
 /// neurons (one per `minChunkCycles` of the estimated cycles, wantedChunks
 /// over `rowElements` weight elements per neuron and `rows` batch rows; at
 /// most one per thread and per neuron, at least one), each running `run`
-/// over its neurons into a row of the partial outputs [chunks, ...type],
+/// over its neurons into its row of the partial outputs [chunks, ...type]
+/// (zeroed, and the sums added in place),
 /// then their sum over the chunks (a linalg.generic). Each thread reads
 /// whole weight rows: split by output columns instead, every thread read
 /// part of every selected row, shorter runs the memory system streams
@@ -392,23 +400,27 @@ Value sumOfNeuronChunks(OpBuilder &builder, Location loc, RankedTensorType type,
   Value chunks = arith::MaxUIOp::create(builder, loc, one, ceilDiv(count, per));
   SmallVector<int64_t> partialShape{ShapedType::kDynamic};
   llvm::append_range(partialShape, type.getShape());
-  auto partialType = RankedTensorType::get(partialShape, et);
   SmallVector<Value> partialSizes{chunks};
   llvm::append_range(partialSizes, sizes);
-  int64_t rank = partialType.getRank();
+  int64_t rank = partialShape.size();
   Value partial = buildParallelChunks(
-      builder, loc, zeroFilled(builder, loc, partialType, partialSizes),
+      builder, loc,
+      tensor::EmptyOp::create(builder, loc, partialShape, et, partialSizes),
       /*dim=*/0, chunks, one,
       [&](OpBuilder &b, Location l, Value slice, Value i) -> Value {
         Value jBegin = arith::MulIOp::create(b, l, i, per);
         Value jEnd = arith::MinUIOp::create(
             b, l, arith::AddIOp::create(b, l, jBegin, per), count);
-        Value out = run(b, l, jBegin, jEnd);
-        // The chunk's output as the slice's one row.
+        // The chunk's output: the slice's one row, zeroed, then its sums.
         SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
             sliceSizes = tensor::getMixedSizes(b, l, slice),
             strides(rank, b.getIndexAttr(1));
         sliceSizes[0] = b.getIndexAttr(1);
+        Value row = tensor::ExtractSliceOp::create(b, l, type, slice, offsets,
+                                                   sliceSizes, strides);
+        Value zero = arith::ConstantOp::create(b, l, b.getFloatAttr(et, 0.0));
+        Value out = run(b, l, jBegin, jEnd,
+                        linalg::FillOp::create(b, l, zero, row).getResult(0));
         return tensor::InsertSliceOp::create(b, l, out, slice, offsets,
                                              sliceSizes, strides)
             .getResult();
@@ -461,12 +473,12 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
     // unpredictable distances: several rows streaming at once keep more of
     // them in flight than one row and its prefetched successor (1.6-1.7x on
     // 16 KiB rows from memory, docs/sparsity.md).
-    auto run = [&](OpBuilder &b, Location l, Value jBegin,
-                   Value jEnd) -> Value {
+    auto run = [&](OpBuilder &b, Location l, Value jBegin, Value jEnd,
+                   Value init) -> Value {
       RowAxpyStep axpy(b, l, w, batched, et, vectorWidth, columns,
                        /*firstColumn=*/nullptr);
       return forSelectedGroups(
-          b, l, idx, jBegin, jEnd, zeroFilled(b, l, rt, sizes),
+          b, l, idx, jBegin, jEnd, init,
           [&](OpBuilder &b, Location l, ValueRange ks, Value prefetch,
               ValueRange accs) -> SmallVector<Value> {
             return {axpy.add(b, l, h, ks, prefetch, accs[0])};
@@ -475,7 +487,8 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
     Value count = dim(rewriter, loc, idx, 0);
     rewriter.replaceOp(
         op, threads <= 1
-                ? run(rewriter, loc, constIndex(rewriter, loc, 0), count)
+                ? run(rewriter, loc, constIndex(rewriter, loc, 0), count,
+                      zeroFilled(rewriter, loc, rt, sizes))
                 : sumOfNeuronChunks(rewriter, loc, rt, sizes, count, columns,
                                     rows, threads, minChunkCycles,
                                     targetVectorWidth, run));
@@ -651,15 +664,14 @@ Value buildSelectedDots(OpBuilder &builder, Location loc,
                         int64_t targetVectorWidth) {
   RankedTensorType resultType = dots.resultType;
   Type et = resultType.getElementType();
+  // Rows as `shapeOf`'s, neurons as the weight's rows.
+  int64_t last = resultType.getRank() - 1;
   SmallVector<Value> dynamicSizes;
-  for (int64_t i = 0; i < resultType.getRank(); ++i)
+  for (int64_t i = 0; i <= last; ++i)
     if (resultType.isDynamicDim(i))
-      dynamicSizes.push_back(dim(builder, loc, shapeOf, i));
-  Value empty = tensor::EmptyOp::create(builder, loc, resultType.getShape(), et,
-                                        dynamicSizes);
-  Value zeroF =
-      arith::ConstantOp::create(builder, loc, builder.getFloatAttr(et, 0.0));
-  Value init = linalg::FillOp::create(builder, loc, zeroF, empty).getResult(0);
+      dynamicSizes.push_back(i == last ? dim(builder, loc, dots.w, 0)
+                                       : dim(builder, loc, shapeOf, i));
+  Value init = zeroFilled(builder, loc, resultType, dynamicSizes);
   Value zero = constIndex(builder, loc, 0), one = constIndex(builder, loc, 1);
   Value count = dim(builder, loc, dots.idx, 0);
   if (threads <= 1)
@@ -669,7 +681,6 @@ Value buildSelectedDots(OpBuilder &builder, Location loc,
   auto ceilDiv = [&](Value a, Value b) {
     return arith::CeilDivUIOp::create(builder, loc, a, b).getResult();
   };
-  int64_t last = resultType.getRank() - 1;
   Value rows = last == 1 ? dim(builder, loc, init, 0) : one;
   Value wanted =
       wantedChunks(builder, loc, count, dim(builder, loc, dots.w, 1), rows, et,
@@ -768,11 +779,7 @@ struct LowerColumnGatherMatmul : OpRewritePattern<ColumnGatherMatmulOp> {
     auto rt = cast<RankedTensorType>(op.getType());
     auto epilogue = [&](OpBuilder &b, Location l, ValueRange,
                         Value dot) -> Value {
-      if (!relu)
-        return dot;
-      Value zero = arith::ConstantOp::create(
-          b, l, b.getFloatAttr(rt.getElementType(), 0.0));
-      return arith::MaximumFOp::create(b, l, dot, zero);
+      return relu ? reluOf(b, l, dot) : dot;
     };
     SelectedDots dots{options.vectorWidth,
                       op.getInput(),
@@ -888,7 +895,8 @@ LogicalResult fuseSelectedFFN(IRRewriter &rewriter, GatherMatmulOp gather,
   } else {
     return failure();
   }
-  if (!et.isF32())
+  // The hidden values' rows are the input's; their neurons static.
+  if (!et.isF32() || ht.isDynamicDim(ht.getRank() - 1))
     return failure();
   Location loc = gather.getLoc();
   rewriter.setInsertionPoint(gather);
@@ -912,22 +920,14 @@ LogicalResult fuseSelectedFFN(IRRewriter &rewriter, GatherMatmulOp gather,
   auto index = [&](int64_t v) { return constIndex(rewriter, loc, v); };
 
   // The hidden values (zero but for the selected neurons), the output, and
-  // the gate values when the gate is fused.
+  // the gate values when the gate is fused: as many rows as the input.
   bool batched = ht.getRank() == 2;
-  Value shapeOf = gate ? gate : x;
+  Value rows = batched ? dim(rewriter, loc, x, 0) : index(1);
   SmallVector<Value> hiddenSizes, outputSizes;
-  for (int64_t i = 0; i < ht.getRank(); ++i)
-    if (ht.isDynamicDim(i))
-      hiddenSizes.push_back(
-          dim(rewriter, loc, gateOp ? gateOp.getInput() : shapeOf, i));
+  if (batched && ht.isDynamicDim(0))
+    hiddenSizes.push_back(rows);
   if (batched && rt.isDynamicDim(0))
-    outputSizes.push_back(hiddenSizes.empty() ? index(ht.getDimSize(0))
-                                              : hiddenSizes.front());
-
-  auto reluOf = [&](OpBuilder &b, Location l, Value v) -> Value {
-    Value zero = arith::ConstantOp::create(b, l, b.getFloatAttr(et, 0.0));
-    return arith::MaximumFOp::create(b, l, v, zero);
-  };
+    outputSizes.push_back(rows);
   // The gate values the up step multiplies by: the gated op's gate, or
   // the fused gate step's values of this step.
   Value currentGate = gate;
@@ -950,25 +950,15 @@ LogicalResult fuseSelectedFFN(IRRewriter &rewriter, GatherMatmulOp gather,
         cast<linalg::YieldOp>(body->getTerminator()).getValues()[0]);
   };
   bool gateRelu = gateOp && gateOp.getRelu();
-  auto gateEpilogue = [&](OpBuilder &, Location, ValueRange, Value dot) {
-    return dot;
-  };
-  auto gateReluEpilogue = [&](OpBuilder &b, Location l, ValueRange, Value dot) {
-    return reluOf(b, l, dot);
+  auto gateEpilogue = [&](OpBuilder &b, Location l, ValueRange,
+                          Value dot) -> Value {
+    return gateRelu ? reluOf(b, l, dot) : dot;
   };
   std::optional<SelectedDots> gateDots;
   if (gateOp)
-    gateDots = SelectedDots{
-        vectorWidth,
-        gateOp.getInput(),
-        bundled,
-        idx,
-        gateOp.getBias(),
-        ht,
-        gateRelu ? llvm::function_ref<Value(OpBuilder &, Location, ValueRange,
-                                            Value)>(gateReluEpilogue)
-                 : gateEpilogue,
-        index(gateColumns)};
+    gateDots = SelectedDots{vectorWidth,  gateOp.getInput(), bundled,
+                            idx,          gateOp.getBias(),  ht,
+                            gateEpilogue, index(gateColumns)};
   SelectedDots upDots{vectorWidth,
                       x,
                       bundled,
@@ -985,12 +975,11 @@ LogicalResult fuseSelectedFFN(IRRewriter &rewriter, GatherMatmulOp gather,
   DotsStep up(rewriter, loc, upDots, zero);
   RowAxpyStep down(rewriter, loc, bundled, batched, et, vectorWidth,
                    index(downColumns), index(gateColumns + upColumns));
-  // The selected neurons idx[jBegin, jEnd) into a zero output, with
-  // zero hidden (and gate) values of their own.
-  auto runNeurons = [&](OpBuilder &b, Location l, Value jBegin,
-                        Value jEnd) -> Value {
-    SmallVector<Value> inits{zeroFilled(b, l, ht, hiddenSizes),
-                             zeroFilled(b, l, rt, outputSizes)};
+  // The selected neurons idx[jBegin, jEnd) into the zero output `init`,
+  // with zero hidden (and gate) values of their own.
+  auto runNeurons = [&](OpBuilder &b, Location l, Value jBegin, Value jEnd,
+                        Value init) -> Value {
+    SmallVector<Value> inits{zeroFilled(b, l, ht, hiddenSizes), init};
     if (gateOp)
       inits.push_back(zeroFilled(b, l, ht, hiddenSizes));
     return forSelectedGroups(
@@ -1008,18 +997,14 @@ LogicalResult fuseSelectedFFN(IRRewriter &rewriter, GatherMatmulOp gather,
         })[1];
   };
   Value count = dim(rewriter, loc, idx, 0);
-  Value result;
-  if (threads <= 1) {
-    result = runNeurons(rewriter, loc, zero, count);
-  } else {
-    Value rows = batched ? (outputSizes.empty() ? index(rt.getDimSize(0))
-                                                : outputSizes.front())
-                         : index(1);
-    result = sumOfNeuronChunks(rewriter, loc, rt, outputSizes, count,
-                               index(gateColumns + upColumns + downColumns),
-                               rows, threads, minChunkCycles, targetVectorWidth,
-                               runNeurons);
-  }
+  Value result =
+      threads <= 1
+          ? runNeurons(rewriter, loc, zero, count,
+                       zeroFilled(rewriter, loc, rt, outputSizes))
+          : sumOfNeuronChunks(rewriter, loc, rt, outputSizes, count,
+                              index(gateColumns + upColumns + downColumns),
+                              rows, threads, minChunkCycles, targetVectorWidth,
+                              runNeurons);
   rewriter.replaceOp(gather, result);
   if (activation)
     rewriter.eraseOp(activation);

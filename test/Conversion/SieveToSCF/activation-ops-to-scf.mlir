@@ -20,8 +20,8 @@ func.func @active_set(%h: tensor<2x100xf32>) -> tensor<?xindex> {
 // -----
 
 // CHECK-LABEL: func.func @gather_matmul
-// CHECK:       %[[WB:.*]] = bufferization.to_buffer %arg1 read_only : tensor<100x40xf32> to memref<100x40xf32>
 // CHECK:       %[[INIT:.*]] = linalg.fill
+// CHECK:       %[[WB:.*]] = bufferization.to_buffer %arg1 read_only : tensor<100x40xf32> to memref<100x40xf32>
 // CHECK:       %[[C4:.*]] = arith.constant 4 : index
 // CHECK:       %[[GROUPS:.*]] = scf.for %[[J:[a-z0-9_]+]] = %{{.*}} to %[[GEND:.*]] step %[[C4]] iter_args(%{{.*}} = %[[INIT]])
 // CHECK:         %[[K0:[a-z0-9_]+]] = tensor.extract %arg2[%[[J]]]
@@ -192,8 +192,8 @@ func.func @predict(%x: tensor<64xf32>, %u: tensor<64x8xf32>, %v: tensor<8x256xf3
 // column 40 on.
 // CHECK-LABEL: func.func @fused_column_ffn
 // CHECK:       %[[B:.*]] = arith.constant dense_resource<sieve_bundled_rows> : tensor<100x64xf32>
-// CHECK:       %[[H0:.*]] = linalg.fill {{.*}} -> tensor<2x100xf32>
 // CHECK:       %[[Y0:.*]] = linalg.fill {{.*}} -> tensor<2x24xf32>
+// CHECK:       %[[H0:.*]] = linalg.fill {{.*}} -> tensor<2x100xf32>
 // CHECK:       %[[G:.*]]:2 = scf.for %{{.*}} step %c4 iter_args(%{{.*}} = %[[H0]], %[[Y:.*]] = %[[Y0]])
 // CHECK:         %[[HS:.*]] = scf.for
 // CHECK:           scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)

@@ -24,7 +24,7 @@
 // CHECK:       %[[PER:.*]] = arith.maxui
 // CHECK:       arith.ceildivui %[[COUNT]], %[[PER]]
 // CHECK:       %[[CHUNKS:.*]] = arith.maxui
-// CHECK:       %[[P0:.*]] = linalg.fill {{.*}} -> tensor<?x2x40xf32>
+// CHECK:       %[[P0:.*]] = tensor.empty(%[[CHUNKS]]) : tensor<?x2x40xf32>
 // CHECK:       %[[P:.*]] = scf.forall (%[[I:.*]]) in (%[[CHUNKS]]) shared_outs(%[[Y:.*]] = %[[P0]]) -> (tensor<?x2x40xf32>)
 // CHECK:         %[[OFF:.*]] = arith.muli %[[I]],
 // CHECK:         %[[FIRST:.*]] = arith.muli %[[OFF]], %[[PER]] : index

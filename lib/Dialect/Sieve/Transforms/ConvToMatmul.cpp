@@ -376,8 +376,9 @@ Value tapBlock(OpBuilder &b, Location loc, const TapSource &source,
 /// page, and rows that far apart fall on 4096 / gcd(rowBytes, 4096) of
 /// each way's positions, so at most that many times the ways of them stay.
 bool stripFitsL1(int64_t rows, int64_t rowBytes, int64_t l1Bytes) {
-  int64_t ways = std::max<int64_t>(l1Bytes / 4096, 1);
-  int64_t positions = 4096 / std::gcd<int64_t>(rowBytes, 4096);
+  int64_t ways = std::max<int64_t>(l1Bytes / sieve::kL1WayBytes, 1);
+  int64_t positions =
+      sieve::kL1WayBytes / std::gcd<int64_t>(rowBytes, sieve::kL1WayBytes);
   return rows <= positions * ways;
 }
 
@@ -396,7 +397,8 @@ int64_t panelWidth(int64_t k, int64_t oh, int64_t ow, int64_t tileN,
                    int64_t bytes, int64_t l1Bytes) {
   int64_t rowBytes = oh * ow * bytes;
   int64_t block = largestDivisorUpTo(k, sieve::kMatmulCacheBlock);
-  if (tileN < 2 || rowBytes < 4096 || stripFitsL1(block, rowBytes, l1Bytes))
+  if (tileN < 2 || rowBytes < sieve::kL1WayBytes ||
+      stripFitsL1(block, rowBytes, l1Bytes))
     return 0;
   if (ow % tileN == 0)
     return tileN;

@@ -148,6 +148,19 @@ bool mayPack(Value constant, Operation *reader) {
   return false;
 }
 
+/// A new f32 constant of `type` at the builder's insertion point: a
+/// dense_resource blob named `name` whose values `fill` writes.
+Value blobConstant(OpBuilder &builder, Location loc, RankedTensorType type,
+                   StringRef name, function_ref<void(float *)> fill) {
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+      type.getNumElements() * sizeof(float), alignof(double),
+      /*dataIsMutable=*/true);
+  fill(reinterpret_cast<float *>(blob.getMutableData().data()));
+  return arith::ConstantOp::create(
+      builder, loc, type,
+      DenseResourceElementsAttr::get(type, name, std::move(blob)));
+}
+
 /// A new f32 constant of `type` at the builder's insertion point, laid
 /// out from `source`'s values: a splat stays one (resized), otherwise
 /// `fill(values, out)` writes the new layout into a dense_resource blob
@@ -162,13 +175,8 @@ Value relaidConstant(OpBuilder &builder, Location loc, arith::ConstantOp source,
   std::optional<SmallVector<float>> values = constantFloats(source);
   if (!values)
     return {};
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
-      type.getNumElements() * sizeof(float), alignof(double),
-      /*dataIsMutable=*/true);
-  fill(values->data(), reinterpret_cast<float *>(blob.getMutableData().data()));
-  return arith::ConstantOp::create(
-      builder, loc, type,
-      DenseResourceElementsAttr::get(type, name, std::move(blob)));
+  return blobConstant(builder, loc, type, name,
+                      [&](float *out) { fill(values->data(), out); });
 }
 
 /// The f32 constant `weight` [K, N] as [N / width, K, width]: panel p holds
@@ -429,17 +437,12 @@ Value sieve::createBundledRowsConstant(OpBuilder &builder, Location loc,
   if (rows < 0)
     return {};
   auto type = RankedTensorType::get({rows, columns}, builder.getF32Type());
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
-      type.getNumElements() * sizeof(float), alignof(double),
-      /*dataIsMutable=*/true);
-  auto *out = reinterpret_cast<float *>(blob.getMutableData().data());
-  for (int64_t r = 0; r < rows; ++r)
-    for (auto [part, width] : llvm::zip(values, widths))
-      out = std::copy_n(part.data() + r * width, width, out);
-  return arith::ConstantOp::create(
-      builder, loc, type,
-      DenseResourceElementsAttr::get(type, "sieve_bundled_rows",
-                                     std::move(blob)));
+  return blobConstant(
+      builder, loc, type, "sieve_bundled_rows", [&](float *out) {
+        for (int64_t r = 0; r < rows; ++r)
+          for (auto [part, width] : llvm::zip(values, widths))
+            out = std::copy_n(part.data() + r * width, width, out);
+      });
 }
 
 void sieve::splitConstantSlices(RewriterBase &rewriter, Operation *root) {

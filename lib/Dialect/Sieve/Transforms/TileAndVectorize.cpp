@@ -33,12 +33,6 @@ using namespace mlir;
 
 namespace {
 
-/// The span of one way of a virtually indexed L1 data cache (its sets
-/// repeat every page), and a cache line: addresses a multiple of
-/// kPageBytes apart compete for one set.
-constexpr int64_t kPageBytes = 4096;
-constexpr int64_t kLineBytes = 64;
-
 /// An all-parallel generic or fill that vectorizes along its innermost
 /// dimension. Bool tensors stay scalar: LLVM packs a vector of i1 into bits
 /// in memory, while a memref of i1 holds one byte per element.
@@ -954,15 +948,15 @@ struct SieveTileAndVectorizePass
     int64_t columns = op.getStaticLoopRanges()[1];
     int64_t bytes = type.getElementTypeBitWidth() / 8;
     if (rows < 2 || columns < 4 * tileN || bytes <= 0 ||
-        (depth * bytes) % kPageBytes != 0 ||
+        (depth * bytes) % sieve::kL1WayBytes != 0 ||
         a.getDefiningOp<tensor::ExtractSliceOp>() ||
         a.getDefiningOp<linalg::CopyOp>())
       return;
     Location loc = matmul.getLoc();
     rewriter.setInsertionPoint(matmul);
-    Value wide = tensor::EmptyOp::create(rewriter, loc,
-                                         {rows, depth + kLineBytes / bytes},
-                                         type.getElementType());
+    Value wide = tensor::EmptyOp::create(
+        rewriter, loc, {rows, depth + sieve::kCacheLineBytes / bytes},
+        type.getElementType());
     Value rowsView = tensor::ExtractSliceOp::create(
         rewriter, loc, wide,
         ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
@@ -1231,16 +1225,12 @@ struct SieveTileAndVectorizePass
     for (linalg::MatmulOp op : matmuls)
       (void)splitRows(rewriter, op, tileM);
 
-    // Inputs whose rows share L1 sets copied into spread rows.
-    matmuls.clear();
-    getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
-    for (linalg::MatmulOp op : matmuls)
-      spreadInputRows(rewriter, op);
-
-    // Elementwise epilogues into the static matmuls' column blocks.
+    // Inputs whose rows share L1 sets copied into spread rows; elementwise
+    // epilogues into the static matmuls' column blocks.
     matmuls.clear();
     getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
     for (linalg::MatmulOp op : matmuls) {
+      spreadInputRows(rewriter, op);
       fillInMatmulShape(rewriter, op);
       fuseEpilogue(rewriter, op);
     }
