@@ -102,18 +102,36 @@ func.func @pixel_rows_bias(%x: tensor<1x2x9x9xf32>, %b: tensor<32xf32>) -> tenso
 // -----
 
 // 16 channels or more: the input is transposed to channels-last once
-// ([9, 9, 16]), each pixel's row copies whole runs of channels in (i, j, c)
-// order, and the weights are laid out [(i, j, c), F] to match (at compile
-// time when constant, by a transpose at run time otherwise).
+// ([9, 9, 16]); each tap (i, j) copies its [7, 7, 16] block of it (whole
+// runs of channels, an elementwise copy) into its columns of a [56, 3, 3,
+// 16] table whose 7 padding rows are zeroed in place; the weights are laid
+// out [(i, j, c), F] to match (at compile time when constant, by a
+// transpose at run time otherwise).
 // CHECK-LABEL: func.func @pixel_rows_channels_last
+// CHECK:       %[[T0:.*]] = tensor.empty() : tensor<56x3x3x16xf32>
+// CHECK:       %[[Z:.*]] = linalg.fill {{.*}} -> tensor<7x3x3x16xf32>
+// CHECK:       %[[T1:.*]] = tensor.insert_slice %[[Z]] into %[[T0]][49, 0, 0, 0] [7, 3, 3, 16] [1, 1, 1, 1]
 // CHECK:       %[[FLAT:.*]] = tensor.collapse_shape %arg0 {{\[}}[0, 1], [2, 3]] : tensor<1x16x9x9xf32> into tensor<16x81xf32>
 // CHECK:       %[[HWC:.*]] = linalg.transpose ins(%[[FLAT]] : tensor<16x81xf32>) outs(%{{.*}} : tensor<81x16xf32>) permutation = [1, 0]
 // CHECK:       %[[IMG:.*]] = tensor.expand_shape %[[HWC]] {{\[}}[0, 1], [2]] output_shape [9, 9, 16] : tensor<81x16xf32> into tensor<9x9x16xf32>
-// CHECK:       %[[G:.*]] = linalg.generic {{.*}} ins(%[[IMG]] : tensor<9x9x16xf32>) outs(%{{.*}} : tensor<7x7x3x3x16xf32>)
-// CHECK:       tensor.collapse_shape %[[G]] {{\[}}[0, 1], [2, 3, 4]] : tensor<7x7x3x3x16xf32> into tensor<49x144xf32>
+// CHECK:       %[[B00:.*]] = tensor.extract_slice %[[IMG]][0, 0, 0] [7, 7, 16] [1, 1, 1] : tensor<9x9x16xf32> to tensor<7x7x16xf32>
+// CHECK:       %[[D00:.*]] = tensor.extract_slice %[[T1]][0, 0, 0, 0] [49, 1, 1, 16] [1, 1, 1, 1] : tensor<56x3x3x16xf32> to tensor<49x16xf32>
+// CHECK:       %[[E00:.*]] = tensor.expand_shape %[[D00]] {{\[}}[0, 1], [2]] output_shape [7, 7, 16] : tensor<49x16xf32> into tensor<7x7x16xf32>
+// CHECK:       %[[C00:.*]] = linalg.generic {{.*}} ins(%[[B00]] : tensor<7x7x16xf32>) outs(%[[E00]] : tensor<7x7x16xf32>)
+// CHECK:       %[[F00:.*]] = tensor.collapse_shape %[[C00]] {{\[}}[0, 1], [2]] : tensor<7x7x16xf32> into tensor<49x16xf32>
+// CHECK:       %[[T2:.*]] = tensor.insert_slice %[[F00]] into %[[T1]][0, 0, 0, 0] [49, 1, 1, 16] [1, 1, 1, 1]
+// CHECK:       tensor.extract_slice %[[IMG]][0, 1, 0] [7, 7, 16] [1, 1, 1]
+// CHECK:       tensor.extract_slice %[[T2]][0, 0, 1, 0] [49, 1, 1, 16] [1, 1, 1, 1]
+// CHECK:       tensor.extract_slice %[[IMG]][2, 2, 0] [7, 7, 16] [1, 1, 1]
+// CHECK:       %[[TL:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 2, 2, 0] [49, 1, 1, 16] [1, 1, 1, 1]
+// CHECK:       %[[R:.*]] = tensor.collapse_shape %[[TL]] {{\[}}[0], [1, 2, 3]] : tensor<56x3x3x16xf32> into tensor<56x144xf32>
 // CHECK:       %[[WT:.*]] = arith.constant dense<5.000000e-01> : tensor<144x32xf32>
-// CHECK:       linalg.matmul ins(%{{.*}}, %[[WT]] : tensor<56x144xf32>, tensor<144x32xf32>)
+// CHECK:       linalg.matmul ins(%[[R]], %[[WT]] : tensor<56x144xf32>, tensor<144x32xf32>)
+// A stride of 2: each tap's block is a strided slice of the image.
 // CHECK-LABEL: func.func @pixel_rows_channels_last_input_weights
+// CHECK:       %[[IMG:.*]] = tensor.expand_shape %{{.*}} output_shape [15, 15, 16] : tensor<225x16xf32> into tensor<15x15x16xf32>
+// CHECK:       tensor.extract_slice %[[IMG]][0, 0, 0] [7, 7, 16] [2, 2, 1] : tensor<15x15x16xf32> to tensor<7x7x16xf32>
+// CHECK:       tensor.extract_slice %[[IMG]][2, 2, 0] [7, 7, 16] [2, 2, 1] : tensor<15x15x16xf32> to tensor<7x7x16xf32>
 // CHECK:       %[[P:.*]] = linalg.transpose ins(%arg1 : tensor<32x16x3x3xf32>) outs(%{{.*}} : tensor<3x3x16x32xf32>) permutation = [2, 3, 1, 0]
 // CHECK:       %[[W:.*]] = tensor.collapse_shape %[[P]] {{\[}}[0, 1, 2], [3]] : tensor<3x3x16x32xf32> into tensor<144x32xf32>
 // CHECK:       linalg.matmul ins(%{{.*}}, %[[W]] : tensor<56x144xf32>, tensor<144x32xf32>)
@@ -123,8 +141,29 @@ func.func @pixel_rows_channels_last(%x: tensor<1x16x9x9xf32>, %acc: tensor<1x32x
        ins(%x, %w : tensor<1x16x9x9xf32>, tensor<32x16x3x3xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
   return %r : tensor<1x32x7x7xf32>
 }
-func.func @pixel_rows_channels_last_input_weights(%x: tensor<1x16x9x9xf32>, %w: tensor<32x16x3x3xf32>, %acc: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
+func.func @pixel_rows_channels_last_input_weights(%x: tensor<1x16x15x15xf32>, %w: tensor<32x16x3x3xf32>, %acc: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x16x15x15xf32>, tensor<32x16x3x3xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
+  return %r : tensor<1x32x7x7xf32>
+}
+
+// -----
+
+// A 1x1 kernel with unit strides: the input is transposed straight into
+// the rows' table (no copy per tap).
+// CHECK-LABEL: func.func @pixel_rows_pointwise
+// CHECK:       %[[T0:.*]] = tensor.empty() : tensor<56x1x1x16xf32>
+// CHECK:       %[[T1:.*]] = tensor.insert_slice %{{.*}} into %[[T0]][49, 0, 0, 0] [7, 1, 1, 16] [1, 1, 1, 1]
+// CHECK:       %[[FLAT:.*]] = tensor.collapse_shape %arg0 {{\[}}[0, 1], [2, 3]] : tensor<1x16x7x7xf32> into tensor<16x49xf32>
+// CHECK:       %[[D:.*]] = tensor.extract_slice %[[T1]][0, 0, 0, 0] [49, 1, 1, 16] [1, 1, 1, 1] : tensor<56x1x1x16xf32> to tensor<49x16xf32>
+// CHECK:       %[[T:.*]] = linalg.transpose ins(%[[FLAT]] : tensor<16x49xf32>) outs(%[[D]] : tensor<49x16xf32>) permutation = [1, 0]
+// CHECK:       %[[T2:.*]] = tensor.insert_slice %[[T]] into %[[T1]][0, 0, 0, 0] [49, 1, 1, 16] [1, 1, 1, 1]
+// CHECK-NOT:   linalg.generic
+// CHECK:       %[[R:.*]] = tensor.collapse_shape %[[T2]] {{\[}}[0], [1, 2, 3]] : tensor<56x1x1x16xf32> into tensor<56x16xf32>
+// CHECK:       linalg.matmul ins(%[[R]], %{{.*}} : tensor<56x16xf32>, tensor<16x32xf32>)
+func.func @pixel_rows_pointwise(%x: tensor<1x16x7x7xf32>, %acc: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
+  %w = arith.constant dense<0.5> : tensor<32x16x1x1xf32>
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-       ins(%x, %w : tensor<1x16x9x9xf32>, tensor<32x16x3x3xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
+       ins(%x, %w : tensor<1x16x7x7xf32>, tensor<32x16x1x1xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
   return %r : tensor<1x32x7x7xf32>
 }

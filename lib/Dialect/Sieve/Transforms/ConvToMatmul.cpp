@@ -689,46 +689,111 @@ Value imageToRows(PatternRewriter &rewriter, Location loc,
   };
   // With enough channels for vectors, the rows' columns are (i, j, c): the
   // image is transposed to channels-last once ([H, W, C], a register-
-  // transposed copy of the input) and each row copies whole runs of
-  // channels. In (c, i, j) order a row's values are KH*KW apart in the
-  // image's rows: the copy was a gather and a scatter per vector, half of
-  // a 3x3 128 -> 32 convolution's time on 14 x 14.
+  // transposed copy of the input) and each tap copies its [OH, OW, C] block
+  // of it, whole runs of channels, into its columns of the rows (one
+  // elementwise copy per tap, which vectorizes along the channels: a single
+  // gather over every tap is not a projected permutation and stayed
+  // scalar). A 1x1 kernel with unit strides transposes the input straight
+  // into the rows. The padding rows are zeroed where they lie, not copied
+  // with the rest. In (c, i, j) order a row's values are KH*KW apart in
+  // the image's rows: the copy was a gather and a scatter per vector, half
+  // of a 3x3 128 -> 32 convolution's time on 14 x 14.
   bool channelsLast = c >= 16 && c % 4 == 0;
-  Value gathered;
+  Value rows;
   if (channelsLast) {
     int64_t hp = xt.getDimSize(2), wp = xt.getDimSize(3);
+    Value table =
+        tensor::EmptyOp::create(rewriter, loc, {padded, kh, kw, c}, et);
+    auto unit = [&](int64_t rank) {
+      return SmallVector<OpFoldResult>(rank, index(1));
+    };
+    if (padded > pixels) {
+      Value tail = tensor::EmptyOp::create(rewriter, loc,
+                                           {padded - pixels, kh, kw, c}, et);
+      tail = linalg::FillOp::create(rewriter, loc, zero, tail).getResult(0);
+      table = tensor::InsertSliceOp::create(
+          rewriter, loc, tail, table,
+          {index(pixels), index(0), index(0), index(0)},
+          {index(padded - pixels), index(kh), index(kw), index(c)}, unit(4));
+    }
+    // The [P, C] columns of tap (i, j) in the table.
+    auto tapOffsets = [&](int64_t i, int64_t j) {
+      return SmallVector<OpFoldResult>{index(0), index(i), index(j), index(0)};
+    };
+    SmallVector<OpFoldResult> tapSizes{index(pixels), index(1), index(1),
+                                       index(c)};
+    auto tapColumns = [&](int64_t i, int64_t j) -> Value {
+      return tensor::ExtractSliceOp::create(
+          rewriter, loc, RankedTensorType::get({pixels, c}, et), table,
+          tapOffsets(i, j), tapSizes, unit(4));
+    };
     Value flat = collapse(rewriter, loc, op.getInputs()[0], {c, hp * wp},
                           {{0, 1}, {2, 3}});
-    Value image = tensor::ExpandShapeOp::create(
-        rewriter, loc, RankedTensorType::get({hp, wp, c}, et),
-        transpose(flat, c, hp * wp),
-        ArrayRef<ReassociationIndices>{{0, 1}, {2}});
-    // rows[y, x, i, j, c] = image[y*sh + i*dh, x*sw + j*dw, c]
-    AffineExpr di = getAffineDimExpr(2, ctx), dj = getAffineDimExpr(3, ctx),
-               dc = getAffineDimExpr(4, ctx);
-    gathered = gather(image,
-                      AffineMap::get(5, 0,
-                                     {dy * strides[0] + di * dilations[0],
-                                      dx * strides[1] + dj * dilations[1], dc},
-                                     ctx),
-                      {oh, ow, kh, kw, c});
+    if (kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1 && hp == oh &&
+        wp == ow) {
+      Value transposed =
+          linalg::TransposeOp::create(rewriter, loc, flat, tapColumns(0, 0),
+                                      ArrayRef<int64_t>{1, 0})
+              .getResult()[0];
+      table =
+          tensor::InsertSliceOp::create(rewriter, loc, transposed, table,
+                                        tapOffsets(0, 0), tapSizes, unit(4));
+    } else {
+      Value image = tensor::ExpandShapeOp::create(
+          rewriter, loc, RankedTensorType::get({hp, wp, c}, et),
+          transpose(flat, c, hp * wp),
+          ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+      auto blockType = RankedTensorType::get({oh, ow, c}, et);
+      AffineMap identity = rewriter.getMultiDimIdentityMap(3);
+      SmallVector<utils::IteratorType> iterators(3,
+                                                 utils::IteratorType::parallel);
+      for (int64_t i = 0; i < kh; ++i) {
+        for (int64_t j = 0; j < kw; ++j) {
+          // block[y, x, c] = image[y*sh + i*dh, x*sw + j*dw, c]
+          Value block = tensor::ExtractSliceOp::create(
+              rewriter, loc, blockType, image,
+              {index(i * dilations[0]), index(j * dilations[1]), index(0)},
+              {index(oh), index(ow), index(c)},
+              {index(strides[0]), index(strides[1]), index(1)});
+          Value dest = tensor::ExpandShapeOp::create(
+              rewriter, loc, blockType, tapColumns(i, j),
+              ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+          Value copied = linalg::GenericOp::create(
+                             rewriter, loc, TypeRange{blockType},
+                             ValueRange{block}, ValueRange{dest},
+                             ArrayRef<AffineMap>{identity, identity}, iterators,
+                             [](OpBuilder &b, Location l, ValueRange args) {
+                               linalg::YieldOp::create(b, l, args[0]);
+                             })
+                             .getResult(0);
+          table = tensor::InsertSliceOp::create(
+              rewriter, loc,
+              collapse(rewriter, loc, copied, {pixels, c}, {{0, 1}, {2}}),
+              table, tapOffsets(i, j), tapSizes, unit(4));
+        }
+      }
+    }
+    rows = tensor::CollapseShapeOp::create(
+        rewriter, loc, RankedTensorType::get({padded, k}, et), table,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
   } else {
     // rows[y, x, c, i, j] = X[0, c, y*sh + i*dh, x*sw + j*dw]
     AffineExpr dc = getAffineDimExpr(2, ctx), di = getAffineDimExpr(3, ctx),
                dj = getAffineDimExpr(4, ctx);
-    gathered = gather(op.getInputs()[0],
-                      AffineMap::get(5, 0,
-                                     {getAffineConstantExpr(0, ctx), dc,
-                                      dy * strides[0] + di * dilations[0],
-                                      dx * strides[1] + dj * dilations[1]},
-                                     ctx),
-                      {oh, ow, c, kh, kw});
+    Value gathered =
+        gather(op.getInputs()[0],
+               AffineMap::get(5, 0,
+                              {getAffineConstantExpr(0, ctx), dc,
+                               dy * strides[0] + di * dilations[0],
+                               dx * strides[1] + dj * dilations[1]},
+                              ctx),
+               {oh, ow, c, kh, kw});
+    rows = padRows(tensor::CollapseShapeOp::create(
+                       rewriter, loc, RankedTensorType::get({pixels, k}, et),
+                       gathered,
+                       ArrayRef<ReassociationIndices>{{0, 1}, {2, 3, 4}}),
+                   k);
   }
-  Value rows =
-      padRows(tensor::CollapseShapeOp::create(
-                  rewriter, loc, RankedTensorType::get({pixels, k}, et),
-                  gathered, ArrayRef<ReassociationIndices>{{0, 1}, {2, 3, 4}}),
-              k);
 
   // W^T [K, F], K in the rows' order: a constant laid out so now, else
   // transposed at run time.
