@@ -115,6 +115,15 @@ int64_t mlir::sieve::kernelCycles(int64_t multiplyAdds, int64_t streamedBytes,
                   streamedBytes / kStreamBytesPerCycle);
 }
 
+int64_t mlir::sieve::dividingTileRows(int64_t rows, int64_t tileM) {
+  if (rows <= 0 || tileM <= 0)
+    return 0;
+  for (int64_t t = tileM; 4 * t >= 3 * tileM; --t)
+    if (rows % t == 0)
+      return t;
+  return 0;
+}
+
 int64_t mlir::sieve::planParallelChunks(int64_t blocks, int64_t blockCycles,
                                         int64_t threads,
                                         int64_t minChunkCycles) {

@@ -440,22 +440,31 @@ func.func @batch_odd_columns(%a: tensor<2x16x64xf32>, %b: tensor<2x64x197xf32>, 
 
 // -----
 
-// A 2-D transpose (pixel rows back to NCHW): blocks of 8 input rows by one
-// vector of columns, each read as a vector, transposed in registers and
-// written as whole output rows; the rows left over (196 = 24 x 8 + 4) one
-// block of 4. Columns that give vectors of fewer than 4 lanes stay.
+// A 2-D transpose (pixel rows back to NCHW): blocks of 8 input rows by 8
+// columns, each row read as a vector, the block transposed by three rounds
+// of shuffles (24) and written as 8 output rows; the rows left over (196 =
+// 24 x 8 + 4) one block of 4 (vector.transpose). Columns that are no
+// multiple of 8 come in pieces of smaller powers of two (6 = 4 + 2).
 // CHECK-LABEL: func.func @transpose_blocks
-// CHECK:       scf.for %[[C:.*]] = %c0{{.*}} to %c64{{.*}} step %c16
+// CHECK:       scf.for %[[C:.*]] = %c0{{.*}} to %c64{{.*}} step %c8
 // CHECK:         scf.for %[[R:.*]] = %c0{{.*}} to %c192{{.*}} step %c8
-// CHECK:           %[[V:.*]] = vector.transfer_read %{{.*}}[%[[R]], %[[C]]], %{{.*}} {in_bounds = [true, true]} : tensor<196x64xf32>, vector<8x16xf32>
-// CHECK:           %[[T:.*]] = vector.transpose %[[V]], [1, 0] : vector<8x16xf32> to vector<16x8xf32>
-// CHECK:           vector.transfer_write %[[T]], %{{.*}}[%[[C]], %[[R]]] {in_bounds = [true, true]} : vector<16x8xf32>, tensor<64x196xf32>
-// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c64{{.*}} step %c16
+// CHECK-COUNT-8:   vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<196x64xf32>, vector<8xf32>
+// CHECK:           vector.shuffle %{{.*}}, %{{.*}} [0, 8, 1, 9, 4, 12, 5, 13] : vector<8xf32>, vector<8xf32>
+// CHECK-COUNT-23:  vector.shuffle
+// CHECK-NOT:       vector.shuffle
+// CHECK-COUNT-8:   vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<8xf32>, tensor<64x196xf32>
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c64{{.*}} step %c8
 // CHECK:         scf.for %{{.*}} = %c192{{.*}} to %c196{{.*}} step %c4
-// CHECK:           vector.transpose %{{.*}}, [1, 0] : vector<4x16xf32> to vector<16x4xf32>
+// CHECK:           vector.transpose %{{.*}}, [1, 0] : vector<4x8xf32> to vector<8x4xf32>
 // CHECK-NOT:   linalg.transpose
 // CHECK-LABEL: func.func @transpose_narrow
-// CHECK:       linalg.transpose
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c4{{.*}} step %c4
+// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %c192{{.*}} step %c8
+// CHECK:           vector.transpose %{{.*}}, [1, 0] : vector<8x4xf32> to vector<4x8xf32>
+// CHECK:       scf.for %{{.*}} = %c4{{.*}} to %c6{{.*}} step %c2
+// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %c192{{.*}} step %c8
+// CHECK:           vector.transpose %{{.*}}, [1, 0] : vector<8x2xf32> to vector<2x8xf32>
+// CHECK-NOT:   linalg.transpose
 func.func @transpose_blocks(%x: tensor<196x64xf32>) -> tensor<64x196xf32> {
   %e = tensor.empty() : tensor<64x196xf32>
   %t = linalg.transpose ins(%x : tensor<196x64xf32>) outs(%e : tensor<64x196xf32>) permutation = [1, 0]
@@ -543,4 +552,27 @@ func.func @rows_in_place(%a: tensor<8x1000xf32>, %b: tensor<1000x256xf32>) -> te
   %y = linalg.matmul ins(%a, %b : tensor<8x1000xf32>, tensor<1000x256xf32>)
                      outs(%init : tensor<8x256xf32>) -> tensor<8x256xf32>
   return %y : tensor<8x256xf32>
+}
+
+// -----
+
+// Rows that register tiles of 7 divide (a 7x7 map's 49 pixel rows) run as
+// one matmul in 7-row tiles, with no remainder piece streaming the weight
+// again; 50 rows (no tile of 6 to 8 divides them) split into 48 and 2.
+// CHECK-LABEL: func.func @seven_row_tiles
+// CHECK-NOT:   tensor.extract_slice %arg0[48
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c49 step %c7
+// CHECK:         vector.contract {{.*}} : vector<7x1xf32>, vector<1x32xf32> into vector<7x32xf32>
+// CHECK-LABEL: func.func @remainder_piece
+// CHECK:       tensor.extract_slice %arg0[0, 0] [48, 64] [1, 1]
+// CHECK:         vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK:       tensor.extract_slice %arg0[48, 0] [2, 64] [1, 1]
+// CHECK:         vector.contract {{.*}} : vector<2x1xf32>, vector<1x32xf32> into vector<2x32xf32>
+func.func @seven_row_tiles(%a: tensor<49x64xf32>, %b: tensor<64x64xf32>, %c: tensor<49x64xf32>) -> tensor<49x64xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<49x64xf32>, tensor<64x64xf32>) outs(%c : tensor<49x64xf32>) -> tensor<49x64xf32>
+  return %r : tensor<49x64xf32>
+}
+func.func @remainder_piece(%a: tensor<50x64xf32>, %b: tensor<64x64xf32>, %c: tensor<50x64xf32>) -> tensor<50x64xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<50x64xf32>, tensor<64x64xf32>) outs(%c : tensor<50x64xf32>) -> tensor<50x64xf32>
+  return %r : tensor<50x64xf32>
 }

@@ -50,3 +50,16 @@ TEST(ParallelChunks, HugeWorkDoesNotOverflow) {
 }
 
 } // namespace
+
+TEST(DividingTileRows, LargestTileFromThreeQuartersUp) {
+  EXPECT_EQ(dividingTileRows(64, 8), 8);
+  EXPECT_EQ(dividingTileRows(49, 8), 7);  // a 7x7 map
+  EXPECT_EQ(dividingTileRows(196, 8), 7); // 14x14
+  EXPECT_EQ(dividingTileRows(12, 8), 6);
+  EXPECT_EQ(dividingTileRows(81, 8), 0); // 9x9: padded instead
+  EXPECT_EQ(dividingTileRows(50, 8), 0);
+  EXPECT_EQ(dividingTileRows(25, 4), 0); // 3 and 4 do not divide 25
+  EXPECT_EQ(dividingTileRows(9, 4), 3);
+  EXPECT_EQ(dividingTileRows(0, 8), 0);
+  EXPECT_EQ(dividingTileRows(8, 0), 0);
+}

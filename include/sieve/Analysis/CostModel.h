@@ -107,6 +107,13 @@ constexpr int64_t kMatmulCacheBlock = 256;
 constexpr int64_t kL1WayBytes = 4096;
 constexpr int64_t kCacheLineBytes = 64;
 
+/// The rows of a matmul register tile that divide `rows` static rows with
+/// none left over, the most from 3/4 of `tileM` (rounded up) to `tileM`
+/// (a 7x7 map's 49 pixels and a 14x14 map's 196: 7; 12 tokens: 6), or 0
+/// when none does: a tile a little short of `tileM` loses less than the
+/// padding rows or the remainder piece (which streams the weight again).
+int64_t dividingTileRows(int64_t rows, int64_t tileM);
+
 /// Bytes one core streams per cycle in the estimate of a memory-bound
 /// kernel: 16, a cache-speed rate (from DRAM a core streams less), so that
 /// the estimate stays a lower bound.

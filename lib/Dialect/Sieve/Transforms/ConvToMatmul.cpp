@@ -650,7 +650,11 @@ Value imageToRows(PatternRewriter &rewriter, Location loc,
   int64_t f = wt.getDimSize(0), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
   int64_t oh = ot.getDimSize(2), ow = ot.getDimSize(3);
   int64_t pixels = oh * ow, k = c * kh * kw;
-  int64_t padded = llvm::alignTo(pixels, tileM);
+  // Rows: whole register tiles, with zero rows after the pixels unless
+  // tiles of a few rows less divide them (49 or 196 pixels: tiles of 7).
+  int64_t padded = sieve::dividingTileRows(pixels, tileM)
+                       ? pixels
+                       : llvm::alignTo(pixels, tileM);
   MLIRContext *ctx = rewriter.getContext();
   auto index = [&](int64_t v) -> OpFoldResult {
     return rewriter.getIndexAttr(v);

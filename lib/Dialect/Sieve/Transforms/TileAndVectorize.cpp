@@ -342,11 +342,14 @@ FailureOr<linalg::LinalgOp> tileParallel(RewriterBase &rewriter,
 }
 
 /// The row pieces of a matmul of a static number of `rows` for register
-/// tiles of `tileM` rows: the whole tiles, then the remainder as one piece
-/// (20 rows at tileM 8: 16, 4), which is one register tile of that many
-/// rows (`registerRows`): each piece streams the weight once. Pieces of 0
-/// rows are left out.
+/// tiles of `tileM` rows: all rows when tiles a little shorter divide them
+/// (sieve::dividingTileRows: 49 rows in tiles of 7), else the whole tiles,
+/// then the remainder as one piece (20 rows at tileM 8: 16, 4), which is
+/// one register tile of that many rows (`registerRows`): each piece
+/// streams the weight once. Pieces of 0 rows are left out.
 SmallVector<int64_t> rowPieces(int64_t rows, int64_t tileM) {
+  if (sieve::dividingTileRows(rows, tileM))
+    return {rows};
   SmallVector<int64_t> pieces;
   if (rows - rows % tileM > 0)
     pieces.push_back(rows - rows % tileM);
@@ -357,9 +360,14 @@ SmallVector<int64_t> rowPieces(int64_t rows, int64_t tileM) {
 
 /// The rows of a matmul's register tile for `rows` static rows: all of
 /// them when they fit one tile of `tileM` rows (a row piece, or 7 tokens),
-/// else the largest power of two <= `tileM` that divides them.
+/// else the tile that divides them (sieve::dividingTileRows), else the
+/// largest power of two <= `tileM` that divides them.
 int64_t registerRows(int64_t rows, int64_t tileM) {
-  return rows <= tileM ? rows : fittingTile(rows, tileM);
+  if (rows <= tileM)
+    return rows;
+  if (int64_t t = sieve::dividingTileRows(rows, tileM))
+    return t;
+  return fittingTile(rows, tileM);
 }
 
 /// A static matmul of `rows` rows of `matmul` at row `offset` of `acc`
@@ -683,7 +691,7 @@ struct SieveTileAndVectorizePass
         steps[i] = 1;
         order.push_back(i);
       }
-      steps[m] = fittingTile(ranges[m], tileM);
+      steps[m] = registerRows(ranges[m], tileM);
       steps[m + 1] = columnTile(ranges[m + 1]);
       bool columnsFirst = ranges[m + 1] >= ranges[m];
       order.push_back(columnsFirst ? m + 1 : m);
@@ -1015,8 +1023,9 @@ struct SieveTileAndVectorizePass
       return false;
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     int64_t rows = ranges[0], columns = ranges[1], depth = ranges[2];
-    if (rows <= tileM || rows % tileM != 0 || columns % tileN != 0 ||
-        depth <= 0 || depth > sieve::kMatmulCacheBlock)
+    int64_t tileRows = sieve::dividingTileRows(rows, tileM);
+    if (rows <= tileM || !tileRows || columns % tileN != 0 || depth <= 0 ||
+        depth > sieve::kMatmulCacheBlock)
       return false;
     // With threads, only inside a parallel chunk (fuseEpilogue made them)
     // or when too small to split.
@@ -1059,8 +1068,9 @@ struct SieveTileAndVectorizePass
                              {fittingTile(depth, 8), columnTile(tileN)});
     // Register tiles of rows, each with its accumulator's producer.
     // (Without an epilogue the panel's root is its matmul.)
-    auto tile = tileAndFuse(rewriter, panelRoot, panelMatmul, sizesOf(tileM, 0),
-                            /*parallel=*/false);
+    auto tile =
+        tileAndFuse(rewriter, panelRoot, panelMatmul, sizesOf(tileRows, 0),
+                    /*parallel=*/false);
     if (failed(tile))
       return true; // Left as panels: still correct, vectorized later.
     auto [tileRoot, tileMatmul] = *tile;

@@ -9,6 +9,45 @@
 
 using namespace mlir;
 
+namespace {
+
+/// Columns of the blocks transposed by shuffles (transposeBlock).
+constexpr int64_t kShuffleBlock = 8;
+
+/// The columns of an 8x8 block given as its 8 rows: three rounds of
+/// two-source shuffles (interleave pairs of rows, then pairs of pairs, then
+/// the halves), 24 in all, which x86 lowers to unpcklps/unpckhps, shufps
+/// and vperm2f128 (AArch64 to zip/trn/ext). The element-wise lowering of
+/// vector.transpose extracted and inserted each element.
+SmallVector<Value> transposeBlock(OpBuilder &b, Location loc,
+                                  ArrayRef<Value> rows) {
+  auto shuffle = [&](Value x, Value y, ArrayRef<int64_t> mask) {
+    return vector::ShuffleOp::create(b, loc, x, y, mask).getResult();
+  };
+  SmallVector<Value> pairs, quads, columns(kShuffleBlock);
+  for (int64_t p = 0; p < 4; ++p) {
+    pairs.push_back(
+        shuffle(rows[2 * p], rows[2 * p + 1], {0, 8, 1, 9, 4, 12, 5, 13}));
+    pairs.push_back(
+        shuffle(rows[2 * p], rows[2 * p + 1], {2, 10, 3, 11, 6, 14, 7, 15}));
+  }
+  // quads[4h + q] holds column q (and q + 4) of rows 4h .. 4h + 3.
+  for (int64_t h = 0; h < 2; ++h)
+    for (int64_t q = 0; q < 4; ++q) {
+      Value x = pairs[4 * h + q / 2], y = pairs[4 * h + 2 + q / 2];
+      quads.push_back(q % 2 == 0 ? shuffle(x, y, {0, 1, 8, 9, 4, 5, 12, 13})
+                                 : shuffle(x, y, {2, 3, 10, 11, 6, 7, 14, 15}));
+    }
+  for (int64_t q = 0; q < 4; ++q) {
+    columns[q] = shuffle(quads[q], quads[4 + q], {0, 1, 2, 3, 8, 9, 10, 11});
+    columns[q + 4] =
+        shuffle(quads[q], quads[4 + q], {4, 5, 6, 7, 12, 13, 14, 15});
+  }
+  return columns;
+}
+
+} // namespace
+
 LogicalResult sieve::vectorizeTranspose(RewriterBase &rewriter,
                                         linalg::TransposeOp op,
                                         int64_t vectorWidth,
@@ -20,58 +59,100 @@ LogicalResult sieve::vectorizeTranspose(RewriterBase &rewriter,
   auto outType = cast<RankedTensorType>(op.getInit().getType());
   Type element = inType.getElementType();
   if (!inType.hasStaticShape() || !outType.hasStaticShape() ||
-      !element.isIntOrFloat() || blockRows < 1)
+      !element.isIntOrFloat() || blockRows < 1 || vectorWidth < 1)
     return failure();
   int64_t rows = inType.getDimSize(0), columns = inType.getDimSize(1);
-  // Vectors along the input's rows: the largest power of two up to the
-  // vector width that divides them.
-  int64_t width = 1;
-  while (width * 2 <= vectorWidth && columns % (width * 2) == 0)
-    width *= 2;
-  if (width < 4 || rows < 1)
+  if (rows < 1 || columns < 1)
     return failure();
 
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
-  auto index = [&](int64_t v) {
-    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
-  };
   Value input = op.getInput();
   Value padding = arith::ConstantOp::create(rewriter, loc, element,
                                             rewriter.getZeroAttr(element));
-  // Input rows [first, last) in blocks of `block` rows, every column.
-  auto blocks = [&](Value out, int64_t first, int64_t last, int64_t block) {
+  // Input rows [firstRow, lastRow) in blocks of `block` rows by input
+  // columns [firstColumn, lastColumn) in blocks of `width`.
+  auto blocks = [&](Value out, int64_t firstRow, int64_t lastRow, int64_t block,
+                    int64_t firstColumn, int64_t lastColumn, int64_t width) {
+    auto index = [](OpBuilder &b, Location loc, int64_t v) {
+      return arith::ConstantIndexOp::create(b, loc, v).getResult();
+    };
+    bool shuffled = block == kShuffleBlock && width == kShuffleBlock;
+    auto body = [&](OpBuilder &b, Location loc, Value row, Value column,
+                    Value out) -> Value {
+      if (!shuffled) {
+        SmallVector<bool> inBounds(2, true);
+        Value tile = vector::TransferReadOp::create(
+            b, loc, VectorType::get({block, width}, element), input,
+            ValueRange{row, column}, padding, inBounds);
+        Value flipped = vector::TransposeOp::create(b, loc, tile, {1, 0});
+        return vector::TransferWriteOp::create(
+                   b, loc, flipped, out, ValueRange{column, row}, inBounds)
+            .getResult();
+      }
+      auto vectorType = VectorType::get({kShuffleBlock}, element);
+      auto at = [&](Value base, int64_t i) {
+        return i == 0 ? base
+                      : arith::AddIOp::create(b, loc, base, index(b, loc, i))
+                            .getResult();
+      };
+      SmallVector<Value> tileRows;
+      for (int64_t i = 0; i < kShuffleBlock; ++i)
+        tileRows.push_back(vector::TransferReadOp::create(
+            b, loc, vectorType, input, ValueRange{at(row, i), column}, padding,
+            ArrayRef<bool>{true}));
+      SmallVector<Value> tileColumns = transposeBlock(b, loc, tileRows);
+      for (int64_t j = 0; j < kShuffleBlock; ++j)
+        out = vector::TransferWriteOp::create(b, loc, tileColumns[j], out,
+                                              ValueRange{at(column, j), row},
+                                              ArrayRef<bool>{true})
+                  .getResult();
+      return out;
+    };
     auto columnLoop = scf::ForOp::create(
-        rewriter, loc, index(0), index(columns), index(width), ValueRange{out},
+        rewriter, loc, index(rewriter, loc, firstColumn),
+        index(rewriter, loc, lastColumn), index(rewriter, loc, width),
+        ValueRange{out},
         [&](OpBuilder &b, Location loc, Value column, ValueRange columnArgs) {
           auto rowLoop = scf::ForOp::create(
-              b, loc, arith::ConstantIndexOp::create(b, loc, first),
-              arith::ConstantIndexOp::create(b, loc, last),
-              arith::ConstantIndexOp::create(b, loc, block),
-              ValueRange{columnArgs[0]},
+              b, loc, index(b, loc, firstRow), index(b, loc, lastRow),
+              index(b, loc, block), ValueRange{columnArgs[0]},
               [&](OpBuilder &b, Location loc, Value row, ValueRange rowArgs) {
-                SmallVector<bool> inBounds(2, true);
-                Value tile = vector::TransferReadOp::create(
-                    b, loc, VectorType::get({block, width}, element), input,
-                    ValueRange{row, column}, padding, inBounds);
-                Value flipped =
-                    vector::TransposeOp::create(b, loc, tile, {1, 0});
-                Value written = vector::TransferWriteOp::create(
-                                    b, loc, flipped, rowArgs[0],
-                                    ValueRange{column, row}, inBounds)
-                                    .getResult();
-                scf::YieldOp::create(b, loc, written);
+                scf::YieldOp::create(b, loc,
+                                     body(b, loc, row, column, rowArgs[0]));
               });
           scf::YieldOp::create(b, loc, rowLoop.getResult(0));
         });
     return columnLoop.getResult(0);
   };
+  // Column pieces: whole blocks of the widest power of two up to 8 lanes
+  // and the vector width (shuffled 8x8 blocks where both are 8), then the
+  // rest in pieces of the powers of two it is made of (a 7x7 map's 49
+  // columns: 48, 1).
+  int64_t widest = 1;
+  while (widest * 2 <= std::min(vectorWidth, kShuffleBlock))
+    widest *= 2;
+  struct Piece {
+    int64_t first, last, width;
+  };
+  SmallVector<Piece> pieces;
+  int64_t done = 0;
+  for (int64_t width = widest; width >= 1; width /= 2) {
+    int64_t count = (columns - done) / width;
+    if (count > 0)
+      pieces.push_back({done, done + count * width, width});
+    done += count * width;
+  }
   Value out = op.getInit();
   int64_t whole = rows - rows % blockRows;
-  if (whole > 0)
-    out = blocks(out, 0, whole, blockRows);
-  if (rows > whole)
-    out = blocks(out, whole, rows, rows - whole);
+  for (const Piece &piece : pieces) {
+    if (whole > 0)
+      out = blocks(out, 0, whole, blockRows, piece.first, piece.last,
+                   piece.width);
+    if (rows > whole)
+      out = blocks(out, whole, rows, rows - whole, piece.first, piece.last,
+                   piece.width);
+  }
   rewriter.replaceOp(op, out);
   return success();
 }

@@ -1,11 +1,11 @@
 //===- TransposeKernels.h - Vector code for 2-D transposes ------*- C++ -*-===//
 //
-// A static 2-D linalg.transpose (the pixel-rows form of a small
-// convolution writes its [pixels, channels] product back as NCHW) as blocks
+// A static 2-D linalg.transpose (a pixel-rows convolution's input to
+// channels-last and its [pixels, channels] product back to NCHW) as blocks
 // of vectors: each block reads a few input rows one vector wide, transposes
-// them in registers (vector.transpose) and writes whole vectors of output
-// rows. Left to the loop vectorizer, the copy became one 16-lane gather per
-// output vector, each lane on its own cache line.
+// them in registers and writes whole vectors of output rows; 8x8 blocks by
+// three rounds of shuffles. Left to the loop vectorizer, the copy became
+// one 16-lane gather per output vector, each lane on its own cache line.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,12 +18,10 @@
 namespace mlir::sieve {
 
 /// Rewrites `op` (static, rank 2, permutation [1, 0], on tensors) into
-/// loops over blocks of `vectorWidth` (at most; the largest power of two
-/// that divides the input's columns) input columns by `blockRows` input
-/// rows, then one block of the rows left over, each a transfer_read of the
-/// input block, a vector.transpose and a transfer_write. Fails (and leaves
-/// `op`) for other transposes or when the input's columns give vectors of
-/// fewer than 4 lanes.
+/// loops over blocks of `blockRows` input rows by the widest power of two
+/// up to 8 and `vectorWidth` input columns, then the columns left over in
+/// pieces of smaller powers of two (49: 48 by 8, then 1), and the rows left
+/// over as one block. Fails (and leaves `op`) for other transposes.
 LogicalResult vectorizeTranspose(RewriterBase &rewriter, linalg::TransposeOp op,
                                  int64_t vectorWidth, int64_t blockRows = 8);
 
