@@ -221,3 +221,65 @@ func.func @ceil_max_pool(%x: tensor<1x3x16x16xf32>) -> tensor<1x3x8x8xf32> {
     ins(%padded, %k : tensor<1x3x17x17xf32>, tensor<3x3xf32>) outs(%init : tensor<1x3x8x8xf32>) -> tensor<1x3x8x8xf32>
   return %0 : tensor<1x3x8x8xf32>
 }
+
+// -----
+
+// A depthwise 3x3 convolution at stride 1 onto a 7x7 map (rows shorter
+// than a vector) runs channels-last: the padded input transposed to
+// [81, 32] (8x8 shuffled blocks, then the last column), the weights
+// permuted at compile time to [9, 32] (through the importer's collapse of
+// its [32, 1, 3, 3] constant), then per block of 16 channels (8 with AVX2)
+// the 9 weight vectors and the bias vector loaded once and each output row
+// computed as 7 pixels x 9 taps FMAs in 7 independent chains, Clip(0, 6)
+// applied in registers, 7 stores per row; the [49, 32] result transposed
+// back to NCHW. With threads the channel blocks split into chunks.
+// CHECK-LABEL: func.func @channels_last
+// CHECK-DAG:   %[[W:.*]] = arith.constant dense<5.000000e-01> : tensor<9x32xf32>
+// CHECK:       scf.for %{{.*}} = %c0 to %c80 step %c8
+// CHECK:         vector.shuffle
+// CHECK:       %[[IMG:.*]] = scf.for %{{.*}} = %c0 to %c32 step %c8
+// CHECK:       scf.for %[[C:.*]] = %c0 to %c32 step %c16
+// CHECK-COUNT-9: vector.transfer_read %[[W]][%{{.*}}, %[[C]]]
+// CHECK:         vector.transfer_read %arg1[%[[C]]]{{.*}} : tensor<32xf32>, vector<16xf32>
+// CHECK:         scf.for %{{.*}} = %c0 to %c7 step %c1
+// CHECK-COUNT-63:  vector.fma {{.*}} : vector<16xf32>
+// CHECK-NOT:       vector.fma
+// CHECK-COUNT-7:   arith.minimumf
+// CHECK:           vector.transfer_write {{.*}} : vector<16xf32>, tensor<49x32xf32>
+// CHECK:       tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2, 3]] output_shape [1, 32, 7, 7] : tensor<32x49xf32> into tensor<1x32x7x7xf32>
+// CHECK-NOT:   linalg.depthwise_conv_2d_nchw_chw
+// AVX2-LABEL:  func.func @channels_last
+// AVX2:        scf.for %{{.*}} = %c0 to %c32 step %c8 iter_args(%{{.*}}) -> (tensor<49x32xf32>)
+// AVX2-COUNT-63: vector.fma {{.*}} : vector<8xf32>
+// THREADS-LABEL: func.func @channels_last
+// THREADS:     scf.forall (%{{.*}}) in (2) {{.*}} -> (tensor<49x32xf32>)
+// THREADS-COUNT-63: vector.fma {{.*}} : vector<16xf32>
+// THREADS:     tensor.parallel_insert_slice %{{.*}} [49, 16] [1, 1] : tensor<49x16xf32> into tensor<49x32xf32>
+func.func @channels_last(%x: tensor<1x32x7x7xf32>, %b: tensor<32xf32>) -> tensor<1x32x7x7xf32> {
+  %zero = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  %w4 = arith.constant dense<0.5> : tensor<32x1x3x3xf32>
+  %w = tensor.collapse_shape %w4 [[0, 1], [2], [3]] : tensor<32x1x3x3xf32> into tensor<32x3x3xf32>
+  %padded = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x32x7x7xf32> to tensor<1x32x9x9xf32>
+  %empty = tensor.empty() : tensor<1x32x7x7xf32>
+  %bias = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                          iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+    ins(%b : tensor<32xf32>) outs(%empty : tensor<1x32x7x7xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x32x7x7xf32>
+  %conv = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%padded, %w : tensor<1x32x9x9xf32>, tensor<32x3x3xf32>) outs(%bias : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
+  %clip = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                          iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+    ins(%conv : tensor<1x32x7x7xf32>) outs(%empty : tensor<1x32x7x7xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %lo = arith.maximumf %in, %zero : f32
+    %hi = arith.minimumf %lo, %six : f32
+    linalg.yield %hi : f32
+  } -> tensor<1x32x7x7xf32>
+  return %clip : tensor<1x32x7x7xf32>
+}

@@ -90,6 +90,17 @@ MODELS = [
     conv("group3x3-g4-c16-s2-25", 16, 25, 3, group=4, stride=2),
     conv("dw1d-k5-c6-31", 6, 31, 5, group=6, rank=1),
     conv("dw3x3-s2-c4-23-batch3", 4, 23, 3, group=4, stride=2, act="relu", batch=3),
+    # Channels-last depthwise kernels (stride 1, rows shorter than a
+    # vector, 8 or more channels): 7x7 with Clip and with Relu, dilation
+    # 2, a 5x5 on 14x14, 24 channels (8-lane vectors) without a bias, a
+    # 14x14 map, asymmetric padding on 9x11.
+    conv("dwcl3x3-s1-c32-7", 32, 7, 3, group=32, act="clip"),
+    conv("dwcl3x3-s1-c48-7", 48, 7, 3, group=48, act="relu"),
+    conv("dwcl3x3-dil2-c16-14", 16, 14, 3, group=16, dil=2),
+    conv("dwcl5x5-s1-c32-14", 32, 14, 5, group=32, act="clip"),
+    conv("dwcl3x3-s1-c24-7-nobias", 24, 7, 3, group=24, bias=False),
+    conv("dwcl3x3-s1-c64-14", 64, 14, 3, group=64, act="clip"),
+    conv("dwcl3x3-s1-c16-9x11-asym", 16, (9, 11), 3, group=16, pads=[0, 1, 2, 2]),
     # Plain convolutions (matmuls after sieve-conv-to-matmul) whose columns
     # the register tile does not divide: 49 = 32 + 17 masked, 25 masked,
     # 7x7 pointwise, a 55-wide image through shifted taps.

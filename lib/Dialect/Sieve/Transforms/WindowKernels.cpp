@@ -1,6 +1,7 @@
 //===- WindowKernels.cpp - Vector code for sliding-window ops ---*- C++ -*-===//
 
 #include "sieve/Dialect/Sieve/Transforms/WindowKernels.h"
+#include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -254,6 +255,41 @@ void foldEpilogue(linalg::LinalgOp op, WindowShape &s) {
           matchPattern(&inner, m_Constant())))
       return;
   s.epilogue = generic;
+}
+
+/// The epilogue's body on the accumulator vector `acc` of `lanes` lanes:
+/// each op cloned with vector operands (values from outside and rank-0
+/// operands broadcast).
+Value applyEpilogue(OpBuilder &b, Location loc, linalg::GenericOp generic,
+                    Value acc, int64_t lanes) {
+  Block &body = generic.getRegion().front();
+  IRMapping map;
+  auto splat = [&](Value scalar) -> Value {
+    return vector::BroadcastOp::create(
+        b, loc, VectorType::get({lanes}, scalar.getType()), scalar);
+  };
+  for (OpOperand *operand : generic.getDpsInputOperands()) {
+    BlockArgument arg = generic.getMatchingBlockArgument(operand);
+    if (cast<ShapedType>(operand->get().getType()).getRank() == 0)
+      map.map(arg, splat(tensor::ExtractOp::create(b, loc, operand->get(),
+                                                   ValueRange{})));
+    else
+      map.map(arg, acc);
+  }
+  for (Operation &inner : body.without_terminator()) {
+    if (matchPattern(&inner, m_Constant())) {
+      map.map(inner.getResult(0), splat(b.clone(inner)->getResult(0)));
+      continue;
+    }
+    for (Value operand : inner.getOperands())
+      if (!map.contains(operand))
+        map.map(operand, splat(operand));
+    Operation *vectorOp = b.clone(inner, map);
+    Value result = vectorOp->getResult(0);
+    result.setType(VectorType::get({lanes}, result.getType()));
+  }
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  return map.lookup(yield.getValues()[0]);
 }
 
 /// Emits the loop nest of one window op.
@@ -608,38 +644,8 @@ private:
                                           b.getBoolArrayAttr({true}));
   }
 
-  /// The epilogue's body on the accumulator vector: each op cloned with
-  /// vector operands (values from outside and rank-0 operands broadcast).
   Value applyEpilogue(Value acc) {
-    linalg::GenericOp generic = s.epilogue;
-    Block &body = generic.getRegion().front();
-    IRMapping map;
-    auto splat = [&](Value scalar) -> Value {
-      return vector::BroadcastOp::create(
-          b, loc, VectorType::get({lanes}, scalar.getType()), scalar);
-    };
-    for (OpOperand *operand : generic.getDpsInputOperands()) {
-      BlockArgument arg = generic.getMatchingBlockArgument(operand);
-      if (cast<ShapedType>(operand->get().getType()).getRank() == 0)
-        map.map(arg, splat(tensor::ExtractOp::create(b, loc, operand->get(),
-                                                     ValueRange{})));
-      else
-        map.map(arg, acc);
-    }
-    for (Operation &inner : body.without_terminator()) {
-      if (matchPattern(&inner, m_Constant())) {
-        map.map(inner.getResult(0), splat(b.clone(inner)->getResult(0)));
-        continue;
-      }
-      for (Value operand : inner.getOperands())
-        if (!map.contains(operand))
-          map.map(operand, splat(operand));
-      Operation *vectorOp = b.clone(inner, map);
-      Value result = vectorOp->getResult(0);
-      result.setType(VectorType::get({lanes}, result.getType()));
-    }
-    auto yield = cast<linalg::YieldOp>(body.getTerminator());
-    return map.lookup(yield.getValues()[0]);
+    return ::applyEpilogue(b, loc, s.epilogue, acc, lanes);
   }
 
   OpBuilder &b;
@@ -652,6 +658,224 @@ private:
   /// epilogue).
   bool readsDestination = true;
 };
+
+/// Pixels of one output row computed together by the channels-last kernel:
+/// as many independent accumulators (FMA chains) as hide the FMA latency.
+constexpr int64_t kChannelsLastPixels = 8;
+
+/// The lanes of the channels-last depthwise kernel for `channels`
+/// channels: the widest power of two up to `vectorWidth` that divides
+/// them (0 below 4 lanes).
+int64_t channelLanes(int64_t channels, int64_t vectorWidth) {
+  int64_t lanes = 1;
+  while (lanes * 2 <= vectorWidth && channels % (lanes * 2) == 0)
+    lanes *= 2;
+  return lanes >= 4 ? lanes : 0;
+}
+
+/// Whether a depthwise convolution runs channels-last (vectors along the
+/// channels): at stride 1, on output rows shorter than a vector (7x7 and
+/// 14x14 maps on 16 lanes), where vectors along the rows leave lanes empty
+/// and spend a masked, shifted vector per row; with the channels filling
+/// at least half a vector, one image and a bias or fill for the
+/// accumulator (and constant weights: vectorizeChannelsLast). The two
+/// transposes cost about a pass over the input and the output each: at
+/// stride 2 the input is four times the output, and rows of a vector or
+/// more (28 wide: 16 + 12 lanes) lose little along the rows; on
+/// benchmarks/run.py's layers those stayed faster in NCHW.
+bool channelsLastPays(const WindowShape &s, int64_t vectorWidth) {
+  return s.combine == WindowCombine::MultiplyAdd && !s.grouped &&
+         s.batch == 1 && s.strideH == 1 && s.strideW == 1 &&
+         s.outW < vectorWidth && (s.bias || s.splat) &&
+         channelLanes(s.groups, vectorWidth) * 2 >= vectorWidth;
+}
+
+/// A depthwise convolution channels-last: the (padded) input [1, C, H, W]
+/// transposed to [H*W, C], then per block of `lanes` channels (in
+/// `chunks` parallel chunks of blocks) the taps' weights held in
+/// registers ([KH*KW, C], permuted at compile time) and each output row
+/// computed kChannelsLastPixels pixels at a time, every tap one vector
+/// read of a pixel's channels and one FMA, no masks; the epilogue applied
+/// in registers; the [OH*OW, C] result transposed back to NCHW. The
+/// transposes are vectorized later (vectorizeTranspose).
+Value channelsLastDepthwise(OpBuilder &b, Location loc, const WindowShape &s,
+                            Value weights, int64_t lanes, int64_t chunks) {
+  auto type = cast<RankedTensorType>(s.input.getType());
+  Type et = type.getElementType();
+  int64_t c = s.groups, hp = type.getDimSize(2), wp = type.getDimSize(3);
+  int64_t pixels = s.outH * s.outW, taps = s.kernelH * s.kernelW;
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  auto transpose = [&](Value value, int64_t rows, int64_t columns) {
+    Value empty = tensor::EmptyOp::create(b, loc, {columns, rows}, et);
+    return linalg::TransposeOp::create(b, loc, value, empty,
+                                       ArrayRef<int64_t>{1, 0})
+        .getResult()[0];
+  };
+  Value flat = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({c, hp * wp}, et), s.input,
+      ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
+  Value image = transpose(flat, c, hp * wp);
+  auto vectorType = VectorType::get({lanes}, et);
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
+  auto read = [&](Value source, Value row, Value column) {
+    return vector::TransferReadOp::create(b, loc, vectorType, source,
+                                          ValueRange{row, column}, zero,
+                                          ArrayRef<bool>{true})
+        .getResult();
+  };
+
+  // Channels [offset, offset + count) of `out` ([pixels, count]).
+  auto channels = [&](Value out, Value offset, int64_t count) -> Value {
+    auto loop = scf::ForOp::create(b, loc, index(0), index(count), index(lanes),
+                                   ValueRange{out});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value local = loop.getInductionVar();
+    Value channel = arith::AddIOp::create(b, loc, offset, local);
+    SmallVector<Value> w;
+    for (int64_t t = 0; t < taps; ++t)
+      w.push_back(read(weights, index(t), channel));
+    Value start =
+        s.splat ? vector::BroadcastOp::create(b, loc, vectorType, s.splat)
+                      .getResult()
+                : vector::TransferReadOp::create(b, loc, vectorType, s.bias,
+                                                 ValueRange{channel}, zero,
+                                                 ArrayRef<bool>{true})
+                      .getResult();
+    auto rows = scf::ForOp::create(b, loc, index(0), index(s.outH), index(1),
+                                   ValueRange{loop.getRegionIterArgs()[0]});
+    b.setInsertionPointToStart(rows.getBody());
+    Value oh = rows.getInductionVar();
+    Value acc = rows.getRegionIterArgs()[0];
+    // Input pixel of tap (kh, kw) for output column ow of this row.
+    SmallVector<Value> tapRows;
+    for (int64_t kh = 0; kh < s.kernelH; ++kh) {
+      Value ih = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, oh, index(s.strideH)),
+          index(kh * s.dilationH));
+      tapRows.push_back(arith::MulIOp::create(b, loc, ih, index(wp)));
+    }
+    Value outRow = arith::MulIOp::create(b, loc, oh, index(s.outW));
+    for (int64_t first = 0; first < s.outW; first += kChannelsLastPixels) {
+      int64_t count = std::min(kChannelsLastPixels, s.outW - first);
+      SmallVector<Value> sums(count, start);
+      for (int64_t kh = 0; kh < s.kernelH; ++kh)
+        for (int64_t kw = 0; kw < s.kernelW; ++kw)
+          for (int64_t i = 0; i < count; ++i) {
+            Value pixel = arith::AddIOp::create(
+                b, loc, tapRows[kh],
+                index((first + i) * s.strideW + kw * s.dilationW));
+            sums[i] = vector::FMAOp::create(b, loc, read(image, pixel, channel),
+                                            w[kh * s.kernelW + kw], sums[i]);
+          }
+      for (int64_t i = 0; i < count; ++i) {
+        Value result = sums[i];
+        if (s.epilogue)
+          result = applyEpilogue(b, loc, s.epilogue, result, lanes);
+        Value at = arith::AddIOp::create(b, loc, outRow, index(first + i));
+        acc = vector::TransferWriteOp::create(b, loc, result, acc,
+                                              ValueRange{at, local},
+                                              ArrayRef<bool>{true})
+                  .getResult();
+      }
+    }
+    scf::YieldOp::create(b, loc, acc);
+    b.setInsertionPointAfter(rows);
+    scf::YieldOp::create(b, loc, rows.getResult(0));
+    return loop.getResult(0);
+  };
+  Value out = tensor::EmptyOp::create(b, loc, {pixels, c}, et);
+  Value result;
+  if (chunks <= 1) {
+    result = channels(out, index(0), c);
+  } else {
+    int64_t size = c / chunks;
+    auto forall = scf::ForallOp::create(
+        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(chunks)}, ValueRange{out},
+        /*mapping=*/std::nullopt);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(forall.getTerminator());
+    Value offset =
+        arith::MulIOp::create(b, loc, forall.getInductionVar(0), index(size));
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), offset},
+        sizes{b.getIndexAttr(pixels), b.getIndexAttr(size)},
+        strides{b.getIndexAttr(1), b.getIndexAttr(1)};
+    Value slice = tensor::ExtractSliceOp::create(
+        b, loc, forall.getRegionIterArgs()[0], offsets, sizes, strides);
+    Value updated = channels(slice, offset, size);
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, loc, updated,
+                                          forall.getRegionIterArgs()[0],
+                                          offsets, sizes, strides);
+    result = forall.getResult(0);
+  }
+  Value nchw = transpose(result, pixels, c);
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({1, c, s.outH, s.outW}, et), nchw,
+      ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
+}
+
+/// The estimated cycles of the window op `s` writing `dest`, for the
+/// thread plan.
+int64_t windowCycles(const WindowShape &s, Value dest, int64_t vectorWidth) {
+  int64_t multiplyAdds = s.batch * s.groups * s.outputsPerGroup *
+                         s.inputsPerGroup * s.outH * s.outW * s.kernelH *
+                         s.kernelW;
+  int64_t bytes = 0;
+  for (Value v : {s.input, s.weight, dest})
+    if (v)
+      bytes += cast<ShapedType>(v.getType()).getNumElements() * 4;
+  return sieve::kernelCycles(multiplyAdds, bytes, vectorWidth);
+}
+
+/// Replaces `op` with channelsLastDepthwise when channelsLastPays; fails
+/// (and changes nothing) otherwise.
+LogicalResult vectorizeChannelsLast(RewriterBase &rewriter, linalg::LinalgOp op,
+                                    WindowShape s,
+                                    const sieve::WindowKernelOptions &options) {
+  foldInit(s);
+  foldEpilogue(op, s);
+  if (!channelsLastPays(s, options.vectorWidth))
+    return failure();
+  Location loc = op.getLoc();
+  if (s.epilogue)
+    rewriter.setInsertionPoint(s.epilogue);
+  // The weights [C, KH, KW] as [KH*KW, C], from the constant or from the
+  // importer's [C, 1, KH, KW] constant that a collapse_shape reshapes.
+  int64_t taps = s.kernelH * s.kernelW;
+  Value weight = s.weight;
+  SmallVector<int64_t> permutation{1, 2, 0};
+  if (auto collapse = weight.getDefiningOp<tensor::CollapseShapeOp>()) {
+    auto source = cast<RankedTensorType>(collapse.getSrc().getType());
+    if (source.getRank() == 4 && source.getDimSize(1) == 1) {
+      weight = collapse.getSrc();
+      permutation = {1, 2, 3, 0};
+    }
+  }
+  if (!weight.getDefiningOp<arith::ConstantOp>())
+    return failure();
+  Value weights = sieve::createPermutedConstant(rewriter, loc, weight,
+                                                permutation, {taps, s.groups});
+  if (!weights)
+    return failure();
+  int64_t lanes = channelLanes(s.groups, options.vectorWidth);
+  int64_t blocks = s.groups / lanes, chunks = 1;
+  if (options.threads > 1)
+    chunks = sieve::planParallelChunks(
+        blocks, windowCycles(s, s.init, options.vectorWidth) / blocks,
+        options.threads, options.minChunkCycles);
+  Value result =
+      channelsLastDepthwise(rewriter, loc, s, weights, lanes, chunks);
+  if (s.epilogue) {
+    rewriter.replaceOp(s.epilogue, result);
+    rewriter.eraseOp(op);
+  } else {
+    rewriter.replaceOp(op, result);
+  }
+  return success();
+}
 
 } // namespace
 
@@ -670,9 +894,11 @@ mlir::sieve::vectorizeWindowOp(RewriterBase &rewriter, linalg::LinalgOp op,
   std::optional<WindowShape> s = matchWindowOp(op);
   if (!s)
     return failure();
-  int64_t lanes = windowVectorLanes(s->outW, options.vectorWidth);
   rewriter.setInsertionPoint(op);
   Location loc = op.getLoc();
+  if (succeeded(vectorizeChannelsLast(rewriter, op, *s, options)))
+    return success();
+  int64_t lanes = windowVectorLanes(s->outW, options.vectorWidth);
   foldPadding(rewriter, *s, lanes);
   foldInit(*s);
   foldEpilogue(op, *s);
@@ -692,19 +918,10 @@ mlir::sieve::vectorizeWindowOp(RewriterBase &rewriter, linalg::LinalgOp op,
 
   // Channel chunks for threads: the estimate of the whole op.
   int64_t chunks = 1;
-  if (options.threads > 1) {
-    int64_t multiplyAdds = s->batch * s->groups * s->outputsPerGroup *
-                           s->inputsPerGroup * s->outH * s->outW * s->kernelH *
-                           s->kernelW;
-    int64_t bytes = 0;
-    for (Value v : {s->input, s->weight, dest})
-      if (v)
-        bytes += cast<ShapedType>(v.getType()).getNumElements() * 4;
-    int64_t cycles =
-        sieve::kernelCycles(multiplyAdds, bytes, options.vectorWidth);
-    chunks = sieve::planParallelChunks(s->groups, cycles / s->groups,
-                                       options.threads, options.minChunkCycles);
-  }
+  if (options.threads > 1)
+    chunks = sieve::planParallelChunks(
+        s->groups, windowCycles(*s, dest, options.vectorWidth) / s->groups,
+        options.threads, options.minChunkCycles);
   WindowKernelBuilder builder(rewriter, loc, *s, lanes);
   Value result = builder.build(dest, chunks);
   if (s->epilogue) {
