@@ -602,6 +602,55 @@ SmallVector<linalg::BatchMatmulOp> splitDynamicColumns(IRRewriter &rewriter,
   return pieces;
 }
 
+/// Rewrites the 2-D transpose `op` whose input is (the NCHW
+/// expand_shape and collapse_shape, which cancel, of) another 2-D
+/// transpose's result into a copy of that transpose's input into `op`'s
+/// destination (or that input itself when the destination is empty), and
+/// erases what is left unused. Returns whether it applied.
+LogicalResult foldTransposePair(RewriterBase &rewriter,
+                                linalg::TransposeOp op) {
+  if (!op.hasPureTensorSemantics() ||
+      op.getPermutation() != ArrayRef<int64_t>{1, 0})
+    return failure();
+  Value input = op.getInput();
+  auto collapse = input.getDefiningOp<tensor::CollapseShapeOp>();
+  tensor::ExpandShapeOp expand;
+  if (collapse) {
+    expand = collapse.getSrc().getDefiningOp<tensor::ExpandShapeOp>();
+    if (!expand || expand.getSrc().getType() != collapse.getType() ||
+        expand.getReassociationIndices() != collapse.getReassociationIndices())
+      return failure();
+    input = expand.getSrc();
+  }
+  auto inner = input.getDefiningOp<linalg::TransposeOp>();
+  if (!inner || !inner.hasPureTensorSemantics() ||
+      inner.getPermutation() != ArrayRef<int64_t>{1, 0})
+    return failure();
+  Value rows = inner.getInput();
+  Value init = op.getInit();
+  rewriter.setInsertionPoint(op);
+  Value result = rows;
+  if (!init.getDefiningOp<tensor::EmptyOp>()) {
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+    result =
+        linalg::GenericOp::create(
+            rewriter, op.getLoc(), TypeRange{init.getType()}, ValueRange{rows},
+            ValueRange{init}, ArrayRef<AffineMap>{identity, identity},
+            SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+            [](OpBuilder &b, Location loc, ValueRange args) {
+              linalg::YieldOp::create(b, loc, args[0]);
+            })
+            .getResult(0);
+  }
+  rewriter.replaceOp(op, result);
+  for (Operation *dead :
+       {collapse.getOperation(), expand.getOperation(), inner.getOperation()})
+    if (dead && isOpTriviallyDead(dead))
+      rewriter.eraseOp(dead);
+  return success();
+}
+
 struct SieveTileAndVectorizePass
     : sieve::impl::SieveTileAndVectorizeBase<SieveTileAndVectorizePass> {
   using Base::Base;
@@ -1220,6 +1269,13 @@ struct SieveTileAndVectorizePass
                                              minChunkCycles};
     for (linalg::LinalgOp op : windowOps)
       (void)sieve::vectorizeWindowOp(rewriter, op, windowOptions);
+    // A transpose of a transpose (the channels-last result of a window
+    // kernel or pixel-rows convolution, back to NCHW, read by the next
+    // pixel-rows convolution) is a copy of the rows.
+    SmallVector<linalg::TransposeOp> pairs;
+    getOperation().walk([&](linalg::TransposeOp op) { pairs.push_back(op); });
+    for (linalg::TransposeOp op : llvm::reverse(pairs))
+      (void)foldTransposePair(rewriter, op);
     // 2-D transposes (pixel rows back to NCHW) as register-transposed
     // vector blocks.
     SmallVector<linalg::TransposeOp> transposes;

@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -690,6 +691,108 @@ bool channelsLastPays(const WindowShape &s, int64_t vectorWidth) {
          channelLanes(s.groups, vectorWidth) * 2 >= vectorWidth;
 }
 
+/// The elementwise generic `op` (identity maps, or rank-0 operands) over
+/// [1, C, H, W] rebuilt over the channels-last [P, C] rows whose transpose
+/// its one full-rank operand is: the same body on `rows`.
+Value elementwiseOnRows(OpBuilder &b, Location loc, linalg::GenericOp op,
+                        Value rows) {
+  auto type = cast<RankedTensorType>(rows.getType());
+  MLIRContext *ctx = b.getContext();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (Value input : op.getDpsInputs()) {
+    bool scalar = cast<ShapedType>(input.getType()).getRank() == 0;
+    inputs.push_back(scalar ? input : rows);
+    maps.push_back(scalar ? AffineMap::get(2, 0, {}, ctx) : identity);
+  }
+  maps.push_back(identity);
+  auto resultType = RankedTensorType::get(
+      type.getShape(), getElementTypeOrSelf(op->getResult(0).getType()));
+  Value empty = tensor::EmptyOp::create(b, loc, resultType.getShape(),
+                                        resultType.getElementType());
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, inputs, ValueRange{empty}, maps,
+      SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel));
+  IRMapping map;
+  op.getRegion().cloneInto(&generic.getRegion(), map);
+  return generic.getResult(0);
+}
+
+/// The padded input of `s` channels-last, [Hp*Wp, C], built from the
+/// channels-last rows that it is a transpose of, when it is one: the input
+/// a zero tensor.pad of the two spatial dimensions of (an elementwise op,
+/// used once, of) the [C, H*W] -> [1, C, H, W] expand_shape of a
+/// linalg.transpose of [H*W, C] rows (a pixel-rows convolution's product,
+/// a channels-last depthwise result). The elementwise op then runs on the
+/// rows and the padding is added channels-last: two transposes fewer, and
+/// the NCHW ones are left without users. Null otherwise.
+Value channelsLastSource(OpBuilder &b, Location loc, const WindowShape &s) {
+  auto pad = s.input.getDefiningOp<tensor::PadOp>();
+  if (!pad || !padIsNeutral(s.combine, pad.getConstantPaddingValue()))
+    return {};
+  SmallVector<int64_t> low(pad.getStaticLow()), high(pad.getStaticHigh());
+  if (low.size() != 4 || low[0] || low[1] || high[0] || high[1] ||
+      llvm::any_of(llvm::concat<int64_t>(low, high),
+                   [](int64_t v) { return ShapedType::isDynamic(v) || v < 0; }))
+    return {};
+  Value source = pad.getSource();
+  auto elementwise = source.getDefiningOp<linalg::GenericOp>();
+  if (elementwise) {
+    if (!source.hasOneUse() || elementwise.getNumDpsInits() != 1 ||
+        elementwise.getNumReductionLoops() != 0 ||
+        !elementwise.getMatchingBlockArgument(elementwise.getDpsInitOperand(0))
+             .use_empty())
+      return {};
+    Value full;
+    for (OpOperand *operand : elementwise.getDpsInputOperands()) {
+      if (cast<ShapedType>(operand->get().getType()).getRank() == 0)
+        continue;
+      if (full || !elementwise.getMatchingIndexingMap(operand).isIdentity())
+        return {};
+      full = operand->get();
+    }
+    for (Operation &inner :
+         elementwise.getRegion().front().without_terminator())
+      if (!OpTrait::hasElementwiseMappableTraits(&inner) &&
+          !matchPattern(&inner, m_Constant()))
+        return {};
+    if (!full)
+      return {};
+    source = full;
+  }
+  auto expand = source.getDefiningOp<tensor::ExpandShapeOp>();
+  if (!expand)
+    return {};
+  auto transpose = expand.getSrc().getDefiningOp<linalg::TransposeOp>();
+  auto flatType = cast<RankedTensorType>(expand.getSrc().getType());
+  if (!transpose || transpose.getPermutation() != ArrayRef<int64_t>{1, 0} ||
+      flatType.getRank() != 2 ||
+      expand.getReassociationIndices() !=
+          SmallVector<ReassociationIndices>{{0, 1}, {2, 3}})
+    return {};
+  auto srcType = cast<RankedTensorType>(expand.getType());
+  int64_t c = srcType.getDimSize(1), h = srcType.getDimSize(2),
+          w = srcType.getDimSize(3);
+  Value rows = transpose.getInput();
+  if (elementwise)
+    rows = elementwiseOnRows(b, loc, elementwise, rows);
+  Type et = srcType.getElementType();
+  Value image = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({h, w, c}, et), rows,
+      ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+  int64_t hp = h + low[2] + high[2], wp = w + low[3] + high[3];
+  auto attr = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  Value padded = tensor::PadOp::create(
+      b, loc, RankedTensorType::get({hp, wp, c}, et), image,
+      ArrayRef<OpFoldResult>{attr(low[2]), attr(low[3]), attr(0)},
+      ArrayRef<OpFoldResult>{attr(high[2]), attr(high[3]), attr(0)},
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(et)).getResult());
+  return tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({hp * wp, c}, et), padded,
+      ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+}
+
 /// A depthwise convolution channels-last: the (padded) input [1, C, H, W]
 /// transposed to [H*W, C], then per block of `lanes` channels (in
 /// `chunks` parallel chunks of blocks) the taps' weights held in
@@ -713,10 +816,13 @@ Value channelsLastDepthwise(OpBuilder &b, Location loc, const WindowShape &s,
                                        ArrayRef<int64_t>{1, 0})
         .getResult()[0];
   };
-  Value flat = tensor::CollapseShapeOp::create(
-      b, loc, RankedTensorType::get({c, hp * wp}, et), s.input,
-      ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
-  Value image = transpose(flat, c, hp * wp);
+  Value image = channelsLastSource(b, loc, s);
+  if (!image) {
+    Value flat = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({c, hp * wp}, et), s.input,
+        ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
+    image = transpose(flat, c, hp * wp);
+  }
   auto vectorType = VectorType::get({lanes}, et);
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
   auto read = [&](Value source, Value row, Value column) {
@@ -830,6 +936,27 @@ int64_t windowCycles(const WindowShape &s, Value dest, int64_t vectorWidth) {
   return sieve::kernelCycles(multiplyAdds, bytes, vectorWidth);
 }
 
+/// Erases the op that defines `value` when nothing uses it and it has no
+/// side effects, then the same for its operands' producers (the NCHW
+/// transpose, elementwise op and pad that channelsLastSource bypassed).
+void eraseDeadProducers(RewriterBase &rewriter, Value value) {
+  SmallVector<Operation *> worklist;
+  llvm::SmallPtrSet<Operation *, 8> erased;
+  if (Operation *op = value.getDefiningOp())
+    worklist.push_back(op);
+  while (!worklist.empty()) {
+    Operation *op = worklist.pop_back_val();
+    if (erased.contains(op) || !isOpTriviallyDead(op))
+      continue;
+    SmallVector<Value> operands(op->getOperands());
+    erased.insert(op);
+    rewriter.eraseOp(op);
+    for (Value operand : operands)
+      if (Operation *producer = operand.getDefiningOp())
+        worklist.push_back(producer);
+  }
+}
+
 /// Replaces `op` with channelsLastDepthwise when channelsLastPays; fails
 /// (and changes nothing) otherwise.
 LogicalResult vectorizeChannelsLast(RewriterBase &rewriter, linalg::LinalgOp op,
@@ -874,6 +1001,7 @@ LogicalResult vectorizeChannelsLast(RewriterBase &rewriter, linalg::LinalgOp op,
   } else {
     rewriter.replaceOp(op, result);
   }
+  eraseDeadProducers(rewriter, s.input);
   return success();
 }
 
