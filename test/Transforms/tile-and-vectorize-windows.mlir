@@ -283,3 +283,54 @@ func.func @channels_last(%x: tensor<1x32x7x7xf32>, %b: tensor<32xf32>) -> tensor
   } -> tensor<1x32x7x7xf32>
   return %clip : tensor<1x32x7x7xf32>
 }
+
+// -----
+
+// As in MobileNetV2, the depthwise input is a pixel-rows convolution's
+// [49, 32] product transposed to NCHW, clipped and padded, and its result
+// goes back to rows for the next pixel-rows convolution: the Clip runs on
+// the rows, the padding is added channels-last, and the transpose of the
+// result back to rows becomes a copy: no transpose is left.
+// CHECK-LABEL: func.func @transposes_cancel
+// CHECK-NOT:   vector.shuffle
+// CHECK:       arith.minimumf {{.*}} : vector<1x16xf32>
+// CHECK:       %[[IMG:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2]] output_shape [7, 7, 32] : tensor<49x32xf32> into tensor<7x7x32xf32>
+// CHECK:       tensor.pad %[[IMG]] low[1, 1, 0] high[1, 1, 0]
+// CHECK:       tensor.collapse_shape %{{.*}} : tensor<9x9x32xf32> into tensor<81x32xf32>
+// CHECK-COUNT-63: vector.fma
+// CHECK:       scf.for %{{.*}} iter_args(%{{.*}} = %arg2) -> (tensor<49x32xf32>)
+// CHECK-NOT:   vector.shuffle
+// CHECK-NOT:   tensor<1x32x9x9xf32>
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @transposes_cancel(%rows: tensor<49x32xf32>, %b: tensor<32xf32>, %next: tensor<49x32xf32>) -> tensor<49x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  %w4 = arith.constant dense<0.5> : tensor<32x1x3x3xf32>
+  %w = tensor.collapse_shape %w4 [[0, 1], [2], [3]] : tensor<32x1x3x3xf32> into tensor<32x3x3xf32>
+  %e0 = tensor.empty() : tensor<32x49xf32>
+  %t0 = linalg.transpose ins(%rows : tensor<49x32xf32>) outs(%e0 : tensor<32x49xf32>) permutation = [1, 0]
+  %x = tensor.expand_shape %t0 [[0, 1], [2, 3]] output_shape [1, 32, 7, 7] : tensor<32x49xf32> into tensor<1x32x7x7xf32>
+  %empty = tensor.empty() : tensor<1x32x7x7xf32>
+  %clip0 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+    ins(%x : tensor<1x32x7x7xf32>) outs(%empty : tensor<1x32x7x7xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %lo = arith.maximumf %in, %zero : f32
+    %hi = arith.minimumf %lo, %six : f32
+    linalg.yield %hi : f32
+  } -> tensor<1x32x7x7xf32>
+  %padded = tensor.pad %clip0 low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x32x7x7xf32> to tensor<1x32x9x9xf32>
+  %bias = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1)>, #id],
+                          iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+    ins(%b : tensor<32xf32>) outs(%empty : tensor<1x32x7x7xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x32x7x7xf32>
+  %conv = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%padded, %w : tensor<1x32x9x9xf32>, tensor<32x3x3xf32>) outs(%bias : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
+  %flat = tensor.collapse_shape %conv [[0, 1], [2, 3]] : tensor<1x32x7x7xf32> into tensor<32x49xf32>
+  %t1 = linalg.transpose ins(%flat : tensor<32x49xf32>) outs(%next : tensor<49x32xf32>) permutation = [1, 0]
+  return %t1 : tensor<49x32xf32>
+}

@@ -126,6 +126,11 @@ MODELS = [
     pool("gap-c6-9", "GlobalAveragePool", 6, 9),
     inverted_residual("invres-c8-14", 8, 14, 3),
     inverted_residual("invres-c4-7", 4, 7, 6),
+    # Wide enough for pixel rows around a channels-last depthwise kernel:
+    # the Clip and padding applied to the expansion's rows, the projection
+    # reading the depthwise rows with no transpose in between.
+    inverted_residual("invres-c32-14", 32, 14, 6),
+    inverted_residual("invres-c32-7", 32, 7, 6),
 ]
 
 
