@@ -165,6 +165,7 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     convs.panelColumns = options.target.tileN;
     convs.panelRows = options.target.tileM;
     convs.threads = threads;
+    convs.directConvs = true;
     pm.addNestedPass<func::FuncOp>(createSieveConvToMatmul(convs));
     SieveTileAndVectorizeOptions tiling;
     tiling.vectorWidth = options.target.vectorWidth;

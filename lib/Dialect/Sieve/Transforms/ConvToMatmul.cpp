@@ -3,6 +3,7 @@
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
 #include "sieve/Analysis/CostModel.h"
+#include "sieve/Dialect/Sieve/Transforms/DirectConv.h"
 #include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -852,10 +853,13 @@ Value imageToRows(PatternRewriter &rewriter, Location loc,
 
 struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
   ConvToMatmul(MLIRContext *context, int64_t l1Bytes, int64_t l2Bytes,
-               int64_t panelColumns, int64_t panelRows, int64_t threads)
+               int64_t panelColumns, int64_t panelRows, int64_t threads,
+               bool directConvs)
       : OpRewritePattern(context), l1Bytes(l1Bytes), l2Bytes(l2Bytes),
-        panelColumns(panelColumns), panelRows(panelRows), threads(threads) {}
+        panelColumns(panelColumns), panelRows(panelRows), threads(threads),
+        directConvs(directConvs) {}
   int64_t l1Bytes, l2Bytes, panelColumns, panelRows, threads;
+  bool directConvs;
 
   LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
                                 PatternRewriter &rewriter) const override {
@@ -881,6 +885,9 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
           op, imageToRows(rewriter, loc, op, strides, dilations, panelRows));
       return success();
     }
+
+    if (directConvs && sieve::isDirectConv(op, panelRows, panelColumns))
+      return rewriter.notifyMatchFailure(op, "left for the direct kernel");
 
     if (strides[0] == 1 && strides[1] == 1 && et.isIntOrFloat() &&
         shiftedTapsPay(w, ow, kh, kw, f, c,
@@ -1035,7 +1042,7 @@ struct SieveConvToMatmulPass
       splitDynamicBatch(rewriter, op);
     RewritePatternSet patterns(&getContext());
     patterns.add<ConvToMatmul>(&getContext(), l1Bytes, l2Bytes, panelColumns,
-                               panelRows, threads);
+                               panelRows, threads, directConvs);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

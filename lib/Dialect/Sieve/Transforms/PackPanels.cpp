@@ -414,6 +414,29 @@ Value sieve::createPermutedConstant(OpBuilder &builder, Location loc,
       });
 }
 
+Value sieve::createConvTilesConstant(OpBuilder &builder, Location loc,
+                                     Value weight, int64_t rows) {
+  auto type = cast<RankedTensorType>(weight.getType());
+  auto constant = weight.getDefiningOp<arith::ConstantOp>();
+  if (!constant || !type.hasStaticShape() || type.getRank() != 4 ||
+      !type.getElementType().isF32() || rows < 1 ||
+      type.getDimSize(0) % rows != 0)
+    return nullptr;
+  int64_t f = type.getDimSize(0), c = type.getDimSize(1),
+          taps = type.getDimSize(2) * type.getDimSize(3), k = taps * c;
+  auto tilesType =
+      RankedTensorType::get({f / rows, k, rows}, type.getElementType());
+  return relaidConstant(
+      builder, loc, constant, tilesType, "sieve_conv_tiles",
+      [&](const float *in, float *out) {
+        for (int64_t filter = 0; filter < f; ++filter)
+          for (int64_t ch = 0; ch < c; ++ch)
+            for (int64_t t = 0; t < taps; ++t)
+              out[((filter / rows) * k + t * c + ch) * rows + filter % rows] =
+                  in[(filter * c + ch) * taps + t];
+      });
+}
+
 Value sieve::createBundledRowsConstant(OpBuilder &builder, Location loc,
                                        ArrayRef<Value> parts) {
   int64_t rows = -1, columns = 0;

@@ -3,6 +3,7 @@
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
 #include "sieve/Analysis/CostModel.h"
+#include "sieve/Dialect/Sieve/Transforms/DirectConv.h"
 #include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
 #include "sieve/Dialect/Sieve/Transforms/TransposeKernels.h"
 #include "sieve/Dialect/Sieve/Transforms/WindowKernels.h"
@@ -1259,6 +1260,15 @@ struct SieveTileAndVectorizePass
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     packed.clear();
+    // Stride-1 convolutions that sieve-conv-to-matmul left for the direct
+    // kernel (direct-convs).
+    SmallVector<linalg::Conv2DNchwFchwOp> convs;
+    getOperation().walk(
+        [&](linalg::Conv2DNchwFchwOp op) { convs.push_back(op); });
+    sieve::DirectConvOptions directOptions{vectorWidth, tileM, tileN, threads,
+                                           minChunkCycles};
+    for (linalg::Conv2DNchwFchwOp op : convs)
+      (void)sieve::vectorizeDirectConv(rewriter, op, directOptions);
     // Window ops first: they may absorb the elementwise op after them.
     SmallVector<linalg::LinalgOp> windowOps;
     getOperation().walk([&](linalg::LinalgOp op) {

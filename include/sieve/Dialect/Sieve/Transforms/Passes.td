@@ -394,6 +394,12 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
       the other way round, the map's last partial column tile costs a
       matmul of its own over all the weights.
 
+    With `direct-convs`, a convolution that sieve-tile-and-vectorize's
+    direct kernel computes (stride 1, a constant weight of whole register
+    tiles of filters, a bias or fill accumulator, few discarded columns:
+    include/sieve/Dialect/Sieve/Transforms/DirectConv.h) is left as it is
+    for that kernel, unless it computes as pixel rows.
+
     The convolution's accumulator (the broadcast bias) becomes the matmul's.
     A convolution whose batch is dynamic (a symbolic batch axis) and whose
     other dimensions are static first becomes a loop (`scf.for`) over the
@@ -419,6 +425,10 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
     Option<"threads", "threads", "int64_t", /*default=*/"1",
            "Threads: the panels' matmuls run in that many parallel chunks "
            "(scf.forall; 1: one loop)">,
+    Option<"directConvs", "direct-convs", "bool", /*default=*/"false",
+           "Leave the convolutions that sieve-tile-and-vectorize computes "
+           "directly (stride 1, constant weights of whole tiles of "
+           "panel-rows filters) for it">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",

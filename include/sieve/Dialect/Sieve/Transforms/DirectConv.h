@@ -1,0 +1,53 @@
+//===- DirectConv.h - Register-tiled stride-1 convolutions ------*- C++ -*-===//
+//
+// A stride-1 NCHW convolution computed directly from its (padded) input:
+// the output is computed as many columns wide as the input ([F, OH*W], the
+// last W - OW columns of each row discarded), so that the input tap (i, j)
+// multiplies for a tile of output columns is a contiguous run of the
+// flattened input [C, H*W] at offset i*dh*W + j*dw. A register tile of
+// tileM filters by tileN columns keeps its accumulators in registers over
+// the whole reduction (every tap and channel); the weights are packed at
+// compile time into tiles of tileM filters read contiguously. Neither an
+// image-to-column copy nor a pass over the output per tap (the shifted-tap
+// matmuls) remains. docs/convolutions.md says when it is used.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SIEVE_DIALECT_SIEVE_TRANSFORMS_DIRECTCONV_H
+#define SIEVE_DIALECT_SIEVE_TRANSFORMS_DIRECTCONV_H
+
+#include "sieve/Analysis/CostModel.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::sieve {
+
+/// What the direct kernel takes from the target and the thread plan.
+struct DirectConvOptions {
+  /// f32 lanes of a vector register, and the matmul register tile.
+  int64_t vectorWidth = 16, tileM = 8, tileN = 32;
+  /// Threads to split the filter tiles over, and the least estimated
+  /// cycles of one chunk (planParallelChunks).
+  int64_t threads = 1;
+  int64_t minChunkCycles = kMinParallelChunkCycles;
+};
+
+/// Whether the direct kernel computes `op`: a static f32
+/// linalg.conv_2d_nchw_fchw of one image at stride 1 with a window of more
+/// than one tap, a constant weight whose filters are whole register tiles
+/// (tileM), an accumulator that is a per-filter bias broadcast or a fill,
+/// at most an eighth of the computed columns discarded (W - OW <= OW / 8),
+/// and at least two register tiles of columns (OH*W >= 2*tileN; smaller
+/// maps compute as pixel rows).
+bool isDirectConv(linalg::Conv2DNchwFchwOp op, int64_t tileM, int64_t tileN);
+
+/// Replaces `op` (isDirectConv) with the direct kernel; fails and leaves
+/// `op` otherwise.
+LogicalResult vectorizeDirectConv(RewriterBase &rewriter,
+                                  linalg::Conv2DNchwFchwOp op,
+                                  const DirectConvOptions &options);
+
+} // namespace mlir::sieve
+
+#endif // SIEVE_DIALECT_SIEVE_TRANSFORMS_DIRECTCONV_H
