@@ -3,9 +3,9 @@
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-conv-to-matmul{panel-rows=8 panel-columns=32 direct-convs=true}))" | FileCheck %s --check-prefix=LEFT
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-conv-to-matmul{panel-rows=8 panel-columns=32}))" | FileCheck %s --check-prefix=REWRITTEN
 
-// A 3x3 stride-1 convolution of 4 channels into 16 filters on a padded
+// A 3x3 stride-1 convolution of 8 channels into 16 filters on a padded
 // 34x34 image (32x32 outputs, computed 34 wide: 1088 columns of the
-// flattened [4, 1156] input). Per tile of 8 filters, the 8 biases
+// flattened [8, 1156] input). Per tile of 8 filters, the 8 biases
 // broadcast once; per tile of 32 columns, 16 accumulators (8 filters x 2
 // vectors) carried through one loop over the channels per tap (9), each
 // step two vector reads of the input at the tap's offset and 16 FMAs; the
@@ -14,16 +14,16 @@
 // row are the output. sieve-conv-to-matmul leaves such a convolution for
 // this kernel with direct-convs, and rewrites it otherwise.
 // CHECK-LABEL: func.func @direct
-// CHECK:       %[[IMG:.*]] = tensor.collapse_shape %arg0 {{\[}}[0, 1], [2, 3]] : tensor<1x4x34x34xf32> into tensor<4x1156xf32>
+// CHECK:       %[[IMG:.*]] = tensor.collapse_shape %arg0 {{\[}}[0, 1], [2, 3]] : tensor<1x8x34x34xf32> into tensor<8x1156xf32>
 // CHECK:       %[[OUT:.*]] = tensor.empty() : tensor<16x1088xf32>
 // CHECK:       scf.for %{{.*}} = %c0 to %c2 step %c1 iter_args(%{{.*}} = %[[OUT]])
 // CHECK-COUNT-8: tensor.extract %arg1
 // CHECK:         scf.for %[[N:.*]] = %c0 to %c1056 step %c32
-// CHECK:           scf.for %[[C:.*]] = %c0 to %c4 step %c1 iter_args
-// CHECK:             vector.transfer_read %[[IMG]][%[[C]], %[[N]]], %{{.*}} {in_bounds = [true]} : tensor<4x1156xf32>, vector<16xf32>
+// CHECK:           scf.for %[[C:.*]] = %c0 to %c8 step %c1 iter_args
+// CHECK:             vector.transfer_read %[[IMG]][%[[C]], %[[N]]], %{{.*}} {in_bounds = [true]} : tensor<8x1156xf32>, vector<16xf32>
 // CHECK:             vector.transfer_read %[[IMG]]
 // CHECK-COUNT-16:    vector.fma
-// CHECK-COUNT-8:   scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args
+// CHECK-COUNT-8:   scf.for %{{.*}} = %c0 to %c8 step %c1 iter_args
 // CHECK-COUNT-16:  vector.transfer_write {{.*}} : vector<16xf32>, tensor<16x1088xf32>
 // CHECK:         vector.transfer_read %[[IMG]][%{{.*}}, %c1056]
 // CHECK:       %[[ROWS:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2]] output_shape [16, 32, 34] : tensor<16x1088xf32> into tensor<16x32x34xf32>
@@ -41,8 +41,8 @@
 // REWRITTEN:   linalg.matmul
 #bias_ch = affine_map<(d0, d1, d2, d3) -> (d1)>
 #bias_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
-func.func @direct(%x: tensor<1x4x34x34xf32>, %b: tensor<16xf32>) -> tensor<1x16x32x32xf32> {
-  %w = arith.constant dense<0.5> : tensor<16x4x3x3xf32>
+func.func @direct(%x: tensor<1x8x34x34xf32>, %b: tensor<16xf32>) -> tensor<1x16x32x32xf32> {
+  %w = arith.constant dense<0.5> : tensor<16x8x3x3xf32>
   %e = tensor.empty() : tensor<1x16x32x32xf32>
   %acc = linalg.generic {indexing_maps = [#bias_ch, #bias_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
       ins(%b : tensor<16xf32>) outs(%e : tensor<1x16x32x32xf32>) {
@@ -50,41 +50,72 @@ func.func @direct(%x: tensor<1x4x34x34xf32>, %b: tensor<16xf32>) -> tensor<1x16x
     linalg.yield %in : f32
   } -> tensor<1x16x32x32xf32>
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-       ins(%x, %w : tensor<1x4x34x34xf32>, tensor<16x4x3x3xf32>) outs(%acc : tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>
+       ins(%x, %w : tensor<1x8x34x34xf32>, tensor<16x8x3x3xf32>) outs(%acc : tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>
   return %r : tensor<1x16x32x32xf32>
 }
 
 // -----
 
-// Not direct: a stride of 2, filters that are no whole tile (12), many
-// discarded columns (a 10x10 image, 8 outputs per row), a weight that is
-// no constant. They stay convolutions here (sieve-conv-to-matmul rewrites
-// them first in the pipeline).
+// A stride of 2 reads the input's four phases ([4 * 8, 17 * 17]: each
+// input row read 32 lanes at a time and split by two shuffles into the
+// even and odd columns), the output computed 17 wide (16 kept); tap (1, 1)
+// reads phase (1, 1) (rows 24-31) at offset 0, tap (2, 2) phase (0, 0)
+// at offset 17 + 1.
+// CHECK-LABEL: func.func @strided
+// CHECK:       %[[PH0:.*]] = tensor.empty() : tensor<32x289xf32>
+// CHECK:       vector.shuffle %{{.*}}, %{{.*}} [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30]
+// CHECK:       vector.shuffle %{{.*}}, %{{.*}} [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31]
+// CHECK:       tensor.empty() : tensor<16x272xf32>
+// CHECK:       tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2]] output_shape [16, 16, 17] : tensor<16x272xf32> into tensor<16x16x17xf32>
+// CHECK:       tensor.extract_slice %{{.*}}[0, 0, 0] [16, 16, 16] [1, 1, 1]
+#sbias_ch = affine_map<(d0, d1, d2, d3) -> (d1)>
+#sbias_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @strided(%x: tensor<1x8x34x34xf32>, %b: tensor<16xf32>) -> tensor<1x16x16x16xf32> {
+  %w = arith.constant dense<0.5> : tensor<16x8x3x3xf32>
+  %e = tensor.empty() : tensor<1x16x16x16xf32>
+  %acc = linalg.generic {indexing_maps = [#sbias_ch, #sbias_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<16xf32>) outs(%e : tensor<1x16x16x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x16x16x16xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x8x34x34xf32>, tensor<16x8x3x3xf32>) outs(%acc : tensor<1x16x16x16xf32>) -> tensor<1x16x16x16xf32>
+  return %r : tensor<1x16x16x16xf32>
+}
+
+// -----
+
+// Not direct: 4 input channels (an RGB-like stem: image to column),
+// filters that are no whole tile (12), many discarded columns (a 10x10
+// image, 8 outputs per row), a weight that is no constant. They stay
+// convolutions here (sieve-conv-to-matmul rewrites them first in the
+// pipeline).
 // CHECK-LABEL: func.func @not_direct
 // CHECK-COUNT-4: linalg.conv_2d_nchw_fchw
 // LEFT-LABEL: func.func @not_direct
 // LEFT-NOT:   linalg.conv_2d_nchw_fchw
 #fill_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
-func.func @not_direct(%x: tensor<1x4x34x34xf32>, %x2: tensor<1x4x10x10xf32>, %w4: tensor<16x4x3x3xf32>)
-    -> (tensor<1x16x16x16xf32>, tensor<1x12x32x32xf32>, tensor<1x16x8x8xf32>, tensor<1x16x32x32xf32>) {
+func.func @not_direct(%x4: tensor<1x4x34x34xf32>, %x: tensor<1x8x34x34xf32>, %x2: tensor<1x8x10x10xf32>, %w4: tensor<16x8x3x3xf32>)
+    -> (tensor<1x16x32x32xf32>, tensor<1x12x32x32xf32>, tensor<1x16x8x8xf32>, tensor<1x16x32x32xf32>) {
   %zero = arith.constant 0.0 : f32
-  %w = arith.constant dense<0.5> : tensor<16x4x3x3xf32>
-  %w12 = arith.constant dense<0.5> : tensor<12x4x3x3xf32>
-  %e1 = tensor.empty() : tensor<1x16x16x16xf32>
-  %a1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<1x16x16x16xf32>) -> tensor<1x16x16x16xf32>
-  %r1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
-       ins(%x, %w : tensor<1x4x34x34xf32>, tensor<16x4x3x3xf32>) outs(%a1 : tensor<1x16x16x16xf32>) -> tensor<1x16x16x16xf32>
+  %wc4 = arith.constant dense<0.5> : tensor<16x4x3x3xf32>
+  %w = arith.constant dense<0.5> : tensor<16x8x3x3xf32>
+  %w12 = arith.constant dense<0.5> : tensor<12x8x3x3xf32>
+  %e1 = tensor.empty() : tensor<1x16x32x32xf32>
+  %a1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>
+  %r1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x4, %wc4 : tensor<1x4x34x34xf32>, tensor<16x4x3x3xf32>) outs(%a1 : tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>
   %e2 = tensor.empty() : tensor<1x12x32x32xf32>
   %a2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<1x12x32x32xf32>) -> tensor<1x12x32x32xf32>
   %r2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-       ins(%x, %w12 : tensor<1x4x34x34xf32>, tensor<12x4x3x3xf32>) outs(%a2 : tensor<1x12x32x32xf32>) -> tensor<1x12x32x32xf32>
+       ins(%x, %w12 : tensor<1x8x34x34xf32>, tensor<12x8x3x3xf32>) outs(%a2 : tensor<1x12x32x32xf32>) -> tensor<1x12x32x32xf32>
   %e3 = tensor.empty() : tensor<1x16x8x8xf32>
   %a3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
   %r3 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-       ins(%x2, %w : tensor<1x4x10x10xf32>, tensor<16x4x3x3xf32>) outs(%a3 : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+       ins(%x2, %w : tensor<1x8x10x10xf32>, tensor<16x8x3x3xf32>) outs(%a3 : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
   %e4 = tensor.empty() : tensor<1x16x32x32xf32>
   %a4 = linalg.fill ins(%zero : f32) outs(%e4 : tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>
   %r4 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-       ins(%x, %w4 : tensor<1x4x34x34xf32>, tensor<16x4x3x3xf32>) outs(%a4 : tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>
-  return %r1, %r2, %r3, %r4 : tensor<1x16x16x16xf32>, tensor<1x12x32x32xf32>, tensor<1x16x8x8xf32>, tensor<1x16x32x32xf32>
+       ins(%x, %w4 : tensor<1x8x34x34xf32>, tensor<16x8x3x3xf32>) outs(%a4 : tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>
+  return %r1, %r2, %r3, %r4 : tensor<1x16x32x32xf32>, tensor<1x12x32x32xf32>, tensor<1x16x8x8xf32>, tensor<1x16x32x32xf32>
 }

@@ -108,14 +108,19 @@ MODELS = [
     conv("conv3x3-c4-5", 4, 5, 3, group=1),
     conv("conv1x1-c24-7", 24, 7, 1, group=1),
     conv("conv3x3-c8-55", 8, 55, 3, group=1, act="relu"),
-    # The direct kernel (stride 1, whole tiles of 8 filters): 28x28 computed
-    # 30 wide, dilation 2, a 5x5 without a bias, 3 channels on a 33x47
-    # image with asymmetric padding (the last column tiles masked).
+    # The direct kernel (whole tiles of 8 filters, 8 or more channels):
+    # 28x28 computed 30 wide, dilation 2, a 5x5 without a bias, a 33x47
+    # image with asymmetric padding (the last column tiles masked), and
+    # strided ones through the input's phases (57 rows: the last phase row
+    # zero; a 5x5 at stride 2).
     conv("direct3x3-c16-f32-28", 16, 28, 3, group=1, mult=2, act="relu"),
     conv("direct3x3-dil2-c8-f16-40", 8, 40, 3, group=1, mult=2, dil=2),
-    conv("direct5x5-c4-f8-40-nobias", 4, 40, 5, group=1, mult=2, bias=False),
-    conv("direct3x3-c3-f24-33x47-asym", 3, (33, 47), 3, group=1, mult=8,
+    conv("direct5x5-c8-f8-40-nobias", 8, 40, 5, group=1, bias=False),
+    conv("direct3x3-c8-f24-33x47-asym", 8, (33, 47), 3, group=1, mult=3,
          pads=[1, 0, 1, 2]),
+    conv("direct3x3-s2-c16-f32-57", 16, 57, 3, group=1, mult=2, stride=2,
+         act="relu"),
+    conv("direct5x5-s2-c8-f16-40", 8, 40, 5, group=1, mult=2, stride=2),
     # Image to column in panels (1024 or more columns): a 7x7/2 stem (32
     # outputs per row, a gather), 64 x 60 computed 64 wide, and a
     # 5x5 stride-1 convolution in panels of 16 (one copy per tap).

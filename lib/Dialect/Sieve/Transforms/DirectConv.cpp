@@ -12,6 +12,16 @@ using namespace mlir;
 
 namespace {
 
+/// The largest stride the direct kernel takes (through the input's phases).
+constexpr int64_t kMaxDirectStride = 4;
+
+/// The fewest input channels the direct kernel takes. With fewer (an RGB
+/// stem) the loop over a tap's channels is a few steps that LLVM unrolls,
+/// after which every weight broadcast is invariant in the column loop and
+/// hoisted out of it: 8 vectors per reduction step, spilled to the stack
+/// (147 x 8 for a 7x7 stem). Those stay image to column.
+constexpr int64_t kMinDirectChannels = 8;
+
 /// The accumulator's first value per filter: a [F] bias broadcast over the
 /// image (a linalg.generic yielding its 1-D input read at the filter) or a
 /// fill's scalar. Neither set: the accumulator is something else.
@@ -46,14 +56,13 @@ class DirectConvBuilder {
 public:
   DirectConvBuilder(OpBuilder &b, Location loc, Value image, Value weights,
                     FilterStart start, const sieve::DirectConvOptions &options,
-                    int64_t channels, int64_t width, int64_t columns,
-                    ArrayRef<int64_t> offsets)
+                    int64_t channels, int64_t columns,
+                    ArrayRef<int64_t> rowBases, ArrayRef<int64_t> offsets)
       : b(b), loc(loc), image(image), weights(weights), start(start),
         lanes(options.vectorWidth), rows(options.tileM),
         vectors(options.tileN / options.vectorWidth), channels(channels),
-        columns(columns), offsets(offsets),
+        columns(columns), rowBases(rowBases), offsets(offsets),
         vectorType(VectorType::get({options.vectorWidth}, b.getF32Type())) {
-    (void)width;
     auto imageType = cast<RankedTensorType>(image.getType());
     imageColumns = imageType.getDimSize(1);
   }
@@ -129,31 +138,35 @@ private:
       for (int64_t j = 0; j < vectors; ++j)
         acc.push_back(initial[i]);
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    // One reduction step: channel `c` of tap `tap` into `sums`.
+    auto step = [&](int64_t tap, Value tapColumn, Value c,
+                    MutableArrayRef<Value> sums) {
+      Value imageRow = arith::AddIOp::create(b, loc, index(rowBases[tap]), c);
+      SmallVector<Value> x;
+      for (int64_t j = 0; j < vectors; ++j) {
+        Value at = arith::AddIOp::create(b, loc, tapColumn, index(j * lanes));
+        x.push_back(vector::TransferReadOp::create(
+            b, loc, vectorType, image, ValueRange{imageRow, at}, zero,
+            ArrayRef<bool>{!masked}));
+      }
+      Value k = arith::AddIOp::create(b, loc, c, index(tap * channels));
+      for (int64_t i = 0; i < rows; ++i) {
+        Value w = tensor::ExtractOp::create(
+            b, loc, weights, ValueRange{filterTile, k, index(i)});
+        Value splat = vector::BroadcastOp::create(b, loc, vectorType, w);
+        for (int64_t j = 0; j < vectors; ++j)
+          sums[i * vectors + j] =
+              vector::FMAOp::create(b, loc, x[j], splat, sums[i * vectors + j]);
+      }
+    };
     for (auto [tap, offset] : llvm::enumerate(offsets)) {
       Value tapColumn = arith::AddIOp::create(b, loc, column, index(offset));
       auto forOp =
           scf::ForOp::create(b, loc, index(0), index(channels), index(1), acc);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(forOp.getBody());
-      Value c = forOp.getInductionVar();
-      SmallVector<Value> x;
-      for (int64_t j = 0; j < vectors; ++j) {
-        Value at = arith::AddIOp::create(b, loc, tapColumn, index(j * lanes));
-        x.push_back(vector::TransferReadOp::create(b, loc, vectorType, image,
-                                                   ValueRange{c, at}, zero,
-                                                   ArrayRef<bool>{!masked}));
-      }
-      Value k = arith::AddIOp::create(
-          b, loc, c, index(static_cast<int64_t>(tap) * channels));
       SmallVector<Value> next(forOp.getRegionIterArgs());
-      for (int64_t i = 0; i < rows; ++i) {
-        Value w = tensor::ExtractOp::create(
-            b, loc, weights, ValueRange{filterTile, k, index(i)});
-        Value splat = vector::BroadcastOp::create(b, loc, vectorType, w);
-        for (int64_t j = 0; j < vectors; ++j)
-          next[i * vectors + j] =
-              vector::FMAOp::create(b, loc, x[j], splat, next[i * vectors + j]);
-      }
+      step(tap, tapColumn, forOp.getInductionVar(), next);
       scf::YieldOp::create(b, loc, next);
       b.setInsertionPointAfter(forOp);
       acc.assign(forOp.getResults().begin(), forOp.getResults().end());
@@ -176,10 +189,106 @@ private:
   Value image, weights;
   FilterStart start;
   int64_t lanes, rows, vectors, channels, columns;
-  ArrayRef<int64_t> offsets;
+  ArrayRef<int64_t> rowBases, offsets;
   VectorType vectorType;
   int64_t imageColumns = 0;
 };
+
+/// The input [1, C, H, W] of a convolution with strides (sh, sw) split into
+/// its sh*sw phases, [sh*sw*C, Hq*Wq] with Hq = ceil(H / sh) and Wq =
+/// ceil(W / sw): row (p*sw + q)*C + c holds x[c, r*sh + p, v*sw + q] at
+/// column r*Wq + v (zero past the image). In a phase the columns (and rows)
+/// that a tap reads for consecutive outputs are consecutive, so a strided
+/// convolution is a stride-1 one over the phases. Each input row is read
+/// `lanes * sw` elements at a time and split by shuffles.
+Value phaseImages(OpBuilder &b, Location loc, Value input, int64_t sh,
+                  int64_t sw, int64_t lanes) {
+  auto type = cast<RankedTensorType>(input.getType());
+  Type et = type.getElementType();
+  int64_t c = type.getDimSize(1), h = type.getDimSize(2),
+          w = type.getDimSize(3);
+  int64_t hq = llvm::divideCeil(h, sh), wq = llvm::divideCeil(w, sw);
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  Value rows = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({c * h, w}, et), input,
+      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
+  Value out = tensor::EmptyOp::create(b, loc, {sh * sw * c, hq * wq}, et);
+  // Phase rows past the image (H no multiple of sh) stay zero.
+  if (hq * sh != h)
+    out = linalg::FillOp::create(b, loc, zero, out).getResult(0);
+  int64_t span = lanes * sw;
+  auto spanType = VectorType::get({span}, et);
+  auto mask = [&](OpBuilder &b, int64_t count, int64_t width) -> Value {
+    return vector::CreateMaskOp::create(
+        b, loc, VectorType::get({width}, b.getI1Type()),
+        ValueRange{arith::ConstantIndexOp::create(b, loc, count)});
+  };
+  auto channelLoop = scf::ForOp::create(
+      b, loc, index(0), index(c), index(1), ValueRange{out},
+      [&](OpBuilder &b, Location loc, Value channel, ValueRange channelArgs) {
+        auto rowLoop = scf::ForOp::create(
+            b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+            arith::ConstantIndexOp::create(b, loc, h),
+            arith::ConstantIndexOp::create(b, loc, 1),
+            ValueRange{channelArgs[0]},
+            [&](OpBuilder &b, Location loc, Value row, ValueRange rowArgs) {
+              auto at = [&](int64_t v) {
+                return arith::ConstantIndexOp::create(b, loc, v).getResult();
+              };
+              Value phaseRow = arith::RemUIOp::create(b, loc, row, at(sh));
+              Value inPhase = arith::DivUIOp::create(b, loc, row, at(sh));
+              Value source = arith::AddIOp::create(
+                  b, loc, arith::MulIOp::create(b, loc, channel, at(h)), row);
+              Value column0 = arith::MulIOp::create(b, loc, inPhase, at(wq));
+              Value acc = rowArgs[0];
+              for (int64_t v = 0; v < wq; v += lanes) {
+                int64_t readable = w - v * sw;
+                AffineMap minor =
+                    AffineMap::getMinorIdentityMap(2, 1, b.getContext());
+                Value x = vector::TransferReadOp::create(
+                    b, loc, spanType, rows, ValueRange{source, at(v * sw)},
+                    minor, zero,
+                    readable >= span ? Value() : mask(b, readable, span),
+                    b.getBoolArrayAttr({true}));
+                int64_t writable = std::min(lanes, wq - v);
+                for (int64_t q = 0; q < sw; ++q) {
+                  SmallVector<int64_t> pick;
+                  for (int64_t i = 0; i < lanes; ++i)
+                    pick.push_back(i * sw + q);
+                  Value phase =
+                      sw == 1 ? x
+                              : vector::ShuffleOp::create(b, loc, x, x, pick)
+                                    .getResult();
+                  // Destination row (p*sw + q)*C + c.
+                  Value dest = arith::AddIOp::create(
+                      b, loc,
+                      arith::MulIOp::create(
+                          b, loc,
+                          arith::AddIOp::create(
+                              b, loc,
+                              arith::MulIOp::create(b, loc, phaseRow, at(sw)),
+                              at(q)),
+                          at(c)),
+                      channel);
+                  Value column = arith::AddIOp::create(b, loc, column0, at(v));
+                  acc = vector::TransferWriteOp::create(
+                            b, loc, phase, acc, ValueRange{dest, column},
+                            AffineMapAttr::get(minor),
+                            writable >= lanes ? Value()
+                                              : mask(b, writable, lanes),
+                            b.getBoolArrayAttr({true}))
+                            .getResult();
+                }
+              }
+              scf::YieldOp::create(b, loc, acc);
+            });
+        scf::YieldOp::create(b, loc, rowLoop.getResult(0));
+      });
+  return channelLoop.getResult(0);
+}
 
 } // namespace
 
@@ -195,14 +304,18 @@ bool mlir::sieve::isDirectConv(linalg::Conv2DNchwFchwOp op, int64_t tileM,
       !xt.getElementType().isF32() || !wt.getElementType().isF32() ||
       !ot.getElementType().isF32())
     return false;
-  if (llvm::any_of(op.getStrides().getValues<int64_t>(),
-                   [](int64_t s) { return s != 1; }))
+  SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
+  if (llvm::any_of(strides,
+                   [](int64_t s) { return s < 1 || s > kMaxDirectStride; }))
     return false;
   int64_t f = wt.getDimSize(0), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
-  int64_t w = xt.getDimSize(3), oh = ot.getDimSize(2), ow = ot.getDimSize(3);
+  int64_t oh = ot.getDimSize(2), ow = ot.getDimSize(3);
+  // Computed columns per output row: the (phase) image's width.
+  int64_t pitch = llvm::divideCeil(xt.getDimSize(3), strides[1]);
   FilterStart start = filterStart(op.getOutputs()[0]);
-  return kh * kw > 1 && f % tileM == 0 && 8 * (w - ow) <= ow &&
-         oh * w >= 2 * tileN && (start.bias || start.splat) &&
+  return kh * kw > 1 && xt.getDimSize(1) >= kMinDirectChannels &&
+         f % tileM == 0 && 8 * (pitch - ow) <= ow && oh * pitch >= 2 * tileN &&
+         (start.bias || start.splat) &&
          op.getInputs()[1].getDefiningOp<arith::ConstantOp>();
 }
 
@@ -228,16 +341,30 @@ mlir::sieve::vectorizeDirectConv(RewriterBase &rewriter,
     return failure();
   FilterStart start = filterStart(op.getOutputs()[0]);
   Type f32 = rewriter.getF32Type();
-  Value image = tensor::CollapseShapeOp::create(
-      rewriter, loc, RankedTensorType::get({c, h * w}, f32), op.getInputs()[0],
-      ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
-  SmallVector<int64_t> offsets;
+  SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
+  int64_t sh = strides[0], sw = strides[1];
+  // Stride 1: the flattened input, the output computed W wide. Else its
+  // phases, the output computed as wide as a phase; tap (i, j) reads phase
+  // (i*dh % sh, j*dw % sw) from row i*dh / sh and column j*dw / sw.
+  Value image;
+  int64_t pitch = llvm::divideCeil(w, sw);
+  if (sh == 1 && sw == 1)
+    image = tensor::CollapseShapeOp::create(
+        rewriter, loc, RankedTensorType::get({c, h * w}, f32),
+        op.getInputs()[0], ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
+  else
+    image = phaseImages(rewriter, loc, op.getInputs()[0], sh, sw,
+                        options.vectorWidth);
+  SmallVector<int64_t> rowBases, offsets;
   for (int64_t i = 0; i < kh; ++i)
-    for (int64_t j = 0; j < kw; ++j)
-      offsets.push_back(i * dilations[0] * w + j * dilations[1]);
-  int64_t columns = oh * w, tiles = f / options.tileM;
-  DirectConvBuilder builder(rewriter, loc, image, weights, start, options, c, w,
-                            columns, offsets);
+    for (int64_t j = 0; j < kw; ++j) {
+      int64_t row = i * dilations[0], column = j * dilations[1];
+      rowBases.push_back(((row % sh) * sw + column % sw) * c);
+      offsets.push_back(row / sh * pitch + column / sw);
+    }
+  int64_t columns = oh * pitch, tiles = f / options.tileM;
+  DirectConvBuilder builder(rewriter, loc, image, weights, start, options, c,
+                            columns, rowBases, offsets);
   Value out = tensor::EmptyOp::create(rewriter, loc, {f, columns}, f32);
 
   int64_t chunks = 1;
@@ -279,9 +406,9 @@ mlir::sieve::vectorizeDirectConv(RewriterBase &rewriter,
                                           offsetsOf, sizes, strides);
     result = forall.getResult(0);
   }
-  // [F, OH * W] -> [F, OH, W] -> the first OW columns of each row.
+  // [F, OH * pitch] -> [F, OH, pitch] -> the first OW columns of each row.
   Value rowsOut = tensor::ExpandShapeOp::create(
-      rewriter, loc, RankedTensorType::get({f, oh, w}, f32), result,
+      rewriter, loc, RankedTensorType::get({f, oh, pitch}, f32), result,
       ArrayRef<ReassociationIndices>{{0}, {1, 2}});
   Value kept = tensor::ExtractSliceOp::create(
       rewriter, loc, RankedTensorType::get({f, oh, ow}, f32), rowsOut,
