@@ -237,13 +237,33 @@ def SieveTileAndVectorize
       channel), `arith.maximumf` or `arith.addf` of a shifted input row; a
       stride `s` reads `s` times the lanes and keeps every `s`-th
       (`vector.shuffle`). Windows of more than 64 taps and row strides
-      above 4 keep the scalar fallback. docs/convolutions.md says why.
+      above 4 keep the scalar fallback. A depthwise convolution at stride 1
+      on rows shorter than a vector (8 or more channels, a bias or fill
+      accumulator, constant weights) runs channels-last instead: the input
+      transposed to [H*W, C] (or, when it is the transpose of such rows
+      through an elementwise op and a pad, those rows, the op and the
+      padding applied to them), vectors along the channels, the taps'
+      weights in registers, 8 pixels' FMA chains at a time, the result
+      transposed back. docs/convolutions.md says why.
+    * A `linalg.conv_2d_nchw_fchw` left by `sieve-conv-to-matmul`'s
+      `direct-convs` (stride 1 to 4, 8 or more channels, a constant weight
+      of whole tiles of `tile-m` filters, a bias or fill accumulator) is
+      computed directly: the output `[F, OH*W']` as wide as the (phase)
+      input, a register tile of `tile-m` filters by `tile-n` columns over
+      every tap and channel in registers, two vector reads per step at the
+      tap's offset of the flattened input (a stride through the input's
+      phases), the weights packed into `[F/tile-m, KH*KW*C, tile-m]` at
+      compile time.
+    * A 2-D `linalg.transpose` runs in 8x8 blocks transposed by shuffles;
+      a transpose of a transpose (through the expand and collapse that
+      cancel) becomes a copy.
 
     A matmul whose rows `tile-m` does not divide is first split into
     matmuls of static row counts: whole tiles, then one piece of each power
     of two below `tile-m` that the rest holds (7 rows: 4, 2 and 1), each of
     which gets the schedule above (a one-row piece the matrix-vector
-    kernel), with no masks.
+    kernel), with no masks; rows that a tile of 3/4 `tile-m` to `tile-m`
+    rows divides (49: 7) stay one matmul in tiles of that many rows.
 
     Dynamic dimensions (a symbolic batch or sequence length) keep vector
     code where the vectorized dimensions are static: a matmul with dynamic
