@@ -4,6 +4,7 @@
 
 #include "sieve/Analysis/CostModel.h"
 #include "sieve/Dialect/Sieve/Transforms/DirectConv.h"
+#include "sieve/Dialect/Sieve/Transforms/KernelUtils.h"
 #include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -749,9 +750,6 @@ Value imageToRows(PatternRewriter &rewriter, Location loc,
           transpose(flat, c, hp * wp),
           ArrayRef<ReassociationIndices>{{0, 1}, {2}});
       auto blockType = RankedTensorType::get({oh, ow, c}, et);
-      AffineMap identity = rewriter.getMultiDimIdentityMap(3);
-      SmallVector<utils::IteratorType> iterators(3,
-                                                 utils::IteratorType::parallel);
       for (int64_t i = 0; i < kh; ++i) {
         for (int64_t j = 0; j < kw; ++j) {
           // block[y, x, c] = image[y*sh + i*dh, x*sw + j*dw, c]
@@ -763,14 +761,7 @@ Value imageToRows(PatternRewriter &rewriter, Location loc,
           Value dest = tensor::ExpandShapeOp::create(
               rewriter, loc, blockType, tapColumns(i, j),
               ArrayRef<ReassociationIndices>{{0, 1}, {2}});
-          Value copied = linalg::GenericOp::create(
-                             rewriter, loc, TypeRange{blockType},
-                             ValueRange{block}, ValueRange{dest},
-                             ArrayRef<AffineMap>{identity, identity}, iterators,
-                             [](OpBuilder &b, Location l, ValueRange args) {
-                               linalg::YieldOp::create(b, l, args[0]);
-                             })
-                             .getResult(0);
+          Value copied = sieve::identityCopy(rewriter, loc, block, dest);
           table = tensor::InsertSliceOp::create(
               rewriter, loc,
               collapse(rewriter, loc, copied, {pixels, c}, {{0, 1}, {2}}),
@@ -930,9 +921,6 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       auto planeType = RankedTensorType::get({c, oh, ow}, et);
       Value col =
           tensor::EmptyOp::create(rewriter, loc, colType.getShape(), et);
-      AffineMap identity = rewriter.getMultiDimIdentityMap(3);
-      SmallVector<utils::IteratorType> iterators(3,
-                                                 utils::IteratorType::parallel);
       auto index = [&](int64_t v) -> OpFoldResult {
         return rewriter.getIndexAttr(v);
       };
@@ -947,14 +935,7 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
           SmallVector<OpFoldResult> unit(5, index(1));
           Value dest = tensor::ExtractSliceOp::create(
               rewriter, loc, planeType, col, offsets, sizes, unit);
-          Value copied = linalg::GenericOp::create(
-                             rewriter, loc, TypeRange{planeType},
-                             ValueRange{block}, ValueRange{dest},
-                             ArrayRef<AffineMap>{identity, identity}, iterators,
-                             [](OpBuilder &b, Location l, ValueRange args) {
-                               linalg::YieldOp::create(b, l, args[0]);
-                             })
-                             .getResult(0);
+          Value copied = sieve::identityCopy(rewriter, loc, block, dest);
           col = tensor::InsertSliceOp::create(rewriter, loc, copied, col,
                                               offsets, sizes, unit);
         }

@@ -1,6 +1,7 @@
 //===- DirectConv.cpp - Register-tiled stride-1 convolutions ----*- C++ -*-===//
 
 #include "sieve/Dialect/Sieve/Transforms/DirectConv.h"
+#include "sieve/Dialect/Sieve/Transforms/KernelUtils.h"
 #include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -22,32 +23,7 @@ constexpr int64_t kMaxDirectStride = 4;
 /// (147 x 8 for a 7x7 stem). Those stay image to column.
 constexpr int64_t kMinDirectChannels = 8;
 
-/// The accumulator's first value per filter: a [F] bias broadcast over the
-/// image (a linalg.generic yielding its 1-D input read at the filter) or a
-/// fill's scalar. Neither set: the accumulator is something else.
-struct FilterStart {
-  Value bias, splat;
-};
-
-FilterStart filterStart(Value init) {
-  if (auto fill = init.getDefiningOp<linalg::FillOp>())
-    return {Value(), fill.getInputs()[0]};
-  auto generic = init.getDefiningOp<linalg::GenericOp>();
-  if (!generic || generic.getNumDpsInputs() != 1 ||
-      generic.getNumDpsInits() != 1 || generic.getNumReductionLoops() != 0)
-    return {};
-  auto bias = dyn_cast<RankedTensorType>(generic.getDpsInputs()[0].getType());
-  AffineMap map = generic.getIndexingMapsArray()[0];
-  Block &body = generic.getRegion().front();
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  if (!bias || bias.getRank() != 1 || map.getNumResults() != 1 ||
-      map.getDimPosition(0) != 1 ||
-      !generic.getIndexingMapsArray()[1].isIdentity() ||
-      yield.getValues().size() != 1 ||
-      yield.getValues()[0] != body.getArgument(0))
-    return {};
-  return {generic.getDpsInputs()[0], Value()};
-}
+using FilterStart = sieve::ChannelInit;
 
 /// The loops of the direct kernel for filter tiles [firstTile, firstTile +
 /// tiles) into `out` ([tiles * tileM, L], its rows counted from the first
@@ -99,17 +75,7 @@ private:
 
   Value loop(int64_t from, int64_t to, int64_t step, Value init,
              LoopBody body) {
-    if (to <= from)
-      return init;
-    if (to - from <= step)
-      return body(index(from), init);
-    auto forOp = scf::ForOp::create(b, loc, index(from), index(to), index(step),
-                                    ValueRange{init});
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(forOp.getBody());
-    scf::YieldOp::create(
-        b, loc, body(forOp.getInductionVar(), forOp.getRegionIterArgs()[0]));
-    return forOp.getResult(0);
+    return sieve::carriedLoop(b, loc, from, to, step, init, body);
   }
 
   /// The accumulators' first values of filter tile `filterTile`: the bias
@@ -312,7 +278,7 @@ bool mlir::sieve::isDirectConv(linalg::Conv2DNchwFchwOp op, int64_t tileM,
   int64_t oh = ot.getDimSize(2), ow = ot.getDimSize(3);
   // Computed columns per output row: the (phase) image's width.
   int64_t pitch = llvm::divideCeil(xt.getDimSize(3), strides[1]);
-  FilterStart start = filterStart(op.getOutputs()[0]);
+  FilterStart start = sieve::matchChannelInit(op.getOutputs()[0]);
   return kh * kw > 1 && xt.getDimSize(1) >= kMinDirectChannels &&
          f % tileM == 0 && 8 * (pitch - ow) <= ow && oh * pitch >= 2 * tileN &&
          (start.bias || start.splat) &&
@@ -339,7 +305,7 @@ mlir::sieve::vectorizeDirectConv(RewriterBase &rewriter,
       rewriter, loc, op.getInputs()[1], options.tileM);
   if (!weights)
     return failure();
-  FilterStart start = filterStart(op.getOutputs()[0]);
+  FilterStart start = sieve::matchChannelInit(op.getOutputs()[0]);
   Type f32 = rewriter.getF32Type();
   SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
   int64_t sh = strides[0], sw = strides[1];
@@ -383,28 +349,13 @@ mlir::sieve::vectorizeDirectConv(RewriterBase &rewriter,
     result = builder.build(out, index(0), tiles);
   } else {
     int64_t perChunk = tiles / chunks;
-    auto forall = scf::ForallOp::create(
-        rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(chunks)},
-        ValueRange{out}, /*mapping=*/std::nullopt);
-    OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPoint(forall.getTerminator());
-    Value firstTile = arith::MulIOp::create(
-        rewriter, loc, forall.getInductionVar(0), index(perChunk));
-    Value firstRow =
-        arith::MulIOp::create(rewriter, loc, firstTile, index(options.tileM));
-    SmallVector<OpFoldResult> offsetsOf{firstRow, rewriter.getIndexAttr(0)},
-        sizes{rewriter.getIndexAttr(perChunk * options.tileM),
-              rewriter.getIndexAttr(columns)},
-        strides{rewriter.getIndexAttr(1), rewriter.getIndexAttr(1)};
-    Value slice = tensor::ExtractSliceOp::create(rewriter, loc,
-                                                 forall.getRegionIterArgs()[0],
-                                                 offsetsOf, sizes, strides);
-    Value updated = builder.build(slice, firstTile, perChunk);
-    rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(rewriter, loc, updated,
-                                          forall.getRegionIterArgs()[0],
-                                          offsetsOf, sizes, strides);
-    result = forall.getResult(0);
+    result = sieve::forallChunks(
+        rewriter, loc, out, /*dim=*/0, chunks, perChunk * options.tileM,
+        [&](Value slice, Value firstRow) {
+          Value firstTile = arith::DivUIOp::create(rewriter, loc, firstRow,
+                                                   index(options.tileM));
+          return builder.build(slice, firstTile, perChunk);
+        });
   }
   // [F, OH * pitch] -> [F, OH, pitch] -> the first OW columns of each row.
   Value rowsOut = tensor::ExpandShapeOp::create(

@@ -4,6 +4,7 @@
 
 #include "sieve/Analysis/CostModel.h"
 #include "sieve/Dialect/Sieve/Transforms/DirectConv.h"
+#include "sieve/Dialect/Sieve/Transforms/KernelUtils.h"
 #include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
 #include "sieve/Dialect/Sieve/Transforms/TransposeKernels.h"
 #include "sieve/Dialect/Sieve/Transforms/WindowKernels.h"
@@ -631,19 +632,8 @@ LogicalResult foldTransposePair(RewriterBase &rewriter,
   Value init = op.getInit();
   rewriter.setInsertionPoint(op);
   Value result = rows;
-  if (!init.getDefiningOp<tensor::EmptyOp>()) {
-    MLIRContext *ctx = rewriter.getContext();
-    AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
-    result =
-        linalg::GenericOp::create(
-            rewriter, op.getLoc(), TypeRange{init.getType()}, ValueRange{rows},
-            ValueRange{init}, ArrayRef<AffineMap>{identity, identity},
-            SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-            [](OpBuilder &b, Location loc, ValueRange args) {
-              linalg::YieldOp::create(b, loc, args[0]);
-            })
-            .getResult(0);
-  }
+  if (!init.getDefiningOp<tensor::EmptyOp>())
+    result = sieve::identityCopy(rewriter, op.getLoc(), rows, init);
   rewriter.replaceOp(op, result);
   for (Operation *dead :
        {collapse.getOperation(), expand.getOperation(), inner.getOperation()})

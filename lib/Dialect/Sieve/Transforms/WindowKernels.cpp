@@ -1,6 +1,7 @@
 //===- WindowKernels.cpp - Vector code for sliding-window ops ---*- C++ -*-===//
 
 #include "sieve/Dialect/Sieve/Transforms/WindowKernels.h"
+#include "sieve/Dialect/Sieve/Transforms/KernelUtils.h"
 #include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -202,25 +203,9 @@ void foldInit(WindowShape &s) {
       return;
     init = expand.getSrc();
   }
-  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
-    s.splat = fill.getInputs()[0];
-    return;
-  }
-  auto generic = init.getDefiningOp<linalg::GenericOp>();
-  if (!generic || generic.getNumDpsInputs() != 1 ||
-      generic.getNumDpsInits() != 1 || generic.getNumReductionLoops() != 0)
-    return;
-  auto bias = dyn_cast<RankedTensorType>(generic.getDpsInputs()[0].getType());
-  AffineMap map = generic.getIndexingMapsArray()[0];
-  Block &body = generic.getRegion().front();
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  if (!bias || bias.getRank() != 1 || map.getNumResults() != 1 ||
-      map.getDimPosition(0) != 1 ||
-      !generic.getIndexingMapsArray()[1].isIdentity() ||
-      yield.getValues().size() != 1 ||
-      yield.getValues()[0] != body.getArgument(0))
-    return;
-  s.bias = generic.getDpsInputs()[0];
+  sieve::ChannelInit start = sieve::matchChannelInit(init);
+  s.bias = start.bias;
+  s.splat = start.splat;
 }
 
 /// The elementwise generic that alone consumes the result of a depthwise
@@ -308,29 +293,11 @@ public:
     readsDestination = dest == s.init;
     if (chunks <= 1)
       return channels(dest, index(0), s.groups);
-    int64_t size = s.groups / chunks;
-    auto forall = scf::ForallOp::create(
-        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(chunks)},
-        ValueRange{dest}, /*mapping=*/std::nullopt);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(forall.getTerminator());
-    Value offset =
-        arith::MulIOp::create(b, loc, forall.getInductionVar(0), index(size));
-    auto type = cast<RankedTensorType>(dest.getType());
-    SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,
-        strides(type.getRank(), b.getIndexAttr(1));
-    for (int64_t d : type.getShape())
-      sizes.push_back(b.getIndexAttr(d));
-    offsets[1] = offset;
-    sizes[1] = b.getIndexAttr(size);
-    Value slice = tensor::ExtractSliceOp::create(
-        b, loc, forall.getRegionIterArgs()[0], offsets, sizes, strides);
-    Value updated = channels(slice, offset, size);
-    b.setInsertionPointToStart(forall.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(b, loc, updated,
-                                          forall.getRegionIterArgs()[0],
-                                          offsets, sizes, strides);
-    return forall.getResult(0);
+    return sieve::forallChunks(
+        b, loc, dest, /*dim=*/1, chunks, s.groups / chunks,
+        [&](Value slice, Value offset) {
+          return channels(slice, offset, s.groups / chunks);
+        });
   }
 
 private:
@@ -365,17 +332,7 @@ private:
   /// iteration is emitted inline.
   Value loop(int64_t from, int64_t to, Value init, LoopBody body,
              int64_t step = 1) {
-    if (to <= from)
-      return init;
-    if (to - from <= step)
-      return body(index(from), init);
-    auto forOp = scf::ForOp::create(b, loc, index(from), index(to), index(step),
-                                    ValueRange{init});
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(forOp.getBody());
-    Value next = body(forOp.getInductionVar(), forOp.getRegionIterArgs()[0]);
-    scf::YieldOp::create(b, loc, next);
-    return forOp.getResult(0);
+    return sieve::carriedLoop(b, loc, from, to, step, init, body);
   }
 
   /// Channels (groups) [offset, offset + count) into `out`, whose channel
@@ -897,25 +854,10 @@ Value channelsLastDepthwise(OpBuilder &b, Location loc, const WindowShape &s,
   if (chunks <= 1) {
     result = channels(out, index(0), c);
   } else {
-    int64_t size = c / chunks;
-    auto forall = scf::ForallOp::create(
-        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(chunks)}, ValueRange{out},
-        /*mapping=*/std::nullopt);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(forall.getTerminator());
-    Value offset =
-        arith::MulIOp::create(b, loc, forall.getInductionVar(0), index(size));
-    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), offset},
-        sizes{b.getIndexAttr(pixels), b.getIndexAttr(size)},
-        strides{b.getIndexAttr(1), b.getIndexAttr(1)};
-    Value slice = tensor::ExtractSliceOp::create(
-        b, loc, forall.getRegionIterArgs()[0], offsets, sizes, strides);
-    Value updated = channels(slice, offset, size);
-    b.setInsertionPointToStart(forall.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(b, loc, updated,
-                                          forall.getRegionIterArgs()[0],
-                                          offsets, sizes, strides);
-    result = forall.getResult(0);
+    result = sieve::forallChunks(b, loc, out, /*dim=*/1, chunks, c / chunks,
+                                 [&](Value slice, Value offset) {
+                                   return channels(slice, offset, c / chunks);
+                                 });
   }
   Value nchw = transpose(result, pixels, c);
   return tensor::ExpandShapeOp::create(

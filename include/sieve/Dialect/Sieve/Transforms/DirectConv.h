@@ -1,10 +1,11 @@
 //===- DirectConv.h - Register-tiled stride-1 convolutions ------*- C++ -*-===//
 //
-// A stride-1 NCHW convolution computed directly from its (padded) input:
-// the output is computed as many columns wide as the input ([F, OH*W], the
-// last W - OW columns of each row discarded), so that the input tap (i, j)
-// multiplies for a tile of output columns is a contiguous run of the
-// flattened input [C, H*W] at offset i*dh*W + j*dw. A register tile of
+// An NCHW convolution computed directly from its (padded) input: at
+// stride 1 the output is computed as many columns wide as the input ([F,
+// OH*W], the last W - OW columns of each row discarded), so that the input
+// tap (i, j) multiplies for a tile of output columns is a contiguous run of
+// the flattened input [C, H*W] at offset i*dh*W + j*dw; a stride is taken
+// through the input's phases (each a stride-1 image). A register tile of
 // tileM filters by tileN columns keeps its accumulators in registers over
 // the whole reduction (every tap and channel); the weights are packed at
 // compile time into tiles of tileM filters read contiguously. Neither an
@@ -34,12 +35,13 @@ struct DirectConvOptions {
 };
 
 /// Whether the direct kernel computes `op`: a static f32
-/// linalg.conv_2d_nchw_fchw of one image at stride 1 with a window of more
-/// than one tap, a constant weight whose filters are whole register tiles
-/// (tileM), an accumulator that is a per-filter bias broadcast or a fill,
-/// at most an eighth of the computed columns discarded (W - OW <= OW / 8),
-/// and at least two register tiles of columns (OH*W >= 2*tileN; smaller
-/// maps compute as pixel rows).
+/// linalg.conv_2d_nchw_fchw of one image at strides 1 to 4 with a window of
+/// more than one tap over 8 or more channels, a constant weight whose
+/// filters are whole register tiles (tileM), an accumulator that is a
+/// per-filter bias broadcast or a fill, at most an eighth of the computed
+/// columns discarded (W' - OW <= OW / 8, W' the width of the input or of
+/// its phases) and at least two register tiles of columns (OH*W' >=
+/// 2*tileN; smaller maps compute as pixel rows).
 bool isDirectConv(linalg::Conv2DNchwFchwOp op, int64_t tileM, int64_t tileN);
 
 /// Replaces `op` (isDirectConv) with the direct kernel; fails and leaves

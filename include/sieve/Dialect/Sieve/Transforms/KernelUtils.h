@@ -1,0 +1,48 @@
+//===- KernelUtils.h - Pieces shared by the hand-written kernels -*- C++
+//-*-===//
+//
+// What the window kernels, the direct convolution kernel and the
+// convolution rewrites build or recognise alike: a per-channel accumulator
+// (a bias broadcast or a fill), an elementwise copy, and a loop split into
+// parallel chunks along one dimension of its destination.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SIEVE_DIALECT_SIEVE_TRANSFORMS_KERNELUTILS_H
+#define SIEVE_DIALECT_SIEVE_TRANSFORMS_KERNELUTILS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Value.h"
+
+namespace mlir::sieve {
+
+/// An accumulator that holds one value per channel (dimension 1): the
+/// broadcast of a 1-D `bias` (a linalg.generic yielding its only input,
+/// read at the channel) or a fill's `splat`. Neither set: any other value.
+struct ChannelInit {
+  Value bias, splat;
+};
+ChannelInit matchChannelInit(Value init);
+
+/// A linalg.generic copying `source` into `dest` (same shape, identity
+/// maps): an elementwise op that sieve-tile-and-vectorize vectorizes along
+/// the innermost dimension.
+Value identityCopy(OpBuilder &b, Location loc, Value source, Value dest);
+
+/// An scf.for over [from, to) by `step` carrying `init` through `body`
+/// (which returns the next value); a single iteration is emitted inline,
+/// none returns `init`.
+Value carriedLoop(OpBuilder &b, Location loc, int64_t from, int64_t to,
+                  int64_t step, Value init,
+                  function_ref<Value(Value iv, Value carried)> body);
+
+/// `body` over `chunks` parallel chunks of `size` along dimension `dim` of
+/// the static tensor `dest` (an scf.forall; chunk i gets the slice at
+/// offset i * size and that offset, and returns the slice updated).
+Value forallChunks(OpBuilder &b, Location loc, Value dest, int64_t dim,
+                   int64_t chunks, int64_t size,
+                   function_ref<Value(Value slice, Value offset)> body);
+
+} // namespace mlir::sieve
+
+#endif // SIEVE_DIALECT_SIEVE_TRANSFORMS_KERNELUTILS_H

@@ -1,0 +1,91 @@
+//===- KernelUtils.cpp - Pieces shared by the hand-written kernels --------===//
+
+#include "sieve/Dialect/Sieve/Transforms/KernelUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+sieve::ChannelInit sieve::matchChannelInit(Value init) {
+  if (auto fill = init.getDefiningOp<linalg::FillOp>())
+    return {Value(), fill.getInputs()[0]};
+  auto generic = init.getDefiningOp<linalg::GenericOp>();
+  if (!generic || generic.getNumDpsInputs() != 1 ||
+      generic.getNumDpsInits() != 1 || generic.getNumReductionLoops() != 0)
+    return {};
+  auto bias = dyn_cast<RankedTensorType>(generic.getDpsInputs()[0].getType());
+  AffineMap map = generic.getIndexingMapsArray()[0];
+  Block &body = generic.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  if (!bias || bias.getRank() != 1 || map.getNumResults() != 1 ||
+      map.getDimPosition(0) != 1 ||
+      !generic.getIndexingMapsArray()[1].isIdentity() ||
+      yield.getValues().size() != 1 ||
+      yield.getValues()[0] != body.getArgument(0))
+    return {};
+  return {generic.getDpsInputs()[0], Value()};
+}
+
+Value sieve::identityCopy(OpBuilder &b, Location loc, Value source,
+                          Value dest) {
+  auto type = cast<RankedTensorType>(dest.getType());
+  AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{source}, ValueRange{dest},
+             ArrayRef<AffineMap>{identity, identity},
+             SmallVector<utils::IteratorType>(type.getRank(),
+                                              utils::IteratorType::parallel),
+             [](OpBuilder &b, Location loc, ValueRange args) {
+               linalg::YieldOp::create(b, loc, args[0]);
+             })
+      .getResult(0);
+}
+
+Value sieve::carriedLoop(OpBuilder &b, Location loc, int64_t from, int64_t to,
+                         int64_t step, Value init,
+                         function_ref<Value(Value, Value)> body) {
+  if (to <= from)
+    return init;
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  if (to - from <= step)
+    return body(index(from), init);
+  auto forOp = scf::ForOp::create(b, loc, index(from), index(to), index(step),
+                                  ValueRange{init});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forOp.getBody());
+  scf::YieldOp::create(
+      b, loc, body(forOp.getInductionVar(), forOp.getRegionIterArgs()[0]));
+  return forOp.getResult(0);
+}
+
+Value sieve::forallChunks(OpBuilder &b, Location loc, Value dest, int64_t dim,
+                          int64_t chunks, int64_t size,
+                          function_ref<Value(Value, Value)> body) {
+  auto type = cast<RankedTensorType>(dest.getType());
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(chunks)}, ValueRange{dest},
+      /*mapping=*/std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getTerminator());
+  Value offset =
+      arith::MulIOp::create(b, loc, forall.getInductionVar(0),
+                            arith::ConstantIndexOp::create(b, loc, size));
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,
+      strides(type.getRank(), b.getIndexAttr(1));
+  for (int64_t d : type.getShape())
+    sizes.push_back(b.getIndexAttr(d));
+  offsets[dim] = offset;
+  sizes[dim] = b.getIndexAttr(size);
+  Value slice = tensor::ExtractSliceOp::create(
+      b, loc, forall.getRegionIterArgs()[0], offsets, sizes, strides);
+  Value updated = body(slice, offset);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(
+      b, loc, updated, forall.getRegionIterArgs()[0], offsets, sizes, strides);
+  return forall.getResult(0);
+}
