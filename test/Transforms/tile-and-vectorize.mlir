@@ -576,3 +576,21 @@ func.func @remainder_piece(%a: tensor<50x64xf32>, %b: tensor<64x64xf32>, %c: ten
   %r = linalg.matmul ins(%a, %b : tensor<50x64xf32>, tensor<64x64xf32>) outs(%c : tensor<50x64xf32>) -> tensor<50x64xf32>
   return %r : tensor<50x64xf32>
 }
+
+// -----
+
+// With threads, a transpose's row blocks split into parallel chunks over
+// the output's columns (64 input rows: 8 blocks of 8, two chunks of 32);
+// alone, one loop.
+// CHECK-LABEL: func.func @transpose_chunks
+// CHECK-NOT:   scf.forall
+// THREADS-LABEL: func.func @transpose_chunks
+// THREADS:     scf.forall (%[[I:.*]]) in (2) shared_outs(%{{.*}}) -> (tensor<196x64xf32>)
+// THREADS:       tensor.extract_slice %arg0[%{{.*}}, 0] [32, 196] [1, 1] : tensor<64x196xf32> to tensor<32x196xf32>
+// THREADS:       vector.shuffle
+// THREADS:       tensor.parallel_insert_slice %{{.*}} into %{{.*}}[0, %{{.*}}] [196, 32] [1, 1] : tensor<196x32xf32> into tensor<196x64xf32>
+func.func @transpose_chunks(%x: tensor<64x196xf32>) -> tensor<196x64xf32> {
+  %e = tensor.empty() : tensor<196x64xf32>
+  %t = linalg.transpose ins(%x : tensor<64x196xf32>) outs(%e : tensor<196x64xf32>) permutation = [1, 0]
+  return %t : tensor<196x64xf32>
+}

@@ -1282,7 +1282,8 @@ struct SieveTileAndVectorizePass
     getOperation().walk(
         [&](linalg::TransposeOp op) { transposes.push_back(op); });
     for (linalg::TransposeOp op : transposes)
-      (void)sieve::vectorizeTranspose(rewriter, op, vectorWidth);
+      (void)sieve::vectorizeTranspose(rewriter, op, vectorWidth, threads,
+                                      minChunkCycles);
 
     // Matmuls whose rows the register tile does not divide (a symbolic
     // batch or sequence length; 7 rows) become static pieces first.

@@ -1,6 +1,8 @@
 //===- TransposeKernels.cpp - Vector code for 2-D transposes ----*- C++ -*-===//
 
 #include "sieve/Dialect/Sieve/Transforms/TransposeKernels.h"
+#include "sieve/Analysis/CostModel.h"
+#include "sieve/Dialect/Sieve/Transforms/KernelUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -50,7 +52,8 @@ SmallVector<Value> transposeBlock(OpBuilder &b, Location loc,
 
 LogicalResult sieve::vectorizeTranspose(RewriterBase &rewriter,
                                         linalg::TransposeOp op,
-                                        int64_t vectorWidth,
+                                        int64_t vectorWidth, int64_t threads,
+                                        int64_t minChunkCycles,
                                         int64_t blockRows) {
   if (!op.hasPureTensorSemantics() ||
       op.getPermutation() != ArrayRef<int64_t>{1, 0})
@@ -68,6 +71,7 @@ LogicalResult sieve::vectorizeTranspose(RewriterBase &rewriter,
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
   Value input = op.getInput();
+  Value whole = input;
   Value padding = arith::ConstantOp::create(rewriter, loc, element,
                                             rewriter.getZeroAttr(element));
   // Input rows [firstRow, lastRow) in blocks of `block` rows by input
@@ -143,15 +147,47 @@ LogicalResult sieve::vectorizeTranspose(RewriterBase &rewriter,
       pieces.push_back({done, done + count * width, width});
     done += count * width;
   }
-  Value out = op.getInit();
-  int64_t whole = rows - rows % blockRows;
-  for (const Piece &piece : pieces) {
-    if (whole > 0)
-      out = blocks(out, 0, whole, blockRows, piece.first, piece.last,
-                   piece.width);
-    if (rows > whole)
-      out = blocks(out, whole, rows, rows - whole, piece.first, piece.last,
-                   piece.width);
+  // Input rows [0, count) of `input` into `out`: whole blocks of
+  // `blockRows`, then the rest as one block, for every column piece.
+  auto transposeRows = [&](Value out, int64_t count) {
+    int64_t full = count - count % blockRows;
+    for (const Piece &piece : pieces) {
+      if (full > 0)
+        out = blocks(out, 0, full, blockRows, piece.first, piece.last,
+                     piece.width);
+      if (count > full)
+        out = blocks(out, full, count, count - full, piece.first, piece.last,
+                     piece.width);
+    }
+    return out;
+  };
+  // With threads, chunks of whole row blocks (the output's columns).
+  int64_t chunks = 1;
+  if (threads > 1 && rows % blockRows == 0) {
+    int64_t rowBlocks = rows / blockRows;
+    int64_t bytes = 2 * rows * columns *
+                    std::max<int64_t>(element.getIntOrFloatBitWidth() / 8, 1);
+    chunks = sieve::planParallelChunks(
+        rowBlocks, sieve::kernelCycles(0, bytes, vectorWidth) / rowBlocks,
+        threads, minChunkCycles);
+  }
+  Value out;
+  if (chunks <= 1) {
+    out = transposeRows(op.getInit(), rows);
+  } else {
+    int64_t size = rows / chunks;
+    out = sieve::forallChunks(
+        rewriter, loc, op.getInit(), /*dim=*/1, chunks, size,
+        [&](Value slice, Value offset) {
+          input = tensor::ExtractSliceOp::create(
+              rewriter, loc, whole,
+              ArrayRef<OpFoldResult>{offset, rewriter.getIndexAttr(0)},
+              ArrayRef<OpFoldResult>{rewriter.getIndexAttr(size),
+                                     rewriter.getIndexAttr(columns)},
+              ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
+                                     rewriter.getIndexAttr(1)});
+          return transposeRows(slice, size);
+        });
   }
   rewriter.replaceOp(op, out);
   return success();

@@ -12,6 +12,8 @@
 #ifndef SIEVE_DIALECT_SIEVE_TRANSFORMS_TRANSPOSEKERNELS_H
 #define SIEVE_DIALECT_SIEVE_TRANSFORMS_TRANSPOSEKERNELS_H
 
+#include "sieve/Analysis/CostModel.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -21,9 +23,15 @@ namespace mlir::sieve {
 /// loops over blocks of `blockRows` input rows by the widest power of two
 /// up to 8 and `vectorWidth` input columns, then the columns left over in
 /// pieces of smaller powers of two (49: 48 by 8, then 1), and the rows left
-/// over as one block. Fails (and leaves `op`) for other transposes.
-LogicalResult vectorizeTranspose(RewriterBase &rewriter, linalg::TransposeOp op,
-                                 int64_t vectorWidth, int64_t blockRows = 8);
+/// over as one block. With `threads` > 1 the row blocks are split into
+/// parallel chunks (an scf.forall over the output's columns) when
+/// planParallelChunks says the copy is worth it. Fails (and leaves `op`)
+/// for other transposes.
+LogicalResult
+vectorizeTranspose(RewriterBase &rewriter, linalg::TransposeOp op,
+                   int64_t vectorWidth, int64_t threads = 1,
+                   int64_t minChunkCycles = kMinParallelChunkCycles,
+                   int64_t blockRows = 8);
 
 } // namespace mlir::sieve
 
