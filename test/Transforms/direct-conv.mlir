@@ -85,6 +85,38 @@ func.func @strided(%x: tensor<1x8x34x34xf32>, %b: tensor<16xf32>) -> tensor<1x16
 
 // -----
 
+// The Relu after the convolution runs on the accumulators before their
+// stores and is replaced by the kernel's result: no pass over the output.
+// CHECK-LABEL: func.func @direct_relu
+// CHECK:       vector.fma
+// CHECK:       arith.maximumf %{{.*}}, %{{.*}} : vector<16xf32>
+// CHECK-NEXT:  vector.transfer_write
+// CHECK-NOT:   linalg.generic
+// CHECK:       return
+#rbias_ch = affine_map<(d0, d1, d2, d3) -> (d1)>
+#rid = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @direct_relu(%x: tensor<1x8x34x34xf32>, %b: tensor<16xf32>) -> tensor<1x16x32x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<0.5> : tensor<16x8x3x3xf32>
+  %e = tensor.empty() : tensor<1x16x32x32xf32>
+  %acc = linalg.generic {indexing_maps = [#rbias_ch, #rid], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<16xf32>) outs(%e : tensor<1x16x32x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x16x32x32xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x8x34x34xf32>, tensor<16x8x3x3xf32>) outs(%acc : tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>
+  %relu = linalg.generic {indexing_maps = [#rid, #rid], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%r : tensor<1x16x32x32xf32>) outs(%e : tensor<1x16x32x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x16x32x32xf32>
+  return %relu : tensor<1x16x32x32xf32>
+}
+
+// -----
+
 // Not direct: 4 input channels (an RGB-like stem: image to column),
 // filters that are no whole tile (12), many discarded columns (a 10x10
 // image, 8 outputs per row), a weight that is no constant. They stay

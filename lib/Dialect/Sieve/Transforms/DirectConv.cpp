@@ -33,9 +33,10 @@ public:
   DirectConvBuilder(OpBuilder &b, Location loc, Value image, Value weights,
                     FilterStart start, const sieve::DirectConvOptions &options,
                     int64_t channels, int64_t columns,
-                    ArrayRef<int64_t> rowBases, ArrayRef<int64_t> offsets)
+                    ArrayRef<int64_t> rowBases, ArrayRef<int64_t> offsets,
+                    linalg::GenericOp epilogue)
       : b(b), loc(loc), image(image), weights(weights), start(start),
-        lanes(options.vectorWidth), rows(options.tileM),
+        epilogue(epilogue), lanes(options.vectorWidth), rows(options.tileM),
         vectors(options.tileN / options.vectorWidth), channels(channels),
         columns(columns), rowBases(rowBases), offsets(offsets),
         vectorType(VectorType::get({options.vectorWidth}, b.getF32Type())) {
@@ -141,7 +142,10 @@ private:
       Value row = arith::AddIOp::create(b, loc, firstRow, index(i));
       for (int64_t j = 0; j < vectors; ++j) {
         Value at = arith::AddIOp::create(b, loc, column, index(j * lanes));
-        out = vector::TransferWriteOp::create(b, loc, acc[i * vectors + j], out,
+        Value result = acc[i * vectors + j];
+        if (epilogue)
+          result = sieve::applyEpilogue(b, loc, epilogue, result, lanes);
+        out = vector::TransferWriteOp::create(b, loc, result, out,
                                               ValueRange{row, at},
                                               ArrayRef<bool>{!masked})
                   .getResult();
@@ -154,6 +158,9 @@ private:
   Location loc;
   Value image, weights;
   FilterStart start;
+  /// The elementwise op applied to the accumulators before their store
+  /// (null: none).
+  linalg::GenericOp epilogue;
   int64_t lanes, rows, vectors, channels, columns;
   ArrayRef<int64_t> rowBases, offsets;
   VectorType vectorType;
@@ -300,7 +307,11 @@ mlir::sieve::vectorizeDirectConv(RewriterBase &rewriter,
   int64_t oh = ot.getDimSize(2), ow = ot.getDimSize(3);
   SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
   Location loc = op.getLoc();
-  rewriter.setInsertionPoint(op);
+  // The elementwise op after it (Relu) runs on the accumulators; the
+  // kernel then replaces it, built where it stood.
+  linalg::GenericOp epilogue = sieve::soleElementwiseUser(op->getResult(0));
+  rewriter.setInsertionPoint(epilogue ? epilogue.getOperation()
+                                      : op.getOperation());
   Value weights = sieve::createConvTilesConstant(
       rewriter, loc, op.getInputs()[1], options.tileM);
   if (!weights)
@@ -330,7 +341,7 @@ mlir::sieve::vectorizeDirectConv(RewriterBase &rewriter,
     }
   int64_t columns = oh * pitch, tiles = f / options.tileM;
   DirectConvBuilder builder(rewriter, loc, image, weights, start, options, c,
-                            columns, rowBases, offsets);
+                            columns, rowBases, offsets, epilogue);
   Value out = tensor::EmptyOp::create(rewriter, loc, {f, columns}, f32);
 
   int64_t chunks = 1;
@@ -370,7 +381,14 @@ mlir::sieve::vectorizeDirectConv(RewriterBase &rewriter,
                              rewriter.getIndexAttr(ow)},
       ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1), rewriter.getIndexAttr(1),
                              rewriter.getIndexAttr(1)});
-  rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
-      op, ot, kept, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+  Value nchw = tensor::ExpandShapeOp::create(
+      rewriter, loc, ot, kept,
+      ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+  if (epilogue) {
+    rewriter.replaceOp(epilogue, nchw);
+    rewriter.eraseOp(op);
+  } else {
+    rewriter.replaceOp(op, nchw);
+  }
   return success();
 }

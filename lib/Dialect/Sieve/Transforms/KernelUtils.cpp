@@ -6,6 +6,9 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 
@@ -88,4 +91,68 @@ Value sieve::forallChunks(OpBuilder &b, Location loc, Value dest, int64_t dim,
   tensor::ParallelInsertSliceOp::create(
       b, loc, updated, forall.getRegionIterArgs()[0], offsets, sizes, strides);
   return forall.getResult(0);
+}
+
+linalg::GenericOp sieve::soleElementwiseUser(Value result) {
+  if (!result.hasOneUse())
+    return {};
+  OpOperand &use = *result.getUses().begin();
+  auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!generic || !generic.isDpsInput(&use) || generic.getNumDpsInits() != 1 ||
+      generic.getNumReductionLoops() != 0 ||
+      generic->getResult(0).getType() != result.getType())
+    return {};
+  Block &body = generic.getRegion().front();
+  for (OpOperand &operand : generic->getOpOperands()) {
+    AffineMap map = generic.getMatchingIndexingMap(&operand);
+    bool isResult = operand.get() == result;
+    if (generic.isDpsInit(&operand)) {
+      if (!map.isIdentity() ||
+          !generic.getMatchingBlockArgument(&operand).use_empty())
+        return {};
+    } else if (isResult
+                   ? !map.isIdentity()
+                   : cast<ShapedType>(operand.get().getType()).getRank() != 0) {
+      return {};
+    }
+  }
+  for (Operation &inner : body.without_terminator())
+    if (inner.getNumResults() != 1 ||
+        !(OpTrait::hasElementwiseMappableTraits(&inner) ||
+          matchPattern(&inner, m_Constant())))
+      return {};
+  return generic;
+}
+
+Value sieve::applyEpilogue(OpBuilder &b, Location loc,
+                           linalg::GenericOp generic, Value acc,
+                           int64_t lanes) {
+  Block &body = generic.getRegion().front();
+  IRMapping map;
+  auto splat = [&](Value scalar) -> Value {
+    return vector::BroadcastOp::create(
+        b, loc, VectorType::get({lanes}, scalar.getType()), scalar);
+  };
+  for (OpOperand *operand : generic.getDpsInputOperands()) {
+    BlockArgument arg = generic.getMatchingBlockArgument(operand);
+    if (cast<ShapedType>(operand->get().getType()).getRank() == 0)
+      map.map(arg, splat(tensor::ExtractOp::create(b, loc, operand->get(),
+                                                   ValueRange{})));
+    else
+      map.map(arg, acc);
+  }
+  for (Operation &inner : body.without_terminator()) {
+    if (matchPattern(&inner, m_Constant())) {
+      map.map(inner.getResult(0), splat(b.clone(inner)->getResult(0)));
+      continue;
+    }
+    for (Value operand : inner.getOperands())
+      if (!map.contains(operand))
+        map.map(operand, splat(operand));
+    Operation *vectorOp = b.clone(inner, map);
+    Value result = vectorOp->getResult(0);
+    result.setType(VectorType::get({lanes}, result.getType()));
+  }
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  return map.lookup(yield.getValues()[0]);
 }

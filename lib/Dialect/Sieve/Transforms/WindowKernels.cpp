@@ -213,69 +213,8 @@ void foldInit(WindowShape &s) {
 /// operand; a body of elementwise-mappable ops that does not read the
 /// output.
 void foldEpilogue(linalg::LinalgOp op, WindowShape &s) {
-  if (s.grouped || !op->getResult(0).hasOneUse())
-    return;
-  OpOperand &use = *op->getResult(0).getUses().begin();
-  auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
-  if (!generic || !generic.isDpsInput(&use) || generic.getNumDpsInits() != 1 ||
-      generic.getNumReductionLoops() != 0 ||
-      generic->getResult(0).getType() != op->getResult(0).getType())
-    return;
-  Block &body = generic.getRegion().front();
-  for (OpOperand &operand : generic->getOpOperands()) {
-    AffineMap map = generic.getMatchingIndexingMap(&operand);
-    bool isResult = operand.get() == op->getResult(0);
-    if (generic.isDpsInit(&operand)) {
-      if (!map.isIdentity() ||
-          !generic.getMatchingBlockArgument(&operand).use_empty())
-        return;
-    } else if (isResult
-                   ? !map.isIdentity()
-                   : cast<ShapedType>(operand.get().getType()).getRank() != 0) {
-      return;
-    }
-  }
-  for (Operation &inner : body.without_terminator())
-    if (inner.getNumResults() != 1 ||
-        !(OpTrait::hasElementwiseMappableTraits(&inner) ||
-          matchPattern(&inner, m_Constant())))
-      return;
-  s.epilogue = generic;
-}
-
-/// The epilogue's body on the accumulator vector `acc` of `lanes` lanes:
-/// each op cloned with vector operands (values from outside and rank-0
-/// operands broadcast).
-Value applyEpilogue(OpBuilder &b, Location loc, linalg::GenericOp generic,
-                    Value acc, int64_t lanes) {
-  Block &body = generic.getRegion().front();
-  IRMapping map;
-  auto splat = [&](Value scalar) -> Value {
-    return vector::BroadcastOp::create(
-        b, loc, VectorType::get({lanes}, scalar.getType()), scalar);
-  };
-  for (OpOperand *operand : generic.getDpsInputOperands()) {
-    BlockArgument arg = generic.getMatchingBlockArgument(operand);
-    if (cast<ShapedType>(operand->get().getType()).getRank() == 0)
-      map.map(arg, splat(tensor::ExtractOp::create(b, loc, operand->get(),
-                                                   ValueRange{})));
-    else
-      map.map(arg, acc);
-  }
-  for (Operation &inner : body.without_terminator()) {
-    if (matchPattern(&inner, m_Constant())) {
-      map.map(inner.getResult(0), splat(b.clone(inner)->getResult(0)));
-      continue;
-    }
-    for (Value operand : inner.getOperands())
-      if (!map.contains(operand))
-        map.map(operand, splat(operand));
-    Operation *vectorOp = b.clone(inner, map);
-    Value result = vectorOp->getResult(0);
-    result.setType(VectorType::get({lanes}, result.getType()));
-  }
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  return map.lookup(yield.getValues()[0]);
+  if (!s.grouped)
+    s.epilogue = sieve::soleElementwiseUser(op->getResult(0));
 }
 
 /// Emits the loop nest of one window op.
@@ -603,7 +542,7 @@ private:
   }
 
   Value applyEpilogue(Value acc) {
-    return ::applyEpilogue(b, loc, s.epilogue, acc, lanes);
+    return sieve::applyEpilogue(b, loc, s.epilogue, acc, lanes);
   }
 
   OpBuilder &b;
@@ -836,7 +775,7 @@ Value channelsLastDepthwise(OpBuilder &b, Location loc, const WindowShape &s,
       for (int64_t i = 0; i < count; ++i) {
         Value result = sums[i];
         if (s.epilogue)
-          result = applyEpilogue(b, loc, s.epilogue, result, lanes);
+          result = sieve::applyEpilogue(b, loc, s.epilogue, result, lanes);
         Value at = arith::AddIOp::create(b, loc, outRow, index(first + i));
         acc = vector::TransferWriteOp::create(b, loc, result, acc,
                                               ValueRange{at, local},

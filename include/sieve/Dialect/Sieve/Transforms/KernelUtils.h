@@ -11,6 +11,7 @@
 #ifndef SIEVE_DIALECT_SIEVE_TRANSFORMS_KERNELUTILS_H
 #define SIEVE_DIALECT_SIEVE_TRANSFORMS_KERNELUTILS_H
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Value.h"
 
@@ -42,6 +43,19 @@ Value carriedLoop(OpBuilder &b, Location loc, int64_t from, int64_t to,
 Value forallChunks(OpBuilder &b, Location loc, Value dest, int64_t dim,
                    int64_t chunks, int64_t size,
                    function_ref<Value(Value slice, Value offset)> body);
+
+/// The elementwise linalg.generic that alone consumes `result` and reads it
+/// as it is (Relu, Clip): every map the identity or a rank-0 operand, the
+/// same result type, a body of elementwise-mappable ops that does not read
+/// its output; null otherwise. A kernel applies it to its accumulators in
+/// registers (applyEpilogue) and replaces it.
+linalg::GenericOp soleElementwiseUser(Value result);
+
+/// The body of the elementwise `generic` (soleElementwiseUser) on the
+/// vector `acc` of `lanes` lanes: each op cloned with vector operands
+/// (values from outside and rank-0 operands broadcast).
+Value applyEpilogue(OpBuilder &b, Location loc, linalg::GenericOp generic,
+                    Value acc, int64_t lanes);
 
 } // namespace mlir::sieve
 
