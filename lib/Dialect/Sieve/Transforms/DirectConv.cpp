@@ -1,4 +1,4 @@
-//===- DirectConv.cpp - Register-tiled stride-1 convolutions ----*- C++ -*-===//
+//===- DirectConv.cpp - Register-tiled direct convolutions ------*- C++ -*-===//
 
 #include "sieve/Dialect/Sieve/Transforms/DirectConv.h"
 #include "sieve/Dialect/Sieve/Transforms/KernelUtils.h"
@@ -105,9 +105,15 @@ private:
       for (int64_t j = 0; j < vectors; ++j)
         acc.push_back(initial[i]);
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-    // One reduction step: channel `c` of tap `tap` into `sums`.
-    auto step = [&](int64_t tap, Value tapColumn, Value c,
-                    MutableArrayRef<Value> sums) {
+    // Per tap, a loop over the channels: two vector reads of the input at
+    // the tap's offset, `rows` weight broadcasts, rows x vectors FMAs.
+    for (auto [tap, offset] : llvm::enumerate(offsets)) {
+      Value tapColumn = arith::AddIOp::create(b, loc, column, index(offset));
+      auto forOp =
+          scf::ForOp::create(b, loc, index(0), index(channels), index(1), acc);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(forOp.getBody());
+      Value c = forOp.getInductionVar();
       Value imageRow = arith::AddIOp::create(b, loc, index(rowBases[tap]), c);
       SmallVector<Value> x;
       for (int64_t j = 0; j < vectors; ++j) {
@@ -116,7 +122,9 @@ private:
             b, loc, vectorType, image, ValueRange{imageRow, at}, zero,
             ArrayRef<bool>{!masked}));
       }
-      Value k = arith::AddIOp::create(b, loc, c, index(tap * channels));
+      Value k = arith::AddIOp::create(
+          b, loc, c, index(static_cast<int64_t>(tap) * channels));
+      SmallVector<Value> sums(forOp.getRegionIterArgs());
       for (int64_t i = 0; i < rows; ++i) {
         Value w = tensor::ExtractOp::create(
             b, loc, weights, ValueRange{filterTile, k, index(i)});
@@ -125,16 +133,7 @@ private:
           sums[i * vectors + j] =
               vector::FMAOp::create(b, loc, x[j], splat, sums[i * vectors + j]);
       }
-    };
-    for (auto [tap, offset] : llvm::enumerate(offsets)) {
-      Value tapColumn = arith::AddIOp::create(b, loc, column, index(offset));
-      auto forOp =
-          scf::ForOp::create(b, loc, index(0), index(channels), index(1), acc);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(forOp.getBody());
-      SmallVector<Value> next(forOp.getRegionIterArgs());
-      step(tap, tapColumn, forOp.getInductionVar(), next);
-      scf::YieldOp::create(b, loc, next);
+      scf::YieldOp::create(b, loc, sums);
       b.setInsertionPointAfter(forOp);
       acc.assign(forOp.getResults().begin(), forOp.getResults().end());
     }

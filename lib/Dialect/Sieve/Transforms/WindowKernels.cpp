@@ -635,25 +635,13 @@ Value channelsLastSource(OpBuilder &b, Location loc, const WindowShape &s) {
   Value source = pad.getSource();
   auto elementwise = source.getDefiningOp<linalg::GenericOp>();
   if (elementwise) {
-    if (!source.hasOneUse() || elementwise.getNumDpsInits() != 1 ||
-        elementwise.getNumReductionLoops() != 0 ||
-        !elementwise.getMatchingBlockArgument(elementwise.getDpsInitOperand(0))
-             .use_empty())
-      return {};
+    // Its one full-rank operand, which it alone reads as it is.
     Value full;
-    for (OpOperand *operand : elementwise.getDpsInputOperands()) {
-      if (cast<ShapedType>(operand->get().getType()).getRank() == 0)
-        continue;
-      if (full || !elementwise.getMatchingIndexingMap(operand).isIdentity())
-        return {};
-      full = operand->get();
-    }
-    for (Operation &inner :
-         elementwise.getRegion().front().without_terminator())
-      if (!OpTrait::hasElementwiseMappableTraits(&inner) &&
-          !matchPattern(&inner, m_Constant()))
-        return {};
-    if (!full)
+    for (Value input : elementwise.getDpsInputs())
+      if (cast<ShapedType>(input.getType()).getRank() != 0)
+        full = input;
+    if (!full || !source.hasOneUse() ||
+        sieve::soleElementwiseUser(full) != elementwise)
       return {};
     source = full;
   }
