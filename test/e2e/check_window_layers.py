@@ -121,6 +121,13 @@ MODELS = [
     conv("direct3x3-s2-c16-f32-57", 16, 57, 3, group=1, mult=2, stride=2,
          act="relu"),
     conv("direct5x5-s2-c8-f16-40", 8, 40, 5, group=1, mult=2, stride=2),
+    # Fewer than 8 channels (RGB stems): a loop over the taps, their
+    # offsets from tables. A 7x7/2 stem with Relu, a 3x3/2 one on an odd
+    # image, a 3x3 stride-1 one over 2 channels.
+    conv("direct7x7-s2-c3-f24-64", 3, 64, 7, group=1, mult=8, stride=2,
+         act="relu"),
+    conv("direct3x3-s2-c3-f24-45", 3, 45, 3, group=1, mult=8, stride=2, act="clip"),
+    conv("direct3x3-c2-f8-30", 2, 30, 3, group=1, mult=4),
     # Image to column in panels (1024 or more columns): a 7x7/2 stem (32
     # outputs per row, a gather), 64 x 60 computed 64 wide, and a
     # 5x5 stride-1 convolution in panels of 16 (one copy per tap).

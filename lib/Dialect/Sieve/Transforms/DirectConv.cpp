@@ -16,12 +16,13 @@ namespace {
 /// The largest stride the direct kernel takes (through the input's phases).
 constexpr int64_t kMaxDirectStride = 4;
 
-/// The fewest input channels the direct kernel takes. With fewer (an RGB
-/// stem) the loop over a tap's channels is a few steps that LLVM unrolls,
-/// after which every weight broadcast is invariant in the column loop and
-/// hoisted out of it: 8 vectors per reduction step, spilled to the stack
-/// (147 x 8 for a 7x7 stem). Those stay image to column.
-constexpr int64_t kMinDirectChannels = 8;
+/// Below this many input channels the kernel loops over the taps at run
+/// time (their offsets from tables) instead of unrolling them: with a few
+/// channels LLVM unrolls each tap's channel loop, after which every weight
+/// broadcast is invariant in the column loop and hoisted out of it, 8
+/// vectors per reduction step spilled to the stack (147 x 8 for a 7x7
+/// stem over RGB).
+constexpr int64_t kMinUnrolledTapChannels = 8;
 
 using FilterStart = sieve::ChannelInit;
 
@@ -64,7 +65,8 @@ public:
                  });
       for (int64_t t = inside; t < total; ++t)
         out = columnTile(out, filterTile, firstRow, index(t * tileColumns),
-                         initial, /*masked=*/true);
+                         initial,
+                         /*masked=*/true);
       return out;
     });
   }
@@ -104,38 +106,29 @@ private:
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < vectors; ++j)
         acc.push_back(initial[i]);
-    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-    // Per tap, a loop over the channels: two vector reads of the input at
-    // the tap's offset, `rows` weight broadcasts, rows x vectors FMAs.
-    for (auto [tap, offset] : llvm::enumerate(offsets)) {
-      Value tapColumn = arith::AddIOp::create(b, loc, column, index(offset));
-      auto forOp =
-          scf::ForOp::create(b, loc, index(0), index(channels), index(1), acc);
+    if (channels < kMinUnrolledTapChannels) {
+      // Few channels (an RGB stem): a loop over the taps, their offsets
+      // read from tables, so that no weight broadcast is invariant in the
+      // column loop (LLVM would hoist all of them and spill them).
+      auto tapLoop = scf::ForOp::create(b, loc, index(0), index(offsets.size()),
+                                        index(1), acc);
       OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(forOp.getBody());
-      Value c = forOp.getInductionVar();
-      Value imageRow = arith::AddIOp::create(b, loc, index(rowBases[tap]), c);
-      SmallVector<Value> x;
-      for (int64_t j = 0; j < vectors; ++j) {
-        Value at = arith::AddIOp::create(b, loc, tapColumn, index(j * lanes));
-        x.push_back(vector::TransferReadOp::create(
-            b, loc, vectorType, image, ValueRange{imageRow, at}, zero,
-            ArrayRef<bool>{!masked}));
-      }
-      Value k = arith::AddIOp::create(
-          b, loc, c, index(static_cast<int64_t>(tap) * channels));
-      SmallVector<Value> sums(forOp.getRegionIterArgs());
-      for (int64_t i = 0; i < rows; ++i) {
-        Value w = tensor::ExtractOp::create(
-            b, loc, weights, ValueRange{filterTile, k, index(i)});
-        Value splat = vector::BroadcastOp::create(b, loc, vectorType, w);
-        for (int64_t j = 0; j < vectors; ++j)
-          sums[i * vectors + j] =
-              vector::FMAOp::create(b, loc, x[j], splat, sums[i * vectors + j]);
-      }
+      b.setInsertionPointToStart(tapLoop.getBody());
+      Value tap = tapLoop.getInductionVar();
+      Value offset = tensor::ExtractOp::create(b, loc, offsetTable(), tap);
+      Value rowBase = tensor::ExtractOp::create(b, loc, rowBaseTable(), tap);
+      SmallVector<Value> sums =
+          tapSums(tapLoop.getRegionIterArgs(), filterTile,
+                  arith::AddIOp::create(b, loc, column, offset), rowBase,
+                  arith::MulIOp::create(b, loc, tap, index(channels)), masked);
       scf::YieldOp::create(b, loc, sums);
-      b.setInsertionPointAfter(forOp);
-      acc.assign(forOp.getResults().begin(), forOp.getResults().end());
+      acc.assign(tapLoop.getResults().begin(), tapLoop.getResults().end());
+    } else {
+      for (auto [tap, offset] : llvm::enumerate(offsets))
+        acc = tapSums(acc, filterTile,
+                      arith::AddIOp::create(b, loc, column, index(offset)),
+                      index(rowBases[tap]),
+                      index(static_cast<int64_t>(tap) * channels), masked);
     }
     for (int64_t i = 0; i < rows; ++i) {
       Value row = arith::AddIOp::create(b, loc, firstRow, index(i));
@@ -153,9 +146,61 @@ private:
     return out;
   }
 
+  /// The accumulators `acc` after one tap: a loop over the channels, each
+  /// step two vector reads of the image row `rowBase + c` at `tapColumn`,
+  /// `rows` broadcasts of the weights of reduction step `kBase + c`, rows x
+  /// vectors FMAs.
+  SmallVector<Value> tapSums(ValueRange acc, Value filterTile, Value tapColumn,
+                             Value rowBase, Value kBase, bool masked) {
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    auto forOp =
+        scf::ForOp::create(b, loc, index(0), index(channels), index(1), acc);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forOp.getBody());
+    Value c = forOp.getInductionVar();
+    Value imageRow = arith::AddIOp::create(b, loc, rowBase, c);
+    SmallVector<Value> x;
+    for (int64_t j = 0; j < vectors; ++j) {
+      Value at = arith::AddIOp::create(b, loc, tapColumn, index(j * lanes));
+      x.push_back(vector::TransferReadOp::create(b, loc, vectorType, image,
+                                                 ValueRange{imageRow, at}, zero,
+                                                 ArrayRef<bool>{!masked}));
+    }
+    Value k = arith::AddIOp::create(b, loc, kBase, c);
+    SmallVector<Value> sums(forOp.getRegionIterArgs());
+    for (int64_t i = 0; i < rows; ++i) {
+      Value w = tensor::ExtractOp::create(b, loc, weights,
+                                          ValueRange{filterTile, k, index(i)});
+      Value splat = vector::BroadcastOp::create(b, loc, vectorType, w);
+      for (int64_t j = 0; j < vectors; ++j)
+        sums[i * vectors + j] =
+            vector::FMAOp::create(b, loc, x[j], splat, sums[i * vectors + j]);
+    }
+    scf::YieldOp::create(b, loc, sums);
+    return SmallVector<Value>(forOp.getResults());
+  }
+
+  /// The taps' column offsets and first image rows as index tensors (for
+  /// the tap loop), created once.
+  Value table(ArrayRef<int64_t> values, Value &cached) {
+    if (!cached) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointAfterValue(weights);
+      auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                        b.getIndexType());
+      cached = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(type, ArrayRef<int64_t>(values)));
+    }
+    return cached;
+  }
+  Value offsetTable() { return table(offsets, offsetTableValue); }
+  Value rowBaseTable() { return table(rowBases, rowBaseTableValue); }
+
   OpBuilder &b;
   Location loc;
   Value image, weights;
+  /// The tap tables, once created.
+  Value offsetTableValue, rowBaseTableValue;
   FilterStart start;
   /// The elementwise op applied to the accumulators before their store
   /// (null: none).
@@ -285,9 +330,8 @@ bool mlir::sieve::isDirectConv(linalg::Conv2DNchwFchwOp op, int64_t tileM,
   // Computed columns per output row: the (phase) image's width.
   int64_t pitch = llvm::divideCeil(xt.getDimSize(3), strides[1]);
   FilterStart start = sieve::matchChannelInit(op.getOutputs()[0]);
-  return kh * kw > 1 && xt.getDimSize(1) >= kMinDirectChannels &&
-         f % tileM == 0 && 8 * (pitch - ow) <= ow && oh * pitch >= 2 * tileN &&
-         (start.bias || start.splat) &&
+  return kh * kw > 1 && f % tileM == 0 && 8 * (pitch - ow) <= ow &&
+         oh * pitch >= 2 * tileN && (start.bias || start.splat) &&
          op.getInputs()[1].getDefiningOp<arith::ConstantOp>();
 }
 

@@ -36,7 +36,7 @@ struct DirectConvOptions {
 
 /// Whether the direct kernel computes `op`: a static f32
 /// linalg.conv_2d_nchw_fchw of one image at strides 1 to 4 with a window of
-/// more than one tap over 8 or more channels, a constant weight whose
+/// more than one tap, a constant weight whose
 /// filters are whole register tiles (tileM), an accumulator that is a
 /// per-filter bias broadcast or a fill, at most an eighth of the computed
 /// columns discarded (W' - OW <= OW / 8, W' the width of the input or of

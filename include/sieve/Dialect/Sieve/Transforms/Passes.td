@@ -246,14 +246,15 @@ def SieveTileAndVectorize
       weights in registers, 8 pixels' FMA chains at a time, the result
       transposed back. docs/convolutions.md says why.
     * A `linalg.conv_2d_nchw_fchw` left by `sieve-conv-to-matmul`'s
-      `direct-convs` (stride 1 to 4, 8 or more channels, a constant weight
+      `direct-convs` (stride 1 to 4, a constant weight
       of whole tiles of `tile-m` filters, a bias or fill accumulator) is
       computed directly: the output `[F, OH*W']` as wide as the (phase)
       input, a register tile of `tile-m` filters by `tile-n` columns over
       every tap and channel in registers, two vector reads per step at the
       tap's offset of the flattened input (a stride through the input's
       phases), the weights packed into `[F/tile-m, KH*KW*C, tile-m]` at
-      compile time.
+      compile time; with fewer than 8 channels (an RGB stem) a loop over
+      the taps whose offsets come from tables.
     * A 2-D `linalg.transpose` runs in 8x8 blocks transposed by shuffles;
       a transpose of a transpose (through the expand and collapse that
       cancel) becomes a copy.
@@ -415,7 +416,7 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
       matmul of its own over all the weights.
 
     With `direct-convs`, a convolution that sieve-tile-and-vectorize's
-    direct kernel computes (stride 1, a constant weight of whole register
+    direct kernel computes (stride 1 to 4, a constant weight of whole register
     tiles of filters, a bias or fill accumulator, few discarded columns:
     include/sieve/Dialect/Sieve/Transforms/DirectConv.h) is left as it is
     for that kernel, unless it computes as pixel rows.
@@ -447,7 +448,7 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
            "(scf.forall; 1: one loop)">,
     Option<"directConvs", "direct-convs", "bool", /*default=*/"false",
            "Leave the convolutions that sieve-tile-and-vectorize computes "
-           "directly (stride 1, constant weights of whole tiles of "
+           "directly (stride 1 to 4, constant weights of whole tiles of "
            "panel-rows filters) for it">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
