@@ -77,6 +77,9 @@ mlir::sieve::verifyCPUPipelineOptions(const CPUPipelineOptions &options) {
       t.l1Bytes < 1 || t.l2Bytes < 1)
     return "the target parameters (vector width, tile sizes, cache size) "
            "must be positive";
+  if (t.directTileN < t.vectorWidth || t.directTileN % t.vectorWidth != 0)
+    return "the direct convolution tile's columns must be a multiple of the "
+           "vector width";
   if (options.threads < 0)
     return "--threads must be a non-negative number (0: every core), got " +
            std::to_string(options.threads);
@@ -171,6 +174,7 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     tiling.vectorWidth = options.target.vectorWidth;
     tiling.tileM = options.target.tileM;
     tiling.tileN = options.target.tileN;
+    tiling.directTileN = options.target.directTileN;
     tiling.threads = threads;
     tiling.minChunkCycles = minChunkCycles;
     pm.addNestedPass<func::FuncOp>(createSieveTileAndVectorize(tiling));
@@ -375,6 +379,11 @@ struct CPUPipelineTextOptions
   Option<int64_t> tileN{*this, "tile-n",
                         llvm::cl::desc("Columns of the matmul register tile"),
                         llvm::cl::init(CodegenTarget().tileN)};
+  Option<int64_t> directTileN{
+      *this, "direct-tile-n",
+      llvm::cl::desc("Columns of the direct convolution kernel's register "
+                     "tile"),
+      llvm::cl::init(CodegenTarget().directTileN)};
   Option<int64_t> cacheBytes{
       *this, "cache-bytes",
       llvm::cl::desc("Last-level cache in bytes, for the sparsity cost "
@@ -407,6 +416,7 @@ struct CPUPipelineTextOptions
     options.target.vectorWidth = vectorWidth;
     options.target.tileM = tileM;
     options.target.tileN = tileN;
+    options.target.directTileN = directTileN;
     options.target.cacheBytes = cacheBytes;
     options.target.l1Bytes = l1Bytes;
     options.target.l2Bytes = l2Bytes;

@@ -1,5 +1,6 @@
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize{vector-width=16 tile-m=8 tile-n=32},canonicalize,cse))" | FileCheck %s
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize{vector-width=16 tile-m=8 tile-n=32 threads=2 min-chunk-cycles=1},canonicalize,cse))" | FileCheck %s --check-prefix=THREADS
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize{vector-width=16 tile-m=8 tile-n=32 direct-tile-n=48},canonicalize,cse))" | FileCheck %s --check-prefix=WIDE
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-conv-to-matmul{panel-rows=8 panel-columns=32 direct-convs=true}))" | FileCheck %s --check-prefix=LEFT
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-conv-to-matmul{panel-rows=8 panel-columns=32}))" | FileCheck %s --check-prefix=REWRITTEN
 
@@ -30,6 +31,14 @@
 // CHECK:       %[[KEPT:.*]] = tensor.extract_slice %[[ROWS]][0, 0, 0] [16, 32, 32] [1, 1, 1]
 // CHECK:       tensor.expand_shape %[[KEPT]] {{\[}}[0, 1], [2], [3]] output_shape [1, 16, 32, 32]
 // CHECK-NOT:   linalg.conv_2d_nchw_fchw
+// direct-tile-n=48 (32 vector registers: 24 accumulators): three vector
+// reads per step and 24 FMAs, column tiles of 48 up to 1056 (the rest
+// masked).
+// WIDE-LABEL: func.func @direct
+// WIDE:         scf.for %{{.*}} = %c0 to %c1056 step %c48
+// WIDE:           scf.for %{{.*}} = %c0 to %c8 step %c1 iter_args
+// WIDE-COUNT-3:     vector.transfer_read
+// WIDE-COUNT-24:    vector.fma
 // THREADS-LABEL: func.func @direct
 // THREADS:     scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}}) -> (tensor<16x1088xf32>)
 // THREADS:       tensor.parallel_insert_slice %{{.*}} [8, 1088] [1, 1] : tensor<8x1088xf32> into tensor<16x1088xf32>

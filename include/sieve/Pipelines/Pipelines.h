@@ -59,6 +59,11 @@ struct CodegenTarget {
   /// (tileM * tileN / vectorWidth accumulators).
   int64_t tileM = 8;
   int64_t tileN = 32;
+  /// Columns of the direct convolution kernel's register tile (tileM
+  /// filters by directTileN columns): as many vectors as the registers
+  /// left beside the accumulators, the input vectors and a broadcast hold
+  /// (3 with 32 registers and 8 rows: 24 accumulators).
+  int64_t directTileN = 48;
   /// Bytes of last-level cache (the sparsity cost model's "in cache").
   int64_t cacheBytes = 32 << 20;
   /// Bytes of per-core L1 data cache (the column panels of convolutions:

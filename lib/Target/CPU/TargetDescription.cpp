@@ -118,6 +118,13 @@ CodegenTarget TargetDescription::codegenTarget() const {
   // weight vectors).
   t.tileN = 2 * t.vectorWidth;
   t.tileM = std::clamp<int64_t>(vectorRegisters / 2 / 2, 1, 8);
+  // The direct convolution kernel reads `v` input vectors per step and
+  // broadcasts one weight at a time: tileM * v accumulators + v inputs +
+  // 2 (a broadcast, and one to spare) registers, at most 3 vectors (more
+  // measured no faster where they fit).
+  t.directTileN =
+      t.vectorWidth *
+      std::clamp<int64_t>((vectorRegisters - 2) / (t.tileM + 1), 1, 3);
   t.cacheBytes = lastLevelCacheBytes;
   t.l1Bytes = l1Bytes;
   t.l2Bytes = l2Bytes;
@@ -135,13 +142,15 @@ std::string TargetDescription::str() const {
                        "caches ({5}): L1D {6}, L2 {7}, last level {8}\n"
                        "cores: {9}\n"
                        "code generation: {10} f32 lanes, matmul register tile "
-                       "{11}x{12}, cost model cache {13}\n",
+                       "{11}x{12}, direct convolution tile {11}x{14}, cost "
+                       "model cache {13}\n",
                        triple, cpu, vectorBits, vectorRegisters,
                        scalableVectors ? " (scalable vectors available)" : "",
                        cacheSource, size(l1Bytes), size(l2Bytes),
                        size(lastLevelCacheBytes),
                        cores ? std::to_string(cores) : std::string("unknown"),
-                       t.vectorWidth, t.tileM, t.tileN, size(t.cacheBytes))
+                       t.vectorWidth, t.tileM, t.tileN, size(t.cacheBytes),
+                       t.directTileN)
       .str();
 }
 

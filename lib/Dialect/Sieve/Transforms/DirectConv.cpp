@@ -38,7 +38,7 @@ public:
                     linalg::GenericOp epilogue)
       : b(b), loc(loc), image(image), weights(weights), start(start),
         epilogue(epilogue), lanes(options.vectorWidth), rows(options.tileM),
-        vectors(options.tileN / options.vectorWidth), channels(channels),
+        vectors(options.kernelTileN / options.vectorWidth), channels(channels),
         columns(columns), rowBases(rowBases), offsets(offsets),
         vectorType(VectorType::get({options.vectorWidth}, b.getF32Type())) {
     auto imageType = cast<RankedTensorType>(image.getType());
@@ -340,7 +340,8 @@ mlir::sieve::vectorizeDirectConv(RewriterBase &rewriter,
                                  linalg::Conv2DNchwFchwOp op,
                                  const DirectConvOptions &options) {
   if (!isDirectConv(op, options.tileM, options.tileN) ||
-      options.tileN % options.vectorWidth != 0)
+      options.kernelTileN < options.vectorWidth ||
+      options.kernelTileN % options.vectorWidth != 0)
     return failure();
   auto xt = cast<RankedTensorType>(op.getInputs()[0].getType());
   auto wt = cast<RankedTensorType>(op.getInputs()[1].getType());

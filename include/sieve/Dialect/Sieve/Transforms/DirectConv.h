@@ -7,7 +7,8 @@
 // the flattened input [C, H*W] at offset i*dh*W + j*dw; a stride is taken
 // through the input's phases (each a stride-1 image). A register tile of
 // tileM filters by tileN columns keeps its accumulators in registers over
-// the whole reduction (every tap and channel); the weights are packed at
+// the whole reduction (every tap and channel; tileN here is the
+// options' kernelTileN); the weights are packed at
 // compile time into tiles of tileM filters read contiguously. Neither an
 // image-to-column copy nor a pass over the output per tap (the shifted-tap
 // matmuls) remains. docs/convolutions.md says when it is used.
@@ -26,8 +27,12 @@ namespace mlir::sieve {
 
 /// What the direct kernel takes from the target and the thread plan.
 struct DirectConvOptions {
-  /// f32 lanes of a vector register, and the matmul register tile.
+  /// f32 lanes of a vector register, and the matmul register tile (which
+  /// convolutions the kernel takes: isDirectConv).
   int64_t vectorWidth = 16, tileM = 8, tileN = 32;
+  /// Columns of the kernel's register tile (tileM filters by these), a
+  /// multiple of vectorWidth.
+  int64_t kernelTileN = 32;
   /// Threads to split the filter tiles over, and the least estimated
   /// cycles of one chunk (planParallelChunks).
   int64_t threads = 1;

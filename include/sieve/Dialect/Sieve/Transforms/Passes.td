@@ -306,6 +306,9 @@ def SieveTileAndVectorize
            "Rows of the matmul register tile">,
     Option<"tileN", "tile-n", "int64_t", /*default=*/"32",
            "Columns of the matmul register tile">,
+    Option<"directTileN", "direct-tile-n", "int64_t", /*default=*/"32",
+           "Columns of the direct convolution kernel's register tile "
+           "(a multiple of vector-width)">,
     Option<"tileK", "tile-k", "int64_t", /*default=*/"1",
            "Reduction step of the matmul register tile">,
     Option<"packPanels", "pack-panels", "bool", /*default=*/"true",
