@@ -175,6 +175,7 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     tiling.tileM = options.target.tileM;
     tiling.tileN = options.target.tileN;
     tiling.directTileN = options.target.directTileN;
+    tiling.l2Bytes = options.target.l2Bytes;
     tiling.threads = threads;
     tiling.minChunkCycles = minChunkCycles;
     pm.addNestedPass<func::FuncOp>(createSieveTileAndVectorize(tiling));

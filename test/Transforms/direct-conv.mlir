@@ -1,6 +1,7 @@
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize{vector-width=16 tile-m=8 tile-n=32},canonicalize,cse))" | FileCheck %s
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize{vector-width=16 tile-m=8 tile-n=32 threads=2 min-chunk-cycles=1},canonicalize,cse))" | FileCheck %s --check-prefix=THREADS
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize{vector-width=16 tile-m=8 tile-n=32 direct-tile-n=48},canonicalize,cse))" | FileCheck %s --check-prefix=WIDE
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize{vector-width=16 tile-m=8 tile-n=32 direct-tile-n=48 l2-bytes=32768},canonicalize,cse))" | FileCheck %s --check-prefix=BLOCKS
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-conv-to-matmul{panel-rows=8 panel-columns=32 direct-convs=true}))" | FileCheck %s --check-prefix=LEFT
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-conv-to-matmul{panel-rows=8 panel-columns=32}))" | FileCheck %s --check-prefix=REWRITTEN
 
@@ -39,6 +40,17 @@
 // WIDE:           scf.for %{{.*}} = %c0 to %c8 step %c1 iter_args
 // WIDE-COUNT-3:     vector.transfer_read
 // WIDE-COUNT-24:    vector.fma
+// With a 32 KiB L2 (l2-bytes) the input's 8 rows do not fit a quarter of
+// it: blocks of 3 column tiles (144 columns, 214 of the input with the
+// taps' reach) up to 1008, each computed for both filter tiles in turn;
+// then per filter tile the tile at 1008 (a loop of one step, folded) and
+// the masked ones.
+// BLOCKS-LABEL: func.func @direct
+// BLOCKS:       scf.for %[[B:.*]] = %c0 to %c1008 step %c144
+// BLOCKS:         scf.for %{{.*}} = %c0 to %c2 step %c1
+// BLOCKS:           scf.for %{{.*}} = %c0 to %c144 step %c48
+// BLOCKS:       scf.for %{{.*}} = %c0 to %c2 step %c1
+// BLOCKS:         vector.transfer_read %{{.*}}[%{{.*}}, %c1008]
 // THREADS-LABEL: func.func @direct
 // THREADS:     scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}}) -> (tensor<16x1088xf32>)
 // THREADS:       tensor.parallel_insert_slice %{{.*}} [8, 1088] [1, 1] : tensor<8x1088xf32> into tensor<16x1088xf32>

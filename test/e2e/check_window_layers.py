@@ -23,11 +23,11 @@ from onnx import TensorProto, helper, numpy_helper
 
 
 def conv(name, c, hw, k, group, mult=1, stride=1, pads=None, dil=1, bias=True,
-         act=None, rank=2, batch=1):
+         act=None, rank=2, batch=1, filters=None):
     """Conv with `group` groups and `c * mult // ...` outputs (depthwise:
     group = c), then an optional Clip(0, 6) or Relu."""
     rng = np.random.default_rng(len(name))
-    f = c * mult
+    f = filters or c * mult
     spatial = [hw] * rank if isinstance(hw, int) else list(hw)
     w = rng.standard_normal([f, c // group] + [k] * rank).astype(np.float32)
     inputs = ["x", "w"]
@@ -128,6 +128,11 @@ MODELS = [
          act="relu"),
     conv("direct3x3-s2-c3-f24-45", 3, 45, 3, group=1, mult=8, stride=2, act="clip"),
     conv("direct3x3-c2-f8-30", 2, 30, 3, group=1, mult=4),
+    # An input too large for a quarter of any L2 up to 4 MiB (32 channels
+    # in 4 phases, 5.2 MB): blocks of column tiles, each computed for
+    # both filter tiles in turn.
+    conv("direct3x3-s2-c32-f16-200", 32, 200, 3, group=1, filters=16, stride=2,
+         act="relu"),
     # Image to column in panels (1024 or more columns): a 7x7/2 stem (32
     # outputs per row, a gather), 64 x 60 computed 64 wide, and a
     # 5x5 stride-1 convolution in panels of 16 (one copy per tap).
@@ -195,7 +200,11 @@ def main():
                 continue
             got = np.load(os.path.join(out, "y.npy"))
             err = float(np.max(np.abs(got - want)))
-            good = got.shape == want.shape and np.allclose(got, want, rtol=1e-4, atol=1e-5)
+            # Sums of many terms (the large direct case: 288 per output, up
+            # to 100 in size) differ from onnxruntime's order by float
+            # rounding of the partial sums, not of the result.
+            atol = 1e-6 * float(np.max(np.abs(want))) if want.size > 100000 else 1e-5
+            good = got.shape == want.shape and np.allclose(got, want, rtol=1e-4, atol=atol)
             print(f"{name} threads={threads} {list(want.shape)}: max abs error {err:.3g}: "
                   f"{'OK' if good else 'MISMATCH'}")
             failed |= not good

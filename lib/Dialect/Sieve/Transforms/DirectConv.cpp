@@ -38,10 +38,12 @@ public:
                     linalg::GenericOp epilogue)
       : b(b), loc(loc), image(image), weights(weights), start(start),
         epilogue(epilogue), lanes(options.vectorWidth), rows(options.tileM),
-        vectors(options.kernelTileN / options.vectorWidth), channels(channels),
-        columns(columns), rowBases(rowBases), offsets(offsets),
+        vectors(options.kernelTileN / options.vectorWidth),
+        l2Bytes(options.l2Bytes), channels(channels), columns(columns),
+        rowBases(rowBases), offsets(offsets),
         vectorType(VectorType::get({options.vectorWidth}, b.getF32Type())) {
     auto imageType = cast<RankedTensorType>(image.getType());
+    imageRows = imageType.getDimSize(0);
     imageColumns = imageType.getDimSize(1);
   }
 
@@ -54,11 +56,34 @@ public:
         std::max<int64_t>(0, std::min(columns, imageColumns - maxOffset)) /
         tileColumns;
     int64_t total = llvm::divideCeil(columns, tileColumns);
+    // Blocks of `blockTiles` column tiles, each computed for every filter
+    // tile in turn while its part of the input stays in L2.
+    int64_t blockTiles = blockColumnTiles(tileColumns, maxOffset);
+    int64_t blocks = blockTiles < inside ? inside / blockTiles : 0;
+    if (blocks > 0) {
+      out = loop(
+          0, blocks * blockTiles * tileColumns, blockTiles * tileColumns, out,
+          [&](Value block, Value out) {
+            return loop(0, tiles, 1, out, [&](Value tile, Value out) {
+              Value filterTile = arith::AddIOp::create(b, loc, firstTile, tile);
+              Value firstRow = arith::MulIOp::create(b, loc, tile, index(rows));
+              SmallVector<Value> initial = startVectors(filterTile);
+              return loop(0, blockTiles * tileColumns, tileColumns, out,
+                          [&](Value column, Value out) {
+                            return columnTile(
+                                out, filterTile, firstRow,
+                                arith::AddIOp::create(b, loc, block, column),
+                                initial, /*masked=*/false);
+                          });
+            });
+          });
+    }
+    int64_t rest = blocks * blockTiles;
     return loop(0, tiles, 1, out, [&](Value tile, Value out) {
       Value filterTile = arith::AddIOp::create(b, loc, firstTile, tile);
       Value firstRow = arith::MulIOp::create(b, loc, tile, index(rows));
       SmallVector<Value> initial = startVectors(filterTile);
-      out = loop(0, inside * tileColumns, tileColumns, out,
+      out = loop(rest * tileColumns, inside * tileColumns, tileColumns, out,
                  [&](Value column, Value out) {
                    return columnTile(out, filterTile, firstRow, column, initial,
                                      /*masked=*/false);
@@ -72,6 +97,18 @@ public:
   }
 
 private:
+  /// Column tiles per block: as many as keep the block's part of the input
+  /// (its columns and the taps' reach past them, in every image row) in a
+  /// quarter of L2 while the filter tiles take turns on it (at least 1).
+  /// At stride 2 the phases hold four image rows per channel: 128 channels
+  /// on 56x56 read 1.7 MB per filter tile without blocks (2.75 -> 2.14 ms
+  /// on a 2 MiB L2; blocks of 16 tiles, 1.6 MB, were as slow as none).
+  int64_t blockColumnTiles(int64_t tileColumns, int64_t maxOffset) {
+    int64_t rowBytes = imageRows * 4;
+    int64_t fits = l2Bytes / 4 / std::max<int64_t>(rowBytes, 1) - maxOffset;
+    return std::max<int64_t>(1, fits / tileColumns);
+  }
+
   using LoopBody = llvm::function_ref<Value(Value iv, Value carried)>;
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
@@ -205,10 +242,10 @@ private:
   /// The elementwise op applied to the accumulators before their store
   /// (null: none).
   linalg::GenericOp epilogue;
-  int64_t lanes, rows, vectors, channels, columns;
+  int64_t lanes, rows, vectors, l2Bytes, channels, columns;
   ArrayRef<int64_t> rowBases, offsets;
   VectorType vectorType;
-  int64_t imageColumns = 0;
+  int64_t imageRows = 0, imageColumns = 0;
 };
 
 /// The input [1, C, H, W] of a convolution with strides (sh, sw) split into

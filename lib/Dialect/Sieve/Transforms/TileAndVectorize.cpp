@@ -1255,8 +1255,9 @@ struct SieveTileAndVectorizePass
     SmallVector<linalg::Conv2DNchwFchwOp> convs;
     getOperation().walk(
         [&](linalg::Conv2DNchwFchwOp op) { convs.push_back(op); });
-    sieve::DirectConvOptions directOptions{
-        vectorWidth, tileM, tileN, directTileN, threads, minChunkCycles};
+    sieve::DirectConvOptions directOptions{vectorWidth,   tileM,   tileN,
+                                           directTileN,   l2Bytes, threads,
+                                           minChunkCycles};
     for (linalg::Conv2DNchwFchwOp op : convs)
       (void)sieve::vectorizeDirectConv(rewriter, op, directOptions);
     // Window ops first: they may absorb the elementwise op after them.

@@ -33,6 +33,8 @@ struct DirectConvOptions {
   /// Columns of the kernel's register tile (tileM filters by these), a
   /// multiple of vectorWidth.
   int64_t kernelTileN = 32;
+  /// Per-core L2 bytes (blocks of columns whose input stays in it).
+  int64_t l2Bytes = 512 << 10;
   /// Threads to split the filter tiles over, and the least estimated
   /// cycles of one chunk (planParallelChunks).
   int64_t threads = 1;

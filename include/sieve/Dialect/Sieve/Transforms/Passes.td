@@ -254,7 +254,8 @@ def SieveTileAndVectorize
       tap's offset of the flattened input (a stride through the input's
       phases), the weights packed into `[F/tile-m, KH*KW*C, tile-m]` at
       compile time; with fewer than 8 channels (an RGB stem) a loop over
-      the taps whose offsets come from tables.
+      the taps whose offsets come from tables; the filter tiles take turns
+      on blocks of columns whose input fits a quarter of `l2-bytes`.
     * A 2-D `linalg.transpose` runs in 8x8 blocks transposed by shuffles;
       a transpose of a transpose (through the expand and collapse that
       cancel) becomes a copy.
@@ -309,6 +310,9 @@ def SieveTileAndVectorize
     Option<"directTileN", "direct-tile-n", "int64_t", /*default=*/"32",
            "Columns of the direct convolution kernel's register tile "
            "(a multiple of vector-width)">,
+    Option<"l2Bytes", "l2-bytes", "int64_t", /*default=*/"524288",
+           "Per-core L2 cache in bytes (the direct convolution kernel's "
+           "blocks of columns)">,
     Option<"tileK", "tile-k", "int64_t", /*default=*/"1",
            "Reduction step of the matmul register tile">,
     Option<"packPanels", "pack-panels", "bool", /*default=*/"true",
