@@ -29,6 +29,12 @@ enum {
   /* A kept buffer serves a request up to this fraction larger than it
      (dynamic shapes ask for sizes that move a little between runs). */
   kSlackDivisor = 4,
+  /* The idle buffers stay within this many times the most bytes ever in
+     use at once. Buffers are freed after their last use, so a model's
+     peak is a few layers' activations while a call goes through buffers
+     of many sizes: one peak's worth of idle buffers would return most of
+     them to the system on every call. */
+  kIdleFactor = 4,
 };
 
 struct entry {
@@ -198,8 +204,9 @@ void sieve_pool_free(void *buffer) {
       e->buffer = TOMBSTONE;
       --liveCount;
       stats.live_bytes -= size;
-      /* Keep it while the idle buffers stay within the working set. */
-      if (stats.idle_bytes + size <= stats.peak_live_bytes) {
+      /* Keep it while the idle buffers stay within kIdleFactor working
+         sets. */
+      if (stats.idle_bytes + size <= kIdleFactor * stats.peak_live_bytes) {
         if (idleCount == idleCapacity) {
           size_t capacity = idleCapacity ? idleCapacity * 2 : 32;
           struct entry *grown = realloc(idle, capacity * sizeof(struct entry));

@@ -204,6 +204,9 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
+  // Each buffer freed after its last use, not at the function's end: the
+  // pool reuses it for the next layers while it is still in cache.
+  pm.addNestedPass<func::FuncOp>(createSieveFreeBuffersEarly());
   pm.addNestedPass<func::FuncOp>(createSieveExpandStridedCopies());
   if (options.vectorize) {
     pm.addPass(createCanonicalizerPass());

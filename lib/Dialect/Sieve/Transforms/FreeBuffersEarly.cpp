@@ -1,0 +1,88 @@
+//===- FreeBuffersEarly.cpp - Deallocate after the last use -----*- C++ -*-===//
+//
+// Ownership-based buffer deallocation frees a buffer at the end of the
+// block that allocated it: in a model's entry function, every intermediate
+// buffer stays live until the function returns, and the buffer pool can
+// hand none of them to a later layer. This pass moves each such
+// `memref.dealloc` up to just after the last operation of its block that
+// uses the buffer or a view of it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sieve/Dialect/Sieve/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace mlir::sieve {
+#define GEN_PASS_DEF_SIEVEFREEBUFFERSEARLY
+#include "sieve/Dialect/Sieve/Transforms/Passes.h.inc"
+} // namespace mlir::sieve
+
+using namespace mlir;
+
+namespace {
+
+/// The last operation of `block` (before `dealloc`) that uses `buffer` or a
+/// value derived from it, or null when the buffer may escape: a use we
+/// cannot follow (its pointer taken as an integer, or a result of a
+/// memref type that is not a view of it, which might outlive the block).
+/// Every memref-typed result of a user is followed as a possible alias.
+Operation *lastUse(Value buffer, memref::DeallocOp dealloc) {
+  Block *block = dealloc->getBlock();
+  Operation *last = buffer.getDefiningOp();
+  SmallVector<Value> worklist{buffer};
+  llvm::SmallPtrSet<Value, 8> seen{buffer};
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    for (OpOperand &use : value.getUses()) {
+      Operation *user = use.getOwner();
+      if (user == dealloc)
+        continue;
+      if (isa<memref::ExtractAlignedPointerAsIndexOp, func::ReturnOp>(user))
+        return nullptr;
+      // A memref stored somewhere (a memref of memrefs) escapes.
+      if (auto store = dyn_cast<memref::StoreOp>(user))
+        if (store.getValueToStore() == value)
+          return nullptr;
+      Operation *top = block->findAncestorOpInBlock(*user);
+      if (!top)
+        return nullptr;
+      if (top == dealloc || dealloc->isBeforeInBlock(top))
+        return nullptr;
+      if (!last || last->getBlock() != block || last->isBeforeInBlock(top))
+        last = top;
+      for (Value result : user->getResults())
+        if (isa<BaseMemRefType>(result.getType()) && seen.insert(result).second)
+          worklist.push_back(result);
+      // Region arguments a memref flows into (loop-carried buffers) are
+      // followed through the op's results above; their uses lie inside
+      // `top`.
+    }
+  }
+  return last;
+}
+
+struct FreeBuffersEarly
+    : sieve::impl::SieveFreeBuffersEarlyBase<FreeBuffersEarly> {
+  void runOnOperation() override {
+    SmallVector<memref::DeallocOp> deallocs;
+    getOperation().walk([&](memref::DeallocOp op) {
+      // Only buffers allocated in the dealloc's own block: the ones
+      // ownership-based deallocation frees at the block's end.
+      auto alloc = op.getMemref().getDefiningOp<memref::AllocOp>();
+      if (alloc && alloc->getBlock() == op->getBlock())
+        deallocs.push_back(op);
+    });
+    for (memref::DeallocOp dealloc : deallocs) {
+      Operation *last = lastUse(dealloc.getMemref(), dealloc);
+      if (!last || last->getBlock() != dealloc->getBlock())
+        continue;
+      if (last->getNextNode() != dealloc.getOperation())
+        dealloc->moveAfter(last);
+    }
+  }
+};
+
+} // namespace
