@@ -9,8 +9,9 @@
 // 34x34 image (32x32 outputs, computed 34 wide: 1088 columns of the
 // flattened [8, 1156] input). Per tile of 8 filters, the 8 biases
 // broadcast once; per tile of 32 columns, 16 accumulators (8 filters x 2
-// vectors) carried through one loop over the channels per tap (9), each
-// step two vector reads of the input at the tap's offset and 16 FMAs; the
+// vectors) carried through one loop over the channels, in which each of
+// the 9 taps reads two vectors of the input at its offset (tap (1, 1):
+// 34 + 1) and does 16 FMAs; the
 // tiles whose reads could pass the input's end (from column 1056) in a
 // second pass. The [16, 1088] result's first 32 columns of each 34-wide
 // row are the output. sieve-conv-to-matmul leaves such a convolution for
@@ -25,7 +26,11 @@
 // CHECK:             vector.transfer_read %[[IMG]][%[[C]], %[[N]]], %{{.*}} {in_bounds = [true]} : tensor<8x1156xf32>, vector<16xf32>
 // CHECK:             vector.transfer_read %[[IMG]]
 // CHECK-COUNT-16:    vector.fma
-// CHECK-COUNT-8:   scf.for %{{.*}} = %c0 to %c8 step %c1 iter_args
+// CHECK-COUNT-3:     vector.transfer_read
+// CHECK:             %[[T11:.*]] = arith.addi %[[N]], %c35
+// CHECK:             vector.transfer_read %[[IMG]][%[[C]], %[[T11]]]
+// CHECK-COUNT-16:    vector.fma
+// CHECK-NOT:       scf.for
 // CHECK-COUNT-16:  vector.transfer_write {{.*}} : vector<16xf32>, tensor<16x1088xf32>
 // CHECK:         vector.transfer_read %[[IMG]][%{{.*}}, %c1056]
 // CHECK:       %[[ROWS:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2]] output_shape [16, 32, 34] : tensor<16x1088xf32> into tensor<16x32x34xf32>

@@ -146,7 +146,8 @@ private:
     if (channels < kMinUnrolledTapChannels) {
       // Few channels (an RGB stem): a loop over the taps, their offsets
       // read from tables, so that no weight broadcast is invariant in the
-      // column loop (LLVM would hoist all of them and spill them).
+      // column loop (LLVM would hoist all of them and spill them); inside
+      // it the channels. Weights tap-major.
       auto tapLoop = scf::ForOp::create(b, loc, index(0), index(offsets.size()),
                                         index(1), acc);
       OpBuilder::InsertionGuard guard(b);
@@ -154,18 +155,43 @@ private:
       Value tap = tapLoop.getInductionVar();
       Value offset = tensor::ExtractOp::create(b, loc, offsetTable(), tap);
       Value rowBase = tensor::ExtractOp::create(b, loc, rowBaseTable(), tap);
-      SmallVector<Value> sums =
-          tapSums(tapLoop.getRegionIterArgs(), filterTile,
-                  arith::AddIOp::create(b, loc, column, offset), rowBase,
-                  arith::MulIOp::create(b, loc, tap, index(channels)), masked);
+      Value tapColumn = arith::AddIOp::create(b, loc, column, offset);
+      Value kBase = arith::MulIOp::create(b, loc, tap, index(channels));
+      auto channelLoop =
+          scf::ForOp::create(b, loc, index(0), index(channels), index(1),
+                             tapLoop.getRegionIterArgs());
+      b.setInsertionPointToStart(channelLoop.getBody());
+      Value c = channelLoop.getInductionVar();
+      SmallVector<Value> sums(channelLoop.getRegionIterArgs());
+      step(sums, filterTile, tapColumn,
+           arith::AddIOp::create(b, loc, rowBase, c),
+           arith::AddIOp::create(b, loc, kBase, c), masked);
       scf::YieldOp::create(b, loc, sums);
+      b.setInsertionPointAfter(channelLoop);
+      scf::YieldOp::create(b, loc, channelLoop.getResults());
       acc.assign(tapLoop.getResults().begin(), tapLoop.getResults().end());
     } else {
+      // A loop over the channels, every tap unrolled inside it: the taps
+      // of one channel read the same few input lines while they are in
+      // L1 (3x3/2 128->128 on 56x56 2.13 -> 1.90 ms against taps outside
+      // the channels). Weights channel-major.
+      auto channelLoop =
+          scf::ForOp::create(b, loc, index(0), index(channels), index(1), acc);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(channelLoop.getBody());
+      Value c = channelLoop.getInductionVar();
+      Value kBase = arith::MulIOp::create(b, loc, c, index(offsets.size()));
+      SmallVector<Value> sums(channelLoop.getRegionIterArgs());
       for (auto [tap, offset] : llvm::enumerate(offsets))
-        acc = tapSums(acc, filterTile,
-                      arith::AddIOp::create(b, loc, column, index(offset)),
-                      index(rowBases[tap]),
-                      index(static_cast<int64_t>(tap) * channels), masked);
+        step(sums, filterTile,
+             arith::AddIOp::create(b, loc, column, index(offset)),
+             arith::AddIOp::create(b, loc, index(rowBases[tap]), c),
+             arith::AddIOp::create(b, loc, kBase,
+                                   index(static_cast<int64_t>(tap))),
+             masked);
+      scf::YieldOp::create(b, loc, sums);
+      acc.assign(channelLoop.getResults().begin(),
+                 channelLoop.getResults().end());
     }
     for (int64_t i = 0; i < rows; ++i) {
       Value row = arith::AddIOp::create(b, loc, firstRow, index(i));
@@ -183,19 +209,12 @@ private:
     return out;
   }
 
-  /// The accumulators `acc` after one tap: a loop over the channels, each
-  /// step two vector reads of the image row `rowBase + c` at `tapColumn`,
-  /// `rows` broadcasts of the weights of reduction step `kBase + c`, rows x
-  /// vectors FMAs.
-  SmallVector<Value> tapSums(ValueRange acc, Value filterTile, Value tapColumn,
-                             Value rowBase, Value kBase, bool masked) {
+  /// One reduction step into `sums`: `vectors` vector reads of image row
+  /// `imageRow` at `tapColumn`, `rows` broadcasts of the weights of
+  /// reduction step `k`, rows x vectors FMAs.
+  void step(SmallVectorImpl<Value> &sums, Value filterTile, Value tapColumn,
+            Value imageRow, Value k, bool masked) {
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-    auto forOp =
-        scf::ForOp::create(b, loc, index(0), index(channels), index(1), acc);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(forOp.getBody());
-    Value c = forOp.getInductionVar();
-    Value imageRow = arith::AddIOp::create(b, loc, rowBase, c);
     SmallVector<Value> x;
     for (int64_t j = 0; j < vectors; ++j) {
       Value at = arith::AddIOp::create(b, loc, tapColumn, index(j * lanes));
@@ -203,8 +222,6 @@ private:
                                                  ValueRange{imageRow, at}, zero,
                                                  ArrayRef<bool>{!masked}));
     }
-    Value k = arith::AddIOp::create(b, loc, kBase, c);
-    SmallVector<Value> sums(forOp.getRegionIterArgs());
     for (int64_t i = 0; i < rows; ++i) {
       Value w = tensor::ExtractOp::create(b, loc, weights,
                                           ValueRange{filterTile, k, index(i)});
@@ -213,8 +230,6 @@ private:
         sums[i * vectors + j] =
             vector::FMAOp::create(b, loc, x[j], splat, sums[i * vectors + j]);
     }
-    scf::YieldOp::create(b, loc, sums);
-    return SmallVector<Value>(forOp.getResults());
   }
 
   /// The taps' column offsets and first image rows as index tensors (for
@@ -394,7 +409,8 @@ mlir::sieve::vectorizeDirectConv(RewriterBase &rewriter,
   rewriter.setInsertionPoint(epilogue ? epilogue.getOperation()
                                       : op.getOperation());
   Value weights = sieve::createConvTilesConstant(
-      rewriter, loc, op.getInputs()[1], options.tileM);
+      rewriter, loc, op.getInputs()[1], options.tileM,
+      /*channelMajor=*/xt.getDimSize(1) >= kMinUnrolledTapChannels);
   if (!weights)
     return failure();
   FilterStart start = sieve::matchChannelInit(op.getOutputs()[0]);

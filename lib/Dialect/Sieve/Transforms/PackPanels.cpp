@@ -415,7 +415,8 @@ Value sieve::createPermutedConstant(OpBuilder &builder, Location loc,
 }
 
 Value sieve::createConvTilesConstant(OpBuilder &builder, Location loc,
-                                     Value weight, int64_t rows) {
+                                     Value weight, int64_t rows,
+                                     bool channelMajor) {
   auto type = cast<RankedTensorType>(weight.getType());
   auto constant = weight.getDefiningOp<arith::ConstantOp>();
   if (!constant || !type.hasStaticShape() || type.getRank() != 4 ||
@@ -432,8 +433,10 @@ Value sieve::createConvTilesConstant(OpBuilder &builder, Location loc,
         for (int64_t filter = 0; filter < f; ++filter)
           for (int64_t ch = 0; ch < c; ++ch)
             for (int64_t t = 0; t < taps; ++t)
-              out[((filter / rows) * k + t * c + ch) * rows + filter % rows] =
-                  in[(filter * c + ch) * taps + t];
+              out[((filter / rows) * k +
+                   (channelMajor ? ch * taps + t : t * c + ch)) *
+                      rows +
+                  filter % rows] = in[(filter * c + ch) * taps + t];
       });
 }
 

@@ -89,14 +89,15 @@ Value createPermutedConstant(OpBuilder &builder, Location loc, Value weight,
                              ArrayRef<int64_t> resultShape = {});
 
 /// The f32 convolution weight `weight` [F, C, KH, KW] in tiles of `rows`
-/// filters, [F / rows, KH*KW*C, rows]: tile b's row (i*KW + j)*C + c holds
-/// filters [b*rows, (b+1)*rows) of channel c, tap (i, j), so that a
-/// register tile of `rows` filters reads one contiguous run per reduction
-/// step. A new constant at the builder's insertion point; null when
+/// filters, [F / rows, KH*KW*C, rows]: tile b's row (i*KW + j)*C + c
+/// (`channelMajor`: c*KH*KW + i*KW + j) holds filters [b*rows, (b+1)*rows)
+/// of channel c, tap (i, j), so that a register tile of `rows` filters
+/// reads one contiguous run per reduction step, in the order its loops
+/// take them. A new constant at the builder's insertion point; null when
 /// `weight` is no such constant, `rows` does not divide F or its values
 /// cannot be read.
 Value createConvTilesConstant(OpBuilder &builder, Location loc, Value weight,
-                              int64_t rows);
+                              int64_t rows, bool channelMajor);
 
 /// The f32 constants `parts` (2-D, static, the same number of rows) side
 /// by side: a new [rows, sum of their columns] constant (a dense_resource

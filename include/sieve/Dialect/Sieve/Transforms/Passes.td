@@ -281,12 +281,14 @@ def SieveTileAndVectorize
       `direct-convs` (stride 1 to 4, a constant weight
       of whole tiles of `tile-m` filters, a bias or fill accumulator) is
       computed directly: the output `[F, OH*W']` as wide as the (phase)
-      input, a register tile of `tile-m` filters by `tile-n` columns over
-      every tap and channel in registers, two vector reads per step at the
-      tap's offset of the flattened input (a stride through the input's
-      phases), the weights packed into `[F/tile-m, KH*KW*C, tile-m]` at
+      input, a register tile of `tile-m` filters by `direct-tile-n`
+      columns over every channel and (unrolled inside it) tap in
+      registers, a vector read per step and vector at the tap's offset of
+      the flattened input (a stride through the input's phases), the
+      weights packed channel-major into `[F/tile-m, C*KH*KW, tile-m]` at
       compile time; with fewer than 8 channels (an RGB stem) a loop over
-      the taps whose offsets come from tables; the filter tiles take turns
+      the taps whose offsets come from tables, the channels inside it
+      (weights tap-major); the filter tiles take turns
       on blocks of columns whose input fits a quarter of `l2-bytes`.
     * A 2-D `linalg.transpose` runs in 8x8 blocks transposed by shuffles;
       a transpose of a transpose (through the expand and collapse that
