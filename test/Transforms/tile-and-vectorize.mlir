@@ -149,6 +149,33 @@ func.func @conv_relu(%w: tensor<64x16xf32>, %x: tensor<16x512xf32>, %b: tensor<6
 
 // -----
 
+// The same 1x1 convolution without an epilogue (a linear bottleneck): with
+// threads the parallel chunks take the bias broadcast along, so each
+// register tile inside a chunk starts from the broadcast bias; no pass
+// writes the bias into the output before the chunks (that pass ran on one
+// thread and the tiles read it back).
+// CHECK-LABEL: func.func @conv_bias
+// CHECK:         vector.transfer_read {{.*}}permutation_map{{.*}} : tensor<8xf32>, vector<8x32xf32>
+// THREADS-LABEL: func.func @conv_bias
+// THREADS-NOT:   vector.transfer_write
+// THREADS:       scf.forall (%{{.*}}) = (0) to (512) step (256)
+// THREADS:         vector.transfer_read {{.*}}permutation_map{{.*}} : tensor<8xf32>, vector<8x32xf32>
+// THREADS:         vector.contract
+#brow = affine_map<(d0, d1) -> (d0)>
+#bid2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @conv_bias(%w: tensor<64x16xf32>, %x: tensor<16x512xf32>, %b: tensor<64xf32>) -> tensor<64x512xf32> {
+  %e2 = tensor.empty() : tensor<64x512xf32>
+  %acc = linalg.generic {indexing_maps = [#brow, #bid2], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<64xf32>) outs(%e2 : tensor<64x512xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<64x512xf32>
+  %m = linalg.matmul ins(%w, %x : tensor<64x16xf32>, tensor<16x512xf32>) outs(%acc : tensor<64x512xf32>) -> tensor<64x512xf32>
+  return %m : tensor<64x512xf32>
+}
+
+// -----
+
 // Dynamic rows (a symbolic batch or sequence length) with static reduction
 // and columns become static pieces, no masks: a loop over whole blocks of
 // 64 rows (8 register tiles), each a static matmul with the cache-blocked

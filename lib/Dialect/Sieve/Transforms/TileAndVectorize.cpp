@@ -939,8 +939,21 @@ struct SieveTileAndVectorizePass
     if (ranges[0] <= tileM || ranges[1] < tileN)
       return;
     linalg::LinalgOp epilogue = epilogueOf(rewriter, matmul);
-    if (!epilogue)
+    if (!epilogue) {
+      // No epilogue: with threads the parallel chunks still take the
+      // accumulator's producer (bias broadcast, fill) along, so that
+      // fuseRegisterTiles starts each register tile from it inside its
+      // chunk, instead of a pass on one thread writing it first (a 1x1
+      // 32->16 on 112x112 took longer on two threads than on one).
+      SmallVector<int64_t> chunks;
+      if (threads > 1 && !op->getParentOfType<scf::ForallOp>() &&
+          registerTilesFit(matmul))
+        chunks = parallelChunks(op);
+      if (!chunks.empty())
+        (void)tileAndFuse(rewriter, op, matmul, {chunks[0], chunks[1]},
+                          /*parallel=*/true);
       return;
+    }
     if (ranges[1] % tileN != 0) {
       // The columns whole register tiles cover are fused below; the rest
       // (narrower than a tile) is a matmul and an elementwise op of its
@@ -1056,7 +1069,9 @@ struct SieveTileAndVectorizePass
   /// loops: column panels of the weight (read contiguously, see
   /// contiguousPanel), register tiles of rows, the reduction innermost.
   /// Returns whether it applied.
-  bool fuseRegisterTiles(IRRewriter &rewriter, linalg::MatmulOp matmul) {
+  /// Whether fuseRegisterTiles takes `matmul` by its shape and its
+  /// accumulator's producer (threads aside).
+  bool registerTilesFit(linalg::MatmulOp matmul) const {
     auto op = cast<linalg::LinalgOp>(matmul.getOperation());
     if (!packPanels || !op.hasPureTensorSemantics() || op.hasDynamicShape() ||
         !linalg::MatmulOp::isDefaultIndexingMaps(matmul.getIndexingMaps()))
@@ -1067,16 +1082,25 @@ struct SieveTileAndVectorizePass
     if (rows <= tileM || !tileRows || columns % tileN != 0 || depth <= 0 ||
         depth > sieve::kMatmulCacheBlock)
       return false;
+    auto init = matmul.getOutputs()[0].getDefiningOp<linalg::LinalgOp>();
+    return init && isVectorizableElementwise(init) && init->hasOneUse() &&
+           init.hasPureTensorSemantics() &&
+           init->getBlock() == matmul->getBlock();
+  }
+
+  bool fuseRegisterTiles(IRRewriter &rewriter, linalg::MatmulOp matmul) {
+    auto op = cast<linalg::LinalgOp>(matmul.getOperation());
+    if (!registerTilesFit(matmul))
+      return false;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t rows = ranges[0], depth = ranges[2];
+    int64_t tileRows = sieve::dividingTileRows(rows, tileM);
     // With threads, only inside a parallel chunk (fuseEpilogue made them)
     // or when too small to split.
     if (threads > 1 && !op->getParentOfType<scf::ForallOp>() &&
         !parallelChunks(op).empty())
       return false;
     auto init = matmul.getOutputs()[0].getDefiningOp<linalg::LinalgOp>();
-    if (!init || !isVectorizableElementwise(init) || !init->hasOneUse() ||
-        !init.hasPureTensorSemantics() ||
-        init->getBlock() != matmul->getBlock())
-      return false;
     linalg::LinalgOp epilogue = epilogueOf(rewriter, matmul);
     if (epilogue && epilogue->getBlock() != matmul->getBlock())
       return false;
