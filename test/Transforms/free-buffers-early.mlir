@@ -82,3 +82,27 @@ func.func @in_loop(%in: memref<64xf32>, %out: memref<64xf32>) {
   memref.dealloc %outer : memref<64xf32>
   return
 }
+
+// -----
+
+// A buffer yielded out of an scf.if is that op's result: freed after the
+// last use of the result, not after the scf.if.
+// CHECK-LABEL: func.func @yielded
+// CHECK:       %[[A:.*]] = memref.alloc() : memref<64xf32>
+// CHECK:       %[[R:.*]] = scf.if
+// CHECK:       linalg.copy ins(%arg0 : memref<64xf32>) outs(%arg1
+// CHECK-NEXT:  linalg.copy ins(%[[R]] : memref<64xf32>) outs(%arg1
+// CHECK-NEXT:  memref.dealloc %[[A]]
+// CHECK-NEXT:  return
+func.func @yielded(%in: memref<64xf32>, %out: memref<64xf32>, %c: i1) {
+  %a = memref.alloc() : memref<64xf32>
+  %r = scf.if %c -> memref<64xf32> {
+    scf.yield %a : memref<64xf32>
+  } else {
+    scf.yield %in : memref<64xf32>
+  }
+  linalg.copy ins(%in : memref<64xf32>) outs(%out : memref<64xf32>)
+  linalg.copy ins(%r : memref<64xf32>) outs(%out : memref<64xf32>)
+  memref.dealloc %a : memref<64xf32>
+  return
+}

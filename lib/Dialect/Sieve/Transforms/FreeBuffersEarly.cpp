@@ -13,7 +13,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::sieve {
 #define GEN_PASS_DEF_SIEVEFREEBUFFERSEARLY
@@ -53,12 +52,22 @@ Operation *lastUse(Value buffer, memref::DeallocOp dealloc) {
         return nullptr;
       if (!last || last->getBlock() != block || last->isBeforeInBlock(top))
         last = top;
-      for (Value result : user->getResults())
-        if (isa<BaseMemRefType>(result.getType()) && seen.insert(result).second)
-          worklist.push_back(result);
-      // Region arguments a memref flows into (loop-carried buffers) are
-      // followed through the op's results above; their uses lie inside
-      // `top`.
+      // A tensor made of the buffer (bufferization.to_tensor) reads it
+      // where we cannot follow.
+      if (llvm::any_of(user->getResultTypes(), llvm::IsaPred<TensorType>))
+        return nullptr;
+      auto follow = [&](Operation *op) {
+        for (Value result : op->getResults())
+          if (isa<BaseMemRefType>(result.getType()) &&
+              seen.insert(result).second)
+            worklist.push_back(result);
+      };
+      follow(user);
+      // A memref yielded out of a region (scf.yield, scf.if's branches) is
+      // the parent's result: follow those too. Region arguments it flows
+      // into (loop-carried buffers) are used inside `top`.
+      if (user->hasTrait<OpTrait::IsTerminator>() && user->getParentOp())
+        follow(user->getParentOp());
     }
   }
   return last;

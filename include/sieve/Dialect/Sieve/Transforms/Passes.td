@@ -54,9 +54,10 @@ def SieveFreeBuffersEarly
     layers writing into memory long evicted from the caches). This pass
     moves a `memref.dealloc` of a buffer allocated in the same block to just
     after the last operation of that block that uses the buffer or any
-    value derived from it (views, reshapes, loop results carrying it).
-    A buffer whose address is taken as an integer, that is stored as a
-    value or returned keeps its place.
+    memref derived from it (views, reshapes, results of ops it is yielded
+    out of, loop results carrying it). A buffer whose address is taken as
+    an integer, that is stored as a value, made a tensor or returned keeps
+    its place.
 
     Example:
 
