@@ -56,43 +56,39 @@ public:
         std::max<int64_t>(0, std::min(columns, imageColumns - maxOffset)) /
         tileColumns;
     int64_t total = llvm::divideCeil(columns, tileColumns);
+    // Filter tile `tile`'s unmasked column tiles [from, to) (in columns)
+    // past `base`, then its masked ones when `masked`.
+    auto filterTile = [&](Value tile, Value out, Value base, int64_t from,
+                          int64_t to, bool masked) {
+      Value filter = arith::AddIOp::create(b, loc, firstTile, tile);
+      Value firstRow = arith::MulIOp::create(b, loc, tile, index(rows));
+      SmallVector<Value> initial = startVectors(filter);
+      out = loop(from, to, tileColumns, out, [&](Value column, Value out) {
+        Value at = base ? arith::AddIOp::create(b, loc, base, column) : column;
+        return columnTile(out, filter, firstRow, at, initial,
+                          /*masked=*/false);
+      });
+      for (int64_t t = inside; masked && t < total; ++t)
+        out = columnTile(out, filter, firstRow, index(t * tileColumns), initial,
+                         /*masked=*/true);
+      return out;
+    };
     // Blocks of `blockTiles` column tiles, each computed for every filter
     // tile in turn while its part of the input stays in L2.
     int64_t blockTiles = blockColumnTiles(tileColumns, maxOffset);
     int64_t blocks = blockTiles < inside ? inside / blockTiles : 0;
-    if (blocks > 0) {
-      out = loop(
-          0, blocks * blockTiles * tileColumns, blockTiles * tileColumns, out,
-          [&](Value block, Value out) {
-            return loop(0, tiles, 1, out, [&](Value tile, Value out) {
-              Value filterTile = arith::AddIOp::create(b, loc, firstTile, tile);
-              Value firstRow = arith::MulIOp::create(b, loc, tile, index(rows));
-              SmallVector<Value> initial = startVectors(filterTile);
-              return loop(0, blockTiles * tileColumns, tileColumns, out,
-                          [&](Value column, Value out) {
-                            return columnTile(
-                                out, filterTile, firstRow,
-                                arith::AddIOp::create(b, loc, block, column),
-                                initial, /*masked=*/false);
-                          });
-            });
-          });
-    }
-    int64_t rest = blocks * blockTiles;
-    return loop(0, tiles, 1, out, [&](Value tile, Value out) {
-      Value filterTile = arith::AddIOp::create(b, loc, firstTile, tile);
-      Value firstRow = arith::MulIOp::create(b, loc, tile, index(rows));
-      SmallVector<Value> initial = startVectors(filterTile);
-      out = loop(rest * tileColumns, inside * tileColumns, tileColumns, out,
-                 [&](Value column, Value out) {
-                   return columnTile(out, filterTile, firstRow, column, initial,
-                                     /*masked=*/false);
+    int64_t blockColumns = blockTiles * tileColumns;
+    if (blocks > 0)
+      out = loop(0, blocks * blockColumns, blockColumns, out,
+                 [&](Value block, Value out) {
+                   return loop(0, tiles, 1, out, [&](Value tile, Value out) {
+                     return filterTile(tile, out, block, 0, blockColumns,
+                                       /*masked=*/false);
+                   });
                  });
-      for (int64_t t = inside; t < total; ++t)
-        out = columnTile(out, filterTile, firstRow, index(t * tileColumns),
-                         initial,
-                         /*masked=*/true);
-      return out;
+    return loop(0, tiles, 1, out, [&](Value tile, Value out) {
+      return filterTile(tile, out, Value(), blocks * blockColumns,
+                        inside * tileColumns, /*masked=*/true);
     });
   }
 

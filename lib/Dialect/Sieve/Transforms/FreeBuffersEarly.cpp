@@ -23,11 +23,12 @@ using namespace mlir;
 
 namespace {
 
-/// The last operation of `block` (before `dealloc`) that uses `buffer` or a
-/// value derived from it, or null when the buffer may escape: a use we
-/// cannot follow (its pointer taken as an integer, or a result of a
-/// memref type that is not a view of it, which might outlive the block).
-/// Every memref-typed result of a user is followed as a possible alias.
+/// The last operation of `dealloc`'s block (before it) that uses `buffer`
+/// or a memref derived from it, or null when the buffer may escape where
+/// we cannot follow it: its address taken as an integer, the buffer stored
+/// as a value, made a tensor or returned. Every memref result of a user
+/// (views, loop results) and of the parent of a terminator that yields it
+/// is followed as a possible alias.
 Operation *lastUse(Value buffer, memref::DeallocOp dealloc) {
   Block *block = dealloc->getBlock();
   Operation *last = buffer.getDefiningOp();

@@ -1058,17 +1058,6 @@ struct SieveTileAndVectorizePass
     rewriter.eraseOp(fill);
   }
 
-  /// Computes a static matmul whose reduction is at most one cache block
-  /// (a 1x1 convolution over few channels, a small Gemm) one register tile
-  /// at a time together with the producer of its accumulator (the bias
-  /// broadcast or zero fill) and its elementwise epilogue (ReLU, Clip,
-  /// residual Add; see fuseEpilogue): the tile starts from the broadcast
-  /// bias and goes through the epilogue in registers, and only the
-  /// epilogue's result is stored, where the blocked schedule makes three
-  /// passes over each block of the output (fill, matmul, epilogue). The
-  /// loops: column panels of the weight (read contiguously, see
-  /// contiguousPanel), register tiles of rows, the reduction innermost.
-  /// Returns whether it applied.
   /// Whether fuseRegisterTiles takes `matmul` by its shape and its
   /// accumulator's producer (threads aside).
   bool registerTilesFit(linalg::MatmulOp matmul) const {
@@ -1088,13 +1077,24 @@ struct SieveTileAndVectorizePass
            init->getBlock() == matmul->getBlock();
   }
 
+  /// Computes a static matmul whose reduction is at most one cache block
+  /// (a 1x1 convolution over few channels, a small Gemm) one register tile
+  /// at a time together with the producer of its accumulator (the bias
+  /// broadcast or zero fill) and its elementwise epilogue (ReLU, Clip,
+  /// residual Add; see fuseEpilogue): the tile starts from the broadcast
+  /// bias and goes through the epilogue in registers, and only the
+  /// epilogue's result is stored, where the blocked schedule makes three
+  /// passes over each block of the output (fill, matmul, epilogue). The
+  /// loops: column panels of the weight (read contiguously, see
+  /// contiguousPanel), register tiles of rows, the reduction innermost.
+  /// Returns whether it applied.
   bool fuseRegisterTiles(IRRewriter &rewriter, linalg::MatmulOp matmul) {
     auto op = cast<linalg::LinalgOp>(matmul.getOperation());
     if (!registerTilesFit(matmul))
       return false;
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    int64_t rows = ranges[0], depth = ranges[2];
-    int64_t tileRows = sieve::dividingTileRows(rows, tileM);
+    int64_t depth = ranges[2];
+    int64_t tileRows = sieve::dividingTileRows(ranges[0], tileM);
     // With threads, only inside a parallel chunk (fuseEpilogue made them)
     // or when too small to split.
     if (threads > 1 && !op->getParentOfType<scf::ForallOp>() &&

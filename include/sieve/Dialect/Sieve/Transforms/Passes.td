@@ -284,8 +284,9 @@ def SieveTileAndVectorize
       computed directly: the output `[F, OH*W']` as wide as the (phase)
       input, a register tile of `tile-m` filters by `direct-tile-n`
       columns over every channel and (unrolled inside it) tap in
-      registers, a vector read per step and vector at the tap's offset of
-      the flattened input (a stride through the input's phases), the
+      registers, each step one vector read per tile vector at the tap's
+      offset of the flattened input (a stride through the input's
+      phases), the
       weights packed channel-major into `[F/tile-m, C*KH*KW, tile-m]` at
       compile time; with fewer than 8 channels (an RGB stem) a loop over
       the taps whose offsets come from tables, the channels inside it
