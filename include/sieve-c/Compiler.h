@@ -62,6 +62,10 @@ typedef struct SieveCompileOptions {
   unsigned calibrateRandom;
   double predictorRecall;
   int64_t predictorRank;
+  /// With sparsity "approx": an ONNX file whose initializers are trained
+  /// predictors to use instead of fitted ones (NULL, the default: fit
+  /// every predictor; docs/predictors.md, "Trained predictors").
+  const char *predictors;
 } SieveCompileOptions;
 
 /// Sets every field of `options` to its default.

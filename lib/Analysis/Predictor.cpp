@@ -200,10 +200,55 @@ Matrix symmetricEigenvectors(Matrix a) {
 /// The runs of threshold rows whose recall quantiles alpha must all meet.
 constexpr int64_t kRecallFolds = 8;
 
-/// What thresholds `-b - alpha sigma` give on a set of rows.
+/// What a predictor gives on a set of rows.
 struct Measured {
   double recall = 1, magnitudeRecall = 1, density = 0, trueDensity = 0;
 };
+
+/// Counts (row, neuron) pairs, each with its pre-activation `z` and
+/// whether the predictor turns the neuron on, into a Measured.
+struct Tally {
+  int64_t pairs = 0, active = 0, kept = 0, predicted = 0;
+  double activeSum = 0, keptSum = 0;
+
+  void add(double z, bool on) {
+    ++pairs;
+    predicted += on;
+    if (z > 0) {
+      ++active;
+      activeSum += z;
+      kept += on;
+      keptSum += on ? z : 0.0;
+    }
+  }
+
+  Measured result() const {
+    Measured m;
+    if (active) {
+      m.recall = double(kept) / active;
+      m.magnitudeRecall = activeSum > 0 ? keptSum / activeSum : 1.0;
+    }
+    m.density = pairs ? double(predicted) / pairs : 0;
+    m.trueDensity = pairs ? double(active) / pairs : 0;
+    return m;
+  }
+};
+
+/// The dense FFN's weight elements and one predicted neuron's, as
+/// `options` give them or a plain FFN's (2 D N and 2 D).
+std::pair<int64_t, int64_t> ffnElements(const PredictorOptions &options,
+                                        int64_t d, int64_t n) {
+  return {options.denseElements > 0 ? options.denseElements : 2 * d * n,
+          options.perNeuronElements > 0 ? options.perNeuronElements : 2 * d};
+}
+
+/// The cost model's weight reads of a predictor of `rank` at `density`
+/// over the dense FFN's.
+double relativeReads(int64_t rank, double density, int64_t d, int64_t n,
+                     std::pair<int64_t, int64_t> elements) {
+  return (double(rank) * (d + n) + density * n * elements.second) /
+         double(elements.first);
+}
 
 } // namespace
 
@@ -235,10 +280,8 @@ mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
   int64_t subspaceRows = fitRows >= 8 ? fitRows / 2 : fitRows;
   int64_t thresholdBegin = fitRows >= 8 ? subspaceRows : 0;
   int64_t thresholdRows = fitRows - thresholdBegin;
-  int64_t denseElements =
-      options.denseElements > 0 ? options.denseElements : 2 * d * n;
-  int64_t perNeuron =
-      options.perNeuronElements > 0 ? options.perNeuronElements : 2 * d;
+  std::pair<int64_t, int64_t> elements = ffnElements(options, d, n);
+  int64_t denseElements = elements.first;
 
   // The pre-activations without bias, A = X W (rows x N).
   // (In blocks of 8 rows per pass over W, and of 1024 columns, so that the
@@ -410,29 +453,12 @@ mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
     return std::isfinite(alpha) ? alpha : 0.0;
   };
   auto measure = [&](double alpha, int64_t begin, int64_t end) {
-    Measured m;
-    int64_t active = 0, kept = 0, predicted = 0;
-    double activeSum = 0, keptSum = 0;
+    Tally tally;
     for (int64_t i = begin; i < end; ++i)
-      for (int64_t j = 0; j < n; ++j) {
-        double z = a[i * n + j] + biasAt(j);
-        bool on = scores[i * n + j] + biasAt(j) + alpha * sigma[j] > 0;
-        predicted += on;
-        if (z > 0) {
-          ++active;
-          activeSum += z;
-          kept += on;
-          keptSum += on ? z : 0.0;
-        }
-      }
-    int64_t pairs = (end - begin) * n;
-    if (active) {
-      m.recall = double(kept) / active;
-      m.magnitudeRecall = activeSum > 0 ? keptSum / activeSum : 1.0;
-    }
-    m.density = pairs ? double(predicted) / pairs : 0;
-    m.trueDensity = pairs ? double(active) / pairs : 0;
-    return m;
+      for (int64_t j = 0; j < n; ++j)
+        tally.add(a[i * n + j] + biasAt(j),
+                  scores[i * n + j] + biasAt(j) + alpha * sigma[j] > 0);
+    return tally.result();
   };
 
   // The basis with each vector contiguous, for the score updates.
@@ -452,8 +478,7 @@ mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
     built = r;
     double alpha = fitAlpha();
     Measured fit = measure(alpha, thresholdBegin, fitRows);
-    double cost = (double(r) * (d + n) + fit.density * n * perNeuron) /
-                  double(denseElements);
+    double cost = relativeReads(r, fit.density, d, n, elements);
     if (cost < bestCost) {
       bestCost = cost;
       best.rank = r;
@@ -472,9 +497,7 @@ mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
   best.n = n;
   best.fitRows = fitRows;
   best.heldOutRows = heldOut;
-  best.relativeCost =
-      (double(best.rank) * (d + n) + best.density * n * perNeuron) /
-      double(denseElements);
+  best.relativeCost = relativeReads(best.rank, best.density, d, n, elements);
   best.u.resize(d * best.rank);
   best.v.resize(best.rank * n);
   for (int64_t k = 0; k < d; ++k)
@@ -484,4 +507,56 @@ mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
     for (int64_t j = 0; j < n; ++j)
       best.v[c * n + j] = static_cast<float>(basisT.row(c)[j]);
   return best;
+}
+
+bool mlir::sieve::measurePredictor(const float *w, int64_t d, int64_t n,
+                                   const float *bias, const float *x,
+                                   int64_t rows,
+                                   const PredictorOptions &options,
+                                   PredictorFit &fit, std::string &error) {
+  int64_t r = fit.rank;
+  if (d <= 0 || n <= 0 || r <= 0 ||
+      fit.u.size() != static_cast<size_t>(d * r) ||
+      fit.v.size() != static_cast<size_t>(r * n) ||
+      fit.thresholds.size() != static_cast<size_t>(n)) {
+    error = "the predictor's sizes do not match the FFN's";
+    return false;
+  }
+  if (rows <= 0) {
+    error = "no calibration rows";
+    return false;
+  }
+  fit.d = d;
+  fit.n = n;
+  // Row by row: the pre-activations x W + b, the projection p = x u and
+  // the scores p v.
+  Tally tally;
+  std::vector<float> z(n), p(r), score(n);
+  for (int64_t i = 0; i < rows; ++i) {
+    const float *xi = x + i * d;
+    std::fill(z.begin(), z.end(), 0.0f);
+    std::fill(p.begin(), p.end(), 0.0f);
+    std::fill(score.begin(), score.end(), 0.0f);
+    for (int64_t k = 0; k < d; ++k) {
+      if (xi[k] == 0.0f)
+        continue;
+      axpyf(xi[k], w + k * n, z.data(), n);
+      axpyf(xi[k], fit.u.data() + k * r, p.data(), r);
+    }
+    for (int64_t c = 0; c < r; ++c)
+      axpyf(p[c], fit.v.data() + c * n, score.data(), n);
+    for (int64_t j = 0; j < n; ++j)
+      tally.add(double(z[j]) + (bias ? bias[j] : 0.0f),
+                score[j] > fit.thresholds[j]);
+  }
+  Measured m = tally.result();
+  fit.recall = m.recall;
+  fit.magnitudeRecall = m.magnitudeRecall;
+  fit.density = m.density;
+  fit.trueDensity = m.trueDensity;
+  fit.fitRows = 0;
+  fit.heldOutRows = rows;
+  fit.relativeCost =
+      relativeReads(r, fit.density, d, n, ffnElements(options, d, n));
+  return true;
 }

@@ -96,6 +96,8 @@ bool toOptions(const SieveCompileOptions *in, CompileOptions &out,
   out.calibration.randomRuns = in->calibrateRandom;
   out.predictorRecall = in->predictorRecall;
   out.predictorRank = in->predictorRank;
+  if (in->predictors)
+    out.predictorsFile = in->predictors;
   error = verifyCompileOptions(out);
   return error.empty();
 }

@@ -82,7 +82,16 @@ SparsityFlags::SparsityFlags(cl::OptionCategory &category)
           "predictor-rank",
           cl::desc("With --sparsity=approx: the rank of every predictor "
                    "(default 0: the cost model picks it per FFN)"),
-          cl::value_desc("R"), cl::init(0), cl::cat(category)) {}
+          cl::value_desc("R"), cl::init(0), cl::cat(category)),
+      predictors(
+          "predictors",
+          cl::desc("With --sparsity=approx: use the trained predictors in "
+                   "this ONNX file's initializers instead of fitting them "
+                   "(N.fc1.weight [r, D], N.fc2.weight [F, r], optional "
+                   "N.fc2.bias [F] for the FFN whose ReLU node is N; a "
+                   "neuron is predicted active when x fc1^T fc2^T + bias > "
+                   "0); the calibration inputs measure their recall"),
+          cl::value_desc("file.onnx"), cl::cat(category)) {}
 
 std::string SparsityFlags::apply(CompileOptions &compile) const {
   CPUPipelineOptions &options = compile.pipeline;
@@ -95,6 +104,7 @@ std::string SparsityFlags::apply(CompileOptions &compile) const {
   compile.calibration.randomRuns = calibrateRandom;
   compile.predictorRecall = predictorRecall;
   compile.predictorRank = predictorRank;
+  compile.predictorsFile = predictors;
   options.profile = profile;
   if (activationDensityLimit.getNumOccurrences())
     options.activationDensityLimit = activationDensityLimit;

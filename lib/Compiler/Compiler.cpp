@@ -76,9 +76,14 @@ std::string mlir::sieve::verifyCompileOptions(const CompileOptions &options) {
   bool approx = options.pipeline.sparsity == SparsityMode::Approx;
   if (!approx && !options.calibration.empty())
     return "--calibrate and --calibrate-random are used by --sparsity=approx";
-  if (!approx && (options.predictorRecall != 0.99 || options.predictorRank))
-    return "--predictor-recall and --predictor-rank are used by "
-           "--sparsity=approx";
+  if (!approx && (options.predictorRecall != 0.99 || options.predictorRank ||
+                  !options.predictorsFile.empty()))
+    return "--predictor-recall, --predictor-rank and --predictors are used "
+           "by --sparsity=approx";
+  if (!options.predictorsFile.empty() &&
+      !llvm::sys::fs::is_regular_file(options.predictorsFile))
+    return "--predictors: '" + options.predictorsFile +
+           "' is not a readable file";
   if (!(options.predictorRecall > 0 && options.predictorRecall <= 1))
     return "--predictor-recall must be in (0, 1], got " +
            std::to_string(options.predictorRecall);

@@ -24,9 +24,11 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
+#include <map>
 #include <random>
 
 using namespace mlir;
@@ -103,6 +105,120 @@ findSites(ModuleOp module, std::vector<std::string> *refused = nullptr) {
     sites.push_back(site);
   });
   return sites;
+}
+
+/// A trained predictor from --predictors: the initializers N.fc1.weight
+/// [r, D], N.fc2.weight [F, r] and N.fc2.bias [F] (null: none) of one FFN.
+struct TrainedPredictor {
+  const HostTensor *fc1 = nullptr, *fc2 = nullptr, *bias = nullptr;
+};
+
+/// The trained predictors of `initializers` (read from `path`), by site
+/// index, each checked against its FFN's shapes. Returns false with
+/// `error` set on an initializer that names no site or has the wrong
+/// shape or type.
+bool matchTrainedPredictors(
+    llvm::StringRef path,
+    const std::vector<std::pair<std::string, HostTensor>> &initializers,
+    llvm::ArrayRef<PredictorSite> sites,
+    std::map<size_t, TrainedPredictor> &trained, std::string &error) {
+  llvm::StringMap<size_t> siteByName;
+  std::string names;
+  for (auto [i, site] : llvm::enumerate(sites)) {
+    std::string name = onnxNodeName(site.relu->getLoc());
+    if (name.empty())
+      continue;
+    siteByName[name] = i;
+    names += (names.empty() ? "'" : ", '") + name + "'";
+  }
+  auto fail = [&](const llvm::Twine &why) {
+    error = "--predictors: '" + path.str() + "': " + why.str();
+    return false;
+  };
+  for (const auto &[name, tensor] : initializers) {
+    llvm::StringRef ref(name);
+    llvm::StringRef node;
+    const HostTensor **slot = nullptr;
+    TrainedPredictor *entry = nullptr;
+    auto take = [&](llvm::StringRef suffix) {
+      if (!ref.ends_with(suffix))
+        return false;
+      node = ref.drop_back(suffix.size());
+      return true;
+    };
+    bool fc1 = take(".fc1.weight"), fc2 = !fc1 && take(".fc2.weight"),
+         bias = !fc1 && !fc2 && take(".fc2.bias");
+    if (!fc1 && !fc2 && !bias) {
+      if (ref.ends_with(".fc1.bias"))
+        return fail("'" + name +
+                    "': a bias between the predictor's two layers is not "
+                    "supported (Sieve's predictors are linear: a neuron is "
+                    "predicted active when x fc1^T fc2^T + fc2.bias > 0)");
+      return fail("initializer '" + name +
+                  "' is not N.fc1.weight, N.fc2.weight or N.fc2.bias for "
+                  "the ReLU node N of an FFN");
+    }
+    auto it = siteByName.find(node);
+    if (it == siteByName.end())
+      return fail("'" + name + "': '" + node +
+                  "' is no ReLU node of an FFN a predictor can drive" +
+                  (names.empty() ? std::string(" (the model has none)")
+                                 : " (those are " + names + ")"));
+    entry = &trained[it->second];
+    slot = fc1 ? &entry->fc1 : fc2 ? &entry->fc2 : &entry->bias;
+    if (tensor.kind != ElementKind::Float)
+      return fail("'" + name + "' is not float32");
+    *slot = &tensor;
+  }
+  for (auto &[index, entry] : trained) {
+    std::string node = onnxNodeName(sites[index].relu->getLoc());
+    if (!entry.fc1 || !entry.fc2)
+      return fail("'" + node + "' needs both " + node + ".fc1.weight and " +
+                  node + ".fc2.weight");
+    auto wt = cast<RankedTensorType>(sites[index].proj.weight.getType());
+    int64_t d = wt.getDimSize(0), n = wt.getDimSize(1);
+    int64_t r = entry.fc1->shape.size() == 2 ? entry.fc1->shape[0] : -1;
+    auto shapeText = [](llvm::ArrayRef<int64_t> shape) {
+      std::string text = "[";
+      for (auto [i, dim] : llvm::enumerate(shape))
+        text += (i ? ", " : "") + std::to_string(dim);
+      return text + "]";
+    };
+    if (r <= 0 || entry.fc1->shape[1] != d)
+      return fail("'" + node + ".fc1.weight' has shape " +
+                  shapeText(entry.fc1->shape) + ", not [r, " +
+                  std::to_string(d) + "] (r > 0: the rank; " +
+                  std::to_string(d) + ": the FFN's input features)");
+    if (entry.fc2->shape != std::vector<int64_t>{n, r})
+      return fail("'" + node + ".fc2.weight' has shape " +
+                  shapeText(entry.fc2->shape) + ", not [" + std::to_string(n) +
+                  ", " + std::to_string(r) + "] (the FFN's neurons, the rank)");
+    if (entry.bias && entry.bias->shape != std::vector<int64_t>{n})
+      return fail("'" + node + ".fc2.bias' has shape " +
+                  shapeText(entry.bias->shape) + ", not [" + std::to_string(n) +
+                  "]");
+  }
+  return true;
+}
+
+/// A trained predictor as a fit: u = fc1^T, v = fc2^T, thresholds -bias.
+PredictorFit trainedFit(const TrainedPredictor &t) {
+  PredictorFit fit;
+  int64_t r = t.fc1->shape[0], d = t.fc1->shape[1], n = t.fc2->shape[0];
+  fit.rank = r;
+  fit.u.resize(d * r);
+  fit.v.resize(r * n);
+  fit.thresholds.assign(n, 0.0f);
+  for (int64_t c = 0; c < r; ++c)
+    for (int64_t k = 0; k < d; ++k)
+      fit.u[k * r + c] = static_cast<float>(t.fc1->at(c * d + k));
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t c = 0; c < r; ++c)
+      fit.v[c * n + j] = static_cast<float>(t.fc2->at(j * r + c));
+  if (t.bias)
+    for (int64_t j = 0; j < n; ++j)
+      fit.thresholds[j] = -static_cast<float>(t.bias->at(j));
+  return fit;
 }
 
 /// Calibration rows of one site's projection input: a uniform sample of at
@@ -300,8 +416,21 @@ bool mlir::sieve::fitPredictors(ModuleOp module,
             "predict (the exact rewrites still apply)");
     return true;
   }
-  std::vector<std::vector<HostTensor>> sets;
   std::string error;
+  // Trained predictors (--predictors), checked before any calibration run.
+  std::vector<std::pair<std::string, HostTensor>> initializers;
+  std::map<size_t, TrainedPredictor> trained;
+  if (!options.predictorsFile.empty() &&
+      (!readModelInitializers(options.predictorsFile, initializers, error,
+                              options.maxTensorBytes) ||
+       !matchTrainedPredictors(options.predictorsFile, initializers, sites,
+                               trained, error))) {
+    if (!llvm::StringRef(error).starts_with("--predictors"))
+      error = "--predictors: " + error;
+    message(MessageKind::Error, error);
+    return false;
+  }
+  std::vector<std::vector<HostTensor>> sets;
   if (!calibrationInputSets(options.calibration, signature, sets, error)) {
     message(MessageKind::Error, error);
     return false;
@@ -400,9 +529,19 @@ bool mlir::sieve::fitPredictors(ModuleOp module,
     fitOptions.rank = options.predictorRank;
     fitOptions.perNeuronElements = site.perNeuron;
     fitOptions.denseElements = site.dense;
-    std::optional<PredictorFit> fit =
-        fitPredictor(w->data(), d, n, bias ? bias->data() : nullptr, x.data(),
-                     rows, fitOptions, error);
+    std::optional<PredictorFit> fit;
+    auto found = trained.find(i);
+    if (found != trained.end()) {
+      // A trained predictor: measured on every calibration row (it was
+      // fitted on none of them).
+      fit = trainedFit(found->second);
+      if (!measurePredictor(w->data(), d, n, bias ? bias->data() : nullptr,
+                            x.data(), rows, fitOptions, *fit, error))
+        fit.reset();
+    } else {
+      fit = fitPredictor(w->data(), d, n, bias ? bias->data() : nullptr,
+                         x.data(), rows, fitOptions, error);
+    }
     if (!fit) {
       message(MessageKind::Remark, node + ": no predictor (" + error + ")");
       continue;
@@ -415,6 +554,20 @@ bool mlir::sieve::fitPredictors(ModuleOp module,
                            floatsAttr(ctx, {n}, fit->thresholds),
                            b.getF64FloatAttr(fit->recall),
                            b.getF64FloatAttr(fit->density)));
+    if (found != trained.end()) {
+      message(MessageKind::Note,
+              llvm::formatv(
+                  "{0}: trained predictor of rank {1} from '{2}', measured "
+                  "on {3} calibration rows: recall {4:P1} (of the "
+                  "activation mass {5:P1}), predicted density {6:P1} "
+                  "(truly active {7:P1}); estimated weight reads {8:P0} of "
+                  "the dense {9}FFN",
+                  node, fit->rank, options.predictorsFile, fit->heldOutRows,
+                  fit->recall, fit->magnitudeRecall, fit->density,
+                  fit->trueDensity, fit->relativeCost,
+                  site.gated ? "gated " : ""));
+      continue;
+    }
     message(MessageKind::Note,
             llvm::formatv(
                 "{0}: predictor of rank {1} fitted on {2} calibration "

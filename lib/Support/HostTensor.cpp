@@ -339,6 +339,36 @@ bool mlir::sieve::readTensorProtoFile(llvm::StringRef path, HostTensor &tensor,
                           maxBytes);
 }
 
+bool mlir::sieve::readModelInitializers(
+    llvm::StringRef path,
+    std::vector<std::pair<std::string, HostTensor>> &initializers,
+    std::string &error, int64_t maxBytes) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    error = "cannot read '" + path.str() + "': " + buffer.getError().message();
+    return false;
+  }
+  llvm::StringRef bytes = (*buffer)->getBuffer();
+  ::onnx::ModelProto model;
+  if (bytes.empty() || bytes.size() > static_cast<size_t>(INT_MAX) ||
+      !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    error = "'" + path.str() + "' is not a valid ONNX model";
+    return false;
+  }
+  initializers.clear();
+  for (const ::onnx::TensorProto &proto : model.graph().initializer()) {
+    HostTensor tensor;
+    if (!decodeTensorProto(proto, tensor, error, maxBytes)) {
+      error =
+          "'" + path.str() + "': initializer '" + proto.name() + "': " + error;
+      return false;
+    }
+    initializers.emplace_back(proto.name(), std::move(tensor));
+  }
+  return true;
+}
+
 //===----------------------------------------------------------------------===//
 // .npy
 //===----------------------------------------------------------------------===//

@@ -51,7 +51,7 @@ def _options(sparsity="off", profile=None, activation_density_limit=None,
              weight_density_limit=None, target=None, cpu=None, features=None,
              entry=None, vectorize=True, max_tensor_bytes=None, threads=0,
              calibrate=None, calibrate_random=0, predictor_recall=0.99,
-             predictor_rank=0):
+             predictor_rank=0, predictors=None):
     if sparsity not in SPARSITY_MODES:
         raise ValueError("sparsity must be one of %s, got %r" %
                          (", ".join(SPARSITY_MODES), sparsity))
@@ -100,6 +100,7 @@ def _options(sparsity="off", profile=None, activation_density_limit=None,
         raise ValueError("predictor_rank must be a non-negative integer, got %r"
                          % (predictor_rank,))
     options.predictorRank = predictor_rank
+    options.predictors = text(predictors)
     return options, keep
 
 
@@ -142,6 +143,9 @@ class InferenceSession:
       the inputs) and/or a number of random input sets.
     predictor_recall, predictor_rank: with sparsity="approx", the recall the
       predictors aim at (default 0.99) and their rank (0: the cost model).
+    predictors: with sparsity="approx", an ONNX file whose initializers are
+      trained predictors to use instead of fitted ones (docs/predictors.md);
+      the calibration inputs measure them.
     profile: with sparsity="auto", a `sieve-analyze --json` report.
     threads: the threads the compiled code runs on; 0 (the default, as
       onnxruntime's): every physical core; 1: single-threaded code. Large
@@ -154,14 +158,16 @@ class InferenceSession:
     def __init__(self, model, sparsity="off", threads=0, profile=None,
                  activation_density_limit=None, weight_density_limit=None,
                  vectorize=True, max_tensor_bytes=None, calibrate=None,
-                 calibrate_random=0, predictor_recall=0.99, predictor_rank=0):
+                 calibrate_random=0, predictor_recall=0.99, predictor_rank=0,
+                 predictors=None):
         options, keep = _options(sparsity, profile, activation_density_limit,
                                  weight_density_limit, vectorize=vectorize,
                                  max_tensor_bytes=max_tensor_bytes,
                                  threads=threads, calibrate=calibrate,
                                  calibrate_random=calibrate_random,
                                  predictor_recall=predictor_recall,
-                                 predictor_rank=predictor_rank)
+                                 predictor_rank=predictor_rank,
+                                 predictors=predictors)
         error = ctypes.c_void_p()
         with tempfile.TemporaryDirectory(prefix="sieve-") as tmp:
             path = _model_path(model, tmp)
@@ -275,7 +281,7 @@ def compile(model, output, target="x86_64", cpu="generic", features=None,
             sparsity="off", profile=None, activation_density_limit=None,
             weight_density_limit=None, entry=None, max_tensor_bytes=None,
             threads=0, calibrate=None, calibrate_random=0,
-            predictor_recall=0.99, predictor_rank=0):
+            predictor_recall=0.99, predictor_rank=0, predictors=None):
     """Compiles `model` ahead of time to `output` (.o or .so with a .h
     header, .ll, .mlir), as `sievec` does. Returns `output`. `threads` and
     the approx options as for InferenceSession (an object file for several
@@ -287,7 +293,8 @@ def compile(model, output, target="x86_64", cpu="generic", features=None,
                              threads=threads, calibrate=calibrate,
                              calibrate_random=calibrate_random,
                              predictor_recall=predictor_recall,
-                             predictor_rank=predictor_rank)
+                             predictor_rank=predictor_rank,
+                             predictors=predictors)
     error = ctypes.c_void_p()
     with tempfile.TemporaryDirectory(prefix="sieve-") as tmp:
         path = _model_path(model, tmp)

@@ -32,6 +32,7 @@ class SieveCompileOptions(ctypes.Structure):
         ("calibrateRandom", ctypes.c_uint),
         ("predictorRecall", ctypes.c_double),
         ("predictorRank", ctypes.c_int64),
+        ("predictors", ctypes.c_char_p),
     ]
 
 

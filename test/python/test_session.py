@@ -162,6 +162,28 @@ def test_approx_with_calibration(tmp_path):
     want = ort_run(model, {"x": x})[0]
     assert np.linalg.norm(got - want) / np.linalg.norm(want) < 0.2
 
+    # A trained predictor (predictors=) that predicts no neuron active:
+    # only the down projection's bias is left.
+    from onnx import TensorProto, helper, numpy_helper
+    tensors = {"relu.fc1.weight": np.zeros((8, 64), np.float32),
+               "relu.fc2.weight": np.zeros((256, 8), np.float32),
+               "relu.fc2.bias": -np.ones(256, np.float32)}
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["in"], ["out"])], "predictors",
+        [helper.make_tensor_value_info("in", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1])],
+        [numpy_helper.from_array(a, n) for n, a in tensors.items()])
+    predictors = str(tmp_path / "predictors.onnx")
+    onnx.save(helper.make_model(graph), predictors)
+    session = sieve.InferenceSession(model, sparsity="approx", calibrate_random=16,
+                                     predictors=predictors,
+                                     activation_density_limit=1.0, threads=1)
+    b2 = {t.name: numpy_helper.to_array(t) for t in onnx.load(model).graph.initializer}["b2"]
+    np.testing.assert_allclose(session.run(None, {"x": x})[0][0, 0], b2, rtol=1e-6)
+    with pytest.raises(sieve.SieveError, match="--predictors: .* is not a readable file"):
+        sieve.InferenceSession(model, sparsity="approx", calibrate_random=16,
+                               predictors=str(tmp_path / "missing.onnx"))
+
 
 def test_threads_and_concurrent_sessions(tmp_path):
     """threads=0, 1 and 2 give the same results, on an FFN large enough for

@@ -154,6 +154,48 @@ TEST(Predictor, ThresholdsFollowTheScores) {
   EXPECT_NEAR(double(kept) / active, fit->recall, 1e-3);
 }
 
+TEST(Predictor, MeasuresATrainedPredictor) {
+  // A predictor fitted elsewhere, measured on the rows a fit held out:
+  // the same recall and density as the fit measured there.
+  Layer layer(64, 128, 4, 0.1, 0.2, 400, 5);
+  std::string error;
+  auto fit =
+      fitPredictor(layer.w.data(), layer.d, layer.n, layer.bias.data(),
+                   layer.x.data(), layer.rows, PredictorOptions(), error);
+  ASSERT_TRUE(fit) << error;
+  PredictorFit trained;
+  trained.rank = fit->rank;
+  trained.u = fit->u;
+  trained.v = fit->v;
+  trained.thresholds = fit->thresholds;
+  int64_t first = layer.rows - fit->heldOutRows;
+  ASSERT_TRUE(
+      measurePredictor(layer.w.data(), layer.d, layer.n, layer.bias.data(),
+                       layer.x.data() + first * layer.d, fit->heldOutRows,
+                       PredictorOptions(), trained, error))
+      << error;
+  EXPECT_EQ(trained.heldOutRows, fit->heldOutRows);
+  EXPECT_EQ(trained.fitRows, 0);
+  EXPECT_NEAR(trained.recall, fit->recall, 1e-3);
+  EXPECT_NEAR(trained.magnitudeRecall, fit->magnitudeRecall, 1e-3);
+  EXPECT_NEAR(trained.density, fit->density, 1e-3);
+  EXPECT_NEAR(trained.trueDensity, fit->trueDensity, 1e-9);
+  EXPECT_NEAR(trained.relativeCost, fit->relativeCost, 1e-3);
+  // Thresholds that predict nothing: no recall, no density.
+  trained.thresholds.assign(layer.n, 1e30f);
+  ASSERT_TRUE(measurePredictor(layer.w.data(), layer.d, layer.n,
+                               layer.bias.data(), layer.x.data(), layer.rows,
+                               PredictorOptions(), trained, error));
+  EXPECT_EQ(trained.recall, 0.0);
+  EXPECT_EQ(trained.density, 0.0);
+  // Sizes that do not match the FFN's.
+  trained.v.pop_back();
+  EXPECT_FALSE(measurePredictor(layer.w.data(), layer.d, layer.n,
+                                layer.bias.data(), layer.x.data(), layer.rows,
+                                PredictorOptions(), trained, error));
+  EXPECT_EQ(error, "the predictor's sizes do not match the FFN's");
+}
+
 TEST(Predictor, RejectsBadInputs) {
   std::vector<float> w(8, 1.0f), x(4, 1.0f);
   std::string error;

@@ -66,8 +66,9 @@ struct PredictorFit {
 /// finder with two power iterations and a Rayleigh-Ritz rotation), and
 /// `u = W v^T`. Thresholds: `-b_j - alpha * sigma_j`, with `sigma_j` the
 /// standard deviation of neuron j's prediction error and one `alpha` for all
-/// neurons, the quantile that reaches the target recall. The fitting rows
-/// are split in two: the subspace comes from the first half, the errors,
+/// neurons, the least that reaches the target recall on each of 8 runs of
+/// consecutive threshold rows (calibration text is not uniform). The fitting
+/// rows are split in two: the subspace comes from the first half, the errors,
 /// `alpha` and the rank from the second (errors on the rows a subspace was
 /// fitted to understate those on new rows); the held-out rows only measure.
 /// Returns nullopt with `error` set on inconsistent sizes or no rows.
@@ -76,6 +77,17 @@ std::optional<PredictorFit> fitPredictor(const float *w, int64_t d, int64_t n,
                                          int64_t rows,
                                          const PredictorOptions &options,
                                          std::string &error);
+
+/// Measures a predictor fitted elsewhere (a user's trained one: `fit.rank`,
+/// `fit.u`, `fit.v` and `fit.thresholds` set) of `relu(x W + b)` on all
+/// `rows` calibration rows, none of which it was fitted on: sets the
+/// recall, the activation-mass recall, the predicted and the true density
+/// (`heldOutRows` = rows) and the relative cost, with `options`' element
+/// counts. Returns false with `error` set on sizes that do not match.
+bool measurePredictor(const float *w, int64_t d, int64_t n, const float *bias,
+                      const float *x, int64_t rows,
+                      const PredictorOptions &options, PredictorFit &fit,
+                      std::string &error);
 
 } // namespace mlir::sieve
 

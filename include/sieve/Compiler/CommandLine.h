@@ -38,6 +38,7 @@ private:
   llvm::cl::opt<unsigned> calibrateRandom;
   llvm::cl::opt<double> predictorRecall;
   llvm::cl::opt<int64_t> predictorRank;
+  llvm::cl::opt<std::string> predictors;
 };
 
 /// --target, --mcpu, --mattr, --gpu-arch, --entry.

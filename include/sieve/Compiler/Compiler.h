@@ -94,6 +94,12 @@ struct CompileOptions {
   CalibrationOptions calibration;
   double predictorRecall = 0.99;
   int64_t predictorRank = 0;
+  /// With sparsity=approx: an ONNX file whose initializers are trained
+  /// predictors to use instead of fitting one (`N.fc1.weight` [r, D],
+  /// `N.fc2.weight` [F, r], optionally `N.fc2.bias` [F], for the FFN whose
+  /// ReLU node is named N; docs/predictors.md). The calibration inputs
+  /// measure them; FFNs without one get a fitted predictor.
+  std::string predictorsFile;
 };
 
 /// Checks `options` before any work: the target architecture, threads

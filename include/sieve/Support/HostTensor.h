@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace onnx {
@@ -66,6 +67,14 @@ std::string checkTensorSize(llvm::ArrayRef<int64_t> shape, int64_t elementBytes,
 /// Tensors larger than `maxBytes` (0: defaultMaxTensorBytes()) are refused.
 bool readTensorProtoFile(llvm::StringRef path, HostTensor &tensor,
                          std::string &error, int64_t maxBytes = 0);
+
+/// Reads the initializers of the ONNX model file at `path` (its graph's,
+/// embedded data only), by name in file order; `maxBytes` as for
+/// readTensorProtoFile, per tensor. Returns false with `error` set.
+bool readModelInitializers(
+    llvm::StringRef path,
+    std::vector<std::pair<std::string, HostTensor>> &initializers,
+    std::string &error, int64_t maxBytes = 0);
 
 /// Reads a numpy .npy file (little-endian, C order); `maxBytes` as for
 /// readTensorProtoFile.
