@@ -252,6 +252,9 @@ def mnist(rng):
 # Activation sparsity: (batch, d, d_ff) at each density.
 SPARSE_SHAPES = [(1, 4096, 11008), (1, 1024, 4096), (8, 4096, 11008), (8, 1024, 4096)]
 SPARSE_DENSITIES = [1.0, 0.5, 0.2, 0.1, 0.05]
+# Between them, for the break-even sweeps (--sparse-limit 1): selected by
+# full name only, e.g. --only relu-ffn-4096x11008-b1-d30.
+SWEEP_DENSITIES = [0.8, 0.6, 0.4, 0.3]
 
 WORKLOADS = {
     "mnist-mlp": lambda rng: mnist(rng),
@@ -301,6 +304,11 @@ for _b, _d, _f in SPARSE_SHAPES:
     for _p in SPARSE_DENSITIES:
         WORKLOADS[f"relu-ffn-{_d}x{_f}-b{_b}-d{int(_p * 100)}"] = (
             lambda rng, b=_b, d=_d, f=_f, p=_p: relu_ffn_at_density(b, d, f, p, rng))
+SWEEP = {}
+for _b, _d, _f in SPARSE_SHAPES:
+    for _p in SWEEP_DENSITIES:
+        SWEEP[f"relu-ffn-{_d}x{_f}-b{_b}-d{int(_p * 100)}"] = (
+            lambda rng, b=_b, d=_d, f=_f, p=_p: relu_ffn_at_density(b, d, f, p, rng))
 
 
 def time_runs(fn, reps):
@@ -347,6 +355,11 @@ def main():
     parser.add_argument("--only", help="run workloads whose name contains this "
                                        "(comma-separated: any of these; a full "
                                        "workload name selects that one)")
+    parser.add_argument("--sparse-limit", type=float,
+                        help="--activation-density-limit for the exact builds of "
+                             "relu-ffn-* and gated-ffn-* (e.g. 1: the gathered path "
+                             "runs at every density, for measuring break-evens; "
+                             "default: the cost model's branch)")
     parser.add_argument("--markdown", help="also write the table as markdown here")
     args = parser.parse_args()
     threaded = max(args.threads + [args.sieve_threads or 1]) > 1
@@ -356,11 +369,13 @@ def main():
 
     rows, sparse_rows, gated_rows, pruned_rows = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, build in WORKLOADS.items():
+        parts = args.only.split(",") if args.only else []
+        chosen = {**WORKLOADS, **{n: b for n, b in SWEEP.items() if n in parts}}
+        for name, build in chosen.items():
             # A part that names a workload selects it alone; others match
             # as substrings.
-            if args.only and not any(part == name or (part not in WORKLOADS and part in name)
-                                     for part in args.only.split(",")):
+            if args.only and not any(part == name or (part not in chosen and part in name)
+                                     for part in parts):
                 continue
             rng = np.random.default_rng(0)
             model, feeds = build(rng)
@@ -407,8 +422,10 @@ def main():
                             upstream.append((fmt, got, kernel.prepare(feeds["x"])))
                 if name.startswith(("relu-ffn", "gated-ffn")):
                     sparse_lib = lib.replace(".so", "_exact.so")
+                    limit = ([f"--activation-density-limit={args.sparse_limit}"]
+                             if args.sparse_limit is not None else [])
                     sparse = SieveModel.compile(args.sievec, path, sparse_lib, "bench",
-                                                specs, ["--sparsity=exact", *flags])
+                                                specs, ["--sparsity=exact", *limit, *flags])
                 loaded += [sieve] + ([sparse] if sparse else [])
                 inputs = [feeds[i.name] for i in sess.get_inputs()]
 
