@@ -138,8 +138,6 @@ bool matchTrainedPredictors(
   for (const auto &[name, tensor] : initializers) {
     llvm::StringRef ref(name);
     llvm::StringRef node;
-    const HostTensor **slot = nullptr;
-    TrainedPredictor *entry = nullptr;
     auto take = [&](llvm::StringRef suffix) {
       if (!ref.ends_with(suffix))
         return false;
@@ -164,11 +162,10 @@ bool matchTrainedPredictors(
                   "' is no ReLU node of an FFN a predictor can drive" +
                   (names.empty() ? std::string(" (the model has none)")
                                  : " (those are " + names + ")"));
-    entry = &trained[it->second];
-    slot = fc1 ? &entry->fc1 : fc2 ? &entry->fc2 : &entry->bias;
     if (tensor.kind != ElementKind::Float)
       return fail("'" + name + "' is not float32");
-    *slot = &tensor;
+    TrainedPredictor &entry = trained[it->second];
+    (fc1 ? entry.fc1 : fc2 ? entry.fc2 : entry.bias) = &tensor;
   }
   for (auto &[index, entry] : trained) {
     std::string node = onnxNodeName(sites[index].relu->getLoc());

@@ -154,6 +154,7 @@ def main():
                         "relu.fc2.weight": fc2},
         "one layer": {"relu.fc1.weight": fc1},
         "other name": {"relu.weight": fc1},
+        "float64": {"relu.fc1.weight": fc1.astype(np.float64), "relu.fc2.weight": fc2},
     }
     for case, tensors in cases.items():
         save_predictor(bad, tensors)
