@@ -8,6 +8,7 @@
 #include "mlir/IR/BuiltinTypeInterfaces.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -47,6 +48,16 @@ double mlir::sieve::activationGatherLimit(int64_t batchRows,
                                           int64_t cacheBytes) {
   bool inCache = weightBytes >= 0 && weightBytes <= cacheBytes;
   return batchRows == 1 && inCache ? 0.15 : 0.5;
+}
+
+double mlir::sieve::expectedUnionDensity(llvm::ArrayRef<double> frequency,
+                                         int64_t rows) {
+  if (frequency.empty() || rows < 1)
+    return 0.0;
+  double sum = 0;
+  for (double p : frequency)
+    sum += 1.0 - std::pow(1.0 - std::clamp(p, 0.0, 1.0), double(rows));
+  return sum / double(frequency.size());
 }
 
 double mlir::sieve::predictedGatherLimit(int64_t batchRows, int64_t weightBytes,

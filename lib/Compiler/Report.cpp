@@ -35,6 +35,11 @@ using namespace mlir::sieve;
 
 namespace {
 
+/// The batch sizes of the report's union table, and the largest one its
+/// "sparse up to" column tries.
+constexpr int64_t kUnionBatches[] = {1, 4, 16, 64};
+constexpr int64_t kLargestUnionBatch = 1024;
+
 bool fail(const MessageHandler &onMessage, const llvm::Twine &message) {
   if (onMessage)
     onMessage(MessageKind::Error, message.str());
@@ -164,6 +169,7 @@ mlir::sieve::analyzeModel(llvm::StringRef modelPath,
       counter.value = op->getResult(0);
       counter.axis = neuronAxis(type);
       s.neurons = type.getShape()[counter.axis];
+      s.featureRows = counter.axis == type.getRank() - 1;
       report.sites.push_back(std::move(s));
       counters.push_back(std::move(counter));
     }
@@ -234,6 +240,13 @@ llvm::json::Value SparsityReport::toJSON() const {
       site["density"] = *s.density;
       site["rows"] = s.rows;
       site["neuron_frequency"] = llvm::json::Array(s.neuronFrequency);
+      if (s.featureRows) {
+        llvm::json::Object unions;
+        for (int64_t b : kUnionBatches)
+          unions[std::to_string(b)] =
+              expectedUnionDensity(s.neuronFrequency, b);
+        site["union_density"] = std::move(unions);
+      }
     }
     siteArray.push_back(std::move(site));
   }
@@ -273,4 +286,40 @@ void SparsityReport::print(llvm::raw_ostream &os) const {
   }
   if (sites.empty())
     os << "  (none)\n";
+
+  // What batching does to the sparse paths: the union of B independent
+  // rows' active neurons, from each neuron's rate.
+  bool unions = llvm::any_of(sites, [](const ActivationSiteReport &s) {
+    return s.density && s.featureRows;
+  });
+  if (!unions)
+    return;
+  double limit = activationGatherLimit(2, -1);
+  os << "\nActive neurons of a batch of B independent rows (the union the "
+        "sparse paths read; from each neuron's rate)\n";
+  os << llvm::formatv("  {0,-28}", "node");
+  for (int64_t b : kUnionBatches)
+    os << llvm::formatv(" {0,-8}", "B=" + std::to_string(b));
+  os << " sparse (<= " << formatPercent(limit, 0) << ") up to\n";
+  for (const ActivationSiteReport &s : sites) {
+    if (!s.density || !s.featureRows)
+      continue;
+    os << llvm::formatv("  {0,-28}", s.node);
+    for (int64_t b : kUnionBatches)
+      os << llvm::formatv(
+          " {0,-8}",
+          formatPercent(expectedUnionDensity(s.neuronFrequency, b), 1));
+    // The largest power-of-two batch whose union stays under the cost
+    // model's limit for several rows.
+    int64_t largest = 0;
+    for (int64_t b = 1; b <= kLargestUnionBatch; b *= 2)
+      if (expectedUnionDensity(s.neuronFrequency, b) <= limit)
+        largest = b;
+    os << " "
+       << (largest == 0 ? std::string("never")
+           : largest == kLargestUnionBatch
+               ? "B=" + std::to_string(largest) + " and more"
+               : "B=" + std::to_string(largest))
+       << "\n";
+  }
 }

@@ -56,6 +56,10 @@ struct ActivationSiteReport {
   std::optional<double> density;
   int64_t rows = 0;
   std::vector<double> neuronFrequency;
+  /// Whether the neurons are the last axis (a matmul's features: each row
+  /// a token or a sample, so that a batch's rows can be unioned), not the
+  /// channels of an image (each row a pixel).
+  bool featureRows = false;
 };
 
 struct SparsityReport {
