@@ -1,5 +1,6 @@
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize))" | FileCheck %s
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize{threads=2 min-chunk-cycles=1}))" | FileCheck %s --check-prefix=THREADS
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize{threads=2 min-chunk-cycles=20000}))" | FileCheck %s --check-prefix=SPLIT
 
 // A matmul: cache blocks of 128 columns x 256 reduction steps (capped by
 // the shape), then 8x32 register tiles with the reduction innermost; the
@@ -620,4 +621,30 @@ func.func @transpose_chunks(%x: tensor<64x196xf32>) -> tensor<196x64xf32> {
   %e = tensor.empty() : tensor<196x64xf32>
   %t = linalg.transpose ins(%x : tensor<64x196xf32>) outs(%e : tensor<196x64xf32>) permutation = [1, 0]
   return %t : tensor<196x64xf32>
+}
+
+// -----
+
+// A classifier-like product of one row whose 7 column tiles have no
+// divisor worth a chunk (a tile is ~8000 cycles, under min-chunk-cycles):
+// the first 6 tiles are split between the threads (two chunks of 96
+// columns), the last tile stays on the calling thread. Without threads it
+// is one product.
+// SPLIT-LABEL: func.func @classifier_columns
+// SPLIT:         tensor.extract_slice %arg1[0, 0] [1024, 192] [1, 1]
+// SPLIT:         scf.forall (%{{.*}}) = (0) to (192) step (96)
+// SPLIT:         tensor.insert_slice %{{.*}} into %{{.*}}[0, 0] [1, 192] [1, 1]
+// SPLIT:         tensor.extract_slice %arg1[0, 192] [1024, 32] [1, 1]
+// SPLIT-NOT:     scf.forall
+// SPLIT:         tensor.insert_slice %{{.*}} into %{{.*}}[0, 192] [1, 32] [1, 1]
+// CHECK-LABEL: func.func @classifier_columns
+// CHECK-NOT:     scf.forall
+// CHECK-NOT:     tensor.extract_slice %arg1[0, 192]
+// CHECK:         return
+func.func @classifier_columns(%a: tensor<1x1024xf32>, %b: tensor<1024x224xf32>) -> tensor<1x224xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x224xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x224xf32>) -> tensor<1x224xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<1x1024xf32>, tensor<1024x224xf32>) outs(%init : tensor<1x224xf32>) -> tensor<1x224xf32>
+  return %r : tensor<1x224xf32>
 }

@@ -62,6 +62,20 @@ def tall_matmul(rng):
     return model, {"x": rng.standard_normal((256, 64)).astype(np.float32)}
 
 
+def classifier(rng):
+    """A CNN's classifier, Gemm 1280 -> 1000 with a bias at batch 1: 31
+    column tiles of 32 (prime) and 8 columns, which the cost model splits
+    into 30 tiles the threads share and a rest on the calling thread."""
+    w = (rng.standard_normal((1000, 1280)) / 36).astype(np.float32)
+    b = rng.standard_normal(1000).astype(np.float32)
+    model = make_model(
+        [helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=1)],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1280])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1000])],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    return model, {"x": rng.standard_normal((1, 1280)).astype(np.float32)}
+
+
 def batch_matmul(rng):
     """Two activations (attention scores): linalg.batch_matmul."""
     model = make_model(
@@ -146,6 +160,7 @@ def main():
     ok &= check(args, "ffn-256x1024-b8", *ffn(8, 256, 1024, rng))
     ok &= check(args, "tall-matmul", *tall_matmul(rng))
     ok &= check(args, "batch-matmul", *batch_matmul(rng))
+    ok &= check(args, "classifier", *classifier(rng))
     ok &= check(args, "conv-pool", *conv_pool(rng))
     # The gather, forced whatever the density, at one row and a batch.
     for batch in (1, 4):

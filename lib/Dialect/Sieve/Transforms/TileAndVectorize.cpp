@@ -658,6 +658,24 @@ struct SieveTileAndVectorizePass
                                     ArrayRef<int64_t> ranges,
                                     ArrayRef<int64_t> steps,
                                     ArrayRef<int64_t> order) const {
+    int64_t cycles = estimatedCycles(op, ranges);
+    for (int64_t d : order) {
+      if (steps[d] <= 0 || ranges[d] % steps[d] != 0)
+        continue;
+      int64_t blocks = ranges[d] / steps[d];
+      int64_t chunks = sieve::planParallelChunks(blocks, cycles / blocks,
+                                                 threads, minChunkCycles);
+      if (chunks <= 1)
+        continue;
+      SmallVector<int64_t> sizes(ranges.size(), 0);
+      sizes[d] = ranges[d] / chunks;
+      return sizes;
+    }
+    return {};
+  }
+
+  /// The cost model's cycles for `op` over its static loop `ranges`.
+  int64_t estimatedCycles(linalg::LinalgOp op, ArrayRef<int64_t> ranges) const {
     // Saturating products: the estimate of a large op must not overflow.
     auto times = [](int64_t a, int64_t b) {
       return a > 0 && b > std::numeric_limits<int64_t>::max() / a
@@ -681,20 +699,44 @@ struct SieveTileAndVectorizePass
       bytes =
           std::min(std::numeric_limits<int64_t>::max() - size, bytes) + size;
     }
-    int64_t cycles = sieve::kernelCycles(multiplyAdds, bytes, vectorWidth);
-    for (int64_t d : order) {
-      if (steps[d] <= 0 || ranges[d] % steps[d] != 0)
+    return sieve::kernelCycles(multiplyAdds, bytes, vectorWidth);
+  }
+
+  /// With threads: the static 2-D matmuls among `ops` that would stay on
+  /// one thread only because their column tiles have no divisor worth a
+  /// chunk each (a classifier's 1000 columns: 31 tiles of 32 and a rest)
+  /// split into the most tiles that the threads share evenly, which
+  /// parallelize then splits, and the rest (fewer tiles than threads),
+  /// which stays on the calling thread.
+  SmallVector<linalg::LinalgOp>
+  splitForThreads(IRRewriter &rewriter, ArrayRef<linalg::LinalgOp> ops) const {
+    SmallVector<linalg::LinalgOp> result;
+    for (linalg::LinalgOp op : ops) {
+      result.push_back(op);
+      auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation());
+      if (threads <= 1 || !matmul || op.hasDynamicShape() ||
+          op->getParentOfType<scf::ForallOp>() || !parallelChunks(op).empty())
         continue;
-      int64_t blocks = ranges[d] / steps[d];
-      int64_t chunks = sieve::planParallelChunks(blocks, cycles / blocks,
-                                                 threads, minChunkCycles);
-      if (chunks <= 1)
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      int64_t step = columnTile(ranges[1]);
+      if (ranges[1] < ranges[0] || step <= 0 || ranges[1] % step != 0)
         continue;
-      SmallVector<int64_t> sizes(ranges.size(), 0);
-      sizes[d] = ranges[d] / chunks;
-      return sizes;
+      int64_t blocks = ranges[1] / step;
+      int64_t even = blocks - blocks % threads;
+      if (even < threads || even == blocks ||
+          sieve::planParallelChunks(even, estimatedCycles(op, ranges) / blocks,
+                                    threads, minChunkCycles) <= 1)
+        continue;
+      rewriter.setInsertionPoint(op);
+      auto [covered, rest] =
+          linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()), 1,
+                          rewriter.getIndexAttr(even * step));
+      if (!covered || !rest)
+        continue;
+      result.back() = cast<linalg::LinalgOp>(covered.getOperation());
+      result.push_back(cast<linalg::LinalgOp>(rest.getOperation()));
     }
-    return {};
+    return result;
   }
 
   /// With threads > 1: splits a static contraction, convolution or pooling
@@ -1341,6 +1383,7 @@ struct SieveTileAndVectorizePass
       (op.hasDynamicShape() ? dynamicOps : ops).push_back(op);
     });
     ops = peelColumns(rewriter, ops);
+    ops = splitForThreads(rewriter, ops);
     // The column pieces' weights as constants of their own, each packable.
     if (packPanels)
       sieve::splitConstantSlices(rewriter, getOperation());
