@@ -300,15 +300,12 @@ for _b, _d, _f in GATED_SHAPES:
     for _p in GATED_DENSITIES:
         WORKLOADS[f"gated-ffn-{_d}x{_f}-b{_b}-d{int(_p * 100)}"] = (
             lambda rng, b=_b, d=_d, f=_f, p=_p: gated_ffn_at_density(b, d, f, p, rng))
-for _b, _d, _f in SPARSE_SHAPES:
-    for _p in SPARSE_DENSITIES:
-        WORKLOADS[f"relu-ffn-{_d}x{_f}-b{_b}-d{int(_p * 100)}"] = (
-            lambda rng, b=_b, d=_d, f=_f, p=_p: relu_ffn_at_density(b, d, f, p, rng))
 SWEEP = {}
-for _b, _d, _f in SPARSE_SHAPES:
-    for _p in SWEEP_DENSITIES:
-        SWEEP[f"relu-ffn-{_d}x{_f}-b{_b}-d{int(_p * 100)}"] = (
-            lambda rng, b=_b, d=_d, f=_f, p=_p: relu_ffn_at_density(b, d, f, p, rng))
+for _table, _densities in ((WORKLOADS, SPARSE_DENSITIES), (SWEEP, SWEEP_DENSITIES)):
+    for _b, _d, _f in SPARSE_SHAPES:
+        for _p in _densities:
+            _table[f"relu-ffn-{_d}x{_f}-b{_b}-d{int(_p * 100)}"] = (
+                lambda rng, b=_b, d=_d, f=_f, p=_p: relu_ffn_at_density(b, d, f, p, rng))
 
 
 def time_runs(fn, reps):

@@ -250,6 +250,28 @@ double relativeReads(int64_t rank, double density, int64_t d, int64_t n,
          double(elements.first);
 }
 
+/// The pre-activations without bias, A = X W (rows x N), for W (D x N)
+/// and X (rows x D). (In blocks of 8 rows per pass over W, and of 1024
+/// columns, so that the rows' accumulators stay in cache.)
+std::vector<float> preActivations(const float *w, int64_t d, int64_t n,
+                                  const float *x, int64_t rows) {
+  std::vector<float> a(rows * n, 0.0f);
+  for (int64_t i0 = 0; i0 < rows; i0 += 8)
+    for (int64_t j0 = 0; j0 < n; j0 += 1024) {
+      int64_t j1 = std::min(n, j0 + 1024);
+      for (int64_t k = 0; k < d; ++k) {
+        const float *wk = w + k * n;
+        for (int64_t i = i0; i < std::min(rows, i0 + 8); ++i) {
+          float xk = x[i * d + k];
+          if (xk == 0.0f)
+            continue;
+          axpyf(xk, wk + j0, a.data() + i * n + j0, j1 - j0);
+        }
+      }
+    }
+  return a;
+}
+
 } // namespace
 
 std::optional<PredictorFit>
@@ -283,23 +305,7 @@ mlir::sieve::fitPredictor(const float *w, int64_t d, int64_t n,
   std::pair<int64_t, int64_t> elements = ffnElements(options, d, n);
   int64_t denseElements = elements.first;
 
-  // The pre-activations without bias, A = X W (rows x N).
-  // (In blocks of 8 rows per pass over W, and of 1024 columns, so that the
-  // rows' accumulators stay in cache.)
-  std::vector<float> a(rows * n, 0.0f);
-  for (int64_t i0 = 0; i0 < rows; i0 += 8)
-    for (int64_t j0 = 0; j0 < n; j0 += 1024) {
-      int64_t j1 = std::min(n, j0 + 1024);
-      for (int64_t k = 0; k < d; ++k) {
-        const float *wk = w + k * n;
-        for (int64_t i = i0; i < std::min(rows, i0 + 8); ++i) {
-          float xk = x[i * d + k];
-          if (xk == 0.0f)
-            continue;
-          axpyf(xk, wk + j0, a.data() + i * n + j0, j1 - j0);
-        }
-      }
-    }
+  std::vector<float> a = preActivations(w, d, n, x, rows);
 
   // Candidate ranks: powers of two from 8 whose predictor reads at most a
   // quarter of the dense weights (or the requested rank).
@@ -528,25 +534,22 @@ bool mlir::sieve::measurePredictor(const float *w, int64_t d, int64_t n,
   }
   fit.d = d;
   fit.n = n;
-  // Row by row: the pre-activations x W + b, the projection p = x u and
-  // the scores p v.
+  // The pre-activations (as the fit computes them), then per row the
+  // projection p = x u and the scores p v.
+  std::vector<float> a = preActivations(w, d, n, x, rows);
   Tally tally;
-  std::vector<float> z(n), p(r), score(n);
+  std::vector<float> p(r), score(n);
   for (int64_t i = 0; i < rows; ++i) {
     const float *xi = x + i * d;
-    std::fill(z.begin(), z.end(), 0.0f);
     std::fill(p.begin(), p.end(), 0.0f);
     std::fill(score.begin(), score.end(), 0.0f);
-    for (int64_t k = 0; k < d; ++k) {
-      if (xi[k] == 0.0f)
-        continue;
-      axpyf(xi[k], w + k * n, z.data(), n);
-      axpyf(xi[k], fit.u.data() + k * r, p.data(), r);
-    }
+    for (int64_t k = 0; k < d; ++k)
+      if (xi[k] != 0.0f)
+        axpyf(xi[k], fit.u.data() + k * r, p.data(), r);
     for (int64_t c = 0; c < r; ++c)
       axpyf(p[c], fit.v.data() + c * n, score.data(), n);
     for (int64_t j = 0; j < n; ++j)
-      tally.add(double(z[j]) + (bias ? bias[j] : 0.0f),
+      tally.add(double(a[i * n + j]) + (bias ? bias[j] : 0.0f),
                 score[j] > fit.thresholds[j]);
   }
   Measured m = tally.result();

@@ -132,7 +132,7 @@ bool matchTrainedPredictors(
     names += (names.empty() ? "'" : ", '") + name + "'";
   }
   auto fail = [&](const llvm::Twine &why) {
-    error = "--predictors: '" + path.str() + "': " + why.str();
+    error = "'" + path.str() + "': " + why.str();
     return false;
   };
   for (const auto &[name, tensor] : initializers) {
@@ -175,25 +175,20 @@ bool matchTrainedPredictors(
     auto wt = cast<RankedTensorType>(sites[index].proj.weight.getType());
     int64_t d = wt.getDimSize(0), n = wt.getDimSize(1);
     int64_t r = entry.fc1->shape.size() == 2 ? entry.fc1->shape[0] : -1;
-    auto shapeText = [](llvm::ArrayRef<int64_t> shape) {
-      std::string text = "[";
-      for (auto [i, dim] : llvm::enumerate(shape))
-        text += (i ? ", " : "") + std::to_string(dim);
-      return text + "]";
-    };
     if (r <= 0 || entry.fc1->shape[1] != d)
       return fail("'" + node + ".fc1.weight' has shape " +
-                  shapeText(entry.fc1->shape) + ", not [r, " +
+                  describeShape(entry.fc1->shape) + ", not [r, " +
                   std::to_string(d) + "] (r > 0: the rank; " +
                   std::to_string(d) + ": the FFN's input features)");
     if (entry.fc2->shape != std::vector<int64_t>{n, r})
       return fail("'" + node + ".fc2.weight' has shape " +
-                  shapeText(entry.fc2->shape) + ", not [" + std::to_string(n) +
-                  ", " + std::to_string(r) + "] (the FFN's neurons, the rank)");
+                  describeShape(entry.fc2->shape) + ", not [" +
+                  std::to_string(n) + ", " + std::to_string(r) +
+                  "] (the FFN's neurons, the rank)");
     if (entry.bias && entry.bias->shape != std::vector<int64_t>{n})
       return fail("'" + node + ".fc2.bias' has shape " +
-                  shapeText(entry.bias->shape) + ", not [" + std::to_string(n) +
-                  "]");
+                  describeShape(entry.bias->shape) + ", not [" +
+                  std::to_string(n) + "]");
   }
   return true;
 }
@@ -422,9 +417,7 @@ bool mlir::sieve::fitPredictors(ModuleOp module,
                               options.maxTensorBytes) ||
        !matchTrainedPredictors(options.predictorsFile, initializers, sites,
                                trained, error))) {
-    if (!llvm::StringRef(error).starts_with("--predictors"))
-      error = "--predictors: " + error;
-    message(MessageKind::Error, error);
+    message(MessageKind::Error, "--predictors: " + error);
     return false;
   }
   std::vector<std::vector<HostTensor>> sets;

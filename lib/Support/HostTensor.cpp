@@ -53,7 +53,7 @@ int64_t mlir::sieve::defaultMaxTensorBytes() {
   return int64_t(pages) / 4 * pageSize;
 }
 
-static std::string describeShape(llvm::ArrayRef<int64_t> shape) {
+std::string mlir::sieve::describeShape(llvm::ArrayRef<int64_t> shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i)
     s += (i ? ", " : "") + std::to_string(shape[i]);

@@ -55,6 +55,8 @@ std::optional<int64_t> checkedByteSize(llvm::ArrayRef<int64_t> shape,
 /// a quarter of the physical memory, or 4 GiB where it cannot be
 /// determined.
 int64_t defaultMaxTensorBytes();
+/// `shape` as error messages write it: "[2, 3]".
+std::string describeShape(llvm::ArrayRef<int64_t> shape);
 /// An error message when a tensor of `shape` with `elementBytes`-byte
 /// elements overflows int64 or holds more than `maxBytes` bytes (a
 /// `maxBytes` of 0 means defaultMaxTensorBytes()); empty when it fits.
