@@ -132,17 +132,21 @@ def analyse(arch, insns):
     return sorted(loops, key=lambda l: -l["lanes"])
 
 
+# Output columns of the dense and gather models.
+N = 256
+
+
 def models(workdir):
     """dense.onnx: x[1, 1024] @ w[1024, 256]; gather.onnx: Relu(x) @ w;
     packed.onnx: Gemm with a 5%-dense weight (transB, 256x1024)."""
     rng = np.random.default_rng(0)
-    w = (rng.standard_normal((1024, 256)) / 32).astype(np.float32)
+    w = (rng.standard_normal((1024, N)) / 32).astype(np.float32)
     for name, relu in (("dense", False), ("gather", True)):
         nodes = ([helper.make_node("Relu", ["x"], ["a"])] if relu else []) + \
             [helper.make_node("MatMul", ["a" if relu else "x", "w"], ["y"])]
         onnx.save(make_model(nodes,
                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1024])],
-                             [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 256])],
+                             [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, N])],
                              [numpy_helper.from_array(w, "w")]),
                   os.path.join(workdir, f"{name}.onnx"))
     w = prune(rng.standard_normal((1024, 256)).astype(np.float32), "unstructured",

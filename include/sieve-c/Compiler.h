@@ -66,6 +66,12 @@ typedef struct SieveCompileOptions {
   /// predictors to use instead of fitted ones (NULL, the default: fit
   /// every predictor; docs/predictors.md, "Trained predictors").
   const char *predictors;
+  /// With target "aarch64" and an SVE CPU: the SVE vector length in bits
+  /// the code may assume as its minimum (sievec --sve-vector-bits): 256 and
+  /// up, SVE code for CPUs with at least that length; 128, NEON-width
+  /// kernels; 0, no SVE instruction; -1 (the default), the CPU's published
+  /// length.
+  int64_t sveVectorBits;
 } SieveCompileOptions;
 
 /// Sets every field of `options` to its default.

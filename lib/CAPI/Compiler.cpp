@@ -64,6 +64,7 @@ bool toOptions(const SieveCompileOptions *in, CompileOptions &out,
     out.target.cpu = in->cpu;
   if (in->features)
     out.target.features = in->features;
+  out.target.sveVectorBits = in->sveVectorBits;
   if (in->entryName)
     out.entryName = in->entryName;
   std::optional<SparsityMode> mode =
@@ -118,6 +119,7 @@ void sieveCompileOptionsInit(SieveCompileOptions *options) {
   options->weightDensityLimit = -1;
   options->vectorize = 1;
   options->predictorRecall = 0.99;
+  options->sveVectorBits = -1;
 }
 
 void sieveFreeString(char *string) { std::free(string); }

@@ -134,6 +134,19 @@ TargetFlags::TargetFlags(cl::OptionCategory &category)
                cl::desc("Target features, e.g. +avx2,+fma (default: those "
                         "of --mcpu)"),
                cl::init(""), cl::cat(category)),
+      sveVectorBits(
+          "sve-vector-bits",
+          cl::desc("With --target=aarch64 and an SVE CPU: the SVE vector "
+                   "length in bits the code may assume as its minimum, as "
+                   "clang's -msve-vector-bits. 256 and up: vectors of that "
+                   "width compiled to SVE instructions (gathers in the sparse "
+                   "kernels), for any CPU whose SVE vectors are at least that "
+                   "long (a model stops with an error on others); 128: "
+                   "NEON-width kernels (LLVM may still use SVE instructions); "
+                   "0: no SVE instruction, code for any AArch64 CPU "
+                   "(default: the CPU's published length, 256 for "
+                   "neoverse-v1, 512 for a64fx, else 128)"),
+          cl::value_desc("bits"), cl::init(-1), cl::cat(category)),
       entry("entry",
             cl::desc("Name of the entry function (default: the model "
                      "file's name as a C identifier)"),
@@ -143,6 +156,7 @@ void TargetFlags::apply(CompileOptions &options) const {
   options.target.arch = target;
   options.target.cpu = cpu;
   options.target.features = features;
+  options.target.sveVectorBits = sveVectorBits;
   options.gpuArch = gpuArch;
   options.entryName = entry;
 }

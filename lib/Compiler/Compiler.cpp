@@ -107,9 +107,10 @@ std::string mlir::sieve::verifyCompileOptions(const CompileOptions &options) {
       return "--threads is for CPU targets, not --target=nvptx";
     if (p.profileLayers)
       return "--profile-layers times CPU code; not --target=nvptx";
-    if (options.target.cpu != "generic" || !options.target.features.empty())
-      return "--mcpu and --mattr are for CPU targets; use --gpu-arch with "
-             "--target=nvptx";
+    if (options.target.cpu != "generic" || !options.target.features.empty() ||
+        options.target.sveVectorBits != -1)
+      return "--mcpu, --mattr and --sve-vector-bits are for CPU targets; use "
+             "--gpu-arch with --target=nvptx";
     return verifyGPUPipelineOptions(gpuPipelineOptions(options));
   }
   if (options.pipeline.threads > 1 && !targetsHostArchitecture(options.target))
@@ -301,9 +302,10 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
     return fail(onMessage, error);
 
   CompileOptions options = givenOptions;
-  options.pipeline.target =
-      describeTargetMachine(*machine, givenOptions.target.cpu == "native")
-          .codegenTarget();
+  TargetDescription description =
+      describeTargetMachine(*machine, givenOptions.target.cpu == "native",
+                            givenOptions.target.sveVectorBits);
+  options.pipeline.target = description.codegenTarget();
   // Another architecture runs on one thread (see verifyCompileOptions).
   if (!targetsHostArchitecture(options.target))
     options.pipeline.threads = 1;
@@ -372,9 +374,9 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
   // A CPU shared library allocates from Sieve's buffer pool, compiled into
   // it; objects and LLVM IR from the C library.
   bool bufferPool = !gpu && *kind == OutputKind::SharedLibrary;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateAndOptimize(*module, llvmContext, *machine, error,
-                           /*defineAllocator=*/!gpu, bufferPool);
+  std::unique_ptr<llvm::Module> llvmModule = translateAndOptimize(
+      *module, llvmContext, *machine, error,
+      /*defineAllocator=*/!gpu, bufferPool, description.sveVectorBits);
   if (!llvmModule)
     return fail(onMessage, error);
   openmp = callsOpenMPRuntime(*llvmModule);

@@ -51,7 +51,7 @@ def _options(sparsity="off", profile=None, activation_density_limit=None,
              weight_density_limit=None, target=None, cpu=None, features=None,
              entry=None, vectorize=True, max_tensor_bytes=None, threads=0,
              calibrate=None, calibrate_random=0, predictor_recall=0.99,
-             predictor_rank=0, predictors=None):
+             predictor_rank=0, predictors=None, sve_vector_bits=None):
     if sparsity not in SPARSITY_MODES:
         raise ValueError("sparsity must be one of %s, got %r" %
                          (", ".join(SPARSITY_MODES), sparsity))
@@ -101,6 +101,12 @@ def _options(sparsity="off", profile=None, activation_density_limit=None,
                          % (predictor_rank,))
     options.predictorRank = predictor_rank
     options.predictors = text(predictors)
+    if sve_vector_bits is not None:
+        if isinstance(sve_vector_bits, bool) or \
+                not isinstance(sve_vector_bits, int) or sve_vector_bits < 0:
+            raise ValueError("sve_vector_bits must be a non-negative integer, "
+                             "got %r" % (sve_vector_bits,))
+        options.sveVectorBits = sve_vector_bits
     return options, keep
 
 
@@ -281,12 +287,14 @@ def compile(model, output, target="x86_64", cpu="generic", features=None,
             sparsity="off", profile=None, activation_density_limit=None,
             weight_density_limit=None, entry=None, max_tensor_bytes=None,
             threads=0, calibrate=None, calibrate_random=0,
-            predictor_recall=0.99, predictor_rank=0, predictors=None):
+            predictor_recall=0.99, predictor_rank=0, predictors=None,
+            sve_vector_bits=None):
     """Compiles `model` ahead of time to `output` (.o or .so with a .h
     header, .ll, .mlir), as `sievec` does. Returns `output`. `threads` and
     the approx options as for InferenceSession (an object file for several
     threads is linked with -lomp; another architecture than the host's
-    uses 1)."""
+    uses 1). `sve_vector_bits` as sievec's --sve-vector-bits (target
+    "aarch64" with SVE; None: the CPU's published length)."""
     options, keep = _options(sparsity, profile, activation_density_limit,
                              weight_density_limit, target, cpu, features,
                              entry, max_tensor_bytes=max_tensor_bytes,
@@ -294,7 +302,8 @@ def compile(model, output, target="x86_64", cpu="generic", features=None,
                              calibrate_random=calibrate_random,
                              predictor_recall=predictor_recall,
                              predictor_rank=predictor_rank,
-                             predictors=predictors)
+                             predictors=predictors,
+                             sve_vector_bits=sve_vector_bits)
     error = ctypes.c_void_p()
     with tempfile.TemporaryDirectory(prefix="sieve-") as tmp:
         path = _model_path(model, tmp)

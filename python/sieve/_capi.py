@@ -33,6 +33,7 @@ class SieveCompileOptions(ctypes.Structure):
         ("predictorRecall", ctypes.c_double),
         ("predictorRank", ctypes.c_int64),
         ("predictors", ctypes.c_char_p),
+        ("sveVectorBits", ctypes.c_int64),
     ]
 
 

@@ -52,7 +52,8 @@ class Checker:
         a = self.args
         good, _, log = run_aot(a.sievec, model_path, os.path.join(a.workdir, name),
                                feeds, "o", "aarch64", a.mcpu, a.mattr, a.cc, a.runner,
-                               True, sievec_args, rtol, atol, label=name)
+                               True, [*a.sievec_arg, *sievec_args], rtol, atol,
+                               label=name)
         gathered, packed = log.count(GATHERED), log.count(PACKED)
         if want_gathered is not None:
             good &= gathered == want_gathered
@@ -158,6 +159,9 @@ def main():
     p.add_argument("--workdir", required=True)
     p.add_argument("--mcpu", required=True, help="e.g. neoverse-n1, neoverse-v1")
     p.add_argument("--mattr")
+    p.add_argument("--sievec-arg", action="append", default=[],
+                   help="another sievec flag for every compilation "
+                        "(e.g. --sve-vector-bits=0)")
     p.add_argument("--cc", default="aarch64-linux-gnu-gcc")
     p.add_argument("--runner", default="qemu-aarch64 -L /usr/aarch64-linux-gnu")
     p.add_argument("--group", action="append", choices=sorted(GROUPS), required=True)

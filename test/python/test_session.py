@@ -248,6 +248,25 @@ def test_compile_shared_library(tmp_path):
     assert not (tmp_path / "mnist.exe").exists()
 
 
+def test_compile_sve_vector_bits(tmp_path):
+    # The field reaches the compiler: SVE code for 512-bit vectors, none
+    # with 0, the CPU's own length (256 on a Neoverse V1) by default.
+    def ir(**kwargs):
+        out = tmp_path / "mnist.ll"
+        sieve.compile(MNIST, str(out), target="aarch64", cpu="neoverse-v1",
+                      **kwargs)
+        return out.read_text()
+    assert "vscale_range(4,16)" in ir(sve_vector_bits=512)
+    assert "vscale_range(2,16)" in ir()
+    assert "vscale_range" not in ir(sve_vector_bits=0)
+    with pytest.raises(sieve.SieveError, match="needs a CPU with SVE"):
+        sieve.compile(MNIST, str(tmp_path / "x.ll"), target="aarch64",
+                      cpu="neoverse-n1", sve_vector_bits=256)
+    with pytest.raises(ValueError, match="non-negative integer"):
+        sieve.compile(MNIST, str(tmp_path / "x.ll"), target="aarch64",
+                      sve_vector_bits=-2)
+
+
 def test_analyze_report(tmp_path):
     plot = tmp_path / "density.png"
     report = sieve.analyze(MNIST, random=5, plot=str(plot))

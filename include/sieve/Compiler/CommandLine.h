@@ -41,7 +41,7 @@ private:
   llvm::cl::opt<std::string> predictors;
 };
 
-/// --target, --mcpu, --mattr, --gpu-arch, --entry.
+/// --target, --mcpu, --mattr, --sve-vector-bits, --gpu-arch, --entry.
 class TargetFlags {
 public:
   explicit TargetFlags(llvm::cl::OptionCategory &category);
@@ -54,6 +54,7 @@ private:
   llvm::cl::opt<std::string> gpuArch;
   llvm::cl::opt<std::string> cpu;
   llvm::cl::opt<std::string> features;
+  llvm::cl::opt<int> sveVectorBits;
   llvm::cl::opt<std::string> entry;
 };
 

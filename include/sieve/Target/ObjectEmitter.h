@@ -13,6 +13,7 @@
 
 #include "llvm/ADT/StringRef.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,9 +38,16 @@ struct CPUTarget {
   std::string cpu = "generic";
   /// -mattr: comma-separated LLVM features, e.g. "+avx2,+fma".
   std::string features;
+  /// AArch64 with SVE: the vector length, in bits, the code may assume as
+  /// a minimum (--sve-vector-bits; 256 and up: fixed-length SVE code that
+  /// runs on any SVE CPU whose vectors are at least that long; 128: NEON's
+  /// width, LLVM free to use SVE instructions; 0: no SVE, code for any
+  /// AArch64 CPU). -1: from the CPU's published vector length.
+  int64_t sveVectorBits = -1;
 };
 
-/// The target machine for `target`; null with `error` set.
+/// The target machine for `target`; null with `error` set (an unknown CPU
+/// or feature, an --sve-vector-bits the CPU cannot use).
 std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const CPUTarget &target, std::string &error);
 
@@ -53,11 +61,16 @@ createTargetMachine(const CPUTarget &target, std::string &error);
 /// pool (runtime/sieve_buffer_pool.h). GPU host code takes them from
 /// Sieve's CUDA runtime instead. Big constants
 /// are aligned for 2 MiB pages, with a constructor that asks for them in
-/// CPU code for Linux (placeLargeConstants, LargePages.h).
+/// CPU code for Linux (placeLargeConstants, LargePages.h). With
+/// `sveVectorBits` >= 256 (AArch64), every function may use SVE for its
+/// fixed-length vectors, assuming vectors of at least that many bits
+/// (`vscale_range`), and a constructor stops the program with a message
+/// when the CPU has no SVE or shorter vectors (requireSVEVectorLength).
 std::unique_ptr<llvm::Module>
 translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
                      llvm::TargetMachine &machine, std::string &error,
-                     bool defineAllocator = true, bool pooledAllocator = false);
+                     bool defineAllocator = true, bool pooledAllocator = false,
+                     int64_t sveVectorBits = 0);
 
 /// Writes an object file of `module` to `path`.
 bool writeObjectFile(llvm::Module &module, llvm::TargetMachine &machine,

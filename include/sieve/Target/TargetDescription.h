@@ -33,9 +33,14 @@ struct TargetDescription {
   /// how many there are.
   int64_t vectorBits = 128;
   int64_t vectorRegisters = 16;
-  /// Whether the CPU has scalable vectors (SVE); code is generated for the
-  /// fixed width above.
+  /// Whether the CPU has scalable vectors (SVE), and the length in bits the
+  /// code assumes as their minimum: 256 and up, fixed-length vectors of
+  /// `vectorBits` (= this length) compiled to SVE instructions, for every
+  /// SVE CPU whose vectors are at least this long; 0: NEON code (no SVE, a
+  /// 128-bit or unknown length). From --sve-vector-bits, else the CPU's
+  /// published length (kSVELengths).
   bool scalableVectors = false;
+  int64_t sveVectorBits = 0;
   /// Data cache per core (L1, L2) and the last-level cache one core sees.
   int64_t l1Bytes = 32 << 10;
   int64_t l2Bytes = 512 << 10;
@@ -57,9 +62,10 @@ struct TargetDescription {
 };
 
 /// The description of the CPU `machine` compiles for; `host` when that is
-/// this machine (its caches are read from /sys).
+/// this machine (its caches are read from /sys). `sveVectorBits` as in
+/// CPUTarget (-1: the CPU's published SVE length).
 TargetDescription describeTargetMachine(const llvm::TargetMachine &machine,
-                                        bool host);
+                                        bool host, int64_t sveVectorBits = -1);
 
 /// The description of `target` ("native" describes the host). Returns
 /// nullopt with `error` set for an unknown architecture, CPU or feature.

@@ -17,6 +17,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
@@ -24,6 +25,7 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
 
 #include <cstdlib>
 
@@ -103,8 +105,39 @@ mlir::sieve::createTargetMachine(const CPUTarget &target, std::string &error) {
   std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
       triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));
-  if (!machine)
+  if (!machine) {
     error = "cannot create a target machine for " + tripleName;
+    return nullptr;
+  }
+  if (int64_t bits = target.sveVectorBits; bits != -1) {
+    if (!triple.isAArch64()) {
+      error = "--sve-vector-bits is for --target=aarch64";
+      return nullptr;
+    }
+    if (bits != 0 &&
+        (bits < 128 || bits > 2048 || !llvm::isPowerOf2_64(bits))) {
+      error = "--sve-vector-bits must be 0 (NEON code) or a power of two "
+              "from 128 to 2048, got " +
+              std::to_string(bits);
+      return nullptr;
+    }
+    bool sve = machine->getMCSubtargetInfo()->checkFeatures("+sve");
+    if (bits != 0 && !sve) {
+      error = "--sve-vector-bits=" + std::to_string(bits) +
+              " needs a CPU with SVE (e.g. --mcpu=neoverse-v1, or "
+              "--mattr=+sve); " +
+              cpu + " has none";
+      return nullptr;
+    }
+    // 0: no SVE instruction at all (LLVM's own vectorizer would use
+    // scalable vectors), so that the code runs on every AArch64 CPU with
+    // the others of this CPU's features.
+    if (bits == 0 && sve)
+      machine.reset(llvmTarget->createTargetMachine(
+          triple, cpu, features + (features.empty() ? "" : ",") + "-sve",
+          options, llvm::Reloc::PIC_, std::nullopt,
+          llvm::CodeGenOptLevel::Aggressive));
+  }
   return machine;
 }
 
@@ -179,11 +212,81 @@ void defineAllocationFunctions(llvm::Module &module, bool pooled) {
       });
 }
 
+/// Lets every function of `module` compile its fixed-length vectors to SVE
+/// for vectors of at least `bits` bits (LLVM's `vscale_range`, vscale
+/// counting 128-bit granules: the code is then correct for every longer
+/// length, its predicates covering `bits`), and adds a constructor that
+/// stops the program, with a message on stderr, on a CPU without SVE or
+/// with shorter vectors: such code would compute wrong results there.
+void requireSVEVectorLength(llvm::Module &module, int64_t bits) {
+  llvm::LLVMContext &context = module.getContext();
+  for (llvm::Function &f : module.functions())
+    if (!f.isDeclaration())
+      f.addFnAttr(llvm::Attribute::getWithVScaleRangeArgs(
+          context, unsigned(bits / 128), /*MaxValue=*/16));
+
+  llvm::Type *i32 = llvm::Type::getInt32Ty(context);
+  llvm::Type *i64 = llvm::Type::getInt64Ty(context);
+  llvm::Type *ptr = llvm::PointerType::getUnqual(context);
+  llvm::Type *voidType = llvm::Type::getVoidTy(context);
+  auto *check = llvm::Function::Create(llvm::FunctionType::get(voidType, false),
+                                       llvm::GlobalValue::InternalLinkage,
+                                       "sieve_require_sve", module);
+  auto *entry = llvm::BasicBlock::Create(context, "entry", check);
+  auto *length = llvm::BasicBlock::Create(context, "length", check);
+  auto *ok = llvm::BasicBlock::Create(context, "ok", check);
+  auto fail = [&](const std::string &message) {
+    auto *block = llvm::BasicBlock::Create(context, "fail", check);
+    llvm::IRBuilder<> b(block);
+    std::string text =
+        "error: this Sieve model was compiled for SVE vectors of " +
+        std::to_string(bits) +
+        " bits or longer (--sve-vector-bits=" + std::to_string(bits) +
+        "); this CPU " + message +
+        ": compile it with --sve-vector-bits=0 (NEON) or "
+        "for this CPU's --mcpu\n";
+    llvm::FunctionCallee write = module.getOrInsertFunction(
+        "write", llvm::FunctionType::get(i64, {i32, ptr, i64}, false));
+    b.CreateCall(write, {llvm::ConstantInt::get(i32, 2),
+                         b.CreateGlobalString(text, "sieve_sve_message"),
+                         llvm::ConstantInt::get(i64, text.size())});
+    b.CreateCall(module.getOrInsertFunction(
+        "abort", llvm::FunctionType::get(voidType, false)));
+    b.CreateUnreachable();
+    return block;
+  };
+  // Linux: getauxval(AT_HWCAP) & HWCAP_SVE, then prctl(PR_SVE_GET_VL),
+  // whose low 16 bits are the vector length in bytes.
+  constexpr int kAtHwcap = 16, kPrSveGetVl = 51;
+  constexpr uint64_t kHwcapSve = 1u << 22;
+  llvm::IRBuilder<> b(entry);
+  llvm::Value *hwcap =
+      b.CreateCall(module.getOrInsertFunction(
+                       "getauxval", llvm::FunctionType::get(i64, {i64}, false)),
+                   {llvm::ConstantInt::get(i64, kAtHwcap)});
+  b.CreateCondBr(b.CreateICmpNE(b.CreateAnd(hwcap, kHwcapSve), b.getInt64(0)),
+                 length, fail("has no SVE"));
+  b.SetInsertPoint(length);
+  llvm::Value *vl =
+      b.CreateCall(module.getOrInsertFunction(
+                       "prctl", llvm::FunctionType::get(i32, {i32}, true)),
+                   {llvm::ConstantInt::get(i32, kPrSveGetVl)});
+  llvm::Value *tooShort = b.CreateOr(
+      b.CreateICmpSLT(vl, b.getInt32(0)),
+      b.CreateICmpULT(b.CreateAnd(vl, 0xffff), b.getInt32(bits / 8)));
+  b.CreateCondBr(tooShort, fail("has shorter SVE vectors"), ok);
+  b.SetInsertPoint(ok);
+  b.CreateRetVoid();
+  llvm::appendToGlobalCtors(module, check, /*Priority=*/0);
+}
+
 } // namespace
 
-std::unique_ptr<llvm::Module> mlir::sieve::translateAndOptimize(
-    ModuleOp module, llvm::LLVMContext &context, llvm::TargetMachine &machine,
-    std::string &error, bool defineAllocator, bool pooledAllocator) {
+std::unique_ptr<llvm::Module>
+mlir::sieve::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
+                                  llvm::TargetMachine &machine,
+                                  std::string &error, bool defineAllocator,
+                                  bool pooledAllocator, int64_t sveVectorBits) {
   registerBuiltinDialectTranslation(*module->getContext());
   registerLLVMDialectTranslation(*module->getContext());
   registerOpenMPDialectTranslation(*module->getContext());
@@ -213,6 +316,8 @@ std::unique_ptr<llvm::Module> mlir::sieve::translateAndOptimize(
       f.setVisibility(llvm::GlobalValue::HiddenVisibility);
       f.setDSOLocal(true);
     }
+  if (sveVectorBits >= 256)
+    requireSVEVectorLength(*llvmModule, sveVectorBits);
   auto optimize = makeOptimizingTransformer(3, 0, &machine);
   if (llvm::Error err = optimize(llvmModule.get())) {
     error = llvm::toString(std::move(err));

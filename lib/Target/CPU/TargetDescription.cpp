@@ -14,6 +14,10 @@
 
 #include <algorithm>
 
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/prctl.h>
+#endif
+
 using namespace mlir::sieve;
 
 namespace {
@@ -42,7 +46,18 @@ constexpr CacheSizes kCacheTable[] = {
     {"neoverse-v1,neoverse-n1,neoverse-n2", 64 * KiB, 1 * MiB, 32 * MiB},
     {"cortex-a76,cortex-a78,cortex-x1", 64 * KiB, 512 * KiB, 2 * MiB},
     {"apple-m1,apple-m2,apple-m3", 128 * KiB, 12 * MiB, 12 * MiB},
+    {"a64fx", 64 * KiB, 8 * MiB, 8 * MiB}, // L2 shared by 12 cores, no L3
 };
+
+/// Published SVE vector lengths longer than NEON's 128 bits. Every other
+/// SVE CPU LLVM names (Neoverse N2/V2/V3, Cortex-A510/A710/X2 and later,
+/// Grace) has 128-bit SVE vectors: NEON's width, where fixed-length code
+/// gains nothing from SVE (LLVM keeps NEON for it).
+struct SVELength {
+  const char *cpu;
+  int64_t bits;
+};
+constexpr SVELength kSVELengths[] = {{"neoverse-v1", 256}, {"a64fx", 512}};
 
 const CacheSizes *lookupCaches(llvm::StringRef cpu) {
   for (const CacheSizes &entry : kCacheTable) {
@@ -52,6 +67,16 @@ const CacheSizes *lookupCaches(llvm::StringRef cpu) {
       return &entry;
   }
   return nullptr;
+}
+
+/// This machine's SVE vector length in bits (Linux on AArch64), else -1.
+int64_t hostSVEVectorBits() {
+#if defined(__aarch64__) && defined(__linux__) && defined(PR_SVE_GET_VL)
+  int vl = prctl(PR_SVE_GET_VL);
+  if (vl >= 0)
+    return int64_t(vl & PR_SVE_VL_LEN_MASK) * 8;
+#endif
+  return -1;
 }
 
 /// The host's cache sizes from /sys (Linux); false when unavailable.
@@ -89,7 +114,8 @@ bool readHostCaches(TargetDescription &d) {
 }
 
 void describeVectors(const llvm::MCSubtargetInfo &sti,
-                     const llvm::Triple &triple, TargetDescription &d) {
+                     const llvm::Triple &triple, int64_t sveVectorBits,
+                     TargetDescription &d) {
   if (triple.isX86()) {
     if (sti.checkFeatures("+avx512f")) {
       d.vectorBits = 512;
@@ -105,6 +131,20 @@ void describeVectors(const llvm::MCSubtargetInfo &sti,
     d.vectorBits = 128;
     d.vectorRegisters = 32;
     d.scalableVectors = sti.checkFeatures("+sve");
+    if (!d.scalableVectors)
+      return;
+    if (sveVectorBits < 0) {
+      sveVectorBits = 0;
+      for (const SVELength &entry : kSVELengths)
+        if (d.cpu == entry.cpu)
+          sveVectorBits = entry.bits;
+    }
+    // Fixed-length SVE code from 256 bits on (LLVM's lowering of
+    // fixed-length vectors to SVE): 32 vector registers of that length.
+    if (sveVectorBits >= 256) {
+      d.sveVectorBits = sveVectorBits;
+      d.vectorBits = sveVectorBits;
+    }
   }
 }
 
@@ -137,31 +177,38 @@ std::string TargetDescription::str() const {
     return bytes % MiB == 0 ? std::to_string(bytes / MiB) + " MiB"
                             : std::to_string(bytes / KiB) + " KiB";
   };
-  return llvm::formatv("target: {0} (cpu {1})\n"
-                       "vectors: {2}-bit, {3} registers{4}\n"
-                       "caches ({5}): L1D {6}, L2 {7}, last level {8}\n"
-                       "cores: {9}\n"
-                       "code generation: {10} f32 lanes, matmul register tile "
-                       "{11}x{12}, direct convolution tile {11}x{14}, cost "
-                       "model cache {13}\n",
-                       triple, cpu, vectorBits, vectorRegisters,
-                       scalableVectors ? " (scalable vectors available)" : "",
-                       cacheSource, size(l1Bytes), size(l2Bytes),
-                       size(lastLevelCacheBytes),
-                       cores ? std::to_string(cores) : std::string("unknown"),
-                       t.vectorWidth, t.tileM, t.tileN, size(t.cacheBytes),
-                       t.directTileN)
+  std::string sve;
+  if (sveVectorBits)
+    sve = " (SVE code for vectors of " + std::to_string(sveVectorBits) +
+          " bits or longer)";
+  else if (scalableVectors)
+    sve = " (NEON code; SVE available: --sve-vector-bits for vectors of 256 "
+          "bits or longer)";
+  return llvm::formatv(
+             "target: {0} (cpu {1})\n"
+             "vectors: {2}-bit, {3} registers{4}\n"
+             "caches ({5}): L1D {6}, L2 {7}, last level {8}\n"
+             "cores: {9}\n"
+             "code generation: {10} f32 lanes, matmul register tile "
+             "{11}x{12}, direct convolution tile {11}x{14}, cost "
+             "model cache {13}\n",
+             triple, cpu, vectorBits, vectorRegisters, sve, cacheSource,
+             size(l1Bytes), size(l2Bytes), size(lastLevelCacheBytes),
+             cores ? std::to_string(cores) : std::string("unknown"),
+             t.vectorWidth, t.tileM, t.tileN, size(t.cacheBytes), t.directTileN)
       .str();
 }
 
 TargetDescription
 mlir::sieve::describeTargetMachine(const llvm::TargetMachine &machine,
-                                   bool host) {
+                                   bool host, int64_t sveVectorBits) {
   TargetDescription d;
   const llvm::Triple &triple = machine.getTargetTriple();
   d.triple = triple.str();
   d.cpu = machine.getTargetCPU().str();
-  describeVectors(*machine.getMCSubtargetInfo(), triple, d);
+  if (host && sveVectorBits < 0)
+    sveVectorBits = hostSVEVectorBits();
+  describeVectors(*machine.getMCSubtargetInfo(), triple, sveVectorBits, d);
   if (host && readHostCaches(d)) {
     d.cacheSource = "host";
   } else if (const CacheSizes *caches = lookupCaches(d.cpu)) {
@@ -183,7 +230,8 @@ mlir::sieve::describeTarget(const CPUTarget &target, std::string &error) {
       createTargetMachine(target, error);
   if (!machine)
     return std::nullopt;
-  return describeTargetMachine(*machine, target.cpu == "native");
+  return describeTargetMachine(*machine, target.cpu == "native",
+                               target.sveVectorBits);
 }
 
 TargetDescription mlir::sieve::describeHost() {
