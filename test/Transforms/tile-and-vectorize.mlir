@@ -177,6 +177,45 @@ func.func @conv_bias(%w: tensor<64x16xf32>, %x: tensor<16x512xf32>, %b: tensor<6
 
 // -----
 
+// A 1x1 convolution with a residual Add and a ReLU (a ResNet bottleneck's
+// last convolution): each 8x32 register tile adds its part of the residual
+// after the reduction. The residual's rows are a row of the image apart and
+// successive tiles move down them, which no hardware prefetcher follows, so
+// each tile asks for its 16 lines (8 rows x 2 lines of 16 floats) before
+// its reduction starts.
+// CHECK-LABEL: func.func @conv_residual
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %c64 step %c8
+// CHECK:           %[[BUF:.*]] = bufferization.to_buffer %[[RES:.*]] read_only
+// CHECK-COUNT-16:  memref.prefetch %[[BUF]][%{{.*}}, %{{.*}}], read, locality<3>, data
+// CHECK:           vector.transfer_read {{.*}}permutation_map{{.*}} : tensor<8xf32>, vector<8x32xf32>
+// CHECK:           scf.for
+// CHECK:             vector.contract {{.*}} into vector<8x32xf32>
+// CHECK:           vector.transfer_read %[[RES]]{{.*}} : tensor<8x32xf32>, vector<8x32xf32>
+// CHECK:           arith.addf {{.*}} : vector<8x32xf32>
+// CHECK:           arith.maximumf {{.*}} : vector<8x32xf32>
+#rrow = affine_map<(d0, d1) -> (d0)>
+#rid2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @conv_residual(%w: tensor<64x16xf32>, %x: tensor<16x512xf32>, %b: tensor<64xf32>, %skip: tensor<64x512xf32>) -> tensor<64x512xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x512xf32>
+  %acc = linalg.generic {indexing_maps = [#rrow, #rid2], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<64xf32>) outs(%e : tensor<64x512xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<64x512xf32>
+  %m = linalg.matmul ins(%w, %x : tensor<64x16xf32>, tensor<16x512xf32>) outs(%acc : tensor<64x512xf32>) -> tensor<64x512xf32>
+  %r = linalg.generic {indexing_maps = [#rid2, #rid2, #rid2], iterator_types = ["parallel", "parallel"]}
+      ins(%m, %skip : tensor<64x512xf32>, tensor<64x512xf32>) outs(%e : tensor<64x512xf32>) {
+  ^bb0(%in: f32, %s: f32, %out: f32):
+    %sum = arith.addf %in, %s : f32
+    %v = arith.maximumf %sum, %zero : f32
+    linalg.yield %v : f32
+  } -> tensor<64x512xf32>
+  return %r : tensor<64x512xf32>
+}
+
+// -----
+
 // Dynamic rows (a symbolic batch or sequence length) with static reduction
 // and columns become static pieces, no masks: a loop over whole blocks of
 // 64 rows (8 register tiles), each a static matmul with the cache-blocked

@@ -2,8 +2,12 @@
 
 #include "sieve/Dialect/Sieve/Transforms/KernelUtils.h"
 
+#include "sieve/Analysis/CostModel.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -155,4 +159,28 @@ Value sieve::applyEpilogue(OpBuilder &b, Location loc,
   }
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   return map.lookup(yield.getValues()[0]);
+}
+
+void sieve::prefetchTile(OpBuilder &b, Location loc, Value tile, bool isWrite) {
+  auto type = dyn_cast<RankedTensorType>(tile.getType());
+  if (!type || type.getRank() != 2 || !type.hasStaticShape() ||
+      !type.getElementType().isIntOrFloat())
+    return;
+  int64_t lineElements =
+      std::max<int64_t>(1, sieve::kCacheLineBytes * 8 /
+                               type.getElementType().getIntOrFloatBitWidth());
+  auto layout =
+      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
+                             {ShapedType::kDynamic, ShapedType::kDynamic});
+  Value buffer = bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType(), layout),
+      tile, /*readOnly=*/b.getUnitAttr());
+  for (int64_t row = 0; row < type.getDimSize(0); ++row)
+    for (int64_t column = 0; column < type.getDimSize(1);
+         column += lineElements)
+      memref::PrefetchOp::create(
+          b, loc, buffer,
+          ValueRange{arith::ConstantIndexOp::create(b, loc, row),
+                     arith::ConstantIndexOp::create(b, loc, column)},
+          isWrite, /*localityHint=*/3, /*isDataCache=*/true);
 }

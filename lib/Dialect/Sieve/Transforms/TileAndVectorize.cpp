@@ -1182,6 +1182,28 @@ struct SieveTileAndVectorizePass
     auto [tileRoot, tileMatmul] = *tile;
     auto tileInit =
         tileMatmul.getOutputs()[0].getDefiningOp<linalg::LinalgOp>();
+    // The epilogue's other operands (a residual) are read once the
+    // reduction is done: their lines are asked for before it (their slices
+    // moved up to the tile's start).
+    if (epilogue) {
+      Operation *tileStart = tileInit ? tileInit : tileMatmul;
+      for (Value operand : tileRoot.getDpsInputs()) {
+        auto slice = operand.getDefiningOp<tensor::ExtractSliceOp>();
+        if (!slice || slice->getBlock() != tileStart->getBlock())
+          continue;
+        bool movable = llvm::all_of(slice->getOperands(), [&](Value v) {
+          Operation *producer = v.getDefiningOp();
+          return !producer || producer->getBlock() != tileStart->getBlock() ||
+                 producer->isBeforeInBlock(tileStart);
+        });
+        if (!movable)
+          continue;
+        if (!slice->isBeforeInBlock(tileStart))
+          slice->moveBefore(tileStart);
+        rewriter.setInsertionPoint(tileStart);
+        sieve::prefetchTile(rewriter, tileRoot.getLoc(), operand);
+      }
+    }
     (void)tileAndVectorize(rewriter, tileMatmul,
                            {0, 0, fittingTile(depth, tileK)}, {},
                            /*hoistFromInnermost=*/true);

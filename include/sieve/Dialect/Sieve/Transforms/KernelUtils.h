@@ -57,6 +57,15 @@ linalg::GenericOp soleElementwiseUser(Value result);
 Value applyEpilogue(OpBuilder &b, Location loc, linalg::GenericOp generic,
                     Value acc, int64_t lanes);
 
+/// Prefetches, at `b`'s insertion point, every cache line of `tile`: a
+/// static 2-D slice of a larger tensor (rows far apart) that a register
+/// tile's epilogue reads after its reduction (a residual Add's operand).
+/// Its rows, a row of the whole tensor apart, are as many streams as the
+/// tile has rows, and successive tiles of a column panel move down the
+/// rows: hardware prefetchers follow neither, so without it the epilogue
+/// waits for memory once per line.
+void prefetchTile(OpBuilder &b, Location loc, Value tile, bool isWrite = false);
+
 } // namespace mlir::sieve
 
 #endif // SIEVE_DIALECT_SIEVE_TRANSFORMS_KERNELUTILS_H
