@@ -49,3 +49,24 @@ func.func @fallbacks(%a: memref<8x8xf32>, %col: memref<8xf32>, %d: memref<?x8xf3
   memref.copy %n, %nv : memref<8x2xf32> to memref<8x2xf32, strided<[4, 1]>>
   return
 }
+
+// -----
+
+// A concatenation along channels: one input into its channels of the
+// result. Channels, rows and columns are contiguous on both sides (and the
+// batch dimension has size 1), so the input is one run of 32 x 7 x 7 = 1568
+// elements (24 vectors of 64 and a rest of 32), not 32 x 7 rows of 7.
+// CHECK-LABEL: func.func @channel_slice
+// CHECK:       %[[V:.*]] = memref.subview %arg1[0, 16, 0, 0] [1, 32, 7, 7] [1, 1, 1, 1]
+// CHECK:       %[[S:.*]] = memref.collapse_shape %arg0 {{\[\[}}0, 1, 2, 3]] : memref<1x32x7x7xf32> into memref<1568xf32>
+// CHECK:       %[[D:.*]] = memref.collapse_shape %[[V]] {{\[\[}}0, 1, 2, 3]] : memref<1x32x7x7xf32, strided<[2352, 49, 7, 1], offset: 784>> into memref<1568xf32, strided<[1], offset: 784>>
+// CHECK:       scf.for %[[J:.*]] = %c0 to %c1536 step %c64
+// CHECK:         %[[R:.*]] = vector.transfer_read %[[S]][%[[J]]]{{.*}} : memref<1568xf32>, vector<64xf32>
+// CHECK:         vector.transfer_write %[[R]], %[[D]][%[[J]]]
+// CHECK:       vector.transfer_read %[[S]]{{.*}} : memref<1568xf32>, vector<32xf32>
+// CHECK-NOT:   vector<7xf32>
+func.func @channel_slice(%x: memref<1x32x7x7xf32>, %cat: memref<1x48x7x7xf32>) {
+  %v = memref.subview %cat[0, 16, 0, 0] [1, 32, 7, 7] [1, 1, 1, 1] : memref<1x48x7x7xf32> to memref<1x32x7x7xf32, strided<[2352, 49, 7, 1], offset: 784>>
+  memref.copy %x, %v : memref<1x32x7x7xf32> to memref<1x32x7x7xf32, strided<[2352, 49, 7, 1], offset: 784>>
+  return
+}

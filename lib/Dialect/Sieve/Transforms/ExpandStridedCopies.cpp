@@ -36,14 +36,58 @@ bool rowsAreContiguous(MemRefType type) {
 /// Lanes of the vectors a row copy moves at a time.
 constexpr int64_t kCopyLanes = 64;
 
+/// How many innermost dimensions of the static views `a` and `b` (same
+/// shape) are contiguous together on both sides: each such dimension's
+/// stride is the size of the ones inside it, or its size is 1 (at least 1:
+/// the rows).
+int64_t contiguousInnerDims(MemRefType a, MemRefType b) {
+  SmallVector<int64_t> aStrides, bStrides;
+  int64_t aOffset, bOffset;
+  if (failed(a.getStridesAndOffset(aStrides, aOffset)) ||
+      failed(b.getStridesAndOffset(bStrides, bOffset)))
+    return 1;
+  int64_t rank = a.getRank(), dims = 1, inner = a.getShape().back();
+  for (int64_t d = rank - 2; d >= 0; --d) {
+    // (A dimension of size 1 has no stride that matters.)
+    if (a.getDimSize(d) != 1 && (aStrides[d] != inner || bStrides[d] != inner))
+      break;
+    inner *= a.getDimSize(d);
+    ++dims;
+  }
+  return dims;
+}
+
 /// A copy between static views whose rows are contiguous on both sides: a
 /// loop nest over the rows, each row moved as vectors of up to kCopyLanes
 /// elements and one narrower vector for the rest (the loops that
 /// convert-linalg-to-loops would build move one element at a time, and
 /// LLVM does not vectorize them: it cannot prove the views disjoint).
+/// Inner dimensions contiguous on both sides are one row: a concatenation
+/// along channels copies each input as one run of C x H x W elements, not
+/// H rows of W (7 or 14 for the small maps, each with a narrow rest).
 void copyRowsAsVectors(PatternRewriter &rewriter, memref::CopyOp op) {
   Location loc = op.getLoc();
   auto type = cast<MemRefType>(op.getSource().getType());
+  if (int64_t merged =
+          contiguousInnerDims(type, cast<MemRefType>(op.getTarget().getType()));
+      merged > 1) {
+    int64_t rank = type.getRank();
+    SmallVector<ReassociationIndices> groups;
+    for (int64_t d = 0; d < rank - merged; ++d)
+      groups.push_back({d});
+    ReassociationIndices inner;
+    for (int64_t d = rank - merged; d < rank; ++d)
+      inner.push_back(d);
+    groups.push_back(inner);
+    Value source =
+        memref::CollapseShapeOp::create(rewriter, loc, op.getSource(), groups);
+    Value target =
+        memref::CollapseShapeOp::create(rewriter, loc, op.getTarget(), groups);
+    auto collapsed = memref::CopyOp::create(rewriter, loc, source, target);
+    copyRowsAsVectors(rewriter, collapsed);
+    rewriter.eraseOp(collapsed);
+    return;
+  }
   int64_t rank = type.getRank(), width = type.getShape().back();
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   SmallVector<Value> ivs;
