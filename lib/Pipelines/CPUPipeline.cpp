@@ -196,6 +196,8 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   // caller (the runtime frees them). Dynamic dims first become dims of the
   // arguments: bufferization's slice analysis follows each one back.
   pm.addNestedPass<func::FuncOp>(createSieveResolveShapeDims());
+  // Inputs of a concatenation computed in its slices (no copy).
+  pm.addNestedPass<func::FuncOp>(createSieveConcatInPlace());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =

@@ -9,6 +9,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace mlir::sieve {
@@ -128,10 +129,44 @@ void copyRowsAsVectors(PatternRewriter &rewriter, memref::CopyOp op) {
     move(arith::ConstantIndexOp::create(rewriter, loc, whole * lanes), rest);
 }
 
+/// Whether `op` copies a view onto the same elements of the same buffer:
+/// views of one allocation (through subviews and reshapes) with the same
+/// static shape, offset and strides (those of size-1 dimensions aside).
+/// Bufferization leaves such copies where a value computed in place in a
+/// slice is inserted into that slice through a reshape (sieve-concat-in-
+/// place: the strides of a unit dimension differ).
+bool copiesOntoItself(memref::CopyOp op) {
+  auto root = [](Value v) {
+    while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+      v = view.getViewSource();
+    return v;
+  };
+  auto source = cast<MemRefType>(op.getSource().getType());
+  auto target = cast<MemRefType>(op.getTarget().getType());
+  if (root(op.getSource()) != root(op.getTarget()) ||
+      source.getShape() != target.getShape() || !source.hasStaticShape())
+    return false;
+  SmallVector<int64_t> sourceStrides, targetStrides;
+  int64_t sourceOffset, targetOffset;
+  if (failed(source.getStridesAndOffset(sourceStrides, sourceOffset)) ||
+      failed(target.getStridesAndOffset(targetStrides, targetOffset)) ||
+      ShapedType::isDynamic(sourceOffset) || sourceOffset != targetOffset)
+    return false;
+  for (int64_t d = 0; d < source.getRank(); ++d)
+    if (source.getDimSize(d) != 1 && (ShapedType::isDynamic(sourceStrides[d]) ||
+                                      sourceStrides[d] != targetStrides[d]))
+      return false;
+  return true;
+}
+
 struct CopyToLinalg : OpRewritePattern<memref::CopyOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(memref::CopyOp op,
                                 PatternRewriter &rewriter) const override {
+    if (copiesOntoItself(op)) {
+      rewriter.eraseOp(op);
+      return success();
+    }
     if (isContiguous(op.getSource()) && isContiguous(op.getTarget()))
       return failure();
     auto source = cast<MemRefType>(op.getSource().getType());

@@ -523,6 +523,25 @@ def SieveGuardParallelRegions
                            "::mlir::omp::OpenMPDialect"];
 }
 
+def SieveConcatInPlace
+    : Pass<"sieve-concat-in-place", "::mlir::func::FuncOp"> {
+  let summary = "Compute the inputs of a concatenation in its slices";
+  let description = [{
+    A concatenation (a chain of static `tensor.insert_slice` into a
+    `tensor.empty`) copies each input into its slice. When an input is
+    computed into a `tensor.empty` of its own type (followed through
+    reshapes, inserts, destination-passing ops and loops: a convolution's
+    [channels, pixels] matmul expanded back to NCHW), that empty becomes
+    the slice of the concatenation, so that one-shot bufferization
+    computes the input in place and the insert copies nothing. Both are
+    tensors of undefined contents: values never change, and where
+    bufferization cannot keep the slice in place it copies as before.
+    Upstream `eliminate-empty-tensors` does the same for inputs whose
+    empty has the inserted type but stops at reshapes.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def SieveResolveShapeDims
     : Pass<"sieve-resolve-shape-dims", "::mlir::func::FuncOp"> {
   let summary = "Express every dynamic dimension through the function's arguments";

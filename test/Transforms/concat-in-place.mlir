@@ -1,0 +1,68 @@
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-concat-in-place))" | FileCheck %s
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-concat-in-place),one-shot-bufferize{bufferize-function-boundaries},func.func(sieve-expand-strided-copies))" | FileCheck %s --check-prefix=BUF
+
+// A concatenation of two convolutions' results, each computed as a
+// [channels, pixels] product into its own empty and expanded to NCHW: the
+// concatenation's empty moves to the top, each insert up to its operands,
+// and each input's empty becomes the slice it is inserted into, taken from
+// the value it is inserted into (the second from the first insert). One
+// buffer is left, both products are computed in place in it, and the
+// inserts copy views onto themselves, which sieve-expand-strided-copies
+// removes: no copy at all.
+// CHECK-LABEL: func.func @concat_of_products
+// CHECK:       %[[CAT:.*]] = tensor.empty() : tensor<1x24x4x4xf32>
+// CHECK:       %[[A:.*]] = tensor.extract_slice %[[CAT]][0, 0, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1]
+// CHECK:       tensor.collapse_shape %[[A]]
+// CHECK:       linalg.matmul
+// CHECK:       %[[I1:.*]] = tensor.insert_slice %{{.*}} into %[[CAT]][0, 0, 0, 0] [1, 8, 4, 4]
+// CHECK:       %[[B:.*]] = tensor.extract_slice %[[I1]][0, 8, 0, 0] [1, 16, 4, 4] [1, 1, 1, 1]
+// CHECK:       tensor.collapse_shape %[[B]]
+// CHECK:       linalg.matmul
+// CHECK:       tensor.insert_slice %{{.*}} into %[[I1]][0, 8, 0, 0] [1, 16, 4, 4]
+// CHECK-NOT:   tensor.empty
+// BUF-LABEL:   func.func @concat_of_products
+// BUF:         memref.alloc() {{.*}} : memref<1x24x4x4xf32>
+// BUF-NOT:     memref.alloc
+// BUF-NOT:     memref.copy
+// BUF-NOT:     linalg.copy
+// BUF-NOT:     vector.transfer_read
+// BUF:         return
+func.func @concat_of_products(%w1: tensor<8x4xf32>, %w2: tensor<16x4xf32>, %x: tensor<4x16xf32>) -> tensor<1x24x4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<1x8x4x4xf32>
+  %c1 = tensor.collapse_shape %e1 [[0, 1], [2, 3]] : tensor<1x8x4x4xf32> into tensor<8x16xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%c1 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %m1 = linalg.matmul ins(%w1, %x : tensor<8x4xf32>, tensor<4x16xf32>) outs(%f1 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %y1 = tensor.expand_shape %m1 [[0, 1], [2, 3]] output_shape [1, 8, 4, 4] : tensor<8x16xf32> into tensor<1x8x4x4xf32>
+  %e2 = tensor.empty() : tensor<1x16x4x4xf32>
+  %c2 = tensor.collapse_shape %e2 [[0, 1], [2, 3]] : tensor<1x16x4x4xf32> into tensor<16x16xf32>
+  %f2 = linalg.fill ins(%zero : f32) outs(%c2 : tensor<16x16xf32>) -> tensor<16x16xf32>
+  %m2 = linalg.matmul ins(%w2, %x : tensor<16x4xf32>, tensor<4x16xf32>) outs(%f2 : tensor<16x16xf32>) -> tensor<16x16xf32>
+  %y2 = tensor.expand_shape %m2 [[0, 1], [2, 3]] output_shape [1, 16, 4, 4] : tensor<16x16xf32> into tensor<1x16x4x4xf32>
+  %cat = tensor.empty() : tensor<1x24x4x4xf32>
+  %i1 = tensor.insert_slice %y1 into %cat[0, 0, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1] : tensor<1x8x4x4xf32> into tensor<1x24x4x4xf32>
+  %i2 = tensor.insert_slice %y2 into %i1[0, 8, 0, 0] [1, 16, 4, 4] [1, 1, 1, 1] : tensor<1x16x4x4xf32> into tensor<1x24x4x4xf32>
+  return %i2 : tensor<1x24x4x4xf32>
+}
+
+// -----
+
+// Left alone: an input that is a function argument (no empty to replace),
+// and one computed into an empty of another type (a padded layout, cut
+// down by an extract_slice: not a reshape).
+// CHECK-LABEL: func.func @not_rewritten
+// CHECK:       tensor.empty() : tensor<4x6xf32>
+// CHECK-NOT:   tensor.extract_slice %{{.*}}[0, 0] [4, 4]
+// CHECK:       tensor.extract_slice %{{.*}}[0, 0] [4, 4] [1, 1] : tensor<4x6xf32> to tensor<4x4xf32>
+func.func @not_rewritten(%a: tensor<4x4xf32>, %b: tensor<4x6xf32>) -> tensor<12x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x6xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x6xf32>) -> tensor<4x6xf32>
+  %s = linalg.add ins(%b, %f : tensor<4x6xf32>, tensor<4x6xf32>) outs(%f : tensor<4x6xf32>) -> tensor<4x6xf32>
+  %cut = tensor.extract_slice %s[0, 0] [4, 4] [1, 1] : tensor<4x6xf32> to tensor<4x4xf32>
+  %cat = tensor.empty() : tensor<12x4xf32>
+  %i1 = tensor.insert_slice %a into %cat[0, 0] [4, 4] [1, 1] : tensor<4x4xf32> into tensor<12x4xf32>
+  %i2 = tensor.insert_slice %cut into %i1[4, 0] [4, 4] [1, 1] : tensor<4x4xf32> into tensor<12x4xf32>
+  %i3 = tensor.insert_slice %a into %i2[8, 0] [4, 4] [1, 1] : tensor<4x4xf32> into tensor<12x4xf32>
+  return %i3 : tensor<12x4xf32>
+}
