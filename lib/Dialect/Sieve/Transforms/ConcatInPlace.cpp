@@ -6,15 +6,14 @@
 // convolution's [channels, pixels] matmul expanded back to NCHW) gets that
 // empty replaced by the slice of the concatenation it is inserted into, so
 // that one-shot bufferization computes it there and the insert copies
-// nothing. Both are tensors of undefined contents, so the rewrite never
-// changes a value; where bufferization cannot keep the slice in place it
-// copies as before.
+// nothing. An empty's contents are undefined, so any tensor may stand for
+// it: the rewrite never changes a value, and where bufferization cannot
+// keep the slice in place it copies as before.
 //
 //===----------------------------------------------------------------------===//
 
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
-#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -118,14 +117,14 @@ struct ConcatInPlacePass
           !target.getType().hasStaticShape() || source->getBlock() != &entry ||
           target->getBlock() != &entry)
         continue;
-      // The concatenation's (operand-less) empty first, the insert as early
-      // as its operands allow, and the input's empty as late as its users
-      // allow: the input is then computed after the
-      // inserts before it, in a slice of the last of them (the value it is
-      // inserted into), which bufferization keeps in place. (A slice of
-      // the first empty would have the earlier inserts' writes fall
-      // between the input's computation and its insert: bufferization
-      // does not compare the slices, and copies.)
+      // The concatenation's (operand-less) empty first, the insert as
+      // early as its operands allow, and the input's empty as late as its
+      // users allow: the input is then computed after the inserts before
+      // it, in a slice of the last of them (the value it is inserted into),
+      // which bufferization keeps in place. (With a slice of the first
+      // empty, the earlier inserts' writes would fall between the input's
+      // computation and its insert: bufferization does not compare the
+      // slices, and copies.)
       target->moveBefore(&entry.front());
       moveUpToOperands(insert, entry);
       Operation *user = firstUser(source.getResult(), entry);
