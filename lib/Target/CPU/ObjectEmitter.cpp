@@ -98,17 +98,10 @@ mlir::sieve::createTargetMachine(const CPUTarget &target, std::string &error) {
       }
     }
   }
-  llvm::TargetOptions options;
-  // Module constructors (the GPU module's registration, the large-page
-  // advice) in .init_array, what ELF loaders run today.
-  options.UseInitArray = true;
-  std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
-      triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
-      llvm::CodeGenOptLevel::Aggressive));
-  if (!machine) {
-    error = "cannot create a target machine for " + tripleName;
-    return nullptr;
-  }
+  // --sve-vector-bits, checked against the CPU's features; 0 asks for no
+  // SVE instruction at all (LLVM's own vectorizer would use scalable
+  // vectors), so that the code runs on every AArch64 CPU with the others of
+  // this CPU's features.
   if (int64_t bits = target.sveVectorBits; bits != -1) {
     if (!triple.isAArch64()) {
       error = "--sve-vector-bits is for --target=aarch64";
@@ -121,7 +114,9 @@ mlir::sieve::createTargetMachine(const CPUTarget &target, std::string &error) {
               std::to_string(bits);
       return nullptr;
     }
-    bool sve = machine->getMCSubtargetInfo()->checkFeatures("+sve");
+    std::unique_ptr<llvm::MCSubtargetInfo> chosen(
+        llvmTarget->createMCSubtargetInfo(triple, cpu, features));
+    bool sve = chosen && chosen->checkFeatures("+sve");
     if (bits != 0 && !sve) {
       error = "--sve-vector-bits=" + std::to_string(bits) +
               " needs a CPU with SVE (e.g. --mcpu=neoverse-v1, or "
@@ -129,15 +124,18 @@ mlir::sieve::createTargetMachine(const CPUTarget &target, std::string &error) {
               cpu + " has none";
       return nullptr;
     }
-    // 0: no SVE instruction at all (LLVM's own vectorizer would use
-    // scalable vectors), so that the code runs on every AArch64 CPU with
-    // the others of this CPU's features.
     if (bits == 0 && sve)
-      machine.reset(llvmTarget->createTargetMachine(
-          triple, cpu, features + (features.empty() ? "" : ",") + "-sve",
-          options, llvm::Reloc::PIC_, std::nullopt,
-          llvm::CodeGenOptLevel::Aggressive));
+      features += (features.empty() ? "" : ",") + std::string("-sve");
   }
+  llvm::TargetOptions options;
+  // Module constructors (the GPU module's registration, the large-page
+  // advice) in .init_array, what ELF loaders run today.
+  options.UseInitArray = true;
+  std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
+      triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    error = "cannot create a target machine for " + tripleName;
   return machine;
 }
 

@@ -66,11 +66,11 @@ int64_t contiguousInnerDims(MemRefType a, MemRefType b) {
 /// Inner dimensions contiguous on both sides are one row: a concatenation
 /// along channels copies each input as one run of C x H x W elements, not
 /// H rows of W (7 or 14 for the small maps, each with a narrow rest).
-void copyRowsAsVectors(PatternRewriter &rewriter, memref::CopyOp op) {
-  Location loc = op.getLoc();
-  auto type = cast<MemRefType>(op.getSource().getType());
+void copyRowsAsVectors(PatternRewriter &rewriter, Location loc, Value source,
+                       Value target) {
+  auto type = cast<MemRefType>(source.getType());
   if (int64_t merged =
-          contiguousInnerDims(type, cast<MemRefType>(op.getTarget().getType()));
+          contiguousInnerDims(type, cast<MemRefType>(target.getType()));
       merged > 1) {
     int64_t rank = type.getRank();
     SmallVector<ReassociationIndices> groups;
@@ -80,13 +80,11 @@ void copyRowsAsVectors(PatternRewriter &rewriter, memref::CopyOp op) {
     for (int64_t d = rank - merged; d < rank; ++d)
       inner.push_back(d);
     groups.push_back(inner);
-    Value source =
-        memref::CollapseShapeOp::create(rewriter, loc, op.getSource(), groups);
-    Value target =
-        memref::CollapseShapeOp::create(rewriter, loc, op.getTarget(), groups);
-    auto collapsed = memref::CopyOp::create(rewriter, loc, source, target);
-    copyRowsAsVectors(rewriter, collapsed);
-    rewriter.eraseOp(collapsed);
+    Value sourceRows =
+        memref::CollapseShapeOp::create(rewriter, loc, source, groups);
+    Value targetRows =
+        memref::CollapseShapeOp::create(rewriter, loc, target, groups);
+    copyRowsAsVectors(rewriter, loc, sourceRows, targetRows);
     return;
   }
   int64_t rank = type.getRank(), width = type.getShape().back();
@@ -106,10 +104,10 @@ void copyRowsAsVectors(PatternRewriter &rewriter, memref::CopyOp op) {
     auto vectorType = VectorType::get({lanes}, type.getElementType());
     Value padding = arith::ConstantOp::create(
         rewriter, loc, rewriter.getZeroAttr(type.getElementType()));
-    Value row = vector::TransferReadOp::create(rewriter, loc, vectorType,
-                                               op.getSource(), indices, padding,
-                                               ArrayRef<bool>{true});
-    vector::TransferWriteOp::create(rewriter, loc, row, op.getTarget(), indices,
+    Value row =
+        vector::TransferReadOp::create(rewriter, loc, vectorType, source,
+                                       indices, padding, ArrayRef<bool>{true});
+    vector::TransferWriteOp::create(rewriter, loc, row, target, indices,
                                     ArrayRef<bool>{true});
   };
   int64_t lanes = std::min(width, kCopyLanes);
@@ -176,7 +174,7 @@ struct CopyToLinalg : OpRewritePattern<memref::CopyOp> {
         rowsAreContiguous(source) && rowsAreContiguous(target) &&
         source.getElementType().isIntOrFloat() &&
         source.getElementType().getIntOrFloatBitWidth() >= 8) {
-      copyRowsAsVectors(rewriter, op);
+      copyRowsAsVectors(rewriter, op.getLoc(), op.getSource(), op.getTarget());
       rewriter.eraseOp(op);
       return success();
     }
