@@ -3,16 +3,23 @@
 // Matmuls whose reduction fits one cache block (at most 256 steps) are
 // computed one register tile at a time with the producer of their
 // accumulator and their elementwise epilogue (fuseRegisterTiles): per
-// 32-column panel of the weight (a graph input: copied into a contiguous
-// [K, 32] buffer), each 8x32 tile starts from the broadcast bias (or a zero
+// 32-column panel of the weight (a graph input: all panels copied first
+// into a contiguous [N / 32, K, 32] buffer, row by row of the weight, in
+// order), each 8x32 tile starts from the broadcast bias (or a zero
 // vector), accumulates over the whole reduction in registers and goes
 // through the epilogue before its only store. Canonicalization folds the
 // tile's reads of what was just written, so no accumulator is loaded.
 
 // CHECK-LABEL: func.func @bias_relu
+// CHECK:       %[[VIEW:.*]] = tensor.expand_shape %arg1 {{\[\[}}0], [1, 2]] output_shape [48, 8, 32]
+// CHECK:       %[[PANELS:.*]] = scf.for %[[K:.*]] = %c0 to %c48 step %c1
+// CHECK:         scf.for %[[J:.*]] = %c0 to %c8 step %c1
+// CHECK:           tensor.extract_slice %[[VIEW]][%[[K]], %[[J]], 0] [1, 1, 32]
+// CHECK:           vector.transfer_read {{.*}} : tensor<1x1x32xf32>, vector<1x1x32xf32>
+// CHECK:           tensor.insert_slice {{.*}}[%[[J]], %[[K]], 0] [1, 1, 32] [1, 1, 1] : tensor<1x1x32xf32> into tensor<8x48x32xf32>
 // CHECK:       scf.for %[[P:.*]] = %c0 to %c256 step %c32
-// CHECK:         tensor.extract_slice %arg1[0, %[[P]]] [48, 32] [1, 1]
-// CHECK:         scf.for %{{.*}} = %c0 to %c48 step %c8 {{.*}} -> (tensor<48x32xf32>)
+// CHECK:         %[[I:.*]] = arith.divui %[[P]], %c32
+// CHECK:         tensor.extract_slice %[[PANELS]][%[[I]], 0, 0] [1, 48, 32] [1, 1, 1] : tensor<8x48x32xf32> to tensor<48x32xf32>
 // CHECK:         scf.for %{{.*}} = %c0 to %c64 step %c8
 // CHECK-NOT:       vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
 // CHECK:           %[[BIAS:.*]] = vector.transfer_read {{.*}}permutation_map{{.*}} : tensor<8xf32>, vector<8x32xf32>

@@ -103,14 +103,17 @@ func.func @odd_map_channel_bias(%x: tensor<1x32x7x7xf32>, %b: tensor<32xf32>) ->
 // matmul's [channels, pixels] loops and computed block by block with it
 // (one loop over cache blocks of 256 columns; with threads, the blocks are
 // the parallel chunks). The reduction (16) fits one cache block, so the
-// bias and the ReLU go into each register tile: per 32-column panel of the
-// input (copied into a contiguous buffer), each 8x32 tile starts from the
-// broadcast bias, accumulates, and goes through the ReLU in registers
-// (after canonicalization the reads of the tile just written fold away).
+// bias and the ReLU go into each register tile: the block's input is
+// copied into 32-column panels (one contiguous buffer, the input's rows
+// read in order), then per panel each 8x32 tile starts from the broadcast
+// bias, accumulates, and goes through the ReLU in registers (after
+// canonicalization the reads of the tile just written fold away).
 // CHECK-LABEL: func.func @conv_relu
 // CHECK:       scf.for %[[B:.*]] = %c0 to %c512 step %c256
+// CHECK:         tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2]] output_shape [16, 8, 32] : tensor<16x256xf32> into tensor<16x8x32xf32>
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %c16 step %c1 {{.*}} -> (tensor<8x16x32xf32>)
+// CHECK:           vector.transfer_write {{.*}} : vector<1x1x32xf32>, tensor<1x1x32xf32>
 // CHECK:         scf.for %[[P:.*]] = %{{.*}} to %{{.*}} step %c32
-// CHECK:           vector.transfer_write {{.*}} : vector<8x32xf32>, tensor<8x32xf32>
 // CHECK:           scf.for %{{.*}} = %{{.*}} to %c64 step %c8
 // CHECK:             vector.transfer_read {{.*}}permutation_map{{.*}} : tensor<8xf32>, vector<8x32xf32>
 // CHECK:             scf.for

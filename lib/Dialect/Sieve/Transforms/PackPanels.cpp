@@ -350,6 +350,31 @@ Value sieve::contiguousPanel(RewriterBase &rewriter, Value strip, Value scratch,
   return copied.getResult(0);
 }
 
+Value sieve::copyBlockPanels(RewriterBase &rewriter, Value weight,
+                             int64_t width, linalg::TransposeOp *copy) {
+  *copy = {};
+  auto type = dyn_cast<RankedTensorType>(weight.getType());
+  if (!type || !type.hasStaticShape() || type.getRank() != 2 || width <= 0 ||
+      type.getDimSize(1) % width != 0 || type.getDimSize(1) < 2 * width)
+    return {};
+  int64_t k = type.getDimSize(0), panels = type.getDimSize(1) / width;
+  Location loc = weight.getLoc();
+  SliceRoot source = sliceRoot(rewriter, loc, weight);
+  auto rootType = cast<RankedTensorType>(source.root.getType());
+  if (source.root.getDefiningOp<arith::ConstantOp>() ||
+      rootType.getRank() != 2 || rootType.getShape().back() <= width)
+    return {};
+  Type element = type.getElementType();
+  Value view = tensor::ExpandShapeOp::create(
+      rewriter, loc, RankedTensorType::get({k, panels, width}, element), weight,
+      ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  Value empty =
+      tensor::EmptyOp::create(rewriter, loc, {panels, k, width}, element);
+  *copy = linalg::TransposeOp::create(rewriter, loc, view, empty,
+                                      ArrayRef<int64_t>{1, 0, 2});
+  return copy->getResult()[0];
+}
+
 Value sieve::createTransposedConstant(OpBuilder &builder, Location loc,
                                       Value weight) {
   auto type = cast<RankedTensorType>(weight.getType());

@@ -10,6 +10,7 @@
 #include "sieve/Dialect/Sieve/Transforms/WindowKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
@@ -1153,25 +1154,75 @@ struct SieveTileAndVectorizePass
         sizes.push_back(0);
       return sizes;
     };
-    // Column panels: each reads a [depth, tileN] strip of the weight.
+    // Column panels: each reads a [depth, tileN] strip of the weight,
+    // copied with the others before the first (copyBlockPanels) or on its
+    // own (contiguousPanel).
     rewriter.setInsertionPoint(init);
-    Value scratch = tensor::EmptyOp::create(
-        rewriter, op.getLoc(), {depth, tileN},
-        getElementTypeOrSelf(op.getDpsInputs()[1].getType()));
+    Value weight = matmul.getInputs()[1];
+    linalg::TransposeOp blockCopy;
+    Value blockPanels =
+        sieve::copyBlockPanels(rewriter, weight, tileN, &blockCopy);
+    Value scratch =
+        tensor::EmptyOp::create(rewriter, op.getLoc(), {depth, tileN},
+                                getElementTypeOrSelf(weight.getType()));
     auto panel = tileAndFuse(rewriter, root, matmul, sizesOf(0, tileN),
                              /*parallel=*/false);
-    if (failed(panel))
-      return false; // Nothing was rewritten: tiling fails before changes.
+    if (failed(panel)) {
+      // Nothing was rewritten: tiling fails before changes.
+      rewriter.eraseOp(scratch.getDefiningOp());
+      if (blockCopy) {
+        Operation *view = blockCopy.getInput().getDefiningOp();
+        Operation *empty = blockCopy.getInit().getDefiningOp();
+        rewriter.eraseOp(blockCopy);
+        rewriter.eraseOp(view);
+        rewriter.eraseOp(empty);
+      }
+      return false;
+    }
     auto [panelRoot, panelMatmul] = *panel;
-    linalg::CopyOp copy;
-    Value strip = sieve::contiguousPanel(rewriter, panelMatmul.getInputs()[1],
-                                         scratch, &copy, packed);
-    panelMatmul->setOperand(1, strip);
+    auto stripSlice =
+        panelMatmul.getInputs()[1].getDefiningOp<tensor::ExtractSliceOp>();
+    if (blockPanels && stripSlice && stripSlice.getSource() == weight) {
+      // Panel j / tileN of the copy.
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPoint(stripSlice);
+      Location loc = stripSlice.getLoc();
+      Value index = arith::DivUIOp::create(
+          rewriter, loc,
+          getValueOrCreateConstantIndexOp(rewriter, loc,
+                                          stripSlice.getMixedOffsets()[1]),
+          arith::ConstantIndexOp::create(rewriter, loc, tileN));
+      OpFoldResult zero = rewriter.getIndexAttr(0),
+                   one = rewriter.getIndexAttr(1);
+      Value strip = tensor::ExtractSliceOp::create(
+          rewriter, loc, cast<RankedTensorType>(stripSlice.getType()),
+          blockPanels, ArrayRef<OpFoldResult>{index, zero, zero},
+          ArrayRef<OpFoldResult>{one, rewriter.getIndexAttr(depth),
+                                 rewriter.getIndexAttr(tileN)},
+          ArrayRef<OpFoldResult>{one, one, one});
+      panelMatmul->setOperand(1, strip);
+      rewriter.setInsertionPoint(blockCopy);
+      // Rows in order, each in register-tile-wide vectors.
+      (void)tileAndVectorize(rewriter, blockCopy, {1, 1, columnTile(tileN)},
+                             {1, 0, 2});
+    } else {
+      if (blockCopy) {
+        Operation *view = blockCopy.getInput().getDefiningOp();
+        Operation *empty = blockCopy.getInit().getDefiningOp();
+        rewriter.eraseOp(blockCopy);
+        rewriter.eraseOp(view);
+        rewriter.eraseOp(empty);
+      }
+      linalg::CopyOp copy;
+      Value strip = sieve::contiguousPanel(rewriter, panelMatmul.getInputs()[1],
+                                           scratch, &copy, packed);
+      panelMatmul->setOperand(1, strip);
+      if (copy)
+        (void)tileAndVectorize(rewriter, copy,
+                               {fittingTile(depth, 8), columnTile(tileN)});
+    }
     if (scratch.use_empty())
       rewriter.eraseOp(scratch.getDefiningOp());
-    if (copy)
-      (void)tileAndVectorize(rewriter, copy,
-                             {fittingTile(depth, 8), columnTile(tileN)});
     // Register tiles of rows, each with its accumulator's producer.
     // (Without an epilogue the panel's root is its matmul.)
     auto tile =
