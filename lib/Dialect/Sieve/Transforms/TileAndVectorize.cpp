@@ -1159,9 +1159,23 @@ struct SieveTileAndVectorizePass
     // own (contiguousPanel).
     rewriter.setInsertionPoint(init);
     Value weight = matmul.getInputs()[1];
+    if (Operation *producer = weight.getDefiningOp();
+        producer && producer->getBlock() == init->getBlock() &&
+        init->isBeforeInBlock(producer))
+      rewriter.setInsertionPointAfter(producer);
     linalg::TransposeOp blockCopy;
     Value blockPanels =
         sieve::copyBlockPanels(rewriter, weight, tileN, &blockCopy);
+    auto dropBlockCopy = [&] {
+      if (!blockCopy)
+        return;
+      Operation *view = blockCopy.getInput().getDefiningOp();
+      Operation *empty = blockCopy.getInit().getDefiningOp();
+      rewriter.eraseOp(blockCopy);
+      rewriter.eraseOp(view);
+      rewriter.eraseOp(empty);
+    };
+    rewriter.setInsertionPoint(init);
     Value scratch =
         tensor::EmptyOp::create(rewriter, op.getLoc(), {depth, tileN},
                                 getElementTypeOrSelf(weight.getType()));
@@ -1170,13 +1184,7 @@ struct SieveTileAndVectorizePass
     if (failed(panel)) {
       // Nothing was rewritten: tiling fails before changes.
       rewriter.eraseOp(scratch.getDefiningOp());
-      if (blockCopy) {
-        Operation *view = blockCopy.getInput().getDefiningOp();
-        Operation *empty = blockCopy.getInit().getDefiningOp();
-        rewriter.eraseOp(blockCopy);
-        rewriter.eraseOp(view);
-        rewriter.eraseOp(empty);
-      }
+      dropBlockCopy();
       return false;
     }
     auto [panelRoot, panelMatmul] = *panel;
@@ -1206,13 +1214,7 @@ struct SieveTileAndVectorizePass
       (void)tileAndVectorize(rewriter, blockCopy, {1, 1, columnTile(tileN)},
                              {1, 0, 2});
     } else {
-      if (blockCopy) {
-        Operation *view = blockCopy.getInput().getDefiningOp();
-        Operation *empty = blockCopy.getInit().getDefiningOp();
-        rewriter.eraseOp(blockCopy);
-        rewriter.eraseOp(view);
-        rewriter.eraseOp(empty);
-      }
+      dropBlockCopy();
       linalg::CopyOp copy;
       Value strip = sieve::contiguousPanel(rewriter, panelMatmul.getInputs()[1],
                                            scratch, &copy, packed);
