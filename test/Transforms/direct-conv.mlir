@@ -177,16 +177,17 @@ func.func @few_channels(%x: tensor<1x4x34x34xf32>, %b: tensor<16xf32>) -> tensor
 // -----
 
 // Not direct: filters that are no whole tile (12), many discarded columns
-// (a 10x10 image, 8 outputs per row), a weight that is no constant. They
-// stay convolutions here (sieve-conv-to-matmul rewrites them first in the
-// pipeline).
+// (a 40x9 image, 7 outputs per row: 2 of 9 computed columns dropped, more
+// than a fifth, as on a padded 7x7 map), a weight that is no constant.
+// They stay convolutions here (sieve-conv-to-matmul rewrites them first in
+// the pipeline).
 // CHECK-LABEL: func.func @not_direct
 // CHECK-COUNT-3: linalg.conv_2d_nchw_fchw
 // LEFT-LABEL: func.func @not_direct
 // LEFT-NOT:   linalg.conv_2d_nchw_fchw
 #fill_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
-func.func @not_direct(%x: tensor<1x8x34x34xf32>, %x2: tensor<1x8x10x10xf32>, %w4: tensor<16x8x3x3xf32>)
-    -> (tensor<1x12x32x32xf32>, tensor<1x16x8x8xf32>, tensor<1x16x32x32xf32>) {
+func.func @not_direct(%x: tensor<1x8x34x34xf32>, %x2: tensor<1x8x40x9xf32>, %w4: tensor<16x8x3x3xf32>)
+    -> (tensor<1x12x32x32xf32>, tensor<1x16x38x7xf32>, tensor<1x16x32x32xf32>) {
   %zero = arith.constant 0.0 : f32
   %w = arith.constant dense<0.5> : tensor<16x8x3x3xf32>
   %w12 = arith.constant dense<0.5> : tensor<12x8x3x3xf32>
@@ -194,13 +195,44 @@ func.func @not_direct(%x: tensor<1x8x34x34xf32>, %x2: tensor<1x8x10x10xf32>, %w4
   %a2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<1x12x32x32xf32>) -> tensor<1x12x32x32xf32>
   %r2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
        ins(%x, %w12 : tensor<1x8x34x34xf32>, tensor<12x8x3x3xf32>) outs(%a2 : tensor<1x12x32x32xf32>) -> tensor<1x12x32x32xf32>
-  %e3 = tensor.empty() : tensor<1x16x8x8xf32>
-  %a3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+  %e3 = tensor.empty() : tensor<1x16x38x7xf32>
+  %a3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<1x16x38x7xf32>) -> tensor<1x16x38x7xf32>
   %r3 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-       ins(%x2, %w : tensor<1x8x10x10xf32>, tensor<16x8x3x3xf32>) outs(%a3 : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+       ins(%x2, %w : tensor<1x8x40x9xf32>, tensor<16x8x3x3xf32>) outs(%a3 : tensor<1x16x38x7xf32>) -> tensor<1x16x38x7xf32>
   %e4 = tensor.empty() : tensor<1x16x32x32xf32>
   %a4 = linalg.fill ins(%zero : f32) outs(%e4 : tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>
   %r4 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
        ins(%x, %w4 : tensor<1x8x34x34xf32>, tensor<16x8x3x3xf32>) outs(%a4 : tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>
-  return %r2, %r3, %r4 : tensor<1x12x32x32xf32>, tensor<1x16x8x8xf32>, tensor<1x16x32x32xf32>
+  return %r2, %r3, %r4 : tensor<1x12x32x32xf32>, tensor<1x16x38x7xf32>, tensor<1x16x32x32xf32>
+}
+
+// -----
+
+// A 3x3 convolution on a padded 14x14 map (16 computed columns per row, 2
+// dropped: an eighth, within a fifth) of 32 filters, a map small enough
+// for pixel rows: the direct kernel takes it first (it reads the input
+// once, pixel rows copy it once per tap); without direct-convs it becomes
+// pixel rows (a matmul of the taps' rows, transposed back to NCHW).
+// CHECK-LABEL: func.func @small_map
+// CHECK:       tensor.collapse_shape %arg0 {{\[}}[0, 1], [2, 3]] : tensor<1x8x16x16xf32> into tensor<8x256xf32>
+// CHECK:       tensor.empty() : tensor<32x224xf32>
+// CHECK-NOT:   linalg.conv_2d_nchw_fchw
+// LEFT-LABEL:  func.func @small_map
+// LEFT:        linalg.conv_2d_nchw_fchw
+// LEFT-NOT:    linalg.matmul
+// REWRITTEN-LABEL: func.func @small_map
+// REWRITTEN-NOT: linalg.conv_2d_nchw_fchw
+// REWRITTEN:   linalg.matmul
+// REWRITTEN:   linalg.transpose
+func.func @small_map(%x: tensor<1x8x16x16xf32>, %b: tensor<32xf32>) -> tensor<1x32x14x14xf32> {
+  %w = arith.constant dense<0.25> : tensor<32x8x3x3xf32>
+  %e = tensor.empty() : tensor<1x32x14x14xf32>
+  %acc = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<32xf32>) outs(%e : tensor<1x32x14x14xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x32x14x14xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x8x16x16xf32>, tensor<32x8x3x3xf32>) outs(%acc : tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32>
+  return %r : tensor<1x32x14x14xf32>
 }

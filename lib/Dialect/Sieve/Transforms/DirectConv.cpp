@@ -16,6 +16,19 @@ namespace {
 /// The largest stride the direct kernel takes (through the input's phases).
 constexpr int64_t kMaxDirectStride = 4;
 
+/// The kernel computes each output row as wide as the input (or its
+/// phases) and drops the rest: it takes convolutions where at most one in
+/// kMaxDroppedColumnsOf computed columns is dropped. 3x3 convolutions on
+/// 13x13 and 14x14 maps (15 and 16 computed, 2 dropped) qualify; 7x7 maps
+/// (2 of 9) keep pixel rows. Pixel rows copy the input once per tap (nine
+/// times for 3x3: 1.8 MB for 256 channels on 14x14, beyond what the L2
+/// cache keeps next to the weights, re-read per column panel) where the
+/// direct kernel reads it once: a chain of four 3x3 256 -> 256 layers on
+/// 14x14 took 4.2-4.4 ms as pixel rows on two threads, 3.2 directly (one
+/// thread: 7.0-7.1 against 7.1-7.2); with an eighth as the limit, pixel
+/// rows took them. docs/performance.md, stop 28.
+constexpr int64_t kMaxDroppedColumnsOf = 5;
+
 /// Below this many input channels the kernel loops over the taps at run
 /// time (their offsets from tables) instead of unrolling them: with a few
 /// channels LLVM unrolls each tap's channel loop, after which every weight
@@ -378,7 +391,8 @@ bool mlir::sieve::isDirectConv(linalg::Conv2DNchwFchwOp op, int64_t tileM,
   // Computed columns per output row: the (phase) image's width.
   int64_t pitch = llvm::divideCeil(xt.getDimSize(3), strides[1]);
   FilterStart start = sieve::matchChannelInit(op.getOutputs()[0]);
-  return kh * kw > 1 && f % tileM == 0 && 8 * (pitch - ow) <= ow &&
+  return kh * kw > 1 && f % tileM == 0 &&
+         kMaxDroppedColumnsOf * (pitch - ow) <= pitch &&
          oh * pitch >= 2 * tileN && (start.bias || start.splat) &&
          op.getInputs()[1].getDefiningOp<arith::ConstantOp>();
 }

@@ -45,10 +45,11 @@ struct DirectConvOptions {
 /// linalg.conv_2d_nchw_fchw of one image at strides 1 to 4 with a window of
 /// more than one tap, a constant weight whose
 /// filters are whole register tiles (tileM), an accumulator that is a
-/// per-filter bias broadcast or a fill, at most an eighth of the computed
-/// columns discarded (W' - OW <= OW / 8, W' the width of the input or of
-/// its phases) and at least two register tiles of columns (OH*W' >=
-/// 2*tileN; smaller maps compute as pixel rows).
+/// per-filter bias broadcast or a fill, at most a fifth of the computed
+/// columns discarded (W' - OW <= W' / 5, W' the width of the input or of
+/// its phases: 3x3 on 13x13 and 14x14 maps, not on 7x7) and at least two
+/// register tiles of columns (OH*W' >= 2*tileN). sieve-conv-to-matmul
+/// leaves these to the kernel before it considers pixel rows.
 bool isDirectConv(linalg::Conv2DNchwFchwOp op, int64_t tileM, int64_t tileN);
 
 /// Replaces `op` (isDirectConv) with the direct kernel; fails and leaves
