@@ -232,7 +232,10 @@ func.func @ceil_max_pool(%x: tensor<1x3x16x16xf32>) -> tensor<1x3x8x8xf32> {
 // the 9 weight vectors and the bias vector loaded once and each output row
 // computed as 7 pixels x 9 taps FMAs in 7 independent chains, Clip(0, 6)
 // applied in registers, 7 stores per row; the [49, 32] result transposed
-// back to NCHW. With threads the channel blocks split into chunks.
+// back to NCHW. With threads it stays on one thread: the transposes around
+// it run on the calling thread, and a 3x3 window does too few multiply-adds
+// per byte to pay for moving half the data to another core and back
+// (channelsLastSplitPays; a 7x7 window, @channels_last_7x7 below, does).
 // CHECK-LABEL: func.func @channels_last
 // CHECK-DAG:   %[[W:.*]] = arith.constant dense<5.000000e-01> : tensor<9x32xf32>
 // CHECK:       scf.for %{{.*}} = %c0 to %c80 step %c8
@@ -251,10 +254,12 @@ func.func @ceil_max_pool(%x: tensor<1x3x16x16xf32>) -> tensor<1x3x8x8xf32> {
 // AVX2-LABEL:  func.func @channels_last
 // AVX2:        scf.for %{{.*}} = %c0 to %c32 step %c8 iter_args(%{{.*}}) -> (tensor<49x32xf32>)
 // AVX2-COUNT-63: vector.fma {{.*}} : vector<8xf32>
-// THREADS-LABEL: func.func @channels_last
-// THREADS:     scf.forall (%{{.*}}) in (2) {{.*}} -> (tensor<49x32xf32>)
+// THREADS-LABEL: func.func @channels_last(
+// THREADS-NOT: scf.forall {{.*}} -> (tensor<49x32xf32>)
+// THREADS:     scf.for %{{.*}} = %c0 to %c32 step %c16 iter_args(%{{.*}}) -> (tensor<49x32xf32>)
 // THREADS-COUNT-63: vector.fma {{.*}} : vector<16xf32>
-// THREADS:     tensor.parallel_insert_slice %{{.*}} [49, 16] [1, 1] : tensor<49x16xf32> into tensor<49x32xf32>
+// THREADS-NOT: tensor.parallel_insert_slice {{.*}} into tensor<49x32xf32>
+// THREADS:     return
 func.func @channels_last(%x: tensor<1x32x7x7xf32>, %b: tensor<32xf32>) -> tensor<1x32x7x7xf32> {
   %zero = arith.constant 0.0 : f32
   %six = arith.constant 6.0 : f32
@@ -282,6 +287,30 @@ func.func @channels_last(%x: tensor<1x32x7x7xf32>, %b: tensor<32xf32>) -> tensor
     linalg.yield %hi : f32
   } -> tensor<1x32x7x7xf32>
   return %clip : tensor<1x32x7x7xf32>
+}
+
+// -----
+
+// A depthwise 7x7 window on a 14x14 map (49 multiply-adds per output)
+// channels-last: with threads its channel blocks split into chunks (the
+// multiply-adds outweigh moving the data between cores).
+// THREADS-LABEL: func.func @channels_last_7x7
+// THREADS:     scf.forall (%{{.*}}) in (2) {{.*}} -> (tensor<196x32xf32>)
+// THREADS:       vector.fma {{.*}} : vector<16xf32>
+// THREADS:     tensor.parallel_insert_slice %{{.*}} [196, 16] [1, 1] : tensor<196x16xf32> into tensor<196x32xf32>
+func.func @channels_last_7x7(%x: tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32> {
+  %zero = arith.constant 0.0 : f32
+  %w4 = arith.constant dense<0.5> : tensor<32x1x7x7xf32>
+  %w = tensor.collapse_shape %w4 [[0, 1], [2], [3]] : tensor<32x1x7x7xf32> into tensor<32x7x7xf32>
+  %padded = tensor.pad %x low[0, 0, 3, 3] high[0, 0, 3, 3] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x32x14x14xf32> to tensor<1x32x20x20xf32>
+  %empty = tensor.empty() : tensor<1x32x14x14xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32>
+  %conv = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%padded, %w : tensor<1x32x20x20xf32>, tensor<32x7x7xf32>) outs(%init : tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32>
+  return %conv : tensor<1x32x14x14xf32>
 }
 
 // -----

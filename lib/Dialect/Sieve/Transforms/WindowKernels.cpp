@@ -792,9 +792,9 @@ Value channelsLastDepthwise(OpBuilder &b, Location loc, const WindowShape &s,
       ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
 }
 
-/// The estimated cycles of the window op `s` writing `dest`, for the
-/// thread plan.
-int64_t windowCycles(const WindowShape &s, Value dest, int64_t vectorWidth) {
+/// The multiply-adds and the bytes read and written of the window op `s`
+/// writing `dest`.
+std::pair<int64_t, int64_t> windowWork(const WindowShape &s, Value dest) {
   int64_t multiplyAdds = s.batch * s.groups * s.outputsPerGroup *
                          s.inputsPerGroup * s.outH * s.outW * s.kernelH *
                          s.kernelW;
@@ -802,7 +802,29 @@ int64_t windowCycles(const WindowShape &s, Value dest, int64_t vectorWidth) {
   for (Value v : {s.input, s.weight, dest})
     if (v)
       bytes += cast<ShapedType>(v.getType()).getNumElements() * 4;
+  return {multiplyAdds, bytes};
+}
+
+/// The estimated cycles of the window op `s` writing `dest`, for the
+/// thread plan.
+int64_t windowCycles(const WindowShape &s, Value dest, int64_t vectorWidth) {
+  auto [multiplyAdds, bytes] = windowWork(s, dest);
   return sieve::kernelCycles(multiplyAdds, bytes, vectorWidth);
+}
+
+/// Whether the channels-last kernel of `s` is worth splitting into chunks
+/// on other cores. Its input comes from a transpose and its output goes to
+/// one, both run by the calling thread: a chunk on another core reads its
+/// channels from the caller's caches and writes its results for the caller
+/// to read back, so the split pays only where the multiply-adds outweigh
+/// streaming the kernel's bytes three times (here, across, back): 7x7
+/// windows, not the 3x3 and 5x5 depthwise convolutions of MobileNets, which
+/// ran slower on two threads than on one (480 channels, 5x5 on 14x14: 0.127
+/// ms on one thread, 0.180 split; docs/performance.md, stop 28).
+bool channelsLastSplitPays(const WindowShape &s, int64_t vectorWidth) {
+  auto [multiplyAdds, bytes] = windowWork(s, s.init);
+  return sieve::kernelCycles(multiplyAdds, 0, vectorWidth) >
+         3 * sieve::kernelCycles(0, bytes, vectorWidth);
 }
 
 /// Erases the op that defines `value` when nothing uses it and it has no
@@ -858,7 +880,7 @@ LogicalResult vectorizeChannelsLast(RewriterBase &rewriter, linalg::LinalgOp op,
     return failure();
   int64_t lanes = channelLanes(s.groups, options.vectorWidth);
   int64_t blocks = s.groups / lanes, chunks = 1;
-  if (options.threads > 1)
+  if (options.threads > 1 && channelsLastSplitPays(s, options.vectorWidth))
     chunks = sieve::planParallelChunks(
         blocks, windowCycles(s, s.init, options.vectorWidth) / blocks,
         options.threads, options.minChunkCycles);
