@@ -464,7 +464,9 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
     direct kernel computes (stride 1 to 4, a constant weight of whole register
     tiles of filters, a bias or fill accumulator, few discarded columns:
     include/sieve/Dialect/Sieve/Transforms/DirectConv.h) is left as it is
-    for that kernel, unless it computes as pixel rows.
+    for that kernel, before pixel rows are considered (3x3 convolutions on
+    13x13 and 14x14 maps: the kernel reads the input once, pixel rows copy
+    it once per tap).
 
     The convolution's accumulator (the broadcast bias) becomes the matmul's.
     A convolution whose batch is dynamic (a symbolic batch axis) and whose
