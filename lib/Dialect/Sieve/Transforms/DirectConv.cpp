@@ -24,9 +24,9 @@ constexpr int64_t kMaxDirectStride = 4;
 /// times for 3x3: 1.8 MB for 256 channels on 14x14, beyond what the L2
 /// cache keeps next to the weights, re-read per column panel) where the
 /// direct kernel reads it once: a chain of four 3x3 256 -> 256 layers on
-/// 14x14 took 4.2-4.4 ms as pixel rows on two threads, 3.2 directly (one
-/// thread: 7.0-7.1 against 7.1-7.2); with an eighth as the limit, pixel
-/// rows took them. docs/performance.md, stop 28.
+/// 14x14 took 4.4-5.0 ms as pixel rows on two threads, 3.2 directly (one
+/// thread the same within the noise, 6.7-7.4 ms); with an eighth as the
+/// limit, pixel rows took them. docs/performance.md, stop 28.
 constexpr int64_t kMaxDroppedColumnsOf = 5;
 
 /// Below this many input channels the kernel loops over the taps at run
