@@ -358,12 +358,15 @@ Value sieve::copyBlockPanels(RewriterBase &rewriter, Value weight,
       type.getDimSize(1) % width != 0 || type.getDimSize(1) < 2 * width)
     return {};
   int64_t k = type.getDimSize(0), panels = type.getDimSize(1) / width;
-  Location loc = weight.getLoc();
-  SliceRoot source = sliceRoot(rewriter, loc, weight);
-  auto rootType = cast<RankedTensorType>(source.root.getType());
-  if (source.root.getDefiningOp<arith::ConstantOp>() ||
-      rootType.getRank() != 2 || rootType.getShape().back() <= width)
+  // The tensor the weight slices (no ops built: it may not apply).
+  Value root = weight;
+  while (auto slice = root.getDefiningOp<tensor::ExtractSliceOp>())
+    root = slice.getSource();
+  auto rootType = cast<RankedTensorType>(root.getType());
+  if (root.getDefiningOp<arith::ConstantOp>() || rootType.getRank() != 2 ||
+      rootType.getShape().back() <= width)
     return {};
+  Location loc = weight.getLoc();
   Type element = type.getElementType();
   Value view = tensor::ExpandShapeOp::create(
       rewriter, loc, RankedTensorType::get({k, panels, width}, element), weight,

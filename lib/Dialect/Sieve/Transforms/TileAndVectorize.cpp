@@ -1155,27 +1155,10 @@ struct SieveTileAndVectorizePass
       return sizes;
     };
     // Column panels: each reads a [depth, tileN] strip of the weight,
-    // copied with the others before the first (copyBlockPanels) or on its
-    // own (contiguousPanel).
+    // copied with the others before the loop over them (copyBlockPanels)
+    // or on its own (contiguousPanel).
     rewriter.setInsertionPoint(init);
     Value weight = matmul.getInputs()[1];
-    if (Operation *producer = weight.getDefiningOp();
-        producer && producer->getBlock() == init->getBlock() &&
-        init->isBeforeInBlock(producer))
-      rewriter.setInsertionPointAfter(producer);
-    linalg::TransposeOp blockCopy;
-    Value blockPanels =
-        sieve::copyBlockPanels(rewriter, weight, tileN, &blockCopy);
-    auto dropBlockCopy = [&] {
-      if (!blockCopy)
-        return;
-      Operation *view = blockCopy.getInput().getDefiningOp();
-      Operation *empty = blockCopy.getInit().getDefiningOp();
-      rewriter.eraseOp(blockCopy);
-      rewriter.eraseOp(view);
-      rewriter.eraseOp(empty);
-    };
-    rewriter.setInsertionPoint(init);
     Value scratch =
         tensor::EmptyOp::create(rewriter, op.getLoc(), {depth, tileN},
                                 getElementTypeOrSelf(weight.getType()));
@@ -1184,13 +1167,20 @@ struct SieveTileAndVectorizePass
     if (failed(panel)) {
       // Nothing was rewritten: tiling fails before changes.
       rewriter.eraseOp(scratch.getDefiningOp());
-      dropBlockCopy();
       return false;
     }
     auto [panelRoot, panelMatmul] = *panel;
     auto stripSlice =
         panelMatmul.getInputs()[1].getDefiningOp<tensor::ExtractSliceOp>();
-    if (blockPanels && stripSlice && stripSlice.getSource() == weight) {
+    auto panelLoop =
+        stripSlice ? stripSlice->getParentOfType<scf::ForOp>() : scf::ForOp();
+    linalg::TransposeOp blockCopy;
+    Value blockPanels;
+    if (panelLoop && stripSlice.getSource() == weight) {
+      rewriter.setInsertionPoint(panelLoop);
+      blockPanels = sieve::copyBlockPanels(rewriter, weight, tileN, &blockCopy);
+    }
+    if (blockPanels) {
       // Panel j / tileN of the copy.
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPoint(stripSlice);
@@ -1214,7 +1204,6 @@ struct SieveTileAndVectorizePass
       (void)tileAndVectorize(rewriter, blockCopy, {1, 1, columnTile(tileN)},
                              {1, 0, 2});
     } else {
-      dropBlockCopy();
       linalg::CopyOp copy;
       Value strip = sieve::contiguousPanel(rewriter, panelMatmul.getInputs()[1],
                                            scratch, &copy, packed);
