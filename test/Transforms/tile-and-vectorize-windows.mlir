@@ -232,10 +232,11 @@ func.func @ceil_max_pool(%x: tensor<1x3x16x16xf32>) -> tensor<1x3x8x8xf32> {
 // the 9 weight vectors and the bias vector loaded once and each output row
 // computed as 7 pixels x 9 taps FMAs in 7 independent chains, Clip(0, 6)
 // applied in registers, 7 stores per row; the [49, 32] result transposed
-// back to NCHW. With threads it stays on one thread: the transposes around
-// it run on the calling thread, and a 3x3 window does too few multiply-adds
-// per byte to pay for moving half the data to another core and back
-// (channelsLastSplitPays; a 7x7 window, @channels_last_7x7 below, does).
+// back to NCHW. With threads the blocks of 16 channels split into chunks,
+// each transposing its channels of the unpadded input ([16, 49] -> [49, 16]),
+// padding them channels-last, computing them and transposing its result
+// into its rows of the NCHW output: no copy is left outside the chunks (the
+// NCHW padding is gone), so a thread touches only its channels.
 // CHECK-LABEL: func.func @channels_last
 // CHECK-DAG:   %[[W:.*]] = arith.constant dense<5.000000e-01> : tensor<9x32xf32>
 // CHECK:       scf.for %{{.*}} = %c0 to %c80 step %c8
@@ -255,10 +256,17 @@ func.func @ceil_max_pool(%x: tensor<1x3x16x16xf32>) -> tensor<1x3x8x8xf32> {
 // AVX2:        scf.for %{{.*}} = %c0 to %c32 step %c8 iter_args(%{{.*}}) -> (tensor<49x32xf32>)
 // AVX2-COUNT-63: vector.fma {{.*}} : vector<8xf32>
 // THREADS-LABEL: func.func @channels_last(
-// THREADS-NOT: scf.forall {{.*}} -> (tensor<49x32xf32>)
-// THREADS:     scf.for %{{.*}} = %c0 to %c32 step %c16 iter_args(%{{.*}}) -> (tensor<49x32xf32>)
+// THREADS-NOT: tensor.pad
+// THREADS:     scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}}) -> (tensor<32x49xf32>)
+// THREADS:       %[[PLANES:.*]] = tensor.collapse_shape %arg0 {{\[}}[0, 1], [2, 3]] : tensor<1x32x7x7xf32> into tensor<32x49xf32>
+// THREADS:       tensor.extract_slice %[[PLANES]][%{{.*}}, 0] [16, 49] [1, 1] : tensor<32x49xf32> to tensor<16x49xf32>
+// THREADS:       vector.shuffle
+// THREADS:       tensor.pad %{{.*}} low[1, 1, 0] high[1, 1, 0]
+// THREADS:       tensor.collapse_shape %{{.*}} : tensor<9x9x16xf32> into tensor<81x16xf32>
 // THREADS-COUNT-63: vector.fma {{.*}} : vector<16xf32>
-// THREADS-NOT: tensor.parallel_insert_slice {{.*}} into tensor<49x32xf32>
+// THREADS:       vector.shuffle
+// THREADS:       tensor.parallel_insert_slice %{{.*}} [16, 49] [1, 1] : tensor<16x49xf32> into tensor<32x49xf32>
+// THREADS-NOT: vector.shuffle
 // THREADS:     return
 func.func @channels_last(%x: tensor<1x32x7x7xf32>, %b: tensor<32xf32>) -> tensor<1x32x7x7xf32> {
   %zero = arith.constant 0.0 : f32
@@ -291,13 +299,15 @@ func.func @channels_last(%x: tensor<1x32x7x7xf32>, %b: tensor<32xf32>) -> tensor
 
 // -----
 
-// A depthwise 7x7 window on a 14x14 map (49 multiply-adds per output)
-// channels-last: with threads its channel blocks split into chunks (the
-// multiply-adds outweigh moving the data between cores).
+// A depthwise 7x7 window on a 14x14 map channels-last, split the same way
+// with threads (the transposes, 14 columns in an 8-wide and a narrower
+// piece, inside the chunks).
 // THREADS-LABEL: func.func @channels_last_7x7
-// THREADS:     scf.forall (%{{.*}}) in (2) {{.*}} -> (tensor<196x32xf32>)
+// THREADS-NOT: tensor.pad
+// THREADS:     scf.forall (%{{.*}}) in (2) {{.*}} -> (tensor<32x196xf32>)
+// THREADS:       tensor.pad %{{.*}} low[3, 3, 0] high[3, 3, 0]
 // THREADS:       vector.fma {{.*}} : vector<16xf32>
-// THREADS:     tensor.parallel_insert_slice %{{.*}} [196, 16] [1, 1] : tensor<196x16xf32> into tensor<196x32xf32>
+// THREADS:       tensor.parallel_insert_slice %{{.*}} [16, 196] [1, 1] : tensor<16x196xf32> into tensor<32x196xf32>
 func.func @channels_last_7x7(%x: tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32> {
   %zero = arith.constant 0.0 : f32
   %w4 = arith.constant dense<0.5> : tensor<32x1x7x7xf32>
@@ -330,6 +340,16 @@ func.func @channels_last_7x7(%x: tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf3
 // CHECK:       scf.for %{{.*}} iter_args(%{{.*}} = %arg2) -> (tensor<49x32xf32>)
 // CHECK-NOT:   vector.shuffle
 // CHECK-NOT:   tensor<1x32x9x9xf32>
+// With threads the chunks write their columns of the rows, each padding its
+// channels channels-last, and the transposes still cancel.
+// THREADS-LABEL: func.func @transposes_cancel
+// THREADS-NOT:   vector.shuffle
+// THREADS:       scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}}) -> (tensor<49x32xf32>)
+// THREADS:         tensor.extract_slice %{{.*}}[0, %{{.*}}] [49, 16] [1, 1] : tensor<49x32xf32> to tensor<49x16xf32>
+// THREADS:         tensor.pad %{{.*}} low[1, 1, 0] high[1, 1, 0]
+// THREADS:         tensor.parallel_insert_slice %{{.*}} into %{{.*}}[0, %{{.*}}] [49, 16] [1, 1] : tensor<49x16xf32> into tensor<49x32xf32>
+// THREADS-NOT:   vector.shuffle
+// THREADS:       return
 #id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 func.func @transposes_cancel(%rows: tensor<49x32xf32>, %b: tensor<32xf32>, %next: tensor<49x32xf32>) -> tensor<49x32xf32> {
   %zero = arith.constant 0.0 : f32

@@ -162,8 +162,10 @@ LogicalResult sieve::vectorizeTranspose(RewriterBase &rewriter,
     return out;
   };
   // With threads, chunks of whole row blocks (the output's columns).
+  // (Not inside a parallel chunk: a channels-last depthwise kernel's.)
   int64_t chunks = 1;
-  if (threads > 1 && rows % blockRows == 0) {
+  if (threads > 1 && rows % blockRows == 0 &&
+      !op->getParentOfType<scf::ForallOp>()) {
     int64_t rowBlocks = rows / blockRows;
     int64_t bytes = 2 * rows * columns *
                     std::max<int64_t>(element.getIntOrFloatBitWidth() / 8, 1);

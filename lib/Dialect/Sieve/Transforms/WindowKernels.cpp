@@ -615,15 +615,9 @@ Value elementwiseOnRows(OpBuilder &b, Location loc, linalg::GenericOp op,
   return generic.getResult(0);
 }
 
-/// The padded input of `s` channels-last, [Hp*Wp, C], built from the
-/// channels-last rows that it is a transpose of, when it is one: the input
-/// a zero tensor.pad of the two spatial dimensions of (an elementwise op,
-/// used once, of) the [C, H*W] -> [1, C, H, W] expand_shape of a
-/// linalg.transpose of [H*W, C] rows (a pixel-rows convolution's product,
-/// a channels-last depthwise result). The elementwise op then runs on the
-/// rows and the padding is added channels-last: two transposes fewer, and
-/// the NCHW ones are left without users. Null otherwise.
-Value channelsLastSource(OpBuilder &b, Location loc, const WindowShape &s) {
+/// The static, neutral (zero) padding of only the spatial dimensions that
+/// `s`'s [1, C, H, W] input is, or null.
+tensor::PadOp spatialPad(const WindowShape &s) {
   auto pad = s.input.getDefiningOp<tensor::PadOp>();
   if (!pad || !padIsNeutral(s.combine, pad.getConstantPaddingValue()))
     return {};
@@ -631,6 +625,22 @@ Value channelsLastSource(OpBuilder &b, Location loc, const WindowShape &s) {
   if (low.size() != 4 || low[0] || low[1] || high[0] || high[1] ||
       llvm::any_of(llvm::concat<int64_t>(low, high),
                    [](int64_t v) { return ShapedType::isDynamic(v) || v < 0; }))
+    return {};
+  return pad;
+}
+
+/// The input of `s` channels-last before its padding, [H*W, C], built
+/// from the channels-last rows that it is a transpose of, when it is one:
+/// the input a zero tensor.pad of the two spatial dimensions of (an
+/// elementwise op, used once, of) the [C, H*W] -> [1, C, H, W]
+/// expand_shape of a linalg.transpose of [H*W, C] rows (a pixel-rows
+/// convolution's product, a channels-last depthwise result). The
+/// elementwise op then runs on the rows and the padding is added
+/// channels-last (padRows): two transposes fewer, and the NCHW ones are
+/// left without users. Null otherwise.
+Value channelsLastSource(OpBuilder &b, Location loc, const WindowShape &s) {
+  tensor::PadOp pad = spatialPad(s);
+  if (!pad)
     return {};
   Value source = pad.getSource();
   auto elementwise = source.getDefiningOp<linalg::GenericOp>();
@@ -655,13 +665,21 @@ Value channelsLastSource(OpBuilder &b, Location loc, const WindowShape &s) {
       expand.getReassociationIndices() !=
           SmallVector<ReassociationIndices>{{0, 1}, {2, 3}})
     return {};
-  auto srcType = cast<RankedTensorType>(expand.getType());
-  int64_t c = srcType.getDimSize(1), h = srcType.getDimSize(2),
-          w = srcType.getDimSize(3);
   Value rows = transpose.getInput();
   if (elementwise)
     rows = elementwiseOnRows(b, loc, elementwise, rows);
-  Type et = srcType.getElementType();
+  return rows;
+}
+
+/// Channels-last rows [H*W, C] of `s`'s unpadded input padded as `s`'s
+/// input is (spatialPad): [Hp*Wp, C].
+Value padRows(OpBuilder &b, Location loc, const WindowShape &s, Value rows) {
+  tensor::PadOp pad = spatialPad(s);
+  SmallVector<int64_t> low(pad.getStaticLow()), high(pad.getStaticHigh());
+  auto inType = cast<RankedTensorType>(pad.getSource().getType());
+  int64_t c = cast<RankedTensorType>(rows.getType()).getDimSize(1),
+          h = inType.getDimSize(2), w = inType.getDimSize(3);
+  Type et = inType.getElementType();
   Value image = tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get({h, w, c}, et), rows,
       ArrayRef<ReassociationIndices>{{0, 1}, {2}});
@@ -678,15 +696,21 @@ Value channelsLastSource(OpBuilder &b, Location loc, const WindowShape &s) {
 }
 
 /// A depthwise convolution channels-last: the (padded) input [1, C, H, W]
-/// transposed to [H*W, C], then per block of `lanes` channels (in
-/// `chunks` parallel chunks of blocks) the taps' weights held in
-/// registers ([KH*KW, C], permuted at compile time) and each output row
-/// computed kChannelsLastPixels pixels at a time, every tap one vector
-/// read of a pixel's channels and one FMA, no masks; the epilogue applied
-/// in registers; the [OH*OW, C] result transposed back to NCHW. The
-/// transposes are vectorized later (vectorizeTranspose).
+/// transposed to [H*W, C], then per block of `lanes` channels the taps'
+/// weights held in registers ([KH*KW, C], permuted at compile time) and
+/// each output row computed kChannelsLastPixels pixels at a time, every
+/// tap one vector read of a pixel's channels and one FMA, no masks; the
+/// epilogue applied in registers; the [OH*OW, C] result transposed back to
+/// NCHW. In `chunks` parallel chunks of channel blocks, each chunk pads or
+/// transposes its own channels in and transposes them back out, so that a
+/// thread reads and writes only its channels and no copy waits on one
+/// core; with `rowsOut` (the result read back as rows: readAsRows) the
+/// chunks write their columns of the rows instead, and the transpose to
+/// NCHW, which cancels, stays whole. The transposes are vectorized later
+/// (vectorizeTranspose).
 Value channelsLastDepthwise(OpBuilder &b, Location loc, const WindowShape &s,
-                            Value weights, int64_t lanes, int64_t chunks) {
+                            Value weights, int64_t lanes, int64_t chunks,
+                            bool rowsOut) {
   auto type = cast<RankedTensorType>(s.input.getType());
   Type et = type.getElementType();
   int64_t c = s.groups, hp = type.getDimSize(2), wp = type.getDimSize(3);
@@ -700,13 +724,47 @@ Value channelsLastDepthwise(OpBuilder &b, Location loc, const WindowShape &s,
                                        ArrayRef<int64_t>{1, 0})
         .getResult()[0];
   };
-  Value image = channelsLastSource(b, loc, s);
-  if (!image) {
-    Value flat = tensor::CollapseShapeOp::create(
+  // The unpadded input channels-last ([H*W, C] rows, padded by padRows),
+  // or the NCHW planes [C, Hp*Wp] to transpose: all at once, or per chunk.
+  Value rowsIn = channelsLastSource(b, loc, s), planesIn;
+  if (!rowsIn && (chunks <= 1 || !spatialPad(s)))
+    planesIn = tensor::CollapseShapeOp::create(
         b, loc, RankedTensorType::get({c, hp * wp}, et), s.input,
         ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
-    image = transpose(flat, c, hp * wp);
-  }
+  auto slice = [&](Value value, int64_t dim, Value offset, int64_t size) {
+    auto type = cast<RankedTensorType>(value.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0)), sizes;
+    for (int64_t d : shape)
+      sizes.push_back(b.getIndexAttr(d));
+    offsets[dim] = offset;
+    sizes[dim] = b.getIndexAttr(size);
+    shape[dim] = size;
+    return tensor::ExtractSliceOp::create(
+               b, loc, RankedTensorType::get(shape, et), value, offsets, sizes,
+               SmallVector<OpFoldResult>(2, b.getIndexAttr(1)))
+        .getResult();
+  };
+  // The padded input channels-last, channels [offset, offset + count).
+  auto imageOf = [&](Value offset, int64_t count) -> Value {
+    if (rowsIn)
+      return padRows(b, loc, s,
+                     count == c ? rowsIn : slice(rowsIn, 1, offset, count));
+    if (count == c)
+      return transpose(planesIn, c, hp * wp);
+    // A chunk transposes its channels of a padded input's source and pads
+    // them itself.
+    if (tensor::PadOp pad = spatialPad(s)) {
+      auto sourceType = cast<RankedTensorType>(pad.getSource().getType());
+      int64_t h = sourceType.getDimSize(2), w = sourceType.getDimSize(3);
+      Value planes = tensor::CollapseShapeOp::create(
+          b, loc, RankedTensorType::get({c, h * w}, et), pad.getSource(),
+          ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
+      return padRows(b, loc, s,
+                     transpose(slice(planes, 0, offset, count), count, h * w));
+    }
+    return transpose(slice(planesIn, 0, offset, count), count, hp * wp);
+  };
   auto vectorType = VectorType::get({lanes}, et);
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
   auto read = [&](Value source, Value row, Value column) {
@@ -716,8 +774,10 @@ Value channelsLastDepthwise(OpBuilder &b, Location loc, const WindowShape &s,
         .getResult();
   };
 
-  // Channels [offset, offset + count) of `out` ([pixels, count]).
-  auto channels = [&](Value out, Value offset, int64_t count) -> Value {
+  // Channels [offset, offset + count) into `out` ([pixels, count]), read
+  // from `image` ([Hp*Wp, count]).
+  auto channels = [&](Value out, Value image, Value offset,
+                      int64_t count) -> Value {
     auto loop = scf::ForOp::create(b, loc, index(0), index(count), index(lanes),
                                    ValueRange{out});
     OpBuilder::InsertionGuard guard(b);
@@ -757,7 +817,7 @@ Value channelsLastDepthwise(OpBuilder &b, Location loc, const WindowShape &s,
             Value pixel = arith::AddIOp::create(
                 b, loc, tapRows[kh],
                 index((first + i) * s.strideW + kw * s.dilationW));
-            sums[i] = vector::FMAOp::create(b, loc, read(image, pixel, channel),
+            sums[i] = vector::FMAOp::create(b, loc, read(image, pixel, local),
                                             w[kh * s.kernelW + kw], sums[i]);
           }
       for (int64_t i = 0; i < count; ++i) {
@@ -776,25 +836,43 @@ Value channelsLastDepthwise(OpBuilder &b, Location loc, const WindowShape &s,
     scf::YieldOp::create(b, loc, rows.getResult(0));
     return loop.getResult(0);
   };
-  Value out = tensor::EmptyOp::create(b, loc, {pixels, c}, et);
-  Value result;
+  Value nchw;
   if (chunks <= 1) {
-    result = channels(out, index(0), c);
+    Value out = tensor::EmptyOp::create(b, loc, {pixels, c}, et);
+    nchw =
+        transpose(channels(out, imageOf(index(0), c), index(0), c), pixels, c);
+  } else if (rowsOut) {
+    // The chunks write their columns of the rows, and the transpose to
+    // NCHW, read back as rows, cancels (foldTransposePair).
+    int64_t size = c / chunks;
+    Value out = tensor::EmptyOp::create(b, loc, {pixels, c}, et);
+    Value rows = sieve::forallChunks(
+        b, loc, out, /*dim=*/1, chunks, size, [&](Value part, Value offset) {
+          return channels(part, imageOf(offset, size), offset, size);
+        });
+    nchw = transpose(rows, pixels, c);
   } else {
-    result = sieve::forallChunks(b, loc, out, /*dim=*/1, chunks, c / chunks,
-                                 [&](Value slice, Value offset) {
-                                   return channels(slice, offset, c / chunks);
-                                 });
+    // Each chunk pads or transposes its channels in and transposes them
+    // back out itself.
+    int64_t size = c / chunks;
+    Value out = tensor::EmptyOp::create(b, loc, {c, pixels}, et);
+    nchw = sieve::forallChunks(
+        b, loc, out, /*dim=*/0, chunks, size, [&](Value part, Value offset) {
+          Value rows = tensor::EmptyOp::create(b, loc, {pixels, size}, et);
+          rows = channels(rows, imageOf(offset, size), offset, size);
+          return linalg::TransposeOp::create(b, loc, rows, part,
+                                             ArrayRef<int64_t>{1, 0})
+              .getResult()[0];
+        });
   }
-  Value nchw = transpose(result, pixels, c);
   return tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get({1, c, s.outH, s.outW}, et), nchw,
       ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
 }
 
-/// The multiply-adds and the bytes read and written of the window op `s`
-/// writing `dest`.
-std::pair<int64_t, int64_t> windowWork(const WindowShape &s, Value dest) {
+/// The estimated cycles of the window op `s` writing `dest`, for the
+/// thread plan.
+int64_t windowCycles(const WindowShape &s, Value dest, int64_t vectorWidth) {
   int64_t multiplyAdds = s.batch * s.groups * s.outputsPerGroup *
                          s.inputsPerGroup * s.outH * s.outW * s.kernelH *
                          s.kernelW;
@@ -802,34 +880,13 @@ std::pair<int64_t, int64_t> windowWork(const WindowShape &s, Value dest) {
   for (Value v : {s.input, s.weight, dest})
     if (v)
       bytes += cast<ShapedType>(v.getType()).getNumElements() * 4;
-  return {multiplyAdds, bytes};
-}
-
-/// The estimated cycles of the window op `s` writing `dest`, for the
-/// thread plan.
-int64_t windowCycles(const WindowShape &s, Value dest, int64_t vectorWidth) {
-  auto [multiplyAdds, bytes] = windowWork(s, dest);
   return sieve::kernelCycles(multiplyAdds, bytes, vectorWidth);
-}
-
-/// Whether the channels-last kernel of `s` is worth splitting into chunks
-/// on other cores. Its input comes from a transpose and its output goes to
-/// one, both run by the calling thread: a chunk on another core reads its
-/// channels from the caller's caches and writes its results for the caller
-/// to read back, so the split pays only where the multiply-adds outweigh
-/// streaming the kernel's bytes three times (here, across, back): 7x7
-/// windows, not the 3x3 and 5x5 depthwise convolutions of MobileNets, which
-/// ran slower on two threads than on one (480 channels, 5x5 on 14x14: 0.127
-/// ms on one thread, 0.180 split; docs/performance.md, stop 28).
-bool channelsLastSplitPays(const WindowShape &s, int64_t vectorWidth) {
-  auto [multiplyAdds, bytes] = windowWork(s, s.init);
-  return sieve::kernelCycles(multiplyAdds, 0, vectorWidth) >
-         3 * sieve::kernelCycles(0, bytes, vectorWidth);
 }
 
 /// Erases the op that defines `value` when nothing uses it and it has no
 /// side effects, then the same for its operands' producers (the NCHW
-/// transpose, elementwise op and pad that channelsLastSource bypassed).
+/// transpose, elementwise op and pad that channelsLastSource or the
+/// chunks, padding their own channels, bypassed).
 void eraseDeadProducers(RewriterBase &rewriter, Value value) {
   SmallVector<Operation *> worklist;
   llvm::SmallPtrSet<Operation *, 8> erased;
@@ -846,6 +903,26 @@ void eraseDeadProducers(RewriterBase &rewriter, Value value) {
       if (Operation *producer = operand.getDefiningOp())
         worklist.push_back(producer);
   }
+}
+
+/// Whether every reader of `result` ([1, C, H, W]) transposes it back to
+/// channels-last rows ([C, H*W] -> [H*W, C]: the input of a pixel-rows
+/// convolution), so that a channels-last result's transpose to NCHW
+/// cancels with it (foldTransposePair).
+bool readAsRows(Value result) {
+  return !result.use_empty() &&
+         llvm::all_of(result.getUsers(), [](Operation *user) {
+           auto collapse = dyn_cast<tensor::CollapseShapeOp>(user);
+           return collapse &&
+                  collapse.getReassociationIndices() ==
+                      SmallVector<ReassociationIndices>{{0, 1}, {2, 3}} &&
+                  !collapse->use_empty() &&
+                  llvm::all_of(collapse->getUsers(), [](Operation *reader) {
+                    auto transpose = dyn_cast<linalg::TransposeOp>(reader);
+                    return transpose && transpose.getPermutation() ==
+                                            ArrayRef<int64_t>{1, 0};
+                  });
+         });
 }
 
 /// Replaces `op` with channelsLastDepthwise when channelsLastPays; fails
@@ -880,12 +957,13 @@ LogicalResult vectorizeChannelsLast(RewriterBase &rewriter, linalg::LinalgOp op,
     return failure();
   int64_t lanes = channelLanes(s.groups, options.vectorWidth);
   int64_t blocks = s.groups / lanes, chunks = 1;
-  if (options.threads > 1 && channelsLastSplitPays(s, options.vectorWidth))
+  if (options.threads > 1)
     chunks = sieve::planParallelChunks(
         blocks, windowCycles(s, s.init, options.vectorWidth) / blocks,
         options.threads, options.minChunkCycles);
-  Value result =
-      channelsLastDepthwise(rewriter, loc, s, weights, lanes, chunks);
+  Value result = channelsLastDepthwise(
+      rewriter, loc, s, weights, lanes, chunks,
+      readAsRows(s.epilogue ? s.epilogue->getResult(0) : op->getResult(0)));
   if (s.epilogue) {
     rewriter.replaceOp(s.epilogue, result);
     rewriter.eraseOp(op);
