@@ -82,18 +82,26 @@ func.func @direct(%x: tensor<1x8x34x34xf32>, %b: tensor<16xf32>) -> tensor<1x16x
 
 // -----
 
-// A stride of 2 reads the input's four phases ([4 * 8, 17 * 17]: each
-// input row read 32 lanes at a time and split by two shuffles into the
-// even and odd columns), the output computed 17 wide (16 kept); tap (1, 1)
-// reads phase (1, 1) (rows 24-31) at offset 0, tap (2, 2) phase (0, 0)
-// at offset 17 + 1.
+// A stride of 2 reads the input's four phases ([4, 8, 17 * 17] seen as
+// [4 * 8, 17 * 17]: each input row read 32 lanes at a time and split by two
+// shuffles into the even and odd columns), the output computed 17 wide (16
+// kept); tap (1, 1) reads phase (1, 1) (rows 24-31) at offset 0, tap (2, 2)
+// phase (0, 0) at offset 17 + 1. With threads the phase split runs in
+// chunks of channels too (each writing its channels of every phase).
 // CHECK-LABEL: func.func @strided
-// CHECK:       %[[PH0:.*]] = tensor.empty() : tensor<32x289xf32>
+// CHECK:       tensor.empty() : tensor<4x8x289xf32>
 // CHECK:       vector.shuffle %{{.*}}, %{{.*}} [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30]
 // CHECK:       vector.shuffle %{{.*}}, %{{.*}} [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31]
+// CHECK:       tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2]] : tensor<4x8x289xf32> into tensor<32x289xf32>
 // CHECK:       tensor.empty() : tensor<16x272xf32>
 // CHECK:       tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2]] output_shape [16, 16, 17] : tensor<16x272xf32> into tensor<16x16x17xf32>
 // CHECK:       tensor.extract_slice %{{.*}}[0, 0, 0] [16, 16, 16] [1, 1, 1]
+// THREADS-LABEL: func.func @strided
+// THREADS:       scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}}) -> (tensor<4x8x289xf32>)
+// THREADS:         vector.shuffle
+// THREADS:         tensor.parallel_insert_slice %{{.*}} into %{{.*}}[0, %{{.*}}, 0] [4, 4, 289] [1, 1, 1] : tensor<4x4x289xf32> into tensor<4x8x289xf32>
+// THREADS:       tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2]] : tensor<4x8x289xf32> into tensor<32x289xf32>
+// THREADS:       scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}}) -> (tensor<16x272xf32>)
 #sbias_ch = affine_map<(d0, d1, d2, d3) -> (d1)>
 #sbias_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 func.func @strided(%x: tensor<1x8x34x34xf32>, %b: tensor<16xf32>) -> tensor<1x16x16x16xf32> {

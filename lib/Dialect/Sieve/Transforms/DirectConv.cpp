@@ -278,9 +278,12 @@ private:
 /// column r*Wq + v (zero past the image). In a phase the columns (and rows)
 /// that a tap reads for consecutive outputs are consecutive, so a strided
 /// convolution is a stride-1 one over the phases. Each input row is read
-/// `lanes * sw` elements at a time and split by shuffles.
+/// `lanes * sw` elements at a time and split by shuffles. With `threads`,
+/// in parallel chunks of channels (a pass over the input that would
+/// otherwise run on one core while the others wait).
 Value phaseImages(OpBuilder &b, Location loc, Value input, int64_t sh,
-                  int64_t sw, int64_t lanes) {
+                  int64_t sw, int64_t lanes, int64_t threads,
+                  int64_t minChunkCycles) {
   auto type = cast<RankedTensorType>(input.getType());
   Type et = type.getElementType();
   int64_t c = type.getDimSize(1), h = type.getDimSize(2),
@@ -293,7 +296,8 @@ Value phaseImages(OpBuilder &b, Location loc, Value input, int64_t sh,
       b, loc, RankedTensorType::get({c * h, w}, et), input,
       ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
-  Value out = tensor::EmptyOp::create(b, loc, {sh * sw * c, hq * wq}, et);
+  // [phase, channel, column], collapsed to [phase * C + channel, column].
+  Value out = tensor::EmptyOp::create(b, loc, {sh * sw, c, hq * wq}, et);
   // Phase rows past the image (H no multiple of sh) stay zero.
   if (hq * sh != h)
     out = linalg::FillOp::create(b, loc, zero, out).getResult(0);
@@ -304,68 +308,83 @@ Value phaseImages(OpBuilder &b, Location loc, Value input, int64_t sh,
         b, loc, VectorType::get({width}, b.getI1Type()),
         ValueRange{arith::ConstantIndexOp::create(b, loc, count)});
   };
-  auto channelLoop = scf::ForOp::create(
-      b, loc, index(0), index(c), index(1), ValueRange{out},
-      [&](OpBuilder &b, Location loc, Value channel, ValueRange channelArgs) {
-        auto rowLoop = scf::ForOp::create(
-            b, loc, arith::ConstantIndexOp::create(b, loc, 0),
-            arith::ConstantIndexOp::create(b, loc, h),
-            arith::ConstantIndexOp::create(b, loc, 1),
-            ValueRange{channelArgs[0]},
-            [&](OpBuilder &b, Location loc, Value row, ValueRange rowArgs) {
-              auto at = [&](int64_t v) {
-                return arith::ConstantIndexOp::create(b, loc, v).getResult();
-              };
-              Value phaseRow = arith::RemUIOp::create(b, loc, row, at(sh));
-              Value inPhase = arith::DivUIOp::create(b, loc, row, at(sh));
-              Value source = arith::AddIOp::create(
-                  b, loc, arith::MulIOp::create(b, loc, channel, at(h)), row);
-              Value column0 = arith::MulIOp::create(b, loc, inPhase, at(wq));
-              Value acc = rowArgs[0];
-              for (int64_t v = 0; v < wq; v += lanes) {
-                int64_t readable = w - v * sw;
-                AffineMap minor =
-                    AffineMap::getMinorIdentityMap(2, 1, b.getContext());
-                Value x = vector::TransferReadOp::create(
-                    b, loc, spanType, rows, ValueRange{source, at(v * sw)},
-                    minor, zero,
-                    readable >= span ? Value() : mask(b, readable, span),
-                    b.getBoolArrayAttr({true}));
-                int64_t writable = std::min(lanes, wq - v);
-                for (int64_t q = 0; q < sw; ++q) {
-                  SmallVector<int64_t> pick;
-                  for (int64_t i = 0; i < lanes; ++i)
-                    pick.push_back(i * sw + q);
-                  Value phase =
-                      sw == 1 ? x
-                              : vector::ShuffleOp::create(b, loc, x, x, pick)
-                                    .getResult();
-                  // Destination row (p*sw + q)*C + c.
-                  Value dest = arith::AddIOp::create(
-                      b, loc,
-                      arith::MulIOp::create(
-                          b, loc,
-                          arith::AddIOp::create(
-                              b, loc,
-                              arith::MulIOp::create(b, loc, phaseRow, at(sw)),
-                              at(q)),
-                          at(c)),
-                      channel);
-                  Value column = arith::AddIOp::create(b, loc, column0, at(v));
-                  acc = vector::TransferWriteOp::create(
-                            b, loc, phase, acc, ValueRange{dest, column},
-                            AffineMapAttr::get(minor),
-                            writable >= lanes ? Value()
-                                              : mask(b, writable, lanes),
-                            b.getBoolArrayAttr({true}))
-                            .getResult();
+  AffineMap readMap = AffineMap::getMinorIdentityMap(2, 1, b.getContext());
+  AffineMap writeMap = AffineMap::getMinorIdentityMap(3, 1, b.getContext());
+  // Channels [first, first + count) into `dest` ([sh*sw, count, Hq*Wq]).
+  auto channels = [&](Value dest, Value first, int64_t count) {
+    auto channelLoop = scf::ForOp::create(
+        b, loc, index(0), index(count), index(1), ValueRange{dest},
+        [&](OpBuilder &b, Location loc, Value local, ValueRange channelArgs) {
+          Value channel = arith::AddIOp::create(b, loc, first, local);
+          auto rowLoop = scf::ForOp::create(
+              b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+              arith::ConstantIndexOp::create(b, loc, h),
+              arith::ConstantIndexOp::create(b, loc, 1),
+              ValueRange{channelArgs[0]},
+              [&](OpBuilder &b, Location loc, Value row, ValueRange rowArgs) {
+                auto at = [&](int64_t v) {
+                  return arith::ConstantIndexOp::create(b, loc, v).getResult();
+                };
+                Value phaseRow = arith::RemUIOp::create(b, loc, row, at(sh));
+                Value inPhase = arith::DivUIOp::create(b, loc, row, at(sh));
+                Value source = arith::AddIOp::create(
+                    b, loc, arith::MulIOp::create(b, loc, channel, at(h)), row);
+                Value column0 = arith::MulIOp::create(b, loc, inPhase, at(wq));
+                Value acc = rowArgs[0];
+                for (int64_t v = 0; v < wq; v += lanes) {
+                  int64_t readable = w - v * sw;
+                  Value x = vector::TransferReadOp::create(
+                      b, loc, spanType, rows, ValueRange{source, at(v * sw)},
+                      readMap, zero,
+                      readable >= span ? Value() : mask(b, readable, span),
+                      b.getBoolArrayAttr({true}));
+                  int64_t writable = std::min(lanes, wq - v);
+                  for (int64_t q = 0; q < sw; ++q) {
+                    SmallVector<int64_t> pick;
+                    for (int64_t i = 0; i < lanes; ++i)
+                      pick.push_back(i * sw + q);
+                    Value phase =
+                        sw == 1 ? x
+                                : vector::ShuffleOp::create(b, loc, x, x, pick)
+                                      .getResult();
+                    // Phase p*sw + q.
+                    Value which = arith::AddIOp::create(
+                        b, loc, arith::MulIOp::create(b, loc, phaseRow, at(sw)),
+                        at(q));
+                    Value column =
+                        arith::AddIOp::create(b, loc, column0, at(v));
+                    acc = vector::TransferWriteOp::create(
+                              b, loc, phase, acc,
+                              ValueRange{which, local, column},
+                              AffineMapAttr::get(writeMap),
+                              writable >= lanes ? Value()
+                                                : mask(b, writable, lanes),
+                              b.getBoolArrayAttr({true}))
+                              .getResult();
+                  }
                 }
-              }
-              scf::YieldOp::create(b, loc, acc);
-            });
-        scf::YieldOp::create(b, loc, rowLoop.getResult(0));
-      });
-  return channelLoop.getResult(0);
+                scf::YieldOp::create(b, loc, acc);
+              });
+          scf::YieldOp::create(b, loc, rowLoop.getResult(0));
+        });
+    return channelLoop.getResult(0);
+  };
+  // Chunks of channels: a copy, costed by the bytes it reads and writes.
+  int64_t chunks = 1;
+  if (threads > 1)
+    chunks = sieve::planParallelChunks(
+        c, sieve::kernelCycles(0, 2 * h * w * 4, lanes), threads,
+        minChunkCycles);
+  Value phases =
+      chunks <= 1
+          ? channels(out, index(0), c)
+          : sieve::forallChunks(b, loc, out, /*dim=*/1, chunks, c / chunks,
+                                [&](Value part, Value first) {
+                                  return channels(part, first, c / chunks);
+                                });
+  return tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({sh * sw * c, hq * wq}, et), phases,
+      ArrayRef<ReassociationIndices>{{0, 1}, {2}});
 }
 
 } // namespace
@@ -438,7 +457,8 @@ mlir::sieve::vectorizeDirectConv(RewriterBase &rewriter,
         op.getInputs()[0], ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
   else
     image = phaseImages(rewriter, loc, op.getInputs()[0], sh, sw,
-                        options.vectorWidth);
+                        options.vectorWidth, options.threads,
+                        options.minChunkCycles);
   SmallVector<int64_t> rowBases, offsets;
   for (int64_t i = 0; i < kh; ++i)
     for (int64_t j = 0; j < kw; ++j) {
