@@ -119,6 +119,46 @@ func.func @strided(%x: tensor<1x8x34x34xf32>, %b: tensor<16xf32>) -> tensor<1x16
 
 // -----
 
+// A zero padding of the strided convolution's input is applied by the
+// phase split: it reads the unpadded input ([8 * 32, 32] rows), padded row
+// r as source row r - 1 (row 0 and a select to zeros for the two padding
+// rows), the first 32 padded columns as the source's first 31 shifted in
+// after a zero (the left padding), the next from source column 31 (one
+// lane, the rest the right padding); no padded copy is left.
+// CHECK-LABEL: func.func @strided_padded
+// CHECK-NOT:   tensor.pad
+// CHECK:       %[[SRC:.*]] = tensor.collapse_shape %arg0 {{\[}}[0, 1, 2], [3]] : tensor<1x8x32x32xf32> into tensor<256x32xf32>
+// CHECK:       tensor.empty() : tensor<4x8x289xf32>
+// CHECK-DAG:   arith.cmpi uge, %{{.*}}, %c1 : index
+// CHECK-DAG:   arith.cmpi ult, %{{.*}}, %c33 : index
+// CHECK:       %[[ROW:.*]] = arith.select %{{.*}}, %{{.*}}, %c0 : index
+// CHECK:       %[[FIRST:.*]] = vector.transfer_read %[[SRC]][%{{.*}}, %c0], %{{.*}}, %{{.*}} {in_bounds = [true]} : tensor<256x32xf32>, vector<32xf32>
+// CHECK:       vector.shuffle %[[FIRST]], %{{.*}} [32, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30]
+// CHECK:       vector.transfer_read %[[SRC]][%{{.*}}, %c31], %{{.*}}, %{{.*}} {in_bounds = [true]} : tensor<256x32xf32>, vector<32xf32>
+// CHECK-NOT:   tensor.pad
+// CHECK:       return
+#pbias_ch = affine_map<(d0, d1, d2, d3) -> (d1)>
+#pbias_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @strided_padded(%x: tensor<1x8x32x32xf32>, %b: tensor<16xf32>) -> tensor<1x16x16x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<0.5> : tensor<16x8x3x3xf32>
+  %padded = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x8x32x32xf32> to tensor<1x8x34x34xf32>
+  %e = tensor.empty() : tensor<1x16x16x16xf32>
+  %acc = linalg.generic {indexing_maps = [#pbias_ch, #pbias_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<16xf32>) outs(%e : tensor<1x16x16x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x16x16x16xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+       ins(%padded, %w : tensor<1x8x34x34xf32>, tensor<16x8x3x3xf32>) outs(%acc : tensor<1x16x16x16xf32>) -> tensor<1x16x16x16xf32>
+  return %r : tensor<1x16x16x16xf32>
+}
+
+// -----
+
 // The Relu after the convolution runs on the accumulators before their
 // stores and is replaced by the kernel's result: no pass over the output.
 // CHECK-LABEL: func.func @direct_relu

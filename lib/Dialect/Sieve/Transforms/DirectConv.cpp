@@ -8,6 +8,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 
@@ -278,9 +279,11 @@ private:
 /// column r*Wq + v (zero past the image). In a phase the columns (and rows)
 /// that a tap reads for consecutive outputs are consecutive, so a strided
 /// convolution is a stride-1 one over the phases. Each input row is read
-/// `lanes * sw` elements at a time and split by shuffles. With `threads`,
-/// in parallel chunks of channels (a pass over the input that would
-/// otherwise run on one core while the others wait).
+/// `lanes * sw` elements at a time and split by shuffles. An input that is
+/// a zero padding of the spatial dimensions is padded here, rows and
+/// columns outside its source read as zeros, so that its padded copy is
+/// never made. With `threads`, in parallel chunks of channels (a pass over
+/// the input that would otherwise run on one core while the others wait).
 Value phaseImages(OpBuilder &b, Location loc, Value input, int64_t sh,
                   int64_t sw, int64_t lanes, int64_t threads,
                   int64_t minChunkCycles) {
@@ -292,8 +295,27 @@ Value phaseImages(OpBuilder &b, Location loc, Value input, int64_t sh,
   auto index = [&](int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v).getResult();
   };
+  // Padded row r is the source's row r - top, padded column v the
+  // source's column v - left.
+  Value source = input;
+  int64_t top = 0, left = 0, sourceH = h, sourceW = w;
+  if (auto pad = input.getDefiningOp<tensor::PadOp>()) {
+    SmallVector<int64_t> low(pad.getStaticLow()), high(pad.getStaticHigh());
+    Value value = pad.getConstantPaddingValue();
+    if (value && matchPattern(value, m_AnyZeroFloat()) && low.size() == 4 &&
+        !low[0] && !low[1] && !high[0] && !high[1] &&
+        llvm::none_of(llvm::concat<int64_t>(low, high), [](int64_t v) {
+          return ShapedType::isDynamic(v) || v < 0;
+        })) {
+      source = pad.getSource();
+      top = low[2];
+      left = low[3];
+      sourceH = h - low[2] - high[2];
+      sourceW = w - low[3] - high[3];
+    }
+  }
   Value rows = tensor::CollapseShapeOp::create(
-      b, loc, RankedTensorType::get({c * h, w}, et), input,
+      b, loc, RankedTensorType::get({c * sourceH, sourceW}, et), source,
       ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
   // [phase, channel, column], collapsed to [phase * C + channel, column].
@@ -327,17 +349,52 @@ Value phaseImages(OpBuilder &b, Location loc, Value input, int64_t sh,
                 };
                 Value phaseRow = arith::RemUIOp::create(b, loc, row, at(sh));
                 Value inPhase = arith::DivUIOp::create(b, loc, row, at(sh));
-                Value source = arith::AddIOp::create(
-                    b, loc, arith::MulIOp::create(b, loc, channel, at(h)), row);
+                // The source row, and whether the padded row is one (else
+                // it reads row 0 and keeps zeros).
+                Value sourceRow = row, inside;
+                if (top > 0 || sourceH < h) {
+                  Value shifted = arith::SubIOp::create(b, loc, row, at(top));
+                  inside = arith::AndIOp::create(
+                      b, loc,
+                      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                            row, at(top)),
+                      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                            row, at(top + sourceH)));
+                  sourceRow =
+                      arith::SelectOp::create(b, loc, inside, shifted, at(0));
+                }
+                Value sourceIndex = arith::AddIOp::create(
+                    b, loc, arith::MulIOp::create(b, loc, channel, at(sourceH)),
+                    sourceRow);
                 Value column0 = arith::MulIOp::create(b, loc, inPhase, at(wq));
                 Value acc = rowArgs[0];
+                Value zeros = arith::ConstantOp::create(
+                    b, loc, spanType, cast<TypedAttr>(b.getZeroAttr(spanType)));
                 for (int64_t v = 0; v < wq; v += lanes) {
-                  int64_t readable = w - v * sw;
-                  Value x = vector::TransferReadOp::create(
-                      b, loc, spanType, rows, ValueRange{source, at(v * sw)},
-                      readMap, zero,
-                      readable >= span ? Value() : mask(b, readable, span),
-                      b.getBoolArrayAttr({true}));
+                  // Source columns [start, start + span); those before 0
+                  // (the left padding) shifted in as zeros.
+                  int64_t start = v * sw - left;
+                  int64_t shift = std::max<int64_t>(-start, 0);
+                  int64_t readable = std::min(
+                      sourceW - std::max<int64_t>(start, 0), span - shift);
+                  Value x = zeros;
+                  if (readable > 0) {
+                    x = vector::TransferReadOp::create(
+                        b, loc, spanType, rows,
+                        ValueRange{sourceIndex,
+                                   at(std::max<int64_t>(start, 0))},
+                        readMap, zero,
+                        readable >= span ? Value() : mask(b, readable, span),
+                        b.getBoolArrayAttr({true}));
+                    if (shift > 0) {
+                      SmallVector<int64_t> shifted;
+                      for (int64_t i = 0; i < span; ++i)
+                        shifted.push_back(i < shift ? span : i - shift);
+                      x = vector::ShuffleOp::create(b, loc, x, zeros, shifted);
+                    }
+                    if (inside)
+                      x = arith::SelectOp::create(b, loc, inside, x, zeros);
+                  }
                   int64_t writable = std::min(lanes, wq - v);
                   for (int64_t q = 0; q < sw; ++q) {
                     SmallVector<int64_t> pick;
