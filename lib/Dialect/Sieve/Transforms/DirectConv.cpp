@@ -299,14 +299,10 @@ Value phaseImages(OpBuilder &b, Location loc, Value input, int64_t sh,
   // source's column v - left.
   Value source = input;
   int64_t top = 0, left = 0, sourceH = h, sourceW = w;
-  if (auto pad = input.getDefiningOp<tensor::PadOp>()) {
+  if (tensor::PadOp pad = sieve::spatialPadOf(input)) {
     SmallVector<int64_t> low(pad.getStaticLow()), high(pad.getStaticHigh());
-    Value value = pad.getConstantPaddingValue();
-    if (value && matchPattern(value, m_AnyZeroFloat()) && low.size() == 4 &&
-        !low[0] && !low[1] && !high[0] && !high[1] &&
-        llvm::none_of(llvm::concat<int64_t>(low, high), [](int64_t v) {
-          return ShapedType::isDynamic(v) || v < 0;
-        })) {
+    if (low.size() == 4 &&
+        matchPattern(pad.getConstantPaddingValue(), m_AnyZeroFloat())) {
       source = pad.getSource();
       top = low[2];
       left = low[3];

@@ -184,3 +184,20 @@ void sieve::prefetchTile(OpBuilder &b, Location loc, Value tile, bool isWrite) {
                      arith::ConstantIndexOp::create(b, loc, column)},
           isWrite, /*localityHint=*/3, /*isDataCache=*/true);
 }
+
+tensor::PadOp sieve::spatialPadOf(Value value) {
+  auto pad = value.getDefiningOp<tensor::PadOp>();
+  if (!pad || !pad.getConstantPaddingValue())
+    return {};
+  SmallVector<int64_t> low(pad.getStaticLow()), high(pad.getStaticHigh());
+  if (low.size() < 2 ||
+      llvm::any_of(llvm::concat<int64_t>(low, high),
+                   [](int64_t v) { return ShapedType::isDynamic(v) || v < 0; }))
+    return {};
+  auto outer = [](ArrayRef<int64_t> pads) {
+    return llvm::any_of(pads.drop_back(2), [](int64_t v) { return v != 0; });
+  };
+  if (outer(low) || outer(high))
+    return {};
+  return pad;
+}

@@ -144,19 +144,11 @@ void foldPadding(OpBuilder &b, WindowShape &s, int64_t lanes) {
       return;
     padded = expand.getSrc();
   }
-  auto pad = padded.getDefiningOp<tensor::PadOp>();
+  tensor::PadOp pad = sieve::spatialPadOf(padded);
   if (!pad || !padIsNeutral(s.combine, pad.getConstantPaddingValue()))
     return;
-  SmallVector<int64_t> low(pad.getStaticLow()), high(pad.getStaticHigh());
+  SmallVector<int64_t> low(pad.getStaticLow());
   int64_t rank = low.size();
-  if (llvm::any_of(llvm::concat<int64_t>(low, high), ShapedType::isDynamic) ||
-      llvm::any_of(ArrayRef<int64_t>(low).drop_back(2),
-                   [](int64_t v) { return v != 0; }) ||
-      llvm::any_of(ArrayRef<int64_t>(high).drop_back(2),
-                   [](int64_t v) { return v != 0; }) ||
-      llvm::any_of(low, [](int64_t v) { return v < 0; }) ||
-      llvm::any_of(high, [](int64_t v) { return v < 0; }))
-    return;
   auto source = cast<RankedTensorType>(pad.getSource().getType());
   if (!source.hasStaticShape())
     return;
@@ -618,13 +610,9 @@ Value elementwiseOnRows(OpBuilder &b, Location loc, linalg::GenericOp op,
 /// The static, neutral (zero) padding of only the spatial dimensions that
 /// `s`'s [1, C, H, W] input is, or null.
 tensor::PadOp spatialPad(const WindowShape &s) {
-  auto pad = s.input.getDefiningOp<tensor::PadOp>();
-  if (!pad || !padIsNeutral(s.combine, pad.getConstantPaddingValue()))
-    return {};
-  SmallVector<int64_t> low(pad.getStaticLow()), high(pad.getStaticHigh());
-  if (low.size() != 4 || low[0] || low[1] || high[0] || high[1] ||
-      llvm::any_of(llvm::concat<int64_t>(low, high),
-                   [](int64_t v) { return ShapedType::isDynamic(v) || v < 0; }))
+  tensor::PadOp pad = sieve::spatialPadOf(s.input);
+  if (!pad || pad.getStaticLow().size() != 4 ||
+      !padIsNeutral(s.combine, pad.getConstantPaddingValue()))
     return {};
   return pad;
 }

@@ -15,6 +15,10 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Value.h"
 
+namespace mlir::tensor {
+class PadOp;
+} // namespace mlir::tensor
+
 namespace mlir::sieve {
 
 /// An accumulator that holds one value per channel (dimension 1): the
@@ -56,6 +60,12 @@ linalg::GenericOp soleElementwiseUser(Value result);
 /// (values from outside and rank-0 operands broadcast).
 Value applyEpilogue(OpBuilder &b, Location loc, linalg::GenericOp generic,
                     Value acc, int64_t lanes);
+
+/// The tensor.pad that `value` is when it pads only its last two (spatial)
+/// dimensions, by static amounts of zero or more, with a constant; null
+/// otherwise. Callers check the constant (getConstantPaddingValue) and the
+/// rank they read.
+tensor::PadOp spatialPadOf(Value value);
 
 /// Prefetches, at `b`'s insertion point, every cache line of `tile`: a
 /// static 2-D slice of a larger tensor (rows far apart) that a register
