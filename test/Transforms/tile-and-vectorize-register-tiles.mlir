@@ -115,18 +115,61 @@ func.func @deep(%a: tensor<16x264xf32>, %w: tensor<264x64xf32>) -> tensor<16x64x
 
 // -----
 
-// The fill is also a result: it stays a pass of its own, which the
-// matmul's tiles load.
+// The fill is also a result: the matmul gets a fill of its own
+// (untieSharedFills), fused into its tiles, which start from a zero vector
+// and load no accumulator; the result's fill stays a pass of its own.
 // CHECK-LABEL: func.func @shared_fill
+// CHECK-DAG:   %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
 // CHECK:           vector.transfer_write {{.*}} : vector<1x16xf32>, tensor<1x16xf32>
-// CHECK:           %[[LOAD:.*]] = vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
-// CHECK:           scf.for %{{.*}} = %c0 to %c128 step %c1 iter_args(%{{.*}} = %[[LOAD]])
+// CHECK-NOT:       vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
+// CHECK:           scf.for %{{.*}} = %c0 to %c128 step %c1 iter_args(%{{.*}} = %[[ZERO]])
 func.func @shared_fill(%a: tensor<16x128xf32>, %w: tensor<128x64xf32>) -> (tensor<16x64xf32>, tensor<16x64xf32>) {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<16x64xf32>
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<16x64xf32>) -> tensor<16x64xf32>
   %m = linalg.matmul ins(%a, %w : tensor<16x128xf32>, tensor<128x64xf32>) outs(%f : tensor<16x64xf32>) -> tensor<16x64xf32>
   return %m, %f : tensor<16x64xf32>, tensor<16x64xf32>
+}
+
+// -----
+
+// Two bias-free convolutions of one shape (SqueezeNet's expand layers) whose
+// zero accumulator CSE merged into one fill: each gets its own, rebuilt in
+// the matmul's shape and fused into its register tiles; no fill of the
+// whole output is left.
+// CHECK-LABEL: func.func @convs_share_fill
+// CHECK-NOT:   linalg.fill
+// CHECK:       scf.for %{{.*}} step %c32
+// CHECK:           %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c24 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x32xf32>)
+// CHECK:           arith.maximumf %[[ACC]], %{{.*}} : vector<8x32xf32>
+// CHECK:       scf.for %{{.*}} step %c32
+// CHECK:           %[[ACC2:.*]] = scf.for %{{.*}} = %c0 to %c24 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x32xf32>)
+// CHECK:           arith.maximumf %[[ACC2]], %{{.*}} : vector<8x32xf32>
+// CHECK-NOT:   linalg.
+#nchw = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @convs_share_fill(%w: tensor<32x24xf32>, %v: tensor<32x24xf32>, %x: tensor<24x128xf32>) -> (tensor<1x32x8x16xf32>, tensor<1x32x8x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x32x8x16xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x32x8x16xf32>) -> tensor<1x32x8x16xf32>
+  %c = tensor.collapse_shape %f [[0, 1], [2, 3]] : tensor<1x32x8x16xf32> into tensor<32x128xf32>
+  %m = linalg.matmul ins(%w, %x : tensor<32x24xf32>, tensor<24x128xf32>) outs(%c : tensor<32x128xf32>) -> tensor<32x128xf32>
+  %y = tensor.expand_shape %m [[0, 1], [2, 3]] output_shape [1, 32, 8, 16] : tensor<32x128xf32> into tensor<1x32x8x16xf32>
+  %r = linalg.generic {indexing_maps = [#nchw, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y : tensor<1x32x8x16xf32>) outs(%e : tensor<1x32x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %t = arith.maximumf %in, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<1x32x8x16xf32>
+  %c2 = tensor.collapse_shape %f [[0, 1], [2, 3]] : tensor<1x32x8x16xf32> into tensor<32x128xf32>
+  %m2 = linalg.matmul ins(%v, %x : tensor<32x24xf32>, tensor<24x128xf32>) outs(%c2 : tensor<32x128xf32>) -> tensor<32x128xf32>
+  %y2 = tensor.expand_shape %m2 [[0, 1], [2, 3]] output_shape [1, 32, 8, 16] : tensor<32x128xf32> into tensor<1x32x8x16xf32>
+  %r2 = linalg.generic {indexing_maps = [#nchw, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y2 : tensor<1x32x8x16xf32>) outs(%e : tensor<1x32x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %t = arith.maximumf %in, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<1x32x8x16xf32>
+  return %r, %r2 : tensor<1x32x8x16xf32>, tensor<1x32x8x16xf32>
 }
 
 // -----

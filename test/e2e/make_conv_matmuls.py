@@ -18,6 +18,13 @@ Steps along the rows, the input split into phases first:
   out_s2     3x3, stride 2, pad 1, 4 -> 8 channels, 58x58 -> 29x29 (the
              plain image to column layout).
 
+Two bias-free 1x1 convolutions of one shape, each followed by ReLU, then
+concatenated (SqueezeNet's expand layers without a bias): their zero
+accumulators are one fill after CSE, which each gets back for itself
+(untieSharedFills):
+
+  out_fire   1x1, 16 -> 32 channels twice on 27x27, ReLU, Concat.
+
   make_conv_matmuls.py OUT.onnx
 """
 
@@ -43,16 +50,19 @@ def main():
               helper.make_tensor_value_info("wc", f, [32, 16, 3, 3]),
               helper.make_tensor_value_info("d", f, [1, 8, 14, 14]),
               helper.make_tensor_value_info("e", f, [1, 3, 64, 64]),
-              helper.make_tensor_value_info("g", f, [1, 4, 58, 58])]
+              helper.make_tensor_value_info("g", f, [1, 4, 58, 58]),
+              helper.make_tensor_value_info("h", f, [1, 16, 27, 27])]
     outputs = [helper.make_tensor_value_info("out_res", f, [1, 64, 7, 7]),
                helper.make_tensor_value_info("out_point", f, [1, 96, 13, 13]),
                helper.make_tensor_value_info("out_stride", f, [1, 32, 7, 7]),
                helper.make_tensor_value_info("out_dil", f, [1, 32, 14, 14]),
                helper.make_tensor_value_info("out_stem", f, [1, 8, 32, 32]),
-               helper.make_tensor_value_info("out_s2", f, [1, 8, 29, 29])]
+               helper.make_tensor_value_info("out_s2", f, [1, 8, 29, 29]),
+               helper.make_tensor_value_info("out_fire", f, [1, 64, 27, 27])]
     inits = [const("wa", 64, 64, 3, 3), const("ba", 64), const("wb", 96, 32, 1, 1),
              const("bb", 96), const("wd", 32, 8, 3, 3), const("we", 8, 3, 7, 7),
-             const("be", 8), const("wg", 8, 4, 3, 3)]
+             const("be", 8), const("wg", 8, 4, 3, 3), const("wh1", 32, 16, 1, 1),
+             const("wh2", 32, 16, 1, 1)]
     nodes = [
         helper.make_node("Conv", ["a", "wa", "ba"], ["ra"], name="res_conv",
                          kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
@@ -67,6 +77,13 @@ def main():
                          kernel_shape=[7, 7], strides=[2, 2], pads=[3, 3, 3, 3]),
         helper.make_node("Conv", ["g", "wg"], ["out_s2"], name="s2_conv",
                          kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["h", "wh1"], ["h1"], name="fire_conv1",
+                         kernel_shape=[1, 1]),
+        helper.make_node("Relu", ["h1"], ["r1"], name="fire_relu1"),
+        helper.make_node("Conv", ["h", "wh2"], ["h2"], name="fire_conv2",
+                         kernel_shape=[1, 1]),
+        helper.make_node("Relu", ["h2"], ["r2"], name="fire_relu2"),
+        helper.make_node("Concat", ["r1", "r2"], ["out_fire"], name="fire_cat", axis=1),
     ]
     graph = helper.make_graph(nodes, "conv_matmuls", inputs, outputs, inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])

@@ -201,3 +201,25 @@ tensor::PadOp sieve::spatialPadOf(Value value) {
     return {};
   return pad;
 }
+
+void sieve::untieSharedFills(Operation *root) {
+  SmallVector<linalg::FillOp> shared;
+  root->walk([&](linalg::FillOp fill) {
+    if (fill.hasPureTensorSemantics() && !fill->use_empty() &&
+        !fill->hasOneUse() &&
+        fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+      shared.push_back(fill);
+  });
+  OpBuilder b(root->getContext());
+  for (linalg::FillOp fill : shared) {
+    auto empty = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>();
+    SmallVector<OpOperand *> uses = llvm::map_to_vector(
+        fill->getResult(0).getUses(), [](OpOperand &use) { return &use; });
+    for (OpOperand *use : llvm::drop_begin(uses)) {
+      b.setInsertionPoint(use->getOwner());
+      IRMapping mapping;
+      mapping.map(empty.getResult(), b.clone(*empty)->getResult(0));
+      use->set(b.clone(*fill, mapping)->getResult(0));
+    }
+  }
+}

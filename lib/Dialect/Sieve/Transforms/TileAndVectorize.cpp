@@ -1379,6 +1379,7 @@ struct SieveTileAndVectorizePass
 
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
+    sieve::untieSharedFills(getOperation());
     packed.clear();
     // Stride-1 convolutions that sieve-conv-to-matmul left for the direct
     // kernel (direct-convs).

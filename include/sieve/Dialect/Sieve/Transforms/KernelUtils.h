@@ -76,6 +76,14 @@ tensor::PadOp spatialPadOf(Value value);
 /// waits for memory once per line.
 void prefetchTile(OpBuilder &b, Location loc, Value tile, bool isWrite = false);
 
+/// Gives every user of a linalg.fill of a tensor.empty its own fill (and
+/// empty tensor), placed right before it. CSE merges the same fill of two
+/// layers (the zero accumulator of two bias-free convolutions of one
+/// shape, the -inf of two max pools); the kernels fuse an accumulator's
+/// producer into their tiles only when it has one user, so a shared fill
+/// would be written to memory whole and read back by each layer.
+void untieSharedFills(Operation *root);
+
 } // namespace mlir::sieve
 
 #endif // SIEVE_DIALECT_SIEVE_TRANSFORMS_KERNELUTILS_H
