@@ -186,3 +186,43 @@ func.func @few_rows(%a: tensor<8x128xf32>, %w: tensor<128x64xf32>) -> tensor<8x6
   %m = linalg.matmul ins(%a, %w : tensor<8x128xf32>, tensor<128x64xf32>) outs(%f : tensor<8x64xf32>) -> tensor<8x64xf32>
   return %m : tensor<8x64xf32>
 }
+
+// -----
+
+// Two register tiles of rows (a 1x1 convolution to 16 channels) read each
+// panel of the (non-constant) weight where it is: no copy of it is made.
+// CHECK-LABEL: func.func @two_row_tiles
+// CHECK-NOT:   tensor<2x128x32xf32>
+// CHECK-NOT:   tensor.empty() : tensor<128x32xf32>
+// CHECK:       scf.for %[[J:.*]] = %c0 to %c64 step %c32
+// CHECK:         %[[STRIP:.*]] = tensor.extract_slice %arg1[0, %[[J]]] [128, 32] [1, 1]
+// CHECK:         scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK:           scf.for %[[K:.*]] = %c0 to %c128 step %c1
+// CHECK:             tensor.extract_slice %[[STRIP]][%[[K]], 0] [1, 32] [1, 1]
+func.func @two_row_tiles(%a: tensor<16x128xf32>, %w: tensor<128x64xf32>, %b: tensor<16xf32>) -> tensor<16x64xf32> {
+  %e = tensor.empty() : tensor<16x64xf32>
+  %init = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<16xf32>) outs(%e : tensor<16x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<16x64xf32>
+  %m = linalg.matmul ins(%a, %w : tensor<16x128xf32>, tensor<128x64xf32>) outs(%init : tensor<16x64xf32>) -> tensor<16x64xf32>
+  return %m : tensor<16x64xf32>
+}
+
+// -----
+
+// Three register tiles of rows: the panels are copied, the copy pays.
+// CHECK-LABEL: func.func @three_row_tiles
+// CHECK:       tensor.empty() : tensor<2x128x32xf32>
+// CHECK:       scf.for %{{.*}} = %c0 to %c24 step %c8
+func.func @three_row_tiles(%a: tensor<24x128xf32>, %w: tensor<128x64xf32>, %b: tensor<24xf32>) -> tensor<24x64xf32> {
+  %e = tensor.empty() : tensor<24x64xf32>
+  %init = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<24xf32>) outs(%e : tensor<24x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<24x64xf32>
+  %m = linalg.matmul ins(%a, %w : tensor<24x128xf32>, tensor<128x64xf32>) outs(%init : tensor<24x64xf32>) -> tensor<24x64xf32>
+  return %m : tensor<24x64xf32>
+}

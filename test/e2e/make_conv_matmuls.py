@@ -25,6 +25,11 @@ accumulators are one fill after CSE, which each gets back for itself
 
   out_fire   1x1, 16 -> 32 channels twice on 27x27, ReLU, Concat.
 
+Two register tiles of rows, which read the input's column panels in place
+(no copy):
+
+  out_squeeze 1x1, 48 -> 16 channels on 16x24, bias, ReLU.
+
   make_conv_matmuls.py OUT.onnx
 """
 
@@ -51,18 +56,20 @@ def main():
               helper.make_tensor_value_info("d", f, [1, 8, 14, 14]),
               helper.make_tensor_value_info("e", f, [1, 3, 64, 64]),
               helper.make_tensor_value_info("g", f, [1, 4, 58, 58]),
-              helper.make_tensor_value_info("h", f, [1, 16, 27, 27])]
+              helper.make_tensor_value_info("h", f, [1, 16, 27, 27]),
+              helper.make_tensor_value_info("q", f, [1, 48, 16, 24])]
     outputs = [helper.make_tensor_value_info("out_res", f, [1, 64, 7, 7]),
                helper.make_tensor_value_info("out_point", f, [1, 96, 13, 13]),
                helper.make_tensor_value_info("out_stride", f, [1, 32, 7, 7]),
                helper.make_tensor_value_info("out_dil", f, [1, 32, 14, 14]),
                helper.make_tensor_value_info("out_stem", f, [1, 8, 32, 32]),
                helper.make_tensor_value_info("out_s2", f, [1, 8, 29, 29]),
-               helper.make_tensor_value_info("out_fire", f, [1, 64, 27, 27])]
+               helper.make_tensor_value_info("out_fire", f, [1, 64, 27, 27]),
+               helper.make_tensor_value_info("out_squeeze", f, [1, 16, 16, 24])]
     inits = [const("wa", 64, 64, 3, 3), const("ba", 64), const("wb", 96, 32, 1, 1),
              const("bb", 96), const("wd", 32, 8, 3, 3), const("we", 8, 3, 7, 7),
              const("be", 8), const("wg", 8, 4, 3, 3), const("wh1", 32, 16, 1, 1),
-             const("wh2", 32, 16, 1, 1)]
+             const("wh2", 32, 16, 1, 1), const("wq", 16, 48, 1, 1), const("bq", 16)]
     nodes = [
         helper.make_node("Conv", ["a", "wa", "ba"], ["ra"], name="res_conv",
                          kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
@@ -84,6 +91,9 @@ def main():
                          kernel_shape=[1, 1]),
         helper.make_node("Relu", ["h2"], ["r2"], name="fire_relu2"),
         helper.make_node("Concat", ["r1", "r2"], ["out_fire"], name="fire_cat", axis=1),
+        helper.make_node("Conv", ["q", "wq", "bq"], ["sq"], name="squeeze_conv",
+                         kernel_shape=[1, 1]),
+        helper.make_node("Relu", ["sq"], ["out_squeeze"], name="squeeze_relu"),
     ]
     graph = helper.make_graph(nodes, "conv_matmuls", inputs, outputs, inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
