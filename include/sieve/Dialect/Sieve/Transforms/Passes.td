@@ -203,6 +203,12 @@ def SieveTileAndVectorize
       other). A constant weight that only matmuls read, as their weight, is
       instead rearranged once at compile time into [N / `tile-n`, K,
       `tile-n`] panels, which all its readers share (no run-time copies).
+      Panels that at most two register tiles of rows read (a 1x1
+      convolution to 16 channels) are not copied: the copy would touch
+      every element for one or two reads. A `linalg.fill` with several
+      users (CSE merges the zero accumulators of same-shaped bias-free
+      convolutions) is first cloned for each, so that each fuses into its
+      own kernel's tiles.
     * A matmul of at most `tile-m` rows (small-batch inference, memory-bound
       like a matrix-vector product) over such a constant weight reads its
       packed panels, one register tile per panel down the whole reduction;
