@@ -1021,7 +1021,6 @@ struct SieveConvToMatmulPass
     getOperation().walk(
         [&](linalg::Conv2DNchwFchwOp op) { convs.push_back(op); });
     IRRewriter rewriter(&getContext());
-    sieve::untieSharedFills(getOperation());
     for (linalg::Conv2DNchwFchwOp op : convs)
       splitDynamicBatch(rewriter, op);
     RewritePatternSet patterns(&getContext());
