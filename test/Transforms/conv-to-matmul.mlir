@@ -62,6 +62,35 @@ func.func @strided(%x: tensor<1x3x9x9xf32>, %w: tensor<4x3x3x3xf32>, %o: tensor<
 
 // -----
 
+// A strided 1x1 convolution (ResNet's downsampling shortcut): the input
+// sampled at the pixels it reads, s[n, c, y, x] = x[n, c, 2y, 2x] (no
+// phases of the whole input), then the 1x1 convolution with unit steps:
+// the sample is the matmul's right operand as it is.
+// A step down the columns only (@strided_pointwise_rows): the sample
+// steps along the rows' index.
+// CHECK-DAG:   #[[SAMPLE:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2, d3 * 2)>
+// CHECK-DAG:   #[[ROWS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 3, d3)>
+// CHECK-LABEL: func.func @strided_pointwise
+// CHECK:       %[[S:.*]] = linalg.generic {indexing_maps = [#[[SAMPLE]], #{{.*}}]{{.*}} ins(%arg0 : tensor<1x16x34x34xf32>) outs(%{{.*}} : tensor<1x16x17x17xf32>)
+// CHECK:       %[[COLS:.*]] = tensor.collapse_shape %[[S]] {{\[}}[0, 1], [2, 3]] : tensor<1x16x17x17xf32> into tensor<16x289xf32>
+// CHECK:       linalg.matmul ins(%{{.*}}, %[[COLS]] : tensor<8x16xf32>, tensor<16x289xf32>)
+// CHECK-NOT:   linalg.conv_2d_nchw_fchw
+// CHECK-NOT:   d4 * 2 + d3
+// CHECK-LABEL: func.func @strided_pointwise_rows
+// CHECK:       linalg.generic {indexing_maps = [#[[ROWS]], #{{.*}}]{{.*}} ins(%arg0 : tensor<1x16x30x20xf32>) outs(%{{.*}} : tensor<1x16x10x20xf32>)
+func.func @strided_pointwise(%x: tensor<1x16x34x34xf32>, %w: tensor<8x16x1x1xf32>, %o: tensor<1x8x17x17xf32>) -> tensor<1x8x17x17xf32> {
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x16x34x34xf32>, tensor<8x16x1x1xf32>) outs(%o : tensor<1x8x17x17xf32>) -> tensor<1x8x17x17xf32>
+  return %c : tensor<1x8x17x17xf32>
+}
+func.func @strided_pointwise_rows(%x: tensor<1x16x30x20xf32>, %w: tensor<8x16x1x1xf32>, %o: tensor<1x8x10x20xf32>) -> tensor<1x8x10x20xf32> {
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<[3, 1]> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x16x30x20xf32>, tensor<8x16x1x1xf32>) outs(%o : tensor<1x8x10x20xf32>) -> tensor<1x8x10x20xf32>
+  return %c : tensor<1x8x10x20xf32>
+}
+
+// -----
+
 // Unit steps along the rows (a 3x3 convolution, stride 2 down the columns
 // only, dilation 2 down them): one elementwise copy per tap of a [C, OH, OW]
 // block whose rows are contiguous, into its place in the columns.

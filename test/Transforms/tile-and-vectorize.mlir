@@ -690,3 +690,40 @@ func.func @classifier_columns(%a: tensor<1x1024xf32>, %b: tensor<1024x224xf32>) 
   %r = linalg.matmul ins(%a, %b : tensor<1x1024xf32>, tensor<1024x224xf32>) outs(%init : tensor<1x224xf32>) -> tensor<1x224xf32>
   return %r : tensor<1x224xf32>
 }
+
+// -----
+
+// A strided sample (a strided 1x1 convolution's input, out[n, c, y, x] =
+// in[n, c, 2y, 2x]): per output row, a read of 32 consecutive elements and
+// a shuffle of the even lanes per vector of 16 outputs, the last one (one
+// output of 17) read masked to the input row's 34 elements and written
+// masked. With threads, parallel chunks of the channels.
+// CHECK-LABEL: func.func @strided_sample
+// CHECK:       scf.for %[[C:.*]] = %c0{{.*}} to %c4{{.*}} step %c1
+// CHECK:         scf.for %[[Y:.*]] = %c0{{.*}} to %c17{{.*}} step %c1
+// CHECK:           %[[ROW:.*]] = arith.muli %[[Y]], %c2
+// CHECK:           %[[W:.*]] = vector.transfer_read %arg0[%c0{{.*}}, %[[C]], %[[ROW]], %c0{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<1x4x34x34xf32>, vector<32xf32>
+// CHECK:           %[[P:.*]] = vector.shuffle %[[W]], %[[W]] [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30] : vector<32xf32>, vector<32xf32>
+// CHECK:           vector.transfer_write %[[P]], %{{.*}}[%c0{{.*}}, %[[C]], %[[Y]], %c0{{.*}}] {in_bounds = [true]} : vector<16xf32>, tensor<1x4x17x17xf32>
+// CHECK:           %[[M:.*]] = vector.create_mask %{{.*}} : vector<32xi1>
+// CHECK:           vector.transfer_read %arg0[%c0{{.*}}, %[[C]], %{{.*}}, %c32{{.*}}], %{{.*}}, %[[M]] {in_bounds = [true]} : tensor<1x4x34x34xf32>, vector<32xf32>
+// CHECK:           vector.shuffle
+// CHECK:           %[[WM:.*]] = vector.create_mask %c1{{.*}} : vector<16xi1>
+// CHECK:           vector.transfer_write %{{.*}}, %{{.*}}[%c0{{.*}}, %[[C]], %[[Y]], %c16{{.*}}], %[[WM]] {in_bounds = [true]} : vector<16xf32>, tensor<1x4x17x17xf32>
+// CHECK-NOT:   linalg.generic
+// THREADS-LABEL: func.func @strided_sample
+// THREADS:       scf.forall (%{{.*}}) in (2)
+// THREADS:         scf.for %{{.*}} = %c0{{.*}} to %c2{{.*}} step %c1
+// THREADS:           vector.shuffle
+// THREADS:       scf.forall.in_parallel
+#sample_in = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2, d3 * 2)>
+#sample_out = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @strided_sample(%x: tensor<1x4x34x34xf32>) -> tensor<1x4x17x17xf32> {
+  %e = tensor.empty() : tensor<1x4x17x17xf32>
+  %s = linalg.generic {indexing_maps = [#sample_in, #sample_out], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+       ins(%x : tensor<1x4x34x34xf32>) outs(%e : tensor<1x4x17x17xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x4x17x17xf32>
+  return %s : tensor<1x4x17x17xf32>
+}

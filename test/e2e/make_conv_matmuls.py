@@ -30,6 +30,18 @@ Two register tiles of rows, which read the input's column panels in place
 
   out_squeeze 1x1, 48 -> 16 channels on 16x24, bias, ReLU.
 
+1x1 convolutions with a step (ResNet's downsampling shortcuts): the input
+sampled at the pixels they read (a wide read and a shuffle per vector),
+then a 1x1 convolution with unit steps:
+
+  out_down   stride 2, 24 -> 32 channels, 30x30 -> 15x15 (one masked
+             vector per row), bias, ReLU;
+  out_down3  stride 3, 8 -> 16 channels, 40x40 -> 14x14, no bias;
+  out_rows   strides [2, 1] (a step down the columns only), 8 -> 16
+             channels, 20x40 -> 10x40, bias;
+  out_wide   stride 2, 16 -> 32 channels, 64x70 -> 32x35 (two whole
+             vectors and a masked one per row), bias, ReLU.
+
   make_conv_matmuls.py OUT.onnx
 """
 
@@ -57,7 +69,11 @@ def main():
               helper.make_tensor_value_info("e", f, [1, 3, 64, 64]),
               helper.make_tensor_value_info("g", f, [1, 4, 58, 58]),
               helper.make_tensor_value_info("h", f, [1, 16, 27, 27]),
-              helper.make_tensor_value_info("q", f, [1, 48, 16, 24])]
+              helper.make_tensor_value_info("q", f, [1, 48, 16, 24]),
+              helper.make_tensor_value_info("s", f, [1, 24, 30, 30]),
+              helper.make_tensor_value_info("t", f, [1, 8, 40, 40]),
+              helper.make_tensor_value_info("u", f, [1, 8, 20, 40]),
+              helper.make_tensor_value_info("v", f, [1, 16, 64, 70])]
     outputs = [helper.make_tensor_value_info("out_res", f, [1, 64, 7, 7]),
                helper.make_tensor_value_info("out_point", f, [1, 96, 13, 13]),
                helper.make_tensor_value_info("out_stride", f, [1, 32, 7, 7]),
@@ -65,11 +81,18 @@ def main():
                helper.make_tensor_value_info("out_stem", f, [1, 8, 32, 32]),
                helper.make_tensor_value_info("out_s2", f, [1, 8, 29, 29]),
                helper.make_tensor_value_info("out_fire", f, [1, 64, 27, 27]),
-               helper.make_tensor_value_info("out_squeeze", f, [1, 16, 16, 24])]
+               helper.make_tensor_value_info("out_squeeze", f, [1, 16, 16, 24]),
+               helper.make_tensor_value_info("out_down", f, [1, 32, 15, 15]),
+               helper.make_tensor_value_info("out_down3", f, [1, 16, 14, 14]),
+               helper.make_tensor_value_info("out_rows", f, [1, 16, 10, 40]),
+               helper.make_tensor_value_info("out_wide", f, [1, 32, 32, 35])]
     inits = [const("wa", 64, 64, 3, 3), const("ba", 64), const("wb", 96, 32, 1, 1),
              const("bb", 96), const("wd", 32, 8, 3, 3), const("we", 8, 3, 7, 7),
              const("be", 8), const("wg", 8, 4, 3, 3), const("wh1", 32, 16, 1, 1),
-             const("wh2", 32, 16, 1, 1), const("wq", 16, 48, 1, 1), const("bq", 16)]
+             const("wh2", 32, 16, 1, 1), const("wq", 16, 48, 1, 1), const("bq", 16),
+             const("ws", 32, 24, 1, 1), const("bs", 32), const("wt", 16, 8, 1, 1),
+             const("wu", 16, 8, 1, 1), const("bu", 16), const("wv", 32, 16, 1, 1),
+             const("bv", 32)]
     nodes = [
         helper.make_node("Conv", ["a", "wa", "ba"], ["ra"], name="res_conv",
                          kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
@@ -94,6 +117,16 @@ def main():
         helper.make_node("Conv", ["q", "wq", "bq"], ["sq"], name="squeeze_conv",
                          kernel_shape=[1, 1]),
         helper.make_node("Relu", ["sq"], ["out_squeeze"], name="squeeze_relu"),
+        helper.make_node("Conv", ["s", "ws", "bs"], ["sd"], name="down_conv",
+                         kernel_shape=[1, 1], strides=[2, 2]),
+        helper.make_node("Relu", ["sd"], ["out_down"], name="down_relu"),
+        helper.make_node("Conv", ["t", "wt"], ["out_down3"], name="down3_conv",
+                         kernel_shape=[1, 1], strides=[3, 3]),
+        helper.make_node("Conv", ["u", "wu", "bu"], ["out_rows"], name="rows_conv",
+                         kernel_shape=[1, 1], strides=[2, 1]),
+        helper.make_node("Conv", ["v", "wv", "bv"], ["vd"], name="wide_conv",
+                         kernel_shape=[1, 1], strides=[2, 2]),
+        helper.make_node("Relu", ["vd"], ["out_wide"], name="wide_relu"),
     ]
     graph = helper.make_graph(nodes, "conv_matmuls", inputs, outputs, inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])

@@ -6,6 +6,7 @@
 #include "sieve/Dialect/Sieve/Transforms/DirectConv.h"
 #include "sieve/Dialect/Sieve/Transforms/KernelUtils.h"
 #include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
+#include "sieve/Dialect/Sieve/Transforms/TransposeKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -842,6 +843,55 @@ Value imageToRows(PatternRewriter &rewriter, Location loc,
       ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
 }
 
+/// A 1x1 convolution with a step (ResNet's downsampling shortcuts) as the
+/// 1x1 convolution with unit steps of its input sampled at the pixels it
+/// reads, s[n, c, y, x] = X[n, c, y*sh, x*sw]: a linalg.generic whose input
+/// map steps along the rows, which sieve-tile-and-vectorize copies a vector
+/// at a time (a wide read and a shuffle; vectorizeStridedSample). The
+/// input's phases along the rows (tapSource) copied the whole input, every
+/// row and phase, to use a quarter of it at step 2.
+void samplePointwise(RewriterBase &rewriter, linalg::Conv2DNchwFchwOp op) {
+  auto xt = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto wt = dyn_cast<RankedTensorType>(op.getInputs()[1].getType());
+  auto ot = dyn_cast<RankedTensorType>(op.getOutputs()[0].getType());
+  if (!op.hasPureTensorSemantics() || !xt || !wt || !ot ||
+      !xt.hasStaticShape() || !wt.hasStaticShape() || !ot.hasStaticShape() ||
+      !ot.getElementType().isIntOrFloat() || wt.getDimSize(2) != 1 ||
+      wt.getDimSize(3) != 1)
+    return;
+  SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
+  if ((strides[0] == 1 && strides[1] == 1) ||
+      strides[1] > sieve::kMaxSampleStride)
+    return;
+  Location loc = op.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  AffineExpr dn = getAffineDimExpr(0, ctx), dc = getAffineDimExpr(1, ctx),
+             dy = getAffineDimExpr(2, ctx), dx = getAffineDimExpr(3, ctx);
+  AffineMap in =
+      AffineMap::get(4, 0, {dn, dc, dy * strides[0], dx * strides[1]}, ctx);
+  rewriter.setInsertionPoint(op);
+  Value empty = tensor::EmptyOp::create(
+      rewriter, loc,
+      {xt.getDimSize(0), xt.getDimSize(1), ot.getDimSize(2), ot.getDimSize(3)},
+      xt.getElementType());
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  Value sample =
+      linalg::GenericOp::create(
+          rewriter, loc, TypeRange{empty.getType()},
+          ValueRange{op.getInputs()[0]}, ValueRange{empty},
+          ArrayRef<AffineMap>{in, AffineMap::getMultiDimIdentityMap(4, ctx)},
+          iterators,
+          [](OpBuilder &b, Location l, ValueRange args) {
+            linalg::YieldOp::create(b, l, args[0]);
+          })
+          .getResult(0);
+  SmallVector<int64_t> unit{1, 1};
+  rewriter.replaceOpWithNewOp<linalg::Conv2DNchwFchwOp>(
+      op, TypeRange{ot}, ValueRange{sample, op.getInputs()[1]},
+      ValueRange{op.getOutputs()[0]}, rewriter.getI64TensorAttr(unit),
+      op.getDilations());
+}
+
 struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
   ConvToMatmul(MLIRContext *context, int64_t l1Bytes, int64_t l2Bytes,
                int64_t panelColumns, int64_t panelRows, int64_t threads,
@@ -1023,6 +1073,11 @@ struct SieveConvToMatmulPass
     IRRewriter rewriter(&getContext());
     for (linalg::Conv2DNchwFchwOp op : convs)
       splitDynamicBatch(rewriter, op);
+    convs.clear();
+    getOperation().walk(
+        [&](linalg::Conv2DNchwFchwOp op) { convs.push_back(op); });
+    for (linalg::Conv2DNchwFchwOp op : convs)
+      samplePointwise(rewriter, op);
     RewritePatternSet patterns(&getContext());
     patterns.add<ConvToMatmul>(&getContext(), l1Bytes, l2Bytes, panelColumns,
                                panelRows, threads, directConvs);

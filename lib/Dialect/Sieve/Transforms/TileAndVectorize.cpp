@@ -1413,6 +1413,13 @@ struct SieveTileAndVectorizePass
                                              minChunkCycles};
     for (linalg::LinalgOp op : windowOps)
       (void)sieve::vectorizeWindowOp(rewriter, op, windowOptions);
+    // Strided samples (a strided 1x1 convolution's input) as wide reads
+    // and shuffles.
+    SmallVector<linalg::GenericOp> samples;
+    getOperation().walk([&](linalg::GenericOp op) { samples.push_back(op); });
+    for (linalg::GenericOp op : samples)
+      (void)sieve::vectorizeStridedSample(rewriter, op, vectorWidth, threads,
+                                          minChunkCycles);
     // A transpose of a transpose (the channels-last result of a window
     // kernel or pixel-rows convolution, back to NCHW, read by the next
     // pixel-rows convolution) is a copy of the rows.

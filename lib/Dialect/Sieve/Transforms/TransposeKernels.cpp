@@ -1,4 +1,4 @@
-//===- TransposeKernels.cpp - Vector code for 2-D transposes ----*- C++ -*-===//
+//===- TransposeKernels.cpp - Vector code for data movement -----*- C++ -*-===//
 
 #include "sieve/Dialect/Sieve/Transforms/TransposeKernels.h"
 #include "sieve/Analysis/CostModel.h"
@@ -7,7 +7,9 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/AffineExpr.h"
 
 using namespace mlir;
 
@@ -48,7 +50,222 @@ SmallVector<Value> transposeBlock(OpBuilder &b, Location loc,
   return columns;
 }
 
+/// One index of a strided sample's input: `step` times output loop `dim`,
+/// or the constant `offset` (dim < 0).
+struct SampleIndex {
+  int64_t dim = -1, step = 1, offset = 0;
+};
+
+std::optional<SampleIndex> matchSampleIndex(AffineExpr e) {
+  if (auto d = dyn_cast<AffineDimExpr>(e))
+    return SampleIndex{int64_t(d.getPosition()), 1, 0};
+  if (auto c = dyn_cast<AffineConstantExpr>(e))
+    return SampleIndex{-1, 1, c.getValue()};
+  auto mul = dyn_cast<AffineBinaryOpExpr>(e);
+  if (!mul || mul.getKind() != AffineExprKind::Mul)
+    return std::nullopt;
+  auto d = dyn_cast<AffineDimExpr>(mul.getLHS());
+  auto c = dyn_cast<AffineConstantExpr>(mul.getRHS());
+  if (!d || !c || c.getValue() < 1)
+    return std::nullopt;
+  return SampleIndex{int64_t(d.getPosition()), c.getValue(), 0};
+}
+
 } // namespace
+
+LogicalResult sieve::vectorizeStridedSample(RewriterBase &rewriter,
+                                            linalg::GenericOp op,
+                                            int64_t vectorWidth,
+                                            int64_t threads,
+                                            int64_t minChunkCycles) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 1 ||
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 0 ||
+      vectorWidth < 1)
+    return failure();
+  OpOperand *input = op.getDpsInputOperand(0);
+  OpOperand *init = op.getDpsInitOperand(0);
+  auto inType = dyn_cast<RankedTensorType>(input->get().getType());
+  auto outType = dyn_cast<RankedTensorType>(init->get().getType());
+  if (!inType || !outType || !inType.hasStaticShape() ||
+      !outType.hasStaticShape() || inType.getRank() < 1 ||
+      outType.getRank() < 1 ||
+      inType.getElementType() != outType.getElementType() ||
+      !inType.getElementType().isIntOrFloat() ||
+      !op.getMatchingIndexingMap(init).isIdentity())
+    return failure();
+  auto yield = cast<linalg::YieldOp>(op.getBody()->getTerminator());
+  if (yield.getNumOperands() != 1 ||
+      yield.getOperand(0) != op.getMatchingBlockArgument(input))
+    return failure();
+  int64_t rank = outType.getRank(), inRank = inType.getRank();
+  // Every loop read once; the innermost by the innermost input index.
+  AffineMap map = op.getMatchingIndexingMap(input);
+  SmallVector<SampleIndex> indices;
+  SmallVector<bool> read(rank, false);
+  bool stepped = false;
+  for (AffineExpr e : map.getResults()) {
+    std::optional<SampleIndex> index = matchSampleIndex(e);
+    if (!index)
+      return failure();
+    if (index->dim >= 0) {
+      if (read[index->dim])
+        return failure();
+      read[index->dim] = true;
+    }
+    stepped |= index->step > 1;
+    indices.push_back(*index);
+  }
+  const SampleIndex &last = indices.back();
+  if (!stepped || llvm::is_contained(read, false) || last.dim != rank - 1 ||
+      last.step > kMaxSampleStride)
+    return failure();
+  for (int64_t d = 0; d < inRank; ++d) {
+    // Constant indices inside the input; loops' reach inside it.
+    const SampleIndex &index = indices[d];
+    int64_t reach = index.dim < 0
+                        ? index.offset
+                        : (outType.getDimSize(index.dim) - 1) * index.step;
+    if (reach < 0 || reach >= inType.getDimSize(d))
+      return failure();
+  }
+
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  Type element = inType.getElementType();
+  int64_t lanes = vectorWidth, step = last.step;
+  int64_t span = lanes * step, rowLength = inType.getDimSize(inRank - 1);
+  int64_t columns = outType.getDimSize(rank - 1);
+  int64_t full = columns / lanes;
+  auto wideType = VectorType::get({span}, element);
+  auto maskType = [&](int64_t n) {
+    return VectorType::get({n}, rewriter.getI1Type());
+  };
+  Value source = input->get();
+  Value padding =
+      arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(element));
+  SmallVector<int64_t> pick;
+  for (int64_t i = 0; i < lanes; ++i)
+    pick.push_back(i * step);
+  auto index = [&](OpBuilder &b, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+
+  // The vector of `width` outputs (lanes: a whole one) at `column` of the
+  // row at `outer` (the other loops' indices: `global` into the input,
+  // `local` into `out`, a parallel chunk's slice), the last vector of its
+  // loop at `lastColumn`.
+  auto vectorAt = [&](OpBuilder &b, Value out, ArrayRef<Value> global,
+                      ArrayRef<Value> local, Value column, int64_t lastColumn,
+                      int64_t width) {
+    SmallVector<Value> at;
+    for (const SampleIndex &i : indices) {
+      if (i.dim < 0) {
+        at.push_back(index(b, i.offset));
+        continue;
+      }
+      Value iv = i.dim == rank - 1 ? column : global[i.dim];
+      if (std::optional<int64_t> v = getConstantIntValue(iv))
+        at.push_back(index(b, *v * i.step));
+      else
+        at.push_back(i.step == 1
+                         ? iv
+                         : arith::MulIOp::create(b, loc, iv, index(b, i.step))
+                               .getResult());
+    }
+    // A wide read that may reach past the input row's end is masked to it
+    // (the lanes past it are never picked).
+    Value readMask;
+    if (lastColumn * step + span > rowLength) {
+      Value remaining =
+          arith::SubIOp::create(b, loc, index(b, rowLength), at.back());
+      readMask = vector::CreateMaskOp::create(b, loc, maskType(span),
+                                              ValueRange{remaining});
+    }
+    AffineMap inMinor =
+        AffineMap::getMinorIdentityMap(inRank, 1, b.getContext());
+    Value wide = vector::TransferReadOp::create(
+        b, loc, wideType, source, at, AffineMapAttr::get(inMinor), padding,
+        readMask, b.getBoolArrayAttr({true}));
+    Value picked =
+        step == 1
+            ? wide
+            : vector::ShuffleOp::create(b, loc, wide, wide, pick).getResult();
+    SmallVector<Value> to(local.begin(), local.end());
+    to.push_back(column);
+    Value writeMask;
+    if (width < lanes)
+      writeMask = vector::CreateMaskOp::create(b, loc, maskType(lanes),
+                                               ValueRange{index(b, width)});
+    AffineMap outMinor =
+        AffineMap::getMinorIdentityMap(rank, 1, b.getContext());
+    return vector::TransferWriteOp::create(
+               b, loc, picked, out, to, AffineMapAttr::get(outMinor), writeMask,
+               b.getBoolArrayAttr({true}))
+        .getResult();
+  };
+  // Loops [dim, rank - 1) of `out` (`sizes` of them), loop `chunked`'s
+  // input index `offset` past its local one, then each row's vectors.
+  SmallVector<int64_t> sizes(outType.getShape());
+  int64_t chunked = -1;
+  Value offset;
+  std::function<Value(OpBuilder &, Value, int64_t, SmallVector<Value>,
+                      SmallVector<Value>)>
+      loops = [&](OpBuilder &b, Value out, int64_t dim,
+                  SmallVector<Value> global,
+                  SmallVector<Value> local) -> Value {
+    if (dim == rank - 1) {
+      out = sieve::carriedLoop(b, loc, 0, full * lanes, lanes, out,
+                               [&](Value column, Value out) {
+                                 return vectorAt(b, out, global, local, column,
+                                                 (full - 1) * lanes, lanes);
+                               });
+      if (columns % lanes != 0)
+        out = vectorAt(b, out, global, local, index(b, full * lanes),
+                       full * lanes, columns % lanes);
+      return out;
+    }
+    return sieve::carriedLoop(
+        b, loc, 0, sizes[dim], 1, out, [&](Value iv, Value out) {
+          SmallVector<Value> g(global), l(local);
+          l.push_back(iv);
+          g.push_back(
+              dim == chunked
+                  ? arith::AddIOp::create(b, loc, offset, iv).getResult()
+                  : iv);
+          return loops(b, out, dim + 1, g, l);
+        });
+  };
+  // With threads, chunks of the outermost loop of more than one iteration.
+  int64_t chunks = 1;
+  if (threads > 1 && !op->getParentOfType<scf::ForallOp>()) {
+    for (int64_t d = 0; d + 1 < rank && chunked < 0; ++d)
+      if (sizes[d] > 1)
+        chunked = d;
+    if (chunked >= 0) {
+      int64_t bytes = 2 * outType.getNumElements() *
+                      std::max<int64_t>(element.getIntOrFloatBitWidth() / 8, 1);
+      chunks = sieve::planParallelChunks(
+          sizes[chunked],
+          sieve::kernelCycles(0, bytes, vectorWidth) / sizes[chunked], threads,
+          minChunkCycles);
+    }
+  }
+  Value out;
+  if (chunks <= 1) {
+    chunked = -1;
+    out = loops(rewriter, init->get(), 0, {}, {});
+  } else {
+    int64_t size = sizes[chunked] / chunks;
+    sizes[chunked] = size;
+    out = sieve::forallChunks(rewriter, loc, init->get(), chunked, chunks, size,
+                              [&](Value slice, Value chunkOffset) {
+                                offset = chunkOffset;
+                                return loops(rewriter, slice, 0, {}, {});
+                              });
+  }
+  rewriter.replaceOp(op, out);
+  return success();
+}
 
 LogicalResult sieve::vectorizeTranspose(RewriterBase &rewriter,
                                         linalg::TransposeOp op,

@@ -301,6 +301,12 @@ def SieveTileAndVectorize
     * A 2-D `linalg.transpose` runs in 8x8 blocks transposed by shuffles;
       a transpose of a transpose (through the expand and collapse that
       cancel) becomes a copy.
+    * A strided sample (a `linalg.generic` copying its input at a step of
+      up to 4 along the rows, `out[..., x] = in[..., x * s]`: a strided 1x1
+      convolution's input) reads `s` vectors' worth of consecutive
+      elements per output vector (masked at the end of the row) and
+      shuffles every s-th lane out, in parallel chunks of its outermost
+      loop with threads.
 
     A matmul whose rows `tile-m` does not divide is first split into
     matmuls of static row counts: whole tiles, then one piece of each power
@@ -410,6 +416,11 @@ def SieveConvToMatmul : Pass<"sieve-conv-to-matmul", "::mlir::func::FuncOp"> {
     register-tiled FMA code:
 
     * 1x1 kernels with unit strides: `W[F, C] @ X[C, H*W]`, reshapes only;
+      a 1x1 kernel with a step (up to 4 along the rows) is first rewritten
+      into one with unit strides over the input sampled at the pixels it
+      reads, `s[n, c, y, x] = x[n, c, y*sh, x*sw]` (a `linalg.generic`
+      that sieve-tile-and-vectorize copies with wide reads and shuffles),
+      instead of splitting the whole input into its phases;
     * other kernels with unit strides over images wide enough that
       `(W - OW) * 8 <= OW` (the input's width W, padding included): one
       matmul per tap `(i, j)` on the flattened input, no image to column.
