@@ -727,3 +727,47 @@ func.func @strided_sample(%x: tensor<1x4x34x34xf32>) -> tensor<1x4x17x17xf32> {
   } -> tensor<1x4x17x17xf32>
   return %s : tensor<1x4x17x17xf32>
 }
+
+// -----
+
+// The elementwise op that alone reads a 2-D transpose's result (through
+// the expand_shape back to NCHW: a pixel-rows convolution's residual Add
+// and ReLU) is applied to each transposed vector before it is written,
+// into the elementwise op's destination, its other operand read at the
+// same place: no pass of its own. With threads the read is at the chunk's
+// offset.
+// CHECK-LABEL: func.func @transpose_epilogue
+// CHECK-DAG:   %[[OUT:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2, 3]] : tensor<1x64x12x12xf32> into tensor<64x144xf32>
+// CHECK-DAG:   %[[RES:.*]] = tensor.collapse_shape %arg1 {{\[}}[0, 1], [2, 3]] : tensor<1x64x12x12xf32> into tensor<64x144xf32>
+// CHECK:       scf.for %[[C:.*]] = %c0{{.*}} to %c64{{.*}} step %c8{{.*}} iter_args(%{{.*}} = %[[OUT]])
+// CHECK:         scf.for %[[R:.*]] = %c0{{.*}} to %c144{{.*}} step %c8
+// CHECK-COUNT-24:  vector.shuffle
+// CHECK:           %[[X:.*]] = vector.transfer_read %[[RES]][%[[C]], %[[R]]], %{{.*}} {in_bounds = [true]} : tensor<64x144xf32>, vector<8xf32>
+// CHECK:           %[[S:.*]] = arith.addf %{{.*}}, %[[X]] : vector<8xf32>
+// CHECK:           %[[M:.*]] = arith.maximumf %[[S]], %{{.*}} : vector<8xf32>
+// CHECK:           vector.transfer_write %[[M]], %{{.*}}[%[[C]], %[[R]]] {in_bounds = [true]} : vector<8xf32>, tensor<64x144xf32>
+// CHECK:       tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2, 3]] output_shape [1, 64, 12, 12] : tensor<64x144xf32> into tensor<1x64x12x12xf32>
+// CHECK-NOT:   linalg.generic
+// CHECK-NOT:   linalg.transpose
+// THREADS-LABEL: func.func @transpose_epilogue
+// THREADS:       scf.forall (%[[I:.*]]) in (2)
+// THREADS:         %[[OFF:.*]] = arith.muli %[[I]], %c72
+// THREADS:         %[[G:.*]] = arith.addi %[[OFF]], %{{.*}} : index
+// THREADS:         vector.transfer_read %{{.*}}[%{{.*}}, %[[G]]], %{{.*}} {in_bounds = [true]} : tensor<64x144xf32>, vector<8xf32>
+// THREADS:         arith.addf
+// THREADS:         arith.maximumf
+func.func @transpose_epilogue(%x: tensor<144x64xf32>, %r: tensor<1x64x12x12xf32>) -> tensor<1x64x12x12xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x144xf32>
+  %t = linalg.transpose ins(%x : tensor<144x64xf32>) outs(%e : tensor<64x144xf32>) permutation = [1, 0]
+  %t4 = tensor.expand_shape %t [[0, 1], [2, 3]] output_shape [1, 64, 12, 12] : tensor<64x144xf32> into tensor<1x64x12x12xf32>
+  %o = tensor.empty() : tensor<1x64x12x12xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+       ins(%t4, %r : tensor<1x64x12x12xf32>, tensor<1x64x12x12xf32>) outs(%o : tensor<1x64x12x12xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x64x12x12xf32>
+  return %y : tensor<1x64x12x12xf32>
+}

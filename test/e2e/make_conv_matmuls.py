@@ -9,7 +9,10 @@ as pixel rows against the transposed weights:
              pixels, a transpose);
   out_stride 3x3, stride 2, pad 1, 16 -> 32 channels, 14x14 -> 7x7, its
              weights a graph input (transposed at run time);
-  out_dil    3x3, dilation 2, pad 2, 8 -> 32 channels on 14x14, no bias.
+  out_dil    3x3, dilation 2, pad 2, 8 -> 32 channels on 14x14, no bias;
+  out_resadd 1x1, 32 -> 64 channels on 12x12, bias, a residual Add and
+             ReLU, which the transpose back to NCHW applies as it writes
+             (144 pixels: whole blocks of 8 rows, which threads split).
 
 Steps along the rows, the input split into phases first:
 
@@ -73,7 +76,9 @@ def main():
               helper.make_tensor_value_info("s", f, [1, 24, 30, 30]),
               helper.make_tensor_value_info("t", f, [1, 8, 40, 40]),
               helper.make_tensor_value_info("u", f, [1, 8, 20, 40]),
-              helper.make_tensor_value_info("v", f, [1, 16, 64, 70])]
+              helper.make_tensor_value_info("v", f, [1, 16, 64, 70]),
+              helper.make_tensor_value_info("k", f, [1, 32, 12, 12]),
+              helper.make_tensor_value_info("kr", f, [1, 64, 12, 12])]
     outputs = [helper.make_tensor_value_info("out_res", f, [1, 64, 7, 7]),
                helper.make_tensor_value_info("out_point", f, [1, 96, 13, 13]),
                helper.make_tensor_value_info("out_stride", f, [1, 32, 7, 7]),
@@ -85,14 +90,15 @@ def main():
                helper.make_tensor_value_info("out_down", f, [1, 32, 15, 15]),
                helper.make_tensor_value_info("out_down3", f, [1, 16, 14, 14]),
                helper.make_tensor_value_info("out_rows", f, [1, 16, 10, 40]),
-               helper.make_tensor_value_info("out_wide", f, [1, 32, 32, 35])]
+               helper.make_tensor_value_info("out_wide", f, [1, 32, 32, 35]),
+               helper.make_tensor_value_info("out_resadd", f, [1, 64, 12, 12])]
     inits = [const("wa", 64, 64, 3, 3), const("ba", 64), const("wb", 96, 32, 1, 1),
              const("bb", 96), const("wd", 32, 8, 3, 3), const("we", 8, 3, 7, 7),
              const("be", 8), const("wg", 8, 4, 3, 3), const("wh1", 32, 16, 1, 1),
              const("wh2", 32, 16, 1, 1), const("wq", 16, 48, 1, 1), const("bq", 16),
              const("ws", 32, 24, 1, 1), const("bs", 32), const("wt", 16, 8, 1, 1),
              const("wu", 16, 8, 1, 1), const("bu", 16), const("wv", 32, 16, 1, 1),
-             const("bv", 32)]
+             const("bv", 32), const("wk", 64, 32, 1, 1), const("bk", 64)]
     nodes = [
         helper.make_node("Conv", ["a", "wa", "ba"], ["ra"], name="res_conv",
                          kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
@@ -127,6 +133,10 @@ def main():
         helper.make_node("Conv", ["v", "wv", "bv"], ["vd"], name="wide_conv",
                          kernel_shape=[1, 1], strides=[2, 2]),
         helper.make_node("Relu", ["vd"], ["out_wide"], name="wide_relu"),
+        helper.make_node("Conv", ["k", "wk", "bk"], ["kc"], name="resadd_conv",
+                         kernel_shape=[1, 1]),
+        helper.make_node("Add", ["kc", "kr"], ["ka"], name="resadd_add"),
+        helper.make_node("Relu", ["ka"], ["out_resadd"], name="resadd_relu"),
     ]
     graph = helper.make_graph(nodes, "conv_matmuls", inputs, outputs, inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])

@@ -209,7 +209,7 @@ private:
         Value at = arith::AddIOp::create(b, loc, column, index(j * lanes));
         Value result = acc[i * vectors + j];
         if (epilogue)
-          result = sieve::applyEpilogue(b, loc, epilogue, result, lanes);
+          result = sieve::applyEpilogue(b, loc, epilogue, result);
         out = vector::TransferWriteOp::create(b, loc, result, out,
                                               ValueRange{row, at},
                                               ArrayRef<bool>{!masked})

@@ -97,7 +97,7 @@ Value sieve::forallChunks(OpBuilder &b, Location loc, Value dest, int64_t dim,
   return forall.getResult(0);
 }
 
-linalg::GenericOp sieve::soleElementwiseUser(Value result) {
+linalg::GenericOp sieve::soleElementwiseUser(Value result, bool otherOperands) {
   if (!result.hasOneUse())
     return {};
   OpOperand &use = *result.getUses().begin();
@@ -116,7 +116,9 @@ linalg::GenericOp sieve::soleElementwiseUser(Value result) {
         return {};
     } else if (isResult
                    ? !map.isIdentity()
-                   : cast<ShapedType>(operand.get().getType()).getRank() != 0) {
+                   : cast<ShapedType>(operand.get().getType()).getRank() != 0 &&
+                         !(otherOperands && map.isIdentity() &&
+                           operand.get().getType() == result.getType())) {
       return {};
     }
   }
@@ -130,20 +132,23 @@ linalg::GenericOp sieve::soleElementwiseUser(Value result) {
 
 Value sieve::applyEpilogue(OpBuilder &b, Location loc,
                            linalg::GenericOp generic, Value acc,
-                           int64_t lanes) {
+                           function_ref<Value(OpOperand &)> readOperand) {
+  auto type = cast<VectorType>(acc.getType());
   Block &body = generic.getRegion().front();
   IRMapping map;
   auto splat = [&](Value scalar) -> Value {
     return vector::BroadcastOp::create(
-        b, loc, VectorType::get({lanes}, scalar.getType()), scalar);
+        b, loc, VectorType::get(type.getShape(), scalar.getType()), scalar);
   };
   for (OpOperand *operand : generic.getDpsInputOperands()) {
     BlockArgument arg = generic.getMatchingBlockArgument(operand);
-    if (cast<ShapedType>(operand->get().getType()).getRank() == 0)
+    if (cast<ShapedType>(operand->get().getType()).getRank() == 0) {
       map.map(arg, splat(tensor::ExtractOp::create(b, loc, operand->get(),
                                                    ValueRange{})));
-    else
-      map.map(arg, acc);
+      continue;
+    }
+    Value read = readOperand ? readOperand(*operand) : Value();
+    map.map(arg, read ? read : acc);
   }
   for (Operation &inner : body.without_terminator()) {
     if (matchPattern(&inner, m_Constant())) {
@@ -155,7 +160,7 @@ Value sieve::applyEpilogue(OpBuilder &b, Location loc,
         map.map(operand, splat(operand));
     Operation *vectorOp = b.clone(inner, map);
     Value result = vectorOp->getResult(0);
-    result.setType(VectorType::get({lanes}, result.getType()));
+    result.setType(VectorType::get(type.getShape(), result.getType()));
   }
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   return map.lookup(yield.getValues()[0]);

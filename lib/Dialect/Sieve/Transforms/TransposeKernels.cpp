@@ -286,11 +286,65 @@ LogicalResult sieve::vectorizeTranspose(RewriterBase &rewriter,
     return failure();
 
   Location loc = op.getLoc();
-  rewriter.setInsertionPoint(op);
+  // The elementwise op that alone consumes the result (through the
+  // expand_shape back to NCHW: a pixel-rows convolution's ReLU, residual
+  // Add): applied to each vector before it is written, into the
+  // elementwise op's destination, its other operands read at the same
+  // place; the pass over the result it made is gone.
+  Value result = op.getResult()[0];
+  tensor::ExpandShapeOp expand;
+  if (result.hasOneUse())
+    expand = dyn_cast<tensor::ExpandShapeOp>(*result.getUsers().begin());
+  Value consumed = expand ? expand.getResult() : result;
+  linalg::GenericOp epilogue =
+      sieve::soleElementwiseUser(consumed, /*otherOperands=*/true);
+  if (epilogue && epilogue->getBlock() != op->getBlock())
+    epilogue = {};
+  rewriter.setInsertionPoint(epilogue ? epilogue.getOperation()
+                                      : op.getOperation());
+  // `value` (the epilogue's shape) as the transpose's 2-D result.
+  auto flat = [&](Value value) -> Value {
+    if (!expand)
+      return value;
+    return tensor::CollapseShapeOp::create(rewriter, loc, outType, value,
+                                           expand.getReassociationIndices());
+  };
+  Value dest = op.getInit();
+  DenseMap<unsigned, Value> operands;
+  if (epilogue) {
+    dest = flat(epilogue.getDpsInits()[0]);
+    for (OpOperand *operand : epilogue.getDpsInputOperands())
+      if (operand->get() != consumed &&
+          cast<ShapedType>(operand->get().getType()).getRank() != 0)
+        operands[operand->getOperandNumber()] = flat(operand->get());
+  }
+  // The first output column (input row) of a parallel chunk's slice.
+  Value rowOffset;
   Value input = op.getInput();
   Value whole = input;
   Value padding = arith::ConstantOp::create(rewriter, loc, element,
                                             rewriter.getZeroAttr(element));
+  // The epilogue on the output vector `v` at output row `column` and
+  // column `row` (local to a chunk's slice).
+  auto finish = [&](OpBuilder &b, Location loc, Value v, Value column,
+                    Value row) -> Value {
+    if (!epilogue)
+      return v;
+    Value at = rowOffset
+                   ? arith::AddIOp::create(b, loc, rowOffset, row).getResult()
+                   : row;
+    auto vectorType = cast<VectorType>(v.getType());
+    return sieve::applyEpilogue(
+        b, loc, epilogue, v, [&](OpOperand &operand) -> Value {
+          auto it = operands.find(operand.getOperandNumber());
+          if (it == operands.end())
+            return Value();
+          SmallVector<bool> inBounds(vectorType.getRank(), true);
+          return vector::TransferReadOp::create(b, loc, vectorType, it->second,
+                                                ValueRange{column, at}, padding,
+                                                inBounds);
+        });
+  };
   // Input rows [firstRow, lastRow) in blocks of `block` rows by input
   // columns [firstColumn, lastColumn) in blocks of `width`.
   auto blocks = [&](Value out, int64_t firstRow, int64_t lastRow, int64_t block,
@@ -306,7 +360,9 @@ LogicalResult sieve::vectorizeTranspose(RewriterBase &rewriter,
         Value tile = vector::TransferReadOp::create(
             b, loc, VectorType::get({block, width}, element), input,
             ValueRange{row, column}, padding, inBounds);
-        Value flipped = vector::TransposeOp::create(b, loc, tile, {1, 0});
+        Value flipped =
+            finish(b, loc, vector::TransposeOp::create(b, loc, tile, {1, 0}),
+                   column, row);
         return vector::TransferWriteOp::create(
                    b, loc, flipped, out, ValueRange{column, row}, inBounds)
             .getResult();
@@ -324,9 +380,9 @@ LogicalResult sieve::vectorizeTranspose(RewriterBase &rewriter,
             ArrayRef<bool>{true}));
       SmallVector<Value> tileColumns = transposeBlock(b, loc, tileRows);
       for (int64_t j = 0; j < kShuffleBlock; ++j)
-        out = vector::TransferWriteOp::create(b, loc, tileColumns[j], out,
-                                              ValueRange{at(column, j), row},
-                                              ArrayRef<bool>{true})
+        out = vector::TransferWriteOp::create(
+                  b, loc, finish(b, loc, tileColumns[j], at(column, j), row),
+                  out, ValueRange{at(column, j), row}, ArrayRef<bool>{true})
                   .getResult();
       return out;
     };
@@ -392,11 +448,11 @@ LogicalResult sieve::vectorizeTranspose(RewriterBase &rewriter,
   }
   Value out;
   if (chunks <= 1) {
-    out = transposeRows(op.getInit(), rows);
+    out = transposeRows(dest, rows);
   } else {
     int64_t size = rows / chunks;
     out = sieve::forallChunks(
-        rewriter, loc, op.getInit(), /*dim=*/1, chunks, size,
+        rewriter, loc, dest, /*dim=*/1, chunks, size,
         [&](Value slice, Value offset) {
           input = tensor::ExtractSliceOp::create(
               rewriter, loc, whole,
@@ -405,9 +461,22 @@ LogicalResult sieve::vectorizeTranspose(RewriterBase &rewriter,
                                      rewriter.getIndexAttr(columns)},
               ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
                                      rewriter.getIndexAttr(1)});
+          rowOffset = offset;
           return transposeRows(slice, size);
         });
   }
-  rewriter.replaceOp(op, out);
+  if (!epilogue) {
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+  Value transposed = out;
+  if (expand)
+    transposed =
+        tensor::ExpandShapeOp::create(rewriter, loc, consumed.getType(), out,
+                                      expand.getReassociationIndices());
+  rewriter.replaceOp(epilogue, transposed);
+  if (expand)
+    rewriter.eraseOp(expand);
+  rewriter.eraseOp(op);
   return success();
 }

@@ -534,7 +534,7 @@ private:
   }
 
   Value applyEpilogue(Value acc) {
-    return sieve::applyEpilogue(b, loc, s.epilogue, acc, lanes);
+    return sieve::applyEpilogue(b, loc, s.epilogue, acc);
   }
 
   OpBuilder &b;
@@ -811,7 +811,7 @@ Value channelsLastDepthwise(OpBuilder &b, Location loc, const WindowShape &s,
       for (int64_t i = 0; i < count; ++i) {
         Value result = sums[i];
         if (s.epilogue)
-          result = sieve::applyEpilogue(b, loc, s.epilogue, result, lanes);
+          result = sieve::applyEpilogue(b, loc, s.epilogue, result);
         Value at = arith::AddIOp::create(b, loc, outRow, index(first + i));
         acc = vector::TransferWriteOp::create(b, loc, result, acc,
                                               ValueRange{at, local},

@@ -51,15 +51,20 @@ Value forallChunks(OpBuilder &b, Location loc, Value dest, int64_t dim,
 /// The elementwise linalg.generic that alone consumes `result` and reads it
 /// as it is (Relu, Clip): every map the identity or a rank-0 operand, the
 /// same result type, a body of elementwise-mappable ops that does not read
-/// its output; null otherwise. A kernel applies it to its accumulators in
+/// its output; null otherwise. With `otherOperands`, inputs other than
+/// `result` of its type read with identity maps (a residual Add's other
+/// operand) are taken too. A kernel applies it to its accumulators in
 /// registers (applyEpilogue) and replaces it.
-linalg::GenericOp soleElementwiseUser(Value result);
+linalg::GenericOp soleElementwiseUser(Value result, bool otherOperands = false);
 
 /// The body of the elementwise `generic` (soleElementwiseUser) on the
-/// vector `acc` of `lanes` lanes: each op cloned with vector operands
-/// (values from outside and rank-0 operands broadcast).
+/// vector `acc` (any shape): each op cloned with vector operands (values
+/// from outside and rank-0 operands broadcast). `readOperand` gives the
+/// vector of a full-rank input at `acc`'s position (null for the input
+/// that `acc` is); without it every full-rank input is `acc`.
 Value applyEpilogue(OpBuilder &b, Location loc, linalg::GenericOp generic,
-                    Value acc, int64_t lanes);
+                    Value acc,
+                    function_ref<Value(OpOperand &)> readOperand = nullptr);
 
 /// The tensor.pad that `value` is when it pads only its last two (spatial)
 /// dimensions, by static amounts of zero or more, with a constant; null

@@ -300,7 +300,10 @@ def SieveTileAndVectorize
       on blocks of columns whose input fits a quarter of `l2-bytes`.
     * A 2-D `linalg.transpose` runs in 8x8 blocks transposed by shuffles;
       a transpose of a transpose (through the expand and collapse that
-      cancel) becomes a copy.
+      cancel) becomes a copy. The elementwise op that alone reads a
+      transpose's result (through the `tensor.expand_shape` back to NCHW:
+      a pixel-rows convolution's ReLU or residual Add) is applied to each
+      vector as it is written, its other operands read at the same place.
     * A strided sample (a `linalg.generic` copying its input at a step of
       up to 4 along the rows, `out[..., x] = in[..., x * s]`: a strided 1x1
       convolution's input) reads `s` vectors' worth of consecutive

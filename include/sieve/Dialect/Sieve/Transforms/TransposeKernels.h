@@ -29,8 +29,12 @@ namespace mlir::sieve {
 /// pieces of smaller powers of two (49: 48 by 8, then 1), and the rows left
 /// over as one block. With `threads` > 1 the row blocks are split into
 /// parallel chunks (an scf.forall over the output's columns) when
-/// planParallelChunks says the copy is worth it. Fails (and leaves `op`)
-/// for other transposes.
+/// planParallelChunks says the copy is worth it. The elementwise
+/// linalg.generic that alone reads the result (directly or through one
+/// tensor.expand_shape; soleElementwiseUser with other operands) is
+/// applied to each vector before it is written into that op's
+/// destination, its other full-rank operands read at the same place, and
+/// replaced. Fails (and leaves `op`) for other transposes.
 LogicalResult
 vectorizeTranspose(RewriterBase &rewriter, linalg::TransposeOp op,
                    int64_t vectorWidth, int64_t threads = 1,
