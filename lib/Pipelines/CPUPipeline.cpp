@@ -179,6 +179,10 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     tiling.threads = threads;
     tiling.minChunkCycles = minChunkCycles;
     pm.addNestedPass<func::FuncOp>(createSieveTileAndVectorize(tiling));
+    // Inputs of a concatenation computed in its slices (no copy): before
+    // CSE merges the empty tensors (and their reshapes) that the layers'
+    // kernels are computed in across layers of one shape.
+    pm.addNestedPass<func::FuncOp>(createSieveConcatInPlace());
     // Partial tiles of dynamic dimensions are masked vector ops: masked
     // transfers from here on.
     pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
@@ -197,7 +201,8 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   // arguments: bufferization's slice analysis follows each one back.
   pm.addNestedPass<func::FuncOp>(createSieveResolveShapeDims());
   // Inputs of a concatenation computed in its slices (no copy).
-  pm.addNestedPass<func::FuncOp>(createSieveConcatInPlace());
+  if (!options.vectorize)
+    pm.addNestedPass<func::FuncOp>(createSieveConcatInPlace());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =

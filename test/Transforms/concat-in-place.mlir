@@ -10,7 +10,7 @@
 // inserts copy views onto themselves, which sieve-expand-strided-copies
 // removes: no copy at all.
 // CHECK-LABEL: func.func @concat_of_products
-// CHECK:       %[[CAT:.*]] = tensor.empty() : tensor<1x24x4x4xf32>
+// CHECK:       %[[CAT:.*]] = bufferization.alloc_tensor() : tensor<1x24x4x4xf32>
 // CHECK:       %[[A:.*]] = tensor.extract_slice %[[CAT]][0, 0, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1]
 // CHECK:       tensor.collapse_shape %[[A]]
 // CHECK:       linalg.matmul
@@ -65,4 +65,64 @@ func.func @not_rewritten(%a: tensor<4x4xf32>, %b: tensor<4x6xf32>) -> tensor<12x
   %i2 = tensor.insert_slice %cut into %i1[4, 0] [4, 4] [1, 1] : tensor<4x4xf32> into tensor<12x4xf32>
   %i3 = tensor.insert_slice %a into %i2[8, 0] [4, 4] [1, 1] : tensor<4x4xf32> into tensor<12x4xf32>
   return %i3 : tensor<12x4xf32>
+}
+
+// -----
+
+// CSE shares empties between layers of one shape: here one empty holds
+// four products (reshaped by each) and one concatenation's empty holds two
+// concatenations. Each concatenation gets an empty of its own (the second
+// a clone; both become allocations, which a later CSE does not merge),
+// each concatenated product gets its own empty before it becomes its
+// slice, and the product that is not concatenated keeps the shared one.
+// The second concatenation's first insert (a function argument, copied)
+// moves to the top, so that the product after it is computed after it, in
+// its slice. After bufferization: one buffer per concatenation, one for
+// the other product, and only the argument copied.
+// CHECK-LABEL: func.func @shared_empties
+// CHECK-DAG:   %[[CAT2:.*]] = bufferization.alloc_tensor() : tensor<1x16x4x4xf32>
+// CHECK-DAG:   %[[CAT1:.*]] = bufferization.alloc_tensor() : tensor<1x16x4x4xf32>
+// CHECK-DAG:   %[[J1:.*]] = tensor.insert_slice %arg3 into %[[CAT2]][0, 0, 0, 0]
+// CHECK-DAG:   %[[E:.*]] = tensor.empty() : tensor<1x8x4x4xf32>
+// CHECK:       tensor.extract_slice %[[CAT1]][0, 0, 0, 0] [1, 8, 4, 4]
+// CHECK:       %[[I1:.*]] = tensor.insert_slice %{{.*}} into %[[CAT1]][0, 0, 0, 0]
+// CHECK:       tensor.extract_slice %[[I1]][0, 8, 0, 0] [1, 8, 4, 4]
+// CHECK:       tensor.insert_slice %{{.*}} into %[[I1]][0, 8, 0, 0]
+// CHECK:       tensor.extract_slice %[[J1]][0, 8, 0, 0] [1, 8, 4, 4]
+// CHECK:       tensor.insert_slice %{{.*}} into %[[J1]][0, 8, 0, 0]
+// CHECK:       tensor.collapse_shape %[[E]]
+// CHECK-NOT:   tensor.empty
+// BUF-LABEL:   func.func @shared_empties
+// BUF:         memref.alloc()
+// BUF:         linalg.copy ins(%arg3
+// BUF-COUNT-2: memref.alloc()
+// BUF-NOT:     memref.alloc
+// BUF-NOT:     linalg.copy
+// BUF-NOT:     memref.copy
+// BUF:         return
+func.func @shared_empties(%w: tensor<8x4xf32>, %x: tensor<4x16xf32>, %y: tensor<4x16xf32>, %z: tensor<1x8x4x4xf32>) -> (tensor<1x16x4x4xf32>, tensor<1x16x4x4xf32>, tensor<1x8x4x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8x4x4xf32>
+  %c1 = tensor.collapse_shape %e [[0, 1], [2, 3]] : tensor<1x8x4x4xf32> into tensor<8x16xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%c1 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %m1 = linalg.matmul ins(%w, %x : tensor<8x4xf32>, tensor<4x16xf32>) outs(%f1 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %y1 = tensor.expand_shape %m1 [[0, 1], [2, 3]] output_shape [1, 8, 4, 4] : tensor<8x16xf32> into tensor<1x8x4x4xf32>
+  %c2 = tensor.collapse_shape %e [[0, 1], [2, 3]] : tensor<1x8x4x4xf32> into tensor<8x16xf32>
+  %f2 = linalg.fill ins(%zero : f32) outs(%c2 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %m2 = linalg.matmul ins(%w, %y : tensor<8x4xf32>, tensor<4x16xf32>) outs(%f2 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %y2 = tensor.expand_shape %m2 [[0, 1], [2, 3]] output_shape [1, 8, 4, 4] : tensor<8x16xf32> into tensor<1x8x4x4xf32>
+  %cat = tensor.empty() : tensor<1x16x4x4xf32>
+  %i1 = tensor.insert_slice %y1 into %cat[0, 0, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1] : tensor<1x8x4x4xf32> into tensor<1x16x4x4xf32>
+  %i2 = tensor.insert_slice %y2 into %i1[0, 8, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1] : tensor<1x8x4x4xf32> into tensor<1x16x4x4xf32>
+  %c3 = tensor.collapse_shape %e [[0, 1], [2, 3]] : tensor<1x8x4x4xf32> into tensor<8x16xf32>
+  %f3 = linalg.fill ins(%zero : f32) outs(%c3 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %m3 = linalg.matmul ins(%w, %x : tensor<8x4xf32>, tensor<4x16xf32>) outs(%f3 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %y3 = tensor.expand_shape %m3 [[0, 1], [2, 3]] output_shape [1, 8, 4, 4] : tensor<8x16xf32> into tensor<1x8x4x4xf32>
+  %j1 = tensor.insert_slice %z into %cat[0, 0, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1] : tensor<1x8x4x4xf32> into tensor<1x16x4x4xf32>
+  %j2 = tensor.insert_slice %y3 into %j1[0, 8, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1] : tensor<1x8x4x4xf32> into tensor<1x16x4x4xf32>
+  %c4 = tensor.collapse_shape %e [[0, 1], [2, 3]] : tensor<1x8x4x4xf32> into tensor<8x16xf32>
+  %f4 = linalg.fill ins(%zero : f32) outs(%c4 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %m4 = linalg.matmul ins(%w, %y : tensor<8x4xf32>, tensor<4x16xf32>) outs(%f4 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %y4 = tensor.expand_shape %m4 [[0, 1], [2, 3]] output_shape [1, 8, 4, 4] : tensor<8x16xf32> into tensor<1x8x4x4xf32>
+  return %i2, %j2, %y4 : tensor<1x16x4x4xf32>, tensor<1x16x4x4xf32>, tensor<1x8x4x4xf32>
 }

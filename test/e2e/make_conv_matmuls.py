@@ -33,6 +33,15 @@ Two register tiles of rows, which read the input's column panels in place
 
   out_squeeze 1x1, 48 -> 16 channels on 16x24, bias, ReLU.
 
+Two concatenations of one shape, each of two 1x1 convolutions of one
+shape, the second reading the first (an inception block's outputs): CSE
+gives the four convolutions one empty output and the two concatenations
+one buffer, which sieve-concat-in-place gives each its own before it
+computes the convolutions in their slices:
+
+  out_cat    1x1, 16 -> 8 channels twice on 10x10, ReLU, Concat; then
+             1x1, 16 -> 8 twice on that, Concat.
+
 1x1 convolutions with a step (ResNet's downsampling shortcuts): the input
 sampled at the pixels they read (a wide read and a shuffle per vector),
 then a 1x1 convolution with unit steps:
@@ -78,7 +87,8 @@ def main():
               helper.make_tensor_value_info("u", f, [1, 8, 20, 40]),
               helper.make_tensor_value_info("v", f, [1, 16, 64, 70]),
               helper.make_tensor_value_info("k", f, [1, 32, 12, 12]),
-              helper.make_tensor_value_info("kr", f, [1, 64, 12, 12])]
+              helper.make_tensor_value_info("kr", f, [1, 64, 12, 12]),
+              helper.make_tensor_value_info("m", f, [1, 16, 10, 10])]
     outputs = [helper.make_tensor_value_info("out_res", f, [1, 64, 7, 7]),
                helper.make_tensor_value_info("out_point", f, [1, 96, 13, 13]),
                helper.make_tensor_value_info("out_stride", f, [1, 32, 7, 7]),
@@ -91,14 +101,17 @@ def main():
                helper.make_tensor_value_info("out_down3", f, [1, 16, 14, 14]),
                helper.make_tensor_value_info("out_rows", f, [1, 16, 10, 40]),
                helper.make_tensor_value_info("out_wide", f, [1, 32, 32, 35]),
-               helper.make_tensor_value_info("out_resadd", f, [1, 64, 12, 12])]
+               helper.make_tensor_value_info("out_resadd", f, [1, 64, 12, 12]),
+               helper.make_tensor_value_info("out_cat", f, [1, 16, 10, 10])]
     inits = [const("wa", 64, 64, 3, 3), const("ba", 64), const("wb", 96, 32, 1, 1),
              const("bb", 96), const("wd", 32, 8, 3, 3), const("we", 8, 3, 7, 7),
              const("be", 8), const("wg", 8, 4, 3, 3), const("wh1", 32, 16, 1, 1),
              const("wh2", 32, 16, 1, 1), const("wq", 16, 48, 1, 1), const("bq", 16),
              const("ws", 32, 24, 1, 1), const("bs", 32), const("wt", 16, 8, 1, 1),
              const("wu", 16, 8, 1, 1), const("bu", 16), const("wv", 32, 16, 1, 1),
-             const("bv", 32), const("wk", 64, 32, 1, 1), const("bk", 64)]
+             const("bv", 32), const("wk", 64, 32, 1, 1), const("bk", 64),
+             const("wm1", 8, 16, 1, 1), const("wm2", 8, 16, 1, 1),
+             const("wm3", 8, 16, 1, 1), const("wm4", 8, 16, 1, 1)]
     nodes = [
         helper.make_node("Conv", ["a", "wa", "ba"], ["ra"], name="res_conv",
                          kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
@@ -137,6 +150,14 @@ def main():
                          kernel_shape=[1, 1]),
         helper.make_node("Add", ["kc", "kr"], ["ka"], name="resadd_add"),
         helper.make_node("Relu", ["ka"], ["out_resadd"], name="resadd_relu"),
+        helper.make_node("Conv", ["m", "wm1"], ["m1"], name="cat_conv1", kernel_shape=[1, 1]),
+        helper.make_node("Relu", ["m1"], ["mr1"], name="cat_relu1"),
+        helper.make_node("Conv", ["m", "wm2"], ["m2"], name="cat_conv2", kernel_shape=[1, 1]),
+        helper.make_node("Relu", ["m2"], ["mr2"], name="cat_relu2"),
+        helper.make_node("Concat", ["mr1", "mr2"], ["mc"], name="cat_first", axis=1),
+        helper.make_node("Conv", ["mc", "wm3"], ["m3"], name="cat_conv3", kernel_shape=[1, 1]),
+        helper.make_node("Conv", ["mc", "wm4"], ["m4"], name="cat_conv4", kernel_shape=[1, 1]),
+        helper.make_node("Concat", ["m3", "m4"], ["out_cat"], name="cat_second", axis=1),
     ]
     graph = helper.make_graph(nodes, "conv_matmuls", inputs, outputs, inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])

@@ -14,6 +14,7 @@
 
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -29,34 +30,58 @@ using namespace mlir;
 
 namespace {
 
-/// The tensor.empty whose buffer `value` is computed in, following each op
-/// to the operand its result is written into: reshapes to their source,
-/// inserts and destination-passing ops to their destination, loop results
-/// to their initial values. Null when the chain ends elsewhere.
-tensor::EmptyOp rootEmpty(Value value) {
+/// The operands through which `value` is computed in the buffer of a
+/// tensor.empty, from `value`'s defining op down to the operand holding the
+/// empty: reshapes to their source, inserts and destination-passing ops to
+/// their destination, loop results to their initial values. Empty when the
+/// chain ends elsewhere.
+SmallVector<OpOperand *> rootEmptyChain(Value value) {
+  SmallVector<OpOperand *> chain;
   for (int steps = 0; steps < 64; ++steps) {
-    if (auto empty = value.getDefiningOp<tensor::EmptyOp>())
-      return empty;
+    if (value.getDefiningOp<tensor::EmptyOp>())
+      return chain;
     auto result = dyn_cast<OpResult>(value);
     if (!result)
       return {};
     Operation *op = result.getOwner();
+    OpOperand *use;
     if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op))
-      value = expand.getSrc();
+      use = &expand.getSrcMutable();
     else if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op))
-      value = collapse.getSrc();
+      use = &collapse.getSrcMutable();
     else if (auto insert = dyn_cast<tensor::InsertSliceOp>(op))
-      value = insert.getDest();
+      use = &insert.getDestMutable();
     else if (auto loop = dyn_cast<scf::ForOp>(op))
-      value = loop.getInitArgs()[result.getResultNumber()];
+      use = &loop.getInitArgsMutable()[result.getResultNumber()];
     else if (auto forall = dyn_cast<scf::ForallOp>(op))
-      value = forall.getOutputs()[result.getResultNumber()];
+      use = &forall.getOutputsMutable()[result.getResultNumber()];
     else if (auto dps = dyn_cast<DestinationStyleOpInterface>(op))
-      value = dps.getDpsInitOperand(result.getResultNumber())->get();
+      use = dps.getDpsInitOperand(result.getResultNumber());
     else
       return {};
+    chain.push_back(use);
+    value = use->get();
   }
   return {};
+}
+
+/// The empty at the end of `chain` (rootEmptyChain), given to the chain
+/// alone where CSE shared it with other ops (another layer's output of the
+/// same shape): a clone for the chain's last operand. Replaced by the
+/// concatenation's slice, a shared empty would put the other layers'
+/// computations in the slice too, where they are not in place.
+tensor::EmptyOp untieRootEmpty(RewriterBase &rewriter, OpOperand &use,
+                               Block &entry) {
+  auto empty = use.get().getDefiningOp<tensor::EmptyOp>();
+  if (!empty || empty->hasOneUse())
+    return empty;
+  Operation *owner = entry.findAncestorOpInBlock(*use.getOwner());
+  if (!owner)
+    return {};
+  rewriter.setInsertionPoint(owner);
+  auto own = cast<tensor::EmptyOp>(rewriter.clone(*empty));
+  use.set(own.getResult());
+  return own;
 }
 
 /// The tensor.empty a chain of inserts starts from (`dest` of the first).
@@ -64,6 +89,25 @@ tensor::EmptyOp concatenationRoot(Value dest) {
   while (auto insert = dest.getDefiningOp<tensor::InsertSliceOp>())
     dest = insert.getDest();
   return dest.getDefiningOp<tensor::EmptyOp>();
+}
+
+/// The concatenation's empty, given to the chain of inserts that ends at
+/// `insert` alone where CSE shared it with other ops (two concatenations
+/// of one shape: GoogLeNet's inception 4b, 4c and 4d): a clone for the
+/// chain's first insert. Called once per chain (before this pass adds
+/// slices of it).
+tensor::EmptyOp ownTarget(RewriterBase &rewriter, tensor::InsertSliceOp insert,
+                          tensor::EmptyOp target, Block &entry) {
+  if (target->hasOneUse())
+    return target;
+  tensor::InsertSliceOp first = insert;
+  while (auto previous = first.getDest().getDefiningOp<tensor::InsertSliceOp>())
+    first = previous;
+  rewriter.setInsertionPoint(&entry.front());
+  auto own = cast<tensor::EmptyOp>(rewriter.clone(*target));
+  rewriter.modifyOpInPlace(
+      first, [&] { first.getDestMutable().set(own.getResult()); });
+  return own;
 }
 
 /// Moves `op` (in `block`) right after the last op of `block` that defines
@@ -104,6 +148,7 @@ struct ConcatInPlacePass
       if (auto insert = dyn_cast<tensor::InsertSliceOp>(op))
         inserts.push_back(insert);
     IRRewriter rewriter(&getContext());
+    llvm::SetVector<tensor::EmptyOp> targets;
     for (tensor::InsertSliceOp insert : inserts) {
       RankedTensorType sourceType = insert.getSourceType();
       if (!sourceType.hasStaticShape() || !insert.hasUnitStride() ||
@@ -111,13 +156,10 @@ struct ConcatInPlacePass
           sourceType.getRank() != insert.getType().getRank())
         continue;
       tensor::EmptyOp target = concatenationRoot(insert.getDest());
-      tensor::EmptyOp source = rootEmpty(insert.getSource());
-      if (!target || !source || source == target ||
-          source.getType() != sourceType ||
-          !target.getType().hasStaticShape() || source->getBlock() != &entry ||
+      if (!target || !target.getType().hasStaticShape() ||
           target->getBlock() != &entry)
         continue;
-      // The concatenation's (operand-less) empty first, the insert as
+      // The concatenation's (operand-less) empty first, every insert as
       // early as its operands allow, and the input's empty as late as its
       // users allow: the input is then computed after the inserts before
       // it, in a slice of the last of them (the value it is inserted into),
@@ -125,8 +167,21 @@ struct ConcatInPlacePass
       // empty, the earlier inserts' writes would fall between the input's
       // computation and its insert: bufferization does not compare the
       // slices, and copies.)
+      if (!targets.contains(target))
+        target = ownTarget(rewriter, insert, target, entry);
+      targets.insert(target);
       target->moveBefore(&entry.front());
       moveUpToOperands(insert, entry);
+      SmallVector<OpOperand *> chain = rootEmptyChain(insert.getSource());
+      auto root = chain.empty()
+                      ? nullptr
+                      : chain.back()->get().getDefiningOp<tensor::EmptyOp>();
+      if (!root || root == target || root.getType() != sourceType ||
+          root->getBlock() != &entry)
+        continue;
+      tensor::EmptyOp source = untieRootEmpty(rewriter, *chain.back(), entry);
+      if (!source)
+        continue;
       Operation *user = firstUser(source.getResult(), entry);
       if (!user)
         continue;
@@ -140,6 +195,14 @@ struct ConcatInPlacePass
           rewriter, source.getLoc(), sourceType, dest, insert.getMixedOffsets(),
           insert.getMixedSizes(), insert.getMixedStrides());
       rewriter.replaceOp(source, slice.getResult());
+    }
+    // The concatenations' buffers as allocations, which the CSE after this
+    // pass does not merge as it does empties of one shape (two chains of
+    // inserts into one buffer are not in place).
+    for (tensor::EmptyOp target : targets) {
+      rewriter.setInsertionPoint(target);
+      rewriter.replaceOpWithNewOp<bufferization::AllocTensorOp>(
+          target, target.getType(), target.getDynamicSizes());
     }
   }
 };

@@ -559,9 +559,16 @@ def SieveConcatInPlace
     tensors of undefined contents: values never change, and where
     bufferization cannot keep the slice in place it copies as before.
     Upstream `eliminate-empty-tensors` does the same for inputs whose
-    empty has the inserted type but stops at reshapes.
+    empty has the inserted type but stops at reshapes. An empty that CSE
+    shared with another layer's computation (one output shape) is cloned
+    for the input first, and so is a concatenation's empty shared by two
+    concatenations; each concatenation's empty then becomes a
+    `bufferization.alloc_tensor`, which a later CSE does not merge. In the
+    CPU pipeline it runs right after `sieve-tile-and-vectorize`, before
+    the CSE that merges the kernels' reshapes of shared empties.
   }];
-  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+  let dependentDialects = ["::mlir::tensor::TensorDialect",
+                           "::mlir::bufferization::BufferizationDialect"];
 }
 
 def SieveResolveShapeDims
