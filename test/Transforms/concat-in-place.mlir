@@ -126,3 +126,77 @@ func.func @shared_empties(%w: tensor<8x4xf32>, %x: tensor<4x16xf32>, %y: tensor<
   %y4 = tensor.expand_shape %m4 [[0, 1], [2, 3]] output_shape [1, 8, 4, 4] : tensor<8x16xf32> into tensor<1x8x4x4xf32>
   return %i2, %j2, %y4 : tensor<1x16x4x4xf32>, tensor<1x16x4x4xf32>, tensor<1x8x4x4xf32>
 }
+
+// -----
+
+// A dense block (DenseNet): layer k reads the concatenation of the block's
+// input and layers 1 .. k-1 (through an elementwise op, here exp, as
+// DenseNet's BatchNormalization and ReLU), the block's output is all of
+// them. The shorter concatenations become slices of the longest's value
+// after their inputs (its inserts moved up), each output is computed in
+// its slice of it: one buffer for the block, no copy (the other buffers
+// are the elementwise ops' results).
+// CHECK-LABEL: func.func @dense_block
+// CHECK:       %[[BLOCK:.*]] = bufferization.alloc_tensor() : tensor<1x32x4x4xf32>
+// CHECK:       tensor.extract_slice %[[BLOCK]][0, 0, 0, 0] [1, 8, 4, 4]
+// CHECK:       %[[T1:.*]] = tensor.insert_slice %{{.*}} into %[[BLOCK]][0, 0, 0, 0] [1, 8, 4, 4]
+// CHECK:       tensor.extract_slice %[[T1]][0, 8, 0, 0] [1, 8, 4, 4]
+// CHECK:       %[[T2:.*]] = tensor.insert_slice %{{.*}} into %[[T1]][0, 8, 0, 0] [1, 8, 4, 4]
+// CHECK:       %[[C2:.*]] = tensor.extract_slice %[[T2]][0, 0, 0, 0] [1, 16, 4, 4] [1, 1, 1, 1] : tensor<1x32x4x4xf32> to tensor<1x16x4x4xf32>
+// CHECK:       linalg.exp ins(%[[C2]] : tensor<1x16x4x4xf32>)
+// CHECK:       tensor.extract_slice %[[T2]][0, 16, 0, 0] [1, 8, 4, 4]
+// CHECK:       %[[T3:.*]] = tensor.insert_slice %{{.*}} into %[[T2]][0, 16, 0, 0] [1, 8, 4, 4]
+// CHECK:       %[[C3:.*]] = tensor.extract_slice %[[T3]][0, 0, 0, 0] [1, 24, 4, 4] [1, 1, 1, 1] : tensor<1x32x4x4xf32> to tensor<1x24x4x4xf32>
+// CHECK:       linalg.exp ins(%[[C3]] : tensor<1x24x4x4xf32>)
+// CHECK:       %[[T4:.*]] = tensor.insert_slice %{{.*}} into %[[T3]][0, 24, 0, 0] [1, 8, 4, 4]
+// CHECK:       return %[[T4]]
+// BUF-LABEL:   func.func @dense_block
+// BUF:         memref.alloc() {{.*}} : memref<1x32x4x4xf32>
+// BUF-NOT:     memref.copy
+// BUF-NOT:     linalg.copy
+// BUF-NOT:     memref.alloc() {{.*}} : memref<1x32x4x4xf32>
+// BUF:         return
+func.func @dense_block(%w1: tensor<8x8xf32>, %w2: tensor<8x16xf32>, %w3: tensor<8x24xf32>, %x: tensor<8x16xf32>) -> tensor<1x32x4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %ex = tensor.empty() : tensor<1x8x4x4xf32>
+  %cx = tensor.collapse_shape %ex [[0, 1], [2, 3]] : tensor<1x8x4x4xf32> into tensor<8x16xf32>
+  %mx = linalg.exp ins(%x : tensor<8x16xf32>) outs(%cx : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %x0 = tensor.expand_shape %mx [[0, 1], [2, 3]] output_shape [1, 8, 4, 4] : tensor<8x16xf32> into tensor<1x8x4x4xf32>
+  %n1 = tensor.empty() : tensor<1x8x4x4xf32>
+  %r1 = linalg.exp ins(%x0 : tensor<1x8x4x4xf32>) outs(%n1 : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  %k1 = tensor.collapse_shape %r1 [[0, 1], [2, 3]] : tensor<1x8x4x4xf32> into tensor<8x16xf32>
+  %e1 = tensor.empty() : tensor<1x8x4x4xf32>
+  %c1 = tensor.collapse_shape %e1 [[0, 1], [2, 3]] : tensor<1x8x4x4xf32> into tensor<8x16xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%c1 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %m1 = linalg.matmul ins(%w1, %k1 : tensor<8x8xf32>, tensor<8x16xf32>) outs(%f1 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %y1 = tensor.expand_shape %m1 [[0, 1], [2, 3]] output_shape [1, 8, 4, 4] : tensor<8x16xf32> into tensor<1x8x4x4xf32>
+  %cat1 = tensor.empty() : tensor<1x16x4x4xf32>
+  %a1 = tensor.insert_slice %x0 into %cat1[0, 0, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1] : tensor<1x8x4x4xf32> into tensor<1x16x4x4xf32>
+  %a2 = tensor.insert_slice %y1 into %a1[0, 8, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1] : tensor<1x8x4x4xf32> into tensor<1x16x4x4xf32>
+  %n2 = tensor.empty() : tensor<1x16x4x4xf32>
+  %r2 = linalg.exp ins(%a2 : tensor<1x16x4x4xf32>) outs(%n2 : tensor<1x16x4x4xf32>) -> tensor<1x16x4x4xf32>
+  %k2 = tensor.collapse_shape %r2 [[0, 1], [2, 3]] : tensor<1x16x4x4xf32> into tensor<16x16xf32>
+  %e2 = tensor.empty() : tensor<1x8x4x4xf32>
+  %c2 = tensor.collapse_shape %e2 [[0, 1], [2, 3]] : tensor<1x8x4x4xf32> into tensor<8x16xf32>
+  %f2 = linalg.fill ins(%zero : f32) outs(%c2 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %m2 = linalg.matmul ins(%w2, %k2 : tensor<8x16xf32>, tensor<16x16xf32>) outs(%f2 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %y2 = tensor.expand_shape %m2 [[0, 1], [2, 3]] output_shape [1, 8, 4, 4] : tensor<8x16xf32> into tensor<1x8x4x4xf32>
+  %cat2 = tensor.empty() : tensor<1x24x4x4xf32>
+  %b1 = tensor.insert_slice %x0 into %cat2[0, 0, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1] : tensor<1x8x4x4xf32> into tensor<1x24x4x4xf32>
+  %b2 = tensor.insert_slice %y1 into %b1[0, 8, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1] : tensor<1x8x4x4xf32> into tensor<1x24x4x4xf32>
+  %b3 = tensor.insert_slice %y2 into %b2[0, 16, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1] : tensor<1x8x4x4xf32> into tensor<1x24x4x4xf32>
+  %n3 = tensor.empty() : tensor<1x24x4x4xf32>
+  %r3 = linalg.exp ins(%b3 : tensor<1x24x4x4xf32>) outs(%n3 : tensor<1x24x4x4xf32>) -> tensor<1x24x4x4xf32>
+  %k3 = tensor.collapse_shape %r3 [[0, 1], [2, 3]] : tensor<1x24x4x4xf32> into tensor<24x16xf32>
+  %e3 = tensor.empty() : tensor<1x8x4x4xf32>
+  %c3 = tensor.collapse_shape %e3 [[0, 1], [2, 3]] : tensor<1x8x4x4xf32> into tensor<8x16xf32>
+  %f3 = linalg.fill ins(%zero : f32) outs(%c3 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %m3 = linalg.matmul ins(%w3, %k3 : tensor<8x24xf32>, tensor<24x16xf32>) outs(%f3 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %y3 = tensor.expand_shape %m3 [[0, 1], [2, 3]] output_shape [1, 8, 4, 4] : tensor<8x16xf32> into tensor<1x8x4x4xf32>
+  %cat3 = tensor.empty() : tensor<1x32x4x4xf32>
+  %d1 = tensor.insert_slice %x0 into %cat3[0, 0, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1] : tensor<1x8x4x4xf32> into tensor<1x32x4x4xf32>
+  %d2 = tensor.insert_slice %y1 into %d1[0, 8, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1] : tensor<1x8x4x4xf32> into tensor<1x32x4x4xf32>
+  %d3 = tensor.insert_slice %y2 into %d2[0, 16, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1] : tensor<1x8x4x4xf32> into tensor<1x32x4x4xf32>
+  %d4 = tensor.insert_slice %y3 into %d3[0, 24, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1] : tensor<1x8x4x4xf32> into tensor<1x32x4x4xf32>
+  return %d4 : tensor<1x32x4x4xf32>
+}

@@ -42,6 +42,14 @@ computes the convolutions in their slices:
   out_cat    1x1, 16 -> 8 channels twice on 10x10, ReLU, Concat; then
              1x1, 16 -> 8 twice on that, Concat.
 
+A dense block (DenseNet): each layer reads the concatenation of the
+block's input and every earlier layer's output, the block's output is the
+concatenation of all; sieve-concat-in-place makes each shorter
+concatenation a slice of the longest and computes every output in it once:
+
+  out_dense  1x1 convolutions to 8 channels on 8x8, over 16, 24 and 32
+             channels, ReLU; the block's 40 channels.
+
 1x1 convolutions with a step (ResNet's downsampling shortcuts): the input
 sampled at the pixels they read (a wide read and a shuffle per vector),
 then a 1x1 convolution with unit steps:
@@ -88,7 +96,8 @@ def main():
               helper.make_tensor_value_info("v", f, [1, 16, 64, 70]),
               helper.make_tensor_value_info("k", f, [1, 32, 12, 12]),
               helper.make_tensor_value_info("kr", f, [1, 64, 12, 12]),
-              helper.make_tensor_value_info("m", f, [1, 16, 10, 10])]
+              helper.make_tensor_value_info("m", f, [1, 16, 10, 10]),
+              helper.make_tensor_value_info("dx", f, [1, 16, 8, 8])]
     outputs = [helper.make_tensor_value_info("out_res", f, [1, 64, 7, 7]),
                helper.make_tensor_value_info("out_point", f, [1, 96, 13, 13]),
                helper.make_tensor_value_info("out_stride", f, [1, 32, 7, 7]),
@@ -102,7 +111,8 @@ def main():
                helper.make_tensor_value_info("out_rows", f, [1, 16, 10, 40]),
                helper.make_tensor_value_info("out_wide", f, [1, 32, 32, 35]),
                helper.make_tensor_value_info("out_resadd", f, [1, 64, 12, 12]),
-               helper.make_tensor_value_info("out_cat", f, [1, 16, 10, 10])]
+               helper.make_tensor_value_info("out_cat", f, [1, 16, 10, 10]),
+               helper.make_tensor_value_info("out_dense", f, [1, 40, 8, 8])]
     inits = [const("wa", 64, 64, 3, 3), const("ba", 64), const("wb", 96, 32, 1, 1),
              const("bb", 96), const("wd", 32, 8, 3, 3), const("we", 8, 3, 7, 7),
              const("be", 8), const("wg", 8, 4, 3, 3), const("wh1", 32, 16, 1, 1),
@@ -111,7 +121,9 @@ def main():
              const("wu", 16, 8, 1, 1), const("bu", 16), const("wv", 32, 16, 1, 1),
              const("bv", 32), const("wk", 64, 32, 1, 1), const("bk", 64),
              const("wm1", 8, 16, 1, 1), const("wm2", 8, 16, 1, 1),
-             const("wm3", 8, 16, 1, 1), const("wm4", 8, 16, 1, 1)]
+             const("wm3", 8, 16, 1, 1), const("wm4", 8, 16, 1, 1),
+             const("wd1", 8, 16, 1, 1), const("wd2", 8, 24, 1, 1),
+             const("wd3", 8, 32, 1, 1), const("bd3", 8)]
     nodes = [
         helper.make_node("Conv", ["a", "wa", "ba"], ["ra"], name="res_conv",
                          kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
@@ -158,6 +170,17 @@ def main():
         helper.make_node("Conv", ["mc", "wm3"], ["m3"], name="cat_conv3", kernel_shape=[1, 1]),
         helper.make_node("Conv", ["mc", "wm4"], ["m4"], name="cat_conv4", kernel_shape=[1, 1]),
         helper.make_node("Concat", ["m3", "m4"], ["out_cat"], name="cat_second", axis=1),
+        helper.make_node("Relu", ["dx"], ["d0"], name="dense_input"),
+        helper.make_node("Conv", ["d0", "wd1"], ["dc1"], name="dense_conv1", kernel_shape=[1, 1]),
+        helper.make_node("Relu", ["dc1"], ["d1"], name="dense_relu1"),
+        helper.make_node("Concat", ["d0", "d1"], ["dcat1"], name="dense_cat1", axis=1),
+        helper.make_node("Conv", ["dcat1", "wd2"], ["dc2"], name="dense_conv2", kernel_shape=[1, 1]),
+        helper.make_node("Relu", ["dc2"], ["d2"], name="dense_relu2"),
+        helper.make_node("Concat", ["d0", "d1", "d2"], ["dcat2"], name="dense_cat2", axis=1),
+        helper.make_node("Conv", ["dcat2", "wd3", "bd3"], ["d3"], name="dense_conv3",
+                         kernel_shape=[1, 1]),
+        helper.make_node("Concat", ["d0", "d1", "d2", "d3"], ["out_dense"], name="dense_cat3",
+                         axis=1),
     ]
     graph = helper.make_graph(nodes, "conv_matmuls", inputs, outputs, inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])

@@ -136,6 +136,115 @@ Operation *firstUser(Value value, Block &block) {
   return first;
 }
 
+/// A concatenation: static inserts with unit strides into a tensor.empty
+/// in `entry`, each into the one before (each of those used by the next
+/// only).
+using Chain = SmallVector<tensor::InsertSliceOp>;
+
+SmallVector<Chain> concatenations(Block &entry) {
+  SmallVector<Chain> chains;
+  auto plain = [&](tensor::InsertSliceOp insert) {
+    return insert->getBlock() == &entry && insert.hasUnitStride() &&
+           insert.getSourceType().hasStaticShape() &&
+           insert.getType().hasStaticShape() &&
+           !ShapedType::isDynamicShape(insert.getStaticOffsets());
+  };
+  for (Operation &op : entry) {
+    auto insert = dyn_cast<tensor::InsertSliceOp>(op);
+    if (!insert || !insert.getDest().getDefiningOp<tensor::EmptyOp>() ||
+        !plain(insert))
+      continue;
+    Chain chain{insert};
+    while (chain.back()->hasOneUse()) {
+      auto next =
+          dyn_cast<tensor::InsertSliceOp>(*chain.back()->getUsers().begin());
+      if (!next || next.getDest() != chain.back().getResult() || !plain(next))
+        break;
+      chain.push_back(next);
+    }
+    chains.push_back(chain);
+  }
+  return chains;
+}
+
+/// Whether the first `prefix.size()` inserts of `chain` insert the same
+/// values at the same places as `prefix`.
+bool startsWith(const Chain &chain, const Chain &prefix) {
+  if (prefix.size() >= chain.size())
+    return false;
+  for (auto [first, second] : llvm::zip(prefix, chain)) {
+    tensor::InsertSliceOp a = first, b = second;
+    if (a.getSource() != b.getSource() ||
+        a.getStaticOffsets() != b.getStaticOffsets() ||
+        a.getStaticSizes() != b.getStaticSizes())
+      return false;
+  }
+  return true;
+}
+
+/// A concatenation whose inputs are the first inputs of a longer one (a
+/// DenseNet block: layer k reads the concatenation of the block's input and
+/// layers 1 .. k-1, the block's output all of them) becomes the slice of
+/// that one's value after those inputs: one buffer for the block, each
+/// layer's output in it once (computed in place below), instead of a copy
+/// of every earlier output per layer. The rest of the longer concatenation
+/// is written after the prefix was read (its inserts come after the layers
+/// that read it); values never change (the prefix's slice holds the same
+/// inputs at the same places, the shorter concatenation no more).
+void slicePrefixes(RewriterBase &rewriter, Block &entry) {
+  SmallVector<Chain> chains = concatenations(entry);
+  for (Chain &prefix : chains) {
+    Chain *longest = nullptr;
+    for (Chain &chain : chains)
+      if (startsWith(chain, prefix) &&
+          (!longest || chain.size() > longest->size()))
+        longest = &chain;
+    if (!longest)
+      continue;
+    // The box of the shorter concatenation from the origin of the longer.
+    auto shortType = prefix.back().getType();
+    auto longType = longest->back().getType();
+    if (shortType.getRank() != longType.getRank() ||
+        shortType.getElementType() != longType.getElementType() ||
+        llvm::any_of(
+            llvm::zip(shortType.getShape(), longType.getShape()),
+            [](auto dims) { return std::get<0>(dims) > std::get<1>(dims); }))
+      continue;
+    // The longer one's empty first and its inserts up to their operands,
+    // the slice after the last of the prefix, before every use of the
+    // shorter one.
+    longest->front().getDest().getDefiningOp()->moveBefore(&entry.front());
+    for (tensor::InsertSliceOp insert : *longest)
+      moveUpToOperands(insert, entry);
+    tensor::InsertSliceOp after = (*longest)[prefix.size() - 1];
+    Value whole = prefix.back().getResult();
+    bool dominates = llvm::all_of(whole.getUsers(), [&](Operation *user) {
+      Operation *op = entry.findAncestorOpInBlock(*user);
+      return op && after->isBeforeInBlock(op);
+    });
+    if (!dominates)
+      continue;
+    rewriter.setInsertionPointAfter(after);
+    SmallVector<OpFoldResult> zeros(shortType.getRank(),
+                                    rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> ones(shortType.getRank(),
+                                   rewriter.getIndexAttr(1));
+    SmallVector<OpFoldResult> sizes = llvm::map_to_vector(
+        shortType.getShape(),
+        [&](int64_t d) -> OpFoldResult { return rewriter.getIndexAttr(d); });
+    Value slice =
+        tensor::ExtractSliceOp::create(rewriter, after.getLoc(), shortType,
+                                       after.getResult(), zeros, sizes, ones);
+    rewriter.replaceAllUsesWith(whole, slice);
+    auto empty = prefix.front().getDest().getDefiningOp<tensor::EmptyOp>();
+    for (tensor::InsertSliceOp insert : llvm::reverse(prefix))
+      rewriter.eraseOp(insert);
+    if (empty->use_empty())
+      rewriter.eraseOp(empty);
+    prefix.clear();
+  }
+}
+
 struct ConcatInPlacePass
     : sieve::impl::SieveConcatInPlaceBase<ConcatInPlacePass> {
   void runOnOperation() override {
@@ -143,11 +252,12 @@ struct ConcatInPlacePass
     if (func.getBody().empty())
       return;
     Block &entry = func.getBody().front();
+    IRRewriter rewriter(&getContext());
+    slicePrefixes(rewriter, entry);
     SmallVector<tensor::InsertSliceOp> inserts;
     for (Operation &op : entry)
       if (auto insert = dyn_cast<tensor::InsertSliceOp>(op))
         inserts.push_back(insert);
-    IRRewriter rewriter(&getContext());
     llvm::SetVector<tensor::EmptyOp> targets;
     for (tensor::InsertSliceOp insert : inserts) {
       RankedTensorType sourceType = insert.getSourceType();

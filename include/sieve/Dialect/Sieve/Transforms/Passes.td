@@ -566,6 +566,14 @@ def SieveConcatInPlace
     `bufferization.alloc_tensor`, which a later CSE does not merge. In the
     CPU pipeline it runs right after `sieve-tile-and-vectorize`, before
     the CSE that merges the kernels' reshapes of shared empties.
+
+    First, a concatenation whose inputs are the first inputs of a longer
+    one (the same values at the same places: a DenseNet block, where layer
+    k reads the block's input and layers 1 .. k-1 and the block's output
+    is all of them) becomes the slice of the longer one's value after
+    those inputs (its inserts moved up to their operands), when that slice
+    comes before every use: one buffer per block, each layer's output
+    written into it once.
   }];
   let dependentDialects = ["::mlir::tensor::TensorDialect",
                            "::mlir::bufferization::BufferizationDialect"];
