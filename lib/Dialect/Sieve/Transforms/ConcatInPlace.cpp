@@ -8,7 +8,10 @@
 // that one-shot bufferization computes it there and the insert copies
 // nothing. An empty's contents are undefined, so any tensor may stand for
 // it: the rewrite never changes a value, and where bufferization cannot
-// keep the slice in place it copies as before.
+// keep the slice in place it copies as before. Empties that CSE shared
+// between layers are cloned first, so that only the concatenated input
+// moves into the slice; a concatenation whose inputs begin a longer one
+// (a DenseNet block) becomes a slice of that one.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,21 +33,20 @@ using namespace mlir;
 
 namespace {
 
-/// The operands through which `value` is computed in the buffer of a
-/// tensor.empty, from `value`'s defining op down to the operand holding the
-/// empty: reshapes to their source, inserts and destination-passing ops to
-/// their destination, loop results to their initial values. Empty when the
-/// chain ends elsewhere.
-SmallVector<OpOperand *> rootEmptyChain(Value value) {
-  SmallVector<OpOperand *> chain;
+/// The operand holding the tensor.empty whose buffer `value` is computed
+/// in, following each op to the operand its result is written into:
+/// reshapes to their source, inserts and destination-passing ops to their
+/// destination, loop results to their initial values. Null when the chain
+/// ends elsewhere (or at once: `value` is an empty).
+OpOperand *rootEmptyUse(Value value) {
+  OpOperand *use = nullptr;
   for (int steps = 0; steps < 64; ++steps) {
     if (value.getDefiningOp<tensor::EmptyOp>())
-      return chain;
+      return use;
     auto result = dyn_cast<OpResult>(value);
     if (!result)
-      return {};
+      return nullptr;
     Operation *op = result.getOwner();
-    OpOperand *use;
     if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op))
       use = &expand.getSrcMutable();
     else if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op))
@@ -58,16 +60,15 @@ SmallVector<OpOperand *> rootEmptyChain(Value value) {
     else if (auto dps = dyn_cast<DestinationStyleOpInterface>(op))
       use = dps.getDpsInitOperand(result.getResultNumber());
     else
-      return {};
-    chain.push_back(use);
+      return nullptr;
     value = use->get();
   }
-  return {};
+  return nullptr;
 }
 
-/// The empty at the end of `chain` (rootEmptyChain), given to the chain
-/// alone where CSE shared it with other ops (another layer's output of the
-/// same shape): a clone for the chain's last operand. Replaced by the
+/// The empty that `use` (rootEmptyUse) holds, given to it alone where CSE
+/// shared it with other ops (another layer's output of the same shape): a
+/// clone. Replaced by the
 /// concatenation's slice, a shared empty would put the other layers'
 /// computations in the slice too, where they are not in place.
 tensor::EmptyOp untieRootEmpty(RewriterBase &rewriter, OpOperand &use,
@@ -282,14 +283,12 @@ struct ConcatInPlacePass
       targets.insert(target);
       target->moveBefore(&entry.front());
       moveUpToOperands(insert, entry);
-      SmallVector<OpOperand *> chain = rootEmptyChain(insert.getSource());
-      auto root = chain.empty()
-                      ? nullptr
-                      : chain.back()->get().getDefiningOp<tensor::EmptyOp>();
+      OpOperand *use = rootEmptyUse(insert.getSource());
+      auto root = use ? use->get().getDefiningOp<tensor::EmptyOp>() : nullptr;
       if (!root || root == target || root.getType() != sourceType ||
           root->getBlock() != &entry)
         continue;
-      tensor::EmptyOp source = untieRootEmpty(rewriter, *chain.back(), entry);
+      tensor::EmptyOp source = untieRootEmpty(rewriter, *use, entry);
       if (!source)
         continue;
       Operation *user = firstUser(source.getResult(), entry);
