@@ -225,8 +225,11 @@ func.func @ceil_max_pool(%x: tensor<1x3x16x16xf32>) -> tensor<1x3x8x8xf32> {
 // -----
 
 // A depthwise 3x3 convolution at stride 1 onto a 7x7 map (rows shorter
-// than a vector) runs channels-last: the padded input transposed to
-// [81, 32] (8x8 shuffled blocks, then the last column), the weights
+// than a vector) runs channels-last: the unpadded input transposed to
+// [49, 32] (8x8 shuffled blocks, then the last column) and padded
+// channels-last to [81, 32] (the padded NCHW input is never written: one
+// pass over the input fewer, a 480-channel 5x5 on 14x14 0.112 -> 0.089 ms
+// on one thread), the weights
 // permuted at compile time to [9, 32] (through the importer's collapse of
 // its [32, 1, 3, 3] constant), then per block of 16 channels (8 with AVX2)
 // the 9 weight vectors and the bias vector loaded once and each output row
@@ -239,9 +242,14 @@ func.func @ceil_max_pool(%x: tensor<1x3x16x16xf32>) -> tensor<1x3x8x8xf32> {
 // NCHW padding is gone), so a thread touches only its channels.
 // CHECK-LABEL: func.func @channels_last
 // CHECK-DAG:   %[[W:.*]] = arith.constant dense<5.000000e-01> : tensor<9x32xf32>
-// CHECK:       scf.for %{{.*}} = %c0 to %c80 step %c8
+// CHECK-NOT:   tensor.pad %arg0
+// CHECK:       tensor.collapse_shape %arg0 {{\[}}[0, 1], [2, 3]] : tensor<1x32x7x7xf32> into tensor<32x49xf32>
+// CHECK:       scf.for %{{.*}} = %c0 to %c48 step %c8
 // CHECK:         vector.shuffle
-// CHECK:       %[[IMG:.*]] = scf.for %{{.*}} = %c0 to %c32 step %c8
+// CHECK:       %[[ROWS:.*]] = scf.for %{{.*}} = %c0 to %c32 step %c8
+// CHECK:       %[[IMG:.*]] = tensor.expand_shape %[[ROWS]] {{\[}}[0, 1], [2]] output_shape [7, 7, 32]
+// CHECK:       tensor.pad %[[IMG]] low[1, 1, 0] high[1, 1, 0]
+// CHECK:       tensor.collapse_shape %{{.*}} : tensor<9x9x32xf32> into tensor<81x32xf32>
 // CHECK:       scf.for %[[C:.*]] = %c0 to %c32 step %c16
 // CHECK-COUNT-9: vector.transfer_read %[[W]][%{{.*}}, %[[C]]]
 // CHECK:         vector.transfer_read %arg1[%[[C]]]{{.*}} : tensor<32xf32>, vector<16xf32>

@@ -683,15 +683,15 @@ Value padRows(OpBuilder &b, Location loc, const WindowShape &s, Value rows) {
       ArrayRef<ReassociationIndices>{{0, 1}, {2}});
 }
 
-/// A depthwise convolution channels-last: the (padded) input [1, C, H, W]
-/// transposed to [H*W, C], then per block of `lanes` channels the taps'
-/// weights held in registers ([KH*KW, C], permuted at compile time) and
-/// each output row computed kChannelsLastPixels pixels at a time, every
-/// tap one vector read of a pixel's channels and one FMA, no masks; the
-/// epilogue applied in registers; the [OH*OW, C] result transposed back to
-/// NCHW. In `chunks` parallel chunks of channel blocks, each chunk pads or
-/// transposes its own channels in and transposes them back out, so that a
-/// thread reads and writes only its channels and no copy waits on one
+/// A depthwise convolution channels-last: the input [1, C, H, W] (before
+/// its padding) transposed to [H*W, C] and padded channels-last, then per block
+/// of `lanes` channels the taps' weights held in registers ([KH*KW, C],
+/// permuted at compile time) and each output row computed kChannelsLastPixels
+/// pixels at a time, every tap one vector read of a pixel's channels and one
+/// FMA, no masks; the epilogue applied in registers; the [OH*OW, C] result
+/// transposed back to NCHW. In `chunks` parallel chunks of channel blocks, each
+/// chunk pads or transposes its own channels in and transposes them back out,
+/// so that a thread reads and writes only its channels and no copy waits on one
 /// core; with `rowsOut` (the result read back as rows: readAsRows) the
 /// chunks write their columns of the rows instead, and the transpose to
 /// NCHW, which cancels, stays whole. The transposes are vectorized later
@@ -715,7 +715,7 @@ Value channelsLastDepthwise(OpBuilder &b, Location loc, const WindowShape &s,
   // The unpadded input channels-last ([H*W, C] rows, padded by padRows),
   // or the NCHW planes [C, Hp*Wp] to transpose: all at once, or per chunk.
   Value rowsIn = channelsLastSource(b, loc, s), planesIn;
-  if (!rowsIn && (chunks <= 1 || !spatialPad(s)))
+  if (!rowsIn && !spatialPad(s))
     planesIn = tensor::CollapseShapeOp::create(
         b, loc, RankedTensorType::get({c, hp * wp}, et), s.input,
         ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
@@ -738,10 +738,11 @@ Value channelsLastDepthwise(OpBuilder &b, Location loc, const WindowShape &s,
     if (rowsIn)
       return padRows(b, loc, s,
                      count == c ? rowsIn : slice(rowsIn, 1, offset, count));
-    if (count == c)
+    if (count == c && planesIn)
       return transpose(planesIn, c, hp * wp);
-    // A chunk transposes its channels of a padded input's source and pads
-    // them itself.
+    // The channels (a chunk's, or all) of a padded input's source
+    // transposed, then padded channels-last: the padded NCHW input is never
+    // written.
     if (tensor::PadOp pad = spatialPad(s)) {
       auto sourceType = cast<RankedTensorType>(pad.getSource().getType());
       int64_t h = sourceType.getDimSize(2), w = sourceType.getDimSize(3);
