@@ -228,3 +228,83 @@ void sieve::untieSharedFills(Operation *root) {
     }
   }
 }
+
+SmallVector<linalg::FillOp> sieve::fillPadBorders(RewriterBase &rewriter,
+                                                  Operation *root) {
+  SmallVector<tensor::PadOp> pads;
+  root->walk([&](tensor::PadOp pad) {
+    auto type = pad.getResultType();
+    Value value = pad.getConstantPaddingValue();
+    if (!type.hasStaticShape() || !value || type.getRank() == 0 ||
+        !pad.getSourceType().hasStaticShape())
+      return;
+    SmallVector<int64_t> low(pad.getStaticLow()), high(pad.getStaticHigh());
+    if (llvm::any_of(llvm::concat<int64_t>(low, high), [](int64_t v) {
+          return ShapedType::isDynamic(v) || v < 0;
+        }))
+      return;
+    if (low.back() != 0 || high.back() != 0)
+      return;
+    pads.push_back(pad);
+  });
+  SmallVector<linalg::FillOp> fills;
+  for (tensor::PadOp pad : pads) {
+    rewriter.setInsertionPoint(pad);
+    Location loc = pad.getLoc();
+    RankedTensorType type = pad.getResultType();
+    ArrayRef<int64_t> padded = type.getShape(),
+                      source = pad.getSourceType().getShape();
+    SmallVector<int64_t> low(pad.getStaticLow()), high(pad.getStaticHigh());
+    Value value = pad.getConstantPaddingValue();
+    // A constant defined inside the pad's region moves out of it.
+    if (value.getParentRegion() == &pad.getRegion())
+      value = rewriter.clone(*value.getDefiningOp())->getResult(0);
+    // An alloc_tensor, not an empty tensor: a slice of an empty tensor
+    // folds into an empty tensor of its own, which the fill would write
+    // apart and the insert copy.
+    Value result =
+        bufferization::AllocTensorOp::create(rewriter, loc, type, ValueRange{});
+    auto attrs = [&](ArrayRef<int64_t> values) {
+      return llvm::map_to_vector(values, [&](int64_t v) -> OpFoldResult {
+        return rewriter.getIndexAttr(v);
+      });
+    };
+    SmallVector<int64_t> ones(padded.size(), 1);
+    // An element of the border belongs to the slab of the first dimension
+    // along which it lies outside the source: along the dimensions before
+    // it, the slab spans the source; after it, the whole padded extent.
+    for (size_t d = 0; d + 1 < padded.size(); ++d) {
+      for (bool after : {false, true}) {
+        int64_t extent = after ? high[d] : low[d];
+        if (extent == 0)
+          continue;
+        SmallVector<int64_t> offsets, sizes;
+        for (size_t i = 0; i < padded.size(); ++i) {
+          if (i < d) {
+            offsets.push_back(low[i]);
+            sizes.push_back(source[i]);
+          } else if (i == d) {
+            offsets.push_back(after ? low[d] + source[d] : 0);
+            sizes.push_back(extent);
+          } else {
+            offsets.push_back(0);
+            sizes.push_back(padded[i]);
+          }
+        }
+        Value slab = tensor::ExtractSliceOp::create(
+            rewriter, loc, result, attrs(offsets), attrs(sizes), attrs(ones));
+        auto fill = linalg::FillOp::create(rewriter, loc, value, slab);
+        fills.push_back(fill);
+        result = tensor::InsertSliceOp::create(rewriter, loc, fill.result(),
+                                               result, attrs(offsets),
+                                               attrs(sizes), attrs(ones));
+      }
+    }
+    SmallVector<int64_t> sizes(source);
+    result =
+        tensor::InsertSliceOp::create(rewriter, loc, pad.getSource(), result,
+                                      attrs(low), attrs(sizes), attrs(ones));
+    rewriter.replaceOp(pad, result);
+  }
+  return fills;
+}

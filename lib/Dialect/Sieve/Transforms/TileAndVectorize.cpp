@@ -1460,6 +1460,10 @@ struct SieveTileAndVectorizePass
     for (linalg::MatmulOp op : matmuls)
       (void)fuseRegisterTiles(rewriter, op);
 
+    // The pads left (a channels-last depthwise input's) fill only their
+    // border: the fills are vectorized below with the elementwise ops.
+    (void)sieve::fillPadBorders(rewriter, getOperation());
+
     SmallVector<linalg::LinalgOp> ops, dynamicOps;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (!op.hasPureTensorSemantics())

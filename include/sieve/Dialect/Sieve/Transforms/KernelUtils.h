@@ -89,6 +89,19 @@ void prefetchTile(OpBuilder &b, Location loc, Value tile, bool isWrite = false);
 /// would be written to memory whole and read back by each layer.
 void untieSharedFills(Operation *root);
 
+/// Rewrites every static tensor.pad under `root` with a constant value and
+/// an unpadded innermost dimension (a channels-last image [H, W, C] padded
+/// in H and W) into its border filled slab by slab and its source inserted:
+/// bufferized, a tensor.pad fills the whole buffer and then copies the
+/// source over most of it, while the slabs write each element once. The
+/// slabs are runs of whole innermost rows (a 14x14 map padded by 2: 2
+/// rows above and below, 2 pixels left and right of each row) and become
+/// linalg.fill ops, which the vectorizer writes in vectors. Pads that pad
+/// the innermost dimension stay: their border slabs would be single
+/// elements, slower than the whole fill. Returns the fills.
+SmallVector<linalg::FillOp> fillPadBorders(RewriterBase &rewriter,
+                                           Operation *root);
+
 } // namespace mlir::sieve
 
 #endif // SIEVE_DIALECT_SIEVE_TRANSFORMS_KERNELUTILS_H
