@@ -279,11 +279,17 @@ def SieveTileAndVectorize
       above 4 keep the scalar fallback. A depthwise convolution at stride 1
       on rows shorter than a vector (8 or more channels, a bias or fill
       accumulator, constant weights) runs channels-last instead: the input
-      transposed to [H*W, C] (or, when it is the transpose of such rows
-      through an elementwise op and a pad, those rows, the op and the
-      padding applied to them), vectors along the channels, the taps'
-      weights in registers, 8 pixels' FMA chains at a time, the result
-      transposed back. docs/convolutions.md says why.
+      before its padding transposed to [H*W, C] (or, when it is the
+      transpose of such rows through an elementwise op, those rows, the op
+      applied to them) and padded channels-last, vectors along the
+      channels, the taps' weights in registers, 8 pixels' FMA chains at a
+      time, the result transposed back. docs/convolutions.md says why.
+    * A static `tensor.pad` left after the kernels whose innermost
+      dimension is not padded (the channels-last image above) fills only
+      its border: slabs of whole innermost rows as `linalg.fill`s of
+      slices of a `bufferization.alloc_tensor`, vectorized with the
+      elementwise ops, and the source inserted (`fillPadBorders`), where
+      bufferizing the pad would fill the whole buffer under the copy.
     * A `linalg.conv_2d_nchw_fchw` left by `sieve-conv-to-matmul`'s
       `direct-convs` (stride 1 to 4, a constant weight
       of whole tiles of `tile-m` filters, a bias or fill accumulator) is
