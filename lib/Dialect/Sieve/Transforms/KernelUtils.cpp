@@ -229,8 +229,7 @@ void sieve::untieSharedFills(Operation *root) {
   }
 }
 
-SmallVector<linalg::FillOp> sieve::fillPadBorders(RewriterBase &rewriter,
-                                                  Operation *root) {
+void sieve::fillPadBorders(RewriterBase &rewriter, Operation *root) {
   SmallVector<tensor::PadOp> pads;
   root->walk([&](tensor::PadOp pad) {
     auto type = pad.getResultType();
@@ -247,7 +246,6 @@ SmallVector<linalg::FillOp> sieve::fillPadBorders(RewriterBase &rewriter,
       return;
     pads.push_back(pad);
   });
-  SmallVector<linalg::FillOp> fills;
   for (tensor::PadOp pad : pads) {
     rewriter.setInsertionPoint(pad);
     Location loc = pad.getLoc();
@@ -294,7 +292,6 @@ SmallVector<linalg::FillOp> sieve::fillPadBorders(RewriterBase &rewriter,
         Value slab = tensor::ExtractSliceOp::create(
             rewriter, loc, result, attrs(offsets), attrs(sizes), attrs(ones));
         auto fill = linalg::FillOp::create(rewriter, loc, value, slab);
-        fills.push_back(fill);
         result = tensor::InsertSliceOp::create(rewriter, loc, fill.result(),
                                                result, attrs(offsets),
                                                attrs(sizes), attrs(ones));
@@ -306,5 +303,4 @@ SmallVector<linalg::FillOp> sieve::fillPadBorders(RewriterBase &rewriter,
                                       attrs(low), attrs(sizes), attrs(ones));
     rewriter.replaceOp(pad, result);
   }
-  return fills;
 }

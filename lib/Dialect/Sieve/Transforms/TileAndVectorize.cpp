@@ -1462,7 +1462,7 @@ struct SieveTileAndVectorizePass
 
     // The pads left (a channels-last depthwise input's) fill only their
     // border: the fills are vectorized below with the elementwise ops.
-    (void)sieve::fillPadBorders(rewriter, getOperation());
+    sieve::fillPadBorders(rewriter, getOperation());
 
     SmallVector<linalg::LinalgOp> ops, dynamicOps;
     getOperation().walk([&](linalg::LinalgOp op) {

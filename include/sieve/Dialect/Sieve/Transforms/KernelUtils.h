@@ -98,9 +98,8 @@ void untieSharedFills(Operation *root);
 /// rows above and below, 2 pixels left and right of each row) and become
 /// linalg.fill ops, which the vectorizer writes in vectors. Pads that pad
 /// the innermost dimension stay: their border slabs would be single
-/// elements, slower than the whole fill. Returns the fills.
-SmallVector<linalg::FillOp> fillPadBorders(RewriterBase &rewriter,
-                                           Operation *root);
+/// elements, slower than the whole fill.
+void fillPadBorders(RewriterBase &rewriter, Operation *root);
 
 } // namespace mlir::sieve
 
