@@ -15,6 +15,7 @@
 // CHECK:           tensor.extract_slice %[[PANEL]][%{{.*}}, 0] [1, 32] [1, 1] : tensor<4x32xf32> to tensor<1x32xf32>
 // CHECK:           vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
 // CHECK-NOT:   linalg.copy
+// CHECK-NOT:   memref.prefetch
 // The panels: w[0, 0:32] (0, 1, 2, ... 31), then w[1, 0:32] (64.0 =
 // 0x42800000), little-endian after the blob's alignment word.
 // CHECK:       sieve_packed_weight: "0x08000000000000000000803F00000040{{([0-9A-F]{8}){29}(00008042)}}
@@ -245,4 +246,72 @@ func.func @one_row_column_pieces(%a: tensor<1x2xf32>, %c: tensor<1x80xf32>) -> t
   %w = arith.constant dense<[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0, 32.0, 33.0, 34.0, 35.0, 36.0, 37.0, 38.0, 39.0, 40.0, 41.0, 42.0, 43.0, 44.0, 45.0, 46.0, 47.0, 48.0, 49.0, 50.0, 51.0, 52.0, 53.0, 54.0, 55.0, 56.0, 57.0, 58.0, 59.0, 60.0, 61.0, 62.0, 63.0, 64.0, 65.0, 66.0, 67.0, 68.0, 69.0, 70.0, 71.0, 72.0, 73.0, 74.0, 75.0, 76.0, 77.0, 78.0, 79.0], [80.0, 81.0, 82.0, 83.0, 84.0, 85.0, 86.0, 87.0, 88.0, 89.0, 90.0, 91.0, 92.0, 93.0, 94.0, 95.0, 96.0, 97.0, 98.0, 99.0, 100.0, 101.0, 102.0, 103.0, 104.0, 105.0, 106.0, 107.0, 108.0, 109.0, 110.0, 111.0, 112.0, 113.0, 114.0, 115.0, 116.0, 117.0, 118.0, 119.0, 120.0, 121.0, 122.0, 123.0, 124.0, 125.0, 126.0, 127.0, 128.0, 129.0, 130.0, 131.0, 132.0, 133.0, 134.0, 135.0, 136.0, 137.0, 138.0, 139.0, 140.0, 141.0, 142.0, 143.0, 144.0, 145.0, 146.0, 147.0, 148.0, 149.0, 150.0, 151.0, 152.0, 153.0, 154.0, 155.0, 156.0, 157.0, 158.0, 159.0]]> : tensor<2x80xf32>
   %r = linalg.matmul ins(%a, %w : tensor<1x2xf32>, tensor<2x80xf32>) outs(%c : tensor<1x80xf32>) -> tensor<1x80xf32>
   return %r : tensor<1x80xf32>
+}
+
+// -----
+
+// Four or more register tiles of rows over a constant's packed panels: a
+// weight last read a whole network ago comes from memory, so the row
+// tiles of each panel ask for the next panel's lines (the last panel for
+// itself) as they go: the next panel's 8 rows of 32 are 16 lines, 4 per
+// row tile, one per reduction step over the first 4 steps, which are a
+// loop of their own (no test in the loop of the other 4).
+// CHECK-DAG:   #[[NEXT:.*]] = affine_map<(d0) -> (d0 floordiv 32 + 1, 1)>
+// CHECK-DAG:   #[[LINE:.*]] = affine_map<(d0, d1) -> (d1 + (d0 floordiv 8) * 4, 15)>
+// CHECK-DAG:   #[[ROW:.*]] = affine_map<(d0) -> (d0 floordiv 2)>
+// CHECK-DAG:   #[[COLUMN:.*]] = affine_map<(d0) -> (d0 * 16 - (d0 floordiv 2) * 32)>
+// CHECK-LABEL: func.func @next_panel
+// CHECK-DAG:   %[[P:.*]] = arith.constant dense<2.000000e+00> : tensor<2x8x32xf32>
+// CHECK:       scf.for %[[J:.*]] = %c0 to %c64 step %c32
+// CHECK:         %[[BUF:.*]] = bufferization.to_buffer %[[P]] read_only
+// CHECK:         %[[N:.*]] = affine.min #[[NEXT]](%[[J]])
+// CHECK:         scf.for %[[I:.*]] = %c0 to %c32 step %c8
+// CHECK:           %[[ACC:.*]] = scf.for %[[K:.*]] = %c0 to %c4 step %c1 iter_args
+// CHECK:             %[[L:.*]] = affine.min #[[LINE]](%[[I]], %[[K]])
+// CHECK:             %[[R:.*]] = affine.apply #[[ROW]](%[[L]])
+// CHECK:             %[[C:.*]] = affine.apply #[[COLUMN]](%[[L]])
+// CHECK:             memref.prefetch %[[BUF]][%[[N]], %[[R]], %[[C]]], read, locality<3>, data
+// CHECK:             vector.contract
+// CHECK:           scf.for %{{.*}} = %c4 to %c8 step %c1 iter_args(%{{.*}} = %[[ACC]])
+// CHECK-NOT:         memref.prefetch
+// CHECK:             vector.contract
+func.func @next_panel(%a: tensor<32x8xf32>, %c: tensor<32x64xf32>) -> tensor<32x64xf32> {
+  %w = arith.constant dense<2.0> : tensor<8x64xf32>
+  %r = linalg.matmul ins(%a, %w : tensor<32x8xf32>, tensor<8x64xf32>) outs(%c : tensor<32x64xf32>) -> tensor<32x64xf32>
+  return %r : tensor<32x64xf32>
+}
+
+// -----
+
+// Cache blocks of 2 panels by 256 rows, the blocks of rows inner: the
+// next panel of a block's last one is the block's first one at the next
+// 256 rows (after the last rows: the next block's first panel from row 0).
+// CHECK-DAG:   #[[NEXT:.*]] = affine_map<(d0) -> (d0 floordiv 32 + 1, 1)>
+// CHECK-DAG:   #[[POSITION:.*]] = affine_map<(d0) -> ((d0 floordiv 32) mod 2)>
+// CHECK-DAG:   #[[ROWS:.*]] = affine_map<()[s0] -> (s0 + 256)>
+// CHECK-DAG:   #[[FIRST:.*]] = affine_map<(d0) -> (((d0 floordiv 32) floordiv 2) * 2)>
+// CHECK-LABEL: func.func @next_rows
+// CHECK:       scf.for %[[KB:.*]] = %c0 to %c512 step %c256
+// CHECK:         scf.for %[[J:.*]] = %c0 to %c64 step %c32
+// CHECK:           %[[BUF:.*]] = bufferization.to_buffer
+// CHECK:           %[[AFTER:.*]] = affine.min #[[NEXT]](%[[J]])
+// CHECK:           %[[POS:.*]] = affine.apply #[[POSITION]](%[[J]])
+// CHECK:           %[[END:.*]] = arith.cmpi eq, %[[POS]], %c1
+// CHECK:           %[[NR:.*]] = affine.apply #[[ROWS]]()[%[[KB]]]
+// CHECK:           %[[MORE:.*]] = arith.cmpi slt, %[[NR]], %c512
+// CHECK:           %[[DOWN:.*]] = arith.andi %[[END]], %[[MORE]]
+// CHECK:           %[[LAST:.*]] = arith.cmpi sge, %[[NR]], %c512
+// CHECK:           %[[ACROSS:.*]] = arith.andi %[[END]], %[[LAST]]
+// CHECK:           %[[F:.*]] = affine.apply #[[FIRST]](%[[J]])
+// CHECK:           %[[P:.*]] = arith.select %[[DOWN]], %[[F]], %[[AFTER]]
+// CHECK:           %[[R0:.*]] = arith.select %[[ACROSS]], %c0, %[[KB]]
+// CHECK:           %[[R:.*]] = arith.select %[[DOWN]], %[[NR]], %[[R0]]
+// CHECK:           scf.for %{{.*}} = %c0 to %c32 step %c8
+// CHECK:             scf.for %{{.*}} = %c0 to %c128 step %c1
+// CHECK:               affine.apply #{{.*}}(%{{.*}})[%[[R]]]
+// CHECK:               memref.prefetch %[[BUF]][%[[P]],
+func.func @next_rows(%a: tensor<32x512xf32>, %c: tensor<32x64xf32>) -> tensor<32x64xf32> {
+  %w = arith.constant dense<2.0> : tensor<512x64xf32>
+  %r = linalg.matmul ins(%a, %w : tensor<32x512xf32>, tensor<512x64xf32>) outs(%c : tensor<32x64xf32>) -> tensor<32x64xf32>
+  return %r : tensor<32x64xf32>
 }

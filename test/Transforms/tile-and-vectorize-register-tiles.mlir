@@ -29,6 +29,7 @@
 // CHECK:           %[[RELU:.*]] = arith.maximumf %[[ACC]], %{{.*}} : vector<8x32xf32>
 // CHECK:           vector.transfer_write %[[RELU]]
 // CHECK-NOT:   linalg.
+// CHECK-NOT:   memref.prefetch
 #row = affine_map<(d0, d1) -> (d0)>
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
 func.func @bias_relu(%w: tensor<64x48xf32>, %x: tensor<48x256xf32>, %b: tensor<64xf32>) -> tensor<64x256xf32> {
@@ -225,4 +226,46 @@ func.func @three_row_tiles(%a: tensor<24x128xf32>, %w: tensor<128x64xf32>, %b: t
   } -> tensor<24x64xf32>
   %m = linalg.matmul ins(%a, %w : tensor<24x128xf32>, tensor<128x64xf32>) outs(%init : tensor<24x64xf32>) -> tensor<24x64xf32>
   return %m : tensor<24x64xf32>
+}
+
+// -----
+
+// A constant weight (pixel rows: the weight is the second operand) read by
+// four register tiles of rows: the tiles of each panel ask for the next
+// panel's lines during the first steps of their reduction (48 rows of 32:
+// 96 lines, 24 per tile, one per step), a loop of its own; the bias and
+// ReLU stay in the tile.
+// CHECK-LABEL: func.func @constant_weight_next_panel
+// CHECK-DAG:   %[[P:.*]] = arith.constant dense<5.000000e-01> : tensor<2x48x32xf32>
+// CHECK:       scf.for %[[J:.*]] = %c0 to %c64 step %c32
+// CHECK:         %[[BUF:.*]] = bufferization.to_buffer %[[P]] read_only
+// CHECK:         scf.for %{{.*}} = %c0 to %c32 step %c8
+// CHECK:           %[[BIAS:.*]] = vector.transfer_read {{.*}}permutation_map{{.*}} : tensor<32xf32>, vector<8x32xf32>
+// CHECK:           %[[HALF:.*]] = scf.for %{{.*}} = %c0 to %c24 step %c1 iter_args(%{{.*}} = %[[BIAS]])
+// CHECK:             memref.prefetch %[[BUF]]
+// CHECK:             vector.contract
+// CHECK:           %[[ACC:.*]] = scf.for %{{.*}} = %c24 to %c48 step %c1 iter_args(%{{.*}} = %[[HALF]])
+// CHECK-NOT:         memref.prefetch
+// CHECK:             vector.contract
+// CHECK:           arith.maximumf %[[ACC]]
+#col = affine_map<(d0, d1) -> (d1)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @constant_weight_next_panel(%x: tensor<32x48xf32>, %b: tensor<64xf32>) -> tensor<32x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<0.5> : tensor<48x64xf32>
+  %e = tensor.empty() : tensor<32x64xf32>
+  %acc = linalg.generic {indexing_maps = [#col, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<64xf32>) outs(%e : tensor<32x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<32x64xf32>
+  %m = linalg.matmul ins(%x, %w : tensor<32x48xf32>, tensor<48x64xf32>) outs(%acc : tensor<32x64xf32>) -> tensor<32x64xf32>
+  %e2 = tensor.empty() : tensor<32x64xf32>
+  %r = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%m : tensor<32x64xf32>) outs(%e2 : tensor<32x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %v = arith.maximumf %in, %zero : f32
+    linalg.yield %v : f32
+  } -> tensor<32x64xf32>
+  return %r : tensor<32x64xf32>
 }

@@ -4,12 +4,14 @@
 
 #include "sieve/Analysis/CostModel.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
@@ -166,28 +168,108 @@ Value sieve::applyEpilogue(OpBuilder &b, Location loc,
   return map.lookup(yield.getValues()[0]);
 }
 
-void sieve::prefetchTile(OpBuilder &b, Location loc, Value tile, bool isWrite) {
+sieve::PrefetchLines sieve::tileLines(OpBuilder &b, Location loc, Value tile) {
   auto type = dyn_cast<RankedTensorType>(tile.getType());
   if (!type || type.getRank() != 2 || !type.hasStaticShape() ||
       !type.getElementType().isIntOrFloat())
-    return;
+    return {};
   int64_t lineElements =
       std::max<int64_t>(1, sieve::kCacheLineBytes * 8 /
                                type.getElementType().getIntOrFloatBitWidth());
+  int64_t linesPerRow = llvm::divideCeil(type.getDimSize(1), lineElements);
   auto layout =
       StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
                              {ShapedType::kDynamic, ShapedType::kDynamic});
-  Value buffer = bufferization::ToBufferOp::create(
+  sieve::PrefetchLines lines;
+  lines.buffer = bufferization::ToBufferOp::create(
       b, loc, MemRefType::get(type.getShape(), type.getElementType(), layout),
       tile, /*readOnly=*/b.getUnitAttr());
-  for (int64_t row = 0; row < type.getDimSize(0); ++row)
-    for (int64_t column = 0; column < type.getDimSize(1);
-         column += lineElements)
-      memref::PrefetchOp::create(
-          b, loc, buffer,
-          ValueRange{arith::ConstantIndexOp::create(b, loc, row),
-                     arith::ConstantIndexOp::create(b, loc, column)},
-          isWrite, /*localityHint=*/3, /*isDataCache=*/true);
+  lines.count = type.getDimSize(0) * linesPerRow;
+  lines.indices = [=](OpBuilder &ib, Location l, Value line) {
+    AffineExpr d0 = ib.getAffineDimExpr(0);
+    return SmallVector<Value>{
+        affine::makeComposedAffineApply(
+            ib, l, AffineMap::get(1, 0, d0.floorDiv(linesPerRow)), {line}),
+        affine::makeComposedAffineApply(
+            ib, l, AffineMap::get(1, 0, (d0 % linesPerRow) * lineElements),
+            {line})};
+  };
+  return lines;
+}
+
+scf::ForOp sieve::accumulatorLoop(Operation *root) {
+  scf::ForOp found;
+  root->walk([&](scf::ForOp loop) {
+    if (!found && loop != root &&
+        llvm::any_of(loop.getRegionIterArgs(),
+                     [](Value v) { return isa<VectorType>(v.getType()); }))
+      found = loop;
+  });
+  return found;
+}
+
+void sieve::prefetchDuringReduction(OpBuilder &b, scf::ForOp reduction,
+                                    ArrayRef<sieve::PrefetchLines> streams) {
+  if (!reduction)
+    return;
+  std::optional<int64_t> lower = getConstantIntValue(reduction.getLowerBound()),
+                         upper = getConstantIntValue(reduction.getUpperBound()),
+                         step = getConstantIntValue(reduction.getStep());
+  if (!lower || !upper || !step || *step <= 0 || *upper <= *lower)
+    return;
+  int64_t steps = llvm::divideCeil(*upper - *lower, *step);
+  // Per stream: lines per step; the steps they take.
+  SmallVector<int64_t> perStep;
+  int64_t prefetchSteps = 0;
+  for (const sieve::PrefetchLines &stream : streams) {
+    int64_t n = stream.count > 0 ? llvm::divideCeil(stream.count, steps) : 0;
+    perStep.push_back(n);
+    if (n)
+      prefetchSteps =
+          std::max<int64_t>(prefetchSteps, llvm::divideCeil(stream.count, n));
+  }
+  if (!prefetchSteps)
+    return;
+  OpBuilder::InsertionGuard guard(b);
+  Location loc = reduction.getLoc();
+  scf::ForOp first = reduction;
+  if (prefetchSteps < steps) {
+    b.setInsertionPoint(reduction);
+    Value split =
+        arith::ConstantIndexOp::create(b, loc, *lower + prefetchSteps * *step);
+    first = cast<scf::ForOp>(b.clone(*reduction));
+    first.getUpperBoundMutable().assign(split);
+    reduction.getLowerBoundMutable().assign(split);
+    reduction.getInitArgsMutable().assign(first.getResults());
+  }
+  b.setInsertionPointToStart(first.getBody());
+  AffineExpr d0 = b.getAffineDimExpr(0);
+  AffineExpr stepIndex = (d0 - *lower).floorDiv(*step);
+  for (auto [stream, n] : llvm::zip(streams, perStep)) {
+    for (int64_t p = 0; p < n; ++p) {
+      // Line (step * n + p), at most the last: a stream that needs fewer
+      // steps asks for its last line again.
+      AffineExpr index = stepIndex * n + p;
+      Value line;
+      if (prefetchSteps * n > stream.count)
+        line = affine::makeComposedAffineMin(
+            b, loc,
+            AffineMap::get(1, 0,
+                           {index, b.getAffineConstantExpr(stream.count - 1)},
+                           b.getContext()),
+            {first.getInductionVar()});
+      else
+        line = getValueOrCreateConstantIndexOp(
+            b, loc,
+            affine::makeComposedFoldedAffineApply(
+                b, loc, AffineMap::get(1, 0, index),
+                {OpFoldResult(first.getInductionVar())}));
+      memref::PrefetchOp::create(b, loc, stream.buffer,
+                                 stream.indices(b, loc, line),
+                                 /*isWrite=*/false, /*localityHint=*/3,
+                                 /*isDataCache=*/true);
+    }
+  }
 }
 
 tensor::PadOp sieve::spatialPadOf(Value value) {

@@ -2,10 +2,13 @@
 
 #include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
 
+#include "sieve/Analysis/CostModel.h"
 #include "sieve/Analysis/WeightPattern.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
@@ -348,6 +351,115 @@ Value sieve::contiguousPanel(RewriterBase &rewriter, Value strip, Value scratch,
   if (copy)
     *copy = copied;
   return copied.getResult(0);
+}
+
+sieve::PrefetchLines sieve::nextPanelLines(OpBuilder &b, scf::ForOp rowLoop,
+                                           Value strip, int64_t blockPanels,
+                                           int64_t blockRows) {
+  auto slice = strip.getDefiningOp<tensor::ExtractSliceOp>();
+  if (!slice || !rowLoop || rowLoop->isAncestor(slice) ||
+      !slice.hasUnitStride())
+    return {};
+  auto panelsType = cast<RankedTensorType>(slice.getSource().getType());
+  Type element = panelsType.getElementType();
+  ArrayRef<int64_t> sizes = slice.getStaticSizes();
+  if (panelsType.getRank() != 3 || !panelsType.hasStaticShape() ||
+      !element.isIntOrFloat() || sizes[0] != 1 ||
+      ShapedType::isDynamic(sizes[1]) || sizes[2] != panelsType.getDimSize(2))
+    return {};
+  std::optional<int64_t> lower = getConstantIntValue(rowLoop.getLowerBound()),
+                         upper = getConstantIntValue(rowLoop.getUpperBound()),
+                         step = getConstantIntValue(rowLoop.getStep());
+  if (!lower || !upper || !step || *step <= 0 || *upper <= *lower)
+    return {};
+  int64_t tiles = llvm::divideCeil(*upper - *lower, *step);
+  if (tiles < 4)
+    return {};
+  int64_t k = sizes[1], width = sizes[2], panels = panelsType.getDimSize(0);
+  int64_t lineElements = std::max<int64_t>(
+      1, sieve::kCacheLineBytes * 8 / element.getIntOrFloatBitWidth());
+  int64_t linesPerRow = llvm::divideCeil(width, lineElements);
+  int64_t lines = k * linesPerRow;
+  Location loc = rowLoop.getLoc();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(rowLoop);
+  auto layout =
+      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
+                             SmallVector<int64_t>(3, ShapedType::kDynamic));
+  sieve::PrefetchLines stream;
+  stream.buffer = bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(panelsType.getShape(), element, layout),
+      slice.getSource(), /*readOnly=*/b.getUnitAttr());
+  AffineExpr d0, d1, s0;
+  bindDims(b.getContext(), d0, d1);
+  bindSymbols(b.getContext(), s0);
+  // The next panel (the last one's is itself), at the same rows.
+  OpFoldResult panel = slice.getMixedOffsets()[0];
+  Value next = getValueOrCreateConstantIndexOp(
+      b, loc,
+      affine::makeComposedFoldedAffineMin(
+          b, loc,
+          AffineMap::get(0, 1, {s0 + 1, b.getAffineConstantExpr(panels - 1)},
+                         b.getContext()),
+          {panel}));
+  Value row =
+      getValueOrCreateConstantIndexOp(b, loc, slice.getMixedOffsets()[1]);
+  // In cache blocks of `blockPanels` panels by `blockRows` rows, reduction
+  // blocks inner: after a block's last panel come the next rows' first
+  // panel, after the last rows the next block's first panel from row 0.
+  int64_t allRows = panelsType.getDimSize(1);
+  if (blockPanels > 1 && blockRows > 0 && blockRows < allRows) {
+    Value panelValue = getValueOrCreateConstantIndexOp(b, loc, panel);
+    Value position = affine::makeComposedAffineApply(
+        b, loc, AffineMap::get(0, 1, s0 % blockPanels), {panelValue});
+    Value blockEnd = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::eq, position,
+        arith::ConstantIndexOp::create(b, loc, blockPanels - 1));
+    Value nextRows = affine::makeComposedAffineApply(
+        b, loc, AffineMap::get(0, 1, s0 + blockRows), {row});
+    Value moreRows =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, nextRows,
+                              arith::ConstantIndexOp::create(b, loc, allRows));
+    Value down = arith::AndIOp::create(b, loc, blockEnd, moreRows);
+    Value across = arith::AndIOp::create(
+        b, loc, blockEnd,
+        arith::XOrIOp::create(
+            b, loc, moreRows,
+            arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1)));
+    Value firstOfBlock = affine::makeComposedAffineApply(
+        b, loc, AffineMap::get(0, 1, s0 - s0 % blockPanels), {panelValue});
+    next = arith::SelectOp::create(b, loc, down, firstOfBlock, next);
+    row = arith::SelectOp::create(
+        b, loc, down, nextRows,
+        arith::SelectOp::create(
+            b, loc, across, arith::ConstantIndexOp::create(b, loc, 0), row));
+  }
+  // Row tile t asks for lines [t * share, (t + 1) * share), at most the
+  // last.
+  int64_t share = llvm::divideCeil(lines, tiles);
+  stream.count = share;
+  Value iv = rowLoop.getInductionVar();
+  int64_t rowLower = *lower, rowStep = *step;
+  stream.indices = [=](OpBuilder &ib, Location l, Value line) {
+    AffineExpr x0 = ib.getAffineDimExpr(0), x1 = ib.getAffineDimExpr(1),
+               y0 = ib.getAffineSymbolExpr(0);
+    Value at = affine::makeComposedAffineMin(
+        ib, l,
+        AffineMap::get(2, 0,
+                       {(x0 - rowLower).floorDiv(rowStep) * share + x1,
+                        ib.getAffineConstantExpr(lines - 1)},
+                       ib.getContext()),
+        {iv, line});
+    return SmallVector<Value>{
+        next,
+        affine::makeComposedAffineApply(
+            ib, l, AffineMap::get(1, 1, y0 + x0.floorDiv(linesPerRow)),
+            {at, row}),
+        affine::makeComposedAffineApply(
+            ib, l, AffineMap::get(1, 0, (x0 % linesPerRow) * lineElements),
+            {at})};
+  };
+  return stream;
 }
 
 Value sieve::copyBlockPanels(RewriterBase &rewriter, Value weight,

@@ -373,6 +373,32 @@ int64_t registerRows(int64_t rows, int64_t tileM) {
   return fittingTile(rows, tileM);
 }
 
+/// The loop, in `value`'s block, around `value`'s first user there (the
+/// register tiles of rows that a column panel's matmul was tiled into),
+/// through loops of one iteration (a tiled dimension that one tile
+/// covers), or null.
+scf::ForOp loopOver(Value value) {
+  Block *block = value.getParentBlock();
+  for (Operation *user : value.getUsers()) {
+    Operation *op = user;
+    while (op && op->getBlock() != block)
+      op = op->getParentOp();
+    auto loop = dyn_cast_or_null<scf::ForOp>(op);
+    while (loop) {
+      std::optional<APInt> trips = loop.getStaticTripCount();
+      if (!trips || *trips != 1)
+        break;
+      auto inner = loop.getBody()->getOps<scf::ForOp>();
+      if (!llvm::hasSingleElement(inner))
+        break;
+      loop = *inner.begin();
+    }
+    if (loop)
+      return loop;
+  }
+  return {};
+}
+
 /// A static matmul of `rows` rows of `matmul` at row `offset` of `acc`
 /// (the output so far): its rows of the input and `acc` are sliced, the
 /// product inserted back. Returns the new output and appends the matmul to
@@ -1228,12 +1254,17 @@ struct SieveTileAndVectorizePass
       rewriter.eraseOp(scratch.getDefiningOp());
     // Register tiles of rows, each with its accumulator's producer.
     // (Without an epilogue the panel's root is its matmul.)
+    Value panelStrip = panelMatmul.getInputs()[1];
     auto tile =
         tileAndFuse(rewriter, panelRoot, panelMatmul, sizesOf(tileRows, 0),
                     /*parallel=*/false);
     if (failed(tile))
       return true; // Left as panels: still correct, vectorized later.
     auto [tileRoot, tileMatmul] = *tile;
+    auto rowLoop = tileMatmul->getParentOfType<scf::ForOp>();
+    Operation *tileScope = tileMatmul->getParentOp();
+    // Lines the tiles ask for during their reduction.
+    SmallVector<sieve::PrefetchLines> prefetches;
     auto tileInit =
         tileMatmul.getOutputs()[0].getDefiningOp<linalg::LinalgOp>();
     // The epilogue's other operands (a residual) are read once the
@@ -1255,12 +1286,26 @@ struct SieveTileAndVectorizePass
         if (!slice->isBeforeInBlock(tileStart))
           slice->moveBefore(tileStart);
         rewriter.setInsertionPoint(tileStart);
-        sieve::prefetchTile(rewriter, tileRoot.getLoc(), operand);
+        sieve::PrefetchLines lines =
+            sieve::tileLines(rewriter, tileRoot.getLoc(), operand);
+        if (lines.count)
+          prefetches.push_back(lines);
       }
     }
     (void)tileAndVectorize(rewriter, tileMatmul,
                            {0, 0, fittingTile(depth, tileK)}, {},
                            /*hoistFromInnermost=*/true);
+    // A constant weight's panels come from memory: the row tiles of each
+    // ask for the next one's lines as they go.
+    if (weightRoot.getDefiningOp<arith::ConstantOp>()) {
+      sieve::PrefetchLines next =
+          sieve::nextPanelLines(rewriter, rowLoop, panelStrip);
+      if (next.count)
+        prefetches.push_back(next);
+    }
+    if (!prefetches.empty())
+      sieve::prefetchDuringReduction(
+          rewriter, sieve::accumulatorLoop(tileScope), prefetches);
     for (linalg::LinalgOp part : {tileInit, epilogue ? tileRoot : nullptr}) {
       if (!part)
         continue;
@@ -1548,12 +1593,15 @@ struct SieveTileAndVectorizePass
           inner.push_back(i);
         inner.append({int64_t(m + 1), int64_t(m), int64_t(m + 2)});
         linalg::LinalgOp registerTiled = *block;
+        Value packedStrip;
         if (scratch) {
           sieve::ColumnPanels panels = sieve::packColumnPanels(
               rewriter, cast<linalg::MatmulOp>(block->getOperation()),
               sizes[m + 1], scratch, packed);
           if (panels.matmul)
             registerTiled = panels.matmul;
+          if (panels.matmul && !panels.copy)
+            packedStrip = panels.matmul.getInputs()[1];
           if (panels.copy)
             (void)tileAndVectorize(rewriter, panels.copy,
                                    {fittingTile(kc, 8), sizes[m + 1]});
@@ -1562,6 +1610,17 @@ struct SieveTileAndVectorizePass
         }
         (void)tileAndVectorize(rewriter, registerTiled, sizes, inner,
                                /*hoistFromInnermost=*/true);
+        // A constant weight's panels come from memory: the row tiles of
+        // each ask for the next one's lines.
+        if (packedStrip) {
+          scf::ForOp rowLoop = loopOver(packedStrip);
+          sieve::PrefetchLines next = sieve::nextPanelLines(
+              rewriter, rowLoop, packedStrip,
+              cache[m + 1] ? cache[m + 1] / sizes[m + 1] : 0, cache[m + 2]);
+          if (next.count)
+            sieve::prefetchDuringReduction(
+                rewriter, sieve::accumulatorLoop(rowLoop), next);
+        }
         continue;
       }
       if (linalg::LinalgOp flat = collapseTrailingReductions(rewriter, op)) {

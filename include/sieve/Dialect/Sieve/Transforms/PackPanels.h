@@ -15,7 +15,10 @@
 #ifndef SIEVE_DIALECT_SIEVE_TRANSFORMS_PACKPANELS_H
 #define SIEVE_DIALECT_SIEVE_TRANSFORMS_PACKPANELS_H
 
+#include "sieve/Dialect/Sieve/Transforms/KernelUtils.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::sieve {
@@ -53,6 +56,25 @@ struct ColumnPanels {
 ColumnPanels packColumnPanels(RewriterBase &rewriter, linalg::MatmulOp block,
                               int64_t width, Value scratch,
                               PackedConstants &packed);
+
+/// The cache lines of the column panel after `strip` (a [1, K, width]
+/// slice, defined outside `rowLoop`, of a constant's packed panels [P, K',
+/// width]) that each iteration of `rowLoop` (the register tiles of rows
+/// reading `strip`) asks for, for prefetchDuringReduction: iteration t
+/// its share, about 1/(iterations) of the next panel's lines. A constant
+/// weight last read a whole network ago comes from memory, and each
+/// panel's first register tile otherwise waits for its lines (a 256 ->
+/// 1024 1x1 convolution on 14x14 as pixel rows: its 1 MiB weight cold,
+/// 0.67 ms, in cache 0.55). No lines when the loop has fewer than four
+/// iterations (each would ask for a quarter of a panel or more) or
+/// `strip` is not such a slice. The last panel asks for itself. With
+/// `blockPanels` and `blockRows`, the panels are read in cache blocks of
+/// that many panels by that many rows, the blocks of rows inner: the next
+/// panel of a block's last one is the first one of the next rows (after
+/// the last rows, the next block's first from row 0). Values it needs are
+/// made before `rowLoop`.
+PrefetchLines nextPanelLines(OpBuilder &b, scf::ForOp rowLoop, Value strip,
+                             int64_t blockPanels = 0, int64_t blockRows = 0);
 
 /// The [K, width] strip `strip` (a slice of a matmul weight) read from
 /// contiguous rows, at the insertion point after `strip`: a panel of the

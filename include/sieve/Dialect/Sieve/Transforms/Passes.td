@@ -203,6 +203,14 @@ def SieveTileAndVectorize
       other). A constant weight that only matmuls read, as their weight, is
       instead rearranged once at compile time into [N / `tile-n`, K,
       `tile-n`] panels, which all its readers share (no run-time copies).
+      Where four or more register tiles of rows read each such packed
+      panel, they ask for the next panel's cache lines (`memref.prefetch`,
+      to L1) as they go: each tile its share of the lines, one or a few per
+      reduction step over the first steps of its reduction, split into a
+      loop of their own. The next panel is the one after it, or, in cache
+      blocks, the block's first panel at the next 256 rows. A weight last
+      read a whole network ago comes from memory, and without it each
+      panel's first tile waited for its lines.
       Panels that at most two register tiles of rows read (a 1x1
       convolution to 16 channels) are not copied: the copy would touch
       every element for one or two reads. A `linalg.fill` with several
@@ -257,7 +265,8 @@ def SieveTileAndVectorize
       channels, a small Gemm) and whose accumulator comes from a bias
       broadcast or fill used nowhere else goes further: per column panel of
       the weight (a constant packed at compile time, any other weight
-      copied into a [K, `tile-n`] buffer), each register tile starts from
+      copied into a [K, `tile-n`] buffer; a packed one's next panel asked
+      for as above), each register tile starts from
       the broadcast bias (or a zero vector), accumulates the whole
       reduction in registers and goes through the elementwise op before
       its only store; the blocked schedule instead stores the bias, loads
