@@ -8,7 +8,10 @@
 // order), each 8x32 tile starts from the broadcast bias (or a zero
 // vector), accumulates over the whole reduction in registers and goes
 // through the epilogue before its only store. Canonicalization folds the
-// tile's reads of what was just written, so no accumulator is loaded.
+// tile's reads of what was just written, so no accumulator is loaded. The
+// tile's 16 output lines (8 rows a whole output row apart, which no
+// hardware prefetcher follows) are asked for to be written during the
+// first 16 steps of its reduction, a loop of their own.
 
 // CHECK-LABEL: func.func @bias_relu
 // CHECK:       %[[VIEW:.*]] = tensor.expand_shape %arg1 {{\[\[}}0], [1, 2]] output_shape [48, 8, 32]
@@ -22,14 +25,18 @@
 // CHECK:         tensor.extract_slice %[[PANELS]][%[[I]], 0, 0] [1, 48, 32] [1, 1, 1] : tensor<8x48x32xf32> to tensor<48x32xf32>
 // CHECK:         scf.for %{{.*}} = %c0 to %c64 step %c8
 // CHECK-NOT:       vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
+// CHECK:           %[[OUT:.*]] = bufferization.to_buffer %[[TILE:.*]] read_only
 // CHECK:           %[[BIAS:.*]] = vector.transfer_read {{.*}}permutation_map{{.*}} : tensor<8xf32>, vector<8x32xf32>
 // CHECK-NOT:       vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
-// CHECK:           %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c48 step %c1 iter_args(%{{.*}} = %[[BIAS]]) -> (vector<8x32xf32>)
+// CHECK:           %[[HEAD:.*]] = scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args(%{{.*}} = %[[BIAS]]) -> (vector<8x32xf32>)
+// CHECK:             memref.prefetch %[[OUT]][%{{.*}}, %{{.*}}], write, locality<3>, data
+// CHECK:             vector.contract
+// CHECK:           %[[ACC:.*]] = scf.for %{{.*}} = %c16 to %c48 step %c1 iter_args(%{{.*}} = %[[HEAD]]) -> (vector<8x32xf32>)
+// CHECK-NOT:         memref.prefetch
 // CHECK:             vector.contract
 // CHECK:           %[[RELU:.*]] = arith.maximumf %[[ACC]], %{{.*}} : vector<8x32xf32>
-// CHECK:           vector.transfer_write %[[RELU]]
+// CHECK:           vector.transfer_write %[[RELU]], %[[TILE]]
 // CHECK-NOT:   linalg.
-// CHECK-NOT:   memref.prefetch
 #row = affine_map<(d0, d1) -> (d0)>
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
 func.func @bias_relu(%w: tensor<64x48xf32>, %x: tensor<48x256xf32>, %b: tensor<64xf32>) -> tensor<64x256xf32> {
@@ -76,7 +83,8 @@ func.func @zero_fill(%a: tensor<16x128xf32>, %w: tensor<128x64xf32>) -> tensor<1
 // CHECK-LABEL: func.func @conv_no_bias
 // CHECK-NOT:   linalg.fill
 // CHECK:       scf.for %{{.*}} step %c32
-// CHECK:           %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c24 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x32xf32>)
+// CHECK:           %[[ACCH:.*]] = scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x32xf32>)
+// CHECK:           %[[ACC:.*]] = scf.for %{{.*}} = %c16 to %c24 step %c1 iter_args(%{{.*}} = %[[ACCH]]) -> (vector<8x32xf32>)
 // CHECK:           arith.maximumf %[[ACC]], %{{.*}} : vector<8x32xf32>
 // CHECK-NOT:   linalg.
 #nchw = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
@@ -141,10 +149,12 @@ func.func @shared_fill(%a: tensor<16x128xf32>, %w: tensor<128x64xf32>) -> (tenso
 // CHECK-LABEL: func.func @convs_share_fill
 // CHECK-NOT:   linalg.fill
 // CHECK:       scf.for %{{.*}} step %c32
-// CHECK:           %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c24 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x32xf32>)
+// CHECK:           %[[ACCH:.*]] = scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x32xf32>)
+// CHECK:           %[[ACC:.*]] = scf.for %{{.*}} = %c16 to %c24 step %c1 iter_args(%{{.*}} = %[[ACCH]]) -> (vector<8x32xf32>)
 // CHECK:           arith.maximumf %[[ACC]], %{{.*}} : vector<8x32xf32>
 // CHECK:       scf.for %{{.*}} step %c32
-// CHECK:           %[[ACC2:.*]] = scf.for %{{.*}} = %c0 to %c24 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x32xf32>)
+// CHECK:           %[[ACC2H:.*]] = scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x32xf32>)
+// CHECK:           %[[ACC2:.*]] = scf.for %{{.*}} = %c16 to %c24 step %c1 iter_args(%{{.*}} = %[[ACC2H]]) -> (vector<8x32xf32>)
 // CHECK:           arith.maximumf %[[ACC2]], %{{.*}} : vector<8x32xf32>
 // CHECK-NOT:   linalg.
 #nchw = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
@@ -233,8 +243,9 @@ func.func @three_row_tiles(%a: tensor<24x128xf32>, %w: tensor<128x64xf32>, %b: t
 // A constant weight (pixel rows: the weight is the second operand) read by
 // four register tiles of rows: the tiles of each panel ask for the next
 // panel's lines during the first steps of their reduction (48 rows of 32:
-// 96 lines, 24 per tile, one per step), a loop of its own; the bias and
-// ReLU stay in the tile.
+// 96 lines, 24 per tile, one per step) and for their own 16 output lines
+// (one per step, the last one again after 16), a loop of its own; the
+// bias and ReLU stay in the tile.
 // CHECK-LABEL: func.func @constant_weight_next_panel
 // CHECK-DAG:   %[[P:.*]] = arith.constant dense<5.000000e-01> : tensor<2x48x32xf32>
 // CHECK:       scf.for %[[J:.*]] = %c0 to %c64 step %c32
@@ -242,7 +253,8 @@ func.func @three_row_tiles(%a: tensor<24x128xf32>, %w: tensor<128x64xf32>, %b: t
 // CHECK:         scf.for %{{.*}} = %c0 to %c32 step %c8
 // CHECK:           %[[BIAS:.*]] = vector.transfer_read {{.*}}permutation_map{{.*}} : tensor<32xf32>, vector<8x32xf32>
 // CHECK:           %[[HALF:.*]] = scf.for %{{.*}} = %c0 to %c24 step %c1 iter_args(%{{.*}} = %[[BIAS]])
-// CHECK:             memref.prefetch %[[BUF]]
+// CHECK:             memref.prefetch %{{.*}}, write, locality<3>, data
+// CHECK:             memref.prefetch %[[BUF]]{{.*}}, read, locality<3>, data
 // CHECK:             vector.contract
 // CHECK:           %[[ACC:.*]] = scf.for %{{.*}} = %c24 to %c48 step %c1 iter_args(%{{.*}} = %[[HALF]])
 // CHECK-NOT:         memref.prefetch

@@ -185,16 +185,19 @@ func.func @conv_bias(%w: tensor<64x16xf32>, %x: tensor<16x512xf32>, %b: tensor<6
 // after the reduction. The residual's rows are a row of the image apart and
 // successive tiles move down them, which no hardware prefetcher follows, so
 // each tile asks for its 16 lines (8 rows x 2 lines of 16 floats) during
-// its reduction, one per step (16 steps here: every step asks for one).
+// its reduction, one per step (16 steps here: every step asks for one),
+// and as many of its own output's lines, to be written.
 // CHECK-LABEL: func.func @conv_residual
 // CHECK:         scf.for %{{.*}} = %{{.*}} to %c64 step %c8
 // CHECK:           %[[BUF:.*]] = bufferization.to_buffer %[[RES:.*]] read_only
+// CHECK:           %[[OUT:.*]] = bufferization.to_buffer %{{.*}} read_only
 // CHECK-NOT:       memref.prefetch
 // CHECK:           vector.transfer_read {{.*}}permutation_map{{.*}} : tensor<8xf32>, vector<8x32xf32>
 // CHECK:           scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step
 // CHECK:             %[[ROW:.*]] = affine.apply #{{.*}}(%[[K]])
 // CHECK:             %[[COLUMN:.*]] = affine.apply #{{.*}}(%[[K]])
 // CHECK:             memref.prefetch %[[BUF]][%[[ROW]], %[[COLUMN]]], read, locality<3>, data
+// CHECK:             memref.prefetch %[[OUT]][%{{.*}}, %{{.*}}], write, locality<3>, data
 // CHECK:             vector.contract {{.*}} into vector<8x32xf32>
 // CHECK:           vector.transfer_read %[[RES]]{{.*}} : tensor<8x32xf32>, vector<8x32xf32>
 // CHECK:           arith.addf {{.*}} : vector<8x32xf32>

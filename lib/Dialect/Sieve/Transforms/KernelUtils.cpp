@@ -176,7 +176,18 @@ sieve::PrefetchLines sieve::tileLines(OpBuilder &b, Location loc, Value tile) {
   int64_t lineElements =
       std::max<int64_t>(1, sieve::kCacheLineBytes * 8 /
                                type.getElementType().getIntOrFloatBitWidth());
-  int64_t linesPerRow = llvm::divideCeil(type.getDimSize(1), lineElements);
+  int64_t width = type.getDimSize(1);
+  int64_t linesPerRow = llvm::divideCeil(width, lineElements);
+  // Rows of a whole tensor whose rows are not whole lines (a 55x55 map's
+  // 3025 pixels) start inside a line, and a tile row of whole lines then
+  // touches one more: its last element's.
+  bool lastLine = false;
+  if (auto slice = tile.getDefiningOp<tensor::ExtractSliceOp>()) {
+    auto source = cast<RankedTensorType>(slice.getSource().getType());
+    lastLine = width > 1 && !ShapedType::isDynamic(source.getShape().back()) &&
+               source.getShape().back() % lineElements != 0;
+  }
+  linesPerRow += lastLine;
   auto layout =
       StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
                              {ShapedType::kDynamic, ShapedType::kDynamic});
@@ -190,9 +201,17 @@ sieve::PrefetchLines sieve::tileLines(OpBuilder &b, Location loc, Value tile) {
     return SmallVector<Value>{
         affine::makeComposedAffineApply(
             ib, l, AffineMap::get(1, 0, d0.floorDiv(linesPerRow)), {line}),
-        affine::makeComposedAffineApply(
-            ib, l, AffineMap::get(1, 0, (d0 % linesPerRow) * lineElements),
-            {line})};
+        lastLine ? Value(affine::makeComposedAffineMin(
+                       ib, l,
+                       AffineMap::get(1, 0,
+                                      {(d0 % linesPerRow) * lineElements,
+                                       ib.getAffineConstantExpr(width - 1)},
+                                      ib.getContext()),
+                       {line}))
+                 : Value(affine::makeComposedAffineApply(
+                       ib, l,
+                       AffineMap::get(1, 0, (d0 % linesPerRow) * lineElements),
+                       {line}))};
   };
   return lines;
 }
@@ -265,8 +284,8 @@ void sieve::prefetchDuringReduction(OpBuilder &b, scf::ForOp reduction,
                 b, loc, AffineMap::get(1, 0, index),
                 {OpFoldResult(first.getInductionVar())}));
       memref::PrefetchOp::create(b, loc, stream.buffer,
-                                 stream.indices(b, loc, line),
-                                 /*isWrite=*/false, /*localityHint=*/3,
+                                 stream.indices(b, loc, line), stream.isWrite,
+                                 /*localityHint=*/3,
                                  /*isDataCache=*/true);
     }
   }

@@ -1268,8 +1268,8 @@ struct SieveTileAndVectorizePass
     auto tileInit =
         tileMatmul.getOutputs()[0].getDefiningOp<linalg::LinalgOp>();
     // The epilogue's other operands (a residual) are read once the
-    // reduction is done: their lines are asked for before it (their slices
-    // moved up to the tile's start).
+    // reduction is done: their lines are asked for during it (their
+    // slices moved up to the tile's start).
     if (epilogue) {
       Operation *tileStart = tileInit ? tileInit : tileMatmul;
       for (Value operand : tileRoot.getDpsInputs()) {
@@ -1288,6 +1288,29 @@ struct SieveTileAndVectorizePass
         rewriter.setInsertionPoint(tileStart);
         sieve::PrefetchLines lines =
             sieve::tileLines(rewriter, tileRoot.getLoc(), operand);
+        if (lines.count)
+          prefetches.push_back(lines);
+      }
+    }
+    // The tile's own output lines, asked for to be written: its stores
+    // go to rows far apart (a whole output row), which no prefetcher
+    // follows either, and into a buffer last written long ago.
+    {
+      Operation *tileStart = tileInit ? tileInit : tileMatmul;
+      Value out = tileRoot.getDpsInits()[0];
+      auto slice = out.getDefiningOp<tensor::ExtractSliceOp>();
+      if (slice && slice->getBlock() == tileStart->getBlock() &&
+          llvm::all_of(slice->getOperands(), [&](Value v) {
+            Operation *producer = v.getDefiningOp();
+            return !producer || producer->getBlock() != tileStart->getBlock() ||
+                   producer->isBeforeInBlock(tileStart);
+          })) {
+        if (!slice->isBeforeInBlock(tileStart))
+          slice->moveBefore(tileStart);
+        rewriter.setInsertionPoint(tileStart);
+        sieve::PrefetchLines lines =
+            sieve::tileLines(rewriter, tileRoot.getLoc(), out);
+        lines.isWrite = true;
         if (lines.count)
           prefetches.push_back(lines);
       }

@@ -81,6 +81,8 @@ struct PrefetchLines {
   Value buffer;
   int64_t count = 0;
   std::function<SmallVector<Value>(OpBuilder &, Location, Value)> indices;
+  /// Asked for to be written (`prefetchw`).
+  bool isWrite = false;
 };
 
 /// The cache lines of `tile`, a static 2-D slice of a larger tensor (rows

@@ -272,9 +272,13 @@ def SieveTileAndVectorize
       its only store; the blocked schedule instead stores the bias, loads
       and stores the accumulator and makes a pass for the elementwise op,
       three trips over each block of the output that cost as much as the
-      arithmetic when the reduction is short. A convolution without bias
-      (a fill of its NCHW output, collapsed) gets a fill in the matmul's
-      shape first.
+      arithmetic when the reduction is short. During its reduction each
+      tile asks for the lines it will read and write after it (the
+      residual's, and its own output's to be written: rows a whole output
+      row apart, one more line per row where those rows are not whole
+      lines), a few per step over the first steps, as for the next panel.
+      A convolution without bias (a fill of its NCHW output, collapsed)
+      gets a fill in the matmul's shape first.
     * Window ops with static shapes and float elements
       (`linalg.depthwise_conv_2d_nchw_chw`, `linalg.conv_2d_ngchw_gfchw`,
       `linalg.pooling_nchw_max`, `linalg.pooling_nchw_sum`) become loops
