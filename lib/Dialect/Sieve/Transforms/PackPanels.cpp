@@ -390,9 +390,7 @@ sieve::PrefetchLines sieve::nextPanelLines(OpBuilder &b, scf::ForOp rowLoop,
   stream.buffer = bufferization::ToBufferOp::create(
       b, loc, MemRefType::get(panelsType.getShape(), element, layout),
       slice.getSource(), /*readOnly=*/b.getUnitAttr());
-  AffineExpr d0, d1, s0;
-  bindDims(b.getContext(), d0, d1);
-  bindSymbols(b.getContext(), s0);
+  AffineExpr s0 = b.getAffineSymbolExpr(0);
   // The next panel (the last one's is itself), at the same rows.
   OpFoldResult panel = slice.getMixedOffsets()[0];
   Value next = getValueOrCreateConstantIndexOp(

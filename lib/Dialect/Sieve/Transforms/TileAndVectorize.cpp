@@ -1267,54 +1267,36 @@ struct SieveTileAndVectorizePass
     SmallVector<sieve::PrefetchLines> prefetches;
     auto tileInit =
         tileMatmul.getOutputs()[0].getDefiningOp<linalg::LinalgOp>();
-    // The epilogue's other operands (a residual) are read once the
-    // reduction is done: their lines are asked for during it (their
-    // slices moved up to the tile's start).
-    if (epilogue) {
-      Operation *tileStart = tileInit ? tileInit : tileMatmul;
-      for (Value operand : tileRoot.getDpsInputs()) {
-        auto slice = operand.getDefiningOp<tensor::ExtractSliceOp>();
-        if (!slice || slice->getBlock() != tileStart->getBlock())
-          continue;
-        bool movable = llvm::all_of(slice->getOperands(), [&](Value v) {
-          Operation *producer = v.getDefiningOp();
-          return !producer || producer->getBlock() != tileStart->getBlock() ||
-                 producer->isBeforeInBlock(tileStart);
-        });
-        if (!movable)
-          continue;
-        if (!slice->isBeforeInBlock(tileStart))
-          slice->moveBefore(tileStart);
-        rewriter.setInsertionPoint(tileStart);
-        sieve::PrefetchLines lines =
-            sieve::tileLines(rewriter, tileRoot.getLoc(), operand);
-        if (lines.count)
-          prefetches.push_back(lines);
-      }
-    }
-    // The tile's own output lines, asked for to be written: its stores
-    // go to rows far apart (a whole output row), which no prefetcher
-    // follows either, and into a buffer last written long ago.
-    {
-      Operation *tileStart = tileInit ? tileInit : tileMatmul;
-      Value out = tileRoot.getDpsInits()[0];
-      auto slice = out.getDefiningOp<tensor::ExtractSliceOp>();
-      if (slice && slice->getBlock() == tileStart->getBlock() &&
-          llvm::all_of(slice->getOperands(), [&](Value v) {
+    Operation *tileStart = tileInit ? tileInit : tileMatmul;
+    // The lines of `tile` (a slice of a whole operand in the tile's block)
+    // to ask for, its slice moved up to the tile's start.
+    auto askFor = [&](Value tile, bool isWrite) {
+      auto slice = tile.getDefiningOp<tensor::ExtractSliceOp>();
+      if (!slice || slice->getBlock() != tileStart->getBlock() ||
+          !llvm::all_of(slice->getOperands(), [&](Value v) {
             Operation *producer = v.getDefiningOp();
             return !producer || producer->getBlock() != tileStart->getBlock() ||
                    producer->isBeforeInBlock(tileStart);
-          })) {
-        if (!slice->isBeforeInBlock(tileStart))
-          slice->moveBefore(tileStart);
-        rewriter.setInsertionPoint(tileStart);
-        sieve::PrefetchLines lines =
-            sieve::tileLines(rewriter, tileRoot.getLoc(), out);
-        lines.isWrite = true;
-        if (lines.count)
-          prefetches.push_back(lines);
-      }
-    }
+          }))
+        return;
+      if (!slice->isBeforeInBlock(tileStart))
+        slice->moveBefore(tileStart);
+      rewriter.setInsertionPoint(tileStart);
+      sieve::PrefetchLines lines =
+          sieve::tileLines(rewriter, tileRoot.getLoc(), tile);
+      lines.isWrite = isWrite;
+      if (lines.count)
+        prefetches.push_back(lines);
+    };
+    // The epilogue's other operands (a residual) are read once the
+    // reduction is done: their lines are asked for during it.
+    if (epilogue)
+      for (Value operand : tileRoot.getDpsInputs())
+        askFor(operand, /*isWrite=*/false);
+    // The tile's own output lines, asked for to be written: its stores go
+    // to rows far apart (a whole output row), which no prefetcher follows
+    // either, in a buffer last written long ago.
+    askFor(tileRoot.getDpsInits()[0], /*isWrite=*/true);
     (void)tileAndVectorize(rewriter, tileMatmul,
                            {0, 0, fittingTile(depth, tileK)}, {},
                            /*hoistFromInnermost=*/true);

@@ -86,13 +86,14 @@ struct PrefetchLines {
 };
 
 /// The cache lines of `tile`, a static 2-D slice of a larger tensor (rows
-/// far apart) that a register tile's epilogue reads after its reduction (a
-/// residual Add's operand), row by row; the buffer they are read from is
-/// made at `b`'s insertion point. Its rows, a row of the whole tensor
-/// apart, are as many streams as the tile has rows, and successive tiles
-/// of a column panel move down the rows: hardware prefetchers follow
-/// neither, so without a prefetch the epilogue waits for memory once per
-/// line. No lines (count 0) for other values.
+/// far apart) that a register tile reads or writes after its reduction (a
+/// residual Add's operand, its own output), row by row, with one more per
+/// row when the larger tensor's rows are not whole lines; the buffer they
+/// are named in is made at `b`'s insertion point. Its rows, a row of the
+/// whole tensor apart, are as many streams as the tile has rows, and
+/// successive tiles of a column panel move down the rows: hardware
+/// prefetchers follow neither, so without a prefetch the tile waits for
+/// memory once per line. No lines (count 0) for other values.
 PrefetchLines tileLines(OpBuilder &b, Location loc, Value tile);
 
 /// The loop in `root`'s regions that carries a register tile's
@@ -100,14 +101,15 @@ PrefetchLines tileLines(OpBuilder &b, Location loc, Value tile);
 /// null.
 scf::ForOp accumulatorLoop(Operation *root);
 
-/// Asks for the lines of `streams` (`memref.prefetch`, reads, into L1)
-/// during the first steps of `reduction` (static bounds): each stream
-/// ceil(count / steps) lines per step, over as few steps as that takes,
-/// those steps split off into a loop of their own (the other steps run
-/// without a test). A burst of prefetches before the reduction would fill
-/// the core's outstanding-miss slots and hold its loads back (16 lines of
-/// a residual tile took a third of a 64 -> 256 1x1 convolution's samples).
-/// Nothing when no stream has lines or the bounds are not static.
+/// Asks for the lines of `streams` (`memref.prefetch` into L1, to read or
+/// to write) during the first steps of `reduction` (static bounds): each
+/// stream ceil(count / steps) lines per step, over as few steps as that
+/// takes, those steps split off into a loop of their own (the other steps
+/// run without a test). Spread out rather than a burst before the
+/// reduction, which holds the tile's own loads back behind the misses
+/// (the next weight panel's share, 128 lines per tile of the batch-32
+/// FFN, as a burst: 9% slower at two threads). Nothing when no stream has
+/// lines or the bounds are not static.
 void prefetchDuringReduction(OpBuilder &b, scf::ForOp reduction,
                              ArrayRef<PrefetchLines> streams);
 
