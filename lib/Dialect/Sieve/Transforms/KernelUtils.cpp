@@ -168,14 +168,37 @@ Value sieve::applyEpilogue(OpBuilder &b, Location loc,
   return map.lookup(yield.getValues()[0]);
 }
 
+std::optional<sieve::StaticLoop> sieve::staticLoop(scf::ForOp loop) {
+  std::optional<int64_t> lower = getConstantIntValue(loop.getLowerBound()),
+                         upper = getConstantIntValue(loop.getUpperBound()),
+                         step = getConstantIntValue(loop.getStep());
+  if (!lower || !upper || !step || *step <= 0 || *upper <= *lower)
+    return std::nullopt;
+  return StaticLoop{*lower, *step,
+                    int64_t(llvm::divideCeil(*upper - *lower, *step))};
+}
+
+int64_t sieve::lineElements(Type element) {
+  return std::max<int64_t>(1, sieve::kCacheLineBytes * 8 /
+                                  element.getIntOrFloatBitWidth());
+}
+
+Value sieve::readOnlyBuffer(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  auto layout = StridedLayoutAttr::get(
+      b.getContext(), ShapedType::kDynamic,
+      SmallVector<int64_t>(type.getRank(), ShapedType::kDynamic));
+  return bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType(), layout),
+      tensor, /*readOnly=*/b.getUnitAttr());
+}
+
 sieve::PrefetchLines sieve::tileLines(OpBuilder &b, Location loc, Value tile) {
   auto type = dyn_cast<RankedTensorType>(tile.getType());
   if (!type || type.getRank() != 2 || !type.hasStaticShape() ||
       !type.getElementType().isIntOrFloat())
     return {};
-  int64_t lineElements =
-      std::max<int64_t>(1, sieve::kCacheLineBytes * 8 /
-                               type.getElementType().getIntOrFloatBitWidth());
+  int64_t lineElements = sieve::lineElements(type.getElementType());
   int64_t width = type.getDimSize(1);
   int64_t linesPerRow = llvm::divideCeil(width, lineElements);
   // Rows of a whole tensor whose rows are not whole lines (a 55x55 map's
@@ -188,13 +211,8 @@ sieve::PrefetchLines sieve::tileLines(OpBuilder &b, Location loc, Value tile) {
                source.getShape().back() % lineElements != 0;
   }
   linesPerRow += lastLine;
-  auto layout =
-      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
-                             {ShapedType::kDynamic, ShapedType::kDynamic});
   sieve::PrefetchLines lines;
-  lines.buffer = bufferization::ToBufferOp::create(
-      b, loc, MemRefType::get(type.getShape(), type.getElementType(), layout),
-      tile, /*readOnly=*/b.getUnitAttr());
+  lines.buffer = sieve::readOnlyBuffer(b, loc, tile);
   lines.count = type.getDimSize(0) * linesPerRow;
   lines.indices = [=](OpBuilder &ib, Location l, Value line) {
     AffineExpr d0 = ib.getAffineDimExpr(0);
@@ -231,12 +249,11 @@ void sieve::prefetchDuringReduction(OpBuilder &b, scf::ForOp reduction,
                                     ArrayRef<sieve::PrefetchLines> streams) {
   if (!reduction)
     return;
-  std::optional<int64_t> lower = getConstantIntValue(reduction.getLowerBound()),
-                         upper = getConstantIntValue(reduction.getUpperBound()),
-                         step = getConstantIntValue(reduction.getStep());
-  if (!lower || !upper || !step || *step <= 0 || *upper <= *lower)
+  std::optional<sieve::StaticLoop> bounds = sieve::staticLoop(reduction);
+  if (!bounds)
     return;
-  int64_t steps = llvm::divideCeil(*upper - *lower, *step);
+  int64_t steps = bounds->trips;
+  int64_t lower = bounds->lower, step = bounds->step;
   // Per stream: lines per step; the steps they take.
   SmallVector<int64_t> perStep;
   int64_t prefetchSteps = 0;
@@ -255,7 +272,7 @@ void sieve::prefetchDuringReduction(OpBuilder &b, scf::ForOp reduction,
   if (prefetchSteps < steps) {
     b.setInsertionPoint(reduction);
     Value split =
-        arith::ConstantIndexOp::create(b, loc, *lower + prefetchSteps * *step);
+        arith::ConstantIndexOp::create(b, loc, lower + prefetchSteps * step);
     first = cast<scf::ForOp>(b.clone(*reduction));
     first.getUpperBoundMutable().assign(split);
     reduction.getLowerBoundMutable().assign(split);
@@ -263,7 +280,7 @@ void sieve::prefetchDuringReduction(OpBuilder &b, scf::ForOp reduction,
   }
   b.setInsertionPointToStart(first.getBody());
   AffineExpr d0 = b.getAffineDimExpr(0);
-  AffineExpr stepIndex = (d0 - *lower).floorDiv(*step);
+  AffineExpr stepIndex = (d0 - lower).floorDiv(step);
   for (auto [stream, n] : llvm::zip(streams, perStep)) {
     for (int64_t p = 0; p < n; ++p) {
       // Line (step * n + p), at most the last: a stream that needs fewer

@@ -2,13 +2,10 @@
 
 #include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
 
-#include "sieve/Analysis/CostModel.h"
 #include "sieve/Analysis/WeightPattern.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
@@ -367,29 +364,19 @@ sieve::PrefetchLines sieve::nextPanelLines(OpBuilder &b, scf::ForOp rowLoop,
       !element.isIntOrFloat() || sizes[0] != 1 ||
       ShapedType::isDynamic(sizes[1]) || sizes[2] != panelsType.getDimSize(2))
     return {};
-  std::optional<int64_t> lower = getConstantIntValue(rowLoop.getLowerBound()),
-                         upper = getConstantIntValue(rowLoop.getUpperBound()),
-                         step = getConstantIntValue(rowLoop.getStep());
-  if (!lower || !upper || !step || *step <= 0 || *upper <= *lower)
+  std::optional<sieve::StaticLoop> rows = sieve::staticLoop(rowLoop);
+  if (!rows || rows->trips < 4)
     return {};
-  int64_t tiles = llvm::divideCeil(*upper - *lower, *step);
-  if (tiles < 4)
-    return {};
+  int64_t tiles = rows->trips;
   int64_t k = sizes[1], width = sizes[2], panels = panelsType.getDimSize(0);
-  int64_t lineElements = std::max<int64_t>(
-      1, sieve::kCacheLineBytes * 8 / element.getIntOrFloatBitWidth());
+  int64_t lineElements = sieve::lineElements(element);
   int64_t linesPerRow = llvm::divideCeil(width, lineElements);
   int64_t lines = k * linesPerRow;
   Location loc = rowLoop.getLoc();
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(rowLoop);
-  auto layout =
-      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
-                             SmallVector<int64_t>(3, ShapedType::kDynamic));
   sieve::PrefetchLines stream;
-  stream.buffer = bufferization::ToBufferOp::create(
-      b, loc, MemRefType::get(panelsType.getShape(), element, layout),
-      slice.getSource(), /*readOnly=*/b.getUnitAttr());
+  stream.buffer = sieve::readOnlyBuffer(b, loc, slice.getSource());
   AffineExpr s0 = b.getAffineSymbolExpr(0);
   // The next panel (the last one's is itself), at the same rows.
   OpFoldResult panel = slice.getMixedOffsets()[0];
@@ -437,7 +424,7 @@ sieve::PrefetchLines sieve::nextPanelLines(OpBuilder &b, scf::ForOp rowLoop,
   int64_t share = llvm::divideCeil(lines, tiles);
   stream.count = share;
   Value iv = rowLoop.getInductionVar();
-  int64_t rowLower = *lower, rowStep = *step;
+  int64_t rowLower = rows->lower, rowStep = rows->step;
   stream.indices = [=](OpBuilder &ib, Location l, Value line) {
     AffineExpr x0 = ib.getAffineDimExpr(0), x1 = ib.getAffineDimExpr(1),
                y0 = ib.getAffineSymbolExpr(0);

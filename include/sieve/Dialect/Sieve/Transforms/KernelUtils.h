@@ -17,6 +17,7 @@
 #include "mlir/IR/Value.h"
 
 #include <functional>
+#include <optional>
 
 namespace mlir::tensor {
 class PadOp;
@@ -74,6 +75,21 @@ Value applyEpilogue(OpBuilder &b, Location loc, linalg::GenericOp generic,
 /// otherwise. Callers check the constant (getConstantPaddingValue) and the
 /// rank they read.
 tensor::PadOp spatialPadOf(Value value);
+
+/// An `scf.for` with constant bounds: its lower bound, its step (> 0) and
+/// its number of iterations (> 0).
+struct StaticLoop {
+  int64_t lower, step, trips;
+};
+std::optional<StaticLoop> staticLoop(scf::ForOp loop);
+
+/// How many elements of `element` (an integer or float type) a cache line
+/// holds (at least one).
+int64_t lineElements(Type element);
+
+/// `tensor` (static shape) as a read-only buffer of any layout, at `b`'s
+/// insertion point: what a prefetch names its lines in.
+Value readOnlyBuffer(OpBuilder &b, Location loc, Value tensor);
 
 /// Cache lines that a register tile asks for while it computes: `count`
 /// lines, line i (an index value) at `buffer`[`indices`(i)].
