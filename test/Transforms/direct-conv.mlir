@@ -159,6 +159,49 @@ func.func @strided_padded(%x: tensor<1x8x32x32xf32>, %b: tensor<16xf32>) -> tens
 
 // -----
 
+// At stride 1 a zero padding is applied the same way, the padded image
+// its one phase ([1, 8, 34 * 34]): each padded row written once from the
+// unpadded rows ([8 * 32, 32]), the left padding shifted in, instead of a
+// tensor.pad (a fill of the whole buffer and a copy, on one thread). With
+// threads the rows are written in parallel chunks of channels.
+// CHECK-LABEL: func.func @direct_padded
+// CHECK-NOT:   tensor.pad
+// CHECK:       %[[SRC:.*]] = tensor.collapse_shape %arg0 {{\[}}[0, 1, 2], [3]] : tensor<1x8x32x32xf32> into tensor<256x32xf32>
+// CHECK:       tensor.empty() : tensor<1x8x1156xf32>
+// CHECK:       %[[FIRST:.*]] = vector.transfer_read %[[SRC]][%{{.*}}, %c0], %{{.*}}, %{{.*}} {in_bounds = [true]} : tensor<256x32xf32>, vector<16xf32>
+// CHECK:       vector.shuffle %[[FIRST]], %{{.*}} [16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+// CHECK:       tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2]] : tensor<1x8x1156xf32> into tensor<8x1156xf32>
+// CHECK:       vector.fma
+// CHECK-NOT:   tensor.pad
+// CHECK:       return
+// THREADS-LABEL: func.func @direct_padded
+// THREADS-NOT:   tensor.pad
+// THREADS:       scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<1x8x1156xf32>)
+// THREADS:         vector.transfer_read %{{.*}} : tensor<256x32xf32>, vector<16xf32>
+// THREADS:       scf.forall
+// THREADS:         vector.fma
+#dbias_ch = affine_map<(d0, d1, d2, d3) -> (d1)>
+#dbias_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @direct_padded(%x: tensor<1x8x32x32xf32>, %b: tensor<16xf32>) -> tensor<1x16x32x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<0.5> : tensor<16x8x3x3xf32>
+  %padded = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x8x32x32xf32> to tensor<1x8x34x34xf32>
+  %e = tensor.empty() : tensor<1x16x32x32xf32>
+  %acc = linalg.generic {indexing_maps = [#dbias_ch, #dbias_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<16xf32>) outs(%e : tensor<1x16x32x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x16x32x32xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%padded, %w : tensor<1x8x34x34xf32>, tensor<16x8x3x3xf32>) outs(%acc : tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>
+  return %r : tensor<1x16x32x32xf32>
+}
+
+// -----
+
 // The Relu after the convolution runs on the accumulators before their
 // stores and is replaced by the kernel's result: no pass over the output.
 // CHECK-LABEL: func.func @direct_relu

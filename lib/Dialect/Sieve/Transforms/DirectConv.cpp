@@ -284,6 +284,7 @@ private:
 /// columns outside its source read as zeros, so that its padded copy is
 /// never made. With `threads`, in parallel chunks of channels (a pass over
 /// the input that would otherwise run on one core while the others wait).
+/// At stride 1 (one phase) this is the padded image, written row by row.
 Value phaseImages(OpBuilder &b, Location loc, Value input, int64_t sh,
                   int64_t sw, int64_t lanes, int64_t threads,
                   int64_t minChunkCycles) {
@@ -501,10 +502,18 @@ mlir::sieve::vectorizeDirectConv(RewriterBase &rewriter,
   int64_t sh = strides[0], sw = strides[1];
   // Stride 1: the flattened input, the output computed W wide. Else its
   // phases, the output computed as wide as a phase; tap (i, j) reads phase
-  // (i*dh % sh, j*dw % sw) from row i*dh / sh and column j*dw / sw.
+  // (i*dh % sh, j*dw % sw) from row i*dh / sh and column j*dw / sw. A
+  // padded input at stride 1 is its one phase too: phaseImages writes each
+  // padded row once, in parallel chunks of channels, where the tensor.pad
+  // became a fill of the whole buffer and a copy, both on one thread (a
+  // 3x3 64 -> 64 block with a residual on 56x56 at two threads: 2.04 ->
+  // 1.91 ms; docs/performance.md, stop 34).
   Value image;
   int64_t pitch = llvm::divideCeil(w, sw);
-  if (sh == 1 && sw == 1)
+  tensor::PadOp pad = sieve::spatialPadOf(op.getInputs()[0]);
+  bool zeroPad =
+      pad && matchPattern(pad.getConstantPaddingValue(), m_AnyZeroFloat());
+  if (sh == 1 && sw == 1 && !zeroPad)
     image = tensor::CollapseShapeOp::create(
         rewriter, loc, RankedTensorType::get({c, h * w}, f32),
         op.getInputs()[0], ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
