@@ -57,6 +57,11 @@ SparsityFlags::SparsityFlags(cl::OptionCategory &category)
                   cl::desc("Compile to plain scalar loops (for debugging "
                            "code generation)"),
                   cl::init(false), cl::cat(category)),
+      noWinograd("no-winograd",
+                 cl::desc("Compute 3x3 stride-1 convolutions with the direct "
+                          "kernel only, never with Winograd's F(2x2, 3x3) "
+                          "(for experiments; docs/convolutions.md)"),
+                 cl::init(false), cl::cat(category)),
       calibrateDir(
           "calibrate",
           cl::desc("With --sparsity=approx: fit the predictors on the inputs "
@@ -111,6 +116,7 @@ std::string SparsityFlags::apply(CompileOptions &compile) const {
   if (weightDensityLimit.getNumOccurrences())
     options.weightDensityLimit = weightDensityLimit;
   options.vectorize = !noVectorize;
+  options.winograd = !noWinograd;
   return verifyCPUPipelineOptions(options);
 }
 

@@ -175,6 +175,7 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     tiling.tileM = options.target.tileM;
     tiling.tileN = options.target.tileN;
     tiling.directTileN = options.target.directTileN;
+    tiling.winograd = options.winograd;
     tiling.l2Bytes = options.target.l2Bytes;
     tiling.threads = threads;
     tiling.minChunkCycles = minChunkCycles;
@@ -313,6 +314,11 @@ struct CPUPipelineTextOptions
                      "elementwise loops (off: plain scalar loops, for "
                      "debugging)"),
       llvm::cl::init(true)};
+  Option<bool> winograd{
+      *this, "winograd",
+      llvm::cl::desc("Compute 3x3 stride-1 convolutions where it pays with "
+                     "Winograd's F(2x2, 3x3) (off: the direct kernel only)"),
+      llvm::cl::init(true)};
   Option<SparsityMode> sparsity{
       *this, "sparsity",
       llvm::cl::desc("Sparsity rewrites (exact and auto give the dense "
@@ -414,6 +420,7 @@ struct CPUPipelineTextOptions
   CPUPipelineOptions typed() const {
     CPUPipelineOptions options;
     options.vectorize = vectorize;
+    options.winograd = winograd;
     options.sparsity = sparsity;
     options.profile = profile;
     if (densityLimit >= 0)

@@ -18,7 +18,7 @@
 namespace mlir::sieve {
 
 /// --sparsity, --profile, --activation-density-limit,
-/// --weight-density-limit, --no-vectorize.
+/// --weight-density-limit, --no-vectorize, --no-winograd.
 class SparsityFlags {
 public:
   explicit SparsityFlags(llvm::cl::OptionCategory &category);
@@ -34,6 +34,7 @@ private:
   llvm::cl::opt<double> activationDensityLimit;
   llvm::cl::opt<double> weightDensityLimit;
   llvm::cl::opt<bool> noVectorize;
+  llvm::cl::opt<bool> noWinograd;
   llvm::cl::opt<std::string> calibrateDir;
   llvm::cl::opt<unsigned> calibrateRandom;
   llvm::cl::opt<double> predictorRecall;

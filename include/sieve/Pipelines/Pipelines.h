@@ -77,6 +77,9 @@ struct CPUPipelineOptions {
   /// Tile and vectorize contractions, convolutions and elementwise loops
   /// (off: plain scalar loops, for debugging).
   bool vectorize = true;
+  /// Compute the 3x3 stride-1 convolutions where it pays with Winograd's
+  /// F(2x2, 3x3) (off: the direct kernel only; for experiments).
+  bool winograd = true;
   SparsityMode sparsity = SparsityMode::Off;
   /// With sparsity=auto: a sieve-analyze --json report whose measured
   /// densities are attached (sieve-apply-profile) before the rewrites.

@@ -441,6 +441,282 @@ Value phaseImages(OpBuilder &b, Location loc, Value input, int64_t sh,
       ArrayRef<ReassociationIndices>{{0, 1}, {2}});
 }
 
+/// Winograd's F(2x2, 3x3) input transform of `input` ([1, C, Hp, Wp],
+/// a zero spatial padding of the unpadded image or the image itself):
+/// V [16, C, T] with T = TH * TW output tiles of 2x2 (TH = ceil(OH / 2),
+/// TW = ceil(OW / 2)), element (4i + j, c, th * TW + tw) the (i, j) entry
+/// of B^T d B for the 4x4 window d at padded row 2 th, column 2 tw of
+/// channel c. Vectors along the tiles of a tile row: each of the window's
+/// four rows is read 3 * lanes wide (2 * lanes + 2 columns used) and its
+/// four columns picked by shuffles (column 2k + j of tile k); rows and
+/// columns of the padding are zeros (the unpadded image is read, as
+/// phaseImages does). In parallel chunks of channels with threads.
+Value winogradInput(OpBuilder &b, Location loc, Value input, int64_t oh,
+                    int64_t ow, int64_t lanes, int64_t threads,
+                    int64_t minChunkCycles) {
+  auto type = cast<RankedTensorType>(input.getType());
+  Type et = type.getElementType();
+  int64_t c = type.getDimSize(1);
+  int64_t th = llvm::divideCeil(oh, 2), tw = llvm::divideCeil(ow, 2);
+  Value source = input;
+  int64_t top = 0, left = 0, sourceH = type.getDimSize(2),
+          sourceW = type.getDimSize(3);
+  if (tensor::PadOp pad = sieve::spatialPadOf(input)) {
+    SmallVector<int64_t> low(pad.getStaticLow());
+    if (low.size() == 4 &&
+        matchPattern(pad.getConstantPaddingValue(), m_AnyZeroFloat())) {
+      source = pad.getSource();
+      auto sourceType = cast<RankedTensorType>(source.getType());
+      top = low[2];
+      left = low[3];
+      sourceH = sourceType.getDimSize(2);
+      sourceW = sourceType.getDimSize(3);
+    }
+  }
+  Value rows = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({c * sourceH, sourceW}, et), source,
+      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
+  Value out = tensor::EmptyOp::create(b, loc, {16, c, th * tw}, et);
+  int64_t span = 3 * lanes;
+  auto spanType = VectorType::get({span}, et);
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  auto mask = [&](int64_t count, int64_t width) -> Value {
+    return vector::CreateMaskOp::create(b, loc,
+                                        VectorType::get({width}, b.getI1Type()),
+                                        ValueRange{index(count)});
+  };
+  AffineMap readMap = AffineMap::getMinorIdentityMap(2, 1, b.getContext());
+  AffineMap writeMap = AffineMap::getMinorIdentityMap(3, 1, b.getContext());
+  auto channels = [&](Value dest, Value first, int64_t count) {
+    return sieve::carriedLoop(
+        b, loc, 0, count, 1, dest, [&](Value local, Value acc) {
+          Value channel = arith::AddIOp::create(b, loc, first, local);
+          return sieve::carriedLoop(
+              b, loc, 0, th, 1, acc, [&](Value tileRow, Value acc) {
+                // The window's rows: padded row 2 th + i, the source's
+                // row 2 th + i - top when inside it (else zeros).
+                SmallVector<Value> rowIndex, inside;
+                for (int64_t i = 0; i < 4; ++i) {
+                  Value padded = arith::AddIOp::create(
+                      b, loc, arith::MulIOp::create(b, loc, tileRow, index(2)),
+                      index(i));
+                  Value in = arith::AndIOp::create(
+                      b, loc,
+                      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                            padded, index(top)),
+                      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                            padded, index(top + sourceH)));
+                  Value row = arith::SelectOp::create(
+                      b, loc, in,
+                      arith::SubIOp::create(b, loc, padded, index(top)),
+                      index(0));
+                  rowIndex.push_back(arith::AddIOp::create(
+                      b, loc,
+                      arith::MulIOp::create(b, loc, channel, index(sourceH)),
+                      row));
+                  inside.push_back(in);
+                }
+                Value zeros = arith::ConstantOp::create(
+                    b, loc, spanType, cast<TypedAttr>(b.getZeroAttr(spanType)));
+                Value column0 =
+                    arith::MulIOp::create(b, loc, tileRow, index(tw));
+                for (int64_t t0 = 0; t0 < tw; t0 += lanes) {
+                  // Source columns [start, start + span): those before 0
+                  // (the left padding) shifted in as zeros.
+                  int64_t start = 2 * t0 - left;
+                  int64_t shift = std::max<int64_t>(-start, 0);
+                  int64_t readable = std::min(
+                      sourceW - std::max<int64_t>(start, 0), span - shift);
+                  Value d[4][4];
+                  for (int64_t i = 0; i < 4; ++i) {
+                    Value x = zeros;
+                    if (readable > 0) {
+                      x = vector::TransferReadOp::create(
+                          b, loc, spanType, rows,
+                          ValueRange{rowIndex[i],
+                                     index(std::max<int64_t>(start, 0))},
+                          readMap, zero,
+                          readable >= span ? Value() : mask(readable, span),
+                          b.getBoolArrayAttr({true}));
+                      if (shift > 0) {
+                        SmallVector<int64_t> shifted;
+                        for (int64_t k = 0; k < span; ++k)
+                          shifted.push_back(k < shift ? span : k - shift);
+                        x = vector::ShuffleOp::create(b, loc, x, zeros,
+                                                      shifted);
+                      }
+                      x = arith::SelectOp::create(b, loc, inside[i], x, zeros);
+                    }
+                    for (int64_t j = 0; j < 4; ++j) {
+                      SmallVector<int64_t> pick;
+                      for (int64_t k = 0; k < lanes; ++k)
+                        pick.push_back(2 * k + j);
+                      d[i][j] = vector::ShuffleOp::create(b, loc, x, x, pick);
+                    }
+                  }
+                  auto add = [&](Value x, Value y) -> Value {
+                    return arith::AddFOp::create(b, loc, x, y);
+                  };
+                  auto sub = [&](Value x, Value y) -> Value {
+                    return arith::SubFOp::create(b, loc, x, y);
+                  };
+                  // B^T d B with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0;
+                  // 0 1 0 -1]: rows, then columns.
+                  Value t[4][4];
+                  for (int64_t j = 0; j < 4; ++j) {
+                    t[0][j] = sub(d[0][j], d[2][j]);
+                    t[1][j] = add(d[1][j], d[2][j]);
+                    t[2][j] = sub(d[2][j], d[1][j]);
+                    t[3][j] = sub(d[1][j], d[3][j]);
+                  }
+                  Value column =
+                      arith::AddIOp::create(b, loc, column0, index(t0));
+                  int64_t writable = std::min(lanes, tw - t0);
+                  for (int64_t i = 0; i < 4; ++i) {
+                    Value v[4] = {sub(t[i][0], t[i][2]), add(t[i][1], t[i][2]),
+                                  sub(t[i][2], t[i][1]), sub(t[i][1], t[i][3])};
+                    for (int64_t j = 0; j < 4; ++j)
+                      acc = vector::TransferWriteOp::create(
+                                b, loc, v[j], acc,
+                                ValueRange{index(i * 4 + j), local, column},
+                                AffineMapAttr::get(writeMap),
+                                writable >= lanes ? Value()
+                                                  : mask(writable, lanes),
+                                b.getBoolArrayAttr({true}))
+                                .getResult();
+                  }
+                }
+                return acc;
+              });
+        });
+  };
+  int64_t chunks = 1;
+  if (threads > 1)
+    chunks = sieve::planParallelChunks(
+        c,
+        sieve::kernelCycles(0, (sourceH * sourceW + 16 * th * tw) * 4, lanes),
+        threads, minChunkCycles);
+  if (chunks <= 1)
+    return channels(out, index(0), c);
+  return sieve::forallChunks(b, loc, out, /*dim=*/1, chunks, c / chunks,
+                             [&](Value part, Value first) {
+                               return channels(part, first, c / chunks);
+                             });
+}
+
+/// Winograd's F(2x2, 3x3) output transform: `dest` ([1, F, OH, OW]) from
+/// the 16 positions' products `m` ([16, F, T]): per filter and tile row,
+/// A^T m A (A^T = [1 1 1 0; 0 1 -1 -1]) for `lanes` tiles at once, the
+/// bias (or fill) added and `epilogue` applied, the two columns of each
+/// tile interleaved into one vector of 2 * lanes output columns. An odd OH
+/// or OW drops the last tile row's second row or column. In parallel
+/// chunks of filters with threads.
+Value winogradOutput(OpBuilder &b, Location loc, Value m, Value dest,
+                     FilterStart start, linalg::GenericOp epilogue,
+                     int64_t lanes, int64_t threads, int64_t minChunkCycles) {
+  auto destType = cast<RankedTensorType>(dest.getType());
+  Type et = destType.getElementType();
+  int64_t f = destType.getDimSize(1), oh = destType.getDimSize(2),
+          ow = destType.getDimSize(3);
+  int64_t th = llvm::divideCeil(oh, 2), tw = llvm::divideCeil(ow, 2);
+  auto vectorType = VectorType::get({lanes}, et);
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  auto mask = [&](int64_t count, int64_t width) -> Value {
+    return vector::CreateMaskOp::create(b, loc,
+                                        VectorType::get({width}, b.getI1Type()),
+                                        ValueRange{index(count)});
+  };
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
+  AffineMap readMap = AffineMap::getMinorIdentityMap(3, 1, b.getContext());
+  AffineMap writeMap = AffineMap::getMinorIdentityMap(4, 1, b.getContext());
+  SmallVector<int64_t> interleave;
+  for (int64_t k = 0; k < lanes; ++k)
+    interleave.append({k, lanes + k});
+  // Tile row `tileRow` of filter `filter` (global; `local` in `out`), its
+  // output rows [0, rowsKept).
+  auto tileRowOf = [&](Value out, Value local, Value filter, Value bias,
+                       Value tileRow, int64_t rowsKept) {
+    Value column0 = arith::MulIOp::create(b, loc, tileRow, index(tw));
+    auto add = [&](Value x, Value y) -> Value {
+      return arith::AddFOp::create(b, loc, x, y);
+    };
+    auto sub = [&](Value x, Value y) -> Value {
+      return arith::SubFOp::create(b, loc, x, y);
+    };
+    for (int64_t t0 = 0; t0 < tw; t0 += lanes) {
+      int64_t readable = std::min(lanes, tw - t0);
+      Value column = arith::AddIOp::create(b, loc, column0, index(t0));
+      Value v[16];
+      for (int64_t q = 0; q < 16; ++q)
+        v[q] = vector::TransferReadOp::create(
+            b, loc, vectorType, m, ValueRange{index(q), filter, column},
+            readMap, zero, readable >= lanes ? Value() : mask(readable, lanes),
+            b.getBoolArrayAttr({true}));
+      Value s[2][4];
+      for (int64_t j = 0; j < 4; ++j) {
+        s[0][j] = add(add(v[j], v[4 + j]), v[8 + j]);
+        s[1][j] = sub(sub(v[4 + j], v[8 + j]), v[12 + j]);
+      }
+      int64_t columns = std::min(2 * lanes, ow - 2 * t0);
+      for (int64_t a = 0; a < rowsKept; ++a) {
+        Value y0 = add(add(add(s[a][0], s[a][1]), s[a][2]), bias);
+        Value y1 = add(sub(sub(s[a][1], s[a][2]), s[a][3]), bias);
+        if (epilogue) {
+          y0 = sieve::applyEpilogue(b, loc, epilogue, y0);
+          y1 = sieve::applyEpilogue(b, loc, epilogue, y1);
+        }
+        Value both = vector::ShuffleOp::create(b, loc, y0, y1, interleave);
+        Value row = arith::AddIOp::create(
+            b, loc, arith::MulIOp::create(b, loc, tileRow, index(2)), index(a));
+        out = vector::TransferWriteOp::create(
+                  b, loc, both, out,
+                  ValueRange{index(0), local, row, index(2 * t0)},
+                  AffineMapAttr::get(writeMap),
+                  columns >= 2 * lanes ? Value() : mask(columns, 2 * lanes),
+                  b.getBoolArrayAttr({true}))
+                  .getResult();
+      }
+    }
+    return out;
+  };
+  auto filters = [&](Value out, Value first, int64_t count) {
+    return sieve::carriedLoop(
+        b, loc, 0, count, 1, out, [&](Value local, Value out) {
+          Value filter = arith::AddIOp::create(b, loc, first, local);
+          Value bias = start.splat;
+          if (!bias)
+            bias = tensor::ExtractOp::create(b, loc, start.bias, filter);
+          bias = vector::BroadcastOp::create(b, loc, vectorType, bias);
+          // Tile rows with both output rows in a loop; an odd OH's last
+          // tile row keeps one.
+          int64_t whole = oh / 2;
+          out = sieve::carriedLoop(
+              b, loc, 0, whole, 1, out, [&](Value tileRow, Value out) {
+                return tileRowOf(out, local, filter, bias, tileRow, 2);
+              });
+          if (whole < th)
+            out = tileRowOf(out, local, filter, bias, index(whole), 1);
+          return out;
+        });
+  };
+  int64_t chunks = 1;
+  if (threads > 1)
+    chunks = sieve::planParallelChunks(
+        f, sieve::kernelCycles(0, (16 * th * tw + oh * ow) * 4, lanes), threads,
+        minChunkCycles);
+  if (chunks <= 1)
+    return filters(dest, index(0), f);
+  return sieve::forallChunks(b, loc, dest, /*dim=*/1, chunks, f / chunks,
+                             [&](Value part, Value first) {
+                               return filters(part, first, f / chunks);
+                             });
+}
+
 } // namespace
 
 bool mlir::sieve::isDirectConv(linalg::Conv2DNchwFchwOp op, int64_t tileM,
@@ -468,6 +744,150 @@ bool mlir::sieve::isDirectConv(linalg::Conv2DNchwFchwOp op, int64_t tileM,
          kMaxDroppedColumnsOf * (pitch - ow) <= pitch &&
          oh * pitch >= 2 * tileN && (start.bias || start.splat) &&
          op.getInputs()[1].getDefiningOp<arith::ConstantOp>();
+}
+
+bool mlir::sieve::isWinogradConv(linalg::Conv2DNchwFchwOp op, int64_t tileM,
+                                 int64_t tileN) {
+  if (!op.hasPureTensorSemantics() || tileM < 1 || tileN < 1)
+    return false;
+  auto xt = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto wt = dyn_cast<RankedTensorType>(op.getInputs()[1].getType());
+  auto ot = dyn_cast<RankedTensorType>(op.getOutputs()[0].getType());
+  if (!xt || !wt || !ot || !xt.hasStaticShape() || !wt.hasStaticShape() ||
+      !ot.hasStaticShape() || xt.getDimSize(0) != 1 ||
+      !xt.getElementType().isF32() || !wt.getElementType().isF32() ||
+      !ot.getElementType().isF32())
+    return false;
+  if (llvm::any_of(op.getStrides().getValues<int64_t>(),
+                   [](int64_t v) { return v != 1; }) ||
+      llvm::any_of(op.getDilations().getValues<int64_t>(),
+                   [](int64_t v) { return v != 1; }))
+    return false;
+  FilterStart start = sieve::matchChannelInit(op.getOutputs()[0]);
+  int64_t f = wt.getDimSize(0), c = wt.getDimSize(1);
+  int64_t tiles = llvm::divideCeil(ot.getDimSize(2), 2) *
+                  llvm::divideCeil(ot.getDimSize(3), 2);
+  // The multiply-adds saved against the direct kernel (which computes
+  // each output row as wide as the input) by the 16 products (whose last
+  // register tile of columns is masked: a 14x14 map's 49 tiles take 96
+  // columns), against the 16 (C + F) transformed values per tile written
+  // and read back.
+  int64_t direct = 9 * f * c * ot.getDimSize(2) * xt.getDimSize(3);
+  int64_t products = 16 * f * c * llvm::divideCeil(tiles, tileN) * tileN;
+  bool pays = direct - products >=
+              kWinogradMultiplyAddsPerMovedValue * 32 * (c + f) * tiles;
+  return wt.getDimSize(2) == 3 && wt.getDimSize(3) == 3 && f % tileM == 0 &&
+         pays && ot.getDimSize(2) >= 2 && ot.getDimSize(3) >= 2 &&
+         (start.bias || start.splat) &&
+         op.getInputs()[1].getDefiningOp<arith::ConstantOp>();
+}
+
+LogicalResult
+mlir::sieve::vectorizeWinogradConv(RewriterBase &rewriter,
+                                   linalg::Conv2DNchwFchwOp op,
+                                   const DirectConvOptions &options) {
+  if (!isWinogradConv(op, options.tileM, options.kernelTileN) ||
+      options.kernelTileN < options.vectorWidth ||
+      options.kernelTileN % options.vectorWidth != 0)
+    return failure();
+  auto xt = cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto wt = cast<RankedTensorType>(op.getInputs()[1].getType());
+  auto ot = cast<RankedTensorType>(op.getOutputs()[0].getType());
+  int64_t c = xt.getDimSize(1), f = wt.getDimSize(0);
+  int64_t oh = ot.getDimSize(2), ow = ot.getDimSize(3);
+  int64_t tiles = llvm::divideCeil(oh, 2) * llvm::divideCeil(ow, 2);
+  Location loc = op.getLoc();
+  linalg::GenericOp epilogue = sieve::soleElementwiseUser(op->getResult(0));
+  rewriter.setInsertionPoint(epilogue ? epilogue.getOperation()
+                                      : op.getOperation());
+  Value weights = sieve::createWinogradTilesConstant(
+      rewriter, loc, op.getInputs()[1], options.tileM);
+  if (!weights)
+    return failure();
+  FilterStart start = sieve::matchChannelInit(op.getOutputs()[0]);
+  Type f32 = rewriter.getF32Type();
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
+  };
+  Value v = winogradInput(rewriter, loc, op.getInputs()[0], oh, ow,
+                          options.vectorWidth, options.threads,
+                          options.minChunkCycles);
+  // The 16 products M[xi] = U[xi] V[xi], [F, T] each: the direct kernel's
+  // register tiles over one "tap" of T columns, in chunks of filter tiles.
+  int64_t filterTiles = f / options.tileM;
+  Value zero =
+      arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(0));
+  FilterStart noBias;
+  noBias.splat = zero;
+  SmallVector<int64_t> rowBases{0}, offsets{0};
+  auto products = [&](Value dest, Value firstTile, int64_t count) {
+    int64_t rows = count * options.tileM;
+    return sieve::carriedLoop(
+        rewriter, loc, 0, 16, 1, dest, [&](Value xi, Value dest) {
+          auto unit = [&](int64_t v) { return rewriter.getIndexAttr(v); };
+          Value image = tensor::ExtractSliceOp::create(
+              rewriter, loc, RankedTensorType::get({c, tiles}, f32), v,
+              ArrayRef<OpFoldResult>{xi, unit(0), unit(0)},
+              ArrayRef<OpFoldResult>{unit(1), unit(c), unit(tiles)},
+              ArrayRef<OpFoldResult>{unit(1), unit(1), unit(1)});
+          Value u = tensor::ExtractSliceOp::create(
+              rewriter, loc,
+              RankedTensorType::get({filterTiles, c, options.tileM}, f32),
+              weights, ArrayRef<OpFoldResult>{xi, unit(0), unit(0), unit(0)},
+              ArrayRef<OpFoldResult>{unit(1), unit(filterTiles), unit(c),
+                                     unit(options.tileM)},
+              ArrayRef<OpFoldResult>{unit(1), unit(1), unit(1), unit(1)});
+          Value part = tensor::ExtractSliceOp::create(
+              rewriter, loc, RankedTensorType::get({rows, tiles}, f32), dest,
+              ArrayRef<OpFoldResult>{xi, unit(0), unit(0)},
+              ArrayRef<OpFoldResult>{unit(1), unit(rows), unit(tiles)},
+              ArrayRef<OpFoldResult>{unit(1), unit(1), unit(1)});
+          DirectConvBuilder builder(rewriter, loc, image, u, noBias, options, c,
+                                    tiles, rowBases, offsets,
+                                    linalg::GenericOp());
+          part = builder.build(part, firstTile, count);
+          return tensor::InsertSliceOp::create(
+                     rewriter, loc, part, dest,
+                     ArrayRef<OpFoldResult>{xi, unit(0), unit(0)},
+                     ArrayRef<OpFoldResult>{unit(1), unit(rows), unit(tiles)},
+                     ArrayRef<OpFoldResult>{unit(1), unit(1), unit(1)})
+              .getResult();
+        });
+  };
+  Value m = tensor::EmptyOp::create(rewriter, loc, {16, f, tiles}, f32);
+  int64_t chunks = 1;
+  if (options.threads > 1) {
+    int64_t cycles = sieve::kernelCycles(
+        16 * f * tiles * c, 16 * (c + f) * tiles * 4, options.vectorWidth);
+    chunks = sieve::planParallelChunks(filterTiles, cycles / filterTiles,
+                                       options.threads, options.minChunkCycles);
+  }
+  if (chunks <= 1) {
+    m = products(m, index(0), filterTiles);
+  } else {
+    int64_t perChunk = filterTiles / chunks;
+    m = sieve::forallChunks(
+        rewriter, loc, m, /*dim=*/1, chunks, perChunk * options.tileM,
+        [&](Value slice, Value firstRow) {
+          Value firstTile = arith::DivUIOp::create(rewriter, loc, firstRow,
+                                                   index(options.tileM));
+          return products(slice, firstTile, perChunk);
+        });
+  }
+  RankedTensorType resultType =
+      epilogue ? cast<RankedTensorType>(epilogue->getResult(0).getType()) : ot;
+  Value dest = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                       resultType.getElementType());
+  Value result = winogradOutput(rewriter, loc, m, dest, start, epilogue,
+                                options.vectorWidth, options.threads,
+                                options.minChunkCycles);
+  if (epilogue) {
+    rewriter.replaceOp(epilogue, result);
+    rewriter.eraseOp(op);
+  } else {
+    rewriter.replaceOp(op, result);
+  }
+  return success();
 }
 
 LogicalResult

@@ -565,6 +565,47 @@ Value sieve::createConvTilesConstant(OpBuilder &builder, Location loc,
       });
 }
 
+Value sieve::createWinogradTilesConstant(OpBuilder &builder, Location loc,
+                                         Value weight, int64_t rows) {
+  auto type = cast<RankedTensorType>(weight.getType());
+  auto constant = weight.getDefiningOp<arith::ConstantOp>();
+  if (!constant || !type.hasStaticShape() || type.getRank() != 4 ||
+      !type.getElementType().isF32() || rows < 1 ||
+      type.getDimSize(0) % rows != 0 || type.getDimSize(2) != 3 ||
+      type.getDimSize(3) != 3)
+    return nullptr;
+  int64_t f = type.getDimSize(0), c = type.getDimSize(1);
+  auto tilesType =
+      RankedTensorType::get({16, f / rows, c, rows}, type.getElementType());
+  // G of F(2x2, 3x3): U = G g G^T.
+  static const float g[4][3] = {
+      {1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
+  // Not relaidConstant: a splat weight transforms to a tile of different
+  // values.
+  std::optional<SmallVector<float>> values = constantFloats(constant);
+  if (!values)
+    return nullptr;
+  const float *in = values->data();
+  return blobConstant(
+      builder, loc, tilesType, "sieve_winograd_tiles", [&](float *out) {
+        for (int64_t filter = 0; filter < f; ++filter)
+          for (int64_t ch = 0; ch < c; ++ch) {
+            const float *w = in + (filter * c + ch) * 9;
+            float gw[4][3];
+            for (int i = 0; i < 4; ++i)
+              for (int b = 0; b < 3; ++b)
+                gw[i][b] =
+                    g[i][0] * w[b] + g[i][1] * w[3 + b] + g[i][2] * w[6 + b];
+            for (int i = 0; i < 4; ++i)
+              for (int j = 0; j < 4; ++j)
+                out[(((i * 4 + j) * (f / rows) + filter / rows) * c + ch) *
+                        rows +
+                    filter % rows] = gw[i][0] * g[j][0] + gw[i][1] * g[j][1] +
+                                     gw[i][2] * g[j][2];
+          }
+      });
+}
+
 Value sieve::createBundledRowsConstant(OpBuilder &builder, Location loc,
                                        ArrayRef<Value> parts) {
   int64_t rows = -1, columns = 0;

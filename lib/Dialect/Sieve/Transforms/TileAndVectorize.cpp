@@ -1452,7 +1452,9 @@ struct SieveTileAndVectorizePass
                                            directTileN,   l2Bytes, threads,
                                            minChunkCycles};
     for (linalg::Conv2DNchwFchwOp op : convs)
-      (void)sieve::vectorizeDirectConv(rewriter, op, directOptions);
+      if (!winograd ||
+          failed(sieve::vectorizeWinogradConv(rewriter, op, directOptions)))
+        (void)sieve::vectorizeDirectConv(rewriter, op, directOptions);
     // Window ops first: they may absorb the elementwise op after them.
     SmallVector<linalg::LinalgOp> windowOps;
     getOperation().walk([&](linalg::LinalgOp op) {

@@ -58,6 +58,39 @@ LogicalResult vectorizeDirectConv(RewriterBase &rewriter,
                                   linalg::Conv2DNchwFchwOp op,
                                   const DirectConvOptions &options);
 
+/// The multiply-adds that Winograd's F(2x2, 3x3) must save per value it
+/// moves through memory: per 2x2 output tile it writes and reads back 16
+/// (C + F) transformed values, and it pays when the direct kernel's
+/// multiply-adds less the 16 products' (their last register tile of
+/// columns padded) are at least this many per moved value. 64 -> 64
+/// channels on 56x56 and 256 -> 256 on 14x14 pass (faster in ResNet-18 and
+/// ResNet-50); DenseNet's 128 -> 32 on 56x56, SqueezeNet's 16 -> 64 on
+/// 55x55 and 64 -> 256 on 13x13 do not (measured slower or even;
+/// docs/performance.md, stop 34).
+constexpr int64_t kWinogradMultiplyAddsPerMovedValue = 20;
+
+/// Whether vectorizeWinogradConv computes `op`: a static f32
+/// linalg.conv_2d_nchw_fchw of one image, 3x3, stride and dilation 1, a
+/// constant weight whose filters are whole register tiles (tileM), an
+/// output of at least 2x2, an accumulator that is a per-filter bias
+/// broadcast or a fill, and enough multiply-adds saved with the products'
+/// register tiles `tileN` columns wide (kWinogradMultiplyAddsPerMovedValue).
+bool isWinogradConv(linalg::Conv2DNchwFchwOp op, int64_t tileM, int64_t tileN);
+
+/// Replaces `op` (isWinogradConv) with Winograd's F(2x2, 3x3): the input's
+/// 4x4 windows at stride 2 transformed (B^T d B) into [16, C, T] (T the 2x2
+/// output tiles; the zero padding of the input applied in the transform),
+/// the 16 products with the filters transformed at compile time (G g G^T,
+/// createWinogradTilesConstant) computed by the direct kernel's register
+/// tiles as 16 matmuls [F, C] x [C, T], and the output transform (A^T m
+/// A) adding the bias and applying the elementwise op that alone consumes
+/// the result (Relu, Clip). 4 multiply-adds per output and channel where
+/// the direct kernel does 9; the results equal the direct ones within
+/// float rounding. Fails and leaves `op` otherwise.
+LogicalResult vectorizeWinogradConv(RewriterBase &rewriter,
+                                    linalg::Conv2DNchwFchwOp op,
+                                    const DirectConvOptions &options);
+
 } // namespace mlir::sieve
 
 #endif // SIEVE_DIALECT_SIEVE_TRANSFORMS_DIRECTCONV_H

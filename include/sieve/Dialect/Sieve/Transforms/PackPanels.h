@@ -136,6 +136,18 @@ Value createPermutedConstant(OpBuilder &builder, Location loc, Value weight,
 Value createConvTilesConstant(OpBuilder &builder, Location loc, Value weight,
                               int64_t rows, bool channelMajor);
 
+/// The f32 3x3 convolution weight `weight` [F, C, 3, 3] transformed for
+/// Winograd's F(2x2, 3x3) (U = G g G^T, a 4x4 tile per filter and
+/// channel) in tiles of `rows` filters, [16, F / rows, C, rows]: element
+/// (xi, b, c, r) is U[xi / 4][xi % 4] of filter b*rows + r, channel c, so
+/// that the product of each of the 16 positions is a matmul whose
+/// register tile of `rows` filters reads one contiguous run per channel.
+/// A new constant at the builder's insertion point; null when `weight` is
+/// no such constant, `rows` does not divide F or its values cannot be
+/// read.
+Value createWinogradTilesConstant(OpBuilder &builder, Location loc,
+                                  Value weight, int64_t rows);
+
 /// The f32 constants `parts` (2-D, static, the same number of rows) side
 /// by side: a new [rows, sum of their columns] constant (a dense_resource
 /// blob) at the builder's insertion point whose row r is the parts' rows r

@@ -383,6 +383,9 @@ def SieveTileAndVectorize
     Option<"l2Bytes", "l2-bytes", "int64_t", /*default=*/"524288",
            "Per-core L2 cache in bytes (the direct convolution kernel's "
            "blocks of columns)">,
+    Option<"winograd", "winograd", "bool", /*default=*/"true",
+           "Compute 3x3 stride-1 convolutions that the direct kernel would "
+           "take with Winograd's F(2x2, 3x3) (vectorizeWinogradConv)">,
     Option<"tileK", "tile-k", "int64_t", /*default=*/"1",
            "Reduction step of the matmul register tile">,
     Option<"packPanels", "pack-panels", "bool", /*default=*/"true",
