@@ -316,7 +316,17 @@ def SieveTileAndVectorize
       compile time; with fewer than 8 channels (an RGB stem) a loop over
       the taps whose offsets come from tables, the channels inside it
       (weights tap-major); the filter tiles take turns
-      on blocks of columns whose input fits a quarter of `l2-bytes`.
+      on blocks of columns whose input fits a quarter of `l2-bytes`. A
+      zero padding of the input is applied while it is split into its
+      phases (at stride 1 its one phase), in chunks of channels.
+    * Of those, a 3x3 stride-1 convolution where it pays (`winograd`,
+      `isWinogradConv`: enough channels and filters for the saved
+      multiply-adds to outweigh the transforms' memory traffic) runs as
+      Winograd's F(2x2, 3x3): the input's 4x4 windows transformed into
+      `[16, C, T]` (T the 2x2 output tiles, the padding applied as it is
+      read), the filters transformed at compile time, 16 products on the
+      direct kernel's register tiles, and the output transform with the
+      bias and the sole elementwise user (Relu, Clip) applied.
     * A 2-D `linalg.transpose` runs in 8x8 blocks transposed by shuffles;
       a transpose of a transpose (through the expand and collapse that
       cancel) becomes a copy. The elementwise op that alone reads a
