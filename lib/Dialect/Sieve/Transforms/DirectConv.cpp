@@ -1,4 +1,9 @@
-//===- DirectConv.cpp - Register-tiled direct convolutions ------*- C++ -*-===//
+//===- DirectConv.cpp - Direct and Winograd convolutions --------*- C++ -*-===//
+//
+// The direct kernel (DirectConvBuilder) and Winograd's F(2x2, 3x3), whose
+// 16 products run on the direct kernel's register tiles.
+//
+//===----------------------------------------------------------------------===//
 
 #include "sieve/Dialect/Sieve/Transforms/DirectConv.h"
 #include "sieve/Dialect/Sieve/Transforms/KernelUtils.h"
@@ -9,6 +14,9 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
+
+#include <optional>
+#include <tuple>
 
 using namespace mlir;
 
@@ -717,12 +725,10 @@ Value winogradOutput(OpBuilder &b, Location loc, Value m, Value dest,
                              });
 }
 
-} // namespace
-
-bool mlir::sieve::isDirectConv(linalg::Conv2DNchwFchwOp op, int64_t tileM,
-                               int64_t tileN) {
-  if (!op.hasPureTensorSemantics() || tileM < 1 || tileN < 1)
-    return false;
+/// The input, weight and output types of `op` when it is a static f32
+/// convolution of one image on tensors (what both kernels take).
+std::optional<std::tuple<RankedTensorType, RankedTensorType, RankedTensorType>>
+staticImageTypes(linalg::Conv2DNchwFchwOp op) {
   auto xt = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto wt = dyn_cast<RankedTensorType>(op.getInputs()[1].getType());
   auto ot = dyn_cast<RankedTensorType>(op.getOutputs()[0].getType());
@@ -730,7 +736,20 @@ bool mlir::sieve::isDirectConv(linalg::Conv2DNchwFchwOp op, int64_t tileM,
       !ot.hasStaticShape() || xt.getDimSize(0) != 1 ||
       !xt.getElementType().isF32() || !wt.getElementType().isF32() ||
       !ot.getElementType().isF32())
+    return std::nullopt;
+  return std::make_tuple(xt, wt, ot);
+}
+
+} // namespace
+
+bool mlir::sieve::isDirectConv(linalg::Conv2DNchwFchwOp op, int64_t tileM,
+                               int64_t tileN) {
+  if (!op.hasPureTensorSemantics() || tileM < 1 || tileN < 1)
     return false;
+  auto types = staticImageTypes(op);
+  if (!types)
+    return false;
+  auto [xt, wt, ot] = *types;
   SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
   if (llvm::any_of(strides,
                    [](int64_t s) { return s < 1 || s > kMaxDirectStride; }))
@@ -750,14 +769,10 @@ bool mlir::sieve::isWinogradConv(linalg::Conv2DNchwFchwOp op, int64_t tileM,
                                  int64_t tileN) {
   if (!op.hasPureTensorSemantics() || tileM < 1 || tileN < 1)
     return false;
-  auto xt = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
-  auto wt = dyn_cast<RankedTensorType>(op.getInputs()[1].getType());
-  auto ot = dyn_cast<RankedTensorType>(op.getOutputs()[0].getType());
-  if (!xt || !wt || !ot || !xt.hasStaticShape() || !wt.hasStaticShape() ||
-      !ot.hasStaticShape() || xt.getDimSize(0) != 1 ||
-      !xt.getElementType().isF32() || !wt.getElementType().isF32() ||
-      !ot.getElementType().isF32())
+  auto types = staticImageTypes(op);
+  if (!types)
     return false;
+  auto [xt, wt, ot] = *types;
   if (llvm::any_of(op.getStrides().getValues<int64_t>(),
                    [](int64_t v) { return v != 1; }) ||
       llvm::any_of(op.getDilations().getValues<int64_t>(),

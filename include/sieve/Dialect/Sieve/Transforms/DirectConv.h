@@ -11,7 +11,9 @@
 // options' kernelTileN); the weights are packed at
 // compile time into tiles of tileM filters read contiguously. Neither an
 // image-to-column copy nor a pass over the output per tap (the shifted-tap
-// matmuls) remains. docs/convolutions.md says when it is used.
+// matmuls) remains. docs/convolutions.md says when it is used. Where it
+// pays, a 3x3 stride-1 convolution runs as Winograd's F(2x2, 3x3) instead,
+// its 16 products on the same register tiles (vectorizeWinogradConv).
 //
 //===----------------------------------------------------------------------===//
 
