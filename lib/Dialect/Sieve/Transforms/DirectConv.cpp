@@ -725,6 +725,42 @@ Value winogradOutput(OpBuilder &b, Location loc, Value m, Value dest,
                              });
 }
 
+/// `body(slice, firstTile, count)` over `tiles` filter tiles of `dest`
+/// (their rows along `dim`, `tileM` per tile), in parallel chunks of
+/// filter tiles when threads pay for an estimate of `cycles`.
+Value filterTileChunks(
+    OpBuilder &b, Location loc, Value dest, int64_t dim, int64_t tiles,
+    int64_t cycles, const sieve::DirectConvOptions &options,
+    function_ref<Value(Value slice, Value firstTile, int64_t count)> body) {
+  int64_t chunks = 1;
+  if (options.threads > 1)
+    chunks = sieve::planParallelChunks(tiles, cycles / tiles, options.threads,
+                                       options.minChunkCycles);
+  if (chunks <= 1)
+    return body(dest, arith::ConstantIndexOp::create(b, loc, 0), tiles);
+  int64_t perChunk = tiles / chunks;
+  return sieve::forallChunks(
+      b, loc, dest, dim, chunks, perChunk * options.tileM,
+      [&](Value slice, Value firstRow) {
+        Value firstTile = arith::DivUIOp::create(
+            b, loc, firstRow,
+            arith::ConstantIndexOp::create(b, loc, options.tileM));
+        return body(slice, firstTile, perChunk);
+      });
+}
+
+/// Replaces the convolution `op`, or the elementwise `epilogue` that its
+/// kernel applied (then `op` goes too), with `result`.
+void replaceConv(RewriterBase &rewriter, linalg::Conv2DNchwFchwOp op,
+                 linalg::GenericOp epilogue, Value result) {
+  if (epilogue) {
+    rewriter.replaceOp(epilogue, result);
+    rewriter.eraseOp(op);
+  } else {
+    rewriter.replaceOp(op, result);
+  }
+}
+
 /// The input, weight and output types of `op` when it is a static f32
 /// convolution of one image on tensors (what both kernels take).
 std::optional<std::tuple<RankedTensorType, RankedTensorType, RankedTensorType>>
@@ -821,9 +857,6 @@ mlir::sieve::vectorizeWinogradConv(RewriterBase &rewriter,
     return failure();
   FilterStart start = sieve::matchChannelInit(op.getOutputs()[0]);
   Type f32 = rewriter.getF32Type();
-  auto index = [&](int64_t v) {
-    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
-  };
   Value v = winogradInput(rewriter, loc, op.getInputs()[0], oh, ow,
                           options.vectorWidth, options.threads,
                           options.minChunkCycles);
@@ -870,38 +903,19 @@ mlir::sieve::vectorizeWinogradConv(RewriterBase &rewriter,
         });
   };
   Value m = tensor::EmptyOp::create(rewriter, loc, {16, f, tiles}, f32);
-  int64_t chunks = 1;
-  if (options.threads > 1) {
-    int64_t cycles = sieve::kernelCycles(
-        16 * f * tiles * c, 16 * (c + f) * tiles * 4, options.vectorWidth);
-    chunks = sieve::planParallelChunks(filterTiles, cycles / filterTiles,
-                                       options.threads, options.minChunkCycles);
-  }
-  if (chunks <= 1) {
-    m = products(m, index(0), filterTiles);
-  } else {
-    int64_t perChunk = filterTiles / chunks;
-    m = sieve::forallChunks(
-        rewriter, loc, m, /*dim=*/1, chunks, perChunk * options.tileM,
-        [&](Value slice, Value firstRow) {
-          Value firstTile = arith::DivUIOp::create(rewriter, loc, firstRow,
-                                                   index(options.tileM));
-          return products(slice, firstTile, perChunk);
-        });
-  }
+  m = filterTileChunks(rewriter, loc, m, /*dim=*/1, filterTiles,
+                       sieve::kernelCycles(16 * f * tiles * c,
+                                           16 * (c + f) * tiles * 4,
+                                           options.vectorWidth),
+                       options, products);
   RankedTensorType resultType =
       epilogue ? cast<RankedTensorType>(epilogue->getResult(0).getType()) : ot;
   Value dest = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
                                        resultType.getElementType());
-  Value result = winogradOutput(rewriter, loc, m, dest, start, epilogue,
-                                options.vectorWidth, options.threads,
-                                options.minChunkCycles);
-  if (epilogue) {
-    rewriter.replaceOp(epilogue, result);
-    rewriter.eraseOp(op);
-  } else {
-    rewriter.replaceOp(op, result);
-  }
+  replaceConv(rewriter, op, epilogue,
+              winogradOutput(rewriter, loc, m, dest, start, epilogue,
+                             options.vectorWidth, options.threads,
+                             options.minChunkCycles));
   return success();
 }
 
@@ -968,30 +982,13 @@ mlir::sieve::vectorizeDirectConv(RewriterBase &rewriter,
                             columns, rowBases, offsets, epilogue);
   Value out = tensor::EmptyOp::create(rewriter, loc, {f, columns}, f32);
 
-  int64_t chunks = 1;
-  if (options.threads > 1) {
-    int64_t cycles =
-        sieve::kernelCycles(f * columns * c * kh * kw,
-                            (c * h * w + f * columns) * 4, options.vectorWidth);
-    chunks = sieve::planParallelChunks(tiles, cycles / tiles, options.threads,
-                                       options.minChunkCycles);
-  }
-  auto index = [&](int64_t v) {
-    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
-  };
-  Value result;
-  if (chunks <= 1) {
-    result = builder.build(out, index(0), tiles);
-  } else {
-    int64_t perChunk = tiles / chunks;
-    result = sieve::forallChunks(
-        rewriter, loc, out, /*dim=*/0, chunks, perChunk * options.tileM,
-        [&](Value slice, Value firstRow) {
-          Value firstTile = arith::DivUIOp::create(rewriter, loc, firstRow,
-                                                   index(options.tileM));
-          return builder.build(slice, firstTile, perChunk);
-        });
-  }
+  Value result = filterTileChunks(
+      rewriter, loc, out, /*dim=*/0, tiles,
+      sieve::kernelCycles(f * columns * c * kh * kw,
+                          (c * h * w + f * columns) * 4, options.vectorWidth),
+      options, [&](Value slice, Value firstTile, int64_t count) {
+        return builder.build(slice, firstTile, count);
+      });
   // [F, OH * pitch] -> [F, OH, pitch] -> the first OW columns of each row.
   Value rowsOut = tensor::ExpandShapeOp::create(
       rewriter, loc, RankedTensorType::get({f, oh, pitch}, f32), result,
@@ -1008,11 +1005,6 @@ mlir::sieve::vectorizeDirectConv(RewriterBase &rewriter,
   Value nchw = tensor::ExpandShapeOp::create(
       rewriter, loc, ot, kept,
       ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
-  if (epilogue) {
-    rewriter.replaceOp(epilogue, nchw);
-    rewriter.eraseOp(op);
-  } else {
-    rewriter.replaceOp(op, nchw);
-  }
+  replaceConv(rewriter, op, epilogue, nchw);
   return success();
 }
