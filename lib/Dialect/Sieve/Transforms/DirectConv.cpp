@@ -281,6 +281,105 @@ private:
   int64_t imageRows = 0, imageColumns = 0;
 };
 
+/// An NCHW image [1, C, Hp, Wp] read row by row: as the rows of its
+/// unpadded source ([C * H, W]) when it is a zero padding of the spatial
+/// dimensions (the padding read as zeros, so that its padded copy is never
+/// made), else as its own rows.
+struct PaddedRows {
+  PaddedRows(OpBuilder &b, Location loc, Value input) {
+    auto type = cast<RankedTensorType>(input.getType());
+    Value source = input;
+    height = type.getDimSize(2);
+    width = type.getDimSize(3);
+    if (tensor::PadOp pad = sieve::spatialPadOf(input)) {
+      SmallVector<int64_t> low(pad.getStaticLow());
+      if (low.size() == 4 &&
+          matchPattern(pad.getConstantPaddingValue(), m_AnyZeroFloat())) {
+        source = pad.getSource();
+        auto sourceType = cast<RankedTensorType>(source.getType());
+        top = low[2];
+        left = low[3];
+        height = sourceType.getDimSize(2);
+        width = sourceType.getDimSize(3);
+      }
+    }
+    rows = tensor::CollapseShapeOp::create(
+        b, loc,
+        RankedTensorType::get({type.getDimSize(1) * height, width},
+                              type.getElementType()),
+        source, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+  }
+
+  /// The row of `rows` that padded row `paddedRow` of `channel` reads and
+  /// whether it lies in the source (null: it always does, for padded rows
+  /// up to `lastRow`); outside, the channel's first row is read and
+  /// dropped.
+  std::pair<Value, Value> row(OpBuilder &b, Location loc, Value channel,
+                              Value paddedRow, int64_t lastRow) const {
+    auto at = [&](int64_t v) {
+      return arith::ConstantIndexOp::create(b, loc, v).getResult();
+    };
+    Value sourceRow = paddedRow, inside;
+    if (top > 0 || lastRow >= top + height) {
+      Value shifted = arith::SubIOp::create(b, loc, paddedRow, at(top));
+      inside = arith::AndIOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, paddedRow,
+                                at(top)),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, paddedRow,
+                                at(top + height)));
+      sourceRow = arith::SelectOp::create(b, loc, inside, shifted, at(0));
+    }
+    return {arith::AddIOp::create(
+                b, loc, arith::MulIOp::create(b, loc, channel, at(height)),
+                sourceRow),
+            inside};
+  }
+
+  /// Padded columns [start, start + span) of the row `row` (as row()
+  /// returns it): source columns before 0 (the left padding) shifted in as
+  /// zeros, those past its end masked, the whole span zeros outside.
+  Value read(OpBuilder &b, Location loc, std::pair<Value, Value> row,
+             int64_t start, VectorType spanType) const {
+    int64_t span = spanType.getNumElements();
+    Value zeros = arith::ConstantOp::create(
+        b, loc, spanType, cast<TypedAttr>(b.getZeroAttr(spanType)));
+    start -= left;
+    int64_t shift = std::max<int64_t>(-start, 0);
+    int64_t readable =
+        std::min(width - std::max<int64_t>(start, 0), span - shift);
+    if (readable <= 0)
+      return zeros;
+    auto at = [&](int64_t v) {
+      return arith::ConstantIndexOp::create(b, loc, v).getResult();
+    };
+    Value mask;
+    if (readable < span)
+      mask = vector::CreateMaskOp::create(
+          b, loc, VectorType::get({span}, b.getI1Type()),
+          ValueRange{at(readable)});
+    Value x = vector::TransferReadOp::create(
+        b, loc, spanType, rows,
+        ValueRange{row.first, at(std::max<int64_t>(start, 0))},
+        AffineMap::getMinorIdentityMap(2, 1, b.getContext()),
+        arith::ConstantOp::create(b, loc,
+                                  b.getZeroAttr(spanType.getElementType())),
+        mask, b.getBoolArrayAttr({true}));
+    if (shift > 0) {
+      SmallVector<int64_t> shifted;
+      for (int64_t i = 0; i < span; ++i)
+        shifted.push_back(i < shift ? span : i - shift);
+      x = vector::ShuffleOp::create(b, loc, x, zeros, shifted);
+    }
+    if (row.second)
+      x = arith::SelectOp::create(b, loc, row.second, x, zeros);
+    return x;
+  }
+
+  Value rows;
+  int64_t top = 0, left = 0, height = 0, width = 0;
+};
+
 /// The input [1, C, H, W] of a convolution with strides (sh, sw) split into
 /// its sh*sw phases, [sh*sw*C, Hq*Wq] with Hq = ceil(H / sh) and Wq =
 /// ceil(W / sw): row (p*sw + q)*C + c holds x[c, r*sh + p, v*sw + q] at
@@ -304,24 +403,7 @@ Value phaseImages(OpBuilder &b, Location loc, Value input, int64_t sh,
   auto index = [&](int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v).getResult();
   };
-  // Padded row r is the source's row r - top, padded column v the
-  // source's column v - left.
-  Value source = input;
-  int64_t top = 0, left = 0, sourceH = h, sourceW = w;
-  if (tensor::PadOp pad = sieve::spatialPadOf(input)) {
-    SmallVector<int64_t> low(pad.getStaticLow()), high(pad.getStaticHigh());
-    if (low.size() == 4 &&
-        matchPattern(pad.getConstantPaddingValue(), m_AnyZeroFloat())) {
-      source = pad.getSource();
-      top = low[2];
-      left = low[3];
-      sourceH = h - low[2] - high[2];
-      sourceW = w - low[3] - high[3];
-    }
-  }
-  Value rows = tensor::CollapseShapeOp::create(
-      b, loc, RankedTensorType::get({c * sourceH, sourceW}, et), source,
-      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+  PaddedRows image(b, loc, input);
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
   // [phase, channel, column], collapsed to [phase * C + channel, column].
   Value out = tensor::EmptyOp::create(b, loc, {sh * sw, c, hq * wq}, et);
@@ -335,7 +417,6 @@ Value phaseImages(OpBuilder &b, Location loc, Value input, int64_t sh,
         b, loc, VectorType::get({width}, b.getI1Type()),
         ValueRange{arith::ConstantIndexOp::create(b, loc, count)});
   };
-  AffineMap readMap = AffineMap::getMinorIdentityMap(2, 1, b.getContext());
   AffineMap writeMap = AffineMap::getMinorIdentityMap(3, 1, b.getContext());
   // Channels [first, first + count) into `dest` ([sh*sw, count, Hq*Wq]).
   auto channels = [&](Value dest, Value first, int64_t count) {
@@ -354,52 +435,11 @@ Value phaseImages(OpBuilder &b, Location loc, Value input, int64_t sh,
                 };
                 Value phaseRow = arith::RemUIOp::create(b, loc, row, at(sh));
                 Value inPhase = arith::DivUIOp::create(b, loc, row, at(sh));
-                // The source row, and whether the padded row is one (else
-                // it reads row 0 and keeps zeros).
-                Value sourceRow = row, inside;
-                if (top > 0 || sourceH < h) {
-                  Value shifted = arith::SubIOp::create(b, loc, row, at(top));
-                  inside = arith::AndIOp::create(
-                      b, loc,
-                      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
-                                            row, at(top)),
-                      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                            row, at(top + sourceH)));
-                  sourceRow =
-                      arith::SelectOp::create(b, loc, inside, shifted, at(0));
-                }
-                Value sourceIndex = arith::AddIOp::create(
-                    b, loc, arith::MulIOp::create(b, loc, channel, at(sourceH)),
-                    sourceRow);
+                auto sourceRow = image.row(b, loc, channel, row, h - 1);
                 Value column0 = arith::MulIOp::create(b, loc, inPhase, at(wq));
                 Value acc = rowArgs[0];
-                Value zeros = arith::ConstantOp::create(
-                    b, loc, spanType, cast<TypedAttr>(b.getZeroAttr(spanType)));
                 for (int64_t v = 0; v < wq; v += lanes) {
-                  // Source columns [start, start + span); those before 0
-                  // (the left padding) shifted in as zeros.
-                  int64_t start = v * sw - left;
-                  int64_t shift = std::max<int64_t>(-start, 0);
-                  int64_t readable = std::min(
-                      sourceW - std::max<int64_t>(start, 0), span - shift);
-                  Value x = zeros;
-                  if (readable > 0) {
-                    x = vector::TransferReadOp::create(
-                        b, loc, spanType, rows,
-                        ValueRange{sourceIndex,
-                                   at(std::max<int64_t>(start, 0))},
-                        readMap, zero,
-                        readable >= span ? Value() : mask(b, readable, span),
-                        b.getBoolArrayAttr({true}));
-                    if (shift > 0) {
-                      SmallVector<int64_t> shifted;
-                      for (int64_t i = 0; i < span; ++i)
-                        shifted.push_back(i < shift ? span : i - shift);
-                      x = vector::ShuffleOp::create(b, loc, x, zeros, shifted);
-                    }
-                    if (inside)
-                      x = arith::SelectOp::create(b, loc, inside, x, zeros);
-                  }
+                  Value x = image.read(b, loc, sourceRow, v * sw, spanType);
                   int64_t writable = std::min(lanes, wq - v);
                   for (int64_t q = 0; q < sw; ++q) {
                     SmallVector<int64_t> pick;
@@ -466,25 +506,7 @@ Value winogradInput(OpBuilder &b, Location loc, Value input, int64_t oh,
   Type et = type.getElementType();
   int64_t c = type.getDimSize(1);
   int64_t th = llvm::divideCeil(oh, 2), tw = llvm::divideCeil(ow, 2);
-  Value source = input;
-  int64_t top = 0, left = 0, sourceH = type.getDimSize(2),
-          sourceW = type.getDimSize(3);
-  if (tensor::PadOp pad = sieve::spatialPadOf(input)) {
-    SmallVector<int64_t> low(pad.getStaticLow());
-    if (low.size() == 4 &&
-        matchPattern(pad.getConstantPaddingValue(), m_AnyZeroFloat())) {
-      source = pad.getSource();
-      auto sourceType = cast<RankedTensorType>(source.getType());
-      top = low[2];
-      left = low[3];
-      sourceH = sourceType.getDimSize(2);
-      sourceW = sourceType.getDimSize(3);
-    }
-  }
-  Value rows = tensor::CollapseShapeOp::create(
-      b, loc, RankedTensorType::get({c * sourceH, sourceW}, et), source,
-      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
+  PaddedRows image(b, loc, input);
   Value out = tensor::EmptyOp::create(b, loc, {16, c, th * tw}, et);
   int64_t span = 3 * lanes;
   auto spanType = VectorType::get({span}, et);
@@ -496,7 +518,6 @@ Value winogradInput(OpBuilder &b, Location loc, Value input, int64_t oh,
                                         VectorType::get({width}, b.getI1Type()),
                                         ValueRange{index(count)});
   };
-  AffineMap readMap = AffineMap::getMinorIdentityMap(2, 1, b.getContext());
   AffineMap writeMap = AffineMap::getMinorIdentityMap(3, 1, b.getContext());
   auto channels = [&](Value dest, Value first, int64_t count) {
     return sieve::carriedLoop(
@@ -504,60 +525,23 @@ Value winogradInput(OpBuilder &b, Location loc, Value input, int64_t oh,
           Value channel = arith::AddIOp::create(b, loc, first, local);
           return sieve::carriedLoop(
               b, loc, 0, th, 1, acc, [&](Value tileRow, Value acc) {
-                // The window's rows: padded row 2 th + i, the source's
-                // row 2 th + i - top when inside it (else zeros).
-                SmallVector<Value> rowIndex, inside;
-                for (int64_t i = 0; i < 4; ++i) {
-                  Value padded = arith::AddIOp::create(
-                      b, loc, arith::MulIOp::create(b, loc, tileRow, index(2)),
-                      index(i));
-                  Value in = arith::AndIOp::create(
-                      b, loc,
-                      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
-                                            padded, index(top)),
-                      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                            padded, index(top + sourceH)));
-                  Value row = arith::SelectOp::create(
-                      b, loc, in,
-                      arith::SubIOp::create(b, loc, padded, index(top)),
-                      index(0));
-                  rowIndex.push_back(arith::AddIOp::create(
-                      b, loc,
-                      arith::MulIOp::create(b, loc, channel, index(sourceH)),
-                      row));
-                  inside.push_back(in);
-                }
-                Value zeros = arith::ConstantOp::create(
-                    b, loc, spanType, cast<TypedAttr>(b.getZeroAttr(spanType)));
+                // The window's rows: padded rows 2 th + i.
+                SmallVector<std::pair<Value, Value>> windowRows;
+                for (int64_t i = 0; i < 4; ++i)
+                  windowRows.push_back(image.row(
+                      b, loc, channel,
+                      arith::AddIOp::create(
+                          b, loc,
+                          arith::MulIOp::create(b, loc, tileRow, index(2)),
+                          index(i)),
+                      2 * th + 1));
                 Value column0 =
                     arith::MulIOp::create(b, loc, tileRow, index(tw));
                 for (int64_t t0 = 0; t0 < tw; t0 += lanes) {
-                  // Source columns [start, start + span): those before 0
-                  // (the left padding) shifted in as zeros.
-                  int64_t start = 2 * t0 - left;
-                  int64_t shift = std::max<int64_t>(-start, 0);
-                  int64_t readable = std::min(
-                      sourceW - std::max<int64_t>(start, 0), span - shift);
                   Value d[4][4];
                   for (int64_t i = 0; i < 4; ++i) {
-                    Value x = zeros;
-                    if (readable > 0) {
-                      x = vector::TransferReadOp::create(
-                          b, loc, spanType, rows,
-                          ValueRange{rowIndex[i],
-                                     index(std::max<int64_t>(start, 0))},
-                          readMap, zero,
-                          readable >= span ? Value() : mask(readable, span),
-                          b.getBoolArrayAttr({true}));
-                      if (shift > 0) {
-                        SmallVector<int64_t> shifted;
-                        for (int64_t k = 0; k < span; ++k)
-                          shifted.push_back(k < shift ? span : k - shift);
-                        x = vector::ShuffleOp::create(b, loc, x, zeros,
-                                                      shifted);
-                      }
-                      x = arith::SelectOp::create(b, loc, inside[i], x, zeros);
-                    }
+                    Value x =
+                        image.read(b, loc, windowRows[i], 2 * t0, spanType);
                     for (int64_t j = 0; j < 4; ++j) {
                       SmallVector<int64_t> pick;
                       for (int64_t k = 0; k < lanes; ++k)
@@ -605,7 +589,8 @@ Value winogradInput(OpBuilder &b, Location loc, Value input, int64_t oh,
   if (threads > 1)
     chunks = sieve::planParallelChunks(
         c,
-        sieve::kernelCycles(0, (sourceH * sourceW + 16 * th * tw) * 4, lanes),
+        sieve::kernelCycles(0, (image.height * image.width + 16 * th * tw) * 4,
+                            lanes),
         threads, minChunkCycles);
   if (chunks <= 1)
     return channels(out, index(0), c);
