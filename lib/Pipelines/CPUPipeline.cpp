@@ -74,9 +74,9 @@ mlir::sieve::verifyCPUPipelineOptions(const CPUPipelineOptions &options) {
   }
   const CodegenTarget &t = options.target;
   if (t.vectorWidth < 1 || t.tileM < 1 || t.tileN < 1 || t.cacheBytes < 1 ||
-      t.l1Bytes < 1 || t.l2Bytes < 1)
-    return "the target parameters (vector width, tile sizes, cache size) "
-           "must be positive";
+      t.l1Bytes < 1 || t.l2Bytes < 1 || t.fmaLanes < 1)
+    return "the target parameters (vector width, tile sizes, cache sizes, "
+           "multiply-adds per cycle) must be positive";
   if (t.directTileN < t.vectorWidth || t.directTileN % t.vectorWidth != 0)
     return "the direct convolution tile's columns must be a multiple of the "
            "vector width";
@@ -177,6 +177,7 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     tiling.directTileN = options.target.directTileN;
     tiling.winograd = options.winograd;
     tiling.l2Bytes = options.target.l2Bytes;
+    tiling.fmaLanes = options.target.fmaLanes;
     tiling.threads = threads;
     tiling.minChunkCycles = minChunkCycles;
     pm.addNestedPass<func::FuncOp>(createSieveTileAndVectorize(tiling));
@@ -416,6 +417,13 @@ struct CPUPipelineTextOptions
       llvm::cl::desc("Per-core L2 cache in bytes, for the column blocks of "
                      "convolutions (default 512 KiB)"),
       llvm::cl::init(CodegenTarget().l2Bytes)};
+  Option<int64_t> fmaLanes{
+      *this, "fma-lanes",
+      llvm::cl::desc("f32 multiply-adds one core completes per cycle (vector "
+                     "width x vector FMAs per cycle), for Winograd's "
+                     "trade-off of multiply-adds against memory traffic "
+                     "(default 32)"),
+      llvm::cl::init(CodegenTarget().fmaLanes)};
 
   CPUPipelineOptions typed() const {
     CPUPipelineOptions options;
@@ -438,6 +446,7 @@ struct CPUPipelineTextOptions
     options.target.cacheBytes = cacheBytes;
     options.target.l1Bytes = l1Bytes;
     options.target.l2Bytes = l2Bytes;
+    options.target.fmaLanes = fmaLanes;
     return options;
   }
 };

@@ -1,6 +1,7 @@
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize{vector-width=16 tile-m=8 tile-n=32 direct-tile-n=48},canonicalize,cse))" | FileCheck %s
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize{vector-width=16 tile-m=8 tile-n=32 direct-tile-n=48 threads=2 min-chunk-cycles=1},canonicalize,cse))" | FileCheck %s --check-prefix=THREADS
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize{vector-width=16 tile-m=8 tile-n=32 direct-tile-n=48 winograd=false},canonicalize,cse))" | FileCheck %s --check-prefix=OFF
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize{vector-width=16 tile-m=8 tile-n=32 direct-tile-n=48 fma-lanes=16},canonicalize,cse))" | FileCheck %s --check-prefix=ONE
 
 // A 3x3 stride-1 convolution with 128 channels and filters on a 16x15 map
 // (8x8 = 64 output tiles of 2x2; the odd width's last tile column keeps
@@ -85,8 +86,10 @@ func.func @winograd(%x: tensor<1x128x16x15xf32>, %b: tensor<128xf32>) -> tensor<
 
 // -----
 
-// Too few filters for the transforms to pay (128 -> 16: F C / (C + F) is
-// 14, kWinogradMultiplyAddsPerMovedValue): the direct kernel.
+// Too few filters for the transforms to pay (128 -> 16: 9.9 multiply-adds
+// saved per moved value, fewer than the 20 that 32 multiply-adds per cycle
+// need, kWinogradCyclesPerMovedValue, and than the 10 of 16 per cycle):
+// the direct kernel.
 // CHECK-LABEL: func.func @few_filters
 // CHECK-NOT:   sieve_winograd_tiles
 // CHECK:       arith.constant dense<5.000000e-01> : vector<16xf32>
@@ -105,4 +108,52 @@ func.func @few_filters(%x: tensor<1x128x18x17xf32>, %b: tensor<16xf32>) -> tenso
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
        ins(%x, %w : tensor<1x128x18x17xf32>, tensor<16x128x3x3xf32>) outs(%acc : tensor<1x16x16x15xf32>) -> tensor<1x16x16x15xf32>
   return %r : tensor<1x16x16x15xf32>
+}
+
+// -----
+
+// 128 -> 32 on the same map saves 17.8 multiply-adds per moved value: the
+// direct kernel on a core of 32 multiply-adds per cycle, Winograd on one
+// of 16 (a Zen 4: fma-lanes=16).
+// CHECK-LABEL: func.func @one_fma_unit
+// CHECK-NOT:   sieve_winograd_tiles
+// CHECK:       vector.fma
+// ONE-LABEL:   func.func @one_fma_unit
+// ONE:         arith.constant dense_resource<sieve_winograd_tiles> : tensor<16x4x128x8xf32>
+#fbias_ch = affine_map<(d0, d1, d2, d3) -> (d1)>
+#fbias_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @one_fma_unit(%x: tensor<1x128x18x17xf32>, %b: tensor<32xf32>) -> tensor<1x32x16x15xf32> {
+  %w = arith.constant dense<0.5> : tensor<32x128x3x3xf32>
+  %e = tensor.empty() : tensor<1x32x16x15xf32>
+  %acc = linalg.generic {indexing_maps = [#fbias_ch, #fbias_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<32xf32>) outs(%e : tensor<1x32x16x15xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x32x16x15xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x128x18x17xf32>, tensor<32x128x3x3xf32>) outs(%acc : tensor<1x32x16x15xf32>) -> tensor<1x32x16x15xf32>
+  return %r : tensor<1x32x16x15xf32>
+}
+
+// -----
+
+// 64 -> 256 on 13x13 (SqueezeNet's last expand layer): its 49 tiles are
+// four vectors of columns (the masked register tile's other two vectors
+// are never computed), so the products take 16 * 256 * 64 * 64
+// multiply-adds, 23.8 saved per moved value: Winograd at 32 per cycle.
+// CHECK-LABEL: func.func @partial_tile
+// CHECK:       arith.constant dense_resource<sieve_winograd_tiles> : tensor<16x32x64x8xf32>
+#fbias_ch = affine_map<(d0, d1, d2, d3) -> (d1)>
+#fbias_id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @partial_tile(%x: tensor<1x64x15x15xf32>, %b: tensor<256xf32>) -> tensor<1x256x13x13xf32> {
+  %w = arith.constant dense<0.5> : tensor<256x64x3x3xf32>
+  %e = tensor.empty() : tensor<1x256x13x13xf32>
+  %acc = linalg.generic {indexing_maps = [#fbias_ch, #fbias_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<256xf32>) outs(%e : tensor<1x256x13x13xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x256x13x13xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x64x15x15xf32>, tensor<256x64x3x3xf32>) outs(%acc : tensor<1x256x13x13xf32>) -> tensor<1x256x13x13xf32>
+  return %r : tensor<1x256x13x13xf32>
 }

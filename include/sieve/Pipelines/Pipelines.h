@@ -71,6 +71,10 @@ struct CodegenTarget {
   int64_t l1Bytes = 32 << 10;
   /// Bytes of per-core L2 cache (the column blocks of convolutions).
   int64_t l2Bytes = 512 << 10;
+  /// f32 multiply-adds one core completes per cycle (vector width x vector
+  /// FMAs per cycle): the price of arithmetic against memory traffic
+  /// (Winograd's transforms, isWinogradConv).
+  int64_t fmaLanes = 32;
 };
 
 struct CPUPipelineOptions {

@@ -49,6 +49,14 @@ constexpr CacheSizes kCacheTable[] = {
     {"a64fx", 64 * KiB, 8 * MiB, 8 * MiB}, // L2 shared by 12 cores, no L3
 };
 
+/// CPUs whose cores complete one multiply-add of their widest vectors per
+/// cycle (every other CPU: two). Zen 4 runs a 512-bit FMA on its two
+/// 256-bit units; Intel's client cores with AVX-512 fuse ports 0 and 1 for
+/// it; Zen 1 splits 256-bit ones over two 128-bit units. Zen 5 and Intel's
+/// server cores (Skylake-SP and later) have two 512-bit units.
+constexpr const char *kOneFMAPerCycle =
+    "znver1,znver4,cannonlake,icelake-client,tigerlake,rocketlake";
+
 /// Published SVE vector lengths longer than NEON's 128 bits. Every other
 /// SVE CPU LLVM names (Neoverse N2/V2/V3, Cortex-A510/A710/X2 and later,
 /// Grace) has 128-bit SVE vectors: NEON's width, where fixed-length code
@@ -168,6 +176,7 @@ CodegenTarget TargetDescription::codegenTarget() const {
   t.cacheBytes = lastLevelCacheBytes;
   t.l1Bytes = l1Bytes;
   t.l2Bytes = l2Bytes;
+  t.fmaLanes = t.vectorWidth * vectorFMAsPerCycle;
   return t;
 }
 
@@ -184,18 +193,19 @@ std::string TargetDescription::str() const {
   else if (scalableVectors)
     sve = " (NEON code; SVE available: --sve-vector-bits for vectors of 256 "
           "bits or longer)";
-  return llvm::formatv(
-             "target: {0} (cpu {1})\n"
-             "vectors: {2}-bit, {3} registers{4}\n"
-             "caches ({5}): L1D {6}, L2 {7}, last level {8}\n"
-             "cores: {9}\n"
-             "code generation: {10} f32 lanes, matmul register tile "
-             "{11}x{12}, direct convolution tile {11}x{14}, cost "
-             "model cache {13}\n",
-             triple, cpu, vectorBits, vectorRegisters, sve, cacheSource,
-             size(l1Bytes), size(l2Bytes), size(lastLevelCacheBytes),
-             cores ? std::to_string(cores) : std::string("unknown"),
-             t.vectorWidth, t.tileM, t.tileN, size(t.cacheBytes), t.directTileN)
+  return llvm::formatv("target: {0} (cpu {1})\n"
+                       "vectors: {2}-bit, {3} registers{4}\n"
+                       "caches ({5}): L1D {6}, L2 {7}, last level {8}\n"
+                       "cores: {9}; vector FMAs per core and cycle: {15}\n"
+                       "code generation: {10} f32 lanes, matmul register tile "
+                       "{11}x{12}, direct convolution tile {11}x{14}, cost "
+                       "model cache {13}, {16} multiply-adds per cycle\n",
+                       triple, cpu, vectorBits, vectorRegisters, sve,
+                       cacheSource, size(l1Bytes), size(l2Bytes),
+                       size(lastLevelCacheBytes),
+                       cores ? std::to_string(cores) : std::string("unknown"),
+                       t.vectorWidth, t.tileM, t.tileN, size(t.cacheBytes),
+                       t.directTileN, vectorFMAsPerCycle, t.fmaLanes)
       .str();
 }
 
@@ -209,6 +219,10 @@ mlir::sieve::describeTargetMachine(const llvm::TargetMachine &machine,
   if (host && sveVectorBits < 0)
     sveVectorBits = hostSVEVectorBits();
   describeVectors(*machine.getMCSubtargetInfo(), triple, sveVectorBits, d);
+  llvm::SmallVector<llvm::StringRef> oneFMA;
+  llvm::StringRef(kOneFMAPerCycle).split(oneFMA, ',');
+  if (llvm::is_contained(oneFMA, d.cpu))
+    d.vectorFMAsPerCycle = 1;
   if (host && readHostCaches(d)) {
     d.cacheSource = "host";
   } else if (const CacheSizes *caches = lookupCaches(d.cpu)) {

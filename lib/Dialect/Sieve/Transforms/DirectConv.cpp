@@ -787,8 +787,9 @@ bool mlir::sieve::isDirectConv(linalg::Conv2DNchwFchwOp op, int64_t tileM,
 }
 
 bool mlir::sieve::isWinogradConv(linalg::Conv2DNchwFchwOp op, int64_t tileM,
-                                 int64_t tileN) {
-  if (!op.hasPureTensorSemantics() || tileM < 1 || tileN < 1)
+                                 int64_t vectorWidth, int64_t fmaLanes) {
+  if (!op.hasPureTensorSemantics() || tileM < 1 || vectorWidth < 1 ||
+      fmaLanes < 1)
     return false;
   auto types = staticImageTypes(op);
   if (!types)
@@ -804,14 +805,17 @@ bool mlir::sieve::isWinogradConv(linalg::Conv2DNchwFchwOp op, int64_t tileM,
   int64_t tiles = llvm::divideCeil(ot.getDimSize(2), 2) *
                   llvm::divideCeil(ot.getDimSize(3), 2);
   // The multiply-adds saved against the direct kernel (which computes
-  // each output row as wide as the input) by the 16 products (whose last
-  // register tile of columns is masked: a 14x14 map's 49 tiles take 96
-  // columns), against the 16 (C + F) transformed values per tile written
-  // and read back.
+  // each output row as wide as the input) by the 16 products (whose masked
+  // last register tile of columns computes whole vectors: a 14x14 map's 49
+  // tiles take 64 columns), in cycles at the core's multiply-add rate,
+  // against the 16 (C + F) transformed values per tile written and read
+  // back.
   int64_t direct = 9 * f * c * ot.getDimSize(2) * xt.getDimSize(3);
-  int64_t products = 16 * f * c * llvm::divideCeil(tiles, tileN) * tileN;
-  bool pays = direct - products >=
-              kWinogradMultiplyAddsPerMovedValue * 32 * (c + f) * tiles;
+  int64_t products =
+      16 * f * c * llvm::divideCeil(tiles, vectorWidth) * vectorWidth;
+  int64_t moved = 32 * (c + f) * tiles;
+  bool pays = static_cast<double>(direct - products) / fmaLanes >=
+              kWinogradCyclesPerMovedValue * moved;
   return wt.getDimSize(2) == 3 && wt.getDimSize(3) == 3 && f % tileM == 0 &&
          pays && ot.getDimSize(2) >= 2 && ot.getDimSize(3) >= 2 &&
          (start.bias || start.splat) &&
@@ -822,7 +826,8 @@ LogicalResult
 mlir::sieve::vectorizeWinogradConv(RewriterBase &rewriter,
                                    linalg::Conv2DNchwFchwOp op,
                                    const DirectConvOptions &options) {
-  if (!isWinogradConv(op, options.tileM, options.kernelTileN) ||
+  if (!isWinogradConv(op, options.tileM, options.vectorWidth,
+                      options.fmaLanes) ||
       options.kernelTileN < options.vectorWidth ||
       options.kernelTileN % options.vectorWidth != 0)
     return failure();

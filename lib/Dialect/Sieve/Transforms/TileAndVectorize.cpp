@@ -1448,9 +1448,9 @@ struct SieveTileAndVectorizePass
     SmallVector<linalg::Conv2DNchwFchwOp> convs;
     getOperation().walk(
         [&](linalg::Conv2DNchwFchwOp op) { convs.push_back(op); });
-    sieve::DirectConvOptions directOptions{vectorWidth,   tileM,   tileN,
-                                           directTileN,   l2Bytes, threads,
-                                           minChunkCycles};
+    sieve::DirectConvOptions directOptions{vectorWidth, tileM,         tileN,
+                                           directTileN, l2Bytes,       fmaLanes,
+                                           threads,     minChunkCycles};
     for (linalg::Conv2DNchwFchwOp op : convs)
       if (!winograd ||
           failed(sieve::vectorizeWinogradConv(rewriter, op, directOptions)))

@@ -37,6 +37,8 @@ struct DirectConvOptions {
   int64_t kernelTileN = 32;
   /// Per-core L2 bytes (blocks of columns whose input stays in it).
   int64_t l2Bytes = 512 << 10;
+  /// f32 multiply-adds a core completes per cycle (isWinogradConv).
+  int64_t fmaLanes = 32;
   /// Threads to split the filter tiles over, and the least estimated
   /// cycles of one chunk (planParallelChunks).
   int64_t threads = 1;
@@ -60,24 +62,29 @@ LogicalResult vectorizeDirectConv(RewriterBase &rewriter,
                                   linalg::Conv2DNchwFchwOp op,
                                   const DirectConvOptions &options);
 
-/// The multiply-adds that Winograd's F(2x2, 3x3) must save per value it
-/// moves through memory: per 2x2 output tile it writes and reads back 16
-/// (C + F) transformed values, and it pays when the direct kernel's
-/// multiply-adds less the 16 products' (their last register tile of
-/// columns padded) are at least this many per moved value. 64 -> 64
-/// channels on 56x56 and 256 -> 256 on 14x14 pass (faster in ResNet-18 and
-/// ResNet-50); DenseNet's 128 -> 32 on 56x56, SqueezeNet's 16 -> 64 on
-/// 55x55 and 64 -> 256 on 13x13 do not (measured slower or even;
-/// docs/performance.md, stop 34).
-constexpr int64_t kWinogradMultiplyAddsPerMovedValue = 20;
+/// The cycles Winograd's F(2x2, 3x3) spends per value it moves through
+/// memory: per 2x2 output tile it writes and reads back 16 (C + F)
+/// transformed values, and it pays when the multiply-adds it saves (the
+/// direct kernel's less the 16 products') take at least as many cycles at
+/// the core's multiply-add rate (DirectConvOptions::fmaLanes): 20
+/// multiply-adds per moved value on a core of two 512-bit FMA units, 10 on
+/// Zen 4's one. Measured: 64 -> 64 channels on 56x56 and 256 -> 256 on
+/// 14x14 gain on both; DenseNet's 128 -> 32 on 56x56 lost at two threads
+/// on the two-unit Xeon and gains on Zen 4, as do SqueezeNet's 32 -> 128
+/// on 27x27 and 48 -> 192 and 64 -> 256 on 13x13 (docs/performance.md,
+/// stops 34 and 35).
+constexpr double kWinogradCyclesPerMovedValue = 0.625;
 
 /// Whether vectorizeWinogradConv computes `op`: a static f32
 /// linalg.conv_2d_nchw_fchw of one image, 3x3, stride and dilation 1, a
 /// constant weight whose filters are whole register tiles (tileM), an
 /// output of at least 2x2, an accumulator that is a per-filter bias
-/// broadcast or a fill, and enough multiply-adds saved with the products'
-/// register tiles `tileN` columns wide (kWinogradMultiplyAddsPerMovedValue).
-bool isWinogradConv(linalg::Conv2DNchwFchwOp op, int64_t tileM, int64_t tileN);
+/// broadcast or a fill, and enough multiply-adds saved for the memory its
+/// transforms move at `fmaLanes` multiply-adds per cycle
+/// (kWinogradCyclesPerMovedValue; the products' columns counted in whole
+/// vectors of `vectorWidth`, as their masked last tile computes them).
+bool isWinogradConv(linalg::Conv2DNchwFchwOp op, int64_t tileM,
+                    int64_t vectorWidth, int64_t fmaLanes);
 
 /// Replaces `op` (isWinogradConv) with Winograd's F(2x2, 3x3): the input's
 /// 4x4 windows at stride 2 transformed (B^T d B) into [16, C, T] (T the 2x2

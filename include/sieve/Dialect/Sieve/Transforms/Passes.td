@@ -321,7 +321,8 @@ def SieveTileAndVectorize
       phases (at stride 1 its one phase), in chunks of channels.
     * Of those, a 3x3 stride-1 convolution where it pays (`winograd`,
       `isWinogradConv`: enough channels and filters for the saved
-      multiply-adds to outweigh the transforms' memory traffic) runs as
+      multiply-adds, at `fma-lanes` per cycle, to outweigh the transforms'
+      memory traffic) runs as
       Winograd's F(2x2, 3x3): the input's 4x4 windows transformed into
       `[16, C, T]` (T the 2x2 output tiles, the padding applied as it is
       read), the filters transformed at compile time, 16 products on the
@@ -396,6 +397,9 @@ def SieveTileAndVectorize
     Option<"winograd", "winograd", "bool", /*default=*/"true",
            "Compute 3x3 stride-1 convolutions that the direct kernel would "
            "take with Winograd's F(2x2, 3x3) (vectorizeWinogradConv)">,
+    Option<"fmaLanes", "fma-lanes", "int64_t", /*default=*/"32",
+           "f32 multiply-adds a core completes per cycle: what Winograd's "
+           "saved multiply-adds are worth against its memory traffic">,
     Option<"tileK", "tile-k", "int64_t", /*default=*/"1",
            "Reduction step of the matmul register tile">,
     Option<"packPanels", "pack-panels", "bool", /*default=*/"true",
