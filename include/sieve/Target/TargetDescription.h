@@ -50,10 +50,10 @@ struct TargetDescription {
   std::string cacheSource = "default";
   /// Cores (physical) when known, else 0.
   int64_t cores = 0;
-  /// Multiply-adds of `vectorBits` vectors one core issues per cycle: the
-  /// CPU's published FMA units (kFMATable: one for 512-bit vectors on Zen 4,
-  /// which splits them over its two 256-bit units, and on Intel's client
-  /// cores with AVX-512), else two, what most cores have.
+  /// Multiply-adds of `vectorBits` vectors one core completes per cycle:
+  /// the CPU's published FMA units (kOneFMAPerCycle: one for 512-bit
+  /// vectors on Zen 4, which splits them over its two 256-bit units, and on
+  /// Intel's client cores with AVX-512), else two, what most cores have.
   int64_t vectorFMAsPerCycle = 2;
 
   /// The parameters sieve-cpu-pipeline takes, computed from the facts:

@@ -49,13 +49,20 @@ constexpr CacheSizes kCacheTable[] = {
     {"a64fx", 64 * KiB, 8 * MiB, 8 * MiB}, // L2 shared by 12 cores, no L3
 };
 
-/// CPUs whose cores complete one multiply-add of their widest vectors per
-/// cycle (every other CPU: two). Zen 4 runs a 512-bit FMA on its two
-/// 256-bit units; Intel's client cores with AVX-512 fuse ports 0 and 1 for
-/// it; Zen 1 splits 256-bit ones over two 128-bit units. Zen 5 and Intel's
-/// server cores (Skylake-SP and later) have two 512-bit units.
-constexpr const char *kOneFMAPerCycle =
-    "znver1,znver4,cannonlake,icelake-client,tigerlake,rocketlake";
+/// CPUs whose cores complete one multiply-add of `bits`-wide vectors per
+/// cycle, their widest (every other CPU and width: two). Zen 4 runs a
+/// 512-bit FMA on its two 256-bit units; Intel's client cores with AVX-512
+/// fuse ports 0 and 1 for it; Zen 1 splits 256-bit ones over two 128-bit
+/// units. Zen 5 and Intel's server cores (Skylake-SP and later) have two
+/// 512-bit units.
+struct HalfRateFMA {
+  const char *cpus; // Comma-separated LLVM CPU names.
+  int64_t bits;
+};
+constexpr HalfRateFMA kOneFMAPerCycle[] = {
+    {"znver4,cannonlake,icelake-client,tigerlake,rocketlake", 512},
+    {"znver1", 256},
+};
 
 /// Published SVE vector lengths longer than NEON's 128 bits. Every other
 /// SVE CPU LLVM names (Neoverse N2/V2/V3, Cortex-A510/A710/X2 and later,
@@ -219,10 +226,12 @@ mlir::sieve::describeTargetMachine(const llvm::TargetMachine &machine,
   if (host && sveVectorBits < 0)
     sveVectorBits = hostSVEVectorBits();
   describeVectors(*machine.getMCSubtargetInfo(), triple, sveVectorBits, d);
-  llvm::SmallVector<llvm::StringRef> oneFMA;
-  llvm::StringRef(kOneFMAPerCycle).split(oneFMA, ',');
-  if (llvm::is_contained(oneFMA, d.cpu))
-    d.vectorFMAsPerCycle = 1;
+  for (const HalfRateFMA &entry : kOneFMAPerCycle) {
+    llvm::SmallVector<llvm::StringRef> names;
+    llvm::StringRef(entry.cpus).split(names, ',');
+    if (d.vectorBits == entry.bits && llvm::is_contained(names, d.cpu))
+      d.vectorFMAsPerCycle = 1;
+  }
   if (host && readHostCaches(d)) {
     d.cacheSource = "host";
   } else if (const CacheSizes *caches = lookupCaches(d.cpu)) {
