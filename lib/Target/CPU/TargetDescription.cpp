@@ -74,13 +74,17 @@ struct SVELength {
 };
 constexpr SVELength kSVELengths[] = {{"neoverse-v1", 256}, {"a64fx", 512}};
 
+/// Whether the comma-separated LLVM CPU names `cpus` include `cpu`.
+bool listsCPU(const char *cpus, llvm::StringRef cpu) {
+  llvm::SmallVector<llvm::StringRef> names;
+  llvm::StringRef(cpus).split(names, ',');
+  return llvm::is_contained(names, cpu);
+}
+
 const CacheSizes *lookupCaches(llvm::StringRef cpu) {
-  for (const CacheSizes &entry : kCacheTable) {
-    llvm::SmallVector<llvm::StringRef> names;
-    llvm::StringRef(entry.cpus).split(names, ',');
-    if (llvm::is_contained(names, cpu))
+  for (const CacheSizes &entry : kCacheTable)
+    if (listsCPU(entry.cpus, cpu))
       return &entry;
-  }
   return nullptr;
 }
 
@@ -226,12 +230,9 @@ mlir::sieve::describeTargetMachine(const llvm::TargetMachine &machine,
   if (host && sveVectorBits < 0)
     sveVectorBits = hostSVEVectorBits();
   describeVectors(*machine.getMCSubtargetInfo(), triple, sveVectorBits, d);
-  for (const HalfRateFMA &entry : kOneFMAPerCycle) {
-    llvm::SmallVector<llvm::StringRef> names;
-    llvm::StringRef(entry.cpus).split(names, ',');
-    if (d.vectorBits == entry.bits && llvm::is_contained(names, d.cpu))
+  for (const HalfRateFMA &entry : kOneFMAPerCycle)
+    if (d.vectorBits == entry.bits && listsCPU(entry.cpus, d.cpu))
       d.vectorFMAsPerCycle = 1;
-  }
   if (host && readHostCaches(d)) {
     d.cacheSource = "host";
   } else if (const CacheSizes *caches = lookupCaches(d.cpu)) {
