@@ -5,9 +5,10 @@
  * library returns big blocks to the system on free, so each call faulted
  * them in again (a third of a small convolution's time in the kernel).
  * Buffers of at least 64 KiB are kept when freed, page-aligned, and serve
- * later requests up to a quarter smaller; the idle buffers never exceed
- * four times the most ever in use at once. Smaller ones come from malloc,
- * which keeps them.
+ * later requests of more than half their size, the most recently freed
+ * first (it is the most likely to be in cache still); the idle buffers
+ * never exceed four times the most ever in use at once. Smaller ones come
+ * from malloc, which keeps them.
  *
  * One implementation, two users: sieve-run's JIT (Target/BufferPool.h
  * wraps it) and every shared library sievec links (the file is compiled

@@ -54,11 +54,11 @@ TEST_F(BufferPoolTest, SmallBuffersComeFromMalloc) {
   EXPECT_EQ(bufferPoolStats().idleBytes, 0u);
 }
 
-TEST_F(BufferPoolTest, ServesSlightlySmallerRequestsOnly) {
+TEST_F(BufferPoolTest, ServesRequestsOfMoreThanHalfItsSize) {
   void *a = poolAllocate(kMiB, 64);
   poolFree(a);
-  // Within a quarter of the kept size: the same buffer.
-  void *b = poolAllocate(kMiB - 100 * 1024, 64);
+  // Just over half the kept size: the same buffer.
+  void *b = poolAllocate(kMiB / 2 + 4096, 64);
   EXPECT_EQ(a, b);
   poolFree(b);
   // Half the size: a new one (the kept buffer stays idle).
@@ -68,24 +68,51 @@ TEST_F(BufferPoolTest, ServesSlightlySmallerRequestsOnly) {
   poolFree(c);
 }
 
+// The most recently freed buffer that fits, not the smallest: the layer
+// that freed it has just read it, so it is the one most likely in cache.
+TEST_F(BufferPoolTest, ServesTheMostRecentlyFreedFirst) {
+  void *a = poolAllocate(kMiB, 64);
+  void *b = poolAllocate(kMiB + 256 * 1024, 64);
+  void *c = poolAllocate(kMiB, 64);
+  poolFree(a);
+  poolFree(b);
+  poolFree(c);
+  // Idle, oldest first: a, b, c.
+  EXPECT_EQ(poolAllocate(kMiB, 64), c);
+  EXPECT_EQ(poolAllocate(kMiB, 64), b);
+  EXPECT_EQ(poolAllocate(kMiB, 64), a);
+  // The order survives taking one from the middle: free a, b, c again,
+  // take b (the only one that fits a larger request), then c and a.
+  poolFree(a);
+  poolFree(b);
+  poolFree(c);
+  EXPECT_EQ(poolAllocate(kMiB + 100 * 1024, 64), b);
+  EXPECT_EQ(poolAllocate(kMiB, 64), c);
+  EXPECT_EQ(poolAllocate(kMiB, 64), a);
+  poolFree(a);
+  poolFree(b);
+  poolFree(c);
+}
+
 TEST_F(BufferPoolTest, KeepsAtMostFourPeakWorkingSets) {
-  // One buffer in use at a time (peak 1 MiB), each a little under 0.8 of
-  // the one before (so that no kept buffer serves it): they are kept while
-  // the idle bytes stay within 4 MiB, the rest go back to the system.
-  size_t expected = 0, size = kMiB;
+  // One buffer in use at a time, each a tenth larger than the one before
+  // (so that no kept buffer serves it, and it is the peak): they are kept
+  // while the idle bytes stay within four times it, the rest go back to
+  // the system.
+  size_t expected = 0, size = 256 * 1024;
   bool dropped = false;
-  for (int i = 0; i < 12; ++i, size = size * 78 / 100 / 4096 * 4096) {
+  for (int i = 0; i < 30; ++i, size = (size * 11 / 10 + 4095) / 4096 * 4096) {
     void *p = poolAllocate(size, 64);
     poolFree(p);
-    if (expected + size <= 4 * kMiB)
+    if (expected + size <= 4 * size)
       expected += size;
     else
       dropped = true;
     EXPECT_EQ(bufferPoolStats().idleBytes, expected) << "buffer " << i;
+    EXPECT_EQ(bufferPoolStats().peakLiveBytes, size) << "buffer " << i;
   }
-  EXPECT_EQ(bufferPoolStats().peakLiveBytes, kMiB);
   EXPECT_TRUE(dropped);
-  EXPECT_GT(expected, 3 * kMiB);
+  EXPECT_GT(expected, 3 * size);
 }
 
 TEST_F(BufferPoolTest, PooledBuffersArePageAligned) {
