@@ -193,6 +193,9 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     // dimension: vertical adds, then one horizontal reduction per row.
     pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass(
         vector::VectorMultiReductionLowering::InnerReduction));
+    // A row of dynamic length leaves masked reductions, which LLVM would
+    // compute lane after lane.
+    pm.addNestedPass<func::FuncOp>(createSieveUnmaskReductions());
   }
   // exp, tanh, erf, ... as arithmetic on the vectors above, not one C
   // library call per lane; powf with a constant exponent as products.

@@ -336,6 +336,52 @@ func.func @dynamic_elementwise(%x: tensor<?x64xf32>, %e: tensor<?x64xf32>) -> te
 
 // -----
 
+// Elementwise with a dynamic innermost dimension (attention's keys): one
+// row at a time, in chunks of two vectors, each masked by what is left of
+// the row.
+// CHECK-LABEL: func.func @dynamic_row_elementwise
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %{{.*}} step %c1
+// CHECK:         scf.for %[[J:.*]] = %c0{{.*}} to %[[N:.*]] step %c32
+// CHECK:           affine.min {{.*}}(%[[J]])[%[[N]]]
+// CHECK:           %[[MASK:.*]] = vector.create_mask %{{.*}}, %{{.*}} : vector<1x32xi1>
+// CHECK:           vector.mask %[[MASK]] { vector.transfer_read {{.*}} : tensor<1x?xf32>, vector<1x32xf32> }
+// CHECK:           math.exp {{.*}} : vector<1x32xf32>
+// CHECK:           vector.mask %[[MASK]] { vector.transfer_write
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @dynamic_row_elementwise(%x: tensor<4x?xf32>, %e: tensor<4x?xf32>) -> tensor<4x?xf32> {
+  %r = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x?xf32>) outs(%e : tensor<4x?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = math.exp %in : f32
+    linalg.yield %m : f32
+  } -> tensor<4x?xf32>
+  return %r : tensor<4x?xf32>
+}
+
+// -----
+
+// A row reduction of dynamic length (softmax's sum over the keys): chunks
+// of four vectors, masked; the reduction is masked too.
+// CHECK-LABEL: func.func @dynamic_row_sum
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %c4 step %c1
+// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %{{.*}} step %c64
+// CHECK:           %[[MASK:.*]] = vector.create_mask %{{.*}}, %{{.*}} : vector<1x64xi1>
+// CHECK:           vector.mask %[[MASK]] { vector.transfer_read {{.*}} : tensor<1x?xf32>, vector<1x64xf32> }
+// CHECK:           vector.mask %[[MASK]] { vector.multi_reduction <add>, {{.*}} [1] : vector<1x64xf32> to vector<1xf32> }
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#row2 = affine_map<(d0, d1) -> (d0)>
+func.func @dynamic_row_sum(%x: tensor<4x?xf32>, %acc: tensor<4xf32>) -> tensor<4xf32> {
+  %r = linalg.generic {indexing_maps = [#id2, #row2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x?xf32>) outs(%acc : tensor<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// -----
+
 // A few rows (small-batch inference) stream the weight 16 rows at a time in
 // order, over the whole output row, with 4x32 register tiles.
 // CHECK-LABEL: func.func @few_rows

@@ -702,6 +702,25 @@ def SieveHoistVectorTransfers
   let dependentDialects = ["::mlir::vector::VectorDialect"];
 }
 
+def SieveUnmaskReductions
+    : Pass<"sieve-unmask-reductions", "::mlir::func::FuncOp"> {
+  let summary = "Masked vector reductions as unmasked ones over selected lanes";
+  let description = [{
+    Rewrites `vector.mask %m { vector.reduction <kind>, %v [, %acc] }` (a
+    row of dynamic length reduced in masked chunks: softmax or LayerNorm
+    over attention's keys) into `vector.reduction <kind>, %s [, %acc]` with
+    `%s = arith.select %m, %v, identity`, the identity of the kind
+    (-0.0 for a float sum, 1 for a product, -inf/+inf for maximum/minimum,
+    the integer ones likewise) in the lanes the mask leaves out. LLVM
+    lowers a masked reduction to a vector-predicated one, computed on x86
+    and AArch64 as a chain of scalar operations in lane order; the unmasked
+    one becomes a tree (`reassociateFPReductions`). Kinds without an
+    identity and masks with a pass-through value stay masked.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Sparsity analyses
 //===----------------------------------------------------------------------===//
