@@ -16,6 +16,9 @@
 
 #include "onnx/onnx_pb.h"
 
+#include <cstring>
+#include <vector>
+
 using namespace mlir;
 using namespace mlir::sieve::onnx_import;
 
@@ -464,6 +467,36 @@ LogicalResult importTranspose(NodeContext &ctx) {
   for (int64_t p : perm)
     shape.push_back(in.type.getDimSize(p));
   auto resultType = RankedTensorType::get(shape, in.type.getElementType());
+  // A constant of whole-byte elements is transposed on the host whatever
+  // its size (a weight transposed for a MatMul, as exporters write a
+  // Linear whose weight is tied to an embedding: GPT-2's and OPT's output
+  // projections), moved as bytes: a linalg.transpose would copy it on
+  // every call. The result is as large as the input, so this at most
+  // doubles a constant that other nodes also read (onnxruntime's constant
+  // folding does the same).
+  if (in.constant && in.type.hasStaticShape())
+    if (std::optional<ArrayRef<char>> bytes = constantBytes(in.constant)) {
+      size_t width = in.type.getElementTypeBitWidth() / 8;
+      SmallVector<int64_t> inStrides(rank, 1);
+      for (int64_t i = rank - 2; i >= 0; --i)
+        inStrides[i] = inStrides[i + 1] * in.type.getDimSize(i + 1);
+      std::vector<char> out(bytes->size());
+      SmallVector<int64_t> index(rank, 0);
+      size_t count = width ? bytes->size() / width : 0;
+      for (size_t flat = 0; flat < count; ++flat) {
+        int64_t src = 0;
+        for (int64_t d = 0; d < rank; ++d)
+          src += index[d] * inStrides[perm[d]];
+        std::memcpy(&out[flat * width], bytes->data() + src * width, width);
+        for (int64_t d = rank - 1; d >= 0; --d) {
+          if (++index[d] < shape[d])
+            break;
+          index[d] = 0;
+        }
+      }
+      ctx.setConstantOutput(0, makeElementsFromBytes(resultType, out), in.kind);
+      return success();
+    }
   if (foldable(in)) {
     SmallVector<double> values = elementsAsDoubles(in.constant);
     SmallVector<double> out(values.size());

@@ -89,6 +89,21 @@ MODELS = {
          helper.make_node("ReduceMean", ["g", "axes"], ["y"], name="mean", keepdims=0)],
         [tensor("x", [1, 2, 8, 8])], [tensor("y", [1, 2])],
         [const("axes", np.array([2, 3], np.int64))], opset=18),
+    # A weight tied to an embedding (GPT-2's and OPT's output projection):
+    # Gather reads the [vocab, d] table, MatMul its Transpose. The table is
+    # above the importer's size limit for folding shape computations
+    # (a dense_resource); the Transpose still folds, as bytes. A 3-D int64
+    # constant transposed with perm [2, 0, 1] checks the index order.
+    "tied_transpose": lambda: graph_model(
+        [helper.make_node("Gather", ["table", "ids"], ["emb"], name="embed", axis=0),
+         helper.make_node("Transpose", ["table"], ["table_t"], name="transpose", perm=[1, 0]),
+         helper.make_node("MatMul", ["emb", "table_t"], ["y"], name="lm_head"),
+         helper.make_node("Transpose", ["k"], ["kt"], name="transpose3d", perm=[2, 0, 1]),
+         helper.make_node("Cast", ["kt"], ["z"], name="cast", to=TensorProto.FLOAT)],
+        [helper.make_tensor_value_info("ids", TensorProto.INT64, [2, 3])],
+        [tensor("y", [2, 3, 1000]), tensor("z", [4, 2, 3])],
+        [const("table", (rng.standard_normal((1000, 80)) * 0.1).astype(np.float32)),
+         const("k", np.arange(24, dtype=np.int64).reshape(2, 3, 4))]),
     # Shape family: a PyTorch-style dynamic flatten folds at import.
     "shape": lambda: graph_model(
         [helper.make_node("Shape", ["x"], ["s"], name="shape"),
