@@ -130,3 +130,51 @@ func.func @relu_small(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
   } -> tensor<4x64xf32>
   return %r : tensor<4x64xf32>
 }
+
+// -----
+
+// Dynamic rows (a symbolic batch x sequence): the whole 64-row blocks are
+// shared among the threads (an scf.forall, each block's rows inserted in
+// parallel) when one block is worth a chunk and would not be split itself;
+// the pieces after the blocks stay on the calling thread.
+// CHECK-LABEL: func.func @dynamic_rows_blocks
+// CHECK:       scf.forall (%[[I:.*]]) = (0) to (%{{.*}}) step (64) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x256xf32>)
+// CHECK:         tensor.extract_slice %[[OUT]][%[[I]], 0] [64, 256] [1, 1] : tensor<?x256xf32> to tensor<64x256xf32>
+// CHECK:         vector.contract
+// CHECK:         scf.forall.in_parallel
+// CHECK-NEXT:      tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[I]], 0] [64, 256] [1, 1]
+// CHECK-NOT:   scf.forall
+// CHECK:       return
+// ONE-LABEL:   func.func @dynamic_rows_blocks
+// ONE-NOT:     scf.forall
+// ONE:         return
+func.func @dynamic_rows_blocks(%a: tensor<?x64xf32>, %b: tensor<64x256xf32>, %c: tensor<?x256xf32>) -> tensor<?x256xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<?x64xf32>, tensor<64x256xf32>) outs(%c : tensor<?x256xf32>) -> tensor<?x256xf32>
+  return %r : tensor<?x256xf32>
+}
+
+// -----
+
+// A block too small to be worth a thread (64 x 64 x 64) keeps the serial
+// loop over blocks.
+// CHECK-LABEL: func.func @dynamic_rows_small
+// CHECK-NOT:   scf.forall
+// CHECK:       return
+func.func @dynamic_rows_small(%a: tensor<?x64xf32>, %b: tensor<64x64xf32>, %c: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<?x64xf32>, tensor<64x64xf32>) outs(%c : tensor<?x64xf32>) -> tensor<?x64xf32>
+  return %r : tensor<?x64xf32>
+}
+
+// -----
+
+// A block large enough to be split itself (64 rows over a 1024 x 1024
+// weight) keeps the serial loop over blocks, each block's columns split
+// among the threads.
+// CHECK-LABEL: func.func @dynamic_rows_large
+// CHECK:       scf.for
+// CHECK:         scf.forall
+// CHECK-SAME:      -> (tensor<64x1024xf32>)
+func.func @dynamic_rows_large(%a: tensor<?x1024xf32>, %b: tensor<1024x1024xf32>, %c: tensor<?x1024xf32>) -> tensor<?x1024xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<?x1024xf32>, tensor<1024x1024xf32>) outs(%c : tensor<?x1024xf32>) -> tensor<?x1024xf32>
+  return %r : tensor<?x1024xf32>
+}

@@ -459,10 +459,14 @@ static_assert((kRowBlockTiles & (kRowBlockTiles - 1)) == 0,
 /// halving whole tiles (4, 2, 1 tiles: at most one of each), then the
 /// remainder under one tile by its row count (scf.index_switch): one row
 /// (decoding a token) a one-row matmul, r rows one r-row matmul. Every
-/// piece then gets the static schedule, with no masks. Returns the static
-/// matmuls, or nothing when `matmul` stays.
-SmallVector<linalg::MatmulOp>
-splitRows(IRRewriter &rewriter, linalg::MatmulOp matmul, int64_t tileM) {
+/// piece then gets the static schedule, with no masks. With
+/// `parallelBlocks`, the loop over whole blocks is an scf.forall (the
+/// blocks shared among the threads; sieve-guard-parallel-regions runs a
+/// single block without them). Returns the static matmuls, or nothing
+/// when `matmul` stays.
+SmallVector<linalg::MatmulOp> splitRows(IRRewriter &rewriter,
+                                        linalg::MatmulOp matmul, int64_t tileM,
+                                        bool parallelBlocks = false) {
   auto op = cast<linalg::LinalgOp>(matmul.getOperation());
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (!op.hasPureTensorSemantics() ||
@@ -512,13 +516,39 @@ splitRows(IRRewriter &rewriter, linalg::MatmulOp matmul, int64_t tileM) {
   int64_t block = tileM * kRowBlockTiles;
   Value blockRest = arith::RemUIOp::create(rewriter, loc, rows, index(block));
   Value blocks = arith::SubIOp::create(rewriter, loc, rows, blockRest);
-  auto loop = scf::ForOp::create(
-      rewriter, loc, index(0), blocks, index(block), ValueRange{acc},
-      [&](OpBuilder &b, Location loc, Value i, ValueRange iterArgs) {
-        scf::YieldOp::create(
-            b, loc, matmulRows(b, loc, matmul, iterArgs[0], i, block, pieces));
-      });
-  acc = loop.getResult(0);
+  if (parallelBlocks) {
+    auto loop = scf::ForallOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{blocks},
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(block)}, ValueRange{acc},
+        std::nullopt);
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(loop.getBody());
+      auto insert =
+          matmulRows(rewriter, loc, matmul, loop.getRegionIterArgs()[0],
+                     loop.getInductionVar(0), block, pieces)
+              .getDefiningOp<tensor::InsertSliceOp>();
+      // Each block's rows go into the shared output when every thread is
+      // done.
+      rewriter.setInsertionPointToStart(loop.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(
+          rewriter, loc, insert.getSource(), insert.getDest(),
+          insert.getMixedOffsets(), insert.getMixedSizes(),
+          insert.getMixedStrides());
+      rewriter.eraseOp(insert);
+    }
+    acc = loop.getResult(0);
+  } else {
+    auto loop = scf::ForOp::create(
+        rewriter, loc, index(0), blocks, index(block), ValueRange{acc},
+        [&](OpBuilder &b, Location loc, Value i, ValueRange iterArgs) {
+          scf::YieldOp::create(
+              b, loc,
+              matmulRows(b, loc, matmul, iterArgs[0], i, block, pieces));
+        });
+    acc = loop.getResult(0);
+  }
   // The whole tiles after the blocks (fewer than kRowBlockTiles): their
   // count's binary digits, largest first, each one static piece.
   Value tiles = arith::DivUIOp::create(rewriter, loc, blockRest, index(tileM));
@@ -799,10 +829,34 @@ struct SieveTileAndVectorizePass
     return succeeded(chunk) ? *chunk : op;
   }
 
+  /// With threads: whether the whole row blocks of `matmul` with dynamic
+  /// rows (splitRows: kRowBlockTiles register tiles each) run in parallel,
+  /// the blocks shared among the threads: when one block is worth a
+  /// parallel chunk but would not be split itself (a block that is, say
+  /// 64 rows over a large weight, has its columns split instead, which
+  /// keeps the threads busy from the first block on).
+  bool blocksInParallel(linalg::MatmulOp matmul) const {
+    auto op = cast<linalg::LinalgOp>(matmul.getOperation());
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (threads <= 1 || ranges.size() != 3 ||
+        !ShapedType::isDynamic(ranges[0]) || ShapedType::isDynamic(ranges[1]) ||
+        ShapedType::isDynamic(ranges[2]) ||
+        op->getParentOfType<scf::ForallOp>())
+      return false;
+    ranges[0] = tileM * kRowBlockTiles;
+    return estimatedCycles(op, ranges) >= minChunkCycles &&
+           parallelChunks(op, ranges).empty();
+  }
+
   /// The chunk sizes of `op`'s loops (0: not split) for `threads`
   /// threads, or an empty vector when it stays whole (planParallel).
   SmallVector<int64_t> parallelChunks(linalg::LinalgOp op) const {
-    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    return parallelChunks(op, op.getStaticLoopRanges());
+  }
+
+  /// As parallelChunks, over the loop `ranges` given (static).
+  SmallVector<int64_t> parallelChunks(linalg::LinalgOp op,
+                                      ArrayRef<int64_t> ranges) const {
     SmallVector<int64_t> steps(ranges.size(), 0), order;
     if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op)) {
       // [batch,] m, n, k: the batch first, then the columns when the
@@ -1506,7 +1560,7 @@ struct SieveTileAndVectorizePass
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
     for (linalg::MatmulOp op : matmuls)
-      (void)splitRows(rewriter, op, tileM);
+      (void)splitRows(rewriter, op, tileM, blocksInParallel(op));
 
     // Inputs whose rows share L1 sets copied into spread rows; elementwise
     // epilogues into the static matmuls' column blocks.
