@@ -67,3 +67,39 @@ func.func @shared_scalar_broadcast(%x: tensor<?x?x64xf32>, %y: tensor<?x?x64xf32
   %q = linalg.powf ins(%y, %b : tensor<?x?x64xf32>, tensor<?x?x64xf32>) outs(%e : tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
   return %p, %q : tensor<?x?x64xf32>, tensor<?x?x64xf32>
 }
+
+// -----
+
+// A zero bias (the broadcast of a splat constant, as the TorchScript
+// exporter writes a convolution whose bias is all zeros) initializes the
+// convolution's accumulator as a linalg.fill, which its kernel fuses, not
+// as a generic that writes the whole output first.
+// CHECK-LABEL: func.func @splat_bias
+// CHECK:       %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:       %[[FILL:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.*}} : tensor<1x8x6x6xf32>)
+// CHECK:       linalg.conv_2d_nchw_fchw {{.*}} outs(%[[FILL]] : tensor<1x8x6x6xf32>)
+func.func @splat_bias(%x: tensor<1x4x8x8xf32>, %w: tensor<8x4x3x3xf32>) -> tensor<1x8x6x6xf32> {
+  %b = arith.constant dense<0.0> : tensor<8xf32>
+  %e = tensor.empty() : tensor<1x8x6x6xf32>
+  %bb = linalg.broadcast ins(%b : tensor<8xf32>) outs(%e : tensor<1x8x6x6xf32>) dimensions = [0, 2, 3]
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x4x8x8xf32>, tensor<8x4x3x3xf32>) outs(%bb : tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+  return %c : tensor<1x8x6x6xf32>
+}
+
+// -----
+
+// The same splat broadcast read by an elementwise op is fused into it as a
+// scalar (no fill, no generic of its own).
+// CHECK-LABEL: func.func @splat_addend
+// CHECK-NOT:   linalg.fill
+// CHECK:       linalg.generic
+// CHECK:         arith.addf %{{.*}}, %cst
+// CHECK-NOT:   linalg.generic
+func.func @splat_addend(%x: tensor<8x6xf32>) -> tensor<8x6xf32> {
+  %b = arith.constant dense<0.5> : tensor<8xf32>
+  %e = tensor.empty() : tensor<8x6xf32>
+  %bb = linalg.broadcast ins(%b : tensor<8xf32>) outs(%e : tensor<8x6xf32>) dimensions = [1]
+  %s = linalg.add ins(%x, %bb : tensor<8x6xf32>, tensor<8x6xf32>) outs(%e : tensor<8x6xf32>) -> tensor<8x6xf32>
+  return %s : tensor<8x6xf32>
+}
