@@ -233,6 +233,13 @@ mlir::sieve::describeTargetMachine(const llvm::TargetMachine &machine,
   for (const HalfRateFMA &entry : kOneFMAPerCycle)
     if (d.vectorBits == entry.bits && listsCPU(entry.cpus, d.cpu))
       d.vectorFMAsPerCycle = 1;
+  // AMX exists only on Intel's server cores (Sapphire Rapids and later),
+  // which have two 512-bit FMA units: a virtual machine whose hypervisor
+  // reports such a Xeon as a client model (family 6 model 167, which LLVM
+  // names rocketlake) keeps the server's rate with the host's features.
+  if (triple.isX86() &&
+      machine.getMCSubtargetInfo()->checkFeatures("+amx-tile"))
+    d.vectorFMAsPerCycle = 2;
   if (host && readHostCaches(d)) {
     d.cacheSource = "host";
   } else if (const CacheSizes *caches = lookupCaches(d.cpu)) {
