@@ -442,6 +442,34 @@ LogicalResult importUnsqueeze(NodeContext &ctx) {
   return defineReshaped(ctx, shape);
 }
 
+/// Calls `move(to, from)` for every element of the transpose by `perm` of
+/// a row-major tensor of `shape`: its flat index in the result and the
+/// flat index of its source.
+void forEachTransposed(ArrayRef<int64_t> shape, ArrayRef<int64_t> perm,
+                       function_ref<void(size_t, int64_t)> move) {
+  int64_t rank = shape.size();
+  SmallVector<int64_t> strides(rank, 1), outShape;
+  for (int64_t i = rank - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  for (int64_t p : perm)
+    outShape.push_back(shape[p]);
+  int64_t count = 1;
+  for (int64_t d : shape)
+    count *= d;
+  SmallVector<int64_t> index(rank, 0);
+  for (int64_t to = 0; to < count; ++to) {
+    int64_t from = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      from += index[d] * strides[perm[d]];
+    move(to, from);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < outShape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+
 LogicalResult importTranspose(NodeContext &ctx) {
   if (failed(ctx.checkAttributes({"perm"})))
     return failure();
@@ -477,44 +505,19 @@ LogicalResult importTranspose(NodeContext &ctx) {
   if (in.constant && in.type.hasStaticShape())
     if (std::optional<ArrayRef<char>> bytes = constantBytes(in.constant)) {
       size_t width = in.type.getElementTypeBitWidth() / 8;
-      SmallVector<int64_t> inStrides(rank, 1);
-      for (int64_t i = rank - 2; i >= 0; --i)
-        inStrides[i] = inStrides[i + 1] * in.type.getDimSize(i + 1);
       std::vector<char> out(bytes->size());
-      SmallVector<int64_t> index(rank, 0);
-      size_t count = width ? bytes->size() / width : 0;
-      for (size_t flat = 0; flat < count; ++flat) {
-        int64_t src = 0;
-        for (int64_t d = 0; d < rank; ++d)
-          src += index[d] * inStrides[perm[d]];
-        std::memcpy(&out[flat * width], bytes->data() + src * width, width);
-        for (int64_t d = rank - 1; d >= 0; --d) {
-          if (++index[d] < shape[d])
-            break;
-          index[d] = 0;
-        }
-      }
+      forEachTransposed(in.type.getShape(), perm, [&](size_t to, int64_t from) {
+        std::memcpy(&out[to * width], bytes->data() + from * width, width);
+      });
       ctx.setConstantOutput(0, makeElementsFromBytes(resultType, out), in.kind);
       return success();
     }
+  // Other small constants (booleans) through doubles.
   if (foldable(in)) {
     SmallVector<double> values = elementsAsDoubles(in.constant);
     SmallVector<double> out(values.size());
-    SmallVector<int64_t> inStrides(rank, 1);
-    for (int64_t i = rank - 2; i >= 0; --i)
-      inStrides[i] = inStrides[i + 1] * in.type.getDimSize(i + 1);
-    SmallVector<int64_t> index(rank, 0);
-    for (size_t flat = 0; flat < out.size(); ++flat) {
-      int64_t src = 0;
-      for (int64_t d = 0; d < rank; ++d)
-        src += index[d] * inStrides[perm[d]];
-      out[flat] = values[src];
-      for (int64_t d = rank - 1; d >= 0; --d) {
-        if (++index[d] < shape[d])
-          break;
-        index[d] = 0;
-      }
-    }
+    forEachTransposed(in.type.getShape(), perm,
+                      [&](size_t to, int64_t from) { out[to] = values[from]; });
     ctx.setConstantOutput(0, makeElements(resultType, out), in.kind);
     return success();
   }
