@@ -1856,9 +1856,10 @@ struct SieveTileAndVectorizePass
     }
     // A row of dynamic length (attention's keys: the softmax over the
     // scores, the mask added to them) in chunks of a few vectors, each
-    // read and written with masks (all lanes of the whole
-    // chunks, the rest of the last), a masked reduction's lanes outside
-    // the row left out of it.
+    // read and written with masks (every lane of a whole chunk, the row's
+    // rest of the last one); a reduction leaves the masked-off lanes out
+    // (sieve-unmask-reductions). Where masked vectorization fails, the
+    // chunk stays scalar.
     bool dynamicRow = !ranges.empty() && !isStatic(ranges.back());
     if (SmallVector<int64_t> row = rowReductionTile(op, vectorWidth);
         !row.empty()) {
