@@ -48,6 +48,10 @@ def main():
     p.add_argument("--set", type=int, default=-1,
                    help="test set to time (default: the last, the longest sequence)")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--warmup", type=int, default=3,
+                   help="onnxruntime runs before the timed ones (its thread pool and "
+                        "arena settle over the first calls; sieve-run runs the model once "
+                        "before its --bench runs)")
     p.add_argument("--sieve-arg", action="append", default=[])
     args = p.parse_args()
     names = args.only.split(",") if args.only else sorted(
@@ -78,7 +82,8 @@ def main():
                 print(f"| {name} | error | | |", flush=True)
                 continue
             sieve_ms = float(m.group(1))
-        session.run(None, feeds)
+        for _ in range(max(1, args.warmup)):
+            session.run(None, feeds)
         times = []
         for _ in range(args.reps):
             start = time.perf_counter()
