@@ -34,6 +34,22 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 if "address" in getattr(config, "sieve_sanitizers", ""):
     config.available_features.add("asan")
 
+# x86 VNNI (vpdpbusd) on this machine: the 8-bit dot-product kernels run
+# here (test/Transforms/dot-bytes-run-vnni.mlir).
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = next((line.split() for line in cpuinfo if line.startswith("flags")), [])
+    if "avx512_vnni" in flags and "avx512vl" in flags:
+        config.available_features.add("x86-vnni")
+except OSError:
+    pass
+
+# MLIR's C runner utilities (vector.print) for tests run by mlir-runner.
+config.substitutions.append(
+    ("%mlir_c_runner_utils",
+     os.path.join(os.path.dirname(config.llvm_tools_dir), "lib",
+                  "libmlir_c_runner_utils.so")))
+
 # AArch64 under emulation (test/e2e/aarch64-*.test): the arm64 cross compiler
 # and qemu-aarch64, both installed by scripts/install-deps.sh.
 import shutil

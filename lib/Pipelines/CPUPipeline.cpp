@@ -77,6 +77,9 @@ mlir::sieve::verifyCPUPipelineOptions(const CPUPipelineOptions &options) {
       t.l1Bytes < 1 || t.l2Bytes < 1 || t.fmaLanes < 1)
     return "the target parameters (vector width, tile sizes, cache sizes, "
            "multiply-adds per cycle) must be positive";
+  if (t.int8DotBits != 0 && t.int8DotBits != 256 && t.int8DotBits != 512)
+    return "the 8-bit dot-product width must be 0, 256 or 512 bits, got " +
+           std::to_string(t.int8DotBits);
   if (t.directTileN < t.vectorWidth || t.directTileN % t.vectorWidth != 0)
     return "the direct convolution tile's columns must be a multiple of the "
            "vector width";
@@ -169,6 +172,12 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     convs.panelRows = options.target.tileM;
     convs.threads = threads;
     convs.directConvs = true;
+    // Quantized matmuls with a constant weight: 8-bit dot products where
+    // the CPU has them (else they stay int32 matmuls, tiled below).
+    if (options.target.int8DotBits > 0)
+      pm.addNestedPass<func::FuncOp>(
+          createSieveInt8Matmuls(SieveInt8MatmulsOptions{
+              options.target.int8DotBits, options.target.tileM}));
     pm.addNestedPass<func::FuncOp>(createSieveConvToMatmul(convs));
     SieveTileAndVectorizeOptions tiling;
     tiling.vectorWidth = options.target.vectorWidth;
@@ -260,6 +269,10 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   addCleanup(pm);
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
+  // The 8-bit dot products of sieve-int8-matmuls' kernels: the x86
+  // intrinsic (they exist only where the CPU has it).
+  pm.addNestedPass<func::FuncOp>(createSieveLowerDotBytes(
+      SieveLowerDotBytesOptions{options.target.int8DotBits > 0}));
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.vectorContractLowering =
       vector::VectorContractLowering::OuterProduct;
@@ -427,6 +440,12 @@ struct CPUPipelineTextOptions
                      "trade-off of multiply-adds against memory traffic "
                      "(default 32)"),
       llvm::cl::init(CodegenTarget().fmaLanes)};
+  Option<int64_t> int8DotBits{
+      *this, "int8-dot-bits",
+      llvm::cl::desc("Bits of the CPU's 8-bit dot-product vectors (512: "
+                     "AVX-512 VNNI, 256: AVX-VNNI, 0: none, the default): "
+                     "quantized matmuls as dot-product kernels"),
+      llvm::cl::init(CodegenTarget().int8DotBits)};
 
   CPUPipelineOptions typed() const {
     CPUPipelineOptions options;
@@ -450,6 +469,7 @@ struct CPUPipelineTextOptions
     options.target.l1Bytes = l1Bytes;
     options.target.l2Bytes = l2Bytes;
     options.target.fmaLanes = fmaLanes;
+    options.target.int8DotBits = int8DotBits;
     return options;
   }
 };

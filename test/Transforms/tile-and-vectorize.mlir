@@ -382,6 +382,29 @@ func.func @dynamic_row_sum(%x: tensor<4x?xf32>, %acc: tensor<4xf32>) -> tensor<4
 
 // -----
 
+// A reduction of a whole tensor with a dynamic axis (DynamicQuantizeLinear's
+// maximum over [?, 64]): its loops merged into one row of ? * 64, reduced in
+// masked chunks of four vectors, not scalar loops.
+// CHECK-LABEL: func.func @dynamic_full_reduction
+// CHECK:       tensor.collapse_shape %{{.*}} {{\[\[}}0, 1]] : tensor<?x64xf32> into tensor<?xf32>
+// CHECK:       scf.for %{{.*}} = %c0{{.*}} to %{{.*}} step %c64
+// CHECK:         %[[MASK:.*]] = vector.create_mask %{{.*}} : vector<64xi1>
+// CHECK:         vector.mask %[[MASK]] { vector.transfer_read {{.*}} : tensor<?xf32>, vector<64xf32> }
+// CHECK:         vector.mask %[[MASK]] { vector.multi_reduction <maximumf>, {{.*}} [0] : vector<64xf32> to f32 }
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#all = affine_map<(d0, d1) -> ()>
+func.func @dynamic_full_reduction(%x: tensor<?x64xf32>, %acc: tensor<f32>) -> tensor<f32> {
+  %r = linalg.generic {indexing_maps = [#id2, #all], iterator_types = ["reduction", "reduction"]}
+      ins(%x : tensor<?x64xf32>) outs(%acc : tensor<f32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %out : f32
+    linalg.yield %m : f32
+  } -> tensor<f32>
+  return %r : tensor<f32>
+}
+
+// -----
+
 // A few rows (small-batch inference) stream the weight 16 rows at a time in
 // order, over the whole output row, with 4x32 register tiles.
 // CHECK-LABEL: func.func @few_rows

@@ -75,6 +75,10 @@ struct CodegenTarget {
   /// FMAs per cycle): the price of arithmetic against memory traffic
   /// (Winograd's transforms, isWinogradConv).
   int64_t fmaLanes = 32;
+  /// Bits of the 8-bit dot-product vectors (x86 VNNI `vpdpbusd`: 512 with
+  /// AVX-512 VNNI, 256 with AVX-VNNI), 0 when the CPU has none: the
+  /// quantized matmuls' kernels (sieve-int8-matmuls).
+  int64_t int8DotBits = 0;
 };
 
 struct CPUPipelineOptions {

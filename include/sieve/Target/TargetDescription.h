@@ -55,6 +55,12 @@ struct TargetDescription {
   /// vectors on Zen 4, which splits them over its two 256-bit units, and on
   /// Intel's client cores with AVX-512), else two, what most cores have.
   int64_t vectorFMAsPerCycle = 2;
+  /// Bits of the vectors of the CPU's 8-bit dot product of unsigned by
+  /// signed bytes into 32-bit lanes (x86 `vpdpbusd`): 512 with AVX-512
+  /// VNNI and 512-bit vectors, 256 with AVX-VNNI (or AVX-512 VNNI on
+  /// 256-bit vectors); 0 when it has none (AArch64's dot products, which
+  /// take bytes of one signedness, are not used yet).
+  int64_t int8DotBits = 0;
 
   /// The parameters sieve-cpu-pipeline takes, computed from the facts:
   /// vector width = vectorBits / 32; a register tile of tileM x 2 vectors

@@ -146,6 +146,12 @@ void describeVectors(const llvm::MCSubtargetInfo &sti,
       d.vectorBits = 128;
       d.vectorRegisters = 16;
     }
+    if (d.vectorBits == 512 && sti.checkFeatures("+avx512vnni"))
+      d.int8DotBits = 512;
+    else if (d.vectorBits >= 256 &&
+             (sti.checkFeatures("+avxvnni") ||
+              sti.checkFeatures("+avx512vnni,+avx512vl")))
+      d.int8DotBits = 256;
   } else if (triple.isAArch64()) {
     d.vectorBits = 128;
     d.vectorRegisters = 32;
@@ -188,6 +194,7 @@ CodegenTarget TargetDescription::codegenTarget() const {
   t.l1Bytes = l1Bytes;
   t.l2Bytes = l2Bytes;
   t.fmaLanes = t.vectorWidth * vectorFMAsPerCycle;
+  t.int8DotBits = int8DotBits;
   return t;
 }
 
@@ -210,13 +217,17 @@ std::string TargetDescription::str() const {
                        "cores: {9}; vector FMAs per core and cycle: {15}\n"
                        "code generation: {10} f32 lanes, matmul register tile "
                        "{11}x{12}, direct convolution tile {11}x{14}, cost "
-                       "model cache {13}, {16} multiply-adds per cycle\n",
+                       "model cache {13}, {16} multiply-adds per cycle\n"
+                       "8-bit dot products: {17}\n",
                        triple, cpu, vectorBits, vectorRegisters, sve,
                        cacheSource, size(l1Bytes), size(l2Bytes),
                        size(lastLevelCacheBytes),
                        cores ? std::to_string(cores) : std::string("unknown"),
                        t.vectorWidth, t.tileM, t.tileN, size(t.cacheBytes),
-                       t.directTileN, vectorFMAsPerCycle, t.fmaLanes)
+                       t.directTileN, vectorFMAsPerCycle, t.fmaLanes,
+                       int8DotBits ? std::to_string(int8DotBits) +
+                                         "-bit vectors (vpdpbusd)"
+                                   : std::string("none"))
       .str();
 }
 

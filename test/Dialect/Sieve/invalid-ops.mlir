@@ -475,3 +475,11 @@ func.func @sparse_float8(%x: tensor<2x4xf8E4M3FN>, %v: tensor<2xf8E4M3FN>, %r: t
   %0 = sieve.sparse_matmul %x, %v, %r, %o, %i : tensor<2x4xf8E4M3FN>, tensor<2xf8E4M3FN>, tensor<2xi32>, tensor<3xi32> -> tensor<2x2xf8E4M3FN>
   return %0 : tensor<2x2xf8E4M3FN>
 }
+
+// -----
+
+func.func @dot_bytes_lanes(%acc: vector<16xi32>, %a: vector<32xi8>) -> vector<16xi32> {
+  // expected-error @+1 {{'sieve.dot_bytes' op expects 4 bytes of each operand per 32-bit lane: 'vector<16xi32>' takes vector<64xi8>, got 'vector<32xi8>'}}
+  %r = sieve.dot_bytes %acc, %a, %a : vector<16xi32>, vector<32xi8>
+  return %r : vector<16xi32>
+}

@@ -151,3 +151,10 @@ func.func @branch_results(%d: f64, %l: f64, %a: i32, %b: index,
   }
   return %r#0, %r#1 : i32, index
 }
+
+// CHECK-LABEL: func.func @dot_bytes
+// CHECK:   sieve.dot_bytes %{{.*}}, %{{.*}}, %{{.*}} : vector<16xi32>, vector<64xi8>
+func.func @dot_bytes(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>) -> vector<16xi32> {
+  %r = sieve.dot_bytes %acc, %a, %b : vector<16xi32>, vector<64xi8>
+  return %r : vector<16xi32>
+}

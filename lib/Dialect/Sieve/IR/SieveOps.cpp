@@ -297,6 +297,17 @@ LogicalResult SparseMatmulOp::verify() {
 // PredictOp
 //===----------------------------------------------------------------------===//
 
+LogicalResult DotBytesOp::verify() {
+  auto acc = cast<VectorType>(getAcc().getType());
+  auto bytes = cast<VectorType>(getLhs().getType());
+  if (acc.isScalable() || bytes.isScalable() ||
+      bytes.getDimSize(0) != 4 * acc.getDimSize(0))
+    return emitOpError() << "expects 4 bytes of each operand per 32-bit lane: "
+                         << acc << " takes vector<" << 4 * acc.getDimSize(0)
+                         << "xi8>, got " << bytes;
+  return success();
+}
+
 LogicalResult PredictOp::verify() {
   auto inputType = getInput().getType();
   auto uType = getU().getType();

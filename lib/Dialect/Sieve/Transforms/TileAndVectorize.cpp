@@ -1860,6 +1860,13 @@ struct SieveTileAndVectorizePass
     // rest of the last one); a reduction leaves the masked-off lanes out
     // (sieve-unmask-reductions). Where masked vectorization fails, the
     // chunk stays scalar.
+    // A reduction over trailing loops that are read contiguously (a
+    // DynamicQuantizeLinear's minimum and maximum over a whole [?, 64]
+    // tensor) as one row.
+    if (linalg::LinalgOp flat = collapseTrailingReductions(rewriter, op)) {
+      op = flat;
+      ranges = op.getStaticLoopRanges();
+    }
     bool dynamicRow = !ranges.empty() && !isStatic(ranges.back());
     if (SmallVector<int64_t> row = rowReductionTile(op, vectorWidth);
         !row.empty()) {

@@ -309,6 +309,42 @@ def Sieve_PredictOp : Sieve_Op<"predict", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// DotBytesOp
+//===----------------------------------------------------------------------===//
+
+def Sieve_DotBytesOp : Sieve_Op<"dot_bytes", [Pure,
+    AllTypesMatch<["acc", "result"]>, AllTypesMatch<["lhs", "rhs"]>]> {
+  let summary = "Per-lane dot products of four unsigned by four signed bytes";
+  let description = [{
+    `result[i] = acc[i] + sum_{j < 4} zext(lhs[4 i + j]) * sext(rhs[4 i + j])`
+    in 32-bit integers (wrapping): each 32-bit lane accumulates the dot
+    product of its four bytes of `lhs`, read as unsigned, and of `rhs`,
+    read as signed. This is x86's VNNI instruction `vpdpbusd`, which
+    sieve-int8-matmuls builds its kernels of; `sieve-lower-dot-bytes`
+    lowers it to that instruction's LLVM intrinsic or to portable vector
+    arithmetic. The op stands for the intrinsic until then, since the
+    bufferization passes reject `llvm.call_intrinsic` (its memory effects
+    are unknown).
+
+    `acc` is `vector<N x i32>`, `lhs` and `rhs` `vector<4N x i8>`.
+
+    Example:
+
+    ```mlir
+    %r = sieve.dot_bytes %acc, %a, %b : vector<16xi32>, vector<64xi8>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
+                       VectorOfRankAndType<[1], [I8]>:$lhs,
+                       VectorOfRankAndType<[1], [I8]>:$rhs);
+  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $lhs `,` $rhs attr-dict `:` type($acc) `,` type($lhs)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // BranchOp
 //===----------------------------------------------------------------------===//
 

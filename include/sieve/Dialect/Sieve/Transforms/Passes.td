@@ -179,6 +179,67 @@ def SieveProfileLayers
                            "::mlir::arith::ArithDialect"];
 }
 
+def SieveInt8Matmuls
+    : Pass<"sieve-int8-matmuls", "::mlir::func::FuncOp"> {
+  let summary = "8-bit integer matmuls with a constant weight as dot-product "
+                "kernels";
+  let description = [{
+    Rewrites a `linalg.matmul` of int32 operands whose first operand is an
+    8-bit tensor widened by a `linalg.generic` (`extui`/`extsi`, minus a
+    zero point per tensor or per row; through a `tensor.collapse_shape`
+    too, with a zero point of one element) and whose second is a constant
+    8-bit `[K, N]` widened with no zero point (values that fit a signed
+    byte), accumulating into zeros, as the importer writes MatMulInteger
+    and QLinearMatMul. The weight is packed at compile time into panels of
+    one vector of int32 columns with four reduction steps per lane
+    (`[ceil(N / lanes), ceil(K / 4), 4 * lanes]` bytes, zero padded) plus
+    its column sums; the kernel reads the first operand's bytes directly
+    (a signed one with its top bits flipped: a + 128 as unsigned) and
+    accumulates 32-bit lanes with `sieve.dot_bytes` (x86 VNNI's
+    `vpdpbusd`: four unsigned times four signed bytes into each lane;
+    sieve-lower-dot-bytes makes it the intrinsic), in register tiles of `tile-m` rows by
+    two panels; each row then subtracts (zero point [+ 128]) times the
+    column sums. Rows left over run one at a time, columns past the last
+    whole panel with masked stores. Exact (integer arithmetic); `int8-dot-
+    bits` 0 (no such instruction: the default) leaves every matmul alone.
+  }];
+  let options = [
+    Option<"int8DotBits", "int8-dot-bits", "int64_t", /*default=*/"0",
+           "Bits of the target's 8-bit dot-product vectors: 512 (AVX-512 "
+           "VNNI), 256 (AVX-VNNI) or 0 (none: nothing is rewritten)">,
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
+           "Rows of the register tile">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::sieve::SieveDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def SieveLowerDotBytes
+    : Pass<"sieve-lower-dot-bytes", "::mlir::func::FuncOp"> {
+  let summary = "Lower sieve.dot_bytes to x86 VNNI or portable vector ops";
+  let description = [{
+    With `intrinsics`, each `sieve.dot_bytes` of 16, 8 or 4 lanes becomes a
+    call of `llvm.x86.avx512.vpdpbusd.512`/`.256`/`.128` (`vpdpbusd`: AVX-512
+    VNNI, or AVX-VNNI for 256 bits); otherwise (and for other lane counts)
+    the same sums in portable vector arithmetic: both byte vectors widened
+    to i32 (unsigned and signed), multiplied, and each lane's four products
+    gathered by `vector.shuffle`s and added to the accumulator. Runs after
+    bufferization: the intrinsic call has unknown memory effects, which the
+    buffer deallocation passes reject.
+  }];
+  let options = [
+    Option<"intrinsics", "intrinsics", "bool", /*default=*/"false",
+           "Call the x86 vpdpbusd intrinsic (the target has AVX-512 VNNI or "
+           "AVX-VNNI) instead of portable vector ops">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def SieveTileAndVectorize
     : Pass<"sieve-tile-and-vectorize", "::mlir::func::FuncOp"> {
   let summary = "Tile linalg ops on tensors to register-sized tiles and "

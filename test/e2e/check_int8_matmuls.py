@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Numeric checks of the 8-bit matmul kernels (sieve-int8-matmuls: VNNI dot
+products over a weight packed at compile time) through sieve-run:
+
+  check_int8_matmuls.py --sieve-run build/bin/sieve-run --workdir DIR [--threads N]
+
+Each case is a MatMulInteger, QLinearMatMul or dynamically quantized matmul
+with a constant weight, in the shapes the kernel handles separately: rows in
+whole register tiles and left over (1, 7, 8, 9, 100 rows of a symbolic
+axis), a reduction that is no multiple of 4 (37: a tail group read with
+padding), columns that are no multiple of the vector (1000 = 62 panels of 16
+and 8 columns written with masks; 20; 5), uint8 and int8 rows (an int8 row is
+read as unsigned with its top bit flipped), zero points per tensor, per row
+and of the weight per column (folded into the packed weight), and a batched
+[2, ?, K] operand. Integer outputs must equal numpy's (int64 arithmetic),
+QLinearMatMul's and the float outputs onnxruntime's (exactly, and within
+1e-5). On a CPU without VNNI the same models run as int32 matmuls and must
+give the same numbers. Prints one line per output and PASS or FAIL.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+rng = np.random.default_rng(11)
+
+
+def model(nodes, inputs, outputs, inits, opset=13):
+    g = helper.make_graph(nodes, "g", inputs, outputs,
+                          [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    onnx.checker.check_model(m)
+    return m
+
+
+def vi(name, dtype, shape):
+    return helper.make_tensor_value_info(name, dtype, shape)
+
+
+def ort_run(m, feeds):
+    s = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+    return s.run(None, feeds)
+
+
+def product(a, az, b, bz):
+    return ((a.astype(np.int64) - az) @ (b.astype(np.int64) - bz)).astype(np.int32)
+
+
+def cases():
+    # uint8 rows, a per-tensor zero point; int8 weight [37, 1000].
+    k, n = 37, 1000
+    b = rng.integers(-128, 128, (k, n)).astype(np.int8)
+    m = model([helper.make_node("MatMulInteger", ["a", "b", "az"], ["y"])],
+              [vi("a", TensorProto.UINT8, ["M", k])], [vi("y", TensorProto.INT32, ["M", n])],
+              {"b": b, "az": np.uint8(131)})
+    for rows in (1, 7, 8, 9, 100):
+        a = rng.integers(0, 256, (rows, k)).astype(np.uint8)
+        a[0, :4] = 255  # the extremes: 255 * -128
+        yield f"u8_rows_{rows}", m, {"a": a}, [product(a, 131, b, 0)]
+
+    # int8 rows with a zero point per row [13]; a uint8 weight [64, 20] with
+    # a zero point per column, every difference within a signed byte.
+    k, n, rows = 64, 20, 13
+    bz = rng.integers(100, 156, n).astype(np.uint8)
+    b = (bz[None, :].astype(np.int64) + rng.integers(-28, 28, (k, n))).astype(np.uint8)
+    az = rng.integers(-128, 128, rows).astype(np.int8)
+    a = rng.integers(-128, 128, (rows, k)).astype(np.int8)
+    a[0, :] = -128
+    m = model([helper.make_node("MatMulInteger", ["a", "b", "az", "bz"], ["y"])],
+              [vi("a", TensorProto.INT8, [rows, k])], [vi("y", TensorProto.INT32, [rows, n])],
+              {"b": b, "az": az, "bz": bz})
+    yield "s8_row_zero_points", m, {"a": a}, [product(a, az[:, None], b, bz[None, :])]
+
+    # A batched operand [2, ?, 48] (rows through a collapse), 5 columns.
+    k, n = 48, 5
+    b = rng.integers(-128, 128, (k, n)).astype(np.int8)
+    m = model([helper.make_node("MatMulInteger", ["a", "b", "az"], ["y"])],
+              [vi("a", TensorProto.UINT8, [2, "T", k])], [vi("y", TensorProto.INT32, [2, "T", n])],
+              {"b": b, "az": np.uint8(7)})
+    a = rng.integers(0, 256, (2, 11, k)).astype(np.uint8)
+    yield "batched", m, {"a": a}, [product(a, 7, b, 0)]
+
+    # QLinearMatMul: uint8 rows, int8 weight, requantized to uint8.
+    k, n = 40, 32
+    inits = {"as": np.float32(0.03), "az": np.uint8(128),
+             "b": rng.integers(-128, 128, (k, n)).astype(np.int8),
+             "bs": np.float32(0.004), "bz": np.int8(0),
+             "ys": np.float32(0.2), "yz": np.uint8(120)}
+    m = model([helper.make_node("QLinearMatMul", ["a", "as", "az", "b", "bs", "bz",
+                                                  "ys", "yz"], ["y"])],
+              [vi("a", TensorProto.UINT8, ["M", k])], [vi("y", TensorProto.UINT8, ["M", n])],
+              inits)
+    a = rng.integers(0, 256, (9, k)).astype(np.uint8)
+    yield "qlinearmatmul", m, {"a": a}, ort_run(m, {"a": a})
+
+    # Dynamic quantization as onnxruntime's quantize_dynamic writes an FFN
+    # projection: DynamicQuantizeLinear of float rows (a symbolic axis),
+    # MatMulInteger, the product scaled back to float.
+    k, n = 64, 96
+    w = rng.integers(-127, 128, (k, n)).astype(np.int8)
+    m = model([helper.make_node("DynamicQuantizeLinear", ["x"], ["xq", "xs", "xz"]),
+               helper.make_node("MatMulInteger", ["xq", "w", "xz", "wz"], ["acc"]),
+               helper.make_node("Cast", ["acc"], ["accf"], to=TensorProto.FLOAT),
+               helper.make_node("Mul", ["xs", "ws"], ["s"]),
+               helper.make_node("Mul", ["accf", "s"], ["y"])],
+              [vi("x", TensorProto.FLOAT, ["M", k])], [vi("y", TensorProto.FLOAT, ["M", n])],
+              {"w": w, "wz": np.int8(0), "ws": np.float32(0.01)})
+    for rows in (3, 64):
+        x = rng.standard_normal((rows, k)).astype(np.float32)
+        yield f"dynamic_quantization_{rows}", m, {"x": x}, ort_run(m, {"x": x})
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--sieve-run", required=True)
+    p.add_argument("--workdir", required=True)
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args()
+    os.makedirs(args.workdir, exist_ok=True)
+    ok = True
+    for name, m, feeds, expected in cases():
+        d = os.path.join(args.workdir, name)
+        os.makedirs(d, exist_ok=True)
+        path = os.path.join(d, "model.onnx")
+        onnx.save(m, path)
+        cmd = [args.sieve_run, path, "--output-dir", d, "--quiet", f"--threads={args.threads}"]
+        for k, v in feeds.items():
+            np.save(os.path.join(d, f"in_{k}.npy"), v)
+            cmd += ["--input", f"{k}={os.path.join(d, f'in_{k}.npy')}"]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"{name}: sieve-run failed: {r.stderr.strip()[-300:]}")
+            ok = False
+            continue
+        for out, want in zip(m.graph.output, expected):
+            got = np.load(os.path.join(d, f"{out.name}.npy"))
+            if np.issubdtype(want.dtype, np.integer):
+                good = got.dtype == want.dtype and np.array_equal(got, want)
+                err = int(np.max(np.abs(got.astype(np.int64) - want))) if want.size else 0
+            else:
+                good = np.allclose(got, want, rtol=1e-5, atol=1e-5)
+                err = float(np.max(np.abs(got - want)))
+            print(f"{name}: output '{out.name}' {want.dtype}{list(want.shape)}: "
+                  f"max abs error {err:.3g}: {'OK' if good else 'MISMATCH'}")
+            ok &= bool(good)
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
