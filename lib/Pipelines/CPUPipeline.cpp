@@ -175,9 +175,10 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     // Quantized matmuls with a constant weight: 8-bit dot products where
     // the CPU has them (else they stay int32 matmuls, tiled below).
     if (options.target.int8DotBits > 0)
-      pm.addNestedPass<func::FuncOp>(
-          createSieveInt8Matmuls(SieveInt8MatmulsOptions{
-              options.target.int8DotBits, options.target.tileM}));
+      pm.addNestedPass<func::FuncOp>(createSieveInt8Matmuls(
+          SieveInt8MatmulsOptions{options.target.int8DotBits,
+                                  options.target.tileM, threads,
+                                  minChunkCycles}));
     pm.addNestedPass<func::FuncOp>(createSieveConvToMatmul(convs));
     SieveTileAndVectorizeOptions tiling;
     tiling.vectorWidth = options.target.vectorWidth;

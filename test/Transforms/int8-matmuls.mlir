@@ -1,6 +1,7 @@
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-int8-matmuls{int8-dot-bits=512 tile-m=4}))" | FileCheck %s
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-int8-matmuls{int8-dot-bits=256 tile-m=4}))" | FileCheck %s --check-prefix=AVX2
 // RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-int8-matmuls))" | FileCheck %s --check-prefix=NONE
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-int8-matmuls{int8-dot-bits=512 tile-m=4 threads=2 min-chunk-cycles=1000}))" | FileCheck %s --check-prefix=THREADS
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #scalar = affine_map<(d0, d1) -> ()>
@@ -204,4 +205,50 @@ func.func @left_alone(%x: tensor<4x8xi8>, %wv: tensor<8x16xi8>) -> (tensor<4x16x
   %r = linalg.matmul ins(%a, %b : tensor<4x8xi32>, tensor<8x16xi32>) outs(%f : tensor<4x16xi32>) -> tensor<4x16xi32>
   %r2 = linalg.matmul ins(%a, %b2 : tensor<4x8xi32>, tensor<8x16xi32>) outs(%f : tensor<4x16xi32>) -> tensor<4x16xi32>
   return %r, %r2 : tensor<4x16xi32>, tensor<4x16xi32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// With threads: 96 columns are 3 pairs of panels, shared among
+// min(2 threads, 3 pairs, rows * 24 cycles / 1000) chunks (at least one:
+// 3 pairs of 2 panels, 4 groups of 4 reduction steps), counted at run time; chunk c takes pairs [3c / chunks, 3(c+1) /
+// chunks), a slice of the output's columns, reading the weight's panels
+// from its first.
+// THREADS-LABEL: func.func @parallel_pairs
+// THREADS:         %[[WORK:.*]] = arith.muli %[[M:.*]], %c24
+// THREADS:         %[[WANT:.*]] = arith.divui %[[WORK]], %c1000
+// THREADS:         %[[MIN:.*]] = arith.minui %[[WANT]], %c2
+// THREADS:         %[[CHUNKS:.*]] = arith.maxui %{{.*}}, %[[MIN]]
+// THREADS:         scf.forall (%[[C:.*]]) in (%[[CHUNKS]]) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x96xi32>)
+// THREADS:           arith.divui %{{.*}}, %[[CHUNKS]]
+// THREADS:           %[[SLICE:.*]] = tensor.extract_slice %[[OUT]][0, %{{.*}}] [%[[M]], %{{.*}}] [1, 1] : tensor<?x96xi32> to tensor<?x?xi32>
+// THREADS:           sieve.dot_bytes
+// THREADS:           scf.forall.in_parallel
+// THREADS:             tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %{{.*}}] [%[[M]], %{{.*}}] [1, 1] : tensor<?x?xi32> into tensor<?x96xi32>
+// Without threads, one loop over the pairs.
+// CHECK-LABEL: func.func @parallel_pairs
+// CHECK-NOT:     scf.forall
+func.func @parallel_pairs(%x: tensor<?x16xi8>) -> tensor<?x96xi32> {
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %x, %c0 : tensor<?x16xi8>
+  %w = arith.constant dense<5> : tensor<16x96xi8>
+  %e0 = tensor.empty(%m) : tensor<?x16xi32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<?x16xi8>) outs(%e0 : tensor<?x16xi32>) {
+  ^bb0(%in: i8, %out: i32):
+    %0 = arith.extui %in : i8 to i32
+    linalg.yield %0 : i32
+  } -> tensor<?x16xi32>
+  %e1 = tensor.empty() : tensor<16x96xi32>
+  %b = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%w : tensor<16x96xi8>) outs(%e1 : tensor<16x96xi32>) {
+  ^bb0(%in: i8, %out: i32):
+    %0 = arith.extsi %in : i8 to i32
+    linalg.yield %0 : i32
+  } -> tensor<16x96xi32>
+  %c0_i32 = arith.constant 0 : i32
+  %e2 = tensor.empty(%m) : tensor<?x96xi32>
+  %f = linalg.fill ins(%c0_i32 : i32) outs(%e2 : tensor<?x96xi32>) -> tensor<?x96xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<?x16xi32>, tensor<16x96xi32>) outs(%f : tensor<?x96xi32>) -> tensor<?x96xi32>
+  return %r : tensor<?x96xi32>
 }

@@ -3,6 +3,7 @@
 products over a weight packed at compile time) through sieve-run:
 
   check_int8_matmuls.py --sieve-run build/bin/sieve-run --workdir DIR [--threads N]
+      [--sieve-arg=--parallel-chunk-cycles=1]
 
 Each case is a MatMulInteger, QLinearMatMul or dynamically quantized matmul
 with a constant weight, in the shapes the kernel handles separately: rows in
@@ -121,6 +122,8 @@ def main():
     p.add_argument("--sieve-run", required=True)
     p.add_argument("--workdir", required=True)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--sieve-arg", action="append", default=[],
+                   help="an extra sieve-run argument (repeatable)")
     args = p.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     ok = True
@@ -129,7 +132,8 @@ def main():
         os.makedirs(d, exist_ok=True)
         path = os.path.join(d, "model.onnx")
         onnx.save(m, path)
-        cmd = [args.sieve_run, path, "--output-dir", d, "--quiet", f"--threads={args.threads}"]
+        cmd = [args.sieve_run, path, "--output-dir", d, "--quiet", f"--threads={args.threads}",
+               *args.sieve_arg]
         for k, v in feeds.items():
             np.save(os.path.join(d, f"in_{k}.npy"), v)
             cmd += ["--input", f"{k}={os.path.join(d, f'in_{k}.npy')}"]

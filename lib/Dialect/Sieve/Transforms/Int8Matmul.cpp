@@ -347,8 +347,12 @@ public:
     byteType = VectorType::get({4 * lanes}, i8);
   }
 
-  /// The product into `init` (an empty [M, N] i32 tensor).
-  Value build(Value init) {
+  /// The product into `init` (an empty [M, N] i32 tensor). With
+  /// `threads` > 1, the whole pairs of panels are shared among parallel
+  /// chunks (scf.forall) when the rows make them worth `minChunkCycles`
+  /// each (counted at run time: one dot product per cycle); a single chunk
+  /// runs without the threads (sieve-guard-parallel-regions).
+  Value build(Value init, int64_t threads, int64_t minChunkCycles) {
     Value m = tensor::DimOp::create(b, loc, bytes, 0);
     Value r = index(tileRows);
     Value mainRows =
@@ -356,33 +360,85 @@ public:
     Value out = init;
     int64_t full = n / lanes;
     int64_t paired = full - full % tilePanels;
-    auto panelRange = [&](int64_t begin, int64_t end, int64_t step,
-                          bool inBounds) {
-      if (begin >= end)
-        return;
-      auto loop = scf::ForOp::create(b, loc, index(begin), index(end),
-                                     index(step), ValueRange{out});
+    // Panels [begin, end) in steps of `step` into `dest`, whose column 0
+    // is panel `base`'s first.
+    auto panelRange = [&](Value dest, Value base, Value begin, Value end,
+                          int64_t step, bool inBounds) {
+      auto loop =
+          scf::ForOp::create(b, loc, begin, end, index(step), ValueRange{dest});
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
-      Value p = loop.getInductionVar();
-      Value o = loop.getRegionIterArgs()[0];
-      o = rowLoops(o, p, step, inBounds, mainRows, m);
+      Value o = rowLoops(loop.getRegionIterArgs()[0], loop.getInductionVar(),
+                         base, step, inBounds, mainRows, m);
       scf::YieldOp::create(b, loc, o);
-      b.setInsertionPointAfter(loop);
-      out = loop.getResult(0);
+      return loop.getResult(0);
     };
-    panelRange(0, paired, tilePanels, true);
-    panelRange(paired, full, 1, true);
-    panelRange(full, panels, 1, false);
+    int64_t pairs = paired / tilePanels;
+    if (pairs > 1 && threads > 1) {
+      out = parallelPairs(out, m, pairs, threads, minChunkCycles, panelRange);
+    } else if (pairs > 0) {
+      out =
+          panelRange(out, index(0), index(0), index(paired), tilePanels, true);
+    }
+    if (paired < full)
+      out = panelRange(out, index(0), index(paired), index(full), 1, true);
+    if (full < panels)
+      out = panelRange(out, index(0), index(full), index(panels), 1, false);
     return out;
   }
 
 private:
+  /// The pairs of panels [0, pairs) in parallel chunks of whole pairs:
+  /// min(threads, pairs, M * cycles per row / minChunkCycles) chunks, at
+  /// least one, each a slice of the columns of `out`.
+  template <typename PanelRange>
+  Value parallelPairs(Value out, Value m, int64_t pairs, int64_t threads,
+                      int64_t minChunkCycles, PanelRange &panelRange) {
+    int64_t rowCycles = pairs * tilePanels * groups;
+    Value work = arith::MulIOp::create(b, loc, m, index(rowCycles));
+    Value wanted = arith::DivUIOp::create(
+        b, loc, work, index(std::max<int64_t>(minChunkCycles, 1)));
+    Value chunks = arith::MaxUIOp::create(
+        b, loc, index(1),
+        arith::MinUIOp::create(b, loc, wanted,
+                               index(std::min(threads, pairs))));
+    auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{chunks},
+                                        ValueRange{out}, std::nullopt);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forall.getBody());
+    Value c = forall.getInductionVars()[0];
+    Value shared = forall.getRegionIterArgs()[0];
+    // Chunk c: pairs [c * pairs / chunks, (c + 1) * pairs / chunks).
+    auto firstPair = [&](Value chunk) {
+      return arith::DivUIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, chunk, index(pairs)), chunks);
+    };
+    Value begin =
+        arith::MulIOp::create(b, loc, firstPair(c), index(tilePanels));
+    Value end = arith::MulIOp::create(
+        b, loc, firstPair(arith::AddIOp::create(b, loc, c, index(1))),
+        index(tilePanels));
+    Value firstColumn = arith::MulIOp::create(b, loc, begin, index(lanes));
+    Value columns = arith::MulIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, end, begin), index(lanes));
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), firstColumn};
+    SmallVector<OpFoldResult> sizes{m, columns};
+    SmallVector<OpFoldResult> strides{b.getIndexAttr(1), b.getIndexAttr(1)};
+    Value slice =
+        tensor::ExtractSliceOp::create(b, loc, shared, offsets, sizes, strides);
+    Value done = panelRange(slice, begin, begin, end, tilePanels, true);
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, loc, done, shared, offsets, sizes,
+                                          strides);
+    return forall.getResult(0);
+  }
+
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
-  /// Every row of the panels [p, p + count): tiles of tileRows rows up
-  /// to `mainRows`, then one row at a time.
-  Value rowLoops(Value out, Value p, int64_t count, bool inBounds,
+  /// Every row of the panels [p, p + count) into `out`, whose column 0 is
+  /// panel `base`'s first: tiles of tileRows rows up to `mainRows`, then
+  /// one row at a time.
+  Value rowLoops(Value out, Value p, Value base, int64_t count, bool inBounds,
                  Value mainRows, Value m) {
     auto loop = [&](Value begin, Value end, int64_t step) {
       auto rowLoop =
@@ -390,7 +446,7 @@ private:
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(rowLoop.getBody());
       Value o = tile(rowLoop.getRegionIterArgs()[0], rowLoop.getInductionVar(),
-                     step, p, count, inBounds);
+                     step, p, base, count, inBounds);
       scf::YieldOp::create(b, loc, o);
       b.setInsertionPointAfter(rowLoop);
       out = rowLoop.getResult(0);
@@ -471,9 +527,9 @@ private:
   }
 
   /// The register tile of `rowCount` rows from `m` by `count` panels
-  /// from `p`, written into `out`.
-  Value tile(Value out, Value m, int64_t rowCount, Value p, int64_t count,
-             bool inBounds) {
+  /// from `p`, written into `out` (column 0: panel `base`'s first).
+  Value tile(Value out, Value m, int64_t rowCount, Value p, Value base,
+             int64_t count, bool inBounds) {
     Value zeroAcc = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(accType, b.getI32IntegerAttr(0)));
     SmallVector<Value> accs(rowCount * count, zeroAcc);
@@ -502,8 +558,10 @@ private:
                            .getResult()
                      : Value();
       for (int64_t j = 0; j < count; ++j) {
-        Value col = arith::MulIOp::create(
-            b, loc, arith::AddIOp::create(b, loc, p, index(j)), index(lanes));
+        Value panel = arith::AddIOp::create(b, loc, p, index(j));
+        Value col = arith::MulIOp::create(b, loc, panel, index(lanes));
+        Value outCol = arith::MulIOp::create(
+            b, loc, arith::SubIOp::create(b, loc, panel, base), index(lanes));
         Value acc = accs[i * count + j];
         if (splat) {
           Value sums = vector::TransferReadOp::create(
@@ -513,7 +571,7 @@ private:
               b, loc, acc, arith::MulIOp::create(b, loc, splat, sums));
         }
         out = vector::TransferWriteOp::create(b, loc, acc, out,
-                                              ValueRange{row, col},
+                                              ValueRange{row, outCol},
                                               ArrayRef<bool>{inBounds})
                   .getResult();
       }
@@ -576,7 +634,7 @@ struct SieveInt8MatmulsPass
     OpBuilder b(op);
     KernelBuilder kernel(b, op.getLoc(), *rows, *weight, k, n, lanes,
                          std::max<int64_t>(tileM, 1), /*tilePanels=*/2);
-    Value result = kernel.build(fill.getOutputs()[0]);
+    Value result = kernel.build(fill.getOutputs()[0], threads, minChunkCycles);
     Operation *lhs = op.getInputs()[0].getDefiningOp();
     Operation *rhs = op.getInputs()[1].getDefiningOp();
     op->getResult(0).replaceAllUsesWith(result);

@@ -200,7 +200,10 @@ def SieveInt8Matmuls
     sieve-lower-dot-bytes makes it the intrinsic), in register tiles of `tile-m` rows by
     two panels; each row then subtracts (zero point [+ 128]) times the
     column sums. Rows left over run one at a time, columns past the last
-    whole panel with masked stores. Exact (integer arithmetic); `int8-dot-
+    whole panel with masked stores. With `threads`, the pairs of panels
+    are split into parallel chunks (`scf.forall`, each a slice of the
+    output's columns) of at least `min-chunk-cycles` estimated cycles,
+    their number computed from the rows at run time. Exact (integer arithmetic); `int8-dot-
     bits` 0 (no such instruction: the default) leaves every matmul alone.
   }];
   let options = [
@@ -209,6 +212,13 @@ def SieveInt8Matmuls
            "VNNI), 256 (AVX-VNNI) or 0 (none: nothing is rewritten)">,
     Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
            "Rows of the register tile">,
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "Threads the pairs of panels are shared among (1: no parallel "
+           "loops)">,
+    Option<"minChunkCycles", "min-chunk-cycles", "int64_t",
+           /*default=*/"50000",
+           "The least estimated cycles of one parallel chunk (one dot "
+           "product per cycle, the rows counted at run time)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::scf::SCFDialect",
