@@ -77,9 +77,13 @@ mlir::sieve::verifyCPUPipelineOptions(const CPUPipelineOptions &options) {
       t.l1Bytes < 1 || t.l2Bytes < 1 || t.fmaLanes < 1)
     return "the target parameters (vector width, tile sizes, cache sizes, "
            "multiply-adds per cycle) must be positive";
-  if (t.int8DotBits != 0 && t.int8DotBits != 256 && t.int8DotBits != 512)
-    return "the 8-bit dot-product width must be 0, 256 or 512 bits, got " +
-           std::to_string(t.int8DotBits);
+  if (!(t.int8Dot.empty() && t.int8DotBits == 0) &&
+      !(t.int8Dot == "vpdpbusd" &&
+        (t.int8DotBits == 256 || t.int8DotBits == 512)) &&
+      !(t.int8Dot == "usdot" && t.int8DotBits == 128))
+    return "the 8-bit dot product must be vpdpbusd on 256 or 512 bits, usdot "
+           "on 128 or none, got '" +
+           t.int8Dot + "' on " + std::to_string(t.int8DotBits) + " bits";
   if (t.directTileN < t.vectorWidth || t.directTileN % t.vectorWidth != 0)
     return "the direct convolution tile's columns must be a multiple of the "
            "vector width";
@@ -270,10 +274,10 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
   addCleanup(pm);
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
-  // The 8-bit dot products of sieve-int8-matmuls' kernels: the x86
-  // intrinsic (they exist only where the CPU has it).
+  // The 8-bit dot products of sieve-int8-matmuls' kernels: the CPU's
+  // instruction (they exist only where it has one).
   pm.addNestedPass<func::FuncOp>(createSieveLowerDotBytes(
-      SieveLowerDotBytesOptions{options.target.int8DotBits > 0}));
+      SieveLowerDotBytesOptions{options.target.int8Dot}));
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.vectorContractLowering =
       vector::VectorContractLowering::OuterProduct;
@@ -441,11 +445,16 @@ struct CPUPipelineTextOptions
                      "trade-off of multiply-adds against memory traffic "
                      "(default 32)"),
       llvm::cl::init(CodegenTarget().fmaLanes)};
+  Option<std::string> int8Dot{
+      *this, "int8-dot",
+      llvm::cl::desc("The CPU's 8-bit dot-product instruction: vpdpbusd "
+                     "(x86 VNNI), usdot (AArch64 i8mm) or empty (none, the "
+                     "default): quantized matmuls as dot-product kernels"),
+      llvm::cl::init(CodegenTarget().int8Dot)};
   Option<int64_t> int8DotBits{
       *this, "int8-dot-bits",
-      llvm::cl::desc("Bits of the CPU's 8-bit dot-product vectors (512: "
-                     "AVX-512 VNNI, 256: AVX-VNNI, 0: none, the default): "
-                     "quantized matmuls as dot-product kernels"),
+      llvm::cl::desc("Bits of its vectors (512: AVX-512 VNNI, 256: "
+                     "AVX-VNNI, 128: usdot, 0: none)"),
       llvm::cl::init(CodegenTarget().int8DotBits)};
 
   CPUPipelineOptions typed() const {
@@ -470,6 +479,7 @@ struct CPUPipelineTextOptions
     options.target.l1Bytes = l1Bytes;
     options.target.l2Bytes = l2Bytes;
     options.target.fmaLanes = fmaLanes;
+    options.target.int8Dot = int8Dot;
     options.target.int8DotBits = int8DotBits;
     return options;
   }

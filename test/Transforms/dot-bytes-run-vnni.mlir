@@ -6,7 +6,7 @@
 // The x86 intrinsic (vpdpbusd), on a CPU with AVX-512 VNNI: the same sums
 // as the portable lowering (dot-bytes-run.mlir).
 // REQUIRES: x86-vnni
-// RUN: sieve-opt %s --pass-pipeline="builtin.module(func.func(sieve-lower-dot-bytes{intrinsics=true}),convert-vector-to-scf,convert-scf-to-cf,convert-vector-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,reconcile-unrealized-casts)" | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_c_runner_utils -mattr=+avx512vnni,+avx512vl | FileCheck %s
+// RUN: sieve-opt %s --pass-pipeline="builtin.module(func.func(sieve-lower-dot-bytes{instruction=vpdpbusd}),convert-vector-to-scf,convert-scf-to-cf,convert-vector-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,reconcile-unrealized-casts)" | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_c_runner_utils -mattr=+avx512vnni,+avx512vl | FileCheck %s
 // CHECK: ( -32508, -257, -97, -30560 )
 func.func @main() {
   %acc = arith.constant dense<[1, -2, 3, 100000]> : vector<4xi32>

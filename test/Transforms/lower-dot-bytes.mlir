@@ -1,5 +1,7 @@
-// RUN: sieve-opt %s --pass-pipeline="builtin.module(func.func(sieve-lower-dot-bytes{intrinsics=true}))" | FileCheck %s --check-prefix=X86
+// RUN: sieve-opt %s --pass-pipeline="builtin.module(func.func(sieve-lower-dot-bytes{instruction=vpdpbusd}))" | FileCheck %s --check-prefix=X86
+// RUN: sieve-opt %s --pass-pipeline="builtin.module(func.func(sieve-lower-dot-bytes{instruction=usdot}))" | FileCheck %s --check-prefix=ARM
 // RUN: sieve-opt %s --pass-pipeline="builtin.module(func.func(sieve-lower-dot-bytes))" | FileCheck %s --check-prefix=PORTABLE
+// RUN: not sieve-opt %s --pass-pipeline="builtin.module(func.func(sieve-lower-dot-bytes{instruction=sdot}))" 2>&1 | FileCheck %s --check-prefix=BAD
 
 // With intrinsics: x86 VNNI's vpdpbusd at 512, 256 and 128 bits; other
 // lane counts in portable vector arithmetic.
@@ -9,6 +11,24 @@
 // X86:         llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.128"(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
 // X86:         arith.extui %{{.*}} : vector<8xi8> to vector<8xi32>
 // X86-NOT:     sieve.dot_bytes
+
+// AArch64 (i8mm): usdot on each 128-bit piece of four lanes, the pieces
+// inserted back; two lanes as one 64-bit usdot.
+// ARM-LABEL: func.func @widths
+// ARM:         %[[A0:.*]] = vector.extract_strided_slice %{{.*}} {offsets = [0], sizes = [4], strides = [1]} : vector<16xi32> to vector<4xi32>
+// ARM:         %[[L0:.*]] = vector.extract_strided_slice %{{.*}} {offsets = [0], sizes = [16], strides = [1]} : vector<64xi8> to vector<16xi8>
+// ARM:         %[[R0:.*]] = vector.extract_strided_slice %{{.*}} {offsets = [0], sizes = [16], strides = [1]} : vector<64xi8> to vector<16xi8>
+// ARM:         %[[D0:.*]] = llvm.call_intrinsic "llvm.aarch64.neon.usdot.v4i32.v16i8"(%[[A0]], %[[L0]], %[[R0]]) : (vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
+// ARM:         vector.insert_strided_slice %[[D0]], %{{.*}} {offsets = [0], strides = [1]} : vector<4xi32> into vector<16xi32>
+// ARM-COUNT-3: llvm.call_intrinsic "llvm.aarch64.neon.usdot.v4i32.v16i8"
+// ARM:         vector.insert_strided_slice %{{.*}}, %{{.*}} {offsets = [12], strides = [1]} : vector<4xi32> into vector<16xi32>
+// ARM:         llvm.call_intrinsic "llvm.aarch64.neon.usdot.v4i32.v16i8"
+// ARM:         llvm.call_intrinsic "llvm.aarch64.neon.usdot.v4i32.v16i8"
+// ARM:         llvm.call_intrinsic "llvm.aarch64.neon.usdot.v4i32.v16i8"(%{{.*}}) : (vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
+// ARM:         llvm.call_intrinsic "llvm.aarch64.neon.usdot.v2i32.v8i8"(%{{.*}}) : (vector<2xi32>, vector<8xi8>, vector<8xi8>) -> vector<2xi32>
+// ARM-NOT:     sieve.dot_bytes
+
+// BAD: error: sieve-lower-dot-bytes: unknown instruction 'sdot' (vpdpbusd, usdot or empty)
 
 // Portable: the first operand's bytes widened as unsigned, the second's as
 // signed, multiplied; lane i adds products 4i, 4i+1, 4i+2 and 4i+3, each

@@ -75,9 +75,11 @@ struct CodegenTarget {
   /// FMAs per cycle): the price of arithmetic against memory traffic
   /// (Winograd's transforms, isWinogradConv).
   int64_t fmaLanes = 32;
-  /// Bits of the 8-bit dot-product vectors (x86 VNNI `vpdpbusd`: 512 with
-  /// AVX-512 VNNI, 256 with AVX-VNNI), 0 when the CPU has none: the
-  /// quantized matmuls' kernels (sieve-int8-matmuls).
+  /// The 8-bit dot-product instruction of the quantized matmuls' kernels
+  /// (sieve-int8-matmuls): "vpdpbusd" (x86 VNNI) or "usdot" (AArch64
+  /// i8mm), empty when the CPU has none; and the bits of its vectors (512
+  /// with AVX-512 VNNI, 256 with AVX-VNNI, 128 for usdot; 0 with none).
+  std::string int8Dot;
   int64_t int8DotBits = 0;
 };
 

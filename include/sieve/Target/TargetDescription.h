@@ -55,11 +55,12 @@ struct TargetDescription {
   /// vectors on Zen 4, which splits them over its two 256-bit units, and on
   /// Intel's client cores with AVX-512), else two, what most cores have.
   int64_t vectorFMAsPerCycle = 2;
-  /// Bits of the vectors of the CPU's 8-bit dot product of unsigned by
-  /// signed bytes into 32-bit lanes (x86 `vpdpbusd`): 512 with AVX-512
-  /// VNNI and 512-bit vectors, 256 with AVX-VNNI (or AVX-512 VNNI on
-  /// 256-bit vectors); 0 when it has none (AArch64's dot products, which
-  /// take bytes of one signedness, are not used yet).
+  /// The CPU's dot product of four unsigned by four signed bytes into each
+  /// 32-bit lane, and the bits of its vectors: x86's `vpdpbusd` (512 with
+  /// AVX-512 VNNI and 512-bit vectors, 256 with AVX-VNNI or AVX-512 VNNI
+  /// on 256-bit vectors), AArch64's `usdot` (FEAT_I8MM: 128, NEON
+  /// registers); empty and 0 when it has none.
+  std::string int8Dot;
   int64_t int8DotBits = 0;
 
   /// The parameters sieve-cpu-pipeline takes, computed from the facts:

@@ -152,9 +152,15 @@ void describeVectors(const llvm::MCSubtargetInfo &sti,
              (sti.checkFeatures("+avxvnni") ||
               sti.checkFeatures("+avx512vnni,+avx512vl")))
       d.int8DotBits = 256;
+    if (d.int8DotBits)
+      d.int8Dot = "vpdpbusd";
   } else if (triple.isAArch64()) {
     d.vectorBits = 128;
     d.vectorRegisters = 32;
+    if (sti.checkFeatures("+i8mm")) {
+      d.int8Dot = "usdot";
+      d.int8DotBits = 128;
+    }
     d.scalableVectors = sti.checkFeatures("+sve");
     if (!d.scalableVectors)
       return;
@@ -194,6 +200,7 @@ CodegenTarget TargetDescription::codegenTarget() const {
   t.l1Bytes = l1Bytes;
   t.l2Bytes = l2Bytes;
   t.fmaLanes = t.vectorWidth * vectorFMAsPerCycle;
+  t.int8Dot = int8Dot;
   t.int8DotBits = int8DotBits;
   return t;
 }
@@ -226,7 +233,7 @@ std::string TargetDescription::str() const {
                        t.vectorWidth, t.tileM, t.tileN, size(t.cacheBytes),
                        t.directTileN, vectorFMAsPerCycle, t.fmaLanes,
                        int8DotBits ? std::to_string(int8DotBits) +
-                                         "-bit vectors (vpdpbusd)"
+                                         "-bit vectors (" + int8Dot + ")"
                                    : std::string("none"))
       .str();
 }

@@ -594,10 +594,11 @@ struct SieveInt8MatmulsPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (int8DotBits != 512 && int8DotBits != 256) {
+    if (int8DotBits != 512 && int8DotBits != 256 && int8DotBits != 128) {
       if (int8DotBits != 0) {
         getOperation().emitError()
-            << "sieve-int8-matmuls: int8-dot-bits must be 0, 256 or 512, got "
+            << "sieve-int8-matmuls: int8-dot-bits must be 0, 128, 256 or "
+               "512, got "
             << int8DotBits;
         signalPassFailure();
       }

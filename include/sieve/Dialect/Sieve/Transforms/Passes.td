@@ -196,8 +196,9 @@ def SieveInt8Matmuls
     its column sums; the kernel reads the first operand's bytes directly
     (a signed one with its top bits flipped: a + 128 as unsigned) and
     accumulates 32-bit lanes with `sieve.dot_bytes` (x86 VNNI's
-    `vpdpbusd`: four unsigned times four signed bytes into each lane;
-    sieve-lower-dot-bytes makes it the intrinsic), in register tiles of `tile-m` rows by
+    `vpdpbusd`, AArch64's `usdot`: four unsigned times four signed bytes
+    into each lane; sieve-lower-dot-bytes makes it the intrinsic), in
+    register tiles of `tile-m` rows by
     two panels; each row then subtracts (zero point [+ 128]) times the
     column sums. Rows left over run one at a time, columns past the last
     whole panel with masked stores. With `threads`, the pairs of panels
@@ -209,7 +210,8 @@ def SieveInt8Matmuls
   let options = [
     Option<"int8DotBits", "int8-dot-bits", "int64_t", /*default=*/"0",
            "Bits of the target's 8-bit dot-product vectors: 512 (AVX-512 "
-           "VNNI), 256 (AVX-VNNI) or 0 (none: nothing is rewritten)">,
+           "VNNI), 256 (AVX-VNNI), 128 (AArch64 i8mm) or 0 (none: nothing "
+           "is rewritten)">,
     Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
            "Rows of the register tile">,
     Option<"threads", "threads", "int64_t", /*default=*/"1",
@@ -229,21 +231,25 @@ def SieveInt8Matmuls
 
 def SieveLowerDotBytes
     : Pass<"sieve-lower-dot-bytes", "::mlir::func::FuncOp"> {
-  let summary = "Lower sieve.dot_bytes to x86 VNNI or portable vector ops";
+  let summary = "Lower sieve.dot_bytes to a CPU's dot-product instruction or "
+                "portable vector ops";
   let description = [{
-    With `intrinsics`, each `sieve.dot_bytes` of 16, 8 or 4 lanes becomes a
-    call of `llvm.x86.avx512.vpdpbusd.512`/`.256`/`.128` (`vpdpbusd`: AVX-512
-    VNNI, or AVX-VNNI for 256 bits); otherwise (and for other lane counts)
-    the same sums in portable vector arithmetic: both byte vectors widened
-    to i32 (unsigned and signed), multiplied, and each lane's four products
-    gathered by `vector.shuffle`s and added to the accumulator. Runs after
-    bufferization: the intrinsic call has unknown memory effects, which the
-    buffer deallocation passes reject.
+    With `instruction=vpdpbusd` (x86 AVX-512 VNNI or AVX-VNNI), each
+    `sieve.dot_bytes` of 16, 8 or 4 lanes becomes a call of
+    `llvm.x86.avx512.vpdpbusd.512`/`.256`/`.128`; with `instruction=usdot`
+    (AArch64's FEAT_I8MM), one call of `llvm.aarch64.neon.usdot.v4i32.v16i8`
+    per four lanes (`.v2i32.v8i8` for two). Otherwise (the default, and lane
+    counts the instruction has no form for) the same sums in portable vector
+    arithmetic: both byte vectors widened to i32 (unsigned and signed),
+    multiplied, and each lane's four products gathered by `vector.shuffle`s
+    and added to the accumulator. Runs after bufferization: the intrinsic
+    calls have unknown memory effects, which the buffer deallocation passes
+    reject.
   }];
   let options = [
-    Option<"intrinsics", "intrinsics", "bool", /*default=*/"false",
-           "Call the x86 vpdpbusd intrinsic (the target has AVX-512 VNNI or "
-           "AVX-VNNI) instead of portable vector ops">,
+    Option<"instruction", "instruction", "std::string", /*default=*/"\"\"",
+           "The target's 8-bit dot-product instruction: vpdpbusd (x86), "
+           "usdot (AArch64 with i8mm) or empty (portable vector ops)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::LLVM::LLVMDialect",
