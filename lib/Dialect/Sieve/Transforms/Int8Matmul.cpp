@@ -22,6 +22,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "DotKernel.h"
+
 #include "sieve/Dialect/Sieve/IR/SieveOps.h"
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
@@ -300,225 +302,56 @@ std::optional<SmallVector<int8_t>> matchWeight(Value rhs) {
   return result;
 }
 
-/// An i8 or i32 constant tensor of `shape` at the builder's insertion
-/// point, written by `fill` into a dense_resource blob named `name`.
-template <typename T>
-Value blobConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                   StringRef name, function_ref<void(T *)> fill) {
-  auto type = RankedTensorType::get(shape, b.getIntegerType(sizeof(T) * 8));
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
-      type.getNumElements() * sizeof(T), alignof(double),
-      /*dataIsMutable=*/true);
-  std::memset(blob.getMutableData().data(), 0, blob.getData().size());
-  fill(reinterpret_cast<T *>(blob.getMutableData().data()));
-  return arith::ConstantOp::create(
-      b, loc, type,
-      DenseResourceElementsAttr::get(type, name, std::move(blob)));
-}
-
-/// Emits the kernel for one matmul.
-class KernelBuilder {
+/// A matmul's rows for the dot kernel: row m reads the bytes of row m,
+/// and subtracts (o + its zero point) times the column sums.
+class MatmulSource : public sieve::DotKernelSource {
 public:
-  KernelBuilder(OpBuilder &b, Location loc, WidenedRows &rows,
-                ArrayRef<int8_t> weight, int64_t k, int64_t n, int64_t lanes,
-                int64_t tileRows, int64_t tilePanels)
-      : b(b), loc(loc), rows(rows), k(k), n(n), lanes(lanes),
-        tileRows(tileRows), tilePanels(tilePanels) {
-    bytes = rows.materializeBytes(b);
-    panels = llvm::divideCeil(n, lanes);
-    groups = llvm::divideCeil(k, 4);
-    packed = blobConstant<int8_t>(
-        b, loc, {panels, groups, 4 * lanes}, "sieve_int8_panels",
-        [&](int8_t *out) {
-          for (int64_t r = 0; r < k; ++r)
-            for (int64_t c = 0; c < n; ++c)
-              out[((c / lanes) * groups + r / 4) * 4 * lanes + (c % lanes) * 4 +
-                  r % 4] = weight[r * n + c];
-        });
-    columnSums = blobConstant<int32_t>(
-        b, loc, {panels * lanes}, "sieve_int8_column_sums", [&](int32_t *out) {
-          for (int64_t r = 0; r < k; ++r)
-            for (int64_t c = 0; c < n; ++c)
-              out[c] += weight[r * n + c];
-        });
-    i8 = b.getI8Type();
-    i32 = b.getI32Type();
-    accType = VectorType::get({lanes}, i32);
-    byteType = VectorType::get({4 * lanes}, i8);
-  }
+  MatmulSource(OpBuilder &b, WidenedRows &rows)
+      : widened(rows), byteTensor(rows.materializeBytes(b)) {}
 
-  /// The product into `init` (an empty [M, N] i32 tensor). With
-  /// `threads` > 1, the whole pairs of panels are shared among parallel
-  /// chunks (scf.forall) when the rows make them worth `minChunkCycles`
-  /// each (counted at run time: one dot product per cycle); a single chunk
-  /// runs without the threads (sieve-guard-parallel-regions).
-  Value build(Value init, int64_t threads, int64_t minChunkCycles) {
-    Value m = tensor::DimOp::create(b, loc, bytes, 0);
-    Value r = index(tileRows);
-    Value mainRows =
-        arith::SubIOp::create(b, loc, m, arith::RemUIOp::create(b, loc, m, r));
-    Value out = init;
-    int64_t full = n / lanes;
-    int64_t paired = full - full % tilePanels;
-    // Panels [begin, end) in steps of `step` into `dest`, whose column 0
-    // is panel `base`'s first.
-    auto panelRange = [&](Value dest, Value base, Value begin, Value end,
-                          int64_t step, bool inBounds) {
-      auto loop =
-          scf::ForOp::create(b, loc, begin, end, index(step), ValueRange{dest});
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value o = rowLoops(loop.getRegionIterArgs()[0], loop.getInductionVar(),
-                         base, step, inBounds, mainRows, m);
-      scf::YieldOp::create(b, loc, o);
-      return loop.getResult(0);
-    };
-    int64_t pairs = paired / tilePanels;
-    if (pairs > 1 && threads > 1) {
-      out = parallelPairs(out, m, pairs, threads, minChunkCycles, panelRange);
-    } else if (pairs > 0) {
-      out =
-          panelRange(out, index(0), index(0), index(paired), tilePanels, true);
-    }
-    if (paired < full)
-      out = panelRange(out, index(0), index(paired), index(full), 1, true);
-    if (full < panels)
-      out = panelRange(out, index(0), index(full), index(panels), 1, false);
-    return out;
+  Value bytes() override { return byteTensor; }
+  Value rows(OpBuilder &b, Location loc) override {
+    return tensor::DimOp::create(b, loc, byteTensor, 0);
+  }
+  bool isSigned() override { return widened.isSigned; }
+  SmallVector<Value> rowState(OpBuilder &, Location, Value row) override {
+    return {row};
+  }
+  SmallVector<Value> rowIndices(OpBuilder &, Location, ArrayRef<Value> state,
+                                Value) override {
+    return SmallVector<Value>(state);
+  }
+  Value epilogue(OpBuilder &b, Location loc, Value acc, Value sums, Value row,
+                 Value) override {
+    Value correction = rowCorrection(b, loc, row);
+    if (!correction)
+      return acc;
+    Value splat =
+        vector::BroadcastOp::create(b, loc, acc.getType(), correction);
+    return arith::SubIOp::create(b, loc, acc,
+                                 arith::MulIOp::create(b, loc, splat, sums));
   }
 
 private:
-  /// The pairs of panels [0, pairs) in parallel chunks of whole pairs:
-  /// min(threads, pairs, M * cycles per row / minChunkCycles) chunks, at
-  /// least one, each a slice of the columns of `out`.
-  template <typename PanelRange>
-  Value parallelPairs(Value out, Value m, int64_t pairs, int64_t threads,
-                      int64_t minChunkCycles, PanelRange &panelRange) {
-    int64_t rowCycles = pairs * tilePanels * groups;
-    Value work = arith::MulIOp::create(b, loc, m, index(rowCycles));
-    Value wanted = arith::DivUIOp::create(
-        b, loc, work, index(std::max<int64_t>(minChunkCycles, 1)));
-    Value chunks = arith::MaxUIOp::create(
-        b, loc, index(1),
-        arith::MinUIOp::create(b, loc, wanted,
-                               index(std::min(threads, pairs))));
-    auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{chunks},
-                                        ValueRange{out}, std::nullopt);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(forall.getBody());
-    Value c = forall.getInductionVars()[0];
-    Value shared = forall.getRegionIterArgs()[0];
-    // Chunk c: pairs [c * pairs / chunks, (c + 1) * pairs / chunks).
-    auto firstPair = [&](Value chunk) {
-      return arith::DivUIOp::create(
-          b, loc, arith::MulIOp::create(b, loc, chunk, index(pairs)), chunks);
-    };
-    Value begin =
-        arith::MulIOp::create(b, loc, firstPair(c), index(tilePanels));
-    Value end = arith::MulIOp::create(
-        b, loc, firstPair(arith::AddIOp::create(b, loc, c, index(1))),
-        index(tilePanels));
-    Value firstColumn = arith::MulIOp::create(b, loc, begin, index(lanes));
-    Value columns = arith::MulIOp::create(
-        b, loc, arith::SubIOp::create(b, loc, end, begin), index(lanes));
-    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), firstColumn};
-    SmallVector<OpFoldResult> sizes{m, columns};
-    SmallVector<OpFoldResult> strides{b.getIndexAttr(1), b.getIndexAttr(1)};
-    Value slice =
-        tensor::ExtractSliceOp::create(b, loc, shared, offsets, sizes, strides);
-    Value done = panelRange(slice, begin, begin, end, tilePanels, true);
-    b.setInsertionPointToStart(forall.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(b, loc, done, shared, offsets, sizes,
-                                          strides);
-    return forall.getResult(0);
-  }
-
-  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-
-  /// Every row of the panels [p, p + count) into `out`, whose column 0 is
-  /// panel `base`'s first: tiles of tileRows rows up to `mainRows`, then
-  /// one row at a time.
-  Value rowLoops(Value out, Value p, Value base, int64_t count, bool inBounds,
-                 Value mainRows, Value m) {
-    auto loop = [&](Value begin, Value end, int64_t step) {
-      auto rowLoop =
-          scf::ForOp::create(b, loc, begin, end, index(step), ValueRange{out});
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(rowLoop.getBody());
-      Value o = tile(rowLoop.getRegionIterArgs()[0], rowLoop.getInductionVar(),
-                     step, p, base, count, inBounds);
-      scf::YieldOp::create(b, loc, o);
-      b.setInsertionPointAfter(rowLoop);
-      out = rowLoop.getResult(0);
-    };
-    loop(index(0), mainRows, tileRows);
-    if (tileRows > 1)
-      loop(mainRows, m, 1);
-    return out;
-  }
-
-  /// Four bytes of row `row` at column `col` broadcast to every 32-bit
-  /// lane, as unsigned bytes; `inBounds` false reads past K as zeros.
-  Value broadcastRow(Value row, Value col, bool inBounds) {
-    auto four = VectorType::get({4}, i8);
-    Value zero = arith::ConstantIntOp::create(b, loc, i8, 0);
-    Value quad = vector::TransferReadOp::create(b, loc, four, bytes,
-                                                ValueRange{row, col}, zero,
-                                                ArrayRef<bool>{inBounds});
-    Value word =
-        vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), quad);
-    Value splat = vector::BroadcastOp::create(b, loc, accType, word);
-    Value result = vector::BitCastOp::create(b, loc, byteType, splat);
-    if (rows.isSigned) {
-      Value top = arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(byteType, b.getI8IntegerAttr(-128)));
-      result = arith::XOrIOp::create(b, loc, result, top);
-    }
-    return result;
-  }
-
-  /// The accumulators after the groups of four reduction steps [g0, g1)
-  /// (one group, read with padding, when `tail`).
-  SmallVector<Value> accumulate(ValueRange accs, Value g, Value m, Value p,
-                                int64_t count, int64_t rowCount, bool tail) {
-    SmallVector<Value> weights;
-    Value zeroByte = arith::ConstantIntOp::create(b, loc, i8, 0);
-    Value zero = index(0);
-    for (int64_t j = 0; j < count; ++j) {
-      Value panel = arith::AddIOp::create(b, loc, p, index(j));
-      weights.push_back(vector::TransferReadOp::create(
-          b, loc, byteType, packed, ValueRange{panel, g, zero}, zeroByte,
-          ArrayRef<bool>{true}));
-    }
-    Value col = arith::MulIOp::create(b, loc, g, index(4));
-    SmallVector<Value> result(accs);
-    for (int64_t i = 0; i < rowCount; ++i) {
-      Value row = arith::AddIOp::create(b, loc, m, index(i));
-      Value a = broadcastRow(row, col, !tail);
-      for (int64_t j = 0; j < count; ++j) {
-        Value &acc = result[i * count + j];
-        acc = sieve::DotBytesOp::create(b, loc, accType, acc, a, weights[j]);
-      }
-    }
-    return result;
-  }
-
   /// The i32 correction of row `row`: o + its zero point, or null when
   /// it is zero.
-  Value rowCorrection(Value row) {
+  Value rowCorrection(OpBuilder &b, Location loc, Value row) {
+    Type i32 = b.getI32Type();
     Value c;
-    if (rows.zeroPoint) {
+    if (widened.zeroPoint) {
       SmallVector<Value> indices;
-      for (AffineExpr e : rows.zeroPointMap.getResults())
-        indices.push_back(isa<AffineDimExpr>(e)
-                              ? row
-                              : index(cast<AffineConstantExpr>(e).getValue()));
-      Value zp = tensor::ExtractOp::create(b, loc, rows.zeroPoint, indices);
-      c = rows.isSigned ? Value(arith::ExtSIOp::create(b, loc, i32, zp))
-                        : Value(arith::ExtUIOp::create(b, loc, i32, zp));
+      for (AffineExpr e : widened.zeroPointMap.getResults())
+        indices.push_back(
+            isa<AffineDimExpr>(e)
+                ? row
+                : arith::ConstantIndexOp::create(
+                      b, loc, cast<AffineConstantExpr>(e).getValue()));
+      Value zp = tensor::ExtractOp::create(b, loc, widened.zeroPoint, indices);
+      c = widened.isSigned ? Value(arith::ExtSIOp::create(b, loc, i32, zp))
+                           : Value(arith::ExtUIOp::create(b, loc, i32, zp));
     }
     int64_t offset =
-        (rows.isSigned ? 128 : 0) + rows.constantZeroPoint.value_or(0);
+        (widened.isSigned ? 128 : 0) + widened.constantZeroPoint.value_or(0);
     if (offset != 0) {
       Value o = arith::ConstantIntOp::create(b, loc, i32, offset);
       c = c ? Value(arith::AddIOp::create(b, loc, c, o)) : o;
@@ -526,67 +359,8 @@ private:
     return c;
   }
 
-  /// The register tile of `rowCount` rows from `m` by `count` panels
-  /// from `p`, written into `out` (column 0: panel `base`'s first).
-  Value tile(Value out, Value m, int64_t rowCount, Value p, Value base,
-             int64_t count, bool inBounds) {
-    Value zeroAcc = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(accType, b.getI32IntegerAttr(0)));
-    SmallVector<Value> accs(rowCount * count, zeroAcc);
-    int64_t wholeGroups = k / 4;
-    if (wholeGroups > 0) {
-      auto loop = scf::ForOp::create(b, loc, index(0), index(wholeGroups),
-                                     index(1), accs);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      SmallVector<Value> next =
-          accumulate(loop.getRegionIterArgs(), loop.getInductionVar(), m, p,
-                     count, rowCount, /*tail=*/false);
-      scf::YieldOp::create(b, loc, next);
-      b.setInsertionPointAfter(loop);
-      accs.assign(loop.getResults().begin(), loop.getResults().end());
-    }
-    if (k % 4 != 0)
-      accs = accumulate(accs, index(wholeGroups), m, p, count, rowCount,
-                        /*tail=*/true);
-    Value zeroInt = arith::ConstantIntOp::create(b, loc, i32, 0);
-    for (int64_t i = 0; i < rowCount; ++i) {
-      Value row = arith::AddIOp::create(b, loc, m, index(i));
-      Value correction = rowCorrection(row);
-      Value splat =
-          correction ? vector::BroadcastOp::create(b, loc, accType, correction)
-                           .getResult()
-                     : Value();
-      for (int64_t j = 0; j < count; ++j) {
-        Value panel = arith::AddIOp::create(b, loc, p, index(j));
-        Value col = arith::MulIOp::create(b, loc, panel, index(lanes));
-        Value outCol = arith::MulIOp::create(
-            b, loc, arith::SubIOp::create(b, loc, panel, base), index(lanes));
-        Value acc = accs[i * count + j];
-        if (splat) {
-          Value sums = vector::TransferReadOp::create(
-              b, loc, accType, columnSums, ValueRange{col}, zeroInt,
-              ArrayRef<bool>{true});
-          acc = arith::SubIOp::create(
-              b, loc, acc, arith::MulIOp::create(b, loc, splat, sums));
-        }
-        out = vector::TransferWriteOp::create(b, loc, acc, out,
-                                              ValueRange{row, outCol},
-                                              ArrayRef<bool>{inBounds})
-                  .getResult();
-      }
-    }
-    return out;
-  }
-
-  OpBuilder &b;
-  Location loc;
-  WidenedRows &rows;
-  int64_t k, n, lanes, tileRows, tilePanels;
-  int64_t panels = 0, groups = 0;
-  Value bytes, packed, columnSums;
-  Type i8, i32;
-  VectorType accType, byteType;
+  WidenedRows &widened;
+  Value byteTensor;
 };
 
 struct SieveInt8MatmulsPass
@@ -608,6 +382,8 @@ struct SieveInt8MatmulsPass
     getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
     for (linalg::MatmulOp op : matmuls)
       rewrite(op);
+    sieve::rewriteInt8Convs(getOperation(), kernelShape(0), threads,
+                            minChunkCycles);
   }
 
   void rewrite(linalg::MatmulOp op) {
@@ -629,37 +405,31 @@ struct SieveInt8MatmulsPass
     if (!weight)
       return;
     int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
-    int64_t lanes = int8DotBits / 32;
-    // The f32 register tile's rows; two vectors of columns (accumulators:
-    // at most half the registers, as sieve-tile-and-vectorize's).
     OpBuilder b(op);
-    KernelBuilder kernel(b, op.getLoc(), *rows, *weight, k, n, lanes,
-                         std::max<int64_t>(tileM, 1), /*tilePanels=*/2);
-    Value result = kernel.build(fill.getOutputs()[0], threads, minChunkCycles);
+    MatmulSource source(b, *rows);
+    sieve::DotKernelShape shape = kernelShape(n);
+    shape.groupsPerTap = llvm::divideCeil(k, 4);
+    shape.tail = k % 4 != 0;
+    Value result =
+        sieve::buildDotKernel(b, op.getLoc(), source, *weight, k, shape,
+                              fill.getOutputs()[0], threads, minChunkCycles);
     Operation *lhs = op.getInputs()[0].getDefiningOp();
     Operation *rhs = op.getInputs()[1].getDefiningOp();
     op->getResult(0).replaceAllUsesWith(result);
     op->erase();
-    eraseUnused({fill, lhs, rhs});
+    sieve::eraseUnused({fill, lhs, rhs});
   }
 
-  /// Erases the ops of `roots` that are unused and the producers they
-  /// alone used (the widening generics and collapse_shapes the kernel
-  /// replaces); constants stay (the canonicalizer removes dead ones).
-  static void eraseUnused(ArrayRef<Operation *> roots) {
-    SmallVector<Operation *> worklist(roots);
-    llvm::SmallPtrSet<Operation *, 8> erased;
-    while (!worklist.empty()) {
-      Operation *op = worklist.pop_back_val();
-      if (!op || erased.contains(op) || !isOpTriviallyDead(op))
-        continue;
-      for (Value operand : op->getOperands())
-        if (Operation *def = operand.getDefiningOp();
-            def && !isa<arith::ConstantOp>(def))
-          worklist.push_back(def);
-      erased.insert(op);
-      op->erase();
-    }
+  /// The register tile: the f32 kernels' rows (at most half the registers
+  /// hold accumulators, as sieve-tile-and-vectorize's), two vectors of
+  /// columns.
+  sieve::DotKernelShape kernelShape(int64_t n) const {
+    sieve::DotKernelShape shape;
+    shape.n = n;
+    shape.lanes = int8DotBits / 32;
+    shape.tileRows = std::max<int64_t>(tileM, 1);
+    shape.tilePanels = 2;
+    return shape;
   }
 };
 
