@@ -252,3 +252,104 @@ func.func @parallel_pairs(%x: tensor<?x16xi8>) -> tensor<?x96xi32> {
   %r = linalg.matmul ins(%a, %b : tensor<?x16xi32>, tensor<16x96xi32>) outs(%f : tensor<?x96xi32>) -> tensor<?x96xi32>
   return %r : tensor<?x96xi32>
 }
+
+// -----
+
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#ch = affine_map<(d0, d1, d2, d3) -> (d1)>
+
+// A QDQ convolution: the input fake-quantized ((uitofp(q) - 131) * 0.02,
+// q computed from floats in the same generic), padded with zeros, and a
+// weight whose filters are integer multiples of their scales (filter 0:
+// 0.5 x {-2, 127, ...}; filter 1: 0.25 x ...), a bias per filter. The
+// bytes are peeled, padded with the zero point (and the channels to a
+// multiple of 4) and laid out [H, W, C]; the kernel runs over the 9 taps
+// and 1 group of 4 channels per tap; each output is (acc - 131 x the
+// filter's sum) x 0.02 x its scale + bias, pixel-major, transposed to NCHW.
+// CHECK-LABEL: func.func @qdq_conv
+// CHECK:         %[[ZP:.*]] = arith.trunci %{{.*}} : i32 to i8
+// CHECK:         %[[Q:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x3x5x5xi8>)
+// CHECK:           arith.fptoui
+// CHECK:           linalg.yield %{{.*}} : i8
+// CHECK:         %[[PAD:.*]] = tensor.pad %[[Q]] low[0, 0, 1, 1] high[0, 1, 1, 1]
+// CHECK:           tensor.yield %[[ZP]] : i8
+// CHECK:         } : tensor<1x3x5x5xi8> to tensor<1x4x7x7xi8>
+// CHECK:         %[[PLANES:.*]] = tensor.collapse_shape %[[PAD]] {{\[\[}}0, 1], [2], [3]] : tensor<1x4x7x7xi8> into tensor<4x7x7xi8>
+// CHECK:         %[[IMAGE:.*]] = linalg.transpose ins(%[[PLANES]] : tensor<4x7x7xi8>) outs(%{{.*}} : tensor<7x7x4xi8>) permutation = [1, 2, 0]
+// CHECK:         arith.constant dense_resource<sieve_int8_filter_scales> : tensor<16xf32>
+// CHECK:         arith.constant dense_resource<sieve_int8_panels> : tensor<1x9x64xi8>
+// CHECK:         scf.for {{.*}} -> (tensor<25x2xf32>)
+// CHECK:           scf.for {{.*}} -> (vector<16xi32>
+// CHECK:             scf.for {{.*}} -> (vector<16xi32>
+// CHECK:               vector.transfer_read %[[IMAGE]]{{.*}} : tensor<7x7x4xi8>, vector<4xi8>
+// CHECK:               sieve.dot_bytes
+// CHECK:           arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK:           vector.transfer_read %{{.*}} : tensor<2xf32>, vector<16xf32>
+// CHECK:           arith.addf
+// CHECK:           vector.transfer_write %{{.*}} : vector<16xf32>, tensor<25x2xf32>
+// CHECK:         %[[T:.*]] = linalg.transpose ins(%{{.*}} : tensor<25x2xf32>) outs(%{{.*}} : tensor<2x25xf32>) permutation = [1, 0]
+// CHECK:         tensor.expand_shape %[[T]] {{\[\[}}0, 1], [2, 3]] output_shape [1, 2, 5, 5] : tensor<2x25xf32> into tensor<1x2x5x5xf32>
+// CHECK-NOT:     linalg.conv_2d_nchw_fchw
+// NONE-LABEL: func.func @qdq_conv
+// NONE:         linalg.conv_2d_nchw_fchw
+func.func @qdq_conv(%x: tensor<1x3x5x5xf32>) -> tensor<1x2x5x5xf32> {
+  %s = arith.constant 0.02 : f32
+  %z = arith.constant 131.0 : f32
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<[[[[-1.0, 63.5, 0.5], [1.0, 0.0, -0.5], [2.0, 3.0, 4.0]], [[0.5, 0.5, 0.5], [0.0, 0.0, 0.0], [-63.5, 1.5, 2.5]], [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]],
+                              [[[0.25, 0.5, 0.75], [1.0, -31.75, 0.0], [0.0, 0.0, 0.25]], [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0], [2.0, 2.0, 2.0]], [[-0.25, -0.5, -0.75], [-1.0, -1.25, -1.5], [-1.75, -2.0, -2.25]]]]> : tensor<2x3x3x3xf32>
+  %bias = arith.constant dense<[0.5, -1.5]> : tensor<2xf32>
+  %e0 = tensor.empty() : tensor<1x3x5x5xf32>
+  %fq = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<1x3x5x5xf32>) outs(%e0 : tensor<1x3x5x5xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.divf %in, %s : f32
+    %1 = arith.addf %0, %z : f32
+    %2 = arith.fptoui %1 : f32 to i8
+    %3 = arith.uitofp %2 : i8 to f32
+    %4 = arith.subf %3, %z : f32
+    %5 = arith.mulf %4, %s : f32
+    linalg.yield %5 : f32
+  } -> tensor<1x3x5x5xf32>
+  %padded = tensor.pad %fq low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x3x5x5xf32> to tensor<1x3x7x7xf32>
+  %e1 = tensor.empty() : tensor<1x2x5x5xf32>
+  %init = linalg.generic {indexing_maps = [#ch, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%bias : tensor<2xf32>) outs(%e1 : tensor<1x2x5x5xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x2x5x5xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%padded, %w : tensor<1x3x7x7xf32>, tensor<2x3x3x3xf32>) outs(%init : tensor<1x2x5x5xf32>) -> tensor<1x2x5x5xf32>
+  return %r : tensor<1x2x5x5xf32>
+}
+
+// -----
+
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+
+// Left alone: a weight with no common scale (1.0 and 0.14142136 = sqrt(2)
+// / 10 are no integer multiples of 1.0 / m within 5e-5 for any m <= 127),
+// and a convolution of an input that is not fake-quantized.
+// CHECK-LABEL: func.func @float_convs
+// CHECK-NOT:     sieve.dot_bytes
+// CHECK:         linalg.conv_2d_nchw_fchw
+// CHECK:         linalg.conv_2d_nchw_fchw
+func.func @float_convs(%x: tensor<1x4x3x3xf32>) -> (tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>) {
+  %s = arith.constant 0.02 : f32
+  %w = arith.constant dense<[[[[1.0, 0.14142136, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]]]> : tensor<1x4x3x3xf32>
+  %w2 = arith.constant dense<1.0> : tensor<1x4x3x3xf32>
+  %e0 = tensor.empty() : tensor<1x4x3x3xf32>
+  %fq = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<1x4x3x3xf32>) outs(%e0 : tensor<1x4x3x3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.fptoui %in : f32 to i8
+    %1 = arith.uitofp %0 : i8 to f32
+    %2 = arith.mulf %1, %s : f32
+    linalg.yield %2 : f32
+  } -> tensor<1x4x3x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<1x1x1x1xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e1 : tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%fq, %w : tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) outs(%f : tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
+  %r2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w2 : tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) outs(%f : tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
+  return %r, %r2 : tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>
+}

@@ -6,7 +6,9 @@ products over a weight packed at compile time) through sieve-run:
       [--sieve-arg=--parallel-chunk-cycles=1]
 
 Each case is a MatMulInteger, QLinearMatMul or dynamically quantized matmul
-with a constant weight, in the shapes the kernel handles separately: rows in
+with a constant weight, or a QDQ convolution (QuantizeLinear and
+DequantizeLinear of the input, DequantizeLinear of an int8 weight per filter,
+as quantize_static writes them), in the shapes the kernel handles separately: rows in
 whole register tiles and left over (1, 7, 8, 9, 100 rows of a symbolic
 axis), a reduction that is no multiple of 4 (37: a tail group read with
 padding), columns that are no multiple of the vector (1000 = 62 panels of 16
@@ -15,8 +17,14 @@ read as unsigned with its top bit flipped), zero points per tensor, per row
 and of the weight per column (folded into the packed weight), and a batched
 [2, ?, K] operand. Integer outputs must equal numpy's (int64 arithmetic),
 QLinearMatMul's and the float outputs onnxruntime's (exactly, and within
-1e-5). On a CPU without VNNI the same models run as int32 matmuls and must
-give the same numbers. Prints one line per output and PASS or FAIL.
+1e-5); the convolutions onnxruntime's with graph optimizations off (the
+float semantics of the QDQ graph; optimized, it rounds differently) within
+1e-4 of their largest output. Convolution shapes: a 7x7 stride-2 stem over 3 channels (one
+group of 4, padded), 3x3 stride 1 and 2, 1x1 stride 2, dilation 2, int8
+activations, a zero point of 0, no bias, and a weight of floats that are no
+multiples of a scale (left a float convolution). On a CPU without VNNI the
+same models run as int32 matmuls and float convolutions and must give the
+same numbers. Prints one line per output and PASS or FAIL.
 """
 
 import argparse
@@ -44,9 +52,39 @@ def vi(name, dtype, shape):
     return helper.make_tensor_value_info(name, dtype, shape)
 
 
-def ort_run(m, feeds):
-    s = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+def ort_run(m, feeds, optimize=True):
+    options = ort.SessionOptions()
+    if not optimize:
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    s = ort.InferenceSession(m.SerializeToString(), options,
+                             providers=["CPUExecutionProvider"])
     return s.run(None, feeds)
+
+
+def qdq_conv(c, f, hw, k, stride, pad, dilation=1, signed=False, zero=False,
+             bias=True, quantized=True):
+    """Q -> DQ of the input, DQ of a per-filter int8 weight, Conv."""
+    wq = rng.integers(-127, 128, (f, c, k, k)).astype(np.int8)
+    inits = {"xs": np.float32(0.02),
+             "xz": (np.int8(0 if zero else -3) if signed
+                    else np.uint8(0 if zero else 131))}
+    inputs = ["xd", "w"] + (["b"] if bias else [])
+    if bias:
+        inits["b"] = rng.standard_normal(f).astype(np.float32)
+    nodes = [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+             helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"])]
+    if quantized:
+        inits.update({"wq": wq, "ws": rng.uniform(0.001, 0.01, f).astype(np.float32),
+                      "wz": np.zeros(f, np.int8)})
+        nodes.append(helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["w"],
+                                      axis=0))
+    else:
+        inits["w"] = (rng.standard_normal((f, c, k, k)) * 0.05).astype(np.float32)
+    nodes.append(helper.make_node("Conv", inputs, ["y"], pads=[pad] * 4,
+                                  strides=[stride] * 2, dilations=[dilation] * 2))
+    out = (hw + 2 * pad - dilation * (k - 1) - 1) // stride + 1
+    return model(nodes, [vi("x", TensorProto.FLOAT, [1, c, hw, hw])],
+                 [vi("y", TensorProto.FLOAT, [1, f, out, out])], inits)
 
 
 def product(a, az, b, bz):
@@ -116,6 +154,20 @@ def cases():
         x = rng.standard_normal((rows, k)).astype(np.float32)
         yield f"dynamic_quantization_{rows}", m, {"x": x}, ort_run(m, {"x": x})
 
+    # QDQ convolutions.
+    for name, args, kwargs in (
+            ("conv_stem_7x7_s2", (3, 16, 20, 7, 2, 3), {}),
+            ("conv_3x3", (24, 40, 9, 3, 1, 1), {}),
+            ("conv_3x3_s2", (32, 16, 10, 3, 2, 1), {}),
+            ("conv_1x1_s2", (16, 48, 8, 1, 2, 0), {}),
+            ("conv_dilated", (8, 16, 9, 3, 1, 2), {"dilation": 2}),
+            ("conv_int8_input", (8, 20, 6, 3, 1, 1), {"signed": True}),
+            ("conv_zero_point_0", (8, 16, 6, 3, 1, 0), {"zero": True, "bias": False}),
+            ("conv_float_weight", (8, 16, 6, 3, 1, 1), {"quantized": False})):
+        m = qdq_conv(*args, **kwargs)
+        x = rng.standard_normal((1, args[0], args[2], args[2])).astype(np.float32)
+        yield name, m, {"x": x}, ort_run(m, {"x": x}, optimize=False)
+
 
 def main():
     p = argparse.ArgumentParser()
@@ -148,7 +200,11 @@ def main():
                 good = got.dtype == want.dtype and np.array_equal(got, want)
                 err = int(np.max(np.abs(got.astype(np.int64) - want))) if want.size else 0
             else:
-                good = np.allclose(got, want, rtol=1e-5, atol=1e-5)
+                # A convolution's sums in another order (exact integers, then
+                # scaled, against float products summed): within 1e-4 of the
+                # largest output.
+                tol = 1e-4 * float(np.abs(want).max()) if name.startswith("conv_") else 1e-5
+                good = np.allclose(got, want, rtol=1e-5, atol=tol)
                 err = float(np.max(np.abs(got - want)))
             print(f"{name}: output '{out.name}' {want.dtype}{list(want.shape)}: "
                   f"max abs error {err:.3g}: {'OK' if good else 'MISMATCH'}")

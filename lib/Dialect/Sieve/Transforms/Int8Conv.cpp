@@ -8,12 +8,12 @@
 // filter an integer multiple of its scale. Such a convolution is computed
 // from the 8-bit values: q with its padding (the zero point) laid out as
 // [H, W, C] (four channels per 32-bit lane), the weight's integers recovered
-// from the floats (filter f's scale max |w_f| / 127 or the whole weight's,
-// kept only where every weight is within 1e-4 of an integer multiple: the
-// rewrite is exact), and the dot kernel (DotKernel.h) accumulating each
-// pixel's window against the packed filters; each output is then
-// (acc - zero point x the filter's sum) x scale x filter scale + bias, in
-// pixel-major order, transposed back to NCHW.
+// from the floats (filter f's scale max |w_f| / m for the largest m <= 127
+// that makes every weight within 5e-5 of an integer multiple: the rewrite
+// is exact up to float rounding), and the dot kernel (DotKernel.h) accumulating
+// each pixel's window against the packed filters; each output is then (acc -
+// zero point x the filter's sum) x scale x filter scale + bias, in pixel-major
+// order, transposed back to NCHW.
 //
 //===----------------------------------------------------------------------===//
 
@@ -130,26 +130,18 @@ Value peelBytes(OpBuilder &b, const FakeQuantized &fq) {
 }
 
 /// The weight [F, per] as 8-bit integers times per-filter scales: filter
-/// f's scale is max |w_f| / 127, or the whole weight's where that fails;
-/// nothing unless every weight is within 1e-4 of an integer multiple.
+/// f's scale is max |w_f| / m for the largest m <= 127 under which every
+/// weight of the filter is within 5e-5 of an integer multiple (the
+/// quantizer's own scale up to float rounding, whether per filter or per
+/// tensor); nothing when a filter has none.
 std::optional<std::pair<SmallVector<int8_t>, SmallVector<float>>>
 recoverQuantized(ArrayRef<float> w, int64_t filters, int64_t per) {
-  float globalMax = 0;
-  for (float v : w)
-    globalMax = std::max(globalMax, std::fabs(v));
   SmallVector<int8_t> q(w.size());
   SmallVector<float> scales(filters);
   auto fits = [&](int64_t f, float scale) {
     for (int64_t i = 0; i < per; ++i) {
-      float v = w[f * per + i];
-      if (scale == 0) {
-        if (v != 0)
-          return false;
-        q[f * per + i] = 0;
-        continue;
-      }
-      double x = double(v) / double(scale), r = std::nearbyint(x);
-      if (std::fabs(x - r) > 1e-4 || r < -127 || r > 127)
+      double x = double(w[f * per + i]) / double(scale), r = std::nearbyint(x);
+      if (std::fabs(x - r) > 5e-5 || r < -127 || r > 127)
         return false;
       q[f * per + i] = static_cast<int8_t>(r);
     }
@@ -160,7 +152,15 @@ recoverQuantized(ArrayRef<float> w, int64_t filters, int64_t per) {
     float filterMax = 0;
     for (int64_t i = 0; i < per; ++i)
       filterMax = std::max(filterMax, std::fabs(w[f * per + i]));
-    if (!fits(f, filterMax / 127) && !fits(f, globalMax / 127))
+    if (filterMax == 0) {
+      std::fill_n(q.begin() + f * per, per, 0);
+      scales[f] = 0;
+      continue;
+    }
+    bool found = false;
+    for (int64_t m = 127; m >= 1 && !found; --m)
+      found = fits(f, filterMax / static_cast<float>(m));
+    if (!found)
       return std::nullopt;
   }
   return std::make_pair(std::move(q), std::move(scales));
