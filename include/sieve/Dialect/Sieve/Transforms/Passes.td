@@ -181,31 +181,46 @@ def SieveProfileLayers
 
 def SieveInt8Matmuls
     : Pass<"sieve-int8-matmuls", "::mlir::func::FuncOp"> {
-  let summary = "8-bit integer matmuls with a constant weight as dot-product "
-                "kernels";
+  let summary = "Quantized matmuls with a constant weight and quantized "
+                "convolutions as 8-bit dot-product kernels";
   let description = [{
-    Rewrites a `linalg.matmul` of int32 operands whose first operand is an
-    8-bit tensor widened by a `linalg.generic` (`extui`/`extsi`, minus a
-    zero point per tensor or per row; through a `tensor.collapse_shape`
-    too, with a zero point of one element) and whose second is a constant
-    8-bit `[K, N]` widened with no zero point (values that fit a signed
-    byte), accumulating into zeros, as the importer writes MatMulInteger
-    and QLinearMatMul. The weight is packed at compile time into panels of
-    one vector of int32 columns with four reduction steps per lane
-    (`[ceil(N / lanes), ceil(K / 4), 4 * lanes]` bytes, zero padded) plus
-    its column sums; the kernel reads the first operand's bytes directly
-    (a signed one with its top bits flipped: a + 128 as unsigned) and
-    accumulates 32-bit lanes with `sieve.dot_bytes` (x86 VNNI's
-    `vpdpbusd`, AArch64's `usdot`: four unsigned times four signed bytes
-    into each lane; sieve-lower-dot-bytes makes it the intrinsic), in
-    register tiles of `tile-m` rows by
-    two panels; each row then subtracts (zero point [+ 128]) times the
-    column sums. Rows left over run one at a time, columns past the last
-    whole panel with masked stores. With `threads`, the pairs of panels
-    are split into parallel chunks (`scf.forall`, each a slice of the
-    output's columns) of at least `min-chunk-cycles` estimated cycles,
-    their number computed from the rows at run time. Exact (integer arithmetic); `int8-dot-
-    bits` 0 (no such instruction: the default) leaves every matmul alone.
+    Rewrites two kinds of ops into one dot-product kernel (DotKernel.h):
+
+    * a `linalg.matmul` of int32 operands whose first operand is an 8-bit
+      tensor widened by a `linalg.generic` (`extui`/`extsi` of an input or
+      of a byte the generic computes, minus a zero point per tensor or per
+      row; through a `tensor.collapse_shape` and `tensor.cast` too, with a
+      zero point of one element) and whose second is a constant 8-bit
+      `[K, N]` widened minus a constant zero point (per tensor or column;
+      every difference must fit a signed byte), accumulating into zeros, as
+      the importer writes MatMulInteger and QLinearMatMul;
+    * a `linalg.conv_2d_nchw_fchw` (batch 1) of a fake-quantized input
+      (a generic yielding `(itofp(q) - zero point) * scale` for an 8-bit
+      `q`, optionally padded with zeros) by a constant weight whose filters
+      are integer multiples of a scale (max |w| / m for the largest m <=
+      127 that leaves every weight within 5e-5 of one), into a bias that
+      is a fill or a broadcast along the filters: what QDQ models become.
+
+    The weight is packed at compile time into panels of one vector of
+    int32 columns with four reduction steps per lane
+    (`[ceil(N / lanes), K / 4, 4 * lanes]` bytes, zero padded) plus its
+    column sums. The kernel reads the 8-bit values directly (a signed one
+    with its top bit flipped: x + 128 as unsigned): a matmul's rows, or a
+    convolution's pixels, each reading its window of the input laid out
+    as `[H, W, C]` (padded with the zero point, channels to a multiple of
+    4) tap by tap. It accumulates 32-bit lanes with `sieve.dot_bytes` (x86
+    VNNI's `vpdpbusd`, AArch64's `usdot`; `sieve-lower-dot-bytes` makes it
+    the intrinsic) in register tiles of `tile-m` rows by two panels; each
+    row then subtracts (zero point [+ 128]) times the column sums, and a
+    convolution's outputs are converted to float, scaled by the input's and
+    the filter's scales, biased and transposed back to NCHW. Rows left over
+    run one at a time, columns past the last whole panel with masked
+    stores. With `threads`, the pairs of panels are split into parallel
+    chunks (`scf.forall`, each a slice of the output's columns) of at least
+    `min-chunk-cycles` estimated cycles, their number computed from the
+    rows at run time. The matmuls are exact (integer arithmetic), the
+    convolutions exact up to float rounding; `int8-dot-bits` 0 (no such
+    instruction: the default) leaves every op alone.
   }];
   let options = [
     Option<"int8DotBits", "int8-dot-bits", "int64_t", /*default=*/"0",
