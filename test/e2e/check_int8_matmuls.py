@@ -29,27 +29,16 @@ same numbers. Prints one line per output and PASS or FAIL.
 
 import argparse
 import os
-import subprocess
 import sys
 
 import numpy as np
-import onnx
 import onnxruntime as ort
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_quantized_ops import model, run_cases, vi  # noqa: E402
 
 rng = np.random.default_rng(11)
-
-
-def model(nodes, inputs, outputs, inits, opset=13):
-    g = helper.make_graph(nodes, "g", inputs, outputs,
-                          [numpy_helper.from_array(v, k) for k, v in inits.items()])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
-    onnx.checker.check_model(m)
-    return m
-
-
-def vi(name, dtype, shape):
-    return helper.make_tensor_value_info(name, dtype, shape)
 
 
 def ort_run(m, feeds, optimize=True):
@@ -169,6 +158,12 @@ def cases():
         yield name, m, {"x": x}, ort_run(m, {"x": x}, optimize=False)
 
 
+def conv_atol(name, want):
+    """A convolution's sums in another order (exact integers, then scaled,
+    against float products summed): within 1e-4 of the largest output."""
+    return 1e-4 * float(np.abs(want).max()) if name.startswith("conv_") else 1e-5
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--sieve-run", required=True)
@@ -178,37 +173,8 @@ def main():
                    help="an extra sieve-run argument (repeatable)")
     args = p.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
-    ok = True
-    for name, m, feeds, expected in cases():
-        d = os.path.join(args.workdir, name)
-        os.makedirs(d, exist_ok=True)
-        path = os.path.join(d, "model.onnx")
-        onnx.save(m, path)
-        cmd = [args.sieve_run, path, "--output-dir", d, "--quiet", f"--threads={args.threads}",
-               *args.sieve_arg]
-        for k, v in feeds.items():
-            np.save(os.path.join(d, f"in_{k}.npy"), v)
-            cmd += ["--input", f"{k}={os.path.join(d, f'in_{k}.npy')}"]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            print(f"{name}: sieve-run failed: {r.stderr.strip()[-300:]}")
-            ok = False
-            continue
-        for out, want in zip(m.graph.output, expected):
-            got = np.load(os.path.join(d, f"{out.name}.npy"))
-            if np.issubdtype(want.dtype, np.integer):
-                good = got.dtype == want.dtype and np.array_equal(got, want)
-                err = int(np.max(np.abs(got.astype(np.int64) - want))) if want.size else 0
-            else:
-                # A convolution's sums in another order (exact integers, then
-                # scaled, against float products summed): within 1e-4 of the
-                # largest output.
-                tol = 1e-4 * float(np.abs(want).max()) if name.startswith("conv_") else 1e-5
-                good = np.allclose(got, want, rtol=1e-5, atol=tol)
-                err = float(np.max(np.abs(got - want)))
-            print(f"{name}: output '{out.name}' {want.dtype}{list(want.shape)}: "
-                  f"max abs error {err:.3g}: {'OK' if good else 'MISMATCH'}")
-            ok &= bool(good)
+    ok = run_cases(cases(), args.sieve_run, args.workdir,
+                   [f"--threads={args.threads}", *args.sieve_arg], conv_atol)
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -56,14 +56,10 @@ public:
     // is panel `base`'s first.
     auto panelRange = [&](Value dest, Value base, Value begin, Value end,
                           int64_t step, bool inBounds) {
-      auto loop =
-          scf::ForOp::create(b, loc, begin, end, index(step), ValueRange{dest});
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value o = rowLoops(loop.getRegionIterArgs()[0], loop.getInductionVar(),
-                         base, step, inBounds, mainRows, m);
-      scf::YieldOp::create(b, loc, o);
-      return loop.getResult(0);
+      return forLoop(begin, end, step, dest, [&](Value p, ValueRange carried) {
+        return SmallVector<Value>{
+            rowLoops(carried[0], p, base, step, inBounds, mainRows, m)};
+      })[0];
     };
     int64_t pairs = paired / shape.tilePanels;
     if (pairs > 1 && threads > 1) {
@@ -133,15 +129,10 @@ private:
   Value rowLoops(Value out, Value p, Value base, int64_t count, bool inBounds,
                  Value mainRows, Value m) {
     auto loop = [&](Value begin, Value end, int64_t step) {
-      auto rowLoop =
-          scf::ForOp::create(b, loc, begin, end, index(step), ValueRange{out});
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(rowLoop.getBody());
-      Value o = tile(rowLoop.getRegionIterArgs()[0], rowLoop.getInductionVar(),
-                     step, p, base, count, inBounds);
-      scf::YieldOp::create(b, loc, o);
-      b.setInsertionPointAfter(rowLoop);
-      out = rowLoop.getResult(0);
+      out = forLoop(begin, end, step, out, [&](Value row, ValueRange carried) {
+        return SmallVector<Value>{
+            tile(carried[0], row, step, p, base, count, inBounds)};
+      })[0];
     };
     loop(index(0), mainRows, shape.tileRows);
     if (shape.tileRows > 1)
@@ -196,18 +187,24 @@ private:
     return result;
   }
 
-  /// A loop of `trips` steps carrying `accs`; `body(iv, accs)` yields the
-  /// next ones.
+  /// A loop over [begin, end) in steps of `step` carrying `init`;
+  /// `body(iv, carried)` yields the next values. Returns the last ones.
   SmallVector<Value>
-  loopCarrying(int64_t trips, ValueRange accs,
-               function_ref<SmallVector<Value>(Value, ValueRange)> body) {
-    auto loop =
-        scf::ForOp::create(b, loc, index(0), index(trips), index(1), accs);
+  forLoop(Value begin, Value end, int64_t step, ValueRange init,
+          function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    auto loop = scf::ForOp::create(b, loc, begin, end, index(step), init);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     scf::YieldOp::create(
         b, loc, body(loop.getInductionVar(), loop.getRegionIterArgs()));
     return SmallVector<Value>(loop.getResults());
+  }
+
+  /// forLoop over [0, trips).
+  SmallVector<Value>
+  loopCarrying(int64_t trips, ValueRange init,
+               function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    return forLoop(index(0), index(trips), 1, init, body);
   }
 
   /// The register tile of `rowCount` rows from `m` by `count` panels
