@@ -7,6 +7,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 using namespace mlir;
@@ -287,6 +288,35 @@ Value sieve::buildDotKernel(OpBuilder &b, Location loc, DotKernelSource &source,
                             int64_t threads, int64_t minChunkCycles) {
   DotKernelBuilder kernel(b, loc, source, weight, k, shape);
   return kernel.build(init, threads, minChunkCycles);
+}
+
+Value sieve::bytesOf(OpBuilder &b, linalg::GenericOp generic, Value byte) {
+  if (auto arg = dyn_cast<BlockArgument>(byte);
+      arg && arg.getOwner() == &generic.getRegion().front() &&
+      arg.getArgNumber() < generic.getNumDpsInputs() &&
+      generic
+          .getMatchingIndexingMap(
+              generic.getDpsInputOperand(arg.getArgNumber()))
+          .isIdentity())
+    return generic.getDpsInputOperand(arg.getArgNumber())->get();
+  Location loc = generic.getLoc();
+  Value empty = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, generic.getDpsInits()[0]),
+      b.getI8Type());
+  auto copy = linalg::GenericOp::create(
+      b, loc, TypeRange{empty.getType()}, generic.getDpsInputs(),
+      ValueRange{empty}, generic.getIndexingMapsArray(),
+      generic.getIteratorTypesArray(),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        IRMapping mapping;
+        Block &body = generic.getRegion().front();
+        for (auto [from, to] : llvm::zip(body.getArguments().drop_back(), args))
+          mapping.map(from, to);
+        for (Operation &op : body.without_terminator())
+          nb.clone(op, mapping);
+        linalg::YieldOp::create(nb, nloc, mapping.lookup(byte));
+      });
+  return copy->getResult(0);
 }
 
 void sieve::eraseUnused(ArrayRef<Operation *> roots) {

@@ -13,6 +13,7 @@
 #define SIEVE_LIB_DIALECT_SIEVE_TRANSFORMS_DOTKERNEL_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -83,6 +84,12 @@ Value blobConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
       b, loc, type,
       DenseResourceElementsAttr::get(type, name, std::move(blob)));
 }
+
+/// The 8-bit values `byte` that the elementwise `generic` reads or computes
+/// in its body, as a tensor of the generic's shape: the input itself when
+/// `byte` is an input's element under an identity map, else a copy of the
+/// generic (at the builder's insertion point) that yields `byte`.
+Value bytesOf(OpBuilder &b, linalg::GenericOp generic, Value byte);
 
 /// Erases the ops of `roots` that are unused and the producers they alone
 /// used (what a kernel replaces); constants stay (the canonicalizer removes

@@ -25,7 +25,6 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 
 #include <cmath>
@@ -95,38 +94,6 @@ std::optional<FakeQuantized> matchFakeQuantized(Value v) {
       return fq;
   }
   return std::nullopt;
-}
-
-/// A tensor of the 8-bit values of `fq` (a copy of its generic yielding
-/// them, or its input when it reads them with an identity map).
-Value peelBytes(OpBuilder &b, const FakeQuantized &fq) {
-  linalg::GenericOp generic = fq.generic;
-  if (auto arg = dyn_cast<BlockArgument>(fq.byte);
-      arg && arg.getOwner() == &generic.getRegion().front() &&
-      arg.getArgNumber() < generic.getNumDpsInputs() &&
-      generic
-          .getMatchingIndexingMap(
-              generic.getDpsInputOperand(arg.getArgNumber()))
-          .isIdentity())
-    return generic.getDpsInputOperand(arg.getArgNumber())->get();
-  Location loc = generic.getLoc();
-  Value empty = tensor::EmptyOp::create(
-      b, loc, tensor::getMixedSizes(b, loc, generic.getDpsInits()[0]),
-      b.getI8Type());
-  auto peeled = linalg::GenericOp::create(
-      b, loc, TypeRange{empty.getType()}, generic.getDpsInputs(),
-      ValueRange{empty}, generic.getIndexingMapsArray(),
-      generic.getIteratorTypesArray(),
-      [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        IRMapping mapping;
-        Block &body = generic.getRegion().front();
-        for (auto [from, to] : llvm::zip(body.getArguments().drop_back(), args))
-          mapping.map(from, to);
-        for (Operation &op : body.without_terminator())
-          nb.clone(op, mapping);
-        linalg::YieldOp::create(nb, nloc, mapping.lookup(fq.byte));
-      });
-  return peeled->getResult(0);
 }
 
 /// The weight [F, per] as 8-bit integers times per-filter scales: filter
@@ -336,7 +303,7 @@ void rewriteConv(linalg::Conv2DNchwFchwOp conv, sieve::DotKernelShape shape,
   source.dh = dilations[0];
   source.dw = dilations[1];
   // [1, C, H, W] bytes -> padded [1, 4G, Hp, Wp] -> [Hp, Wp, 4G].
-  Value bytes = peelBytes(b, *fq);
+  Value bytes = sieve::bytesOf(b, fq->generic, fq->byte);
   int64_t hp = inType.getDimSize(2) + low[2] + high[2];
   int64_t wp = inType.getDimSize(3) + low[3] + high[3];
   auto paddedType = RankedTensorType::get({1, 4 * groups, hp, wp}, i8);

@@ -34,7 +34,6 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 
 #include <cstring>
@@ -77,36 +76,7 @@ struct WidenedRows {
   /// generic that yields `byte` (at the builder's insertion point), then
   /// collapsed as the matmul's operand.
   Value materializeBytes(OpBuilder &b) {
-    Location loc = generic.getLoc();
-    Value bytes;
-    if (auto arg = dyn_cast<BlockArgument>(byte);
-        arg && arg.getOwner() == &generic.getRegion().front() &&
-        arg.getArgNumber() < generic.getNumDpsInputs() &&
-        generic
-            .getMatchingIndexingMap(
-                generic.getDpsInputOperand(arg.getArgNumber()))
-            .isIdentity()) {
-      bytes = generic.getDpsInputOperand(arg.getArgNumber())->get();
-    } else {
-      Value init = generic.getDpsInits()[0];
-      Value empty = tensor::EmptyOp::create(
-          b, loc, tensor::getMixedSizes(b, loc, init), b.getI8Type());
-      SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
-      auto peeled = linalg::GenericOp::create(
-          b, loc, TypeRange{empty.getType()}, generic.getDpsInputs(),
-          ValueRange{empty}, maps, generic.getIteratorTypesArray(),
-          [&](OpBuilder &nb, Location nloc, ValueRange args) {
-            IRMapping mapping;
-            Block &body = generic.getRegion().front();
-            for (auto [from, to] :
-                 llvm::zip(body.getArguments().drop_back(), args))
-              mapping.map(from, to);
-            for (Operation &op : body.without_terminator())
-              nb.clone(op, mapping);
-            linalg::YieldOp::create(nb, nloc, mapping.lookup(byte));
-          });
-      bytes = peeled->getResult(0);
-    }
+    Value bytes = sieve::bytesOf(b, generic, byte);
     if (collapse) {
       auto type = RankedTensorType::get(collapse.getResultType().getShape(),
                                         b.getI8Type());
