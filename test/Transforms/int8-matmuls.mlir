@@ -263,7 +263,7 @@ func.func @parallel_pairs(%x: tensor<?x16xi8>) -> tensor<?x96xi32> {
 // weight whose filters are integer multiples of their scales (filter 0:
 // 0.5 x {-2, 127, ...}; filter 1: 0.25 x ...), a bias per filter. The
 // bytes are peeled, padded with the zero point (and the channels to a
-// multiple of 4) and laid out [H, W, C]; the kernel runs over the 9 taps
+// multiple of 4) and laid out [H, W, C] (a 2-D transpose); the kernel runs over the 9 taps
 // and 1 group of 4 channels per tap; each output is (acc - 131 x the
 // filter's sum) x 0.02 x its scale + bias, pixel-major, transposed to NCHW.
 // CHECK-LABEL: func.func @qdq_conv
@@ -274,8 +274,9 @@ func.func @parallel_pairs(%x: tensor<?x16xi8>) -> tensor<?x96xi32> {
 // CHECK:         %[[PAD:.*]] = tensor.pad %[[Q]] low[0, 0, 1, 1] high[0, 1, 1, 1]
 // CHECK:           tensor.yield %[[ZP]] : i8
 // CHECK:         } : tensor<1x3x5x5xi8> to tensor<1x4x7x7xi8>
-// CHECK:         %[[PLANES:.*]] = tensor.collapse_shape %[[PAD]] {{\[\[}}0, 1], [2], [3]] : tensor<1x4x7x7xi8> into tensor<4x7x7xi8>
-// CHECK:         %[[IMAGE:.*]] = linalg.transpose ins(%[[PLANES]] : tensor<4x7x7xi8>) outs(%{{.*}} : tensor<7x7x4xi8>) permutation = [1, 2, 0]
+// CHECK:         %[[PLANES:.*]] = tensor.collapse_shape %[[PAD]] {{\[\[}}0, 1], [2, 3]] : tensor<1x4x7x7xi8> into tensor<4x49xi8>
+// CHECK:         %[[PIXELS:.*]] = linalg.transpose ins(%[[PLANES]] : tensor<4x49xi8>) outs(%{{.*}} : tensor<49x4xi8>) permutation = [1, 0]
+// CHECK:         %[[IMAGE:.*]] = tensor.expand_shape %[[PIXELS]] {{\[\[}}0, 1], [2]] output_shape [7, 7, 4] : tensor<49x4xi8> into tensor<7x7x4xi8>
 // CHECK:         arith.constant dense_resource<sieve_int8_filter_scales> : tensor<16xf32>
 // CHECK:         arith.constant dense_resource<sieve_int8_panels> : tensor<1x9x64xi8>
 // CHECK:         scf.for {{.*}} -> (tensor<25x2xf32>)

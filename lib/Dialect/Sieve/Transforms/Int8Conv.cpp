@@ -315,13 +315,18 @@ void rewriteConv(linalg::Conv2DNchwFchwOp conv, sieve::DotKernelShape shape,
           b.getContext(),
           ArrayRef<int64_t>{0, 4 * groups - channels, high[2], high[3]}),
       zpByte);
+  // A 2-D transpose [4G, Hp * Wp] -> [Hp * Wp, 4G], which
+  // sieve-tile-and-vectorize turns into blocks of vectors.
   Value planes = tensor::CollapseShapeOp::create(
-      b, loc, padded, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+      b, loc, padded, ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
   Value imageInit = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{hp, wp, 4 * groups}, i8);
-  source.image = linalg::TransposeOp::create(b, loc, planes, imageInit,
-                                             ArrayRef<int64_t>{1, 2, 0})
-                     ->getResult(0);
+      b, loc, ArrayRef<int64_t>{hp * wp, 4 * groups}, i8);
+  Value pixelsLast = linalg::TransposeOp::create(b, loc, planes, imageInit,
+                                                 ArrayRef<int64_t>{1, 0})
+                         ->getResult(0);
+  source.image = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({hp, wp, 4 * groups}, i8), pixelsLast,
+      ArrayRef<ReassociationIndices>{{0, 1}, {2}});
   // The weight as the kernel's [K, F]: k = (tap * G + g) * 4 + j for
   // channel 4g + j at tap (kh, kw) = (tap / KW, tap % KW).
   int64_t k = taps * groups * 4;
