@@ -330,12 +330,14 @@ func.func @qdq_conv(%x: tensor<1x3x5x5xf32>) -> tensor<1x2x5x5xf32> {
 
 // Left alone: a weight with no common scale (1.0 and 0.14142136 = sqrt(2)
 // / 10 are no integer multiples of 1.0 / m within 5e-5 for any m <= 127),
-// and a convolution of an input that is not fake-quantized.
+// a weight with a NaN (the rest of it zeros), and a convolution of an input
+// that is not fake-quantized.
 // CHECK-LABEL: func.func @float_convs
 // CHECK-NOT:     sieve.dot_bytes
 // CHECK:         linalg.conv_2d_nchw_fchw
 // CHECK:         linalg.conv_2d_nchw_fchw
-func.func @float_convs(%x: tensor<1x4x3x3xf32>) -> (tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>) {
+// CHECK:         linalg.conv_2d_nchw_fchw
+func.func @float_convs(%x: tensor<1x4x3x3xf32>) -> (tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>) {
   %s = arith.constant 0.02 : f32
   %w = arith.constant dense<[[[[1.0, 0.14142136, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]]]> : tensor<1x4x3x3xf32>
   %w2 = arith.constant dense<1.0> : tensor<1x4x3x3xf32>
@@ -351,6 +353,8 @@ func.func @float_convs(%x: tensor<1x4x3x3xf32>) -> (tensor<1x1x1x1xf32>, tensor<
   %e1 = tensor.empty() : tensor<1x1x1x1xf32>
   %f = linalg.fill ins(%zero : f32) outs(%e1 : tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%fq, %w : tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) outs(%f : tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
+  %wnan = arith.constant dense<[[[[0x7FC00000, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]]]> : tensor<1x4x3x3xf32>
+  %rnan = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%fq, %wnan : tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) outs(%f : tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
   %r2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w2 : tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) outs(%f : tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
-  return %r, %r2 : tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>
+  return %r, %rnan, %r2 : tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>
 }

@@ -100,15 +100,18 @@ std::optional<FakeQuantized> matchFakeQuantized(Value v) {
 /// f's scale is max |w_f| / m for the largest m <= 127 under which every
 /// weight of the filter is within 5e-5 of an integer multiple (the
 /// quantizer's own scale up to float rounding, whether per filter or per
-/// tensor); nothing when a filter has none.
+/// tensor); nothing when a filter has none or a weight is not finite.
 std::optional<std::pair<SmallVector<int8_t>, SmallVector<float>>>
 recoverQuantized(ArrayRef<float> w, int64_t filters, int64_t per) {
+  // NaN and infinite weights are no multiples of anything.
+  if (!llvm::all_of(w, [](float v) { return std::isfinite(v); }))
+    return std::nullopt;
   SmallVector<int8_t> q(w.size());
   SmallVector<float> scales(filters);
   auto fits = [&](int64_t f, float scale) {
     for (int64_t i = 0; i < per; ++i) {
       double x = double(w[f * per + i]) / double(scale), r = std::nearbyint(x);
-      if (std::fabs(x - r) > 5e-5 || r < -127 || r > 127)
+      if (!(std::fabs(x - r) <= 5e-5) || r < -127 || r > 127)
         return false;
       q[f * per + i] = static_cast<int8_t>(r);
     }
