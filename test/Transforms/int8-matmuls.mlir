@@ -276,13 +276,13 @@ func.func @parallel_pairs(%x: tensor<?x16xi8>) -> tensor<?x96xi32> {
 // CHECK:         } : tensor<1x3x5x5xi8> to tensor<1x4x7x7xi8>
 // CHECK:         %[[PLANES:.*]] = tensor.collapse_shape %[[PAD]] {{\[\[}}0, 1], [2, 3]] : tensor<1x4x7x7xi8> into tensor<4x49xi8>
 // CHECK:         %[[PIXELS:.*]] = linalg.transpose ins(%[[PLANES]] : tensor<4x49xi8>) outs(%{{.*}} : tensor<49x4xi8>) permutation = [1, 0]
-// CHECK:         %[[IMAGE:.*]] = tensor.expand_shape %[[PIXELS]] {{\[\[}}0, 1], [2]] output_shape [7, 7, 4] : tensor<49x4xi8> into tensor<7x7x4xi8>
+// CHECK:         %[[IMAGE:.*]] = tensor.expand_shape %[[PIXELS]] {{\[\[}}0, 1, 2], [3]] output_shape [1, 7, 7, 4] : tensor<49x4xi8> into tensor<1x7x7x4xi8>
 // CHECK:         arith.constant dense_resource<sieve_int8_filter_scales> : tensor<16xf32>
 // CHECK:         arith.constant dense_resource<sieve_int8_panels> : tensor<1x9x64xi8>
 // CHECK:         scf.for {{.*}} -> (tensor<25x2xf32>)
 // CHECK:           scf.for {{.*}} -> (vector<16xi32>
 // CHECK:             scf.for {{.*}} -> (vector<16xi32>
-// CHECK:               vector.transfer_read %[[IMAGE]]{{.*}} : tensor<7x7x4xi8>, vector<4xi8>
+// CHECK:               vector.transfer_read %[[IMAGE]]{{.*}} : tensor<1x7x7x4xi8>, vector<4xi8>
 // CHECK:               sieve.dot_bytes
 // CHECK:           arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
 // CHECK:           vector.transfer_read %{{.*}} : tensor<2xf32>, vector<16xf32>

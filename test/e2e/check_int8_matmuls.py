@@ -21,8 +21,9 @@ QLinearMatMul's and the float outputs onnxruntime's (exactly, and within
 float semantics of the QDQ graph; optimized, it rounds differently) within
 1e-4 of their largest output. Convolution shapes: a 7x7 stride-2 stem over 3 channels (one
 group of 4, padded), 3x3 stride 1 and 2, 1x1 stride 2, dilation 2, int8
-activations, a zero point of 0, no bias, and a weight of floats that are no
-multiples of a scale (left a float convolution). On a CPU without VNNI the
+activations, a zero point of 0, no bias, a batch of 3 and a symbolic batch
+(run with 2), and a weight of floats that are no multiples of a scale (left
+a float convolution). On a CPU without VNNI the
 same models run as int32 matmuls and float convolutions and must give the
 same numbers. Prints one line per output and PASS or FAIL.
 """
@@ -51,7 +52,7 @@ def ort_run(m, feeds, optimize=True):
 
 
 def qdq_conv(c, f, hw, k, stride, pad, dilation=1, signed=False, zero=False,
-             bias=True, quantized=True):
+             bias=True, quantized=True, batch=1):
     """Q -> DQ of the input, DQ of a per-filter int8 weight, Conv."""
     wq = rng.integers(-127, 128, (f, c, k, k)).astype(np.int8)
     inits = {"xs": np.float32(0.02),
@@ -72,8 +73,8 @@ def qdq_conv(c, f, hw, k, stride, pad, dilation=1, signed=False, zero=False,
     nodes.append(helper.make_node("Conv", inputs, ["y"], pads=[pad] * 4,
                                   strides=[stride] * 2, dilations=[dilation] * 2))
     out = (hw + 2 * pad - dilation * (k - 1) - 1) // stride + 1
-    return model(nodes, [vi("x", TensorProto.FLOAT, [1, c, hw, hw])],
-                 [vi("y", TensorProto.FLOAT, [1, f, out, out])], inits)
+    return model(nodes, [vi("x", TensorProto.FLOAT, [batch, c, hw, hw])],
+                 [vi("y", TensorProto.FLOAT, [batch, f, out, out])], inits)
 
 
 def product(a, az, b, bz):
@@ -152,9 +153,13 @@ def cases():
             ("conv_dilated", (8, 16, 9, 3, 1, 2), {"dilation": 2}),
             ("conv_int8_input", (8, 20, 6, 3, 1, 1), {"signed": True}),
             ("conv_zero_point_0", (8, 16, 6, 3, 1, 0), {"zero": True, "bias": False}),
-            ("conv_float_weight", (8, 16, 6, 3, 1, 1), {"quantized": False})):
+            ("conv_float_weight", (8, 16, 6, 3, 1, 1), {"quantized": False}),
+            ("conv_batch_3", (8, 20, 6, 3, 1, 1), {"batch": 3}),
+            ("conv_dynamic_batch", (8, 20, 6, 3, 2, 1), {"batch": "N"})):
         m = qdq_conv(*args, **kwargs)
-        x = rng.standard_normal((1, args[0], args[2], args[2])).astype(np.float32)
+        batch = kwargs.get("batch", 1)
+        x = rng.standard_normal((batch if isinstance(batch, int) else 2, args[0],
+                                 args[2], args[2])).astype(np.float32)
         yield name, m, {"x": x}, ort_run(m, {"x": x}, optimize=False)
 
 

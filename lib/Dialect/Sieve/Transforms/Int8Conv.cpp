@@ -137,8 +137,9 @@ recoverQuantized(ArrayRef<float> w, int64_t filters, int64_t per) {
 }
 
 /// A pixel row of the convolution for the dot kernel: row p is output
-/// pixel (p / OW, p % OW), reading the window at (oh * sh + kh * dh,
-/// ow * sw + kw * dw) of the [Hp, Wp, C] image.
+/// pixel (oh, ow) = (r / OW, r % OW), r = p % (OH * OW), of image
+/// n = p / (OH * OW), reading the window at (n, oh * sh + kh * dh, ow * sw +
+/// kw * dw) of the [N, Hp, Wp, C] images.
 class ConvSource : public sieve::DotKernelSource {
 public:
   Value image;
@@ -150,16 +151,24 @@ public:
   Value zeroPoint, scale, filterScales, bias;
   int64_t filters = 0;
 
+  /// The images (an index value).
+  Value batch;
+
   Value bytes() override { return image; }
   Value rows(OpBuilder &b, Location loc) override {
-    return arith::ConstantIndexOp::create(b, loc, pixels);
+    return arith::MulIOp::create(
+        b, loc, batch, arith::ConstantIndexOp::create(b, loc, pixels));
   }
   bool isSigned() override { return signedBytes; }
   SmallVector<Value> rowState(OpBuilder &b, Location loc, Value row) override {
+    Value perImage = arith::ConstantIndexOp::create(b, loc, pixels);
+    Value n = arith::DivUIOp::create(b, loc, row, perImage);
+    Value pixel = arith::RemUIOp::create(b, loc, row, perImage);
     Value w = arith::ConstantIndexOp::create(b, loc, ow);
-    Value y = arith::DivUIOp::create(b, loc, row, w);
-    Value x = arith::RemUIOp::create(b, loc, row, w);
-    return {arith::MulIOp::create(b, loc, y,
+    Value y = arith::DivUIOp::create(b, loc, pixel, w);
+    Value x = arith::RemUIOp::create(b, loc, pixel, w);
+    return {n,
+            arith::MulIOp::create(b, loc, y,
                                   arith::ConstantIndexOp::create(b, loc, sh)),
             arith::MulIOp::create(b, loc, x,
                                   arith::ConstantIndexOp::create(b, loc, sw))};
@@ -175,7 +184,7 @@ public:
           arith::MulIOp::create(b, loc, k,
                                 arith::ConstantIndexOp::create(b, loc, d)));
     };
-    return {at(state[0], ky, dh), at(state[1], kx, dw)};
+    return {state[0], at(state[1], ky, dh), at(state[2], kx, dw)};
   }
   Value epilogue(OpBuilder &b, Location loc, Value acc, Value sums, Value row,
                  Value panel) override {
@@ -257,8 +266,11 @@ void rewriteConv(linalg::Conv2DNchwFchwOp conv, sieve::DotKernelShape shape,
   std::optional<FakeQuantized> fq = matchFakeQuantized(input);
   auto inType = dyn_cast<RankedTensorType>(input.getType());
   auto outType = cast<RankedTensorType>(conv->getResult(0).getType());
-  if (!fq || !inType || !inType.hasStaticShape() || inType.getDimSize(0) != 1 ||
-      !outType.hasStaticShape())
+  // Any batch, static or not; the rest static.
+  auto staticBut0 = [](RankedTensorType t) {
+    return llvm::none_of(t.getShape().drop_front(), ShapedType::isDynamic);
+  };
+  if (!fq || !inType || !staticBut0(inType) || !staticBut0(outType))
     return;
   std::optional<SmallVector<float>> weights =
       sieve::constantFloats(conv.getInputs()[1]);
@@ -305,11 +317,15 @@ void rewriteConv(linalg::Conv2DNchwFchwOp conv, sieve::DotKernelShape shape,
   source.sw = strides[1];
   source.dh = dilations[0];
   source.dw = dilations[1];
-  // [1, C, H, W] bytes -> padded [1, 4G, Hp, Wp] -> [Hp, Wp, 4G].
+  // [N, C, H, W] bytes -> padded [N, 4G, Hp, Wp] -> [N, Hp, Wp, 4G].
   Value bytes = sieve::bytesOf(b, fq->generic, fq->byte);
+  int64_t n = inType.getDimSize(0);
+  bool single = n == 1;
+  source.batch = single ? Value(arith::ConstantIndexOp::create(b, loc, 1))
+                        : Value(tensor::DimOp::create(b, loc, bytes, 0));
   int64_t hp = inType.getDimSize(2) + low[2] + high[2];
   int64_t wp = inType.getDimSize(3) + low[3] + high[3];
-  auto paddedType = RankedTensorType::get({1, 4 * groups, hp, wp}, i8);
+  auto paddedType = RankedTensorType::get({n, 4 * groups, hp, wp}, i8);
   auto padded = tensor::PadOp::create(
       b, loc, paddedType, bytes,
       getAsIndexOpFoldResult(b.getContext(),
@@ -318,18 +334,28 @@ void rewriteConv(linalg::Conv2DNchwFchwOp conv, sieve::DotKernelShape shape,
           b.getContext(),
           ArrayRef<int64_t>{0, 4 * groups - channels, high[2], high[3]}),
       zpByte);
-  // A 2-D transpose [4G, Hp * Wp] -> [Hp * Wp, 4G], which
-  // sieve-tile-and-vectorize turns into blocks of vectors.
-  Value planes = tensor::CollapseShapeOp::create(
-      b, loc, padded, ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
-  Value imageInit = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{hp * wp, 4 * groups}, i8);
-  Value pixelsLast = linalg::TransposeOp::create(b, loc, planes, imageInit,
-                                                 ArrayRef<int64_t>{1, 0})
-                         ->getResult(0);
-  source.image = tensor::ExpandShapeOp::create(
-      b, loc, RankedTensorType::get({hp, wp, 4 * groups}, i8), pixelsLast,
-      ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+  auto imageType = RankedTensorType::get({n, hp, wp, 4 * groups}, i8);
+  if (single) {
+    // A 2-D transpose [4G, Hp * Wp] -> [Hp * Wp, 4G], which
+    // sieve-tile-and-vectorize turns into blocks of vectors.
+    Value planes = tensor::CollapseShapeOp::create(
+        b, loc, padded, ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
+    Value imageInit = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{hp * wp, 4 * groups}, i8);
+    Value pixelsLast = linalg::TransposeOp::create(b, loc, planes, imageInit,
+                                                   ArrayRef<int64_t>{1, 0})
+                           ->getResult(0);
+    source.image = tensor::ExpandShapeOp::create(
+        b, loc, imageType, pixelsLast,
+        ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+  } else {
+    Value imageInit = tensor::EmptyOp::create(
+        b, loc, imageType.getShape(), i8,
+        n == ShapedType::kDynamic ? ValueRange{source.batch} : ValueRange{});
+    source.image = linalg::TransposeOp::create(b, loc, padded, imageInit,
+                                               ArrayRef<int64_t>{0, 2, 3, 1})
+                       ->getResult(0);
+  }
   // The weight as the kernel's [K, F]: k = (tap * G + g) * 4 + j for
   // channel 4g + j at tap (kh, kw) = (tap / KW, tap % KW).
   int64_t k = taps * groups * 4;
@@ -350,20 +376,48 @@ void rewriteConv(linalg::Conv2DNchwFchwOp conv, sieve::DotKernelShape shape,
   shape.taps = taps;
   shape.groupsPerTap = groups;
   shape.tail = false;
-  Value init =
-      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{pixels, filters}, f32);
+  Value rows = source.rows(b, loc);
+  bool dynamic = n == ShapedType::kDynamic;
+  Value init = tensor::EmptyOp::create(
+      b, loc,
+      ArrayRef<int64_t>{dynamic ? ShapedType::kDynamic : n * pixels, filters},
+      f32, dynamic ? ValueRange{rows} : ValueRange{});
   Value product = sieve::buildDotKernel(b, loc, source, matrix, k, shape, init,
                                         threads, minChunkCycles);
-  // [P, F] -> [F, P] -> [1, F, OH, OW].
-  Value transposedInit =
-      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{filters, pixels}, f32);
-  Value transposed =
-      linalg::TransposeOp::create(b, loc, product, transposedInit,
-                                  ArrayRef<int64_t>{1, 0})
-          ->getResult(0);
-  Value result = tensor::ExpandShapeOp::create(
-      b, loc, outType, transposed,
-      ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
+  Value result;
+  if (single) {
+    // [P, F] -> [F, P] -> [1, F, OH, OW].
+    Value transposedInit = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{filters, pixels}, f32);
+    Value transposed =
+        linalg::TransposeOp::create(b, loc, product, transposedInit,
+                                    ArrayRef<int64_t>{1, 0})
+            ->getResult(0);
+    result = tensor::ExpandShapeOp::create(
+        b, loc, outType, transposed,
+        ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});
+  } else {
+    // [N * P, F] -> [N, P, F] -> [N, F, P] -> [N, F, OH, OW].
+    OpFoldResult batch =
+        dynamic ? OpFoldResult(source.batch) : OpFoldResult(b.getIndexAttr(n));
+    Value images = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({n, pixels, filters}, f32), product,
+        ArrayRef<ReassociationIndices>{{0, 1}, {2}},
+        ArrayRef<OpFoldResult>{batch, b.getIndexAttr(pixels),
+                               b.getIndexAttr(filters)});
+    Value transposedInit = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{n, filters, pixels}, f32,
+        dynamic ? ValueRange{source.batch} : ValueRange{});
+    Value transposed =
+        linalg::TransposeOp::create(b, loc, images, transposedInit,
+                                    ArrayRef<int64_t>{0, 2, 1})
+            ->getResult(0);
+    result = tensor::ExpandShapeOp::create(
+        b, loc, outType, transposed,
+        ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}},
+        ArrayRef<OpFoldResult>{batch, b.getIndexAttr(filters),
+                               b.getIndexAttr(oh), b.getIndexAttr(ow)});
+  }
   Operation *init0 = conv.getOutputs()[0].getDefiningOp();
   Operation *in0 = conv.getInputs()[0].getDefiningOp();
   conv->getResult(0).replaceAllUsesWith(result);

@@ -194,7 +194,8 @@ def SieveInt8Matmuls
       `[K, N]` widened minus a constant zero point (per tensor or column;
       every difference must fit a signed byte), accumulating into zeros, as
       the importer writes MatMulInteger and QLinearMatMul;
-    * a `linalg.conv_2d_nchw_fchw` (batch 1) of a fake-quantized input
+    * a `linalg.conv_2d_nchw_fchw` (any batch, static or
+      symbolic) of a fake-quantized input
       (a generic yielding `(itofp(q) - zero point) * scale` for an 8-bit
       `q`, optionally padded with zeros) by a constant weight whose filters
       are integer multiples of a scale (max |w| / m for the largest m <=
