@@ -3,8 +3,8 @@
 // MatMulInteger and QLinearMatMul import as a linalg.matmul of int32
 // operands, each an 8-bit tensor widened (and shifted by its zero point) by a
 // linalg.generic. On a CPU with an 8-bit dot-product instruction (x86's VNNI
-// `vpdpbusd`: four unsigned bytes times four signed bytes summed into each
-// 32-bit lane) and a constant second operand, such a matmul becomes a kernel
+// `vpdpbusd`, AArch64's `usdot`: four unsigned bytes times four signed bytes
+// summed into each 32-bit lane) and a constant second operand, such a matmul becomes a kernel
 // that reads the 8-bit values themselves:
 //
 //   C[m, n] = sum_k (ext(a[m, k]) - z[m]) * b[k, n]
@@ -12,13 +12,10 @@
 //
 // where u = a as unsigned bytes (o = 0) or, for a signed a, a + 128 (o = 128;
 // the kernel flips each byte's top bit), b the constant weight minus its zero
-// point, which must fit in a signed byte (the importer folds the zero point
-// into the constant where it can). The weight is packed at compile time in
-// panels of one vector of columns, four reduction steps per 32-bit lane
-// ([panels, K / 4, lanes * 4] bytes, zero-padded), next to its column sums.
-// A register tile of rows x panels accumulates in int32 vectors: per group of
-// four reduction steps, one 32-bit broadcast of each row's four bytes and one
-// vector load per panel feed rows x panels dot products.
+// point (folded here, per tensor or per column), every difference within a
+// signed byte. The kernel (DotKernel.h) packs the weight at compile time
+// and accumulates register tiles of rows x two panels; QDQ convolutions
+// (Int8Conv.cpp) run on the same kernel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,7 +30,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 
 #include <cstring>
