@@ -46,10 +46,14 @@ from run import make_model  # noqa: E402
 from check_weight_sparsity import gemm_model, prune  # noqa: E402
 
 OBJDUMP = "/usr/lib/llvm-22/bin/llvm-objdump"
-SVE_BITS = 256
-
-TARGETS = [("x86_64", "znver4", None), ("aarch64", "neoverse-n1", None),
-           ("aarch64", "neoverse-v1", None)]
+# (arch, cpu, --mattr, SVE bits an SVE instruction's lanes are counted at):
+# the Neoverse V1's code is fixed-length SVE for its 256-bit vectors; the
+# Neoverse N2's (128-bit SVE) uses scalable vectors in the sparse kernels,
+# counted at their minimum, 128 bits (the same loop covers twice the
+# weights per iteration on a 256-bit CPU).
+TARGETS = [("x86_64", "znver4", None, 0), ("aarch64", "neoverse-n1", None, 0),
+           ("aarch64", "neoverse-n2", None, 128),
+           ("aarch64", "neoverse-v1", None, 256)]
 
 KERNELS = [("dense", "dense", ["--sparsity=off"]),
            ("gather", "gather", ["--sparsity=exact", "--activation-density-limit=1"]),
@@ -98,11 +102,11 @@ def is_vector(arch, mnemonic, operands):
             return False
         return not re.search(r"s[sd]$", mnemonic) or mnemonic.startswith("vbroadcast")
     # AArch64: NEON arrangements (v0.4s), q registers, SVE z/p registers.
-    return bool(re.search(r"\bv\d+\.\d*[bhsd]|\bq\d+\b|\bz\d+\.|\bp\d+(/[mz]|\.)?\b",
+    return bool(re.search(r"\bv\d+\.\d*[bhsd]|\bq\d+\b|\bz\d+\b|\bp\d+(/[mz]|\.)?\b",
                           operands))
 
 
-def fma_lanes(arch, mnemonic, operands):
+def fma_lanes(arch, mnemonic, operands, sve_bits):
     if arch == "x86_64":
         if not re.match(r"vf(n)?m(add|sub)\d*ps", mnemonic):
             return 0
@@ -114,16 +118,16 @@ def fma_lanes(arch, mnemonic, operands):
     if m:
         return int(m.group(1))
     if re.search(r"\bz\d+\.s", operands):
-        return SVE_BITS // 32
+        return sve_bits // 32
     return 1 if re.search(r"\bs\d+\b", operands) else 0
 
 
-def analyse(arch, insns):
+def analyse(arch, insns, sve_bits):
     """Every innermost loop with a multiply-add, most lanes first."""
     loops = []
     for s, e in innermost_loops(arch, insns):
         body = insns[s:e + 1]
-        lanes = sum(fma_lanes(arch, m, o) for _, m, o in body)
+        lanes = sum(fma_lanes(arch, m, o, sve_bits) for _, m, o in body)
         vector = sum(is_vector(arch, m, o) for _, m, o in body)
         stack = sum(bool(re.search(r"\[sp\b|\(%rsp\)", o)) for _, m, o in body)
         if lanes:
@@ -164,7 +168,7 @@ def main():
         models(workdir)
         print(f"{'target':<22} {'kernel':<7} {'insns':>5} {'vector':>6} {'stack':>5} {'weights':>7} "
               f"{'insns/weight':>12} {'vector/weight':>13}")
-        for arch, cpu, mattr in TARGETS:
+        for arch, cpu, mattr, sve_bits in TARGETS:
             dense_bodies = []
             for kernel, model, flags in KERNELS:
                 obj = os.path.join(workdir, f"{kernel}-{arch}-{cpu}.o")
@@ -173,7 +177,7 @@ def main():
                 if mattr:
                     cmd.append(f"--mattr={mattr}")
                 subprocess.run(cmd, check=True, capture_output=True)
-                loops = analyse(arch, disassemble(obj, arch))
+                loops = analyse(arch, disassemble(obj, arch), sve_bits)
                 if kernel == "dense":
                     dense_bodies = [[m for _, m, _ in l["body"]] for l in loops]
                 else:

@@ -376,7 +376,10 @@ bool mlir::sieve::compileModel(llvm::StringRef modelPath,
   bool bufferPool = !gpu && *kind == OutputKind::SharedLibrary;
   std::unique_ptr<llvm::Module> llvmModule = translateAndOptimize(
       *module, llvmContext, *machine, error,
-      /*defineAllocator=*/!gpu, bufferPool, description.sveVectorBits);
+      /*defineAllocator=*/!gpu, bufferPool,
+      // Scalable vectors assume only SVE (128 bits or longer).
+      options.pipeline.target.scalableVectors ? 128
+                                              : description.sveVectorBits);
   if (!llvmModule)
     return fail(onMessage, error);
   openmp = callsOpenMPRuntime(*llvmModule);

@@ -154,10 +154,12 @@ void mlir::sieve::buildSieveOpsToSCFPipeline(
   activationOps.threads = threads;
   activationOps.minChunkCycles = minChunkCycles;
   activationOps.targetVectorWidth = vectorWidth;
+  activationOps.scalableVectors = options.target.scalableVectors;
   pm.addNestedPass<func::FuncOp>(
       createConvertSieveActivationOpsToSCF(activationOps));
   pm.addNestedPass<func::FuncOp>(createConvertSieveWeightOpsToSCF(
-      ConvertSieveWeightOpsToSCFOptions{threads, minChunkCycles, vectorWidth}));
+      ConvertSieveWeightOpsToSCFOptions{threads, minChunkCycles, vectorWidth,
+                                        options.target.scalableVectors}));
   pm.addPass(createConvertSieveBranchToSCF());
 }
 
@@ -456,6 +458,13 @@ struct CPUPipelineTextOptions
       llvm::cl::desc("Bits of its vectors (512: AVX-512 VNNI, 256: "
                      "AVX-VNNI, 128: usdot, 0: none)"),
       llvm::cl::init(CodegenTarget().int8DotBits)};
+  Option<bool> scalableVectors{
+      *this, "scalable-vectors",
+      llvm::cl::desc("Kernels with a vector-length-agnostic form (the packed "
+                     "sparse kernel's gathers, the activation gather) in "
+                     "scalable vectors (AArch64 SVE of any length); the "
+                     "others keep vector-width lanes"),
+      llvm::cl::init(CodegenTarget().scalableVectors)};
 
   CPUPipelineOptions typed() const {
     CPUPipelineOptions options;
@@ -481,6 +490,7 @@ struct CPUPipelineTextOptions
     options.target.fmaLanes = fmaLanes;
     options.target.int8Dot = int8Dot;
     options.target.int8DotBits = int8DotBits;
+    options.target.scalableVectors = scalableVectors;
     return options;
   }
 };

@@ -13,8 +13,9 @@ Groups:
   mnist     the MNIST MLP, dense and --sparsity=exact (gather forced)
   sparsity  ReLU FFNs (64 -> 256 -> 64) with --sparsity=exact at several
             activation densities (the run-time branch as the cost model sets
-            it, and the gather forced), batch 1 and 4; pruned Gemms (packed
-            sparse kernel) at batch 1 and 8
+            it, and the gather forced), batch 1 and 4; ReLU and gated FFNs
+            of width 100 (rows no multiple of the vector length); pruned
+            Gemms (packed sparse kernel) at batch 1 and 8, and a denser one
   cnn       light ONNX CNNs (test/models/light) with their constant
             weights replaced by seeded random ones (the originals are all
             0.02, whose outputs are uniform and would hide any error)
@@ -38,11 +39,12 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 from check_aot import run_aot  # noqa: E402
 from check_weight_sparsity import gemm_model, prune  # noqa: E402
-from run import relu_ffn_at_density  # noqa: E402
+from run import gated_ffn_at_density, relu_ffn_at_density  # noqa: E402
 
 FORCE_GATHER = "--activation-density-limit=1"
 GATHERED = "gathers the weight rows of active neurons"
 PACKED = "packed into sieve.sparse_matmul"
+GATED = "in a gated FFN with"
 
 
 class Checker:
@@ -51,7 +53,7 @@ class Checker:
         self.ok = True
 
     def run(self, name, model_path, feeds=None, sievec_args=(), want_gathered=None,
-            want_packed=None, rtol=1e-4, atol=1e-5):
+            want_packed=None, want_gated=None, rtol=1e-4, atol=1e-5):
         a = self.args
         good, _, log = run_aot(a.sievec, model_path, os.path.join(a.workdir, name),
                                feeds, "o", "aarch64", a.mcpu, a.mattr, a.cc, a.runner,
@@ -62,7 +64,11 @@ class Checker:
             good &= gathered == want_gathered
         if want_packed is not None:
             good &= packed == want_packed
-        print(f"{name}: gathered {gathered}, packed {packed}: "
+        gated = log.count(GATED)
+        if want_gated is not None:
+            good &= gated == want_gated
+        print(f"{name}: gathered {gathered}, packed {packed}"
+              f"{f', gated {gated}' if gated else ''}: "
               f"{'OK' if good else 'MISMATCH'}")
         sys.stdout.flush()
         self.ok &= good
@@ -91,15 +97,32 @@ def sparsity(c):
         name = f"ffn-b{batch}-d{int(density * 100)}{'-forced' if forced else ''}"
         extra = ["--sparsity=exact"] + ([FORCE_GATHER] if forced else [])
         c.run(name, c.save(name, model), feeds, extra, want_gathered=1)
-    # Pruned Gemms: the packed kernel at batch 1 (gather form) and 8 (batch form).
-    for name, k, n, batch, density in (("gemm-b1-d5", 200, 72, 1, 0.05),
-                                       ("gemm-b8-d5", 256, 64, 8, 0.05)):
+    # Rows that are no multiple of any vector length (100 columns: a partial
+    # last step of the gather's rows) and gated FFNs (the up dot products and
+    # down rows of the selected neurons in one pass, each over 100 columns).
+    for batch, density in ((1, 0.1), (3, 0.5)):
+        rng = np.random.default_rng(100 + batch)
+        model, feeds = relu_ffn_at_density(batch, 100, 256, density, rng)
+        name = f"ffn100-b{batch}-d{int(density * 100)}-forced"
+        c.run(name, c.save(name, model), feeds, ["--sparsity=exact", FORCE_GATHER],
+              want_gathered=1)
+        model, feeds = gated_ffn_at_density(batch, 100, 256, density, rng)
+        name = f"gated100-b{batch}-d{int(density * 100)}-forced"
+        c.run(name, c.save(name, model), feeds, ["--sparsity=exact", FORCE_GATHER],
+              want_gated=1)
+    # Pruned Gemms: the packed kernel at batch 1 (gather form) and 8 (batch
+    # form); a denser one (packing forced) has columns of about 300 entries,
+    # many vectors of any length and a partial last one.
+    for name, k, n, batch, density, extra in (
+            ("gemm-b1-d5", 200, 72, 1, 0.05, []),
+            ("gemm-b8-d5", 256, 64, 8, 0.05, []),
+            ("gemm-b1-d30", 1000, 40, 1, 0.3, ["--weight-density-limit=1"])):
         rng = np.random.default_rng(zlib.crc32(name.encode()))
         w = prune(rng.standard_normal((k, n)).astype(np.float32), "unstructured",
                   density, rng)
         feeds = {"x": rng.standard_normal((batch, k)).astype(np.float32)}
         c.run(name, c.save(name, gemm_model(w, batch, True)), feeds,
-              ["--sparsity=exact"], want_packed=1)
+              ["--sparsity=exact", *extra], want_packed=1)
 
 
 def randomize_weights(model, seed):
@@ -178,11 +201,15 @@ def main():
                    help="another sievec flag for every compilation "
                         "(e.g. --sve-vector-bits=0)")
     p.add_argument("--cc", default="aarch64-linux-gnu-gcc")
-    p.add_argument("--runner", default="qemu-aarch64 -L /usr/aarch64-linux-gnu")
+    p.add_argument("--runner", action="append",
+                   help="the command that runs the program (default qemu-aarch64 -L "
+                        "/usr/aarch64-linux-gnu); repeated: the same program under each "
+                        "(e.g. SVE vector lengths)")
     p.add_argument("--group", action="append", choices=sorted(GROUPS), required=True)
     p.add_argument("--cnn", action="append", default=[],
                    help="light model for the cnn group (e.g. squeezenet)")
     args = p.parse_args()
+    args.runner = args.runner or ["qemu-aarch64 -L /usr/aarch64-linux-gnu"]
     os.makedirs(args.workdir, exist_ok=True)
     c = Checker(args)
     for group in args.group:

@@ -135,9 +135,10 @@ def run_aot(sievec, model, workdir, feeds=None, fmt="o", target=None, mcpu=None,
             rtol=1e-4, atol=1e-5, seed=0, dynamic_size=1, label=None, quiet=False,
             entry="model"):
     """Compiles `model` with sievec, runs it through a generated C program
-    (under `runner`, e.g. qemu) and compares every output with onnxruntime.
-    Prints one line per output and returns (ok, outputs, sievec's stderr:
-    its remarks)."""
+    (under `runner`, e.g. qemu; a list of runners: the same program under
+    each, e.g. qemu CPUs of several SVE vector lengths) and compares every
+    output with onnxruntime. Prints one line per output (and runner) and
+    returns (ok, outputs of the last run, sievec's stderr: its remarks)."""
     os.makedirs(workdir, exist_ok=True)
     lib = os.path.join(workdir, f"{entry}.{fmt}")
     cmd = [sievec, model, "-o", lib, f"--entry={entry}"]
@@ -186,23 +187,29 @@ def run_aot(sievec, model, workdir, feeds=None, fmt="o", target=None, mcpu=None,
         value.tofile(in_paths[-1])
     for j in range(len(expected)):
         out_paths.append(os.path.join(workdir, f"out{j}.bin"))
-    subprocess.run(shlex.split(runner) + [exe] + in_paths + out_paths, check=True)
-
+    runners = [runner] if isinstance(runner, str) else list(runner)
     ok, outputs = True, []
-    for j, (out, want) in enumerate(zip(sess.get_outputs(), expected)):
-        got = np.fromfile(out_paths[j], dtype=want.dtype).reshape(want.shape)
-        outputs.append(got)
-        if want.dtype.kind in "fc":
-            err = float(np.max(np.abs(got - want))) if want.size else 0.0
-            good = np.allclose(got, want, rtol=rtol, atol=atol)
-        else:
-            err = float(np.count_nonzero(got != want))
-            good = err == 0
-        if not quiet:
-            print(f"{label + ': ' if label else ''}output {j} '{out.name}' "
-                  f"{list(want.shape)}: max abs error {err:.3g}: "
-                  f"{'OK' if good else 'MISMATCH'}")
-        ok &= good
+    for run_with in runners:
+        for path in out_paths:
+            if os.path.exists(path):
+                os.remove(path)
+        subprocess.run(shlex.split(run_with) + [exe] + in_paths + out_paths, check=True)
+        where = f" [{run_with}]" if len(runners) > 1 else ""
+        outputs = []
+        for j, (out, want) in enumerate(zip(sess.get_outputs(), expected)):
+            got = np.fromfile(out_paths[j], dtype=want.dtype).reshape(want.shape)
+            outputs.append(got)
+            if want.dtype.kind in "fc":
+                err = float(np.max(np.abs(got - want))) if want.size else 0.0
+                good = np.allclose(got, want, rtol=rtol, atol=atol)
+            else:
+                err = float(np.count_nonzero(got != want))
+                good = err == 0
+            if not quiet:
+                print(f"{label + ': ' if label else ''}output {j} '{out.name}' "
+                      f"{list(want.shape)}{where}: max abs error {err:.3g}: "
+                      f"{'OK' if good else 'MISMATCH'}")
+            ok &= good
     return ok, outputs, done.stderr
 
 

@@ -117,6 +117,10 @@ def ConvertSieveActivationOpsToSCF
            /*default=*/"16",
            "f32 lanes of the target's vectors, for the estimate of a "
            "chunk's cycles">,
+    Option<"scalableVectors", "scalable-vectors", "bool",
+           /*default=*/"false",
+           "Rows in scalable vectors (AArch64 SVE of any length), 16 x "
+           "vscale lanes per step, the remainder one masked step">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
@@ -172,6 +176,10 @@ def ConvertSieveWeightOpsToSCF
            /*default=*/"16",
            "f32 lanes of the target's vectors, for the estimate of a "
            "chunk's cycles">,
+    Option<"scalableVectors", "scalable-vectors", "bool",
+           /*default=*/"false",
+           "The one-row kernel in scalable vectors (AArch64 SVE of any "
+           "length)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

@@ -81,6 +81,11 @@ struct CodegenTarget {
   /// with AVX-512 VNNI, 256 with AVX-VNNI, 128 for usdot; 0 with none).
   std::string int8Dot;
   int64_t int8DotBits = 0;
+  /// Scalable vectors (AArch64 SVE, any vector length): the kernels that
+  /// have a vector-length-agnostic form use `vector<[n]xf32>`, as many
+  /// lanes as the CPU's vectors hold (read at run time); the others keep
+  /// `vectorWidth` lanes (NEON's 4, which every SVE CPU has).
+  bool scalableVectors = false;
 };
 
 struct CPUPipelineOptions {

@@ -62,10 +62,12 @@ createTargetMachine(const CPUTarget &target, std::string &error);
 /// Sieve's CUDA runtime instead. Big constants
 /// are aligned for 2 MiB pages, with a constructor that asks for them in
 /// CPU code for Linux (placeLargeConstants, LargePages.h). With
-/// `sveVectorBits` >= 256 (AArch64), every function may use SVE for its
-/// fixed-length vectors, assuming vectors of at least that many bits
-/// (`vscale_range`), and a constructor stops the program with a message
-/// when the CPU has no SVE or shorter vectors (requireSVEVectorLength).
+/// `sveVectorBits` >= 128 (AArch64 with SVE), every function may use SVE,
+/// assuming vectors of at least that many bits (`vscale_range`; 256 and
+/// up: its fixed-length vectors too; 128: the kernels' scalable vectors,
+/// CodegenTarget::scalableVectors), and a constructor stops the program
+/// with a message when the CPU has no SVE or shorter vectors
+/// (requireSVEVectorLength).
 std::unique_ptr<llvm::Module>
 translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
                      llvm::TargetMachine &machine, std::string &error,

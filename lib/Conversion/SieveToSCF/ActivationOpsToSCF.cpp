@@ -39,6 +39,75 @@ Value constIndex(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
+/// The vectors the gather kernels stream weight rows in: `lanes` elements,
+/// or with `scalable` (AArch64 SVE) `lanes x vscale`, as many as the CPU's
+/// vectors hold, read at run time; the remainder of a row is then one
+/// masked step instead of a scalar loop.
+struct RowVectors {
+  int64_t lanes;
+  bool scalable = false;
+
+  VectorType type(Type et) const {
+    return VectorType::get({lanes}, et, /*scalableDims=*/{scalable});
+  }
+  /// Elements per step.
+  Value step(OpBuilder &b, Location loc) const {
+    Value v = constIndex(b, loc, lanes);
+    return scalable ? arith::MulIOp::create(
+                          b, loc, vector::VectorScaleOp::create(b, loc), v)
+                          .getResult()
+                    : v;
+  }
+};
+
+/// Scalable lanes per vscale of the gather kernels' rows: 16 f32 lanes
+/// (four registers) per step on a 128-bit SVE CPU, 32 on a 256-bit one.
+constexpr int64_t kScalableRowLanes = 16;
+
+/// The row vector of `type` at `indices` of `source` (its last dimension),
+/// in bounds; with `mask` (null: none) only the lanes it sets are read,
+/// the others zero.
+Value readRow(OpBuilder &b, Location loc, VectorType type, Value source,
+              ValueRange indices, Value mask) {
+  if (!mask)
+    return vector::TransferReadOp::create(b, loc, type, source, indices,
+                                          /*padding=*/std::nullopt,
+                                          ArrayRef<bool>{true});
+  int64_t rank = cast<ShapedType>(source.getType()).getRank();
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
+  return vector::TransferReadOp::create(
+      b, loc, type, source, indices,
+      AffineMap::getMinorIdentityMap(rank, 1, b.getContext()), zero, mask,
+      b.getBoolArrayAttr({true}));
+}
+
+/// `v` written at `indices` of the tensor `dest` (its last dimension), in
+/// bounds, only the lanes `mask` sets (null: all): the new tensor.
+Value writeRow(OpBuilder &b, Location loc, Value v, Value dest,
+               ValueRange indices, Value mask) {
+  if (!mask)
+    return vector::TransferWriteOp::create(b, loc, v, dest, indices,
+                                           ArrayRef<bool>{true})
+        .getResult();
+  int64_t rank = cast<ShapedType>(dest.getType()).getRank();
+  return vector::TransferWriteOp::create(
+             b, loc, v, dest, indices,
+             AffineMapAttr::get(
+                 AffineMap::getMinorIdentityMap(rank, 1, b.getContext())),
+             mask, b.getBoolArrayAttr({true}))
+      .getResult();
+}
+
+/// The mask of a row's last, partial step at `n` of `end`.
+Value tailMask(OpBuilder &b, Location loc, VectorType type, Value n,
+               Value end) {
+  auto maskType =
+      VectorType::get(type.getShape(), b.getI1Type(), type.getScalableDims());
+  return vector::CreateMaskOp::create(
+      b, loc, maskType, ValueRange{arith::SubIOp::create(b, loc, end, n)});
+}
+
 /// The parallel chunks a gather kernel is worth at run time: one per
 /// `minChunkCycles` of its estimated cycles (kernelCycles: `count` weight
 /// rows of `rowElements` elements of `et` times `rows` input rows of
@@ -260,16 +329,17 @@ SmallVector<Value> forSelectedGroups(OpBuilder &builder, Location loc,
 /// The AXPY step of `sieve.gather_matmul`: acc[m, :] += h[m, k] * w[k,
 /// firstColumn + :] for the selected neurons `k` of a step (their rows read
 /// in the same loop) and every batch row `m`; `columns` of `acc` (all of
-/// them), whole vectors then a scalar loop. With `prefetch`, the weight row
-/// of neuron `prefetch` is prefetched alongside (one prefetch per vector).
+/// them), whole vectors then a scalar loop (scalable vectors: one masked
+/// step). With `prefetch`, the weight row of neuron `prefetch` is
+/// prefetched alongside (one prefetch per vector).
 struct RowAxpyStep {
   RowAxpyStep(OpBuilder &builder, Location loc, Value w, bool batched, Type et,
-              int64_t vectorWidth, Value columns, Value firstColumn)
+              RowVectors vectors, Value columns, Value firstColumn)
       : w(w), batched(batched), columns(columns), firstColumn(firstColumn),
-        vecType(VectorType::get({vectorWidth}, et)) {
+        scalable(vectors.scalable), vecType(vectors.type(et)) {
     zero = constIndex(builder, loc, 0);
     one = constIndex(builder, loc, 1);
-    step = constIndex(builder, loc, vectorWidth);
+    step = vectors.step(builder, loc);
     vectorEnd = arith::MulIOp::create(
         builder, loc, arith::DivUIOp::create(builder, loc, columns, step),
         step);
@@ -298,31 +368,41 @@ struct RowAxpyStep {
             hvs.push_back(
                 vector::BroadcastOp::create(rb, rl, vecType, hks.back()));
           }
+          // One step of the row at column `n`, all lanes or `mask`'s.
+          auto body = [&](OpBuilder &vb, Location vl, Value n, Value acc,
+                          Value mask) -> Value {
+            Value wn = weightColumn(vb, vl, n);
+            if (prefetch)
+              memref::PrefetchOp::create(vb, vl, wBuffer,
+                                         ValueRange{prefetch, wn},
+                                         /*isWrite=*/false,
+                                         /*localityHint=*/3,
+                                         /*isDataCache=*/true);
+            Value yv = readRow(vb, vl, vecType, acc, coords(n), mask);
+            for (auto [k, hv] : llvm::zip(ks, hvs)) {
+              Value wv = readRow(vb, vl, vecType, w, ValueRange{k, wn}, mask);
+              yv = vector::FMAOp::create(vb, vl, hv, wv, yv);
+            }
+            return writeRow(vb, vl, yv, acc, coords(n), mask);
+          };
           auto vectorLoop = scf::ForOp::create(
               rb, rl, zero, vectorEnd, step, ValueRange{racc[0]},
               [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
-                Value wn = weightColumn(vb, vl, n);
-                if (prefetch)
-                  memref::PrefetchOp::create(vb, vl, wBuffer,
-                                             ValueRange{prefetch, wn},
-                                             /*isWrite=*/false,
-                                             /*localityHint=*/3,
-                                             /*isDataCache=*/true);
-                Value yv = vector::TransferReadOp::create(
-                    vb, vl, vecType, vacc[0], coords(n),
-                    /*padding=*/std::nullopt, ArrayRef<bool>{true});
-                for (auto [k, hv] : llvm::zip(ks, hvs)) {
-                  Value wv = vector::TransferReadOp::create(
-                      vb, vl, vecType, w, ValueRange{k, wn},
-                      /*padding=*/std::nullopt, ArrayRef<bool>{true});
-                  yv = vector::FMAOp::create(vb, vl, hv, wv, yv);
-                }
-                Value t = vector::TransferWriteOp::create(vb, vl, yv, vacc[0],
-                                                          coords(n),
-                                                          ArrayRef<bool>{true})
-                              .getResult();
-                scf::YieldOp::create(vb, vl, t);
+                scf::YieldOp::create(
+                    vb, vl, body(vb, vl, n, vacc[0], /*mask=*/nullptr));
               });
+          if (scalable) {
+            // At most one step: the columns from vectorEnd on, masked.
+            auto tail = scf::ForOp::create(
+                rb, rl, vectorEnd, columns, step,
+                ValueRange{vectorLoop.getResult(0)},
+                [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
+                  Value mask = tailMask(sb, sl, vecType, n, columns);
+                  scf::YieldOp::create(sb, sl, body(sb, sl, n, sacc[0], mask));
+                });
+            scf::YieldOp::create(rb, rl, tail.getResult(0));
+            return;
+          }
           auto scalarLoop = scf::ForOp::create(
               rb, rl, vectorEnd, columns, one,
               ValueRange{vectorLoop.getResult(0)},
@@ -345,6 +425,7 @@ struct RowAxpyStep {
   Value w;
   bool batched;
   Value columns, firstColumn;
+  bool scalable;
   VectorType vecType;
   Value zero, one, step, vectorEnd, wBuffer;
 };
@@ -446,9 +527,9 @@ Value sumOfNeuronChunks(OpBuilder &builder, Location loc, RankedTensorType type,
 /// With several threads, chunks of the selected neurons run in parallel
 /// into partial outputs (sumOfNeuronChunks).
 struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
-  LowerGatherMatmul(MLIRContext *ctx, int64_t vectorWidth, int64_t threads,
+  LowerGatherMatmul(MLIRContext *ctx, RowVectors vectors, int64_t threads,
                     int64_t minChunkCycles, int64_t targetVectorWidth)
-      : OpRewritePattern(ctx), vectorWidth(vectorWidth), threads(threads),
+      : OpRewritePattern(ctx), vectors(vectors), threads(threads),
         minChunkCycles(minChunkCycles), targetVectorWidth(targetVectorWidth) {}
 
   LogicalResult matchAndRewrite(GatherMatmulOp op,
@@ -475,7 +556,7 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
     // 16 KiB rows from memory, docs/sparsity.md).
     auto run = [&](OpBuilder &b, Location l, Value jBegin, Value jEnd,
                    Value init) -> Value {
-      RowAxpyStep axpy(b, l, w, batched, et, vectorWidth, columns,
+      RowAxpyStep axpy(b, l, w, batched, et, vectors, columns,
                        /*firstColumn=*/nullptr);
       return forSelectedGroups(
           b, l, idx, jBegin, jEnd, init,
@@ -495,14 +576,15 @@ struct LowerGatherMatmul : OpRewritePattern<GatherMatmulOp> {
     return success();
   }
 
-  int64_t vectorWidth, threads, minChunkCycles, targetVectorWidth;
+  RowVectors vectors;
+  int64_t threads, minChunkCycles, targetVectorWidth;
 };
 
 /// What every selected-dots kernel shares: the operands and the epilogue.
 /// The dot products run over `reduction` columns of `w` from `firstColumn`
 /// (null: all of them, from 0; a bundled weight's rows hold more).
 struct SelectedDots {
-  int64_t vectorWidth;
+  RowVectors vectors;
   Value x, w, idx, bias;
   RankedTensorType resultType;
   llvm::function_ref<Value(OpBuilder &, Location, ValueRange, Value)> epilogue;
@@ -525,12 +607,12 @@ struct DotsStep {
     Type et = dots.resultType.getElementType();
     zero = constIndex(builder, loc, 0);
     one = constIndex(builder, loc, 1);
-    step = constIndex(builder, loc, dots.vectorWidth);
+    step = dots.vectors.step(builder, loc);
     reduction = dots.reduction ? dots.reduction : dim(builder, loc, dots.w, 1);
     vectorEnd = arith::MulIOp::create(
         builder, loc, arith::DivUIOp::create(builder, loc, reduction, step),
         step);
-    vecType = VectorType::get({dots.vectorWidth}, et);
+    vecType = dots.vectors.type(et);
     zeroVec = arith::ConstantOp::create(
         builder, loc, vecType,
         DenseElementsAttr::get(vecType, builder.getFloatAttr(et, 0.0)));
@@ -569,51 +651,70 @@ struct DotsStep {
         [&](OpBuilder &rb, Location rl, Value m, ValueRange racc) {
           auto coords = [&](Value n) { return rowCoords(batched, m, n); };
           SmallVector<Value> inits(ks.size(), zeroVec);
-          auto vectorLoop = scf::ForOp::create(
+          // One step of the dots at column `n`, all lanes or `mask`'s.
+          auto body = [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc,
+                          Value mask) {
+            for (int64_t line = 0; prefetch && line < dots.vectors.lanes;
+                 line += lineElements) {
+              Value at = line ? arith::AddIOp::create(vb, vl, n,
+                                                      constIndex(vb, vl, line))
+                                    .getResult()
+                              : n;
+              memref::PrefetchOp::create(
+                  vb, vl, wBuffer,
+                  ValueRange{prefetch, weightColumn(vb, vl, at)},
+                  /*isWrite=*/false,
+                  /*localityHint=*/3,
+                  /*isDataCache=*/true);
+            }
+            Value xv = readRow(vb, vl, vecType, x, coords(n), mask);
+            SmallVector<Value> sums;
+            for (auto [k, a] : llvm::zip(ks, vacc)) {
+              Value wv = readRow(vb, vl, vecType, w,
+                                 ValueRange{k, weightColumn(vb, vl, n)}, mask);
+              sums.push_back(vector::FMAOp::create(vb, vl, xv, wv, a));
+            }
+            return sums;
+          };
+          scf::ForOp vectorLoop = scf::ForOp::create(
               rb, rl, zero, vectorEnd, step, inits,
               [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
-                for (int64_t line = 0; prefetch && line < dots.vectorWidth;
-                     line += lineElements) {
-                  Value at = line ? arith::AddIOp::create(
-                                        vb, vl, n, constIndex(vb, vl, line))
-                                        .getResult()
-                                  : n;
-                  memref::PrefetchOp::create(
-                      vb, vl, wBuffer,
-                      ValueRange{prefetch, weightColumn(vb, vl, at)},
-                      /*isWrite=*/false,
-                      /*localityHint=*/3,
-                      /*isDataCache=*/true);
-                }
-                Value xv = vector::TransferReadOp::create(
-                    vb, vl, vecType, x, coords(n),
-                    /*padding=*/std::nullopt, ArrayRef<bool>{true});
-                SmallVector<Value> sums;
-                for (auto [k, a] : llvm::zip(ks, vacc)) {
-                  Value wv = vector::TransferReadOp::create(
-                      vb, vl, vecType, w,
-                      ValueRange{k, weightColumn(vb, vl, n)},
-                      /*padding=*/std::nullopt, ArrayRef<bool>{true});
-                  sums.push_back(vector::FMAOp::create(vb, vl, xv, wv, a));
-                }
-                scf::YieldOp::create(vb, vl, sums);
+                scf::YieldOp::create(vb, vl,
+                                     body(vb, vl, n, vacc, /*mask=*/nullptr));
               });
+          if (dots.vectors.scalable) {
+            // At most one step: the columns from vectorEnd on, masked
+            // (zeros in the other lanes); no scalar loop below.
+            vectorLoop = scf::ForOp::create(
+                rb, rl, vectorEnd, reduction, step, vectorLoop.getResults(),
+                [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
+                  Value mask = tailMask(sb, sl, vecType, n, reduction);
+                  scf::YieldOp::create(sb, sl, body(sb, sl, n, sacc, mask));
+                });
+          }
           Value result = racc[0];
           for (auto [i, k] : llvm::enumerate(ks)) {
             // Any order of the sum: the dense matmul's differs too.
             Value sum = vector::ReductionOp::create(
                 rb, rl, vector::CombiningKind::ADD, vectorLoop.getResult(i),
                 arith::FastMathFlags::reassoc);
-            auto scalarLoop = scf::ForOp::create(
-                rb, rl, vectorEnd, reduction, one, ValueRange{sum},
-                [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
-                  Value wk = tensor::ExtractOp::create(
-                      sb, sl, w, ValueRange{k, weightColumn(sb, sl, n)});
-                  Value xk = tensor::ExtractOp::create(sb, sl, x, coords(n));
-                  Value f = math::FmaOp::create(sb, sl, xk, wk, sacc[0]);
-                  scf::YieldOp::create(sb, sl, f);
-                });
-            Value dot = scalarLoop.getResult(0);
+            // The remainder of the row in a scalar loop (scalable vectors:
+            // in the masked step above).
+            Value dot = sum;
+            if (!dots.vectors.scalable)
+              dot =
+                  scf::ForOp::create(
+                      rb, rl, vectorEnd, reduction, one, ValueRange{sum},
+                      [&](OpBuilder &sb, Location sl, Value n,
+                          ValueRange sacc) {
+                        Value wk = tensor::ExtractOp::create(
+                            sb, sl, w, ValueRange{k, weightColumn(sb, sl, n)});
+                        Value xk =
+                            tensor::ExtractOp::create(sb, sl, x, coords(n));
+                        Value f = math::FmaOp::create(sb, sl, xk, wk, sacc[0]);
+                        scf::YieldOp::create(sb, sl, f);
+                      })
+                      .getResult(0);
             if (biases[i])
               dot = arith::AddFOp::create(rb, rl, dot, biases[i]);
             Value h = dots.epilogue(rb, rl, coords(k), dot);
@@ -735,7 +836,8 @@ Value buildSelectedDots(OpBuilder &builder, Location loc,
 
 /// The options of the selected-dots patterns.
 struct SelectedDotsOptions {
-  int64_t vectorWidth, threads, minChunkCycles, targetVectorWidth;
+  RowVectors vectors;
+  int64_t threads, minChunkCycles, targetVectorWidth;
 };
 
 /// The gated up projection: each selected dot product times the gate.
@@ -750,12 +852,9 @@ struct LowerGatedGatherMatmul : OpRewritePattern<GatedGatherMatmulOp> {
       Value g = tensor::ExtractOp::create(b, l, gate, at);
       return arith::MulFOp::create(b, l, g, up).getResult();
     };
-    SelectedDots dots{options.vectorWidth,
-                      op.getInput(),
-                      op.getWeight(),
-                      op.getIndices(),
-                      op.getBias(),
-                      cast<RankedTensorType>(op.getType()),
+    SelectedDots dots{options.vectors, op.getInput(),
+                      op.getWeight(),  op.getIndices(),
+                      op.getBias(),    cast<RankedTensorType>(op.getType()),
                       epilogue};
     rewriter.replaceOp(op, buildSelectedDots(rewriter, op.getLoc(), dots, gate,
                                              options.threads,
@@ -781,12 +880,8 @@ struct LowerColumnGatherMatmul : OpRewritePattern<ColumnGatherMatmulOp> {
                         Value dot) -> Value {
       return relu ? reluOf(b, l, dot) : dot;
     };
-    SelectedDots dots{options.vectorWidth,
-                      op.getInput(),
-                      op.getWeight(),
-                      op.getIndices(),
-                      op.getBias(),
-                      rt,
+    SelectedDots dots{options.vectors, op.getInput(), op.getWeight(),
+                      op.getIndices(), op.getBias(),  rt,
                       epilogue};
     rewriter.replaceOp(op, buildSelectedDots(rewriter, op.getLoc(), dots,
                                              op.getInput(), options.threads,
@@ -846,7 +941,7 @@ std::pair<Value, BlockArgument> elementwiseSource(linalg::GenericOp generic) {
 /// the partial outputs are summed. Fails (nothing changed) when the ops or
 /// weights do not fit: f32 constants of the same neurons only.
 LogicalResult fuseSelectedFFN(IRRewriter &rewriter, GatherMatmulOp gather,
-                              int64_t vectorWidth, int64_t threads,
+                              RowVectors vectors, int64_t threads,
                               int64_t minChunkCycles,
                               int64_t targetVectorWidth) {
   Value h = gather.getInput();
@@ -956,10 +1051,10 @@ LogicalResult fuseSelectedFFN(IRRewriter &rewriter, GatherMatmulOp gather,
   };
   std::optional<SelectedDots> gateDots;
   if (gateOp)
-    gateDots = SelectedDots{vectorWidth,  gateOp.getInput(), bundled,
+    gateDots = SelectedDots{vectors,      gateOp.getInput(), bundled,
                             idx,          gateOp.getBias(),  ht,
                             gateEpilogue, index(gateColumns)};
-  SelectedDots upDots{vectorWidth,
+  SelectedDots upDots{vectors,
                       x,
                       bundled,
                       idx,
@@ -973,7 +1068,7 @@ LogicalResult fuseSelectedFFN(IRRewriter &rewriter, GatherMatmulOp gather,
   if (gateDots)
     gateStep.emplace(rewriter, loc, *gateDots, zero);
   DotsStep up(rewriter, loc, upDots, zero);
-  RowAxpyStep down(rewriter, loc, bundled, batched, et, vectorWidth,
+  RowAxpyStep down(rewriter, loc, bundled, batched, et, vectors,
                    index(downColumns), index(gateColumns + upColumns));
   // The selected neurons idx[jBegin, jEnd) into the zero output `init`,
   // with zero hidden (and gate) values of their own.
@@ -1023,16 +1118,19 @@ struct ConvertSieveActivationOpsToSCFPass
     SmallVector<GatherMatmulOp> gathers;
     getOperation()->walk([&](GatherMatmulOp op) { gathers.push_back(op); });
     IRRewriter rewriter(&getContext());
+    RowVectors vectors{vectorWidth};
+    if (scalableVectors)
+      vectors = RowVectors{kScalableRowLanes, /*scalable=*/true};
     for (GatherMatmulOp gather : gathers)
-      (void)fuseSelectedFFN(rewriter, gather, vectorWidth, threads,
-                            minChunkCycles, targetVectorWidth);
+      (void)fuseSelectedFFN(rewriter, gather, vectors, threads, minChunkCycles,
+                            targetVectorWidth);
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerActiveSet>(&getContext());
-    patterns.add<LowerGatherMatmul>(&getContext(), vectorWidth, threads,
+    patterns.add<LowerGatherMatmul>(&getContext(), vectors, threads,
                                     minChunkCycles, targetVectorWidth);
     patterns.add<LowerPredict>(&getContext());
     patterns.add<LowerGatedGatherMatmul, LowerColumnGatherMatmul>(
-        &getContext(), SelectedDotsOptions{vectorWidth, threads, minChunkCycles,
+        &getContext(), SelectedDotsOptions{vectors, threads, minChunkCycles,
                                            targetVectorWidth});
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }

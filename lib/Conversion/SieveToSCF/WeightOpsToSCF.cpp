@@ -50,6 +50,11 @@ namespace {
 /// and values: 2 KiB of each.
 constexpr int64_t kPrefetchEntries = 512;
 
+/// Lanes per vscale of the scalable one-row kernel's vectors: 16 f32 lanes
+/// on a 128-bit SVE CPU (four registers per step, four independent
+/// gathers and FMA chains), 32 on a 256-bit one.
+constexpr int64_t kScalableLanes = 16;
+
 Value constIndex(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
@@ -82,9 +87,10 @@ Value transpose(OpBuilder &b, Location loc, Value source) {
 struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
 
   LowerSparseMatmul(MLIRContext *ctx, int64_t threads, int64_t minChunkCycles,
-                    int64_t targetVectorWidth)
+                    int64_t targetVectorWidth, bool scalableVectors)
       : OpRewritePattern(ctx), threads(threads), minChunkCycles(minChunkCycles),
-        targetVectorWidth(targetVectorWidth) {}
+        targetVectorWidth(targetVectorWidth), scalableVectors(scalableVectors) {
+  }
 
   /// The packed column of result column `n` of a chunk whose columns start
   /// at `firstColumn` (null: 0).
@@ -150,6 +156,102 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
           scf::YieldOp::create(cb, cl, next);
         });
     return loop.getResult(0);
+  }
+
+  /// The one-row kernel in SVE's scalable vectors: each column's entries
+  /// `kScalableLanes x vscale` at a time (as many lanes as the CPU's
+  /// vectors hold, four registers per step), the last, partial step of a
+  /// column under a mask of its remaining entries (`vector.create_mask`):
+  /// the packed `group` need not be a multiple of the vector length, which
+  /// is known only at run time. f32 values with rows of at
+  /// most 32 bits (the gather's offsets).
+  Value oneRowScalable(OpBuilder &b, Location loc, SparseMatmulOp op,
+                       Value init, Value firstColumn) const {
+    Value x = op.getInput(), values = op.getValues(), rows = op.getRows(),
+          offsets = op.getOffsets();
+    Type et = cast<RankedTensorType>(x.getType()).getElementType();
+    Type it = cast<RankedTensorType>(rows.getType()).getElementType();
+    auto scalable = [&](Type t) {
+      return VectorType::get({kScalableLanes}, t, /*scalableDims=*/{true});
+    };
+    VectorType vecType = scalable(et), idxType = scalable(it),
+               maskType = scalable(b.getI1Type());
+    Value zero = constIndex(b, loc, 0), one = constIndex(b, loc, 1);
+    Value step =
+        arith::MulIOp::create(b, loc, vector::VectorScaleOp::create(b, loc),
+                              constIndex(b, loc, kScalableLanes));
+    Value columns = tensor::DimOp::create(b, loc, init, 1);
+    Value zeroVec = arith::ConstantOp::create(
+        b, loc, vecType, DenseElementsAttr::get(vecType, b.getZeroAttr(et)));
+    Value zeroIdx = arith::ConstantOp::create(b, loc, b.getZeroAttr(it));
+    Value zeroF = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
+    Value allTrue = arith::ConstantOp::create(
+        b, loc, maskType, DenseElementsAttr::get(maskType, true));
+    AffineMap identity = b.getMultiDimIdentityMap(1);
+    ArrayAttr inBounds = b.getBoolArrayAttr({true});
+    auto loop = scf::ForOp::create(
+        b, loc, zero, columns, one, ValueRange{init},
+        [&](OpBuilder &cb, Location cl, Value n, ValueRange acc) {
+          auto [begin, end] = columnEntries(
+              cb, cl, offsets, packedColumn(cb, cl, firstColumn, n));
+          // Whole vectors, then at most one masked step.
+          auto stepAt = [&](OpBuilder &eb, Location el, Value j, Value acc,
+                            Value mask) -> Value {
+            auto read = [&](VectorType type, Value source, Value padding) {
+              return vector::TransferReadOp::create(eb, el, type, source,
+                                                    ValueRange{j}, identity,
+                                                    padding, mask, inBounds)
+                  .getResult();
+            };
+            Value idx = read(idxType, rows, zeroIdx);
+            if (it.getIntOrFloatBitWidth() < 32)
+              idx = arith::ExtUIOp::create(eb, el, scalable(eb.getI32Type()),
+                                           idx);
+            Value w = read(vecType, values, zeroF);
+            Value xs = vector::GatherOp::create(eb, el, vecType, x,
+                                                ValueRange{zero, zero}, idx,
+                                                mask ? mask : allTrue, zeroVec);
+            return vector::FMAOp::create(eb, el, xs, w, acc);
+          };
+          Value wholeEnd = arith::AddIOp::create(
+              cb, cl, begin,
+              arith::MulIOp::create(
+                  cb, cl,
+                  arith::DivUIOp::create(
+                      cb, cl, arith::SubIOp::create(cb, cl, end, begin), step),
+                  step));
+          auto whole = scf::ForOp::create(
+              cb, cl, begin, wholeEnd, step, ValueRange{zeroVec},
+              [&](OpBuilder &eb, Location el, Value j, ValueRange vacc) {
+                scf::YieldOp::create(
+                    eb, el, stepAt(eb, el, j, vacc[0], /*mask=*/nullptr));
+              });
+          auto entries = scf::ForOp::create(
+              cb, cl, wholeEnd, end, step, whole.getResults(),
+              [&](OpBuilder &eb, Location el, Value j, ValueRange vacc) {
+                Value mask = vector::CreateMaskOp::create(
+                    eb, el, maskType,
+                    ValueRange{arith::SubIOp::create(eb, el, end, j)});
+                scf::YieldOp::create(eb, el, stepAt(eb, el, j, vacc[0], mask));
+              });
+          Value prev =
+              tensor::ExtractOp::create(cb, cl, acc[0], ValueRange{zero, n});
+          Value total = vector::ReductionOp::create(
+              cb, cl, vector::CombiningKind::ADD, entries.getResult(0), prev,
+              arith::FastMathFlags::reassoc);
+          Value next = tensor::InsertOp::create(cb, cl, total, acc[0],
+                                                ValueRange{zero, n});
+          scf::YieldOp::create(cb, cl, next);
+        });
+    return loop.getResult(0);
+  }
+
+  /// Whether the one-row kernel takes scalable vectors: asked for, f32
+  /// values, rows of at most 32 bits.
+  bool useScalable(SparseMatmulOp op) const {
+    return scalableVectors &&
+           op.getValues().getType().getElementType().isF32() &&
+           op.getRows().getType().getElementTypeBitWidth() <= 32;
   }
 
   /// The batch kernel: with xT = input^T (K x M), column n of the result is
@@ -270,12 +372,17 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
   /// parallel (null: one loop).
   Value oneRowChunked(OpBuilder &b, Location loc, SparseMatmulOp op,
                       Value chunks, Value chunkSize) const {
+    auto kernel = [&](OpBuilder &kb, Location kl, Value init,
+                      Value firstColumn) {
+      return useScalable(op) ? oneRowScalable(kb, kl, op, init, firstColumn)
+                             : oneRow(kb, kl, op, init, firstColumn);
+    };
     if (!chunks)
-      return oneRow(b, loc, op, op.getInit(), nullptr);
+      return kernel(b, loc, op.getInit(), nullptr);
     return buildParallelChunks(
         b, loc, op.getInit(), /*dim=*/1, chunks, chunkSize,
         [&](OpBuilder &cb, Location cl, Value slice, Value offset) {
-          return oneRow(cb, cl, op, slice, offset);
+          return kernel(cb, cl, slice, offset);
         });
   }
 
@@ -342,6 +449,7 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
   }
 
   int64_t threads, minChunkCycles, targetVectorWidth;
+  bool scalableVectors;
 };
 
 struct ConvertSieveWeightOpsToSCFPass
@@ -351,7 +459,7 @@ struct ConvertSieveWeightOpsToSCFPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerSparseMatmul>(&getContext(), threads, minChunkCycles,
-                                    targetVectorWidth);
+                                    targetVectorWidth, scalableVectors);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

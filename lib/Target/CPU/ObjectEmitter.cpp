@@ -215,7 +215,9 @@ void defineAllocationFunctions(llvm::Module &module, bool pooled) {
 /// counting 128-bit granules: the code is then correct for every longer
 /// length, its predicates covering `bits`), and adds a constructor that
 /// stops the program, with a message on stderr, on a CPU without SVE or
-/// with shorter vectors: such code would compute wrong results there.
+/// with shorter vectors: such code would compute wrong results there. At
+/// 128 bits (scalable vectors, any length) only a CPU without SVE is
+/// stopped: its first SVE instruction would be an illegal instruction.
 void requireSVEVectorLength(llvm::Module &module, int64_t bits) {
   llvm::LLVMContext &context = module.getContext();
   for (llvm::Function &f : module.functions())
@@ -262,17 +264,22 @@ void requireSVEVectorLength(llvm::Module &module, int64_t bits) {
       b.CreateCall(module.getOrInsertFunction(
                        "getauxval", llvm::FunctionType::get(i64, {i64}, false)),
                    {llvm::ConstantInt::get(i64, kAtHwcap)});
+  // Every SVE CPU's vectors are at least 128 bits long: no length check.
   b.CreateCondBr(b.CreateICmpNE(b.CreateAnd(hwcap, kHwcapSve), b.getInt64(0)),
-                 length, fail("has no SVE"));
-  b.SetInsertPoint(length);
-  llvm::Value *vl =
-      b.CreateCall(module.getOrInsertFunction(
-                       "prctl", llvm::FunctionType::get(i32, {i32}, true)),
-                   {llvm::ConstantInt::get(i32, kPrSveGetVl)});
-  llvm::Value *tooShort = b.CreateOr(
-      b.CreateICmpSLT(vl, b.getInt32(0)),
-      b.CreateICmpULT(b.CreateAnd(vl, 0xffff), b.getInt32(bits / 8)));
-  b.CreateCondBr(tooShort, fail("has shorter SVE vectors"), ok);
+                 bits > 128 ? length : ok, fail("has no SVE"));
+  if (bits > 128) {
+    b.SetInsertPoint(length);
+    llvm::Value *vl =
+        b.CreateCall(module.getOrInsertFunction(
+                         "prctl", llvm::FunctionType::get(i32, {i32}, true)),
+                     {llvm::ConstantInt::get(i32, kPrSveGetVl)});
+    llvm::Value *tooShort = b.CreateOr(
+        b.CreateICmpSLT(vl, b.getInt32(0)),
+        b.CreateICmpULT(b.CreateAnd(vl, 0xffff), b.getInt32(bits / 8)));
+    b.CreateCondBr(tooShort, fail("has shorter SVE vectors"), ok);
+  } else {
+    length->eraseFromParent();
+  }
   b.SetInsertPoint(ok);
   b.CreateRetVoid();
   llvm::appendToGlobalCtors(module, check, /*Priority=*/0);
@@ -314,7 +321,7 @@ mlir::sieve::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
       f.setVisibility(llvm::GlobalValue::HiddenVisibility);
       f.setDSOLocal(true);
     }
-  if (sveVectorBits >= 256)
+  if (sveVectorBits >= 128)
     requireSVEVectorLength(*llvmModule, sveVectorBits);
   auto optimize = makeOptimizingTransformer(3, 0, &machine);
   if (llvm::Error err = optimize(llvmModule.get())) {

@@ -202,6 +202,9 @@ CodegenTarget TargetDescription::codegenTarget() const {
   t.fmaLanes = t.vectorWidth * vectorFMAsPerCycle;
   t.int8Dot = int8Dot;
   t.int8DotBits = int8DotBits;
+  // SVE without a fixed length: NEON-width tiles, scalable vectors where a
+  // kernel has them.
+  t.scalableVectors = scalableVectors && sveVectorBits == 0;
   return t;
 }
 
@@ -216,8 +219,9 @@ std::string TargetDescription::str() const {
     sve = " (SVE code for vectors of " + std::to_string(sveVectorBits) +
           " bits or longer)";
   else if (scalableVectors)
-    sve = " (NEON code; SVE available: --sve-vector-bits for vectors of 256 "
-          "bits or longer)";
+    sve = " (SVE of any length: NEON-width tiles, scalable vectors in the "
+          "sparse kernels; --sve-vector-bits for fixed vectors of 256 bits "
+          "or longer)";
   return llvm::formatv("target: {0} (cpu {1})\n"
                        "vectors: {2}-bit, {3} registers{4}\n"
                        "caches ({5}): L1D {6}, L2 {7}, last level {8}\n"
