@@ -22,8 +22,10 @@ from the dense kernel's: their dense fallback is compiled too), and prints,
 per iteration: instructions, vector instructions (SIMD, on xmm/ymm/zmm/k
 or v/q/z/p registers; scalar FP excluded), stack accesses (register
 spills), multiply-add lanes (= weight elements consumed: one per lane of an
-FMA), and instructions and vector instructions per weight element. SVE lanes assume 256-bit
-vectors (Neoverse V1). --verbose prints the loops.
+FMA), and instructions and vector instructions per weight element. SVE lanes are
+counted at 256 bits for the Neoverse V1 (its fixed length) and at 128 bits for
+the Neoverse N2 (scalable vectors at their minimum length). --verbose prints
+the loops.
 
   benchmarks/count_vector_instructions.py --sievec build/bin/sievec
 """

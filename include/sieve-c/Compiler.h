@@ -68,9 +68,9 @@ typedef struct SieveCompileOptions {
   const char *predictors;
   /// With target "aarch64" and an SVE CPU: the SVE vector length in bits
   /// the code may assume as its minimum (sievec --sve-vector-bits): 256 and
-  /// up, SVE code for CPUs with at least that length; 128, NEON-width
-  /// kernels; 0, no SVE instruction; -1 (the default), the CPU's published
-  /// length.
+  /// up, SVE code for CPUs with at least that length; 128, code for any
+  /// SVE CPU (NEON-width tiles, the sparse kernels in scalable vectors); 0,
+  /// no SVE instruction; -1 (the default), the CPU's published length.
   int64_t sveVectorBits;
 } SieveCompileOptions;
 

@@ -103,6 +103,13 @@ def ConvertSieveActivationOpsToSCF
     selected one (0 for the first chunk) to the next chunk's first (the
     end for the last), a slice no other chunk writes. An empty active set
     skips the chunks (`scf.if`).
+
+    With `scalable-vectors` (an SVE CPU of any vector length) the rows of
+    the gather and of the selected dot products go in scalable vectors,
+    `vector<[16]xf32>` (16 x vscale lanes, as many as the CPU running the
+    code holds in four registers), and the remainder of a row is one step
+    under a mask (`vector.create_mask` on the reads, the write and the dot
+    products' accumulators) instead of the scalar loop.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"64",
@@ -163,6 +170,14 @@ def ConvertSieveWeightOpsToSCF
     estimated cycles: the packed entries times the batch rows as
     multiply-adds, or the packed bytes streamed, whichever is more; known
     at compile time, a dynamic batch counting as one row).
+
+    With `scalable-vectors` (an SVE CPU of any vector length) the one-row
+    kernel of an f32 weight steps through a column's entries in scalable
+    vectors, `vector<[16]xf32>` (16 x vscale lanes: four gathers per step),
+    whole vectors first and then at most one step under a mask of the
+    entries left, since the packed `group` need not be a multiple of a
+    vector length known only at run time. The batch kernel keeps its
+    fixed-width vectors over the batch rows.
   }];
   let options = [
     Option<"threads", "threads", "int64_t", /*default=*/"1",

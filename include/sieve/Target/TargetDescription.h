@@ -36,9 +36,10 @@ struct TargetDescription {
   /// Whether the CPU has scalable vectors (SVE), and the length in bits the
   /// code assumes as their minimum: 256 and up, fixed-length vectors of
   /// `vectorBits` (= this length) compiled to SVE instructions, for every
-  /// SVE CPU whose vectors are at least this long; 0: NEON code (no SVE, a
-  /// 128-bit or unknown length). From --sve-vector-bits, else the CPU's
-  /// published length (kSVELengths).
+  /// SVE CPU whose vectors are at least this long; 0: NEON-width code (with
+  /// `scalableVectors`: for any SVE length, the kernels that have scalable
+  /// forms in scalable vectors, CodegenTarget::scalableVectors). From
+  /// --sve-vector-bits, else the CPU's published length (kSVELengths).
   bool scalableVectors = false;
   int64_t sveVectorBits = 0;
   /// Data cache per core (L1, L2) and the last-level cache one core sees.
