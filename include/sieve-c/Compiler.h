@@ -69,7 +69,8 @@ typedef struct SieveCompileOptions {
   /// With target "aarch64" and an SVE CPU: the SVE vector length in bits
   /// the code may assume as its minimum (sievec --sve-vector-bits): 256 and
   /// up, SVE code for CPUs with at least that length; 128, code for any
-  /// SVE CPU (NEON-width tiles, the sparse kernels in scalable vectors); 0,
+  /// SVE CPU (NEON-width tiles, the sparse kernels and elementwise code in
+  /// scalable vectors); 0,
   /// no SVE instruction; -1 (the default), the CPU's published length.
   int64_t sveVectorBits;
 } SieveCompileOptions;

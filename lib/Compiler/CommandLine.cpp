@@ -148,9 +148,10 @@ TargetFlags::TargetFlags(cl::OptionCategory &category)
                    "width compiled to SVE instructions (gathers in the sparse "
                    "kernels), for any CPU whose SVE vectors are at least that "
                    "long (a model stops with an error on others); 128: "
-                   "any SVE CPU, NEON-width tiles and the sparse kernels in "
-                   "scalable vectors (the whole length of the CPU running "
-                   "them); 0: no SVE instruction, code for any AArch64 CPU "
+                   "any SVE CPU, NEON-width tiles, the sparse kernels and "
+                   "elementwise code in scalable vectors (the whole length "
+                   "of the CPU running them); 0: no SVE instruction, code "
+                   "for any AArch64 CPU "
                    "(default: the CPU's published length, 256 for "
                    "neoverse-v1, 512 for a64fx, else 128)"),
           cl::value_desc("bits"), cl::init(-1), cl::cat(category)),

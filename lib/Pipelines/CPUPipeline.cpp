@@ -196,6 +196,7 @@ void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
     tiling.fmaLanes = options.target.fmaLanes;
     tiling.threads = threads;
     tiling.minChunkCycles = minChunkCycles;
+    tiling.scalableVectors = options.target.scalableVectors;
     pm.addNestedPass<func::FuncOp>(createSieveTileAndVectorize(tiling));
     // Inputs of a concatenation computed in its slices (no copy): before
     // CSE merges the empty tensors (and their reshapes) that the layers'
@@ -461,9 +462,9 @@ struct CPUPipelineTextOptions
   Option<bool> scalableVectors{
       *this, "scalable-vectors",
       llvm::cl::desc("Kernels with a vector-length-agnostic form (the packed "
-                     "sparse kernel's gathers, the activation gather) in "
-                     "scalable vectors (AArch64 SVE of any length); the "
-                     "others keep vector-width lanes"),
+                     "sparse kernel's gathers, the activation gather, "
+                     "elementwise ops) in scalable vectors (AArch64 SVE of "
+                     "any length); the others keep vector-width lanes"),
       llvm::cl::init(CodegenTarget().scalableVectors)};
 
   CPUPipelineOptions typed() const {

@@ -82,9 +82,10 @@ struct CodegenTarget {
   std::string int8Dot;
   int64_t int8DotBits = 0;
   /// Scalable vectors (AArch64 SVE, any vector length): the kernels that
-  /// have a vector-length-agnostic form use `vector<[n]xf32>`, as many
-  /// lanes as the CPU's vectors hold (read at run time); the others keep
-  /// `vectorWidth` lanes (NEON's 4, which every SVE CPU has).
+  /// have a vector-length-agnostic form (the sparse kernels, elementwise
+  /// ops) use `vector<[n]xf32>`, as many lanes as the CPU's vectors hold
+  /// (read at run time); the others keep `vectorWidth` lanes (NEON's 4,
+  /// which every SVE CPU has).
   bool scalableVectors = false;
 };
 

@@ -41,7 +41,8 @@ struct CPUTarget {
   /// AArch64 with SVE: the vector length, in bits, the code may assume as
   /// a minimum (--sve-vector-bits; 256 and up: fixed-length SVE code that
   /// runs on any SVE CPU whose vectors are at least that long; 128: any
-  /// SVE CPU, NEON-width tiles and scalable vectors in the sparse kernels;
+  /// SVE CPU, NEON-width tiles and scalable vectors in the sparse kernels
+  /// and elementwise code;
   /// 0: no SVE, code for any AArch64 CPU). -1: from the CPU's published
   /// vector length.
   int64_t sveVectorBits = -1;

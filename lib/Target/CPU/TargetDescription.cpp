@@ -220,8 +220,8 @@ std::string TargetDescription::str() const {
           " bits or longer)";
   else if (scalableVectors)
     sve = " (SVE of any length: NEON-width tiles, scalable vectors in the "
-          "sparse kernels; --sve-vector-bits for fixed vectors of 256 bits "
-          "or longer)";
+          "sparse kernels and elementwise code; --sve-vector-bits for fixed "
+          "vectors of 256 bits or longer)";
   return llvm::formatv("target: {0} (cpu {1})\n"
                        "vectors: {2}-bit, {3} registers{4}\n"
                        "caches ({5}): L1D {6}, L2 {7}, last level {8}\n"

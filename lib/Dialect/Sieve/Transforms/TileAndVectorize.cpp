@@ -226,6 +226,41 @@ FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter,
   return tiled;
 }
 
+/// An elementwise `op` in SVE's scalable vectors: tiles of one row by
+/// `lanes x vscale` innermost elements (the CPU's whole vector), each
+/// vectorized at that size under a mask of the row's elements left (the
+/// last tile of a row is partial whenever the row is no multiple of the
+/// vector length, known only at run time).
+LogicalResult tileAndVectorizeScalable(RewriterBase &rewriter,
+                                       linalg::LinalgOp op, int64_t lanes) {
+  rewriter.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  int64_t loops = op.getNumLoops();
+  Value step = arith::MulIOp::create(
+      rewriter, loc, vector::VectorScaleOp::create(rewriter, loc),
+      arith::ConstantIndexOp::create(rewriter, loc, lanes));
+  SmallVector<OpFoldResult> tileSizes(loops, rewriter.getIndexAttr(1));
+  tileSizes.back() = step;
+  scf::SCFTilingOptions options;
+  options.setTileSizes(tileSizes);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return failure();
+  rewriter.replaceOp(op, tiled->replacements);
+  Operation *tiledOp = tiled->tiledOps.back();
+  SmallVector<int64_t> vectorSizes(loops, 1);
+  vectorSizes.back() = lanes;
+  SmallVector<bool> scalable(loops, false);
+  scalable.back() = true;
+  FailureOr<linalg::VectorizationResult> vectorized =
+      linalg::vectorize(rewriter, tiledOp, vectorSizes, scalable);
+  if (failed(vectorized))
+    return failure();
+  rewriter.replaceOp(tiledOp, vectorized->replacements);
+  return success();
+}
+
 /// As tile(), returning the tiled op.
 FailureOr<linalg::LinalgOp> tileOnly(RewriterBase &rewriter,
                                      linalg::LinalgOp op,
@@ -1710,6 +1745,10 @@ struct SieveTileAndVectorizePass
         op = flat;
         ranges = op.getStaticLoopRanges();
       }
+      if (scalableVectors && ranges.back() > 0) {
+        (void)tileAndVectorizeScalable(rewriter, op, vectorWidth);
+        continue;
+      }
       SmallVector<int64_t> sizes(ranges.size(), 1);
       sizes.back() = fittingTile(ranges.back(), vectorWidth);
       if (sizes.back() < 4)
@@ -1872,6 +1911,11 @@ struct SieveTileAndVectorizePass
         !row.empty()) {
       (void)tileAndVectorize(rewriter, op, row, {}, false,
                              dynamicRow ? row : SmallVector<int64_t>{});
+      return;
+    }
+    if (scalableVectors && isVectorizableElementwise(op) && !ranges.empty() &&
+        ranges.back() != 0) {
+      (void)tileAndVectorizeScalable(rewriter, op, vectorWidth);
       return;
     }
     if (dynamicRow && isVectorizableElementwise(op)) {

@@ -343,6 +343,10 @@ def SieveTileAndVectorize
       trailing loops are merged (`linalg::collapseOpIterationDims`) until
       one does, where every operand reads them as one contiguous run or
       not at all (a per-channel operand stops the merge at the channels).
+      With `scalable-vectors` (an SVE CPU of any length) they are tiled to
+      `vector-width x vscale` elements of one row instead, each tile
+      vectorized at that scalable size under a mask of the row's elements
+      left (`vector<1x[4]xf32>`), static and dynamic rows alike.
     * The elementwise op that alone consumes a static matmul's result of
       more than `tile-m` rows and at least `tile-n` columns (a
       convolution's ReLU, Clip or residual Add; through the expand_shape
@@ -475,6 +479,11 @@ def SieveTileAndVectorize
     `sieve-cpu-pipeline` turns the `scf.forall` into OpenMP.
   }];
   let options = [
+    Option<"scalableVectors", "scalable-vectors", "bool",
+           /*default=*/"false",
+           "Elementwise ops in scalable vectors (AArch64 SVE of any "
+           "length): tiles of vector-width x vscale elements, the last of "
+           "a row masked">,
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
            "Elements per vector for elementwise ops (16 f32 = AVX-512)">,
     Option<"tileM", "tile-m", "int64_t", /*default=*/"8",

@@ -1,0 +1,59 @@
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize{vector-width=4 scalable-vectors=true}),canonicalize,cse)" | FileCheck %s
+// RUN: sieve-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sieve-tile-and-vectorize{vector-width=4}),canonicalize,cse)" | FileCheck %s --check-prefix=FIXED
+
+// Elementwise ops in SVE's scalable vectors (an SVE CPU of any length):
+// one row at a time in tiles of 4 x vscale elements, each vectorized under
+// a mask of the row's elements left (the last tile of a row is partial
+// whenever the row is no multiple of the run-time vector length); the
+// broadcast bias is read under the same lanes' mask.
+// CHECK-LABEL: func.func @bias_relu
+// CHECK:       %[[VSCALE:.*]] = vector.vscale
+// CHECK:       %[[STEP:.*]] = arith.muli %[[VSCALE]], %c4
+// CHECK:       scf.for %[[I:[a-z0-9_]+]] = %c0 to %c3 step %c1
+// CHECK:         scf.for %[[J:[a-z0-9_]+]] = %c0 to %c100 step %[[STEP]]
+// CHECK:           %[[N:.*]] = affine.min #{{.*}}(%[[J]])[%[[STEP]]]
+// CHECK:           %[[MASK:.*]] = vector.create_mask %c1, %[[N]] : vector<1x[4]xi1>
+// CHECK:           vector.mask %[[MASK]] { vector.transfer_read {{.*}} : tensor<1x?xf32>, vector<1x[4]xf32> }
+// CHECK:           %[[BMASK:.*]] = vector.create_mask %[[N]] : vector<[4]xi1>
+// CHECK:           vector.mask %[[BMASK]] { vector.transfer_read {{.*}} : tensor<?xf32>, vector<1x[4]xf32> }
+// CHECK:           arith.addf {{.*}} : vector<1x[4]xf32>
+// CHECK:           arith.maximumf {{.*}} : vector<1x[4]xf32>
+// CHECK:           vector.mask %[[MASK]] { vector.transfer_write {{.*}} : vector<1x[4]xf32>, tensor<1x?xf32> }
+// FIXED-LABEL: func.func @bias_relu
+// FIXED-NOT:   vscale
+// FIXED:       vector<1x4xf32>
+func.func @bias_relu(%a: tensor<3x100xf32>, %b: tensor<100xf32>) -> tensor<3x100xf32> {
+  %e = tensor.empty() : tensor<3x100xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%a, %b : tensor<3x100xf32>, tensor<100xf32>) outs(%e : tensor<3x100xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    %z = arith.constant 0.0 : f32
+    %m = arith.maximumf %s, %z : f32
+    linalg.yield %m : f32
+  } -> tensor<3x100xf32>
+  return %r : tensor<3x100xf32>
+}
+
+// -----
+
+// A row of dynamic length the same way (no fixed chunks of vectors).
+// CHECK-LABEL: func.func @dynamic_row
+// CHECK:       %[[STEP:.*]] = arith.muli %{{.*}}, %c4
+// CHECK:       scf.for %{{.*}} step %[[STEP]]
+// CHECK:         vector.create_mask %c1, %{{.*}} : vector<1x[4]xi1>
+// CHECK:         math.exp {{.*}} : vector<1x[4]xf32>
+func.func @dynamic_row(%a: tensor<2x?xf32>) -> tensor<2x?xf32> {
+  %c1 = arith.constant 1 : index
+  %d = tensor.dim %a, %c1 : tensor<2x?xf32>
+  %e = tensor.empty(%d) : tensor<2x?xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<2x?xf32>) outs(%e : tensor<2x?xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = math.exp %x : f32
+    linalg.yield %y : f32
+  } -> tensor<2x?xf32>
+  return %r : tensor<2x?xf32>
+}
