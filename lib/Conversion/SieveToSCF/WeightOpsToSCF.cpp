@@ -99,6 +99,19 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
     return firstColumn ? arith::AddIOp::create(b, loc, firstColumn, n) : n;
   }
 
+  /// `acc` (the one-row result) with the lanes of `sum` added into its
+  /// column `n`: a tree reduction (reassoc), where a strictly ordered one
+  /// is a chain of dependent adds per column.
+  static Value addColumnSum(OpBuilder &b, Location loc, Value acc, Value n,
+                            Value sum) {
+    Value zero = constIndex(b, loc, 0);
+    Value prev = tensor::ExtractOp::create(b, loc, acc, ValueRange{zero, n});
+    Value total =
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, sum,
+                                    prev, arith::FastMathFlags::reassoc);
+    return tensor::InsertOp::create(b, loc, total, acc, ValueRange{zero, n});
+  }
+
   /// The one-row kernel: result[0, n] = init[0, n] + sum over the entries of
   /// column n of values[j] * input[0, rows[j]], for the columns of `init`
   /// (those from `firstColumn` on; null: 0).
@@ -144,16 +157,8 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
                 Value f = vector::FMAOp::create(eb, el, xs, w, vacc[0]);
                 scf::YieldOp::create(eb, el, f);
               });
-          // A tree reduction (reassoc): a strictly ordered one is a chain
-          // of 16 dependent adds per column.
-          Value prev =
-              tensor::ExtractOp::create(cb, cl, acc[0], ValueRange{zero, n});
-          Value total = vector::ReductionOp::create(
-              cb, cl, vector::CombiningKind::ADD, entries.getResult(0), prev,
-              arith::FastMathFlags::reassoc);
-          Value next = tensor::InsertOp::create(cb, cl, total, acc[0],
-                                                ValueRange{zero, n});
-          scf::YieldOp::create(cb, cl, next);
+          scf::YieldOp::create(
+              cb, cl, addColumnSum(cb, cl, acc[0], n, entries.getResult(0)));
         });
     return loop.getResult(0);
   }
@@ -234,14 +239,8 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
                     ValueRange{arith::SubIOp::create(eb, el, end, j)});
                 scf::YieldOp::create(eb, el, stepAt(eb, el, j, vacc[0], mask));
               });
-          Value prev =
-              tensor::ExtractOp::create(cb, cl, acc[0], ValueRange{zero, n});
-          Value total = vector::ReductionOp::create(
-              cb, cl, vector::CombiningKind::ADD, entries.getResult(0), prev,
-              arith::FastMathFlags::reassoc);
-          Value next = tensor::InsertOp::create(cb, cl, total, acc[0],
-                                                ValueRange{zero, n});
-          scf::YieldOp::create(cb, cl, next);
+          scf::YieldOp::create(
+              cb, cl, addColumnSum(cb, cl, acc[0], n, entries.getResult(0)));
         });
     return loop.getResult(0);
   }

@@ -206,24 +206,30 @@ int64_t blockTile(int64_t size, int64_t want, int64_t step) {
   return fittingTile(size, want);
 }
 
-/// Tiles `op` with `sizes` (0: not tiled) in loop order `interchange` and
-/// replaces it with the tiled loops.
+/// Tiles `op` with `sizes` (0: not tiled; values: sizes known at run
+/// time) in loop order `interchange` and replaces it with the tiled loops.
 FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter,
                                      linalg::LinalgOp op,
-                                     ArrayRef<int64_t> sizes,
-                                     ArrayRef<int64_t> interchange) {
+                                     ArrayRef<OpFoldResult> sizes,
+                                     ArrayRef<int64_t> interchange = {}) {
   rewriter.setInsertionPoint(op);
   scf::SCFTilingOptions options;
   options.setInterchange(interchange);
-  SmallVector<OpFoldResult> tileSizes;
-  for (int64_t s : sizes)
-    tileSizes.push_back(rewriter.getIndexAttr(s));
-  options.setTileSizes(tileSizes);
+  options.setTileSizes(sizes);
   FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
       rewriter, cast<TilingInterface>(op.getOperation()), options);
   if (succeeded(tiled))
     rewriter.replaceOp(op, tiled->replacements);
   return tiled;
+}
+
+FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter,
+                                     linalg::LinalgOp op,
+                                     ArrayRef<int64_t> sizes,
+                                     ArrayRef<int64_t> interchange) {
+  return tile(rewriter, op,
+              getAsIndexOpFoldResult(rewriter.getContext(), sizes),
+              interchange);
 }
 
 /// An elementwise `op` in SVE's scalable vectors: tiles of one row by
@@ -241,13 +247,9 @@ LogicalResult tileAndVectorizeScalable(RewriterBase &rewriter,
       arith::ConstantIndexOp::create(rewriter, loc, lanes));
   SmallVector<OpFoldResult> tileSizes(loops, rewriter.getIndexAttr(1));
   tileSizes.back() = step;
-  scf::SCFTilingOptions options;
-  options.setTileSizes(tileSizes);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  FailureOr<scf::SCFTilingResult> tiled = tile(rewriter, op, tileSizes);
   if (failed(tiled))
     return failure();
-  rewriter.replaceOp(op, tiled->replacements);
   Operation *tiledOp = tiled->tiledOps.back();
   SmallVector<int64_t> vectorSizes(loops, 1);
   vectorSizes.back() = lanes;
