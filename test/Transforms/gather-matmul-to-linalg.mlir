@@ -95,3 +95,73 @@ func.func @other_activation(%g: tensor<1x256xf32>, %h: tensor<1x256xf32>, %w: te
   }
   return %y : tensor<1x64xf32>
 }
+
+// -----
+
+// A gated FFN over its gate's non-zeros (skip-zeros, the GPU): the up
+// projection is a contraction over every neuron whose points with a zero
+// gate skip their sums (sieve.skip_zero_points names the gate), then
+// gate * (up + bias); the down projection skips the zeros of that product
+// (zero wherever the gate is). No active set remains. Without skip-zeros
+// the gated op is left as it is (host loops after the CPU lowering).
+// SKIP-DAG: #[[$PT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// SKIP-DAG: #[[$X:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// SKIP-DAG: #[[$WT:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// SKIP-LABEL: func.func @gated(
+// SKIP-SAME:      %[[X:[a-z0-9]+]]: tensor<1x64xf32>, %[[G:[a-z0-9]+]]: tensor<1x256xf32>, %[[WU:[a-z0-9]+]]: tensor<256x64xf32>, %[[B:[a-z0-9]+]]: tensor<256xf32>, %[[WD:[a-z0-9]+]]: tensor<256x64xf32>
+// SKIP-NOT:     sieve.
+// SKIP:         %[[UP:.*]] = linalg.generic {indexing_maps = [#[[$PT]], #[[$X]], #[[$WT]], #[[$PT]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[G]], %[[X]], %[[WU]] : {{.*}}) outs(%{{.*}} : tensor<1x256xf32>) attrs = {sieve.skip_zero_points = 0 : i64}
+// SKIP:           arith.mulf
+// SKIP:           arith.addf
+// SKIP:         %[[H:.*]] = linalg.generic {{.*}} ins(%[[G]], %[[UP]], %[[B]] : {{.*}})
+// SKIP:           %[[S:.*]] = arith.addf
+// SKIP:           arith.mulf %{{.*}}, %[[S]]
+// SKIP:         %[[Y:.*]] = linalg.generic {{.*}} ins(%[[H]], %[[WD]] : {{.*}}) {{.*}} attrs = {sieve.skip_zeros = 0 : i64}
+// SKIP-NOT:     sieve.
+// SKIP:         return %[[Y]]
+// LIST-LABEL: func.func @gated(
+// LIST:         sieve.gated_gather_matmul
+func.func @gated(%x: tensor<1x64xf32>, %g: tensor<1x256xf32>, %wu: tensor<256x64xf32>,
+                 %b: tensor<256xf32>, %wd: tensor<256x64xf32>) -> tensor<1x64xf32> {
+  %idx = sieve.active_set %g : tensor<1x256xf32> -> tensor<?xindex>
+  %h = sieve.gated_gather_matmul %g, %x, %wu, %idx bias %b
+      : tensor<1x256xf32>, tensor<1x64xf32>, tensor<256x64xf32>, tensor<?xindex>, tensor<256xf32> -> tensor<1x256xf32>
+  %y = sieve.gather_matmul %h, %wd, %idx : tensor<1x256xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+
+// -----
+
+// Other indices than the gate's non-zeros (a threshold): the gated op stays.
+// SKIP-LABEL: func.func @gated_threshold(
+// SKIP:         sieve.active_set %{{.*}} threshold
+// SKIP:         sieve.gated_gather_matmul
+// SKIP-NOT:     sieve.skip_zero_points
+func.func @gated_threshold(%x: tensor<1x64xf32>, %g: tensor<1x256xf32>,
+                           %wu: tensor<256x64xf32>) -> tensor<1x256xf32> {
+  %idx = sieve.active_set %g threshold 0.5 : tensor<1x256xf32> -> tensor<?xindex>
+  %h = sieve.gated_gather_matmul %g, %x, %wu, %idx
+      : tensor<1x256xf32>, tensor<1x64xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<1x256xf32>
+  return %h : tensor<1x256xf32>
+}
+
+// -----
+
+// A constant up weight (N x K, each neuron's weights contiguous for the CPU)
+// is transposed back to K x N at compile time: neighbouring GPU threads
+// (neurons) read neighbouring addresses. The blob holds the columns of the
+// original: 1, 5, 9, 2, 6, 10, ...
+// SKIP-DAG: #[[$PT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// SKIP-DAG: #[[$X:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// SKIP-DAG: #[[$KN:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// SKIP-LABEL: func.func @gated_constant(
+// SKIP:         %[[WT:.*]] = arith.constant dense_resource<sieve_transposed_weight> : tensor<4x3xf32>
+// SKIP:         linalg.generic {indexing_maps = [#[[$PT]], #[[$X]], #[[$KN]], #[[$PT]]], {{.*}} ins(%{{.*}}, %{{.*}}, %[[WT]] : tensor<1x3xf32>, tensor<1x4xf32>, tensor<4x3xf32>) {{.*}} attrs = {sieve.skip_zero_points = 0 : i64}
+// SKIP:       sieve_transposed_weight: "0x080000000000803F0000A040000010410000004
+func.func @gated_constant(%x: tensor<1x4xf32>, %g: tensor<1x3xf32>) -> tensor<1x3xf32> {
+  %wu = arith.constant dense<[[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0]]> : tensor<3x4xf32>
+  %idx = sieve.active_set %g : tensor<1x3xf32> -> tensor<?xindex>
+  %h = sieve.gated_gather_matmul %g, %x, %wu, %idx
+      : tensor<1x3xf32>, tensor<1x4xf32>, tensor<3x4xf32>, tensor<?xindex> -> tensor<1x3xf32>
+  return %h : tensor<1x3xf32>
+}

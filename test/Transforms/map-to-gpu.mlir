@@ -213,6 +213,35 @@ func.func @skip_zeros(%h: memref<1x256xf32>, %w: memref<256x64xf32>, %y: memref<
 
 // -----
 
+// A contraction marked sieve.skip_zero_points = 0 (a gated up projection on
+// the GPU): each point reads its gate (input 0, indexed by the point) and
+// sums an empty range where the gate is zero.
+// CHECK-LABEL: func.func @skip_zero_points(
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:         gpu.launch
+// CHECK:           %[[FIRST:.*]] = arith.muli %{{.*}}, %c32 : index
+// CHECK:           %[[LAST:.*]] = arith.minsi
+// CHECK:           %[[GV:.*]] = memref.load %{{.*}} : memref<2x256xf32>
+// CHECK:           %[[NZ:.*]] = arith.cmpf une, %[[GV]], %[[ZERO]] : f32
+// CHECK:           %[[END:.*]] = arith.select %[[NZ]], %[[LAST]], %[[FIRST]] : index
+// CHECK:           scf.for %{{.*}} = %[[FIRST]] to %[[END]] step
+// CHECK:             memref.load %{{.*}} : memref<2x64xf32>
+// CHECK:             memref.load %{{.*}} : memref<256x64xf32>
+// CHECK:           memref.atomic_rmw addf
+func.func @skip_zero_points(%g: memref<2x256xf32>, %x: memref<2x64xf32>, %w: memref<256x64xf32>, %y: memref<2x256xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, n)>, affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%g, %x, %w : memref<2x256xf32>, memref<2x64xf32>, memref<256x64xf32>) outs(%y : memref<2x256xf32>) attrs = {sieve.skip_zero_points = 0 : i64} {
+  ^bb0(%gv: f32, %xv: f32, %v: f32, %acc: f32):
+    %p = arith.mulf %xv, %v : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
 // Without the mark the same contraction reads every weight row.
 // CHECK-LABEL: func.func @no_skip(
 // CHECK:         scf.for

@@ -16,6 +16,9 @@ Groups:
   ffn    ReLU FFNs (64 -> 256 -> 64) with --sparsity=exact at several
          activation densities (gather forced, and the run-time branch as the
          cost model sets it), batch 1 and 4; dense
+  gated  gated ReLU FFNs (64 -> 256 -> 64) with --sparsity=exact: densities 0,
+         10 and 100% (gather forced), batch 3 with rows of different active
+         neurons, Gemm with an up bias, ReLU6, the run-time branch
   cnn    light ONNX CNNs (test/models/light) with seeded random weights
 """
 
@@ -34,10 +37,11 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 from check_aarch64 import randomize_weights  # noqa: E402
-from run import relu_ffn_at_density  # noqa: E402
+from run import gated_ffn_at_density, relu_ffn_at_density  # noqa: E402
 
 FORCE_GATHER = "--activation-density-limit=1"
 GATHERED = "gathers the weight rows of active neurons"
+GATED = "in a gated FFN with"
 
 
 class Checker:
@@ -78,7 +82,8 @@ class Checker:
                     got, want, rtol=rtol, atol=atol)
         else:
             sys.stdout.write(log)
-        gathered = log.count(GATHERED)
+        # A gated FFN's rewrite counts as its gather.
+        gathered = log.count(GATHERED) + log.count(GATED)
         if want_gathered is not None:
             good &= gathered == want_gathered
         print(f"{name}: gathered {gathered}, max abs error {worst:.3g}: "
@@ -135,6 +140,27 @@ def ffn(c):
           ["--sparsity=exact", FORCE_GATHER], want_gathered=1)
 
 
+def gated(c):
+    # Gated ReLU FFNs (ReLU-LLaMA form): the up projection of the neurons
+    # whose gate is non-zero (each point's sum skipped where the gate is
+    # zero) and the down rows of the non-zero hidden values, as GPU kernels;
+    # Gemm with biases (an up bias), ReLU6, rows that activate different
+    # neurons, and the run-time branch as the cost model sets it.
+    cases = [("gated-b1-d10-forced", 1, 0.1, True, {}),
+             ("gated-b1-d0-forced", 1, 0.0, True, {}),
+             ("gated-b1-d100-forced", 1, 1.0, True, {}),
+             ("gated-b3-d30-forced", 3, 0.3, True, {"distinct_rows": True}),
+             ("gated-gemm-bias-b2-d20-forced", 2, 0.2, True,
+              {"gemm": True, "up_bias": True}),
+             ("gated-relu6-b1-d20-forced", 1, 0.2, True, {"activation": "relu6"}),
+             ("gated-b1-d10", 1, 0.1, False, {})]
+    for name, batch, density, forced, variant in cases:
+        rng = np.random.default_rng(zlib.crc32(name.encode()))
+        model, feeds = gated_ffn_at_density(batch, 64, 256, density, rng, **variant)
+        extra = ["--sparsity=exact"] + ([FORCE_GATHER] if forced else [])
+        c.run(name, c.save(name, model), feeds, extra, want_gathered=1)
+
+
 def cnn(c):
     for name in c.args.cnn:
         model = onnx.load(os.path.join(ROOT, "test", "models", "light",
@@ -143,7 +169,7 @@ def cnn(c):
         c.run(name, path, rtol=1e-3, atol=1e-5)
 
 
-GROUPS = {"mnist": mnist, "ffn": ffn, "cnn": cnn}
+GROUPS = {"mnist": mnist, "ffn": ffn, "gated": gated, "cnn": cnn}
 
 
 def main():

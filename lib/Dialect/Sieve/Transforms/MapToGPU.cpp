@@ -159,6 +159,22 @@ OpOperand *skipZerosOperand(linalg::LinalgOp op) {
   return input;
 }
 
+/// The input of `op` that `sieve.skip_zero_points`
+/// (sieve-gather-matmul-to-linalg) names: a float input indexed by the
+/// output point alone (not the reduction), whose zero at a point makes that
+/// point's whole sum unnecessary. Null for other ops.
+OpOperand *skipZeroPointsOperand(linalg::LinalgOp op) {
+  auto attr = op->getAttrOfType<IntegerAttr>("sieve.skip_zero_points");
+  if (!attr || attr.getInt() < 0 || attr.getInt() >= op.getNumDpsInputs())
+    return nullptr;
+  OpOperand *input = op.getDpsInputOperand(attr.getInt());
+  unsigned reduction = op.getNumLoops() - 1;
+  if (!isa<FloatType>(getElementTypeOrSelf(input->get().getType())) ||
+      op.getMatchingIndexingMap(input).isFunctionOfDim(reduction))
+    return nullptr;
+  return input;
+}
+
 /// Lowers `op` (on buffers) when it is a sum over its last loop, the only
 /// reduction, into one float output: an scf.parallel over a split of the
 /// reduction into `splits` chunks and the output points (the split
@@ -290,6 +306,15 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
       given[input] = value;
     return given;
   };
+  // A point whose `sieve.skip_zero_points` input (read at the point: a
+  // gated up projection's gate) is zero sums nothing: its range is empty.
+  if (OpOperand *gate = skipZeroPointsOperand(op)) {
+    Value g = loadAt(b, loc, gate, zero);
+    Value nonZero = arith::CmpFOp::create(
+        b, loc, arith::CmpFPredicate::UNE, g,
+        arith::ConstantOp::create(b, loc, b.getZeroAttr(g.getType())));
+    last = arith::SelectOp::create(b, loc, nonZero, last, first);
+  }
   Value start = first;
   Value sumValue = zeroElement;
   if (skipped) {

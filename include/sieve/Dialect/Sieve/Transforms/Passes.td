@@ -1142,7 +1142,12 @@ def SieveMapToGPU : Pass<"sieve-map-to-gpu", "::mlir::func::FuncOp"> {
       its reduction into chunks of at least 32 steps, summed in registers
       and added atomically.
 
-    A sum over every element (an inner product) is split the same way.
+    A sum over every element (an inner product) is split the same way. A
+    sum marked `sieve.skip_zeros = i` (sieve-gather-matmul-to-linalg) loads
+    the other inputs of a reduction step only where its input `i` is
+    non-zero there; one marked `sieve.skip_zero_points = i` reads input `i`
+    at each output point (it must not depend on the reduction) and sums an
+    empty range where it is zero (a gated up projection's gate).
     Other loops that are not parallel (a max over every element, the
     scalar code of lowered sieve ops) stay in the host function; the
     buffers they touch are managed memory, which the host reads and
@@ -1242,6 +1247,16 @@ def SieveGatherMatmulToLinalg
     region unconditionally (at density 1 it reads what the dense matmul
     reads), and the active set, host code over the activation that moved
     its pages between host and GPU on every call, is gone.
+
+    With `skip-zeros`, a gated FFN's `sieve.gated_gather_matmul` over the
+    non-zeros of its gate becomes a contraction over every neuron marked
+    `sieve.skip_zero_points = 0` (the gate, read at each output point:
+    `sieve-map-to-gpu` skips the whole sum of a point whose gate is zero),
+    its constant N x K weight transposed back to K x N at compile time
+    (neighbouring threads, neurons, read neighbouring addresses), then
+    `gate * (up + bias)` elementwise; the down projection's gather over the
+    same indices skips the zeros of that product (zero wherever the gate
+    is). Other indices (a threshold, a predictor's) keep the op.
   }];
   let options = [
     Option<"skipZeros", "skip-zeros", "bool", /*default=*/"false",
