@@ -693,7 +693,8 @@ struct DotsStep {
                 });
           }
           Value result = racc[0];
-          for (auto [i, k] : llvm::enumerate(ks)) {
+          for (auto [i, neuron] : llvm::enumerate(ks)) {
+            Value k = neuron; // captured by the scalar loop's body
             // Any order of the sum: the dense matmul's differs too.
             Value sum = vector::ReductionOp::create(
                 rb, rl, vector::CombiningKind::ADD, vectorLoop.getResult(i),

@@ -197,8 +197,10 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
     auto loop = scf::ForOp::create(
         b, loc, zero, columns, one, ValueRange{init},
         [&](OpBuilder &cb, Location cl, Value n, ValueRange acc) {
-          auto [begin, end] = columnEntries(
+          auto [first, last] = columnEntries(
               cb, cl, offsets, packedColumn(cb, cl, firstColumn, n));
+          // Named values: lambdas below capture them.
+          Value begin = first, end = last;
           // Whole vectors, then at most one masked step.
           auto stepAt = [&](OpBuilder &eb, Location el, Value j, Value acc,
                             Value mask) -> Value {
@@ -304,8 +306,10 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
       auto perColumn = scf::ForOp::create(
           b, loc, zero, count, one, ValueRange{yT},
           [&](OpBuilder &cb, Location cl, Value n, ValueRange cacc) {
-            auto [begin, end] = columnEntries(
+            auto [first, last] = columnEntries(
                 cb, cl, offsets, packedColumn(cb, cl, firstColumn, n));
+            // Named values: lambdas below capture them.
+            Value begin = first, end = last;
             auto perChunk = scf::ForOp::create(
                 cb, cl, zero, batchRows, widthStep, ValueRange{cacc[0]},
                 [&](OpBuilder &mb, Location ml, Value m0, ValueRange macc) {

@@ -284,7 +284,9 @@ void rewriteConv(linalg::Conv2DNchwFchwOp conv, sieve::DotKernelShape shape,
   Value bias = biasOf(conv.getOutputs()[0], filters);
   if (!quantized || !bias)
     return;
-  auto [q, filterScale] = *quantized;
+  // References (not structured bindings): lambdas below capture them.
+  const SmallVector<int8_t> &q = quantized->first;
+  const SmallVector<float> &filterScale = quantized->second;
   SmallVector<int64_t> strides(conv.getStrides().getValues<int64_t>());
   SmallVector<int64_t> dilations(conv.getDilations().getValues<int64_t>());
   int64_t groups = llvm::divideCeil(channels, 4), taps = kh * kw;

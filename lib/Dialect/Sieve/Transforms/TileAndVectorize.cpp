@@ -1364,7 +1364,9 @@ struct SieveTileAndVectorizePass
                     /*parallel=*/false);
     if (failed(tile))
       return true; // Left as panels: still correct, vectorized later.
-    auto [tileRoot, tileMatmul] = *tile;
+    // Named values (not structured bindings): lambdas below capture them.
+    linalg::LinalgOp tileRoot = tile->first;
+    linalg::MatmulOp tileMatmul = tile->second;
     auto rowLoop = tileMatmul->getParentOfType<scf::ForOp>();
     Operation *tileScope = tileMatmul->getParentOp();
     // Lines the tiles ask for during their reduction.
