@@ -44,6 +44,30 @@ Value zeroResult(OpBuilder &b, sieve::GatherMatmulOp op) {
   return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
 }
 
+/// The loops (m,) n, k of a contraction over every neuron with a result of
+/// `rank` (1 or 2): the neuron and reduction dimensions, and the maps of
+/// the input (m, k) and of the result's points (m, n).
+struct ContractionLoops {
+  ContractionLoops(int64_t rank, MLIRContext *context)
+      : loops(rank + 1), n(getAffineDimExpr(rank - 1, context)),
+        k(getAffineDimExpr(rank, context)) {
+    SmallVector<AffineExpr> inputExprs;
+    if (rank == 2)
+      inputExprs.push_back(getAffineDimExpr(0, context));
+    inputExprs.push_back(k);
+    input = AffineMap::get(loops, 0, inputExprs, context);
+    point =
+        AffineMap::getMultiDimIdentityMap(loops, context).getMajorSubMap(rank);
+    iterators.assign(rank, utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+  }
+
+  unsigned loops;
+  AffineExpr n, k;
+  AffineMap input, point;
+  SmallVector<utils::IteratorType> iterators;
+};
+
 /// `op` as a linalg.generic over the result (rank 1 or 2) and, as its
 /// reduction, the positions of its indices.
 Value gatherAsGeneric(OpBuilder &b, sieve::GatherMatmulOp op) {
@@ -121,32 +145,19 @@ Value gatedAsGenerics(OpBuilder &b, sieve::GatedGatherMatmulOp op) {
   Value empty =
       tensor::EmptyOp::create(b, loc, sizes, resultType.getElementType());
   Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
-  // Loops: (m,) n, k.
-  unsigned loops = rank + 1;
-  AffineExpr k = getAffineDimExpr(rank, context);
-  AffineExpr n = getAffineDimExpr(rank - 1, context);
-  SmallVector<AffineExpr> inputExprs;
-  if (rank == 2)
-    inputExprs.push_back(getAffineDimExpr(0, context));
-  inputExprs.push_back(k);
-  AffineMap pointMap =
-      AffineMap::getMultiDimIdentityMap(loops, context).getMajorSubMap(rank);
-  AffineMap inputMap = AffineMap::get(loops, 0, inputExprs, context);
+  ContractionLoops c(rank, context);
   // A constant weight transposed back to K x N at compile time: the GPU's
   // threads of neighbouring neurons then read neighbouring addresses
   // (coalesced), where rows of N x K (the CPU's layout: each neuron's
   // weights contiguous) put them a row apart.
-  AffineMap weightMap = AffineMap::get(loops, 0, {n, k}, context);
+  AffineMap weightMap = AffineMap::get(c.loops, 0, {c.n, c.k}, context);
   if (Value transposed = sieve::createTransposedConstant(b, loc, weight)) {
     weight = transposed;
-    weightMap = AffineMap::get(loops, 0, {k, n}, context);
+    weightMap = AffineMap::get(c.loops, 0, {c.k, c.n}, context);
   }
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
-  iterators.push_back(utils::IteratorType::reduction);
   auto up = linalg::GenericOp::create(
       b, loc, resultType, ValueRange{gate, input, weight}, ValueRange{init},
-      ArrayRef<AffineMap>{pointMap, inputMap, weightMap, pointMap}, iterators,
+      ArrayRef<AffineMap>{c.point, c.input, weightMap, c.point}, c.iterators,
       [&](OpBuilder &nb, Location nl, ValueRange args) {
         Value product = arith::MulFOp::create(nb, nl, args[1], args[2]);
         Value sum = arith::AddFOp::create(nb, nl, args[3], product);
@@ -188,26 +199,12 @@ Value skipZerosAsGeneric(OpBuilder &b, sieve::GatherMatmulOp op) {
   auto resultType = cast<RankedTensorType>(op.getType());
   int64_t rank = resultType.getRank();
   Value init = zeroResult(b, op);
-  MLIRContext *context = b.getContext();
-  unsigned loops = rank + 1;
-  // Loops: (m,) n, k.
-  AffineExpr k = getAffineDimExpr(rank, context);
-  AffineExpr n = getAffineDimExpr(rank - 1, context);
-  SmallVector<AffineExpr> inputExprs;
-  if (rank == 2)
-    inputExprs.push_back(getAffineDimExpr(0, context));
-  inputExprs.push_back(k);
-  AffineMap inputMap = AffineMap::get(loops, 0, inputExprs, context);
-  AffineMap weightMap = AffineMap::get(loops, 0, {k, n}, context);
-  AffineMap outMap =
-      AffineMap::getMultiDimIdentityMap(loops, context).getMajorSubMap(rank);
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
-  iterators.push_back(utils::IteratorType::reduction);
+  ContractionLoops c(rank, b.getContext());
+  AffineMap weightMap = AffineMap::get(c.loops, 0, {c.k, c.n}, b.getContext());
   auto generic = linalg::GenericOp::create(
       b, loc, resultType, ValueRange{op.getInput(), op.getWeight()},
-      ValueRange{init}, ArrayRef<AffineMap>{inputMap, weightMap, outMap},
-      iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+      ValueRange{init}, ArrayRef<AffineMap>{c.input, weightMap, c.point},
+      c.iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
         Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
         Value sum = arith::AddFOp::create(nb, nl, args[2], product);
         linalg::YieldOp::create(nb, nl, sum);
