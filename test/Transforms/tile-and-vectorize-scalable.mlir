@@ -57,3 +57,24 @@ func.func @dynamic_row(%a: tensor<2x?xf32>) -> tensor<2x?xf32> {
   } -> tensor<2x?xf32>
   return %r : tensor<2x?xf32>
 }
+
+// -----
+
+// A transposing read (the innermost loop is the input's outer dimension)
+// has no scalable form: the op keeps its fixed-width vectors.
+// CHECK-LABEL: func.func @transposed
+// CHECK-NOT:   vscale
+// CHECK:       vector<1x4xf32>
+// CHECK-NOT:   vscale
+// CHECK:       return
+func.func @transposed(%a: tensor<64x32xf32>) -> tensor<32x64xf32> {
+  %e = tensor.empty() : tensor<32x64xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (j, i)>, affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<64x32xf32>) outs(%e : tensor<32x64xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.negf %x : f32
+    linalg.yield %y : f32
+  } -> tensor<32x64xf32>
+  return %r : tensor<32x64xf32>
+}

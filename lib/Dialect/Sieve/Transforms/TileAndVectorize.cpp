@@ -232,6 +232,22 @@ FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter,
               interchange);
 }
 
+/// Whether every operand of `op` reads its innermost loop as the operand's
+/// own innermost dimension, or not at all: a row of contiguous elements
+/// under one mask, which scalable vectors need (they have no strided or
+/// transposed reads).
+bool readsRowsContiguously(linalg::LinalgOp op) {
+  unsigned last = op.getNumLoops() - 1;
+  return llvm::all_of(op.getIndexingMapsArray(), [&](AffineMap map) {
+    if (!map.isProjectedPermutation())
+      return false;
+    if (!map.isFunctionOfDim(last))
+      return true;
+    auto inner = dyn_cast<AffineDimExpr>(map.getResults().back());
+    return inner && inner.getPosition() == last;
+  });
+}
+
 /// An elementwise `op` in SVE's scalable vectors: tiles of one row by
 /// `lanes x vscale` innermost elements (the CPU's whole vector), each
 /// vectorized at that size under a mask of the row's elements left (the
@@ -1749,7 +1765,7 @@ struct SieveTileAndVectorizePass
         op = flat;
         ranges = op.getStaticLoopRanges();
       }
-      if (scalableVectors && ranges.back() > 0) {
+      if (scalableVectors && ranges.back() > 0 && readsRowsContiguously(op)) {
         (void)tileAndVectorizeScalable(rewriter, op, vectorWidth);
         continue;
       }
@@ -1918,7 +1934,7 @@ struct SieveTileAndVectorizePass
       return;
     }
     if (scalableVectors && isVectorizableElementwise(op) && !ranges.empty() &&
-        ranges.back() != 0) {
+        ranges.back() != 0 && readsRowsContiguously(op)) {
       (void)tileAndVectorizeScalable(rewriter, op, vectorWidth);
       return;
     }
