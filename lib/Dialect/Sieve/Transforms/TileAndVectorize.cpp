@@ -15,12 +15,16 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -248,6 +252,33 @@ bool readsRowsContiguously(linalg::LinalgOp op) {
   });
 }
 
+/// Whether every op of `op`'s body has a lowering for scalable vectors: the
+/// arith ops (but `remf`, a libm call), the math ops SVE computes (square
+/// root, fma, absolute value, rounding) and, on f32, those that
+/// sieve-approximate-math turns into polynomials (exp, tanh, erf, log).
+/// Others (sin and cos in rotary embeddings, pow) are calls into the C
+/// library per element, which LLVM cannot make for a vector whose length
+/// it does not know (it stops with a fatal error): such ops keep their
+/// fixed-width vectors.
+bool hasScalableLowering(linalg::LinalgOp op) {
+  return llvm::all_of(
+      op.getBlock()->without_terminator(), [](Operation &inner) {
+        if (isa<linalg::IndexOp>(inner))
+          return true;
+        if (isa<arith::ArithDialect>(inner.getDialect()))
+          return !isa<arith::RemFOp>(inner);
+        if (isa<math::SqrtOp, math::RsqrtOp, math::FmaOp, math::AbsFOp,
+                math::AbsIOp, math::FloorOp, math::CeilOp, math::RoundOp,
+                math::RoundEvenOp, math::TruncOp, math::CopySignOp>(inner))
+          return true;
+        if (isa<math::ExpOp, math::ExpM1Op, math::TanhOp, math::ErfOp,
+                math::LogOp, math::Log1pOp, math::Log2Op>(inner))
+          return llvm::all_of(inner.getOperandTypes(),
+                              [](Type t) { return t.isF32(); });
+        return false;
+      });
+}
+
 /// An elementwise `op` in SVE's scalable vectors: tiles of one row by
 /// `lanes x vscale` innermost elements (the CPU's whole vector), each
 /// vectorized at that size under a mask of the row's elements left (the
@@ -276,6 +307,17 @@ LogicalResult tileAndVectorizeScalable(RewriterBase &rewriter,
   if (failed(vectorized))
     return failure();
   rewriter.replaceOp(tiledOp, vectorized->replacements);
+  // One-dimensional vectors: the masks moved into the transfers, then the
+  // tile's leading unit dimensions cast away (vector<1x[4]xf32> to
+  // vector<[4]xf32>, masks included), as the later lowering of transfers
+  // (convert-vector-to-scf) mishandles the masks of scalable vectors of
+  // more dimensions.
+  if (!tiled->loops.empty()) {
+    RewritePatternSet patterns(rewriter.getContext());
+    vector::populateVectorMaskLoweringPatternsForSideEffectingOps(patterns);
+    vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+    (void)applyPatternsGreedily(tiled->loops.back(), std::move(patterns));
+  }
   return success();
 }
 
@@ -1765,7 +1807,8 @@ struct SieveTileAndVectorizePass
         op = flat;
         ranges = op.getStaticLoopRanges();
       }
-      if (scalableVectors && ranges.back() > 0 && readsRowsContiguously(op)) {
+      if (scalableVectors && ranges.back() > 0 && readsRowsContiguously(op) &&
+          hasScalableLowering(op)) {
         (void)tileAndVectorizeScalable(rewriter, op, vectorWidth);
         continue;
       }
@@ -1934,7 +1977,8 @@ struct SieveTileAndVectorizePass
       return;
     }
     if (scalableVectors && isVectorizableElementwise(op) && !ranges.empty() &&
-        ranges.back() != 0 && readsRowsContiguously(op)) {
+        ranges.back() != 0 && readsRowsContiguously(op) &&
+        hasScalableLowering(op)) {
       (void)tileAndVectorizeScalable(rewriter, op, vectorWidth);
       return;
     }
