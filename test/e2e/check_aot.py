@@ -231,9 +231,10 @@ def main():
     p.add_argument("--static", action="store_true", help="link the harness statically")
     p.add_argument("--entry", default="model",
                    help="sievec --entry (e.g. a C library function's name)")
-    p.add_argument("--runner", default="",
+    p.add_argument("--runner", action="append",
                    help='command that runs the executable, e.g. "qemu-aarch64 -L '
-                        '/usr/aarch64-linux-gnu"')
+                        '/usr/aarch64-linux-gnu"; repeated: the same executable '
+                        'under each (e.g. SVE vector lengths)')
     p.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy")
     p.add_argument("--rtol", type=float, default=1e-4)
     p.add_argument("--atol", type=float, default=1e-5)
@@ -251,7 +252,7 @@ def main():
             assert name in feeds, f"the model has no input '{name}'"
             feeds[name] = np.load(path)
     ok, _, _ = run_aot(args.sievec, args.model, args.workdir, feeds, args.format,
-                    args.target, args.mcpu, args.mattr, args.cc, args.runner,
+                    args.target, args.mcpu, args.mattr, args.cc, args.runner or "",
                     args.static, args.sievec_arg, args.rtol, args.atol, args.seed,
                     args.dynamic_size, entry=args.entry)
     print("PASS" if ok else "FAIL")
