@@ -4,8 +4,8 @@
 // operands, each an 8-bit tensor widened (and shifted by its zero point) by a
 // linalg.generic. On a CPU with an 8-bit dot-product instruction (x86's VNNI
 // `vpdpbusd`, AArch64's `usdot`: four unsigned bytes times four signed bytes
-// summed into each 32-bit lane) and a constant second operand, such a matmul becomes a kernel
-// that reads the 8-bit values themselves:
+// summed into each 32-bit lane) and a constant second operand, such a matmul
+// becomes a kernel that reads the 8-bit values themselves:
 //
 //   C[m, n] = sum_k (ext(a[m, k]) - z[m]) * b[k, n]
 //           = sum_k u[m, k] * b[k, n] - (o + z[m]) * colsum(b)[n]
