@@ -4,6 +4,7 @@
 #include "sieve/Conversion/Passes.h"
 
 #include "ParallelChunks.h"
+#include "RowVectors.h"
 #include "sieve/Dialect/Sieve/IR/SieveOps.h"
 #include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
 
@@ -37,75 +38,6 @@ Value dim(OpBuilder &b, Location loc, Value tensor, int64_t i) {
 
 Value constIndex(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
-}
-
-/// The vectors the gather kernels stream weight rows in: `lanes` elements,
-/// or with `scalable` (AArch64 SVE) `lanes x vscale`, as many as the CPU's
-/// vectors hold, read at run time; the remainder of a row is then one
-/// masked step instead of a scalar loop.
-struct RowVectors {
-  int64_t lanes;
-  bool scalable = false;
-
-  VectorType type(Type et) const {
-    return VectorType::get({lanes}, et, /*scalableDims=*/{scalable});
-  }
-  /// Elements per step.
-  Value step(OpBuilder &b, Location loc) const {
-    Value v = constIndex(b, loc, lanes);
-    return scalable ? arith::MulIOp::create(
-                          b, loc, vector::VectorScaleOp::create(b, loc), v)
-                          .getResult()
-                    : v;
-  }
-};
-
-/// Scalable lanes per vscale of the gather kernels' rows: 16 f32 lanes
-/// (four registers) per step on a 128-bit SVE CPU, 32 on a 256-bit one.
-constexpr int64_t kScalableRowLanes = 16;
-
-/// The row vector of `type` at `indices` of `source` (its last dimension),
-/// in bounds; with `mask` (null: none) only the lanes it sets are read,
-/// the others zero.
-Value readRow(OpBuilder &b, Location loc, VectorType type, Value source,
-              ValueRange indices, Value mask) {
-  if (!mask)
-    return vector::TransferReadOp::create(b, loc, type, source, indices,
-                                          /*padding=*/std::nullopt,
-                                          ArrayRef<bool>{true});
-  int64_t rank = cast<ShapedType>(source.getType()).getRank();
-  Value zero =
-      arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
-  return vector::TransferReadOp::create(
-      b, loc, type, source, indices,
-      AffineMap::getMinorIdentityMap(rank, 1, b.getContext()), zero, mask,
-      b.getBoolArrayAttr({true}));
-}
-
-/// `v` written at `indices` of the tensor `dest` (its last dimension), in
-/// bounds, only the lanes `mask` sets (null: all): the new tensor.
-Value writeRow(OpBuilder &b, Location loc, Value v, Value dest,
-               ValueRange indices, Value mask) {
-  if (!mask)
-    return vector::TransferWriteOp::create(b, loc, v, dest, indices,
-                                           ArrayRef<bool>{true})
-        .getResult();
-  int64_t rank = cast<ShapedType>(dest.getType()).getRank();
-  return vector::TransferWriteOp::create(
-             b, loc, v, dest, indices,
-             AffineMapAttr::get(
-                 AffineMap::getMinorIdentityMap(rank, 1, b.getContext())),
-             mask, b.getBoolArrayAttr({true}))
-      .getResult();
-}
-
-/// The mask of a row's last, partial step at `n` of `end`.
-Value tailMask(OpBuilder &b, Location loc, VectorType type, Value n,
-               Value end) {
-  auto maskType =
-      VectorType::get(type.getShape(), b.getI1Type(), type.getScalableDims());
-  return vector::CreateMaskOp::create(
-      b, loc, maskType, ValueRange{arith::SubIOp::create(b, loc, end, n)});
 }
 
 /// The parallel chunks a gather kernel is worth at run time: one per
@@ -385,27 +317,21 @@ struct RowAxpyStep {
             }
             return writeRow(vb, vl, yv, acc, coords(n), mask);
           };
-          auto vectorLoop = scf::ForOp::create(
-              rb, rl, zero, vectorEnd, step, ValueRange{racc[0]},
-              [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
-                scf::YieldOp::create(
-                    vb, vl, body(vb, vl, n, vacc[0], /*mask=*/nullptr));
-              });
+          // Whole vectors, then (scalable) one masked step or (fixed) the
+          // scalar loop below.
+          Value row = buildRowSteps(rb, rl, vecType, zero, vectorEnd, columns,
+                                    step, racc[0], scalable,
+                                    [&](OpBuilder &vb, Location vl, Value n,
+                                        ValueRange args,
+                                        Value mask) -> SmallVector<Value> {
+                                      return {body(vb, vl, n, args[0], mask)};
+                                    })[0];
           if (scalable) {
-            // At most one step: the columns from vectorEnd on, masked.
-            auto tail = scf::ForOp::create(
-                rb, rl, vectorEnd, columns, step,
-                ValueRange{vectorLoop.getResult(0)},
-                [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
-                  Value mask = tailMask(sb, sl, vecType, n, columns);
-                  scf::YieldOp::create(sb, sl, body(sb, sl, n, sacc[0], mask));
-                });
-            scf::YieldOp::create(rb, rl, tail.getResult(0));
+            scf::YieldOp::create(rb, rl, row);
             return;
           }
           auto scalarLoop = scf::ForOp::create(
-              rb, rl, vectorEnd, columns, one,
-              ValueRange{vectorLoop.getResult(0)},
+              rb, rl, vectorEnd, columns, one, ValueRange{row},
               [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
                 Value y = tensor::ExtractOp::create(sb, sl, sacc[0], coords(n));
                 for (auto [k, hk] : llvm::zip(ks, hks)) {
@@ -676,28 +602,17 @@ struct DotsStep {
             }
             return sums;
           };
-          scf::ForOp vectorLoop = scf::ForOp::create(
-              rb, rl, zero, vectorEnd, step, inits,
-              [&](OpBuilder &vb, Location vl, Value n, ValueRange vacc) {
-                scf::YieldOp::create(vb, vl,
-                                     body(vb, vl, n, vacc, /*mask=*/nullptr));
-              });
-          if (dots.vectors.scalable) {
-            // At most one step: the columns from vectorEnd on, masked
-            // (zeros in the other lanes); no scalar loop below.
-            vectorLoop = scf::ForOp::create(
-                rb, rl, vectorEnd, reduction, step, vectorLoop.getResults(),
-                [&](OpBuilder &sb, Location sl, Value n, ValueRange sacc) {
-                  Value mask = tailMask(sb, sl, vecType, n, reduction);
-                  scf::YieldOp::create(sb, sl, body(sb, sl, n, sacc, mask));
-                });
-          }
+          // Whole vectors, then (scalable) one masked step whose zero
+          // lanes add nothing, or (fixed) the scalar loops below.
+          SmallVector<Value> dotsSoFar =
+              buildRowSteps(rb, rl, vecType, zero, vectorEnd, reduction, step,
+                            inits, dots.vectors.scalable, body);
           Value result = racc[0];
           for (auto [i, neuron] : llvm::enumerate(ks)) {
             Value k = neuron; // captured by the scalar loop's body
             // Any order of the sum: the dense matmul's differs too.
             Value sum = vector::ReductionOp::create(
-                rb, rl, vector::CombiningKind::ADD, vectorLoop.getResult(i),
+                rb, rl, vector::CombiningKind::ADD, dotsSoFar[i],
                 arith::FastMathFlags::reassoc);
             // The remainder of the row in a scalar loop (scalable vectors:
             // in the masked step above).

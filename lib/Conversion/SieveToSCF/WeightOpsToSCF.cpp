@@ -21,6 +21,7 @@
 #include "sieve/Dialect/Sieve/IR/SieveOps.h"
 
 #include "ParallelChunks.h"
+#include "RowVectors.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -49,11 +50,6 @@ namespace {
 /// How far ahead (in entries) the batch kernel prefetches the packed rows
 /// and values: 2 KiB of each.
 constexpr int64_t kPrefetchEntries = 512;
-
-/// Lanes per vscale of the scalable one-row kernel's vectors: 16 f32 lanes
-/// on a 128-bit SVE CPU (four registers per step, four independent
-/// gathers and FMA chains), 32 on a 256-bit one.
-constexpr int64_t kScalableLanes = 16;
 
 Value constIndex(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
@@ -164,7 +160,7 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
   }
 
   /// The one-row kernel in SVE's scalable vectors: each column's entries
-  /// `kScalableLanes x vscale` at a time (as many lanes as the CPU's
+  /// `kScalableRowLanes x vscale` at a time (as many lanes as the CPU's
   /// vectors hold, four registers per step), the last, partial step of a
   /// column under a mask of its remaining entries (`vector.create_mask`):
   /// the packed `group` need not be a multiple of the vector length, which
@@ -176,73 +172,43 @@ struct LowerSparseMatmul : OpRewritePattern<SparseMatmulOp> {
           offsets = op.getOffsets();
     Type et = cast<RankedTensorType>(x.getType()).getElementType();
     Type it = cast<RankedTensorType>(rows.getType()).getElementType();
-    auto scalable = [&](Type t) {
-      return VectorType::get({kScalableLanes}, t, /*scalableDims=*/{true});
-    };
-    VectorType vecType = scalable(et), idxType = scalable(it),
-               maskType = scalable(b.getI1Type());
+    // Four registers per step on a 128-bit SVE CPU: four independent
+    // gathers and FMA chains.
+    RowVectors vectors{kScalableRowLanes, /*scalable=*/true};
+    VectorType vecType = vectors.type(et);
     Value zero = constIndex(b, loc, 0), one = constIndex(b, loc, 1);
-    Value step =
-        arith::MulIOp::create(b, loc, vector::VectorScaleOp::create(b, loc),
-                              constIndex(b, loc, kScalableLanes));
+    Value step = vectors.step(b, loc);
     Value columns = tensor::DimOp::create(b, loc, init, 1);
     Value zeroVec = arith::ConstantOp::create(
         b, loc, vecType, DenseElementsAttr::get(vecType, b.getZeroAttr(et)));
-    Value zeroIdx = arith::ConstantOp::create(b, loc, b.getZeroAttr(it));
-    Value zeroF = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
+    auto maskType = VectorType::get(vecType.getShape(), b.getI1Type(),
+                                    vecType.getScalableDims());
     Value allTrue = arith::ConstantOp::create(
         b, loc, maskType, DenseElementsAttr::get(maskType, true));
-    AffineMap identity = b.getMultiDimIdentityMap(1);
-    ArrayAttr inBounds = b.getBoolArrayAttr({true});
     auto loop = scf::ForOp::create(
         b, loc, zero, columns, one, ValueRange{init},
         [&](OpBuilder &cb, Location cl, Value n, ValueRange acc) {
-          auto [first, last] = columnEntries(
+          auto [begin, end] = columnEntries(
               cb, cl, offsets, packedColumn(cb, cl, firstColumn, n));
-          // Named values: lambdas below capture them.
-          Value begin = first, end = last;
           // Whole vectors, then at most one masked step.
-          auto stepAt = [&](OpBuilder &eb, Location el, Value j, Value acc,
-                            Value mask) -> Value {
-            auto read = [&](VectorType type, Value source, Value padding) {
-              return vector::TransferReadOp::create(eb, el, type, source,
-                                                    ValueRange{j}, identity,
-                                                    padding, mask, inBounds)
-                  .getResult();
-            };
-            Value idx = read(idxType, rows, zeroIdx);
-            if (it.getIntOrFloatBitWidth() < 32)
-              idx = arith::ExtUIOp::create(eb, el, scalable(eb.getI32Type()),
-                                           idx);
-            Value w = read(vecType, values, zeroF);
-            Value xs = vector::GatherOp::create(eb, el, vecType, x,
-                                                ValueRange{zero, zero}, idx,
-                                                mask ? mask : allTrue, zeroVec);
-            return vector::FMAOp::create(eb, el, xs, w, acc);
-          };
-          Value wholeEnd = arith::AddIOp::create(
-              cb, cl, begin,
-              arith::MulIOp::create(
-                  cb, cl,
-                  arith::DivUIOp::create(
-                      cb, cl, arith::SubIOp::create(cb, cl, end, begin), step),
-                  step));
-          auto whole = scf::ForOp::create(
-              cb, cl, begin, wholeEnd, step, ValueRange{zeroVec},
-              [&](OpBuilder &eb, Location el, Value j, ValueRange vacc) {
-                scf::YieldOp::create(
-                    eb, el, stepAt(eb, el, j, vacc[0], /*mask=*/nullptr));
-              });
-          auto entries = scf::ForOp::create(
-              cb, cl, wholeEnd, end, step, whole.getResults(),
-              [&](OpBuilder &eb, Location el, Value j, ValueRange vacc) {
-                Value mask = vector::CreateMaskOp::create(
-                    eb, el, maskType,
-                    ValueRange{arith::SubIOp::create(eb, el, end, j)});
-                scf::YieldOp::create(eb, el, stepAt(eb, el, j, vacc[0], mask));
-              });
-          scf::YieldOp::create(
-              cb, cl, addColumnSum(cb, cl, acc[0], n, entries.getResult(0)));
+          Value entries = buildRowSteps(
+              cb, cl, vecType, begin, wholeStepsEnd(cb, cl, begin, end, step),
+              end, step, zeroVec, /*maskedTail=*/true,
+              [&](OpBuilder &eb, Location el, Value j, ValueRange vacc,
+                  Value mask) -> SmallVector<Value> {
+                Value idx = readRow(eb, el, vectors.type(it), rows,
+                                    ValueRange{j}, mask);
+                if (it.getIntOrFloatBitWidth() < 32)
+                  idx = arith::ExtUIOp::create(
+                      eb, el, vectors.type(eb.getI32Type()), idx);
+                Value w = readRow(eb, el, vecType, values, ValueRange{j}, mask);
+                Value xs = vector::GatherOp::create(
+                    eb, el, vecType, x, ValueRange{zero, zero}, idx,
+                    mask ? mask : allTrue, zeroVec);
+                return {vector::FMAOp::create(eb, el, xs, w, vacc[0])};
+              })[0];
+          scf::YieldOp::create(cb, cl,
+                               addColumnSum(cb, cl, acc[0], n, entries));
         });
     return loop.getResult(0);
   }
