@@ -279,6 +279,14 @@ bool hasScalableLowering(linalg::LinalgOp op) {
       });
 }
 
+/// Whether the elementwise `op` can take scalable tiles: rows that are not
+/// empty, read contiguously, of ops with a scalable lowering.
+bool hasScalableTiles(linalg::LinalgOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  return !ranges.empty() && ranges.back() != 0 && readsRowsContiguously(op) &&
+         hasScalableLowering(op);
+}
+
 /// An elementwise `op` in SVE's scalable vectors: tiles of one row by
 /// `lanes x vscale` innermost elements (the CPU's whole vector), each
 /// vectorized at that size under a mask of the row's elements left (the
@@ -1807,8 +1815,7 @@ struct SieveTileAndVectorizePass
         op = flat;
         ranges = op.getStaticLoopRanges();
       }
-      if (scalableVectors && ranges.back() > 0 && readsRowsContiguously(op) &&
-          hasScalableLowering(op)) {
+      if (scalableVectors && hasScalableTiles(op)) {
         (void)tileAndVectorizeScalable(rewriter, op, vectorWidth);
         continue;
       }
@@ -1976,9 +1983,8 @@ struct SieveTileAndVectorizePass
                              dynamicRow ? row : SmallVector<int64_t>{});
       return;
     }
-    if (scalableVectors && isVectorizableElementwise(op) && !ranges.empty() &&
-        ranges.back() != 0 && readsRowsContiguously(op) &&
-        hasScalableLowering(op)) {
+    if (scalableVectors && isVectorizableElementwise(op) &&
+        hasScalableTiles(op)) {
       (void)tileAndVectorizeScalable(rewriter, op, vectorWidth);
       return;
     }
