@@ -351,8 +351,10 @@ void *mgpuModuleGetFunction(void *handle, const char *name) {
   return function;
 }
 
-// Kernels run on the default stream, one after another; a launch waits
-// for its kernel (the host reads managed memory between launches).
+// Kernels run on the default stream, one after another. The host waits
+// for them where the model's code says (sieve-gpu-async-launches: before
+// the host reads memory and before returning; with --gpu-launches=sync,
+// after each launch).
 void *mgpuStreamCreate() { return nullptr; }
 void mgpuStreamDestroy(void *) {}
 void mgpuStreamSynchronize(void *stream) {
@@ -375,8 +377,9 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       void **params, void **extra, size_t) {
   State &s = mustBeReady("launching a kernel");
   if (s.timing) {
-    // Launches are synchronous: the next synchronization ends this one.
-    s.driver.cuStreamSynchronize(stream);
+    // Timed launches are synchronous: the previous kernel ends here (or at
+    // its own synchronization), this one at the next synchronization.
+    mgpuStreamSynchronize(stream);
     s.lastLaunched = function;
     s.launchedAt = std::chrono::steady_clock::now();
   }

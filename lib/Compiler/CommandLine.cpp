@@ -169,6 +169,48 @@ void TargetFlags::apply(CompileOptions &options) const {
   options.entryName = entry;
 }
 
+GPUKernelFlags::GPUKernelFlags(cl::OptionCategory &category)
+    : skipZeros(
+          "gpu-skip-zeros",
+          cl::desc("With --target=nvptx or --device=cuda: how a gather's "
+                   "kernel skips the zero activations of --sparsity=exact. "
+                   "list (default): a compaction launch lists the non-zero "
+                   "neurons of each row, then the product reads only their "
+                   "weight rows; test: every thread tests every activation "
+                   "of its chunk and loads the weights of the non-zero ones "
+                   "(no extra launch, but as many tests as the dense "
+                   "product has multiplications)"),
+          cl::value_desc("list|test"), cl::init("list"), cl::cat(category)),
+      launches("gpu-launches",
+               cl::desc("With --target=nvptx or --device=cuda: async "
+                        "(default) queues a call's kernels on one stream and "
+                        "waits only where the host reads memory and before "
+                        "returning; sync waits for each kernel before the "
+                        "next launch"),
+               cl::value_desc("async|sync"), cl::init("async"),
+               cl::cat(category)) {}
+
+std::string GPUKernelFlags::apply(CompileOptions &options) const {
+  if (!targetsGPU(options.target)) {
+    for (const cl::opt<std::string> *flag : {&skipZeros, &launches})
+      if (flag->getNumOccurrences())
+        return "--" + flag->ArgStr.str() +
+               " is used by the GPU (--target=nvptx, --device=cuda)";
+    return "";
+  }
+  if (skipZeros != "list" && skipZeros != "test")
+    return "--gpu-skip-zeros=" + skipZeros +
+           " is not supported (use list or "
+           "test)";
+  if (launches != "async" && launches != "sync")
+    return "--gpu-launches=" + launches +
+           " is not supported (use async or "
+           "sync)";
+  options.gpuCompactSkipped = skipZeros == "list";
+  options.gpuAsyncLaunches = launches == "async";
+  return "";
+}
+
 DeviceFlags::DeviceFlags(cl::OptionCategory &category)
     : device("device",
              cl::desc("Where the model runs: cpu (default; JIT-compiled for "

@@ -134,6 +134,8 @@ mlir::sieve::gpuPipelineOptions(const CompileOptions &options) {
   gpu.report = options.pipeline.report;
   gpu.chip = options.gpuArch;
   gpu.emulate = options.emulateGPU;
+  gpu.compactSkipped = options.gpuCompactSkipped;
+  gpu.asyncLaunches = options.gpuAsyncLaunches;
   return gpu;
 }
 

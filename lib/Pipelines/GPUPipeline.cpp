@@ -127,14 +127,16 @@ void mlir::sieve::buildGPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertBufferizationToMemRefPass());
 
   // One launch per loop nest, outlined into one gpu.module.
-  pm.addNestedPass<func::FuncOp>(createSieveMapToGPU(
-      SieveMapToGPUOptions{options.blockSize, residentThreads(options.chip) * 2,
-                           /*gpuMemcpy=*/!options.emulate}));
+  pm.addNestedPass<func::FuncOp>(createSieveMapToGPU(SieveMapToGPUOptions{
+      options.blockSize, residentThreads(options.chip) * 2,
+      /*gpuMemcpy=*/!options.emulate, options.compactSkipped}));
   addCleanup(pm);
   if (options.emulate) {
     buildEmulationLowering(pm);
     return;
   }
+  if (options.asyncLaunches)
+    pm.addNestedPass<func::FuncOp>(createSieveGPUAsyncLaunches());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   addCleanup(pm);
@@ -233,6 +235,18 @@ struct GPUPipelineTextOptions
       llvm::cl::desc("Run the kernels on the CPU, one thread after another "
                      "(for tests without a GPU)"),
       llvm::cl::init(false)};
+  Option<bool> compactSkipped{
+      *this, "compact-skipped",
+      llvm::cl::desc("A gather's kernel sums over a list of the non-zero "
+                     "activations that a compaction launch builds (else "
+                     "every thread tests every activation of its chunk)"),
+      llvm::cl::init(true)};
+  Option<bool> asyncLaunches{
+      *this, "async-launches",
+      llvm::cl::desc("Queue the launches on one stream; the host waits only "
+                     "before it reads memory and before returning (else "
+                     "after every launch)"),
+      llvm::cl::init(true)};
   Option<std::string> cudaPath{
       *this, "cuda-path",
       llvm::cl::desc("CUDA toolkit (for libdevice; default /usr/local/cuda)")};
@@ -248,6 +262,8 @@ struct GPUPipelineTextOptions
     options.blockSize = blockSize;
     options.cudaPath = cudaPath;
     options.emulate = emulate;
+    options.compactSkipped = compactSkipped;
+    options.asyncLaunches = asyncLaunches;
     return options;
   }
 };

@@ -1,5 +1,6 @@
 // RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gpu-copy-inputs,sieve-map-to-gpu{block-size=128},canonicalize,cse))' --verify-diagnostics | FileCheck %s
 // RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gpu-copy-inputs,sieve-map-to-gpu{block-size=128 gpu-memcpy=true},canonicalize,cse))' --verify-diagnostics | FileCheck %s --check-prefix=MEMCPY
+// RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gpu-copy-inputs,sieve-map-to-gpu{block-size=128 compact-skipped=false},canonicalize,cse))' --verify-diagnostics | FileCheck %s --check-prefix=TESTED
 
 // With gpu-memcpy the entry's copies of the caller's buffers are the
 // driver's: a gpu.memcpy on a stream, waited for before anything else.
@@ -165,44 +166,129 @@ func.func @dot(%a: memref<4096xf32>, %b: memref<4096xf32>, %c: memref<f32>) {
 // -----
 
 // A contraction marked sieve.skip_zeros = 0 (sieve-gather-matmul-to-linalg
-// on the GPU) reads a weight row only where the activation is non-zero.
-// Steps of four neurons load their activations together, then the weights
-// of the non-zero ones (zero elsewhere), then add the four terms: the
-// loads of a step are in flight together. An epilogue loop takes the rest
-// of the chunk one neuron at a time.
+// on the GPU) sums over a list of the activation's non-zeros. A launch
+// zeroes the list's length; a launch of one thread per 32 neurons counts
+// their non-zeros, reserves that many entries with one atomic add (its
+// result is where they go) and writes their positions; the sum's threads
+// split the list into chunks of at least 32 entries (splits past its end
+// add nothing), read each listed neuron's activation and weight with no
+// test, and add their sum atomically. The list is freed after the sum.
 // CHECK-LABEL: func.func @skip_zeros(
-// CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG:     %[[SPLITS:.*]] = arith.constant 8 : index
+// CHECK-DAG:     %[[ZERO32:.*]] = arith.constant 0 : i32
 // CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:         %[[H:.*]] = memref.alloc() : memref<1x256xf32>
+// CHECK:         %[[LIST:.*]] = memref.alloc() : memref<1x256xi32>
+// CHECK:         %[[COUNT:.*]] = memref.alloc() : memref<1xi32>
 // CHECK:         gpu.launch
-// CHECK:           %[[MAIN:.*]] = scf.for %[[K:.*]] = %[[FIRST:.*]] to %[[END:.*]] step %[[C4]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32) {
-// CHECK:             %[[X0:.*]] = memref.load %[[H:.*]][%{{.*}}, %[[K]]] : memref<1x256xf32>
-// CHECK:             %[[X1:.*]] = memref.load %[[H]]
-// CHECK:             %[[X2:.*]] = memref.load %[[H]]
-// CHECK:             %[[X3:.*]] = memref.load %[[H]]
-// CHECK:             %[[NZ:.*]] = arith.cmpf une, %[[X0]], %[[ZERO]] : f32
-// CHECK:             %[[V0:.*]] = scf.if %[[NZ]] -> (f32) {
-// CHECK:               %[[V:.*]] = memref.load %{{.*}}[%[[K]], %{{.*}}] : memref<256x64xf32>
-// CHECK:               scf.yield %[[V]]
-// CHECK:             } else {
-// CHECK:               scf.yield %[[ZERO]]
-// CHECK:             }
-// CHECK:             %[[V1:.*]] = scf.if
-// CHECK:             %[[V2:.*]] = scf.if
-// CHECK:             %[[V3:.*]] = scf.if
-// CHECK:             %[[P0:.*]] = arith.mulf %[[X0]], %[[V0]]
-// CHECK:             %[[S0:.*]] = arith.addf %[[ACC]], %[[P0]]
-// CHECK:             arith.mulf %[[X1]], %[[V1]]
-// CHECK:             arith.mulf %[[X2]], %[[V2]]
-// CHECK:             arith.mulf %[[X3]], %[[V3]]
-// CHECK:           scf.for %[[R:.*]] = %[[END]] to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[MAIN]]) -> (f32) {
-// CHECK:             %[[X:.*]] = memref.load %[[H]][%{{.*}}, %[[R]]]
-// CHECK:             arith.cmpf une, %[[X]]
-// CHECK:             scf.if
-// CHECK:           memref.atomic_rmw addf
+// CHECK:           memref.store %[[ZERO32]], %[[COUNT]][%{{.*}}] : memref<1xi32>
+// CHECK:         gpu.launch
+// CHECK:           %[[G:.*]] = arith.remsi %{{.*}}, %[[SPLITS]] : index
+// CHECK:           %[[ROW:.*]] = arith.divsi %{{.*}}, %[[SPLITS]] : index
+// CHECK:           %[[LO:.*]] = arith.muli %[[G]], %[[C32]] : index
+// CHECK:           %[[N:.*]] = scf.for %{{.*}} = %[[LO]] to %[[HI:.*]] step %{{.*}} iter_args(%{{.*}} = %[[ZERO32]]) -> (i32) {
+// CHECK:             memref.load %[[H]][%[[ROW]], %{{.*}}] : memref<1x256xf32>
+// CHECK:             arith.cmpf une
+// CHECK:           %[[ANY:.*]] = arith.cmpi ne, %[[N]], %[[ZERO32]] : i32
+// CHECK:           scf.if %[[ANY]] {
+// CHECK:             %[[BASE:.*]] = memref.atomic_rmw addi %[[N]], %[[COUNT]][%[[ROW]]] : (i32, memref<1xi32>) -> i32
+// CHECK:             scf.for %[[R:.*]] = %[[LO]] to %[[HI]] step %{{.*}} iter_args(%[[AT:.*]] = %[[BASE]]) -> (i32) {
+// CHECK:               %[[NZ:.*]] = arith.cmpf une
+// CHECK:               scf.if %[[NZ]] {
+// CHECK:                 %[[SLOT:.*]] = arith.index_cast %[[AT]] : i32 to index
+// CHECK:                 %[[POS:.*]] = arith.index_cast %[[R]] : index to i32
+// CHECK:                 memref.store %[[POS]], %[[LIST]][%[[ROW]], %[[SLOT]]] : memref<1x256xi32>
+// CHECK:         gpu.launch
+// CHECK:           %[[SPLIT:.*]] = arith.divsi
+// CHECK:           %[[LEN32:.*]] = memref.load %[[COUNT]][%{{.*}}] : memref<1xi32>
+// CHECK:           %[[LEN:.*]] = arith.index_cast %[[LEN32]] : i32 to index
+// CHECK:           arith.ceildivsi %[[LEN]], %[[C32]] : index
+// CHECK:           %[[USED:.*]] = arith.minsi %{{.*}}, %[[SPLITS]] : index
+// CHECK:           %[[CHUNK:.*]] = arith.ceildivsi %[[LEN]], %[[USED]] : index
+// CHECK:           %[[FIRST:.*]] = arith.muli %[[SPLIT]], %[[CHUNK]] : index
+// CHECK:           %[[LAST:.*]] = arith.minsi %{{.*}}, %[[LEN]] : index
+// CHECK:           %[[SUM:.*]] = scf.for %[[J:.*]] = %[[FIRST]] to %[[LAST]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
+// CHECK:             %[[K32:.*]] = memref.load %[[LIST]][%{{.*}}, %[[J]]] : memref<1x256xi32>
+// CHECK:             %[[K:.*]] = arith.index_cast %[[K32]] : i32 to index
+// CHECK:             %[[X:.*]] = memref.load %[[H]][%{{.*}}, %[[K]]] : memref<1x256xf32>
+// CHECK:             %[[V:.*]] = memref.load %{{.*}}[%[[K]], %{{.*}}] : memref<256x64xf32>
+// CHECK:             %[[P:.*]] = arith.mulf %[[X]], %[[V]] : f32
+// CHECK:             arith.addf %[[ACC]], %[[P]] : f32
+// CHECK:           %[[NONEMPTY:.*]] = arith.cmpi slt, %[[FIRST]], %[[LAST]] : index
+// CHECK:           scf.if %[[NONEMPTY]] {
+// CHECK:             memref.atomic_rmw addf %[[SUM]]
+// CHECK:         memref.dealloc %[[LIST]] : memref<1x256xi32>
+// CHECK:         memref.dealloc %[[COUNT]] : memref<1xi32>
+
+// Without compact-skipped, every thread tests every activation of its
+// chunk. Steps of four neurons load their activations together, then the
+// weights of the non-zero ones (zero elsewhere), then add the four terms:
+// the loads of a step are in flight together. An epilogue loop takes the
+// rest of the chunk one neuron at a time.
+// TESTED-LABEL: func.func @skip_zeros(
+// TESTED-NOT:     memref.atomic_rmw addi
+// TESTED-DAG:     %[[C4:.*]] = arith.constant 4 : index
+// TESTED-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// TESTED:         gpu.launch
+// TESTED:           %[[MAIN:.*]] = scf.for %[[K:.*]] = %[[FIRST:.*]] to %[[END:.*]] step %[[C4]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32) {
+// TESTED:             %[[X0:.*]] = memref.load %[[H:.*]][%{{.*}}, %[[K]]] : memref<1x256xf32>
+// TESTED:             %[[X1:.*]] = memref.load %[[H]]
+// TESTED:             %[[X2:.*]] = memref.load %[[H]]
+// TESTED:             %[[X3:.*]] = memref.load %[[H]]
+// TESTED:             %[[NZ:.*]] = arith.cmpf une, %[[X0]], %[[ZERO]] : f32
+// TESTED:             %[[V0:.*]] = scf.if %[[NZ]] -> (f32) {
+// TESTED:               %[[V:.*]] = memref.load %{{.*}}[%[[K]], %{{.*}}] : memref<256x64xf32>
+// TESTED:               scf.yield %[[V]]
+// TESTED:             } else {
+// TESTED:               scf.yield %[[ZERO]]
+// TESTED:             }
+// TESTED:             %[[V1:.*]] = scf.if
+// TESTED:             %[[V2:.*]] = scf.if
+// TESTED:             %[[V3:.*]] = scf.if
+// TESTED:             %[[P0:.*]] = arith.mulf %[[X0]], %[[V0]]
+// TESTED:             %[[S0:.*]] = arith.addf %[[ACC]], %[[P0]]
+// TESTED:             arith.mulf %[[X1]], %[[V1]]
+// TESTED:             arith.mulf %[[X2]], %[[V2]]
+// TESTED:             arith.mulf %[[X3]], %[[V3]]
+// TESTED:           scf.for %[[R:.*]] = %[[END]] to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[MAIN]]) -> (f32) {
+// TESTED:             %[[X:.*]] = memref.load %[[H]][%{{.*}}, %[[R]]]
+// TESTED:             arith.cmpf une, %[[X]]
+// TESTED:             scf.if
+// TESTED:           memref.atomic_rmw addf
 func.func @skip_zeros(%h: memref<1x256xf32>, %w: memref<256x64xf32>, %y: memref<1x64xf32>) {
   linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
                   iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%h, %w : memref<1x256xf32>, memref<256x64xf32>) outs(%y : memref<1x64xf32>) attrs = {sieve.skip_zeros = 0 : i64} {
+  ^bb0(%x: f32, %v: f32, %acc: f32):
+    %p = arith.mulf %x, %v : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A batch of rows (dynamic) gets one list per row: positions [rows, K] and
+// lengths [rows]; each output point reads its own row's list.
+// CHECK-LABEL: func.func @skip_zeros_rows(
+// CHECK:         %[[ROWS:.*]] = memref.dim %{{.*}}, %c0 : memref<?x256xf32>
+// CHECK:         %[[LIST:.*]] = memref.alloc(%[[ROWS]]) : memref<?x256xi32>
+// CHECK:         %[[COUNT:.*]] = memref.alloc(%[[ROWS]]) : memref<?xi32>
+// CHECK:         gpu.launch
+// CHECK:         gpu.launch
+// CHECK:           memref.atomic_rmw addi %{{.*}}, %[[COUNT]][%[[ROW:.*]]] : (i32, memref<?xi32>) -> i32
+// CHECK:           memref.store %{{.*}}, %[[LIST]][%[[ROW]], %{{.*}}] : memref<?x256xi32>
+// CHECK:         gpu.launch
+// CHECK:           arith.remsi %{{.*}}, %c64 : index
+// CHECK:           %[[M:.*]] = arith.remsi
+// CHECK:           memref.load %[[COUNT]][%[[M]]] : memref<?xi32>
+// CHECK:           memref.load %[[LIST]][%[[M]], %{{.*}}] : memref<?x256xi32>
+func.func @skip_zeros_rows(%h: memref<?x256xf32>, %w: memref<256x64xf32>, %y: memref<?x64xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%h, %w : memref<?x256xf32>, memref<256x64xf32>) outs(%y : memref<?x64xf32>) attrs = {sieve.skip_zeros = 0 : i64} {
   ^bb0(%x: f32, %v: f32, %acc: f32):
     %p = arith.mulf %x, %v : f32
     %s = arith.addf %acc, %p : f32

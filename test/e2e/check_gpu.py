@@ -9,6 +9,7 @@ kernels really ran.
 
   check_gpu.py --sieve-run build/bin/sieve-run --workdir DIR \\
       --device cuda --group mnist --group ffn --group cnn --cnn squeezenet
+  check_gpu.py ... --sieve-arg=--gpu-skip-zeros=test --group ffn  # other kernels
 
 Groups:
   mnist  the MNIST MLP, dense and --sparsity=exact (gather forced), against
@@ -61,7 +62,7 @@ class Checker:
         rng = np.random.default_rng(zlib.crc32(name.encode()))
         feeds = dict(feeds or {})
         cmd = [a.sieve_run, model_path, f"--device={a.device}", "--output-dir",
-               work, *sieve_args]
+               work, *a.sieve_arg, *sieve_args]
         for i, inp in enumerate(sess.get_inputs()):
             if inp.name not in feeds:
                 shape = [d if isinstance(d, int) else 1 for d in inp.shape]
@@ -105,7 +106,7 @@ def mnist(c):
     # The model's own expected outputs, through sieve-run's test-data check.
     data = os.path.join(ROOT, "test", "models", "mnist_mlp")
     proc = subprocess.run([c.args.sieve_run, model, f"--device={c.args.device}",
-                           "--test-data", data, "--quiet"],
+                           *c.args.sieve_arg, "--test-data", data, "--quiet"],
                           capture_output=True, text=True)
     good = proc.returncode == 0 and "PASS" in proc.stdout
     print(f"mnist-test-data: {'OK' if good else 'MISMATCH'}")
@@ -181,6 +182,8 @@ def main():
     p.add_argument("--group", action="append", choices=sorted(GROUPS), required=True)
     p.add_argument("--cnn", action="append", default=[],
                    help="light model for the cnn group (e.g. squeezenet)")
+    p.add_argument("--sieve-arg", action="append", default=[],
+                   help="a flag for every sieve-run (e.g. --gpu-skip-zeros=test)")
     args = p.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     c = Checker(args)

@@ -95,6 +95,7 @@ int main(int argc, char **argv) {
   ThreadFlags threadFlags(category);
   LimitFlags limitFlags(category);
   DeviceFlags deviceFlags(category);
+  GPUKernelFlags gpuKernelFlags(category);
   cl::HideUnrelatedOptions(category);
   std::string overview =
       "sieve-run: compile an ONNX model for this CPU and run it\n\n"
@@ -121,6 +122,8 @@ int main(int argc, char **argv) {
   if (std::string message = limitFlags.apply(options); !message.empty())
     return fail(message);
   if (std::string message = deviceFlags.apply(options); !message.empty())
+    return fail(message);
+  if (std::string message = gpuKernelFlags.apply(options); !message.empty())
     return fail(message);
   for (auto [flag, value] : {std::pair{"--rtol", double(relTolerance)},
                              std::pair{"--atol", double(absTolerance)}})

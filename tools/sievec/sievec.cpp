@@ -45,6 +45,7 @@ int main(int argc, char **argv) {
   SparsityFlags sparsityFlags(category);
   ThreadFlags threadFlags(category);
   LimitFlags limitFlags(category);
+  GPUKernelFlags gpuKernelFlags(category);
   cl::HideUnrelatedOptions(category);
   std::string overview =
       "sievec: compile an ONNX model ahead of time\n\n"
@@ -95,6 +96,8 @@ int main(int argc, char **argv) {
     message = sparsityFlags.apply(options);
   if (message.empty())
     message = limitFlags.apply(options);
+  if (message.empty())
+    message = gpuKernelFlags.apply(options);
   if (!message.empty()) {
     onMessage(MessageKind::Error, message);
     return 1;

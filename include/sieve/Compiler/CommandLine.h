@@ -73,6 +73,23 @@ private:
   llvm::cl::opt<std::string> gpuArch;
 };
 
+/// --gpu-skip-zeros=list|test and --gpu-launches=async|sync: how the GPU
+/// kernels skip zero activations and are launched (sievec with
+/// --target=nvptx, sieve-run with --device=cuda).
+class GPUKernelFlags {
+public:
+  explicit GPUKernelFlags(llvm::cl::OptionCategory &category);
+
+  /// Reads the flags into `options`, whose target must already be set.
+  /// Returns the error message for a bad value or for a flag given for a
+  /// CPU target, or an empty string.
+  std::string apply(CompileOptions &options) const;
+
+private:
+  llvm::cl::opt<std::string> skipZeros;
+  llvm::cl::opt<std::string> launches;
+};
+
 /// --threads, --parallel-chunk-cycles.
 class ThreadFlags {
 public:

@@ -77,6 +77,12 @@ struct CompileOptions {
   /// With --target=nvptx, for loadModel: run sieve-gpu-pipeline's kernels
   /// on this CPU, one GPU thread after another (tests without a GPU).
   bool emulateGPU = false;
+  /// With --target=nvptx: a gather's kernel sums over a list of the
+  /// non-zero activations (else tests each; GPUPipelineOptions).
+  bool gpuCompactSkipped = true;
+  /// With --target=nvptx: launches queue on one stream, the host waits
+  /// only where it reads memory and before returning (else after each).
+  bool gpuAsyncLaunches = true;
   /// Sparsity mode, profile, density limits, vectorization, remarks.
   CPUPipelineOptions pipeline;
   /// Name of the entry function (empty: the model file's name as a C

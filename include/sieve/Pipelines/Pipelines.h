@@ -186,6 +186,14 @@ struct GPUPipelineOptions {
   /// after another on this CPU (sieve-gpu-launch-to-loops), in a module
   /// for the CPU's JIT like sieve-cpu-pipeline's.
   bool emulate = false;
+  /// A gather's kernel sums over a list of the non-zero activations built
+  /// by a compaction launch (else every thread tests every activation of
+  /// its chunk): sieve-map-to-gpu's compact-skipped.
+  bool compactSkipped = true;
+  /// Launches queue on one stream and the host waits only where it reads
+  /// memory or returns (sieve-gpu-async-launches); else the host waits for
+  /// each kernel. Not with `emulate` (its launches are loops).
+  bool asyncLaunches = true;
 };
 
 /// The GPU architectures sieve-gpu-pipeline accepts.

@@ -2,7 +2,8 @@
  * runtime makes, for tests on machines without a GPU: it runs no kernel,
  * but checks what the runtime passes (the PTX module, the kernel names it
  * defines, launch sizes, one non-null pointer per kernel parameter, the
- * buffers freed are ones it allocated) and prints a summary at exit.
+ * buffers freed are ones it allocated) and prints a summary at exit (with
+ * the synchronizations: how often the host waited for the GPU).
  * FAKE_CUDA_REJECT=1 makes it refuse the PTX module as a driver would. */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@ typedef int CUresult;
 
 static const char *ptx;
 static long modules, launches, badLaunches, allocations, frees, badFrees;
-static long copies, badCopies;
+static long copies, badCopies, synchronizations;
 static void *live[1 << 16];
 static size_t liveBytes[1 << 16];
 static long liveCount;
@@ -22,9 +23,9 @@ __attribute__((destructor)) static void summary(void) {
   fprintf(stderr,
           "fake libcuda: %ld modules, %ld launches, %ld bad launches, %ld "
           "allocations, %ld frees, %ld bad frees, %ld copies, %ld bad "
-          "copies\n",
+          "copies, %ld synchronizations\n",
           modules, launches, badLaunches, allocations, frees, badFrees, copies,
-          badCopies);
+          badCopies, synchronizations);
 }
 
 CUresult cuGetErrorString(CUresult error, const char **text) {
@@ -107,6 +108,7 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
 
 CUresult cuStreamSynchronize(void *stream) {
   (void)stream;
+  ++synchronizations;
   return 0;
 }
 

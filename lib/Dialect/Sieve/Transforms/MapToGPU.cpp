@@ -20,12 +20,14 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::sieve {
 #define GEN_PASS_DEF_SIEVEGPUCOPYINPUTS
 #define GEN_PASS_DEF_SIEVEMAPTOGPU
 #define GEN_PASS_DEF_SIEVEMERGEGPUMODULES
 #define GEN_PASS_DEF_SIEVEGPULAUNCHTOLOOPS
+#define GEN_PASS_DEF_SIEVEGPUASYNCLAUNCHES
 #include "sieve/Dialect/Sieve/Transforms/Passes.h.inc"
 } // namespace mlir::sieve
 
@@ -175,15 +177,195 @@ OpOperand *skipZeroPointsOperand(linalg::LinalgOp op) {
   return input;
 }
 
+/// Neurons one thread of the compaction launch lists: its count of
+/// non-zeros takes one atomic add, and the loads of its group are
+/// contiguous.
+constexpr int64_t kActiveGroup = 32;
+
+/// The list of the non-zero positions of a zero-skipping sum's input along
+/// its reduction, one list per row (the input's other dimensions): built
+/// by two launches before the sum (the counts zeroed; then each thread
+/// counts the non-zeros of a group of kActiveGroup neurons, reserves that
+/// many entries of its row's list with one atomic add and writes their
+/// positions), freed after it. The order of the groups in a list is the
+/// order of their atomic adds.
+struct ActiveList {
+  /// [rows..., K] i32 positions; [1, K] when the input is one row.
+  Value positions;
+  /// [rows...] i32 lengths; [1] for one row.
+  Value counts;
+  /// For each dimension of the input: the loop dimension that indexes it.
+  SmallVector<unsigned> inputDims;
+  /// The position of the reduction among the input's dimensions.
+  unsigned reductionPosition = 0;
+
+  /// The indices of `counts` (and the leading ones of `positions`) at
+  /// the loop point whose parallel induction variables are `parallel`.
+  SmallVector<Value> rowIndices(OpBuilder &b, Location loc,
+                                ValueRange parallel) const {
+    SmallVector<Value> row;
+    for (auto [q, d] : llvm::enumerate(inputDims))
+      if (q != reductionPosition)
+        row.push_back(parallel[d]);
+    if (row.empty())
+      row.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+    return row;
+  }
+};
+
+/// Builds the active list of `skipped` (an input of `op`, indexed by loop
+/// dimensions only, the reduction exactly once) before `op`; std::nullopt
+/// (nothing built) when its indexing map is of another form.
+std::optional<ActiveList> buildActiveList(OpBuilder &b, linalg::LinalgOp op,
+                                          OpOperand *skipped) {
+  auto type = dyn_cast<MemRefType>(skipped->get().getType());
+  if (!type)
+    return std::nullopt;
+  unsigned reduction = op.getNumLoops() - 1;
+  AffineMap map = op.getMatchingIndexingMap(skipped);
+  ActiveList list;
+  int64_t reductions = 0;
+  for (auto [q, expr] : llvm::enumerate(map.getResults())) {
+    auto dim = dyn_cast<AffineDimExpr>(expr);
+    if (!dim)
+      return std::nullopt;
+    list.inputDims.push_back(dim.getPosition());
+    if (dim.getPosition() == reduction) {
+      list.reductionPosition = q;
+      ++reductions;
+    }
+  }
+  if (reductions != 1)
+    return std::nullopt;
+
+  Location loc = op.getLoc();
+  Value input = skipped->get();
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto sizeOf = [&](unsigned q) -> Value {
+    if (type.isDynamicDim(q))
+      return memref::DimOp::create(b, loc, input, q);
+    return arith::ConstantIndexOp::create(b, loc, type.getDimSize(q));
+  };
+  SmallVector<int64_t> rowShape;
+  SmallVector<Value> rowSizes, rowDynamic;
+  for (unsigned q = 0; q < type.getRank(); ++q) {
+    if (q == list.reductionPosition)
+      continue;
+    rowShape.push_back(type.getDimSize(q));
+    rowSizes.push_back(sizeOf(q));
+    if (type.isDynamicDim(q))
+      rowDynamic.push_back(rowSizes.back());
+  }
+  if (rowShape.empty()) {
+    rowShape.push_back(1);
+    rowSizes.push_back(one);
+  }
+  Value k = sizeOf(list.reductionPosition);
+  SmallVector<int64_t> positionsShape(rowShape);
+  positionsShape.push_back(type.getDimSize(list.reductionPosition));
+  SmallVector<Value> positionsDynamic(rowDynamic);
+  if (type.isDynamicDim(list.reductionPosition))
+    positionsDynamic.push_back(k);
+  Type i32 = b.getI32Type();
+  list.positions = memref::AllocOp::create(
+      b, loc, MemRefType::get(positionsShape, i32), positionsDynamic);
+  list.counts = memref::AllocOp::create(b, loc, MemRefType::get(rowShape, i32),
+                                        rowDynamic);
+
+  // The counts start at zero.
+  Value zeroCount = arith::ConstantIntOp::create(b, loc, i32, 0);
+  SmallVector<Value> rowZeros(rowSizes.size(), zero),
+      rowOnes(rowSizes.size(), one);
+  scf::ParallelOp::create(b, loc, rowZeros, rowSizes, rowOnes,
+                          [&](OpBuilder &pb, Location pl, ValueRange row) {
+                            memref::StoreOp::create(pb, pl, zeroCount,
+                                                    list.counts, row);
+                          });
+
+  // One thread per group of kActiveGroup neurons of a row.
+  Value group = arith::ConstantIndexOp::create(b, loc, kActiveGroup);
+  SmallVector<Value> lbs(rowZeros), ubs(rowSizes), steps(rowOnes);
+  lbs.push_back(zero);
+  ubs.push_back(arith::CeilDivSIOp::create(b, loc, k, group));
+  steps.push_back(one);
+  scf::ParallelOp::create(
+      b, loc, lbs, ubs, steps, [&](OpBuilder &pb, Location pl, ValueRange ivs) {
+        ValueRange row = ivs.drop_back();
+        Value first = arith::MulIOp::create(pb, pl, ivs.back(), group);
+        Value last = arith::MinSIOp::create(
+            pb, pl, arith::AddIOp::create(pb, pl, first, group), k);
+        Value oneCount = arith::ConstantIntOp::create(pb, pl, i32, 1);
+        // The input at neuron `r` of this row, and whether it is non-zero.
+        auto nonZeroAt = [&](OpBuilder &lb, Location ll, Value r) {
+          SmallVector<Value> indices;
+          unsigned next = 0;
+          for (unsigned q = 0; q < type.getRank(); ++q)
+            indices.push_back(q == list.reductionPosition ? r : row[next++]);
+          Value x = memref::LoadOp::create(lb, ll, input, indices);
+          Value zeroX = arith::ConstantOp::create(lb, ll, x.getType(),
+                                                  lb.getZeroAttr(x.getType()));
+          return arith::CmpFOp::create(lb, ll, arith::CmpFPredicate::UNE, x,
+                                       zeroX)
+              .getResult();
+        };
+        auto plusIf = [&](OpBuilder &lb, Location ll, Value n, Value cond) {
+          return arith::AddIOp::create(
+                     lb, ll, n,
+                     arith::SelectOp::create(lb, ll, cond, oneCount, zeroCount))
+              .getResult();
+        };
+        auto count = scf::ForOp::create(
+            pb, pl, first, last, one, ValueRange{zeroCount},
+            [&](OpBuilder &lb, Location ll, Value r, ValueRange n) {
+              scf::YieldOp::create(lb, ll,
+                                   plusIf(lb, ll, n[0], nonZeroAt(lb, ll, r)));
+            });
+        Value found = count.getResult(0);
+        Value any = arith::CmpIOp::create(pb, pl, arith::CmpIPredicate::ne,
+                                          found, zeroCount);
+        SmallVector<Value> countIndices(row);
+        if (countIndices.empty())
+          countIndices.push_back(zero);
+        scf::IfOp::create(pb, pl, any, [&](OpBuilder &ib, Location il) {
+          Value base =
+              memref::AtomicRMWOp::create(ib, il, arith::AtomicRMWKind::addi,
+                                          found, list.counts, countIndices);
+          scf::ForOp::create(
+              ib, il, first, last, one, ValueRange{base},
+              [&](OpBuilder &lb, Location ll, Value r, ValueRange at) {
+                Value nonZero = nonZeroAt(lb, ll, r);
+                scf::IfOp::create(
+                    lb, ll, nonZero, [&](OpBuilder &sb, Location sl) {
+                      SmallVector<Value> indices(countIndices);
+                      indices.push_back(arith::IndexCastOp::create(
+                          sb, sl, sb.getIndexType(), at[0]));
+                      Value position =
+                          arith::IndexCastOp::create(sb, sl, i32, r);
+                      memref::StoreOp::create(sb, sl, position, list.positions,
+                                              indices);
+                      scf::YieldOp::create(sb, sl);
+                    });
+                scf::YieldOp::create(lb, ll, plusIf(lb, ll, at[0], nonZero));
+              });
+          scf::YieldOp::create(ib, il);
+        });
+      });
+  return list;
+}
+
 /// Lowers `op` (on buffers) when it is a sum over its last loop, the only
 /// reduction, into one float output: an scf.parallel over a split of the
 /// reduction into `splits` chunks and the output points (the split
 /// slowest), each point summing its chunk in a register and adding the sum
 /// to the output (atomically when the reduction is split). The split is
-/// chosen at run time when sizes are dynamic. Returns false (nothing
-/// changed) for other ops.
+/// chosen at run time when sizes are dynamic. With `compact`, a sum marked
+/// `sieve.skip_zeros` runs over the active list of that input
+/// (buildActiveList), split into at most `splits` chunks of at least
+/// kMinReductionChunk entries. Returns false (nothing changed) for other
+/// ops.
 bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
-                       int64_t targetThreads) {
+                       int64_t targetThreads, bool compact) {
   unsigned loops = op.getNumLoops();
   if (loops < 1 || op.getNumReductionLoops() != 1 ||
       !linalg::isReductionIterator(op.getIteratorTypesArray().back()) ||
@@ -219,19 +401,42 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   Value chunk = b.createOrFold<arith::CeilDivSIOp>(loc, k, splits);
   bool split = !isConstantIntValue(getAsOpFoldResult(splits), 1);
 
+  OpOperand *skipped = skipZerosOperand(op);
+  std::optional<ActiveList> list;
+  if (skipped && compact)
+    list = buildActiveList(b, op, skipped);
+
   SmallVector<Value> lbs(loops, zero), ubs{splits}, steps(loops, one);
   for (unsigned d = 0; d + 1 < loops; ++d)
     ubs.push_back(value(ranges[d].size));
   auto parallel = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
   b.setInsertionPointToStart(parallel.getBody());
   ValueRange ivs = parallel.getInductionVars();
-  Value first = arith::MulIOp::create(b, loc, ivs[0], chunk);
-  Value last = arith::MinSIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, first, chunk), k);
+  SmallVector<Value> listRow;
+  Value first, last;
+  if (list) {
+    // This row's list in chunks of at least kMinReductionChunk entries:
+    // the splits past the list's end sum nothing.
+    listRow = list->rowIndices(b, loc, ivs.drop_front());
+    Value count = arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        memref::LoadOp::create(b, loc, list->counts, listRow));
+    Value used = arith::MinSIOp::create(
+        b, loc, splits,
+        arith::MaxSIOp::create(
+            b, loc, arith::CeilDivSIOp::create(b, loc, count, minChunk), one));
+    Value listChunk = arith::CeilDivSIOp::create(b, loc, count, used);
+    first = arith::MulIOp::create(b, loc, ivs[0], listChunk);
+    last = arith::MinSIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, first, listChunk), count);
+  } else {
+    first = arith::MulIOp::create(b, loc, ivs[0], chunk);
+    last = arith::MinSIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, first, chunk), k);
+  }
   Value term = accumulatedTerm(op);
   Type element = term.getType();
   Block *body = op.getBlock();
-  OpOperand *skipped = skipZerosOperand(op);
   // Helpers at reduction index `r`: the load of `input`, and acc + the term
   // (the inputs other than `loaded`, whose value is given, loaded here).
   auto pointAt = [&](Value r) {
@@ -317,7 +522,23 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   }
   Value start = first;
   Value sumValue = zeroElement;
-  if (skipped) {
+  if (list) {
+    // Every input read at the listed neuron (no test: it is non-zero).
+    auto sum = scf::ForOp::create(
+        b, loc, first, last, one, ValueRange{zeroElement},
+        [&](OpBuilder &fb, Location fl, Value j, ValueRange acc) {
+          SmallVector<Value> at(listRow);
+          at.push_back(j);
+          Value neuron = arith::IndexCastOp::create(
+              fb, fl, fb.getIndexType(),
+              memref::LoadOp::create(fb, fl, list->positions, at));
+          llvm::DenseMap<OpOperand *, Value> none;
+          scf::YieldOp::create(fb, fl,
+                               accumulate(fb, fl, neuron, acc[0], none));
+        });
+    sumValue = sum.getResult(0);
+    start = last;
+  } else if (skipped) {
     // Steps of kSkipZerosUnroll neurons: their activations are loaded
     // together, then the guarded weight loads, then the terms, so that the
     // loads of a step are in flight together (a load followed by its use
@@ -355,7 +576,7 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
       b, loc, start, last, one, ValueRange{sumValue},
       [&](OpBuilder &fb, Location fl, Value r, ValueRange acc) {
         llvm::DenseMap<OpOperand *, Value> given;
-        if (skipped)
+        if (skipped && !list)
           given = guardedLoads(fb, fl, r, loadAt(fb, fl, skipped, r));
         scf::YieldOp::create(fb, fl, accumulate(fb, fl, r, acc[0], given));
       });
@@ -367,13 +588,27 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   for (AffineExpr expr : outMap.getResults())
     outIndices.push_back(affine::AffineApplyOp::create(
         b, loc, AffineMap::get(outMap.getNumDims(), 0, expr), point));
-  if (split) {
+  if (split && list) {
+    // Most splits of a short list have nothing to add.
+    Value any =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, first, last);
+    scf::IfOp::create(b, loc, any, [&](OpBuilder &ib, Location il) {
+      memref::AtomicRMWOp::create(ib, il, arith::AtomicRMWKind::addf,
+                                  sum.getResult(0), out->get(), outIndices);
+      scf::YieldOp::create(ib, il);
+    });
+  } else if (split) {
     memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf,
                                 sum.getResult(0), out->get(), outIndices);
   } else {
     Value old = memref::LoadOp::create(b, loc, out->get(), outIndices);
     Value next = arith::AddFOp::create(b, loc, old, sum.getResult(0));
     memref::StoreOp::create(b, loc, next, out->get(), outIndices);
+  }
+  if (list) {
+    b.setInsertionPointAfter(parallel);
+    memref::DeallocOp::create(b, loc, list->positions);
+    memref::DeallocOp::create(b, loc, list->counts);
   }
   b.eraseOp(op);
   return true;
@@ -436,7 +671,7 @@ struct MapToGPU : sieve::impl::SieveMapToGPUBase<MapToGPU> {
                            "not bufferized)";
         return signalPassFailure();
       }
-      if (lowerAccumulation(rewriter, op, reductionThreads))
+      if (lowerAccumulation(rewriter, op, reductionThreads, compactSkipped))
         continue;
       rewriter.setInsertionPoint(op);
       if (failed(linalg::linalgOpToParallelLoops(rewriter, op))) {
@@ -463,6 +698,74 @@ struct MapToGPU : sieve::impl::SieveMapToGPUBase<MapToGPU> {
       return signalPassFailure();
     for (scf::ParallelOp loop : outermost)
       launchParallelLoop(loop, blockSize);
+  }
+};
+
+/// Whether the host must wait for queued kernels before `op`: any op that
+/// may read or write memory, other than allocating or freeing it.
+bool waitsForKernels(Operation *op) {
+  if (isMemoryEffectFree(op))
+    return false;
+  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+  if (!effects || op->getNumRegions() > 0)
+    return true;
+  SmallVector<MemoryEffects::EffectInstance> instances;
+  effects.getEffects(instances);
+  return llvm::any_of(instances, [](const MemoryEffects::EffectInstance &e) {
+    return !isa<MemoryEffects::Allocate, MemoryEffects::Free>(e.getEffect());
+  });
+}
+
+/// sieve-gpu-async-launches on one block (and, recursively, the blocks of
+/// its ops' regions).
+void queueLaunches(Block &block) {
+  auto tokenType = gpu::AsyncTokenType::get(block.getParentOp()->getContext());
+  Value token;
+  auto waitBefore = [&](Operation *op) {
+    if (!token)
+      return;
+    OpBuilder b(op);
+    gpu::WaitOp::create(b, op->getLoc(), Type(), ValueRange{token});
+    token = nullptr;
+  };
+  for (Operation &op : llvm::make_early_inc_range(block.without_terminator())) {
+    auto launch = dyn_cast<gpu::LaunchOp>(&op);
+    if (launch && !launch.getAsyncToken() &&
+        launch.getAsyncDependencies().empty() &&
+        launch.getWorkgroupAttributions().empty() &&
+        launch.getPrivateAttributions().empty() && !launch.hasClusterSize()) {
+      OpBuilder b(launch);
+      Location loc = launch.getLoc();
+      if (!token)
+        token = gpu::WaitOp::create(b, loc, tokenType, ValueRange())
+                    .getAsyncToken();
+      gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
+      gpu::KernelDim3 threads = launch.getBlockSizeOperandValues();
+      auto queued = gpu::LaunchOp::create(
+          b, loc, grid.x, grid.y, grid.z, threads.x, threads.y, threads.z,
+          launch.getDynamicSharedMemorySize(), tokenType, ValueRange{token});
+      queued.getBody().takeBody(launch.getBody());
+      launch.erase();
+      token = queued.getAsyncToken();
+      continue;
+    }
+    if (launch || waitsForKernels(&op))
+      waitBefore(&op);
+    if (launch)
+      continue;
+    for (Region &region : op.getRegions())
+      for (Block &nested : region)
+        queueLaunches(nested);
+  }
+  if (block.mightHaveTerminator())
+    waitBefore(block.getTerminator());
+}
+
+struct GPUAsyncLaunches
+    : sieve::impl::SieveGPUAsyncLaunchesBase<GPUAsyncLaunches> {
+  void runOnOperation() override {
+    for (Block &block : getOperation().getBody())
+      queueLaunches(block);
   }
 };
 

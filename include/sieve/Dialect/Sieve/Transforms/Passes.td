@@ -1143,9 +1143,16 @@ def SieveMapToGPU : Pass<"sieve-map-to-gpu", "::mlir::func::FuncOp"> {
       and added atomically.
 
     A sum over every element (an inner product) is split the same way. A
-    sum marked `sieve.skip_zeros = i` (sieve-gather-matmul-to-linalg) loads
-    the other inputs of a reduction step only where its input `i` is
-    non-zero there; one marked `sieve.skip_zero_points = i` reads input `i`
+    sum marked `sieve.skip_zeros = i` (sieve-gather-matmul-to-linalg) runs
+    over the non-zero positions of its input `i` only: with
+    `compact-skipped` (the default) two launches first list them, one list
+    per row of the input (a launch zeroes the lists' lengths; then each
+    thread counts the non-zeros of 32 neurons, reserves that many entries
+    with one atomic add and writes their positions), and the sum's threads
+    split their row's list (chunks of at least 32 entries; splits past its
+    end add nothing), reading each listed neuron's weights with no test;
+    without it, each thread tests every activation of its chunk and loads
+    the other inputs of a step only where it is non-zero. One marked `sieve.skip_zero_points = i` reads input `i`
     at each output point (it must not depend on the reduction) and sums an
     empty range where it is zero (a gated up projection's gate).
     Other loops that are not parallel (a max over every element, the
@@ -1170,6 +1177,10 @@ def SieveMapToGPU : Pass<"sieve-map-to-gpu", "::mlir::func::FuncOp"> {
     Option<"gpuMemcpy", "gpu-memcpy", "bool", /*default=*/"false",
            "The entry's copies of the caller's buffers become gpu.memcpy "
            "(else host memref.copy, what emulation runs)">,
+    Option<"compactSkipped", "compact-skipped", "bool", /*default=*/"true",
+           "A sum marked sieve.skip_zeros runs over a list of its input's "
+           "non-zeros built by a compaction launch (else every thread tests "
+           "every activation of its chunk)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::scf::SCFDialect",
@@ -1266,6 +1277,32 @@ def SieveGatherMatmulToLinalg
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+def SieveGPUAsyncLaunches
+    : Pass<"sieve-gpu-async-launches", "::mlir::func::FuncOp"> {
+  let summary = "Queue a function's launches on one stream; wait only where "
+                "the host needs their results";
+  let description = [{
+    Run after `sieve-map-to-gpu`. Each synchronous `gpu.launch` becomes an
+    async one that depends on the previous launch of its block (the first
+    on a `gpu.wait async`), so that launches queue one after another on the
+    stream without the host waiting for each kernel. The host waits
+    (`gpu.wait [%token]`) only before an op that may read or write memory
+    (a host loop over managed memory, a call, a copy), and at the end of
+    the block (before `func.return`: the caller reads the results).
+    Allocations and deallocations need no wait: Sieve's CUDA runtime keeps
+    a freed buffer for the next allocation of its size, and the kernels that
+    use it then run after those that used it before, in the stream's order.
+    The blocks of nested regions (a host loop around launches) are handled
+    the same way, each on its own. Launches that are already async, or
+    that have attributions or clusters, are left alone.
+
+    Example: two launches and a `func.return` become `%t0 = gpu.wait async`,
+    `%t1 = gpu.launch async [%t0]`, `%t2 = gpu.launch async [%t1]`,
+    `gpu.wait [%t2]`, `func.return`.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
 def SieveGPULaunchToLoops
