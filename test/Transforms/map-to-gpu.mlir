@@ -172,8 +172,12 @@ func.func @dot(%a: memref<4096xf32>, %b: memref<4096xf32>, %c: memref<f32>) {
 // result is where they go) and writes their positions; the sum's threads
 // split the list into chunks of at least 32 entries (splits past its end
 // add nothing), read each listed neuron's activation and weight with no
-// test, and add their sum atomically. The list is freed after the sum.
+// test (steps of eight entries: their positions, then all their loads,
+// then the terms; the rest one at a time), and add their sum atomically. The list is freed after the sum.
+// The groups' loops have a constant trip count (unrolled, their loads in
+// flight together).
 // CHECK-LABEL: func.func @skip_zeros(
+// CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
 // CHECK-DAG:     %[[SPLITS:.*]] = arith.constant 8 : index
 // CHECK-DAG:     %[[ZERO32:.*]] = arith.constant 0 : i32
@@ -187,13 +191,15 @@ func.func @dot(%a: memref<4096xf32>, %b: memref<4096xf32>, %c: memref<f32>) {
 // CHECK:           %[[G:.*]] = arith.remsi %{{.*}}, %[[SPLITS]] : index
 // CHECK:           %[[ROW:.*]] = arith.divsi %{{.*}}, %[[SPLITS]] : index
 // CHECK:           %[[LO:.*]] = arith.muli %[[G]], %[[C32]] : index
-// CHECK:           %[[N:.*]] = scf.for %{{.*}} = %[[LO]] to %[[HI:.*]] step %{{.*}} iter_args(%{{.*}} = %[[ZERO32]]) -> (i32) {
-// CHECK:             memref.load %[[H]][%[[ROW]], %{{.*}}] : memref<1x256xf32>
+// CHECK:           %[[N:.*]] = scf.for %[[I:.*]] = %[[C0]] to %[[C32]] step %{{.*}} iter_args(%{{.*}} = %[[ZERO32]]) -> (i32) {
+// CHECK:             %[[AT0:.*]] = arith.addi %[[LO]], %[[I]] : index
+// CHECK:             memref.load %[[H]][%[[ROW]], %[[AT0]]] : memref<1x256xf32>
 // CHECK:             arith.cmpf une
 // CHECK:           %[[ANY:.*]] = arith.cmpi ne, %[[N]], %[[ZERO32]] : i32
 // CHECK:           scf.if %[[ANY]] {
 // CHECK:             %[[BASE:.*]] = memref.atomic_rmw addi %[[N]], %[[COUNT]][%[[ROW]]] : (i32, memref<1xi32>) -> i32
-// CHECK:             scf.for %[[R:.*]] = %[[LO]] to %[[HI]] step %{{.*}} iter_args(%[[AT:.*]] = %[[BASE]]) -> (i32) {
+// CHECK:             scf.for %[[I2:.*]] = %[[C0]] to %[[C32]] step %{{.*}} iter_args(%[[AT:.*]] = %[[BASE]]) -> (i32) {
+// CHECK:               %[[R:.*]] = arith.addi %[[LO]], %[[I2]] : index
 // CHECK:               %[[NZ:.*]] = arith.cmpf une
 // CHECK:               scf.if %[[NZ]] {
 // CHECK:                 %[[SLOT:.*]] = arith.index_cast %[[AT]] : i32 to index
@@ -208,13 +214,21 @@ func.func @dot(%a: memref<4096xf32>, %b: memref<4096xf32>, %c: memref<f32>) {
 // CHECK:           %[[CHUNK:.*]] = arith.ceildivsi %[[LEN]], %[[USED]] : index
 // CHECK:           %[[FIRST:.*]] = arith.muli %[[SPLIT]], %[[CHUNK]] : index
 // CHECK:           %[[LAST:.*]] = arith.minsi %{{.*}}, %[[LEN]] : index
-// CHECK:           %[[SUM:.*]] = scf.for %[[J:.*]] = %[[FIRST]] to %[[LAST]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
-// CHECK:             %[[K32:.*]] = memref.load %[[LIST]][%{{.*}}, %[[J]]] : memref<1x256xi32>
+// CHECK:           %[[MAIN:.*]] = scf.for %[[J:.*]] = %[[FIRST]] to %[[END:.*]] step %[[SPLITS]] iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
+// CHECK:             %[[K0:.*]] = arith.index_cast %{{.*}} : i32 to index
+// CHECK-COUNT-7:     memref.load %[[LIST]][%{{.*}}, %{{.*}}] : memref<1x256xi32>
+// CHECK:             %[[X0:.*]] = memref.load %[[H]][%{{.*}}, %[[K0]]] : memref<1x256xf32>
+// CHECK-NEXT:        %[[V0:.*]] = memref.load %{{.*}}[%[[K0]], %{{.*}}] : memref<256x64xf32>
+// CHECK-COUNT-14:    memref.load
+// CHECK-NEXT:        %[[P0:.*]] = arith.mulf %[[X0]], %[[V0]] : f32
+// CHECK-NEXT:        arith.addf %[[ACC]], %[[P0]] : f32
+// CHECK:           %[[SUM:.*]] = scf.for %[[R:.*]] = %[[END]] to %[[LAST]] step %{{.*}} iter_args(%[[ACC1:.*]] = %[[MAIN]]) -> (f32) {
+// CHECK:             %[[K32:.*]] = memref.load %[[LIST]][%{{.*}}, %[[R]]] : memref<1x256xi32>
 // CHECK:             %[[K:.*]] = arith.index_cast %[[K32]] : i32 to index
 // CHECK:             %[[X:.*]] = memref.load %[[H]][%{{.*}}, %[[K]]] : memref<1x256xf32>
 // CHECK:             %[[V:.*]] = memref.load %{{.*}}[%[[K]], %{{.*}}] : memref<256x64xf32>
 // CHECK:             %[[P:.*]] = arith.mulf %[[X]], %[[V]] : f32
-// CHECK:             arith.addf %[[ACC]], %[[P]] : f32
+// CHECK:             arith.addf %[[ACC1]], %[[P]] : f32
 // CHECK:           %[[NONEMPTY:.*]] = arith.cmpi slt, %[[FIRST]], %[[LAST]] : index
 // CHECK:           scf.if %[[NONEMPTY]] {
 // CHECK:             memref.atomic_rmw addf %[[SUM]]
@@ -289,6 +303,34 @@ func.func @skip_zeros_rows(%h: memref<?x256xf32>, %w: memref<256x64xf32>, %y: me
   linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
                   iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%h, %w : memref<?x256xf32>, memref<256x64xf32>) outs(%y : memref<?x64xf32>) attrs = {sieve.skip_zeros = 0 : i64} {
+  ^bb0(%x: f32, %v: f32, %acc: f32):
+    %p = arith.mulf %x, %v : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// 250 neurons: the last group of 32 is partial; its steps past the end
+// read the last neuron and count as zeros.
+// CHECK-LABEL: func.func @skip_zeros_partial_group(
+// CHECK-DAG:     %[[LAST:.*]] = arith.constant 249 : index
+// CHECK-DAG:     %[[K:.*]] = arith.constant 250 : index
+// CHECK:         gpu.launch
+// CHECK:         gpu.launch
+// CHECK:           scf.for
+// CHECK:             %[[R:.*]] = arith.addi
+// CHECK:             %[[READ:.*]] = arith.minsi %[[R]], %[[LAST]] : index
+// CHECK:             %[[X:.*]] = memref.load %{{.*}}[%{{.*}}, %[[READ]]] : memref<1x250xf32>
+// CHECK:             %[[NZ:.*]] = arith.cmpf une, %[[X]]
+// CHECK:             %[[IN:.*]] = arith.cmpi slt, %[[R]], %[[K]] : index
+// CHECK:             arith.andi %[[NZ]], %[[IN]] : i1
+func.func @skip_zeros_partial_group(%h: memref<1x250xf32>, %w: memref<250x64xf32>, %y: memref<1x64xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%h, %w : memref<1x250xf32>, memref<250x64xf32>) outs(%y : memref<1x64xf32>) attrs = {sieve.skip_zeros = 0 : i64} {
   ^bb0(%x: f32, %v: f32, %acc: f32):
     %p = arith.mulf %x, %v : f32
     %s = arith.addf %acc, %p : f32

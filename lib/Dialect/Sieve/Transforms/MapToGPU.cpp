@@ -123,6 +123,9 @@ void launchParallelLoop(scf::ParallelOp loop, int64_t blockSize) {
 constexpr int64_t kMinReductionChunk = 32;
 // Neurons per step of a zero-skipping sum (sieve.skip_zeros).
 constexpr int64_t kSkipZerosUnroll = 4;
+// Entries per step of a sum over an active list: eight weight loads in
+// flight per thread.
+constexpr int64_t kListUnroll = 8;
 
 /// The value `op`'s body adds to its output element at each reduction step,
 /// when the body is `yield (out + x)` (or `x + out`) and `out` is used only
@@ -293,21 +296,35 @@ std::optional<ActiveList> buildActiveList(OpBuilder &b, linalg::LinalgOp op,
       b, loc, lbs, ubs, steps, [&](OpBuilder &pb, Location pl, ValueRange ivs) {
         ValueRange row = ivs.drop_back();
         Value first = arith::MulIOp::create(pb, pl, ivs.back(), group);
-        Value last = arith::MinSIOp::create(
-            pb, pl, arith::AddIOp::create(pb, pl, first, group), k);
         Value oneCount = arith::ConstantIntOp::create(pb, pl, i32, 1);
-        // The input at neuron `r` of this row, and whether it is non-zero.
+        // Loops of a constant kActiveGroup steps (unrolled, their loads in
+        // flight together); neurons past the end (a last partial group)
+        // read the last one and count as zeros.
+        bool whole =
+            !type.isDynamicDim(list.reductionPosition) &&
+            type.getDimSize(list.reductionPosition) % kActiveGroup == 0;
+        Value lastNeuron = arith::SubIOp::create(pb, pl, k, one);
+        // The neuron at step `i` of the group, and whether it is non-zero.
+        auto neuronAt = [&](OpBuilder &lb, Location ll, Value i) {
+          return arith::AddIOp::create(lb, ll, first, i).getResult();
+        };
         auto nonZeroAt = [&](OpBuilder &lb, Location ll, Value r) {
+          Value read =
+              whole ? r : arith::MinSIOp::create(lb, ll, r, lastNeuron);
           SmallVector<Value> indices;
           unsigned next = 0;
           for (unsigned q = 0; q < type.getRank(); ++q)
-            indices.push_back(q == list.reductionPosition ? r : row[next++]);
+            indices.push_back(q == list.reductionPosition ? read : row[next++]);
           Value x = memref::LoadOp::create(lb, ll, input, indices);
           Value zeroX = arith::ConstantOp::create(lb, ll, x.getType(),
                                                   lb.getZeroAttr(x.getType()));
-          return arith::CmpFOp::create(lb, ll, arith::CmpFPredicate::UNE, x,
-                                       zeroX)
-              .getResult();
+          Value nonZero = arith::CmpFOp::create(
+              lb, ll, arith::CmpFPredicate::UNE, x, zeroX);
+          if (!whole)
+            nonZero = arith::AndIOp::create(
+                lb, ll, nonZero,
+                arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::slt, r, k));
+          return nonZero;
         };
         auto plusIf = [&](OpBuilder &lb, Location ll, Value n, Value cond) {
           return arith::AddIOp::create(
@@ -316,8 +333,9 @@ std::optional<ActiveList> buildActiveList(OpBuilder &b, linalg::LinalgOp op,
               .getResult();
         };
         auto count = scf::ForOp::create(
-            pb, pl, first, last, one, ValueRange{zeroCount},
-            [&](OpBuilder &lb, Location ll, Value r, ValueRange n) {
+            pb, pl, zero, group, one, ValueRange{zeroCount},
+            [&](OpBuilder &lb, Location ll, Value i, ValueRange n) {
+              Value r = neuronAt(lb, ll, i);
               scf::YieldOp::create(lb, ll,
                                    plusIf(lb, ll, n[0], nonZeroAt(lb, ll, r)));
             });
@@ -332,8 +350,9 @@ std::optional<ActiveList> buildActiveList(OpBuilder &b, linalg::LinalgOp op,
               memref::AtomicRMWOp::create(ib, il, arith::AtomicRMWKind::addi,
                                           found, list.counts, countIndices);
           scf::ForOp::create(
-              ib, il, first, last, one, ValueRange{base},
-              [&](OpBuilder &lb, Location ll, Value r, ValueRange at) {
+              ib, il, zero, group, one, ValueRange{base},
+              [&](OpBuilder &lb, Location ll, Value i, ValueRange at) {
+                Value r = neuronAt(lb, ll, i);
                 Value nonZero = nonZeroAt(lb, ll, r);
                 scf::IfOp::create(
                     lb, ll, nonZero, [&](OpBuilder &sb, Location sl) {
@@ -522,22 +541,49 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   }
   Value start = first;
   Value sumValue = zeroElement;
+  // The neuron at entry `j` of this row's list.
+  auto listed = [&](OpBuilder &lb, Location ll, Value j) -> Value {
+    SmallVector<Value> at(listRow);
+    at.push_back(j);
+    return arith::IndexCastOp::create(
+        lb, ll, lb.getIndexType(),
+        memref::LoadOp::create(lb, ll, list->positions, at));
+  };
   if (list) {
-    // Every input read at the listed neuron (no test: it is non-zero).
-    auto sum = scf::ForOp::create(
-        b, loc, first, last, one, ValueRange{zeroElement},
+    // Steps of kListUnroll entries, every input read at the listed neuron
+    // (no test: it is non-zero): the step's positions are loaded first,
+    // then all its inputs, then the terms added, so that a step's loads
+    // are in flight together; the rest one entry at a time below.
+    Value unroll = arith::ConstantIndexOp::create(b, loc, kListUnroll);
+    Value span = arith::MaxSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, last, first), zero);
+    start = arith::AddIOp::create(
+        b, loc, first,
+        arith::MulIOp::create(
+            b, loc, arith::DivSIOp::create(b, loc, span, unroll), unroll));
+    auto steps = scf::ForOp::create(
+        b, loc, first, start, unroll, ValueRange{zeroElement},
         [&](OpBuilder &fb, Location fl, Value j, ValueRange acc) {
-          SmallVector<Value> at(listRow);
-          at.push_back(j);
-          Value neuron = arith::IndexCastOp::create(
-              fb, fl, fb.getIndexType(),
-              memref::LoadOp::create(fb, fl, list->positions, at));
-          llvm::DenseMap<OpOperand *, Value> none;
-          scf::YieldOp::create(fb, fl,
-                               accumulate(fb, fl, neuron, acc[0], none));
+          SmallVector<Value> neurons;
+          for (int64_t i = 0; i < kListUnroll; ++i)
+            neurons.push_back(listed(
+                fb, fl,
+                i == 0
+                    ? j
+                    : arith::AddIOp::create(
+                          fb, fl, j, arith::ConstantIndexOp::create(fb, fl, i))
+                          .getResult()));
+          SmallVector<llvm::DenseMap<OpOperand *, Value>> given(kListUnroll);
+          for (int64_t i = 0; i < kListUnroll; ++i)
+            for (OpOperand *input : op.getDpsInputOperands())
+              if (isa<MemRefType>(input->get().getType()))
+                given[i][input] = loadAt(fb, fl, input, neurons[i]);
+          Value next = acc[0];
+          for (int64_t i = 0; i < kListUnroll; ++i)
+            next = accumulate(fb, fl, neurons[i], next, given[i]);
+          scf::YieldOp::create(fb, fl, next);
         });
-    sumValue = sum.getResult(0);
-    start = last;
+    sumValue = steps.getResult(0);
   } else if (skipped) {
     // Steps of kSkipZerosUnroll neurons: their activations are loaded
     // together, then the guarded weight loads, then the terms, so that the
@@ -576,7 +622,9 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
       b, loc, start, last, one, ValueRange{sumValue},
       [&](OpBuilder &fb, Location fl, Value r, ValueRange acc) {
         llvm::DenseMap<OpOperand *, Value> given;
-        if (skipped && !list)
+        if (list)
+          r = listed(fb, fl, r);
+        else if (skipped)
           given = guardedLoads(fb, fl, r, loadAt(fb, fl, skipped, r));
         scf::YieldOp::create(fb, fl, accumulate(fb, fl, r, acc[0], given));
       });
