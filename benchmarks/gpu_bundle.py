@@ -24,7 +24,9 @@ Cases: the MNIST MLP dense and --sparsity=exact (gather forced); ReLU FFNs
 64 -> 256 -> 64 exact at densities 0-100%, batch 1 and 4, and dense; light
 CNNs with seeded random weights; any ONNX model given (--onnx, e.g. the
 real-model zoo's torchvision exports); the FFN GEMV benchmark of gpu_ffn.py at
-d x d_ff (dense, gather at `--density`). The benchmark's weights repeat
+d x d_ff (dense, gather at `--density`; for the GPU also the gather with
+--gpu-skip-zeros=test and --gpu-launches=sync, to time the list kernels and
+queued launches against what they replace). The benchmark's weights repeat
 with a short period (a prime number of values, shifted per row) so that the
 compiled libraries, which hold the weights, compress for the transfer; the
 kernels read every byte all the same. The CNNs' weights are rounded to a
@@ -129,9 +131,12 @@ def coarse(model):
     return model
 
 
-def cases(args):
+def cases(args, gpu=True):
     """(name, model, feeds, sievec args, gathers wanted, rtol, atol,
-    weight bytes read per call for the bandwidth, or 0)."""
+    weight bytes read per call for the bandwidth, or 0). With `gpu`, the
+    benchmark shapes also get the GPU's other kernels and launches
+    (--gpu-skip-zeros=test, --gpu-launches=sync), timed beside the
+    defaults."""
     import onnx
     sys.path.insert(0, os.path.join(ROOT, "test", "e2e"))
     sys.path.insert(0, HERE)
@@ -198,15 +203,31 @@ def cases(args):
         m, f = bench_gemv(d_ff, d, args.density, rng)
         out.append((f"gemv-gather-{d_ff}x{d}-d{dn}", m, f, gather, 1, 1e-3, 1e-3,
                     round(args.density * d_ff) * d * 4))
+        if gpu:
+            # Every thread testing every activation (the kernel before the
+            # list), and the default kernels launched synchronously.
+            out.append((f"gemv-gather-{d_ff}x{d}-d{dn}-test", m, f,
+                        gather + ["--gpu-skip-zeros=test"], 1, 1e-3, 1e-3,
+                        round(args.density * d_ff) * d * 4))
+            out.append((f"gemv-gather-{d_ff}x{d}-d{dn}-sync", m, f,
+                        gather + ["--gpu-launches=sync"], 1, 1e-3, 1e-3,
+                        round(args.density * d_ff) * d * 4))
         # At density 1 the sparse path reads what the dense one does: the
         # cost of skipping zeros where there are none.
         m, f = bench_gemv(d_ff, d, 1.0, rng)
         out.append((f"gemv-gather-{d_ff}x{d}-d100", m, f, gather, 1, 1e-3, 1e-3,
                     d_ff * d * 4))
+        if gpu:
+            out.append((f"gemv-gather-{d_ff}x{d}-d100-test", m, f,
+                        gather + ["--gpu-skip-zeros=test"], 1, 1e-3, 1e-3,
+                        d_ff * d * 4))
         m, f = bench_ffn(d, d_ff, args.density, rng)
         out.append((f"ffn-dense-{d}x{d_ff}", m, f, [], 0, 1e-3, 1e-3, 2 * d * d_ff * 4))
         out.append((f"ffn-exact-{d}x{d_ff}-d{dn}", m, f, gather, 1, 1e-3, 1e-3,
                     (d * d_ff + round(args.density * d_ff) * d) * 4))
+        if gpu:
+            out.append((f"ffn-dense-{d}x{d_ff}-sync", m, f, ["--gpu-launches=sync"], 0,
+                        1e-3, 1e-3, 2 * d * d_ff * 4))
     return out
 
 
@@ -311,7 +332,7 @@ def prepare(args):
     manifest = []
     work = os.path.abspath(args.workdir)
     os.makedirs(work, exist_ok=True)
-    for name, model, feeds, sieve_args, gathers, rtol, atol, nbytes in cases(args):
+    for name, model, feeds, sieve_args, gathers, rtol, atol, nbytes in cases(args, GPU):
         case = os.path.join(out, name)
         os.makedirs(case)
         path = os.path.join(work, f"{name}.onnx")

@@ -12,6 +12,10 @@ reads over the memory bandwidth. Workloads, for each shape d x d_ff:
   ffn-exact      the same FFN at `density`, --sparsity=exact (the down
                  projection gathers; the up projection stays dense)
 
+and, beside them, what the defaults replaced: the gather with
+--gpu-skip-zeros=test (every thread tests every activation, no list) and
+the FFNs with --gpu-launches=sync (the host waits for each kernel).
+
 Each model runs with `sieve-run --device=cuda --bench N` (outputs checked
 against onnxruntime on the CPU first). Two times per run: the median of
 sieve-run's whole run (inputs copied in, every launch, outputs copied out)
@@ -150,22 +154,30 @@ def main():
         d, d_ff = (int(v) for v in shape.split("x"))
         rng = np.random.default_rng(d + d_ff)
         dn = f"{int(args.density * 100)}%"
+        sparse_model = gemv(d_ff, d, True, rng)
+        sparse_feed = {"x": relu_input(d_ff, args.density, rng)}
+        sparse_bytes = round(args.density * d_ff) * d * 4
         work = [
             (f"gemv-dense {d_ff}x{d}", gemv(d_ff, d, False, rng),
              {"x": rng.standard_normal((1, d_ff)).astype(np.float32)}, [],
              d_ff * d * 4),
-            (f"gemv-gather {d_ff}x{d} @{dn}", gemv(d_ff, d, True, rng),
-             {"x": relu_input(d_ff, args.density, rng)}, exact,
-             round(args.density * d_ff) * d * 4),
+            (f"gemv-gather {d_ff}x{d} @{dn}", sparse_model, sparse_feed, exact,
+             sparse_bytes),
+            (f"gemv-gather {d_ff}x{d} @{dn} test", sparse_model, sparse_feed,
+             exact + ["--gpu-skip-zeros=test"], sparse_bytes),
         ]
         ffn, feeds = relu_ffn_at_density(1, d, d_ff, args.density, rng)
+        ffn_bytes = (d * d_ff + round(args.density * d_ff) * d) * 4
         work += [(f"ffn-dense {d}x{d_ff}", ffn, feeds, [], 2 * d * d_ff * 4),
-                 (f"ffn-exact {d}x{d_ff} @{dn}", ffn, feeds, exact,
-                  (d * d_ff + round(args.density * d_ff) * d) * 4)]
+                 (f"ffn-dense {d}x{d_ff} sync", ffn, feeds, ["--gpu-launches=sync"],
+                  2 * d * d_ff * 4),
+                 (f"ffn-exact {d}x{d_ff} @{dn}", ffn, feeds, exact, ffn_bytes),
+                 (f"ffn-exact {d}x{d_ff} @{dn} sync", ffn, feeds,
+                  exact + ["--gpu-launches=sync"], ffn_bytes)]
         for name, model, feed, sieve_args, weight_bytes in work:
             ok, err, median, kernel, gathered = run_model(
                 args, re.sub(r"[^A-Za-z0-9]+", "_", name), model, feed, sieve_args)
-            ok_all &= ok and (gathered == bool(sieve_args))
+            ok_all &= ok and (gathered == ("--sparsity=exact" in sieve_args))
             rows.append((name, ok, err, gathered, weight_bytes, median, kernel))
     print(f"{'workload':34} {'check':>7} {'gather':>6} {'MB read':>8} "
           f"{'run ms':>8} {'GB/s':>7} {'%peak':>6} {'kernel ms':>9} {'GB/s':>7} "
