@@ -386,3 +386,24 @@ func.func @no_skip(%h: memref<1x256xf32>, %w: memref<256x64xf32>, %y: memref<1x6
   }
   return
 }
+
+// -----
+
+// The NVVM lowering has no math.absi: in a kernel it becomes max(x, 0 - x).
+// CHECK-LABEL: func.func @abs_int(
+// CHECK:         gpu.launch
+// CHECK:           %[[X:.*]] = memref.load
+// CHECK:           %[[NEG:.*]] = arith.subi %{{.*}}, %[[X]] : i64
+// CHECK:           %[[ABS:.*]] = arith.maxsi %[[X]], %[[NEG]] : i64
+// CHECK:           memref.store %[[ABS]]
+// CHECK-NOT:     math.absi
+func.func @abs_int(%x: memref<8xi64>, %y: memref<8xi64>) {
+  linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
+                  iterator_types = ["parallel"]}
+      ins(%x : memref<8xi64>) outs(%y : memref<8xi64>) {
+  ^bb0(%a: i64, %b: i64):
+    %r = math.absi %a : i64
+    linalg.yield %r : i64
+  }
+  return
+}

@@ -15,12 +15,15 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include <limits>
 
 namespace mlir::sieve {
 #define GEN_PASS_DEF_SIEVEGPUCOPYINPUTS
@@ -238,7 +241,10 @@ std::optional<ActiveList> buildActiveList(OpBuilder &b, linalg::LinalgOp op,
       ++reductions;
     }
   }
-  if (reductions != 1)
+  // Positions are i32.
+  if (reductions != 1 || (!type.isDynamicDim(list.reductionPosition) &&
+                          type.getDimSize(list.reductionPosition) >
+                              std::numeric_limits<int32_t>::max()))
     return std::nullopt;
 
   Location loc = op.getLoc();
@@ -746,6 +752,20 @@ struct MapToGPU : sieve::impl::SieveMapToGPUBase<MapToGPU> {
       return signalPassFailure();
     for (scf::ParallelOp loop : outermost)
       launchParallelLoop(loop, blockSize);
+    // The NVVM lowering has no math.absi (an ONNX Abs of integers: T5's
+    // relative-position buckets): max(x, 0 - x), which wraps the same way
+    // for the most negative value.
+    func.walk([&](math::AbsIOp abs) {
+      if (!abs->getParentOfType<gpu::LaunchOp>())
+        return;
+      rewriter.setInsertionPoint(abs);
+      Location loc = abs.getLoc();
+      Value x = abs.getOperand();
+      Value zero = arith::ConstantOp::create(rewriter, loc, x.getType(),
+                                             rewriter.getZeroAttr(x.getType()));
+      Value negated = arith::SubIOp::create(rewriter, loc, zero, x);
+      rewriter.replaceOpWithNewOp<arith::MaxSIOp>(abs, x, negated);
+    });
   }
 };
 
