@@ -5,29 +5,32 @@
 
 // A Gemm + ReLU + Gemm + softmax on tensors becomes one gpu.binary of PTX
 // kernels (one module, every kernel in it) and a host function in the LLVM
-// dialect that launches them; buffers come from the runtime's allocator
-// and the weights from its device copies (sieveGpuConstant).
+// dialect that launches them, queued on one stream; buffers come from the
+// runtime's allocator and the weights from its device copies
+// (sieveGpuConstant). A kernel's multiply-adds are FMAs (contractable, as
+// with nvcc's default).
 // CHECK-DAG:   llvm.func @_mlir_memref_to_llvm_alloc(i64) -> !llvm.ptr
 // CHECK-DAG:   llvm.mlir.global private constant @__constant_64x32xf32
 // CHECK-LABEL: llvm.func @mlp(
 // CHECK:       %[[W1:.*]] = llvm.mlir.addressof @__constant_64x32xf32
 // CHECK:       llvm.call @sieveGpuConstant(%[[W1]], %{{.*}}) : (!llvm.ptr, i64) -> !llvm.ptr
 // CHECK:       llvm.call @_mlir_memref_to_llvm_alloc
-// CHECK:       gpu.launch_func  @sieve_kernels::@mlp_kernel blocks in
+// CHECK:       gpu.launch_func <%{{.*}} : !llvm.ptr> @sieve_kernels::@mlp_kernel blocks in
 // CHECK-SAME:  threads in (%{{.*}}, %{{.*}}, %{{.*}}) : i64
-// CHECK:       gpu.launch_func  @sieve_kernels::@mlp_kernel_0
+// CHECK:       gpu.launch_func <%{{.*}} : !llvm.ptr> @sieve_kernels::@mlp_kernel_0
 // CHECK:       llvm.call @_mlir_memref_to_llvm_free
 // CHECK-LABEL: llvm.func @_mlir_ciface_mlp(
 // CHECK:       gpu.binary @sieve_kernels  [#gpu.object<#nvvm.target<O = 3, chip = "sm_90"
 // CHECK-SAME:  .target sm_90
 // CHECK-SAME:  .visible .entry mlp_kernel(
 // CHECK-SAME:  .visible .entry mlp_kernel_0(
+// CHECK-SAME:  fma.rn.f32
 // CHECK:       llvm.func @sieveGpuConstant(!llvm.ptr, i64) -> !llvm.ptr
 // CHECK-NOT:   gpu.binary
 
 // SM80-LABEL: llvm.func @mlp(
 // SM80:        %[[BLOCK:.*]] = llvm.mlir.constant(128 : index) : i64
-// SM80:        gpu.launch_func  @sieve_kernels::@mlp_kernel blocks in ({{.*}}) threads in (%[[BLOCK]],
+// SM80:        gpu.launch_func <%{{.*}} : !llvm.ptr> @sieve_kernels::@mlp_kernel blocks in ({{.*}}) threads in (%[[BLOCK]],
 // SM80:        gpu.binary @sieve_kernels  [#gpu.object<#nvvm.target<O = 3, chip = "sm_80"
 // SM80-SAME:   .target sm_80
 

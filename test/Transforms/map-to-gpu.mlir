@@ -18,8 +18,9 @@
 // (the split index slowest): 768 threads in 6 blocks of 128, linearized
 // with the column fastest (neighbouring threads read neighbouring weight
 // columns). Each thread sums its chunk in a register and adds it to the
-// output atomically. The caller's buffers are copied into the model's own
-// at the entry (on the host).
+// output atomically; its multiply and add may contract into an FMA. The
+// caller's buffers are copied into the model's own at the entry (on the
+// host).
 // CHECK-LABEL: func.func @matmul(
 // CHECK-SAME:      %[[A:.*]]: memref<8x64xf32>, %[[B:.*]]: memref<64x48xf32>, %[[C:.*]]: memref<8x48xf32>)
 // CHECK-DAG:     %[[C6:.*]] = arith.constant 6 : index
@@ -51,8 +52,8 @@
 // CHECK:             %[[SUM:.*]] = scf.for %[[K:.*]] = %[[FIRST]] to %[[LAST]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
 // CHECK:               %[[X:.*]] = memref.load %[[A2]][%[[I]], %[[K]]]
 // CHECK:               %[[W:.*]] = memref.load %[[B2]][%[[K]], %[[J]]]
-// CHECK:               %[[P:.*]] = arith.mulf %[[X]], %[[W]]
-// CHECK:               %[[NEXT:.*]] = arith.addf %[[ACC]], %[[P]]
+// CHECK:               %[[P:.*]] = arith.mulf %[[X]], %[[W]] fastmath<contract> : f32
+// CHECK:               %[[NEXT:.*]] = arith.addf %[[ACC]], %[[P]] fastmath<contract> : f32
 // CHECK:               scf.yield %[[NEXT]]
 // CHECK:             memref.atomic_rmw addf %[[SUM]], %[[C2]][%[[I]], %[[J]]]
 // CHECK:           gpu.terminator
@@ -220,15 +221,15 @@ func.func @dot(%a: memref<4096xf32>, %b: memref<4096xf32>, %c: memref<f32>) {
 // CHECK:             %[[X0:.*]] = memref.load %[[H]][%{{.*}}, %[[K0]]] : memref<1x256xf32>
 // CHECK-NEXT:        %[[V0:.*]] = memref.load %{{.*}}[%[[K0]], %{{.*}}] : memref<256x64xf32>
 // CHECK-COUNT-14:    memref.load
-// CHECK-NEXT:        %[[P0:.*]] = arith.mulf %[[X0]], %[[V0]] : f32
-// CHECK-NEXT:        arith.addf %[[ACC]], %[[P0]] : f32
+// CHECK-NEXT:        %[[P0:.*]] = arith.mulf %[[X0]], %[[V0]] fastmath<contract> : f32
+// CHECK-NEXT:        arith.addf %[[ACC]], %[[P0]] fastmath<contract> : f32
 // CHECK:           %[[SUM:.*]] = scf.for %[[R:.*]] = %[[END]] to %[[LAST]] step %{{.*}} iter_args(%[[ACC1:.*]] = %[[MAIN]]) -> (f32) {
 // CHECK:             %[[K32:.*]] = memref.load %[[LIST]][%{{.*}}, %[[R]]] : memref<1x256xi32>
 // CHECK:             %[[K:.*]] = arith.index_cast %[[K32]] : i32 to index
 // CHECK:             %[[X:.*]] = memref.load %[[H]][%{{.*}}, %[[K]]] : memref<1x256xf32>
 // CHECK:             %[[V:.*]] = memref.load %{{.*}}[%[[K]], %{{.*}}] : memref<256x64xf32>
-// CHECK:             %[[P:.*]] = arith.mulf %[[X]], %[[V]] : f32
-// CHECK:             arith.addf %[[ACC1]], %[[P]] : f32
+// CHECK:             %[[P:.*]] = arith.mulf %[[X]], %[[V]] fastmath<contract> : f32
+// CHECK:             arith.addf %[[ACC1]], %[[P]] fastmath<contract> : f32
 // CHECK:           %[[NONEMPTY:.*]] = arith.cmpi slt, %[[FIRST]], %[[LAST]] : index
 // CHECK:           scf.if %[[NONEMPTY]] {
 // CHECK:             memref.atomic_rmw addf %[[SUM]]

@@ -1155,6 +1155,10 @@ def SieveMapToGPU : Pass<"sieve-map-to-gpu", "::mlir::func::FuncOp"> {
     the other inputs of a step only where it is non-zero. One marked `sieve.skip_zero_points = i` reads input `i`
     at each output point (it must not depend on the reduction) and sums an
     empty range where it is zero (a gated up projection's gate).
+    In the kernels, float multiplies, adds and subtracts get the
+    `contract` fast-math flag (as nvcc's default `--fmad=true`: a sum's
+    multiply-add is one FMA), and `math.absi`, which the NVVM lowering
+    lacks, becomes `max(x, 0 - x)`.
     Other loops that are not parallel (a max over every element, the
     scalar code of lowered sieve ops) stay in the host function; the
     buffers they touch are managed memory, which the host reads and
