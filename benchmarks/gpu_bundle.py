@@ -24,7 +24,8 @@ Cases: the MNIST MLP dense and --sparsity=exact (gather forced); ReLU FFNs
 64 -> 256 -> 64 exact at densities 0-100%, batch 1 and 4, and dense; light
 CNNs with seeded random weights; any ONNX model given (--onnx, e.g. the
 real-model zoo's torchvision exports); the FFN GEMV benchmark of gpu_ffn.py at
-d x d_ff (dense, gather at `--density`; for the GPU also the gather with
+d x d_ff (dense, gather at `--density`, a weight pruned to 10%; for the GPU
+also the gather with
 --gpu-skip-zeros=test and --gpu-launches=sync, to time the list kernels and
 queued launches against what they replace). The benchmark's weights repeat
 with a short period (a prime number of values, shifted per row) so that the
@@ -115,6 +116,28 @@ def bench_gemv(d_in, d_out, density, rng):
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, d_out])],
         [numpy_helper.from_array(w, "w")])
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), {"x": x}
+
+
+def bench_pruned_gemv(d_in, d_out, keep, rng, period=97):
+    """y = x @ W with a pruned W: entry (i, j) kept where (7 i + 13 j) mod
+    `period` < keep * period (every column keeps about `keep` of its rows,
+    and the weight still compresses). Returns the model, its feeds and the
+    bytes sieve-sparsify-weights-gpu's ELL form reads."""
+    from onnx import TensorProto, helper, numpy_helper
+    w = patterned(rng, d_in, d_out, 1 / np.sqrt(keep * d_in))
+    mask = ((np.arange(d_in)[:, None] * 7 + np.arange(d_out)[None, :] * 13)
+            % period) < keep * period
+    w = np.where(mask, w, 0).astype(np.float32)
+    x = rng.standard_normal((1, d_in)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])], "pruned",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, d_in])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, d_out])],
+        [numpy_helper.from_array(w, "w")])
+    slots = int(mask.sum(axis=0).max())
+    entry = 4 + (2 if d_in <= 32767 else 4)
+    return (helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
+            {"x": x}, slots * d_out * entry)
 
 
 def coarse(model):
@@ -221,6 +244,10 @@ def cases(args, gpu=True):
             out.append((f"gemv-gather-{d_ff}x{d}-d100-test", m, f,
                         gather + ["--gpu-skip-zeros=test"], 1, 1e-3, 1e-3,
                         d_ff * d * 4))
+        # A pruned weight (10% kept): the ELL contraction on the GPU.
+        m, f, nbytes = bench_pruned_gemv(d_ff, d, 0.1, rng)
+        out.append((f"gemv-pruned-{d_ff}x{d}-w10", m, f, exact, 0, 1e-3, 1e-3,
+                    nbytes))
         m, f = bench_ffn(d, d_ff, args.density, rng)
         out.append((f"ffn-dense-{d}x{d_ff}", m, f, [], 0, 1e-3, 1e-3, 2 * d * d_ff * 4))
         out.append((f"ffn-exact-{d}x{d_ff}-d{dn}", m, f, gather, 1, 1e-3, 1e-3,

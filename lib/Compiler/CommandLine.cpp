@@ -49,9 +49,10 @@ SparsityFlags::SparsityFlags(cl::OptionCategory &category)
           "weight-density-limit",
           cl::desc("With --sparsity=exact|auto: pack constant matmul "
                    "weights whose packed density (non-zeros padded to "
-                   "groups of 16, over the weight's size) is at most this, "
-                   "overriding the cost model (default: the cost model "
-                   "decides; for experiments)"),
+                   "groups of 16, over the weight's size; for "
+                   "--target=nvptx the longest column's non-zeros over the "
+                   "rows) is at most this, overriding the cost model "
+                   "(default: the cost model decides; for experiments)"),
           cl::value_desc("fraction"), cl::cat(category)),
       noVectorize("no-vectorize",
                   cl::desc("Compile to plain scalar loops (for debugging "

@@ -100,9 +100,6 @@ std::string mlir::sieve::verifyCompileOptions(const CompileOptions &options) {
     return message;
   if (gpu) {
     const CPUPipelineOptions &p = options.pipeline;
-    if (p.weightDensityLimit)
-      return "--weight-density-limit is not used by --target=nvptx (constant "
-             "weights are not packed on the GPU)";
     if (p.threads > 1)
       return "--threads is for CPU targets, not --target=nvptx";
     if (p.profileLayers)
@@ -131,6 +128,7 @@ mlir::sieve::gpuPipelineOptions(const CompileOptions &options) {
   gpu.sparsity = options.pipeline.sparsity;
   gpu.profile = options.pipeline.profile;
   gpu.activationDensityLimit = options.pipeline.activationDensityLimit;
+  gpu.weightDensityLimit = options.pipeline.weightDensityLimit;
   gpu.report = options.pipeline.report;
   gpu.chip = options.gpuArch;
   gpu.emulate = options.emulateGPU;

@@ -117,7 +117,7 @@ static int64_t minChunkCyclesOf(const CPUPipelineOptions &options) {
 
 void mlir::sieve::buildPreparationPipeline(OpPassManager &pm,
                                            const CPUPipelineOptions &options,
-                                           bool packWeights) {
+                                           WeightPacking packing) {
   // Sparsity rewrites (on the named ops the importer emits), then prepare
   // linalg on tensors.
   addCleanup(pm);
@@ -127,11 +127,15 @@ void mlir::sieve::buildPreparationPipeline(OpPassManager &pm,
           SieveApplyProfileOptions{options.profile, options.report}));
     // Sparse constant weights are packed first: a packed matmul is no
     // longer a linalg.matmul, so the activation gather leaves it alone.
-    if (packWeights)
+    if (packing == WeightPacking::CPU)
       pm.addNestedPass<func::FuncOp>(createSieveSparsifyWeights(
           SieveSparsifyWeightsOptions{options.weightDensityLimit.value_or(-1.0),
                                       options.report,
                                       options.target.cacheBytes}));
+    else
+      pm.addNestedPass<func::FuncOp>(
+          createSieveSparsifyWeightsGPU(SieveSparsifyWeightsGPUOptions{
+              options.weightDensityLimit.value_or(-1.0), options.report}));
     pm.addNestedPass<func::FuncOp>(
         createSieveSparsifyActivations(SieveSparsifyActivationsOptions{
             options.sparsity == SparsityMode::Approx,
@@ -166,7 +170,7 @@ void mlir::sieve::buildSieveOpsToSCFPipeline(
 void mlir::sieve::buildCPUPipeline(OpPassManager &pm,
                                    const CPUPipelineOptions &options) {
   // The shared front half, then tile and vectorize.
-  buildPreparationPipeline(pm, options, /*packWeights=*/true);
+  buildPreparationPipeline(pm, options, WeightPacking::CPU);
   buildSieveOpsToSCFPipeline(pm, options);
   int64_t threads = resolvedThreads(options);
   int64_t minChunkCycles = minChunkCyclesOf(options);

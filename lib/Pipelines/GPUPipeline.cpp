@@ -61,6 +61,7 @@ mlir::sieve::verifyGPUPipelineOptions(const GPUPipelineOptions &options) {
   front.sparsity = options.sparsity;
   front.profile = options.profile;
   front.activationDensityLimit = options.activationDensityLimit;
+  front.weightDensityLimit = options.weightDensityLimit;
   return verifyCPUPipelineOptions(front);
 }
 
@@ -96,16 +97,17 @@ static void buildEmulationLowering(OpPassManager &pm) {
 void mlir::sieve::buildGPUPipeline(OpPassManager &pm,
                                    const GPUPipelineOptions &options) {
   // The CPU pipeline's front half, on one thread: the sieve ops' loops
-  // stay on the host (their buffers are managed memory); constant weights
-  // are not packed (the packed kernel is CPU code).
+  // stay on the host (their buffers are managed memory); sparse constant
+  // weights become the GPU's ELL contractions.
   CPUPipelineOptions front;
   front.sparsity = options.sparsity;
   front.profile = options.profile;
   front.activationDensityLimit = options.activationDensityLimit;
+  front.weightDensityLimit = options.weightDensityLimit;
   front.report = options.report;
   front.threads = 1;
   front.target.vectorWidth = 8;
-  buildPreparationPipeline(pm, front, /*packWeights=*/false);
+  buildPreparationPipeline(pm, front, WeightPacking::GPU);
   // The activation gather is a contraction for sieve-map-to-gpu; the rest
   // of the sieve ops (the active set, the branch) are host code.
   // Gathers of the non-zero neurons skip the zeros in the kernel itself.
@@ -220,6 +222,13 @@ struct GPUPipelineTextOptions
                      "neurons above which the dense path runs (negative: "
                      "the cost model's)"),
       llvm::cl::init(-1.0)};
+  Option<double> weightDensityLimit{
+      *this, "weight-density-limit",
+      llvm::cl::desc("With sparsity=exact or auto: pack constant matmul "
+                     "weights whose longest column holds at most this "
+                     "fraction of the rows (negative: 80% of the dense "
+                     "bytes)"),
+      llvm::cl::init(-1.0)};
   Option<bool> report{*this, "report",
                       llvm::cl::desc("Emit a remark for each sparsity "
                                      "decision"),
@@ -257,6 +266,8 @@ struct GPUPipelineTextOptions
     options.profile = profile;
     if (densityLimit >= 0)
       options.activationDensityLimit = densityLimit;
+    if (weightDensityLimit >= 0)
+      options.weightDensityLimit = weightDensityLimit;
     options.report = report;
     options.chip = chip;
     options.blockSize = blockSize;

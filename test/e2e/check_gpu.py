@@ -20,6 +20,9 @@ Groups:
   gated  gated ReLU FFNs (64 -> 256 -> 64) with --sparsity=exact: densities 0,
          10 and 100% (gather forced), batch 3 with rows of different active
          neurons, Gemm with an up bias, ReLU6, the run-time branch
+  weights  pruned constant weights (Gemm and MatMul, unstructured, 2:4,
+         4x4 blocks, batches 1, 2, 4 and dynamic, 16- and 32-bit rows) packed
+         for the GPU with --sparsity=exact; one kept dense, one forced
   cnn    light ONNX CNNs (test/models/light) with seeded random weights
 """
 
@@ -38,11 +41,13 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 from check_aarch64 import randomize_weights  # noqa: E402
+from check_weight_sparsity import gemm_model, prune  # noqa: E402
 from run import gated_ffn_at_density, relu_ffn_at_density  # noqa: E402
 
 FORCE_GATHER = "--activation-density-limit=1"
 GATHERED = "gathers the weight rows of active neurons"
 GATED = "in a gated FFN with"
+PACKED = "packed for the GPU"
 
 
 class Checker:
@@ -51,7 +56,7 @@ class Checker:
         self.ok = True
 
     def run(self, name, model_path, feeds=None, sieve_args=(), want_gathered=None,
-            rtol=1e-4, atol=1e-5):
+            rtol=1e-4, atol=1e-5, want_packed=None):
         a = self.args
         work = os.path.join(a.workdir, name)
         os.makedirs(work, exist_ok=True)
@@ -87,8 +92,12 @@ class Checker:
         gathered = log.count(GATHERED) + log.count(GATED)
         if want_gathered is not None:
             good &= gathered == want_gathered
-        print(f"{name}: gathered {gathered}, max abs error {worst:.3g}: "
-              f"{'OK' if good else 'MISMATCH'}")
+        packed = log.count(PACKED)
+        if want_packed is not None:
+            good &= packed == want_packed
+        print(f"{name}: gathered {gathered}, "
+              f"{f'packed {packed}, ' if want_packed is not None else ''}"
+              f"max abs error {worst:.3g}: {'OK' if good else 'MISMATCH'}")
         sys.stdout.flush()
         self.ok &= good
 
@@ -162,6 +171,39 @@ def gated(c):
         c.run(name, c.save(name, model), feeds, extra, want_gathered=1)
 
 
+def weights(c):
+    # Pruned constant weights: the GPU's ELL contraction (16-bit rows, and
+    # 32-bit ones past 32767 rows), unstructured, 2:4 and 4x4 blocks, Gemm
+    # (transposed weight) and MatMul + Add, batches 1, 2, 4 and dynamic; a
+    # weight too dense to pay stays dense.
+    for name, k, n, batch, pattern, density, transposed, extra, packed in (
+            ("weights-gemm-b1-d10", 256, 64, 1, "unstructured", 0.1, True, [], 1),
+            ("weights-matmul-b4-2of4", 256, 64, 4, "2:4", 0.5, False, [], 1),
+            ("weights-gemm-b1-block4x4-d25", 128, 64, 1, "block4x4", 0.25, True, [], 1),
+            ("weights-gemm-b2-d5-k40000", 40000, 16, 2, "unstructured", 0.05, True,
+             [], 1),
+            ("weights-gemm-b1-d70-kept-dense", 256, 64, 1, "unstructured", 0.7, True,
+             [], 0),
+            ("weights-gemm-b1-d70-forced", 256, 64, 1, "unstructured", 0.7, True,
+             ["--weight-density-limit=1"], 1)):
+        rng = np.random.default_rng(zlib.crc32(name.encode()))
+        w = prune(rng.standard_normal((k, n)).astype(np.float32), pattern, density,
+                  rng)
+        feeds = {"x": rng.standard_normal((batch, k)).astype(np.float32)}
+        c.run(name, c.save(name, gemm_model(w, batch, transposed)), feeds,
+              ["--sparsity=exact", *extra], want_gathered=0, want_packed=packed,
+              rtol=1e-4, atol=1e-4)
+    rng = np.random.default_rng(11)
+    w = prune(rng.standard_normal((256, 64)).astype(np.float32), "unstructured", 0.1,
+              rng)
+    model = gemm_model(w, 1, True)
+    for value in (*model.graph.input, *model.graph.output):
+        value.type.tensor_type.shape.dim[0].dim_param = "batch"
+    feeds = {"x": rng.standard_normal((3, 256)).astype(np.float32)}
+    c.run("weights-gemm-dynamic-batch", c.save("weights-gemm-dynamic-batch", model),
+          feeds, ["--sparsity=exact"], want_gathered=0, want_packed=1)
+
+
 def cnn(c):
     for name in c.args.cnn:
         model = onnx.load(os.path.join(ROOT, "test", "models", "light",
@@ -170,7 +212,7 @@ def cnn(c):
         c.run(name, path, rtol=1e-3, atol=1e-5)
 
 
-GROUPS = {"mnist": mnist, "ffn": ffn, "gated": gated, "cnn": cnn}
+GROUPS = {"mnist": mnist, "ffn": ffn, "gated": gated, "weights": weights, "cnn": cnn}
 
 
 def main():

@@ -137,12 +137,17 @@ int64_t resolvedThreads(const CPUPipelineOptions &options);
 /// an empty string.
 std::string verifyCPUPipelineOptions(const CPUPipelineOptions &options);
 
+/// How the front half packs sparse constant weights: for the CPU's
+/// kernels (sieve-sparsify-weights: sieve.sparse_matmul) or the GPU's
+/// (sieve-sparsify-weights-gpu: interleaved ELL contractions).
+enum class WeightPacking { CPU, GPU };
+
 /// The front half that sieve-cpu-pipeline and sieve-gpu-pipeline share:
-/// the sparsity rewrites `options` ask for (constant weights packed only
-/// with `packWeights`) and linalg preparation on tensors.
+/// the sparsity rewrites `options` ask for (constant weights packed as
+/// `packing` says) and linalg preparation on tensors.
 void buildPreparationPipeline(OpPassManager &pm,
                               const CPUPipelineOptions &options,
-                              bool packWeights);
+                              WeightPacking packing);
 
 /// The sieve ops (those left) lowered to scf on tensors, for
 /// `options.threads` and the target's vector width.
@@ -186,6 +191,10 @@ struct GPUPipelineOptions {
   /// after another on this CPU (sieve-gpu-launch-to-loops), in a module
   /// for the CPU's JIT like sieve-cpu-pipeline's.
   bool emulate = false;
+  /// With sparsity=exact|auto: pack constant matmul weights whose longest
+  /// column holds at most this fraction of the rows (unset: 80% of the
+  /// dense bytes; sieve-sparsify-weights-gpu).
+  std::optional<double> weightDensityLimit;
   /// A gather's kernel sums over a list of the non-zero activations built
   /// by a compaction launch (else every thread tests every activation of
   /// its chunk): sieve-map-to-gpu's compact-skipped.

@@ -1283,6 +1283,49 @@ def SieveGatherMatmulToLinalg
                            "::mlir::arith::ArithDialect"];
 }
 
+def SieveSparsifyWeightsGPU
+    : Pass<"sieve-sparsify-weights-gpu", "::mlir::func::FuncOp"> {
+  let summary = "Pruned constant matmul weights as interleaved ELL "
+                "contractions for the GPU";
+  let description = [{
+    The GPU's form of `sieve-sparsify-weights` (sieve-gpu-pipeline runs it
+    where the CPU pipeline packs weights). Rewrites a `linalg.matmul` whose
+    weight (the `K x N` second operand) is an f32 constant with zeros into a
+    `linalg.generic` over the weight's non-zeros in ELL form: every output
+    column padded to the longest column's `J` entries, entry `j` of column
+    `c` at `[j, c]` of a `J x N` value constant and a `J x N` row constant
+    (i16 when `K <= 32767`, else i32; padding: value 0 and the column's
+    last row), so that the GPU's neighbouring threads (columns) read
+    neighbouring addresses. The generic sums
+    `y[m, c] += values[j, c] * x[m, rows[j, c]]` over `j` (the activation
+    read with `tensor.extract`), which sieve-map-to-gpu lowers like any
+    sum: a thread per output point, the slots split across threads when
+    the points are few. Exact for finite inputs (the zero products are
+    skipped, the order of the sum changes).
+
+    The kernel reads `J / K` of the dense weight's rows per column at
+    `4 + 2` (or `4 + 4`) bytes per entry: it packs when `J / K` is at most
+    `density-limit`, by default 80% of the dense bytes' share
+    (`0.8 * 4 / 6 = 53%` with 16-bit rows, 40% with 32-bit ones). A
+    skewed weight (one long column) pads every column to that length.
+
+    Example: `linalg.matmul ins(%x, %w : tensor<1x4xf32>, tensor<4x2xf32>)`
+    with two non-zeros in each column becomes a generic over `tensor<2x2xf32>`
+    values and `tensor<2x2xi16>` rows.
+  }];
+  let options = [
+    Option<"densityLimit", "density-limit", "double", /*default=*/"-1.0",
+           "Largest J / K (the longest column's non-zeros over the rows) "
+           "that is packed (negative: 80% of the dense bytes)">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark for every constant weight with zeros: packed, or "
+           "kept dense and why">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def SieveGPUAsyncLaunches
     : Pass<"sieve-gpu-async-launches", "::mlir::func::FuncOp"> {
   let summary = "Queue a function's launches on one stream; wait only where "
