@@ -23,6 +23,7 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <functional>
 #include <limits>
 
 namespace mlir::sieve {
@@ -392,8 +393,12 @@ std::optional<ActiveList> buildActiveList(OpBuilder &b, linalg::LinalgOp op,
 bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
                        int64_t targetThreads, bool compact) {
   unsigned loops = op.getNumLoops();
-  if (loops < 1 || op.getNumReductionLoops() != 1 ||
-      !linalg::isReductionIterator(op.getIteratorTypesArray().back()) ||
+  unsigned reductions = op.getNumReductionLoops();
+  unsigned parallelLoops = loops - reductions;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  if (loops < 1 || reductions < 1 ||
+      !llvm::all_of(llvm::drop_begin(iterators, parallelLoops),
+                    linalg::isReductionIterator) ||
       op.getNumDpsInits() != 1 ||
       !isa<FloatType>(getElementTypeOrSelf(op.getDpsInits()[0].getType())) ||
       !accumulatedTerm(op))
@@ -410,14 +415,27 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   // points = prod(parallel sizes); splits = clamp(ceil(target / points), 1,
-  // ceil(K / minChunk)); chunk = ceil(K / splits).
+  // ceil(K / minChunk)); chunk = ceil(K / splits), K the first reduction's
+  // size. With several reductions (a convolution's channels and window)
+  // the first is split and each of its steps runs the others whole:
+  // minChunk = ceil(kMinReductionChunk / their size), at least 1.
   Value points = one;
-  for (unsigned d = 0; d + 1 < loops; ++d)
+  for (unsigned d = 0; d < parallelLoops; ++d)
     points = b.createOrFold<arith::MulIOp>(loc, points, value(ranges[d].size));
-  Value k = value(ranges.back().size);
+  Value k = value(ranges[parallelLoops].size);
+  Value inner = one;
+  SmallVector<Value> innerSizes;
+  for (unsigned d = parallelLoops + 1; d < loops; ++d) {
+    innerSizes.push_back(value(ranges[d].size));
+    inner = b.createOrFold<arith::MulIOp>(loc, inner, innerSizes.back());
+  }
   Value target = b.createOrFold<arith::ConstantIndexOp>(loc, targetThreads);
-  Value minChunk =
-      b.createOrFold<arith::ConstantIndexOp>(loc, kMinReductionChunk);
+  Value minChunk = b.createOrFold<arith::MaxSIOp>(
+      loc,
+      b.createOrFold<arith::CeilDivSIOp>(
+          loc, b.createOrFold<arith::ConstantIndexOp>(loc, kMinReductionChunk),
+          b.createOrFold<arith::MaxSIOp>(loc, inner, one)),
+      one);
   Value wanted = b.createOrFold<arith::CeilDivSIOp>(
       loc, target, b.createOrFold<arith::MaxSIOp>(loc, points, one));
   Value most = b.createOrFold<arith::MaxSIOp>(
@@ -426,13 +444,15 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   Value chunk = b.createOrFold<arith::CeilDivSIOp>(loc, k, splits);
   bool split = !isConstantIntValue(getAsOpFoldResult(splits), 1);
 
-  OpOperand *skipped = skipZerosOperand(op);
+  // Skipping (the GPU's gathers) is for sums over one reduction.
+  OpOperand *skipped = reductions == 1 ? skipZerosOperand(op) : nullptr;
   std::optional<ActiveList> list;
   if (skipped && compact)
     list = buildActiveList(b, op, skipped);
 
-  SmallVector<Value> lbs(loops, zero), ubs{splits}, steps(loops, one);
-  for (unsigned d = 0; d + 1 < loops; ++d)
+  SmallVector<Value> lbs(parallelLoops + 1, zero), ubs{splits},
+      steps(parallelLoops + 1, one);
+  for (unsigned d = 0; d < parallelLoops; ++d)
     ubs.push_back(value(ranges[d].size));
   auto parallel = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
   b.setInsertionPointToStart(parallel.getBody());
@@ -462,11 +482,14 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   Value term = accumulatedTerm(op);
   Type element = term.getType();
   Block *body = op.getBlock();
-  // Helpers at reduction index `r`: the load of `input`, and acc + the term
-  // (the inputs other than `loaded`, whose value is given, loaded here).
+  // Helpers at reduction index `r` (the first reduction's; the others' are
+  // `innerReds`): the load of `input`, and acc + the term (the inputs other
+  // than `loaded`, whose value is given, loaded here).
+  SmallVector<Value> innerReds;
   auto pointAt = [&](Value r) {
     SmallVector<Value> point(ivs.drop_front());
     point.push_back(r);
+    point.append(innerReds);
     return point;
   };
   auto loadAt = [&](OpBuilder &lb, Location ll, OpOperand *input, Value r) {
@@ -538,7 +561,7 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   };
   // A point whose `sieve.skip_zero_points` input (read at the point: a
   // gated up projection's gate) is zero sums nothing: its range is empty.
-  if (OpOperand *gate = skipZeroPointsOperand(op)) {
+  if (OpOperand *gate = reductions == 1 ? skipZeroPointsOperand(op) : nullptr) {
     Value g = loadAt(b, loc, gate, zero);
     Value nonZero = arith::CmpFOp::create(
         b, loc, arith::CmpFPredicate::UNE, g,
@@ -632,11 +655,26 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
           r = listed(fb, fl, r);
         else if (skipped)
           given = guardedLoads(fb, fl, r, loadAt(fb, fl, skipped, r));
-        scf::YieldOp::create(fb, fl, accumulate(fb, fl, r, acc[0], given));
+        // The other reductions' loops, whole, inside this step.
+        std::function<Value(OpBuilder &, Location, unsigned, Value)> nest =
+            [&](OpBuilder &nb, Location nl, unsigned d, Value sum) -> Value {
+          if (d == innerSizes.size())
+            return accumulate(nb, nl, r, sum, given);
+          auto loop = scf::ForOp::create(
+              nb, nl, zero, innerSizes[d], one, ValueRange{sum},
+              [&](OpBuilder &ib, Location il, Value iv, ValueRange inAcc) {
+                innerReds.push_back(iv);
+                Value next = nest(ib, il, d + 1, inAcc[0]);
+                innerReds.pop_back();
+                scf::YieldOp::create(ib, il, next);
+              });
+          return loop.getResult(0);
+        };
+        scf::YieldOp::create(fb, fl, nest(fb, fl, 0, acc[0]));
       });
   OpOperand *out = op.getDpsInitOperand(0);
   SmallVector<Value> point(ivs.drop_front());
-  point.push_back(zero);
+  point.append(reductions, zero);
   SmallVector<Value> outIndices;
   AffineMap outMap = op.getMatchingIndexingMap(out);
   for (AffineExpr expr : outMap.getResults())
