@@ -1140,7 +1140,11 @@ def SieveMapToGPU : Pass<"sieve-map-to-gpu", "::mlir::func::FuncOp"> {
       nothing; an empty iteration space launches one idle block. A sum
       whose result has fewer points than `reduction-threads` is split along
       its reduction into chunks of at least 32 steps, summed in registers
-      and added atomically.
+      and added atomically. A sum over several trailing reductions (a
+      convolution's channels and window) is summed in a register too, its
+      first reduction split the same way (chunks of at least
+      `ceil(32 / the other reductions' size)` steps, each running the
+      others whole).
 
     A sum over every element (an inner product) is split the same way. A
     sum marked `sieve.skip_zeros = i` (sieve-gather-matmul-to-linalg) runs
