@@ -408,3 +408,37 @@ func.func @abs_int(%x: memref<8xi64>, %y: memref<8xi64>) {
   }
   return
 }
+
+// -----
+
+// A convolution (reductions over channels and the window) sums in a
+// register: 256 output points are few, so its 8 channels are split in two
+// chunks of 4 (at least ceil(32 / 9) channels each), each channel running
+// the 3 x 3 window whole, and the chunks' sums are added atomically. No
+// store in the loops.
+// CHECK-LABEL: func.func @conv(
+// CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
+// CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG:     %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG:     %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG:     %[[C512:.*]] = arith.constant 512 : index
+// CHECK:         gpu.launch
+// CHECK:           arith.cmpi slt, %{{.*}}, %[[C512]] : index
+// CHECK:           %[[SPLIT:.*]] = arith.divsi %{{.*}}, %[[C16]] : index
+// CHECK:           %[[FIRST:.*]] = arith.muli %[[SPLIT]], %[[C4]] : index
+// CHECK:           %[[END:.*]] = arith.addi %[[FIRST]], %[[C4]] : index
+// CHECK:           %[[LAST:.*]] = arith.minsi %[[END]], %[[C8]] : index
+// CHECK:           %[[SUM:.*]] = scf.for %[[CH:.*]] = %[[FIRST]] to %[[LAST]] step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (f32) {
+// CHECK:             scf.for %[[KH:.*]] = %{{.*}} to %[[C3]] step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (f32) {
+// CHECK:               scf.for %[[KW:.*]] = %{{.*}} to %[[C3]] step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32) {
+// CHECK:                 %[[X:.*]] = memref.load %{{.*}}[%{{.*}}, %[[CH]], %{{.*}}, %{{.*}}] : memref<1x8x6x6xf32>
+// CHECK:                 %[[W:.*]] = memref.load %{{.*}}[%{{.*}}, %[[CH]], %[[KH]], %[[KW]]] : memref<16x8x3x3xf32>
+// CHECK:                 %[[P:.*]] = arith.mulf %[[X]], %[[W]] fastmath<contract> : f32
+// CHECK:                 arith.addf %[[ACC]], %[[P]] fastmath<contract> : f32
+// CHECK-NOT:             memref.store
+// CHECK:           memref.atomic_rmw addf %[[SUM]]
+func.func @conv(%x: memref<1x8x6x6xf32>, %w: memref<16x8x3x3xf32>, %y: memref<1x16x4x4xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x8x6x6xf32>, memref<16x8x3x3xf32>) outs(%y : memref<1x16x4x4xf32>)
+  return
+}
