@@ -13,49 +13,65 @@
 // MEMCPY-NOT:     memref.copy
 // MEMCPY:         gpu.launch
 
-// A matmul on buffers becomes one launch. Its 8x48 output points are too
-// few to fill a GPU, so the reduction over k is split in two chunks of 32
-// (the split index slowest): 768 threads in 6 blocks of 128, linearized
-// with the column fastest (neighbouring threads read neighbouring weight
-// columns). Each thread sums its chunk in a register and adds it to the
-// output atomically; its multiply and add may contract into an FMA. The
-// caller's buffers are copied into the model's own at the entry (on the
-// host).
+// A matmul on buffers becomes one launch. Each thread sums four rows of
+// one column (the weight, which does not depend on the row, is loaded once
+// for the four): 2 x 48 threads per chunk of the reduction. That is too few
+// to fill a GPU, so the reduction over k is split in two chunks of 32 (the
+// split index slowest): 192 threads in 2 blocks of 128, linearized with the
+// column fastest (neighbouring threads read neighbouring weight columns).
+// Each thread sums its chunk in four registers and adds them to the output
+// atomically; a multiply and add may contract into an FMA. The caller's
+// buffers are copied into the model's own at the entry (on the host).
 // CHECK-LABEL: func.func @matmul(
 // CHECK-SAME:      %[[A:.*]]: memref<8x64xf32>, %[[B:.*]]: memref<64x48xf32>, %[[C:.*]]: memref<8x48xf32>)
-// CHECK-DAG:     %[[C6:.*]] = arith.constant 6 : index
-// CHECK-DAG:     %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
+// CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
 // CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
 // CHECK-DAG:     %[[C48:.*]] = arith.constant 48 : index
 // CHECK-DAG:     %[[C64:.*]] = arith.constant 64 : index
 // CHECK-DAG:     %[[C128:.*]] = arith.constant 128 : index
-// CHECK-DAG:     %[[C768:.*]] = arith.constant 768 : index
+// CHECK-DAG:     %[[C192:.*]] = arith.constant 192 : index
 // CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK:         %[[A2:.*]] = memref.alloc() : memref<8x64xf32>
 // CHECK:         memref.copy %[[A]], %[[A2]]
 // CHECK:         %[[B2:.*]] = memref.alloc() : memref<64x48xf32>
 // CHECK:         memref.copy %[[B]], %[[B2]]
-// CHECK:         %[[C2:.*]] = memref.alloc() : memref<8x48xf32>
-// CHECK:         memref.copy %[[C]], %[[C2]]
-// CHECK:         gpu.launch blocks(%[[BX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C6]], %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C128]],
+// CHECK:         %[[OUT:.*]] = memref.alloc() : memref<8x48xf32>
+// CHECK:         memref.copy %[[C]], %[[OUT]]
+// CHECK:         gpu.launch blocks(%[[BX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C2]], %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C128]],
 // CHECK:           %[[BASE:.*]] = arith.muli %[[BX]], %[[C128]]
 // CHECK:           %[[ID:.*]] = arith.addi %[[BASE]], %[[TX]]
-// CHECK:           %[[IN:.*]] = arith.cmpi slt, %[[ID]], %[[C768]]
+// CHECK:           %[[IN:.*]] = arith.cmpi slt, %[[ID]], %[[C192]]
 // CHECK:           scf.if %[[IN]] {
 // CHECK:             %[[J:.*]] = arith.remsi %[[ID]], %[[C48]]
 // CHECK:             %[[REST:.*]] = arith.divsi %[[ID]], %[[C48]]
-// CHECK:             %[[I:.*]] = arith.remsi %[[REST]], %[[C8]]
-// CHECK:             %[[S:.*]] = arith.divsi %[[REST]], %[[C8]]
+// CHECK:             %[[IT:.*]] = arith.remsi %[[REST]], %[[C2]]
+// CHECK:             %[[S:.*]] = arith.divsi %[[REST]], %[[C2]]
+// CHECK:             %[[I0:.*]] = arith.muli %[[IT]], %[[C4]]
+// CHECK:             %[[I1:.*]] = arith.addi %[[I0]], %[[C1]]
+// CHECK:             %[[I2:.*]] = arith.addi %[[I0]], %[[C2]]
+// CHECK:             %[[I3:.*]] = arith.addi %[[I0]], %[[C3]]
 // CHECK:             %[[FIRST:.*]] = arith.muli %[[S]], %[[C32]]
 // CHECK:             %[[END:.*]] = arith.addi %[[FIRST]], %[[C32]]
 // CHECK:             %[[LAST:.*]] = arith.minsi %[[END]], %[[C64]]
-// CHECK:             %[[SUM:.*]] = scf.for %[[K:.*]] = %[[FIRST]] to %[[LAST]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
-// CHECK:               %[[X:.*]] = memref.load %[[A2]][%[[I]], %[[K]]]
+// CHECK:             %[[SUM:.*]]:4 = scf.for %[[K:.*]] = %[[FIRST]] to %[[LAST]] step %{{.*}} iter_args(%[[ACC0:.*]] = %[[ZERO]], %[[ACC1:.*]] = %[[ZERO]], %{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]]) -> (f32, f32, f32, f32) {
 // CHECK:               %[[W:.*]] = memref.load %[[B2]][%[[K]], %[[J]]]
-// CHECK:               %[[P:.*]] = arith.mulf %[[X]], %[[W]] fastmath<contract> : f32
-// CHECK:               %[[NEXT:.*]] = arith.addf %[[ACC]], %[[P]] fastmath<contract> : f32
-// CHECK:               scf.yield %[[NEXT]]
-// CHECK:             memref.atomic_rmw addf %[[SUM]], %[[C2]][%[[I]], %[[J]]]
+// CHECK:               %[[X0:.*]] = memref.load %[[A2]][%[[I0]], %[[K]]]
+// CHECK:               %[[P0:.*]] = arith.mulf %[[X0]], %[[W]] fastmath<contract> : f32
+// CHECK:               %[[N0:.*]] = arith.addf %[[ACC0]], %[[P0]] fastmath<contract> : f32
+// CHECK:               %[[X1:.*]] = memref.load %[[A2]][%[[I1]], %[[K]]]
+// CHECK:               %[[P1:.*]] = arith.mulf %[[X1]], %[[W]] fastmath<contract> : f32
+// CHECK:               %[[N1:.*]] = arith.addf %[[ACC1]], %[[P1]] fastmath<contract> : f32
+// CHECK:               memref.load %[[A2]][%[[I2]], %[[K]]]
+// CHECK:               memref.load %[[A2]][%[[I3]], %[[K]]]
+// CHECK-NOT:           memref.load %[[B2]]
+// CHECK:               scf.yield %[[N0]], %[[N1]]
+// CHECK:             memref.atomic_rmw addf %[[SUM]]#0, %[[OUT]][%[[I0]], %[[J]]]
+// CHECK:             memref.atomic_rmw addf %[[SUM]]#1, %[[OUT]][%[[I1]], %[[J]]]
+// CHECK:             memref.atomic_rmw addf %[[SUM]]#2, %[[OUT]][%[[I2]], %[[J]]]
+// CHECK:             memref.atomic_rmw addf %[[SUM]]#3, %[[OUT]][%[[I3]], %[[J]]]
 // CHECK:           gpu.terminator
 // CHECK-NOT:     gpu.launch
 // CHECK:         return
@@ -108,17 +124,35 @@ func.func @reduction(%a: memref<64xf32>) -> f32 {
 
 // -----
 
-// Enough output points: one thread per point, no split, the sum added with
-// a plain load and store.
+// Enough output points: one thread per four points, no split, each sum
+// added with a plain load and store.
 // CHECK-LABEL: func.func @big_matmul(
 // CHECK:         gpu.launch
 // CHECK:           scf.for {{.*}} iter_args
 // CHECK-NOT:       memref.atomic_rmw
-// CHECK:           memref.load
-// CHECK:           arith.addf
-// CHECK:           memref.store
-func.func @big_matmul(%a: memref<512x64xf32>, %b: memref<64x512xf32>, %c: memref<512x512xf32>) {
-  linalg.matmul ins(%a, %b : memref<512x64xf32>, memref<64x512xf32>) outs(%c : memref<512x512xf32>)
+// CHECK-COUNT-4:   memref.store
+func.func @big_matmul(%a: memref<1024x64xf32>, %b: memref<64x1024xf32>, %c: memref<1024x1024xf32>) {
+  linalg.matmul ins(%a, %b : memref<1024x64xf32>, memref<64x1024xf32>) outs(%c : memref<1024x1024xf32>)
+  return
+}
+
+// -----
+
+// Rows that are not a multiple of four (a dynamic batch here): the last
+// tile's missing rows read the last row and are not stored.
+// CHECK-LABEL: func.func @partial_tile(
+// CHECK:         %[[M:.*]] = memref.dim
+// CHECK:         gpu.launch
+// CHECK:           %[[LASTROW:.*]] = arith.subi %[[M]], %c1 : index
+// CHECK:           %[[R1:.*]] = arith.addi %{{.*}}, %c1 : index
+// CHECK:           %[[IN1:.*]] = arith.cmpi slt, %[[R1]], %[[M]] : index
+// CHECK:           %[[C1ROW:.*]] = arith.minsi %[[R1]], %[[LASTROW]] : index
+// CHECK:           scf.for
+// CHECK:             memref.load %{{.*}}[%[[C1ROW]], %{{.*}}] : memref<?x64xf32>
+// CHECK:           scf.if %[[IN1]] {
+// CHECK:             memref.atomic_rmw addf %{{.*}}, %{{.*}}[%[[C1ROW]], %{{.*}}]
+func.func @partial_tile(%a: memref<?x64xf32>, %b: memref<64x48xf32>, %c: memref<?x48xf32>) {
+  linalg.matmul ins(%a, %b : memref<?x64xf32>, memref<64x48xf32>) outs(%c : memref<?x48xf32>)
   return
 }
 
@@ -411,32 +445,36 @@ func.func @abs_int(%x: memref<8xi64>, %y: memref<8xi64>) {
 
 // -----
 
-// A convolution (reductions over channels and the window) sums in a
-// register: 256 output points are few, so its 8 channels are split in two
-// chunks of 4 (at least ceil(32 / 9) channels each), each channel running
-// the 3 x 3 window whole, and the chunks' sums are added atomically. No
-// store in the loops.
+// A convolution (reductions over channels and the window) sums in
+// registers, four output channels per thread (the input, which does not
+// depend on the channel, loaded once for the four): 64 threads per chunk of
+// channels are few, so its 8 input channels are split in two chunks of 4 (at
+// least ceil(32 / 9) channels each), each channel running the 3 x 3 window
+// whole, and the chunks' sums are added atomically. No store in the loops.
 // CHECK-LABEL: func.func @conv(
+// CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
 // CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
 // CHECK-DAG:     %[[C8:.*]] = arith.constant 8 : index
-// CHECK-DAG:     %[[C16:.*]] = arith.constant 16 : index
-// CHECK-DAG:     %[[C512:.*]] = arith.constant 512 : index
+// CHECK-DAG:     %[[C128:.*]] = arith.constant 128 : index
 // CHECK:         gpu.launch
-// CHECK:           arith.cmpi slt, %{{.*}}, %[[C512]] : index
-// CHECK:           %[[SPLIT:.*]] = arith.divsi %{{.*}}, %[[C16]] : index
-// CHECK:           %[[FIRST:.*]] = arith.muli %[[SPLIT]], %[[C4]] : index
+// CHECK:           arith.cmpi slt, %{{.*}}, %[[C128]] : index
+// CHECK:           %[[F0:.*]] = arith.muli %{{.*}}, %[[C4]] : index
+// CHECK:           %[[F1:.*]] = arith.addi %[[F0]], %[[C1]] : index
+// CHECK:           %[[FIRST:.*]] = arith.muli %{{.*}}, %[[C4]] : index
 // CHECK:           %[[END:.*]] = arith.addi %[[FIRST]], %[[C4]] : index
 // CHECK:           %[[LAST:.*]] = arith.minsi %[[END]], %[[C8]] : index
-// CHECK:           %[[SUM:.*]] = scf.for %[[CH:.*]] = %[[FIRST]] to %[[LAST]] step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (f32) {
-// CHECK:             scf.for %[[KH:.*]] = %{{.*}} to %[[C3]] step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (f32) {
-// CHECK:               scf.for %[[KW:.*]] = %{{.*}} to %[[C3]] step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32) {
+// CHECK:           %[[SUM:.*]]:4 = scf.for %[[CH:.*]] = %[[FIRST]] to %[[LAST]] step %{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32) {
+// CHECK:             scf.for %[[KH:.*]] = %{{.*}} to %[[C3]] step %{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32) {
+// CHECK:               scf.for %[[KW:.*]] = %{{.*}} to %[[C3]] step %{{.*}} iter_args(%[[ACC0:.*]] = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (f32, f32, f32, f32) {
 // CHECK:                 %[[X:.*]] = memref.load %{{.*}}[%{{.*}}, %[[CH]], %{{.*}}, %{{.*}}] : memref<1x8x6x6xf32>
-// CHECK:                 %[[W:.*]] = memref.load %{{.*}}[%{{.*}}, %[[CH]], %[[KH]], %[[KW]]] : memref<16x8x3x3xf32>
-// CHECK:                 %[[P:.*]] = arith.mulf %[[X]], %[[W]] fastmath<contract> : f32
-// CHECK:                 arith.addf %[[ACC]], %[[P]] fastmath<contract> : f32
+// CHECK:                 %[[W0:.*]] = memref.load %{{.*}}[%[[F0]], %[[CH]], %[[KH]], %[[KW]]] : memref<16x8x3x3xf32>
+// CHECK:                 %[[P0:.*]] = arith.mulf %[[X]], %[[W0]] fastmath<contract> : f32
+// CHECK:                 arith.addf %[[ACC0]], %[[P0]] fastmath<contract> : f32
+// CHECK:                 %[[W1:.*]] = memref.load %{{.*}}[%[[F1]], %[[CH]], %[[KH]], %[[KW]]] : memref<16x8x3x3xf32>
+// CHECK:                 arith.mulf %[[X]], %[[W1]] fastmath<contract> : f32
 // CHECK-NOT:             memref.store
-// CHECK:           memref.atomic_rmw addf %[[SUM]]
+// CHECK-COUNT-4:   memref.atomic_rmw addf
 func.func @conv(%x: memref<1x8x6x6xf32>, %w: memref<16x8x3x3xf32>, %y: memref<1x16x4x4xf32>) {
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
     ins(%x, %w : memref<1x8x6x6xf32>, memref<16x8x3x3xf32>) outs(%y : memref<1x16x4x4xf32>)

@@ -125,6 +125,8 @@ void launchParallelLoop(scf::ParallelOp loop, int64_t blockSize) {
 
 /// The fewest reduction steps one thread takes after the split.
 constexpr int64_t kMinReductionChunk = 32;
+/// Output points per thread along a tiled dimension (lowerAccumulation).
+constexpr int64_t kPointTile = 4;
 // Neurons per step of a zero-skipping sum (sieve.skip_zeros).
 constexpr int64_t kSkipZerosUnroll = 4;
 // Entries per step of a sum over an active list: eight weight loads in
@@ -414,6 +416,45 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   };
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  // Skipping (the GPU's gathers) is for sums over one reduction.
+  OpOperand *skipped = reductions == 1 ? skipZerosOperand(op) : nullptr;
+  bool gated = reductions == 1 && skipZeroPointsOperand(op);
+  // Without skipping, each thread sums kPointTile points along one
+  // parallel dimension (not the innermost: neighbouring threads keep
+  // reading neighbouring addresses) that inputs do not depend on, so that
+  // each of their loads serves kPointTile points: a convolution's weight
+  // across its output rows or channels, a matmul's weight across its rows.
+  // The dimension with the most such inputs wins, then the longest.
+  int64_t tileDim = -1;
+  if (!skipped && !gated) {
+    int64_t bestReuse = 0, bestSize = 0;
+    for (unsigned d = 0; d + 1 < parallelLoops; ++d) {
+      std::optional<int64_t> size = getConstantIntValue(ranges[d].size);
+      if (size && *size < kPointTile)
+        continue;
+      int64_t reuse =
+          llvm::count_if(op.getDpsInputOperands(), [&](OpOperand *in) {
+            return isa<MemRefType>(in->get().getType()) &&
+                   !op.getMatchingIndexingMap(in).isFunctionOfDim(d);
+          });
+      int64_t sizeKey = size ? *size : std::numeric_limits<int64_t>::max();
+      if (reuse > bestReuse ||
+          (reuse > 0 && reuse == bestReuse && sizeKey > bestSize)) {
+        tileDim = d;
+        bestReuse = reuse;
+        bestSize = sizeKey;
+      }
+    }
+  }
+  int64_t tile = tileDim >= 0 ? kPointTile : 1;
+  Value tileStep = arith::ConstantIndexOp::create(b, loc, tile);
+  // A parallel dimension's threads: ceil(size / tile) along the tiled one.
+  auto threadsAlong = [&](unsigned d) -> Value {
+    Value size = value(ranges[d].size);
+    return int64_t(d) == tileDim
+               ? b.createOrFold<arith::CeilDivSIOp>(loc, size, tileStep)
+               : size;
+  };
   // points = prod(parallel sizes); splits = clamp(ceil(target / points), 1,
   // ceil(K / minChunk)); chunk = ceil(K / splits), K the first reduction's
   // size. With several reductions (a convolution's channels and window)
@@ -421,7 +462,7 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   // minChunk = ceil(kMinReductionChunk / their size), at least 1.
   Value points = one;
   for (unsigned d = 0; d < parallelLoops; ++d)
-    points = b.createOrFold<arith::MulIOp>(loc, points, value(ranges[d].size));
+    points = b.createOrFold<arith::MulIOp>(loc, points, threadsAlong(d));
   Value k = value(ranges[parallelLoops].size);
   Value inner = one;
   SmallVector<Value> innerSizes;
@@ -444,8 +485,6 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   Value chunk = b.createOrFold<arith::CeilDivSIOp>(loc, k, splits);
   bool split = !isConstantIntValue(getAsOpFoldResult(splits), 1);
 
-  // Skipping (the GPU's gathers) is for sums over one reduction.
-  OpOperand *skipped = reductions == 1 ? skipZerosOperand(op) : nullptr;
   std::optional<ActiveList> list;
   if (skipped && compact)
     list = buildActiveList(b, op, skipped);
@@ -453,10 +492,36 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   SmallVector<Value> lbs(parallelLoops + 1, zero), ubs{splits},
       steps(parallelLoops + 1, one);
   for (unsigned d = 0; d < parallelLoops; ++d)
-    ubs.push_back(value(ranges[d].size));
+    ubs.push_back(threadsAlong(d));
   auto parallel = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
   b.setInsertionPointToStart(parallel.getBody());
-  ValueRange ivs = parallel.getInductionVars();
+  // getInductionVars() returns a vector by value: keep it.
+  SmallVector<Value> ivValues = parallel.getInductionVars();
+  ValueRange ivs = ivValues;
+  // The tiled dimension's points of this thread (clamped to the last one:
+  // a partial last tile computes copies, not stored) and which exist.
+  SmallVector<Value> tilePoints, tileExists;
+  unsigned currentTile = 0;
+  if (tileDim >= 0) {
+    Value size = value(ranges[tileDim].size);
+    Value base = arith::MulIOp::create(b, loc, ivs[1 + tileDim], tileStep);
+    Value lastPoint = arith::SubIOp::create(b, loc, size, one);
+    std::optional<int64_t> staticSize =
+        getConstantIntValue(ranges[tileDim].size);
+    bool whole = staticSize && *staticSize % tile == 0;
+    for (int64_t i = 0; i < tile; ++i) {
+      Value at = arith::AddIOp::create(
+          b, loc, base, arith::ConstantIndexOp::create(b, loc, i));
+      tileExists.push_back(
+          whole ? Value()
+                : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, at,
+                                        size)
+                      .getResult());
+      tilePoints.push_back(
+          whole ? at
+                : arith::MinSIOp::create(b, loc, at, lastPoint).getResult());
+    }
+  }
   SmallVector<Value> listRow;
   Value first, last;
   if (list) {
@@ -488,6 +553,8 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   SmallVector<Value> innerReds;
   auto pointAt = [&](Value r) {
     SmallVector<Value> point(ivs.drop_front());
+    if (tileDim >= 0)
+      point[tileDim] = tilePoints[currentTile];
     point.push_back(r);
     point.append(innerReds);
     return point;
@@ -647,55 +714,86 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
         });
     sumValue = steps.getResult(0);
   }
+  SmallVector<Value> inits(tile, sumValue);
   auto sum = scf::ForOp::create(
-      b, loc, start, last, one, ValueRange{sumValue},
+      b, loc, start, last, one, inits,
       [&](OpBuilder &fb, Location fl, Value r, ValueRange acc) {
         llvm::DenseMap<OpOperand *, Value> given;
         if (list)
           r = listed(fb, fl, r);
         else if (skipped)
           given = guardedLoads(fb, fl, r, loadAt(fb, fl, skipped, r));
-        // The other reductions' loops, whole, inside this step.
-        std::function<Value(OpBuilder &, Location, unsigned, Value)> nest =
-            [&](OpBuilder &nb, Location nl, unsigned d, Value sum) -> Value {
-          if (d == innerSizes.size())
-            return accumulate(nb, nl, r, sum, given);
+        // The other reductions' loops, whole, inside this step; the tile's
+        // sums, the inputs that do not depend on its dimension loaded once.
+        std::function<SmallVector<Value>(OpBuilder &, Location, unsigned,
+                                         ValueRange)>
+            nest = [&](OpBuilder &nb, Location nl, unsigned d,
+                       ValueRange sums) -> SmallVector<Value> {
+          if (d == innerSizes.size()) {
+            llvm::DenseMap<OpOperand *, Value> shared(given);
+            if (tileDim >= 0)
+              for (OpOperand *in : op.getDpsInputOperands())
+                if (!op.getMatchingIndexingMap(in).isFunctionOfDim(tileDim))
+                  shared[in] = loadAt(nb, nl, in, r);
+            SmallVector<Value> next;
+            for (int64_t i = 0; i < tile; ++i) {
+              currentTile = i;
+              next.push_back(accumulate(nb, nl, r, sums[i], shared));
+            }
+            currentTile = 0;
+            return next;
+          }
           auto loop = scf::ForOp::create(
-              nb, nl, zero, innerSizes[d], one, ValueRange{sum},
+              nb, nl, zero, innerSizes[d], one, sums,
               [&](OpBuilder &ib, Location il, Value iv, ValueRange inAcc) {
                 innerReds.push_back(iv);
-                Value next = nest(ib, il, d + 1, inAcc[0]);
+                SmallVector<Value> next = nest(ib, il, d + 1, inAcc);
                 innerReds.pop_back();
                 scf::YieldOp::create(ib, il, next);
               });
-          return loop.getResult(0);
+          return loop.getResults();
         };
-        scf::YieldOp::create(fb, fl, nest(fb, fl, 0, acc[0]));
+        scf::YieldOp::create(fb, fl, nest(fb, fl, 0, acc));
       });
   OpOperand *out = op.getDpsInitOperand(0);
-  SmallVector<Value> point(ivs.drop_front());
-  point.append(reductions, zero);
-  SmallVector<Value> outIndices;
   AffineMap outMap = op.getMatchingIndexingMap(out);
-  for (AffineExpr expr : outMap.getResults())
-    outIndices.push_back(affine::AffineApplyOp::create(
-        b, loc, AffineMap::get(outMap.getNumDims(), 0, expr), point));
-  if (split && list) {
-    // Most splits of a short list have nothing to add.
-    Value any =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, first, last);
-    scf::IfOp::create(b, loc, any, [&](OpBuilder &ib, Location il) {
-      memref::AtomicRMWOp::create(ib, il, arith::AtomicRMWKind::addf,
-                                  sum.getResult(0), out->get(), outIndices);
+  // Adds the sum of tile point `i` to its output element.
+  auto addToOutput = [&](OpBuilder &ob, Location ol, int64_t i) {
+    SmallVector<Value> point(ivs.drop_front());
+    if (tileDim >= 0)
+      point[tileDim] = tilePoints[i];
+    point.append(reductions, zero);
+    SmallVector<Value> outIndices;
+    for (AffineExpr expr : outMap.getResults())
+      outIndices.push_back(affine::AffineApplyOp::create(
+          ob, ol, AffineMap::get(outMap.getNumDims(), 0, expr), point));
+    Value total = sum.getResult(i);
+    if (split) {
+      memref::AtomicRMWOp::create(ob, ol, arith::AtomicRMWKind::addf, total,
+                                  out->get(), outIndices);
+      return;
+    }
+    Value old = memref::LoadOp::create(ob, ol, out->get(), outIndices);
+    Value next = arith::AddFOp::create(ob, ol, old, total);
+    memref::StoreOp::create(ob, ol, next, out->get(), outIndices);
+  };
+  for (int64_t i = 0; i < tile; ++i) {
+    // Most splits of a short list have nothing to add; a partial tile's
+    // copies are not stored.
+    Value guard;
+    if (split && list)
+      guard =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, first, last);
+    else if (tileDim >= 0 && tileExists[i])
+      guard = tileExists[i];
+    if (!guard) {
+      addToOutput(b, loc, i);
+      continue;
+    }
+    scf::IfOp::create(b, loc, guard, [&](OpBuilder &ib, Location il) {
+      addToOutput(ib, il, i);
       scf::YieldOp::create(ib, il);
     });
-  } else if (split) {
-    memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf,
-                                sum.getResult(0), out->get(), outIndices);
-  } else {
-    Value old = memref::LoadOp::create(b, loc, out->get(), outIndices);
-    Value next = arith::AddFOp::create(b, loc, old, sum.getResult(0));
-    memref::StoreOp::create(b, loc, next, out->get(), outIndices);
   }
   if (list) {
     b.setInsertionPointAfter(parallel);
