@@ -1144,7 +1144,14 @@ def SieveMapToGPU : Pass<"sieve-map-to-gpu", "::mlir::func::FuncOp"> {
       convolution's channels and window) is summed in a register too, its
       first reduction split the same way (chunks of at least
       `ceil(32 / the other reductions' size)` steps, each running the
-      others whole).
+      others whole). Without skipping, a thread sums four points along one
+      parallel dimension other than the innermost (neighbouring threads
+      still read neighbouring addresses) that some inputs do not depend on
+      (the one with the most such inputs, then the longest; at least 4
+      long): those inputs are loaded once per step for the four (a
+      matmul's weight across four rows, a convolution's input across four
+      output channels); a partial last tile computes copies of its last
+      point and does not store them.
 
     A sum over every element (an inner product) is split the same way. A
     sum marked `sieve.skip_zeros = i` (sieve-gather-matmul-to-linalg) runs
