@@ -138,20 +138,35 @@ func.func @big_matmul(%a: memref<1024x64xf32>, %b: memref<64x1024xf32>, %c: memr
 
 // -----
 
-// Rows that are not a multiple of four (a dynamic batch here): the last
-// tile's missing rows read the last row and are not stored.
+// Six rows, not a multiple of four: the second tile's missing rows read
+// the last row and are not stored.
 // CHECK-LABEL: func.func @partial_tile(
-// CHECK:         %[[M:.*]] = memref.dim
+// CHECK-DAG:     %[[C5:.*]] = arith.constant 5 : index
+// CHECK-DAG:     %[[C6:.*]] = arith.constant 6 : index
 // CHECK:         gpu.launch
-// CHECK:           %[[LASTROW:.*]] = arith.subi %[[M]], %c1 : index
 // CHECK:           %[[R1:.*]] = arith.addi %{{.*}}, %c1 : index
-// CHECK:           %[[IN1:.*]] = arith.cmpi slt, %[[R1]], %[[M]] : index
-// CHECK:           %[[C1ROW:.*]] = arith.minsi %[[R1]], %[[LASTROW]] : index
+// CHECK:           %[[IN1:.*]] = arith.cmpi slt, %[[R1]], %[[C6]] : index
+// CHECK:           %[[C1ROW:.*]] = arith.minsi %[[R1]], %[[C5]] : index
 // CHECK:           scf.for
-// CHECK:             memref.load %{{.*}}[%[[C1ROW]], %{{.*}}] : memref<?x64xf32>
+// CHECK:             memref.load %{{.*}}[%[[C1ROW]], %{{.*}}] : memref<6x64xf32>
 // CHECK:           scf.if %[[IN1]] {
 // CHECK:             memref.atomic_rmw addf %{{.*}}, %{{.*}}[%[[C1ROW]], %{{.*}}]
-func.func @partial_tile(%a: memref<?x64xf32>, %b: memref<64x48xf32>, %c: memref<?x48xf32>) {
+func.func @partial_tile(%a: memref<6x64xf32>, %b: memref<64x48xf32>, %c: memref<6x48xf32>) {
+  linalg.matmul ins(%a, %b : memref<6x64xf32>, memref<64x48xf32>) outs(%c : memref<6x48xf32>)
+  return
+}
+
+// -----
+
+// A dynamic number of rows is not tiled: a batch of one row would compute
+// three copies of it.
+// CHECK-LABEL: func.func @dynamic_rows(
+// CHECK:         gpu.launch
+// CHECK:           scf.for {{.*}} -> (f32) {
+// CHECK:             arith.mulf
+// CHECK-NOT:         arith.mulf
+// CHECK:             scf.yield
+func.func @dynamic_rows(%a: memref<?x64xf32>, %b: memref<64x48xf32>, %c: memref<?x48xf32>) {
   linalg.matmul ins(%a, %b : memref<?x64xf32>, memref<64x48xf32>) outs(%c : memref<?x48xf32>)
   return
 }

@@ -429,20 +429,21 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   if (!skipped && !gated) {
     int64_t bestReuse = 0, bestSize = 0;
     for (unsigned d = 0; d + 1 < parallelLoops; ++d) {
+      // Static sizes only: a dynamic batch of one row would compute three
+      // copies of it.
       std::optional<int64_t> size = getConstantIntValue(ranges[d].size);
-      if (size && *size < kPointTile)
+      if (!size || *size < kPointTile)
         continue;
       int64_t reuse =
           llvm::count_if(op.getDpsInputOperands(), [&](OpOperand *in) {
             return isa<MemRefType>(in->get().getType()) &&
                    !op.getMatchingIndexingMap(in).isFunctionOfDim(d);
           });
-      int64_t sizeKey = size ? *size : std::numeric_limits<int64_t>::max();
       if (reuse > bestReuse ||
-          (reuse > 0 && reuse == bestReuse && sizeKey > bestSize)) {
+          (reuse > 0 && reuse == bestReuse && *size > bestSize)) {
         tileDim = d;
         bestReuse = reuse;
-        bestSize = sizeKey;
+        bestSize = *size;
       }
     }
   }

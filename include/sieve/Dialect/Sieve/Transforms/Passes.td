@@ -1147,8 +1147,9 @@ def SieveMapToGPU : Pass<"sieve-map-to-gpu", "::mlir::func::FuncOp"> {
       others whole). Without skipping, a thread sums four points along one
       parallel dimension other than the innermost (neighbouring threads
       still read neighbouring addresses) that some inputs do not depend on
-      (the one with the most such inputs, then the longest; at least 4
-      long): those inputs are loaded once per step for the four (a
+      (the one with the most such inputs, then the longest; a static size
+      of at least 4: a dynamic batch of one row would compute copies):
+      those inputs are loaded once per step for the four (a
       matmul's weight across four rows, a convolution's input across four
       output channels); a partial last tile computes copies of its last
       point and does not store them.
