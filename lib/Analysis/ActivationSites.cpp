@@ -43,6 +43,11 @@ std::string mlir::sieve::formatPercent(double fraction, int decimals) {
   return text;
 }
 
+std::string mlir::sieve::formatBytes(int64_t bytes) {
+  return bytes < 1024 ? std::to_string(bytes) + " B"
+                      : std::to_string(bytes / 1024) + " KiB";
+}
+
 bool mlir::sieve::isZeroFill(Value value) {
   auto fill = value.getDefiningOp<linalg::FillOp>();
   return fill && matchPattern(fill.getInputs()[0], m_AnyZeroFloat());

@@ -24,7 +24,7 @@
 // LIMIT:         linalg.matmul
 func.func @pruned(%x: tensor<2x4xf32>, %init: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %w = arith.constant dense<[[1.0, 0.0, 0.0], [0.0, 3.0, 0.0], [0.0, 4.0, 0.0], [2.0, 0.0, 0.0]]> : tensor<4x3xf32>
-  // expected-remark @+1 {{matmul: 4x3 weight 33.3% non-zero, its longest column 50.0% of the rows (limit 53%): packed for the GPU, 2 entries per column (1 KiB, dense 1 KiB)}}
+  // expected-remark @+1 {{matmul: 4x3 weight 33.3% non-zero, its longest column 50.0% of the rows (limit 53%): packed for the GPU, 2 entries per column (36 B, dense 48 B)}}
   %y = linalg.matmul ins(%x, %w : tensor<2x4xf32>, tensor<4x3xf32>) outs(%init : tensor<2x3xf32>) -> tensor<2x3xf32>
   return %y : tensor<2x3xf32>
 }

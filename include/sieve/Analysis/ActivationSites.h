@@ -30,6 +30,9 @@ std::string shapeText(ShapedType type);
 /// `fraction` as a percentage with `decimals` decimals ("12.5%").
 std::string formatPercent(double fraction, int decimals);
 
+/// A size as the sparsity remarks print it: "512 B", "13335 KiB".
+std::string formatBytes(int64_t bytes);
+
 /// True when `value` is a linalg.fill of floating-point zero.
 bool isZeroFill(Value value);
 

@@ -37,10 +37,6 @@ constexpr int64_t kMaxShortRows = 32767;
 /// product reads each once), and each entry also gathers an activation.
 constexpr double kDefaultBytesShare = 0.8;
 
-std::string kibibytes(int64_t bytes) {
-  return std::to_string(llvm::divideCeil(bytes, 1024)) + " KiB";
-}
-
 struct PackWeightForGPU : OpRewritePattern<linalg::MatmulOp> {
   PackWeightForGPU(MLIRContext *ctx, double limit, bool report)
       : OpRewritePattern(ctx), limit(limit), report(report) {}
@@ -138,8 +134,8 @@ struct PackWeightForGPU : OpRewritePattern<linalg::MatmulOp> {
                        << " of the rows (limit " << formatPercent(wanted, 0)
                        << "): packed for the GPU, " << slots
                        << " entries per column ("
-                       << kibibytes(slots * n * entryBytes) << ", dense "
-                       << kibibytes(k * n * 4) << ")";
+                       << formatBytes(slots * n * entryBytes) << ", dense "
+                       << formatBytes(k * n * 4) << ")";
     rewriter.replaceOp(op, product.getResults());
     return success();
   }

@@ -638,6 +638,16 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   }
   Value start = first;
   Value sumValue = zeroElement;
+  // Where the whole steps of `unroll` from `first` towards `last` end (the
+  // rest is taken one at a time).
+  auto wholeStepsEnd = [&](Value unroll) -> Value {
+    Value span = arith::MaxSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, last, first), zero);
+    return arith::AddIOp::create(
+        b, loc, first,
+        arith::MulIOp::create(
+            b, loc, arith::DivSIOp::create(b, loc, span, unroll), unroll));
+  };
   // The neuron at entry `j` of this row's list.
   auto listed = [&](OpBuilder &lb, Location ll, Value j) -> Value {
     SmallVector<Value> at(listRow);
@@ -652,12 +662,7 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
     // then all its inputs, then the terms added, so that a step's loads
     // are in flight together; the rest one entry at a time below.
     Value unroll = arith::ConstantIndexOp::create(b, loc, kListUnroll);
-    Value span = arith::MaxSIOp::create(
-        b, loc, arith::SubIOp::create(b, loc, last, first), zero);
-    start = arith::AddIOp::create(
-        b, loc, first,
-        arith::MulIOp::create(
-            b, loc, arith::DivSIOp::create(b, loc, span, unroll), unroll));
+    start = wholeStepsEnd(unroll);
     auto steps = scf::ForOp::create(
         b, loc, first, start, unroll, ValueRange{zeroElement},
         [&](OpBuilder &fb, Location fl, Value j, ValueRange acc) {
@@ -687,12 +692,7 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
     // loads of a step are in flight together (a load followed by its use
     // waits a memory latency per non-zero neuron).
     Value unroll = arith::ConstantIndexOp::create(b, loc, kSkipZerosUnroll);
-    Value span = arith::MaxSIOp::create(
-        b, loc, arith::SubIOp::create(b, loc, last, first), zero);
-    start = arith::AddIOp::create(
-        b, loc, first,
-        arith::MulIOp::create(
-            b, loc, arith::DivSIOp::create(b, loc, span, unroll), unroll));
+    start = wholeStepsEnd(unroll);
     auto steps = scf::ForOp::create(
         b, loc, first, start, unroll, ValueRange{zeroElement},
         [&](OpBuilder &fb, Location fl, Value r, ValueRange acc) {

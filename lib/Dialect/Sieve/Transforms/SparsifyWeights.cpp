@@ -23,12 +23,6 @@ using namespace mlir::sieve;
 
 namespace {
 
-/// "512 B", "13335 KiB".
-std::string formatBytes(int64_t bytes) {
-  return bytes < 1024 ? std::to_string(bytes) + " B"
-                      : std::to_string(bytes / 1024) + " KiB";
-}
-
 struct PackSparseWeight : OpRewritePattern<linalg::MatmulOp> {
   PackSparseWeight(MLIRContext *ctx, double limit, bool report,
                    int64_t cacheBytes)
