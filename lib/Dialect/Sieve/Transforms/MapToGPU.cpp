@@ -382,12 +382,14 @@ std::optional<ActiveList> buildActiveList(OpBuilder &b, linalg::LinalgOp op,
   return list;
 }
 
-/// Lowers `op` (on buffers) when it is a sum over its last loop, the only
-/// reduction, into one float output: an scf.parallel over a split of the
-/// reduction into `splits` chunks and the output points (the split
-/// slowest), each point summing its chunk in a register and adding the sum
-/// to the output (atomically when the reduction is split). The split is
-/// chosen at run time when sizes are dynamic. With `compact`, a sum marked
+/// Lowers `op` (on buffers) when it is a sum over its trailing loops, all
+/// reductions, into one float output: an scf.parallel over a split of the
+/// first reduction into `splits` chunks and the output points (the split
+/// slowest; kPointTile points per thread along a tiled dimension), each
+/// point summing its chunk (the other reductions whole) in a register and
+/// adding the sum to the output (atomically when the reduction is split).
+/// The split is chosen at run time when sizes are dynamic. With `compact`,
+/// a sum marked
 /// `sieve.skip_zeros` runs over the active list of that input
 /// (buildActiveList), split into at most `splits` chunks of at least
 /// kMinReductionChunk entries. Returns false (nothing changed) for other
@@ -456,7 +458,8 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
                ? b.createOrFold<arith::CeilDivSIOp>(loc, size, tileStep)
                : size;
   };
-  // points = prod(parallel sizes); splits = clamp(ceil(target / points), 1,
+  // points = prod(threads along each parallel dimension); splits =
+  // clamp(ceil(target / points), 1,
   // ceil(K / minChunk)); chunk = ceil(K / splits), K the first reduction's
   // size. With several reductions (a convolution's channels and window)
   // the first is split and each of its steps runs the others whole:
