@@ -1,5 +1,6 @@
 // RUN: sieve-opt %s --sieve-gpu-pipeline | FileCheck %s
 // RUN: sieve-opt %s --sieve-gpu-pipeline="chip=sm_80 block-size=128" | FileCheck %s --check-prefix=SM80
+// RUN: sieve-opt %s --sieve-gpu-pipeline="async-launches=false" | FileCheck %s --check-prefix=SYNC
 // RUN: not sieve-opt %s --sieve-gpu-pipeline="chip=sm_70" 2>&1 | FileCheck %s --check-prefix=BADCHIP
 // RUN: not sieve-opt %s --sieve-gpu-pipeline="sparsity=approx" 2>&1 | FileCheck %s --check-prefix=APPROX
 
@@ -50,3 +51,9 @@ func.func @mlp(%x: tensor<1x64xf32>) -> tensor<1x10xf32> attributes {llvm.emit_c
   %s = linalg.softmax dimension(1) ins(%y : tensor<1x10xf32>) outs(%e2 : tensor<1x10xf32>) -> tensor<1x10xf32>
   return %s : tensor<1x10xf32>
 }
+
+// With async-launches=false every launch is synchronous (no stream operand:
+// the translation to LLVM IR waits for each).
+// SYNC-LABEL: llvm.func @mlp(
+// SYNC-NOT:   gpu.launch_func <
+// SYNC:       gpu.launch_func  @sieve_kernels::@mlp_kernel blocks in
