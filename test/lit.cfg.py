@@ -53,17 +53,38 @@ config.substitutions.append(
 # AArch64 under emulation (test/e2e/aarch64-*.test): the arm64 cross compiler
 # and qemu-aarch64, both installed by scripts/install-deps.sh.
 import shutil
+import subprocess
 if shutil.which("aarch64-linux-gnu-gcc") and shutil.which("qemu-aarch64"):
     config.available_features.add("aarch64-qemu")
 
-# NVPTX (test/Target/nvptx-*.test): every emitted PTX is validated by the
-# CUDA toolkit's assembler where it is installed (scripts/install-deps.sh does
-# not install CUDA: without ptxas those tests are UNSUPPORTED). A machine
-# with the CUDA driver (libcuda.so.1) can run models on its GPU; the tests of
-# the no-GPU error need one without it.
-ptxas = shutil.which("ptxas") or (
-    "/usr/local/cuda/bin/ptxas" if os.access("/usr/local/cuda/bin/ptxas", os.X_OK)
-    else None)
+# NVPTX (test/Target/nvptx-*.test): every emitted PTX is validated by
+# NVIDIA's assembler, ptxas: $SIEVE_PTXAS, else the one on PATH or in
+# /usr/local/cuda, else the one that PyPI's triton wheel bundles (a
+# dependency of the pinned torch, so scripts/install-deps.sh installs it;
+# triton/backends/nvidia/bin/ptxas of the tests' Python). Without any, those
+# tests are UNSUPPORTED. A machine with the CUDA driver (libcuda.so.1) can
+# run models on its GPU; the tests of the no-GPU error need one without it.
+def find_ptxas():
+    candidates = [os.environ.get("SIEVE_PTXAS"), shutil.which("ptxas"),
+                  "/usr/local/cuda/bin/ptxas"]
+    try:
+        triton = subprocess.run(
+            [config.python_executable, "-c",
+             "import importlib.util, os; s = importlib.util.find_spec('triton'); "
+             "print(os.path.dirname(s.origin) if s and s.origin else '')"],
+            capture_output=True, text=True, timeout=60).stdout.strip()
+        if triton:
+            candidates.append(os.path.join(triton, "backends", "nvidia", "bin",
+                                           "ptxas"))
+    except (OSError, subprocess.SubprocessError):
+        pass
+    for path in candidates:
+        if path and os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+ptxas = find_ptxas()
 if ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
