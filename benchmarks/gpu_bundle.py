@@ -511,11 +511,11 @@ def run(args):
         say()
         say("run: median of the timed calls (inputs in, launches, outputs out), "
             "min: the fastest call, kernels: the kernels' time per call")
-        say(f"{'workload':28} {'MB read':>8} {'run ms':>8} {'GB/s':>7} {'%peak':>6} "
+        say(f"{'workload':34} {'MB read':>8} {'run ms':>8} {'GB/s':>7} {'%peak':>6} "
             f"{'min ms':>8} {'kernels ms':>10} {'GB/s':>7} {'%peak':>6}")
         for r in bench:
             nb = r["weight_bytes"]
-            line = (f"{r['name']:28} {nb / 1e6:8.1f} {r['run_s'] * 1e3:8.3f} "
+            line = (f"{r['name']:34} {nb / 1e6:8.1f} {r['run_s'] * 1e3:8.3f} "
                     f"{nb / r['run_s'] / 1e9:7.0f} "
                     f"{100 * nb / r['run_s'] / peak if peak else 0:6.1f} "
                     f"{r['fastest_s'] * 1e3:8.3f}")
