@@ -420,16 +420,16 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   // Skipping (the GPU's gathers) is for sums over one reduction.
   OpOperand *skipped = reductions == 1 ? skipZerosOperand(op) : nullptr;
-  bool gated = reductions == 1 && skipZeroPointsOperand(op);
+  OpOperand *gate = reductions == 1 ? skipZeroPointsOperand(op) : nullptr;
   // Without skipping, each thread sums kPointTile points along one
   // parallel dimension (not the innermost: neighbouring threads keep
   // reading neighbouring addresses) that inputs do not depend on, so that
   // each of their loads serves kPointTile points: a convolution's weight
   // across its output rows or channels, a matmul's weight across its rows.
   // The dimension with the most such inputs wins, then the longest.
-  int64_t tileDim = -1;
-  if (!skipped && !gated) {
-    int64_t bestReuse = 0, bestSize = 0;
+  int64_t tileDim = -1, tileSize = 0;
+  if (!skipped && !gate) {
+    int64_t bestReuse = 0;
     for (unsigned d = 0; d + 1 < parallelLoops; ++d) {
       // Static sizes only: a dynamic batch of one row would compute three
       // copies of it.
@@ -442,10 +442,10 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
                    !op.getMatchingIndexingMap(in).isFunctionOfDim(d);
           });
       if (reuse > bestReuse ||
-          (reuse > 0 && reuse == bestReuse && *size > bestSize)) {
+          (reuse > 0 && reuse == bestReuse && *size > tileSize)) {
         tileDim = d;
         bestReuse = reuse;
-        bestSize = *size;
+        tileSize = *size;
       }
     }
   }
@@ -459,11 +459,11 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
                : size;
   };
   // points = prod(threads along each parallel dimension); splits =
-  // clamp(ceil(target / points), 1,
-  // ceil(K / minChunk)); chunk = ceil(K / splits), K the first reduction's
-  // size. With several reductions (a convolution's channels and window)
-  // the first is split and each of its steps runs the others whole:
-  // minChunk = ceil(kMinReductionChunk / their size), at least 1.
+  // clamp(ceil(target / points), 1, ceil(K / minChunk)); chunk =
+  // ceil(K / splits), K the first reduction's size. With several reductions (a
+  // convolution's channels and window) the first is split and each of its steps
+  // runs the others whole: minChunk = ceil(kMinReductionChunk / their size), at
+  // least 1.
   Value points = one;
   for (unsigned d = 0; d < parallelLoops; ++d)
     points = b.createOrFold<arith::MulIOp>(loc, points, threadsAlong(d));
@@ -507,12 +507,10 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   SmallVector<Value> tilePoints, tileExists;
   unsigned currentTile = 0;
   if (tileDim >= 0) {
-    Value size = value(ranges[tileDim].size);
     Value base = arith::MulIOp::create(b, loc, ivs[1 + tileDim], tileStep);
-    Value lastPoint = arith::SubIOp::create(b, loc, size, one);
-    std::optional<int64_t> staticSize =
-        getConstantIntValue(ranges[tileDim].size);
-    bool whole = staticSize && *staticSize % tile == 0;
+    bool whole = tileSize % tile == 0;
+    Value size = arith::ConstantIndexOp::create(b, loc, tileSize);
+    Value lastPoint = arith::ConstantIndexOp::create(b, loc, tileSize - 1);
     for (int64_t i = 0; i < tile; ++i) {
       Value at = arith::AddIOp::create(
           b, loc, base, arith::ConstantIndexOp::create(b, loc, i));
@@ -632,7 +630,7 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   };
   // A point whose `sieve.skip_zero_points` input (read at the point: a
   // gated up projection's gate) is zero sums nothing: its range is empty.
-  if (OpOperand *gate = reductions == 1 ? skipZeroPointsOperand(op) : nullptr) {
+  if (gate) {
     Value g = loadAt(b, loc, gate, zero);
     Value nonZero = arith::CmpFOp::create(
         b, loc, arith::CmpFPredicate::UNE, g,
