@@ -189,11 +189,22 @@ GPUKernelFlags::GPUKernelFlags(cl::OptionCategory &category)
                         "returning; sync waits for each kernel before the "
                         "next launch"),
                cl::value_desc("async|sync"), cl::init("async"),
-               cl::cat(category)) {}
+               cl::cat(category)),
+      tiles("gpu-tiles",
+            cl::desc("With --target=nvptx or --device=cuda: how a "
+                     "contraction with two long output sides (a matmul "
+                     "with at least 32 rows and 32 columns, a convolution's "
+                     "channels and pixels) is computed. shared (default): "
+                     "blocks of 64 x 64 points stage 16 reduction steps of "
+                     "both inputs in shared memory at a time, each thread "
+                     "summing 4 x 4 points; registers: each thread sums "
+                     "four points, its loads served by the cache"),
+            cl::value_desc("shared|registers"), cl::init("shared"),
+            cl::cat(category)) {}
 
 std::string GPUKernelFlags::apply(CompileOptions &options) const {
   if (!targetsGPU(options.target)) {
-    for (const cl::opt<std::string> *flag : {&skipZeros, &launches})
+    for (const cl::opt<std::string> *flag : {&skipZeros, &launches, &tiles})
       if (flag->getNumOccurrences())
         return "--" + flag->ArgStr.str() +
                " is used by the GPU (--target=nvptx, --device=cuda)";
@@ -207,7 +218,10 @@ std::string GPUKernelFlags::apply(CompileOptions &options) const {
     return "--gpu-launches=" + launches +
            " is not supported (use async or "
            "sync)";
+  if (tiles != "shared" && tiles != "registers")
+    return "--gpu-tiles=" + tiles + " is not supported (use shared or registers)";
   options.gpuCompactSkipped = skipZeros == "list";
+  options.gpuSharedTiles = tiles == "shared";
   options.gpuAsyncLaunches = launches == "async";
   return "";
 }

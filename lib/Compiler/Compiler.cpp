@@ -134,6 +134,7 @@ mlir::sieve::gpuPipelineOptions(const CompileOptions &options) {
   gpu.emulate = options.emulateGPU;
   gpu.compactSkipped = options.gpuCompactSkipped;
   gpu.asyncLaunches = options.gpuAsyncLaunches;
+  gpu.sharedTiles = options.gpuSharedTiles;
   return gpu;
 }
 

@@ -131,7 +131,8 @@ void mlir::sieve::buildGPUPipeline(OpPassManager &pm,
   // One launch per loop nest, outlined into one gpu.module.
   pm.addNestedPass<func::FuncOp>(createSieveMapToGPU(SieveMapToGPUOptions{
       options.blockSize, residentThreads(options.chip) * 2,
-      /*gpuMemcpy=*/!options.emulate, options.compactSkipped}));
+      /*gpuMemcpy=*/!options.emulate, options.compactSkipped,
+      options.sharedTiles, options.report}));
   addCleanup(pm);
   if (options.emulate) {
     buildEmulationLowering(pm);
@@ -256,6 +257,13 @@ struct GPUPipelineTextOptions
                      "before it reads memory and before returning (else "
                      "after every launch)"),
       llvm::cl::init(true)};
+  Option<bool> sharedTiles{
+      *this, "shared-tiles",
+      llvm::cl::desc("Contractions with two long output sides (matmuls with "
+                     "rows, convolutions) run in 64 x 64 tiles staged in "
+                     "shared memory (else four points per thread in "
+                     "registers)"),
+      llvm::cl::init(true)};
   Option<std::string> cudaPath{
       *this, "cuda-path",
       llvm::cl::desc("CUDA toolkit (for libdevice; default /usr/local/cuda)")};
@@ -275,6 +283,7 @@ struct GPUPipelineTextOptions
     options.emulate = emulate;
     options.compactSkipped = compactSkipped;
     options.asyncLaunches = asyncLaunches;
+    options.sharedTiles = sharedTiles;
     return options;
   }
 };

@@ -23,6 +23,10 @@ Groups:
   weights  pruned constant weights (Gemm and MatMul, unstructured, 2:4,
          4x4 blocks, batches 1, 2, 4 and dynamic, 16- and 32-bit rows) packed
          for the GPU with --sparsity=exact; one kept dense, one forced
+  tiles  contractions in shared-memory tiles: Gemm and MatMul with partial
+         tiles and stages, a batched MatMul of two inputs, a strided
+         convolution, a split reduction, dynamic rows tiled or not at run
+         time (--gpu-tiles=registers: the same models in the other kernel)
   cnn    light ONNX CNNs (test/models/light) with seeded random weights
 """
 
@@ -35,6 +39,7 @@ import zlib
 import numpy as np
 import onnx
 import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -48,6 +53,7 @@ FORCE_GATHER = "--activation-density-limit=1"
 GATHERED = "gathers the weight rows of active neurons"
 GATED = "in a gated FFN with"
 PACKED = "packed for the GPU"
+TILED = "shared-memory tiles of"
 
 
 class Checker:
@@ -56,7 +62,7 @@ class Checker:
         self.ok = True
 
     def run(self, name, model_path, feeds=None, sieve_args=(), want_gathered=None,
-            rtol=1e-4, atol=1e-5, want_packed=None):
+            rtol=1e-4, atol=1e-5, want_packed=None, want_tiled=None):
         a = self.args
         work = os.path.join(a.workdir, name)
         os.makedirs(work, exist_ok=True)
@@ -95,8 +101,12 @@ class Checker:
         packed = log.count(PACKED)
         if want_packed is not None:
             good &= packed == want_packed
+        tiled = log.count(TILED)
+        if want_tiled is not None:
+            good &= tiled == want_tiled
         print(f"{name}: gathered {gathered}, "
               f"{f'packed {packed}, ' if want_packed is not None else ''}"
+              f"{f'tiled {tiled}, ' if want_tiled is not None else ''}"
               f"max abs error {worst:.3g}: {'OK' if good else 'MISMATCH'}")
         sys.stdout.flush()
         self.ok &= good
@@ -204,6 +214,71 @@ def weights(c):
           feeds, ["--sparsity=exact"], want_gathered=0, want_packed=1)
 
 
+def tiles(c):
+    # Contractions with two long output sides: shared-memory tiles of 64 x
+    # 64 points, 16 reduction steps a stage (--gpu-tiles=registers: none).
+    want = 0 if "--gpu-tiles=registers" in c.args.sieve_arg else 1
+    rng = np.random.default_rng(5)
+
+    def graph_model(name, nodes, inputs, output, inits=()):
+        graph = helper.make_graph(
+            nodes, name,
+            [helper.make_tensor_value_info(n, TensorProto.FLOAT, s)
+             for n, s in inputs],
+            [helper.make_tensor_value_info(output[0], TensorProto.FLOAT, output[1])],
+            [numpy_helper.from_array(v, n) for n, v in inits])
+        return c.save(name, helper.make_model(
+            graph, opset_imports=[helper.make_opsetid("", 17)]))
+
+    def weight(*shape):
+        return rng.standard_normal(shape).astype(np.float32)
+
+    # Whole tiles along M, a partial one along N; the weight read with K
+    # fastest (transB), the input too.
+    c.run("tiles-gemm-64x96-k256", graph_model(
+        "tiles-gemm-64x96-k256",
+        [helper.make_node("Gemm", ["x", "W", "b"], ["y"], transB=1, name="fc")],
+        [("x", [64, 256])], ("y", [64, 96]),
+        [("W", weight(96, 256)), ("b", weight(96))]), want_tiled=want,
+        rtol=1e-4, atol=1e-4)
+    # Partial tiles along both sides and a partial last stage (K = 72).
+    c.run("tiles-matmul-50x40-k72", graph_model(
+        "tiles-matmul-50x40-k72",
+        [helper.make_node("MatMul", ["x", "W"], ["y"], name="mm")],
+        [("x", [50, 72])], ("y", [50, 40]), [("W", weight(72, 40))]),
+        want_tiled=want, rtol=1e-4, atol=1e-4)
+    # Two inputs and a batch dimension (attention's scores).
+    c.run("tiles-batched-4x48x64-k40", graph_model(
+        "tiles-batched-4x48x64-k40",
+        [helper.make_node("MatMul", ["q", "k"], ["s"], name="scores")],
+        [("q", [4, 48, 40]), ("k", [4, 40, 64])], ("s", [4, 48, 64])),
+        want_tiled=want, rtol=1e-4, atol=1e-4)
+    # A strided, padded convolution: an implicit GEMM of 40 channels x 2 x 8
+    # x 8 pixels over 20 x 3 x 3 steps.
+    c.run("tiles-conv-stride2", graph_model(
+        "tiles-conv-stride2",
+        [helper.make_node("Conv", ["x", "W", "b"], ["y"], strides=[2, 2],
+                          pads=[1, 1, 1, 1], name="conv")],
+        [("x", [2, 20, 15, 15])], ("y", [2, 40, 8, 8]),
+        [("W", weight(40, 20, 3, 3)), ("b", weight(40))]),
+        want_tiled=want, rtol=1e-4, atol=1e-4)
+    # One tile, a long reduction: split over blocks, added atomically.
+    c.run("tiles-split-32x32-k4096", graph_model(
+        "tiles-split-32x32-k4096",
+        [helper.make_node("MatMul", ["x", "W"], ["y"], name="mm")],
+        [("x", [32, 4096])], ("y", [32, 32]), [("W", weight(4096, 32))]),
+        want_tiled=want, rtol=1e-3, atol=1e-3)
+    # Dynamic rows: tiled at run time when there are at least 32.
+    path = graph_model(
+        "tiles-dynamic-rows",
+        [helper.make_node("MatMul", ["x", "W"], ["y"], name="mm")],
+        [("x", ["rows", 64])], ("y", ["rows", 128]), [("W", weight(64, 128))])
+    for rows in (40, 3):
+        c.run(f"tiles-dynamic-rows-{rows}", path,
+              {"x": rng.standard_normal((rows, 64)).astype(np.float32)},
+              want_tiled=want, rtol=1e-4, atol=1e-4)
+
+
 def cnn(c):
     for name in c.args.cnn:
         model = onnx.load(os.path.join(ROOT, "test", "models", "light",
@@ -212,7 +287,8 @@ def cnn(c):
         c.run(name, path, rtol=1e-3, atol=1e-5)
 
 
-GROUPS = {"mnist": mnist, "ffn": ffn, "gated": gated, "weights": weights, "cnn": cnn}
+GROUPS = {"mnist": mnist, "ffn": ffn, "gated": gated, "weights": weights,
+          "tiles": tiles, "cnn": cnn}
 
 
 def main():

@@ -73,8 +73,9 @@ private:
   llvm::cl::opt<std::string> gpuArch;
 };
 
-/// --gpu-skip-zeros=list|test and --gpu-launches=async|sync: how the GPU
-/// kernels skip zero activations and are launched (sievec with
+/// --gpu-skip-zeros=list|test, --gpu-launches=async|sync and
+/// --gpu-tiles=shared|registers: how the GPU kernels skip zero activations,
+/// are launched and tile contractions (sievec with
 /// --target=nvptx, sieve-run with --device=cuda).
 class GPUKernelFlags {
 public:
@@ -88,6 +89,7 @@ public:
 private:
   llvm::cl::opt<std::string> skipZeros;
   llvm::cl::opt<std::string> launches;
+  llvm::cl::opt<std::string> tiles;
 };
 
 /// --threads, --parallel-chunk-cycles.

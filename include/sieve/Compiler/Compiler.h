@@ -83,6 +83,9 @@ struct CompileOptions {
   /// With --target=nvptx: launches queue on one stream, the host waits
   /// only where it reads memory and before returning (else after each).
   bool gpuAsyncLaunches = true;
+  /// With --target=nvptx: matmuls with rows and convolutions run in
+  /// shared-memory tiles (else four points per thread in registers).
+  bool gpuSharedTiles = true;
   /// Sparsity mode, profile, density limits, vectorization, remarks.
   CPUPipelineOptions pipeline;
   /// Name of the entry function (empty: the model file's name as a C

@@ -203,6 +203,10 @@ struct GPUPipelineOptions {
   /// memory or returns (sieve-gpu-async-launches); else the host waits for
   /// each kernel. Not with `emulate` (its launches are loops).
   bool asyncLaunches = true;
+  /// Contractions with two long output sides (matmuls with rows,
+  /// convolutions) run in shared-memory tiles (else the register kernel):
+  /// sieve-map-to-gpu's shared-tiles.
+  bool sharedTiles = true;
 };
 
 /// The GPU architectures sieve-gpu-pipeline accepts.

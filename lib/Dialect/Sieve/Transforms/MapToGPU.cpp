@@ -8,6 +8,8 @@
 
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
+#include "GPUKernels.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -36,6 +38,7 @@ namespace mlir::sieve {
 } // namespace mlir::sieve
 
 using namespace mlir;
+using namespace mlir::sieve;
 
 namespace {
 
@@ -133,10 +136,9 @@ constexpr int64_t kSkipZerosUnroll = 4;
 // flight per thread.
 constexpr int64_t kListUnroll = 8;
 
-/// The value `op`'s body adds to its output element at each reduction step,
-/// when the body is `yield (out + x)` (or `x + out`) and `out` is used only
-/// there: the `x`. Null otherwise.
-Value accumulatedTerm(linalg::LinalgOp op) {
+} // namespace
+
+Value mlir::sieve::accumulatedTerm(linalg::LinalgOp op) {
   Block *body = op.getBlock();
   auto yield = cast<linalg::YieldOp>(body->getTerminator());
   if (yield.getNumOperands() != 1)
@@ -151,6 +153,24 @@ Value accumulatedTerm(linalg::LinalgOp op) {
     return add.getLhs();
   return nullptr;
 }
+
+Value mlir::sieve::addAccumulatedTerm(OpBuilder &b, Location loc,
+                                      linalg::LinalgOp op, IRMapping &map,
+                                      Value acc) {
+  Block *body = op.getBlock();
+  Value sum = body->getTerminator()->getOperand(0);
+  for (Operation &nested : body->without_terminator()) {
+    // linalg.index is mapped by the caller; the final add is replaced.
+    if (isa<linalg::IndexOp>(nested) ||
+        (nested.getNumResults() == 1 && nested.getResult(0) == sum))
+      continue;
+    b.clone(nested, map);
+  }
+  return arith::AddFOp::create(b, loc, acc,
+                               map.lookupOrDefault(accumulatedTerm(op)));
+}
+
+namespace {
 
 /// The input of `op` whose zeros make its accumulated term zero, as
 /// `sieve.skip_zeros` (sieve-gather-matmul-to-linalg) names it: a float
@@ -582,17 +602,10 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
               given.count(input) ? given.lookup(input)
                                  : loadAt(ab, al, input, r));
     SmallVector<Value> point = pointAt(r);
-    for (Operation &nested : body->without_terminator()) {
-      if (auto index = dyn_cast<linalg::IndexOp>(nested)) {
-        map.map(index.getResult(), point[index.getDim()]);
-        continue;
-      }
-      if (nested.getNumResults() == 1 &&
-          nested.getResult(0) == body->getTerminator()->getOperand(0))
-        continue; // the final addf: replaced below
-      ab.clone(nested, map);
-    }
-    return arith::AddFOp::create(ab, al, acc, map.lookupOrDefault(term));
+    body->walk([&](linalg::IndexOp index) {
+      map.map(index.getResult(), point[index.getDim()]);
+    });
+    return addAccumulatedTerm(ab, al, op, map, acc);
   };
   // With a skipped input whose value at `r` is `x`: the other inputs (the
   // weight row) loaded only where x is non-zero, zeros elsewhere (the term
@@ -863,15 +876,31 @@ struct MapToGPU : sieve::impl::SieveMapToGPUBase<MapToGPU> {
                            "not bufferized)";
         return signalPassFailure();
       }
-      if (lowerAccumulation(rewriter, op, reductionThreads, compactSkipped))
-        continue;
-      rewriter.setInsertionPoint(op);
-      if (failed(linalg::linalgOpToParallelLoops(rewriter, op))) {
-        op->emitError() << "'" << op->getName()
-                        << "' cannot be lowered to loops for the GPU";
-        return signalPassFailure();
+      // The register kernel, else loops.
+      std::function<LogicalResult(linalg::LinalgOp)> lowerPlain =
+          [&](linalg::LinalgOp plain) -> LogicalResult {
+        if (lowerAccumulation(rewriter, plain, reductionThreads,
+                              compactSkipped))
+          return success();
+        rewriter.setInsertionPoint(plain);
+        if (failed(linalg::linalgOpToParallelLoops(rewriter, plain)))
+          return plain->emitError() << "'" << plain->getName()
+                                    << "' cannot be lowered to loops for the "
+                                       "GPU";
+        rewriter.eraseOp(plain);
+        return success();
+      };
+      if (sharedTiles) {
+        FailureOr<bool> tiled =
+            lowerSharedTiles(rewriter, op, reductionThreads, lowerPlain,
+                             report);
+        if (failed(tiled))
+          return signalPassFailure();
+        if (*tiled)
+          continue;
       }
-      rewriter.eraseOp(op);
+      if (failed(lowerPlain(op)))
+        return signalPassFailure();
     }
     SmallVector<scf::ParallelOp> outermost;
     WalkResult result = func.walk([&](scf::ParallelOp loop) {
@@ -952,7 +981,6 @@ void queueLaunches(Block &block) {
     auto launch = dyn_cast<gpu::LaunchOp>(&op);
     if (launch && !launch.getAsyncToken() &&
         launch.getAsyncDependencies().empty() &&
-        launch.getWorkgroupAttributions().empty() &&
         launch.getPrivateAttributions().empty() && !launch.hasClusterSize()) {
       OpBuilder b(launch);
       Location loc = launch.getLoc();
@@ -963,7 +991,8 @@ void queueLaunches(Block &block) {
       gpu::KernelDim3 threads = launch.getBlockSizeOperandValues();
       auto queued = gpu::LaunchOp::create(
           b, loc, grid.x, grid.y, grid.z, threads.x, threads.y, threads.z,
-          launch.getDynamicSharedMemorySize(), tokenType, ValueRange{token});
+          launch.getDynamicSharedMemorySize(), tokenType, ValueRange{token},
+          TypeRange(ValueRange(launch.getWorkgroupAttributions())));
       queued.getBody().takeBody(launch.getBody());
       launch.erase();
       token = queued.getAsyncToken();
@@ -989,6 +1018,205 @@ struct GPUAsyncLaunches
   }
 };
 
+/// The emulation of a launch whose threads wait for each other
+/// (gpu.barrier, as sieve-map-to-gpu's shared-memory tiles): its body must
+/// be side-effect-free index code (the prologue), one scf.for with
+/// thread-independent bounds whose body the barriers (directly in it)
+/// split into segments, then any code (the epilogue). Each segment runs for
+/// every thread before the next one starts; the loop's iteration values
+/// live in per-thread buffers (two per value: the iteration reads one and
+/// writes the other); shared memory is a buffer of the host; the prologue
+/// is recomputed in each thread loop. Values of one segment used in
+/// another are an error.
+LogicalResult emulateBarriers(gpu::LaunchOp launch, OpBuilder &b,
+                              IRMapping base) {
+  Location loc = launch.getLoc();
+  Block &body = launch.getBody().front();
+  auto hasBarrier = [](Operation *op) {
+    return op
+        ->walk([](gpu::BarrierOp) { return WalkResult::interrupt(); })
+        .wasInterrupted();
+  };
+  auto fail = [&](const Twine &why) {
+    return launch.emitError() << "this launch cannot be emulated: " << why;
+  };
+  if (!launch.getPrivateAttributions().empty())
+    return fail("it has private attributions");
+  scf::ForOp staged;
+  SmallVector<Operation *> prologue, epilogue;
+  for (Operation &op : body.without_terminator()) {
+    if (hasBarrier(&op)) {
+      if (staged || !isa<scf::ForOp>(op))
+        return fail("its barriers are not in one scf.for of its body");
+      staged = cast<scf::ForOp>(op);
+      continue;
+    }
+    if (staged) {
+      epilogue.push_back(&op);
+      continue;
+    }
+    if (!isMemoryEffectFree(&op))
+      return fail("code before its barriers' loop has side effects");
+    prologue.push_back(&op);
+  }
+  Block *loopBody = staged.getBody();
+  if (staged
+          ->walk([&](gpu::BarrierOp barrier) {
+            return barrier->getBlock() == loopBody ? WalkResult::advance()
+                                                   : WalkResult::interrupt();
+          })
+          .wasInterrupted())
+    return fail("a barrier is nested in the loop's ops");
+  // The loop's bounds must not depend on the thread.
+  gpu::KernelDim3 threadIds = launch.getThreadIds();
+  llvm::SmallPtrSet<Value, 4> threadValues{threadIds.x, threadIds.y,
+                                           threadIds.z};
+  std::function<bool(Value)> variesByThread = [&](Value v) {
+    if (threadValues.contains(v))
+      return true;
+    Operation *def = v.getDefiningOp();
+    return def && def->getBlock() == &body &&
+           llvm::any_of(def->getOperands(), variesByThread);
+  };
+  if (llvm::any_of(ValueRange{staged.getLowerBound(), staged.getUpperBound(),
+                              staged.getStep()},
+                   variesByThread))
+    return fail("its barriers' loop has bounds that differ between threads");
+  // Segments of the loop's body, split at its barriers.
+  SmallVector<SmallVector<Operation *>> segments(1);
+  DenseMap<Operation *, unsigned> segmentOf;
+  for (Operation &op : loopBody->without_terminator()) {
+    if (isa<gpu::BarrierOp>(op)) {
+      segments.emplace_back();
+      continue;
+    }
+    segmentOf[&op] = segments.size() - 1;
+    segments.back().push_back(&op);
+  }
+  Operation *yield = loopBody->getTerminator();
+  for (auto &[op, segment] : segmentOf)
+    for (Value result : op->getResults())
+      for (Operation *user : result.getUsers()) {
+        Operation *at = loopBody->findAncestorOpInBlock(*user);
+        if (at != yield && segmentOf.lookup(at) != segment)
+          return fail("a value of one barrier's side is used on the other");
+      }
+
+  gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value threads = arith::MulIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, block.x, block.y), block.z);
+  SmallVector<Value> freed;
+  for (BlockArgument shared : launch.getWorkgroupAttributions()) {
+    auto type = cast<MemRefType>(shared.getType());
+    Value buffer = memref::AllocOp::create(
+        b, loc, MemRefType::get(type.getShape(), type.getElementType()));
+    base.map(shared, buffer);
+    freed.push_back(buffer);
+  }
+  // Per-thread buffers of the loop's values: current and next.
+  SmallVector<Value> current, next;
+  for (Type type : staged.getResultTypes()) {
+    auto bufferType = MemRefType::get({ShapedType::kDynamic}, type);
+    current.push_back(memref::AllocOp::create(b, loc, bufferType, threads));
+    next.push_back(memref::AllocOp::create(b, loc, bufferType, threads));
+    freed.append({current.back(), next.back()});
+  }
+  gpu::KernelDim3 blockIds = launch.getBlockIds();
+  gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
+  for (auto [id, bound] : llvm::zip(
+           SmallVector<Value>{blockIds.z, blockIds.y, blockIds.x},
+           SmallVector<Value>{grid.z, grid.y, grid.x})) {
+    auto loop = scf::ForOp::create(b, loc, zero, bound, one);
+    base.map(id, loop.getInductionVar());
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+  }
+  // Runs `fn` for every thread of the block, after its prologue.
+  auto forEachThread = [&](IRMapping map,
+                           llvm::function_ref<void(IRMapping &, Value)> fn) {
+    OpBuilder::InsertionGuard guard(b);
+    for (auto [id, bound] :
+         llvm::zip(SmallVector<Value>{threadIds.z, threadIds.y, threadIds.x},
+                   SmallVector<Value>{block.z, block.y, block.x})) {
+      auto loop = scf::ForOp::create(b, loc, zero, bound, one);
+      map.map(id, loop.getInductionVar());
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+    }
+    Value linear = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(
+            b, loc,
+            arith::AddIOp::create(
+                b, loc,
+                arith::MulIOp::create(b, loc, map.lookup(threadIds.z), block.y),
+                map.lookup(threadIds.y)),
+            block.x),
+        map.lookup(threadIds.x));
+    for (Operation *op : prologue)
+      b.clone(*op, map);
+    fn(map, linear);
+  };
+  forEachThread(base, [&](IRMapping &map, Value t) {
+    for (auto [init, buffer] : llvm::zip(staged.getInitArgs(), current))
+      memref::StoreOp::create(b, loc, map.lookupOrDefault(init), buffer, t);
+  });
+  // The loop's bounds: the prologue's at thread 0.
+  IRMapping uniform = base;
+  for (Value id : {threadIds.x, threadIds.y, threadIds.z})
+    uniform.map(id, zero);
+  for (Operation *op : prologue)
+    b.clone(*op, uniform);
+  SmallVector<Value> buffers(current);
+  buffers.append(next);
+  auto loop = scf::ForOp::create(
+      b, loc, uniform.lookupOrDefault(staged.getLowerBound()),
+      uniform.lookupOrDefault(staged.getUpperBound()),
+      uniform.lookupOrDefault(staged.getStep()), buffers);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    unsigned values = current.size();
+    ValueRange reads = loop.getRegionIterArgs().take_front(values);
+    ValueRange writes = loop.getRegionIterArgs().drop_front(values);
+    IRMapping iteration = base;
+    iteration.map(staged.getInductionVar(), loop.getInductionVar());
+    for (auto [s, segment] : llvm::enumerate(segments)) {
+      bool lastSegment = s + 1 == segments.size();
+      forEachThread(iteration, [&](IRMapping &map, Value t) {
+        for (auto [arg, buffer] : llvm::zip(staged.getRegionIterArgs(), reads))
+          map.map(arg, memref::LoadOp::create(b, loc, buffer, t));
+        for (Operation *op : segment)
+          b.clone(*op, map);
+        // The loop's next values, stored where they are computed (or, from
+        // outside the segments, by the last).
+        for (auto [value, buffer] : llvm::zip(yield->getOperands(), writes)) {
+          Operation *def = value.getDefiningOp();
+          Operation *at = def ? loopBody->findAncestorOpInBlock(*def) : nullptr;
+          bool here = at ? segmentOf.lookup(at) == s : lastSegment;
+          if (here)
+            memref::StoreOp::create(b, loc, map.lookupOrDefault(value), buffer,
+                                    t);
+        }
+      });
+    }
+    SmallVector<Value> swapped(writes);
+    swapped.append(reads.begin(), reads.end());
+    scf::YieldOp::create(b, loc, swapped);
+  }
+  forEachThread(base, [&](IRMapping &map, Value t) {
+    for (auto [result, buffer] : llvm::zip(staged.getResults(),
+                                           loop.getResults()))
+      map.map(result, memref::LoadOp::create(b, loc, buffer, t));
+    for (Operation *op : epilogue)
+      b.clone(*op, map);
+  });
+  b.setInsertionPointAfter(launch);
+  for (Value buffer : freed)
+    memref::DeallocOp::create(b, loc, buffer);
+  return success();
+}
+
 struct GPULaunchToLoops
     : sieve::impl::SieveGPULaunchToLoopsBase<GPULaunchToLoops> {
   void runOnOperation() override {
@@ -1003,12 +1231,8 @@ struct GPULaunchToLoops
       }
       OpBuilder b(launch);
       Location loc = launch.getLoc();
-      Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-      Value one = arith::ConstantIndexOp::create(b, loc, 1);
       gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
       gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
-      gpu::KernelDim3 blockIds = launch.getBlockIds();
-      gpu::KernelDim3 threadIds = launch.getThreadIds();
       gpu::KernelDim3 gridArgs = launch.getGridSize();
       gpu::KernelDim3 blockArgs = launch.getBlockSize();
       IRMapping map;
@@ -1018,6 +1242,21 @@ struct GPULaunchToLoops
                      SmallVector<Value>{grid.x, grid.y, grid.z, block.x,
                                         block.y, block.z}))
         map.map(arg, size);
+      bool barriers = launch.getBody()
+                          .walk([](gpu::BarrierOp) {
+                            return WalkResult::interrupt();
+                          })
+                          .wasInterrupted();
+      if (barriers || !launch.getWorkgroupAttributions().empty()) {
+        if (failed(emulateBarriers(launch, b, map)))
+          return signalPassFailure();
+        launch.erase();
+        continue;
+      }
+      Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      gpu::KernelDim3 blockIds = launch.getBlockIds();
+      gpu::KernelDim3 threadIds = launch.getThreadIds();
       SmallVector<Value> ids{blockIds.z,  blockIds.y,  blockIds.x,
                              threadIds.z, threadIds.y, threadIds.x};
       SmallVector<Value> bounds{grid.z,  grid.y,  grid.x,

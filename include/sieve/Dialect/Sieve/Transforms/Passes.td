@@ -1197,6 +1197,13 @@ def SieveMapToGPU : Pass<"sieve-map-to-gpu", "::mlir::func::FuncOp"> {
            "A sum marked sieve.skip_zeros runs over a list of its input's "
            "non-zeros built by a compaction launch (else every thread tests "
            "every activation of its chunk)">,
+    Option<"sharedTiles", "shared-tiles", "bool", /*default=*/"true",
+           "Contractions with at least 32 points along each of two output "
+           "sides (a matmul's rows and columns, a convolution's channels "
+           "and pixels) run in 64 x 64 tiles staged in shared memory (else "
+           "the register kernel: four points per thread)">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "A remark for each contraction run in shared-memory tiles">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::scf::SCFDialect",

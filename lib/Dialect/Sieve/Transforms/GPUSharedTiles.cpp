@@ -1,0 +1,486 @@
+//===- GPUSharedTiles.cpp - Contractions in shared-memory tiles -*- C++ -*-===//
+//
+// sieve-map-to-gpu's kernel for contractions with reuse (matmuls with rows,
+// convolutions): the classic GPU GEMM. A contraction's output points split
+// into M (the points only one input reads: a matmul's rows, a
+// convolution's output channels), N (only the other input reads them: its
+// columns, a convolution's pixels) and batch points (both or neither
+// read them); its reductions, flattened, are K. A block of 16 x 16 threads
+// computes a tile of 64 x 64 points of one batch point: it stages 16 steps
+// of K of each input in shared memory (each thread loads four elements of
+// each, the loads of neighbouring threads at neighbouring addresses), waits
+// for all (gpu.barrier), and each thread adds the 16 steps to its 4 x 4
+// sums, reading 8 shared elements per 16 multiply-adds; then the next 16.
+// A convolution is read as an implicit GEMM: its window (the input at
+// `oh * stride + kh`) is the indexing map's, evaluated at the flattened
+// indices' dimensions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GPUKernels.h"
+
+#include "sieve/Analysis/ActivationSites.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
+using namespace mlir;
+using namespace mlir::sieve;
+
+namespace {
+
+/// Threads along each side of a block (16 x 16 = 256 threads).
+constexpr int64_t kThreadsPerSide = 16;
+/// Points per thread along each side (4 x 4 sums in registers).
+constexpr int64_t kPointsPerThread = 4;
+/// Points per block along each side.
+constexpr int64_t kBlockSide = kThreadsPerSide * kPointsPerThread;
+/// Reduction steps staged in shared memory at a time.
+constexpr int64_t kStageDepth = 16;
+/// The fewest stages one block of a split reduction sums.
+constexpr int64_t kMinStagesPerSplit = 4;
+/// The fewest points (static sizes) along M and along N for a tiled kernel:
+/// half a block side; below, most of a tile's threads would compute
+/// nothing (a GEMV's single row keeps the register kernel).
+constexpr int64_t kMinTiledSide = kBlockSide / 2;
+
+/// A set of loop dimensions read as one flattened index (first dimension
+/// slowest).
+struct Flattened {
+  SmallVector<unsigned> dims;
+  SmallVector<Value> sizes;
+  Value total;
+
+  /// The dimensions' indices of flattened index `index`, into `point` (a
+  /// vector over every loop dimension).
+  void unflatten(OpBuilder &b, Location loc, Value index,
+                 SmallVectorImpl<Value> &point) const {
+    Value rest = index;
+    for (int64_t i = dims.size() - 1; i >= 0; --i) {
+      if (i == 0) {
+        point[dims[i]] = rest;
+        break;
+      }
+      point[dims[i]] = b.createOrFold<arith::RemUIOp>(loc, rest, sizes[i]);
+      rest = b.createOrFold<arith::DivUIOp>(loc, rest, sizes[i]);
+    }
+  }
+};
+
+/// The static part of the product of `set`'s sizes (dynamic sizes count 1).
+int64_t staticProduct(const Flattened &set) {
+  int64_t product = 1;
+  for (Value size : set.sizes)
+    if (std::optional<int64_t> known = getConstantIntValue(size))
+      product *= *known;
+  return product;
+}
+
+/// Whether `set`'s points are a static multiple of `multiple` (no partial
+/// tile along it).
+bool isMultipleOf(const Flattened &set, int64_t multiple) {
+  std::optional<int64_t> total = getConstantIntValue(set.total);
+  return total && *total % multiple == 0;
+}
+
+/// `a` and `b`, either of which may be null (true).
+Value both(OpBuilder &builder, Location loc, Value a, Value b) {
+  if (!a || !b)
+    return a ? a : b;
+  return arith::AndIOp::create(builder, loc, a, b);
+}
+
+/// The indices of `operand` (indexing map `map`) at `point`.
+SmallVector<Value> indicesAt(OpBuilder &b, Location loc, AffineMap map,
+                             ArrayRef<Value> point) {
+  SmallVector<Value> indices;
+  for (AffineExpr expr : map.getResults())
+    indices.push_back(affine::makeComposedAffineApply(
+                          b, loc, AffineMap::get(map.getNumDims(), 0, expr),
+                          getAsOpFoldResult(SmallVector<Value>(point)))
+                          .getResult());
+  return indices;
+}
+
+} // namespace
+
+FailureOr<bool> mlir::sieve::lowerSharedTiles(
+    RewriterBase &b, linalg::LinalgOp op, int64_t targetThreads,
+    llvm::function_ref<LogicalResult(linalg::LinalgOp)> fallback,
+    bool report) {
+  unsigned loops = op.getNumLoops();
+  unsigned reductions = op.getNumReductionLoops();
+  unsigned parallelLoops = loops - reductions;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  if (reductions < 1 || parallelLoops < 2 ||
+      !llvm::all_of(llvm::drop_begin(iterators, parallelLoops),
+                    linalg::isReductionIterator) ||
+      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !isa<FloatType>(getElementTypeOrSelf(op.getDpsInits()[0].getType())) ||
+      !accumulatedTerm(op) || op->hasAttr("sieve.skip_zeros") ||
+      op->hasAttr("sieve.skip_zero_points") ||
+      !op.getBlock()->getOps<linalg::IndexOp>().empty())
+    return false;
+  OpOperand *inputs[2] = {op.getDpsInputOperand(0), op.getDpsInputOperand(1)};
+  for (OpOperand *input : inputs)
+    if (!isa<MemRefType>(input->get().getType()) ||
+        !isa<FloatType>(getElementTypeOrSelf(input->get().getType())))
+      return false;
+  AffineMap maps[2] = {op.getMatchingIndexingMap(inputs[0]),
+                       op.getMatchingIndexingMap(inputs[1])};
+
+  Location loc = op.getLoc();
+  b.setInsertionPoint(op);
+  SmallVector<Range> ranges = op.createLoopRanges(b, loc);
+  for (const Range &r : ranges)
+    if (!isConstantIntValue(r.offset, 0) || !isConstantIntValue(r.stride, 1))
+      return false;
+  auto size = [&](unsigned d) {
+    return getValueOrCreateConstantIndexOp(b, loc, ranges[d].size);
+  };
+  // The sides: the output points read by one input only.
+  Flattened read[2], batch, depth;
+  for (unsigned d = 0; d < parallelLoops; ++d) {
+    bool first = maps[0].isFunctionOfDim(d),
+         second = maps[1].isFunctionOfDim(d);
+    Flattened &set = first == second ? batch : first ? read[0] : read[1];
+    set.dims.push_back(d);
+    set.sizes.push_back(size(d));
+  }
+  for (unsigned d = parallelLoops; d < loops; ++d) {
+    depth.dims.push_back(d);
+    depth.sizes.push_back(size(d));
+  }
+  if (read[0].dims.empty() || read[1].dims.empty())
+    return false;
+  auto isStatic = [](const Flattened &set) {
+    return llvm::all_of(set.sizes, [](Value v) {
+      return getConstantIntValue(v).has_value();
+    });
+  };
+  bool largeEnough = staticProduct(read[0]) >= kMinTiledSide &&
+                     staticProduct(read[1]) >= kMinTiledSide;
+  if (!largeEnough && isStatic(read[0]) && isStatic(read[1]))
+    return false;
+  // N, the side of the threads' fast index, holds the output's innermost
+  // dimension when an input reads it (the stores of neighbouring threads
+  // are then neighbours).
+  int n = llvm::is_contained(read[0].dims, parallelLoops - 1) ? 0 : 1;
+  int m = 1 - n;
+
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto constant = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  for (Flattened *set : {&read[0], &read[1], &batch, &depth}) {
+    set->total = one;
+    for (Value s : set->sizes)
+      set->total = b.createOrFold<arith::MulIOp>(loc, set->total, s);
+  }
+  if (report) {
+    // Sizes as "64 x 3136" (a side's dimensions multiplied; ? if dynamic).
+    auto describe = [](const Flattened &set) {
+      int64_t product = 1;
+      for (Value size : set.sizes) {
+        std::optional<int64_t> known = getConstantIntValue(size);
+        if (!known)
+          return std::string("?");
+        product *= *known;
+      }
+      return std::to_string(product);
+    };
+    InFlightDiagnostic remark = op->emitRemark();
+    remark << describeNode(op, "contraction") << ": " << describe(read[m])
+           << " x " << describe(read[n]) << " points of "
+           << describe(depth) << " steps: shared-memory tiles of "
+           << kBlockSide << " x " << kBlockSide;
+    if (!largeEnough)
+      remark << " where both sides have " << kMinTiledSide
+             << " points at run time";
+  }
+  if (!largeEnough) {
+    // A dynamic side (a batch, a sequence) is tiled when it is long enough
+    // at run time; else the fallback runs (a GEMV's one row).
+    Value minSide = constant(kMinTiledSide);
+    Value wide = arith::AndIOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                              read[0].total, minSide),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                              read[1].total, minSide));
+    auto choice = scf::IfOp::create(b, loc, wide, /*withElseRegion=*/true);
+    b.setInsertionPoint(choice.elseBlock()->getTerminator());
+    auto copy = cast<linalg::LinalgOp>(b.clone(*op));
+    if (failed(fallback(copy)))
+      return failure();
+    b.setInsertionPoint(choice.thenBlock()->getTerminator());
+  }
+  Value side = constant(kBlockSide);
+  Value stage = constant(kStageDepth);
+  Value tilesM = b.createOrFold<arith::CeilDivUIOp>(loc, read[m].total, side);
+  Value tilesN = b.createOrFold<arith::CeilDivUIOp>(loc, read[n].total, side);
+  Value stages = b.createOrFold<arith::CeilDivUIOp>(loc, depth.total, stage);
+  Value tiles = b.createOrFold<arith::MulIOp>(
+      loc, b.createOrFold<arith::MulIOp>(loc, tilesM, tilesN), batch.total);
+  // Splits of the reduction: as many as fill targetThreads, each at least
+  // kMinStagesPerSplit stages.
+  int64_t blockThreads = kThreadsPerSide * kThreadsPerSide;
+  Value wanted = b.createOrFold<arith::CeilDivUIOp>(
+      loc, constant(targetThreads),
+      b.createOrFold<arith::MaxUIOp>(
+          loc, b.createOrFold<arith::MulIOp>(loc, tiles, constant(blockThreads)),
+          one));
+  Value most = b.createOrFold<arith::MaxUIOp>(
+      loc,
+      b.createOrFold<arith::CeilDivUIOp>(loc, stages,
+                                         constant(kMinStagesPerSplit)),
+      one);
+  Value splits = b.createOrFold<arith::MaxUIOp>(
+      loc, b.createOrFold<arith::MinUIOp>(loc, wanted, most), one);
+  Value stagesPerSplit =
+      b.createOrFold<arith::CeilDivUIOp>(loc, stages, splits);
+  bool split = !isConstantIntValue(getAsOpFoldResult(splits), 1);
+  Value blocks = b.createOrFold<arith::MaxUIOp>(
+      loc, b.createOrFold<arith::MulIOp>(loc, tiles, splits), one);
+
+  // Shared memory: stage [kStageDepth][kBlockSide (+1)] of each input. An
+  // input loaded with K fastest (its innermost index follows the
+  // reduction) pads its rows by one element: the stores of neighbouring
+  // threads then fall in different banks.
+  Type elementTypes[2];
+  bool depthFastest[2];
+  MemRefType stageTypes[2];
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
+                                              gpu::AddressSpace::Workgroup);
+  for (int i = 0; i < 2; ++i) {
+    elementTypes[i] = getElementTypeOrSelf(inputs[i]->get().getType());
+    AffineExpr last = maps[i].getNumResults() ? maps[i].getResults().back()
+                                              : AffineExpr();
+    bool sideInner = last && last.isFunctionOfDim(read[i].dims.back());
+    depthFastest[i] = last && !sideInner &&
+                      last.isFunctionOfDim(depth.dims.back());
+    stageTypes[i] = MemRefType::get(
+        {kStageDepth, kBlockSide + (depthFastest[i] ? 1 : 0)},
+        elementTypes[i], MemRefLayoutAttrInterface(), workgroup);
+  }
+  auto launch = gpu::LaunchOp::create(
+      b, loc, blocks, one, one, constant(blockThreads), one, one,
+      /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+      /*asyncDependencies=*/ValueRange(),
+      /*workgroupAttributions=*/TypeRange{stageTypes[0], stageTypes[1]});
+  Value staged[2] = {launch.getWorkgroupAttributions()[0],
+                     launch.getWorkgroupAttributions()[1]};
+  Block &body = launch.getBody().front();
+  b.setInsertionPointToStart(&body);
+  Value zero = constant(0);
+  Value tid = launch.getThreadIds().x;
+  // The block's tile: N tile fastest, then M, batch, split.
+  Value rest = launch.getBlockIds().x;
+  Value tileN = b.createOrFold<arith::RemUIOp>(loc, rest, tilesN);
+  rest = b.createOrFold<arith::DivUIOp>(loc, rest, tilesN);
+  Value tileM = b.createOrFold<arith::RemUIOp>(loc, rest, tilesM);
+  rest = b.createOrFold<arith::DivUIOp>(loc, rest, tilesM);
+  Value batchIndex = b.createOrFold<arith::RemUIOp>(loc, rest, batch.total);
+  Value splitIndex = b.createOrFold<arith::DivUIOp>(loc, rest, batch.total);
+  Value tileOf[2];
+  tileOf[m] = tileM;
+  tileOf[n] = tileN;
+  SmallVector<Value> base(loops, zero);
+  if (!batch.dims.empty())
+    batch.unflatten(b, loc, batchIndex, base);
+
+  // Each thread's four elements of each stage: position (k, p) in the
+  // stage, its point (the side's dimensions; batch as the block's), and
+  // whether the point exists.
+  int64_t perThread = kStageDepth * kBlockSide / blockThreads;
+  struct Element {
+    Value k, p, exists;
+    SmallVector<Value> point;
+  };
+  SmallVector<Element> elements[2];
+  for (int i = 0; i < 2; ++i) {
+    for (int64_t e = 0; e < perThread; ++e) {
+      Value linear = b.createOrFold<arith::AddIOp>(
+          loc, tid, constant(e * blockThreads));
+      Element element;
+      int64_t fastSize = depthFastest[i] ? kStageDepth : kBlockSide;
+      Value fast = b.createOrFold<arith::RemUIOp>(loc, linear,
+                                                  constant(fastSize));
+      Value slow = b.createOrFold<arith::DivUIOp>(loc, linear,
+                                                  constant(fastSize));
+      element.k = depthFastest[i] ? fast : slow;
+      element.p = depthFastest[i] ? slow : fast;
+      Value global = b.createOrFold<arith::AddIOp>(
+          loc, b.createOrFold<arith::MulIOp>(loc, tileOf[i], side), element.p);
+      // In a partial tile, the indices of a missing point are clamped
+      // (valid, unused).
+      Value clamped = global;
+      if (!isMultipleOf(read[i], kBlockSide)) {
+        element.exists = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::ult, global, read[i].total);
+        clamped = arith::MinUIOp::create(
+            b, loc, global,
+            b.createOrFold<arith::SubIOp>(loc, read[i].total, one));
+      }
+      element.point = base;
+      read[i].unflatten(b, loc, clamped, element.point);
+      elements[i].push_back(std::move(element));
+    }
+  }
+  Value threadSide = constant(kThreadsPerSide);
+  Value ty = b.createOrFold<arith::DivUIOp>(loc, tid, threadSide);
+  Value tx = b.createOrFold<arith::RemUIOp>(loc, tid, threadSide);
+  Value firstStage = b.createOrFold<arith::MulIOp>(loc, splitIndex,
+                                                   stagesPerSplit);
+  Value lastStage = arith::MinUIOp::create(
+      b, loc, b.createOrFold<arith::AddIOp>(loc, firstStage, stagesPerSplit),
+      stages);
+
+  Type accType = getElementTypeOrSelf(op.getDpsInits()[0].getType());
+  Value accZero = arith::ConstantOp::create(b, loc, b.getZeroAttr(accType));
+  SmallVector<Value> inits(kPointsPerThread * kPointsPerThread, accZero);
+  Block *opBody = op.getBlock();
+  bool wholeStages = isMultipleOf(depth, kStageDepth);
+  auto stages_ = scf::ForOp::create(
+      b, loc, firstStage, lastStage, one, inits,
+      [&](OpBuilder &sb, Location sl, Value s, ValueRange acc) {
+        // Stage s: K steps [16 s, 16 s + 16) of both inputs (zeros past
+        // K's end and at missing points).
+        Value kBase = sb.createOrFold<arith::MulIOp>(sl, s, stage);
+        for (int i = 0; i < 2; ++i) {
+          for (Element &element : elements[i]) {
+            Value kIndex = sb.createOrFold<arith::AddIOp>(sl, kBase, element.k);
+            Value inside = element.exists, kClamped = kIndex;
+            if (!wholeStages) {
+              inside = both(sb, sl, inside,
+                            arith::CmpIOp::create(sb, sl,
+                                                  arith::CmpIPredicate::ult,
+                                                  kIndex, depth.total));
+              kClamped = arith::MinUIOp::create(
+                  sb, sl, kIndex,
+                  sb.createOrFold<arith::SubIOp>(sl, depth.total, one));
+            }
+            SmallVector<Value> point = element.point;
+            depth.unflatten(sb, sl, kClamped, point);
+            if (!inside) {
+              memref::StoreOp::create(
+                  sb, sl,
+                  memref::LoadOp::create(sb, sl, inputs[i]->get(),
+                                         indicesAt(sb, sl, maps[i], point)),
+                  staged[i], ValueRange{element.k, element.p});
+              continue;
+            }
+            auto value = scf::IfOp::create(
+                sb, sl, inside,
+                [&](OpBuilder &tb, Location tl) {
+                  Value loaded = memref::LoadOp::create(
+                      tb, tl, inputs[i]->get(),
+                      indicesAt(tb, tl, maps[i], point));
+                  scf::YieldOp::create(tb, tl, loaded);
+                },
+                [&](OpBuilder &eb, Location el) {
+                  scf::YieldOp::create(
+                      eb, el,
+                      arith::ConstantOp::create(
+                          eb, el, eb.getZeroAttr(elementTypes[i]))
+                          .getResult());
+                });
+            memref::StoreOp::create(sb, sl, value.getResult(0), staged[i],
+                                    ValueRange{element.k, element.p});
+          }
+        }
+        gpu::BarrierOp::create(sb, sl);
+        // The stage's 16 steps: per step, 4 elements of each input from
+        // shared memory and 16 multiply-adds. Thread (ty, tx) sums points
+        // ty + 16 i of M and tx + 16 j of N (neighbouring threads read
+        // neighbouring shared elements: no bank conflicts).
+        auto steps = scf::ForOp::create(
+            sb, sl, zero, stage, one, acc,
+            [&](OpBuilder &kb, Location kl, Value k, ValueRange sums) {
+              SmallVector<Value> fromM, fromN;
+              for (int64_t i = 0; i < kPointsPerThread; ++i) {
+                Value offset = constant(i * kThreadsPerSide);
+                fromM.push_back(memref::LoadOp::create(
+                    kb, kl, staged[m],
+                    ValueRange{k, kb.createOrFold<arith::AddIOp>(kl, ty,
+                                                                 offset)}));
+                fromN.push_back(memref::LoadOp::create(
+                    kb, kl, staged[n],
+                    ValueRange{k, kb.createOrFold<arith::AddIOp>(kl, tx,
+                                                                 offset)}));
+              }
+              SmallVector<Value> next;
+              for (int64_t i = 0; i < kPointsPerThread; ++i)
+                for (int64_t j = 0; j < kPointsPerThread; ++j) {
+                  IRMapping map;
+                  map.map(opBody->getArgument(inputs[m]->getOperandNumber()),
+                          fromM[i]);
+                  map.map(opBody->getArgument(inputs[n]->getOperandNumber()),
+                          fromN[j]);
+                  next.push_back(addAccumulatedTerm(
+                      kb, kl, op, map, sums[i * kPointsPerThread + j]));
+                }
+              scf::YieldOp::create(kb, kl, next);
+            });
+        // The stage is read by all before the next overwrites it.
+        gpu::BarrierOp::create(sb, sl);
+        scf::YieldOp::create(sb, sl, steps.getResults());
+      });
+
+  // Each existing point adds its sum to its output element (atomically
+  // when the reduction is split).
+  OpOperand *out = op.getDpsInitOperand(0);
+  AffineMap outMap = op.getMatchingIndexingMap(out);
+  for (int64_t i = 0; i < kPointsPerThread; ++i)
+    for (int64_t j = 0; j < kPointsPerThread; ++j) {
+      Value at[2];
+      at[m] = b.createOrFold<arith::AddIOp>(
+          loc, b.createOrFold<arith::MulIOp>(loc, tileM, side),
+          b.createOrFold<arith::AddIOp>(
+              loc, ty, constant(i * kThreadsPerSide)));
+      at[n] = b.createOrFold<arith::AddIOp>(
+          loc, b.createOrFold<arith::MulIOp>(loc, tileN, side),
+          b.createOrFold<arith::AddIOp>(
+              loc, tx, constant(j * kThreadsPerSide)));
+      Value exists;
+      for (int which : {m, n})
+        if (!isMultipleOf(read[which], kBlockSide))
+          exists = both(b, loc, exists,
+                        arith::CmpIOp::create(b, loc,
+                                              arith::CmpIPredicate::ult,
+                                              at[which], read[which].total));
+      Value total = stages_.getResult(i * kPointsPerThread + j);
+      auto addSum = [&](OpBuilder &ob, Location ol) {
+        SmallVector<Value> point = base;
+        read[m].unflatten(ob, ol, at[m], point);
+        read[n].unflatten(ob, ol, at[n], point);
+        SmallVector<Value> indices = indicesAt(ob, ol, outMap, point);
+        if (split) {
+          memref::AtomicRMWOp::create(ob, ol, arith::AtomicRMWKind::addf,
+                                      total, out->get(), indices);
+        } else {
+          Value old = memref::LoadOp::create(ob, ol, out->get(), indices);
+          memref::StoreOp::create(ob, ol,
+                                  arith::AddFOp::create(ob, ol, old, total),
+                                  out->get(), indices);
+        }
+      };
+      if (!exists) {
+        addSum(b, loc);
+        continue;
+      }
+      scf::IfOp::create(b, loc, exists, [&](OpBuilder &ob, Location ol) {
+        addSum(ob, ol);
+        scf::YieldOp::create(ob, ol);
+      });
+    }
+  gpu::TerminatorOp::create(b, loc);
+  b.eraseOp(op);
+  return true;
+}
