@@ -11,14 +11,18 @@ Two tables:
            given activation density (the list kernel steps over active
            neurons only; the testing kernel over every neuron).
   models   for each ONNX model given (e.g. the zoo's CNNs): over the
-           innermost loops that multiply-add, the instructions, loads and
-           stores per multiply-add.
+           loops that multiply-add, the instructions, global loads, shared
+           loads and stores per multiply-add. A shared-memory tile's loop
+           counts whole stages: the loads into shared memory and the
+           barriers once, the inner loop of its 16 steps as many times as
+           it runs (16 x 16 multiply-adds per thread a stage).
 
 Static counts of one loop body each (what a thread executes per step), not
 timings.
 
   count_ptx_instructions.py --sievec build/bin/sievec --workdir /tmp/ptx \\
-      [--model build/zoo/resnet18-dynamo/model.onnx ...]
+      [--model build/zoo/resnet18-dynamo/model.onnx ...] \\
+      [--sievec-arg=--gpu-tiles=registers]
 """
 
 import argparse
@@ -42,9 +46,8 @@ def kernels(path):
         yield body.split("(")[0], [line.strip() for line in body.split("\n")]
 
 
-def loops(lines):
-    """(instructions) of each innermost loop: a back edge to a label above
-    it with no other back edge inside."""
+def back_edges(lines):
+    """(first, last) line of each loop: a back edge to a label above it."""
     labels = {}
     for i, line in enumerate(lines):
         m = re.match(r"^(\$L__BB\d+_\d+):", line)
@@ -55,11 +58,40 @@ def loops(lines):
         m = re.search(r"bra(\.uni)?\s+(\$L__BB\d+_\d+);", line)
         if m and m.group(2) in labels and labels[m.group(2)] < i:
             edges.append((labels[m.group(2)], i))
+    return edges
+
+
+def instructions(lines):
+    return [x for x in lines
+            if x and not x.startswith(("$", "//", "{", "}", "."))]
+
+
+def loops(lines):
+    """(instructions) of each innermost loop: a back edge to a label above
+    it with no other back edge inside."""
+    edges = back_edges(lines)
     for a, b in edges:
         if any(a <= c and d <= b and (c, d) != (a, b) for c, d in edges):
             continue
-        yield [x for x in lines[a + 1:b + 1]
-               if x and not x.startswith(("$", "//", "{", "}", "."))]
+        yield instructions(lines[a + 1:b + 1])
+
+
+# Multiply-adds per thread in one stage of a shared-memory tile: 16 steps
+# of 4 x 4 points (sieve-map-to-gpu's GPUSharedTiles.cpp).
+STAGE_MULTIPLY_ADDS = 16 * 16
+
+
+def stages(lines):
+    """(outer, inner) instructions of each shared-memory tile's stage loop:
+    a loop with a barrier around exactly one inner loop (its steps)."""
+    edges = back_edges(lines)
+    for a, b in edges:
+        inner = [(c, d) for c, d in edges if a <= c and d <= b and (c, d) != (a, b)]
+        if len(inner) != 1 or not any("bar.sync" in x for x in lines[a:b + 1]):
+            continue
+        c, d = inner[0]
+        yield (instructions(lines[a + 1:c + 1] + lines[d + 1:b + 1]),
+               instructions(lines[c + 1:d + 1]))
 
 
 def multiply_adds(body):
@@ -97,21 +129,35 @@ def gather_table(args):
 
 
 def models_table(args):
-    print(f"{'model':28} {'insns/MA':>8} {'loads/MA':>8} {'stores/MA':>9}")
+    print(f"{'model':28} {'insns/MA':>8} {'global/MA':>9} {'shared/MA':>9} "
+          f"{'stores/MA':>9}")
     for model in args.model:
         name = os.path.basename(os.path.dirname(os.path.abspath(model)))
-        ptx = compile_ptx(args, model, name, [])
-        insns = mas = loads = stores = 0
+        ptx = compile_ptx(args, model, name, args.sievec_arg)
+        insns = mas = loads = shared = stores = 0
+
+        def add(body, times=1):
+            nonlocal insns, mas, loads, shared, stores
+            insns += times * len(body)
+            mas += times * multiply_adds(body)
+            loads += times * sum(x.startswith("ld.") and not
+                                 x.startswith(("ld.shared", "ld.param"))
+                                 for x in body)
+            shared += times * sum(x.startswith("ld.shared") for x in body)
+            stores += times * sum(x.startswith("st.") and not
+                                  x.startswith("st.shared") for x in body)
+
         for _, lines in kernels(ptx):
+            staged = list(stages(lines))
+            inner_loops = {tuple(inner) for _, inner in staged}
+            for outer, inner in staged:
+                add(outer)
+                add(inner, STAGE_MULTIPLY_ADDS // multiply_adds(inner))
             for body in loops(lines):
-                n = multiply_adds(body)
-                if not n:
-                    continue
-                insns += len(body)
-                mas += n
-                loads += sum("ld." in x for x in body)
-                stores += sum("st." in x for x in body)
-        print(f"{name:28} {insns / mas:8.2f} {loads / mas:8.2f} {stores / mas:9.2f}")
+                if multiply_adds(body) and tuple(body) not in inner_loops:
+                    add(body)
+        print(f"{name:28} {insns / mas:8.2f} {loads / mas:9.2f} {shared / mas:9.2f} "
+              f"{stores / mas:9.2f}")
 
 
 def main():
@@ -124,6 +170,8 @@ def main():
                    help="d x d_ff of the gather's GEMV")
     p.add_argument("--density", type=float, default=0.1)
     p.add_argument("--model", action="append", default=[])
+    p.add_argument("--sievec-arg", action="append", default=[],
+                   help="a flag for the models' sievec (e.g. --gpu-tiles=registers)")
     args = p.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     gather_table(args)

@@ -219,7 +219,8 @@ std::string GPUKernelFlags::apply(CompileOptions &options) const {
            " is not supported (use async or "
            "sync)";
   if (tiles != "shared" && tiles != "registers")
-    return "--gpu-tiles=" + tiles + " is not supported (use shared or registers)";
+    return "--gpu-tiles=" + tiles +
+           " is not supported (use shared or registers)";
   options.gpuCompactSkipped = skipZeros == "list";
   options.gpuSharedTiles = tiles == "shared";
   options.gpuAsyncLaunches = launches == "async";

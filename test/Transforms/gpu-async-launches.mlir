@@ -80,3 +80,27 @@ func.func @nested(%b: memref<64xf32>, %s: f32) {
   call @use(%b) : (memref<64xf32>) -> ()
   return
 }
+
+// -----
+
+// A launch with shared memory (sieve-map-to-gpu's tiles) is queued too,
+// its workgroup buffers kept.
+// CHECK-LABEL: func.func @shared(
+// CHECK:         %[[T0:.*]] = gpu.wait async
+// CHECK-NEXT:    %[[T1:.*]] = gpu.launch async [%[[T0]]] blocks({{.*}}) threads({{.*}}) workgroup(%[[S:.*]] : memref<64xf32, #gpu.address_space<workgroup>>)
+// CHECK:           memref.store %{{.*}}, %[[S]]
+// CHECK:           gpu.barrier
+// CHECK:         gpu.wait [%[[T1]]]
+// CHECK-NEXT:    return
+func.func @shared(%b: memref<64xf32>, %s: f32) {
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1) threads(%tx, %ty, %tz) in (%u = %c64, %v = %c1, %w = %c1) workgroup(%shared : memref<64xf32, #gpu.address_space<workgroup>>) {
+    memref.store %s, %shared[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %v0 = memref.load %shared[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
+    memref.store %v0, %b[%tx] : memref<64xf32>
+    gpu.terminator
+  }
+  return
+}

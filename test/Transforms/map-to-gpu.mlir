@@ -1,6 +1,9 @@
-// RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gpu-copy-inputs,sieve-map-to-gpu{block-size=128},canonicalize,cse))' --verify-diagnostics | FileCheck %s
-// RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gpu-copy-inputs,sieve-map-to-gpu{block-size=128 gpu-memcpy=true},canonicalize,cse))' --verify-diagnostics | FileCheck %s --check-prefix=MEMCPY
-// RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gpu-copy-inputs,sieve-map-to-gpu{block-size=128 compact-skipped=false},canonicalize,cse))' --verify-diagnostics | FileCheck %s --check-prefix=TESTED
+// RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gpu-copy-inputs,sieve-map-to-gpu{block-size=128 shared-tiles=false},canonicalize,cse))' --verify-diagnostics | FileCheck %s
+// RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gpu-copy-inputs,sieve-map-to-gpu{block-size=128 shared-tiles=false gpu-memcpy=true},canonicalize,cse))' --verify-diagnostics | FileCheck %s --check-prefix=MEMCPY
+// RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gpu-copy-inputs,sieve-map-to-gpu{block-size=128 shared-tiles=false compact-skipped=false},canonicalize,cse))' --verify-diagnostics | FileCheck %s --check-prefix=TESTED
+
+// The register kernels (shared-tiles=false; the shared-memory tiles of
+// matmuls with rows and convolutions: map-to-gpu-shared-tiles.mlir).
 
 // With gpu-memcpy the entry's copies of the caller's buffers are the
 // driver's: a gpu.memcpy on a stream, waited for before anything else.

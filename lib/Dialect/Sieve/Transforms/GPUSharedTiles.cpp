@@ -29,6 +29,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
 using namespace mlir::sieve;
@@ -43,6 +44,12 @@ constexpr int64_t kPointsPerThread = 4;
 constexpr int64_t kBlockSide = kThreadsPerSide * kPointsPerThread;
 /// Reduction steps staged in shared memory at a time.
 constexpr int64_t kStageDepth = 16;
+/// Steps of a stage per loop step (the rest of the unrolling is LLVM's).
+constexpr int64_t kStepUnroll = 4;
+/// The alignment of the stages in shared memory (sieve-merge-gpu-modules
+/// gives every kernel's workgroup buffers this) and of their rows: the
+/// 16-byte loads of four elements.
+constexpr int64_t kSharedAlignment = 16;
 /// The fewest stages one block of a split reduction sums.
 constexpr int64_t kMinStagesPerSplit = 4;
 /// The fewest points (static sizes) along M and along N for a tiled kernel:
@@ -112,8 +119,7 @@ SmallVector<Value> indicesAt(OpBuilder &b, Location loc, AffineMap map,
 
 FailureOr<bool> mlir::sieve::lowerSharedTiles(
     RewriterBase &b, linalg::LinalgOp op, int64_t targetThreads,
-    llvm::function_ref<LogicalResult(linalg::LinalgOp)> fallback,
-    bool report) {
+    llvm::function_ref<LogicalResult(linalg::LinalgOp)> fallback, bool report) {
   unsigned loops = op.getNumLoops();
   unsigned reductions = op.getNumReductionLoops();
   unsigned parallelLoops = loops - reductions;
@@ -160,9 +166,8 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
   if (read[0].dims.empty() || read[1].dims.empty())
     return false;
   auto isStatic = [](const Flattened &set) {
-    return llvm::all_of(set.sizes, [](Value v) {
-      return getConstantIntValue(v).has_value();
-    });
+    return llvm::all_of(
+        set.sizes, [](Value v) { return getConstantIntValue(v).has_value(); });
   };
   bool largeEnough = staticProduct(read[0]) >= kMinTiledSide &&
                      staticProduct(read[1]) >= kMinTiledSide;
@@ -197,9 +202,9 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
     };
     InFlightDiagnostic remark = op->emitRemark();
     remark << describeNode(op, "contraction") << ": " << describe(read[m])
-           << " x " << describe(read[n]) << " points of "
-           << describe(depth) << " steps: shared-memory tiles of "
-           << kBlockSide << " x " << kBlockSide;
+           << " x " << describe(read[n]) << " points of " << describe(depth)
+           << " steps: shared-memory tiles of " << kBlockSide << " x "
+           << kBlockSide;
     if (!largeEnough)
       remark << " where both sides have " << kMinTiledSide
              << " points at run time";
@@ -210,10 +215,10 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
     Value minSide = constant(kMinTiledSide);
     Value wide = arith::AndIOp::create(
         b, loc,
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
-                              read[0].total, minSide),
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
-                              read[1].total, minSide));
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, read[0].total,
+                              minSide),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, read[1].total,
+                              minSide));
     auto choice = scf::IfOp::create(b, loc, wide, /*withElseRegion=*/true);
     b.setInsertionPoint(choice.elseBlock()->getTerminator());
     auto copy = cast<linalg::LinalgOp>(b.clone(*op));
@@ -234,39 +239,45 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
   Value wanted = b.createOrFold<arith::CeilDivUIOp>(
       loc, constant(targetThreads),
       b.createOrFold<arith::MaxUIOp>(
-          loc, b.createOrFold<arith::MulIOp>(loc, tiles, constant(blockThreads)),
+          loc,
+          b.createOrFold<arith::MulIOp>(loc, tiles, constant(blockThreads)),
           one));
   Value most = b.createOrFold<arith::MaxUIOp>(
       loc,
       b.createOrFold<arith::CeilDivUIOp>(loc, stages,
                                          constant(kMinStagesPerSplit)),
       one);
-  Value splits = b.createOrFold<arith::MaxUIOp>(
-      loc, b.createOrFold<arith::MinUIOp>(loc, wanted, most), one);
+  Value splits =
+      isConstantIntValue(getAsOpFoldResult(most), 1)
+          ? one
+          : b.createOrFold<arith::MaxUIOp>(
+                loc, b.createOrFold<arith::MinUIOp>(loc, wanted, most), one);
   Value stagesPerSplit =
       b.createOrFold<arith::CeilDivUIOp>(loc, stages, splits);
   bool split = !isConstantIntValue(getAsOpFoldResult(splits), 1);
   Value blocks = b.createOrFold<arith::MaxUIOp>(
       loc, b.createOrFold<arith::MulIOp>(loc, tiles, splits), one);
 
-  // Shared memory: stage [kStageDepth][kBlockSide (+1)] of each input. An
-  // input loaded with K fastest (its innermost index follows the
-  // reduction) pads its rows by one element: the stores of neighbouring
-  // threads then fall in different banks.
+  // Shared memory: stage [kStageDepth][kBlockSide (+ kRowPad)] of each
+  // input. An input loaded with K fastest (its innermost index follows the
+  // reduction) pads its rows by four elements: the stores of a warp's
+  // neighbouring threads (16 rows apart) then fall in two banks each, not
+  // all in one; rows stay 16-byte aligned.
+  const int64_t rowPad = kSharedAlignment / 4;
   Type elementTypes[2];
   bool depthFastest[2];
   MemRefType stageTypes[2];
-  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
-                                              gpu::AddressSpace::Workgroup);
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   for (int i = 0; i < 2; ++i) {
     elementTypes[i] = getElementTypeOrSelf(inputs[i]->get().getType());
-    AffineExpr last = maps[i].getNumResults() ? maps[i].getResults().back()
-                                              : AffineExpr();
+    AffineExpr last =
+        maps[i].getNumResults() ? maps[i].getResults().back() : AffineExpr();
     bool sideInner = last && last.isFunctionOfDim(read[i].dims.back());
-    depthFastest[i] = last && !sideInner &&
-                      last.isFunctionOfDim(depth.dims.back());
+    depthFastest[i] =
+        last && !sideInner && last.isFunctionOfDim(depth.dims.back());
     stageTypes[i] = MemRefType::get(
-        {kStageDepth, kBlockSide + (depthFastest[i] ? 1 : 0)},
+        {kStageDepth, kBlockSide + (depthFastest[i] ? rowPad : 0)},
         elementTypes[i], MemRefLayoutAttrInterface(), workgroup);
   }
   auto launch = gpu::LaunchOp::create(
@@ -306,14 +317,14 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
   SmallVector<Element> elements[2];
   for (int i = 0; i < 2; ++i) {
     for (int64_t e = 0; e < perThread; ++e) {
-      Value linear = b.createOrFold<arith::AddIOp>(
-          loc, tid, constant(e * blockThreads));
+      Value linear =
+          b.createOrFold<arith::AddIOp>(loc, tid, constant(e * blockThreads));
       Element element;
       int64_t fastSize = depthFastest[i] ? kStageDepth : kBlockSide;
-      Value fast = b.createOrFold<arith::RemUIOp>(loc, linear,
-                                                  constant(fastSize));
-      Value slow = b.createOrFold<arith::DivUIOp>(loc, linear,
-                                                  constant(fastSize));
+      Value fast =
+          b.createOrFold<arith::RemUIOp>(loc, linear, constant(fastSize));
+      Value slow =
+          b.createOrFold<arith::DivUIOp>(loc, linear, constant(fastSize));
       element.k = depthFastest[i] ? fast : slow;
       element.p = depthFastest[i] ? slow : fast;
       Value global = b.createOrFold<arith::AddIOp>(
@@ -336,8 +347,8 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
   Value threadSide = constant(kThreadsPerSide);
   Value ty = b.createOrFold<arith::DivUIOp>(loc, tid, threadSide);
   Value tx = b.createOrFold<arith::RemUIOp>(loc, tid, threadSide);
-  Value firstStage = b.createOrFold<arith::MulIOp>(loc, splitIndex,
-                                                   stagesPerSplit);
+  Value firstStage =
+      b.createOrFold<arith::MulIOp>(loc, splitIndex, stagesPerSplit);
   Value lastStage = arith::MinUIOp::create(
       b, loc, b.createOrFold<arith::AddIOp>(loc, firstStage, stagesPerSplit),
       stages);
@@ -358,10 +369,10 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
             Value kIndex = sb.createOrFold<arith::AddIOp>(sl, kBase, element.k);
             Value inside = element.exists, kClamped = kIndex;
             if (!wholeStages) {
-              inside = both(sb, sl, inside,
-                            arith::CmpIOp::create(sb, sl,
-                                                  arith::CmpIPredicate::ult,
-                                                  kIndex, depth.total));
+              inside =
+                  both(sb, sl, inside,
+                       arith::CmpIOp::create(sb, sl, arith::CmpIPredicate::ult,
+                                             kIndex, depth.total));
               kClamped = arith::MinUIOp::create(
                   sb, sl, kIndex,
                   sb.createOrFold<arith::SubIOp>(sl, depth.total, one));
@@ -379,16 +390,16 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
             auto value = scf::IfOp::create(
                 sb, sl, inside,
                 [&](OpBuilder &tb, Location tl) {
-                  Value loaded = memref::LoadOp::create(
-                      tb, tl, inputs[i]->get(),
-                      indicesAt(tb, tl, maps[i], point));
+                  Value loaded =
+                      memref::LoadOp::create(tb, tl, inputs[i]->get(),
+                                             indicesAt(tb, tl, maps[i], point));
                   scf::YieldOp::create(tb, tl, loaded);
                 },
                 [&](OpBuilder &eb, Location el) {
                   scf::YieldOp::create(
                       eb, el,
-                      arith::ConstantOp::create(
-                          eb, el, eb.getZeroAttr(elementTypes[i]))
+                      arith::ConstantOp::create(eb, el,
+                                                eb.getZeroAttr(elementTypes[i]))
                           .getResult());
                 });
             memref::StoreOp::create(sb, sl, value.getResult(0), staged[i],
@@ -396,36 +407,45 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
           }
         }
         gpu::BarrierOp::create(sb, sl);
-        // The stage's 16 steps: per step, 4 elements of each input from
-        // shared memory and 16 multiply-adds. Thread (ty, tx) sums points
-        // ty + 16 i of M and tx + 16 j of N (neighbouring threads read
-        // neighbouring shared elements: no bank conflicts).
+        // The stage's 16 steps, kStepUnroll a loop step: per step, 4
+        // elements of each input from shared memory (one 16-byte load
+        // each) and 16 multiply-adds. Thread (ty, tx) sums points
+        // [4 ty, 4 ty + 4) of M and [4 tx, 4 tx + 4) of N: the 16-byte
+        // loads of a quarter warp read 128 contiguous bytes (no bank
+        // conflicts) or one broadcast address.
+        Value rowM =
+            sb.createOrFold<arith::MulIOp>(sl, ty, constant(kPointsPerThread));
+        Value rowN =
+            sb.createOrFold<arith::MulIOp>(sl, tx, constant(kPointsPerThread));
         auto steps = scf::ForOp::create(
-            sb, sl, zero, stage, one, acc,
-            [&](OpBuilder &kb, Location kl, Value k, ValueRange sums) {
-              SmallVector<Value> fromM, fromN;
-              for (int64_t i = 0; i < kPointsPerThread; ++i) {
-                Value offset = constant(i * kThreadsPerSide);
-                fromM.push_back(memref::LoadOp::create(
-                    kb, kl, staged[m],
-                    ValueRange{k, kb.createOrFold<arith::AddIOp>(kl, ty,
-                                                                 offset)}));
-                fromN.push_back(memref::LoadOp::create(
-                    kb, kl, staged[n],
-                    ValueRange{k, kb.createOrFold<arith::AddIOp>(kl, tx,
-                                                                 offset)}));
-              }
-              SmallVector<Value> next;
-              for (int64_t i = 0; i < kPointsPerThread; ++i)
-                for (int64_t j = 0; j < kPointsPerThread; ++j) {
-                  IRMapping map;
-                  map.map(opBody->getArgument(inputs[m]->getOperandNumber()),
-                          fromM[i]);
-                  map.map(opBody->getArgument(inputs[n]->getOperandNumber()),
-                          fromN[j]);
-                  next.push_back(addAccumulatedTerm(
-                      kb, kl, op, map, sums[i * kPointsPerThread + j]));
+            sb, sl, zero, stage, constant(kStepUnroll), acc,
+            [&](OpBuilder &kb, Location kl, Value k0, ValueRange sums) {
+              SmallVector<Value> next(sums);
+              for (int64_t u = 0; u < kStepUnroll; ++u) {
+                Value k = u == 0 ? k0
+                                 : kb.createOrFold<arith::AddIOp>(kl, k0,
+                                                                  constant(u));
+                Value quads[2];
+                for (int which : {m, n}) {
+                  auto quad =
+                      VectorType::get({kPointsPerThread}, elementTypes[which]);
+                  quads[which] = vector::LoadOp::create(
+                      kb, kl, quad, staged[which],
+                      ValueRange{k, which == m ? rowM : rowN},
+                      /*nontemporal=*/false,
+                      llvm::MaybeAlign(kSharedAlignment));
                 }
+                for (int64_t i = 0; i < kPointsPerThread; ++i)
+                  for (int64_t j = 0; j < kPointsPerThread; ++j) {
+                    IRMapping map;
+                    map.map(opBody->getArgument(inputs[m]->getOperandNumber()),
+                            vector::ExtractOp::create(kb, kl, quads[m], i));
+                    map.map(opBody->getArgument(inputs[n]->getOperandNumber()),
+                            vector::ExtractOp::create(kb, kl, quads[n], j));
+                    Value &sum = next[i * kPointsPerThread + j];
+                    sum = addAccumulatedTerm(kb, kl, op, map, sum);
+                  }
+              }
               scf::YieldOp::create(kb, kl, next);
             });
         // The stage is read by all before the next overwrites it.
@@ -443,17 +463,22 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
       at[m] = b.createOrFold<arith::AddIOp>(
           loc, b.createOrFold<arith::MulIOp>(loc, tileM, side),
           b.createOrFold<arith::AddIOp>(
-              loc, ty, constant(i * kThreadsPerSide)));
+              loc,
+              b.createOrFold<arith::MulIOp>(loc, ty,
+                                            constant(kPointsPerThread)),
+              constant(i)));
       at[n] = b.createOrFold<arith::AddIOp>(
           loc, b.createOrFold<arith::MulIOp>(loc, tileN, side),
           b.createOrFold<arith::AddIOp>(
-              loc, tx, constant(j * kThreadsPerSide)));
+              loc,
+              b.createOrFold<arith::MulIOp>(loc, tx,
+                                            constant(kPointsPerThread)),
+              constant(j)));
       Value exists;
       for (int which : {m, n})
         if (!isMultipleOf(read[which], kBlockSide))
           exists = both(b, loc, exists,
-                        arith::CmpIOp::create(b, loc,
-                                              arith::CmpIPredicate::ult,
+                        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
                                               at[which], read[which].total));
       Value total = stages_.getResult(i * kPointsPerThread + j);
       auto addSum = [&](OpBuilder &ob, Location ol) {
@@ -462,8 +487,8 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
         read[n].unflatten(ob, ol, at[n], point);
         SmallVector<Value> indices = indicesAt(ob, ol, outMap, point);
         if (split) {
-          memref::AtomicRMWOp::create(ob, ol, arith::AtomicRMWKind::addf,
-                                      total, out->get(), indices);
+          memref::AtomicRMWOp::create(ob, ol, arith::AtomicRMWKind::addf, total,
+                                      out->get(), indices);
         } else {
           Value old = memref::LoadOp::create(ob, ol, out->get(), indices);
           memref::StoreOp::create(ob, ol,

@@ -891,9 +891,8 @@ struct MapToGPU : sieve::impl::SieveMapToGPUBase<MapToGPU> {
         return success();
       };
       if (sharedTiles) {
-        FailureOr<bool> tiled =
-            lowerSharedTiles(rewriter, op, reductionThreads, lowerPlain,
-                             report);
+        FailureOr<bool> tiled = lowerSharedTiles(rewriter, op, reductionThreads,
+                                                 lowerPlain, report);
         if (failed(tiled))
           return signalPassFailure();
         if (*tiled)
@@ -1033,8 +1032,7 @@ LogicalResult emulateBarriers(gpu::LaunchOp launch, OpBuilder &b,
   Location loc = launch.getLoc();
   Block &body = launch.getBody().front();
   auto hasBarrier = [](Operation *op) {
-    return op
-        ->walk([](gpu::BarrierOp) { return WalkResult::interrupt(); })
+    return op->walk([](gpu::BarrierOp) { return WalkResult::interrupt(); })
         .wasInterrupted();
   };
   auto fail = [&](const Twine &why) {
@@ -1125,9 +1123,9 @@ LogicalResult emulateBarriers(gpu::LaunchOp launch, OpBuilder &b,
   }
   gpu::KernelDim3 blockIds = launch.getBlockIds();
   gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
-  for (auto [id, bound] : llvm::zip(
-           SmallVector<Value>{blockIds.z, blockIds.y, blockIds.x},
-           SmallVector<Value>{grid.z, grid.y, grid.x})) {
+  for (auto [id, bound] :
+       llvm::zip(SmallVector<Value>{blockIds.z, blockIds.y, blockIds.x},
+                 SmallVector<Value>{grid.z, grid.y, grid.x})) {
     auto loop = scf::ForOp::create(b, loc, zero, bound, one);
     base.map(id, loop.getInductionVar());
     b.setInsertionPoint(loop.getBody()->getTerminator());
@@ -1205,8 +1203,8 @@ LogicalResult emulateBarriers(gpu::LaunchOp launch, OpBuilder &b,
     scf::YieldOp::create(b, loc, swapped);
   }
   forEachThread(base, [&](IRMapping &map, Value t) {
-    for (auto [result, buffer] : llvm::zip(staged.getResults(),
-                                           loop.getResults()))
+    for (auto [result, buffer] :
+         llvm::zip(staged.getResults(), loop.getResults()))
       map.map(result, memref::LoadOp::create(b, loc, buffer, t));
     for (Operation *op : epilogue)
       b.clone(*op, map);
@@ -1242,11 +1240,10 @@ struct GPULaunchToLoops
                      SmallVector<Value>{grid.x, grid.y, grid.z, block.x,
                                         block.y, block.z}))
         map.map(arg, size);
-      bool barriers = launch.getBody()
-                          .walk([](gpu::BarrierOp) {
-                            return WalkResult::interrupt();
-                          })
-                          .wasInterrupted();
+      bool barriers =
+          launch.getBody()
+              .walk([](gpu::BarrierOp) { return WalkResult::interrupt(); })
+              .wasInterrupted();
       if (barriers || !launch.getWorkgroupAttributions().empty()) {
         if (failed(emulateBarriers(launch, b, map)))
           return signalPassFailure();
@@ -1277,6 +1274,13 @@ struct MergeGPUModules
     : sieve::impl::SieveMergeGPUModulesBase<MergeGPUModules> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // The shared-memory tiles read their buffers in 16-byte vectors.
+    module.walk([&](gpu::GPUFuncOp kernel) {
+      for (unsigned i = 0; i < kernel.getNumWorkgroupAttributions(); ++i)
+        kernel.setWorkgroupAttributionAttr(
+            i, "llvm.align",
+            IntegerAttr::get(IntegerType::get(&getContext(), 64), 16));
+    });
     auto modules = llvm::to_vector(module.getOps<gpu::GPUModuleOp>());
     if (modules.empty())
       return;
