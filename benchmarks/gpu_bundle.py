@@ -27,7 +27,9 @@ real-model zoo's torchvision exports); the FFN GEMV benchmark of gpu_ffn.py at
 d x d_ff (dense, gather at `--density`, a weight pruned to 10%; for the GPU
 also the gather with
 --gpu-skip-zeros=test and --gpu-launches=sync, to time the list kernels and
-queued launches against what they replace). The benchmark's weights repeat
+queued launches against what they replace; each CNN and --onnx model also
+with --gpu-tiles=registers, to time the shared-memory tiles against the
+register kernel). The benchmark's weights repeat
 with a short period (a prime number of values, shifted per row) so that the
 compiled libraries, which hold the weights, compress for the transfer; the
 kernels read every byte all the same. The CNNs' weights are rounded to a
@@ -158,8 +160,8 @@ def cases(args, gpu=True):
     """(name, model, feeds, sievec args, gathers wanted, rtol, atol,
     weight bytes read per call for the bandwidth, or 0). With `gpu`, the
     benchmark shapes also get the GPU's other kernels and launches
-    (--gpu-skip-zeros=test, --gpu-launches=sync), timed beside the
-    defaults."""
+    (--gpu-skip-zeros=test, --gpu-launches=sync) and the CNNs the register
+    kernel (--gpu-tiles=registers), timed beside the defaults."""
     import onnx
     sys.path.insert(0, os.path.join(ROOT, "test", "e2e"))
     sys.path.insert(0, HERE)
@@ -208,6 +210,11 @@ def cases(args, gpu=True):
                                        f"light_{name}.onnx"))
         model = coarse(randomize_weights(model, zlib.crc32(name.encode())))
         out.append((name, model, None, [], None, 1e-3, 1e-4, 0))
+        if gpu:
+            # The convolutions in the register kernel (four points per
+            # thread), timed beside the shared-memory tiles.
+            out.append((f"{name}-registers", model, None, ["--gpu-tiles=registers"],
+                        None, 1e-3, 1e-4, 0))
     for path in args.onnx:
         # A user's model (a real-model zoo export, say): its weights rounded
         # the same way, the batch (any dynamic dimension) 1.
@@ -216,6 +223,9 @@ def cases(args, gpu=True):
         if os.path.basename(path) != "model.onnx":
             name = os.path.splitext(os.path.basename(path))[0]
         out.append((name, coarse(model), None, [], None, 1e-3, 1e-4, 0))
+        if gpu:
+            out.append((f"{name}-registers", coarse(model), None,
+                        ["--gpu-tiles=registers"], None, 1e-3, 1e-4, 0))
     gather = exact + ["--activation-density-limit=0.5"]
     dn = f"{int(args.density * 100)}"
     for shape in args.shapes:

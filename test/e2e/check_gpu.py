@@ -26,7 +26,8 @@ Groups:
   tiles  contractions in shared-memory tiles: Gemm and MatMul with partial
          tiles and stages, a batched MatMul of two inputs, a strided
          convolution, a split reduction, dynamic rows tiled or not at run
-         time (--gpu-tiles=registers: the same models in the other kernel)
+         time, a convolution with a dynamic batch of 2 and of 0
+         (--gpu-tiles=registers: the same models in the other kernel)
   cnn    light ONNX CNNs (test/models/light) with seeded random weights
 """
 
@@ -268,6 +269,18 @@ def tiles(c):
         [helper.make_node("MatMul", ["x", "W"], ["y"], name="mm")],
         [("x", [32, 4096])], ("y", [32, 32]), [("W", weight(4096, 32))]),
         want_tiled=want, rtol=1e-3, atol=1e-3)
+    # A convolution with a dynamic batch (its pixels side is long enough
+    # whatever the batch): batches of 2 and 0 (an empty side's index
+    # arithmetic divides by nothing empty).
+    path = graph_model(
+        "tiles-conv-dynamic-batch",
+        [helper.make_node("Conv", ["x", "W"], ["y"], pads=[1, 1, 1, 1], name="conv")],
+        [("x", ["n", 8, 10, 10])], ("y", ["n", 40, 10, 10]),
+        [("W", weight(40, 8, 3, 3))])
+    for batch in (2, 0):
+        c.run(f"tiles-conv-dynamic-batch-{batch}", path,
+              {"x": rng.standard_normal((batch, 8, 10, 10)).astype(np.float32)},
+              want_tiled=want, rtol=1e-4, atol=1e-4)
     # Dynamic rows: tiled at run time when there are at least 32.
     path = graph_model(
         "tiles-dynamic-rows",

@@ -25,7 +25,7 @@ Value accumulatedTerm(linalg::LinalgOp op);
 Value addAccumulatedTerm(OpBuilder &b, Location loc, linalg::LinalgOp op,
                          IRMapping &map, Value acc);
 
-/// Lowers `op` (on buffers) when it is a contraction of two buffers whose
+/// Lowers `op` (on buffers) when it is a contraction of two f32 buffers whose
 /// output points split into two sets (sides) each read by only one input
 /// (a matmul's rows and columns; a convolution's output channels and
 /// pixels), each of at least kMinTiledSide points: a gpu.launch whose

@@ -57,6 +57,15 @@ constexpr int64_t kMinStagesPerSplit = 4;
 /// nothing (a GEMV's single row keeps the register kernel).
 constexpr int64_t kMinTiledSide = kBlockSide / 2;
 
+/// `size`, or 1 where a dynamic size is 0 (an empty batch: its points do
+/// not exist, but their index arithmetic runs and must not divide by 0).
+Value nonZero(OpBuilder &b, Location loc, Value size) {
+  if (getConstantIntValue(size))
+    return size;
+  return b.createOrFold<arith::MaxUIOp>(
+      loc, size, arith::ConstantIndexOp::create(b, loc, 1));
+}
+
 /// A set of loop dimensions read as one flattened index (first dimension
 /// slowest).
 struct Flattened {
@@ -74,8 +83,9 @@ struct Flattened {
         point[dims[i]] = rest;
         break;
       }
-      point[dims[i]] = b.createOrFold<arith::RemUIOp>(loc, rest, sizes[i]);
-      rest = b.createOrFold<arith::DivUIOp>(loc, rest, sizes[i]);
+      Value divisor = nonZero(b, loc, sizes[i]);
+      point[dims[i]] = b.createOrFold<arith::RemUIOp>(loc, rest, divisor);
+      rest = b.createOrFold<arith::DivUIOp>(loc, rest, divisor);
     }
   }
 };
@@ -128,7 +138,7 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
       !llvm::all_of(llvm::drop_begin(iterators, parallelLoops),
                     linalg::isReductionIterator) ||
       op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      !isa<FloatType>(getElementTypeOrSelf(op.getDpsInits()[0].getType())) ||
+      !getElementTypeOrSelf(op.getDpsInits()[0].getType()).isF32() ||
       !accumulatedTerm(op) || op->hasAttr("sieve.skip_zeros") ||
       op->hasAttr("sieve.skip_zero_points") ||
       !op.getBlock()->getOps<linalg::IndexOp>().empty())
@@ -136,7 +146,7 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
   OpOperand *inputs[2] = {op.getDpsInputOperand(0), op.getDpsInputOperand(1)};
   for (OpOperand *input : inputs)
     if (!isa<MemRefType>(input->get().getType()) ||
-        !isa<FloatType>(getElementTypeOrSelf(input->get().getType())))
+        !getElementTypeOrSelf(input->get().getType()).isF32())
       return false;
   AffineMap maps[2] = {op.getMatchingIndexingMap(inputs[0]),
                        op.getMatchingIndexingMap(inputs[1])};
@@ -293,12 +303,16 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
   Value tid = launch.getThreadIds().x;
   // The block's tile: N tile fastest, then M, batch, split.
   Value rest = launch.getBlockIds().x;
-  Value tileN = b.createOrFold<arith::RemUIOp>(loc, rest, tilesN);
-  rest = b.createOrFold<arith::DivUIOp>(loc, rest, tilesN);
-  Value tileM = b.createOrFold<arith::RemUIOp>(loc, rest, tilesM);
-  rest = b.createOrFold<arith::DivUIOp>(loc, rest, tilesM);
-  Value batchIndex = b.createOrFold<arith::RemUIOp>(loc, rest, batch.total);
-  Value splitIndex = b.createOrFold<arith::DivUIOp>(loc, rest, batch.total);
+  // (An empty side has no tiles: its one block divides by 1.)
+  Value tileN =
+      b.createOrFold<arith::RemUIOp>(loc, rest, nonZero(b, loc, tilesN));
+  rest = b.createOrFold<arith::DivUIOp>(loc, rest, nonZero(b, loc, tilesN));
+  Value tileM =
+      b.createOrFold<arith::RemUIOp>(loc, rest, nonZero(b, loc, tilesM));
+  rest = b.createOrFold<arith::DivUIOp>(loc, rest, nonZero(b, loc, tilesM));
+  Value batchSize = nonZero(b, loc, batch.total);
+  Value batchIndex = b.createOrFold<arith::RemUIOp>(loc, rest, batchSize);
+  Value splitIndex = b.createOrFold<arith::DivUIOp>(loc, rest, batchSize);
   Value tileOf[2];
   tileOf[m] = tileM;
   tileOf[n] = tileN;
