@@ -19,6 +19,15 @@ namespace mlir::sieve {
 /// there: the `x`. Null otherwise.
 Value accumulatedTerm(linalg::LinalgOp op);
 
+/// The sizes of `op`'s loops (ops for them created at `b`), when every
+/// loop starts at 0 with step 1; std::nullopt otherwise.
+std::optional<SmallVector<OpFoldResult>> loopSizes(OpBuilder &b,
+                                                   linalg::LinalgOp op);
+
+/// Whether `op` is a sum over its trailing loops, all reductions (at least
+/// one), into one float output, with an accumulated term.
+bool isTrailingSum(linalg::LinalgOp op);
+
 /// `acc` + the accumulated term of `op`'s body, the body's ops cloned at
 /// `b` with `map` (which must map the inputs' block arguments and the
 /// results of any linalg.index).

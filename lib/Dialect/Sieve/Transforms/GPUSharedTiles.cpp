@@ -25,7 +25,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -131,15 +130,10 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
     RewriterBase &b, linalg::LinalgOp op, int64_t targetThreads,
     llvm::function_ref<LogicalResult(linalg::LinalgOp)> fallback, bool report) {
   unsigned loops = op.getNumLoops();
-  unsigned reductions = op.getNumReductionLoops();
-  unsigned parallelLoops = loops - reductions;
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  if (reductions < 1 || parallelLoops < 2 ||
-      !llvm::all_of(llvm::drop_begin(iterators, parallelLoops),
-                    linalg::isReductionIterator) ||
-      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+  unsigned parallelLoops = loops - op.getNumReductionLoops();
+  if (!isTrailingSum(op) || parallelLoops < 2 || op.getNumDpsInputs() != 2 ||
       !getElementTypeOrSelf(op.getDpsInits()[0].getType()).isF32() ||
-      !accumulatedTerm(op) || op->hasAttr("sieve.skip_zeros") ||
+      op->hasAttr("sieve.skip_zeros") ||
       op->hasAttr("sieve.skip_zero_points") ||
       !op.getBlock()->getOps<linalg::IndexOp>().empty())
     return false;
@@ -153,12 +147,11 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
 
   Location loc = op.getLoc();
   b.setInsertionPoint(op);
-  SmallVector<Range> ranges = op.createLoopRanges(b, loc);
-  for (const Range &r : ranges)
-    if (!isConstantIntValue(r.offset, 0) || !isConstantIntValue(r.stride, 1))
-      return false;
+  std::optional<SmallVector<OpFoldResult>> sizes = loopSizes(b, op);
+  if (!sizes)
+    return false;
   auto size = [&](unsigned d) {
-    return getValueOrCreateConstantIndexOp(b, loc, ranges[d].size);
+    return getValueOrCreateConstantIndexOp(b, loc, (*sizes)[d]);
   };
   // The sides: the output points read by one input only.
   Flattened read[2], batch, depth;
@@ -268,11 +261,11 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
   Value blocks = b.createOrFold<arith::MaxUIOp>(
       loc, b.createOrFold<arith::MulIOp>(loc, tiles, splits), one);
 
-  // Shared memory: stage [kStageDepth][kBlockSide (+ kRowPad)] of each
+  // Shared memory: stage [kStageDepth][kBlockSide (+ rowPad)] of each
   // input. An input loaded with K fastest (its innermost index follows the
-  // reduction) pads its rows by four elements: the stores of a warp's
-  // neighbouring threads (16 rows apart) then fall in two banks each, not
-  // all in one; rows stay 16-byte aligned.
+  // reduction) has a warp store 16 rows x 2 columns at once; its rows are
+  // padded by four elements so that those stores fall two to a bank, not
+  // sixteen; rows stay 16-byte aligned.
   const int64_t rowPad = kSharedAlignment / 4;
   Type elementTypes[2];
   bool depthFastest[2];
@@ -358,9 +351,21 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
       elements[i].push_back(std::move(element));
     }
   }
+  // Thread (ty, tx) of the block's 16 x 16 sums points [4 ty, 4 ty + 4)
+  // of the tile's M and [4 tx, 4 tx + 4) of its N: point i of its four
+  // along a side is the tile's first, plus its first, plus i.
   Value threadSide = constant(kThreadsPerSide);
-  Value ty = b.createOrFold<arith::DivUIOp>(loc, tid, threadSide);
-  Value tx = b.createOrFold<arith::RemUIOp>(loc, tid, threadSide);
+  Value rowM = b.createOrFold<arith::MulIOp>(
+      loc, b.createOrFold<arith::DivUIOp>(loc, tid, threadSide),
+      constant(kPointsPerThread));
+  Value rowN = b.createOrFold<arith::MulIOp>(
+      loc, b.createOrFold<arith::RemUIOp>(loc, tid, threadSide),
+      constant(kPointsPerThread));
+  auto pointAlong = [&](Value tile, Value first, int64_t i) {
+    return b.createOrFold<arith::AddIOp>(
+        loc, b.createOrFold<arith::MulIOp>(loc, tile, side),
+        b.createOrFold<arith::AddIOp>(loc, first, constant(i)));
+  };
   Value firstStage =
       b.createOrFold<arith::MulIOp>(loc, splitIndex, stagesPerSplit);
   Value lastStage = arith::MinUIOp::create(
@@ -427,10 +432,6 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
         // [4 ty, 4 ty + 4) of M and [4 tx, 4 tx + 4) of N: the 16-byte
         // loads of a quarter warp read 128 contiguous bytes (no bank
         // conflicts) or one broadcast address.
-        Value rowM =
-            sb.createOrFold<arith::MulIOp>(sl, ty, constant(kPointsPerThread));
-        Value rowN =
-            sb.createOrFold<arith::MulIOp>(sl, tx, constant(kPointsPerThread));
         auto steps = scf::ForOp::create(
             sb, sl, zero, stage, constant(kStepUnroll), acc,
             [&](OpBuilder &kb, Location kl, Value k0, ValueRange sums) {
@@ -474,20 +475,8 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
   for (int64_t i = 0; i < kPointsPerThread; ++i)
     for (int64_t j = 0; j < kPointsPerThread; ++j) {
       Value at[2];
-      at[m] = b.createOrFold<arith::AddIOp>(
-          loc, b.createOrFold<arith::MulIOp>(loc, tileM, side),
-          b.createOrFold<arith::AddIOp>(
-              loc,
-              b.createOrFold<arith::MulIOp>(loc, ty,
-                                            constant(kPointsPerThread)),
-              constant(i)));
-      at[n] = b.createOrFold<arith::AddIOp>(
-          loc, b.createOrFold<arith::MulIOp>(loc, tileN, side),
-          b.createOrFold<arith::AddIOp>(
-              loc,
-              b.createOrFold<arith::MulIOp>(loc, tx,
-                                            constant(kPointsPerThread)),
-              constant(j)));
+      at[m] = pointAlong(tileM, rowM, i);
+      at[n] = pointAlong(tileN, rowN, j);
       Value exists;
       for (int which : {m, n})
         if (!isMultipleOf(read[which], kBlockSide))

@@ -154,6 +154,28 @@ Value mlir::sieve::accumulatedTerm(linalg::LinalgOp op) {
   return nullptr;
 }
 
+std::optional<SmallVector<OpFoldResult>>
+mlir::sieve::loopSizes(OpBuilder &b, linalg::LinalgOp op) {
+  SmallVector<OpFoldResult> sizes;
+  for (const Range &r : op.createLoopRanges(b, op.getLoc())) {
+    if (!isConstantIntValue(r.offset, 0) || !isConstantIntValue(r.stride, 1))
+      return std::nullopt;
+    sizes.push_back(r.size);
+  }
+  return sizes;
+}
+
+bool mlir::sieve::isTrailingSum(linalg::LinalgOp op) {
+  unsigned parallelLoops = op.getNumLoops() - op.getNumReductionLoops();
+  return op.getNumReductionLoops() >= 1 &&
+         llvm::all_of(
+             llvm::drop_begin(op.getIteratorTypesArray(), parallelLoops),
+             linalg::isReductionIterator) &&
+         op.getNumDpsInits() == 1 &&
+         isa<FloatType>(getElementTypeOrSelf(op.getDpsInits()[0].getType())) &&
+         accumulatedTerm(op);
+}
+
 Value mlir::sieve::addAccumulatedTerm(OpBuilder &b, Location loc,
                                       linalg::LinalgOp op, IRMapping &map,
                                       Value acc) {
@@ -419,20 +441,13 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   unsigned loops = op.getNumLoops();
   unsigned reductions = op.getNumReductionLoops();
   unsigned parallelLoops = loops - reductions;
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  if (loops < 1 || reductions < 1 ||
-      !llvm::all_of(llvm::drop_begin(iterators, parallelLoops),
-                    linalg::isReductionIterator) ||
-      op.getNumDpsInits() != 1 ||
-      !isa<FloatType>(getElementTypeOrSelf(op.getDpsInits()[0].getType())) ||
-      !accumulatedTerm(op))
+  if (!isTrailingSum(op))
     return false;
   Location loc = op.getLoc();
   b.setInsertionPoint(op);
-  SmallVector<Range> ranges = op.createLoopRanges(b, loc);
-  for (const Range &r : ranges)
-    if (!isConstantIntValue(r.offset, 0) || !isConstantIntValue(r.stride, 1))
-      return false;
+  std::optional<SmallVector<OpFoldResult>> sizes = loopSizes(b, op);
+  if (!sizes)
+    return false;
   auto value = [&](OpFoldResult v) {
     return getValueOrCreateConstantIndexOp(b, loc, v);
   };
@@ -453,7 +468,7 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
     for (unsigned d = 0; d + 1 < parallelLoops; ++d) {
       // Static sizes only: a dynamic batch of one row would compute three
       // copies of it.
-      std::optional<int64_t> size = getConstantIntValue(ranges[d].size);
+      std::optional<int64_t> size = getConstantIntValue((*sizes)[d]);
       if (!size || *size < kPointTile)
         continue;
       int64_t reuse =
@@ -473,7 +488,7 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   Value tileStep = arith::ConstantIndexOp::create(b, loc, tile);
   // A parallel dimension's threads: ceil(size / tile) along the tiled one.
   auto threadsAlong = [&](unsigned d) -> Value {
-    Value size = value(ranges[d].size);
+    Value size = value((*sizes)[d]);
     return int64_t(d) == tileDim
                ? b.createOrFold<arith::CeilDivSIOp>(loc, size, tileStep)
                : size;
@@ -487,11 +502,11 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   Value points = one;
   for (unsigned d = 0; d < parallelLoops; ++d)
     points = b.createOrFold<arith::MulIOp>(loc, points, threadsAlong(d));
-  Value k = value(ranges[parallelLoops].size);
+  Value k = value((*sizes)[parallelLoops]);
   Value inner = one;
   SmallVector<Value> innerSizes;
   for (unsigned d = parallelLoops + 1; d < loops; ++d) {
-    innerSizes.push_back(value(ranges[d].size));
+    innerSizes.push_back(value((*sizes)[d]));
     inner = b.createOrFold<arith::MulIOp>(loc, inner, innerSizes.back());
   }
   Value target = b.createOrFold<arith::ConstantIndexOp>(loc, targetThreads);

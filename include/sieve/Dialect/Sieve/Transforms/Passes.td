@@ -1153,6 +1153,22 @@ def SieveMapToGPU : Pass<"sieve-map-to-gpu", "::mlir::func::FuncOp"> {
       matmul's weight across four rows, a convolution's input across four
       output channels); a partial last tile computes copies of its last
       point and does not store them.
+    * with `shared-tiles` (the default), a contraction of two f32 buffers
+      whose output points split into two sides read by one input each (a
+      matmul's rows and columns, a convolution's output channels and its
+      batch and pixels), each of at least 32 points, runs in shared-memory
+      tiles instead: a launch of blocks of 256 threads, each block a tile
+      of 64 x 64 points of one batch point (the points both or neither
+      input read); per stage of 16 steps of the flattened reductions, each
+      thread loads four elements of each input into shared memory
+      (workgroup attributions; zeros past the ends), `gpu.barrier`, then
+      adds the 16 steps to its 4 x 4 sums with 16-byte vector loads of
+      shared memory, `gpu.barrier`; the reduction is split across blocks
+      (atomic adds) when the tiles are fewer than `reduction-threads`
+      needs. A side of dynamic size whose static part is under 32 points
+      is chosen at run time (`scf.if` between the tiled launch and the
+      register kernel). With `report`, a remark names each tiled op and
+      its sizes.
 
     A sum over every element (an inner product) is split the same way. A
     sum marked `sieve.skip_zeros = i` (sieve-gather-matmul-to-linalg) runs
@@ -1380,9 +1396,18 @@ def SieveGPULaunchToLoops
   let summary = "Run gpu.launch bodies on the CPU, one thread after another "
                 "(emulation, for tests)";
   let description = [{
-    Replaces each `gpu.launch` (of one block of code, without barriers or
-    shared memory, as `sieve-map-to-gpu` makes them) with `scf.for` loops
-    over its blocks and threads around a copy of its body. The
+    Replaces each `gpu.launch` (of one block of code, as `sieve-map-to-gpu`
+    makes them) with `scf.for` loops over its blocks and threads around a
+    copy of its body. A launch with barriers or shared memory (the
+    shared-memory tiles) must be side-effect-free index code, one `scf.for`
+    with the same bounds in every thread whose body the barriers (directly
+    in it) split into parts, then any code: each part runs for every thread
+    of a block before the next one starts, the loop's values in per-thread
+    host buffers (two per value, swapped each step), shared memory a host
+    buffer; the index code is recomputed in each thread loop. Other forms
+    are an error that says why (a barrier nested deeper, side effects
+    before the loop, bounds that differ between threads, a value used
+    across a barrier). The
     `sieve-gpu-pipeline` option `emulate` uses it to check the GPU
     pipeline's kernels numerically on a machine without a GPU
     (`sieve-run --device=emulated-gpu`).
