@@ -286,7 +286,10 @@ bool JitModel::run(const std::vector<HostTensor> &inputs,
       contiguous &= t.shape[d] == 1 || desc[3 + rank + d] == stride;
       stride *= t.shape[d];
     }
-    if (contiguous && gpuCopy) {
+    if (t.data.empty()) {
+      // An empty result (a batch of 0): its buffer may be null; nothing to
+      // copy.
+    } else if (contiguous && gpuCopy) {
       // The driver's copy moves no pages of the result to the host.
       gpuCopy(t.data.data(), base, t.data.size());
     } else if (contiguous) {
