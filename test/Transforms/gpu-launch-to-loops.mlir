@@ -8,7 +8,7 @@
 // step); the prologue (thread index arithmetic) is recomputed per thread
 // loop; the epilogue reads the final buffer.
 // CHECK-LABEL: func.func @staged(
-// CHECK:         %[[SHARED:.*]] = memref.alloc() : memref<4xf32>
+// CHECK:         %[[SHARED:.*]] = memref.alloc() {alignment = 16 : i64} : memref<4xf32>
 // CHECK-NEXT:    %[[CUR:.*]] = memref.alloc() : memref<4xf32>
 // CHECK-NEXT:    %[[CURV:.*]] = memref.cast %[[CUR]] : memref<4xf32> to memref<?xf32>
 // CHECK-NEXT:    %[[NEXT:.*]] = memref.alloc() : memref<4xf32>

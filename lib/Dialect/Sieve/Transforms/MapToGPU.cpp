@@ -1123,8 +1123,10 @@ LogicalResult emulateBarriers(gpu::LaunchOp launch, OpBuilder &b,
   SmallVector<Value> freed;
   for (BlockArgument shared : launch.getWorkgroupAttributions()) {
     auto type = cast<MemRefType>(shared.getType());
+    // Aligned as sieve-merge-gpu-modules aligns the GPU's (vector loads).
     Value buffer = memref::AllocOp::create(
-        b, loc, MemRefType::get(type.getShape(), type.getElementType()));
+        b, loc, MemRefType::get(type.getShape(), type.getElementType()),
+        b.getI64IntegerAttr(16));
     base.map(shared, buffer);
     freed.push_back(buffer);
   }
