@@ -9,7 +9,7 @@
 // CHECK:       gpu.launch_func <%{{.*}} : !llvm.ptr> @sieve_kernels::@rows_kernel_0
 // CHECK:       gpu.binary @sieve_kernels
 // CHECK-SAME:  .shared .align 16 .b8 __wg_rows_kernel{{[_0-9]*}}_0[4352];
-// CHECK-SAME:  .shared .align 16 .b8 __wg_rows_kernel{{[_0-9]*}}_1[4096];
+// CHECK-SAME:  .shared .align 16 .b8 __wg_rows_kernel{{[_0-9]*}}_1[5120];
 // CHECK-SAME:  bar.sync
 // CHECK-SAME:  ld.shared.v4.b32
 // CHECK-SAME:  fma.rn.f32

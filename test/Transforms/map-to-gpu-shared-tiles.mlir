@@ -4,13 +4,13 @@
 // A matmul of whole tiles: blocks of 256 threads (16 x 16), one per tile
 // of 64 x 64 points; each stage loads 16 steps of both inputs into shared
 // memory (the input [1024, 64] with its reduction fastest, rows padded to
-// 68; the weight with its columns fastest), waits, runs its 16 steps four
+// 68; the weight with its columns fastest, rows padded to 80), waits, runs its 16 steps four
 // at a time (16-byte vector loads of four elements of each), waits again.
 // No guards (no partial tile), no split: each thread adds its 4 x 4 sums
 // with plain loads and stores.
 // CHECK-LABEL: func.func @whole_tiles(
 // CHECK-DAG:     %[[C256:.*]] = arith.constant 256 : index
-// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %[[C256]], {{.*}}) threads({{.*}}) in ({{.*}} = %[[C256]], {{.*}}) workgroup(%[[SA:.*]] : memref<16x68xf32, #gpu.address_space<workgroup>>, %[[SB:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>)
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %[[C256]], {{.*}}) threads({{.*}}) in ({{.*}} = %[[C256]], {{.*}}) workgroup(%[[SA:.*]] : memref<16x68xf32, #gpu.address_space<workgroup>>, %[[SB:.*]] : memref<16x80xf32, #gpu.address_space<workgroup>>)
 // CHECK:           scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
 // CHECK-NOT:         scf.if
 // CHECK-COUNT-4:     memref.store {{.*}}, %[[SA]]
@@ -18,7 +18,7 @@
 // CHECK-NEXT:        gpu.barrier
 // CHECK:             scf.for {{.*}} = %c0 to %c16 step %c4
 // CHECK-NEXT:          vector.load %[[SA]][{{.*}}] {alignment = 16 : i64} : memref<16x68xf32, #gpu.address_space<workgroup>>, vector<4xf32>
-// CHECK-NEXT:          vector.load %[[SB]][{{.*}}] {alignment = 16 : i64} : memref<16x64xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// CHECK-NEXT:          vector.load %[[SB]][{{.*}}] {alignment = 16 : i64} : memref<16x80xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK:               arith.mulf {{.*}} fastmath<contract> : f32
 // CHECK-NEXT:          arith.addf {{.*}} fastmath<contract> : f32
 // CHECK:             gpu.barrier
@@ -63,9 +63,9 @@ func.func @partial_tiles(%a: memref<50x72xf32>, %b: memref<72x40xf32>, %c: memre
 // A convolution is an implicit GEMM: M is its output channels, N its
 // pixels, K its input channels and window; the input is read at
 // oh + kh, ow + kw of the flattened indices' dimensions, pixels fastest
-// (rows of 64), the weight with its window fastest (rows padded to 68).
+// (rows padded to 80), the weight with its window fastest (rows padded to 68).
 // CHECK-LABEL: func.func @conv(
-// CHECK:         gpu.launch {{.*}} workgroup(%{{.*}} : memref<16x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<16x68xf32, #gpu.address_space<workgroup>>)
+// CHECK:         gpu.launch {{.*}} workgroup(%{{.*}} : memref<16x80xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<16x68xf32, #gpu.address_space<workgroup>>)
 // CHECK:           %[[H:.*]] = affine.apply #{{.*}}(%{{.*}})[%{{.*}}]
 // CHECK-NEXT:      %[[W:.*]] = affine.apply #{{.*}}(%{{.*}})[%{{.*}}]
 // CHECK-NEXT:      memref.load %arg0[%{{.*}}, %{{.*}}, %[[H]], %[[W]]] : memref<1x8x34x34xf32>

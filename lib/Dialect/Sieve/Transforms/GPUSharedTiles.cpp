@@ -261,14 +261,15 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
   Value blocks = b.createOrFold<arith::MaxUIOp>(
       loc, b.createOrFold<arith::MulIOp>(loc, tiles, splits), one);
 
-  // Shared memory: stage [kStageDepth][kBlockSide (+ rowPad)] of each
-  // input. An input loaded with K fastest (its innermost index follows the
-  // reduction) has a warp store 16 rows x 2 columns at once; its rows are
-  // padded by four elements so that those stores fall two to a bank, not
-  // sixteen; rows stay 16-byte aligned.
-  const int64_t rowPad = kSharedAlignment / 4;
+  // Shared memory: stage [kStageDepth][kBlockSide + pad] of each input,
+  // rows 16-byte aligned. A warp stores, for an input loaded with K
+  // fastest (its innermost index follows the reduction), 16 rows x 2
+  // columns: rows padded by 4 elements put those stores two to a bank, not
+  // sixteen; for the other inputs 2 rows x 16 columns: rows padded by 16
+  // put the two rows in different banks.
   Type elementTypes[2];
   bool depthFastest[2];
+  auto rowPad = [&](int i) -> int64_t { return depthFastest[i] ? 4 : 16; };
   MemRefType stageTypes[2];
   auto workgroup =
       gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
@@ -279,9 +280,9 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
     bool sideInner = last && last.isFunctionOfDim(read[i].dims.back());
     depthFastest[i] =
         last && !sideInner && last.isFunctionOfDim(depth.dims.back());
-    stageTypes[i] = MemRefType::get(
-        {kStageDepth, kBlockSide + (depthFastest[i] ? rowPad : 0)},
-        elementTypes[i], MemRefLayoutAttrInterface(), workgroup);
+    stageTypes[i] =
+        MemRefType::get({kStageDepth, kBlockSide + rowPad(i)}, elementTypes[i],
+                        MemRefLayoutAttrInterface(), workgroup);
   }
   auto launch = gpu::LaunchOp::create(
       b, loc, blocks, one, one, constant(blockThreads), one, one,
@@ -315,8 +316,15 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
 
   // Each thread's four elements of each stage: position (k, p) in the
   // stage, its point (the side's dimensions; batch as the block's), and
-  // whether the point exists.
-  int64_t perThread = kStageDepth * kBlockSide / blockThreads;
+  // whether the point exists. The block's threads are 16 x 16: one index
+  // (tid % 16) runs along the input's fast direction (K or the side), the
+  // other (tid / 16) along the slow one, and element e adds 16 e along the
+  // side. The four elements of a thread then share one K index: the
+  // reduction's indices are unflattened once per input and stage.
+  static_assert(kThreadsPerSide == kStageDepth &&
+                    kBlockSide == kThreadsPerSide * kPointsPerThread,
+                "each thread stages one K index and four side points");
+  int64_t perThread = kPointsPerThread;
   struct Element {
     Value k, p, exists;
     SmallVector<Value> point;
@@ -324,16 +332,14 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
   SmallVector<Element> elements[2];
   for (int i = 0; i < 2; ++i) {
     for (int64_t e = 0; e < perThread; ++e) {
-      Value linear =
-          b.createOrFold<arith::AddIOp>(loc, tid, constant(e * blockThreads));
       Element element;
-      int64_t fastSize = depthFastest[i] ? kStageDepth : kBlockSide;
       Value fast =
-          b.createOrFold<arith::RemUIOp>(loc, linear, constant(fastSize));
+          b.createOrFold<arith::RemUIOp>(loc, tid, constant(kThreadsPerSide));
       Value slow =
-          b.createOrFold<arith::DivUIOp>(loc, linear, constant(fastSize));
+          b.createOrFold<arith::DivUIOp>(loc, tid, constant(kThreadsPerSide));
       element.k = depthFastest[i] ? fast : slow;
-      element.p = depthFastest[i] ? slow : fast;
+      element.p = b.createOrFold<arith::AddIOp>(
+          loc, depthFastest[i] ? slow : fast, constant(e * kThreadsPerSide));
       Value global = b.createOrFold<arith::AddIOp>(
           loc, b.createOrFold<arith::MulIOp>(loc, tileOf[i], side), element.p);
       // In a partial tile, the indices of a missing point are clamped
