@@ -324,14 +324,13 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
   static_assert(kThreadsPerSide == kStageDepth &&
                     kBlockSide == kThreadsPerSide * kPointsPerThread,
                 "each thread stages one K index and four side points");
-  int64_t perThread = kPointsPerThread;
   struct Element {
     Value k, p, exists;
     SmallVector<Value> point;
   };
   SmallVector<Element> elements[2];
   for (int i = 0; i < 2; ++i) {
-    for (int64_t e = 0; e < perThread; ++e) {
+    for (int64_t e = 0; e < kPointsPerThread; ++e) {
       Element element;
       Value fast =
           b.createOrFold<arith::RemUIOp>(loc, tid, constant(kThreadsPerSide));
@@ -383,7 +382,7 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
   SmallVector<Value> inits(kPointsPerThread * kPointsPerThread, accZero);
   Block *opBody = op.getBlock();
   bool wholeStages = isMultipleOf(depth, kStageDepth);
-  auto stages_ = scf::ForOp::create(
+  auto stageLoop = scf::ForOp::create(
       b, loc, firstStage, lastStage, one, inits,
       [&](OpBuilder &sb, Location sl, Value s, ValueRange acc) {
         // Stage s: K steps [16 s, 16 s + 16) of both inputs (zeros past
@@ -489,7 +488,7 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
           exists = both(b, loc, exists,
                         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
                                               at[which], read[which].total));
-      Value total = stages_.getResult(i * kPointsPerThread + j);
+      Value total = stageLoop.getResult(i * kPointsPerThread + j);
       auto addSum = [&](OpBuilder &ob, Location ol) {
         SmallVector<Value> point = base;
         read[m].unflatten(ob, ol, at[m], point);
