@@ -140,6 +140,8 @@ def models_table(args):
             nonlocal insns, mas, loads, shared, stores
             insns += times * len(body)
             mas += times * multiply_adds(body)
+            # A predicated instruction (`@%p1 ld.global...`) counts as its op.
+            body = [re.sub(r"^@!?%p\d+\s+", "", x) for x in body]
             loads += times * sum(x.startswith("ld.") and not
                                  x.startswith(("ld.shared", "ld.param"))
                                  for x in body)
