@@ -34,6 +34,16 @@ bool isTrailingSum(linalg::LinalgOp op);
 Value addAccumulatedTerm(OpBuilder &b, Location loc, linalg::LinalgOp op,
                          IRMapping &map, Value acc);
 
+/// The indices that indexing map `map` gives at loop point `point` (one
+/// affine.apply per result).
+SmallVector<Value> indicesAt(OpBuilder &b, Location loc, AffineMap map,
+                             ValueRange point);
+
+/// Adds `sum` to `buffer[indices]`: atomically when other threads add to
+/// the same element (a split reduction), else a load, an add and a store.
+void addToElement(OpBuilder &b, Location loc, Value sum, Value buffer,
+                  ValueRange indices, bool atomic);
+
 /// Lowers `op` (on buffers) when it is a contraction of two f32 buffers whose
 /// output points split into two sets (sides) each read by only one input
 /// (a matmul's rows and columns; a convolution's output channels and

@@ -112,18 +112,6 @@ Value both(OpBuilder &builder, Location loc, Value a, Value b) {
   return arith::AndIOp::create(builder, loc, a, b);
 }
 
-/// The indices of `operand` (indexing map `map`) at `point`.
-SmallVector<Value> indicesAt(OpBuilder &b, Location loc, AffineMap map,
-                             ArrayRef<Value> point) {
-  SmallVector<Value> indices;
-  for (AffineExpr expr : map.getResults())
-    indices.push_back(affine::makeComposedAffineApply(
-                          b, loc, AffineMap::get(map.getNumDims(), 0, expr),
-                          getAsOpFoldResult(SmallVector<Value>(point)))
-                          .getResult());
-  return indices;
-}
-
 } // namespace
 
 FailureOr<bool> mlir::sieve::lowerSharedTiles(
@@ -493,16 +481,8 @@ FailureOr<bool> mlir::sieve::lowerSharedTiles(
         SmallVector<Value> point = base;
         read[m].unflatten(ob, ol, at[m], point);
         read[n].unflatten(ob, ol, at[n], point);
-        SmallVector<Value> indices = indicesAt(ob, ol, outMap, point);
-        if (split) {
-          memref::AtomicRMWOp::create(ob, ol, arith::AtomicRMWKind::addf, total,
-                                      out->get(), indices);
-        } else {
-          Value old = memref::LoadOp::create(ob, ol, out->get(), indices);
-          memref::StoreOp::create(ob, ol,
-                                  arith::AddFOp::create(ob, ol, old, total),
-                                  out->get(), indices);
-        }
+        addToElement(ob, ol, total, out->get(),
+                     indicesAt(ob, ol, outMap, point), split);
       };
       if (!exists) {
         addSum(b, loc);

@@ -165,6 +165,27 @@ mlir::sieve::loopSizes(OpBuilder &b, linalg::LinalgOp op) {
   return sizes;
 }
 
+SmallVector<Value> mlir::sieve::indicesAt(OpBuilder &b, Location loc,
+                                          AffineMap map, ValueRange point) {
+  SmallVector<Value> indices;
+  for (AffineExpr expr : map.getResults())
+    indices.push_back(affine::AffineApplyOp::create(
+        b, loc, AffineMap::get(map.getNumDims(), 0, expr), point));
+  return indices;
+}
+
+void mlir::sieve::addToElement(OpBuilder &b, Location loc, Value sum,
+                               Value buffer, ValueRange indices, bool atomic) {
+  if (atomic) {
+    memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, sum, buffer,
+                                indices);
+    return;
+  }
+  Value old = memref::LoadOp::create(b, loc, buffer, indices);
+  memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, sum),
+                          buffer, indices);
+}
+
 bool mlir::sieve::isTrailingSum(linalg::LinalgOp op) {
   unsigned parallelLoops = op.getNumLoops() - op.getNumReductionLoops();
   return op.getNumReductionLoops() >= 1 &&
@@ -599,12 +620,10 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   auto loadAt = [&](OpBuilder &lb, Location ll, OpOperand *input, Value r) {
     if (!isa<MemRefType>(input->get().getType()))
       return input->get();
-    AffineMap map = op.getMatchingIndexingMap(input);
-    SmallVector<Value> point = pointAt(r), indices;
-    for (AffineExpr expr : map.getResults())
-      indices.push_back(affine::AffineApplyOp::create(
-          lb, ll, AffineMap::get(map.getNumDims(), 0, expr), point));
-    return memref::LoadOp::create(lb, ll, input->get(), indices).getResult();
+    return memref::LoadOp::create(
+               lb, ll, input->get(),
+               indicesAt(lb, ll, op.getMatchingIndexingMap(input), pointAt(r)))
+        .getResult();
   };
   // acc + the term at `r`, with the inputs in `given` as given (the others
   // loaded here).
@@ -793,19 +812,8 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
     if (tileDim >= 0)
       point[tileDim] = tilePoints[i];
     point.append(reductions, zero);
-    SmallVector<Value> outIndices;
-    for (AffineExpr expr : outMap.getResults())
-      outIndices.push_back(affine::AffineApplyOp::create(
-          ob, ol, AffineMap::get(outMap.getNumDims(), 0, expr), point));
-    Value total = sum.getResult(i);
-    if (split) {
-      memref::AtomicRMWOp::create(ob, ol, arith::AtomicRMWKind::addf, total,
-                                  out->get(), outIndices);
-      return;
-    }
-    Value old = memref::LoadOp::create(ob, ol, out->get(), outIndices);
-    Value next = arith::AddFOp::create(ob, ol, old, total);
-    memref::StoreOp::create(ob, ol, next, out->get(), outIndices);
+    addToElement(ob, ol, sum.getResult(i), out->get(),
+                 indicesAt(ob, ol, outMap, point), split);
   };
   for (int64_t i = 0; i < tile; ++i) {
     // Most splits of a short list have nothing to add; a partial tile's
