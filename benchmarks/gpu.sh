@@ -99,7 +99,7 @@ if [ -x "$sanitizer" ]; then
 fi
 
 step e2e-gpu "$python" "$root/test/e2e/check_gpu.py" --sieve-run "$build/bin/sieve-run" \
-  --workdir "$out/e2e" --device cuda --group mnist --group ffn --group gated --group weights --group tiles --group cnn \
+  --workdir "$out/e2e" --device cuda --group mnist --group ffn --group gated --group weights --group tiles --group approx --group cnn \
   --cnn squeezenet --cnn shufflenet --cnn inception_v1
 
 for model in squeezenet resnet50 shufflenet inception_v1 bvlc_alexnet; do

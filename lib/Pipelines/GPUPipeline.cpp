@@ -54,9 +54,6 @@ mlir::sieve::verifyGPUPipelineOptions(const GPUPipelineOptions &options) {
   if (options.blockSize < 32 || options.blockSize > 1024)
     return "the block size must be in [32, 1024], got " +
            std::to_string(options.blockSize);
-  if (options.sparsity == SparsityMode::Approx)
-    return "--sparsity=approx is not available for --target=nvptx (use off, "
-           "exact or auto)";
   CPUPipelineOptions front;
   front.sparsity = options.sparsity;
   front.profile = options.profile;
@@ -112,7 +109,7 @@ void mlir::sieve::buildGPUPipeline(OpPassManager &pm,
   // of the sieve ops (the active set, the branch) are host code.
   // Gathers of the non-zero neurons skip the zeros in the kernel itself.
   pm.addNestedPass<func::FuncOp>(createSieveGatherMatmulToLinalg(
-      SieveGatherMatmulToLinalgOptions{/*skipZeros=*/true}));
+      SieveGatherMatmulToLinalgOptions{/*skipZeros=*/true, options.report}));
   buildSieveOpsToSCFPipeline(pm, front);
 
   // Buffers; the entry copies the caller's buffers into its own.

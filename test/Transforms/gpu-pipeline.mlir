@@ -2,7 +2,6 @@
 // RUN: sieve-opt %s --sieve-gpu-pipeline="chip=sm_80 block-size=128" | FileCheck %s --check-prefix=SM80
 // RUN: sieve-opt %s --sieve-gpu-pipeline="async-launches=false" | FileCheck %s --check-prefix=SYNC
 // RUN: not sieve-opt %s --sieve-gpu-pipeline="chip=sm_70" 2>&1 | FileCheck %s --check-prefix=BADCHIP
-// RUN: not sieve-opt %s --sieve-gpu-pipeline="sparsity=approx" 2>&1 | FileCheck %s --check-prefix=APPROX
 
 // A Gemm + ReLU + Gemm + softmax on tensors becomes one gpu.binary of PTX
 // kernels (one module, every kernel in it) and a host function in the LLVM
@@ -36,7 +35,6 @@
 // SM80-SAME:   .target sm_80
 
 // BADCHIP: sieve-gpu-pipeline: --gpu-arch=sm_70 is not supported (use sm_80 or sm_90)
-// APPROX: sieve-gpu-pipeline: --sparsity=approx is not available for --target=nvptx
 func.func @mlp(%x: tensor<1x64xf32>) -> tensor<1x10xf32> attributes {llvm.emit_c_interface} {
   %w1 = arith.constant dense<0.5> : tensor<64x32xf32>
   %w2 = arith.constant dense<0.25> : tensor<32x10xf32>

@@ -408,11 +408,56 @@ func.func @skip_zeros_partial_group(%h: memref<1x250xf32>, %w: memref<250x64xf32
 // CHECK:           scf.for %{{.*}} = %[[FIRST]] to %[[END]] step
 // CHECK:             memref.load %{{.*}} : memref<2x64xf32>
 // CHECK:             memref.load %{{.*}} : memref<256x64xf32>
-// CHECK:           memref.atomic_rmw addf
+// CHECK:           scf.if %[[NZ]] {
+// CHECK-NEXT:        memref.atomic_rmw addf
 func.func @skip_zero_points(%g: memref<2x256xf32>, %x: memref<2x64xf32>, %w: memref<256x64xf32>, %y: memref<2x256xf32>) {
   linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, n)>, affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>],
                   iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%g, %x, %w : memref<2x256xf32>, memref<2x64xf32>, memref<256x64xf32>) outs(%y : memref<2x256xf32>) attrs = {sieve.skip_zero_points = 0 : i64} {
+  ^bb0(%gv: f32, %xv: f32, %v: f32, %acc: f32):
+    %p = arith.mulf %xv, %v : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// The same with a longer reduction (at least 32 lanes x 4 steps) over an
+// N x K weight (each point's row contiguous, the predicted up projection of
+// --sparsity=approx): 32 threads per point, neighbours (the lane is the
+// fastest index), each taking every 32nd step, so a warp reads a row
+// coalesced; four steps' loads at a time; the gate (here per neuron only)
+// empties the range and skips the atomic add where it is zero.
+// CHECK-LABEL: func.func @skip_zero_points_lanes(
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG:     %[[C128:.*]] = arith.constant 128 : index
+// CHECK-DAG:     %[[K:.*]] = arith.constant 256 : index
+// CHECK-DAG:     %[[N:.*]] = arith.constant 512 : index
+// CHECK-DAG:     %[[THREADS:.*]] = arith.constant 32768 : index
+// CHECK:         gpu.launch
+// CHECK:           %[[ID:.*]] = arith.addi
+// CHECK:           arith.cmpi slt, %[[ID]], %[[THREADS]] : index
+// CHECK:           %[[LANE:.*]] = arith.remsi %[[ID]], %[[C32]] : index
+// CHECK:           %[[POINT:.*]] = arith.divsi %[[ID]], %[[C32]] : index
+// CHECK:           %[[NEURON:.*]] = arith.remsi %[[POINT]], %[[N]] : index
+// CHECK:           %[[ROW:.*]] = arith.divsi %[[POINT]], %[[N]] : index
+// CHECK:           %[[GV:.*]] = memref.load %{{.*}}[%[[NEURON]]] : memref<512xf32>
+// CHECK:           %[[NZ:.*]] = arith.cmpf une, %[[GV]], %[[ZERO]] : f32
+// CHECK:           %[[END:.*]] = arith.select %[[NZ]], %[[K]], %[[LANE]] : index
+// CHECK:           %[[WHOLE:.*]] = scf.for %[[R:.*]] = %[[LANE]] to %[[START:.*]] step %[[C128]]
+// CHECK-COUNT-4:     memref.load %{{.*}}[%[[NEURON]], %{{.*}}] : memref<512x256xf32>
+// CHECK:           scf.for %{{.*}} = %[[START]] to %[[END]] step %[[C32]] iter_args(%{{.*}} = %[[WHOLE]])
+// CHECK:             memref.load %{{.*}}[%[[ROW]], %{{.*}}] : memref<2x256xf32>
+// CHECK:             memref.load %{{.*}}[%[[NEURON]], %{{.*}}] : memref<512x256xf32>
+// CHECK:           scf.if %[[NZ]] {
+// CHECK-NEXT:        memref.atomic_rmw addf %{{.*}}, %{{.*}}[%[[ROW]], %[[NEURON]]]
+func.func @skip_zero_points_lanes(%g: memref<512xf32>, %x: memref<2x256xf32>, %w: memref<512x256xf32>, %y: memref<2x512xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (n)>, affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%g, %x, %w : memref<512xf32>, memref<2x256xf32>, memref<512x256xf32>) outs(%y : memref<2x512xf32>) attrs = {sieve.skip_zero_points = 0 : i64} {
   ^bb0(%gv: f32, %xv: f32, %v: f32, %acc: f32):
     %p = arith.mulf %xv, %v : f32
     %s = arith.addf %acc, %p : f32

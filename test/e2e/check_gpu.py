@@ -28,6 +28,11 @@ Groups:
          convolution, a split reduction, dynamic rows tiled or not at run
          time, a convolution with a dynamic batch of 2 and of 0
          (--gpu-tiles=registers: the same models in the other kernel)
+  approx predicted FFNs (--sparsity=approx; make_predictor_ffn.py: plain,
+         gated, Clip(0, 0.25), gated with a squared-ReLU gate; 1 and 4 rows
+         of [batch, seq, d]): the same predictor fitted on the CPU, the
+         outputs equal the CPU's approx build with the sparse path at every
+         density (what the GPU runs) and are close to onnxruntime's
   cnn    light ONNX CNNs (test/models/light) with seeded random weights
 """
 
@@ -292,6 +297,67 @@ def tiles(c):
               want_tiled=want, rtol=1e-4, atol=1e-4)
 
 
+def approx(c):
+    # The predictor is fitted on the CPU for both runs, from the same
+    # calibration sets: the GPU's kernels (the predictor's contractions and
+    # mask, the up projection of the predicted neurons in lanes, the down
+    # rows of the non-zeros) must compute what the CPU's approx kernels do
+    # with the sparse path at every density.
+    from make_predictor_ffn import build, write_sets
+    a = c.args
+    d, n = 256, 512
+    for variant, gated_ffn, activation in (("plain", False, "relu"),
+                                           ("gated", True, "relu"),
+                                           ("clip", False, "relu6"),
+                                           ("gated-squared", True, "squared-pow")):
+        opts = argparse.Namespace(d=d, n=n, rank=32, noise=0.3, density=0.1,
+                                  gated=gated_ffn, activation=activation,
+                                  clip_max=0.25, seed=3)
+        base = os.path.join(a.workdir, f"approx-{variant}")
+        os.makedirs(base, exist_ok=True)
+        model_path = os.path.join(base, "model.onnx")
+        onnx.save(build(opts), model_path)
+        rng = np.random.default_rng(zlib.crc32(variant.encode()))
+        calib = os.path.join(base, "calib")
+        write_sets(calib, model_path, 16, 8, d, rng, False)
+        sess = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+        for seq in (1, 4):
+            name = f"approx-{variant}-s{seq}"
+            x = rng.standard_normal((1, seq, d)).astype(np.float32)
+            x_path = os.path.join(base, f"x{seq}.npy")
+            np.save(x_path, x)
+            outputs = {}
+            logs = {}
+            for device, extra in ((a.device, a.sieve_arg),
+                                  ("cpu", ["--activation-density-limit=1"])):
+                out = os.path.join(base, f"{device}-s{seq}")
+                proc = subprocess.run(
+                    [a.sieve_run, model_path, f"--device={device}", "--sparsity=approx",
+                     "--calibrate", calib, "--input", f"x={x_path}", "--output-dir", out,
+                     *extra], capture_output=True, text=True)
+                logs[device] = proc.stderr
+                if proc.returncode != 0:
+                    sys.stdout.write(proc.stderr)
+                    break
+                outputs[device] = np.load(os.path.join(out, "y.npy"))
+            good = len(outputs) == 2
+            predicted = logs.get(a.device, "").count("the predicted neurons only, at every density (on the GPU")
+            diff = rel_l2 = float("nan")
+            if good:
+                got, cpu = outputs[a.device], outputs["cpu"]
+                (want,) = sess.run(None, {"x": x})
+                diff = float(np.max(np.abs(got - cpu)))
+                rel_l2 = float(np.linalg.norm(got - want) / np.linalg.norm(want))
+                good = (got.shape == cpu.shape and
+                        np.allclose(got, cpu, rtol=1e-4, atol=1e-5) and
+                        rel_l2 < 0.1 and predicted == 1)
+            print(f"{name}: predicted {predicted}, max abs difference from the CPU's "
+                  f"approx {diff:.3g}, relative L2 error against onnxruntime "
+                  f"{rel_l2:.3g}: {'OK' if good else 'MISMATCH'}")
+            sys.stdout.flush()
+            c.ok &= good
+
+
 def cnn(c):
     for name in c.args.cnn:
         model = onnx.load(os.path.join(ROOT, "test", "models", "light",
@@ -301,7 +367,7 @@ def cnn(c):
 
 
 GROUPS = {"mnist": mnist, "ffn": ffn, "gated": gated, "weights": weights,
-          "tiles": tiles, "cnn": cnn}
+          "tiles": tiles, "approx": approx, "cnn": cnn}
 
 
 def main():

@@ -2,13 +2,14 @@
 
 #include "sieve/Dialect/Sieve/Transforms/Passes.h"
 
+#include "sieve/Analysis/ActivationSites.h"
 #include "sieve/Dialect/Sieve/IR/SieveOps.h"
-#include "sieve/Dialect/Sieve/Transforms/PackPanels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -111,29 +112,237 @@ bool nonZerosOf(Value indices, Value of) {
   return set && set.getInput() == of && set.getThreshold().isZero();
 }
 
-/// Whether the indices of `op` are exactly the non-zero neurons of its own
-/// input, or of the gate of the gated up projection that computes its input
-/// over the same indices (that input is zero wherever the gate is): then
-/// skipping the input's zeros in a dense contraction is the same gather.
-bool gathersNonZerosOfInput(sieve::GatherMatmulOp op) {
-  Value indices = op.getIndices();
-  if (nonZerosOf(indices, op.getInput()))
-    return true;
-  auto up = op.getInput().getDefiningOp<sieve::GatedGatherMatmulOp>();
-  return up && up.getIndices() == indices && nonZerosOf(indices, up.getGate());
+/// Whether `body` (an elementwise linalg.generic's) yields zero when every
+/// block argument it reads is zero: its ops folded on constant operands
+/// (`max(r, 0)`, `min(., 6)`, `r * r` of a zero are zero).
+bool mapsZeroToZero(Block &body) {
+  llvm::DenseMap<Value, Attribute> known;
+  for (BlockArgument arg : body.getArguments())
+    if (auto type = dyn_cast<FloatType>(arg.getType()))
+      known[arg] = FloatAttr::get(type, 0.0);
+  for (Operation &op : body.without_terminator()) {
+    SmallVector<Attribute> operands;
+    for (Value operand : op.getOperands()) {
+      Attribute value = known.lookup(operand);
+      if (!value)
+        matchPattern(operand, m_Constant(&value));
+      operands.push_back(value);
+    }
+    SmallVector<OpFoldResult> results;
+    if (op.getNumResults() != 1 || failed(op.fold(operands, results)) ||
+        results.size() != 1)
+      return false;
+    Attribute folded = dyn_cast<Attribute>(results[0]);
+    if (!folded)
+      folded = known.lookup(cast<Value>(results[0]));
+    if (!folded)
+      return false;
+    known[op.getResult(0)] = folded;
+  }
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  if (yield.getNumOperands() != 1)
+    return false;
+  auto zero = dyn_cast_or_null<FloatAttr>(known.lookup(yield.getOperand(0)));
+  return zero && zero.getValue().isZero();
 }
 
-/// The gated up projection `op` (over the non-zeros of its gate) as a
-/// contraction over every neuron, `up[m, n] = sum_k x[m, k] * w[n, k]`
-/// (a constant `w` laid out K x N),
-/// marked `sieve.skip_zero_points = 0`: sieve-map-to-gpu skips the whole
-/// sum of a point whose gate (input 0, read at the point only) is zero;
-/// then `gate * (up + bias)` elementwise, zero where the gate is. Null when
-/// the indices are not the gate's non-zeros.
+/// Whether `value` is zero at every neuron outside `indices` by
+/// construction: the result of a column gather or a gated gather over
+/// `indices`, or of an elementwise linalg.generic (identity maps) of such
+/// values alone that maps zero to zero (the ReLU6 or the square that
+/// sieve-sparsify-activations applies to a predicted column gather).
+bool zeroOutside(Value value, Value indices) {
+  if (auto column = value.getDefiningOp<sieve::ColumnGatherMatmulOp>())
+    return column.getIndices() == indices;
+  if (auto gated = value.getDefiningOp<sieve::GatedGatherMatmulOp>())
+    return gated.getIndices() == indices;
+  auto generic = value.getDefiningOp<linalg::GenericOp>();
+  if (!generic || generic.getNumResults() != 1 ||
+      generic.getNumReductionLoops() != 0 ||
+      !llvm::all_of(generic.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }))
+    return false;
+  Block &body = *generic.getBlock();
+  for (OpOperand &operand : generic->getOpOperands()) {
+    bool read =
+        body.getArgument(operand.getOperandNumber()).use_empty() == false;
+    if (read && !zeroOutside(operand.get(), indices))
+      return false;
+  }
+  return mapsZeroToZero(body);
+}
+
+/// Whether the non-zeros of `of` are all among `indices`: `indices` are
+/// its non-zero neurons, or it is zero outside them by construction.
+bool nonZerosWithin(Value indices, Value of) {
+  return nonZerosOf(indices, of) || zeroOutside(of, indices);
+}
+
+/// Whether the non-zeros of the input of `op` are all among its indices
+/// (its indices are the input's non-zero neurons; or the input is a
+/// gated up projection or a predicted column gather over the same
+/// indices): then skipping the input's zeros in a dense contraction is the
+/// same gather.
+bool gathersNonZerosOfInput(sieve::GatherMatmulOp op) {
+  return nonZerosWithin(op.getIndices(), op.getInput());
+}
+
+/// A contraction `lhs @ rhs` (`lhs` M x K or K, `rhs` K x N) as a
+/// linalg.generic into zeros.
+Value contraction(OpBuilder &b, Location loc, Value lhs, Value rhs) {
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  int64_t rank = lhsType.getRank();
+  SmallVector<OpFoldResult> sizes;
+  if (rank == 2)
+    sizes.push_back(tensor::getMixedSize(b, loc, lhs, 0));
+  sizes.push_back(tensor::getMixedSize(b, loc, rhs, 1));
+  Type element = lhsType.getElementType();
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+  Value init = linalg::FillOp::create(
+                   b, loc, zero,
+                   tensor::EmptyOp::create(b, loc, sizes, element).getResult())
+                   .getResult(0);
+  ContractionLoops c(rank, b.getContext());
+  AffineMap rhsMap = AffineMap::get(c.loops, 0, {c.k, c.n}, b.getContext());
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{lhs, rhs}, ValueRange{init},
+             ArrayRef<AffineMap>{c.input, rhsMap, c.point}, c.iterators,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
+               linalg::YieldOp::create(
+                   nb, nl,
+                   ValueRange{arith::AddFOp::create(nb, nl, args[2], product)});
+             })
+      .getResult(0);
+}
+
+/// The neurons `op` predicts active as a float mask over them instead of an
+/// index list: `mask[n]` counts the rows whose score `((x @ u) @ v)[m, n]`
+/// is above `thresholds[n]` (non-zero: predicted active for some row, the
+/// union that `sieve.predict` returns), two contractions and a sum over the
+/// rows, all GPU kernels.
+Value predictedMask(OpBuilder &b, sieve::PredictOp op) {
+  Location loc = op.getLoc();
+  Value scores = contraction(
+      b, loc, contraction(b, loc, op.getInput(), op.getU()), op.getV());
+  auto scoreType = cast<RankedTensorType>(scores.getType());
+  int64_t rank = scoreType.getRank();
+  Type element = scoreType.getElementType();
+  MLIRContext *context = b.getContext();
+  SmallVector<OpFoldResult> size{
+      tensor::getMixedSize(b, loc, scores, rank - 1)};
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+  Value one = arith::ConstantOp::create(b, loc, b.getFloatAttr(element, 1.0));
+  Value init = linalg::FillOp::create(
+                   b, loc, zero,
+                   tensor::EmptyOp::create(b, loc, size, element).getResult())
+                   .getResult(0);
+  // Loops (n, m): the rows are the reduction.
+  AffineExpr n = getAffineDimExpr(0, context);
+  SmallVector<AffineExpr> scoreExprs{n};
+  SmallVector<utils::IteratorType> iterators{utils::IteratorType::parallel};
+  if (rank == 2) {
+    scoreExprs.insert(scoreExprs.begin(), getAffineDimExpr(1, context));
+    iterators.push_back(utils::IteratorType::reduction);
+  }
+  unsigned loops = rank;
+  AffineMap perNeuron = AffineMap::get(loops, 0, n);
+  SmallVector<AffineMap> maps{AffineMap::get(loops, 0, scoreExprs, context),
+                              perNeuron, perNeuron};
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{scores, op.getThresholds()},
+             ValueRange{init}, maps, iterators,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value above = arith::CmpFOp::create(
+                   nb, nl, arith::CmpFPredicate::OGT, args[0], args[1]);
+               Value count = arith::SelectOp::create(nb, nl, above, one, zero);
+               linalg::YieldOp::create(
+                   nb, nl,
+                   ValueRange{arith::AddFOp::create(nb, nl, args[2], count)});
+             })
+      .getResult(0);
+}
+
+/// The column gather `op` over the neurons that `mask` (predictedMask of its
+/// indices) marks: a contraction over every neuron marked
+/// `sieve.skip_zero_points = 0` (the mask, read at the neuron: sieve-map-to-gpu
+/// sums nothing for an unmarked one and reads each marked neuron's row of
+/// the N x K weight in lanes), then `mask ? relu(sum + bias) : 0`
+/// elementwise (the ReLU with `relu`).
+Value columnGatherAsGenerics(OpBuilder &b, sieve::ColumnGatherMatmulOp op,
+                             Value mask) {
+  Location loc = op.getLoc();
+  Value input = op.getInput(), weight = op.getWeight(), bias = op.getBias();
+  auto resultType = cast<RankedTensorType>(op.getType());
+  int64_t rank = resultType.getRank();
+  Type element = resultType.getElementType();
+  MLIRContext *context = b.getContext();
+  SmallVector<OpFoldResult> sizes;
+  if (rank == 2)
+    sizes.push_back(tensor::getMixedSize(b, loc, input, 0));
+  sizes.push_back(tensor::getMixedSize(b, loc, weight, 0));
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+  Value init = linalg::FillOp::create(
+                   b, loc, zero,
+                   tensor::EmptyOp::create(b, loc, sizes, element).getResult())
+                   .getResult(0);
+  ContractionLoops c(rank, context);
+  AffineMap maskMap = AffineMap::get(c.loops, 0, c.n);
+  AffineMap weightMap = AffineMap::get(c.loops, 0, {c.n, c.k}, context);
+  auto sum = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{mask, input, weight}, ValueRange{init},
+      ArrayRef<AffineMap>{maskMap, c.input, weightMap, c.point}, c.iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value product = arith::MulFOp::create(nb, nl, args[1], args[2]);
+        linalg::YieldOp::create(
+            nb, nl,
+            ValueRange{arith::AddFOp::create(nb, nl, args[3], product)});
+      });
+  sum->setAttr(kSkipZeroPointsAttr, b.getI64IntegerAttr(0));
+  // mask ? relu(sum + bias) : 0.
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, context);
+  AffineMap perNeuron =
+      AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, context));
+  SmallVector<Value> ins{mask, sum.getResult(0)};
+  SmallVector<AffineMap> maps{perNeuron, identity};
+  if (bias) {
+    ins.push_back(bias);
+    maps.push_back(perNeuron);
+  }
+  maps.push_back(identity);
+  Value out = tensor::EmptyOp::create(b, loc, sizes, element);
+  bool relu = op.getRelu();
+  return linalg::GenericOp::create(
+             b, loc, resultType, ins, ValueRange{out}, maps,
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value v = args[1];
+               if (bias)
+                 v = arith::AddFOp::create(nb, nl, v, args[2]);
+               if (relu)
+                 v = arith::MaximumFOp::create(nb, nl, v, zero);
+               Value marked = arith::CmpFOp::create(
+                   nb, nl, arith::CmpFPredicate::UNE, args[0], zero);
+               linalg::YieldOp::create(nb, nl,
+                                       ValueRange{arith::SelectOp::create(
+                                           nb, nl, marked, v, zero)});
+             })
+      .getResult(0);
+}
+
+/// The gated up projection `op` (over indices that hold every non-zero of
+/// its gate: the gate's non-zeros, or a predictor's neurons whose column
+/// gather is the gate) as a contraction over every neuron,
+/// `up[m, n] = sum_k x[m, k] * w[n, k]`, marked `sieve.skip_zero_points = 0`:
+/// sieve-map-to-gpu skips the whole sum of a point whose gate (input 0,
+/// read at the point only) is zero and reads the N x K weight's rows of the
+/// others in lanes; then `gate * (up + bias)` elementwise, zero where the
+/// gate is. Null when the indices may miss a non-zero of the gate.
 Value gatedAsGenerics(OpBuilder &b, sieve::GatedGatherMatmulOp op) {
   Value gate = op.getGate(), input = op.getInput(), weight = op.getWeight(),
         bias = op.getBias();
-  if (!nonZerosOf(op.getIndices(), gate))
+  if (!nonZerosWithin(op.getIndices(), gate))
     return nullptr;
   Location loc = op.getLoc();
   auto resultType = cast<RankedTensorType>(op.getType());
@@ -146,15 +355,7 @@ Value gatedAsGenerics(OpBuilder &b, sieve::GatedGatherMatmulOp op) {
       tensor::EmptyOp::create(b, loc, sizes, resultType.getElementType());
   Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
   ContractionLoops c(rank, context);
-  // A constant weight transposed back to K x N at compile time: the GPU's
-  // threads of neighbouring neurons then read neighbouring addresses
-  // (coalesced), where rows of N x K (the CPU's layout: each neuron's
-  // weights contiguous) put them a row apart.
   AffineMap weightMap = AffineMap::get(c.loops, 0, {c.n, c.k}, context);
-  if (Value transposed = sieve::createTransposedConstant(b, loc, weight)) {
-    weight = transposed;
-    weightMap = AffineMap::get(c.loops, 0, {c.k, c.n}, context);
-  }
   auto up = linalg::GenericOp::create(
       b, loc, resultType, ValueRange{gate, input, weight}, ValueRange{init},
       ArrayRef<AffineMap>{c.point, c.input, weightMap, c.point}, c.iterators,
@@ -217,17 +418,32 @@ Value skipZerosAsGeneric(OpBuilder &b, sieve::GatherMatmulOp op) {
 /// itself and needs no active set: the zero-skipping contraction reads
 /// what the dense one reads at density 1 (plus the input), so the active
 /// set (host code over the activation) is not worth computing.
-bool inlineSparseRegion(RewriterBase &rewriter, sieve::BranchOp branch) {
+/// With `report`, a remark says so (`predicted`: the region computes a
+/// predictor's neurons).
+bool inlineSparseRegion(RewriterBase &rewriter, sieve::BranchOp branch,
+                        bool report, bool predicted) {
   Block &sparse = branch.getSparse().front();
   bool skips = false, needsSet = false;
   sparse.walk([&](Operation *op) {
     skips |= op->hasAttr(kSkipZerosAttr) || op->hasAttr(kSkipZeroPointsAttr);
     for (Value operand : op->getOperands())
-      needsSet |= isa_and_nonnull<sieve::ActiveSetOp>(operand.getDefiningOp());
+      needsSet |= isa_and_nonnull<sieve::ActiveSetOp, sieve::PredictOp>(
+          operand.getDefiningOp());
   });
   if (!skips || needsSet)
     return false;
   auto yield = cast<sieve::YieldOp>(sparse.getTerminator());
+  // The remark at the region's result (the down projection's node).
+  Operation *result =
+      yield->getNumOperands() ? yield->getOperand(0).getDefiningOp() : nullptr;
+  if (report)
+    emitRemark(result ? result->getLoc() : branch.getLoc())
+        << sieve::describeNode(result, "an activation gather") << ": "
+        << (predicted ? "the predicted neurons only"
+                      : "the non-zero neurons only")
+        << ", at every density (on the GPU the zero-skipping kernels need "
+           "no index list, and the dense path and its run-time branch are "
+           "dropped)";
   SmallVector<Value> results(yield.getOperands());
   rewriter.inlineBlockBefore(&sparse, branch);
   rewriter.replaceOp(branch, results);
@@ -250,6 +466,30 @@ struct GatherMatmulToLinalg
     if (skipZeros)
       getOperation().walk(
           [&](sieve::GatedGatherMatmulOp op) { gated.push_back(op); });
+    // Predicted column gathers (the up projections and gates of
+    // --sparsity=approx) over a mask of the predicted neurons, one per
+    // sieve.predict, made after it.
+    SmallVector<sieve::ColumnGatherMatmulOp> columns;
+    if (skipZeros)
+      getOperation().walk(
+          [&](sieve::ColumnGatherMatmulOp op) { columns.push_back(op); });
+    llvm::DenseMap<Value, Value> masks, columnResults;
+    llvm::SmallPtrSet<Operation *, 4> predictedBranches;
+    for (sieve::ColumnGatherMatmulOp op : columns) {
+      auto predict = op.getIndices().getDefiningOp<sieve::PredictOp>();
+      if (!predict)
+        continue;
+      Value &mask = masks[predict.getResult()];
+      if (!mask) {
+        rewriter.setInsertionPointAfter(predict);
+        mask = predictedMask(rewriter, predict);
+      }
+      rewriter.setInsertionPoint(op);
+      columnResults[op.getResult()] =
+          columnGatherAsGenerics(rewriter, op, mask);
+      if (auto branch = op->getParentOfType<sieve::BranchOp>())
+        predictedBranches.insert(branch);
+    }
     llvm::DenseMap<Value, Value> gatedResults;
     for (sieve::GatedGatherMatmulOp op : gated) {
       rewriter.setInsertionPoint(op);
@@ -265,13 +505,18 @@ struct GatherMatmulToLinalg
     for (sieve::GatedGatherMatmulOp op : gated)
       if (Value replacement = gatedResults.lookup(op.getResult()))
         rewriter.replaceOp(op, replacement);
+    for (sieve::ColumnGatherMatmulOp op : columns)
+      if (Value replacement = columnResults.lookup(op.getResult()))
+        rewriter.replaceOp(op, replacement);
     if (!skipZeros)
       return;
     SmallVector<sieve::BranchOp> branches;
     getOperation().walk([&](sieve::BranchOp op) { branches.push_back(op); });
-    bool changed = !gatedResults.empty();
+    bool changed = !gatedResults.empty() || !columnResults.empty();
     for (sieve::BranchOp branch : branches)
-      changed |= inlineSparseRegion(rewriter, branch);
+      changed |=
+          inlineSparseRegion(rewriter, branch, report,
+                             predictedBranches.contains(branch.getOperation()));
     // The active sets and densities nothing reads any more.
     if (changed)
       (void)applyPatternsGreedily(getOperation(),

@@ -135,6 +135,12 @@ constexpr int64_t kSkipZerosUnroll = 4;
 // Entries per step of a sum over an active list: eight weight loads in
 // flight per thread.
 constexpr int64_t kListUnroll = 8;
+// Threads per point of a gated sum read in lanes (a warp's worth: one
+// load instruction of a warp reads 32 neighbouring elements of a row), the
+// fewest steps each takes, and the steps per unrolled step.
+constexpr int64_t kLanes = 32;
+constexpr int64_t kMinLaneSteps = 4;
+constexpr int64_t kLanesUnroll = 4;
 
 } // namespace
 
@@ -247,6 +253,25 @@ OpOperand *skipZeroPointsOperand(linalg::LinalgOp op) {
       op.getMatchingIndexingMap(input).isFunctionOfDim(reduction))
     return nullptr;
   return input;
+}
+
+/// Whether an input of `op` other than `gate` (its sieve.skip_zero_points
+/// input) is read in contiguous rows along the reduction, one row per
+/// point of the innermost parallel dimension: its map's last result is the
+/// reduction (the last loop) and another result the innermost point's
+/// dimension (a gated up projection's N x K weight).
+bool readsRowsPerPoint(linalg::LinalgOp op, OpOperand *gate) {
+  unsigned loops = op.getNumLoops();
+  if (op.getNumReductionLoops() != 1 || loops < 2)
+    return false;
+  AffineExpr reduction = getAffineDimExpr(loops - 1, op.getContext());
+  AffineExpr point = getAffineDimExpr(loops - 2, op.getContext());
+  return llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *input) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    return input != gate && isa<MemRefType>(input->get().getType()) &&
+           map.getNumResults() >= 2 && map.getResults().back() == reduction &&
+           llvm::is_contained(map.getResults().drop_back(), point);
+  });
 }
 
 /// Neurons one thread of the compaction launch lists: its count of
@@ -542,6 +567,18 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   Value most = b.createOrFold<arith::MaxSIOp>(
       loc, b.createOrFold<arith::CeilDivSIOp>(loc, k, minChunk), one);
   Value splits = b.createOrFold<arith::MinSIOp>(loc, wanted, most);
+  // A gated sum whose other input is read along the reduction in
+  // contiguous rows per point (a gated or predicted up projection's N x K
+  // weight) runs in lanes: kLanes threads per point, neighbours, taking
+  // every kLanes-th step, so that a warp reads a point's row coalesced and
+  // the rows of points whose gate is zero are never read (a K x N weight,
+  // neighbouring threads on neighbouring points, would fetch the sectors
+  // of zero and non-zero points alike).
+  std::optional<int64_t> staticK = getConstantIntValue((*sizes)[parallelLoops]);
+  bool lanes = gate && staticK && *staticK >= kLanes * kMinLaneSteps &&
+               readsRowsPerPoint(op, gate);
+  if (lanes)
+    splits = arith::ConstantIndexOp::create(b, loc, kLanes);
   Value chunk = b.createOrFold<arith::CeilDivSIOp>(loc, k, splits);
   bool split = !isConstantIntValue(getAsOpFoldResult(splits), 1);
 
@@ -549,14 +586,19 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   if (skipped && compact)
     list = buildActiveList(b, op, skipped);
 
-  SmallVector<Value> lbs(parallelLoops + 1, zero), ubs{splits},
+  // The split slowest (or, in lanes, fastest), then the points.
+  SmallVector<Value> lbs(parallelLoops + 1, zero), ubs,
       steps(parallelLoops + 1, one);
   for (unsigned d = 0; d < parallelLoops; ++d)
     ubs.push_back(threadsAlong(d));
+  ubs.insert(lanes ? ubs.end() : ubs.begin(), splits);
   auto parallel = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
   b.setInsertionPointToStart(parallel.getBody());
-  // getInductionVars() returns a vector by value: keep it.
+  // getInductionVars() returns a vector by value: keep it. `ivs`: the
+  // split's, then the points'.
   SmallVector<Value> ivValues = parallel.getInductionVars();
+  if (lanes)
+    std::rotate(ivValues.begin(), ivValues.end() - 1, ivValues.end());
   ValueRange ivs = ivValues;
   // The tiled dimension's points of this thread (clamped to the last one:
   // a partial last tile computes copies, not stored) and which exist.
@@ -597,11 +639,16 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
     first = arith::MulIOp::create(b, loc, ivs[0], listChunk);
     last = arith::MinSIOp::create(
         b, loc, arith::AddIOp::create(b, loc, first, listChunk), count);
+  } else if (lanes) {
+    first = ivs[0];
+    last = k;
   } else {
     first = arith::MulIOp::create(b, loc, ivs[0], chunk);
     last = arith::MinSIOp::create(
         b, loc, arith::AddIOp::create(b, loc, first, chunk), k);
   }
+  // The step between a thread's reduction steps: the lanes' count in lanes.
+  Value stride = lanes ? splits : one;
   Value term = accumulatedTerm(op);
   Type element = term.getType();
   Block *body = op.getBlock();
@@ -677,12 +724,14 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   };
   // A point whose `sieve.skip_zero_points` input (read at the point: a
   // gated up projection's gate) is zero sums nothing: its range is empty.
+  // Its output is left as it is (no atomic adds of zeros).
+  Value gateNonZero;
   if (gate) {
     Value g = loadAt(b, loc, gate, zero);
-    Value nonZero = arith::CmpFOp::create(
+    gateNonZero = arith::CmpFOp::create(
         b, loc, arith::CmpFPredicate::UNE, g,
         arith::ConstantOp::create(b, loc, b.getZeroAttr(g.getType())));
-    last = arith::SelectOp::create(b, loc, nonZero, last, first);
+    last = arith::SelectOp::create(b, loc, gateNonZero, last, first);
   }
   Value start = first;
   Value sumValue = zeroElement;
@@ -762,10 +811,40 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
           scf::YieldOp::create(fb, fl, next);
         });
     sumValue = steps.getResult(0);
+  } else if (lanes) {
+    // Steps of kLanesUnroll of this lane's reduction steps, all their loads
+    // first (in flight together), then the terms; `start`: where the whole
+    // steps end.
+    Value span = arith::MaxSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, last, first), zero);
+    Value taken = arith::CeilDivSIOp::create(b, loc, span, stride);
+    Value unroll = arith::ConstantIndexOp::create(b, loc, kLanesUnroll);
+    Value whole = arith::MulIOp::create(
+        b, loc, arith::DivSIOp::create(b, loc, taken, unroll), unroll);
+    start = arith::AddIOp::create(b, loc, first,
+                                  arith::MulIOp::create(b, loc, whole, stride));
+    auto steps = scf::ForOp::create(
+        b, loc, first, start, arith::MulIOp::create(b, loc, unroll, stride),
+        ValueRange{zeroElement},
+        [&](OpBuilder &fb, Location fl, Value r, ValueRange acc) {
+          SmallVector<Value> rs{r};
+          for (int64_t i = 1; i < kLanesUnroll; ++i)
+            rs.push_back(arith::AddIOp::create(fb, fl, rs.back(), stride));
+          SmallVector<llvm::DenseMap<OpOperand *, Value>> given(kLanesUnroll);
+          for (int64_t i = 0; i < kLanesUnroll; ++i)
+            for (OpOperand *input : op.getDpsInputOperands())
+              if (isa<MemRefType>(input->get().getType()))
+                given[i][input] = loadAt(fb, fl, input, rs[i]);
+          Value next = acc[0];
+          for (int64_t i = 0; i < kLanesUnroll; ++i)
+            next = accumulate(fb, fl, rs[i], next, given[i]);
+          scf::YieldOp::create(fb, fl, next);
+        });
+    sumValue = steps.getResult(0);
   }
   SmallVector<Value> inits(tile, sumValue);
   auto sum = scf::ForOp::create(
-      b, loc, start, last, one, inits,
+      b, loc, start, last, stride, inits,
       [&](OpBuilder &fb, Location fl, Value r, ValueRange acc) {
         llvm::DenseMap<OpOperand *, Value> given;
         if (list)
@@ -824,6 +903,8 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, first, last);
     else if (tileDim >= 0 && tileExists[i])
       guard = tileExists[i];
+    else if (gateNonZero)
+      guard = gateNonZero;
     if (!guard) {
       addToOutput(b, loc, i);
       continue;

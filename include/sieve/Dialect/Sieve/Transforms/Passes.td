@@ -1182,7 +1182,15 @@ def SieveMapToGPU : Pass<"sieve-map-to-gpu", "::mlir::func::FuncOp"> {
     without it, each thread tests every activation of its chunk and loads
     the other inputs of a step only where it is non-zero. One marked `sieve.skip_zero_points = i` reads input `i`
     at each output point (it must not depend on the reduction) and sums an
-    empty range where it is zero (a gated up projection's gate).
+    empty range where it is zero (a gated up projection's gate), adding
+    nothing to the output there; when another input is read in rows along
+    the reduction, one row per point of the innermost parallel dimension (a
+    gated or predicted up projection's N x K weight), and the reduction is
+    static and at least 128 steps, the sum runs in lanes: 32 neighbouring
+    threads per point (the lane the fastest index), each taking every 32nd
+    step, four steps' loads at a time, added atomically, so that a warp
+    reads a point's row coalesced and the rows of points whose gate is zero
+    are not read at all.
     In the kernels, float multiplies, adds and subtracts get the
     `contract` fast-math flag (as nvcc's default `--fmad=true`: a sum's
     multiply-add is one FMA), and `math.absi`, which the NVVM lowering
@@ -1310,12 +1318,31 @@ def SieveGatherMatmulToLinalg
     (neighbouring threads, neurons, read neighbouring addresses), then
     `gate * (up + bias)` elementwise; the down projection's gather over the
     same indices skips the zeros of that product (zero wherever the gate
-    is). Other indices (a threshold, a predictor's) keep the op.
+    is).
+
+    With `skip-zeros`, a predicted FFN (`--sparsity=approx`) needs no index
+    list either: `sieve.predict` becomes a mask over the neurons (the
+    contractions `x u` and `(x u) v`, then per neuron the count of rows
+    whose score is above its threshold, non-zero for the union of the rows'
+    predictions); each `sieve.column_gather_matmul` over its indices a
+    contraction over every neuron marked `sieve.skip_zero_points = 0` (the
+    mask, read at the neuron; the N x K weight as it is, which
+    sieve-map-to-gpu reads in lanes) and `mask ? relu(sum + bias) : 0`; the
+    gated gathers and the down projection's gather over the same indices
+    skip the zeros of their input, which is zero outside the predicted
+    neurons by construction (a column gather, a gated gather, or an
+    elementwise activation of them that maps zero to zero). The branch then
+    runs the predicted neurons at every density. Other indices (a
+    threshold, an input that may be non-zero outside the indices) keep the
+    op.
   }];
   let options = [
     Option<"skipZeros", "skip-zeros", "bool", /*default=*/"false",
            "Gathers of the non-zero neurons become zero-skipping "
            "contractions, and their branches take the sparse region">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "A remark for each branch whose sparse region is taken at every "
+           "density">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
