@@ -24,7 +24,9 @@ Cases: the MNIST MLP dense and --sparsity=exact (gather forced); ReLU FFNs
 64 -> 256 -> 64 exact at densities 0-100%, batch 1 and 4, and dense; light
 CNNs with seeded random weights; any ONNX model given (--onnx, e.g. the
 real-model zoo's torchvision exports); the FFN GEMV benchmark of gpu_ffn.py at
-d x d_ff (dense, gather at `--density`, a weight pruned to 10%; for the GPU
+d x d_ff (dense, gather at `--density`, a weight pruned to 10%,
+--sparsity=approx on an FFN whose up weight a rank-64 predictor captures,
+with its dense build beside it; for the GPU
 also the gather with
 --gpu-skip-zeros=test and --gpu-launches=sync, to time the list kernels and
 queued launches against what they replace; each CNN and --onnx model also
@@ -61,6 +63,7 @@ ROOT = os.path.dirname(HERE)
 FORCE_GATHER = "--activation-density-limit=1"
 GATHERED = "gathers the weight rows of active neurons"
 GATED = "in a gated FFN with"
+PREDICTED = "selects the up columns"
 # Published HBM peaks (GB/s), when the driver's attributes are unavailable.
 PEAKS = {"H200": 4800, "H100 NVL": 3900, "H100 PCIe": 2000, "H100": 3350,
          "A100-SXM4-80GB": 2039, "A100 80GB PCIe": 1935, "A100": 1555}
@@ -140,6 +143,45 @@ def bench_pruned_gemv(d_in, d_out, keep, rng, period=97):
     entry = 4 + (2 if d_in <= 32767 else 4)
     return (helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
             {"x": x}, slots * d_out * entry)
+
+
+def bench_predictable_ffn(d, d_ff, density, rng, period=61):
+    """A ReLU FFN whose up weight a rank-64 predictor captures: its rows
+    repeat with `period` (< 64) rows (x W1 = x' W1[:period], x' the sums of
+    x over the rows' classes), so --sparsity=approx predicts the active
+    neurons almost exactly and its output matches onnxruntime's; the
+    biases leave about `density` of the neurons active on Gaussian inputs.
+    The repeats make the weight compress for the transfer, as the patterned
+    ones do."""
+    from onnx import TensorProto, helper, numpy_helper
+    top = (rng.standard_normal((period, d_ff)) / np.sqrt(d)).astype(np.float32)
+    w1 = np.ascontiguousarray(top[np.arange(d) % period])
+    w2 = patterned(rng, d_ff, d, 1 / np.sqrt(density * d_ff))
+    # Neuron j's pre-activation on x ~ N(0, 1): N(0, (d / period) |top_j|^2).
+    spread = np.sqrt(d / period) * np.linalg.norm(top, axis=0)
+    from statistics import NormalDist
+    b1 = (-NormalDist().inv_cdf(1 - density) * spread).astype(np.float32)
+    x = rng.standard_normal((1, d)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w1"], ["p"]),
+         helper.make_node("Add", ["p", "b1"], ["h"]),
+         helper.make_node("Relu", ["h"], ["a"]),
+         helper.make_node("MatMul", ["a", "w2"], ["y"])], "ffn",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, d])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, d])],
+        [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(b1, "b1"),
+         numpy_helper.from_array(w2, "w2")])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), {"x": x}
+
+
+def predicted_bytes(d, d_ff, rank):
+    """The bytes a predicted FFN reads per call, from sievec's note: the
+    predictor whole, then the predicted density of both weights."""
+    def count(log):
+        m = re.search(r"predicted density ([0-9.]+)%", log)
+        density = float(m.group(1)) / 100 if m else 1.0
+        return (rank * (d + d_ff) + round(density * 2 * d * d_ff)) * 4
+    return count
 
 
 def coarse(model):
@@ -265,6 +307,16 @@ def cases(args, gpu=True):
         if gpu:
             out.append((f"ffn-dense-{d}x{d_ff}-sync", m, f, ["--gpu-launches=sync"], 0,
                         1e-3, 1e-3, 2 * d * d_ff * 4))
+        # --sparsity=approx: the predictor (rank 64) fitted here on random
+        # calibration inputs; on the GPU its mask, the predicted up columns
+        # in lanes, the down rows of the non-zeros.
+        m, f = bench_predictable_ffn(d, d_ff, args.density, rng)
+        out.append((f"ffn-approx-{d}x{d_ff}-d{dn}", m, f,
+                    ["--sparsity=approx", "--calibrate-random=64",
+                     "--predictor-rank=64", "--predictor-recall=1"], 1, 1e-3, 1e-2,
+                    predicted_bytes(d, d_ff, 64)))
+        out.append((f"ffn-dense-predictable-{d}x{d_ff}", m, f, [], 0, 1e-3, 1e-3,
+                    2 * d * d_ff * 4))
     return out
 
 
@@ -404,7 +456,9 @@ def prepare(args):
             sys.exit(f"{name}: sievec failed:\n{proc.stdout}{proc.stderr}")
         # A gated FFN's rewrite counts as its gather.
         got = sum(text.count(remark) for text in (proc.stderr, proc.stdout)
-                  for remark in (GATHERED, GATED))
+                  for remark in (GATHERED, GATED, PREDICTED))
+        if callable(nbytes):
+            nbytes = nbytes(proc.stderr)
         if gathers is not None and got != gathers:
             sys.exit(f"{name}: sievec made {got} gathers, expected {gathers}:\n"
                      f"{proc.stderr}")
