@@ -108,8 +108,12 @@ void mlir::sieve::buildGPUPipeline(OpPassManager &pm,
   // The activation gather is a contraction for sieve-map-to-gpu; the rest
   // of the sieve ops (the active set, the branch) are host code.
   // Gathers of the non-zero neurons skip the zeros in the kernel itself.
-  pm.addNestedPass<func::FuncOp>(createSieveGatherMatmulToLinalg(
-      SieveGatherMatmulToLinalgOptions{/*skipZeros=*/true, options.report}));
+  // From 32 rows (the shared-memory tiles' smallest side) a gather's branch
+  // takes the dense contractions, which read a weight once per tile of
+  // rows.
+  pm.addNestedPass<func::FuncOp>(
+      createSieveGatherMatmulToLinalg(SieveGatherMatmulToLinalgOptions{
+          /*skipZeros=*/true, /*denseRows=*/32, options.report}));
   buildSieveOpsToSCFPipeline(pm, front);
 
   // Buffers; the entry copies the caller's buffers into its own.

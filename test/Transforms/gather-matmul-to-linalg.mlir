@@ -1,5 +1,7 @@
 // RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gather-matmul-to-linalg))' | FileCheck %s --check-prefix=LIST
 // RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gather-matmul-to-linalg{skip-zeros=true}))' | FileCheck %s --check-prefix=SKIP
+// RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gather-matmul-to-linalg{skip-zeros=true dense-rows=32}))' | FileCheck %s --check-prefix=ROWS
+// RUN: sieve-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(sieve-gather-matmul-to-linalg{skip-zeros=true dense-rows=32 report=true}))' -o /dev/null 2>&1 | FileCheck %s --check-prefix=REPORT
 
 // The exact ReLU FFN's sparse path: the gather of the non-zero neurons of
 // %h behind a branch on their density.
@@ -300,4 +302,84 @@ func.func @predicted_not_zero_preserving(%x: tensor<4xf32>, %u: tensor<4x2xf32>,
   %h = sieve.gated_gather_matmul %g, %x, %wut, %idx
       : tensor<8xf32>, tensor<4xf32>, tensor<8x4xf32>, tensor<?xindex> -> tensor<8xf32>
   return %h : tensor<8xf32>
+}
+
+// -----
+
+// With dense-rows (sieve-gpu-pipeline: 32, the shared-memory tiles' side)
+// the branch is chosen by the rows the sparse region computes (the leading
+// dimensions of the first non-constant value it reads from outside): one
+// row here (@nonzeros above) takes the sparse region, 64 static rows the
+// dense one at compile time, and dynamic rows compare at run time (the
+// rows, a host value, as the branch's density; the limit 31).
+// ROWS-LABEL: func.func @nonzeros(
+// ROWS-NOT:     sieve.branch
+// ROWS:         sieve.skip_zeros = 0
+// REPORT: remark: an activation gather: the non-zero neurons only, at every density (on the GPU the zero-skipping kernels need no index list, and the dense path and its run-time branch are dropped)
+// ROWS-LABEL: func.func @nonzeros_64_rows(
+// ROWS-NOT:     sieve.skip_zeros
+// ROWS-NOT:     sieve.branch
+// ROWS:         %[[D:.*]] = linalg.matmul
+// ROWS:         return %[[D]]
+// REPORT: remark: an activation gather: the dense path (64 rows; on the GPU the dense contractions win from 32 rows)
+// ROWS-LABEL: func.func @nonzeros_dynamic_rows(
+// ROWS-SAME:      %[[H:[a-z0-9]+]]: tensor<?x256xf32>
+// ROWS-DAG:     %[[C0:.*]] = arith.constant 0 : index
+// ROWS-DAG:     %[[LIMIT:.*]] = arith.constant 3.100000e+01 : f32
+// ROWS-NOT:     sieve.active_set
+// ROWS:         tensor.dim %[[H]], %[[C0]]
+// ROWS-NEXT:    %[[ROWS:.*]] = tensor.dim %[[H]], %[[C0]]
+// ROWS-NEXT:    %[[I:.*]] = arith.index_castui %[[ROWS]] : index to i64
+// ROWS:         %[[F:.*]] = arith.uitofp %[[I]] : i64 to f32
+// ROWS:         sieve.branch %[[F]], %[[LIMIT]]
+// ROWS:           sieve.skip_zeros = 0
+// ROWS:         } else {
+// ROWS:           linalg.matmul
+// REPORT: remark: an activation gather: the non-zero neurons only, at every density, below 32 rows (checked at run time; on the GPU the zero-skipping kernels need no index list), the dense path from 32
+func.func @nonzeros_64_rows(%h: tensor<64x256xf32>, %w: tensor<256x64xf32>) -> tensor<64x64xf32> {
+  %c0 = arith.constant 0 : index
+  %n = arith.constant 2.560000e+02 : f32
+  %limit = arith.constant 1.500000e-01 : f32
+  %zero = arith.constant 0.000000e+00 : f32
+  %idx = sieve.active_set %h : tensor<64x256xf32> -> tensor<?xindex>
+  %count = tensor.dim %idx, %c0 : tensor<?xindex>
+  %i = arith.index_castui %count : index to i64
+  %f = arith.uitofp %i : i64 to f32
+  %density = arith.divf %f, %n : f32
+  %y = sieve.branch %density, %limit : f32 -> tensor<64x64xf32> {
+    %s = sieve.gather_matmul %h, %w, %idx
+        : tensor<64x256xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<64x64xf32>
+    sieve.yield %s : tensor<64x64xf32>
+  } else {
+    %e = tensor.empty() : tensor<64x64xf32>
+    %init = linalg.fill ins(%zero : f32) outs(%e : tensor<64x64xf32>) -> tensor<64x64xf32>
+    %d = linalg.matmul ins(%h, %w : tensor<64x256xf32>, tensor<256x64xf32>)
+                       outs(%init : tensor<64x64xf32>) -> tensor<64x64xf32>
+    sieve.yield %d : tensor<64x64xf32>
+  }
+  return %y : tensor<64x64xf32>
+}
+func.func @nonzeros_dynamic_rows(%h: tensor<?x256xf32>, %w: tensor<256x64xf32>) -> tensor<?x64xf32> {
+  %c0 = arith.constant 0 : index
+  %n = arith.constant 2.560000e+02 : f32
+  %limit = arith.constant 1.500000e-01 : f32
+  %zero = arith.constant 0.000000e+00 : f32
+  %rows = tensor.dim %h, %c0 : tensor<?x256xf32>
+  %idx = sieve.active_set %h : tensor<?x256xf32> -> tensor<?xindex>
+  %count = tensor.dim %idx, %c0 : tensor<?xindex>
+  %i = arith.index_castui %count : index to i64
+  %f = arith.uitofp %i : i64 to f32
+  %density = arith.divf %f, %n : f32
+  %y = sieve.branch %density, %limit : f32 -> tensor<?x64xf32> {
+    %s = sieve.gather_matmul %h, %w, %idx
+        : tensor<?x256xf32>, tensor<256x64xf32>, tensor<?xindex> -> tensor<?x64xf32>
+    sieve.yield %s : tensor<?x64xf32>
+  } else {
+    %e = tensor.empty(%rows) : tensor<?x64xf32>
+    %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?x64xf32>) -> tensor<?x64xf32>
+    %d = linalg.matmul ins(%h, %w : tensor<?x256xf32>, tensor<256x64xf32>)
+                       outs(%init : tensor<?x64xf32>) -> tensor<?x64xf32>
+    sieve.yield %d : tensor<?x64xf32>
+  }
+  return %y : tensor<?x64xf32>
 }

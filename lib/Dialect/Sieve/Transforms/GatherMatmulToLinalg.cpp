@@ -414,14 +414,74 @@ Value skipZerosAsGeneric(OpBuilder &b, sieve::GatherMatmulOp op) {
   return generic.getResult(0);
 }
 
-/// Takes the sparse region of `branch` unconditionally when it skips zeros
-/// itself and needs no active set: the zero-skipping contraction reads
-/// what the dense one reads at density 1 (plus the input), so the active
-/// set (host code over the activation) is not worth computing.
-/// With `report`, a remark says so (`predicted`: the region computes a
-/// predictor's neurons).
-bool inlineSparseRegion(RewriterBase &rewriter, sieve::BranchOp branch,
-                        bool report, bool predicted) {
+/// The rows a branch's sparse region computes: the leading dimensions of
+/// the first value of rank 2 or more that it reads from outside (the
+/// FFN's input, activation or gate; constants, the weights, skipped), as
+/// a static count or, with `b`, a value built before the branch. 1 when it
+/// reads no such value (one row).
+std::optional<int64_t> sparseRows(sieve::BranchOp branch, OpBuilder *b,
+                                  Value *rows) {
+  Region &sparse = branch.getSparse();
+  Value source;
+  sparse.walk([&](Operation *op) {
+    for (Value operand : op->getOperands()) {
+      auto type = dyn_cast<RankedTensorType>(operand.getType());
+      if (source || !type || type.getRank() < 2 ||
+          !isa<FloatType>(type.getElementType()) ||
+          sparse.isAncestor(operand.getParentRegion()) ||
+          matchPattern(operand, m_Constant()))
+        continue;
+      source = operand;
+    }
+  });
+  if (!source)
+    return 1;
+  auto type = cast<RankedTensorType>(source.getType());
+  int64_t count = 1;
+  bool isStatic = true;
+  for (int64_t d = 0; d + 1 < type.getRank(); ++d) {
+    if (type.isDynamicDim(d))
+      isStatic = false;
+    else
+      count *= type.getDimSize(d);
+  }
+  if (isStatic)
+    return count;
+  if (b) {
+    Location loc = branch.getLoc();
+    Value product = arith::ConstantIndexOp::create(*b, loc, 1);
+    for (int64_t d = 0; d + 1 < type.getRank(); ++d)
+      product = arith::MulIOp::create(
+          *b, loc, product, tensor::DimOp::create(*b, loc, source, d));
+    *rows = product;
+  }
+  return std::nullopt;
+}
+
+/// Replaces `branch` by one of its regions, inlined.
+void inlineRegion(RewriterBase &rewriter, sieve::BranchOp branch,
+                  Region &region) {
+  Block &block = region.front();
+  auto yield = cast<sieve::YieldOp>(block.getTerminator());
+  SmallVector<Value> results(yield.getOperands());
+  rewriter.inlineBlockBefore(&block, branch);
+  rewriter.replaceOp(branch, results);
+  rewriter.eraseOp(yield);
+}
+
+/// Chooses between the regions of `branch` by its rows when the sparse one
+/// skips zeros itself and needs no active set: the zero-skipping
+/// contraction reads what the dense one reads at density 1 (plus the
+/// input) for a few rows, so the active set (host code over the
+/// activation) is not worth computing; from `denseRows` rows on (0:
+/// never) the dense region's contractions, which read each weight once
+/// for a tile of rows (the shared-memory tiles), win over per-row reads of
+/// the selected rows. Static rows pick a region at compile time, dynamic
+/// ones at run time (the branch then compares the rows, a host value, with
+/// the limit: no density, no copy from the GPU). With `report`, a remark
+/// says which (`predicted`: the region computes a predictor's neurons).
+bool chooseRegionByRows(RewriterBase &rewriter, sieve::BranchOp branch,
+                        int64_t denseRows, bool report, bool predicted) {
   Block &sparse = branch.getSparse().front();
   bool skips = false, needsSet = false;
   sparse.walk([&](Operation *op) {
@@ -436,18 +496,53 @@ bool inlineSparseRegion(RewriterBase &rewriter, sieve::BranchOp branch,
   // The remark at the region's result (the down projection's node).
   Operation *result =
       yield->getNumOperands() ? yield->getOperand(0).getDefiningOp() : nullptr;
+  Location remarkLoc = result ? result->getLoc() : branch.getLoc();
+  std::string what =
+      sieve::describeNode(result, "an activation gather") + ": " +
+      (predicted ? "the predicted neurons only" : "the non-zero neurons only");
+  std::optional<int64_t> rows = sparseRows(branch, nullptr, nullptr);
+  if (denseRows <= 0 || (rows && *rows < denseRows)) {
+    if (report)
+      emitRemark(remarkLoc)
+          << what
+          << ", at every density (on the GPU the zero-skipping kernels need "
+             "no index list, and the dense path and its run-time branch are "
+             "dropped)";
+    inlineRegion(rewriter, branch, branch.getSparse());
+    return true;
+  }
+  if (rows) {
+    if (report)
+      emitRemark(remarkLoc)
+          << sieve::describeNode(result, "an activation gather")
+          << ": the dense path (" << *rows
+          << " rows; on the GPU the dense contractions win "
+             "from "
+          << denseRows << " rows)";
+    inlineRegion(rewriter, branch, branch.getDense());
+    return true;
+  }
+  rewriter.setInsertionPoint(branch);
+  Value count;
+  sparseRows(branch, &rewriter, &count);
+  Location loc = branch.getLoc();
+  Type f32 = rewriter.getF32Type();
+  Value asFloat =
+      arith::UIToFPOp::create(rewriter, loc, f32,
+                              arith::IndexCastUIOp::create(
+                                  rewriter, loc, rewriter.getI64Type(), count));
+  Value limit = arith::ConstantOp::create(
+      rewriter, loc, rewriter.getF32FloatAttr(float(denseRows - 1)));
+  rewriter.modifyOpInPlace(branch, [&] {
+    branch.getDensityMutable().assign(asFloat);
+    branch.getLimitMutable().assign(limit);
+  });
   if (report)
-    emitRemark(result ? result->getLoc() : branch.getLoc())
-        << sieve::describeNode(result, "an activation gather") << ": "
-        << (predicted ? "the predicted neurons only"
-                      : "the non-zero neurons only")
-        << ", at every density (on the GPU the zero-skipping kernels need "
-           "no index list, and the dense path and its run-time branch are "
-           "dropped)";
-  SmallVector<Value> results(yield.getOperands());
-  rewriter.inlineBlockBefore(&sparse, branch);
-  rewriter.replaceOp(branch, results);
-  rewriter.eraseOp(yield);
+    emitRemark(remarkLoc) << what << ", at every density, below " << denseRows
+                          << " rows (checked at run time; on the GPU the "
+                             "zero-skipping kernels need no index list), the "
+                             "dense path from "
+                          << denseRows;
   return true;
 }
 
@@ -481,7 +576,13 @@ struct GatherMatmulToLinalg
         continue;
       Value &mask = masks[predict.getResult()];
       if (!mask) {
-        rewriter.setInsertionPointAfter(predict);
+        // In the branch's sparse region when the gather is (the dense
+        // region, taken for many rows, needs no mask), else after the
+        // predictor.
+        if (auto branch = op->getParentOfType<sieve::BranchOp>())
+          rewriter.setInsertionPointToStart(&branch.getSparse().front());
+        else
+          rewriter.setInsertionPointAfter(predict);
         mask = predictedMask(rewriter, predict);
       }
       rewriter.setInsertionPoint(op);
@@ -515,7 +616,7 @@ struct GatherMatmulToLinalg
     bool changed = !gatedResults.empty() || !columnResults.empty();
     for (sieve::BranchOp branch : branches)
       changed |=
-          inlineSparseRegion(rewriter, branch, report,
+          chooseRegionByRows(rewriter, branch, denseRows, report,
                              predictedBranches.contains(branch.getOperation()));
     // The active sets and densities nothing reads any more.
     if (changed)

@@ -1331,18 +1331,33 @@ def SieveGatherMatmulToLinalg
     gated gathers and the down projection's gather over the same indices
     skip the zeros of their input, which is zero outside the predicted
     neurons by construction (a column gather, a gated gather, or an
-    elementwise activation of them that maps zero to zero). The branch then
-    runs the predicted neurons at every density. Other indices (a
-    threshold, an input that may be non-zero outside the indices) keep the
-    op.
+    elementwise activation of them that maps zero to zero). Other indices
+    (a threshold, an input that may be non-zero outside the indices) keep
+    the op.
+
+    A branch whose sparse region then needs no index list is decided by
+    its rows (the leading dimensions of the first non-constant value of
+    rank 2 or more that the region reads from outside) instead of its
+    density: below `dense-rows` (sieve-gpu-pipeline: 32, the shared-memory
+    tiles' side) the sparse region, from there the dense one, whose
+    contractions read each weight once per tile of rows where the skipping
+    kernels read the selected rows once per row. Static rows inline one
+    region at compile time; dynamic rows become the branch's density (the
+    limit `dense-rows - 1`), compared on the host at run time with no
+    active set and no copy from the GPU. With `dense-rows=0` the sparse
+    region is always taken.
   }];
   let options = [
     Option<"skipZeros", "skip-zeros", "bool", /*default=*/"false",
            "Gathers of the non-zero neurons become zero-skipping "
            "contractions, and their branches take the sparse region">,
+    Option<"denseRows", "dense-rows", "int64_t", /*default=*/"0",
+           "With skip-zeros: a branch whose sparse region needs no index "
+           "list takes it below this many rows and its dense region from "
+           "there (chosen at compile time for static rows, at run time for "
+           "dynamic ones); 0: the sparse region always">,
     Option<"report", "report", "bool", /*default=*/"false",
-           "A remark for each branch whose sparse region is taken at every "
-           "density">,
+           "A remark for each branch whose region is chosen by its rows">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
