@@ -80,9 +80,25 @@ def patterned(rng, rows, cols, scale, period=1021):
     return base[index]
 
 
+def relu_ffn_model(w1, b1, w2):
+    """y = Relu(x @ w1 + b1) @ w2 for one row x of w1's rows."""
+    from onnx import TensorProto, helper, numpy_helper
+    d = w1.shape[0]
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w1"], ["p"]),
+         helper.make_node("Add", ["p", "b1"], ["h"]),
+         helper.make_node("Relu", ["h"], ["a"]),
+         helper.make_node("MatMul", ["a", "w2"], ["y"])], "ffn",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, d])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, w2.shape[1]])],
+        [numpy_helper.from_array(w1, "w1"),
+         numpy_helper.from_array(b1.astype(np.float32), "b1"),
+         numpy_helper.from_array(w2, "w2")])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
 def bench_ffn(d, d_ff, density, rng):
     """benchmarks/run.py's relu_ffn_at_density with patterned weights."""
-    from onnx import TensorProto, helper, numpy_helper
     w1 = patterned(rng, d, d_ff, 1 / np.sqrt(d))
     w2 = patterned(rng, d_ff, d, 1 / np.sqrt(d_ff))
     x = rng.standard_normal((1, d)).astype(np.float32)
@@ -91,17 +107,7 @@ def bench_ffn(d, d_ff, density, rng):
     margin = 0.5 * np.abs(pre).mean()
     b1 = -pre - margin
     b1[active] = -pre[active] + margin
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w1"], ["p"]),
-         helper.make_node("Add", ["p", "b1"], ["h"]),
-         helper.make_node("Relu", ["h"], ["a"]),
-         helper.make_node("MatMul", ["a", "w2"], ["y"])], "ffn",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, d])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, d])],
-        [numpy_helper.from_array(w1, "w1"),
-         numpy_helper.from_array(b1.astype(np.float32), "b1"),
-         numpy_helper.from_array(w2, "w2")])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), {"x": x}
+    return relu_ffn_model(w1, b1, w2), {"x": x}
 
 
 def bench_gemv(d_in, d_out, density, rng):
@@ -153,7 +159,6 @@ def bench_predictable_ffn(d, d_ff, density, rng, period=61):
     biases leave about `density` of the neurons active on Gaussian inputs.
     The repeats make the weight compress for the transfer, as the patterned
     ones do."""
-    from onnx import TensorProto, helper, numpy_helper
     top = (rng.standard_normal((period, d_ff)) / np.sqrt(d)).astype(np.float32)
     w1 = np.ascontiguousarray(top[np.arange(d) % period])
     w2 = patterned(rng, d_ff, d, 1 / np.sqrt(density * d_ff))
@@ -162,16 +167,7 @@ def bench_predictable_ffn(d, d_ff, density, rng, period=61):
     from statistics import NormalDist
     b1 = (-NormalDist().inv_cdf(1 - density) * spread).astype(np.float32)
     x = rng.standard_normal((1, d)).astype(np.float32)
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w1"], ["p"]),
-         helper.make_node("Add", ["p", "b1"], ["h"]),
-         helper.make_node("Relu", ["h"], ["a"]),
-         helper.make_node("MatMul", ["a", "w2"], ["y"])], "ffn",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, d])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, d])],
-        [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(b1, "b1"),
-         numpy_helper.from_array(w2, "w2")])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), {"x": x}
+    return relu_ffn_model(w1, b1, w2), {"x": x}
 
 
 def predicted_bytes(d, d_ff, rank):

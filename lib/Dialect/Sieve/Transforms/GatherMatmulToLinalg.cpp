@@ -25,6 +25,23 @@ namespace {
 constexpr llvm::StringLiteral kSkipZerosAttr = "sieve.skip_zeros";
 constexpr llvm::StringLiteral kSkipZeroPointsAttr = "sieve.skip_zero_points";
 
+/// Ends a contraction's body: yields `acc + x * w`.
+void yieldProductSum(OpBuilder &b, Location loc, Value x, Value w, Value acc) {
+  Value product = arith::MulFOp::create(b, loc, x, w);
+  linalg::YieldOp::create(
+      b, loc, ValueRange{arith::AddFOp::create(b, loc, acc, product)});
+}
+
+/// A tensor of `sizes` filled with zeros.
+Value zeros(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+            Type element) {
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+  return linalg::FillOp::create(
+             b, loc, zero,
+             tensor::EmptyOp::create(b, loc, sizes, element).getResult())
+      .getResult(0);
+}
+
 /// A zero tensor of `op`'s result type (rows sized as the input's, columns
 /// as the weight's), the accumulator of its generic.
 Value zeroResult(OpBuilder &b, sieve::GatherMatmulOp op) {
@@ -98,9 +115,7 @@ Value gatherAsGeneric(OpBuilder &b, sieve::GatherMatmulOp op) {
         inputIndices.push_back(k);
         Value x = tensor::ExtractOp::create(nb, nl, input, inputIndices);
         Value w = tensor::ExtractOp::create(nb, nl, weight, ValueRange{k, n});
-        Value product = arith::MulFOp::create(nb, nl, x, w);
-        Value sum = arith::AddFOp::create(nb, nl, acc, product);
-        linalg::YieldOp::create(nb, nl, sum);
+        yieldProductSum(nb, nl, x, w, acc);
       });
   return generic.getResult(0);
 }
@@ -187,32 +202,30 @@ bool gathersNonZerosOfInput(sieve::GatherMatmulOp op) {
   return nonZerosWithin(op.getIndices(), op.getInput());
 }
 
-/// A contraction `lhs @ rhs` (`lhs` M x K or K, `rhs` K x N) as a
-/// linalg.generic into zeros.
-Value contraction(OpBuilder &b, Location loc, Value lhs, Value rhs) {
-  auto lhsType = cast<RankedTensorType>(lhs.getType());
-  int64_t rank = lhsType.getRank();
-  SmallVector<OpFoldResult> sizes;
-  if (rank == 2)
-    sizes.push_back(tensor::getMixedSize(b, loc, lhs, 0));
-  sizes.push_back(tensor::getMixedSize(b, loc, rhs, 1));
-  Type element = lhsType.getElementType();
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
-  Value init = linalg::FillOp::create(
-                   b, loc, zero,
-                   tensor::EmptyOp::create(b, loc, sizes, element).getResult())
-                   .getResult(0);
+/// The contraction `lhs @ rhs` (`lhs` M x K or K, `rhs` K x N) added to
+/// `init`, as a linalg.generic.
+linalg::GenericOp contractionInto(OpBuilder &b, Location loc, Value lhs,
+                                  Value rhs, Value init) {
+  int64_t rank = cast<RankedTensorType>(lhs.getType()).getRank();
   ContractionLoops c(rank, b.getContext());
   AffineMap rhsMap = AffineMap::get(c.loops, 0, {c.k, c.n}, b.getContext());
   return linalg::GenericOp::create(
-             b, loc, init.getType(), ValueRange{lhs, rhs}, ValueRange{init},
-             ArrayRef<AffineMap>{c.input, rhsMap, c.point}, c.iterators,
-             [&](OpBuilder &nb, Location nl, ValueRange args) {
-               Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
-               linalg::YieldOp::create(
-                   nb, nl,
-                   ValueRange{arith::AddFOp::create(nb, nl, args[2], product)});
-             })
+      b, loc, init.getType(), ValueRange{lhs, rhs}, ValueRange{init},
+      ArrayRef<AffineMap>{c.input, rhsMap, c.point}, c.iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        yieldProductSum(nb, nl, args[0], args[1], args[2]);
+      });
+}
+
+/// The contraction `lhs @ rhs` into zeros.
+Value contraction(OpBuilder &b, Location loc, Value lhs, Value rhs) {
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  SmallVector<OpFoldResult> sizes;
+  if (lhsType.getRank() == 2)
+    sizes.push_back(tensor::getMixedSize(b, loc, lhs, 0));
+  sizes.push_back(tensor::getMixedSize(b, loc, rhs, 1));
+  return contractionInto(b, loc, lhs, rhs,
+                         zeros(b, loc, sizes, lhsType.getElementType()))
       .getResult(0);
 }
 
@@ -233,10 +246,7 @@ Value predictedMask(OpBuilder &b, sieve::PredictOp op) {
       tensor::getMixedSize(b, loc, scores, rank - 1)};
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
   Value one = arith::ConstantOp::create(b, loc, b.getFloatAttr(element, 1.0));
-  Value init = linalg::FillOp::create(
-                   b, loc, zero,
-                   tensor::EmptyOp::create(b, loc, size, element).getResult())
-                   .getResult(0);
+  Value init = zeros(b, loc, size, element);
   // Loops (n, m): the rows are the reduction.
   AffineExpr n = getAffineDimExpr(0, context);
   SmallVector<AffineExpr> scoreExprs{n};
@@ -263,6 +273,42 @@ Value predictedMask(OpBuilder &b, sieve::PredictOp op) {
       .getResult(0);
 }
 
+/// An elementwise linalg.generic over the points of `sum` (of
+/// `resultType`, `sizes`) yielding `combine(selector, sum + bias)`:
+/// `selector` read with `selectorMap`, the optional `bias` per neuron (the
+/// last dimension).
+Value combineWithBias(
+    OpBuilder &b, Location loc, RankedTensorType resultType,
+    ArrayRef<OpFoldResult> sizes, Value selector, AffineMap selectorMap,
+    Value sum, Value bias,
+    llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  int64_t rank = resultType.getRank();
+  MLIRContext *context = b.getContext();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, context);
+  SmallVector<Value> ins{selector, sum};
+  SmallVector<AffineMap> maps{selectorMap, identity};
+  if (bias) {
+    ins.push_back(bias);
+    maps.push_back(
+        AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, context)));
+  }
+  maps.push_back(identity);
+  Value out =
+      tensor::EmptyOp::create(b, loc, sizes, resultType.getElementType());
+  return linalg::GenericOp::create(
+             b, loc, resultType, ins, ValueRange{out}, maps,
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value v = args[1];
+               if (bias)
+                 v = arith::AddFOp::create(nb, nl, v, args[2]);
+               linalg::YieldOp::create(nb, nl,
+                                       ValueRange{combine(nb, nl, args[0], v)});
+             })
+      .getResult(0);
+}
+
 /// The column gather `op` over the neurons that `mask` (predictedMask of its
 /// indices) marks: a contraction over every neuron marked
 /// `sieve.skip_zero_points = 0` (the mask, read at the neuron: sieve-map-to-gpu
@@ -282,10 +328,7 @@ Value columnGatherAsGenerics(OpBuilder &b, sieve::ColumnGatherMatmulOp op,
     sizes.push_back(tensor::getMixedSize(b, loc, input, 0));
   sizes.push_back(tensor::getMixedSize(b, loc, weight, 0));
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
-  Value init = linalg::FillOp::create(
-                   b, loc, zero,
-                   tensor::EmptyOp::create(b, loc, sizes, element).getResult())
-                   .getResult(0);
+  Value init = zeros(b, loc, sizes, element);
   ContractionLoops c(rank, context);
   AffineMap maskMap = AffineMap::get(c.loops, 0, c.n);
   AffineMap weightMap = AffineMap::get(c.loops, 0, {c.n, c.k}, context);
@@ -293,42 +336,22 @@ Value columnGatherAsGenerics(OpBuilder &b, sieve::ColumnGatherMatmulOp op,
       b, loc, init.getType(), ValueRange{mask, input, weight}, ValueRange{init},
       ArrayRef<AffineMap>{maskMap, c.input, weightMap, c.point}, c.iterators,
       [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value product = arith::MulFOp::create(nb, nl, args[1], args[2]);
-        linalg::YieldOp::create(
-            nb, nl,
-            ValueRange{arith::AddFOp::create(nb, nl, args[3], product)});
+        yieldProductSum(nb, nl, args[1], args[2], args[3]);
       });
   sum->setAttr(kSkipZeroPointsAttr, b.getI64IntegerAttr(0));
   // mask ? relu(sum + bias) : 0.
-  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, context);
-  AffineMap perNeuron =
-      AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, context));
-  SmallVector<Value> ins{mask, sum.getResult(0)};
-  SmallVector<AffineMap> maps{perNeuron, identity};
-  if (bias) {
-    ins.push_back(bias);
-    maps.push_back(perNeuron);
-  }
-  maps.push_back(identity);
-  Value out = tensor::EmptyOp::create(b, loc, sizes, element);
   bool relu = op.getRelu();
-  return linalg::GenericOp::create(
-             b, loc, resultType, ins, ValueRange{out}, maps,
-             SmallVector<utils::IteratorType>(rank,
-                                              utils::IteratorType::parallel),
-             [&](OpBuilder &nb, Location nl, ValueRange args) {
-               Value v = args[1];
-               if (bias)
-                 v = arith::AddFOp::create(nb, nl, v, args[2]);
-               if (relu)
-                 v = arith::MaximumFOp::create(nb, nl, v, zero);
-               Value marked = arith::CmpFOp::create(
-                   nb, nl, arith::CmpFPredicate::UNE, args[0], zero);
-               linalg::YieldOp::create(nb, nl,
-                                       ValueRange{arith::SelectOp::create(
-                                           nb, nl, marked, v, zero)});
-             })
-      .getResult(0);
+  return combineWithBias(
+      b, loc, resultType, sizes, mask,
+      AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, context)),
+      sum.getResult(0), bias,
+      [&](OpBuilder &nb, Location nl, Value marked, Value v) -> Value {
+        if (relu)
+          v = arith::MaximumFOp::create(nb, nl, v, zero);
+        Value nonZero = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNE,
+                                              marked, zero);
+        return arith::SelectOp::create(nb, nl, nonZero, v, zero);
+      });
 }
 
 /// The gated up projection `op` (over indices that hold every non-zero of
@@ -349,67 +372,31 @@ Value gatedAsGenerics(OpBuilder &b, sieve::GatedGatherMatmulOp op) {
   int64_t rank = resultType.getRank();
   MLIRContext *context = b.getContext();
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, gate);
-  Value zero = arith::ConstantOp::create(
-      b, loc, b.getZeroAttr(resultType.getElementType()));
-  Value empty =
-      tensor::EmptyOp::create(b, loc, sizes, resultType.getElementType());
-  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  Value init = zeros(b, loc, sizes, resultType.getElementType());
   ContractionLoops c(rank, context);
   AffineMap weightMap = AffineMap::get(c.loops, 0, {c.n, c.k}, context);
   auto up = linalg::GenericOp::create(
       b, loc, resultType, ValueRange{gate, input, weight}, ValueRange{init},
       ArrayRef<AffineMap>{c.point, c.input, weightMap, c.point}, c.iterators,
       [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value product = arith::MulFOp::create(nb, nl, args[1], args[2]);
-        Value sum = arith::AddFOp::create(nb, nl, args[3], product);
-        linalg::YieldOp::create(nb, nl, sum);
+        yieldProductSum(nb, nl, args[1], args[2], args[3]);
       });
   up->setAttr(kSkipZeroPointsAttr, b.getI64IntegerAttr(0));
   // gate * (up + bias).
-  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, context);
-  SmallVector<Value> ins{gate, up.getResult(0)};
-  SmallVector<AffineMap> maps{identity, identity};
-  if (bias) {
-    ins.push_back(bias);
-    maps.push_back(
-        AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, context)));
-  }
-  maps.push_back(identity);
-  Value out =
-      tensor::EmptyOp::create(b, loc, sizes, resultType.getElementType());
-  return linalg::GenericOp::create(
-             b, loc, resultType, ins, ValueRange{out}, maps,
-             SmallVector<utils::IteratorType>(rank,
-                                              utils::IteratorType::parallel),
-             [&](OpBuilder &nb, Location nl, ValueRange args) {
-               Value v = args[1];
-               if (bias)
-                 v = arith::AddFOp::create(nb, nl, v, args[2]);
-               linalg::YieldOp::create(
-                   nb, nl,
-                   ValueRange{arith::MulFOp::create(nb, nl, args[0], v)});
-             })
-      .getResult(0);
+  return combineWithBias(
+      b, loc, resultType, sizes, gate,
+      AffineMap::getMultiDimIdentityMap(rank, context), up.getResult(0), bias,
+      [](OpBuilder &nb, Location nl, Value g, Value v) -> Value {
+        return arith::MulFOp::create(nb, nl, g, v);
+      });
 }
 
 /// `op` as a contraction over every neuron (a matmul as a linalg.generic)
 /// marked `sieve.skip_zeros = 0`: sieve-map-to-gpu reads a weight row only
 /// where the input is non-zero.
 Value skipZerosAsGeneric(OpBuilder &b, sieve::GatherMatmulOp op) {
-  Location loc = op.getLoc();
-  auto resultType = cast<RankedTensorType>(op.getType());
-  int64_t rank = resultType.getRank();
-  Value init = zeroResult(b, op);
-  ContractionLoops c(rank, b.getContext());
-  AffineMap weightMap = AffineMap::get(c.loops, 0, {c.k, c.n}, b.getContext());
-  auto generic = linalg::GenericOp::create(
-      b, loc, resultType, ValueRange{op.getInput(), op.getWeight()},
-      ValueRange{init}, ArrayRef<AffineMap>{c.input, weightMap, c.point},
-      c.iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
-        Value sum = arith::AddFOp::create(nb, nl, args[2], product);
-        linalg::YieldOp::create(nb, nl, sum);
-      });
+  linalg::GenericOp generic = contractionInto(
+      b, op.getLoc(), op.getInput(), op.getWeight(), zeroResult(b, op));
   generic->setAttr(kSkipZerosAttr, b.getI64IntegerAttr(0));
   return generic.getResult(0);
 }
