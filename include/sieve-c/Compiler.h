@@ -25,7 +25,10 @@ extern "C" {
 /// Options of a compilation; initialize with sieveCompileOptionsInit.
 /// String fields may be NULL (the default).
 typedef struct SieveCompileOptions {
-  /// "x86_64" (default) or "aarch64"; used by sieveCompileModel.
+  /// "x86_64" (default), "aarch64" or "nvptx" (NVIDIA GPUs: kernels for
+  /// `gpuArch`, host code for this machine; sieveModelLoad then runs the
+  /// model on this machine's GPU through Sieve's CUDA runtime, or emulated,
+  /// see `emulateGPU`).
   const char *target;
   /// LLVM CPU name, or "native" (default "generic").
   const char *cpu;
@@ -73,6 +76,13 @@ typedef struct SieveCompileOptions {
   /// scalable vectors); 0,
   /// no SVE instruction; -1 (the default), the CPU's published length.
   int64_t sveVectorBits;
+  /// With target "nvptx": the GPU architecture the kernels are compiled
+  /// for, "sm_80" or "sm_90" (NULL, the default: "sm_90").
+  const char *gpuArch;
+  /// With target "nvptx" and sieveModelLoad: non-zero runs the same kernels
+  /// on the CPU, one GPU thread after another (slow; for tests without a
+  /// GPU; sieve-run --device=emulated-gpu). 0 (the default): on the GPU.
+  int emulateGPU;
 } SieveCompileOptions;
 
 /// Sets every field of `options` to its default.

@@ -99,6 +99,13 @@ bool toOptions(const SieveCompileOptions *in, CompileOptions &out,
   out.predictorRank = in->predictorRank;
   if (in->predictors)
     out.predictorsFile = in->predictors;
+  if (in->gpuArch)
+    out.gpuArch = in->gpuArch;
+  out.emulateGPU = in->emulateGPU != 0;
+  if (out.emulateGPU && !targetsGPU(out.target)) {
+    error = "emulateGPU is used by target nvptx";
+    return false;
+  }
   error = verifyCompileOptions(out);
   return error.empty();
 }
@@ -138,6 +145,11 @@ int sieveCompileModel(const char *modelPath, const char *outputPath,
     std::string message;
     if (!toOptions(options, compileOptions, message)) {
       setError(error, message);
+      return 1;
+    }
+    if (compileOptions.emulateGPU) {
+      setError(error, "emulateGPU is for sieveModelLoad (a compiled file "
+                      "holds the GPU's kernels)");
       return 1;
     }
     ErrorCollector errors;

@@ -22,6 +22,7 @@ from . import _capi
 __all__ = ["InferenceSession", "NodeArg", "SieveError", "compile", "analyze"]
 
 SPARSITY_MODES = ("off", "exact", "auto", "approx")
+DEVICES = ("cpu", "cuda", "emulated-gpu")
 
 
 class SieveError(RuntimeError):
@@ -51,7 +52,8 @@ def _options(sparsity="off", profile=None, activation_density_limit=None,
              weight_density_limit=None, target=None, cpu=None, features=None,
              entry=None, vectorize=True, max_tensor_bytes=None, threads=0,
              calibrate=None, calibrate_random=0, predictor_recall=0.99,
-             predictor_rank=0, predictors=None, sve_vector_bits=None):
+             predictor_rank=0, predictors=None, sve_vector_bits=None,
+             gpu_arch=None, emulate_gpu=False):
     if sparsity not in SPARSITY_MODES:
         raise ValueError("sparsity must be one of %s, got %r" %
                          (", ".join(SPARSITY_MODES), sparsity))
@@ -107,6 +109,8 @@ def _options(sparsity="off", profile=None, activation_density_limit=None,
             raise ValueError("sve_vector_bits must be a non-negative integer, "
                              "got %r" % (sve_vector_bits,))
         options.sveVectorBits = sve_vector_bits
+    options.gpuArch = text(gpu_arch)
+    options.emulateGPU = 1 if emulate_gpu else 0
     return options, keep
 
 
@@ -159,17 +163,38 @@ class InferenceSession:
       (LLVM's OpenMP runtime); small ones stay on the calling thread.
     max_tensor_bytes: the largest tensor the importer materialises
       (default: a quarter of the machine's memory).
+    device: "cpu" (the default), "cuda" (this machine's NVIDIA GPU, through
+      Sieve's CUDA runtime; an error names what is missing without one) or
+      "emulated-gpu" (the GPU's kernels run on the CPU one GPU thread after
+      another: slow, for tests), as sieve-run's --device; `threads` is for
+      the CPU only.
+    gpu_arch: with device "cuda", the GPU architecture the kernels are
+      compiled for, "sm_80" or "sm_90" (None: sm_90).
     """
 
     def __init__(self, model, sparsity="off", threads=0, profile=None,
                  activation_density_limit=None, weight_density_limit=None,
                  vectorize=True, max_tensor_bytes=None, calibrate=None,
                  calibrate_random=0, predictor_recall=0.99, predictor_rank=0,
-                 predictors=None):
+                 predictors=None, device="cpu", gpu_arch=None):
+        if device not in DEVICES:
+            raise ValueError("device must be one of %s, got %r" %
+                             (", ".join(DEVICES), device))
+        if gpu_arch is not None and device == "cpu":
+            raise ValueError("gpu_arch is used by device \"cuda\"")
+        gpu = device != "cpu"
+        if gpu and threads not in (0, 1):
+            raise ValueError("threads is for device \"cpu\", got %r with "
+                             "device %r" % (threads, device))
         options, keep = _options(sparsity, profile, activation_density_limit,
-                                 weight_density_limit, vectorize=vectorize,
+                                 weight_density_limit,
+                                 target="nvptx" if gpu else None,
+                                 gpu_arch=gpu_arch,
+                                 emulate_gpu=device == "emulated-gpu",
+                                 vectorize=vectorize,
                                  max_tensor_bytes=max_tensor_bytes,
-                                 threads=threads, calibrate=calibrate,
+                                 threads=0 if gpu else threads,
+                                 calibrate=calibrate,
                                  calibrate_random=calibrate_random,
                                  predictor_recall=predictor_recall,
                                  predictor_rank=predictor_rank,
@@ -288,13 +313,15 @@ def compile(model, output, target="x86_64", cpu="generic", features=None,
             weight_density_limit=None, entry=None, max_tensor_bytes=None,
             threads=0, calibrate=None, calibrate_random=0,
             predictor_recall=0.99, predictor_rank=0, predictors=None,
-            sve_vector_bits=None):
+            sve_vector_bits=None, gpu_arch=None):
     """Compiles `model` ahead of time to `output` (.o or .so with a .h
-    header, .ll, .mlir), as `sievec` does. Returns `output`. `threads` and
-    the approx options as for InferenceSession (an object file for several
-    threads is linked with -lomp; another architecture than the host's
-    uses 1). `sve_vector_bits` as sievec's --sve-vector-bits (target
-    "aarch64" with SVE; None: the CPU's published length)."""
+    header, .ll, .mlir, .ptx), as `sievec` does. Returns `output`. `threads`
+    and the approx options as for InferenceSession (an object file for
+    several threads is linked with -lomp; another architecture than the
+    host's uses 1). `sve_vector_bits` as sievec's --sve-vector-bits (target
+    "aarch64" with SVE; None: the CPU's published length). Target "nvptx"
+    compiles for NVIDIA GPUs: `gpu_arch` "sm_80" or "sm_90" (None: sm_90),
+    as sievec's --gpu-arch."""
     options, keep = _options(sparsity, profile, activation_density_limit,
                              weight_density_limit, target, cpu, features,
                              entry, max_tensor_bytes=max_tensor_bytes,
@@ -303,7 +330,8 @@ def compile(model, output, target="x86_64", cpu="generic", features=None,
                              predictor_recall=predictor_recall,
                              predictor_rank=predictor_rank,
                              predictors=predictors,
-                             sve_vector_bits=sve_vector_bits)
+                             sve_vector_bits=sve_vector_bits,
+                             gpu_arch=gpu_arch)
     error = ctypes.c_void_p()
     with tempfile.TemporaryDirectory(prefix="sieve-") as tmp:
         path = _model_path(model, tmp)

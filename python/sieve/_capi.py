@@ -34,6 +34,8 @@ class SieveCompileOptions(ctypes.Structure):
         ("predictorRank", ctypes.c_int64),
         ("predictors", ctypes.c_char_p),
         ("sveVectorBits", ctypes.c_int64),
+        ("gpuArch", ctypes.c_char_p),
+        ("emulateGPU", ctypes.c_int),
     ]
 
 

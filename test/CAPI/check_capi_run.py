@@ -4,7 +4,7 @@ sieveModelRun) on random inputs and compares its first output with
 onnxruntime's.
 
   check_capi_run.py --runner sieve-capi-test --model m.onnx --workdir DIR
-                    [--sparsity off|exact|auto]
+                    [--sparsity off|exact|auto] [--device cpu|emulated-gpu]
 """
 
 import argparse
@@ -23,6 +23,7 @@ def main():
     p.add_argument("--model", required=True)
     p.add_argument("--workdir", required=True)
     p.add_argument("--sparsity", default="off")
+    p.add_argument("--device", default="cpu")
     args = p.parse_args()
 
     os.makedirs(args.workdir, exist_ok=True)
@@ -35,7 +36,8 @@ def main():
     out_path = os.path.join(args.workdir, "output.bin")
     x.tofile(in_path)
     done = subprocess.run([args.runner, "run", args.model, in_path, out_path,
-                           args.sparsity], capture_output=True, text=True)
+                           args.sparsity, args.device], capture_output=True,
+                          text=True)
     sys.stdout.write(done.stdout)
     if done.returncode != 0:
         sys.stderr.write(done.stderr)

@@ -103,10 +103,16 @@ static int testCompile(const char *model, const char *out) {
 }
 
 static int testRun(const char *model, const char *inPath, const char *outPath,
-                   const char *sparsity) {
+                   const char *sparsity, const char *device) {
   SieveCompileOptions options;
   sieveCompileOptionsInit(&options);
   options.sparsity = sparsity;
+  if (!strcmp(device, "emulated-gpu")) {
+    /* The GPU's kernels, run on the CPU. */
+    options.target = "nvptx";
+    options.gpuArch = "sm_80";
+    options.emulateGPU = 1;
+  }
   char *error = NULL;
   SieveModel *m = sieveModelLoad(model, &options, &error);
   if (!m) {
@@ -158,6 +164,7 @@ static int testRun(const char *model, const char *inPath, const char *outPath,
 static int testErrors(const char *model) {
   char *error = NULL;
   /* A missing file. */
+  int rc;
   SieveModel *m = sieveModelLoad("/nonexistent/model.onnx", NULL, &error);
   printf("missing: %s %s\n", m ? "loaded" : "NULL", error ? error : "");
   sieveFreeString(error);
@@ -168,8 +175,18 @@ static int testErrors(const char *model) {
   m = sieveModelLoad(model, &options, &error);
   printf("option: %s %s\n", m ? "loaded" : "NULL", error ? error : "");
   sieveFreeString(error);
+  /* GPU emulation without the GPU target, and for a compiled file. */
+  sieveCompileOptionsInit(&options);
+  options.emulateGPU = 1;
+  m = sieveModelLoad(model, &options, &error);
+  printf("emulate: %s %s\n", m ? "loaded" : "NULL", error ? error : "");
+  sieveFreeString(error);
+  options.target = "nvptx";
+  rc = sieveCompileModel(model, "out.so", &options, &error);
+  printf("emulate compile: %d %s\n", rc, error ? error : "");
+  sieveFreeString(error);
   /* A bad output format. */
-  int rc = sieveCompileModel(model, "out.exe", NULL, &error);
+  rc = sieveCompileModel(model, "out.exe", NULL, &error);
   printf("format: %d %s\n", rc, error ? error : "");
   sieveFreeString(error);
   /* Wrong inputs to a good model. */
@@ -198,8 +215,9 @@ int main(int argc, char **argv) {
     return testIR();
   if (argc == 4 && !strcmp(argv[1], "compile"))
     return testCompile(argv[2], argv[3]);
-  if ((argc == 5 || argc == 6) && !strcmp(argv[1], "run"))
-    return testRun(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : "off");
+  if (argc >= 5 && argc <= 7 && !strcmp(argv[1], "run"))
+    return testRun(argv[2], argv[3], argv[4], argc >= 6 ? argv[5] : "off",
+                   argc == 7 ? argv[6] : "cpu");
   if (argc == 3 && !strcmp(argv[1], "errors"))
     return testErrors(argv[2]);
   fprintf(stderr, "usage: see the comment at the top of sieve-capi-test.c\n");

@@ -267,6 +267,61 @@ def test_compile_sve_vector_bits(tmp_path):
                       sve_vector_bits=-2)
 
 
+def test_emulated_gpu_device(tmp_path):
+    """device="emulated-gpu" compiles with the GPU pipeline and runs its
+    kernels on the CPU: exact sparsity and approx (below 32 rows the
+    predicted neurons at every density) as on the CPU."""
+    model = make_ffn(str(tmp_path / "ffn.onnx"))
+    x = np.random.default_rng(3).standard_normal((2, 64)).astype(np.float32)
+    want = ort_run(model, {"x": x})[0]
+    for sparsity in ("off", "exact"):
+        session = sieve.InferenceSession(model, sparsity=sparsity,
+                                         device="emulated-gpu")
+        np.testing.assert_allclose(session.run(None, {"x": x})[0], want,
+                                   rtol=1e-4, atol=1e-5)
+    sys.path.insert(0, os.path.join(ROOT, "test", "e2e"))
+    from make_predictor_ffn import build
+    import argparse
+    opts = argparse.Namespace(d=128, n=256, rank=8, noise=0.2, density=0.1,
+                              gated=True, activation="relu", seed=1)
+    pred = str(tmp_path / "pred.onnx")
+    onnx.save(build(opts), pred)
+    xs = np.random.default_rng(5).standard_normal((1, 2, 128)).astype(np.float32)
+    gpu = sieve.InferenceSession(pred, sparsity="approx", calibrate_random=32,
+                                 device="emulated-gpu").run(None, {"x": xs})[0]
+    cpu = sieve.InferenceSession(pred, sparsity="approx", calibrate_random=32,
+                                 activation_density_limit=1.0,
+                                 threads=1).run(None, {"x": xs})[0]
+    np.testing.assert_allclose(gpu, cpu, rtol=1e-4, atol=1e-5)
+
+
+def test_gpu_arguments(tmp_path):
+    with pytest.raises(ValueError, match="device must be one of"):
+        sieve.InferenceSession(MNIST, device="tpu")
+    with pytest.raises(ValueError, match="gpu_arch is used by device"):
+        sieve.InferenceSession(MNIST, gpu_arch="sm_80")
+    with pytest.raises(ValueError, match="threads is for device"):
+        sieve.InferenceSession(MNIST, device="emulated-gpu", threads=2)
+    with pytest.raises(sieve.SieveError, match="sm_70 is not supported"):
+        sieve.InferenceSession(MNIST, device="emulated-gpu", gpu_arch="sm_70")
+    # device="cuda": the GPU where there is one, else an error saying why.
+    try:
+        session = sieve.InferenceSession(MNIST, device="cuda")
+    except sieve.SieveError as e:
+        assert "cannot run on the GPU" in str(e)
+    else:
+        x = mnist_input()
+        np.testing.assert_allclose(session.run(None, {"image": x})[0],
+                                   ort_run(MNIST, {"image": x})[0],
+                                   rtol=1e-4, atol=1e-5)
+    # Ahead of time: PTX for the architecture asked for.
+    out = tmp_path / "mnist.ptx"
+    sieve.compile(MNIST, str(out), target="nvptx", gpu_arch="sm_80")
+    assert ".target sm_80" in out.read_text()
+    with pytest.raises(sieve.SieveError, match="--gpu-arch is used by --target=nvptx"):
+        sieve.compile(MNIST, str(tmp_path / "x.so"), gpu_arch="sm_80")
+
+
 def test_analyze_report(tmp_path):
     plot = tmp_path / "density.png"
     report = sieve.analyze(MNIST, random=5, plot=str(plot))
