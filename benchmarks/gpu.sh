@@ -8,12 +8,14 @@
 #   3. end-to-end checks on the GPU against onnxruntime's CPU outputs
 #      (test/e2e/check_gpu.py --device cuda: the MNIST MLP dense and exact,
 #      ReLU FFNs with --sparsity=exact at several densities and a dynamic
-#      batch, light CNNs with random weights; and compare_with_ort.py on
+#      batch, predicted FFNs with --sparsity=approx, light CNNs with random
+#      weights; and compare_with_ort.py on
 #      the light models), the MNIST MLP once under compute-sanitizer when
 #      the toolkit has it;
 #   4. the FFN GEMV benchmark (benchmarks/gpu_ffn.py): achieved bandwidth
-#      as a share of HBM peak, dense and at 10% activation density, for
-#      d x d_ff = 4096 x 11008 and 1024 x 4096.
+#      as a share of HBM peak, dense and at 10% activation density (exact,
+#      and approx with a predictor), for d x d_ff = 4096 x 11008 and
+#      1024 x 4096.
 #
 # This needs a machine that can build Sieve (LLVM/MLIR 22). On a GPU machine
 # that has only the driver and Python, use benchmarks/gpu_bundle.py: compile

@@ -11,6 +11,12 @@ reads over the memory bandwidth. Workloads, for each shape d x d_ff:
   ffn-dense      y = Relu(x @ W1 + b) @ W2, --sparsity=off
   ffn-exact      the same FFN at `density`, --sparsity=exact (the down
                  projection gathers; the up projection stays dense)
+  ffn-approx     an FFN whose up weight a rank-64 predictor captures
+                 (gpu_bundle.py's bench_predictable_ffn), --sparsity=approx
+                 with random calibration inputs: the predictor, then the
+                 predicted up columns and down rows only (bytes: the
+                 predictor plus sievec's predicted density of both
+                 weights); and its dense build
 
 and, beside them, what the defaults replaced: the gather with
 --gpu-skip-zeros=test (every thread tests every activation, no list) and
@@ -45,6 +51,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from gpu_bundle import bench_predictable_ffn, predicted_bytes  # noqa: E402
 from run import relu_ffn_at_density  # noqa: E402
 
 # Published HBM peaks (GB/s), when the driver's attributes are unavailable.
@@ -121,9 +128,10 @@ def run_model(args, name, model, feeds, sieve_args):
     if m:
         # The first run and the N timed ones.
         kernel = float(m.group(2)) * 1e-3 / (args.runs + 1)
-    gathered = "gathers the weight rows" in subprocess.run(
-        cmd + ["--bench", "0"], capture_output=True, text=True).stderr
-    return ok, err, median, kernel, gathered
+    log = subprocess.run(cmd + ["--bench", "0"], capture_output=True,
+                         text=True).stderr
+    gathered = "gathers the weight rows" in log or "selects the up columns" in log
+    return ok, err, median, kernel, gathered, log
 
 
 def main():
@@ -174,10 +182,21 @@ def main():
                  (f"ffn-exact {d}x{d_ff} @{dn}", ffn, feeds, exact, ffn_bytes),
                  (f"ffn-exact {d}x{d_ff} @{dn} sync", ffn, feeds,
                   exact + ["--gpu-launches=sync"], ffn_bytes)]
+        predictable, feeds = bench_predictable_ffn(d, d_ff, args.density, rng)
+        work += [(f"ffn-approx {d}x{d_ff} @{dn}", predictable, feeds,
+                  ["--sparsity=approx", "--calibrate-random=64",
+                   "--predictor-rank=64", "--predictor-recall=1"],
+                  predicted_bytes(d, d_ff, 64)),
+                 (f"ffn-dense {d}x{d_ff} predictable", predictable, feeds, [],
+                  2 * d * d_ff * 4)]
         for name, model, feed, sieve_args, weight_bytes in work:
-            ok, err, median, kernel, gathered = run_model(
+            ok, err, median, kernel, gathered, log = run_model(
                 args, re.sub(r"[^A-Za-z0-9]+", "_", name), model, feed, sieve_args)
-            ok_all &= ok and (gathered == ("--sparsity=exact" in sieve_args))
+            sparse = any(a in sieve_args for a in ("--sparsity=exact",
+                                                   "--sparsity=approx"))
+            ok_all &= ok and gathered == sparse
+            if callable(weight_bytes):
+                weight_bytes = weight_bytes(log)
             rows.append((name, ok, err, gathered, weight_bytes, median, kernel))
     print(f"{'workload':34} {'check':>7} {'gather':>6} {'MB read':>8} "
           f"{'run ms':>8} {'GB/s':>7} {'%peak':>6} {'kernel ms':>9} {'GB/s':>7} "
