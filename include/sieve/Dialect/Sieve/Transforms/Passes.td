@@ -1267,8 +1267,8 @@ def SieveGPUDeviceConstants
 
 def SieveGatherMatmulToLinalg
     : Pass<"sieve-gather-matmul-to-linalg", "::mlir::func::FuncOp"> {
-  let summary = "Express sieve.gather_matmul as a linalg.generic (for the "
-                "GPU)";
+  let summary = "Express the activation gathers and predictors as "
+                "linalg.generic ops (for the GPU)";
   let description = [{
     sieve-gpu-pipeline runs this before the sieve ops are lowered to loops,
     so that the activation gather becomes a GPU kernel like any other
