@@ -179,8 +179,7 @@ bool zeroOutside(Value value, Value indices) {
     return false;
   Block &body = *generic.getBlock();
   for (OpOperand &operand : generic->getOpOperands()) {
-    bool read =
-        body.getArgument(operand.getOperandNumber()).use_empty() == false;
+    bool read = !body.getArgument(operand.getOperandNumber()).use_empty();
     if (read && !zeroOutside(operand.get(), indices))
       return false;
   }

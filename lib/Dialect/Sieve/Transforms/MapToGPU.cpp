@@ -736,14 +736,28 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
   Value start = first;
   Value sumValue = zeroElement;
   // Where the whole steps of `unroll` from `first` towards `last` end (the
-  // rest is taken one at a time).
-  auto wholeStepsEnd = [&](Value unroll) -> Value {
+  // rest is taken one at a time), this thread's steps `apart` apart.
+  auto wholeStepsEnd = [&](Value unroll, Value apart) -> Value {
     Value span = arith::MaxSIOp::create(
         b, loc, arith::SubIOp::create(b, loc, last, first), zero);
+    Value taken = b.createOrFold<arith::CeilDivSIOp>(loc, span, apart);
+    Value whole = arith::MulIOp::create(
+        b, loc, arith::DivSIOp::create(b, loc, taken, unroll), unroll);
     return arith::AddIOp::create(
-        b, loc, first,
-        arith::MulIOp::create(
-            b, loc, arith::DivSIOp::create(b, loc, span, unroll), unroll));
+        b, loc, first, b.createOrFold<arith::MulIOp>(loc, whole, apart));
+  };
+  // acc + the terms at reduction indices `rs`: every input loaded at each
+  // first (the loads in flight together), then the terms added.
+  auto loadAllThenAdd = [&](OpBuilder &fb, Location fl, Value acc,
+                            ArrayRef<Value> rs) -> Value {
+    SmallVector<llvm::DenseMap<OpOperand *, Value>> given(rs.size());
+    for (auto [i, r] : llvm::enumerate(rs))
+      for (OpOperand *input : op.getDpsInputOperands())
+        if (isa<MemRefType>(input->get().getType()))
+          given[i][input] = loadAt(fb, fl, input, r);
+    for (auto [i, r] : llvm::enumerate(rs))
+      acc = accumulate(fb, fl, r, acc, given[i]);
+    return acc;
   };
   // The neuron at entry `j` of this row's list.
   auto listed = [&](OpBuilder &lb, Location ll, Value j) -> Value {
@@ -759,7 +773,7 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
     // then all its inputs, then the terms added, so that a step's loads
     // are in flight together; the rest one entry at a time below.
     Value unroll = arith::ConstantIndexOp::create(b, loc, kListUnroll);
-    start = wholeStepsEnd(unroll);
+    start = wholeStepsEnd(unroll, one);
     auto steps = scf::ForOp::create(
         b, loc, first, start, unroll, ValueRange{zeroElement},
         [&](OpBuilder &fb, Location fl, Value j, ValueRange acc) {
@@ -772,15 +786,7 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
                     : arith::AddIOp::create(
                           fb, fl, j, arith::ConstantIndexOp::create(fb, fl, i))
                           .getResult()));
-          SmallVector<llvm::DenseMap<OpOperand *, Value>> given(kListUnroll);
-          for (int64_t i = 0; i < kListUnroll; ++i)
-            for (OpOperand *input : op.getDpsInputOperands())
-              if (isa<MemRefType>(input->get().getType()))
-                given[i][input] = loadAt(fb, fl, input, neurons[i]);
-          Value next = acc[0];
-          for (int64_t i = 0; i < kListUnroll; ++i)
-            next = accumulate(fb, fl, neurons[i], next, given[i]);
-          scf::YieldOp::create(fb, fl, next);
+          scf::YieldOp::create(fb, fl, loadAllThenAdd(fb, fl, acc[0], neurons));
         });
     sumValue = steps.getResult(0);
   } else if (skipped) {
@@ -789,7 +795,7 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
     // loads of a step are in flight together (a load followed by its use
     // waits a memory latency per non-zero neuron).
     Value unroll = arith::ConstantIndexOp::create(b, loc, kSkipZerosUnroll);
-    start = wholeStepsEnd(unroll);
+    start = wholeStepsEnd(unroll, one);
     auto steps = scf::ForOp::create(
         b, loc, first, start, unroll, ValueRange{zeroElement},
         [&](OpBuilder &fb, Location fl, Value r, ValueRange acc) {
@@ -812,17 +818,10 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
         });
     sumValue = steps.getResult(0);
   } else if (lanes) {
-    // Steps of kLanesUnroll of this lane's reduction steps, all their loads
-    // first (in flight together), then the terms; `start`: where the whole
-    // steps end.
-    Value span = arith::MaxSIOp::create(
-        b, loc, arith::SubIOp::create(b, loc, last, first), zero);
-    Value taken = arith::CeilDivSIOp::create(b, loc, span, stride);
+    // Steps of kLanesUnroll of this lane's reduction steps (`stride`
+    // apart), all their loads first, then the terms.
     Value unroll = arith::ConstantIndexOp::create(b, loc, kLanesUnroll);
-    Value whole = arith::MulIOp::create(
-        b, loc, arith::DivSIOp::create(b, loc, taken, unroll), unroll);
-    start = arith::AddIOp::create(b, loc, first,
-                                  arith::MulIOp::create(b, loc, whole, stride));
+    start = wholeStepsEnd(unroll, stride);
     auto steps = scf::ForOp::create(
         b, loc, first, start, arith::MulIOp::create(b, loc, unroll, stride),
         ValueRange{zeroElement},
@@ -830,15 +829,7 @@ bool lowerAccumulation(RewriterBase &b, linalg::LinalgOp op,
           SmallVector<Value> rs{r};
           for (int64_t i = 1; i < kLanesUnroll; ++i)
             rs.push_back(arith::AddIOp::create(fb, fl, rs.back(), stride));
-          SmallVector<llvm::DenseMap<OpOperand *, Value>> given(kLanesUnroll);
-          for (int64_t i = 0; i < kLanesUnroll; ++i)
-            for (OpOperand *input : op.getDpsInputOperands())
-              if (isa<MemRefType>(input->get().getType()))
-                given[i][input] = loadAt(fb, fl, input, rs[i]);
-          Value next = acc[0];
-          for (int64_t i = 0; i < kLanesUnroll; ++i)
-            next = accumulate(fb, fl, rs[i], next, given[i]);
-          scf::YieldOp::create(fb, fl, next);
+          scf::YieldOp::create(fb, fl, loadAllThenAdd(fb, fl, acc[0], rs));
         });
     sumValue = steps.getResult(0);
   }
