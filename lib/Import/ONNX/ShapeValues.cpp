@@ -332,12 +332,19 @@ mlir::sieve::onnx_import::importSymbolicShapeOp(NodeContext &ctx) {
   ShapeOp op = classify(ctx.opType());
   if (op == ShapeOp::None || ctx.numOutputs() < 1)
     return false;
-  // At least one input is a symbolic shape value; every input that the
+  // At least one input is a symbolic shape value, or every input is a
+  // constant (a comparison, Where or Gather of constant shape values, as in
+  // `Where(Equal(shape, -1), ones, shape)` once the shape is known, which
+  // the ops' own importers would compute as tensors); every input that the
   // arithmetic reads is a small integer tensor known element by element.
-  bool anySymbolic = false;
-  for (size_t i = 0; i < ctx.numInputs(); ++i)
-    anySymbolic |= ctx.hasInput(i) && ctx.input(i).isSymbolic();
-  if (!anySymbolic)
+  bool anySymbolic = false, allConstant = true;
+  for (size_t i = 0; i < ctx.numInputs(); ++i) {
+    if (!ctx.hasInput(i))
+      continue;
+    anySymbolic |= ctx.input(i).isSymbolic();
+    allConstant &= static_cast<bool>(ctx.input(i).constant);
+  }
+  if (!anySymbolic && !allConstant)
     return false;
   for (size_t i = 0; i < ctx.numInputs(); ++i)
     if (ctx.hasInput(i) && (!isIntegerOrBoolKind(ctx.inputKind(i)) ||

@@ -20,8 +20,9 @@ def const(name, values, dtype=np.int64):
     return h.make_node("Constant", [], [name], value=onnx.numpy_helper.from_array(arr, name))
 
 
-def save(path, nodes, inputs, outputs, opset=17):
-    graph = h.make_graph(nodes, os.path.basename(path)[:-5], inputs, outputs)
+def save(path, nodes, inputs, outputs, opset=17, initializers=()):
+    graph = h.make_graph(nodes, os.path.basename(path)[:-5], inputs, outputs,
+                         list(initializers))
     model = h.make_model(graph, opset_imports=[h.make_opsetid("", opset)])
     onnx.checker.check_model(model)
     onnx.save(model, path)
@@ -96,6 +97,35 @@ def main():
         h.make_node("Reshape", ["x", "s1"], ["halves"]),
         h.make_node("Reshape", ["halves", "s2"], ["y"]),
     ], [x6], [h.make_tensor_value_info("y", T.FLOAT, ["batch", None, 3, None])])
+
+    # TorchScript's `buffer[:, :seq].expand(n, -1)` (BERT-style token type
+    # ids): the shape `Where(Equal(s, -1), ones, s)` of a value `s` whose
+    # elements are all known ([1, -1]) compares and selects constants.
+    table = h.make_tensor("table", T.FLOAT, [1, 32],
+                          np.linspace(-1.0, 1.0, 32, dtype=np.float32))
+    x2 = h.make_tensor_value_info("x", T.FLOAT, ["batch", "seq"])
+    save(os.path.join(out, "expand_minus_one.onnx"), [
+        const("i0", 0), const("i1", 1), const("zero", [0]), const("one", [1]),
+        const("minus_one", [-1]), const("scalar_minus_one", -1),
+        h.make_node("Shape", ["x"], ["xs"]),
+        h.make_node("Gather", ["xs", "i1"], ["seq"], axis=0),
+        h.make_node("Unsqueeze", ["seq", "zero"], ["seq1"]),
+        h.make_node("Slice", ["table", "zero", "seq1", "one", "one"], ["part"]),
+        h.make_node("Shape", ["part"], ["ps"]),
+        h.make_node("Gather", ["ps", "i0"], ["rows"], axis=0),
+        h.make_node("Unsqueeze", ["rows", "zero"], ["rows1"]),
+        h.make_node("Concat", ["rows1", "minus_one"], ["cat"], axis=0),
+        h.make_node("Reshape", ["cat", "minus_one"], ["target"]),
+        h.make_node("Shape", ["target"], ["ts"]),
+        h.make_node("ConstantOfShape", ["ts"], ["ones"],
+                    value=onnx.numpy_helper.from_array(np.array([1], np.int64))),
+        h.make_node("Mul", ["ones", "scalar_minus_one"], ["minus_ones"]),
+        h.make_node("Equal", ["target", "minus_ones"], ["is_minus_one"]),
+        h.make_node("Where", ["is_minus_one", "ones", "target"], ["expanded"]),
+        h.make_node("Expand", ["part", "expanded"], ["wide"]),
+        h.make_node("Add", ["x", "wide"], ["y"]),
+    ], [x2], [h.make_tensor_value_info("y", T.FLOAT, ["batch", "seq"])],
+        initializers=[table])
     return 0
 
 
