@@ -784,12 +784,19 @@ LogicalResult importPad(NodeContext &ctx) {
     low[axes[i]] = pads[i];
     high[axes[i]] = pads[n + i];
   }
+  bool negative = llvm::any_of(low, [](int64_t p) { return p < 0; }) ||
+                  llvm::any_of(high, [](int64_t p) { return p < 0; });
   SmallVector<int64_t> shape;
   for (int64_t d = 0; d < rank; ++d) {
     if (in.isDynamicDim(d)) {
-      if (low[d] || high[d])
-        return ctx.emitError() << "padding a dynamic dimension is not "
-                                  "supported";
+      // A dynamic dimension grows by its pads at run time (tensor.pad); the
+      // other modes read the source at indices that need it non-empty (and
+      // reflect: longer than the pads), which only a static size shows.
+      if ((low[d] || high[d]) && (mode != "constant" || negative))
+        return ctx.emitError()
+               << "padding dynamic dimension " << d << " is supported in "
+               << "constant mode with non-negative pads only (mode '" << mode
+               << "')";
       shape.push_back(ShapedType::kDynamic);
       continue;
     }
@@ -809,8 +816,6 @@ LogicalResult importPad(NodeContext &ctx) {
   auto resultType = RankedTensorType::get(shape, et);
   Value source = ctx.operand(0);
   Value fill = padScalar ? padScalar : scalarConstant(b, loc, et, padValue);
-  bool negative = llvm::any_of(low, [](int64_t p) { return p < 0; }) ||
-                  llvm::any_of(high, [](int64_t p) { return p < 0; });
   if (mode == "constant" && !negative) {
     SmallVector<OpFoldResult> lo, hi;
     for (int64_t d = 0; d < rank; ++d) {

@@ -126,6 +126,16 @@ def main():
         h.make_node("Add", ["x", "wide"], ["y"]),
     ], [x2], [h.make_tensor_value_info("y", T.FLOAT, ["batch", "seq"])],
         initializers=[table])
+
+    # F.pad along the sequence (MobileBERT's embeddings: the shifted token
+    # embeddings padded by one row at the end, and one at the start):
+    # constant pads on a dynamic dimension; reflect there is refused.
+    for mode, pads in (("constant", [0, 1, 0, 0, 1, 0]),
+                       ("reflect", [0, 1, 0, 0, 1, 0])):
+        save(os.path.join(out, f"pad_{mode}.onnx"), [
+            const("pads", pads), const("value", 0.5, np.float32),
+            h.make_node("Pad", ["x", "pads", "value"], ["y"], mode=mode),
+        ], [x], [h.make_tensor_value_info("y", T.FLOAT, ["batch", None, 8])])
     return 0
 
 
