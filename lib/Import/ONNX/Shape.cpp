@@ -205,6 +205,87 @@ LogicalResult importSize(NodeContext &ctx) {
   return success();
 }
 
+/// The tensor dimension that a dynamic size stands for, followed back
+/// through the ops the importer builds around sizes: `tensor.dim` of a
+/// destination-style op's result (its init's dimension), of tensor.cast,
+/// tensor.empty (its size operand) and tensor.reshape by a from_elements
+/// shape (the element), and index casts. The pair is (tensor, dimension),
+/// or (value, -1) for a size that is none of these.
+std::pair<Value, int64_t> dimensionOrigin(Value value, int64_t dim) {
+  // Iterative: a chain of layers can be thousands of ops long.
+  for (int steps = 0; steps < 100000; ++steps) {
+    if (dim < 0) {
+      if (auto c = value.getDefiningOp<arith::IndexCastOp>()) {
+        value = c.getIn();
+        continue;
+      }
+      auto d = value.getDefiningOp<tensor::DimOp>();
+      std::optional<int64_t> index = d ? d.getConstantIndex() : std::nullopt;
+      if (!index)
+        break;
+      value = d.getSource();
+      dim = *index;
+      continue;
+    }
+    Operation *op = value.getDefiningOp();
+    if (auto dps = dyn_cast_or_null<DestinationStyleOpInterface>(op)) {
+      value = dps.getTiedOpOperand(cast<OpResult>(value))->get();
+    } else if (auto c = dyn_cast_or_null<tensor::CastOp>(op)) {
+      value = c.getSource();
+    } else if (auto empty = dyn_cast_or_null<tensor::EmptyOp>(op)) {
+      if (!empty.getType().isDynamicDim(dim))
+        break;
+      value = empty.getDynamicSize(dim);
+      dim = -1;
+    } else if (auto reshape = dyn_cast_or_null<tensor::ReshapeOp>(op)) {
+      auto elements =
+          reshape.getShape().getDefiningOp<tensor::FromElementsOp>();
+      if (!elements)
+        break;
+      value = elements.getElements()[dim];
+      dim = -1;
+    } else {
+      break;
+    }
+  }
+  return {value, dim};
+}
+
+/// The size of a Reshape's -1 when the other sizes' dynamic ones are the
+/// input's dynamic dimensions (`[0, 32, -1]` of `[batch, 32, 799]`, or
+/// `[Shape(x)[0], 16, 16, -1]` of `x: [batch, 256, 16]`): the quotient of
+/// the static sizes, which the types then keep static.
+std::optional<int64_t> staticInferredSize(Value source,
+                                          ArrayRef<OpFoldResult> sizes,
+                                          int64_t inferred) {
+  auto in = cast<RankedTensorType>(source.getType());
+  int64_t inputStatic = 1, targetStatic = 1;
+  SmallVector<std::pair<Value, int64_t>> unmatched;
+  for (int64_t i = 0; i < in.getRank(); ++i) {
+    if (in.isDynamicDim(i))
+      unmatched.push_back(dimensionOrigin(source, i));
+    else if (llvm::MulOverflow(inputStatic, in.getDimSize(i), inputStatic))
+      return std::nullopt;
+  }
+  for (auto [i, size] : llvm::enumerate(sizes)) {
+    if (static_cast<int64_t>(i) == inferred)
+      continue;
+    if (std::optional<int64_t> c = getConstantIntValue(size)) {
+      if (llvm::MulOverflow(targetStatic, *c, targetStatic))
+        return std::nullopt;
+      continue;
+    }
+    auto *match = llvm::find(unmatched, dimensionOrigin(cast<Value>(size), -1));
+    if (match == unmatched.end())
+      return std::nullopt;
+    unmatched.erase(match);
+  }
+  if (!unmatched.empty() || targetStatic <= 0 ||
+      inputStatic % targetStatic != 0)
+    return std::nullopt;
+  return inputStatic / targetStatic;
+}
+
 /// Reshape to a shape computed from dynamic dimensions (ShapeValues.cpp):
 /// its constant elements give static dimensions, the others dynamic ones
 /// whose sizes are the elements' index values (taken to be positive).
@@ -245,7 +326,13 @@ LogicalResult reshapeSymbolic(NodeContext &ctx, ArrayRef<OpFoldResult> target) {
       sizes.push_back(b.getIndexAttr(*c));
     }
   }
-  if (inferred >= 0) {
+  std::optional<int64_t> staticSize =
+      inferred >= 0 ? staticInferredSize(source, sizes, inferred)
+                    : std::nullopt;
+  if (staticSize) {
+    shape[inferred] = *staticSize;
+    sizes[inferred] = b.getIndexAttr(*staticSize);
+  } else if (inferred >= 0) {
     // The input's element count over the product of the other sizes.
     Value total = arith::ConstantIndexOp::create(b, loc, 1);
     for (int64_t i = 0; i < in.getRank(); ++i)

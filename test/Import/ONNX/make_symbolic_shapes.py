@@ -90,7 +90,8 @@ def main():
 
     # Constant shapes with `0` copies of dynamic dimensions next to a `-1`
     # (the ONNX functions' `[0, 0, -1]` reshapes): several dynamic result
-    # sizes that the types alone do not give.
+    # sizes that the types alone do not give; the second's -1 is static (1:
+    # its other sizes are its input's).
     x6 = h.make_tensor_value_info("x", T.FLOAT, ["batch", "seq", 6])
     save(os.path.join(out, "copy_dims.onnx"), [
         const("s1", [0, -1, 3]), const("s2", [0, 0, 0, -1]),
@@ -126,6 +127,24 @@ def main():
         h.make_node("Add", ["x", "wide"], ["y"]),
     ], [x2], [h.make_tensor_value_info("y", T.FLOAT, ["batch", "seq"])],
         initializers=[table])
+
+    # A -1 beside sizes that are the input's dynamic dimensions: GroupNorm's
+    # `[0, groups, -1]` (wav2vec2's feature extractor) and SegFormer's
+    # `[Shape(y)[0], h, w, -1]` of x, where y = Relu(x) has x's batch: the
+    # -1 is static (the quotient of the static sizes).
+    x3 = h.make_tensor_value_info("x", T.FLOAT, ["batch", 16, 12])
+    save(os.path.join(out, "reshape_static_rest.onnx"), [
+        const("groups", [0, 8, -1]), const("i0", 0), const("axes", [0]),
+        const("hw", [4, 4, -1]),
+        h.make_node("Reshape", ["x", "groups"], ["grouped"]),
+        h.make_node("Relu", ["x"], ["r"]),
+        h.make_node("Shape", ["r"], ["rs"]),
+        h.make_node("Gather", ["rs", "i0"], ["b"], axis=0),
+        h.make_node("Unsqueeze", ["b", "axes"], ["b1"]),
+        h.make_node("Concat", ["b1", "hw"], ["target"], axis=0),
+        h.make_node("Reshape", ["x", "target"], ["image"]),
+    ], [x3], [h.make_tensor_value_info("grouped", T.FLOAT, ["batch", 8, 24]),
+              h.make_tensor_value_info("image", T.FLOAT, ["batch", 4, 4, 12])])
 
     # F.pad along the sequence (MobileBERT's embeddings: the shifted token
     # embeddings padded by one row at the end, and one at the start):
