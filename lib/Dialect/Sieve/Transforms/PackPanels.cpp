@@ -241,14 +241,17 @@ Value packedConstant(RewriterBase &rewriter, const SliceRoot &source,
   auto constant = source.root.getDefiningOp<arith::ConstantOp>();
   if (!constant || !isMultipleOf(source.column, width))
     return {};
-  std::pair<Operation *, int64_t> key{constant, width};
-  if (Value found = packed.lookup(key))
-    return found;
+  std::pair<Attribute, int64_t> key{constant.getValue(), width};
+  if (TypedAttr found = packed.lookup(key)) {
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointAfter(constant);
+    return arith::ConstantOp::create(rewriter, constant.getLoc(), found);
+  }
   if (!packable(source, width, reader))
     return {};
   Value panels = packConstant(rewriter, constant, width);
   if (panels)
-    packed[key] = panels;
+    packed[key] = panels.getDefiningOp<arith::ConstantOp>().getValue();
   return panels;
 }
 

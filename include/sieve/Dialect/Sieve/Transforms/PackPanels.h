@@ -23,10 +23,14 @@
 
 namespace mlir::sieve {
 
-/// The constants packed into column panels so far, by the original
-/// constant and the panel width: every matmul that reads one constant as
-/// its weight reads the same packed copy.
-using PackedConstants = llvm::DenseMap<std::pair<Operation *, int64_t>, Value>;
+/// The constants packed into column panels so far: the packed values by
+/// the original values and the panel width, so that every matmul that reads
+/// one weight reads the same packed copy (a constant op of the packed
+/// value next to its weight's; CSE merges them). Attributes, not ops or
+/// values: rewrites erase and create constant ops while the cache lives,
+/// and a new op at an erased one's address must not find its packing.
+using PackedConstants =
+    llvm::DenseMap<std::pair<Attribute, int64_t>, TypedAttr>;
 
 /// A matmul cache block rewritten into column panels (packColumnPanels).
 struct ColumnPanels {
