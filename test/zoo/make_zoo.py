@@ -92,14 +92,16 @@ def cnn(name):
     return build
 
 
-def keyword_wrapper(model, keys):
+def keyword_wrapper(model, keys, use_cache_argument=True):
     """A module that calls a Hugging Face model with its positional inputs
     as the named ones `keys` and returns the first output (last hidden state
-    or logits), without a KV cache."""
+    or logits), without a KV cache (`use_cache=False`, for the models that
+    take the argument)."""
     import torch
 
     # ViT's forward takes no use_cache.
-    extra = {} if "pixel_values" in keys else {"use_cache": False}
+    extra = ({} if "pixel_values" in keys or not use_cache_argument
+             else {"use_cache": False})
 
     class Wrapper(torch.nn.Module):
         def __init__(self):
@@ -171,6 +173,37 @@ def hf_model(kind, attention=None):
             image_size=32, patch_size=8, hidden_size=64, num_hidden_layers=2,
             num_attention_heads=4, intermediate_size=256))
         keys = ["pixel_values"]
+    # The "more" group (docs/models.md): architectures whose exports each
+    # once stopped the importer or computed wrong results.
+    elif kind == "albert":
+        # Token types from a buffer: TorchScript's expand(batch, -1) of it.
+        model = tf.AlbertModel(tf.AlbertConfig(
+            vocab_size=VOCAB, embedding_size=32, hidden_size=64,
+            num_hidden_layers=2, num_attention_heads=4, intermediate_size=256,
+            max_position_embeddings=128))
+    elif kind == "mobilebert":
+        # Shifted token embeddings padded along the (dynamic) sequence.
+        model = tf.MobileBertModel(tf.MobileBertConfig(
+            vocab_size=VOCAB, hidden_size=64, embedding_size=32,
+            num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+            intra_bottleneck_size=32, true_hidden_size=32,
+            max_position_embeddings=128))
+        keys.append("token_type_ids")
+    elif kind == "wav2vec2":
+        # Raw audio through 1-D convolutions; GroupNorm's [0, groups, -1].
+        model = tf.Wav2Vec2Model(tf.Wav2Vec2Config(
+            hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+            intermediate_size=128, conv_dim=(32, 32, 32), conv_stride=(5, 2, 2),
+            conv_kernel=(10, 3, 3), num_conv_pos_embeddings=16,
+            num_conv_pos_embedding_groups=4))
+        keys = ["input_values"]
+    elif kind == "segformer":
+        # Patch maps reshaped to [batch, h, w, -1] between attention stages.
+        model = tf.SegformerModel(tf.SegformerConfig(
+            num_encoder_blocks=2, depths=[1, 1], sr_ratios=[2, 1],
+            hidden_sizes=[16, 32], num_attention_heads=[1, 2],
+            patch_sizes=[7, 3], strides=[4, 2], mlp_ratios=[2, 2]))
+        keys = ["pixel_values"]
     else:
         raise ValueError(kind)
     if attention:
@@ -182,12 +215,17 @@ def hf_model(kind, attention=None):
 def transformer(kind):
     def build():
         model, keys = hf_model(kind)
-        wrapper = keyword_wrapper(model, keys)
-        if kind == "vit":
-            rng = np.random.default_rng(3)
-            feeds = [{"pixel_values": rng.standard_normal((b, 3, 32, 32)).astype(np.float32)}
+        wrapper = keyword_wrapper(model, keys, kind not in MORE_TRANSFORMERS)
+        rng = np.random.default_rng(3)
+        if keys == ["pixel_values"]:
+            size = 64 if kind == "segformer" else 32
+            feeds = [{"pixel_values": rng.standard_normal((b, 3, size, size)).astype(np.float32)}
                      for b in (1, 3)]
             dynamic = {"pixel_values": {0: "batch"}}
+        elif keys == ["input_values"]:
+            feeds = [{"input_values": rng.standard_normal((b, 4000)).astype(np.float32)}
+                     for b in (1, 2)]
+            dynamic = {"input_values": {0: "batch"}}
         else:
             feeds = text_feeds(keys)
             dynamic = {k: {0: "batch", 1: "sequence"} for k in keys}
@@ -258,6 +296,9 @@ CNNS = ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "squeezene
         "mnasnet1_0", "googlenet"]
 TRANSFORMERS = ["opt", "llama-relu", "bert", "gpt2", "t5-encoder", "vit"]
 DECODERS = ["opt", "llama-relu"]
+# The "more" group: each once failed (docs/models.md), both exporters; and
+# torchvision's Swin-T, dynamo only (28M weights).
+MORE_TRANSFORMERS = ["albert", "mobilebert", "wav2vec2", "segformer"]
 
 MODELS = {}
 for _n in CNNS:
@@ -272,6 +313,10 @@ for _n in DECODERS:
         # is_causal becomes a symbolic bool): eager attention there.
         eager = _n == "opt" and _e == "dynamo"
         MODELS[f"{_n}-decode-{_e}"] = (decoder(_n, "eager" if eager else None), _e)
+for _n in MORE_TRANSFORMERS:
+    for _e in ("ts", "dynamo"):
+        MODELS[f"{_n}-{_e}"] = (transformer(_n), _e)
+MODELS["swin_t-dynamo"] = (cnn("swin_t"), "dynamo")
 # Quantized by onnxruntime.quantization: (builder, exporter, quantization).
 MODELS["resnet18-qdq"] = (cnn("resnet18"), "ts", "static")
 MODELS["opt-dynq"] = (transformer("opt"), "ts", "dynamic")
