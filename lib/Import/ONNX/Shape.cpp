@@ -208,8 +208,10 @@ LogicalResult importSize(NodeContext &ctx) {
 /// The tensor dimension that a dynamic size stands for, followed back
 /// through the ops the importer builds around sizes: `tensor.dim` of a
 /// destination-style op's result (its init's dimension), of tensor.cast,
-/// tensor.empty (its size operand) and tensor.reshape by a from_elements
-/// shape (the element), and index casts. The pair is (tensor, dimension),
+/// tensor.empty, expand_shape and extract_slice (their size operands),
+/// tensor.reshape by a from_elements shape (the element), a collapse_shape
+/// group of one dynamic dimension, a pad that leaves the dimension alone,
+/// and index casts. The pair is (tensor, dimension),
 /// or (value, -1) for a size that is none of these.
 std::pair<Value, int64_t> dimensionOrigin(Value value, int64_t dim) {
   // Iterative: a chain of layers can be thousands of ops long.
@@ -244,6 +246,37 @@ std::pair<Value, int64_t> dimensionOrigin(Value value, int64_t dim) {
         break;
       value = elements.getElements()[dim];
       dim = -1;
+    } else if (auto expand = dyn_cast_or_null<tensor::ExpandShapeOp>(op)) {
+      auto size = dyn_cast<Value>(expand.getMixedOutputShape()[dim]);
+      if (!size)
+        break;
+      value = size;
+      dim = -1;
+    } else if (auto collapse = dyn_cast_or_null<tensor::CollapseShapeOp>(op)) {
+      // A group of one dynamic dimension and unit ones.
+      auto source = collapse.getSrcType();
+      ReassociationIndices group = collapse.getReassociationIndices()[dim];
+      auto dynamic = llvm::make_filter_range(
+          group, [&](int64_t d) { return source.isDynamicDim(d); });
+      if (llvm::range_size(dynamic) != 1 || llvm::any_of(group, [&](int64_t d) {
+            return !source.isDynamicDim(d) && source.getDimSize(d) != 1;
+          }))
+        break;
+      value = collapse.getSrc();
+      dim = *dynamic.begin();
+    } else if (auto slice = dyn_cast_or_null<tensor::ExtractSliceOp>(op)) {
+      auto size = slice.getSourceType().getRank() == slice.getType().getRank()
+                      ? dyn_cast<Value>(slice.getMixedSizes()[dim])
+                      : Value();
+      if (!size)
+        break;
+      value = size;
+      dim = -1;
+    } else if (auto pad = dyn_cast_or_null<tensor::PadOp>(op)) {
+      if (getConstantIntValue(pad.getMixedLowPad()[dim]) != 0 ||
+          getConstantIntValue(pad.getMixedHighPad()[dim]) != 0)
+        break;
+      value = pad.getSource();
     } else {
       break;
     }

@@ -146,6 +146,26 @@ def main():
     ], [x3], [h.make_tensor_value_info("grouped", T.FLOAT, ["batch", 8, 24]),
               h.make_tensor_value_info("image", T.FLOAT, ["batch", 4, 4, 12])])
 
+    # The same with the batch read from tensors whose batch traces back to
+    # x's through an Unsqueeze (expand_shape), a Squeeze (collapse_shape),
+    # a Slice of another axis (extract_slice) and a Pad of another axis.
+    nodes = [const("i0", 0), const("axes", [0]), const("one", [1]),
+             const("hw", [4, 4, -1]), const("start", [0]), const("end", [8]),
+             const("pads", [0, 0, 1, 0, 0, 1]),
+             h.make_node("Unsqueeze", ["x", "one"], ["unsqueezed"]),
+             h.make_node("Squeeze", ["unsqueezed", "one"], ["squeezed"]),
+             h.make_node("Slice", ["x", "start", "end", "one"], ["sliced"]),
+             h.make_node("Pad", ["x", "pads"], ["padded"])]
+    outputs = []
+    for source in ("unsqueezed", "squeezed", "sliced", "padded"):
+        nodes += [h.make_node("Shape", [source], [f"{source}_shape"]),
+                  h.make_node("Gather", [f"{source}_shape", "i0"], [f"{source}_b"], axis=0),
+                  h.make_node("Unsqueeze", [f"{source}_b", "axes"], [f"{source}_b1"]),
+                  h.make_node("Concat", [f"{source}_b1", "hw"], [f"{source}_target"], axis=0),
+                  h.make_node("Reshape", ["x", f"{source}_target"], [f"image_{source}"])]
+        outputs.append(h.make_tensor_value_info(f"image_{source}", T.FLOAT, ["batch", 4, 4, 12]))
+    save(os.path.join(out, "reshape_traced_batch.onnx"), nodes, [x3], outputs)
+
     # F.pad along the sequence (MobileBERT's embeddings: the shifted token
     # embeddings padded by one row at the end, and one at the start):
     # constant pads on a dynamic dimension; reflect there is refused.
