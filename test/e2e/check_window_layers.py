@@ -88,6 +88,13 @@ MODELS = [
     conv("dw3x3-m3-s2-c2-14", 2, 14, 3, group=2, mult=3, stride=2),
     conv("group3x3-g2-c8-12", 8, 12, 3, group=2, act="relu"),
     conv("group3x3-g4-c16-s2-25", 16, 25, 3, group=4, stride=2),
+    # Groups of 8 or more channels (ResNeXt's and RegNet's): with the Relu
+    # fused, on 28x28 and 14x14 maps, strided, 1x1, no bias, batch 2.
+    conv("group3x3-g4-c32-28-relu", 32, 28, 3, group=4, act="relu"),
+    conv("group3x3-g2-c32-14", 32, 14, 3, group=2),
+    conv("group3x3-g2-c32-s2-15-nobias", 32, 15, 3, group=2, stride=2, bias=False),
+    conv("group1x1-g4-c64-7", 64, 7, 1, group=4),
+    conv("group3x3-g2-c16-9-batch2", 16, 9, 3, group=2, batch=2),
     conv("dw1d-k5-c6-31", 6, 31, 5, group=6, rank=1),
     conv("dw3x3-s2-c4-23-batch3", 4, 23, 3, group=4, stride=2, act="relu", batch=3),
     # Channels-last depthwise kernels (stride 1, rows shorter than a
